@@ -1,0 +1,1 @@
+"""HTTP layer over engine/ and store/ (issue 3)."""

@@ -1,0 +1,1 @@
+"""The ``xinzhi`` command line: a thin shell over engine/, store/ and simulations/."""

@@ -1,0 +1,77 @@
+"""The one durable-rules host of a process, behind one lock.
+
+durable-rules attributes callbacks to the wrong caller when called from several threads,
+cannot unregister a ruleset, keeps at most 1,024 live sessions per ruleset, and crashes
+in ``delete_state`` for a session created by an unmatched fact (found here, see
+docs/durable-rules-notes.md). So: one host per process with its background dispatcher
+off; every call under one lock; each ruleset definition registered once under a name
+unique to its content; every fact asserted and then retracted in a single session, so
+no state survives a call and the session count stays at one per ruleset.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import threading
+
+from durable.engine import Host, MessageNotHandledException
+
+SESSION = "0"
+
+
+class _QuietHost(Host):
+    """A host without the background dispatcher thread (only needed for timers)."""
+
+    def _run(self) -> None:
+        return None
+
+
+class Matcher:
+    """Serialised access to the process's durable-rules host."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._host = _QuietHost()
+        self._registered: set[str] = set()
+        self._fired: list[str] = []
+        self._ids = itertools.count(1)
+
+    @property
+    def registered(self) -> int:
+        return len(self._registered)
+
+    def _register(self, name: str, definition: dict) -> None:
+        rules = copy.deepcopy(definition)  # set_rulesets mutates what it is given
+        for rule_id, rule in rules.items():
+            rule["run"] = self._recorder(rule_id)
+        self._host.set_rulesets({name: rules})
+        self._registered.add(name)
+
+    def _recorder(self, rule_id: str):
+        def record(_context) -> None:  # a plain one-argument function, as durable-rules requires
+            self._fired.append(rule_id)
+        return record
+
+    def match(self, name: str, definition: dict, message: dict) -> list[str]:
+        """Ids of every rule of ``definition`` that matches ``message`` (engine values only)."""
+        if not definition:
+            return []
+        with self._lock:
+            if name not in self._registered:
+                self._register(name, definition)
+            fact = {**message, "id": f"m{next(self._ids)}", "sid": SESSION}
+            self._fired = []
+            try:
+                self._host.assert_fact(name, fact)
+            except MessageNotHandledException:
+                return []
+            finally:
+                try:
+                    self._host.retract_fact(name, fact)
+                except MessageNotHandledException:
+                    pass
+            return self._fired
+
+
+MATCHER = Matcher()

@@ -1,0 +1,142 @@
+"""Accounting rules applied after matching: calendar periods, limits, tiers, expiry.
+
+All periods are calendar periods in Asia/Shanghai time (weeks start on Monday, ISO
+numbering), because that is the calendar a community office keeps. Limits cap the sum
+of positive awards a resident receives in a period; deductions are never capped.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict
+
+from .facts import SHANGHAI
+from .ruleset import Limit, Tier
+
+
+def period_key(period: str, moment: dt.datetime) -> str:
+    """The calendar period containing ``moment``, e.g. '2021-05', '2021-W17', '2021-Q2'."""
+    day = moment.astimezone(SHANGHAI).date()
+    if period == "day":
+        return day.isoformat()
+    if period == "week":
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    if period == "month":
+        return f"{day.year}-{day.month:02d}"
+    if period == "quarter":
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    if period == "year":
+        return str(day.year)
+    raise ValueError(f"unknown period {period!r}")
+
+
+def period_window(period: str, moment: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """Start (inclusive) and end (exclusive) of the period containing ``moment``, in Shanghai time."""
+    day = moment.astimezone(SHANGHAI).date()
+    if period == "day":
+        start = day
+        end = day + dt.timedelta(days=1)
+    elif period == "week":
+        start = day - dt.timedelta(days=day.weekday())
+        end = start + dt.timedelta(days=7)
+    elif period == "month":
+        start = day.replace(day=1)
+        end = _add_months(start, 1)
+    elif period == "quarter":
+        start = day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+        end = _add_months(start, 3)
+    elif period == "year":
+        start = day.replace(month=1, day=1)
+        end = start.replace(year=start.year + 1)
+    else:
+        raise ValueError(f"unknown period {period!r}")
+    return (dt.datetime.combine(start, dt.time(), SHANGHAI), dt.datetime.combine(end, dt.time(), SHANGHAI))
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year = day.year + month // 12
+    month = month % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def expiry_date(moment: dt.datetime, after_months: int) -> dt.date:
+    """Points awarded at ``moment`` expire at the end of the month ``after_months`` later."""
+    month_start = moment.astimezone(SHANGHAI).date().replace(day=1)
+    target = _add_months(month_start, after_months)
+    return target.replace(day=calendar.monthrange(target.year, target.month)[1])
+
+
+class LimitRef(BaseModel):
+    """Which limit applies: to one rule or to a whole category, per calendar period."""
+
+    model_config = ConfigDict(frozen=True)
+
+    scope: str  # "rule" or "category"
+    id: str
+    period: str
+    max: int
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.id}/{self.period}"
+
+
+@dataclass
+class LimitUsage:
+    """Points already counted against each limit, per resident and period.
+
+    An evaluation starts from an empty usage, or from one a store has filled from the
+    ledger so that limits hold across requests.
+    """
+
+    used: defaultdict[tuple[str, str, str, str, str], int]
+
+    def __init__(self) -> None:
+        self.used = defaultdict(int)
+
+    @staticmethod
+    def key(resident: str, limit: LimitRef, moment: dt.datetime) -> tuple[str, str, str, str, str]:
+        return (resident, limit.scope, limit.id, limit.period, period_key(limit.period, moment))
+
+    def remaining(self, resident: str, limit: LimitRef, moment: dt.datetime) -> int:
+        return max(0, limit.max - self.used[self.key(resident, limit, moment)])
+
+    def add(self, resident: str, limit: LimitRef, moment: dt.datetime, amount: int) -> None:
+        self.used[self.key(resident, limit, moment)] += amount
+
+
+def limit_refs(scope: str, owner_id: str, limits: list[Limit]) -> list[LimitRef]:
+    return [LimitRef(scope=scope, id=owner_id, period=lim.period, max=lim.max) for lim in limits]
+
+
+def apply_limits(raw: int, resident: str, moment: dt.datetime, limits: list[LimitRef],
+                 usage: LimitUsage) -> tuple[int, LimitRef | None]:
+    """Cut a positive award to what every limit still allows; record what was granted.
+
+    The binding limit is the one with the least room left (the first listed on a tie:
+    rule limits before category limits, shorter periods first).
+    """
+    if raw <= 0 or not limits:
+        return raw, None
+    amount, bound = raw, None
+    for limit in limits:
+        room = usage.remaining(resident, limit, moment)
+        if room < amount:
+            amount, bound = room, limit
+    for limit in limits:
+        usage.add(resident, limit, moment, amount)
+    return amount, bound
+
+
+def tier_for(index: int, tiers: list[Tier]) -> Tier:
+    """The tier whose band holds ``index`` (the loader guarantees exactly one)."""
+    for tier in tiers:
+        if (tier.index_from is None or index >= tier.index_from) and \
+                (tier.index_below is None or index < tier.index_below):
+            return tier
+    raise ValueError(f"no tier holds index {index}")

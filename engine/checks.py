@@ -1,0 +1,200 @@
+"""Cross-reference checks on a resolved ruleset: everything pydantic cannot see alone.
+
+Each check returns problems located where the offending text was written (which may be
+the parent's file for an inherited part), with a "did you mean" when a name is close.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Iterable
+from typing import Any
+
+from . import conditions
+from .errors import ErrorCode, Problem
+from .ruleset import RESERVED_FIELD_NAMES, Comparison, Condition, FieldSpec, Node, Rule, Ruleset
+
+ORDERED_TYPES = {"int", "number", "date"}
+
+
+def check_ruleset(ruleset: Ruleset) -> list[Problem]:
+    """Every problem of a resolved ruleset, in no particular order."""
+    problems: list[Problem] = []
+    if ruleset.accounts is None:
+        problems.append(ruleset.problem(ErrorCode.MISSING_KEY,
+                                        "required key 'accounts' is missing (and no parent provides it)"))
+    if not ruleset.tiers:
+        problems.append(ruleset.problem(ErrorCode.MISSING_KEY,
+                                        "required key 'tiers' is missing (and no parent provides it)"))
+    else:
+        problems += _check_tiers(ruleset)
+    if ruleset.effective_to and ruleset.effective_to < ruleset.effective_from:
+        problems.append(ruleset.problem(ErrorCode.BAD_VALUE, "effective_to is before effective_from",
+                                        "effective_to"))
+    for kind, items in (("tier", ruleset.tiers or []), ("category", ruleset.categories),
+                        ("fact type", ruleset.fact_types), ("rule", ruleset.rules)):
+        problems += _duplicates(kind, items)
+    problems += _duplicates("test", ruleset.tests, key="name")
+    for fact_type in ruleset.fact_types:
+        for name in fact_type.fields:
+            if name in RESERVED_FIELD_NAMES:
+                problems.append(fact_type.problem(ErrorCode.BAD_VALUE,
+                                                  f"field name '{name}' is reserved; choose another",
+                                                  "fields", name))
+    for rule in ruleset.rules:
+        problems += _check_rule(ruleset, rule)
+    problems += _check_tests(ruleset)
+    return problems
+
+
+def _duplicates(kind: str, items: Iterable[Node], key: str = "id") -> list[Problem]:
+    seen: set[str] = set()
+    problems = []
+    for item in items:
+        value = getattr(item, key)
+        if value in seen:
+            problems.append(item.problem(ErrorCode.DUPLICATE_ID, f"{kind} '{value}' is defined twice", key))
+        seen.add(value)
+    return problems
+
+
+def _check_tiers(ruleset: Ruleset) -> list[Problem]:
+    lowest = float("-inf")
+    tiers = sorted(ruleset.tiers or [], key=lambda t: lowest if t.index_from is None else t.index_from)
+    problems = []
+    for tier in tiers:
+        if tier.index_from is not None and tier.index_below is not None and tier.index_below <= tier.index_from:
+            problems.append(tier.problem(ErrorCode.BAD_VALUE,
+                                         f"tier '{tier.id}': index_below must be greater than index_from",
+                                         "index_below"))
+    if tiers[0].index_from is not None:
+        problems.append(tiers[0].problem(ErrorCode.TIER_GAP,
+                                         f"an index below {tiers[0].index_from} falls in no tier; leave "
+                                         f"index_from out on the lowest tier ('{tiers[0].id}')", "index_from"))
+    if tiers[-1].index_below is not None:
+        problems.append(tiers[-1].problem(ErrorCode.TIER_GAP,
+                                          f"an index of {tiers[-1].index_below} or more falls in no tier; leave "
+                                          f"index_below out on the highest tier ('{tiers[-1].id}')", "index_below"))
+    for lower, upper in zip(tiers, tiers[1:]):
+        end = lower.index_below
+        if end is None or (upper.index_from is not None and end > upper.index_from):
+            problems.append(upper.problem(ErrorCode.TIER_OVERLAP,
+                                          f"tiers '{lower.id}' and '{upper.id}' overlap", "index_from"))
+        elif upper.index_from is not None and end < upper.index_from:
+            problems.append(upper.problem(ErrorCode.TIER_GAP,
+                                          f"an index from {end} up to {upper.index_from} falls in no tier "
+                                          f"(between '{lower.id}' and '{upper.id}')", "index_from"))
+    return problems
+
+
+def _unknown(node: Node, code: ErrorCode, kind: str, name: str, known: Iterable[str], *path) -> Problem:
+    hint = difflib.get_close_matches(name, list(known), n=1)
+    suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
+    return node.problem(code, f"unknown {kind} '{name}'{suggestion}", *path)
+
+
+def _check_rule(ruleset: Ruleset, rule: Rule) -> list[Problem]:
+    problems = []
+    categories = {c.id for c in ruleset.categories}
+    if rule.category not in categories:
+        problems.append(_unknown(rule, ErrorCode.UNKNOWN_CATEGORY, "category", rule.category, categories,
+                                 "category"))
+    fact_types = {f.id: f for f in ruleset.fact_types}
+    fact_type = fact_types.get(rule.fact)
+    if fact_type is None:
+        problems.append(_unknown(rule, ErrorCode.UNKNOWN_FACT_TYPE, "fact type", rule.fact, fact_types, "fact"))
+        return problems
+    fields = fact_type.fields
+    if rule.when is not None:
+        problems += _check_condition(rule.when, fields, rule.fact)
+        if not problems and conditions.satisfiable_by_absence(conditions.build(rule.when, fields)):
+            problems.append(rule.problem(
+                ErrorCode.ABSENCE_ONLY,
+                f"rule '{rule.id}' could match a fact only because fields are missing; add a test that "
+                "something is present or has a value", "when"))
+    award = rule.award
+    if award.per is not None:
+        spec = fields.get(award.per)
+        if spec is None:
+            problems.append(_unknown(award, ErrorCode.UNKNOWN_FIELD, f"field of '{rule.fact}'", award.per,
+                                     fields, "per"))
+        elif spec.type not in ("int", "number"):
+            problems.append(award.problem(ErrorCode.TYPE_MISMATCH,
+                                          f"'per' needs a numeric field; '{award.per}' is {spec.type}", "per"))
+    if award.table is not None:
+        spec = fields.get(award.table.field)
+        if spec is None:
+            problems.append(_unknown(award.table, ErrorCode.UNKNOWN_FIELD, f"field of '{rule.fact}'",
+                                     award.table.field, fields, "field"))
+        else:
+            for key in award.table.values:
+                message = _value_mismatch(spec, key)
+                if message:
+                    problems.append(award.table.problem(ErrorCode.TYPE_MISMATCH,
+                                                        f"table key {key!r}: {message}", "values", key))
+    problems += _duplicates("limit period", rule.limits, key="period")
+    return problems
+
+
+def _check_condition(condition: Condition, fields: dict[str, FieldSpec], fact: str) -> list[Problem]:
+    problems = []
+    for name, test in (condition.model_extra or {}).items():
+        spec = fields.get(name)
+        if spec is None:
+            problems.append(_unknown(condition, ErrorCode.UNKNOWN_FIELD, f"field of '{fact}'", name, fields,
+                                     name))
+            continue
+        comparison = test if isinstance(test, Comparison) else Comparison(is_=test)
+        for key in comparison.model_fields_set:
+            value = getattr(comparison, key)
+            word = type(comparison).model_fields[key].alias or key
+            path = (name, word) if isinstance(test, Comparison) else (name,)
+            if key == "present":
+                continue
+            if key in ("above", "at_least", "below", "at_most") and spec.type not in ORDERED_TYPES:
+                problems.append(condition.problem(ErrorCode.TYPE_MISMATCH,
+                                                  f"'{word}' compares order, but '{name}' is {spec.type}", *path))
+                continue
+            for item in value if isinstance(value, list) else [value]:
+                message = _value_mismatch(spec, item)
+                if message:
+                    problems.append(condition.problem(ErrorCode.TYPE_MISMATCH,
+                                                      f"'{name}' {word} {item!r}: {message}", *path))
+    for child in [*(condition.all_ or ()), *(condition.any_ or ())]:
+        problems += _check_condition(child, fields, fact)
+    if condition.not_ is not None:
+        problems += _check_condition(condition.not_, fields, fact)
+    return problems
+
+
+def _value_mismatch(spec: FieldSpec, value: Any) -> str | None:
+    """Why ``value`` cannot be compared with a field of this type (None when it can)."""
+    kind = spec.type
+    ok = {
+        "int": isinstance(value, int) and not isinstance(value, bool),
+        "number": isinstance(value, (int, float)) and not isinstance(value, bool),
+        "string": isinstance(value, str),
+        "enum": isinstance(value, str),
+        "bool": isinstance(value, bool),
+        "date": isinstance(value, dt.date) and not isinstance(value, dt.datetime),
+    }[kind]
+    if not ok:
+        return f"the field is {kind}, the value is {type(value).__name__}"
+    if kind == "enum" and value not in (spec.values or []):
+        return f"not one of {', '.join(spec.values or [])}"
+    return None
+
+
+def _check_tests(ruleset: Ruleset) -> list[Problem]:
+    problems = []
+    rules = {r.id for r in ruleset.rules}
+    tiers = {t.id for t in ruleset.tiers or []}
+    for test in ruleset.tests:
+        for expected in test.expect.awards or []:
+            if expected.rule not in rules:
+                problems.append(_unknown(expected, ErrorCode.UNKNOWN_RULE, "rule", expected.rule, rules, "rule"))
+        for balance in (test.expect.balances or {}).values():
+            if balance.tier is not None and balance.tier not in tiers:
+                problems.append(_unknown(balance, ErrorCode.UNKNOWN_TIER, "tier", balance.tier, tiers, "tier"))
+    return problems

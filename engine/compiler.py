@@ -1,0 +1,66 @@
+"""Compiling a resolved ruleset into durable-rules' JSON form, plus what scoring needs.
+
+Each rule becomes one durable-rules rule named by its id, matching ``type == fact`` and
+the rule's condition, and guarded with ``$s`` absent so session state can never match
+(rules #222, #288). Disabled rules are left out. The compiled definition is pure data;
+registering it with the engine happens on first use (``engine._matcher``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from . import conditions
+from .accounting import LimitRef, limit_refs
+from .facts import FactValidator
+from .ruleset import Rule, Ruleset
+
+PERIOD_ORDER = {"day": 0, "week": 1, "month": 2, "quarter": 3, "year": 4}
+STATE_GUARD = {"$nex": {"$s": 1}}
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    rule: Rule
+    condition: conditions.Expr
+    limits: tuple[LimitRef, ...]
+
+
+@dataclass(frozen=True)
+class CompiledRuleset:
+    """A resolved ruleset ready to evaluate; ``name`` is unique per distinct definition."""
+
+    ruleset: Ruleset
+    definition: dict
+    rules: dict[str, CompiledRule]
+    name: str
+    validator: FactValidator = field(repr=False)
+
+    @property
+    def ref(self) -> str:
+        return self.ruleset.ref
+
+
+def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
+    """Compile every enabled rule; the name carries a digest so two drafts never collide."""
+    fields = {t.id: t.fields for t in ruleset.fact_types}
+    categories = {c.id: c for c in ruleset.categories}
+    definition: dict = {}
+    rules: dict[str, CompiledRule] = {}
+    for rule in ruleset.rules:
+        if not rule.enabled:
+            continue
+        expr = conditions.build(rule.when, fields[rule.fact])
+        parts = [{"type": rule.fact}, STATE_GUARD]
+        if not (isinstance(expr, conditions.All) and not expr.parts):
+            parts.append(conditions.to_durable(expr))
+        definition[rule.id] = {"all": [{"m": {"$and": parts}}]}
+        limits = sorted(limit_refs("rule", rule.id, rule.limits), key=lambda l: PERIOD_ORDER[l.period]) + \
+            sorted(limit_refs("category", rule.category, categories[rule.category].limits),
+                   key=lambda l: PERIOD_ORDER[l.period])
+        rules[rule.id] = CompiledRule(rule=rule, condition=expr, limits=tuple(limits))
+    digest = hashlib.sha256(json.dumps(definition, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return CompiledRuleset(ruleset=ruleset, definition=definition, rules=rules,
+                           name=f"{ruleset.ref}#{digest[:16]}", validator=FactValidator(ruleset))

@@ -1,0 +1,188 @@
+"""Evaluating facts: durable-rules decides which rules match, plain Python does the sums.
+
+Order is fixed so results never depend on input order or process: facts by
+(occurred_at, id), then rules in the order the ruleset lists them. Limits are applied
+in that order, so the earlier fact of a period gets the room first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from . import conditions
+from ._matcher import MATCHER
+from .accounting import LimitUsage, apply_limits, expiry_date, tier_for
+from .compiler import CompiledRule, CompiledRuleset
+from .errors import FactError, Problem
+from .facts import Fact
+from .ruleset import Account, FactIn, Ruleset
+
+
+class Award(BaseModel):
+    """One rule's award (or deduction) for one fact, explained."""
+
+    model_config = ConfigDict(frozen=True)
+
+    fact_id: str
+    resident: str
+    occurred_at: dt.datetime
+    ruleset: str
+    rule_id: str
+    rule_title: str
+    category: str
+    raw_amount: int
+    amount: int
+    limited_by: str | None = None
+    limit_max: int | None = None
+    accounts: tuple[Account, ...]
+    points_expire_on: dt.date | None = None
+
+
+class Miss(BaseModel):
+    """Why a rule for this fact type gave nothing."""
+
+    model_config = ConfigDict(frozen=True)
+
+    fact_id: str
+    rule_id: str
+    reason: str
+    field: str | None = None
+    op: str | None = None
+    expected: Any = None
+    actual: Any = None
+
+
+class Evaluation(BaseModel):
+    awards: list[Award]
+    misses: list[Miss] = []
+
+
+class Balance(BaseModel):
+    resident: str
+    index: int
+    points: int
+    tier: str
+    tier_title: str
+
+
+def to_message(fact: Fact) -> dict[str, Any]:
+    """The fact as durable-rules gets it: coerced values only, dates as integers."""
+    return {"type": fact.type, **{k: conditions.engine_value(v) for k, v in fact.fields.items()}}
+
+
+def validate_facts(compiled: CompiledRuleset, facts: Iterable[FactIn | dict | Fact]) -> list[Fact]:
+    """Every fact validated, or one ``FactError`` listing the problems of all of them."""
+    valid: list[Fact] = []
+    problems: list[Problem] = []
+    for raw in facts:
+        if isinstance(raw, Fact):
+            valid.append(raw)
+            continue
+        try:
+            valid.append(compiled.validator.validate(raw))
+        except FactError as exc:
+            problems += exc.problems
+    if problems:
+        raise FactError(problems)
+    return valid
+
+
+def evaluate(compiled: CompiledRuleset, facts: Iterable[FactIn | dict | Fact], *,
+             usage: LimitUsage | None = None, explain: bool = False) -> Evaluation:
+    """Score facts: validated first (all or nothing), then matched, amounted and limited."""
+    ordered = sorted(validate_facts(compiled, facts), key=lambda f: f.sort_key)
+    usage = usage if usage is not None else LimitUsage()
+    awards: list[Award] = []
+    misses: list[Miss] = []
+    for fact in ordered:
+        fact_awards, fact_misses = score_fact(compiled, fact, usage, explain=explain)
+        awards += fact_awards
+        misses += fact_misses
+    return Evaluation(awards=awards, misses=misses)
+
+
+def score_fact(compiled: CompiledRuleset, fact: Fact, usage: LimitUsage, *,
+               explain: bool = False) -> tuple[list[Award], list[Miss]]:
+    """Awards for one validated fact, counting them into ``usage``."""
+    message = to_message(fact)
+    matched = set(MATCHER.match(compiled.name, compiled.definition, message))
+    awards, misses = [], []
+    for rule_id, compiled_rule in compiled.rules.items():
+        rule = compiled_rule.rule
+        if rule.fact != fact.type:
+            continue
+        if rule_id not in matched:
+            if explain:
+                misses.append(_miss(fact, compiled_rule, message))
+            continue
+        raw = raw_amount(compiled_rule, fact)
+        if raw == 0:
+            if explain:
+                misses.append(Miss(fact_id=fact.id, rule_id=rule_id, reason="the award for this fact is 0"))
+            continue
+        amount, bound = apply_limits(raw, fact.resident, fact.occurred_at, list(compiled_rule.limits), usage)
+        accounts = _accounts(compiled.ruleset, compiled_rule, raw)
+        expiry = compiled.ruleset.accounts.points_expire  # type: ignore[union-attr]
+        awards.append(Award(
+            fact_id=fact.id, resident=fact.resident, occurred_at=fact.occurred_at, ruleset=compiled.ref,
+            rule_id=rule_id, rule_title=rule.title, category=rule.category, raw_amount=raw, amount=amount,
+            limited_by=str(bound) if bound else None, limit_max=bound.max if bound else None,
+            accounts=accounts,
+            points_expire_on=expiry_date(fact.occurred_at, expiry.after_months)
+            if expiry and amount > 0 and "points" in accounts else None,
+        ))
+    if explain:
+        for rule in compiled.ruleset.rules:
+            if not rule.enabled and rule.fact == fact.type:
+                misses.append(Miss(fact_id=fact.id, rule_id=rule.id, reason="the rule is switched off"))
+    return awards, misses
+
+
+def raw_amount(compiled_rule: CompiledRule, fact: Fact) -> int:
+    """The award before limits: fixed, per unit (rounded down), or looked up in a table."""
+    award = compiled_rule.rule.award
+    if award.table is not None:
+        value = fact.fields.get(award.table.field)
+        return award.table.values.get(value, award.table.else_) if value is not None else award.table.else_
+    if award.per is not None:
+        units = fact.fields.get(award.per, 0)
+        total = units * award.points
+        return int(total // 1) if total >= 0 else -int(-total // 1)  # toward zero: never over-award
+    return award.points  # type: ignore[return-value]
+
+
+def _accounts(ruleset: Ruleset, compiled_rule: CompiledRule, raw: int) -> tuple[Account, ...]:
+    if compiled_rule.rule.accounts:
+        return tuple(compiled_rule.rule.accounts)
+    accounts = ruleset.accounts
+    return tuple(accounts.awards_raise if raw > 0 else accounts.deductions_lower)  # type: ignore[union-attr]
+
+
+def _miss(fact: Fact, compiled_rule: CompiledRule, message: dict) -> Miss:
+    failure = conditions.first_failure(compiled_rule.condition, message)
+    if failure is None:  # cannot happen while explanation and engine agree; tests check they do
+        return Miss(fact_id=fact.id, rule_id=compiled_rule.rule.id, reason="the engine did not match")
+    return Miss(fact_id=fact.id, rule_id=compiled_rule.rule.id, reason=failure.describe(),
+                field=failure.field, op=failure.op, expected=failure.expected,
+                actual=None if failure.missing else failure.actual)
+
+
+def balances(ruleset: Ruleset, awards: Iterable[Award], residents: Iterable[str] = ()) -> dict[str, Balance]:
+    """Index, points and tier per resident from their awards (and the starting index)."""
+    start = ruleset.accounts.starting_index  # type: ignore[union-attr]
+    totals: dict[str, list[int]] = {r: [start, 0] for r in residents}
+    for award in awards:
+        total = totals.setdefault(award.resident, [start, 0])
+        if "index" in award.accounts:
+            total[0] += award.amount
+        if "points" in award.accounts:
+            total[1] += award.amount
+    out = {}
+    for resident, (index, points) in sorted(totals.items()):
+        tier = tier_for(index, ruleset.tiers or [])
+        out[resident] = Balance(resident=resident, index=index, points=points, tier=tier.id, tier_title=tier.title)
+    return out

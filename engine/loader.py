@@ -1,0 +1,198 @@
+"""Loading a ruleset: YAML → validated models → ``extends`` resolved → cross-checked.
+
+Every stage collects problems instead of stopping at the first, so a committee member
+sees the whole list, each with file, line and column. Loading either returns a fully
+resolved ``Ruleset`` or raises ``RulesetError`` with all problems.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from collections.abc import Callable
+from pathlib import Path as FsPath
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from . import checks, extends
+from ._source import Path, Source, parse_yaml
+from .errors import ErrorCode, Problem, RulesetError
+from .ruleset import Comparison, Condition, Node, Ruleset
+
+#: Given ``id@version``, returns ``(yaml_text, source_name)`` of that ruleset, or None.
+ParentLookup = Callable[[str], "tuple[str, str] | None"]
+
+
+def load_ruleset(text: str, *, name: str = "<ruleset>", parents: ParentLookup | None = None) -> Ruleset:
+    """Load, resolve and check one ruleset, raising ``RulesetError`` with every problem."""
+    ruleset, problems = parse_ruleset(text, name)
+    if ruleset is None or problems:
+        raise RulesetError(problems)
+    resolved, problems = extends.resolve(ruleset, lambda ref: _load_parent(ref, parents))
+    if resolved is not None:
+        problems += checks.check_ruleset(resolved)
+    if problems:
+        raise RulesetError(problems)
+    return resolved
+
+
+def load_ruleset_file(path: str | FsPath, *, parents: ParentLookup | None = None) -> Ruleset:
+    """Load a ruleset file; parents are looked up among the ``*.yaml`` files beside it."""
+    path = FsPath(path)
+    lookup = parents or directory_lookup(path.parent)
+    return load_ruleset(path.read_text(encoding="utf-8"), name=str(path), parents=lookup)
+
+
+def directory_lookup(directory: str | FsPath) -> ParentLookup:
+    """Find ``id@version`` among the YAML files of one directory (read lazily, once)."""
+    index: dict[str, tuple[str, str]] = {}
+
+    def lookup(ref: str) -> tuple[str, str] | None:
+        if not index:
+            for file in sorted(FsPath(directory).glob("*.yaml")):
+                text = file.read_text(encoding="utf-8")
+                source, _ = parse_yaml(text, str(file))
+                data = source.data if source else None
+                if isinstance(data, dict) and "id" in data and "version" in data:
+                    index.setdefault(f"{data['id']}@{data['version']}", (text, str(file)))
+        return index.get(ref)
+
+    lookup.known = lambda: sorted(index)  # type: ignore[attr-defined]
+    return lookup
+
+
+def _load_parent(ref: str, parents: ParentLookup | None) -> tuple[Ruleset | None, list[Problem]] | None:
+    found = parents(ref) if parents else None
+    if found is None:
+        return None
+    text, name = found
+    return parse_ruleset(text, name)
+
+
+def parse_ruleset(text: str, name: str) -> tuple[Ruleset | None, list[Problem]]:
+    """Parse and validate one file on its own (no ``extends`` resolution)."""
+    source, problems = parse_yaml(text, name)
+    if source is None:
+        return None, problems
+    if not isinstance(source.data, dict):
+        return None, problems + [source.problem(
+            ErrorCode.WRONG_TYPE, "a ruleset file must be a mapping of keys such as id, version, rules", ())]
+    try:
+        ruleset = Ruleset.model_validate(source.data)
+    except ValidationError as exc:
+        return None, problems + _validation_problems(exc, source)
+    attach_origins(ruleset, source, ())
+    return ruleset, problems
+
+
+def attach_origins(value: Any, source: Source, path: Path) -> None:
+    """Record on every model where it was written, so later checks can point at it."""
+    if isinstance(value, Node):
+        value._origin = (source, path)
+        for field_name, info in type(value).model_fields.items():
+            child = getattr(value, field_name)
+            if child is not None:
+                attach_origins(child, source, path + (info.alias or field_name,))
+        for key, child in (value.model_extra or {}).items():
+            attach_origins(child, source, path + (key,))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            attach_origins(item, source, path + (i,))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            attach_origins(item, source, path + (key,))
+
+
+def _validation_problems(exc: ValidationError, source: Source) -> list[Problem]:
+    """Turn pydantic errors into located problems, one per place in the file."""
+    by_path: dict[Path, list[dict]] = {}
+    for error in exc.errors():
+        by_path.setdefault(_data_path(source.data, error["loc"]), []).append(error)
+    problems = []
+    for path, errors in by_path.items():
+        code, message = _describe(errors, path)
+        problems.append(source.problem(code, message, path))
+    return problems
+
+
+def _data_path(data: Any, loc: tuple) -> Path:
+    """Keep the parts of a pydantic ``loc`` that exist in the data (drop union tags)."""
+    path: list[str | int] = []
+    for part in loc:
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+            data = data[part]
+        elif isinstance(data, dict) and isinstance(part, str) and part not in data and not path_is_tag(part):
+            path.append(part)  # a missing or unknown key: point at the mapping, name the key
+            break
+        else:
+            continue
+        path.append(part)
+    return tuple(path)
+
+
+def path_is_tag(part: str) -> bool:
+    return part in {"value", "comparison", "int", "float", "str", "bool", "date"} or "[" in part
+
+
+def _describe(errors: list[dict], path: Path) -> tuple[ErrorCode, str]:
+    where = f"'{path[-1]}'" if path else "the ruleset"
+    first = errors[0]
+    kind = first["type"]
+    if kind == "extra_forbidden":
+        key = path[-1]
+        allowed = _allowed_keys(first["loc"][:-1])
+        hint = difflib.get_close_matches(str(key), allowed, n=1)
+        suggestion = f"; did you mean '{hint[0]}'?" if hint else (f"; allowed keys: {', '.join(allowed)}" if allowed else "")
+        return ErrorCode.UNKNOWN_KEY, f"unknown key '{key}'{suggestion}"
+    if kind == "missing":
+        return ErrorCode.MISSING_KEY, f"required key {where} is missing"
+    if path and path[-1] == "period" and kind == "literal_error":
+        return ErrorCode.BAD_PERIOD, (f"'{first['input']}' is not a period; use one of day, week, month, "
+                                      "quarter, year")
+    if len(errors) > 1 and all(e["type"].endswith("_type") or e["type"].endswith("_parsing") for e in errors):
+        wanted = ", ".join(dict.fromkeys(e["msg"].removeprefix("Input should be a valid ") for e in errors))
+        return ErrorCode.WRONG_TYPE, f"{where} has the wrong type ({type(first['input']).__name__}); expected {wanted}"
+    message = first["msg"].removeprefix("Value error, ")
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        return ErrorCode.WRONG_TYPE, f"{where}: {message} (got {first['input']!r})"
+    return ErrorCode.BAD_VALUE, f"{where}: {message}"
+
+
+def _allowed_keys(loc: tuple) -> list[str]:
+    """Walk the model classes along ``loc`` to list the keys allowed at that place."""
+    current: Any = Ruleset
+    for part in loc:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            fields = {info.alias or name: info.annotation for name, info in current.model_fields.items()}
+            if part in fields:
+                current = fields[part]
+            elif current is Condition:
+                current = Comparison  # an extra key of a condition is a field test
+        elif isinstance(part, int) or isinstance(current, type) and current is dict:
+            continue
+    current = _unwrap(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return sorted(info.alias or name for name, info in current.model_fields.items())
+    return []
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Reduce ``X | None``, ``list[X]``, ``dict[K, X]`` and ``Annotated[X, ...]`` to a model class."""
+    for _ in range(6):
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (list, dict) or origin is types.UnionType or origin is typing.Union:
+            models = [a for a in typing.get_args(annotation) if isinstance(_unwrap(a), type)
+                      and issubclass(_unwrap(a), BaseModel)]
+            if not models:
+                return annotation
+            annotation = models[-1]
+        else:
+            return annotation
+    return annotation

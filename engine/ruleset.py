@@ -1,0 +1,270 @@
+"""The ruleset language: the pydantic models a committee's YAML is validated against.
+
+These models are the single definition of the format: the loader validates with them,
+``xinzhi schema`` turns them into the JSON Schema editors use, and the compiler reads
+them. Cross-references (a rule's category, a condition's field) are checked afterwards
+by ``engine.checks`` because they need the whole ruleset at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, Tag, model_validator
+
+from .errors import ErrorCode, Problem
+
+Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$", description="lower-case English id")]
+RulesetRef = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}@[1-9][0-9]*$", description="id@version")]
+Account = Literal["index", "points"]
+Period = Literal["day", "week", "month", "quarter", "year"]
+FieldType = Literal["int", "number", "string", "bool", "enum", "date"]
+Scalar = int | float | str | bool | dt.date
+
+#: Names a fact field may not take: they are the fact's own keys, the engine's message
+#: keys, or the condition combinators.
+RESERVED_FIELD_NAMES = frozenset({"id", "sid", "type", "resident", "occurred_at", "all", "any", "not"})
+
+
+class Node(BaseModel):
+    """Base of every ruleset part: forbids unknown keys and remembers where it was written."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    _origin: Any = PrivateAttr(default=None)  # (Source, path) set by the loader
+
+    def problem(self, code: ErrorCode, message: str, *subpath: str | int) -> Problem:
+        """A problem located at this node (or one of its keys) in the file it came from."""
+        if self._origin is None:
+            return Problem(code=code, message=message)
+        source, path = self._origin
+        return source.problem(code, message, path + tuple(subpath))
+
+
+class Limit(Node):
+    """At most ``max`` points per resident per calendar ``period`` (Asia/Shanghai)."""
+
+    period: Period
+    max: int = Field(gt=0)
+
+
+class PointsExpiry(Node):
+    """Unspent points expire ``after_months`` months after the award, at that month's end."""
+
+    after_months: int = Field(ge=1, le=240)
+
+
+class Accounts(Node):
+    """What a resident starts with and which accounts awards and deductions move."""
+
+    starting_index: int = 0
+    awards_raise: list[Account] = Field(default_factory=lambda: ["index", "points"], min_length=1)
+    deductions_lower: list[Account] = Field(default_factory=lambda: ["index", "points"], min_length=1)
+    points_expire: PointsExpiry | None = None
+
+
+class Tier(Node):
+    """A band of the integrity index: ``index_from`` inclusive up to ``index_below`` exclusive."""
+
+    id: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_+-]{0,15}$")]
+    title: str
+    index_from: int | None = None
+    index_below: int | None = None
+
+
+class Category(Node):
+    id: Identifier
+    title: str
+    description: str | None = None
+    limits: list[Limit] = Field(default_factory=list)
+
+
+class FieldSpec(Node):
+    """One typed field of a fact type; ``min``/``max`` bound numbers, ``values`` list an enum."""
+
+    type: FieldType
+    title: str | None = None
+    required: bool = True
+    min: float | None = None
+    max: float | None = None
+    values: list[str] | None = None
+    max_length: int = Field(default=200, ge=1, le=10_000)
+
+    @model_validator(mode="after")
+    def _enum_has_values(self) -> FieldSpec:
+        if self.type == "enum" and not self.values:
+            raise ValueError("an enum field needs a non-empty 'values' list")
+        if self.type != "enum" and self.values is not None:
+            raise ValueError("'values' is only for enum fields")
+        return self
+
+
+class FactType(Node):
+    id: Identifier
+    title: str
+    fields: dict[Identifier, FieldSpec] = Field(default_factory=dict, max_length=200)
+
+
+class Comparison(Node):
+    """Tests on one field; several keys in one comparison must all hold."""
+
+    is_: Scalar | None = Field(default=None, alias="is")
+    is_not: Scalar | None = None
+    above: int | float | dt.date | None = None
+    at_least: int | float | dt.date | None = None
+    below: int | float | dt.date | None = None
+    at_most: int | float | dt.date | None = None
+    in_: list[Scalar] | None = Field(default=None, alias="in", min_length=1)
+    not_in: list[Scalar] | None = Field(default=None, min_length=1)
+    present: bool | None = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Comparison:
+        if not self.model_fields_set:
+            raise ValueError("a comparison needs at least one of: is, is_not, above, at_least, "
+                             "below, at_most, in, not_in, present")
+        return self
+
+
+def _field_test_kind(value: Any) -> str:
+    return "comparison" if isinstance(value, (dict, Comparison)) else "value"
+
+
+FieldTest = Annotated[
+    Annotated[Scalar, Tag("value")] | Annotated[Comparison, Tag("comparison")],
+    Discriminator(_field_test_kind),
+]
+
+
+class Condition(Node):
+    """``field: value`` pairs (all must hold), plus ``all`` / ``any`` / ``not`` groups.
+
+    A bare value means equality (``result: passed``); a mapping is a ``Comparison``
+    (``hours: {at_least: 1}``).
+    """
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    __pydantic_extra__: dict[str, FieldTest] = Field(init=False)
+
+    all_: list[Condition] | None = Field(default=None, alias="all", min_length=1)
+    any_: list[Condition] | None = Field(default=None, alias="any", min_length=1)
+    not_: Condition | None = Field(default=None, alias="not")
+
+
+class AwardTable(Node):
+    """Look a field's value up: e.g. satisfaction 5→5, 4→3, 3→1, anything else → ``else``."""
+
+    field: Identifier
+    values: dict[int | str, int] = Field(min_length=1)
+    else_: int = Field(default=0, alias="else")
+
+
+class AwardSpec(Node):
+    """Exactly one form: ``points`` (fixed), ``points`` + ``per`` (per unit), or ``table``.
+
+    Negative points are deductions. Per-unit amounts are rounded down to whole points.
+    """
+
+    points: int | None = None
+    per: Identifier | None = None
+    table: AwardTable | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> AwardSpec:
+        if (self.table is None) == (self.points is None):
+            raise ValueError("an award needs either 'points' (optionally with 'per') or 'table', not both")
+        if self.per is not None and self.points is None:
+            raise ValueError("'per' needs 'points' (points per unit)")
+        return self
+
+
+class Rule(Node):
+    id: Identifier
+    title: str
+    category: Identifier
+    fact: Identifier = Field(description="the fact type this rule scores")
+    when: Condition | None = None
+    award: AwardSpec
+    limits: list[Limit] = Field(default_factory=list)
+    accounts: list[Account] | None = Field(default=None, min_length=1,
+                                           description="override the ruleset's accounts for this rule")
+    enabled: bool = True
+    note: str | None = Field(default=None, description="where the value comes from; say if illustrative")
+
+
+class RuleOverride(Node):
+    """Changes a parent's rule in an extending ruleset; unset keys keep the parent's value."""
+
+    rule: Identifier
+    title: str | None = None
+    when: Condition | None = None
+    award: AwardSpec | None = None
+    limits: list[Limit] | None = None
+    enabled: bool | None = None
+    note: str | None = None
+
+
+class ExpectedAward(Node):
+    fact: str
+    rule: Identifier
+    amount: int
+    limited_by: str | None = Field(default=None, description="e.g. 'rule:garbage_sorting/month'")
+
+
+class ExpectedBalance(Node):
+    index: int | None = None
+    points: int | None = None
+    tier: str | None = None
+
+
+class Expectation(Node):
+    awards: list[ExpectedAward] | None = None
+    balances: dict[str, ExpectedBalance] | None = None
+
+
+class FactIn(Node):
+    """A fact as written in a ruleset test or a facts file."""
+
+    id: Annotated[str, Field(min_length=1, max_length=128)]
+    type: Identifier
+    resident: Annotated[str, Field(min_length=1, max_length=128)]
+    occurred_at: dt.datetime
+    fields: dict[str, Any] = Field(default_factory=dict)
+
+
+class RulesetTest(Node):
+    name: str
+    facts: list[FactIn] = Field(min_length=1)
+    expect: Expectation
+
+
+class Ruleset(Node):
+    """A committee's scoring standard (评定标准), as written or as resolved after ``extends``."""
+
+    id: Identifier
+    version: int = Field(ge=1)
+    title: str
+    community: str
+    effective_from: dt.date
+    effective_to: dt.date | None = None
+    description: str | None = None
+    extends: RulesetRef | None = None
+    accounts: Accounts | None = None
+    tiers: list[Tier] | None = None
+    categories: list[Category] = Field(default_factory=list)
+    fact_types: list[FactType] = Field(default_factory=list)
+    rules: list[Rule] = Field(default_factory=list)
+    overrides: list[RuleOverride] = Field(default_factory=list)
+    tests: list[RulesetTest] = Field(default_factory=list)
+
+    _lineage: tuple[str, ...] = PrivateAttr(default=())
+
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.version}"
+
+    @property
+    def lineage(self) -> tuple[str, ...]:
+        """This ruleset's ref followed by each ancestor it was resolved from."""
+        return self._lineage or (self.ref,)

@@ -1,0 +1,55 @@
+"""Running a ruleset's embedded tests: the gate a ruleset must pass before publication."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from pydantic import BaseModel
+
+from .compiler import CompiledRuleset
+from .errors import FactError
+from .evaluator import balances, evaluate
+from .ruleset import RulesetTest
+
+
+class TestOutcome(BaseModel):
+    name: str
+    passed: bool
+    failures: list[str] = []
+
+
+def run_tests(compiled: CompiledRuleset) -> list[TestOutcome]:
+    """Each embedded test evaluated from empty accounts; one outcome per test."""
+    return [run_test(compiled, test) for test in compiled.ruleset.tests]
+
+
+def run_test(compiled: CompiledRuleset, test: RulesetTest) -> TestOutcome:
+    try:
+        evaluation = evaluate(compiled, test.facts)
+    except FactError as exc:
+        return TestOutcome(name=test.name, passed=False, failures=[p.message for p in exc.problems])
+    failures: list[str] = []
+    if test.expect.awards is not None:
+        want_limits = any(e.limited_by for e in test.expect.awards)
+        got = Counter((a.fact_id, a.rule_id, a.amount, a.limited_by if want_limits else None)
+                      for a in evaluation.awards)
+        want = Counter((e.fact, e.rule, e.amount, e.limited_by if want_limits else None)
+                       for e in test.expect.awards)
+        for item in sorted((want - got).keys(), key=str):
+            failures.append(f"expected award {_show(item)} was not given")
+        for item in sorted((got - want).keys(), key=str):
+            failures.append(f"unexpected award {_show(item)}")
+    if test.expect.balances:
+        actual = balances(compiled.ruleset, evaluation.awards, test.expect.balances)
+        for resident, expected in test.expect.balances.items():
+            balance = actual[resident]
+            for key in ("index", "points", "tier"):
+                want_value = getattr(expected, key)
+                if want_value is not None and getattr(balance, key) != want_value:
+                    failures.append(f"{resident}: {key} is {getattr(balance, key)}, expected {want_value}")
+    return TestOutcome(name=test.name, passed=not failures, failures=failures)
+
+
+def _show(item: tuple) -> str:
+    fact, rule, amount, limited = item
+    return f"{rule} {amount:+d} for fact {fact}" + (f" (limited by {limited})" if limited else "")

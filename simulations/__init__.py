@@ -1,0 +1,1 @@
+"""What-if simulations over engine/ and store/ (issue 5)."""
