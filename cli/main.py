@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import unicodedata
 from pathlib import Path
 
 import yaml
@@ -35,6 +36,12 @@ def _load(files: list[str]) -> tuple[list, int]:
                 print(problem, file=sys.stderr)
             status = 1
     return loaded, status
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-align in a terminal column: CJK characters take two cells."""
+    cells = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(0, width - cells)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -77,12 +84,12 @@ def cmd_score(args: argparse.Namespace) -> int:
         return 0
     print(f"{'resident':<16} {'index':>6} {'points':>7}  tier")
     for balance in totals.values():
-        print(f"{balance.resident:<16} {balance.index:>6} {balance.points:>7}  {balance.tier} {balance.tier_title}")
+        print(f"{_pad(balance.resident, 16)} {balance.index:>6} {balance.points:>7}  {balance.tier} {balance.tier_title}")
     if args.explain:
         print()
         for award in evaluation.awards:
             cut = f" (raw {award.raw_amount:+d}, limited by {award.limited_by})" if award.limited_by else ""
-            print(f"{award.fact_id:<12} {award.resident:<10} {award.rule_id:<34} {award.amount:+4d}{cut}  "
+            print(f"{award.fact_id:<12} {_pad(award.resident, 10)} {award.rule_id:<34} {award.amount:+4d}{cut}  "
                   f"{award.rule_title}")
         for miss in evaluation.misses:
             print(f"{miss.fact_id:<12} {'':<10} {miss.rule_id:<34}   —  {miss.reason}")

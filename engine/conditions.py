@@ -21,7 +21,7 @@ OPERATORS = {"is_": "eq", "is_not": "ne", "above": "gt", "at_least": "ge", "belo
              "at_most": "le", "in_": "in", "not_in": "not_in", "present": "present"}
 NEGATED = {"eq": "ne", "ne": "eq", "gt": "le", "ge": "lt", "lt": "ge", "le": "gt",
            "in": "not_in", "not_in": "in", "present": "absent", "absent": "present"}
-WORDS = {"eq": "is", "ne": "is not", "gt": "above", "ge": "at least", "lt": "below", "le": "at most",
+WORDS = {"eq": "", "ne": "not", "gt": "above", "ge": "at least", "lt": "below", "le": "at most",
          "in": "one of", "not_in": "none of", "present": "present", "absent": "absent"}
 DURABLE_ORDER = {"gt": "$gt", "ge": "$gte", "lt": "$lt", "le": "$lte"}
 
@@ -151,8 +151,9 @@ class Failure:
 
     def describe(self) -> str:
         got = "missing" if self.missing else repr(self.actual)
-        expected = "" if self.op in ("present", "absent") else f" {self.expected!r}"
-        return f"{self.field} must be {WORDS[self.op]}{expected} (fact has {got})"
+        expected = "" if self.op in ("present", "absent") else repr(self.expected)
+        wanted = " ".join(part for part in (WORDS[self.op], expected) if part)
+        return f"{self.field} must be {wanted} (fact has {got})"
 
 
 def first_failure(expr: Expr, values: dict[str, Any]) -> Failure | None:

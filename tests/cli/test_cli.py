@@ -1,0 +1,80 @@
+"""The ``xinzhi`` command as a user runs it: real subprocesses, exit codes and output."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT, RULESETS
+
+
+def xinzhi(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=cwd, capture_output=True,
+                          text=True, encoding="utf-8", timeout=120)
+
+
+def test_validate_and_test_pass_on_the_repository_rulesets():
+    files = [str(p) for p in sorted(RULESETS.glob("*.yaml"))]
+    validated = xinzhi("validate", *files)
+    assert validated.returncode == 0, validated.stderr
+    assert validated.stdout.count("ok  ") == len(files)
+    tested = xinzhi("test", *files)
+    assert tested.returncode == 0, tested.stdout
+    assert "FAIL" not in tested.stdout and tested.stdout.count("PASS") >= 17
+
+
+def test_validate_reports_located_problems_and_exits_1(tmp_path):
+    broken = (RULESETS / "yihe_2021.yaml").read_text(encoding="utf-8").replace(
+        "category: environment\n    fact: small_ad_cleanup", "category: enviroment\n    fact: small_ad_cleanup")
+    path = tmp_path / "broken.yaml"
+    path.write_text(broken, encoding="utf-8")
+    result = xinzhi("validate", str(path))
+    assert result.returncode == 1
+    line = next(n for n, text in enumerate(broken.splitlines(), 1) if "category: enviroment" in text)
+    assert f"broken.yaml:{line}:" in result.stderr
+    assert "did you mean 'environment'" in result.stderr
+
+
+def test_test_command_fails_on_a_wrong_expectation(tmp_path):
+    text = (RULESETS / "yihe_2021.yaml").read_text(encoding="utf-8").replace(
+        "awards: [{fact: t1-1, rule: community_activity_join, amount: 2}]",
+        "awards: [{fact: t1-1, rule: community_activity_join, amount: 3}]")
+    path = tmp_path / "yihe_wrong.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = xinzhi("test", str(path))
+    assert result.returncode == 1
+    assert "FAIL  yihe_2021@1  参加社区活动每次 2 分" in result.stdout
+
+
+@pytest.mark.parametrize("facts", ["facts.jsonl", "facts.csv"])
+def test_score_json_is_consistent_with_explained_awards(facts):
+    result = xinzhi("score", str(RULESETS / "yihe_2021.yaml"), "--facts", str(ROOT / "samples" / facts),
+                    "--explain", "--json")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    for balance in out["balances"]:
+        mine = [a for a in out["awards"] if a["resident"] == balance["resident"]]
+        assert balance["points"] == sum(a["amount"] for a in mine if "points" in a["accounts"])
+        assert balance["index"] == 100 + sum(a["amount"] for a in mine if "index" in a["accounts"])
+    assert any(m["reason"] for m in out["misses"])
+    assert "张秀凤" in result.stdout  # UTF-8 names survive
+
+
+def test_explain_prints_the_resolved_child():
+    result = xinzhi("explain", str(RULESETS / "dongshan_2022.yaml"))
+    assert result.returncode == 0, result.stderr
+    assert "dongshan_2022@1 ← yihe_2021@1" in result.stdout
+    assert "elderly_visit" in result.stdout and "mediation_mediator" in result.stdout
+    assert "overrides" not in result.stdout
+
+
+def test_score_rejects_a_bad_fact_naming_it(tmp_path):
+    facts = tmp_path / "bad.jsonl"
+    facts.write_text(json.dumps({"id": "x1", "type": "volunteering", "resident": "r",
+                                 "occurred_at": "2021-05-01T09:00:00", "fields": {"hours": "many"}}) + "\n")
+    result = xinzhi("score", str(RULESETS / "yihe_2021.yaml"), "--facts", str(facts))
+    assert result.returncode == 1
+    assert "fact 'x1'" in result.stderr and "hours" in result.stderr
