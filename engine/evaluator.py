@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -150,8 +151,8 @@ def raw_amount(compiled_rule: CompiledRule, fact: Fact) -> int:
         return award.table.values.get(value, award.table.else_) if value is not None else award.table.else_
     if award.per is not None:
         units = fact.fields.get(award.per, 0)
-        total = units * award.points
-        return int(total // 1) if total >= 0 else -int(-total // 1)  # toward zero: never over-award
+        total = Decimal(str(units)) * award.points  # decimal: 0.57 h × 100 is 57, not 56.999…
+        return int(total)  # toward zero: never over-award
     return award.points  # type: ignore[return-value]
 
 

@@ -11,7 +11,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, Tag, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PrivateAttr,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    Tag,
+    model_validator,
+)
 
 from .errors import ErrorCode, Problem
 
@@ -20,7 +31,9 @@ RulesetRef = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}@[1-9][0-9]*$",
 Account = Literal["index", "points"]
 Period = Literal["day", "week", "month", "quarter", "year"]
 FieldType = Literal["int", "number", "string", "bool", "enum", "date"]
-Scalar = int | float | str | bool | dt.date
+# Strict: a quoted '3' in a ruleset is text, not a number (facts are coerced; rules are not).
+Number = StrictInt | StrictFloat
+Scalar = StrictInt | StrictFloat | str | StrictBool | dt.date
 
 #: Names a fact field may not take: they are the fact's own keys, the engine's message
 #: keys, or the condition combinators.
@@ -46,7 +59,7 @@ class Limit(Node):
     """At most ``max`` points per resident per calendar ``period`` (Asia/Shanghai)."""
 
     period: Period
-    max: int = Field(gt=0)
+    max: StrictInt = Field(gt=0)
 
 
 class PointsExpiry(Node):
@@ -58,7 +71,7 @@ class PointsExpiry(Node):
 class Accounts(Node):
     """What a resident starts with and which accounts awards and deductions move."""
 
-    starting_index: int = 0
+    starting_index: StrictInt = 0
     awards_raise: list[Account] = Field(default_factory=lambda: ["index", "points"], min_length=1)
     deductions_lower: list[Account] = Field(default_factory=lambda: ["index", "points"], min_length=1)
     points_expire: PointsExpiry | None = None
@@ -69,8 +82,8 @@ class Tier(Node):
 
     id: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_+-]{0,15}$")]
     title: str
-    index_from: int | None = None
-    index_below: int | None = None
+    index_from: StrictInt | None = None
+    index_below: StrictInt | None = None
 
 
 class Category(Node):
@@ -111,10 +124,10 @@ class Comparison(Node):
 
     is_: Scalar | None = Field(default=None, alias="is")
     is_not: Scalar | None = None
-    above: int | float | dt.date | None = None
-    at_least: int | float | dt.date | None = None
-    below: int | float | dt.date | None = None
-    at_most: int | float | dt.date | None = None
+    above: Number | dt.date | None = None
+    at_least: Number | dt.date | None = None
+    below: Number | dt.date | None = None
+    at_most: Number | dt.date | None = None
     in_: list[Scalar] | None = Field(default=None, alias="in", min_length=1)
     not_in: list[Scalar] | None = Field(default=None, min_length=1)
     present: bool | None = None
@@ -156,8 +169,8 @@ class AwardTable(Node):
     """Look a field's value up: e.g. satisfaction 5→5, 4→3, 3→1, anything else → ``else``."""
 
     field: Identifier
-    values: dict[int | str, int] = Field(min_length=1)
-    else_: int = Field(default=0, alias="else")
+    values: dict[int | str, StrictInt] = Field(min_length=1)
+    else_: StrictInt = Field(default=0, alias="else")
 
 
 class AwardSpec(Node):
@@ -166,7 +179,7 @@ class AwardSpec(Node):
     Negative points are deductions. Per-unit amounts are rounded down to whole points.
     """
 
-    points: int | None = None
+    points: StrictInt | None = None
     per: Identifier | None = None
     table: AwardTable | None = None
 
@@ -243,7 +256,7 @@ class Ruleset(Node):
     """A committee's scoring standard (评定标准), as written or as resolved after ``extends``."""
 
     id: Identifier
-    version: int = Field(ge=1)
+    version: StrictInt = Field(ge=1)
     title: str
     community: str
     effective_from: dt.date
