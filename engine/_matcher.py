@@ -13,11 +13,43 @@ from __future__ import annotations
 
 import copy
 import itertools
+import json
 import threading
+import types
 
+import durable.engine
 from durable.engine import Host, MessageNotHandledException
 
 SESSION = "0"
+
+
+def _json_number(value: float) -> str:
+    """A float as JSON that durable-rules can parse.
+
+    Its parser rejects an exponent without fraction digits ("1e-05", "2e+16": error 204,
+    raised from both assert and retract), which is how Python writes e.g. 0.00001 hours.
+    """
+    text = json.dumps(value)
+    if "e" in text and "." not in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}.0e{exponent}"
+    return text
+
+
+def _json_dumps(value, **_ignored) -> str:
+    """``json.dumps(value, ensure_ascii=False)``, with every float written as above."""
+    if isinstance(value, float):
+        return _json_number(value)
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{_json_dumps(v)}"
+                              for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_json_dumps(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+# durable-rules serialises every message and definition with its module's ``json.dumps``.
+durable.engine.json = types.SimpleNamespace(dumps=_json_dumps, loads=json.loads)
 
 
 class _QuietHost(Host):

@@ -164,6 +164,12 @@ class Condition(Node):
     any_: list[Condition] | None = Field(default=None, alias="any", min_length=1)
     not_: Condition | None = Field(default=None, alias="not")
 
+    @model_validator(mode="after")
+    def _not_empty(self) -> Condition:
+        if not self.model_fields_set and not self.model_extra:
+            raise ValueError("an empty condition tests nothing; name a field, or use all / any / not")
+        return self
+
 
 class AwardTable(Node):
     """Look a field's value up: e.g. satisfaction 5→5, 4→3, 3→1, anything else → ``else``."""

@@ -180,6 +180,9 @@ CASES = [
          P(ErrorCode.ABSENCE_ONLY, 27, 5, "only because fields are missing"), id="absence-only-through-not"),
     case(when("{any: [{hours: {above: 0}}, {remark: {present: false}}]}"),
          P(ErrorCode.ABSENCE_ONLY, 27, 5, "only because fields are missing"), id="absence-only-in-one-branch"),
+    case(when("{}"), P(ErrorCode.BAD_VALUE, 27, 5, "empty condition"), id="empty-condition"),
+    case(when("{hours: {above: 0}, not: {}}"),
+         P(ErrorCode.BAD_VALUE, 27, 31, "empty condition"), id="empty-condition-under-not"),
     case(broken("      activity: {type: string}\n", "      resident: {type: string}\n"),
          P(ErrorCode.BAD_VALUE, 20, 7, "'resident' is reserved"), id="reserved-field-name"),
     # --- extends ---------------------------------------------------------------------------

@@ -1,0 +1,348 @@
+"""An independent reference scorer: the documented semantics in plain Python.
+
+It works from a resolved ruleset as a plain dict (``ruleset.model_dump(by_alias=True)``)
+and from raw fact dicts, and shares no code with ``engine.conditions``,
+``engine.evaluator`` or ``engine.accounting``: it is written from the semantics stated
+for the language, not from the engine, so that the two can be compared.
+
+Semantics implemented:
+
+* facts are processed in order of (occurred_at, id); a naive ``occurred_at`` is
+  Asia/Shanghai time; for each fact the enabled rules whose ``fact`` is the fact's type
+  are considered in ruleset order;
+* a condition is a mapping: ``field: value`` is equality, ``field: {op: v, ...}`` needs
+  every op to hold (is, is_not, above, at_least, below, at_most, in, not_in, present);
+  ``all`` / ``any`` / ``not`` combine conditions; a comparison on a missing field is
+  false and ``present: false`` holds only when the field is missing; ``not`` is plain
+  logical negation; dates compare as dates;
+* the raw award is ``points``; or a field's value × ``points`` truncated toward zero;
+  or a table lookup (``else`` when the value is missing or not listed, default 0); a
+  raw amount of 0 gives no award;
+* a positive raw amount is cut to the least room left among the rule's limits and its
+  category's limits (per resident per calendar day / ISO week / month / quarter / year
+  in Asia/Shanghai time); what is granted counts against every one of them;
+  ``limited_by`` names the limit with least room (rule limits before category limits,
+  shorter period first, on ties), only when the amount was cut; negative amounts are
+  never cut and count against nothing;
+* an award moves the accounts the rule names, else the ruleset's ``awards_raise`` (raw >
+  0) or ``deductions_lower`` (raw < 0); points awarded expire, when the ruleset says so,
+  at the end of the month ``after_months`` after the month of the award (only for a
+  granted amount > 0 that goes to points);
+* a balance is ``starting_index`` plus the amounts moved into each account; the tier is
+  the band ``index_from <= index < index_below`` holding the index.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+PERIODS = ("day", "week", "month", "quarter", "year")  # shortest first
+COMBINATORS = ("all", "any", "not")
+ORDER_OPS = ("above", "at_least", "below", "at_most")
+
+
+# ---------------------------------------------------------------- facts
+
+def moment(value: Any) -> dt.datetime:
+    """``occurred_at`` as an aware datetime in Asia/Shanghai time."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if not isinstance(value, dt.datetime):
+        raise TypeError(f"occurred_at must be a datetime or an ISO string, not {value!r}")
+    if value.tzinfo is None:
+        return value.replace(tzinfo=SHANGHAI)
+    return value.astimezone(SHANGHAI)
+
+
+def fact_values(ruleset: dict, fact: dict) -> dict[str, Any]:
+    """The fact's field values: missing (or None) fields left out, date strings as dates."""
+    types = {t["id"]: t for t in ruleset["fact_types"]}
+    specs = types[fact["type"]]["fields"]
+    values = {}
+    for name, value in (fact.get("fields") or {}).items():
+        if value is None:
+            continue
+        spec = specs.get(name)
+        if spec is not None and spec["type"] == "date" and isinstance(value, str):
+            value = dt.date.fromisoformat(value)
+        values[name] = value
+    return values
+
+
+def fact_order(fact: dict) -> tuple[dt.datetime, str]:
+    return (moment(fact["occurred_at"]), fact["id"])
+
+
+# ---------------------------------------------------------------- conditions
+
+def _comparable(value: Any) -> Any:
+    """Dates compare as dates (a datetime would be its Shanghai calendar day)."""
+    if isinstance(value, dt.datetime):
+        return moment(value).date()
+    return value
+
+
+def _same(actual: Any, expected: Any) -> bool:
+    # a bool is not a number here: True must not equal 1
+    if isinstance(actual, bool) != isinstance(expected, bool):
+        return False
+    return _comparable(actual) == _comparable(expected)
+
+
+def comparison_holds(field: str, op: str, expected: Any, values: dict[str, Any]) -> bool:
+    """One test of one field, in the language's words (``present: false`` for absence)."""
+    if op == "present":
+        return (field in values) == bool(expected)
+    if field not in values:
+        return False
+    actual = values[field]
+    if op == "is":
+        return _same(actual, expected)
+    if op == "is_not":
+        return not _same(actual, expected)
+    if op == "in":
+        return any(_same(actual, item) for item in expected)
+    if op == "not_in":
+        return not any(_same(actual, item) for item in expected)
+    a, e = _comparable(actual), _comparable(expected)
+    if op == "above":
+        return a > e
+    if op == "at_least":
+        return a >= e
+    if op == "below":
+        return a < e
+    if op == "at_most":
+        return a <= e
+    raise ValueError(f"unknown comparison {op!r}")
+
+
+def field_test_holds(field: str, test: Any, values: dict[str, Any]) -> bool:
+    """``field: value`` (equality) or ``field: {op: v, ...}`` (every op must hold)."""
+    if not isinstance(test, dict):
+        return comparison_holds(field, "is", test, values)
+    ops = {op: v for op, v in test.items() if v is not None}
+    return all(comparison_holds(field, op, v, values) for op, v in ops.items())
+
+
+def condition_holds(when: dict | None, values: dict[str, Any]) -> bool:
+    """A rule's ``when``: every field test and every combinator must hold; None holds."""
+    if when is None:
+        return True
+    for key, test in when.items():
+        if test is None:  # an unset combinator in the dumped model
+            continue
+        if key == "all":
+            ok = all(condition_holds(child, values) for child in test)
+        elif key == "any":
+            ok = any(condition_holds(child, values) for child in test)
+        elif key == "not":
+            ok = not condition_holds(test, values)
+        else:
+            ok = field_test_holds(key, test, values)
+        if not ok:
+            return False
+    return True
+
+
+#: the engine's explanation vocabulary → (language op, fixed expected value or None)
+EXPLANATION_OPS = {"eq": ("is", None), "ne": ("is_not", None), "gt": ("above", None),
+                   "ge": ("at_least", None), "lt": ("below", None), "le": ("at_most", None),
+                   "in": ("in", None), "not_in": ("not_in", None), "present": ("present", True),
+                   "absent": ("present", False)}
+
+
+def explained_test_holds(field: str, op: str, expected: Any, values: dict[str, Any]) -> bool:
+    """A single test as an explanation (``Miss``) names it: does it hold for ``values``?"""
+    language_op, fixed = EXPLANATION_OPS[op]
+    return comparison_holds(field, language_op, expected if fixed is None else fixed, values)
+
+
+# ---------------------------------------------------------------- amounts
+
+def raw_amount(award: dict, values: dict[str, Any]) -> int:
+    table = award.get("table")
+    if table is not None:
+        default = table.get("else") or 0
+        if table["field"] not in values:
+            return default
+        value = values[table["field"]]
+        for key, amount in table["values"].items():
+            if _same(value, key):
+                return amount
+        return default
+    points = award["points"]
+    if award.get("per") is not None:
+        units = values.get(award["per"], 0)
+        return math.trunc(units * points)
+    return points
+
+
+# ---------------------------------------------------------------- calendar
+
+def period_of(period: str, when: dt.datetime) -> tuple:
+    """A hashable name of the calendar period holding ``when`` (Shanghai calendar)."""
+    day = moment(when).date()
+    if period == "day":
+        return ("day", day)
+    if period == "week":
+        return ("week", day - dt.timedelta(days=day.weekday()))  # the Monday
+    if period == "month":
+        return ("month", day.year, day.month)
+    if period == "quarter":
+        return ("quarter", day.year, (day.month - 1) // 3)
+    if period == "year":
+        return ("year", day.year)
+    raise ValueError(f"unknown period {period!r}")
+
+
+def end_of_month_after(when: dt.datetime, months: int) -> dt.date:
+    day = moment(when).date()
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    month += 1
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+# ---------------------------------------------------------------- scoring
+
+@dataclass(frozen=True)
+class RefLimit:
+    scope: str  # "rule" | "category"
+    owner: str
+    period: str
+    max: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.scope}:{self.owner}/{self.period}"
+
+
+@dataclass(frozen=True)
+class RefAward:
+    fact_id: str
+    resident: str
+    occurred_at: dt.datetime
+    ruleset: str
+    rule_id: str
+    category: str
+    raw_amount: int
+    amount: int
+    limited_by: str | None
+    accounts: tuple[str, ...]
+    points_expire_on: dt.date | None
+
+
+@dataclass
+class RefResult:
+    awards: list[RefAward]
+    #: fact id → ids of the enabled rules (of the fact's type) whose condition holds
+    matched: dict[str, list[str]]
+    #: fact id → ids of the enabled rules of the fact's type whose raw amount is 0
+    zero: dict[str, list[str]]
+
+
+def rule_limits(ruleset: dict, rule: dict) -> list[RefLimit]:
+    """The rule's own limits then its category's, each group shortest period first."""
+    categories = {c["id"]: c for c in ruleset["categories"]}
+    own = sorted(rule.get("limits") or [], key=lambda l: PERIODS.index(l["period"]))
+    shared = sorted(categories[rule["category"]].get("limits") or [], key=lambda l: PERIODS.index(l["period"]))
+    return [RefLimit("rule", rule["id"], l["period"], l["max"]) for l in own] + \
+        [RefLimit("category", rule["category"], l["period"], l["max"]) for l in shared]
+
+
+def _accounts_of(ruleset: dict) -> dict:
+    accounts = ruleset.get("accounts") or {}
+    return {
+        "starting_index": accounts.get("starting_index") or 0,
+        "awards_raise": list(accounts.get("awards_raise") or ["index", "points"]),
+        "deductions_lower": list(accounts.get("deductions_lower") or ["index", "points"]),
+        "points_expire": accounts.get("points_expire"),
+    }
+
+
+class ReferenceScorer:
+    """Scores facts under one ruleset; ``used`` carries limit usage across calls."""
+
+    def __init__(self, ruleset: dict):
+        self.ruleset = ruleset
+        self.ref = f"{ruleset['id']}@{ruleset['version']}"
+        self.accounts = _accounts_of(ruleset)
+        self.rules = [r for r in ruleset["rules"] if r.get("enabled", True)]
+        self.limits = {r["id"]: rule_limits(ruleset, r) for r in self.rules}
+        #: (resident, limit, period) → points granted against that limit so far
+        self.used: dict[tuple, int] = {}
+
+    def score(self, facts: list[dict]) -> RefResult:
+        result = RefResult(awards=[], matched={}, zero={})
+        for fact in sorted(facts, key=fact_order):
+            self._score_fact(fact, result)
+        return result
+
+    def _score_fact(self, fact: dict, result: RefResult) -> None:
+        values = fact_values(self.ruleset, fact)
+        when = moment(fact["occurred_at"])
+        resident = fact["resident"]
+        matched = result.matched.setdefault(fact["id"], [])
+        zero = result.zero.setdefault(fact["id"], [])
+        for rule in self.rules:
+            if rule["fact"] != fact["type"] or not condition_holds(rule.get("when"), values):
+                continue
+            matched.append(rule["id"])
+            raw = raw_amount(rule["award"], values)
+            if raw == 0:
+                zero.append(rule["id"])
+                continue
+            amount, limited_by = raw, None
+            if raw > 0:
+                limits = self.limits[rule["id"]]
+                keys = [(resident, limit, period_of(limit.period, when)) for limit in limits]
+                rooms = [max(0, limit.max - self.used.get(key, 0)) for limit, key in zip(limits, keys)]
+                if rooms and min(rooms) < raw:
+                    amount = min(rooms)
+                    limited_by = limits[rooms.index(amount)].name  # first of the least room
+                for key in keys:
+                    self.used[key] = self.used.get(key, 0) + amount
+            if rule.get("accounts"):
+                accounts = tuple(rule["accounts"])
+            else:
+                accounts = tuple(self.accounts["awards_raise" if raw > 0 else "deductions_lower"])
+            expiry = self.accounts["points_expire"]
+            expires = end_of_month_after(when, expiry["after_months"]) \
+                if expiry and amount > 0 and "points" in accounts else None
+            result.awards.append(RefAward(
+                fact_id=fact["id"], resident=resident, occurred_at=when, ruleset=self.ref,
+                rule_id=rule["id"], category=rule["category"], raw_amount=raw, amount=amount,
+                limited_by=limited_by, accounts=accounts, points_expire_on=expires))
+
+
+def score(ruleset: dict, facts: list[dict]) -> RefResult:
+    """Score ``facts`` from empty limit usage."""
+    return ReferenceScorer(ruleset).score(facts)
+
+
+def tier_of(ruleset: dict, index: int) -> str:
+    for tier in ruleset.get("tiers") or []:
+        low, high = tier.get("index_from"), tier.get("index_below")
+        if (low is None or index >= low) and (high is None or index < high):
+            return tier["id"]
+    raise ValueError(f"no tier holds index {index}")
+
+
+def balances(ruleset: dict, awards: list[RefAward]) -> dict[str, tuple[int, int, str]]:
+    """resident → (index, points, tier)."""
+    start = _accounts_of(ruleset)["starting_index"]
+    totals: dict[str, list[int]] = {}
+    for award in awards:
+        total = totals.setdefault(award.resident, [start, 0])
+        if "index" in award.accounts:
+            total[0] += award.amount
+        if "points" in award.accounts:
+            total[1] += award.amount
+    return {r: (i, p, tier_of(ruleset, i)) for r, (i, p) in totals.items()}
