@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import re
 import threading
 import types
 
@@ -37,14 +38,26 @@ def _json_number(value: float) -> str:
 
 
 def _json_dumps(value, **_ignored) -> str:
-    """``json.dumps(value, ensure_ascii=False)``, with every float written as above."""
+    """``json.dumps(value, ensure_ascii=False)``, with every float written as above.
+
+    The C encoder is used as is unless its output has something like an exponent
+    (rare: only then is the value rewritten, slowly but correctly, item by item).
+    """
+    text = json.dumps(value, ensure_ascii=False)
+    return _rewrite(value) if _EXPONENT.search(text) else text
+
+
+_EXPONENT = re.compile(r"\de[+-]?\d")
+
+
+def _rewrite(value) -> str:
     if isinstance(value, float):
         return _json_number(value)
     if isinstance(value, dict):
-        return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{_json_dumps(v)}"
+        return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{_rewrite(v)}"
                               for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)):
-        return "[" + ",".join(_json_dumps(v) for v in value) + "]"
+        return "[" + ",".join(_rewrite(v) for v in value) + "]"
     return json.dumps(value, ensure_ascii=False)
 
 
