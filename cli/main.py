@@ -1,4 +1,4 @@
-"""``xinzhi`` — validate, test, score and explain rulesets; serve the API.
+"""``xinzhi`` — validate, test, score and explain rulesets; serve the API; import facts.
 
 Exit status: 0 success, 1 when a ruleset, test or fact has problems, 2 on usage errors.
 """
@@ -24,6 +24,7 @@ from engine import (
 )
 from engine.factfiles import read_facts
 from engine.schema import ruleset_json_schema_text
+from simulations.cli import add_simulate_command
 
 
 def _load(files: list[str]) -> tuple[list, int]:
@@ -117,6 +118,95 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _settings(args: argparse.Namespace):
+    from store import Settings
+    overrides = {"database_url": args.database_url} if getattr(args, "database_url", None) else {}
+    return Settings(**overrides)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.main import create_app
+    from store import open_store
+    from store.demo import DEMO_COMMUNITY, seed_demo
+
+    settings = _settings(args)
+    store = open_store(settings)
+    try:
+        if args.demo:
+            seeded = seed_demo(store)
+            if seeded["residents"]:
+                print(f"demo: community '{DEMO_COMMUNITY}' seeded with {seeded['residents']} residents and "
+                      f"{seeded['facts']} scored facts", flush=True)
+            else:
+                print(f"demo: community '{DEMO_COMMUNITY}' already seeded", flush=True)
+        print(f"xinzhi: serving {settings.database_url} on http://{args.host}:{args.port} "
+              f"(API docs at http://{args.host}:{args.port}/docs)", flush=True)
+        uvicorn.run(create_app(store=store), host=args.host, port=args.port, log_level=args.log_level)
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from store import ServiceError, import_facts_csv, open_store, post_facts
+
+    store = open_store(_settings(args))
+    try:
+        path = Path(args.file)
+        text = path.read_text(encoding="utf-8-sig")
+        if path.suffix.lower() == ".csv":
+            result = import_facts_csv(store, args.community, text, skip_bad_rows=args.skip_bad_rows, name=str(path))
+            for error in result.errors:
+                print(f"{path}:{error.row}: skipped: {error.message} [{error.code}]", file=sys.stderr)
+            print(f"{result.rows} rows: {result.scored} scored, {result.duplicates} seen before, "
+                  f"{result.skipped} skipped")
+        else:
+            from engine.factfiles import parse_facts
+            facts = parse_facts(text, fmt="jsonl", name=str(path))
+            size = store.settings.max_batch_facts
+            scored = duplicates = 0
+            for start in range(0, len(facts), size):
+                batch = post_facts(store, args.community, facts[start:start + size])
+                scored, duplicates = scored + batch.scored, duplicates + batch.duplicates
+            print(f"{len(facts)} facts: {scored} scored, {duplicates} seen before")
+    except (ServiceError, XinzhiError) as exc:
+        errors = getattr(exc, "errors", None) or [{"message": str(p)} for p in getattr(exc, "problems", [])]
+        for error in errors:
+            where = f"{args.file}:{error['line']}: " if error.get("line") else ""
+            print(f"{where}{error['message']} [{error.get('code', '')}]", file=sys.stderr)
+        print(getattr(exc, "detail", "the facts were rejected; nothing was stored"), file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from store import ServiceError, create_token, open_store, record_audit, revoke_token
+
+    store = open_store(_settings(args), load_rulesets=False)
+    try:
+        if args.token_command == "revoke":
+            found = revoke_token(store, args.id)
+            record_audit(store, actor="cli", roles=[], action=f"token revoke {args.id}", status=200 if found else 404)
+            print(f"token {args.id} revoked" if found else f"no token {args.id}", file=sys.stderr)
+            return 0 if found else 1
+        created = create_token(store, args.role, community=args.community, resident=args.resident, label=args.label)
+        record_audit(store, actor="cli", roles=[], action=f"token create {created.id}", status=201,
+                     community=args.community, detail={"roles": list(created.roles), "resident": args.resident})
+    except ServiceError as exc:
+        print(exc.detail, file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    print(f"token {created.id} ({', '.join(created.roles)}) — shown once, only its hash is stored:",
+          file=sys.stderr)
+    print(created.token)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="xinzhi", description="信治 Xinzhi community integrity points")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -138,6 +228,34 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("explain", help="print a ruleset fully resolved (extends applied)")
     p.add_argument("file")
     p.set_defaults(run=cmd_explain)
+    p = sub.add_parser("serve", help="run the HTTP API (uvicorn); --demo seeds a demo community")
+    p.add_argument("--demo", action="store_true", help="seed community 'yihe' with residents and months of facts")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--database-url", help="overrides XINZHI_DATABASE_URL (default sqlite:///./xinzhi.db)")
+    p.add_argument("--log-level", default="info")
+    p.set_defaults(run=cmd_serve)
+    p = sub.add_parser("import", help="import facts (CSV or JSONL) into a community's ledger")
+    p.add_argument("file")
+    p.add_argument("--community", required=True)
+    p.add_argument("--skip-bad-rows", action="store_true", help="store the good rows of a CSV file with errors")
+    p.add_argument("--database-url", help="overrides XINZHI_DATABASE_URL")
+    p.set_defaults(run=cmd_import)
+    p = sub.add_parser("token", help="create or revoke an API token (committee, staff, resident)")
+    tokens = p.add_subparsers(dest="token_command", required=True)
+    t = tokens.add_parser("create", help="print a new token once; only its hash is stored")
+    t.add_argument("--role", action="append", required=True, choices=["committee", "staff", "resident"],
+                   help="repeat for several roles")
+    t.add_argument("--community", help="limit the token to one community (required for a resident)")
+    t.add_argument("--resident", help="the resident a resident token belongs to")
+    t.add_argument("--label", help="who holds it, for the audit trail")
+    t.add_argument("--database-url", help="overrides XINZHI_DATABASE_URL")
+    t.set_defaults(run=cmd_token)
+    t = tokens.add_parser("revoke", help="revoke a token by its id")
+    t.add_argument("id")
+    t.add_argument("--database-url", help="overrides XINZHI_DATABASE_URL")
+    t.set_defaults(run=cmd_token)
+    add_simulate_command(sub)
     return parser
 
 

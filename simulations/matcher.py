@@ -1,0 +1,72 @@
+"""An optional Python matcher for simulations, compiled from the same ruleset model.
+
+durable-rules is the matcher of record. For large what-if runs, issue 5 allows a matcher
+compiled from the same rule conditions, provided a differential test shows identical
+awards on every ruleset in the repository and on property-generated facts
+(tests/simulations/test_matcher_differential.py), and the report names the matcher used.
+
+It plugs in below the evaluator: only *which rules match a fact* changes hands; amounts,
+limits, accounts and ordering stay the engine's own code. The swap is made only inside a
+simulation worker process (``use_matcher``), never in a service process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import engine.evaluator as _evaluator
+from engine import conditions
+from engine.compiler import CompiledRuleset
+
+NAMES = ("durable-rules", "python")
+
+Predicate = Callable[[dict[str, Any]], bool]
+
+
+def predicate(expr: conditions.Expr) -> Predicate:
+    """A closure testing ``expr`` with the engine's own leaf semantics (``conditions``)."""
+    if isinstance(expr, conditions.Test):
+        return lambda values, test=expr: conditions._holds(test, values)
+    parts = [predicate(p) for p in expr.parts]
+    if isinstance(expr, conditions.All):
+        return lambda values: all(p(values) for p in parts)
+    return lambda values: any(p(values) for p in parts)  # an empty ``any`` never holds
+
+
+class PythonMatcher:
+    """Same interface as ``engine._matcher.Matcher.match``, for registered compiled rulesets."""
+
+    def __init__(self) -> None:
+        self._rules: dict[str, list[tuple[str, str, Predicate]]] = {}
+
+    def register(self, compiled: CompiledRuleset) -> None:
+        self._rules[compiled.name] = [(rule_id, rule.rule.fact, predicate(rule.condition))
+                                      for rule_id, rule in compiled.rules.items()]
+
+    def match(self, name: str, definition: dict, message: dict) -> list[str]:
+        rules = self._rules.get(name)
+        if rules is None:
+            raise KeyError(f"ruleset {name} is not registered with the Python matcher")
+        kind = message.get("type")
+        return [rule_id for rule_id, fact, test in rules if fact == kind and test(message)]
+
+
+@contextlib.contextmanager
+def use_matcher(matcher: PythonMatcher) -> Iterator[None]:
+    """Evaluate with ``matcher`` instead of durable-rules inside the block."""
+    saved = _evaluator.MATCHER
+    _evaluator.MATCHER = matcher
+    try:
+        yield
+    finally:
+        _evaluator.MATCHER = saved
+
+
+def install(compiled: CompiledRuleset) -> PythonMatcher:
+    """For a worker process that lives for one run: route all matching to Python."""
+    matcher = PythonMatcher()
+    matcher.register(compiled)
+    _evaluator.MATCHER = matcher
+    return matcher

@@ -1,0 +1,415 @@
+"""A seeded synthetic population shaped like Yihe, and the facts it produces.
+
+Everything is drawn from ``random.Random`` instances seeded with strings derived from
+the run's seed (``"<seed>:population"``, ``"<seed>:facts:<resident>"``, ...). Python
+seeds from a string through SHA-512, so the draws do not depend on the process, on
+``PYTHONHASHSEED`` or on which other residents are generated alongside: a worker that
+generates only its own residents' facts gets exactly what a single process would.
+
+Scenario files are YAML (``yaml.safe_load``) validated by the pydantic models below; the
+documented default is ``simulations/scenarios/yihe_default.yaml``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import math
+import random
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+SCENARIOS = Path(__file__).resolve().parent / "scenarios"
+DEFAULT_SCENARIO = SCENARIOS / "yihe_default.yaml"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FieldGen(_Model):
+    """How one fact field is drawn. Exactly one of the generators is given.
+
+    ``choice``: weighted values; ``text``: one of the strings, uniformly; ``poisson``: a
+    Poisson count clipped to ``min``/``max``; ``uniform_int``: an integer in [a, b];
+    ``bool``: true with this probability; ``const``: always this value. ``present`` is the
+    probability that the field is given at all; ``by_zone`` replaces the spec per zone.
+    """
+
+    choice: dict[Any, float] | None = None
+    text: list[str] | None = None
+    poisson: float | None = Field(default=None, ge=0)
+    uniform_int: tuple[int, int] | None = None
+    bool_: float | None = Field(default=None, alias="bool", ge=0, le=1)
+    const: Any = None
+    min: float | None = None
+    max: float | None = None
+    present: float = Field(default=1.0, ge=0, le=1)
+    by_zone: dict[str, FieldGen] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_generator(self) -> FieldGen:
+        given = [k for k in ("choice", "text", "poisson", "uniform_int", "bool_", "const")
+                 if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of choice, text, poisson, uniform_int, bool, const (got {given})")
+        return self
+
+    def draw(self, rng: random.Random, zone: str) -> Any:
+        spec = self.by_zone.get(zone, self)
+        if spec is not self:
+            return spec.draw(rng, zone)
+        if self.present < 1.0 and rng.random() >= self.present:
+            return None
+        if self.choice is not None:
+            return weighted(rng, self.choice)
+        if self.text is not None:
+            return self.text[rng.randrange(len(self.text))]
+        if self.poisson is not None:
+            value = poisson(rng, self.poisson)
+            lo = self.min if self.min is not None else -math.inf
+            hi = self.max if self.max is not None else math.inf
+            return int(min(max(value, lo), hi))
+        if self.uniform_int is not None:
+            return rng.randint(*self.uniform_int)
+        if self.bool_ is not None:
+            return rng.random() < self.bool_
+        return self.const
+
+
+class Zone(_Model):
+    id: str
+    title: str
+    share: float = Field(gt=0, le=1, description="share of all residents living in this zone")
+    from_elsewhere: float = Field(ge=0, le=1, description="share of households that moved in from elsewhere")
+
+
+class Role(_Model):
+    id: str
+    title: str
+    share: dict[str, float] = Field(description="probability per zone that a resident holds this role")
+
+
+class Activity(_Model):
+    """One kind of fact residents produce, at ``rate`` facts per eligible person per month.
+
+    The rate is multiplied by the zone, origin and role multipliers (for several roles the
+    largest applies) and by the resident's personal engagement.
+    """
+
+    fact_type: str | None = None
+    title: str | None = None
+    rate: float = Field(ge=0)
+    per: Literal["resident", "household"] = "resident"
+    roles: list[str] | None = Field(default=None, description="only residents holding one of these roles")
+    zone: dict[str, float] = Field(default_factory=dict)
+    origin: dict[str, float] = Field(default_factory=dict)
+    role: dict[str, float] = Field(default_factory=dict)
+    engagement: bool = True
+    hours: tuple[int, int] = (8, 21)
+    fields: dict[str, FieldGen] = Field(default_factory=dict)
+
+
+class Relapse(_Model):
+    """After mediation a party may do it again: probability by satisfaction, within some days."""
+
+    fact_type: str = "violation"
+    fields: dict[str, Any] = Field(default_factory=lambda: {"kind": "night_disturbance_after_mediation"})
+    probability: dict[int, float] = Field(default_factory=dict)
+    within_days: int = Field(default=30, ge=1)
+
+
+class Mediation(_Model):
+    """Integrity-council cases: parties from one zone, one mediator, one satisfaction score."""
+
+    fact_type: str = "mediation"
+    cases_per_1000_per_month: float = Field(ge=0)
+    zone: dict[str, float] = Field(default_factory=dict)
+    parties: FieldGen
+    satisfaction: FieldGen
+    mediator_roles: list[str]
+    relapse: Relapse | None = None
+
+
+class ShopItem(_Model):
+    id: str
+    title: str
+    price_points: int = Field(gt=0)
+    cost_yuan: float = Field(ge=0, description="what one redemption costs the shop, in yuan")
+
+
+class Shop(_Model):
+    """Credit-supermarket behaviour: at each month end a resident may spend points."""
+
+    items: list[ShopItem] = Field(min_length=1)
+    redeem_probability_per_month: float = Field(ge=0, le=1)
+    max_items_per_visit: int = Field(default=3, ge=1)
+    zone: dict[str, float] = Field(default_factory=dict)
+
+
+class Period(_Model):
+    start: dt.date
+    months: int = Field(ge=1, le=120)
+
+    @property
+    def end(self) -> dt.date:
+        """First day after the period."""
+        month = self.start.month - 1 + self.months
+        return dt.date(self.start.year + month // 12, month % 12 + 1, 1) if self.start.day == 1 else \
+            self.start + dt.timedelta(days=round(self.months * 30.4375))
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+
+class Scenario(_Model):
+    id: str
+    title: str
+    description: str | None = None
+    seed: int = 2021
+    period: Period
+    residents: int = Field(gt=0)
+    household_sizes: dict[int, float]
+    engagement_shape: float = Field(default=1.5, gt=0, description="gamma shape of personal engagement (mean 1)")
+    zones: list[Zone] = Field(min_length=1)
+    roles: list[Role] = Field(default_factory=list)
+    activities: dict[str, Activity] = Field(default_factory=dict)
+    mediation: Mediation | None = None
+    shop: Shop | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Scenario:
+        total = sum(z.share for z in self.zones)
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"zone shares must add up to 1 (they add up to {total})")
+        zones = {z.id for z in self.zones}
+        roles = {r.id for r in self.roles}
+        for role in self.roles:
+            if set(role.share) - zones:
+                raise ValueError(f"role {role.id}: unknown zone(s) {sorted(set(role.share) - zones)}")
+        for key, act in self.activities.items():
+            unknown = (set(act.roles or ()) | set(act.role)) - roles
+            if unknown:
+                raise ValueError(f"activity {key}: unknown role(s) {sorted(unknown)}")
+            if set(act.zone) - zones:
+                raise ValueError(f"activity {key}: unknown zone(s) {sorted(set(act.zone) - zones)}")
+        return self
+
+    def zone_title(self, zone: str) -> str:
+        return next((z.title for z in self.zones if z.id == zone), zone)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """A scenario from a YAML file (safe_load only)."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return Scenario.model_validate(data)
+
+
+# ---------------------------------------------------------------- drawing helpers
+
+def weighted(rng: random.Random, weights: dict[Any, float]) -> Any:
+    """One key of ``weights`` (in the dict's order), chosen with probability by weight."""
+    total = sum(weights.values())
+    point = rng.random() * total
+    for value, weight in weights.items():
+        point -= weight
+        if point < 0:
+            return value
+    return next(reversed(weights))
+
+
+def poisson(rng: random.Random, lam: float) -> int:
+    """A Poisson draw (Knuth's method, in slices of 20 so exp() never underflows)."""
+    count = 0
+    while lam > 0:
+        part = min(lam, 20.0)
+        lam -= part
+        limit, product = math.exp(-part), rng.random()
+        while product > limit:
+            count += 1
+            product *= rng.random()
+    return count
+
+
+# ---------------------------------------------------------------- the population
+
+@dataclass(frozen=True)
+class Resident:
+    id: str
+    household: str
+    zone: str
+    origin: str  # "local" or "elsewhere"
+    roles: tuple[str, ...]
+    engagement: float
+    head: bool
+
+
+@dataclass(frozen=True)
+class Population:
+    scenario: Scenario
+    seed: int
+    residents: tuple[Resident, ...]
+
+    def by_id(self) -> dict[str, Resident]:
+        return {r.id: r for r in self.residents}
+
+
+def generate_population(scenario: Scenario, seed: int | None = None) -> Population:
+    """Households filled zone by zone; origin per household; roles and engagement per person."""
+    seed = scenario.seed if seed is None else seed
+    rng = random.Random(f"{seed}:population")
+    residents: list[Resident] = []
+    remaining = scenario.residents
+    for number, zone in enumerate(scenario.zones):
+        quota = remaining if number == len(scenario.zones) - 1 else round(scenario.residents * zone.share)
+        quota = min(quota, remaining)
+        remaining -= quota
+        prefix = zone.id[:1].upper()
+        household = 0
+        while quota > 0:
+            household += 1
+            size = min(int(weighted(rng, scenario.household_sizes)), quota)
+            quota -= size
+            hid = f"{prefix}{household:04d}"
+            origin = "elsewhere" if rng.random() < zone.from_elsewhere else "local"
+            for member in range(1, size + 1):
+                roles = tuple(r.id for r in scenario.roles if rng.random() < r.share.get(zone.id, 0.0))
+                engagement = rng.gammavariate(scenario.engagement_shape, 1.0 / scenario.engagement_shape)
+                residents.append(Resident(id=f"{hid}-{member}", household=hid, zone=zone.id, origin=origin,
+                                          roles=roles, engagement=round(engagement, 6), head=member == 1))
+    return Population(scenario=scenario, seed=seed, residents=tuple(sorted(residents, key=lambda r: r.id)))
+
+
+# ---------------------------------------------------------------- facts
+
+def _moment(rng: random.Random, start: dt.date, days: int, hours: tuple[int, int]) -> dt.datetime:
+    day = start + dt.timedelta(days=rng.randrange(days))
+    return dt.datetime.combine(day, dt.time(rng.randrange(hours[0], hours[1]), rng.randrange(60)))
+
+
+def _fact(fid: str, fact_type: str, resident: str, moment: dt.datetime, fields: dict) -> dict:
+    return {"id": fid, "type": fact_type, "resident": resident, "occurred_at": moment.isoformat(),
+            "fields": {k: v for k, v in fields.items() if v is not None}}
+
+
+def activity_rate(act: Activity, resident: Resident, months: int) -> float:
+    """Expected number of facts of this activity for this resident over the period."""
+    if act.per == "household" and not resident.head:
+        return 0.0
+    if act.roles is not None and not set(act.roles) & set(resident.roles):
+        return 0.0
+    rate = act.rate * months * act.zone.get(resident.zone, 1.0) * act.origin.get(resident.origin, 1.0)
+    role_factors = [act.role[r] for r in resident.roles if r in act.role]
+    if role_factors:
+        rate *= max(role_factors)
+    if act.engagement:
+        rate *= resident.engagement
+    return rate
+
+
+def resident_facts(population: Population, resident: Resident) -> list[dict]:
+    """The resident's own facts (everything except council cases), drawn from their own stream."""
+    scenario = population.scenario
+    rng = random.Random(f"{population.seed}:facts:{resident.id}")
+    start, days, months = scenario.period.start, scenario.period.days, scenario.period.months
+    facts = []
+    for key, act in scenario.activities.items():
+        n = poisson(rng, activity_rate(act, resident, months))
+        for k in range(n):
+            moment = _moment(rng, start, days, act.hours)
+            fields = {name: gen.draw(rng, resident.zone) for name, gen in act.fields.items()}
+            facts.append(_fact(f"{resident.id}-{key}-{k:03d}", act.fact_type or key, resident.id, moment, fields))
+    return facts
+
+
+def case_facts(population: Population) -> dict[str, list[dict]]:
+    """Integrity-council cases for the whole community, by resident (parties and mediators)."""
+    scenario, med = population.scenario, population.scenario.mediation
+    out: dict[str, list[dict]] = {}
+    if med is None:
+        return out
+    rng = random.Random(f"{population.seed}:cases")
+    by_zone: dict[str, list[Resident]] = {}
+    for r in population.residents:
+        by_zone.setdefault(r.zone, []).append(r)
+    mediators_all = [r for r in population.residents if set(r.roles) & set(med.mediator_roles)]
+    end = scenario.period.end
+    month_start = scenario.period.start
+    number = 0
+    for _ in range(scenario.period.months):
+        next_start = _next_month(month_start)
+        days = (min(next_start, end) - month_start).days
+        for zone in scenario.zones:
+            people = by_zone.get(zone.id, [])
+            if not people:
+                continue
+            lam = len(people) / 1000 * med.cases_per_1000_per_month * med.zone.get(zone.id, 1.0)
+            for _case in range(poisson(rng, lam)):
+                number += 1
+                case = f"C-{number:05d}"
+                moment = _moment(rng, month_start, days, (9, 20))
+                count = min(int(med.parties.draw(rng, zone.id)), len(people))
+                parties = rng.sample(people, count)
+                satisfaction = int(med.satisfaction.draw(rng, zone.id))
+                local = [m for m in mediators_all if m.zone == zone.id and m not in parties]
+                pool = local or [m for m in mediators_all if m not in parties]
+                mediator = pool[rng.randrange(len(pool))] if pool else None
+                for party in parties:
+                    out.setdefault(party.id, []).append(_fact(
+                        f"{case}-{party.id}", med.fact_type, party.id, moment,
+                        {"case": case, "role": "party", "satisfaction": satisfaction}))
+                    if med.relapse and rng.random() < med.relapse.probability.get(satisfaction, 0.0):
+                        later = moment + dt.timedelta(days=rng.randint(1, med.relapse.within_days),
+                                                      hours=rng.randint(0, 3))
+                        later = later.replace(hour=22 + rng.randrange(2), minute=rng.randrange(60))
+                        if later.date() < end:
+                            out[party.id].append(_fact(f"{case}-{party.id}-relapse", med.relapse.fact_type,
+                                                       party.id, later, dict(med.relapse.fields)))
+                if mediator is not None:
+                    out.setdefault(mediator.id, []).append(_fact(
+                        f"{case}-{mediator.id}", med.fact_type, mediator.id, moment,
+                        {"case": case, "role": "mediator", "satisfaction": satisfaction}))
+        month_start = next_start
+        if month_start >= end:
+            break
+    return out
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def facts_for(population: Population, residents: Iterable[str], cases: dict[str, list[dict]] | None = None,
+              ) -> dict[str, list[dict]]:
+    """Facts of the given residents, by resident; identical whichever residents are asked for."""
+    index = population.by_id()
+    cases = case_facts(population) if cases is None else cases
+    return {rid: resident_facts(population, index[rid]) + cases.get(rid, []) for rid in residents}
+
+
+def generate_facts(population: Population) -> Iterator[dict]:
+    """Every fact of the population, resident by resident (ids sorted)."""
+    cases = case_facts(population)
+    for resident in population.residents:
+        yield from resident_facts(population, resident)
+        yield from cases.get(resident.id, [])
+
+
+def month_keys(period: Period) -> list[str]:
+    """'YYYY-MM' of every month the period touches."""
+    keys, day = [], period.start.replace(day=1)
+    while day < period.end:
+        keys.append(f"{day.year}-{day.month:02d}")
+        day = _next_month(day)
+    return keys
+
+
+def month_end(key: str) -> dt.date:
+    year, month = map(int, key.split("-"))
+    return dt.date(year, month, calendar.monthrange(year, month)[1])

@@ -1,0 +1,359 @@
+"""Replaying facts under a baseline and a candidate ruleset, in worker processes.
+
+durable-rules cannot drop a registered ruleset and a discarded host leaks, so no engine
+ever lives in the calling process: each side (baseline, candidate) gets its own pool of
+``spawn`` worker processes that ends with the side's run. The two sides share nothing —
+not a process, not a host, not a limit counter.
+
+Work is partitioned by resident (limits, tiers and redemptions are per resident, so the
+partition is exact) into fixed-size chunks of the sorted resident ids. A chunk's outcome
+does not depend on which worker ran it or alongside what, and chunks are combined in chunk
+order, so any number of workers gives identical results.
+
+For a synthetic scenario a worker regenerates the population (cheap, seeded) and draws its
+own residents' facts; only resident ids cross the process boundary. For a facts file the
+chunks carry the facts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import multiprocessing
+import random
+from collections import Counter
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine import SHANGHAI, FactError, Ruleset, balances, compile_ruleset, evaluate, load_ruleset
+from engine.loader import directory_lookup
+
+from .population import Population, Scenario, Shop, case_facts, facts_for, generate_population, month_keys
+
+REPO_RULESETS = Path(__file__).resolve().parent.parent / "rulesets"
+CHUNK_SIZE = 200
+MATCHER_NAME = "durable-rules"
+
+Progress = Callable[[str, int, int], None]
+
+
+# ---------------------------------------------------------------- rulesets
+
+@dataclass(frozen=True)
+class RulesetSource:
+    """A ruleset file (published or draft) with the directories its parents are looked up in."""
+
+    path: str
+    text: str
+    search: tuple[str, ...]
+
+    @classmethod
+    def from_file(cls, path: str | Path, search: Iterable[str | Path] = ()) -> RulesetSource:
+        path = Path(path)
+        dirs = [str(path.resolve().parent), *(str(Path(d).resolve()) for d in search), str(REPO_RULESETS)]
+        unique = tuple(dict.fromkeys(dirs))
+        return cls(path=str(path), text=path.read_text(encoding="utf-8"), search=unique)
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    def load(self) -> Ruleset:
+        """Load and resolve (raises ``RulesetError`` with every problem). Registers nothing."""
+        lookups = [directory_lookup(d) for d in self.search]
+
+        def parents(ref: str):
+            for lookup in lookups:
+                found = lookup(ref)
+                if found is not None:
+                    return found
+            return None
+
+        return load_ruleset(self.text, name=self.path, parents=parents)
+
+
+# ---------------------------------------------------------------- what a chunk returns
+
+@dataclass
+class ResidentOutcome:
+    """One resident's end state under one ruleset."""
+
+    index: int
+    points: int
+    tier: str
+    earned: int = 0          # positive points awarded
+    deducted: int = 0        # points taken by deductions (positive number)
+    redeemed: int = 0        # points spent in the shop
+    redeemed_yuan: float = 0.0
+    redemptions: int = 0
+    facts: int = 0
+    rule_amounts: dict[str, int] = field(default_factory=dict)   # rule -> net amount
+    rule_awards: dict[str, int] = field(default_factory=dict)    # rule -> number of awards
+    rule_paid: dict[str, int] = field(default_factory=dict)      # rule -> awards with a non-zero amount
+    rule_bound: dict[str, int] = field(default_factory=dict)     # rule -> awards cut by a limit
+    rule_cut: dict[str, int] = field(default_factory=dict)       # rule -> points cut by limits
+    limits_bound: dict[str, int] = field(default_factory=dict)   # 'rule:x/month' -> times it bound
+
+    @property
+    def balance(self) -> int:
+        """Points still held (after redemptions)."""
+        return self.points - self.redeemed
+
+
+@dataclass
+class ChunkOutcome:
+    residents: dict[str, ResidentOutcome]
+    monthly: dict[str, list[int]]   # month -> [issued, deducted, redeemed, outstanding (positive balances)]
+    facts: int
+    awards: int
+    rejected: dict[str, int]
+
+
+@dataclass
+class SideResult:
+    ruleset_ref: str
+    residents: dict[str, ResidentOutcome]
+    monthly: dict[str, list[int]]
+    facts: int
+    awards: int
+    rejected: dict[str, int]
+
+
+@dataclass
+class ResidentInfo:
+    zone: str
+    origin: str
+    roles: tuple[str, ...]
+
+
+@dataclass
+class ReplayResult:
+    baseline: SideResult
+    candidate: SideResult
+    residents: dict[str, ResidentInfo]
+    months: list[str]
+    workers: int
+    matcher: str = MATCHER_NAME
+
+
+# ---------------------------------------------------------------- sources of facts
+
+@dataclass(frozen=True)
+class ScenarioSource:
+    scenario: Scenario
+    seed: int
+
+
+@dataclass(frozen=True)
+class FactsSource:
+    """Recorded facts; ``residents`` (zones, roles) and ``months`` when known (e.g. from the store)."""
+
+    facts: tuple[dict, ...]
+    name: str
+    residents: dict[str, ResidentInfo] | None = None
+    months: tuple[str, ...] | None = None
+
+
+# ---------------------------------------------------------------- worker side
+
+_STATE: dict[str, Any] = {}
+
+
+def _init_worker(ruleset: RulesetSource, source: ScenarioSource | None, matcher: str) -> None:
+    compiled = compile_ruleset(ruleset.load())
+    if matcher == "python":
+        from .matcher import install
+        install(compiled)
+    _STATE.clear()
+    _STATE["compiled"] = compiled
+    if source is not None:
+        population = generate_population(source.scenario, source.seed)
+        _STATE["population"] = population
+        _STATE["cases"] = case_facts(population)
+
+
+def _work(number: int, residents: list[str], facts: list[dict] | None, months: list[str]) -> tuple[int, ChunkOutcome]:
+    compiled = _STATE["compiled"]
+    population: Population | None = _STATE.get("population")
+    if facts is None:
+        assert population is not None
+        by_resident = facts_for(population, residents, _STATE["cases"])
+        facts = [f for rid in residents for f in by_resident[rid]]
+    shop = population.scenario.shop if population is not None else None
+    zones = {r.id: r.zone for r in population.residents} if population is not None else {}
+    seed = population.seed if population is not None else 0
+    return number, score_chunk(compiled, residents, facts, months, shop=shop, zones=zones, seed=seed)
+
+
+def score_chunk(compiled, residents: list[str], facts: list[dict], months: list[str], *,
+                shop: Shop | None = None, zones: dict[str, str] | None = None, seed: int = 0) -> ChunkOutcome:
+    """Score one chunk's facts (all of its residents' facts) and play out the shop visits."""
+    valid, rejected = [], Counter()
+    for raw in facts:
+        try:
+            valid.append(compiled.validator.validate(raw))
+        except FactError as exc:
+            code = exc.problems[0].code if exc.problems else "invalid"
+            rejected[f"{raw.get('type', '?')}: {getattr(code, 'value', code)}"] += 1
+    evaluation = evaluate(compiled, valid)
+    totals = balances(compiled.ruleset, evaluation.awards, residents=residents)
+    per: dict[str, list] = {rid: [] for rid in residents}
+    for award in evaluation.awards:
+        per.setdefault(award.resident, []).append(award)
+    fact_counts = Counter(f.resident for f in valid)
+    monthly = {m: [0, 0, 0, 0] for m in months}
+    outcomes: dict[str, ResidentOutcome] = {}
+    for rid in sorted(per):
+        bal = totals[rid]
+        out = ResidentOutcome(index=bal.index, points=bal.points, tier=bal.tier, facts=fact_counts.get(rid, 0))
+        by_month: dict[str, int] = {}
+        for award in per[rid]:
+            rule = award.rule_id
+            out.rule_amounts[rule] = out.rule_amounts.get(rule, 0) + award.amount
+            out.rule_awards[rule] = out.rule_awards.get(rule, 0) + 1
+            if award.amount:
+                out.rule_paid[rule] = out.rule_paid.get(rule, 0) + 1
+            if award.limited_by:
+                out.rule_bound[rule] = out.rule_bound.get(rule, 0) + 1
+                out.rule_cut[rule] = out.rule_cut.get(rule, 0) + (award.raw_amount - award.amount)
+                out.limits_bound[award.limited_by] = out.limits_bound.get(award.limited_by, 0) + 1
+            if "points" not in award.accounts:
+                continue
+            month = award.occurred_at.strftime("%Y-%m")
+            by_month[month] = by_month.get(month, 0) + award.amount
+            if award.amount > 0:
+                out.earned += award.amount
+                if month in monthly:
+                    monthly[month][0] += award.amount
+            elif award.amount < 0:
+                out.deducted -= award.amount
+                if month in monthly:
+                    monthly[month][1] -= award.amount
+        _shop_visits(out, rid, by_month, months, monthly, shop, (zones or {}).get(rid, ""), seed)
+        outcomes[rid] = out
+    return ChunkOutcome(residents=outcomes, monthly=monthly, facts=len(valid) + sum(rejected.values()),
+                        awards=len(evaluation.awards), rejected=dict(rejected))
+
+
+def _shop_visits(out: ResidentOutcome, rid: str, by_month: dict[str, int], months: list[str],
+                 monthly: dict[str, list[int]], shop: Shop | None, zone: str, seed: int) -> None:
+    """Month by month: add the month's points, maybe spend some at month end, record liability.
+
+    The resident's draws come from their own stream and the same number of draws is made
+    every month whatever the balance, so baseline and candidate see the same luck.
+    """
+    rng = random.Random(f"{seed}:shop:{rid}")
+    balance = 0
+    for month in months:
+        balance += by_month.get(month, 0)
+        if shop is not None:
+            visit = rng.random() < shop.redeem_probability_per_month * shop.zone.get(zone, 1.0)
+            picks = [rng.random() for _ in range(shop.max_items_per_visit)]
+            if visit:
+                for pick in picks:
+                    affordable = [i for i in shop.items if i.price_points <= balance]
+                    if not affordable:
+                        break
+                    item = affordable[int(pick * len(affordable))]
+                    balance -= item.price_points
+                    out.redeemed += item.price_points
+                    out.redeemed_yuan = round(out.redeemed_yuan + item.cost_yuan, 2)
+                    out.redemptions += 1
+                    monthly[month][2] += item.price_points
+        monthly[month][3] += max(balance, 0)
+
+
+# ---------------------------------------------------------------- the run
+
+def _chunks(items: list[str], size: int) -> list[list[str]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _run_side(side: str, ruleset: RulesetSource, source: ScenarioSource | FactsSource, residents: list[str],
+              months: list[str], workers: int, chunk_size: int, progress: Progress | None,
+              matcher: str) -> SideResult:
+    chunks = _chunks(residents, chunk_size)
+    by_resident: dict[str, list[dict]] = {}
+    if isinstance(source, FactsSource):
+        for fact in source.facts:
+            by_resident.setdefault(str(fact.get("resident")), []).append(fact)
+    init_source = source if isinstance(source, ScenarioSource) else None
+    results: dict[int, ChunkOutcome] = {}
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
+                             initargs=(ruleset, init_source, matcher)) as pool:
+        futures = []
+        for number, chunk in enumerate(chunks):
+            facts = None if init_source else [f for rid in chunk for f in by_resident.get(rid, [])]
+            futures.append(pool.submit(_work, number, chunk, facts, months))
+        if progress:
+            progress(side, 0, len(chunks))
+        for done, future in enumerate(as_completed(futures), start=1):
+            number, outcome = future.result()
+            results[number] = outcome
+            if progress:
+                progress(side, done, len(chunks))
+    merged: dict[str, ResidentOutcome] = {}
+    monthly = {m: [0, 0, 0, 0] for m in months}
+    facts = awards = 0
+    rejected: Counter = Counter()
+    for number in sorted(results):
+        outcome = results[number]
+        merged.update(outcome.residents)
+        for month, values in outcome.monthly.items():
+            monthly[month] = [a + b for a, b in zip(monthly[month], values)]
+        facts += outcome.facts
+        awards += outcome.awards
+        rejected.update(outcome.rejected)
+    return SideResult(ruleset_ref=ruleset.load().ref, residents=dict(sorted(merged.items())), monthly=monthly,
+                      facts=facts, awards=awards, rejected=dict(sorted(rejected.items())))
+
+
+def _fact_months(facts: Iterable[dict]) -> list[str]:
+    """Every month (Shanghai time) from the first fact's to the last's."""
+    seen = set()
+    for fact in facts:
+        try:
+            moment = dt.datetime.fromisoformat(str(fact.get("occurred_at")))
+        except ValueError:
+            continue
+        moment = moment.astimezone(SHANGHAI) if moment.tzinfo else moment
+        seen.add((moment.year, moment.month))
+    if not seen:
+        return []
+    (year, month), last = min(seen), max(seen)
+    months = []
+    while (year, month) <= last:
+        months.append(f"{year}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def replay(baseline: RulesetSource, candidate: RulesetSource, source: ScenarioSource | FactsSource, *,
+           workers: int = 1, chunk_size: int = CHUNK_SIZE, progress: Progress | None = None,
+           matcher: str = MATCHER_NAME) -> ReplayResult:
+    """Both sides, one after the other, each in its own short-lived pool of ``workers`` processes.
+
+    ``matcher`` is "durable-rules" (the default, the matcher of record) or "python" (see
+    ``simulations.matcher``: same conditions, checked by a differential test).
+    """
+    if matcher not in ("durable-rules", "python"):
+        raise ValueError(f"unknown matcher {matcher!r}: durable-rules or python")
+    if isinstance(source, ScenarioSource):
+        population = generate_population(source.scenario, source.seed)
+        info = {r.id: ResidentInfo(zone=r.zone, origin=r.origin, roles=r.roles) for r in population.residents}
+        months = month_keys(source.scenario.period)
+    else:
+        ids = sorted({str(f.get("resident")) for f in source.facts} | set(source.residents or {}))
+        unknown = ResidentInfo(zone="unknown", origin="unknown", roles=())
+        info = {rid: (source.residents or {}).get(rid, unknown) for rid in ids}
+        months = list(source.months) if source.months is not None else _fact_months(source.facts)
+    residents = sorted(info)
+    workers = max(1, int(workers))
+    base = _run_side("baseline", baseline, source, residents, months, workers, chunk_size, progress, matcher)
+    cand = _run_side("candidate", candidate, source, residents, months, workers, chunk_size, progress, matcher)
+    return ReplayResult(baseline=base, candidate=cand, residents=info, months=months, workers=workers,
+                        matcher=matcher)

@@ -1,0 +1,563 @@
+"""The comparison of a baseline and a candidate ruleset over the same facts.
+
+``build_report`` turns a ``ReplayResult`` into a ``SimulationReport`` (pydantic, so the JSON
+has a schema: ``SimulationReport.model_json_schema()``). The JSON is deterministic: no
+timestamps, no absolute paths, no worker count, every list in a fixed order and every
+float rounded — the same seed gives byte-identical JSON whatever the number of workers.
+
+What a committee reads in it:
+- ``totals``: points and index issued, deducted, redeemed and outstanding, per side;
+- ``residents``: per-resident change (distribution, top gainers and losers);
+- ``fairness``: per zone, origin and role: mean, median, share and Gini; the zone gap;
+- ``rules``: per rule: points issued, residents reached, how often its limit bound, and
+  the change it accounts for (per-rule changes add up exactly to the total change);
+- ``tiers``: the migration matrix between baseline and candidate tiers;
+- ``liability``: what the credit supermarket owes: outstanding points (and yuan, when the
+  scenario prices the shop's items), month by month.
+
+"Points" here are net redeemable points awarded over the period (awards minus deductions,
+before shop redemptions), unless a field says otherwise. Gini is computed over those
+points clipped at zero.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine import Ruleset
+
+from .population import Scenario
+from .replay import ReplayResult, ResidentOutcome, RulesetSource, SideResult
+
+SCHEMA_VERSION = 1
+TOP = 10
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def r4(x: float) -> float:
+    return round(float(x), 4) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+# ---------------------------------------------------------------- models
+
+class RulesetInfo(_Model):
+    ref: str
+    title: str
+    file: str = Field(description="file name as given (no directory)")
+    sha256: str
+    lineage: list[str]
+
+
+class SourceInfo(_Model):
+    kind: str = Field(description="'scenario' (synthetic population), 'facts' (a JSONL/CSV file) or 'store' "
+                                  "(facts recorded in the store for a period)")
+    name: str
+    title: str | None = None
+    seed: int | None = None
+    residents: int
+    months: list[str]
+
+
+class TotalRow(_Model):
+    metric: str
+    title: str
+    baseline: int
+    candidate: int
+    delta: int
+
+
+class Bin(_Model):
+    low: int
+    high: int = Field(description="exclusive")
+    count: int
+
+
+class DeltaDistribution(_Model):
+    residents: int
+    gainers: int
+    losers: int
+    unchanged: int
+    mean: float
+    median: float
+    p05: float
+    p25: float
+    p75: float
+    p95: float
+    min: int
+    max: int
+    histogram: list[Bin]
+
+
+class ResidentDelta(_Model):
+    resident: str
+    zone: str
+    origin: str
+    roles: list[str]
+    baseline_points: int
+    candidate_points: int
+    delta_points: int
+    baseline_index: int
+    candidate_index: int
+    baseline_tier: str
+    candidate_tier: str
+    main_rule: str | None = Field(description="the rule that changed this resident's points the most")
+    main_rule_delta: int
+
+
+class ResidentsSection(_Model):
+    distribution: DeltaDistribution
+    top_gainers: list[ResidentDelta]
+    top_losers: list[ResidentDelta]
+
+
+class GroupSide(_Model):
+    total: int
+    mean: float
+    median: float
+    share: float = Field(description="share of all points awarded to residents of the community")
+    gini: float
+
+
+class GroupStats(_Model):
+    dimension: str = Field(description="'all', 'zone', 'origin' or 'role'")
+    id: str
+    title: str
+    residents: int
+    baseline: GroupSide
+    candidate: GroupSide
+    delta_mean: float
+    delta_total: int
+
+
+class ZoneGap(_Model):
+    first: str
+    second: str
+    baseline_mean_gap: float = Field(description="mean points of the first zone minus the second's")
+    candidate_mean_gap: float
+    change: float
+    baseline_median_gap: float
+    candidate_median_gap: float
+    baseline_ratio: float | None = Field(description="first zone's mean over the second's")
+    candidate_ratio: float | None
+
+
+class Fairness(_Model):
+    groups: list[GroupStats]
+    zone_gap: ZoneGap | None
+
+
+class RuleSide(_Model):
+    issued: int = Field(description="positive points awarded")
+    deducted: int = Field(description="points taken by deductions (a positive number)")
+    net: int
+    awards: int
+    residents_reached: int = Field(description="residents who got a non-zero amount from the rule")
+    limit_bound: int = Field(description="awards cut by a limit")
+    points_cut: int = Field(description="points the limits withheld")
+
+
+class RuleImpact(_Model):
+    rule_id: str
+    title: str
+    category: str
+    status: str = Field(description="unchanged, changed, added, removed, enabled, disabled")
+    baseline: RuleSide
+    candidate: RuleSide
+    delta_net: int
+    share_of_change: float | None = Field(description="delta_net over the total change of points")
+    by_zone: dict[str, int] = Field(description="delta_net per zone")
+
+
+class LimitBinding(_Model):
+    limit: str
+    baseline: int
+    candidate: int
+
+
+class Attribution(_Model):
+    total_delta: int
+    causes: list[str] = Field(description="rules whose points changed, largest change first")
+    changed_rules: list[str] = Field(description="rules whose definition differs between the rulesets")
+    note: str
+
+
+class TierInfo(_Model):
+    id: str
+    title: str
+
+
+class TierMigration(_Model):
+    tiers: list[TierInfo]
+    matrix: list[list[int]] = Field(description="rows: baseline tier, columns: candidate tier, in `tiers` order "
+                                                "(highest tier first)")
+    baseline_counts: list[int]
+    candidate_counts: list[int]
+    moved_up: int
+    moved_down: int
+    unchanged: int
+
+
+class LiabilitySide(_Model):
+    points_earned: int
+    points_deducted: int
+    points_redeemed: int
+    redemptions: int
+    redeemed_yuan: float
+    outstanding_points: int = Field(description="sum of residents' positive balances at the end")
+    outstanding_yuan: float | None
+    negative_balances: int = Field(description="residents whose deductions exceed what they hold")
+
+
+class MonthRow(_Model):
+    month: str
+    baseline_issued: int
+    candidate_issued: int
+    baseline_redeemed: int
+    candidate_redeemed: int
+    baseline_outstanding: int
+    candidate_outstanding: int
+
+
+class Liability(_Model):
+    yuan_per_point: float | None
+    baseline: LiabilitySide
+    candidate: LiabilitySide
+    delta_outstanding_points: int
+    delta_outstanding_yuan: float | None
+    monthly: list[MonthRow]
+    note: str
+
+
+class SimulationReport(_Model):
+    kind: str = "xinzhi.simulation"
+    schema_version: int = SCHEMA_VERSION
+    matcher: str
+    baseline: RulesetInfo
+    candidate: RulesetInfo
+    source: SourceInfo
+    rejected_facts: dict[str, dict[str, int]]
+    totals: list[TotalRow]
+    residents: ResidentsSection
+    fairness: Fairness
+    rules: list[RuleImpact]
+    limits: list[LimitBinding]
+    attribution: Attribution
+    tiers: TierMigration
+    liability: Liability
+
+
+# ---------------------------------------------------------------- statistics
+
+def gini(values: list[float]) -> float:
+    xs = sorted(max(v, 0) for v in values)
+    n, total = len(xs), sum(xs)
+    if n == 0 or total == 0:
+        return 0.0
+    weighted = sum((i + 1) * x for i, x in enumerate(xs))
+    return r4(2 * weighted / (n * total) - (n + 1) / n)
+
+
+def quantile(sorted_values: list[int], q: float) -> float:
+    if not sorted_values:
+        return 0.0
+    pos = (len(sorted_values) - 1) * q
+    lo = int(pos)
+    hi = min(lo + 1, len(sorted_values) - 1)
+    return r4(sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo))
+
+
+def _histogram(values: list[int]) -> list[Bin]:
+    if not values:
+        return []
+    lo, hi = min(values), max(values)
+    if lo == hi:
+        return [Bin(low=lo, high=lo + 1, count=len(values))]
+    width = max(1, -(-(hi - lo + 1) // 20))
+    start = lo - (lo % width)
+    counts = Counter((v - start) // width for v in values)
+    return [Bin(low=start + k * width, high=start + (k + 1) * width, count=counts.get(k, 0))
+            for k in range((hi - start) // width + 1)]
+
+
+# ---------------------------------------------------------------- building the report
+
+def ruleset_info(source: RulesetSource, ruleset: Ruleset) -> RulesetInfo:
+    return RulesetInfo(ref=ruleset.ref, title=ruleset.title, file=Path(source.path).name, sha256=source.digest,
+                       lineage=list(ruleset.lineage))
+
+
+def _side_group(values: list[int], community_total: int) -> GroupSide:
+    return GroupSide(total=sum(values), mean=r4(statistics.fmean(values)) if values else 0.0,
+                     median=r4(statistics.median(values)) if values else 0.0,
+                     share=r4(sum(values) / community_total) if community_total else 0.0, gini=gini(values))
+
+
+def _rule_side(side: SideResult, rule_id: str) -> RuleSide:
+    issued = deducted = awards = reached = bound = cut = 0
+    for out in side.residents.values():
+        n = out.rule_awards.get(rule_id, 0)
+        if not n:
+            continue
+        amount = out.rule_amounts.get(rule_id, 0)
+        issued += max(amount, 0)
+        deducted += max(-amount, 0)
+        awards += n
+        reached += 1 if out.rule_paid.get(rule_id, 0) else 0
+        bound += out.rule_bound.get(rule_id, 0)
+        cut += out.rule_cut.get(rule_id, 0)
+    return RuleSide(issued=issued, deducted=deducted, net=issued - deducted, awards=awards,
+                    residents_reached=reached, limit_bound=bound, points_cut=cut)
+
+
+def _rule_fingerprint(ruleset: Ruleset, rule_id: str) -> dict | None:
+    for rule in ruleset.rules:
+        if rule.id == rule_id:
+            data = rule.model_dump(mode="json", exclude={"note", "title"})
+            category = next((c for c in ruleset.categories if c.id == rule.category), None)
+            data["category_limits"] = [l.model_dump(mode="json") for l in (category.limits or [])] if category else []
+            return data
+    return None
+
+
+def _status(base: dict | None, cand: dict | None) -> str:
+    if base is None:
+        return "added"
+    if cand is None:
+        return "removed"
+    if base.get("enabled", True) and not cand.get("enabled", True):
+        return "disabled"
+    if not base.get("enabled", True) and cand.get("enabled", True):
+        return "enabled"
+    return "unchanged" if base == cand else "changed"
+
+
+def _tier_list(base: Ruleset, cand: Ruleset) -> list[TierInfo]:
+    """Both rulesets' tiers, highest first (by the index they start from)."""
+    tiers: dict[str, tuple[str, float]] = {}
+    for ruleset in (base, cand):
+        for tier in ruleset.tiers or []:
+            start = tier.index_from if tier.index_from is not None else float("-inf")
+            tiers.setdefault(tier.id, (tier.title, start))
+    ordered = sorted(tiers.items(), key=lambda kv: -kv[1][1])
+    return [TierInfo(id=k, title=title) for k, (title, _) in ordered]
+
+
+def build_report(result: ReplayResult, baseline: tuple[RulesetSource, Ruleset],
+                 candidate: tuple[RulesetSource, Ruleset], source: SourceInfo,
+                 scenario: Scenario | None = None) -> SimulationReport:
+    base_src, base_rs = baseline
+    cand_src, cand_rs = candidate
+    B, C = result.baseline, result.candidate
+    ids = sorted(result.residents)
+    info = result.residents
+    empty = ResidentOutcome(index=0, points=0, tier="")
+
+    def get(side: SideResult, rid: str) -> ResidentOutcome:
+        return side.residents.get(rid, empty)
+
+    # ---- totals
+    def sums(side: SideResult, ruleset: Ruleset) -> dict[str, int]:
+        outs = [get(side, rid) for rid in ids]
+        start = ruleset.accounts.starting_index
+        return {
+            "facts_scored": side.facts - sum(side.rejected.values()),
+            "facts_rejected": sum(side.rejected.values()),
+            "awards": side.awards,
+            "awards_limited": sum(sum(o.rule_bound.values()) for o in outs),
+            "points_cut_by_limits": sum(sum(o.rule_cut.values()) for o in outs),
+            "index_net": sum(o.index - start for o in outs),
+            "points_earned": sum(o.earned for o in outs),
+            "points_deducted": sum(o.deducted for o in outs),
+            "points_net": sum(o.points for o in outs),
+            "points_redeemed": sum(o.redeemed for o in outs),
+            "points_outstanding": sum(max(o.balance, 0) for o in outs),
+        }
+    titles = {
+        "facts_scored": "计分事实数", "facts_rejected": "被拒事实数", "awards": "赋分/扣分条数",
+        "awards_limited": "受上限截断条数", "points_cut_by_limits": "上限截去积分", "index_net": "诚信指数净增",
+        "points_earned": "发放积分", "points_deducted": "扣除积分", "points_net": "净发放积分",
+        "points_redeemed": "兑换积分", "points_outstanding": "未兑换积分（负债）",
+    }
+    sb, sc = sums(B, base_rs), sums(C, cand_rs)
+    totals = [TotalRow(metric=k, title=titles[k], baseline=sb[k], candidate=sc[k], delta=sc[k] - sb[k])
+              for k in titles]
+
+    # ---- per rule
+    rule_ids = list(dict.fromkeys([r.id for r in base_rs.rules] + [r.id for r in cand_rs.rules]))
+    titles_by_rule = {r.id: (r.title, r.category) for r in base_rs.rules}
+    titles_by_rule.update({r.id: (r.title, r.category) for r in cand_rs.rules})
+    zones = sorted({info[rid].zone for rid in ids}, key=lambda z: _zone_order(z, scenario))
+    total_delta = int(sc["points_net"] - sb["points_net"])
+    rules, changed = [], []
+    for rule_id in rule_ids:
+        bside, cside = _rule_side(B, rule_id), _rule_side(C, rule_id)
+        status = _status(_rule_fingerprint(base_rs, rule_id), _rule_fingerprint(cand_rs, rule_id))
+        if status != "unchanged":
+            changed.append(rule_id)
+        by_zone = {z: 0 for z in zones}
+        for rid in ids:
+            d = get(C, rid).rule_amounts.get(rule_id, 0) - get(B, rid).rule_amounts.get(rule_id, 0)
+            if d:
+                by_zone[info[rid].zone] += d
+        delta = cside.net - bside.net
+        rules.append(RuleImpact(rule_id=rule_id, title=titles_by_rule[rule_id][0], category=titles_by_rule[rule_id][1],
+                                status=status, baseline=bside, candidate=cside, delta_net=delta,
+                                share_of_change=r4(delta / total_delta) if total_delta else None, by_zone=by_zone))
+    causes = [r.rule_id for r in sorted(rules, key=lambda r: (-abs(r.delta_net), r.rule_id)) if r.delta_net]
+    attribution = Attribution(
+        total_delta=total_delta, causes=causes, changed_rules=changed,
+        note="各规则的积分变化之和恰等于总变化。定义未改的规则也可能因与改动规则共用类别上限而变化。"
+             " Per-rule changes add up exactly to the total change; a rule whose definition did not change can"
+             " still move when it shares a category limit with a changed rule.")
+
+    limit_names = sorted({k for side in (B, C) for o in side.residents.values() for k in o.limits_bound})
+    limits = [LimitBinding(limit=name, baseline=sum(o.limits_bound.get(name, 0) for o in B.residents.values()),
+                           candidate=sum(o.limits_bound.get(name, 0) for o in C.residents.values()))
+              for name in limit_names]
+
+    # ---- per resident
+    deltas = []
+    for rid in ids:
+        b, c = get(B, rid), get(C, rid)
+        rule_deltas = {k: c.rule_amounts.get(k, 0) - b.rule_amounts.get(k, 0)
+                       for k in set(b.rule_amounts) | set(c.rule_amounts)}
+        main = min((k for k, v in rule_deltas.items() if v), key=lambda k: (-abs(rule_deltas[k]), k), default=None)
+        deltas.append(ResidentDelta(
+            resident=rid, zone=info[rid].zone, origin=info[rid].origin, roles=list(info[rid].roles),
+            baseline_points=b.points, candidate_points=c.points, delta_points=c.points - b.points,
+            baseline_index=b.index, candidate_index=c.index, baseline_tier=b.tier, candidate_tier=c.tier,
+            main_rule=main, main_rule_delta=rule_deltas.get(main, 0) if main else 0))
+    values = sorted(d.delta_points for d in deltas)
+    distribution = DeltaDistribution(
+        residents=len(values), gainers=sum(v > 0 for v in values), losers=sum(v < 0 for v in values),
+        unchanged=sum(v == 0 for v in values), mean=r4(statistics.fmean(values)) if values else 0.0,
+        median=quantile(values, 0.5), p05=quantile(values, 0.05), p25=quantile(values, 0.25),
+        p75=quantile(values, 0.75), p95=quantile(values, 0.95), min=values[0] if values else 0,
+        max=values[-1] if values else 0, histogram=_histogram(values))
+    gainers = [d for d in sorted(deltas, key=lambda d: (-d.delta_points, d.resident)) if d.delta_points > 0][:TOP]
+    losers = [d for d in sorted(deltas, key=lambda d: (d.delta_points, d.resident)) if d.delta_points < 0][:TOP]
+
+    # ---- fairness
+    bt = sum(get(B, rid).points for rid in ids)
+    ct = sum(get(C, rid).points for rid in ids)
+    groups: list[GroupStats] = []
+
+    def add_group(dimension: str, gid: str, title: str, members: list[str]) -> None:
+        bv = [get(B, rid).points for rid in members]
+        cv = [get(C, rid).points for rid in members]
+        bs, cs = _side_group(bv, bt), _side_group(cv, ct)
+        groups.append(GroupStats(dimension=dimension, id=gid, title=title, residents=len(members), baseline=bs,
+                                 candidate=cs, delta_mean=r4(cs.mean - bs.mean), delta_total=cs.total - bs.total))
+
+    add_group("all", "all", "全体居民", ids)
+    for zone in zones:
+        add_group("zone", zone, scenario.zone_title(zone) if scenario else _ZONE_TITLES.get(zone, zone),
+                  [rid for rid in ids if info[rid].zone == zone])
+    for origin in sorted({info[rid].origin for rid in ids}):
+        if origin != "unknown":
+            add_group("origin", origin, _ORIGIN_TITLES.get(origin, origin),
+                      [rid for rid in ids if info[rid].origin == origin])
+    role_titles = {r.id: r.title for r in scenario.roles} if scenario else {}
+    for role in list(role_titles) + sorted({x for rid in ids for x in info[rid].roles} - set(role_titles)):
+        members = [rid for rid in ids if role in info[rid].roles]
+        if members:
+            add_group("role", role, role_titles.get(role, role), members)
+    no_role = [rid for rid in ids if not info[rid].roles]
+    if scenario and no_role:
+        add_group("role", "none", "无特定身份", no_role)
+    zone_groups = [g for g in groups if g.dimension == "zone" and g.id != "unknown"]
+    gap = None
+    if len(zone_groups) >= 2:
+        a, b = zone_groups[0], zone_groups[1]
+        gap = ZoneGap(
+            first=a.id, second=b.id, baseline_mean_gap=r4(a.baseline.mean - b.baseline.mean),
+            candidate_mean_gap=r4(a.candidate.mean - b.candidate.mean),
+            change=r4((a.candidate.mean - b.candidate.mean) - (a.baseline.mean - b.baseline.mean)),
+            baseline_median_gap=r4(a.baseline.median - b.baseline.median),
+            candidate_median_gap=r4(a.candidate.median - b.candidate.median),
+            baseline_ratio=r4(a.baseline.mean / b.baseline.mean) if b.baseline.mean else None,
+            candidate_ratio=r4(a.candidate.mean / b.candidate.mean) if b.candidate.mean else None)
+
+    # ---- tiers
+    tiers = _tier_list(base_rs, cand_rs)
+    order = {t.id: i for i, t in enumerate(tiers)}
+    matrix = [[0] * len(tiers) for _ in tiers]
+    up = down = same = 0
+    for rid in ids:
+        bt_, ct_ = get(B, rid).tier, get(C, rid).tier
+        if bt_ not in order or ct_ not in order:
+            continue
+        matrix[order[bt_]][order[ct_]] += 1
+        if order[ct_] < order[bt_]:
+            up += 1
+        elif order[ct_] > order[bt_]:
+            down += 1
+        else:
+            same += 1
+    migration = TierMigration(tiers=tiers, matrix=matrix, baseline_counts=[sum(row) for row in matrix],
+                              candidate_counts=[sum(col) for col in zip(*matrix)] if matrix else [],
+                              moved_up=up, moved_down=down, unchanged=same)
+
+    # ---- liability
+    ypp = None
+    if scenario and scenario.shop:
+        ratios = [i.cost_yuan / i.price_points for i in scenario.shop.items]
+        ypp = r4(sum(ratios) / len(ratios))
+
+    def liability_side(side: SideResult, s: dict) -> LiabilitySide:
+        outs = [get(side, rid) for rid in ids]
+        outstanding = int(s["points_outstanding"])
+        return LiabilitySide(
+            points_earned=int(s["points_earned"]), points_deducted=int(s["points_deducted"]),
+            points_redeemed=int(s["points_redeemed"]), redemptions=sum(o.redemptions for o in outs),
+            redeemed_yuan=r4(sum(o.redeemed_yuan for o in outs)), outstanding_points=outstanding,
+            outstanding_yuan=r4(outstanding * ypp) if ypp is not None else None,
+            negative_balances=sum(o.balance < 0 for o in outs))
+    lb, lc = liability_side(B, sb), liability_side(C, sc)
+    monthly = [MonthRow(month=m, baseline_issued=B.monthly[m][0], candidate_issued=C.monthly[m][0],
+                        baseline_redeemed=B.monthly[m][2], candidate_redeemed=C.monthly[m][2],
+                        baseline_outstanding=B.monthly[m][3], candidate_outstanding=C.monthly[m][3])
+               for m in result.months]
+    liability = Liability(
+        yuan_per_point=ypp, baseline=lb, candidate=lc,
+        delta_outstanding_points=lc.outstanding_points - lb.outstanding_points,
+        delta_outstanding_yuan=r4(lc.outstanding_yuan - lb.outstanding_yuan) if ypp is not None else None,
+        monthly=monthly,
+        note="未兑换积分为期末各居民正余额之和；兑换行为按情景中的信用超市参数模拟（两方案使用相同随机数）。"
+             "积分过期未计入（模拟期短于过期期限时无影响）。 Outstanding = sum of positive balances at the end;"
+             " shop visits follow the scenario with the same draws under both rulesets; expiry is not applied.")
+
+    return SimulationReport(
+        matcher=result.matcher, baseline=ruleset_info(base_src, base_rs), candidate=ruleset_info(cand_src, cand_rs),
+        source=source, rejected_facts={"baseline": B.rejected, "candidate": C.rejected}, totals=totals,
+        residents=ResidentsSection(distribution=distribution, top_gainers=gainers, top_losers=losers),
+        fairness=Fairness(groups=groups, zone_gap=gap), rules=rules, limits=limits, attribution=attribution,
+        tiers=migration, liability=liability)
+
+
+_ZONE_TITLES = {"north": "北区", "south": "南区", "unknown": "未知"}
+_ORIGIN_TITLES = {"local": "本地居民", "elsewhere": "外来居民"}
+
+
+def _zone_order(zone: str, scenario: Scenario | None) -> tuple[int, str]:
+    if scenario:
+        ids = [z.id for z in scenario.zones]
+        if zone in ids:
+            return (ids.index(zone), zone)
+    return (10_000, zone)
+
+
+def report_json(report: SimulationReport) -> str:
+    return report.model_dump_json(indent=2) + "\n"
+
+
+def schema_json() -> str:
+    import json
+    return json.dumps(SimulationReport.model_json_schema(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"

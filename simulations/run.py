@@ -1,0 +1,111 @@
+"""One what-if run, end to end: rulesets + facts in, report JSON and HTML out.
+
+Used by the CLI (``xinzhi simulate``) and meant for an API background job as well.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.factfiles import read_facts
+
+from .html_report import render_html
+from .population import Scenario, generate_facts, generate_population, load_scenario
+from .replay import CHUNK_SIZE, FactsSource, Progress, RulesetSource, ScenarioSource, replay
+from .report import SimulationReport, SourceInfo, build_report, report_json, schema_json
+
+
+@dataclass
+class Outcome:
+    report: SimulationReport
+    json: str
+    html: str
+
+
+def scenario_with(path: str | Path, *, residents: int | None = None, months: int | None = None) -> Scenario:
+    """A scenario file, optionally resized (population or period) for a quick run."""
+    scenario = load_scenario(path)
+    if residents is not None:
+        scenario = scenario.model_copy(update={"residents": residents})
+    if months is not None:
+        scenario = scenario.model_copy(update={"period": scenario.period.model_copy(update={"months": months})})
+    return Scenario.model_validate(scenario.model_dump(by_alias=True))
+
+
+def simulate(baseline: str | Path, candidate: str | Path, *, scenario: Scenario | None = None,
+             facts: str | Path | None = None, seed: int | None = None, workers: int = 1,
+             search: tuple[str, ...] = (), chunk_size: int = CHUNK_SIZE,
+             progress: Progress | None = None, matcher: str = "durable-rules",
+             from_store: str | None = None, community: str | None = None, store=None) -> Outcome:
+    """Replay under both rulesets and build the comparison (raises RulesetError / FactError).
+
+    The facts come from exactly one of: ``scenario`` (synthetic), ``facts`` (a JSONL/CSV
+    file), ``from_store`` (a period such as ``2021`` or ``2021-Q2`` of ``community``'s
+    recorded facts; ``store`` is an open store, else one is opened from XINZHI_* settings).
+    """
+    if sum(x is not None for x in (scenario, facts, from_store)) != 1:
+        raise ValueError("give exactly one of scenario, facts or from_store")
+    base_src = RulesetSource.from_file(baseline, search)
+    cand_src = RulesetSource.from_file(candidate, search)
+    base_rs, cand_rs = base_src.load(), cand_src.load()  # fail early, before any worker starts
+    if scenario is not None:
+        seed = scenario.seed if seed is None else seed
+        source = ScenarioSource(scenario=scenario, seed=seed)
+        info_name, info_title, kind = scenario.id, scenario.title, "scenario"
+    elif facts is not None:
+        path = Path(facts)
+        source = FactsSource(facts=tuple(read_facts(path)), name=path.name)
+        info_name, info_title, kind, seed = path.name, None, "facts", None
+    else:
+        source = _store_source(from_store, community, store)  # type: ignore[arg-type]
+        info_name, info_title, kind, seed = source.name, None, "store", None
+    result = replay(base_src, cand_src, source, workers=workers, chunk_size=chunk_size, progress=progress,
+                    matcher=matcher)
+    info = SourceInfo(kind=kind, name=info_name, title=info_title, seed=seed, residents=len(result.residents),
+                      months=result.months)
+    report = build_report(result, (base_src, base_rs), (cand_src, cand_rs), info, scenario)
+    return Outcome(report=report, json=report_json(report), html=render_html(report))
+
+
+def _store_source(period: str, community: str | None, store) -> FactsSource:
+    from .population import month_keys, Period
+    from .store_source import facts_from_store, parse_period
+
+    if not community:
+        raise ValueError("--from-store needs --community")
+    start, end = parse_period(period)
+    opened = None
+    if store is None:
+        from store import Settings, open_store
+        store = opened = open_store(Settings(), load_rulesets=False)
+    try:
+        facts, residents = facts_from_store(store, community, start, end)
+    finally:
+        if opened is not None:
+            opened.close()
+    months = (end.year - start.year) * 12 + end.month - start.month + (1 if end.day > 1 else 0)
+    keys = tuple(m for m in month_keys(Period(start=start.replace(day=1), months=max(months, 1))))
+    return FactsSource(facts=tuple(facts), name=f"{community}:{period}", residents=residents, months=keys)
+
+
+def write_outputs(outcome: Outcome, out: str | Path) -> dict[str, Path]:
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"json": out / "report.json", "html": out / "report.html", "schema": out / "report.schema.json"}
+    paths["json"].write_text(outcome.json, encoding="utf-8")
+    paths["html"].write_text(outcome.html, encoding="utf-8")
+    paths["schema"].write_text(schema_json(), encoding="utf-8")
+    return paths
+
+
+def export_facts(scenario: Scenario, seed: int | None, path: str | Path) -> int:
+    """Write the scenario's synthetic facts as JSON Lines (for ``xinzhi score`` or replay)."""
+    population = generate_population(scenario, seed)
+    count = 0
+    with open(path, "w", encoding="utf-8") as fh:
+        for fact in generate_facts(population):
+            fh.write(json.dumps(fact, ensure_ascii=False, sort_keys=True) + "\n")
+            count += 1
+    return count
