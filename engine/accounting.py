@@ -10,7 +10,9 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict
 
@@ -20,19 +22,23 @@ from .ruleset import Limit, Tier
 
 def period_key(period: str, moment: dt.datetime) -> str:
     """The calendar period containing ``moment``, e.g. '2021-05', '2021-W17', '2021-Q2'."""
-    day = moment.astimezone(SHANGHAI).date()
-    if period == "day":
-        return day.isoformat()
-    if period == "week":
-        year, week, _ = day.isocalendar()
-        return f"{year}-W{week:02d}"
-    if period == "month":
-        return f"{day.year}-{day.month:02d}"
-    if period == "quarter":
-        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-    if period == "year":
-        return str(day.year)
-    raise ValueError(f"unknown period {period!r}")
+    keys = _period_keys(moment.astimezone(SHANGHAI).date())
+    if period not in keys:
+        raise ValueError(f"unknown period {period!r}")
+    return keys[period]
+
+
+@lru_cache(maxsize=4096)
+def _period_keys(day: dt.date) -> dict[str, str]:
+    """Every period's key for one local day (cached: a day's facts share them)."""
+    year, week, _ = day.isocalendar()
+    return {
+        "day": day.isoformat(),
+        "week": f"{year}-W{week:02d}",
+        "month": f"{day.year}-{day.month:02d}",
+        "quarter": f"{day.year}-Q{(day.month - 1) // 3 + 1}",
+        "year": str(day.year),
+    }
 
 
 def period_window(period: str, moment: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
@@ -67,8 +73,13 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 
 def expiry_date(moment: dt.datetime, after_months: int) -> dt.date:
     """Points awarded at ``moment`` expire at the end of the month ``after_months`` later."""
-    month_start = moment.astimezone(SHANGHAI).date().replace(day=1)
-    target = _add_months(month_start, after_months)
+    local = moment.astimezone(SHANGHAI)
+    return _month_end_after(local.year, local.month, after_months)
+
+
+@lru_cache(maxsize=1024)
+def _month_end_after(year: int, month: int, after_months: int) -> dt.date:
+    target = _add_months(dt.date(year, month, 1), after_months)
     return target.replace(day=calendar.monthrange(target.year, target.month)[1])
 
 
@@ -114,7 +125,7 @@ def limit_refs(scope: str, owner_id: str, limits: list[Limit]) -> list[LimitRef]
     return [LimitRef(scope=scope, id=owner_id, period=lim.period, max=lim.max) for lim in limits]
 
 
-def apply_limits(raw: int, resident: str, moment: dt.datetime, limits: list[LimitRef],
+def apply_limits(raw: int, resident: str, moment: dt.datetime, limits: Sequence[LimitRef],
                  usage: LimitUsage) -> tuple[int, LimitRef | None]:
     """Cut a positive award to what every limit still allows; record what was granted.
 

@@ -37,6 +37,7 @@ class CompiledRuleset:
     rules: dict[str, CompiledRule]
     name: str
     validator: FactValidator = field(repr=False)
+    by_fact_type: dict[str, tuple[CompiledRule, ...]] = field(repr=False, default_factory=dict)
 
     @property
     def ref(self) -> str:
@@ -62,5 +63,10 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
                    key=lambda l: PERIOD_ORDER[l.period])
         rules[rule.id] = CompiledRule(rule=rule, condition=expr, limits=tuple(limits))
     digest = hashlib.sha256(json.dumps(definition, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    by_fact_type: dict[str, tuple[CompiledRule, ...]] = {}
+    for compiled_rule in rules.values():
+        fact = compiled_rule.rule.fact
+        by_fact_type[fact] = by_fact_type.get(fact, ()) + (compiled_rule,)
     return CompiledRuleset(ruleset=ruleset, definition=definition, rules=rules,
-                           name=f"{ruleset.ref}#{digest[:16]}", validator=FactValidator(ruleset))
+                           name=f"{ruleset.ref}#{digest[:16]}", validator=FactValidator(ruleset),
+                           by_fact_type=by_fact_type)

@@ -49,54 +49,73 @@ def _annotation(spec: FieldSpec) -> Any:
     return (base, ...) if spec.required else (base | None, None)
 
 
+FactId = Annotated[str, Field(min_length=1, max_length=128)]
+
+
 class FactValidator:
-    """Validates facts for one ruleset; one pydantic model per fact type, built once."""
+    """Validates facts for one ruleset: one pydantic model per fact type, built once,
+    validating the whole fact (its own keys and its typed fields) in a single call."""
 
     def __init__(self, ruleset: Ruleset):
         self._types: dict[str, FactType] = {t.id: t for t in ruleset.fact_types}
 
     @cached_property
     def _models(self) -> dict[str, type[BaseModel]]:
-        return {
-            type_id: create_model(
+        models = {}
+        for type_id, fact_type in self._types.items():
+            fields = create_model(
                 f"Fields_{type_id}",
                 __config__=ConfigDict(extra="forbid"),
                 **{name: _annotation(spec) for name, spec in fact_type.fields.items()},
             )
-            for type_id, fact_type in self._types.items()
-        }
+            models[type_id] = create_model(
+                f"Fact_{type_id}",
+                __config__=ConfigDict(extra="forbid"),
+                id=(FactId, ...),
+                type=(str, ...),
+                resident=(FactId, ...),
+                occurred_at=(dt.datetime, ...),
+                fields=(fields, Field(default={}, validate_default=True)),
+            )
+        return models
 
     def validate(self, raw: FactIn | dict[str, Any]) -> Fact:
         """One fact, or ``FactError`` listing every problem with it."""
+        if isinstance(raw, FactIn):
+            raw = {"id": raw.id, "type": raw.type, "resident": raw.resident, "occurred_at": raw.occurred_at,
+                   "fields": raw.fields}
+        model = self._models.get(raw.get("type")) if isinstance(raw, dict) else None
+        if model is None:
+            raise FactError(self._base_problems(raw))
         try:
-            fact_in = raw if isinstance(raw, FactIn) else FactIn.model_validate(raw)
+            valid = model.model_validate(raw)
+        except ValidationError as exc:
+            raise FactError([_problem(str(raw.get("id", "?")), raw["type"], e) for e in exc.errors()]) from None
+        occurred = valid.occurred_at
+        occurred = occurred.replace(tzinfo=SHANGHAI) if occurred.tzinfo is None else occurred.astimezone(SHANGHAI)
+        return Fact(id=valid.id, type=valid.type, resident=valid.resident, occurred_at=occurred,
+                    fields={k: v for k, v in valid.fields.__dict__.items() if v is not None})
+
+    def _base_problems(self, raw: Any) -> list[Problem]:
+        """Problems of a fact whose type is not one of ours (or that is no fact at all)."""
+        try:
+            fact_in = FactIn.model_validate(raw)
         except ValidationError as exc:
             fact_id = raw.get("id", "?") if isinstance(raw, dict) else "?"
-            raise FactError([_problem(fact_id, "", e) for e in exc.errors()]) from None
-        model = self._models.get(fact_in.type)
-        if model is None:
-            known = ", ".join(sorted(self._types))
-            raise FactError([Problem(code=ErrorCode.FACT_UNKNOWN_TYPE, path="type",
-                                     message=f"fact '{fact_in.id}': unknown type '{fact_in.type}'; "
-                                             f"this ruleset knows {known}")])
-        try:
-            values = model.model_validate(fact_in.fields)
-        except ValidationError as exc:
-            raise FactError([_problem(fact_in.id, fact_in.type, e, "fields") for e in exc.errors()]) from None
-        occurred = fact_in.occurred_at
-        occurred = occurred.replace(tzinfo=SHANGHAI) if occurred.tzinfo is None else occurred.astimezone(SHANGHAI)
-        return Fact(id=fact_in.id, type=fact_in.type, resident=fact_in.resident, occurred_at=occurred,
-                    fields={k: v for k, v in values.model_dump().items() if v is not None})
+            return [_problem(str(fact_id), "", e) for e in exc.errors()]
+        known = ", ".join(sorted(self._types))
+        return [Problem(code=ErrorCode.FACT_UNKNOWN_TYPE, path="type",
+                        message=f"fact '{fact_in.id}': unknown type '{fact_in.type}'; this ruleset knows {known}")]
 
 
-def _problem(fact_id: str, fact_type: str, error: dict, prefix: str = "") -> Problem:
-    field = ".".join(str(p) for p in error["loc"])
-    path = f"{prefix}.{field}" if prefix else field
+def _problem(fact_id: str, fact_type: str, error: dict) -> Problem:
+    loc = [str(p) for p in error["loc"]]
+    field = ".".join(loc[1:] if loc[:1] == ["fields"] and len(loc) > 1 else loc)
     kind = f" ({fact_type})" if fact_type else ""
     message = error["msg"]
     if error["type"] == "extra_forbidden":
-        message = "not a field of this fact type"
+        message = "not a field of this fact type" if loc[:1] == ["fields"] else "not a key of a fact"
     elif error["type"] == "missing":
         message = "required field is missing"
-    return Problem(code=ErrorCode.FACT_INVALID, path=path,
+    return Problem(code=ErrorCode.FACT_INVALID, path=".".join(loc),
                    message=f"fact '{fact_id}'{kind}: field '{field}': {message}")
