@@ -119,9 +119,18 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def _settings(args: argparse.Namespace):
+    """The service settings (``XINZHI_*``), validated now: a bad value stops the command at once."""
+    from pydantic import ValidationError
+
     from store import Settings
     overrides = {"database_url": args.database_url} if getattr(args, "database_url", None) else {}
-    return Settings(**overrides)
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = "XINZHI_" + "_".join(str(p) for p in error["loc"]).upper()
+            print(f"xinzhi: setting {name}: {error['msg']}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -207,6 +216,25 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_expire(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from store import ServiceError, expire_points, open_store
+    from store.reports import today
+
+    store = open_store(_settings(args))
+    try:
+        as_of = dt.date.fromisoformat(args.as_of) if args.as_of else today()
+        run = expire_points(store, args.community, as_of)
+    except ServiceError as exc:
+        print(exc.detail, file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    print(f"{run.community}: {run.entries_written} expiry entries, {run.points_expired} points expired before {as_of}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="xinzhi", description="信治 Xinzhi community integrity points")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -241,6 +269,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--skip-bad-rows", action="store_true", help="store the good rows of a CSV file with errors")
     p.add_argument("--database-url", help="overrides XINZHI_DATABASE_URL")
     p.set_defaults(run=cmd_import)
+    p = sub.add_parser("expire", help="write expiry entries for unspent points past their date (run daily)")
+    p.add_argument("--community", required=True)
+    p.add_argument("--as-of", help="expire what expired before this day (default today, Asia/Shanghai)")
+    p.add_argument("--database-url", help="overrides XINZHI_DATABASE_URL")
+    p.set_defaults(run=cmd_expire)
     p = sub.add_parser("token", help="create or revoke an API token (committee, staff, resident)")
     tokens = p.add_subparsers(dest="token_command", required=True)
     t = tokens.add_parser("create", help="print a new token once; only its hash is stored")

@@ -14,9 +14,9 @@ from __future__ import annotations
 import copy
 import itertools
 import json
-import re
 import threading
 import types
+from contextlib import contextmanager
 
 import durable.engine
 from durable.engine import Host, MessageNotHandledException
@@ -38,31 +38,38 @@ def _json_number(value: float) -> str:
 
 
 def _json_dumps(value, **_ignored) -> str:
-    """``json.dumps(value, ensure_ascii=False)``, with every float written as above.
-
-    The C encoder is used as is unless its output has something like an exponent
-    (rare: only then is the value rewritten, slowly but correctly, item by item).
-    """
-    text = json.dumps(value, ensure_ascii=False)
-    return _rewrite(value) if _EXPONENT.search(text) else text
-
-
-_EXPONENT = re.compile(r"\de[+-]?\d")
-
-
-def _rewrite(value) -> str:
+    """``json.dumps(value, ensure_ascii=False)``, with every float written as above."""
     if isinstance(value, float):
         return _json_number(value)
     if isinstance(value, dict):
-        return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{_rewrite(v)}"
+        return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{_json_dumps(v)}"
                               for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)):
-        return "[" + ",".join(_rewrite(v) for v in value) + "]"
+        return "[" + ",".join(_json_dumps(v) for v in value) + "]"
     return json.dumps(value, ensure_ascii=False)
 
 
-# durable-rules serialises every message and definition with its module's ``json.dumps``.
-durable.engine.json = types.SimpleNamespace(dumps=_json_dumps, loads=json.loads)
+#: durable-rules serialises every message and definition with its module's ``json``; this
+#: stand-in is swapped in (under the matcher's lock) only while a definition is registered
+#: or a message holds a float Python would write with a bare exponent, so the common
+#: path keeps the C encoder.
+_FLOAT_SAFE_JSON = types.SimpleNamespace(dumps=_json_dumps, loads=json.loads)
+
+
+def _has_bare_exponent(message: dict) -> bool:
+    return any(type(v) is float and "e" in repr(v) for v in message.values())
+
+
+@contextmanager
+def _float_safe_json(needed: bool = True):
+    if not needed:
+        yield
+        return
+    durable.engine.json = _FLOAT_SAFE_JSON
+    try:
+        yield
+    finally:
+        durable.engine.json = json
 
 
 class _QuietHost(Host):
@@ -104,18 +111,20 @@ class Matcher:
             return []
         with self._lock:
             if name not in self._registered:
-                self._register(name, definition)
+                with _float_safe_json():
+                    self._register(name, definition)
             fact = {**message, "id": f"m{next(self._ids)}", "sid": SESSION}
             self._fired = []
-            try:
-                self._host.assert_fact(name, fact)
-            except MessageNotHandledException:
-                return []
-            finally:
+            with _float_safe_json(_has_bare_exponent(message)):
                 try:
-                    self._host.retract_fact(name, fact)
+                    self._host.assert_fact(name, fact)
                 except MessageNotHandledException:
-                    pass
+                    return []
+                finally:
+                    try:
+                        self._host.retract_fact(name, fact)
+                    except MessageNotHandledException:
+                        pass
             return self._fired
 
 

@@ -210,6 +210,8 @@ class Rule(Node):
                                            description="override the ruleset's accounts for this rule")
     enabled: bool = True
     note: str | None = Field(default=None, description="where the value comes from; say if illustrative")
+    review: Literal["committee"] | None = Field(
+        default=None, description="'committee': awards are pending (not spendable, not in the index) until approved")
 
 
 class RuleOverride(Node):
@@ -276,6 +278,9 @@ class Ruleset(Node):
     rules: list[Rule] = Field(default_factory=list)
     overrides: list[RuleOverride] = Field(default_factory=list)
     tests: list[RulesetTest] = Field(default_factory=list)
+    publicity_days: int | None = Field(default=None, ge=0, le=90,
+                                       description="days an approved reviewed award stays on the public board for "
+                                                   "objections")
 
     _lineage: tuple[str, ...] = PrivateAttr(default=())
 

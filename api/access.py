@@ -1,0 +1,177 @@
+"""Access control: who may call which endpoint, and the audit trail of every write.
+
+A caller presents ``Authorization: Bearer <token>``; the token's roles decide:
+
+- ``committee``: rulesets and publishing, appeals, reviews, objections' resolution, the audit trail
+  (and reading what staff read);
+- ``staff``: residents, facts, council cases, the shop and redemptions;
+- ``resident``: their own score, ledger and redemptions, the catalogue, reporting a case,
+  objecting to a publicized award. Asking about anyone else gives the same 404 as a
+  resident who does not exist, so nothing is learned;
+- no token (public): the public board and ``/health`` only.
+
+Each router is included with one ``Policy`` (``api.main``): the roles that may read (GET)
+and write (other methods), with per-route exceptions. Without a token the answer is 401,
+with the wrong role 403.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated
+
+import anyio
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from store import ANONYMOUS, SYSTEM, Principal, record_audit, resolve_token
+from store.errors import NotFound, ServiceCode, ServiceError
+
+C, S, R = "committee", "staff", "resident"
+SAFE = ("GET", "HEAD", "OPTIONS")
+
+
+BEARER = HTTPBearer(auto_error=False, description="a token from `xinzhi token create --role …`")
+
+
+def current_principal(request: Request,
+                      _: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None) -> Principal:
+    """The caller, resolved once per request (``XINZHI_AUTH=off`` makes everyone a superuser)."""
+    cached = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    store = request.app.state.store
+    if not store.settings.auth:
+        principal = SYSTEM
+    else:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if not header:
+            principal = ANONYMOUS
+        elif scheme.lower() != "bearer" or not token.strip():
+            raise ServiceError(ServiceCode.UNAUTHORIZED, "send 'Authorization: Bearer <token>'")
+        else:
+            principal = resolve_token(store, token.strip())
+            if principal is None:
+                raise ServiceError(ServiceCode.UNAUTHORIZED, "the token is unknown or revoked")
+    request.state.principal = principal
+    return principal
+
+
+CallerDep = Annotated[Principal, Depends(current_principal)]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Roles allowed to read and to write a router's endpoints; ``routes`` overrides per (method, path)."""
+
+    read: frozenset[str] = frozenset()
+    write: frozenset[str] = frozenset()
+    routes: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
+    public: bool = False
+
+    def allowed(self, method: str, path: str) -> frozenset[str]:
+        if (method, path) in self.routes:
+            return self.routes[(method, path)]
+        return self.read if method in SAFE else self.write
+
+
+def roles(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+def not_found_for_resident(community: str, resident: str | None) -> NotFound:
+    return NotFound(ServiceCode.RESIDENT_NOT_FOUND,
+                    f"community '{community}' has no resident '{resident}'" if resident else "not found")
+
+
+def require(policy: Policy):
+    """A router-level dependency enforcing ``policy``."""
+
+    def check(request: Request, caller: CallerDep) -> Principal:
+        if policy.public or caller is SYSTEM:
+            return caller
+        route = request.scope.get("route")
+        allowed = policy.allowed(request.method, getattr(route, "path", request.url.path))
+        params = request.path_params
+        if not caller.roles:
+            raise ServiceError(ServiceCode.UNAUTHORIZED, "this endpoint needs a token (Authorization: Bearer …)")
+        community = params.get("community")
+        granted = caller.roles & allowed
+        if not granted:
+            if caller.roles == {R} and "resident" in params:
+                raise not_found_for_resident(community or "", params["resident"])
+            raise ServiceError(ServiceCode.FORBIDDEN,
+                               f"this needs the role {' or '.join(sorted(allowed)) or '(none)'}; "
+                               f"the token has {', '.join(sorted(caller.roles))}")
+        if caller.community and community and community != caller.community:
+            if granted == {R}:
+                raise not_found_for_resident(community, params.get("resident"))
+            raise ServiceError(ServiceCode.FORBIDDEN, f"the token is for community '{caller.community}'")
+        if granted == {R} and "resident" in params and params["resident"] != caller.resident:
+            raise not_found_for_resident(community or "", params["resident"])
+        return caller
+
+    return Depends(check)
+
+
+def acting_for(caller: Principal, resident: str | None, community: str) -> str | None:
+    """The resident a call may concern: a resident-only caller is always themself."""
+    if caller is SYSTEM or caller.has(C, S):
+        return resident
+    if resident is not None and resident != caller.resident:
+        raise not_found_for_resident(community, resident)
+    return caller.resident
+
+
+class AuditTrail:
+    """ASGI middleware: one audit record per write request (method, route, status, token id, roles)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] in SAFE:
+            return await self.app(scope, receive, send)
+        status = {"code": 500}
+
+        async def watch(message):
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        finally:
+            await self._record(scope, status["code"])
+
+    @staticmethod
+    async def _record(scope, status: int) -> None:
+        store = getattr(scope["app"].state, "store", None)
+        if store is None:
+            return
+        principal: Principal = (scope.get("state") or {}).get("principal") or ANONYMOUS
+        route = scope.get("route")
+        params = scope.get("path_params") or {}
+        action = f"{scope['method']} {scope['path']}"
+        detail = {"route": getattr(route, "path", None), **{k: str(v) for k, v in params.items()}}
+        await anyio.to_thread.run_sync(lambda: record_audit(
+            store, actor=principal.actor, roles=list(principal.roles), action=action, status=status,
+            community=params.get("community"), detail=detail))
+
+
+P = "/communities/{community}"
+POLICIES: dict[str, Policy] = {
+    "communities": Policy(read=roles(C, S), write=roles(C),
+                          routes={("POST", f"{P}/jobs/expire"): roles(C, S)}),
+    "residents": Policy(read=roles(C, S, R), write=roles(S),
+                        routes={("GET", f"{P}/residents"): roles(C, S)}),
+    "rulesets": Policy(read=roles(C, S), write=roles(C)),
+    "facts": Policy(write=roles(S), routes={("POST", f"{P}/dry-run"): roles(C, S)}),
+    "shop": Policy(read=roles(C, S, R), write=roles(S), routes={("POST", f"{P}/shop/redemptions"): roles(S, R)}),
+    "council": Policy(read=roles(C, S), write=roles(S), routes={("POST", f"{P}/cases"): roles(S, R)}),
+    "appeals": Policy(read=roles(C), write=roles(C)),
+    "review": Policy(read=roles(C, S), write=roles(C), routes={("POST", f"{P}/objections"): roles(S, R)}),
+    "board": Policy(public=True),
+    "audit": Policy(read=roles(C)),
+}

@@ -1,0 +1,22 @@
+"""Dependencies as ``Annotated`` aliases, shared by every router."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import Depends, Path, Query, Request
+
+from store import Store
+
+
+def get_store(request: Request) -> Store:
+    return request.app.state.store
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+CommunityId = Annotated[str, Path(max_length=64, description="community id, e.g. yihe")]
+ResidentId = Annotated[str, Path(max_length=128)]
+AsOf = Annotated[dt.date | None, Query(description="standing at the end of this day (Asia/Shanghai); default today")]
+Offset = Annotated[int, Query(ge=0)]
+Limit = Annotated[int, Query(ge=1, le=500)]

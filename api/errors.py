@@ -1,0 +1,150 @@
+"""The one place errors become HTTP: ``application/problem+json`` with a stable ``code``.
+
+Body shape (RFC 9457 plus two members): ``type``, ``title``, ``status``, ``detail``,
+``code`` (branch on this, never on the wording) and ``errors[]`` — each item with its own
+``code``, ``message`` and, where known, ``line``/``column``/``file`` (rulesets, CSV rows)
+or ``path`` (JSON fields).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from store.errors import ServiceCode, ServiceError
+
+log = logging.getLogger("xinzhi.api")
+
+MEDIA_TYPE = "application/problem+json"
+
+STATUS: dict[ServiceCode, tuple[int, str]] = {
+    ServiceCode.COMMUNITY_NOT_FOUND: (404, "Community not found"),
+    ServiceCode.RESIDENT_NOT_FOUND: (404, "Resident not found"),
+    ServiceCode.RULESET_NOT_FOUND: (404, "Ruleset not found"),
+    ServiceCode.NOT_FOUND: (404, "Not found"),
+    ServiceCode.METHOD_NOT_ALLOWED: (405, "Method not allowed"),
+    ServiceCode.RULESET_INVALID: (422, "The ruleset has problems"),
+    ServiceCode.RULESET_TESTS_FAILED: (422, "The ruleset's embedded tests failed"),
+    ServiceCode.RULESET_PUBLISHED: (409, "A published ruleset cannot change"),
+    ServiceCode.RULESET_DATES_OVERLAP: (409, "Effective dates overlap a published version"),
+    ServiceCode.FACTS_REJECTED: (422, "Facts rejected"),
+    ServiceCode.FACT_UNKNOWN_RESIDENT: (422, "Unknown resident"),
+    ServiceCode.REQUEST_INVALID: (422, "The request is not valid"),
+    ServiceCode.BATCH_TOO_LARGE: (413, "Too many items in one request"),
+    ServiceCode.REQUEST_TOO_LARGE: (413, "Request body too large"),
+    ServiceCode.UNSUPPORTED_MEDIA_TYPE: (415, "Unsupported media type"),
+    ServiceCode.INTERNAL: (500, "Internal error"),
+    ServiceCode.UNAUTHORIZED: (401, "A token is needed"),
+    ServiceCode.FORBIDDEN: (403, "Not allowed for this role"),
+    ServiceCode.ITEM_NOT_FOUND: (404, "Shop item not found"),
+    ServiceCode.ITEM_INACTIVE: (409, "The item is not offered"),
+    ServiceCode.OUT_OF_STOCK: (409, "Out of stock"),
+    ServiceCode.INSUFFICIENT_POINTS: (409, "Not enough points"),
+    ServiceCode.TIER_TOO_LOW: (409, "Tier too low for this item"),
+    ServiceCode.REDEMPTION_NOT_FOUND: (404, "Redemption not found"),
+    ServiceCode.REDEMPTION_CANCELLED: (409, "Redemption already cancelled"),
+    ServiceCode.CASE_NOT_FOUND: (404, "Council case not found"),
+    ServiceCode.CASE_WRONG_STATE: (409, "The case is not in a state for this"),
+    ServiceCode.ENTRY_NOT_FOUND: (404, "Ledger entry not found"),
+    ServiceCode.ENTRY_ALREADY_CORRECTED: (409, "The entry was already reversed or corrected"),
+    ServiceCode.REVIEW_NOT_FOUND: (404, "Award under review not found"),
+    ServiceCode.REVIEW_DECIDED: (409, "The award was already decided"),
+    ServiceCode.OBJECTION_NOT_FOUND: (404, "Objection not found"),
+    ServiceCode.OBJECTION_RESOLVED: (409, "The objection was already resolved"),
+    ServiceCode.PUBLICITY_CLOSED: (409, "Not open for objections"),
+}
+
+
+def problem(code: ServiceCode, detail: str, errors: list[dict] | None = None, *, status: int | None = None,
+            **extra: Any) -> JSONResponse:
+    """A problem+json response for ``code``."""
+    default_status, title = STATUS[code]
+    body = {"type": f"urn:xinzhi:problem:{code.value}", "title": title, "status": status or default_status,
+            "code": code.value, "detail": detail,
+            "errors": [{k: v for k, v in e.items() if v is not None} for e in (errors or [])], **extra}
+    return JSONResponse(body, status_code=status or default_status, media_type=MEDIA_TYPE)
+
+
+async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:
+    return problem(exc.code, exc.detail, exc.errors, **exc.extra)
+
+
+async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = []
+    for e in exc.errors():
+        loc = [str(p) for p in e.get("loc", ())]
+        where = loc[0] if loc else None
+        path = ".".join(loc[1:]) if len(loc) > 1 else None
+        errors.append({"code": ServiceCode.REQUEST_INVALID.value, "message": e.get("msg", "invalid"),
+                       "path": path, "in": where})
+    return problem(ServiceCode.REQUEST_INVALID, "the request does not have the expected shape", errors)
+
+
+async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    if exc.status_code == 404:
+        return problem(ServiceCode.NOT_FOUND, "no such endpoint; see /docs")
+    if exc.status_code == 405:
+        return problem(ServiceCode.METHOD_NOT_ALLOWED, "this endpoint does not take that method; see /docs")
+    code = ServiceCode.REQUEST_INVALID if exc.status_code < 500 else ServiceCode.INTERNAL
+    return problem(code, str(exc.detail), status=exc.status_code)
+
+
+async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", exc_info=exc)
+    return problem(ServiceCode.INTERNAL, "the server failed to handle this request; nothing was stored")
+
+
+def install(app: FastAPI) -> None:
+    """Register the exception handlers on ``app``."""
+    app.add_exception_handler(ServiceError, _service_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _unexpected)
+
+
+class BodyLimit:
+    """ASGI middleware: refuse a request body larger than ``max_bytes`` with 413, before any work."""
+
+    def __init__(self, app, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_bytes:
+            return await self._refuse(scope, receive, send)
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > self.max_bytes:
+                return await self._refuse(scope, receive, send)
+            if not message.get("more_body"):
+                break
+        body = b"".join(chunks)
+        sent = False
+
+        async def replay():
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        return await self.app(scope, replay, send)
+
+    async def _refuse(self, scope, receive, send):
+        response = problem(ServiceCode.REQUEST_TOO_LARGE,
+                           f"request bodies are limited to {self.max_bytes} bytes; send smaller batches")
+        await response(scope, receive, send)

@@ -1,0 +1,73 @@
+"""Communities: create and list, the community summary, households, CSV exports, expiry job."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, Query
+from fastapi.responses import PlainTextResponse, StreamingResponse
+from pydantic import BaseModel, Field
+
+import store
+from store.schemas import CommunityCreate, CommunityRead, CommunitySummary, ExpiryRun, HouseholdRead
+
+from ..deps import AsOf, CommunityId, StoreDep
+
+router = APIRouter(prefix="/communities", tags=["communities"])
+
+
+class CommunityName(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+
+
+@router.get("")
+def list_communities(db: StoreDep) -> list[CommunityRead]:
+    """Every community this server holds."""
+    return store.list_communities(db)
+
+
+@router.put("/{community}")
+def put_community(db: StoreDep, community: CommunityId, body: CommunityName) -> CommunityRead:
+    """Create a community (or rename it)."""
+    return store.create_community(db, CommunityCreate(id=community, name=body.name))
+
+
+@router.get("/{community}/summary")
+def summary(db: StoreDep, community: CommunityId, as_of: AsOf = None) -> CommunitySummary:
+    """Totals per zone (north/south), per category and per month; residents per tier."""
+    return store.community_summary(db, community, as_of)
+
+
+@router.get("/{community}/households/{household}")
+def household(db: StoreDep, community: CommunityId, household: str, as_of: AsOf = None) -> HouseholdRead:
+    """A household's members with their scores, and the household totals."""
+    return store.household_view(db, community, household, as_of)
+
+
+@router.get("/{community}/ledger.csv", response_class=StreamingResponse)
+def ledger_csv(db: StoreDep, community: CommunityId, resident: str | None = None) -> StreamingResponse:
+    """The whole ledger (or one resident's) as CSV, one line per entry with its explanation."""
+    rows = store.export_ledger_csv(db, community, resident)
+    first = next(rows)  # raises not-found before the response starts
+    return StreamingResponse(_prepend(first, rows), media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": f'attachment; filename="{community}-ledger.csv"'})
+
+
+def _prepend(first, rest):
+    yield first
+    yield from rest
+
+
+@router.get("/{community}/scores.csv", response_class=PlainTextResponse)
+def scores_csv(db: StoreDep, community: CommunityId, as_of: AsOf = None) -> PlainTextResponse:
+    """Every resident's index, points and tier as CSV."""
+    return PlainTextResponse(store.export_scores_csv(db, community, as_of), media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": f'attachment; filename="{community}-scores.csv"'})
+
+
+@router.post("/{community}/jobs/expire")
+def expire(db: StoreDep, community: CommunityId,
+           as_of: dt.date | None = Query(default=None, description="expire what expired before this day")) -> ExpiryRun:
+    """Write expiry entries for unspent points past their date (earliest-expiring spent first)."""
+    from store.reports import today
+    return store.expire_points(db, community, as_of or today())

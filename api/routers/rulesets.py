@@ -1,0 +1,75 @@
+"""The ruleset registry: upload a draft (YAML body), list, fetch, diff, publish, dry-run."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+
+import store
+from store.errors import ServiceCode, ServiceError
+from store.schemas import DryRunIn, DryRunResult, PublishResult, RulesetDiff, RulesetRead, RulesetSummary
+
+from ..deps import CommunityId, StoreDep
+
+router = APIRouter(prefix="/communities/{community}", tags=["rulesets"])
+
+YAML_BODY = {"requestBody": {"required": True, "content": {
+    "application/yaml": {"schema": {"type": "string"}},
+    "text/plain": {"schema": {"type": "string"}}}}}
+
+
+YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain")
+CSV_TYPES = ("text/csv", "application/csv", "text/plain")
+
+
+async def text_body(request: Request, accepted: tuple[str, ...]) -> str:
+    """The request body as UTF-8 text (YAML or CSV uploads) of an accepted content type."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media and media not in accepted:
+        raise ServiceError(ServiceCode.UNSUPPORTED_MEDIA_TYPE,
+                           f"send the body as {accepted[0]} (or {', '.join(accepted[1:])}), not {media}")
+    try:
+        return (await request.body()).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ServiceError(ServiceCode.REQUEST_INVALID, f"the body is not UTF-8 text (byte {exc.start})") from None
+
+
+@router.post("/rulesets", status_code=201, openapi_extra=YAML_BODY)
+async def upload(request: Request, db: StoreDep, community: CommunityId,
+                 name: str = Query(default="upload.yaml", max_length=200,
+                                   description="file name shown in problems")) -> RulesetSummary:
+    """Upload a ruleset version as a draft; 422 lists every problem with line and column."""
+    text = await text_body(request, YAML_TYPES)
+    return await run_in_threadpool(store.upload_ruleset, db, community, text, source_name=name)
+
+
+@router.get("/rulesets")
+def list_rulesets(db: StoreDep, community: CommunityId, id: str | None = None,
+                  status: str | None = None) -> list[RulesetSummary]:
+    """Every stored version (drafts and published)."""
+    return store.list_rulesets(db, community, ruleset_id=id, status=status)
+
+
+@router.get("/rulesets/{ruleset_id}/versions/{version}")
+def get_version(db: StoreDep, community: CommunityId, ruleset_id: str, version: int) -> RulesetRead:
+    """One version: the YAML as uploaded, and the ruleset with ``extends`` resolved."""
+    return store.get_ruleset(db, community, ruleset_id, version)
+
+
+@router.get("/rulesets/{ruleset_id}/diff")
+def diff(db: StoreDep, community: CommunityId, ruleset_id: str, base: int, other: int) -> RulesetDiff:
+    """Rule by rule: added, removed, changed award / limits / condition."""
+    return store.diff_rulesets(db, community, ruleset_id, base, other)
+
+
+@router.post("/rulesets/{ruleset_id}/versions/{version}/publish")
+def publish(db: StoreDep, community: CommunityId, ruleset_id: str, version: int) -> PublishResult:
+    """Publish a draft: its embedded tests must pass and its dates must not overlap."""
+    return store.publish_ruleset(db, community, ruleset_id, version)
+
+
+@router.post("/rulesets/{ruleset_id}/versions/{version}/dry-run")
+def dry_run(db: StoreDep, community: CommunityId, ruleset_id: str, version: int, body: DryRunIn) -> DryRunResult:
+    """Score facts under this version from empty accounts; nothing is stored."""
+    return store.dry_run(db, community, ruleset_id, version, [f.model_dump(mode="json", by_alias=True)
+                                                               for f in body.facts], explain=body.explain)

@@ -1,0 +1,66 @@
+"""The credit supermarket: catalogue, redemptions, cancellations."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body
+from pydantic import BaseModel, Field
+
+import store
+from store.shop import ItemCreate, ItemRead, RedemptionCreate, RedemptionRead
+
+from ..access import CallerDep, acting_for
+from ..deps import CommunityId, Limit, Offset, StoreDep
+
+router = APIRouter(prefix="/communities/{community}/shop", tags=["shop"])
+
+
+class CancelBody(BaseModel):
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+@router.get("/items")
+def list_items(db: StoreDep, community: CommunityId, active: bool = False) -> list[ItemRead]:
+    """The catalogue: goods, courses (stock = seats) and services, with price and minimum tier."""
+    return store.list_items(db, community, active_only=active)
+
+
+@router.put("/items")
+def put_items(db: StoreDep, community: CommunityId,
+              items: Annotated[list[ItemCreate], Body(max_length=1000)]) -> list[ItemRead]:
+    """Add items or update known ones (price, stock, minimum tier, active)."""
+    return store.put_items(db, community, items)
+
+
+@router.post("/redemptions", status_code=201)
+def redeem(db: StoreDep, community: CommunityId, caller: CallerDep, body: RedemptionCreate) -> RedemptionRead:
+    """Spend points on an item (never the index); 409 when points or stock are short or the tier too low."""
+    resident = acting_for(caller, body.resident, community)
+    return store.redeem(db, community, body.model_copy(update={"resident": resident}), actor=caller.actor)
+
+
+@router.get("/redemptions")
+def list_redemptions(db: StoreDep, community: CommunityId, caller: CallerDep, resident: str | None = None,
+                     offset: Offset = 0, limit: Limit = 100) -> list[RedemptionRead]:
+    """Redemptions, newest first (a resident sees only their own)."""
+    return store.list_redemptions(db, community, resident=acting_for(caller, resident, community),
+                                  offset=offset, limit=limit)
+
+
+@router.get("/redemptions/{redemption}")
+def get_redemption(db: StoreDep, community: CommunityId, caller: CallerDep, redemption: str) -> RedemptionRead:
+    """One redemption (a resident: only their own; others look like no redemption)."""
+    found = store.get_redemption(db, community, redemption)
+    if acting_for(caller, None, community) not in (None, found.resident):
+        from store.errors import NotFound, ServiceCode
+        raise NotFound(ServiceCode.REDEMPTION_NOT_FOUND, f"there is no redemption '{redemption}'")
+    return found
+
+
+@router.post("/redemptions/{redemption}/cancel")
+def cancel(db: StoreDep, community: CommunityId, caller: CallerDep, redemption: str,
+           body: CancelBody | None = None) -> RedemptionRead:
+    """Refund and restock, once; a second cancellation is a 409 and changes nothing."""
+    return store.cancel_redemption(db, community, redemption, reason=body.reason if body else None,
+                                   actor=caller.actor)

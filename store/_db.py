@@ -1,0 +1,105 @@
+"""Opening the database: engine set-up per backend, migrations at start-up, transactions.
+
+SQLite runs in WAL mode and every write transaction starts with ``BEGIN IMMEDIATE``, so
+writers are serialized (limits and idempotency hold) while readers carry on. On
+PostgreSQL a write transaction takes a transaction-scoped advisory lock per resident it
+scores, so two API processes never grant the same limit twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_MIGRATION_LOCK = 0x5869_6E7A  # "Xinz": one migrator at a time on PostgreSQL
+
+
+def make_engine(url: str, *, busy_timeout_ms: int = 30_000) -> Engine:
+    """An engine for ``url``; a SQLite file (and its directory) is created on first start."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
+                               pool_size=20, max_overflow=40)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_connection, _record) -> None:
+            dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (below)
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn) -> None:
+            mode = "IMMEDIATE" if conn.get_execution_options().get("xinzhi_write") else "DEFERRED"
+            conn.exec_driver_sql(f"BEGIN {mode}")
+
+        return engine
+    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision (several processes may start at once)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _MIGRATION_LOCK})
+            connection.commit()
+        try:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+            connection.commit()
+        finally:
+            if engine.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _MIGRATION_LOCK})
+                connection.commit()
+
+
+class Database:
+    """The engine and the two kinds of session the services use."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.backend = engine.dialect.name
+        self._read = sessionmaker(engine, expire_on_commit=False)
+        self._write = sessionmaker(engine.execution_options(xinzhi_write=True), expire_on_commit=False)
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for queries; rolled back at the end."""
+        with self._read() as session:
+            yield session
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[Session]:
+        """One write transaction: committed if the block succeeds, rolled back otherwise."""
+        with self._write() as session, session.begin():
+            yield session
+
+    def lock_residents(self, session: Session, community: str, residents: Iterable[str]) -> None:
+        """Serialize scoring per resident across processes (PostgreSQL; SQLite is already serial)."""
+        if self.backend != "postgresql":
+            return
+        keys = sorted({int.from_bytes(hashlib.blake2b(f"{community}\x00{resident}".encode(), digest_size=8).digest(),
+                                      "big", signed=True) for resident in residents})
+        if keys:  # one round trip; taken in key order so two batches never deadlock
+            session.execute(text("SELECT count(pg_advisory_xact_lock(k)) FROM "
+                                 "(SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY 1) AS ordered"),
+                            {"keys": keys})
+
+    def dispose(self) -> None:
+        self.engine.dispose()

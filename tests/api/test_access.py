@@ -1,0 +1,221 @@
+"""The access matrix: every endpoint × every role → allowed or denied (401 / 403 / 404 for others' data)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from store import Settings, create_token, revoke_token
+from tests.api.cycle import Seeded, seed
+from tests.store.cycle_standard import CYCLE_V1
+
+ROLES = ("public", "committee", "staff", "resident")
+FACT = {"id": "m-{n}", "type": "activity", "resident": "n2", "occurred_at": "2024-05-01T10:00:00+08:00",
+        "fields": {"name": "x"}}
+CASE = {"kind": "parking_space", "zone": "south", "description": "车位被占", "parties": ["s2"], "reported_by": "s1"}
+YAML = {"content": CYCLE_V1.replace("version: 1", "version: 2").replace("2021-01-01", "2030-01-01").encode(),
+        "headers": {"content-type": "application/yaml"}}
+
+# (method, path as the app declares it, roles allowed — "C"ommittee, "S"taff, "R"esident (self), "P"ublic, body)
+MATRIX = [
+    ("GET", "/health", "P", None),
+    ("GET", "/communities", "CS", None),
+    ("PUT", "/communities/{community}", "C", {"json": {"name": "亿和社区"}}),
+    ("GET", "/communities/{community}/summary", "CS", None),
+    ("GET", "/communities/{community}/households/{household}", "CS", None),
+    ("GET", "/communities/{community}/ledger.csv", "CS", None),
+    ("GET", "/communities/{community}/scores.csv", "CS", None),
+    ("POST", "/communities/{community}/jobs/expire", "CS", None),
+    ("GET", "/communities/{community}/residents", "CS", None),
+    ("POST", "/communities/{community}/residents", "S",
+     {"json": [{"id": "x1", "name": "钱多多", "zone": "north"}]}),
+    ("GET", "/communities/{community}/residents/{resident}/score", "CSR", None),
+    ("GET", "/communities/{community}/residents/{resident}/ledger", "CSR", None),
+    ("GET", "/communities/{community}/residents/{resident}/ledger.csv", "CSR", None),
+    ("POST", "/communities/{community}/rulesets", "C", YAML),
+    ("GET", "/communities/{community}/rulesets", "CS", None),
+    ("GET", "/communities/{community}/rulesets/{ruleset_id}/versions/{version}", "CS", None),
+    ("GET", "/communities/{community}/rulesets/{ruleset_id}/diff", "CS", {"params": {"base": 1, "other": 1}}),
+    ("POST", "/communities/{community}/rulesets/{ruleset_id}/versions/{version}/publish", "C", None),
+    ("POST", "/communities/{community}/rulesets/{ruleset_id}/versions/{version}/dry-run", "C",
+     {"json": {"facts": [FACT]}}),
+    ("POST", "/communities/{community}/facts", "S", {"json": FACT}),
+    ("POST", "/communities/{community}/facts/batch", "S", {"json": {"facts": [FACT]}}),
+    ("POST", "/communities/{community}/facts/import", "S",
+     {"content": b"id,type,resident,occurred_at,name\ncsv-1,activity,n2,2024-05-01T10:00:00+08:00,x\n",
+      "headers": {"content-type": "text/csv"}}),
+    ("POST", "/communities/{community}/dry-run", "CS", {"json": {"ruleset": CYCLE_V1, "facts": [FACT]}}),
+    ("GET", "/communities/{community}/shop/items", "CSR", None),
+    ("PUT", "/communities/{community}/shop/items", "S",
+     {"json": [{"id": "tea", "kind": "goods", "title": "茶叶", "price": 3, "stock": 5}]}),
+    ("POST", "/communities/{community}/shop/redemptions", "SR", {"json": {"resident": "n1", "item": "soap"}}),
+    ("GET", "/communities/{community}/shop/redemptions", "CSR", None),
+    ("GET", "/communities/{community}/shop/redemptions/{redemption}", "CSR", None),
+    ("POST", "/communities/{community}/shop/redemptions/{redemption}/cancel", "S", None),
+    ("POST", "/communities/{community}/cases", "SR", {"json": CASE}),
+    ("GET", "/communities/{community}/cases", "CS", None),
+    ("GET", "/communities/{community}/cases/statistics", "CS", None),
+    ("GET", "/communities/{community}/cases/{case}", "CS", None),
+    ("POST", "/communities/{community}/cases/{case}/convene", "S",
+     {"json": {"members": [{"name": "社区 王主任", "role": "staff"}]}}),
+    ("POST", "/communities/{community}/cases/{case}/close", "S",
+     {"json": {"outcome": "已调解", "satisfaction": {"s2": 4}}}),
+    ("POST", "/communities/{community}/appeals", "C",
+     {"json": {"action": "adjust", "resident": "n2", "points_delta": 1, "reason": "测试"}}),
+    ("GET", "/communities/{community}/appeals", "C", None),
+    ("GET", "/communities/{community}/reviews", "CS", None),
+    ("POST", "/communities/{community}/reviews/{notice}", "C", {"json": {"decision": "approve"}}),
+    ("POST", "/communities/{community}/objections", "SR", {"json": {"notice": "{notice}", "reason": "有疑问"}}),
+    ("GET", "/communities/{community}/objections", "CS", None),
+    ("POST", "/communities/{community}/objections/{objection}", "C",
+     {"json": {"decision": "dismissed", "resolution": "核实无误"}}),
+    ("GET", "/communities/{community}/board", "P", None),
+    ("GET", "/audit", "C", None),
+]
+LETTER = {"committee": "C", "staff": "S", "resident": "R"}
+
+
+@pytest.fixture(scope="module")
+def app_client(tmp_path_factory) -> Iterator[TestClient]:
+    directory = tmp_path_factory.mktemp("access")
+    with TestClient(create_app(Settings(database_url=f"sqlite:///{directory / 'access.db'}", rulesets_dir=None))) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def site(app_client) -> tuple[Seeded, dict]:
+    """A seeded community with one of everything the paths name."""
+    site = seed(app_client)
+    site.as_("committee", "POST", "/communities/{c}/appeals", json={
+        "action": "adjust", "resident": "n1", "points_delta": 100, "reason": "开户"})
+    redemption = site.as_("staff", "POST", "/communities/{c}/shop/redemptions",
+                          json={"resident": "n1", "item": "soap"}).json()["id"]
+    case = site.as_("staff", "POST", "/communities/{c}/cases", json=CASE).json()["id"]
+    for i in (1, 2):
+        site.as_("staff", "POST", "/communities/{c}/facts", json={
+            "id": f"her-{i}", "type": "heritage", "resident": "n2", "occurred_at": "2024-06-01T10:00:00+08:00",
+            "fields": {"hours": 1}})
+    first, second = [r["notice"] for r in site.as_("committee", "GET", "/communities/{c}/reviews").json()]
+    site.as_("committee", "POST", f"/communities/{{c}}/reviews/{second}", json={"decision": "approve"})
+    objection = site.as_("staff", "POST", "/communities/{c}/objections",
+                         json={"notice": second, "reason": "疑问"}).json()["seq"]
+    values = {"community": site.community, "resident": "n1", "household": "h1", "ruleset_id": "cycle",
+              "version": 1, "redemption": redemption, "case": case, "notice": first, "objection": objection}
+    return site, values
+
+
+def fill(kwargs: dict | None, values: dict) -> dict:
+    if not kwargs:
+        return {}
+    out = dict(kwargs)
+    if isinstance(out.get("json"), dict) and out["json"].get("notice") == "{notice}":
+        out["json"] = {**out["json"], "notice": values["notice"]}
+    if isinstance(out.get("json"), dict) and out["json"].get("id") == "m-{n}":
+        out["json"] = {**out["json"], "id": f"m-{id(out)}"}
+    return out
+
+
+def test_the_matrix_covers_every_endpoint_of_the_app(app_client):
+    declared = {(m.upper(), p) for p, ms in app_client.app.openapi()["paths"].items() for m in ms}
+    assert {(m, p) for m, p, _, _ in MATRIX} == declared
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("method", "path", "allowed", "kwargs"),
+                         [pytest.param(*row, id=f"{row[0]} {row[1]}") for row in MATRIX])
+def test_every_endpoint_for_every_role(site, role, method, path, allowed, kwargs):
+    seeded, values = site
+    headers = seeded.headers(role)
+    kwargs = fill(kwargs, values)
+    kwargs["headers"] = {**kwargs.get("headers", {}), **headers}
+    response = seeded.client.request(method, path.format(**values), **kwargs)
+    assert response.status_code < 500, response.text
+    code = response.json().get("code") if response.headers["content-type"].startswith("application/") and \
+        isinstance(response.json(), dict) else None
+    if "P" in allowed or LETTER.get(role, "-") in allowed:
+        assert code not in ("unauthorized", "forbidden"), response.text
+        assert response.status_code not in (401, 403)
+    elif role == "public":
+        assert (response.status_code, code) == (401, "unauthorized")
+    else:
+        assert (response.status_code, code) == (403, "forbidden"), response.text
+
+
+@pytest.mark.parametrize("tail", ["score", "ledger", "ledger.csv"])
+def test_a_resident_asking_about_another_learns_nothing(site, tail):
+    seeded, values = site
+    other = seeded.as_("resident", "GET", f"/communities/{{c}}/residents/n2/{tail}")
+    nobody = seeded.as_("resident", "GET", f"/communities/{{c}}/residents/zz/{tail}")
+    assert other.status_code == nobody.status_code == 404
+    assert other.json()["code"] == nobody.json()["code"] == "resident_not_found"
+    assert other.json()["detail"].replace("n2", "zz") == nobody.json()["detail"]
+    assert "李四" not in other.text
+    elsewhere = seeded.as_("resident", "GET", f"/communities/other/residents/n1/{tail}")
+    assert elsewhere.status_code == 404
+
+
+def test_a_resident_sees_no_one_elses_redemption(site):
+    seeded, values = site
+    seeded.as_("committee", "POST", "/communities/{c}/appeals", json={
+        "action": "adjust", "resident": "s2", "points_delta": 10, "reason": "开户"})
+    theirs = seeded.as_("staff", "POST", "/communities/{c}/shop/redemptions",
+                        json={"resident": "s2", "item": "soap"}).json()["id"]
+    response = seeded.as_("resident", "GET", f"/communities/{{c}}/shop/redemptions/{theirs}")
+    assert (response.status_code, response.json()["code"]) == (404, "redemption_not_found")
+    listed = seeded.as_("resident", "GET", "/communities/{c}/shop/redemptions", params={"resident": "s2"})
+    assert listed.status_code == 404
+
+
+def test_tokens_are_checked_scoped_and_revocable(site):
+    seeded, values = site
+    store = seeded.client.app.state.store
+    path = f"/communities/{values['community']}/cases"
+    assert seeded.client.get(path, headers={"Authorization": "Basic abc"}).json()["code"] == "unauthorized"
+    assert seeded.client.get(path, headers={"Authorization": "Bearer nope"}).json()["code"] == "unauthorized"
+    elsewhere = create_token(store, ["staff"], community="another")
+    assert seeded.client.get(path, headers={"Authorization": f"Bearer {elsewhere.token}"}).status_code == 403
+    token = create_token(store, ["staff"], community=values["community"])
+    assert seeded.client.get(path, headers={"Authorization": f"Bearer {token.token}"}).status_code == 200
+    assert revoke_token(store, token.id)
+    assert seeded.client.get(path, headers={"Authorization": f"Bearer {token.token}"}).status_code == 401
+    with store.db.reading() as session:
+        from sqlalchemy import select
+
+        from store.community_models import ApiToken
+        stored = session.scalars(select(ApiToken.token_hash)).all()
+    assert token.token not in stored and len(stored[0]) == 64
+
+
+def test_every_write_is_in_the_audit_trail_with_its_actor(site):
+    seeded, values = site
+    seeded.as_("staff", "PUT", "/communities/{c}/shop/items",
+               json=[{"id": "rice", "kind": "goods", "title": "大米", "price": 9, "stock": 3}])
+    records = seeded.as_("committee", "GET", "/audit", params={"community": values["community"]}).json()
+    latest = records[0]
+    assert latest["action"] == f"PUT /communities/{values['community']}/shop/items" and latest["status"] == 200
+    assert latest["roles"] == ["staff"] and latest["actor"].startswith("token:")
+    assert any(r["status"] == 401 and r["actor"] == "anonymous" for r in records)
+
+
+def test_xinzhi_token_create_prints_the_token_once_and_stores_only_its_hash(tmp_path, capsys):
+    from cli.main import main
+    from store import open_store, resolve_token
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert main(["token", "create", "--role", "committee", "--role", "staff", "--database-url", url]) == 0
+    token = capsys.readouterr().out.strip()
+    assert token.startswith("xz_") and len(token) > 30
+    assert main(["token", "create", "--role", "resident", "--database-url", url]) == 2  # needs --resident
+    store = open_store(Settings(database_url=url, rulesets_dir=None), load_rulesets=False)
+    try:
+        principal = resolve_token(store, token)
+        assert principal is not None and principal.roles == {"committee", "staff"}
+        with store.db.reading() as session:
+            from sqlalchemy import text
+            dump = " ".join(str(row) for row in session.execute(text("SELECT * FROM api_tokens")))
+        assert token not in dump
+    finally:
+        store.close()

@@ -1,0 +1,71 @@
+"""End to end: real ``xinzhi serve`` processes on free ports, spoken to over HTTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+
+from tests.api.conftest import serve
+from tests.store.backends import postgres_schema
+
+
+def race(bases: list[str], path: str, body: dict, n: int = 20) -> list[httpx.Response]:
+    """``n`` simultaneous POSTs of the same body, spread over the given servers."""
+    barrier = threading.Barrier(n)
+
+    def post(i: int) -> httpx.Response:
+        with httpx.Client(base_url=bases[i % len(bases)], timeout=30) as http:
+            barrier.wait()
+            return http.post(path, json=body)
+
+    with ThreadPoolExecutor(n) as pool:
+        return list(pool.map(post, range(n)))
+
+
+def test_readme_path_demo_post_a_fact_see_the_explained_score_and_restart(tmp_path, monkeypatch):
+    monkeypatch.delenv("XINZHI_DATABASE_URL", raising=False)  # the default: ./xinzhi.db, created on first start
+    today = dt.date.today().isoformat()
+    fact = {"id": "readme-1", "type": "volunteering", "resident": "N001",
+            "occurred_at": f"{today}T09:00:00+08:00", "fields": {"hours": 2.5}}
+    with serve(None, demo=True, cwd=tmp_path) as base, httpx.Client(base_url=base, timeout=30) as http:
+        summary = http.get("/communities/yihe/summary").json()
+        assert summary["residents"] >= 200 and summary["facts"] >= 1000
+        assert {z["zone"] for z in summary["zones"]} == {"north", "south"} and len(summary["months"]) >= 3
+        assert [r["ref"] for r in http.get("/communities/yihe/rulesets", params={"status": "published"}).json()]
+        before = http.get("/communities/yihe/residents/N001/score").json()
+        posted = http.post("/communities/yihe/facts", json=fact)
+        assert posted.status_code == 201
+        [entry] = posted.json()["entries"]
+        assert entry["rule_id"] and entry["explanation"]["summary"] and entry["amount"] > 0
+        after = http.get("/communities/yihe/residents/N001/score").json()
+        assert after["index"] == before["index"] + entry["index_delta"]
+        ledger = http.get("/communities/yihe/residents/N001/ledger", params={"limit": 500}).json()
+        assert ledger["entries"][-1]["fact_id"] == "readme-1"
+        responses = race([base], "/communities/yihe/facts", {**fact, "id": "raced-1"})
+        assert sorted(r.status_code for r in responses) == [200] * 19 + [201]
+        assert len({tuple(e["seq"] for e in r.json()["entries"]) for r in responses}) == 1
+        kept = (http.get("/communities/yihe/residents/N001/ledger", params={"limit": 500}).json(),
+                http.get("/communities/yihe/summary").json())
+    assert (tmp_path / "xinzhi.db").exists()
+    with serve(None, demo=True, cwd=tmp_path) as base, httpx.Client(base_url=base, timeout=30) as http:
+        assert (http.get("/communities/yihe/residents/N001/ledger", params={"limit": 500}).json(),
+                http.get("/communities/yihe/summary").json()) == kept  # a restart keeps all; no second demo
+        assert http.post("/communities/yihe/facts", json=fact).json()["duplicate"] is True
+
+
+def test_two_server_processes_on_postgresql_score_a_raced_fact_once():
+    with postgres_schema() as url:
+        with serve(url) as first, serve(url) as second:
+            with httpx.Client(base_url=first, timeout=30) as http:
+                assert http.post("/communities/yihe/residents", json=[
+                    {"id": "p1", "name": "王秀英", "zone": "south", "household": "SH1"}]).status_code == 200
+            fact = {"id": "pg-race", "type": "volunteering", "resident": "p1",
+                    "occurred_at": "2024-05-01T09:00:00+08:00", "fields": {"hours": 3}}
+            responses = race([first, second], "/communities/yihe/facts", fact)
+            assert sorted(r.status_code for r in responses) == [200] * 19 + [201]
+            with httpx.Client(base_url=second, timeout=30) as http:
+                ledger = http.get("/communities/yihe/residents/p1/ledger").json()
+            assert ledger["total"] == len(responses[0].json()["entries"]) >= 1
