@@ -7,9 +7,11 @@
 Rows (each variant runs in a fresh process started with multiprocessing 'spawn', so its
 peak RSS is its own; the facts are regenerated there from the same seed):
 
-  (0)  the full engine: ``evaluate(compiled, facts)`` on raw fact dicts: validation and
-       coercion, sorting, matching through durable-rules, amounts, limits, Award objects;
-       once without and once with explanations.
+  (0)  the full engine: ``evaluate(compiled, facts)`` on raw fact dicts, over the stream
+       in time order in chunks of --chunk facts sharing one LimitUsage (as the store and
+       the simulations call it): validation and coercion, sorting, matching through
+       durable-rules, amounts, limits, Award objects; once without and once with
+       explanations.
   (a)  durable-rules on its own: the same compiled definition registered (deep-copied) in a
        ``durable.engine.Host`` whose dispatcher is off, one-argument callbacks that only record,
        each message asserted then retracted in one session (messages built beforehand).
@@ -327,7 +329,7 @@ def zen_matched(response: dict) -> list[str]:
 
 
 VARIANTS = {
-    "engine": "(0) full engine: evaluate()",
+    "engine": "(0) full engine: evaluate(), 10k chunks",
     "engine_explain": "(0) full engine: evaluate(explain=True)",
     "durable": "(a) durable-rules alone: assert+retract",
     "durable_engine_json": "(a) same, with the engine's json.dumps hook",
@@ -337,7 +339,8 @@ VARIANTS = {
 }
 
 
-def run_variant(variant: str, ruleset_path: str, n: int, residents: int, seed: int, limit: int | None) -> dict:
+def run_variant(variant: str, ruleset_path: str, n: int, residents: int, seed: int, limit: int | None,
+                chunk: int = 10_000) -> dict:
     """Runs in a fresh spawned process: generate, set up, then time one variant."""
     compiled = _load(ruleset_path)
     facts = list(fact_stream(compiled.ruleset, n, residents, seed))
@@ -347,14 +350,18 @@ def run_variant(variant: str, ruleset_path: str, n: int, residents: int, seed: i
     measured, results = len(facts), 0
     extra: dict = {}
     if variant in ("engine", "engine_explain"):
-        from engine import evaluate
+        from engine import LimitUsage, evaluate
         explain = variant == "engine_explain"
+        # A stream in time order, evaluated in chunks with one LimitUsage, as the store and
+        # the simulations call the engine: the same awards as one call over all facts.
+        facts.sort(key=lambda f: (f["occurred_at"], f["id"]))
+        usage = LimitUsage()
         gc.collect()
         rss_before = rss_mb()
         start = _clock()
-        evaluation = evaluate(compiled, facts, explain=explain)
+        for i in range(0, len(facts), chunk):
+            results += len(evaluate(compiled, facts[i:i + chunk], usage=usage, explain=explain).awards)
         seconds, cpu = _since(start)
-        results = len(evaluation.awards)
     elif variant in ("durable", "durable_engine_json"):
         import durable.engine
         patched = durable.engine.json is not json  # the engine may hook durable-rules' serialiser
@@ -482,7 +489,8 @@ def benchmark(args) -> None:
         variant = plan.pop(0)
         limit = zen_limit if variant.startswith("zen") else None
         print(f"  running {VARIANTS[variant]} ...", flush=True)
-        rows.append(_spawned(run_variant, variant, ruleset_path, args.facts, args.residents, args.seed, limit))
+        rows.append(_spawned(run_variant, variant, ruleset_path, args.facts, args.residents, args.seed, limit,
+                                     args.chunk))
         if rows[-1].get("json_patched") and variant == "durable":
             # importing the engine replaced durable.engine.json: also time durable-rules with that hook
             plan.insert(0, "durable_engine_json")
@@ -598,7 +606,7 @@ def main(argv: list[str] | None = None) -> None:
                         help=f"run only these variants ({', '.join(v for v in VARIANTS if v != 'durable_engine_json')})")
     parser.add_argument("--soak", type=int, metavar="M",
                         help="instead: evaluate M facts in one process and report RSS as it goes")
-    parser.add_argument("--chunk", type=int, default=10_000, help="soak: facts per evaluate() call")
+    parser.add_argument("--chunk", type=int, default=10_000, help="facts per evaluate() call (engine rows, soak)")
     parser.add_argument("--every", type=int, default=100_000, help="soak: facts between RSS checkpoints")
     args = parser.parse_args(argv)
     args.ruleset = args.ruleset.resolve()

@@ -61,10 +61,7 @@ def _has_bare_exponent(message: dict) -> bool:
 
 
 @contextmanager
-def _float_safe_json(needed: bool = True):
-    if not needed:
-        yield
-        return
+def _float_safe_json():
     durable.engine.json = _FLOAT_SAFE_JSON
     try:
         yield
@@ -106,26 +103,35 @@ class Matcher:
         return record
 
     def match(self, name: str, definition: dict, message: dict) -> list[str]:
-        """Ids of every rule of ``definition`` that matches ``message`` (engine values only)."""
+        """Ids of every rule of ``definition`` that matches ``message`` (engine values only).
+
+        ``message`` gets the engine's own ``id`` and ``sid`` keys added (it is built per call
+        by ``evaluator.to_message``; copying it again costs more than the match itself saves).
+        """
         if not definition:
             return []
         with self._lock:
             if name not in self._registered:
                 with _float_safe_json():
                     self._register(name, definition)
-            fact = {**message, "id": f"m{next(self._ids)}", "sid": SESSION}
-            self._fired = []
-            with _float_safe_json(_has_bare_exponent(message)):
-                try:
-                    self._host.assert_fact(name, fact)
-                except MessageNotHandledException:
-                    return []
-                finally:
-                    try:
-                        self._host.retract_fact(name, fact)
-                    except MessageNotHandledException:
-                        pass
-            return self._fired
+            message["id"], message["sid"] = f"m{next(self._ids)}", SESSION
+            if _has_bare_exponent(message):
+                with _float_safe_json():
+                    return self._assert_and_retract(name, message)
+            return self._assert_and_retract(name, message)
+
+    def _assert_and_retract(self, name: str, fact: dict) -> list[str]:
+        self._fired = []
+        try:
+            self._host.assert_fact(name, fact)
+        except MessageNotHandledException:
+            return []
+        finally:
+            try:
+                self._host.retract_fact(name, fact)
+            except MessageNotHandledException:
+                pass
+        return self._fired
 
 
 MATCHER = Matcher()

@@ -134,13 +134,16 @@ def apply_limits(raw: int, resident: str, moment: dt.datetime, limits: Sequence[
     """
     if raw <= 0 or not limits:
         return raw, None
+    keys = _period_keys(moment.astimezone(SHANGHAI).date())
+    used = usage.used
+    counters = [(resident, limit.scope, limit.id, limit.period, keys[limit.period]) for limit in limits]
     amount, bound = raw, None
-    for limit in limits:
-        room = usage.remaining(resident, limit, moment)
+    for limit, counter in zip(limits, counters):
+        room = max(0, limit.max - used[counter])
         if room < amount:
             amount, bound = room, limit
-    for limit in limits:
-        usage.add(resident, limit, moment, amount)
+    for counter in counters:
+        used[counter] += amount
     return amount, bound
 
 
