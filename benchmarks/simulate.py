@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         for w, matcher in runs:
             out = Path(tmp) / f"out{w}-{matcher}"
             row = run(f"xinzhi simulate --workers {w} --matcher {matcher}",
-                      [PY, "-m", "simulations.cli", "simulate", "--baseline", args.baseline, "--candidate",
+                      [PY, "-m", "cli.main", "simulate", "--baseline", args.baseline, "--candidate",
                        args.candidate, "--scenario", str(DEFAULT_SCENARIO), "--residents", str(args.residents),
                        "--months", str(args.months), "--seed", str(args.seed), "--workers", str(w),
                        "--out", str(out), "--matcher", matcher, "--quiet"], n, 2)

@@ -1,10 +1,6 @@
 """``xinzhi simulate``: compare a baseline and a candidate ruleset over the same facts.
 
-Hook into ``cli/main.py``'s ``build_parser()`` with::
-
-    from simulations.cli import add_simulate_command
-    add_simulate_command(sub)
-
+Registered in ``cli/main.py`` through ``add_simulate_command``.
 Exit status: 0 success, 1 when a ruleset, scenario or fact file has problems, 2 on usage errors.
 """
 
@@ -114,21 +110,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
                            progress=None if args.quiet else ProgressBar(), matcher=args.matcher,
                            from_store=args.from_store, community=args.community, store=store)
         paths = write_outputs(outcome, args.out)
-    except XinzhiError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
+    except Exception as exc:
+        if not _report_failure(exc, args.scenario):
+            raise
         return 1
-    except ValidationError as exc:
-        print(f"scenario {args.scenario}: {exc}", file=sys.stderr)
-        return 1
-    except (OSError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except Exception as exc:  # the store's own errors (unknown community, database unreachable)
-        if type(exc).__module__.startswith("store") or type(exc).__module__.startswith("sqlalchemy"):
-            print(f"store: {exc}", file=sys.stderr)
-            return 1
-        raise
     finally:
         if store is not None:
             store.close()
@@ -150,6 +135,22 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     for name, path in paths.items():
         print(f"  {name}: {path}")
     return 0
+
+
+def _report_failure(exc: Exception, scenario: str | None) -> bool:
+    """Print a failure a person can act on (bad ruleset, scenario, file or store); False if unexpected."""
+    if isinstance(exc, XinzhiError):
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+    elif isinstance(exc, ValidationError):  # before ValueError: pydantic's is one
+        print(f"scenario {scenario}: {exc}", file=sys.stderr)
+    elif isinstance(exc, (OSError, ValueError)):
+        print(f"error: {exc}", file=sys.stderr)
+    elif type(exc).__module__.startswith(("store", "sqlalchemy")):  # unknown community, no database
+        print(f"store: {exc}", file=sys.stderr)
+    else:
+        return False
+    return True
 
 
 def _store(args: argparse.Namespace):
@@ -175,15 +176,9 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
                           progress=None if args.quiet else ProgressBar(),
                           on_value=None if args.quiet else
                           (lambda v: print(f"{spec.label} = {v}", file=sys.stderr, flush=True)))
-    except XinzhiError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return 1
-    except ValidationError as exc:
-        print(f"scenario {args.scenario}: {exc}", file=sys.stderr)
-        return 1
-    except (OSError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except Exception as exc:
+        if not _report_failure(exc, args.scenario):
+            raise
         return 1
     print(f"sweep {sweep.parameter} over {sweep.baseline} (matcher {sweep.matcher})")
     print(f"  {'value':>6} {'points_net':>11} {'delta':>8} {'rule':>8} {'reached':>8} {'bound':>7} {'zone_gap':>9}")
@@ -195,15 +190,3 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     print(f"  json: {out / 'sweep.json'}\n  html: {out / 'sweep.html'}")
     return 0
 
-
-def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry (``python -m simulations.cli simulate ...``) until cli/main.py wires it in."""
-    parser = argparse.ArgumentParser(prog="xinzhi")
-    sub = parser.add_subparsers(dest="command", required=True)
-    add_simulate_command(sub)
-    args = parser.parse_args(argv)
-    return args.run(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -9,7 +9,7 @@ import pytest
 
 from engine import ErrorCode
 
-from simulations.cli import main as simulate_main
+from cli.main import main as simulate_main
 from simulations.population import generate_facts, generate_population
 from simulations.report import SimulationReport
 from simulations.run import simulate
