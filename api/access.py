@@ -174,4 +174,5 @@ POLICIES: dict[str, Policy] = {
     "review": Policy(read=roles(C, S), write=roles(C), routes={("POST", f"{P}/objections"): roles(S, R)}),
     "board": Policy(public=True),
     "audit": Policy(read=roles(C)),
+    "simulations": Policy(read=roles(C), write=roles(C)),
 }

@@ -57,6 +57,8 @@ STATUS: dict[ServiceCode, tuple[int, str]] = {
     ServiceCode.OBJECTION_NOT_FOUND: (404, "Objection not found"),
     ServiceCode.OBJECTION_RESOLVED: (409, "The objection was already resolved"),
     ServiceCode.PUBLICITY_CLOSED: (409, "Not open for objections"),
+    ServiceCode.SIMULATION_NOT_FOUND: (404, "Simulation not found"),
+    ServiceCode.SIMULATION_NOT_READY: (409, "Simulation report not ready"),
 }
 
 

@@ -11,6 +11,7 @@ from store import Settings, Store, open_store
 from . import errors
 from .access import POLICIES, AuditTrail, require
 from .routers import appeals, audit, board, communities, council, facts, residents, review, rulesets, shop
+from .routers import simulations
 
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     for module in (communities, residents, rulesets, facts, shop, council, appeals, review, board, audit):
         name = module.__name__.rsplit(".", 1)[-1]
         app.include_router(module.router, dependencies=[require(POLICIES[name])])
+    app.include_router(simulations.router, dependencies=[require(POLICIES["simulations"])])
 
     @app.get("/health", tags=["service"])
     def health() -> dict[str, str]:

@@ -49,6 +49,8 @@ class ServiceCode(StrEnum):
     OBJECTION_NOT_FOUND = "objection_not_found"
     OBJECTION_RESOLVED = "objection_already_resolved"
     PUBLICITY_CLOSED = "publicity_closed"
+    SIMULATION_NOT_FOUND = "simulation_not_found"
+    SIMULATION_NOT_READY = "simulation_not_ready"
 
 
 class ServiceError(Exception):

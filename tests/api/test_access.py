@@ -73,6 +73,12 @@ MATRIX = [
     ("POST", "/communities/{community}/objections/{objection}", "C",
      {"json": {"decision": "dismissed", "resolution": "核实无误"}}),
     ("GET", "/communities/{community}/board", "P", None),
+    ("POST", "/communities/{community}/simulations", "C",
+     {"json": {"baseline": "cycle@1", "candidate": "cycle@1", "source": {"residents": 2, "months": 1}}}),
+    ("GET", "/communities/{community}/simulations", "C", None),
+    ("GET", "/communities/{community}/simulations/{job}", "C", None),
+    ("GET", "/communities/{community}/simulations/{job}/report.json", "C", None),
+    ("GET", "/communities/{community}/simulations/{job}/report.html", "C", None),
     ("GET", "/audit", "C", None),
 ]
 LETTER = {"committee": "C", "staff": "S", "resident": "R"}
@@ -102,7 +108,7 @@ def site(app_client) -> tuple[Seeded, dict]:
     site.as_("committee", "POST", f"/communities/{{c}}/reviews/{second}", json={"decision": "approve"})
     objection = site.as_("staff", "POST", "/communities/{c}/objections",
                          json={"notice": second, "reason": "疑问"}).json()["seq"]
-    values = {"community": site.community, "resident": "n1", "household": "h1", "ruleset_id": "cycle",
+    values = {"community": site.community, "resident": "n1", "household": "h1", "ruleset_id": "cycle", "job": "none",
               "version": 1, "redemption": redemption, "case": case, "notice": first, "objection": objection}
     return site, values
 
