@@ -8,7 +8,6 @@ in that order, so the earlier fact of a period gets the room first.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -99,23 +98,14 @@ def validate_facts(compiled: CompiledRuleset, facts: Iterable[FactIn | dict | Fa
 def evaluate(compiled: CompiledRuleset, facts: Iterable[FactIn | dict | Fact], *,
              usage: LimitUsage | None = None, explain: bool = False) -> Evaluation:
     """Score facts: validated first (all or nothing), then matched, amounted and limited."""
-    # Validation and scoring make many small objects and no reference cycles; left
-    # running, the cyclic collector rescans the growing lists again and again (~15% of
-    # the time), so it is paused here and restored after.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        ordered = sorted(validate_facts(compiled, facts), key=lambda f: f.sort_key)
-        usage = usage if usage is not None else LimitUsage()
-        awards: list[Award] = []
-        misses: list[Miss] = []
-        for fact in ordered:
-            fact_awards, fact_misses = score_fact(compiled, fact, usage, explain=explain)
-            awards += fact_awards
-            misses += fact_misses
-    finally:
-        if collecting:
-            gc.enable()
+    ordered = sorted(validate_facts(compiled, facts), key=lambda f: f.sort_key)
+    usage = usage if usage is not None else LimitUsage()
+    awards: list[Award] = []
+    misses: list[Miss] = []
+    for fact in ordered:
+        fact_awards, fact_misses = score_fact(compiled, fact, usage, explain=explain)
+        awards += fact_awards
+        misses += fact_misses
     return Evaluation(awards=awards, misses=misses)
 
 
