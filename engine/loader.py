@@ -59,7 +59,6 @@ def directory_lookup(directory: str | FsPath) -> ParentLookup:
                     index.setdefault(f"{data['id']}@{data['version']}", (text, str(file)))
         return index.get(ref)
 
-    lookup.known = lambda: sorted(index)  # type: ignore[attr-defined]
     return lookup
 
 
@@ -125,7 +124,7 @@ def _data_path(data: Any, loc: tuple) -> Path:
             data = data[part]
         elif isinstance(data, list) and isinstance(part, int) and part < len(data):
             data = data[part]
-        elif isinstance(data, dict) and isinstance(part, str) and part not in data and not path_is_tag(part):
+        elif isinstance(data, dict) and isinstance(part, str) and part not in data and not _is_union_tag(part):
             path.append(part)  # a missing or unknown key: point at the mapping, name the key
             break
         else:
@@ -134,7 +133,8 @@ def _data_path(data: Any, loc: tuple) -> Path:
     return tuple(path)
 
 
-def path_is_tag(part: str) -> bool:
+def _is_union_tag(part: str) -> bool:
+    """Pydantic names union members in error locations ('int', 'comparison', 'function-after[…]')."""
     return part in {"value", "comparison", "int", "float", "str", "bool", "date"} or "[" in part
 
 
