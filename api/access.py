@@ -175,4 +175,7 @@ POLICIES: dict[str, Policy] = {
     "board": Policy(public=True),
     "audit": Policy(read=roles(C)),
     "simulations": Policy(read=roles(C), write=roles(C)),
+    # the console's pages are static files (public); their data comes from the API with the user's token
+    "console": Policy(public=True),
+    "console_api": Policy(read=roles(C, S, R), write=roles(C)),
 }

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from store import Settings, Store, open_store
 
-from . import errors
+from . import console, errors
 from .access import POLICIES, AuditTrail, require
 from .routers import appeals, audit, board, communities, council, facts, residents, review, rulesets, shop
 from .routers import simulations
@@ -37,6 +37,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         name = module.__name__.rsplit(".", 1)[-1]
         app.include_router(module.router, dependencies=[require(POLICIES[name])])
     app.include_router(simulations.router, dependencies=[require(POLICIES["simulations"])])
+    app.include_router(console.pages, dependencies=[require(POLICIES["console"])])
+    app.include_router(console.helpers, dependencies=[require(POLICIES["console_api"])])
 
     @app.get("/health", tags=["service"])
     def health() -> dict[str, str]:

@@ -73,6 +73,8 @@ MATRIX = [
     ("POST", "/communities/{community}/objections/{objection}", "C",
      {"json": {"decision": "dismissed", "resolution": "核实无误"}}),
     ("GET", "/communities/{community}/board", "P", None),
+    ("GET", "/console/api/me", "CSR", None),
+    ("POST", "/console/api/communities/{community}/rulesets/test", "C", YAML),
     ("POST", "/communities/{community}/simulations", "C",
      {"json": {"baseline": "cycle@1", "candidate": "cycle@1", "source": {"residents": 2, "months": 1}}}),
     ("GET", "/communities/{community}/simulations", "C", None),

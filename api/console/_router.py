@@ -1,0 +1,89 @@
+"""Routes of the console: its static files, and helpers the pages need beyond the resource API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, RedirectResponse
+
+from store.console import category_activity, run_draft_tests
+from store.errors import NotFound, ServiceCode, ServiceError
+
+from ..access import CallerDep
+from ..deps import CommunityId, StoreDep
+from ..routers.rulesets import YAML_BODY, YAML_TYPES, text_body
+
+STATIC = Path(__file__).with_name("static")
+TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+         ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml", ".ico": "image/x-icon"}
+MAX_DRAFT_BYTES = 512 * 1024
+
+pages = APIRouter(prefix="/console", tags=["console"], include_in_schema=False)
+helpers = APIRouter(prefix="/console/api", tags=["console"])
+
+
+def _file(name: str) -> FileResponse:
+    path = (STATIC / name).resolve()
+    if path.parent != STATIC.resolve() or path.suffix not in TYPES or not path.is_file():
+        raise NotFound(ServiceCode.NOT_FOUND, f"the console has no file '{name}'")
+    return FileResponse(path, media_type=TYPES[path.suffix], headers={"cache-control": "no-cache"})
+
+
+@pages.get("")
+def console_root() -> RedirectResponse:
+    return RedirectResponse("/console/", status_code=307)
+
+
+@pages.get("/")
+def console_index() -> FileResponse:
+    """The console's single page (sign-in, then the pages of the token's roles)."""
+    return _file("index.html")
+
+
+@pages.get("/board")
+def lobby_board() -> FileResponse:
+    """The full-screen lobby board (public)."""
+    return _file("board.html")
+
+
+@pages.get("/static/{name}")
+def static_file(name: str) -> FileResponse:
+    return _file(name)
+
+
+@pages.get("/board-data/{community}/categories")
+def active_categories(db: StoreDep, community: CommunityId,
+                      month: str | None = Query(default=None, pattern=r"^\d{4}-\d{2}$")) -> dict[str, Any]:
+    """This month's most active categories (entries and points awarded): aggregates only, no residents."""
+    return category_activity(db, community, month)
+
+
+@helpers.get("/me")
+def whoami(caller: CallerDep) -> dict[str, Any]:
+    """The signed-in token: roles and scope (the console shows only the pages of these roles)."""
+    return {"actor": caller.actor, "roles": sorted(caller.roles), "community": caller.community,
+            "resident": caller.resident}
+
+
+@helpers.post("/communities/{community}/rulesets/test", openapi_extra=YAML_BODY)
+async def draft_tests(request: Request, db: StoreDep, community: CommunityId,
+                      name: str = Query(default="draft.yaml", max_length=200)) -> dict[str, Any]:
+    """Run a draft text's embedded tests without storing it; 422 lists problems if it does not load."""
+    text = await text_body(request, YAML_TYPES)
+    if len(text.encode()) > MAX_DRAFT_BYTES:
+        raise ServiceError(ServiceCode.REQUEST_TOO_LARGE, f"a ruleset may be at most {MAX_DRAFT_BYTES} bytes")
+    outcome = await run_in_threadpool(run_draft_tests, db, community, text, name=name)
+    if "error" in outcome:
+        problems = outcome["problems"]
+        raise ServiceError(ServiceCode.RULESET_INVALID,
+                           f"the ruleset has {len(problems)} problem(s); each is listed with its line and column",
+                           [{"code": p.get("code"), "message": p.get("message"), "file": p.get("file"),
+                             "line": p.get("line"), "column": p.get("column"), "path": p.get("path")}
+                            for p in problems])
+    tests = outcome["tests"]
+    return {"ruleset": outcome["ruleset"], "passed": sum(1 for t in tests if t["passed"]), "total": len(tests),
+            "tests": tests, "checked_at": dt.datetime.now(dt.UTC).isoformat()}

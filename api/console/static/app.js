@@ -1,0 +1,359 @@
+// The console: sign in with a token, then the pages of the token's roles (hash routes).
+import { api, ApiError, clearToken, get, post, setToken, token } from "./api.js";
+import { lang, setLang, t } from "./i18n.js";
+import { editorPage } from "./editor.js";
+import { whatifPage } from "./whatif.js";
+import { h, clear, fmtTime, zoneName, describeEntry, errorBox } from "./ui.js";
+
+const view = document.getElementById("view");
+const state = { me: null, community: "yihe" };
+
+const PAGES = [
+  { id: "rulesets", label: "nav_rulesets", roles: ["committee"] },
+  { id: "whatif", label: "nav_whatif", roles: ["committee"] },
+  { id: "residents", label: "nav_residents", roles: ["staff", "committee"] },
+  { id: "counter", label: "nav_counter", roles: ["staff"] },
+  { id: "council", label: "nav_council", roles: ["staff"] },
+  { id: "reviews", label: "nav_reviews", roles: ["committee"] },
+  { id: "mine", label: "nav_mine", roles: ["resident"] },
+];
+
+function allowed(page) {
+  if (page.id === "mine" && !(state.me && state.me.resident)) return false;  // e.g. XINZHI_AUTH=off: no "own" resident
+  return !!state.me && page.roles.some((r) => state.me.roles.includes(r));
+}
+const base = () => `/communities/${encodeURIComponent(state.community)}`;
+
+function renderChrome() {
+  document.title = t("app_title");
+  document.getElementById("app-title").textContent = t("app_title");
+  document.getElementById("lang").textContent = t("lang_switch");
+  const out = document.getElementById("signout");
+  out.textContent = t("sign_out");
+  out.hidden = !state.me;
+  const nav = clear(document.getElementById("nav"));
+  const current = location.hash.replace(/^#\/?/, "").split("/")[0];
+  for (const page of PAGES.filter(allowed)) {
+    nav.append(h("a", { href: `#/${page.id}`, id: `nav-${page.id}`, class: current === page.id ? "active" : "" }, t(page.label)));
+  }
+  nav.append(h("a", { href: `/console/board?community=${encodeURIComponent(state.community)}`, id: "nav-board", target: "_blank" }, t("nav_board")));
+  const who = clear(document.getElementById("who"));
+  if (state.me) {
+    who.append(`${t("roles")}: ${state.me.roles.map((r) => t(`role_${r}`)).join("、")}`,
+      state.me.resident ? ` · ${state.me.resident}` : "", ` · ${t("community")} ${state.community}`);
+  }
+}
+
+async function signIn(value) {
+  setToken(value.trim());
+  try {
+    state.me = await get("/console/api/me");
+  } catch (err) {
+    clearToken();
+    state.me = null;
+    throw err;
+  }
+  if (state.me.community) state.community = state.me.community;
+}
+
+function signInPage() {
+  const input = h("textarea", { id: "token", rows: 2, cols: 60, placeholder: "xz_…" });
+  const msg = h("div", { id: "signin-error" });
+  const button = h("button", { id: "signin", class: "primary", type: "button" }, t("signin_button"));
+  button.addEventListener("click", async () => {
+    clear(msg);
+    try {
+      await signIn(input.value);
+      const first = PAGES.find(allowed);
+      location.hash = first ? `#/${first.id}` : "#/";
+      route();
+    } catch (err) {
+      msg.append(h("div", { class: "msg bad" }, err.status === 401 ? t("signin_bad") : err.message));
+    }
+  });
+  return h("div", { class: "card", id: "signin-card" }, h("h2", {}, t("signin_title")), h("p", { class: "muted" }, t("signin_hint")),
+    input, h("div", { class: "row" }, button), msg);
+}
+
+// ---- rulesets list ----
+async function rulesetsPage() {
+  const rows = await get(`${base()}/rulesets`);
+  const inForce = inForceVersions(rows);
+  const table = h("table", { id: "rulesets" }, h("tr", {}, ...["title", "version", "status", "effective_from", ""].map((k) => h("th", {}, k ? t(k) : ""))));
+  for (const r of rows.sort((a, b) => a.id.localeCompare(b.id) || b.version - a.version)) {
+    const force = inForce[r.id] === r.version;
+    table.append(h("tr", {},
+      h("td", {}, `${r.title} `, h("span", { class: "muted" }, r.id)),
+      h("td", {}, `v${r.version}`),
+      h("td", {}, h("span", { class: `pill ${r.status}` }, t(`status_${r.status}`)), force ? h("span", { class: "pill published" }, t("in_force")) : ""),
+      h("td", {}, r.effective_from + (r.effective_to ? ` – ${r.effective_to}` : "")),
+      h("td", {}, h("a", { href: `#/editor/${r.id}/${r.version}`, class: "open-version" }, t("open")))));
+  }
+  return h("div", { class: "card" }, h("h2", {}, t("rulesets_title")), table);
+}
+
+export function inForceVersions(rows) {
+  const today = new Date().toISOString().slice(0, 10);
+  const out = {};
+  for (const r of rows.filter((x) => x.status === "published" && x.effective_from <= today && (!x.effective_to || today <= x.effective_to))) {
+    const best = rows.find((x) => x.id === r.id && x.version === out[r.id]);
+    if (!best || r.effective_from > best.effective_from || (r.effective_from === best.effective_from && r.version > best.version)) out[r.id] = r.version;
+  }
+  return out;
+}
+
+// ---- residents ----
+async function residentsPage() {
+  const all = [];
+  for (let offset = 0; ; offset += 500) {
+    const page = await get(`${base()}/residents?limit=500&offset=${offset}`);
+    all.push(...page);
+    if (page.length < 500) break;
+  }
+  const search = h("input", { id: "resident-search", type: "search", placeholder: t("search"), size: 30 });
+  const body = h("tbody", {});
+  const draw = () => {
+    const q = search.value.trim().toLowerCase();
+    clear(body);
+    for (const r of all.filter((x) => !q || [x.id, x.name, x.household || ""].some((s) => s.toLowerCase().includes(q))).slice(0, 200)) {
+      body.append(h("tr", {}, h("td", {}, h("a", { href: `#/resident/${encodeURIComponent(r.id)}` }, r.id)), h("td", {}, r.name),
+        h("td", {}, zoneName(r.zone)), h("td", {}, r.household ? h("a", { href: `#/household/${encodeURIComponent(r.household)}` }, r.household) : "")));
+    }
+  };
+  search.addEventListener("input", draw);
+  draw();
+  return h("div", { class: "card" }, h("h2", {}, t("residents_title")), h("div", { class: "row" }, search, h("span", { class: "muted" }, `${all.length}`)),
+    h("table", { id: "residents" }, h("thead", {}, h("tr", {}, ...["resident_id", "name", "zone", "household"].map((k) => h("th", {}, t(k))))), body));
+}
+
+async function residentPage(id) {
+  let score;
+  try {
+    score = await get(`${base()}/residents/${encodeURIComponent(id)}/score`);
+  } catch (err) {
+    if (err.status === 404) return h("div", { class: "card", id: "resident-missing" }, h("div", { class: "msg bad" }, t("not_found_resident", { id })));
+    throw err;
+  }
+  const ledger = await get(`${base()}/residents/${encodeURIComponent(id)}/ledger?newest_first=true&limit=100`);
+  const cats = h("table", { id: "categories" }, h("tr", {}, ...["category", "index", "points", "entries"].map((k) => h("th", {}, t(k)))));
+  for (const c of score.categories) cats.append(h("tr", {}, h("td", {}, c.title || c.category), h("td", {}, c.index), h("td", {}, c.points), h("td", {}, c.entries)));
+  const exp = score.expiring.length ? h("table", { id: "expiring" }, h("tr", {}, h("th", {}, t("expires_on")), h("th", {}, t("points"))),
+    ...score.expiring.map((e) => h("tr", {}, h("td", {}, e.expires_on), h("td", {}, e.points)))) : h("p", { class: "muted" }, t("nothing_expiring"));
+  const titles = Object.fromEntries(score.categories.map((c) => [c.category, c.title || c.category]));
+  const led = h("table", { id: "ledger" }, h("tr", {}, ...["when", "category", "amount", "explanation"].map((k) => h("th", {}, t(k)))));
+  for (const e of ledger.entries) {
+    led.append(h("tr", {}, h("td", {}, fmtTime(e.occurred_at)), h("td", {}, titles[e.category] || e.category || ""),
+      h("td", { class: e.amount < 0 ? "bad" : "ok" }, (e.amount > 0 ? "+" : "") + e.amount), h("td", { class: "explain" }, describeEntry(e))));
+  }
+  return h("div", { id: "resident-page" },
+    h("div", { class: "card" }, h("h2", {}, `${score.name}（${score.resident}）`),
+      h("p", { class: "muted" }, `${zoneName(score.zone)} · `, score.household ? h("a", { href: `#/household/${encodeURIComponent(score.household)}` }, `${t("household")} ${score.household}`) : "", ` · ${score.ruleset || ""} · ${score.as_of}`),
+      h("div", { class: "stats" }, stat(t("index"), score.index, "stat-index"), stat(t("points"), score.points, "stat-points"), stat(t("tier"), `${score.tier || "-"} ${score.tier_title || ""}`, "stat-tier"))),
+    h("div", { class: "grid2" }, h("div", { class: "card" }, h("h3", {}, t("ledger")), led),
+      h("div", {}, h("div", { class: "card" }, h("h3", {}, t("categories")), cats), h("div", { class: "card" }, h("h3", {}, t("expiring")), exp))));
+}
+
+function stat(label, value, id) { return h("div", { class: "stat", id }, h("span", { class: "muted" }, label), h("b", {}, String(value))); }
+
+async function householdPage(id) {
+  const hh = await get(`${base()}/households/${encodeURIComponent(id)}`);
+  const table = h("table", { id: "members" }, h("tr", {}, ...["resident_id", "name", "index", "points", "tier"].map((k) => h("th", {}, t(k)))));
+  for (const m of hh.members) table.append(h("tr", {}, h("td", {}, h("a", { href: `#/resident/${encodeURIComponent(m.resident)}` }, m.resident)),
+    h("td", {}, m.name), h("td", {}, m.index), h("td", {}, m.points), h("td", {}, `${m.tier || ""} ${m.tier_title || ""}`)));
+  return h("div", { class: "card" }, h("h2", {}, t("household_title", { id })),
+    h("div", { class: "stats" }, stat(t("index_total"), hh.index_total), stat(t("index_average"), hh.index_average), stat(t("points_total"), hh.points_total)), table);
+}
+
+// ---- counter ----
+async function counterPage(prefill) {
+  const input = h("input", { id: "counter-resident", value: prefill || "", size: 12 });
+  const out = h("div", { id: "counter-out" });
+  const lookup = async () => {
+    clear(out);
+    const id = input.value.trim();
+    if (!id) return;
+    try {
+      const [score, items] = await Promise.all([get(`${base()}/residents/${encodeURIComponent(id)}/score`), get(`${base()}/shop/items?active=true`)]);
+      const msg = h("div", { id: "counter-msg" });
+      const table = h("table", { id: "items" }, h("tr", {}, ...["item", "price", "stock", "min_tier", ""].map((k) => h("th", {}, k ? t(k) : ""))));
+      for (const it of items) {
+        const button = h("button", { class: "primary redeem", "data-item": it.id, type: "button" }, t("redeem"));
+        button.addEventListener("click", async () => {
+          clear(msg);
+          try {
+            const r = await post(`${base()}/shop/redemptions`, { resident: id, item: it.id });
+            sessionStorage.setItem("xinzhi.counter.msg", t("redeemed", { resident: id, item: r.item_title || it.title, points: r.points, after: r.points_after }));
+            await lookup();
+          } catch (err) {
+            msg.append(h("div", { class: "msg bad", id: "redeem-refused" }, t("refused", { reason: (err.code && t(err.code) !== err.code) ? t(err.code) : err.message }), h("div", { class: "muted" }, err.message)));
+          }
+        });
+        table.append(h("tr", {}, h("td", {}, it.title), h("td", {}, it.price), h("td", { class: "stock" }, it.stock ?? "∞"), h("td", {}, it.min_tier || ""), h("td", {}, button)));
+      }
+      const done = sessionStorage.getItem("xinzhi.counter.msg");
+      if (done) { sessionStorage.removeItem("xinzhi.counter.msg"); msg.append(h("div", { class: "msg ok", id: "redeem-ok" }, done)); }
+      out.append(h("p", { id: "counter-balance" }, `${score.name}（${score.resident}）: `, t("balance", { points: score.points, index: score.index, tier: `${score.tier || "-"} ${score.tier_title || ""}` })), msg, table);
+    } catch (err) {
+      out.append(errorBox(err.status === 404 ? t("not_found_resident", { id }) : err.message));
+    }
+  };
+  const go = h("button", { class: "primary", id: "counter-lookup", type: "button" }, t("lookup"));
+  go.addEventListener("click", lookup);
+  input.addEventListener("keydown", (e) => { if (e.key === "Enter") lookup(); });
+  if (prefill) lookup();
+  return h("div", { class: "card" }, h("h2", {}, t("counter_title")), h("div", { class: "row" }, h("label", {}, t("resident_id"), input), go), out);
+}
+
+// ---- council ----
+async function councilPage() {
+  const [cases, stats] = await Promise.all([get(`${base()}/cases`), get(`${base()}/cases/statistics`)]);
+  const f = {
+    kind: h("select", { id: "case-kind" }, ...["neighbour_dispute", "parking_space", "water_leak", "noise", "other"].map((k) => h("option", { value: k }, t(`kind_${k}`)))),
+    zone: h("select", { id: "case-zone" }, h("option", { value: "north" }, t("zone_north")), h("option", { value: "south" }, t("zone_south"))),
+    building: h("input", { id: "case-building" }), description: h("textarea", { id: "case-description", rows: 2 }),
+    parties: h("input", { id: "case-parties" }), reported_by: h("input", { id: "case-reported-by" }),
+  };
+  const msg = h("div", { id: "case-msg" });
+  const submit = h("button", { class: "primary", id: "case-submit", type: "button" }, t("submit"));
+  submit.addEventListener("click", async () => {
+    clear(msg);
+    try {
+      const c = await post(`${base()}/cases`, { kind: f.kind.value, zone: f.zone.value, building: f.building.value || null, description: f.description.value,
+        parties: f.parties.value.split(/[,，\s]+/).filter(Boolean), reported_by: f.reported_by.value });
+      location.hash = `#/case/${c.id}`;
+    } catch (err) { msg.append(problemBox(err)); }
+  });
+  const form = h("div", { class: "stack" }, ...Object.entries(f).map(([k, el]) => h("label", {}, t(k === "reported_by" ? "reported_by" : k), el)), submit, msg);
+  const list = h("table", { id: "cases" }, h("tr", {}, ...["kind", "zone", "description", "parties", "status"].map((k) => h("th", {}, t(k)))));
+  for (const c of cases) list.append(h("tr", {}, h("td", {}, h("a", { href: `#/case/${c.id}` }, `${c.id} ${t(`kind_${c.kind}`)}`)), h("td", {}, zoneName(c.zone)),
+    h("td", {}, c.description), h("td", {}, c.parties.join("、")), h("td", {}, t(`case_${c.status}`))));
+  return h("div", { class: "grid2" }, h("div", { class: "card" }, h("h2", {}, t("cases")), list, h("h3", {}, t("statistics")), h("pre", { class: "muted" }, JSON.stringify(stats, null, 1))),
+    h("div", { class: "card" }, h("h2", {}, t("report_case")), form));
+}
+
+async function casePage(id) {
+  const c = await get(`${base()}/cases/${encodeURIComponent(id)}`);
+  const msg = h("div", { id: "case-msg" });
+  const parts = [h("h2", {}, `${c.id} · ${t(`kind_${c.kind}`)} · `, h("span", { id: "case-status" }, t(`case_${c.status}`))),
+    h("p", {}, `${zoneName(c.zone)} ${c.building || ""} — ${c.description}`), h("p", {}, `${t("parties")}: ${c.parties.join("、")}`)];
+  if (c.members.length) parts.push(h("p", {}, `${t("members")}: ${c.members.map((m) => `${m.name}（${m.role}${m.resident ? " " + m.resident : ""}）`).join("、")}`));
+  if (c.status === "reported") {
+    const members = h("textarea", { id: "convene-members", rows: 4, cols: 60 }, "社区 王主任,staff\n物业 孙经理,property_company");
+    const button = h("button", { class: "primary", id: "convene", type: "button" }, t("convene"));
+    button.addEventListener("click", async () => {
+      try {
+        const list = members.value.split("\n").map((l) => l.split(/[,，]/).map((s) => s.trim())).filter((p) => p[0])
+          .map(([name, role, resident]) => ({ name, role, ...(resident ? { resident } : {}) }));
+        await post(`${base()}/cases/${encodeURIComponent(id)}/convene`, { members: list });
+        route();
+      } catch (err) { clear(msg).append(problemBox(err)); }
+    });
+    parts.push(h("h3", {}, t("convene")), h("p", { class: "muted" }, t("members_hint")), members, h("div", { class: "row" }, button));
+  } else if (c.status === "convened") {
+    const outcome = h("input", { id: "close-outcome", size: 50 });
+    const sats = c.parties.map((p) => [p, h("select", { class: "satisfaction", "data-party": p }, ...[5, 4, 3, 2, 1].map((n) => h("option", { value: n }, String(n))))]);
+    const button = h("button", { class: "primary", id: "close", type: "button" }, t("close_case"));
+    button.addEventListener("click", async () => {
+      try {
+        const closed = await post(`${base()}/cases/${encodeURIComponent(id)}/close`, { outcome: outcome.value, satisfaction: Object.fromEntries(sats.map(([p, s]) => [p, Number(s.value)])) });
+        sessionStorage.setItem("xinzhi.case.msg", t("case_closed_ok", { id, n: closed.awards.length }));
+        sessionStorage.setItem(`xinzhi.case.awards.${id}`, JSON.stringify(closed.awards));
+        route();
+      } catch (err) { clear(msg).append(problemBox(err)); }
+    });
+    parts.push(h("h3", {}, t("close_case")), h("label", {}, t("outcome"), outcome), h("p", {}, t("satisfaction")),
+      ...sats.map(([p, s]) => h("div", { class: "row" }, h("label", {}, p, s))), h("div", { class: "row" }, button));
+  } else {
+    const done = sessionStorage.getItem("xinzhi.case.msg");
+    if (done) { sessionStorage.removeItem("xinzhi.case.msg"); parts.push(h("div", { class: "msg ok", id: "case-closed-msg" }, done)); }
+    parts.push(h("p", {}, `${t("outcome")}: ${c.outcome}`), h("p", {}, `${t("satisfaction")}: ${Object.entries(c.satisfaction || {}).map(([k, v]) => `${k}=${v}`).join("、")}`));
+    const awards = h("table", { id: "case-awards" }, h("tr", {}, ...["resident", "rule", "amount"].map((k) => h("th", {}, t(k)))));
+    const given = c.awards && c.awards.length ? c.awards : JSON.parse(sessionStorage.getItem(`xinzhi.case.awards.${id}`) || "[]");
+    for (const a of given) for (const e of a.entries || [a]) awards.append(h("tr", {}, h("td", {}, e.resident || a.resident || ""), h("td", {}, e.rule_id || ""), h("td", {}, e.amount ?? "")));
+    parts.push(h("h3", {}, t("awards")), awards);
+  }
+  parts.push(msg);
+  return h("div", { class: "card", id: "case-page" }, ...parts);
+}
+
+// ---- reviews ----
+async function reviewsPage() {
+  const [reviews, objections] = await Promise.all([get(`${base()}/reviews?status=pending`), get(`${base()}/objections`)]);
+  const rt = h("table", { id: "reviews" }, h("tr", {}, ...["notice", "resident", "rule", "amount", ""].map((k) => h("th", {}, k ? t(k) : ""))));
+  for (const r of reviews) {
+    const act = (decision) => { const b = h("button", { class: "secondary", type: "button" }, t(decision)); b.addEventListener("click", async () => { await post(`${base()}/reviews/${r.notice}`, { decision }); route(); }); return b; };
+    rt.append(h("tr", {}, h("td", {}, r.notice), h("td", {}, r.resident), h("td", {}, r.rule_title), h("td", {}, r.amount), h("td", {}, act("approve"), " ", act("reject"))));
+  }
+  const ot = h("table", { id: "objections" }, h("tr", {}, ...["notice", "reason", "status", ""].map((k) => h("th", {}, k ? t(k) : ""))));
+  for (const o of objections) {
+    const cell = h("td", {});
+    if (o.status === "open") {
+      const resolution = h("input", { placeholder: t("resolution"), size: 16 });
+      const decide = (decision) => {
+        const b = h("button", { class: "secondary", type: "button" }, t(decision));
+        b.addEventListener("click", async () => {
+          try { await post(`${base()}/objections/${o.seq}`, { decision, resolution: resolution.value }); route(); } catch (err) { cell.append(problemBox(err)); }
+        });
+        return b;
+      };
+      cell.append(resolution, " ", decide("upheld"), " ", decide("dismissed"));
+    } else cell.append(o.resolution || "");
+    ot.append(h("tr", {}, h("td", {}, o.notice), h("td", {}, o.reason), h("td", {}, t(`objection_${o.status}`)), cell));
+  }
+  return h("div", {}, h("div", { class: "card" }, h("h2", {}, t("reviews")), reviews.length ? rt : h("p", { class: "muted" }, t("none"))),
+    h("div", { class: "card" }, h("h2", {}, t("objections")), objections.length ? ot : h("p", { class: "muted" }, t("none"))));
+}
+
+export function problemBox(err) {
+  const box = h("div", { class: "msg bad" }, err.message);
+  if (err.errors && err.errors.length) box.append(h("ul", {}, ...err.errors.map((e) => h("li", {}, e.message))));
+  return box;
+}
+
+// ---- routing ----
+async function route() {
+  renderChrome();
+  if (!state.me) { clear(view).append(signInPage()); return; }
+  const [page, ...args] = location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
+  const pages = {
+    rulesets: ["rulesets", () => rulesetsPage()],
+    editor: ["rulesets", () => editorPage({ base: base(), ruleset: args[0], version: Number(args[1]), inForceVersions, problemBox })],
+    whatif: ["whatif", () => whatifPage({ base: base(), community: state.community })],
+    residents: ["residents", () => residentsPage()],
+    resident: [null, () => residentPage(args[0])],
+    household: ["residents", () => householdPage(args[0])],
+    counter: ["counter", () => counterPage(args[0])],
+    council: ["council", () => councilPage()],
+    case: ["council", () => casePage(args[0])],
+    reviews: ["reviews", () => reviewsPage()],
+    mine: ["mine", () => residentPage(state.me.resident)],
+  };
+  const entry = pages[page];
+  if (!entry) {
+    const first = PAGES.find(allowed);
+    if (first) { location.hash = `#/${first.id}`; return; }
+    clear(view).append(h("p", {}, t("forbidden")));
+    return;
+  }
+  const guard = entry[0] && PAGES.find((p) => p.id === entry[0]);
+  if (guard && !allowed(guard)) { clear(view).append(h("div", { class: "msg bad", id: "forbidden" }, t("forbidden"))); return; }
+  clear(view).append(h("p", { class: "muted" }, t("loading")));
+  try {
+    const node = await entry[1]();
+    clear(view).append(node);
+  } catch (err) {
+    clear(view).append(err instanceof ApiError && err.status === 403 ? h("div", { class: "msg bad", id: "forbidden" }, t("forbidden")) : errorBox(`${t("error")}: ${err.message}`));
+  }
+}
+
+document.getElementById("lang").addEventListener("click", () => { setLang(lang() === "zh" ? "en" : "zh"); route(); });
+document.getElementById("signout").addEventListener("click", () => { clearToken(); state.me = null; location.hash = ""; route(); });
+window.addEventListener("hashchange", route);
+
+(async () => {
+  setLang(lang());
+  if (token()) {
+    try { await signIn(token()); } catch { /* shown as the sign-in page */ }
+  }
+  route();
+})();

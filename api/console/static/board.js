@@ -1,0 +1,56 @@
+// The lobby board: public, full screen, refreshing itself (?community=yihe&refresh=60&top=15).
+import { lang, t } from "./i18n.js";
+import { h, clear, zoneName } from "./ui.js";
+
+const params = new URLSearchParams(location.search);
+const community = params.get("community") || "yihe";
+const refresh = Math.max(5, Number(params.get("refresh") || 60));
+const top = Math.min(50, Math.max(1, Number(params.get("top") || 15)));
+document.documentElement.lang = lang() === "en" ? "en" : "zh-CN";
+
+async function load() {
+  const [board, active] = await Promise.all([
+    fetch(`/communities/${encodeURIComponent(community)}/board?top=${top}`).then(check),
+    fetch(`/console/board-data/${encodeURIComponent(community)}/categories`).then(check),
+  ]);
+  return { board, active };
+}
+
+async function check(response) {
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  return response.json();
+}
+
+function render({ board, active }) {
+  document.title = t("board_title", { name: board.name || community });
+  document.getElementById("board-title").textContent = t("board_title", { name: board.name || community });
+  const meta = clear(document.getElementById("board-meta"));
+  meta.append(h("div", {}, t("board_ruleset", { ref: board.ruleset || "-" })), h("div", { id: "board-updated" }, t("board_updated", { time: new Date().toLocaleString(lang() === "en" ? "en-GB" : "zh-CN") })));
+  const main = clear(document.getElementById("board"));
+  for (const zone of board.zones) {
+    const tiers = h("div", { class: "tiers" }, ...Object.entries(zone.tiers).map(([tier, n]) => h("span", {}, `${tier} · ${t("board_people", { n })}`)));
+    const list = h("ol", {}, ...zone.ranking.map((r) => h("li", {}, h("span", { class: "rank" }, r.rank), h("span", { class: "name" }, r.name),
+      h("span", { class: "index" }, r.index), h("span", { class: "tier" }, `${r.tier || ""} ${r.tier_title || ""}`))));
+    main.append(h("section", { class: "zone", "data-zone": zone.zone }, h("h2", {}, `${zoneName(zone.zone)} · ${t("board_ranking")}`),
+      h("h3", {}, t("board_tiers")), tiers, list));
+  }
+  const most = Math.max(1, ...active.categories.map((c) => c.entries));
+  main.append(h("section", { id: "active" }, h("h2", {}, t("board_active")), h("div", { class: "muted" }, active.month),
+    ...active.categories.slice(0, 8).map((c) => h("div", { class: "cat" }, h("span", {}, c.title),
+      h("div", { class: "bar", style: `width:${Math.round((100 * c.entries) / most)}%` }), h("span", {}, t("board_entries", { n: c.entries }))))));
+  document.body.dataset.loaded = String(Date.now());
+}
+
+async function tick() {
+  const offline = document.getElementById("board-offline");
+  try {
+    render(await load());
+    offline.hidden = true;
+  } catch (err) {
+    offline.textContent = t("board_offline");
+    offline.hidden = false;
+  }
+}
+
+tick();
+setInterval(tick, refresh * 1000);

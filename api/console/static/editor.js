@@ -1,0 +1,261 @@
+// The standard editor: YAML with line numbers, errors at their line (debounced server
+// validation), embedded tests, rule-by-rule diff against the version in force, publish,
+// and a form for the common edits (award, limits, switch a rule off).
+import { api, ApiError, get, post } from "./api.js";
+import { t } from "./i18n.js";
+import { h, clear } from "./ui.js";
+import { flow, formatLimits, formatTable, parseLimits, parseTable, setRuleKey } from "./yamledit.js";
+
+const DEBOUNCE_MS = 700;
+
+function today() {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+}
+
+export async function editorPage({ base, ruleset, version, inForceVersions, problemBox }) {
+  const [rows, current] = await Promise.all([get(`${base}/rulesets?id=${encodeURIComponent(ruleset)}`),
+    get(`${base}/rulesets/${encodeURIComponent(ruleset)}/versions/${version}`)]);
+  const state = { version, published: current.status === "published", resolved: current.resolved, seq: 0, timer: null, saved: !!current };
+  const inForce = () => inForceVersions(rows)[ruleset];
+
+  const status = h("div", { id: "editor-status", class: "muted" });
+  const gutter = h("div", { class: "gutter", id: "gutter" });
+  const area = h("textarea", { id: "yaml", spellcheck: "false", wrap: "off", value: current.yaml });
+  const bands = h("div", { class: "bands", id: "bands" });  // a red band and the message behind each line with a problem
+  const problems = h("ul", { id: "problems" });
+  const problemsHead = h("div", { id: "problems-head" });
+  const testsOut = h("div", { id: "tests" });
+  const diffOut = h("div", { id: "diff-view" });
+  const publishOut = h("div", { id: "publish-result" });
+  const title = h("h2", { id: "editor-title" });
+  let marks = new Map();
+
+  function drawGutter() {
+    const n = area.value.split("\n").length;
+    clear(gutter);
+    for (let i = 1; i <= n; i++) {
+      const mark = marks.get(i);
+      gutter.append(h("div", { class: mark ? "err" : "", "data-line": i, title: mark || null }, String(i)));
+    }
+    gutter.scrollTop = area.scrollTop;
+    clear(bands);
+    for (const [line, message] of marks) {
+      bands.append(h("div", { class: "band", "data-line": line, style: `top:${(line - 1) * 20}px` }, h("span", {}, message.split("\n")[0])));
+    }
+    syncScroll();
+  }
+
+  function syncScroll() {
+    gutter.scrollTop = area.scrollTop;
+    bands.style.transform = `translate(${-area.scrollLeft}px, ${-area.scrollTop}px)`;
+  }
+
+  function showProblems(list) {
+    marks = new Map();
+    clear(problems);
+    clear(problemsHead);
+    if (list.length) problemsHead.append(h("div", { class: "msg bad" }, t("problems_n", { n: list.length })));
+    for (const p of [...list].sort((a, b) => (a.line || 0) - (b.line || 0) || (a.column || 0) - (b.column || 0))) {
+      if (p.line) marks.set(p.line, [marks.get(p.line), p.message].filter(Boolean).join("\n"));
+      const where = p.line ? t("line_col", { line: p.line, column: p.column || 1 }) : t("no_line");
+      const item = h("li", { "data-line": p.line || "" }, h("span", { class: "where" }, where), p.message, p.path ? h("span", { class: "muted" }, ` (${p.path})`) : "");
+      item.addEventListener("click", () => goTo(p.line || 1));
+      problems.append(item);
+    }
+    drawGutter();
+  }
+
+  function goTo(line) {
+    const lines = area.value.split("\n");
+    const pos = lines.slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0);
+    area.focus();
+    area.setSelectionRange(pos, pos + (lines[line - 1] || "").length);
+    area.scrollTop = Math.max(0, (line - 5) * 20);
+    syncScroll();
+  }
+
+  async function validate() {
+    if (state.published) return;
+    const seq = ++state.seq;
+    status.textContent = t("validating");
+    try {
+      const summary = await api("POST", `${base}/rulesets?name=${encodeURIComponent(ruleset + ".yaml")}`, { text: area.value });
+      if (seq !== state.seq) return;
+      state.version = summary.version;
+      state.saved = true;
+      const read = await get(`${base}/rulesets/${encodeURIComponent(summary.id)}/versions/${summary.version}`);
+      if (seq !== state.seq) return;
+      state.resolved = read.resolved;
+      fillRules();
+      showProblems([]);
+      status.textContent = t("valid_saved", { ref: summary.ref });
+      status.className = "ok";
+      history.replaceState(null, "", `#/editor/${encodeURIComponent(summary.id)}/${summary.version}`);
+      title.textContent = `${t("editor_title")} · ${summary.ref} (${t("status_draft")})`;
+    } catch (err) {
+      if (seq !== state.seq) return;
+      state.saved = false;
+      status.className = "bad";
+      status.textContent = err.message;
+      if (err instanceof ApiError && err.code === "ruleset_invalid") {
+        status.textContent = t("problems_n", { n: err.errors.length });
+        showProblems(err.errors);
+      }
+      else { showProblems([]); clear(problemsHead).append(problemBox(err)); }
+    }
+  }
+
+  area.addEventListener("input", () => {
+    drawGutter();
+    clearTimeout(state.timer);
+    state.timer = setTimeout(validate, DEBOUNCE_MS);
+  });
+  area.addEventListener("scroll", syncScroll);
+
+  // buttons
+  const btn = (id, label, fn, cls = "secondary") => { const b = h("button", { id, class: cls, type: "button" }, t(label)); b.addEventListener("click", fn); return b; };
+  const validateBtn = btn("validate", "validate", () => { clearTimeout(state.timer); validate(); });
+  const testsBtn = btn("run-tests", "run_tests", async () => {
+    clear(testsOut).append(h("p", { class: "muted" }, t("loading")));
+    try {
+      const out = await api("POST", `/console/api${base}/rulesets/test`, { text: area.value });
+      clear(testsOut).append(testsTable(out.tests, out.passed, out.total));
+    } catch (err) {
+      clear(testsOut).append(problemBox(err));
+      if (err.code === "ruleset_invalid") showProblems(err.errors);
+    }
+  });
+  const diffBtn = btn("show-diff", "show_diff", async () => {
+    clear(diffOut);
+    const force = inForce();
+    if (!force) { diffOut.append(h("p", {}, t("no_in_force"))); return; }
+    if (!state.saved && !state.published) { diffOut.append(h("p", { class: "bad" }, t("save_first"))); return; }
+    try {
+      const d = await get(`${base}/rulesets/${encodeURIComponent(ruleset)}/diff?base=${force}&other=${state.version}`);
+      diffOut.append(diffTable(d));
+    } catch (err) { diffOut.append(problemBox(err)); }
+  });
+  const publishBtn = btn("publish", "publish", async () => {
+    clear(publishOut);
+    clearTimeout(state.timer);
+    await validate();
+    if (!state.saved) { publishOut.append(h("div", { class: "msg bad" }, t("save_first"))); return; }
+    try {
+      const r = await post(`${base}/rulesets/${encodeURIComponent(ruleset)}/versions/${state.version}/publish`);
+      const passed = r.tests.filter((x) => x.passed).length;
+      publishOut.append(h("div", { class: "msg ok", id: "published" }, t("published_ok", { ref: r.ruleset.ref, passed, total: r.tests.length })));
+      state.published = true;
+      area.readOnly = true;
+      title.textContent = `${t("editor_title")} · ${r.ruleset.ref} (${t("status_published")})`;
+      rows.splice(0, rows.length, ...(await get(`${base}/rulesets?id=${encodeURIComponent(ruleset)}`)));
+    } catch (err) {
+      const box = h("div", { class: "msg bad", id: "publish-refused" }, t("publish_refused", { detail: err.message }));
+      if (err.errors && err.errors.length) box.append(h("ul", {}, ...err.errors.map((e) => h("li", {}, e.message))));
+      publishOut.append(box);
+      if (err.body && err.body.tests) publishOut.append(testsTable(err.body.tests, err.body.tests.filter((x) => x.passed).length, err.body.tests.length));
+    }
+  }, "primary");
+
+  const draftBtn = btn("new-draft", "new_draft", () => {
+    const next = Math.max(...rows.map((r) => r.version)) + 1;
+    area.value = area.value.replace(/^version:\s*\d+\s*$/m, `version: ${next}`).replace(/^effective_from:.*$/m, `effective_from: ${today()}`);
+    state.published = false;
+    state.saved = false;
+    state.version = next;
+    area.readOnly = false;
+    readOnlyNote.hidden = true;
+    draftBtn.hidden = true;
+    title.textContent = `${t("editor_title")} · ${ruleset}@${next} (${t("status_draft")})`;
+    drawGutter();
+    validate();
+  });
+  const readOnlyNote = h("div", { class: "msg", id: "read-only" }, t("read_only"));
+  area.readOnly = state.published;
+  readOnlyNote.hidden = draftBtn.hidden = !state.published;
+  title.textContent = `${t("editor_title")} · ${current.ref} (${t(`status_${current.status}`)})`;
+
+  // the form view
+  const f = {
+    rule: h("select", { id: "form-rule" }), points: h("input", { id: "form-points", type: "number", size: 6 }),
+    per: h("span", { id: "form-per", class: "muted" }), table: h("input", { id: "form-table", size: 24 }),
+    limits: h("input", { id: "form-limits", size: 24 }), enabled: h("input", { id: "form-enabled", type: "checkbox" }),
+  };
+  const formMsg = h("div", { id: "form-msg" });
+  let form = null;
+  const rule = () => (state.resolved.rules || []).find((r) => r.id === f.rule.value);
+  function fillRules() {
+    const keep = f.rule.value;
+    clear(f.rule);
+    for (const r of state.resolved.rules || []) f.rule.append(h("option", { value: r.id }, `${r.title}（${r.id}）`));
+    if (keep && [...f.rule.options].some((o) => o.value === keep)) f.rule.value = keep;
+    if (!form || !form.contains(document.activeElement) || f.rule.value !== keep) fillRule();  // not under the user's hands
+  }
+  function fillRule() {
+    const r = rule();
+    if (!r) return;
+    const award = r.award || {};
+    f.points.value = award.points ?? "";
+    f.points.disabled = !!award.table;
+    f.table.value = award.table ? formatTable(award.table.values) : "";
+    f.table.disabled = !award.table;
+    f.per.textContent = award.per ? `${t("form_per")} ${award.per}` : "";
+    f.limits.value = formatLimits(r.limits);
+    f.enabled.checked = r.enabled !== false;
+  }
+  f.rule.addEventListener("change", fillRule);
+  const apply = btn("form-apply", "form_apply", () => {
+    const r = rule();
+    clear(formMsg);
+    if (!r || state.published) return;
+    const award = JSON.parse(JSON.stringify(r.award || {}));
+    if (award.table) award.table.values = parseTable(f.table.value);
+    else award.points = Number(f.points.value);
+    const limits = parseLimits(f.limits.value);
+    let text = setRuleKey(area.value, r.id, "award", flow(award));
+    if (text !== null) text = setRuleKey(text, r.id, "limits", limits.length ? flow(limits) : null);
+    if (text !== null) text = setRuleKey(text, r.id, "enabled", f.enabled.checked ? null : "false");
+    if (text === null) { formMsg.append(h("div", { class: "msg bad" }, t("form_not_here", { rule: r.id }))); return; }
+    area.value = text;
+    drawGutter();
+    formMsg.append(h("div", { class: "msg ok" }, t("form_applied", { rule: r.id })));
+    clearTimeout(state.timer);
+    validate();
+  });
+  fillRules();
+  drawGutter();
+
+  form = h("div", { class: "card stack", id: "rule-form" }, h("h3", {}, t("form_title")),
+    h("label", {}, t("form_rule"), f.rule), h("label", {}, t("form_points"), h("span", {}, f.points, " ", f.per)),
+    h("label", {}, t("form_table"), f.table), h("label", {}, t("form_limits"), f.limits),
+    h("label", { class: "row" }, f.enabled, t("form_enabled")), apply, formMsg);
+
+  return h("div", { id: "editor-page" },
+    h("div", { class: "card" }, title, readOnlyNote, h("div", { class: "row" }, draftBtn, validateBtn, testsBtn, diffBtn, publishBtn), status, problemsHead),
+    h("div", { class: "grid2" },
+      h("div", {}, h("div", { class: "editor" }, gutter, h("div", { class: "editor-main" }, bands, area)), h("div", { class: "card" }, problems)),
+      h("div", {}, form, h("div", { class: "card" }, publishOut, testsOut, diffOut))));
+}
+
+function testsTable(tests, passed, total) {
+  const table = h("table", { class: "tests-table" }, h("caption", { id: "tests-summary", class: passed === total ? "ok" : "bad" }, t("tests_result", { passed, total })));
+  for (const x of tests) {
+    table.append(h("tr", { class: x.passed ? "pass" : "fail" }, h("td", { class: x.passed ? "ok" : "bad" }, x.passed ? `✓ ${t("test_pass")}` : `✗ ${t("test_fail")}`),
+      h("td", {}, x.name, ...(x.failures || []).map((m) => h("div", { class: "bad" }, m)))));
+  }
+  return table;
+}
+
+function diffTable(d) {
+  const box = h("div", {}, h("h3", {}, t("diff_title", { base: d.base, other: d.other })));
+  if (!d.rules.length) box.append(h("p", { class: "muted" }, t("diff_none")));
+  const table = h("table", { id: "diff-table" });
+  for (const c of d.rules) {
+    const fields = Object.entries(c.fields || {}).map(([k, v]) => h("div", {}, `${k}: `, h("span", { class: "bad" }, `${t("before")} ${flow(v.before ?? null)}`), " → ", h("span", { class: "ok" }, `${t("after")} ${flow(v.after ?? null)}`)));
+    table.append(h("tr", {}, h("td", {}, c.rule), h("td", {}, t(`change_${c.change}`)), h("td", {}, ...fields)));
+  }
+  box.append(table);
+  const others = Object.keys(d.other_changes || {});
+  if (others.length) box.append(h("p", { class: "muted" }, `${t("other_changes")}: ${others.join(", ")}`));
+  return box;
+}

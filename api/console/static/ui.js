@@ -1,0 +1,41 @@
+// Small DOM helpers shared by the console's pages (text is always set as text, never as HTML).
+import { t } from "./i18n.js";
+
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "class") el.className = v;
+    else if (k === "value" && (tag === "input" || tag === "textarea")) el.value = v;
+    else el.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined && c !== "") el.append(c instanceof Node ? c : String(c));
+  return el;
+}
+
+export function clear(el) { while (el.firstChild) el.firstChild.remove(); return el; }
+
+export function fmtTime(iso) { return iso ? iso.replace("T", " ").slice(0, 16) : ""; }
+
+export function zoneName(zone) { return zone === "north" || zone === "south" ? t(`zone_${zone}`) : zone || ""; }
+
+export function errorBox(text) { return h("div", { class: "msg bad" }, text); }
+
+const sign = (n) => (n > 0 ? `+${n}` : String(n));
+
+/** One ledger entry in plain words: "参加垃圾分类检查合格 +2，本月该项已达上限 10 分". */
+export function describeEntry(e) {
+  const ex = e.explanation || {};
+  if (e.kind === "award" || e.kind === "deduction" || e.kind === "held") {
+    let text = `${ex.rule_title || e.rule_id || ""} ${sign(e.amount)}`;
+    if (e.limited_by) {
+      const [scope, period] = e.limited_by.split(":")[0] === "category" ? ["scope_category", e.limited_by.split("/").pop()] : ["scope_rule", e.limited_by.split("/").pop()];
+      const max = ex.limit_max ?? "";
+      text += `，${t("limit_reached", { scope: t(scope), max, period: t(`period_${period}`) })}`;
+      if (e.raw_amount !== e.amount) text += t("raw_was", { raw: sign(e.raw_amount) });
+    }
+    return text;
+  }
+  const kind = { redemption: "kind_redemption", refund: "kind_refund", expiry: "kind_expiry", adjustment: "kind_adjustment" }[e.kind];
+  return `${kind ? t(kind) : e.kind} ${sign(e.amount)}${ex.summary ? ` — ${ex.summary}` : ""}`;
+}

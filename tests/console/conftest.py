@@ -1,0 +1,97 @@
+"""Console tests: headless Chromium (system packages) driven over CDP against a real ``xinzhi serve --demo``.
+
+Chromium is installed by ``tests/simulations/install_chromium.sh`` when missing (root and apt-get
+needed); without it the tests fail rather than skip. Screenshots go to ``test-artifacts/console/``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.api.conftest import serve
+from tests.conftest import ROOT
+
+from .cdp import Browser, Page
+
+BROWSERS = ("chromium", "chromium-headless-shell", "chromium-browser", "google-chrome")
+SETUP = ROOT / "tests" / "simulations" / "install_chromium.sh"
+ARTIFACTS = ROOT / "test-artifacts" / "console"
+
+
+def _find() -> str | None:
+    return next((shutil.which(b) for b in BROWSERS if shutil.which(b)), None)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    found = _find()
+    if found is None and shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        subprocess.run(["sh", str(SETUP)], check=False, capture_output=True, timeout=900)
+        found = _find()
+    if found is None:
+        pytest.fail("no Chromium, and tests/simulations/install_chromium.sh could not install it "
+                    "(it needs root and apt-get)")
+    return found
+
+
+class Demo:
+    """The running demo server: its base URL and a way to mint tokens in its database."""
+
+    def __init__(self, base: str, database_url: str):
+        self.base, self.database_url = base, database_url
+
+    def token(self, *roles: str, community: str | None = None, resident: str | None = None) -> str:
+        command = [str(Path(sys.executable).parent / "xinzhi"), "token", "create", "--database-url", self.database_url]
+        for role in roles:
+            command += ["--role", role]
+        command += (["--community", community] if community else []) + (["--resident", resident] if resident else [])
+        done = subprocess.run(command, check=True, capture_output=True, text=True, timeout=60)
+        return done.stdout.strip().splitlines()[-1]
+
+
+@pytest.fixture(scope="package")
+def demo(tmp_path_factory) -> Iterator[Demo]:
+    directory = tmp_path_factory.mktemp("console")
+    url = f"sqlite:///{directory / 'xinzhi.db'}"
+    with serve(url, demo=True, cwd=directory, auth=True) as base:
+        yield Demo(base, url)
+
+
+@pytest.fixture(scope="package")
+def browser(chromium) -> Iterator[Browser]:
+    started = Browser(chromium)
+    try:
+        yield started
+    finally:
+        started.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator[Page]:
+    opened = browser.new_page()
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+def sign_in(page: Page, demo: Demo, token: str) -> None:
+    """Open the console and sign in with ``token`` (pasted, as a person would)."""
+    page.goto(f"{demo.base}/console/", wait_for="document.querySelector('#signin')")
+    page.fill("#token", token)
+    page.click("#signin")
+    page.wait("!document.querySelector('#signin-card') && document.querySelector('#nav a')",
+              message="sign-in did not complete")

@@ -1,0 +1,309 @@
+"""The console end to end: Chromium (CDP) against ``xinzhi serve --demo`` with real tokens.
+
+Each scenario asserts what a person would see (visible text), and saves a screenshot of each
+page under ``test-artifacts/console/``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import httpx
+
+from .conftest import sign_in
+
+
+def _line_of(text: str, rule: str, startswith: str) -> int:
+    """1-based line of the first line starting with ``startswith`` inside rule ``rule``."""
+    lines = text.split("\n")
+    start = lines.index(f"  - id: {rule}")
+    return next(i + 1 for i in range(start, len(lines)) if lines[i].startswith(startswith))
+
+
+def _set_yaml(page, text: str) -> None:
+    page.fill("#yaml", text)
+
+
+def _wait_valid(page, ref: str) -> None:
+    page.wait_text(f"校验通过，草稿已保存：{ref}", selector="#editor-status", timeout=20)
+    page.wait("!document.querySelector('#gutter div.err')", message="error marks left in the gutter")
+
+
+def _use_form(page, rule: str, *, points: str | None = None, limits: str | None = None) -> None:
+    page.eval(f"(() => {{ const s = document.querySelector('#form-rule'); s.value = {json.dumps(rule)};"
+              f" s.dispatchEvent(new Event('change')); }})()")
+    if points is not None:
+        page.fill("#form-points", points)
+    if limits is not None:
+        page.fill("#form-limits", limits)
+    page.click("#form-apply")
+
+
+def test_committee_edits_validates_tests_and_publishes(page, demo, artifacts):
+    sign_in(page, demo, demo.token("committee"))
+    page.wait_text("评定标准", selector="#nav")
+    page.goto(f"{demo.base}/console/#/rulesets", wait_for="document.querySelector('#rulesets')")
+    page.wait_text("亿和社区、江家寨合作社社区诚信指数分评定标准")
+    page.wait_text("现行", selector="#rulesets")
+    page.screenshot(artifacts / "rulesets.png")
+
+    page.click("a.open-version[href='#/editor/yihe_2021/1']")
+    page.wait("document.querySelector('#yaml') && document.querySelector('#yaml').value.includes('id: yihe_2021')")
+    page.wait_text("此版本已发布，不能修改", selector="#editor-page")
+    page.click("#new-draft")
+    _wait_valid(page, "yihe_2021@2")
+
+    # an error, typed into one line, appears at that line
+    draft = page.eval("document.querySelector('#yaml').value")
+    bad_line = _line_of(draft, "community_activity_join", "    award:")
+    lines = draft.split("\n")
+    lines[bad_line - 1] = "    award: {points: two}"
+    _set_yaml(page, "\n".join(lines))
+    page.wait(f"document.querySelector('#gutter div.err[data-line=\"{bad_line}\"]')", timeout=20,
+              message=f"no error mark at line {bad_line}")
+    assert page.eval("document.querySelectorAll('#gutter div.err').length") == 1
+    band = page.eval(f"document.querySelector('#bands .band[data-line=\"{bad_line}\"]').innerText")
+    assert "two" in band  # the message is shown on the line itself
+    page.wait_text(f"第 {bad_line} 行第", selector="#problems")
+    assert "two" in page.text("#problems")
+    page.wait_text("发现 1 个问题", selector="#problems-head")
+    page.click(f"#problems li[data-line='{bad_line}']")  # jumps to the line
+    page.wait(f"document.querySelector('#yaml').value.slice(0, document.querySelector('#yaml').selectionStart)"
+              f".split('\\n').length === {bad_line}")
+    page.screenshot(artifacts / "editor-error.png")
+
+    # fixed: the mark goes away and the draft is saved
+    _set_yaml(page, draft)
+    _wait_valid(page, "yihe_2021@2")
+
+    # the form rewrites an award; the embedded tests then fail and the publish gate refuses, plainly
+    _use_form(page, "community_activity_join", points="3")
+    page.wait("document.querySelector('#yaml').value.includes('award: {points: 3}')")
+    _wait_valid(page, "yihe_2021@2")
+    page.click("#run-tests")
+    page.wait("document.querySelector('#tests-summary')", timeout=30)
+    summary = page.text("#tests-summary")
+    assert re.search(r"测试：\d+/14 通过", summary) and "14/14" not in summary, summary
+    assert "未通过" in page.text("#tests")
+    page.click("#publish")
+    page.wait_text("发布被拒绝", selector="#publish-result", timeout=30)
+    assert "yihe_2021@2 stays a draft" in page.text("#publish-result")
+    page.screenshot(artifacts / "editor-publish-refused.png")
+
+    # back to 2 points, and a higher monthly limit for app reports: tests pass, diff shows it, publish
+    _use_form(page, "community_activity_join", points="2")
+    page.wait("document.querySelector('#yaml').value.includes('award: {points: 2}')")
+    _wait_valid(page, "yihe_2021@2")
+    _use_form(page, "alley_steward_app_report", limits="month:12")
+    page.wait("document.querySelector('#yaml').value.includes('limits: [{period: month, max: 12}]')")
+    _wait_valid(page, "yihe_2021@2")
+    page.click("#run-tests")
+    page.wait_text("测试：14/14 通过", selector="#tests", timeout=30)
+    page.click("#show-diff")
+    page.wait_text("yihe_2021@1 → yihe_2021@2", selector="#diff-view")
+    diff = page.text("#diff-table")
+    assert "alley_steward_app_report" in diff and "12" in diff and "community_activity_join" not in diff
+    page.click("#publish")
+    page.wait_text("已发布 yihe_2021@2：14/14 项测试通过", selector="#publish-result", timeout=30)
+    page.screenshot(artifacts / "editor-published.png")
+
+    token = page.eval("sessionStorage.getItem('xinzhi.token')")
+    versions = httpx.get(f"{demo.base}/communities/yihe/rulesets?id=yihe_2021",
+                         headers={"Authorization": f"Bearer {token}"}).json()
+    assert {v["version"]: v["status"] for v in versions} == {1: "published", 2: "published"}
+
+    # every label switches to English
+    page.click("#lang")
+    page.wait_text("Standard", selector="#nav")
+    page.click("#lang")
+    page.wait_text("评定标准", selector="#nav")
+
+
+def test_staff_redeems_and_closes_a_council_case(page, demo, artifacts):
+    staff = demo.token("staff")
+    headers = {"Authorization": f"Bearer {staff}"}
+    items = httpx.get(f"{demo.base}/communities/yihe/shop/items?active=true", headers=headers).json()
+    cheap = min((i for i in items if not i["min_tier"] and (i["stock"] or 0) > 0), key=lambda i: i["price"])
+    dear = max(items, key=lambda i: i["price"])
+    residents = httpx.get(f"{demo.base}/communities/yihe/residents?limit=500", headers=headers).json()
+    scores: dict[str, dict] = {}
+    rich = poor = None
+    for resident in residents:  # one who can afford the cheapest item, one who cannot afford the dearest
+        score = scores[resident["id"]] = httpx.get(
+            f"{demo.base}/communities/yihe/residents/{resident['id']}/score", headers=headers).json()
+        if rich is None and score["points"] >= cheap["price"]:
+            rich = resident["id"]
+        elif poor is None and score["points"] < dear["price"]:
+            poor = resident["id"]  # refused: not enough points (or too low a tier)
+        if rich and poor:
+            break
+    assert rich and poor, "the demo has no resident to redeem for, or none to refuse"
+
+    sign_in(page, demo, staff)
+    page.goto(f"{demo.base}/console/#/residents", wait_for="document.querySelector('#residents')")
+    page.fill("#resident-search", rich)
+    page.wait_text(scores[rich]["name"], selector="#residents")
+    page.screenshot(artifacts / "residents.png")
+    page.goto(f"{demo.base}/console/#/resident/{rich}", wait_for="document.querySelector('#resident-page')")
+    page.wait_text("积分明细")
+    assert str(scores[rich]["index"]) in page.text("#stat-index")
+    page.screenshot(artifacts / "resident.png")
+
+    page.goto(f"{demo.base}/console/#/counter/{rich}", wait_for="document.querySelector('#items')")
+    page.wait_text(f"当前积分 {scores[rich]['points']}", selector="#counter-balance")
+    page.click(f"button.redeem[data-item='{cheap['id']}']")
+    page.wait_text(f"已为 {rich} 兑换 {cheap['title']}，扣 {cheap['price']} 分，剩余积分 "
+                   f"{scores[rich]['points'] - cheap['price']}", selector="#redeem-ok")
+    page.wait_text(f"当前积分 {scores[rich]['points'] - cheap['price']}", selector="#counter-balance")
+    page.screenshot(artifacts / "counter-redeemed.png")
+
+    page.fill("#counter-resident", poor)
+    page.click("#counter-lookup")
+    page.wait(f"document.querySelector('#counter-balance') && document.querySelector('#counter-balance').innerText.includes('{poor}')")
+    page.click(f"button.redeem[data-item='{dear['id']}']")
+    page.wait_text("兑换被拒绝：", selector="#redeem-refused")
+    assert re.search("积分不足|信用等级不够", page.text("#redeem-refused"))
+    page.screenshot(artifacts / "counter-refused.png")
+
+    page.goto(f"{demo.base}/console/#/council", wait_for="document.querySelector('#case-submit')")
+    page.eval("document.querySelector('#case-kind').value = 'noise'")
+    page.fill("#case-building", "3号楼")
+    page.fill("#case-description", "洗衣机夜间排水")
+    page.fill("#case-parties", "N002, N003")
+    page.fill("#case-reported-by", "网格员 刘")
+    page.click("#case-submit")
+    page.wait("document.querySelector('#case-page') && document.querySelector('#convene')")
+    page.wait_text("已上报", selector="#case-status")
+    page.fill("#convene-members", "社区 王主任,staff\n物业 孙经理,property_company\n小巷管家,alley_steward,N001")
+    page.click("#convene")
+    page.wait("document.querySelector('#close')")
+    page.wait_text("已召集", selector="#case-status")
+    page.fill("#close-outcome", "约定晚十点后不用洗衣机")
+    page.eval("document.querySelector(\"select[data-party='N003']\").value = '4'")
+    page.click("#close")
+    page.wait_text("已结案", selector="#case-status", timeout=20)
+    page.wait_text("已结案，赋分", selector="#case-closed-msg")
+    assert "约定晚十点后不用洗衣机" in page.text("#case-page")
+    assert "N003=4" in page.text("#case-page")
+    awards = page.text("#case-awards")
+    assert "N002" in awards and "N003" in awards and "mediation_party" in awards, awards
+    page.screenshot(artifacts / "council-closed.png")
+
+
+def test_resident_sees_only_their_own_page(page, demo, artifacts):
+    staff = {"Authorization": f"Bearer {demo.token('staff')}"}
+    other = httpx.get(f"{demo.base}/communities/yihe/residents/N002/score", headers=staff).json()
+    sign_in(page, demo, demo.token("resident", community="yihe", resident="N001"))
+    page.wait("location.hash === '#/mine' && document.querySelector('#resident-page')")
+    page.wait_text("（N001）")
+    assert page.eval("[...document.querySelectorAll('#nav a')].map(a => a.id)") == ["nav-mine", "nav-board"]
+    page.screenshot(artifacts / "resident-mine.png")
+
+    page.goto(f"{demo.base}/console/#/resident/N002", wait_for="document.querySelector('#resident-missing')")
+    page.wait_text("未找到居民 N002，或您无权查看。")
+    assert other["name"] not in page.text()
+    page.screenshot(artifacts / "resident-other-refused.png")
+
+    page.goto(f"{demo.base}/console/#/counter", wait_for="document.querySelector('#forbidden')")
+    page.wait_text("您的令牌无权打开此页面。")
+
+
+def test_lobby_board_shows_masked_names_only(page, demo, artifacts):
+    staff = {"Authorization": f"Bearer {demo.token('staff')}"}
+    names = [r["name"] for r in httpx.get(f"{demo.base}/communities/yihe/residents?limit=500", headers=staff).json()]
+    page.goto(f"{demo.base}/console/board?community=yihe&refresh=5",
+              wait_for="document.body.dataset.loaded && document.querySelectorAll('li .name').length > 10")
+    text = page.text()
+    for words in ("诚信积分公示", "北区 · 诚信榜", "南区 · 诚信榜", "等级分布", "本月最活跃的类别", "现行标准："):
+        assert words in text
+    shown = page.eval("[...document.querySelectorAll('li .name')].map(e => e.innerText)")
+    assert shown and all("*" in name for name in shown), shown
+    assert not [n for n in names if n in text], "a full name is on the board"
+    assert not re.search(r"\b[NS]\d{3}\b", text), "a resident id is on the board"
+    assert page.eval("document.querySelectorAll('#active .cat').length") >= 3
+    first = page.eval("document.body.dataset.loaded")
+    page.wait(f"document.body.dataset.loaded !== '{first}'", timeout=15, message="the board did not refresh itself")
+    page.screenshot(artifacts / "board.png", full_page=False)
+
+
+def test_committee_runs_a_what_if(page, demo, artifacts):
+    sign_in(page, demo, demo.token("committee"))
+    page.goto(f"{demo.base}/console/#/whatif", wait_for="document.querySelector('#whatif-start')")
+    page.eval("(() => { const s = document.querySelector('#whatif-candidate'); s.value = s.options[s.options.length - 1].value; })()")
+    page.fill("#whatif-residents", "60")
+    page.fill("#whatif-months", "2")
+    page.click("#whatif-start")
+    page.wait("document.querySelector('#whatif-totals')", timeout=60, message="the what-if report did not arrive")
+    page.wait_text("100%", selector="#whatif-progress")
+    assert "计分事实数" in page.text("#whatif-totals")
+    page.wait("document.querySelector('#whatif-frame').contentDocument.querySelectorAll('svg').length > 0",
+              message="the report's charts are not in the page")
+    page.screenshot(artifacts / "whatif.png")
+
+
+def test_pages_render_with_every_outside_request_blocked(page, demo, artifacts):
+    """A closed network: every non-localhost request fails; each page still renders in full."""
+    page.block_outside_localhost()
+    page.goto(f"{demo.base}/console/board?community=yihe",
+              wait_for="document.body.dataset.loaded && document.querySelectorAll('li .name').length > 10")
+    assert "本月最活跃的类别" in page.text()
+    assert page.eval("getComputedStyle(document.querySelector('h1')).color") == "rgb(255, 216, 107)"  # board.css applied
+    page.screenshot(artifacts / "offline-board.png", full_page=False)
+
+    sign_in(page, demo, demo.token("committee", "staff"))
+    assert page.eval("getComputedStyle(document.querySelector('header#top')).backgroundColor") == "rgb(139, 26, 26)"
+    for route, ready, words in (
+            ("#/rulesets", "#rulesets", "现行"),
+            ("#/editor/yihe_2021/1", "#gutter div", "常用修改"),
+            ("#/residents", "#residents", "户号"),
+            ("#/resident/N001", "#ledger", "积分明细"),
+            ("#/counter/N001", "#items", "当前积分"),
+            ("#/council", "#case-submit", "上报纠纷"),
+            ("#/reviews", "#objections, #reviews, .card", "异议"),
+            ("#/whatif", "#whatif-start", "模拟推演")):
+        page.goto(f"{demo.base}/console/{route}", wait_for=f"document.querySelector({json.dumps(ready)})")
+        page.wait_text(words)
+        page.screenshot(artifacts / f"offline-{route.split('/')[1]}.png", full_page=False)
+
+    # the interception is live: a request to the outside is answered as a network failure
+    outcome = page.eval("fetch('http://example.invalid/probe').then(() => 'reached', () => 'blocked')")
+    assert outcome == "blocked"
+    outside = [u for u in page.requests if not re.match(r"^(http://(127\.0\.0\.1|localhost)(:\d+)?/|data:|about:)", u)]
+    assert outside == ["http://example.invalid/probe"], outside
+    assert page.blocked == ["http://example.invalid/probe"]
+    assert len(page.requests) > 20  # the pages' own requests went through the interception too
+    resources = page.eval("performance.getEntriesByType('resource').map(e => e.name)")
+    assert all(r.startswith(demo.base) or r.startswith("http://example.invalid") for r in resources), resources
+
+
+def test_form_edits_rewrite_only_the_rule_they_change(page, demo):
+    """The form's YAML edits (award table, limits, switch off) in the browser give a ruleset that loads."""
+    from engine import load_ruleset
+    from tests.conftest import RULESETS
+
+    original = (RULESETS / "yihe_2021.yaml").read_text(encoding="utf-8")
+    page.goto(f"{demo.base}/console/", wait_for="document.querySelector('#signin')")
+    edited = page.eval(f"""import('/console/static/yamledit.js').then(m => {{
+        let text = {json.dumps(original)};
+        text = m.setRuleKey(text, 'mediation_party', 'award',
+                            m.flow({{table: {{field: 'satisfaction', values: m.parseTable('5:4, 4:3, 3:1')}}}}));
+        text = m.setRuleKey(text, 'mediation_party', 'limits', m.flow(m.parseLimits('month:12')));
+        text = m.setRuleKey(text, 'owners_meeting_attendance', 'enabled', 'false');
+        text = m.setRuleKey(text, 'community_activity_join', 'limits', null);
+        return [text, m.setRuleKey(text, 'no_such_rule', 'enabled', 'false')];
+    }})""")
+    text, missing = edited
+    assert missing is None
+    before = load_ruleset(original, name="before.yaml")
+    after = load_ruleset(text, name="after.yaml")
+    rules = {r.id: r for r in after.rules}
+    assert rules["owners_meeting_attendance"].enabled is False
+    assert rules["mediation_party"].award.table.values == {5: 4, 4: 3, 3: 1}
+    assert [(lim.period, lim.max) for lim in rules["mediation_party"].limits] == [("month", 12)]
+    assert not rules["community_activity_join"].limits
+    unchanged = [r.id for r in before.rules
+                 if r.id not in ("mediation_party", "owners_meeting_attendance", "community_activity_join")]
+    assert all(rules[i].model_dump() == next(r for r in before.rules if r.id == i).model_dump() for i in unchanged)
+    # award 4 lines → 1, + limits, + enabled, − community_activity_join's limits: every other line as it was
+    assert text.count("\n") == original.count("\n") - 3 + 1 + 1 - 1
