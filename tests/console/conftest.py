@@ -1,13 +1,11 @@
 """Console tests: headless Chromium (system packages) driven over CDP against a real ``xinzhi serve --demo``.
 
-Chromium is installed by ``tests/simulations/install_chromium.sh`` when missing (root and apt-get
-needed); without it the tests fail rather than skip. Screenshots go to ``test-artifacts/console/``.
+Chromium comes from the shared ``chromium`` fixture (installed by ``tests/install_chromium.sh``
+when missing; without it the tests fail rather than skip). Screenshots go to ``test-artifacts/console/``.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,25 +18,7 @@ from tests.conftest import ROOT
 
 from .cdp import Browser, Page
 
-BROWSERS = ("chromium", "chromium-headless-shell", "chromium-browser", "google-chrome")
-SETUP = ROOT / "tests" / "simulations" / "install_chromium.sh"
 ARTIFACTS = ROOT / "test-artifacts" / "console"
-
-
-def _find() -> str | None:
-    return next((shutil.which(b) for b in BROWSERS if shutil.which(b)), None)
-
-
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    found = _find()
-    if found is None and shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
-        subprocess.run(["sh", str(SETUP)], check=False, capture_output=True, timeout=900)
-        found = _find()
-    if found is None:
-        pytest.fail("no Chromium, and tests/simulations/install_chromium.sh could not install it "
-                    "(it needs root and apt-get)")
-    return found
 
 
 class Demo:

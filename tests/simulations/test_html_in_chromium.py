@@ -1,44 +1,21 @@
 """The HTML report opened in headless Chromium: the screenshot shows charts and Chinese glyphs.
 
 Chromium and a CJK font come from the system packages; when missing, the fixture installs
-them with ``install_chromium.sh`` (root and apt-get needed, else the test fails).
+them with ``tests/install_chromium.sh`` (root and apt-get needed, else the test fails).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import struct
 import subprocess
 import zlib
 from pathlib import Path
 
-import pytest
 
 from simulations.html_report import BASE, CAND
 from simulations.run import simulate
 from tests.conftest import RULESETS
 from tests.simulations.conftest import YIHE, small_scenario
-
-BROWSERS = ("chromium-headless-shell", "chromium", "chromium-browser", "google-chrome")
-SETUP = Path(__file__).with_name("install_chromium.sh")
-
-
-def _find() -> str | None:
-    return next((shutil.which(b) for b in BROWSERS if shutil.which(b)), None)
-
-
-@pytest.fixture(scope="module")
-def browser() -> str:
-    found = _find()
-    if found is None and shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
-        subprocess.run(["sh", str(SETUP)], check=False, capture_output=True, timeout=900)
-        found = _find()
-    if found is None:
-        pytest.fail("no Chromium, and tests/simulations/install_chromium.sh could not install it "
-                    "(it needs root and apt-get)")
-    return found
-
 
 def screenshot(browser: str, page: Path, out: Path, width: int, height: int) -> list[list[tuple[int, int, int]]]:
     subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
@@ -88,12 +65,12 @@ def rgb(hex_color: str) -> tuple[int, int, int]:
     return tuple(int(hex_color[i:i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
 
 
-def test_report_screenshot_shows_rendered_charts_and_chinese(browser, tmp_path):
+def test_report_screenshot_shows_rendered_charts_and_chinese(chromium, tmp_path):
     outcome = simulate(YIHE, RULESETS / "dongshan_2022.yaml", scenario=small_scenario(residents=120, months=3),
                        seed=6, workers=1)
     page = tmp_path / "report.html"
     page.write_text(outcome.html, encoding="utf-8")
-    pixels = screenshot(browser, page, tmp_path / "report.png", 1000, 1800)
+    pixels = screenshot(chromium, page, tmp_path / "report.png", 1000, 1800)
     colors = {}
     for row in pixels:
         for px in row:
@@ -109,7 +86,7 @@ def test_report_screenshot_shows_rendered_charts_and_chinese(browser, tmp_path):
         probe = tmp_path / f"probe-{word}.html"
         probe.write_text(f'<!DOCTYPE html><html><head><meta charset="utf-8"><style>body{{margin:0;background:#fff;'
                          f'font:96px {_font()}}}</style></head><body>{word}</body></html>', encoding="utf-8")
-        words.append(screenshot(browser, probe, tmp_path / f"probe-{len(words)}.png", 240, 130))
+        words.append(screenshot(chromium, probe, tmp_path / f"probe-{len(words)}.png", 240, 130))
     ink = [sum(px != (255, 255, 255) for row in w for px in row) for w in words]
     assert min(ink) > 500
     assert words[0] != words[1], "北 and 南 render the same: no CJK font (tofu boxes)"
