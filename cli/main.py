@@ -78,8 +78,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     if args.json:
         out = {"ruleset": compiled.ref, "balances": [b.model_dump() for b in totals.values()]}
         if args.explain:
-            out["awards"] = [a.model_dump(mode="json") for a in evaluation.awards]
-            out["misses"] = [m.model_dump(mode="json") for m in evaluation.misses]
+            out["awards"] = [a.as_json() for a in evaluation.awards]
+            out["misses"] = [m.as_json() for m in evaluation.misses]
         json.dump(out, sys.stdout, ensure_ascii=False, indent=2, default=str)
         print()
         return 0

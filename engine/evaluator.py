@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, TypeAdapter
 
 from . import conditions
 from ._matcher import MATCHER
@@ -23,10 +24,13 @@ from .facts import Fact
 from .ruleset import Account, FactIn, Ruleset
 
 
-class Award(BaseModel):
-    """One rule's award (or deduction) for one fact, explained."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Award:
+    """One rule's award (or deduction) for one fact, explained.
 
-    model_config = ConfigDict(frozen=True)
+    Computed by the engine, never parsed from input, so a plain frozen dataclass (one per
+    award keeps garbage-collector work low); ``as_json`` serialises it through pydantic.
+    """
 
     fact_id: str
     resident: str
@@ -42,11 +46,13 @@ class Award(BaseModel):
     accounts: tuple[Account, ...]
     points_expire_on: dt.date | None = None
 
+    def as_json(self) -> dict[str, Any]:
+        return _AWARD_JSON.dump_python(self, mode="json")
 
-class Miss(BaseModel):
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Miss:
     """Why a rule for this fact type gave nothing."""
-
-    model_config = ConfigDict(frozen=True)
 
     fact_id: str
     rule_id: str
@@ -56,10 +62,20 @@ class Miss(BaseModel):
     expected: Any = None
     actual: Any = None
 
+    def as_json(self) -> dict[str, Any]:
+        return _MISS_JSON.dump_python(self, mode="json")
+
+
+_AWARD_JSON = TypeAdapter(Award)
+_MISS_JSON = TypeAdapter(Miss)
+
 
 class Evaluation(BaseModel):
     awards: list[Award]
     misses: list[Miss] = []
+
+    def as_json(self) -> dict[str, Any]:
+        return {"awards": [a.as_json() for a in self.awards], "misses": [m.as_json() for m in self.misses]}
 
 
 class Balance(BaseModel):
@@ -106,7 +122,7 @@ def evaluate(compiled: CompiledRuleset, facts: Iterable[FactIn | dict | Fact], *
         fact_awards, fact_misses = score_fact(compiled, fact, usage, explain=explain)
         awards += fact_awards
         misses += fact_misses
-    return Evaluation(awards=awards, misses=misses)
+    return Evaluation.model_construct(awards=awards, misses=misses)  # each award made above, not parsed
 
 
 def score_fact(compiled: CompiledRuleset, fact: Fact, usage: LimitUsage, *,

@@ -8,6 +8,7 @@ number field and rejects ``"ten"`` with a message naming the fact and the field.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
@@ -20,10 +21,14 @@ from .ruleset import FactIn, FactType, FieldSpec, Ruleset
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-class Fact(BaseModel):
-    """A validated fact: typed field values, ``occurred_at`` in Asia/Shanghai time."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Fact:
+    """A validated fact: typed field values, ``occurred_at`` in Asia/Shanghai time.
 
-    model_config = ConfigDict(frozen=True)
+    Made only by ``FactValidator`` from pydantic-validated input, so it is a plain frozen
+    dataclass: scoring makes one per fact, and a pydantic model's extra objects cost ~10%
+    of a run in garbage-collector work (benchmarks/engine.py).
+    """
 
     id: str
     type: str

@@ -36,8 +36,8 @@ def evaluate_draft(text: str, name: str, parents: Parents, facts: list[dict], ex
         return {"error": "facts", "problems": [p.model_dump(mode="json") for p in exc.problems]}
     return {
         "ruleset": compiled.ref,
-        "awards": [a.model_dump(mode="json") for a in evaluation.awards],
-        "misses": [m.model_dump(mode="json") for m in evaluation.misses],
+        "awards": [a.as_json() for a in evaluation.awards],
+        "misses": [m.as_json() for m in evaluation.misses],
         "balances": [b.model_dump(mode="json") for b in balances(compiled.ruleset, evaluation.awards).values()],
     }
 

@@ -54,8 +54,8 @@ def dry_run(store: Store, community: str, ruleset_id: str, version: int, facts: 
         raise ServiceError(ServiceCode.FACTS_REJECTED, "some facts were rejected",
                            [problem_item(p) for p in exc.problems]) from None
     return DryRunResult(ruleset=compiled.ref, draft=False,
-                        awards=[a.model_dump(mode="json") for a in evaluation.awards],
-                        misses=[m.model_dump(mode="json") for m in evaluation.misses],
+                        awards=[a.as_json() for a in evaluation.awards],
+                        misses=[m.as_json() for m in evaluation.misses],
                         balances=[b.model_dump(mode="json")
                                   for b in balances(compiled.ruleset, evaluation.awards).values()])
 

@@ -7,6 +7,8 @@ than 5,000 residents in one run; (h) two rulesets interleaved fact by fact.
 
 from __future__ import annotations
 
+import dataclasses
+
 import datetime as dt
 import functools
 import json
@@ -573,7 +575,7 @@ def test_limit_check_itself_catches_an_overrun():
               "fields": {"activity": "a"}} for i in range(6)]
     awards = evaluate(compiled_file(YIHE), facts).awards
     assert limit_overruns(YIHE_DICT, awards) == []
-    inflated = [a.model_copy(update={"amount": a.raw_amount}) for a in awards]
+    inflated = [dataclasses.replace(a, amount=a.raw_amount) for a in awards]
     assert limit_overruns(YIHE_DICT, inflated) != []
 
 
