@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from . import conditions
 from .accounting import LimitRef, limit_refs
 from .facts import FactValidator
-from .ruleset import Rule, Ruleset
+from .ruleset import Account, Rule, Ruleset
 
 PERIOD_ORDER = {"day": 0, "week": 1, "month": 2, "quarter": 3, "year": 4}
 STATE_GUARD = {"$nex": {"$s": 1}}
@@ -26,6 +26,8 @@ class CompiledRule:
     rule: Rule
     condition: conditions.Expr
     limits: tuple[LimitRef, ...]
+    award_accounts: tuple[Account, ...]  # what a positive amount moves
+    deduction_accounts: tuple[Account, ...]  # what a negative amount moves
 
 
 @dataclass(frozen=True)
@@ -36,12 +38,10 @@ class CompiledRuleset:
     definition: dict
     rules: dict[str, CompiledRule]
     name: str
+    ref: str
     validator: FactValidator = field(repr=False)
     by_fact_type: dict[str, tuple[CompiledRule, ...]] = field(repr=False, default_factory=dict)
-
-    @property
-    def ref(self) -> str:
-        return self.ruleset.ref
+    points_expire_after_months: int | None = None
 
 
 def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
@@ -61,12 +61,19 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
         limits = sorted(limit_refs("rule", rule.id, rule.limits), key=lambda l: PERIOD_ORDER[l.period]) + \
             sorted(limit_refs("category", rule.category, categories[rule.category].limits),
                    key=lambda l: PERIOD_ORDER[l.period])
-        rules[rule.id] = CompiledRule(rule=rule, condition=expr, limits=tuple(limits))
+        accounts = ruleset.accounts
+        rules[rule.id] = CompiledRule(
+            rule=rule, condition=expr, limits=tuple(limits),
+            award_accounts=tuple(rule.accounts or accounts.awards_raise),  # type: ignore[union-attr]
+            deduction_accounts=tuple(rule.accounts or accounts.deductions_lower),  # type: ignore[union-attr]
+        )
     digest = hashlib.sha256(json.dumps(definition, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     by_fact_type: dict[str, tuple[CompiledRule, ...]] = {}
     for compiled_rule in rules.values():
         fact = compiled_rule.rule.fact
         by_fact_type[fact] = by_fact_type.get(fact, ()) + (compiled_rule,)
+    expiry = ruleset.accounts.points_expire  # type: ignore[union-attr]
     return CompiledRuleset(ruleset=ruleset, definition=definition, rules=rules,
-                           name=f"{ruleset.ref}#{digest[:16]}", validator=FactValidator(ruleset),
-                           by_fact_type=by_fact_type)
+                           name=f"{ruleset.ref}#{digest[:16]}", ref=ruleset.ref, validator=FactValidator(ruleset),
+                           by_fact_type=by_fact_type,
+                           points_expire_after_months=expiry.after_months if expiry else None)

@@ -129,7 +129,8 @@ def score_fact(compiled: CompiledRuleset, fact: Fact, usage: LimitUsage, *,
                explain: bool = False) -> tuple[list[Award], list[Miss]]:
     """Awards for one validated fact, counting them into ``usage``."""
     message = to_message(fact)
-    matched = set(MATCHER.match(compiled.name, compiled.definition, message))
+    matched = MATCHER.match(compiled.name, compiled.definition, message)  # a rule id or two: a list will do
+    expire_after = compiled.points_expire_after_months
     awards, misses = [], []
     for compiled_rule in compiled.by_fact_type.get(fact.type, ()):
         rule = compiled_rule.rule
@@ -144,15 +145,14 @@ def score_fact(compiled: CompiledRuleset, fact: Fact, usage: LimitUsage, *,
                 misses.append(Miss(fact_id=fact.id, rule_id=rule_id, reason="the award for this fact is 0"))
             continue
         amount, bound = apply_limits(raw, fact.resident, fact.occurred_at, compiled_rule.limits, usage)
-        accounts = _accounts(compiled.ruleset, compiled_rule, raw)
-        expiry = compiled.ruleset.accounts.points_expire  # type: ignore[union-attr]
+        accounts = compiled_rule.award_accounts if raw > 0 else compiled_rule.deduction_accounts
         awards.append(Award(
             fact_id=fact.id, resident=fact.resident, occurred_at=fact.occurred_at, ruleset=compiled.ref,
             rule_id=rule_id, rule_title=rule.title, category=rule.category, raw_amount=raw, amount=amount,
             limited_by=str(bound) if bound else None, limit_max=bound.max if bound else None,
             accounts=accounts,
-            points_expire_on=expiry_date(fact.occurred_at, expiry.after_months)
-            if expiry and amount > 0 and "points" in accounts else None,
+            points_expire_on=expiry_date(fact.occurred_at, expire_after)
+            if expire_after and amount > 0 and "points" in accounts else None,
         ))
     if explain:
         for rule in compiled.ruleset.rules:
@@ -172,13 +172,6 @@ def raw_amount(compiled_rule: CompiledRule, fact: Fact) -> int:
         total = Decimal(str(units)) * award.points  # decimal: 0.57 h × 100 is 57, not 56.999…
         return int(total)  # toward zero: never over-award
     return award.points  # type: ignore[return-value]
-
-
-def _accounts(ruleset: Ruleset, compiled_rule: CompiledRule, raw: int) -> tuple[Account, ...]:
-    if compiled_rule.rule.accounts:
-        return tuple(compiled_rule.rule.accounts)
-    accounts = ruleset.accounts
-    return tuple(accounts.awards_raise if raw > 0 else accounts.deductions_lower)  # type: ignore[union-attr]
 
 
 def _miss(fact: Fact, compiled_rule: CompiledRule, message: dict) -> Miss:
