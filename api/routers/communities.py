@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 import store
 from store.schemas import CommunityCreate, CommunityRead, CommunitySummary, ExpiryRun, HouseholdRead
 
+from ..access import CallerDep
 from ..deps import AsOf, CommunityId, StoreDep
 
 router = APIRouter(prefix="/communities", tags=["communities"])
@@ -21,9 +22,9 @@ class CommunityName(BaseModel):
 
 
 @router.get("")
-def list_communities(db: StoreDep) -> list[CommunityRead]:
-    """Every community this server holds."""
-    return store.list_communities(db)
+def list_communities(db: StoreDep, caller: CallerDep) -> list[CommunityRead]:
+    """The communities this server holds; a token for one community sees only that one."""
+    return [c for c in store.list_communities(db) if caller.community in (None, c.id)]
 
 
 @router.put("/{community}")

@@ -187,6 +187,10 @@ def test_tokens_are_checked_scoped_and_revocable(site):
     assert seeded.client.get(path, headers={"Authorization": f"Bearer {elsewhere.token}"}).status_code == 403
     token = create_token(store, ["staff"], community=values["community"])
     assert seeded.client.get(path, headers={"Authorization": f"Bearer {token.token}"}).status_code == 200
+    assert seeded.as_("admin", "PUT", "/communities/another", json={"name": "别的社区"}).status_code == 200
+    listed = seeded.client.get("/communities", headers={"Authorization": f"Bearer {token.token}"}).json()
+    assert [c["id"] for c in listed] == [values["community"]]  # other communities stay unseen
+    assert {"another", values["community"]} <= {c["id"] for c in seeded.as_("admin", "GET", "/communities").json()}
     assert revoke_token(store, token.id)
     assert seeded.client.get(path, headers={"Authorization": f"Bearer {token.token}"}).status_code == 401
     with store.db.reading() as session:
