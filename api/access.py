@@ -24,8 +24,8 @@ import anyio
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from store import ANONYMOUS, SYSTEM, Principal, record_audit, resolve_token
-from store.errors import NotFound, ServiceCode, ServiceError
+from xinzhi.access import ANONYMOUS, SYSTEM, Principal, record_audit, resolve_token
+from xinzhi.errors import NotFound, ServiceCode, ServiceError
 
 C, S, R = "committee", "staff", "resident"
 SAFE = ("GET", "HEAD", "OPTIONS")
@@ -40,8 +40,8 @@ def current_principal(request: Request,
     cached = getattr(request.state, "principal", None)
     if cached is not None:
         return cached
-    store = request.app.state.store
-    if not store.settings.auth:
+    service = request.app.state.service
+    if not service.settings.auth:
         principal = SYSTEM
     else:
         header = request.headers.get("authorization", "")
@@ -51,7 +51,7 @@ def current_principal(request: Request,
         elif scheme.lower() != "bearer" or not token.strip():
             raise ServiceError(ServiceCode.UNAUTHORIZED, "send 'Authorization: Bearer <token>'")
         else:
-            principal = resolve_token(store, token.strip())
+            principal = resolve_token(service, token.strip())
             if principal is None:
                 raise ServiceError(ServiceCode.UNAUTHORIZED, "the token is unknown or revoked")
     request.state.principal = principal
@@ -147,8 +147,8 @@ class AuditTrail:
 
     @staticmethod
     async def _record(scope, status: int) -> None:
-        store = getattr(scope["app"].state, "store", None)
-        if store is None:
+        service = getattr(scope["app"].state, "service", None)
+        if service is None:
             return
         principal: Principal = (scope.get("state") or {}).get("principal") or ANONYMOUS
         route = scope.get("route")
@@ -156,7 +156,7 @@ class AuditTrail:
         action = f"{scope['method']} {scope['path']}"
         detail = {"route": getattr(route, "path", None), **{k: str(v) for k, v in params.items()}}
         await anyio.to_thread.run_sync(lambda: record_audit(
-            store, actor=principal.actor, roles=list(principal.roles), action=action, status=status,
+            service, actor=principal.actor, roles=list(principal.roles), action=action, status=status,
             community=params.get("community"), detail=detail))
 
 

@@ -7,14 +7,14 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 
-from store import Store
+from xinzhi.service import Service
 
 
-def get_store(request: Request) -> Store:
-    return request.app.state.store
+def get_service(request: Request) -> Service:
+    return request.app.state.service
 
 
-StoreDep = Annotated[Store, Depends(get_store)]
+ServiceDep = Annotated[Service, Depends(get_service)]
 CommunityId = Annotated[str, Path(max_length=64, description="community id, e.g. yihe")]
 ResidentId = Annotated[str, Path(max_length=128)]
 AsOf = Annotated[dt.date | None, Query(description="standing at the end of this day (Asia/Shanghai); default today")]

@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from store.errors import ServiceCode, ServiceError
+from xinzhi.errors import ServiceCode, ServiceError
 
 log = logging.getLogger("xinzhi.api")
 

@@ -6,27 +6,39 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from store import Settings, Store, open_store
+from xinzhi.service import Service, open_service
+from xinzhi.settings import Settings
 
 from . import console, errors
 from .access import POLICIES, AuditTrail, require
-from .routers import appeals, audit, board, communities, council, facts, residents, review, rulesets, shop
-from .routers import simulations
+from .routers import (
+    appeals,
+    audit,
+    board,
+    communities,
+    council,
+    facts,
+    residents,
+    review,
+    rulesets,
+    shop,
+    simulations,
+)
 
 
-def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, service: Service | None = None) -> FastAPI:
     """The app; it opens (and migrates) the store at start-up unless one is given."""
-    settings = settings or (store.settings if store else Settings())
+    settings = settings or (service.settings if service else Settings())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        owned = store is None
-        app.state.store = store or open_store(settings)
+        owned = service is None
+        app.state.service = service or open_service(settings)
         try:
             yield
         finally:
             if owned:
-                app.state.store.close()
+                app.state.service.close()
 
     app = FastAPI(title="信治 Xinzhi", version="0.1.0", lifespan=lifespan,
                   description="Community integrity points: rulesets, facts, an append-only explained ledger.")

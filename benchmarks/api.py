@@ -158,7 +158,7 @@ def run(backend: str, url: str, args) -> dict:
 def in_process_drafts(n: int) -> tuple[float, float]:
     """For contrast: RSS of this process before and after compiling ``n`` fresh drafts in it."""
     sys.path.insert(0, str(ROOT))  # the engine package, not benchmarks/engine.py beside this script
-    from engine import compile_ruleset, evaluate, load_ruleset
+    from xinzhi.engine import compile_ruleset, evaluate, load_ruleset
     text = (ROOT / "rulesets" / "yihe_2021.yaml").read_text(encoding="utf-8")
     fact = make_facts(1, 10, "c-")[0]
     pid = os.getpid()

@@ -146,7 +146,7 @@ def _date_fields(ruleset) -> frozenset[str]:
 
 
 def _load(path: str):
-    from engine import compile_ruleset, load_ruleset_file
+    from xinzhi.engine import compile_ruleset, load_ruleset_file
     return compile_ruleset(load_ruleset_file(path))
 
 
@@ -249,7 +249,7 @@ def yihe_if_chain(m: dict) -> list[str]:
 
 def _dnf(expr) -> list[list]:
     """The condition as a list of alternatives, each a list of tests that must all hold."""
-    from engine.conditions import All, Test
+    from xinzhi.engine.conditions import All, Test
     if isinstance(expr, Test):
         return [[expr]]
     if isinstance(expr, All):
@@ -261,7 +261,7 @@ def _dnf(expr) -> list[list]:
 
 
 def _zen_literal(value) -> str:
-    from engine.conditions import engine_value
+    from xinzhi.engine.conditions import engine_value
     return json.dumps(engine_value(value), ensure_ascii=False)
 
 
@@ -350,7 +350,7 @@ def run_variant(variant: str, ruleset_path: str, n: int, residents: int, seed: i
     measured, results = len(facts), 0
     extra: dict = {}
     if variant in ("engine", "engine_explain"):
-        from engine import LimitUsage, evaluate
+        from xinzhi.engine import LimitUsage, evaluate
         explain = variant == "engine_explain"
         # A stream in time order, evaluated in chunks with one LimitUsage, as the store and
         # the simulations call the engine: the same awards as one call over all facts.
@@ -423,8 +423,8 @@ def run_variant(variant: str, ruleset_path: str, n: int, residents: int, seed: i
 def agreement_check(ruleset_path: str, n: int, residents: int, seed: int, is_yihe: bool) -> dict:
     """Every matcher on the first facts: the same (fact, rule) matches as the engine's awards."""
     import zen
-    from engine import evaluate, validate_facts
-    from engine.evaluator import raw_amount
+    from xinzhi.engine import evaluate, validate_facts
+    from xinzhi.engine.evaluator import raw_amount
 
     compiled = _load(ruleset_path)
     facts = list(fact_stream(compiled.ruleset, n, residents, seed))
@@ -550,7 +550,7 @@ def benchmark(args) -> None:
 
 def soak(args) -> None:
     """One process, ``args.soak`` facts in chunks, each evaluated with a fresh LimitUsage."""
-    from engine import LimitUsage, evaluate
+    from xinzhi.engine import LimitUsage, evaluate
 
     compiled = _load(str(args.ruleset))
     every = args.every

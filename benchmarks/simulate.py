@@ -106,8 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="also write the rows to this file")
     args = parser.parse_args(argv)
 
-    from simulations.population import DEFAULT_SCENARIO
-    from simulations.run import export_facts, scenario_with
+    from xinzhi.simulations.population import DEFAULT_SCENARIO
+    from xinzhi.simulations.run import export_facts, scenario_with
 
     cores = os.cpu_count() or 1
     workers = args.workers or sorted({1, cores})
@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = []
         for name, ruleset in (("baseline", args.baseline), ("candidate", args.candidate)):
             rows.append(run(f"xinzhi score ({name}: {Path(ruleset).name})",
-                            [PY, "-m", "cli.main", "score", ruleset, "--facts", str(facts_file), "--json"], n, 1))
+                            [PY, "-m", "xinzhi.cli.main", "score", ruleset, "--facts", str(facts_file), "--json"], n, 1))
             print(_fmt(rows[-1]), flush=True)
         plain = rows[0]["wall_s"] + rows[1]["wall_s"]
         runs = [(w, "durable-rules") for w in workers] + \
@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         for w, matcher in runs:
             out = Path(tmp) / f"out{w}-{matcher}"
             row = run(f"xinzhi simulate --workers {w} --matcher {matcher}",
-                      [PY, "-m", "cli.main", "simulate", "--baseline", args.baseline, "--candidate",
+                      [PY, "-m", "xinzhi.cli.main", "simulate", "--baseline", args.baseline, "--candidate",
                        args.candidate, "--scenario", str(DEFAULT_SCENARIO), "--residents", str(args.residents),
                        "--months", str(args.months), "--seed", str(args.seed), "--workers", str(w),
                        "--out", str(out), "--matcher", matcher, "--quiet"], n, 2)

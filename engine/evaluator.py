@@ -49,6 +49,13 @@ class Award:
     def as_json(self) -> dict[str, Any]:
         return _AWARD_JSON.dump_python(self, mode="json")
 
+    def summary(self) -> str:
+        """The sentence a resident reads: rule, amount, the limit that cut it, the accounts moved."""
+        text = f"{self.rule_title} ({self.rule_id}, {self.ruleset}): {self.amount:+d}"
+        if self.limited_by:
+            text += f", cut from {self.raw_amount:+d} by limit {self.limited_by} (max {self.limit_max})"
+        return text + f" → {' + '.join(self.accounts)}"
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Miss:

@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-
-from engine import XinzhiError
+from xinzhi.engine import XinzhiError
 
 from .population import DEFAULT_SCENARIO, Scenario, load_scenario
 

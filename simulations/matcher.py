@@ -16,9 +16,9 @@ import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import engine.evaluator as _evaluator
-from engine import conditions
-from engine.compiler import CompiledRuleset
+import xinzhi.engine.evaluator as _evaluator
+from xinzhi.engine import conditions
+from xinzhi.engine.compiler import CompiledRuleset
 
 NAMES = ("durable-rules", "python")
 

@@ -28,12 +28,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine import SHANGHAI, FactError, Ruleset, balances, compile_ruleset, evaluate, load_ruleset
-from engine.loader import directory_lookup
+import xinzhi.rulesets
+from xinzhi.engine import (
+    SHANGHAI,
+    FactError,
+    Ruleset,
+    balances,
+    compile_ruleset,
+    evaluate,
+    load_ruleset,
+)
+from xinzhi.engine.loader import directory_lookup
 
-from .population import Population, Scenario, Shop, case_facts, facts_for, generate_population, month_keys
+from .population import (
+    Population,
+    Scenario,
+    Shop,
+    case_facts,
+    facts_for,
+    generate_population,
+    month_keys,
+)
 
-REPO_RULESETS = Path(__file__).resolve().parent.parent / "rulesets"
+REPO_RULESETS = Path(xinzhi.rulesets.__file__).resolve().parent
 CHUNK_SIZE = 200
 MATCHER_NAME = "durable-rules"
 

@@ -27,8 +27,7 @@ from collections import Counter
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
-
-from engine import Ruleset
+from xinzhi.engine import Ruleset
 
 from .population import Scenario
 from .replay import ReplayResult, ResidentOutcome, RulesetSource, SideResult

@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.factfiles import read_facts
+from xinzhi.engine.factfiles import read_facts
 
 from .html_report import render_html
 from .population import Scenario, generate_facts, generate_population, load_scenario
@@ -38,7 +38,7 @@ def simulate(baseline: str | Path, candidate: str | Path, *, scenario: Scenario 
              facts: str | Path | None = None, seed: int | None = None, workers: int = 1,
              search: tuple[str, ...] = (), chunk_size: int = CHUNK_SIZE,
              progress: Progress | None = None, matcher: str = "durable-rules",
-             from_store: str | None = None, community: str | None = None, store=None) -> Outcome:
+             from_store: str | None = None, community: str | None = None, service=None) -> Outcome:
     """Replay under both rulesets and build the comparison (raises RulesetError / FactError).
 
     The facts come from exactly one of: ``scenario`` (synthetic), ``facts`` (a JSONL/CSV
@@ -59,7 +59,7 @@ def simulate(baseline: str | Path, candidate: str | Path, *, scenario: Scenario 
         source = FactsSource(facts=tuple(read_facts(path)), name=path.name)
         info_name, info_title, kind, seed = path.name, None, "facts", None
     else:
-        source = _store_source(from_store, community, store)  # type: ignore[arg-type]
+        source = _store_source(from_store, community, service)  # type: ignore[arg-type]
         info_name, info_title, kind, seed = source.name, None, "store", None
     result = replay(base_src, cand_src, source, workers=workers, chunk_size=chunk_size, progress=progress,
                     matcher=matcher)
@@ -69,19 +69,20 @@ def simulate(baseline: str | Path, candidate: str | Path, *, scenario: Scenario 
     return Outcome(report=report, json=report_json(report), html=render_html(report))
 
 
-def _store_source(period: str, community: str | None, store) -> FactsSource:
-    from .population import month_keys, Period
+def _store_source(period: str, community: str | None, service) -> FactsSource:
+    from .population import Period, month_keys
     from .store_source import facts_from_store, parse_period
 
     if not community:
         raise ValueError("--from-store needs --community")
     start, end = parse_period(period)
     opened = None
-    if store is None:
-        from store import Settings, open_store
-        store = opened = open_store(Settings(), load_rulesets=False)
+    if service is None:
+        from xinzhi.service import open_service
+        from xinzhi.settings import Settings
+        service = opened = open_service(Settings(), load_rulesets=False)
     try:
-        facts, residents = facts_from_store(store, community, start, end)
+        facts, residents = facts_from_store(service, community, start, end)
     finally:
         if opened is not None:
             opened.close()

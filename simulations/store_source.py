@@ -11,8 +11,7 @@ import datetime as dt
 import re
 
 from sqlalchemy import select
-
-from engine import SHANGHAI
+from xinzhi.engine import SHANGHAI
 
 from .replay import ResidentInfo
 
@@ -46,15 +45,15 @@ def parse_period(text: str) -> tuple[dt.date, dt.date]:
     return start, end
 
 
-def facts_from_store(store, community: str, start: dt.date, end: dt.date,
+def facts_from_store(service, community: str, start: dt.date, end: dt.date,
                      ) -> tuple[list[dict], dict[str, ResidentInfo]]:
     """The community's facts with ``start <= occurred_at < end`` (Shanghai days) and its residents."""
-    from store.communities import require_community
-    from store.models import Fact, Resident
+    from xinzhi.communities import require_community
+    from xinzhi.db.tables import Fact, Resident
 
     lo = dt.datetime.combine(start, dt.time(), SHANGHAI).astimezone(dt.timezone.utc)
     hi = dt.datetime.combine(end, dt.time(), SHANGHAI).astimezone(dt.timezone.utc)
-    with store.db.reading() as session:
+    with service.db.reading() as session:
         require_community(session, community)
         rows = session.execute(select(Fact).where(Fact.community == community, Fact.occurred_at >= lo,
                                                   Fact.occurred_at < hi).order_by(Fact.seq)).scalars().all()

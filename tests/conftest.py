@@ -8,11 +8,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from engine import compile_ruleset, load_ruleset_file
+from xinzhi.engine import compile_ruleset, load_ruleset_file
 
 ROOT = Path(__file__).resolve().parent.parent
 RULESETS = ROOT / "rulesets"
+# Databases on both backends and fresh communities, for every service-domain suite.
+pytest_plugins = ["tests.support.fixtures"]
+
 BROWSERS = ("chromium-headless-shell", "chromium", "chromium-browser", "google-chrome")
 
 

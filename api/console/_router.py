@@ -10,11 +10,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, RedirectResponse
 
-from store.console import category_activity, run_draft_tests
-from store.errors import NotFound, ServiceCode, ServiceError
+from xinzhi.errors import NotFound, ServiceCode, ServiceError
+from xinzhi.review import category_activity, run_draft_tests
 
 from ..access import CallerDep
-from ..deps import CommunityId, StoreDep
+from ..deps import CommunityId, ServiceDep
 from ..routers.rulesets import YAML_BODY, YAML_TYPES, text_body
 
 STATIC = Path(__file__).with_name("static")
@@ -56,7 +56,7 @@ def static_file(name: str) -> FileResponse:
 
 
 @pages.get("/board-data/{community}/categories")
-def active_categories(db: StoreDep, community: CommunityId,
+def active_categories(db: ServiceDep, community: CommunityId,
                       month: str | None = Query(default=None, pattern=r"^\d{4}-\d{2}$")) -> dict[str, Any]:
     """This month's most active categories (entries and points awarded): aggregates only, no residents."""
     return category_activity(db, community, month)
@@ -70,7 +70,7 @@ def whoami(caller: CallerDep) -> dict[str, Any]:
 
 
 @helpers.post("/communities/{community}/rulesets/test", openapi_extra=YAML_BODY)
-async def draft_tests(request: Request, db: StoreDep, community: CommunityId,
+async def draft_tests(request: Request, db: ServiceDep, community: CommunityId,
                       name: str = Query(default="draft.yaml", max_length=200)) -> dict[str, Any]:
     """Run a draft text's embedded tests without storing it; 422 lists problems if it does not load."""
     text = await text_body(request, YAML_TYPES)

@@ -6,22 +6,22 @@ from typing import Any
 
 from fastapi import APIRouter
 
-import store
-from store.appeals import AppealCreate, AppealRead
+from xinzhi import review
+from xinzhi.review import AppealCreate, AppealRead
 
 from ..access import CallerDep
-from ..deps import CommunityId, StoreDep
+from ..deps import CommunityId, ServiceDep
 
 router = APIRouter(prefix="/communities/{community}/appeals", tags=["appeals"])
 
 
 @router.post("", status_code=201)
-def file_appeal(db: StoreDep, community: CommunityId, caller: CallerDep, body: AppealCreate) -> AppealRead:
+def file_appeal(service: ServiceDep, community: CommunityId, caller: CallerDep, body: AppealCreate) -> AppealRead:
     """Reverse, correct or adjust, with a reason; the original entry stays."""
-    return store.file_appeal(db, community, body, actor=caller.actor)
+    return review.file_appeal(service, community, body, actor=caller.actor)
 
 
 @router.get("")
-def list_appeals(db: StoreDep, community: CommunityId, resident: str | None = None) -> list[dict[str, Any]]:
+def list_appeals(service: ServiceDep, community: CommunityId, resident: str | None = None) -> list[dict[str, Any]]:
     """Appeals decided, newest first."""
-    return store.list_appeals(db, community, resident=resident)
+    return review.list_appeals(service, community, resident=resident)

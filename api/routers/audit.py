@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-import store
-from store.audit import AuditRead
+from xinzhi import access
+from xinzhi.access import AuditRead
 
 from ..access import CallerDep
-from ..deps import Limit, Offset, StoreDep
+from ..deps import Limit, Offset, ServiceDep
 
 router = APIRouter(tags=["audit"])
 
 
 @router.get("/audit")
-def audit(db: StoreDep, caller: CallerDep, community: str | None = None, actor: str | None = None, offset: Offset = 0,
+def audit(service: ServiceDep, caller: CallerDep, community: str | None = None, actor: str | None = None, offset: Offset = 0,
           limit: Limit = 100) -> list[AuditRead]:
     """Write requests, newest first: actor (token id), roles, method and path, status."""
     community = caller.community or community  # a token for one community sees only its records
-    return store.list_audit(db, community, actor=actor, offset=offset, limit=limit)
+    return access.list_audit(service, community, actor=actor, offset=offset, limit=limit)

@@ -8,11 +8,12 @@ from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-import store
-from store.schemas import CommunityCreate, CommunityRead, CommunitySummary, ExpiryRun, HouseholdRead
+from xinzhi import communities, ledger
+from xinzhi.communities import CommunityCreate, CommunityRead
+from xinzhi.ledger import CommunitySummary, ExpiryRun, HouseholdRead
 
 from ..access import CallerDep
-from ..deps import AsOf, CommunityId, StoreDep
+from ..deps import AsOf, CommunityId, ServiceDep
 
 router = APIRouter(prefix="/communities", tags=["communities"])
 
@@ -22,33 +23,33 @@ class CommunityName(BaseModel):
 
 
 @router.get("")
-def list_communities(db: StoreDep, caller: CallerDep) -> list[CommunityRead]:
+def list_communities(service: ServiceDep, caller: CallerDep) -> list[CommunityRead]:
     """The communities this server holds; a token for one community sees only that one."""
-    return [c for c in store.list_communities(db) if caller.community in (None, c.id)]
+    return [c for c in communities.list_communities(service) if caller.community in (None, c.id)]
 
 
 @router.put("/{community}")
-def put_community(db: StoreDep, community: CommunityId, body: CommunityName) -> CommunityRead:
+def put_community(service: ServiceDep, community: CommunityId, body: CommunityName) -> CommunityRead:
     """Create a community (or rename it)."""
-    return store.create_community(db, CommunityCreate(id=community, name=body.name))
+    return communities.create_community(service, CommunityCreate(id=community, name=body.name))
 
 
 @router.get("/{community}/summary")
-def summary(db: StoreDep, community: CommunityId, as_of: AsOf = None) -> CommunitySummary:
+def summary(service: ServiceDep, community: CommunityId, as_of: AsOf = None) -> CommunitySummary:
     """Totals per zone (north/south), per category and per month; residents per tier."""
-    return store.community_summary(db, community, as_of)
+    return ledger.community_summary(service, community, as_of)
 
 
 @router.get("/{community}/households/{household}")
-def household(db: StoreDep, community: CommunityId, household: str, as_of: AsOf = None) -> HouseholdRead:
+def household(service: ServiceDep, community: CommunityId, household: str, as_of: AsOf = None) -> HouseholdRead:
     """A household's members with their scores, and the household totals."""
-    return store.household_view(db, community, household, as_of)
+    return ledger.household_view(service, community, household, as_of)
 
 
 @router.get("/{community}/ledger.csv", response_class=StreamingResponse)
-def ledger_csv(db: StoreDep, community: CommunityId, resident: str | None = None) -> StreamingResponse:
+def ledger_csv(service: ServiceDep, community: CommunityId, resident: str | None = None) -> StreamingResponse:
     """The whole ledger (or one resident's) as CSV, one line per entry with its explanation."""
-    rows = store.export_ledger_csv(db, community, resident)
+    rows = ledger.export_ledger_csv(service, community, resident)
     first = next(rows)  # raises not-found before the response starts
     return StreamingResponse(_prepend(first, rows), media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": f'attachment; filename="{community}-ledger.csv"'})
@@ -60,15 +61,15 @@ def _prepend(first, rest):
 
 
 @router.get("/{community}/scores.csv", response_class=PlainTextResponse)
-def scores_csv(db: StoreDep, community: CommunityId, as_of: AsOf = None) -> PlainTextResponse:
+def scores_csv(service: ServiceDep, community: CommunityId, as_of: AsOf = None) -> PlainTextResponse:
     """Every resident's index, points and tier as CSV."""
-    return PlainTextResponse(store.export_scores_csv(db, community, as_of), media_type="text/csv; charset=utf-8",
+    return PlainTextResponse(ledger.export_scores_csv(service, community, as_of), media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": f'attachment; filename="{community}-scores.csv"'})
 
 
 @router.post("/{community}/jobs/expire")
-def expire(db: StoreDep, community: CommunityId,
+def expire(service: ServiceDep, community: CommunityId,
            as_of: dt.date | None = Query(default=None, description="expire what expired before this day")) -> ExpiryRun:
     """Write expiry entries for unspent points past their date (earliest-expiring spent first)."""
-    from store.reports import today
-    return store.expire_points(db, community, as_of or today())
+    from xinzhi.ledger import today
+    return ledger.expire_points(service, community, as_of or today())

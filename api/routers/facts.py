@@ -7,10 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-import store
-from store.schemas import DryRunInline, DryRunResult, FactBatchResult, FactResult, ImportResult
+from xinzhi import registry, scoring
+from xinzhi.registry import DryRunInline, DryRunResult
+from xinzhi.scoring import FactBatchResult, FactResult, ImportResult
 
-from ..deps import CommunityId, StoreDep
+from ..deps import CommunityId, ServiceDep
 from .rulesets import CSV_TYPES, text_body
 
 router = APIRouter(prefix="/communities/{community}", tags=["facts"])
@@ -20,36 +21,36 @@ FACT_EXAMPLE = {"id": "f-2024-0001", "type": "volunteering", "resident": "N001",
 
 
 @router.post("/facts", status_code=201, responses={200: {"description": "a fact id seen before: its first result"}})
-def post_fact(db: StoreDep, community: CommunityId, response: Response,
+def post_fact(service: ServiceDep, community: CommunityId, response: Response,
               fact: Annotated[dict[str, Any], Body(examples=[FACT_EXAMPLE])]) -> FactResult:
     """Score one fact by the ruleset in force at ``occurred_at``; the same id again changes nothing."""
-    result = store.post_fact(db, community, fact)
+    result = scoring.post_fact(service, community, fact)
     if result.duplicate:
         response.status_code = 200
     return result
 
 
 @router.post("/facts/batch")
-def post_batch(db: StoreDep, community: CommunityId,
+def post_batch(service: ServiceDep, community: CommunityId,
                facts: Annotated[list[dict[str, Any]], Body(embed=True, examples=[[FACT_EXAMPLE]])],
                explain: bool = Query(default=False, description="full explained entries instead of brief ones"),
                ) -> FactBatchResult:
     """Score a batch (up to the configured size): all valid or nothing stored."""
-    return store.post_facts(db, community, facts, explain=explain)
+    return scoring.post_facts(service, community, facts, explain=explain)
 
 
 @router.post("/facts/import", openapi_extra={"requestBody": {"required": True, "content": {
     "text/csv": {"schema": {"type": "string"}}}}})
-async def import_csv(request: Request, db: StoreDep, community: CommunityId,
+async def import_csv(request: Request, service: ServiceDep, community: CommunityId,
                      skip_bad_rows: bool = Query(default=False, description="store the good rows of a file with errors"),
                      name: str = Query(default="facts.csv", max_length=200)) -> ImportResult:
     """Import facts from CSV (``id,type,resident,occurred_at,<field>…``) with a per-row error report."""
     text = await text_body(request, CSV_TYPES)
-    return await run_in_threadpool(store.import_facts_csv, db, community, text, skip_bad_rows=skip_bad_rows, name=name)
+    return await run_in_threadpool(scoring.import_facts_csv, service, community, text, skip_bad_rows=skip_bad_rows, name=name)
 
 
 @router.post("/dry-run")
-def dry_run_draft(db: StoreDep, community: CommunityId, body: DryRunInline) -> DryRunResult:
+def dry_run_draft(service: ServiceDep, community: CommunityId, body: DryRunInline) -> DryRunResult:
     """Score facts under a ruleset text given inline (not stored); runs in a draft worker."""
-    return store.dry_run_draft(db, community, body.ruleset, [f.model_dump(mode="json", by_alias=True)
+    return registry.dry_run_draft(service, community, body.ruleset, [f.model_dump(mode="json", by_alias=True)
                                                              for f in body.facts], explain=body.explain)

@@ -7,46 +7,47 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 from fastapi.responses import StreamingResponse
 
-import store
-from store.schemas import LedgerPage, ResidentCreate, ResidentRead, ScoreRead
+from xinzhi import communities, ledger
+from xinzhi.communities import ResidentCreate, ResidentRead
+from xinzhi.ledger import LedgerPage, ScoreRead
 
-from ..deps import AsOf, CommunityId, Limit, Offset, ResidentId, StoreDep
+from ..deps import AsOf, CommunityId, Limit, Offset, ResidentId, ServiceDep
 from .communities import _prepend
 
 router = APIRouter(prefix="/communities/{community}/residents", tags=["residents"])
 
 
 @router.get("")
-def list_residents(db: StoreDep, community: CommunityId, zone: str | None = None, household: str | None = None,
+def list_residents(service: ServiceDep, community: CommunityId, zone: str | None = None, household: str | None = None,
                    offset: Offset = 0, limit: Limit = 100) -> list[ResidentRead]:
     """Residents, optionally of one zone or household."""
-    return store.list_residents(db, community, zone=zone, household=household, offset=offset, limit=limit)
+    return communities.list_residents(service, community, zone=zone, household=household, offset=offset, limit=limit)
 
 
 @router.post("")
-def register_residents(db: StoreDep, community: CommunityId,
+def register_residents(service: ServiceDep, community: CommunityId,
                        residents: Annotated[list[ResidentCreate], Body(max_length=10_000)]) -> list[ResidentRead]:
     """Register residents (or update known ones): name, zone, household, roles."""
-    return store.register_residents(db, community, residents)
+    return communities.register_residents(service, community, residents)
 
 
 @router.get("/{resident}/score")
-def score(db: StoreDep, community: CommunityId, resident: ResidentId, as_of: AsOf = None) -> ScoreRead:
+def resident_score(service: ServiceDep, community: CommunityId, resident: ResidentId, as_of: AsOf = None) -> ScoreRead:
     """Index, points, tier and per-category totals, as of the end of a day (default today)."""
-    return store.resident_score(db, community, resident, as_of)
+    return ledger.resident_score(service, community, resident, as_of)
 
 
 @router.get("/{resident}/ledger")
-def ledger(db: StoreDep, community: CommunityId, resident: ResidentId, offset: Offset = 0, limit: Limit = 50,
-           kind: str | None = None, newest_first: bool = False) -> LedgerPage:
+def resident_ledger(service: ServiceDep, community: CommunityId, resident: ResidentId, offset: Offset = 0, limit: Limit = 50,
+                    kind: str | None = None, newest_first: bool = False) -> LedgerPage:
     """The resident's ledger entries in the order written (or newest first), each with its explanation."""
-    return store.resident_ledger(db, community, resident, offset=offset, limit=limit, kind=kind,
+    return ledger.resident_ledger(service, community, resident, offset=offset, limit=limit, kind=kind,
                                  newest_first=newest_first)
 
 
 @router.get("/{resident}/ledger.csv", response_class=StreamingResponse)
-def ledger_csv(db: StoreDep, community: CommunityId, resident: ResidentId) -> StreamingResponse:
+def ledger_csv(service: ServiceDep, community: CommunityId, resident: ResidentId) -> StreamingResponse:
     """The resident's ledger as CSV."""
-    rows = store.export_ledger_csv(db, community, resident)
+    rows = ledger.export_ledger_csv(service, community, resident)
     first = next(rows)
     return StreamingResponse(_prepend(first, rows), media_type="text/csv; charset=utf-8")

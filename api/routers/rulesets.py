@@ -5,11 +5,18 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
-import store
-from store.errors import ServiceCode, ServiceError
-from store.schemas import DryRunIn, DryRunResult, PublishResult, RulesetDiff, RulesetRead, RulesetSummary
+from xinzhi import registry
+from xinzhi.errors import ServiceCode, ServiceError
+from xinzhi.registry import (
+    DryRunIn,
+    DryRunResult,
+    PublishResult,
+    RulesetDiff,
+    RulesetRead,
+    RulesetSummary,
+)
 
-from ..deps import CommunityId, StoreDep
+from ..deps import CommunityId, ServiceDep
 
 router = APIRouter(prefix="/communities/{community}", tags=["rulesets"])
 
@@ -35,41 +42,41 @@ async def text_body(request: Request, accepted: tuple[str, ...]) -> str:
 
 
 @router.post("/rulesets", status_code=201, openapi_extra=YAML_BODY)
-async def upload(request: Request, db: StoreDep, community: CommunityId,
+async def upload(request: Request, service: ServiceDep, community: CommunityId,
                  name: str = Query(default="upload.yaml", max_length=200,
                                    description="file name shown in problems")) -> RulesetSummary:
     """Upload a ruleset version as a draft; 422 lists every problem with line and column."""
     text = await text_body(request, YAML_TYPES)
-    return await run_in_threadpool(store.upload_ruleset, db, community, text, source_name=name)
+    return await run_in_threadpool(registry.upload_ruleset, service, community, text, source_name=name)
 
 
 @router.get("/rulesets")
-def list_rulesets(db: StoreDep, community: CommunityId, id: str | None = None,
+def list_rulesets(service: ServiceDep, community: CommunityId, id: str | None = None,
                   status: str | None = None) -> list[RulesetSummary]:
     """Every stored version (drafts and published)."""
-    return store.list_rulesets(db, community, ruleset_id=id, status=status)
+    return registry.list_rulesets(service, community, ruleset_id=id, status=status)
 
 
 @router.get("/rulesets/{ruleset_id}/versions/{version}")
-def get_version(db: StoreDep, community: CommunityId, ruleset_id: str, version: int) -> RulesetRead:
+def get_version(service: ServiceDep, community: CommunityId, ruleset_id: str, version: int) -> RulesetRead:
     """One version: the YAML as uploaded, and the ruleset with ``extends`` resolved."""
-    return store.get_ruleset(db, community, ruleset_id, version)
+    return registry.get_ruleset(service, community, ruleset_id, version)
 
 
 @router.get("/rulesets/{ruleset_id}/diff")
-def diff(db: StoreDep, community: CommunityId, ruleset_id: str, base: int, other: int) -> RulesetDiff:
+def diff(service: ServiceDep, community: CommunityId, ruleset_id: str, base: int, other: int) -> RulesetDiff:
     """Rule by rule: added, removed, changed award / limits / condition."""
-    return store.diff_rulesets(db, community, ruleset_id, base, other)
+    return registry.diff_rulesets(service, community, ruleset_id, base, other)
 
 
 @router.post("/rulesets/{ruleset_id}/versions/{version}/publish")
-def publish(db: StoreDep, community: CommunityId, ruleset_id: str, version: int) -> PublishResult:
+def publish(service: ServiceDep, community: CommunityId, ruleset_id: str, version: int) -> PublishResult:
     """Publish a draft: its embedded tests must pass and its dates must not overlap."""
-    return store.publish_ruleset(db, community, ruleset_id, version)
+    return registry.publish_ruleset(service, community, ruleset_id, version)
 
 
 @router.post("/rulesets/{ruleset_id}/versions/{version}/dry-run")
-def dry_run(db: StoreDep, community: CommunityId, ruleset_id: str, version: int, body: DryRunIn) -> DryRunResult:
+def dry_run(service: ServiceDep, community: CommunityId, ruleset_id: str, version: int, body: DryRunIn) -> DryRunResult:
     """Score facts under this version from empty accounts; nothing is stored."""
-    return store.dry_run(db, community, ruleset_id, version, [f.model_dump(mode="json", by_alias=True)
+    return registry.dry_run(service, community, ruleset_id, version, [f.model_dump(mode="json", by_alias=True)
                                                                for f in body.facts], explain=body.explain)

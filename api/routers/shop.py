@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, Field
 
-import store
-from store.shop import ItemCreate, ItemRead, RedemptionCreate, RedemptionRead
+from xinzhi import shop
+from xinzhi.shop import ItemCreate, ItemRead, RedemptionCreate, RedemptionRead
 
 from ..access import CallerDep, acting_for
-from ..deps import CommunityId, Limit, Offset, StoreDep
+from ..deps import CommunityId, Limit, Offset, ServiceDep
 
 router = APIRouter(prefix="/communities/{community}/shop", tags=["shop"])
 
@@ -21,46 +21,46 @@ class CancelBody(BaseModel):
 
 
 @router.get("/items")
-def list_items(db: StoreDep, community: CommunityId, active: bool = False) -> list[ItemRead]:
+def list_items(service: ServiceDep, community: CommunityId, active: bool = False) -> list[ItemRead]:
     """The catalogue: goods, courses (stock = seats) and services, with price and minimum tier."""
-    return store.list_items(db, community, active_only=active)
+    return shop.list_items(service, community, active_only=active)
 
 
 @router.put("/items")
-def put_items(db: StoreDep, community: CommunityId,
+def put_items(service: ServiceDep, community: CommunityId,
               items: Annotated[list[ItemCreate], Body(max_length=1000)]) -> list[ItemRead]:
     """Add items or update known ones (price, stock, minimum tier, active)."""
-    return store.put_items(db, community, items)
+    return shop.put_items(service, community, items)
 
 
 @router.post("/redemptions", status_code=201)
-def redeem(db: StoreDep, community: CommunityId, caller: CallerDep, body: RedemptionCreate) -> RedemptionRead:
+def redeem(service: ServiceDep, community: CommunityId, caller: CallerDep, body: RedemptionCreate) -> RedemptionRead:
     """Spend points on an item (never the index); 409 when points or stock are short or the tier too low."""
     resident = acting_for(caller, body.resident, community)
-    return store.redeem(db, community, body.model_copy(update={"resident": resident}), actor=caller.actor)
+    return shop.redeem(service, community, body.model_copy(update={"resident": resident}), actor=caller.actor)
 
 
 @router.get("/redemptions")
-def list_redemptions(db: StoreDep, community: CommunityId, caller: CallerDep, resident: str | None = None,
+def list_redemptions(service: ServiceDep, community: CommunityId, caller: CallerDep, resident: str | None = None,
                      offset: Offset = 0, limit: Limit = 100) -> list[RedemptionRead]:
     """Redemptions, newest first (a resident sees only their own)."""
-    return store.list_redemptions(db, community, resident=acting_for(caller, resident, community),
+    return shop.list_redemptions(service, community, resident=acting_for(caller, resident, community),
                                   offset=offset, limit=limit)
 
 
 @router.get("/redemptions/{redemption}")
-def get_redemption(db: StoreDep, community: CommunityId, caller: CallerDep, redemption: str) -> RedemptionRead:
+def get_redemption(service: ServiceDep, community: CommunityId, caller: CallerDep, redemption: str) -> RedemptionRead:
     """One redemption (a resident: only their own; others look like no redemption)."""
-    found = store.get_redemption(db, community, redemption)
+    found = shop.get_redemption(service, community, redemption)
     if acting_for(caller, None, community) not in (None, found.resident):
-        from store.errors import NotFound, ServiceCode
+        from xinzhi.errors import NotFound, ServiceCode
         raise NotFound(ServiceCode.REDEMPTION_NOT_FOUND, f"there is no redemption '{redemption}'")
     return found
 
 
 @router.post("/redemptions/{redemption}/cancel")
-def cancel(db: StoreDep, community: CommunityId, caller: CallerDep, redemption: str,
+def cancel(service: ServiceDep, community: CommunityId, caller: CallerDep, redemption: str,
            body: CancelBody | None = None) -> RedemptionRead:
     """Refund and restock, once; a second cancellation is a 409 and changes nothing."""
-    return store.cancel_redemption(db, community, redemption, reason=body.reason if body else None,
+    return shop.cancel_redemption(service, community, redemption, reason=body.reason if body else None,
                                    actor=caller.actor)

@@ -31,17 +31,18 @@ import anyio
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
+from xinzhi.engine import XinzhiError
+from xinzhi.simulations.jobs import JobRunner
+from xinzhi.simulations.population import SCENARIOS
+from xinzhi.simulations.store_source import parse_period
 
-import store
-from engine import XinzhiError
-from simulations.jobs import JobRunner
-from simulations.population import SCENARIOS
-from simulations.store_source import parse_period
-from store.errors import NotFound, ServiceCode, ServiceError
-from store.rulesets import parents_texts
+from xinzhi import registry
+from xinzhi.errors import NotFound, ServiceCode, ServiceError
+from xinzhi.registry import parents_texts
+from xinzhi.service import Service
 
 from ..access import CallerDep
-from ..deps import CommunityId, StoreDep
+from ..deps import CommunityId, ServiceDep
 
 MAX_RESIDENTS = 20_000
 MAX_MONTHS = 36
@@ -125,9 +126,9 @@ class JobSpec:
 class SimulationJobs(JobRunner):
     """The JobRunner with registry rulesets, store facts, and the job list the API shows."""
 
-    def __init__(self, root: str | Path, db: store.Store, *, workers: int = 1, owned: bool = False):
+    def __init__(self, root: str | Path, service: Service, *, workers: int = 1, owned: bool = False):
         super().__init__(root, concurrent=1)
-        self.db = db
+        self.service = service
         self.workers = workers
         self.owned = owned
         self.specs: dict[str, JobSpec] = {}
@@ -167,7 +168,7 @@ class SimulationJobs(JobRunner):
             shutil.rmtree(self.root / job_id, ignore_errors=True)
 
     def _run(self, job_id: str, spec: JobSpec) -> None:  # type: ignore[override]
-        from simulations.run import scenario_with, simulate, write_outputs
+        from xinzhi.simulations.run import scenario_with, simulate, write_outputs
 
         directory = self.root / job_id
         directory.mkdir(parents=True, exist_ok=True)
@@ -202,7 +203,7 @@ class SimulationJobs(JobRunner):
                                    **options)
             else:
                 outcome = simulate(files["baseline"], files["candidate"], from_store=source.period,
-                                   community=spec.community, store=self.db, **options)
+                                   community=spec.community, service=self.service, **options)
             write_outputs(outcome, directory)
             finish(status="done")
         except XinzhiError as exc:
@@ -229,7 +230,7 @@ def _runner(app: FastAPI) -> SimulationJobs:
         if runner is None:
             configured = os.environ.get("XINZHI_SIMULATIONS_DIR")
             root = Path(configured) if configured else Path(tempfile.mkdtemp(prefix="xinzhi-simulations-"))
-            runner = SimulationJobs(root, app.state.store, workers=_workers(), owned=not configured)
+            runner = SimulationJobs(root, app.state.service, workers=_workers(), owned=not configured)
             app.state.simulations = runner
         return runner
 
@@ -257,18 +258,18 @@ def _invalid(field_name: str, message: str) -> ServiceError:
                           "in": "body"}], extra={"field": field_name})
 
 
-def _snapshot(db: store.Store, community: str, field_name: str, ref: str) -> RulesetSnapshot:
+def _snapshot(service: Service, community: str, field_name: str, ref: str) -> RulesetSnapshot:
     """The version named by ``ref`` with its parents, as the registry resolves them (404 / 422 naming the field)."""
     ruleset_id, _, version = ref.partition("@")
     try:
-        read = store.get_ruleset(db, community, ruleset_id, int(version))
+        read = registry.get_ruleset(service, community, ruleset_id, int(version))
     except ServiceError as exc:
         if exc.code not in (ServiceCode.RULESET_NOT_FOUND, ServiceCode.RULESET_INVALID):
             raise
         errors = exc.errors or [{"code": exc.code.value, "message": exc.detail, "path": field_name, "in": "body"}]
         raise type(exc)(exc.code, f"{field_name} ({ref}): {exc.detail}", [{**e, "field": field_name} for e in errors],
                         extra={**exc.extra, "field": field_name}) from None
-    with db.db.reading() as session:
+    with service.db.reading() as session:
         parents = parents_texts(session, community, read.yaml)
     return RulesetSnapshot(ref=ref, text=read.yaml, parents=parents)
 
@@ -338,12 +339,12 @@ def _finished(request: Request, community: str, job_id: str) -> tuple[Simulation
 # ---------------------------------------------------------------- endpoints
 
 @router.post("/simulations", status_code=202)
-def start(request: Request, response: Response, db: StoreDep, community: CommunityId, body: SimulationIn,
+def start(request: Request, response: Response, service: ServiceDep, community: CommunityId, body: SimulationIn,
           caller: CallerDep) -> SimulationOut:
     """Start a simulation: baseline vs candidate over a scenario or recorded facts; 202 with the job."""
     _check_source(body.source)
-    baseline = _snapshot(db, community, "baseline", body.baseline)
-    candidate = _snapshot(db, community, "candidate", body.candidate)
+    baseline = _snapshot(service, community, "baseline", body.baseline)
+    candidate = _snapshot(service, community, "candidate", body.candidate)
     runner = _runner(request.app)
     spec = JobSpec(community=community, baseline=baseline, candidate=candidate, source=body.source,
                    matcher=body.matcher, started_by=caller.actor)
@@ -354,7 +355,7 @@ def start(request: Request, response: Response, db: StoreDep, community: Communi
 
 
 @router.get("/simulations")
-def list_simulations(request: Request, db: StoreDep, community: CommunityId,
+def list_simulations(request: Request, service: ServiceDep, community: CommunityId,
                      status: Literal["queued", "running", "done", "failed"] | None = None) -> list[SimulationOut]:
     """This process's simulations of the community, newest first."""
     runner = _runner(request.app)

@@ -15,10 +15,11 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from xinzhi.api.main import create_app
 
-from api.main import create_app
-from store import Settings, create_token
-from tests.store.standard import CIVIC_V1
+from tests.support.standard import CIVIC_V1
+from xinzhi.access import create_token
+from xinzhi.settings import Settings
 
 PROBLEM = "application/problem+json"
 
@@ -36,7 +37,7 @@ def client(tmp_path_factory) -> Iterator[TestClient]:
 def authorize(test_client: TestClient, *roles: str, community: str | None = None,
               resident: str | None = None) -> str:
     """Create a token with ``roles`` in the app's store and send it on every request of ``test_client``."""
-    created = create_token(test_client.app.state.store, list(roles), community=community, resident=resident)
+    created = create_token(test_client.app.state.service, list(roles), community=community, resident=resident)
     test_client.headers["Authorization"] = f"Bearer {created.token}"
     return created.token
 

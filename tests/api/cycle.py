@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 from fastapi.testclient import TestClient
 
-from store import create_token
-from tests.store.cycle_standard import CYCLE_V1
+from tests.support.cycle_standard import CYCLE_V1
+from xinzhi.access import create_token
 
 ITEMS = [
     {"id": "soap", "kind": "goods", "title": "洗衣皂", "price": 5, "stock": 100},
@@ -39,9 +39,9 @@ class Seeded:
 
 def seed(client: TestClient) -> Seeded:
     """A community with the cycle standard, four residents, a catalogue, and a token per role."""
-    store = client.app.state.store
+    service = client.app.state.service
     community = f"c{uuid.uuid4().hex[:10]}"
-    admin = create_token(store, ["committee", "staff"]).token
+    admin = create_token(service, ["committee", "staff"]).token
     seeded = Seeded(client, community, {"admin": admin})
     ok = [seeded.as_("admin", "PUT", "/communities/{c}", json={"name": "亿和社区"}),
           seeded.as_("admin", "POST", "/communities/{c}/residents", json=RESIDENTS),
@@ -51,8 +51,8 @@ def seed(client: TestClient) -> Seeded:
           seeded.as_("admin", "PUT", "/communities/{c}/shop/items", json=ITEMS)]
     assert all(r.status_code < 300 for r in ok), [r.text for r in ok]
     seeded.tokens.update(
-        committee=create_token(store, ["committee"], community=community).token,
-        staff=create_token(store, ["staff"], community=community).token,
-        resident=create_token(store, ["resident"], community=community, resident="n1").token,
+        committee=create_token(service, ["committee"], community=community).token,
+        staff=create_token(service, ["staff"], community=community).token,
+        resident=create_token(service, ["resident"], community=community, resident="n1").token,
     )
     return seeded

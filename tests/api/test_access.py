@@ -6,11 +6,12 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from xinzhi.api.main import create_app
 
-from api.main import create_app
-from store import Settings, create_token, revoke_token
 from tests.api.cycle import Seeded, seed
-from tests.store.cycle_standard import CYCLE_V1
+from tests.support.cycle_standard import CYCLE_V1
+from xinzhi.access import create_token, revoke_token
+from xinzhi.settings import Settings
 
 ROLES = ("public", "committee", "staff", "resident")
 FACT = {"id": "m-{n}", "type": "activity", "resident": "n2", "occurred_at": "2024-05-01T10:00:00+08:00",
@@ -179,24 +180,24 @@ def test_a_resident_sees_no_one_elses_redemption(site):
 
 def test_tokens_are_checked_scoped_and_revocable(site):
     seeded, values = site
-    store = seeded.client.app.state.store
+    service = seeded.client.app.state.service
     path = f"/communities/{values['community']}/cases"
     assert seeded.client.get(path, headers={"Authorization": "Basic abc"}).json()["code"] == "unauthorized"
     assert seeded.client.get(path, headers={"Authorization": "Bearer nope"}).json()["code"] == "unauthorized"
-    elsewhere = create_token(store, ["staff"], community="another")
+    elsewhere = create_token(service, ["staff"], community="another")
     assert seeded.client.get(path, headers={"Authorization": f"Bearer {elsewhere.token}"}).status_code == 403
-    token = create_token(store, ["staff"], community=values["community"])
+    token = create_token(service, ["staff"], community=values["community"])
     assert seeded.client.get(path, headers={"Authorization": f"Bearer {token.token}"}).status_code == 200
     assert seeded.as_("admin", "PUT", "/communities/another", json={"name": "别的社区"}).status_code == 200
     listed = seeded.client.get("/communities", headers={"Authorization": f"Bearer {token.token}"}).json()
     assert [c["id"] for c in listed] == [values["community"]]  # other communities stay unseen
     assert {"another", values["community"]} <= {c["id"] for c in seeded.as_("admin", "GET", "/communities").json()}
-    assert revoke_token(store, token.id)
+    assert revoke_token(service, token.id)
     assert seeded.client.get(path, headers={"Authorization": f"Bearer {token.token}"}).status_code == 401
-    with store.db.reading() as session:
+    with service.db.reading() as session:
         from sqlalchemy import select
 
-        from store.community_models import ApiToken
+        from xinzhi.db.tables import ApiToken
         stored = session.scalars(select(ApiToken.token_hash)).all()
     assert token.token not in stored and len(stored[0]) == 64
 
@@ -213,21 +214,22 @@ def test_every_write_is_in_the_audit_trail_with_its_actor(site):
 
 
 def test_xinzhi_token_create_prints_the_token_once_and_stores_only_its_hash(tmp_path, capsys):
-    from cli.main import main
-    from store import open_store, resolve_token
+    from xinzhi.access import resolve_token
+    from xinzhi.cli.main import main
+    from xinzhi.service import open_service
 
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     assert main(["token", "create", "--role", "committee", "--role", "staff", "--database-url", url]) == 0
     token = capsys.readouterr().out.strip()
     assert token.startswith("xz_") and len(token) > 30
     assert main(["token", "create", "--role", "resident", "--database-url", url]) == 2  # needs --resident
-    store = open_store(Settings(database_url=url, rulesets_dir=None), load_rulesets=False)
+    service = open_service(Settings(database_url=url, rulesets_dir=None), load_rulesets=False)
     try:
-        principal = resolve_token(store, token)
+        principal = resolve_token(service, token)
         assert principal is not None and principal.roles == {"committee", "staff"}
-        with store.db.reading() as session:
+        with service.db.reading() as session:
             from sqlalchemy import text
             dump = " ".join(str(row) for row in session.execute(text("SELECT * FROM api_tokens")))
         assert token not in dump
     finally:
-        store.close()
+        service.close()

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from xinzhi.api.main import create_app
 
-from api.main import create_app
-from store import Settings
 from tests.api.cycle import Seeded, seed
+from xinzhi.settings import Settings
 
 
 @pytest.fixture(scope="module")

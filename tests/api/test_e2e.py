@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 
 from tests.api.conftest import serve
-from tests.store.backends import postgres_schema
+from tests.support.backends import postgres_schema
 
 
 def race(bases: list[str], path: str, body: dict, n: int = 20) -> list[httpx.Response]:

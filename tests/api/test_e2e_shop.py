@@ -7,19 +7,21 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from store import Settings, create_token, open_store
 from tests.api.conftest import serve
-from tests.store.backends import postgres_schema
+from tests.support.backends import postgres_schema
+from xinzhi.access import create_token
+from xinzhi.service import open_service
+from xinzhi.settings import Settings
 
 
 def test_fifty_redemptions_over_two_processes_only_ten_succeed(monkeypatch):
     monkeypatch.setenv("XINZHI_AUTH", "on")
     with postgres_schema() as url, serve(url) as first, serve(url) as second:
-        store = open_store(Settings(database_url=url, rulesets_dir=None), load_rulesets=False)
+        service = open_service(Settings(database_url=url, rulesets_dir=None), load_rulesets=False)
         try:
-            admin = create_token(store, ["committee", "staff"]).token
+            admin = create_token(service, ["committee", "staff"]).token
         finally:
-            store.close()
+            service.close()
         auth = {"Authorization": f"Bearer {admin}"}
         with httpx.Client(base_url=first, timeout=30, headers=auth) as http:
             assert http.get("/communities/yihe/residents").status_code == 200

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from api.errors import STATUS
-from store.errors import ServiceCode
+from xinzhi.api.errors import STATUS
+
 from tests.conftest import ROOT
+from xinzhi.errors import ServiceCode
 
 
 def documented() -> dict[str, int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.api.conftest import PROBLEM, make_community
-from tests.store.standard import CIVIC_V1, civic
+from tests.support.standard import CIVIC_V1, civic
 
 FACT = {"id": "f1", "type": "activity", "resident": "r1", "occurred_at": "2021-05-03T10:00:00+08:00",
         "fields": {"name": "邻里节"}}

@@ -7,13 +7,13 @@ import time
 import uuid
 
 import pytest
+from xinzhi.simulations.run import simulate
 
-from simulations.run import simulate
-from store import create_token
 from tests.api.conftest import PROBLEM, make_community
 from tests.conftest import RULESETS
+from tests.support.standard import civic
 from tests.simulations.conftest import YIHE, small_scenario
-from tests.store.standard import civic
+from xinzhi.access import create_token
 
 SMALL = {"residents": 60, "months": 2, "seed": 3}
 TOP_LEVEL = {"kind", "schema_version", "matcher", "baseline", "candidate", "source", "rejected_facts", "totals",
@@ -134,10 +134,10 @@ def test_recorded_facts_of_a_period_under_two_registry_versions(client):
 def test_only_the_committee_may_simulate(client, yihe_registry):
     c = yihe_registry
     location, _ = start(client, c, baseline="yihe_2021@1", candidate="yihe_2021@1", source={"residents": 5})
-    staff = {"Authorization": f"Bearer {create_token(client.app.state.store, ['staff']).token}"}
+    staff = {"Authorization": f"Bearer {create_token(client.app.state.service, ['staff']).token}"}
     assert client.post(f"/communities/{c}/residents", json=[
         {"id": "N001", "name": "张三", "zone": "north", "household": "h1"}]).status_code == 200
-    resident = {"Authorization": "Bearer " + create_token(client.app.state.store, ["resident"], community=c,
+    resident = {"Authorization": "Bearer " + create_token(client.app.state.service, ["resident"], community=c,
                                                           resident="N001").token}
     body = {"baseline": "yihe_2021@1", "candidate": "yihe_2021@1"}
     calls = [("POST", f"/communities/{c}/simulations", body), ("GET", f"/communities/{c}/simulations", None),

@@ -12,7 +12,7 @@ from tests.conftest import ROOT, RULESETS
 
 
 def xinzhi(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=cwd, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "xinzhi.cli.main", *args], cwd=cwd, capture_output=True,
                           text=True, encoding="utf-8", timeout=120)
 
 

@@ -8,17 +8,17 @@ import tomllib
 
 import pytest
 from fastapi.testclient import TestClient
+from xinzhi.api.console import STATIC
+from xinzhi.api.main import create_app
 
-from api.console import STATIC
-from api.main import create_app
-from store import Settings
 from tests.conftest import ROOT
+from xinzhi.settings import Settings
 
 FILES = sorted(p for p in STATIC.iterdir() if p.is_file())
 
 
 def test_package_data_covers_every_static_file():
-    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["api.console"]
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["xinzhi.api.console"]
     missing = [p.name for p in FILES if not any(fnmatch.fnmatch(f"static/{p.name}", g) for g in patterns)]
     assert not missing, f"not installed by a non-editable install: {missing}"
 

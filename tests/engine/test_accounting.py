@@ -8,11 +8,19 @@ from functools import lru_cache
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from engine import LimitUsage, balances, compile_ruleset, evaluate, load_ruleset, period_key, period_window, tier_for
-from engine.accounting import expiry_date
-from engine.facts import SHANGHAI
-from engine.ruleset import Tier
+from xinzhi.engine import (
+    LimitUsage,
+    balances,
+    compile_ruleset,
+    evaluate,
+    load_ruleset,
+    period_key,
+    period_window,
+    tier_for,
+)
+from xinzhi.engine.accounting import expiry_date
+from xinzhi.engine.facts import SHANGHAI
+from xinzhi.engine.ruleset import Tier
 
 UTC = dt.timezone.utc
 

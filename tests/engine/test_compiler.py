@@ -11,9 +11,9 @@ import json
 import os
 
 import pytest
+from xinzhi.engine import compile_ruleset, evaluate, load_ruleset
+from xinzhi.engine.compiler import STATE_GUARD
 
-from engine import compile_ruleset, evaluate, load_ruleset
-from engine.compiler import STATE_GUARD
 from tests.conftest import ROOT
 
 GOLDEN = ROOT / "tests" / "golden" / "yihe_2021.compiled.json"

@@ -10,12 +10,10 @@ import datetime as dt
 from functools import lru_cache
 
 import pytest
-
-from engine import ErrorCode, FactError, compile_ruleset, evaluate, load_ruleset
-from engine import conditions
-from engine._matcher import MATCHER
-from engine.evaluator import to_message
-from engine.facts import SHANGHAI
+from xinzhi.engine import ErrorCode, FactError, compile_ruleset, conditions, evaluate, load_ruleset
+from xinzhi.engine._matcher import MATCHER
+from xinzhi.engine.evaluator import to_message
+from xinzhi.engine.facts import SHANGHAI
 
 HEAD = """\
 id: cond

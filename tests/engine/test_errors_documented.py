@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from engine.errors import ErrorCode
+from xinzhi.engine.errors import ErrorCode
+
 from tests.conftest import ROOT
 
 

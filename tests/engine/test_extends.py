@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from xinzhi.engine import (
+    ErrorCode,
+    RulesetError,
+    compile_ruleset,
+    directory_lookup,
+    evaluate,
+    load_ruleset,
+)
 
-from engine import ErrorCode, RulesetError, compile_ruleset, directory_lookup, evaluate, load_ruleset
 from tests.conftest import RULESETS
 
 PARENT = """\

@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import pytest
-
-from engine import ErrorCode, RulesetError, load_ruleset, load_ruleset_file
+from xinzhi.engine import ErrorCode, RulesetError, load_ruleset, load_ruleset_file
 
 #: line numbers, for reading the cases below:
 #:  1 id          9 tier A        17 fields:          25 category

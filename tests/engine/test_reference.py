@@ -8,7 +8,6 @@ than 5,000 residents in one run; (h) two rulesets interleaved fact by fact.
 from __future__ import annotations
 
 import dataclasses
-
 import datetime as dt
 import functools
 import json
@@ -25,10 +24,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from xinzhi.engine import LimitUsage, compile_ruleset, evaluate, load_ruleset, load_ruleset_file
+from xinzhi.engine import balances as engine_balances
+from xinzhi.engine.ruleset import Condition
 
-from engine import LimitUsage, compile_ruleset, evaluate, load_ruleset, load_ruleset_file
-from engine import balances as engine_balances
-from engine.ruleset import Condition
 from tests.engine import reference as ref
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -502,7 +501,7 @@ def test_same_facts_in_any_order_give_identical_results(data):
 
 _SUBPROCESS = """
 import json, sys
-from engine import compile_ruleset, evaluate, load_ruleset_file
+from xinzhi.engine import compile_ruleset, evaluate, load_ruleset_file
 facts = json.load(sys.stdin)
 compiled = compile_ruleset(load_ruleset_file(sys.argv[1]))
 print(evaluate(compiled, facts, explain=True).model_dump_json())

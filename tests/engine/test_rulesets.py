@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from xinzhi.engine import compile_ruleset, load_ruleset_file, run_tests
+from xinzhi.engine.schema import ruleset_json_schema_text
 
-from engine import compile_ruleset, load_ruleset_file, run_tests
-from engine.schema import ruleset_json_schema_text
 from tests.conftest import RULESETS
 
 FILES = sorted(RULESETS.glob("*.yaml"))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from xinzhi.simulations.population import DEFAULT_SCENARIO, Scenario, load_scenario
 
-from simulations.population import DEFAULT_SCENARIO, Scenario, load_scenario
 from tests.conftest import RULESETS
 
 YIHE = RULESETS / "yihe_2021.yaml"

@@ -6,12 +6,17 @@ import datetime as dt
 import json
 
 import pytest
+from xinzhi.simulations.population import generate_facts, generate_population
+from xinzhi.simulations.run import simulate
+from xinzhi.simulations.store_source import parse_period
 
-from simulations.population import generate_facts, generate_population
-from simulations.run import simulate
-from simulations.store_source import parse_period
 from tests.conftest import RULESETS
 from tests.simulations.conftest import YIHE, small_scenario
+from xinzhi.communities import create_community, register_residents
+from xinzhi.registry import publish_ruleset, upload_ruleset
+from xinzhi.scoring import post_facts
+from xinzhi.service import open_service
+from xinzhi.settings import Settings
 
 
 def test_parse_period():
@@ -25,28 +30,27 @@ def test_parse_period():
 
 
 def test_simulate_from_store_uses_recorded_facts_and_registered_zones(tmp_path):
-    import store as store_mod
-    from store.schemas import CommunityCreate, ResidentCreate
+    from xinzhi.communities import CommunityCreate, ResidentCreate
 
-    store = store_mod.open_store(store_mod.Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}", rulesets_dir=None),
+    service = open_service(Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}", rulesets_dir=None),
                                  load_rulesets=False)
     try:
-        store_mod.create_community(store, CommunityCreate(id="yihe", name="亿和社区"))
+        create_community(service, CommunityCreate(id="yihe", name="亿和社区"))
         population = generate_population(small_scenario(residents=40, months=2), 5)
-        store_mod.register_residents(store, "yihe", [
+        register_residents(service, "yihe", [
             ResidentCreate(id=r.id, name=f"居民{r.id}", zone=r.zone, household=r.household, roles=list(r.roles))
             for r in population.residents])
-        summary = store_mod.upload_ruleset(store, "yihe", YIHE.read_text(encoding="utf-8"))
-        store_mod.publish_ruleset(store, "yihe", summary.id, summary.version)
+        summary = upload_ruleset(service, "yihe", YIHE.read_text(encoding="utf-8"))
+        publish_ruleset(service, "yihe", summary.id, summary.version)
         facts = list(generate_facts(population))
         for i in range(0, len(facts), 500):
-            store_mod.post_facts(store, "yihe", facts[i:i + 500])
+            post_facts(service, "yihe", facts[i:i + 500])
         recorded = simulate(YIHE, RULESETS / "dongshan_2022.yaml", from_store="2021-01-01..2021-02-28",
-                            community="yihe", store=store)
+                            community="yihe", service=service)
         january = simulate(YIHE, RULESETS / "dongshan_2022.yaml", from_store="2021-01", community="yihe",
-                           store=store)
+                           service=service)
     finally:
-        store.close()
+        service.close()
     file = tmp_path / "facts.jsonl"
     file.write_text("".join(json.dumps(f, ensure_ascii=False) + "\n" for f in facts), encoding="utf-8")
     direct = simulate(YIHE, RULESETS / "dongshan_2022.yaml", facts=file)

@@ -11,11 +11,12 @@ import subprocess
 import zlib
 from pathlib import Path
 
+from xinzhi.simulations.html_report import BASE, CAND
+from xinzhi.simulations.run import simulate
 
-from simulations.html_report import BASE, CAND
-from simulations.run import simulate
 from tests.conftest import RULESETS
 from tests.simulations.conftest import YIHE, small_scenario
+
 
 def screenshot(browser: str, page: Path, out: Path, width: int, height: int) -> list[list[tuple[int, int, int]]]:
     subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
@@ -93,5 +94,5 @@ def test_report_screenshot_shows_rendered_charts_and_chinese(chromium, tmp_path)
 
 
 def _font() -> str:
-    from simulations.html_report import FONT
+    from xinzhi.simulations.html_report import FONT
     return FONT

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import time
 
-from simulations.jobs import JobRunner, RulesetInput, SimulationRequest
-from simulations.run import simulate
+from xinzhi.simulations.jobs import JobRunner, RulesetInput, SimulationRequest
+from xinzhi.simulations.run import simulate
+
 from tests.conftest import RULESETS
 from tests.simulations.conftest import YIHE, small_scenario
 

@@ -6,10 +6,17 @@ from collections import Counter
 
 import pytest
 from pydantic import ValidationError
+from xinzhi.engine import validate_facts
+from xinzhi.simulations.population import (
+    DEFAULT_SCENARIO,
+    Scenario,
+    case_facts,
+    facts_for,
+    generate_facts,
+    generate_population,
+    load_scenario,
+)
 
-from engine import validate_facts
-from simulations.population import (DEFAULT_SCENARIO, Scenario, case_facts, facts_for, generate_facts,
-                                    generate_population, load_scenario)
 from tests.simulations.conftest import small_scenario
 
 

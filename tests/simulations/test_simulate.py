@@ -6,15 +6,14 @@ import json
 from collections import Counter
 
 import pytest
+from xinzhi.engine import ErrorCode
+from xinzhi.simulations.population import generate_facts, generate_population
+from xinzhi.simulations.report import SimulationReport
+from xinzhi.simulations.run import simulate
 
-from engine import ErrorCode
-
-from cli.main import main as simulate_main
-from simulations.population import generate_facts, generate_population
-from simulations.report import SimulationReport
-from simulations.run import simulate
 from tests.conftest import ROOT, RULESETS
 from tests.simulations.conftest import YIHE, small_scenario, write_draft
+from xinzhi.cli.main import main as simulate_main
 
 DONGSHAN = RULESETS / "dongshan_2022.yaml"
 RAISE = """overrides:
@@ -183,5 +182,5 @@ def test_python_matcher_gives_the_same_report_and_says_so():
 
 
 def test_the_published_report_schema_is_current():
-    from simulations.report import schema_json
+    from xinzhi.simulations.report import schema_json
     assert (ROOT / "simulations" / "report.schema.json").read_text(encoding="utf-8") == schema_json()

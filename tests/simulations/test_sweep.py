@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from xinzhi.engine import load_ruleset
+from xinzhi.engine.loader import directory_lookup
+from xinzhi.simulations.population import generate_facts, generate_population
+from xinzhi.simulations.sweep import SweepSpec, draft_text, parse_sweep, run_sweep
 
-from engine import load_ruleset
-from engine.loader import directory_lookup
-from simulations.population import generate_facts, generate_population
-from simulations.sweep import SweepSpec, draft_text, parse_sweep, run_sweep
 from tests.conftest import RULESETS
 from tests.simulations.conftest import YIHE, small_scenario
 
@@ -25,7 +25,7 @@ def test_parse_sweep():
 
 
 def test_drafts_change_only_the_swept_parameter():
-    from engine import load_ruleset_file
+    from xinzhi.engine import load_ruleset_file
     yihe = load_ruleset_file(YIHE)
     draft = load_ruleset(draft_text(yihe, parse_sweep("volunteer_hours.limit.month=60"), 60),
                          parents=directory_lookup(RULESETS))

@@ -1,0 +1,1 @@
+"""The reference rulesets (YAML), shipped as package data of ``xinzhi.rulesets``."""

@@ -1,0 +1,169 @@
+"""Posting facts: scored once, by the version in force, with limits that hold across requests."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.support.fixtures import new_community
+from tests.support.standard import civic
+from xinzhi.db.tables import Fact, LedgerEntry
+from xinzhi.errors import ServiceCode, ServiceError
+from xinzhi.ledger import resident_score
+from xinzhi.registry import publish_ruleset, upload_ruleset
+from xinzhi.scoring import post_fact, post_facts
+
+
+def fact(fact_id: str, *, type: str = "activity", resident: str = "r1", at: str = "2021-05-03T10:00:00+08:00",
+         **fields) -> dict:
+    fields = fields or ({"name": "邻里节"} if type == "activity" else {})
+    return {"id": fact_id, "type": type, "resident": resident, "occurred_at": at, "fields": fields}
+
+
+def entries(service, community: str, fact_id: str | None = None) -> list[LedgerEntry]:
+    with service.db.reading() as session:
+        query = select(LedgerEntry).where(LedgerEntry.community == community)
+        if fact_id:
+            query = query.where(LedgerEntry.fact_id == fact_id)
+        return list(session.scalars(query.order_by(LedgerEntry.seq)))
+
+
+def count_facts(service, community: str) -> int:
+    with service.db.reading() as session:
+        return session.scalar(select(func.count()).select_from(Fact).where(Fact.community == community))
+
+
+def test_a_fact_is_scored_and_explained(service, community):
+    result = post_fact(service, community, fact("f1"))
+    assert not result.duplicate and result.ruleset == "civic@1"
+    [entry] = result.entries
+    assert (entry.kind, entry.amount, entry.rule_id, entry.category) == ("award", 2, "activity_join", "participation")
+    assert entry.explanation["fact"]["fields"] == {"name": "邻里节"}
+    assert "activity_join" in entry.explanation["summary"] and "civic@1" in entry.explanation["summary"]
+    assert str(entry.points_expire_on) == "2023-05-31"
+
+
+def test_same_fact_twice_returns_the_first_result_and_changes_nothing(service, community):
+    first = post_fact(service, community, fact("f1"))
+    again = post_fact(service, community, fact("f1", at="2021-06-01T10:00:00+08:00", name="changed"))
+    assert again.duplicate and not first.duplicate
+    assert again.entries == first.entries
+    assert len(entries(service, community)) == 1 and count_facts(service, community) == 1
+
+
+def test_twenty_concurrent_posts_of_one_fact_id_store_one_set_of_entries(service, community):
+    barrier = threading.Barrier(20)
+
+    def post(_):
+        barrier.wait()
+        return post_fact(service, community, fact("race", type="cleanup", count=5))
+
+    with ThreadPoolExecutor(20) as pool:
+        results = list(pool.map(post, range(20)))
+    assert sum(not r.duplicate for r in results) == 1
+    assert {tuple((e.seq, e.amount) for e in r.entries) for r in results} == {tuple((e.seq, e.amount) for e in
+                                                                                   results[0].entries)}
+    assert [(e.rule_id, e.amount) for e in entries(service, community)] == [("cleanup_count", 5)]
+    assert count_facts(service, community) == 1
+
+
+def test_concurrent_posts_of_different_facts_never_exceed_a_limit(service, community):
+    barrier = threading.Barrier(12)
+
+    def post(i):
+        barrier.wait()
+        return post_fact(service, community, fact(f"a{i}", at=f"2021-05-{i + 1:02d}T10:00:00+08:00"))
+
+    with ThreadPoolExecutor(12) as pool:
+        list(pool.map(post, range(12)))
+    assert sum(e.amount for e in entries(service, community)) == 10  # monthly limit of activity_join
+
+
+def test_limits_hold_across_requests(service, community):
+    amounts = [post_fact(service, community, fact(f"a{i}", at=f"2021-05-{i:02d}T10:00:00+08:00")).entries[0]
+               for i in range(1, 8)]
+    assert [e.amount for e in amounts] == [2, 2, 2, 2, 2, 0, 0]
+    assert amounts[5].limited_by == "rule:activity_join/month" and amounts[5].raw_amount == 2
+    assert post_fact(service, community, fact("june", at="2021-06-01T00:00:00+08:00")).entries[0].amount == 2
+
+
+def test_category_limit_counts_across_rules_and_batches(service, community):
+    post_facts(service, community, [fact("c1", type="cleanup", count=12, at="2021-05-03T10:00:00+08:00")])
+    post_facts(service, community, [fact("c2", type="cleanup", count=12, at="2021-05-10T10:00:00+08:00")])
+    third = post_fact(service, community, fact("c3", type="cleanup", count=12, at="2021-05-17T10:00:00+08:00"))
+    assert third.entries[0].amount == 0 and third.entries[0].limited_by == "category:environment/month"
+
+
+def test_batch_scores_in_time_order_and_reports_duplicates(service, community):
+    batch = [fact(f"b{i}", at=f"2021-05-{10 - i:02d}T10:00:00+08:00") for i in range(7)] + [fact("b0")]
+    result = post_facts(service, community, batch)
+    assert (result.scored, result.duplicates) == (7, 1)
+    by_id = {r.fact_id: r.entries[0].amount for r in result.results}
+    assert by_id["b6"] == 2 and by_id["b0"] == 0 and by_id["b1"] == 0  # the earliest five get the room
+
+
+def test_a_batch_with_one_bad_fact_stores_nothing(service, community):
+    with pytest.raises(ServiceError) as raised:
+        post_facts(service, community, [fact("ok"), fact("bad", type="cleanup", count="many"),
+                                      fact("who", resident="nobody")])
+    assert raised.value.code == ServiceCode.FACTS_REJECTED
+    assert [(e["code"], e["path"]) for e in raised.value.errors] == [
+        ("fact_invalid", "facts[1].fields.count"), ("fact_unknown_resident", "facts[2].resident")]
+    assert count_facts(service, community) == 0 and entries(service, community) == []
+
+
+def test_a_fact_before_any_ruleset_is_in_force_is_refused(service, community):
+    with pytest.raises(ServiceError) as raised:
+        post_fact(service, community, fact("old", at="2020-12-31T23:59:00+08:00"))
+    assert raised.value.errors[0]["code"] == "fact_not_in_force"
+
+
+def test_batch_size_is_bounded(service, community):
+    with pytest.raises(ServiceError) as raised:
+        post_facts(service, community, [fact(f"x{i}") for i in range(service.settings.max_batch_facts + 1)])
+    assert raised.value.code == ServiceCode.BATCH_TOO_LARGE
+
+
+def test_ruleset_in_force_is_chosen_by_occurred_at(service, community):
+    v2 = upload_ruleset(service, community, civic(2, effective_from="2022-01-01", activity_points=3))
+    publish_ruleset(service, community, "civic", v2.version)
+    old = post_fact(service, community, fact("y2021", at="2021-12-31T23:59:59+08:00"))
+    new = post_fact(service, community, fact("y2022", at="2021-12-31T16:00:00Z"))  # 2022-01-01 00:00 Shanghai
+    assert (old.ruleset, old.entries[0].amount) == ("civic@1", 2)
+    assert (new.ruleset, new.entries[0].amount) == ("civic@2", 3)
+    assert resident_score(service, community, "r1").index == 105
+
+
+def test_deductions_lower_both_accounts_and_are_never_limited(service, community):
+    for i in range(4):
+        post_fact(service, community, fact(f"v{i}", type="violation", kind="noise", at=f"2021-05-0{i + 1}T23:00:00+08:00"))
+    score = resident_score(service, community, "r1")
+    assert (score.index, score.points, score.tier) == (80, -20, "C")
+    assert {e.kind for e in entries(service, community)} == {"deduction"}
+
+
+def test_communities_do_not_leak_into_each_other(service, community):
+    other = new_community(service)
+    post_fact(service, community, fact("same-id"))
+    result = post_fact(service, other, fact("same-id", type="cleanup", count=3))
+    assert not result.duplicate and result.entries[0].amount == 3
+    assert resident_score(service, community, "r1").index == 102
+    assert resident_score(service, other, "r1").index == 103
+
+
+def test_racing_posts_that_name_different_residents_still_store_one_fact(service, community):
+    """Advisory locks are per resident; here the unique constraint is what decides (then a retry)."""
+    barrier = threading.Barrier(10)
+
+    def post(i):
+        barrier.wait()
+        return post_fact(service, community, fact("contested", resident=f"r{i % 5 + 1}"))
+
+    with ThreadPoolExecutor(10) as pool:
+        results = list(pool.map(post, range(10)))
+    assert sum(not r.duplicate for r in results) == 1
+    assert len({r.resident for r in results}) == 1
+    assert len(entries(service, community)) == 1 and count_facts(service, community) == 1

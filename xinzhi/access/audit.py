@@ -1,0 +1,33 @@
+"""The audit trail: who wrote what, readable by the committee."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from xinzhi.access.models import AuditRead
+from xinzhi.db.tables import AuditRecord, utcnow
+from xinzhi.service import Service
+
+
+def record_audit(service: Service, *, actor: str, roles: list[str], action: str, status: int,
+                 community: str | None = None, detail: dict[str, Any] | None = None) -> None:
+    """Append one audit record (its own short transaction)."""
+    with service.db.writing() as session:
+        session.add(AuditRecord(community=community, actor=actor, roles=sorted(roles), action=action[:300],
+                                status=status, detail=detail, created_at=utcnow()))
+
+
+def list_audit(service: Service, community: str | None = None, *, actor: str | None = None, offset: int = 0,
+               limit: int = 100) -> list[AuditRead]:
+    """Audit records, newest first, optionally for one community or actor."""
+    with service.db.reading() as session:
+        query = select(AuditRecord)
+        if community:
+            query = query.where(AuditRecord.community == community)
+        if actor:
+            query = query.where(AuditRecord.actor == actor)
+        rows = session.scalars(query.order_by(AuditRecord.seq.desc()).offset(offset).limit(limit))
+        return [AuditRead(seq=r.seq, community=r.community, actor=r.actor, roles=list(r.roles), action=r.action,
+                          status=r.status, detail=r.detail, created_at=r.created_at) for r in rows]

@@ -1,0 +1,91 @@
+"""API tokens: created once (the secret is shown once, only its SHA-256 is stored), resolved per request.
+
+Roles: ``committee`` (rulesets, publishing, appeals, reviews, objections, audit),
+``staff`` (residents, facts, council cases, the shop), ``resident`` (their own score,
+ledger and redemptions; needs ``resident``). The public board needs no token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from xinzhi.communities.service import get_resident
+from xinzhi.db.tables import TOKEN_ROLES, ApiToken, utcnow
+from xinzhi.errors import ServiceCode, ServiceError
+from xinzhi.service import Service
+
+PREFIX = "xz_"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a token's id (the audit trail's actor), roles and scope."""
+
+    actor: str
+    roles: frozenset[str] = field(default_factory=frozenset)
+    community: str | None = None
+    resident: str | None = None
+
+    def has(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+
+ANONYMOUS = Principal(actor="anonymous")
+SYSTEM = Principal(actor="system", roles=frozenset(TOKEN_ROLES))
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class CreatedToken:
+    id: str
+    token: str
+    roles: tuple[str, ...]
+    community: str | None
+    resident: str | None
+
+
+def create_token(service: Service, roles: list[str] | tuple[str, ...], *, community: str | None = None,
+                 resident: str | None = None, label: str | None = None) -> CreatedToken:
+    """Create a token; the returned secret is never stored and cannot be shown again."""
+    roles = tuple(dict.fromkeys(roles))
+    unknown = [r for r in roles if r not in TOKEN_ROLES]
+    if not roles or unknown:
+        raise ServiceError(ServiceCode.REQUEST_INVALID,
+                           f"roles must be some of {', '.join(TOKEN_ROLES)}; got {', '.join(roles) or 'none'}")
+    if "resident" in roles and (not resident or not community):
+        raise ServiceError(ServiceCode.REQUEST_INVALID, "a resident token needs --community and --resident")
+    secret = PREFIX + secrets.token_urlsafe(32)
+    token_id = "t" + secrets.token_hex(6)
+    with service.db.writing() as session:
+        if resident:
+            get_resident(session, community, resident)
+        session.add(ApiToken(id=token_id, token_hash=hash_token(secret), roles=list(roles), community=community,
+                             resident=resident, label=label, created_at=utcnow()))
+    return CreatedToken(id=token_id, token=secret, roles=roles, community=community, resident=resident)
+
+
+def resolve_token(service: Service, token: str) -> Principal | None:
+    """The principal of a presented token, or None if unknown or revoked."""
+    with service.db.reading() as session:
+        row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+        if row is None or row.revoked_at is not None:
+            return None
+        return Principal(actor=f"token:{row.id}", roles=frozenset(row.roles), community=row.community,
+                         resident=row.resident)
+
+
+def revoke_token(service: Service, token_id: str) -> bool:
+    """Revoke a token by its id; True if it existed."""
+    with service.db.writing() as session:
+        row = session.get(ApiToken, token_id)
+        if row is None:
+            return False
+        row.revoked_at = row.revoked_at or utcnow()
+        return True

@@ -1,0 +1,306 @@
+"""``xinzhi`` — validate, test, score and explain rulesets; serve the API; import facts.
+
+Exit status: 0 success, 1 when a ruleset, test or fact has problems, 2 on usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import unicodedata
+from pathlib import Path
+
+import yaml
+
+from xinzhi.cli.simulate import add_simulate_command
+from xinzhi.engine import (
+    RulesetError,
+    XinzhiError,
+    balances,
+    compile_ruleset,
+    evaluate,
+    load_ruleset_file,
+    run_tests,
+)
+from xinzhi.engine.factfiles import read_facts
+from xinzhi.engine.schema import ruleset_json_schema_text
+
+
+def _load(files: list[str]) -> tuple[list, int]:
+    loaded, status = [], 0
+    for file in files:
+        try:
+            loaded.append(load_ruleset_file(file))
+        except RulesetError as exc:
+            for problem in exc.problems:
+                print(problem, file=sys.stderr)
+            status = 1
+    return loaded, status
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-align in a terminal column: CJK characters take two cells."""
+    cells = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(0, width - cells)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    loaded, status = _load(args.files)
+    for ruleset in loaded:
+        print(f"ok  {ruleset.ref}  {ruleset.title}  ({len(ruleset.rules)} rules, {len(ruleset.tests)} tests)")
+    return status
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    loaded, status = _load(args.files)
+    for ruleset in loaded:
+        for outcome in run_tests(compile_ruleset(ruleset)):
+            print(f"{'PASS' if outcome.passed else 'FAIL'}  {ruleset.ref}  {outcome.name}")
+            for failure in outcome.failures:
+                print(f"      {failure}")
+            status = status or (0 if outcome.passed else 1)
+    return status
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    loaded, status = _load([args.file])
+    if status:
+        return status
+    compiled = compile_ruleset(loaded[0])
+    try:
+        evaluation = evaluate(compiled, read_facts(Path(args.facts)), explain=args.explain)
+    except XinzhiError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    totals = balances(compiled.ruleset, evaluation.awards)
+    if args.json:
+        out = {"ruleset": compiled.ref, "balances": [b.model_dump() for b in totals.values()]}
+        if args.explain:
+            out["awards"] = [a.as_json() for a in evaluation.awards]
+            out["misses"] = [m.as_json() for m in evaluation.misses]
+        json.dump(out, sys.stdout, ensure_ascii=False, indent=2, default=str)
+        print()
+        return 0
+    print(f"{'resident':<16} {'index':>6} {'points':>7}  tier")
+    for balance in totals.values():
+        print(f"{_pad(balance.resident, 16)} {balance.index:>6} {balance.points:>7}  {balance.tier} {balance.tier_title}")
+    if args.explain:
+        print()
+        for award in evaluation.awards:
+            cut = f" (raw {award.raw_amount:+d}, limited by {award.limited_by})" if award.limited_by else ""
+            print(f"{award.fact_id:<12} {_pad(award.resident, 10)} {award.rule_id:<34} {award.amount:+4d}{cut}  "
+                  f"{award.rule_title}")
+        for miss in evaluation.misses:
+            print(f"{miss.fact_id:<12} {'':<10} {miss.rule_id:<34}   —  {miss.reason}")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    text = ruleset_json_schema_text()
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    loaded, status = _load([args.file])
+    if status:
+        return status
+    ruleset = loaded[0]
+    print(f"# {ruleset.ref} fully resolved from: {' ← '.join(ruleset.lineage)}")
+    data = ruleset.model_dump(mode="json", by_alias=True, exclude_none=True,
+                              exclude={"extends", "overrides", "tests"})
+    sys.stdout.write(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100))
+    return 0
+
+
+def _settings(args: argparse.Namespace):
+    """The service settings (``XINZHI_*``), validated now: a bad value stops the command at once."""
+    from pydantic import ValidationError
+
+    from xinzhi.settings import Settings
+    overrides = {"database_url": args.database_url} if getattr(args, "database_url", None) else {}
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = "XINZHI_" + "_".join(str(p) for p in error["loc"]).upper()
+            print(f"xinzhi: setting {name}: {error['msg']}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from xinzhi.api.main import create_app
+    from xinzhi.cli.demo import DEMO_COMMUNITY, seed_demo
+    from xinzhi.service import open_service
+
+    settings = _settings(args)
+    service = open_service(settings)
+    try:
+        if args.demo:
+            seeded = seed_demo(service)
+            if seeded["residents"]:
+                print(f"demo: community '{DEMO_COMMUNITY}' seeded with {seeded['residents']} residents and "
+                      f"{seeded['facts']} scored facts", flush=True)
+            else:
+                print(f"demo: community '{DEMO_COMMUNITY}' already seeded", flush=True)
+        print(f"xinzhi: serving {settings.database_url} on http://{args.host}:{args.port} "
+              f"(API docs at http://{args.host}:{args.port}/docs)", flush=True)
+        uvicorn.run(create_app(service=service), host=args.host, port=args.port, log_level=args.log_level)
+    finally:
+        service.close()
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from xinzhi.errors import ServiceError
+    from xinzhi.scoring import import_facts_csv, post_facts
+    from xinzhi.service import open_service
+
+    service = open_service(_settings(args))
+    try:
+        path = Path(args.file)
+        text = path.read_text(encoding="utf-8-sig")
+        if path.suffix.lower() == ".csv":
+            result = import_facts_csv(service, args.community, text, skip_bad_rows=args.skip_bad_rows, name=str(path))
+            for error in result.errors:
+                print(f"{path}:{error.row}: skipped: {error.message} [{error.code}]", file=sys.stderr)
+            print(f"{result.rows} rows: {result.scored} scored, {result.duplicates} seen before, "
+                  f"{result.skipped} skipped")
+        else:
+            from xinzhi.engine.factfiles import parse_facts
+            facts = parse_facts(text, fmt="jsonl", name=str(path))
+            size = service.settings.max_batch_facts
+            scored = duplicates = 0
+            for start in range(0, len(facts), size):
+                batch = post_facts(service, args.community, facts[start:start + size])
+                scored, duplicates = scored + batch.scored, duplicates + batch.duplicates
+            print(f"{len(facts)} facts: {scored} scored, {duplicates} seen before")
+    except (ServiceError, XinzhiError) as exc:
+        errors = getattr(exc, "errors", None) or [{"message": str(p)} for p in getattr(exc, "problems", [])]
+        for error in errors:
+            where = f"{args.file}:{error['line']}: " if error.get("line") else ""
+            print(f"{where}{error['message']} [{error.get('code', '')}]", file=sys.stderr)
+        print(getattr(exc, "detail", "the facts were rejected; nothing was stored"), file=sys.stderr)
+        return 1
+    finally:
+        service.close()
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from xinzhi.access import create_token, record_audit, revoke_token
+    from xinzhi.errors import ServiceError
+    from xinzhi.service import open_service
+
+    service = open_service(_settings(args), load_rulesets=False)
+    try:
+        if args.token_command == "revoke":
+            found = revoke_token(service, args.id)
+            record_audit(service, actor="cli", roles=[], action=f"token revoke {args.id}", status=200 if found else 404)
+            print(f"token {args.id} revoked" if found else f"no token {args.id}", file=sys.stderr)
+            return 0 if found else 1
+        created = create_token(service, args.role, community=args.community, resident=args.resident, label=args.label)
+        record_audit(service, actor="cli", roles=[], action=f"token create {created.id}", status=201,
+                     community=args.community, detail={"roles": list(created.roles), "resident": args.resident})
+    except ServiceError as exc:
+        print(exc.detail, file=sys.stderr)
+        return 2
+    finally:
+        service.close()
+    print(f"token {created.id} ({', '.join(created.roles)}) — shown once, only its hash is stored:",
+          file=sys.stderr)
+    print(created.token)
+    return 0
+
+
+def cmd_expire(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from xinzhi.errors import ServiceError
+    from xinzhi.ledger import expire_points, today
+    from xinzhi.service import open_service
+
+    service = open_service(_settings(args))
+    try:
+        as_of = dt.date.fromisoformat(args.as_of) if args.as_of else today()
+        run = expire_points(service, args.community, as_of)
+    except ServiceError as exc:
+        print(exc.detail, file=sys.stderr)
+        return 1
+    finally:
+        service.close()
+    print(f"{run.community}: {run.entries_written} expiry entries, {run.points_expired} points expired before {as_of}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="xinzhi", description="信治 Xinzhi community integrity points")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("validate", help="load rulesets and list every problem with its line and column")
+    p.add_argument("files", nargs="+")
+    p.set_defaults(run=cmd_validate)
+    p = sub.add_parser("test", help="run each ruleset's embedded tests")
+    p.add_argument("files", nargs="+")
+    p.set_defaults(run=cmd_test)
+    p = sub.add_parser("score", help="score facts (JSONL or CSV) under a ruleset")
+    p.add_argument("file")
+    p.add_argument("--facts", required=True)
+    p.add_argument("--explain", action="store_true", help="list every award and why other rules gave nothing")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_score)
+    p = sub.add_parser("schema", help="print the JSON Schema of the ruleset format")
+    p.add_argument("--out")
+    p.set_defaults(run=cmd_schema)
+    p = sub.add_parser("explain", help="print a ruleset fully resolved (extends applied)")
+    p.add_argument("file")
+    p.set_defaults(run=cmd_explain)
+    p = sub.add_parser("serve", help="run the HTTP API (uvicorn); --demo seeds a demo community")
+    p.add_argument("--demo", action="store_true", help="seed community 'yihe' with residents and months of facts")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--database-url", help="overrides XINZHI_DATABASE_URL (default sqlite:///./xinzhi.db)")
+    p.add_argument("--log-level", default="info")
+    p.set_defaults(run=cmd_serve)
+    p = sub.add_parser("import", help="import facts (CSV or JSONL) into a community's ledger")
+    p.add_argument("file")
+    p.add_argument("--community", required=True)
+    p.add_argument("--skip-bad-rows", action="store_true", help="store the good rows of a CSV file with errors")
+    p.add_argument("--database-url", help="overrides XINZHI_DATABASE_URL")
+    p.set_defaults(run=cmd_import)
+    p = sub.add_parser("expire", help="write expiry entries for unspent points past their date (run daily)")
+    p.add_argument("--community", required=True)
+    p.add_argument("--as-of", help="expire what expired before this day (default today, Asia/Shanghai)")
+    p.add_argument("--database-url", help="overrides XINZHI_DATABASE_URL")
+    p.set_defaults(run=cmd_expire)
+    p = sub.add_parser("token", help="create or revoke an API token (committee, staff, resident)")
+    tokens = p.add_subparsers(dest="token_command", required=True)
+    t = tokens.add_parser("create", help="print a new token once; only its hash is stored")
+    t.add_argument("--role", action="append", required=True, choices=["committee", "staff", "resident"],
+                   help="repeat for several roles")
+    t.add_argument("--community", help="limit the token to one community (required for a resident)")
+    t.add_argument("--resident", help="the resident a resident token belongs to")
+    t.add_argument("--label", help="who holds it, for the audit trail")
+    t.add_argument("--database-url", help="overrides XINZHI_DATABASE_URL")
+    t.set_defaults(run=cmd_token)
+    t = tokens.add_parser("revoke", help="revoke a token by its id")
+    t.add_argument("id")
+    t.add_argument("--database-url", help="overrides XINZHI_DATABASE_URL")
+    t.set_defaults(run=cmd_token)
+    add_simulate_command(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""Council cases: reports, convening, closing with satisfaction, statistics."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+CaseKind = Literal["neighbour_dispute", "parking_space", "water_leak", "noise", "other"]
+
+
+MemberRole = Literal["staff", "property_company", "alley_steward", "resident_representative"]
+
+
+class CaseReport(BaseModel):
+    kind: CaseKind
+    zone: Literal["north", "south"]
+    building: str | None = Field(default=None, max_length=64)
+    description: str = Field(min_length=1, max_length=4000)
+    parties: list[str] = Field(min_length=1, max_length=20, description="resident ids of the parties")
+    reported_by: str = Field(min_length=1, max_length=128, description="resident id or grid worker's name")
+    reported_at: dt.datetime | None = None
+
+
+class CouncilMember(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    role: MemberRole
+    resident: str | None = Field(default=None, max_length=128,
+                                 description="the member's resident id; residents are awarded as mediators")
+
+
+class CaseConvene(BaseModel):
+    members: list[CouncilMember] = Field(min_length=1, max_length=30)
+
+
+class CaseClose(BaseModel):
+    outcome: str = Field(min_length=1, max_length=4000)
+    satisfaction: dict[str, int] = Field(description="each party's satisfaction, 1–5")
+
+    @model_validator(mode="after")
+    def _range(self) -> CaseClose:
+        bad = [k for k, v in self.satisfaction.items() if not 1 <= v <= 5]
+        if bad:
+            raise ValueError(f"satisfaction must be 1–5 (for {', '.join(bad)})")
+        return self
+
+
+class CaseRead(BaseModel):
+    community: str
+    id: str
+    kind: str
+    zone: str
+    building: str | None
+    description: str
+    parties: list[str]
+    reported_by: str
+    status: Literal["reported", "convened", "closed"]
+    members: list[dict[str, Any]]
+    outcome: str | None
+    satisfaction: dict[str, int] | None
+    fact_ids: list[str] | None
+    reported_at: dt.datetime
+    convened_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    days_to_close: float | None
+    created_by: str
+    closed_by: str | None
+    awards: list[dict[str, Any]] = []
+
+
+class CaseStats(BaseModel):
+    community: str
+    total: int
+    open: int
+    closed: int
+    resolution_rate: float
+    average_days_to_close: float | None
+    by_zone: dict[str, dict[str, int]]
+    by_month: dict[str, dict[str, int]]
+    by_kind: dict[str, int]

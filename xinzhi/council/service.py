@@ -1,0 +1,174 @@
+"""Integrity council cases (诚信议事会): report, convene, close with each party's satisfaction.
+
+Closing emits ``mediation`` facts (``case``, ``role`` mediator/party, ``satisfaction``)
+that are scored through the normal fact path (``post_facts``) by whatever ruleset is in
+force. Their ids are deterministic (``council:<case>:<role>:<resident>``), so the awards
+are granted exactly once: a repeated or racing close changes nothing. A mediator's
+satisfaction is the parties' mean, rounded half up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import Counter, defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from xinzhi.communities.service import get_resident, require_community
+from xinzhi.council.models import CaseClose, CaseConvene, CaseRead, CaseReport, CaseStats
+from xinzhi.db.tables import CouncilCase, utcnow
+from xinzhi.engine import SHANGHAI
+from xinzhi.errors import NotFound, ServiceCode, ServiceError
+from xinzhi.service import Service
+
+
+def _days(row: CouncilCase) -> float | None:
+    if row.closed_at is None:
+        return None
+    return round((row.closed_at - row.reported_at).total_seconds() / 86400, 2)
+
+
+def _read(row: CouncilCase, awards: list[dict[str, Any]] | None = None) -> CaseRead:
+    return CaseRead(community=row.community, id=row.id, kind=row.kind, zone=row.zone, building=row.building,
+                    description=row.description, parties=list(row.parties), reported_by=row.reported_by,
+                    status=row.status, members=list(row.members or []), outcome=row.outcome,  # type: ignore[arg-type]
+                    satisfaction=row.satisfaction, fact_ids=row.fact_ids, reported_at=row.reported_at,
+                    convened_at=row.convened_at, closed_at=row.closed_at, days_to_close=_days(row),
+                    created_by=row.created_by, closed_by=row.closed_by, awards=awards or [])
+
+
+def report_case(service: Service, community: str, data: CaseReport, *, actor: str = "system") -> CaseRead:
+    """Open a case for a problem reported by a resident or a grid worker."""
+    with service.db.writing() as session:
+        for party in data.parties:
+            get_resident(session, community, party)
+        now = utcnow()
+        reported = data.reported_at.astimezone(dt.timezone.utc) if data.reported_at and data.reported_at.tzinfo \
+            else (data.reported_at.replace(tzinfo=SHANGHAI) if data.reported_at else now)
+        row = CouncilCase(community=community, id="case-" + uuid.uuid4().hex[:10], kind=data.kind, zone=data.zone,
+                          building=data.building, description=data.description,
+                          parties=list(dict.fromkeys(data.parties)), reported_by=data.reported_by,
+                          status="reported", members=[], reported_at=reported, created_by=actor)
+        session.add(row)
+        session.flush()
+        return _read(row)
+
+
+def _locked(session, community: str, case_id: str) -> CouncilCase:
+    require_community(session, community)
+    row = session.execute(select(CouncilCase).where(CouncilCase.community == community, CouncilCase.id == case_id)
+                          .with_for_update()).scalar_one_or_none()
+    if row is None:
+        raise NotFound(ServiceCode.CASE_NOT_FOUND, f"community '{community}' has no council case '{case_id}'")
+    return row
+
+
+def convene_case(service: Service, community: str, case_id: str, data: CaseConvene, *, actor: str = "system") -> CaseRead:
+    """Convene the council: record its members (staff, property company, alley stewards, representatives)."""
+    with service.db.writing() as session:
+        row = _locked(session, community, case_id)
+        if row.status == "closed":
+            raise ServiceError(ServiceCode.CASE_WRONG_STATE, f"case '{case_id}' is already closed")
+        for member in data.members:
+            if member.resident:
+                get_resident(session, community, member.resident)
+        row.members = [m.model_dump(exclude_none=True) for m in data.members]
+        row.status, row.convened_at = "convened", row.convened_at or utcnow()
+        session.flush()
+        return _read(row)
+
+
+def _half_up(values: list[int]) -> int:
+    return int((Decimal(sum(values)) / Decimal(len(values))).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def mediation_facts(row: CouncilCase) -> list[dict[str, Any]]:
+    """The facts a closed case emits, with deterministic ids."""
+    occurred = row.closed_at.astimezone(SHANGHAI).isoformat()  # type: ignore[union-attr]
+    satisfaction = row.satisfaction or {}
+    facts = [{"id": f"council:{row.id}:party:{party}", "type": "mediation", "resident": party,
+              "occurred_at": occurred, "fields": {"case": row.id, "role": "party", "satisfaction": satisfaction[party]}}
+             for party in row.parties]
+    mediators = list(dict.fromkeys(m["resident"] for m in row.members or [] if m.get("resident")))
+    mean = _half_up([satisfaction[p] for p in row.parties])
+    facts += [{"id": f"council:{row.id}:mediator:{resident}", "type": "mediation", "resident": resident,
+               "occurred_at": occurred, "fields": {"case": row.id, "role": "mediator", "satisfaction": mean}}
+              for resident in mediators]
+    return facts
+
+
+def close_case(service: Service, community: str, case_id: str, data: CaseClose, *, actor: str = "system") -> CaseRead:
+    """Close a convened case with its outcome and satisfaction; the mediation facts are scored once."""
+    from xinzhi.scoring.service import _prepare, _reject, post_facts
+    with service.db.writing() as session:
+        row = _locked(session, community, case_id)
+        if row.status != "convened":
+            raise ServiceError(ServiceCode.CASE_WRONG_STATE,
+                               f"case '{case_id}' is {row.status}; only a convened case can be closed")
+        missing = [p for p in row.parties if p not in data.satisfaction]
+        extra = [p for p in data.satisfaction if p not in row.parties]
+        if missing or extra:
+            raise ServiceError(ServiceCode.REQUEST_INVALID,
+                               "satisfaction must be given for every party and only for parties"
+                               + (f"; missing: {', '.join(missing)}" if missing else "")
+                               + (f"; not parties: {', '.join(extra)}" if extra else ""))
+        row.satisfaction, row.outcome = dict(data.satisfaction), data.outcome
+        row.closed_at, row.closed_by, row.status = utcnow(), actor, "closed"
+        facts = mediation_facts(row)
+        # Validate before committing the close, so a ruleset without `mediation` leaves the case open.
+        checked = _prepare(service, session, community, facts)
+        if checked.errors:
+            raise _reject(checked.errors, len(facts))
+        row.fact_ids = [f["id"] for f in facts]
+        session.flush()
+    result = post_facts(service, community, facts)
+    awards = [{"fact_id": r.fact_id, "resident": r.resident, "entries": [e.model_dump(mode="json") for e in r.entries]}
+              for r in result.results]
+    return _read(row, awards)
+
+
+def get_case(service: Service, community: str, case_id: str) -> CaseRead:
+    """One case."""
+    with service.db.reading() as session:
+        require_community(session, community)
+        row = session.scalar(select(CouncilCase).where(CouncilCase.community == community, CouncilCase.id == case_id))
+        if row is None:
+            raise NotFound(ServiceCode.CASE_NOT_FOUND, f"community '{community}' has no council case '{case_id}'")
+        return _read(row)
+
+
+def list_cases(service: Service, community: str, *, status: str | None = None, zone: str | None = None,
+               offset: int = 0, limit: int = 100) -> list[CaseRead]:
+    """Cases, newest first, optionally by status or zone."""
+    with service.db.reading() as session:
+        require_community(session, community)
+        query = select(CouncilCase).where(CouncilCase.community == community)
+        if status:
+            query = query.where(CouncilCase.status == status)
+        if zone:
+            query = query.where(CouncilCase.zone == zone)
+        return [_read(r) for r in session.scalars(query.order_by(CouncilCase.seq.desc()).offset(offset).limit(limit))]
+
+
+def case_statistics(service: Service, community: str) -> CaseStats:
+    """Open/closed, resolution rate, days to close, cases per zone, month (Shanghai) and kind."""
+    with service.db.reading() as session:
+        require_community(session, community)
+        rows = session.scalars(select(CouncilCase).where(CouncilCase.community == community)).all()
+    by_zone: dict[str, Counter] = defaultdict(Counter)
+    by_month: dict[str, Counter] = defaultdict(Counter)
+    for row in rows:
+        state = "closed" if row.status == "closed" else "open"
+        by_zone[row.zone][state] += 1
+        by_month[row.reported_at.astimezone(SHANGHAI).strftime("%Y-%m")][state] += 1
+    closed = [r for r in rows if r.status == "closed"]
+    days = [_days(r) for r in closed]
+    return CaseStats(community=community, total=len(rows), open=len(rows) - len(closed), closed=len(closed),
+                     resolution_rate=round(len(closed) / len(rows), 4) if rows else 0.0,
+                     average_days_to_close=round(sum(days) / len(days), 2) if days else None,  # type: ignore[arg-type]
+                     by_zone={z: {"open": c["open"], "closed": c["closed"]} for z, c in sorted(by_zone.items())},
+                     by_month={m: {"open": c["open"], "closed": c["closed"]} for m, c in sorted(by_month.items())},
+                     by_kind=dict(Counter(r.kind for r in rows)))

@@ -1,0 +1,347 @@
+"""The tables: communities, residents, facts, ledger entries (append-only) and rulesets.
+
+Every row belongs to one community, and every query filters by it. Times are stored as
+naive UTC on both backends (``UTCDateTime``) so that SQLite and PostgreSQL compare them
+the same way; they come back as aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+LEDGER_KINDS = ("award", "deduction", "redemption", "refund", "adjustment", "expiry")
+RULESET_STATUSES = ("draft", "published")
+ZONES = ("north", "south")
+ROLES = ("party_member", "alley_steward", "grid_worker", "council_member", "resident_representative",
+         "owners_committee_member", "volunteer")
+
+
+class UTCDateTime(TypeDecorator):
+    """An aware datetime stored as naive UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        return None if value is None else value.replace(tzinfo=dt.timezone.utc)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Community(Base):
+    __tablename__ = "communities"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Resident(Base):
+    __tablename__ = "residents"
+    __table_args__ = (
+        ForeignKeyConstraint(["community"], ["communities.id"]),
+        Index("ix_residents_household", "community", "household"),
+    )
+
+    community: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    zone: Mapped[str] = mapped_column(String(16))
+    household: Mapped[str | None] = mapped_column(String(128))
+    roles: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Fact(Base):
+    """A fact as received (``received``) and as validated (``fields``), scored once."""
+
+    __tablename__ = "facts"
+    __table_args__ = (
+        UniqueConstraint("community", "fact_id", name="uq_facts_community_fact"),
+        ForeignKeyConstraint(["community"], ["communities.id"]),
+        Index("ix_facts_resident", "community", "resident"),
+    )
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                     autoincrement=True)
+    community: Mapped[str] = mapped_column(String(64))
+    fact_id: Mapped[str] = mapped_column(String(128))
+    type: Mapped[str] = mapped_column(String(64))
+    resident: Mapped[str] = mapped_column(String(128))
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received: Mapped[dict[str, Any]] = mapped_column(JSON)
+    ruleset: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LedgerEntry(Base):
+    """One movement of a resident's accounts; never updated, never deleted."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        ForeignKeyConstraint(["community"], ["communities.id"]),
+        Index("ix_ledger_resident_time", "community", "resident", "occurred_at"),
+        Index("ix_ledger_fact", "community", "fact_id"),
+        Index("ix_ledger_month", "community", "month"),
+    )
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                     autoincrement=True)
+    community: Mapped[str] = mapped_column(String(64))
+    resident: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[int] = mapped_column(Integer)
+    raw_amount: Mapped[int] = mapped_column(Integer)
+    index_delta: Mapped[int] = mapped_column(Integer)
+    points_delta: Mapped[int] = mapped_column(Integer)
+    accounts: Mapped[str] = mapped_column(String(32))
+    category: Mapped[str | None] = mapped_column(String(64))
+    rule_id: Mapped[str | None] = mapped_column(String(64))
+    ruleset: Mapped[str | None] = mapped_column(String(80))
+    fact_id: Mapped[str | None] = mapped_column(String(128))
+    limited_by: Mapped[str | None] = mapped_column(String(160))
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    month: Mapped[str] = mapped_column(String(7))
+    points_expire_on: Mapped[dt.date | None] = mapped_column(Date)
+    explanation: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RulesetVersion(Base):
+    """Every uploaded version's YAML text; a published version never changes."""
+
+    __tablename__ = "rulesets"
+    __table_args__ = (
+        UniqueConstraint("community", "ruleset_id", "version", name="uq_rulesets_version"),
+        ForeignKeyConstraint(["community"], ["communities.id"]),
+    )
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                     autoincrement=True)
+    community: Mapped[str] = mapped_column(String(64))
+    ruleset_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    extends: Mapped[str | None] = mapped_column(String(80))
+    effective_from: Mapped[dt.date] = mapped_column(Date)
+    effective_to: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    yaml_text: Mapped[str] = mapped_column(Text)
+    source_name: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.ruleset_id}@{self.version}"
+
+
+SEQ = BigInteger().with_variant(Integer, "sqlite")
+ITEM_KINDS = ("goods", "course", "service")
+CASE_KINDS = ("neighbour_dispute", "parking_space", "water_leak", "noise", "other")
+MEMBER_ROLES = ("staff", "property_company", "alley_steward", "resident_representative")
+TOKEN_ROLES = ("committee", "staff", "resident")
+
+
+class ShopItem(Base):
+    """A good, a course (stock = seats) or a service of the credit supermarket."""
+
+    __tablename__ = "shop_items"
+    __table_args__ = (ForeignKeyConstraint(["community"], ["communities.id"]),)
+
+    community: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    price: Mapped[int] = mapped_column(Integer)
+    stock: Mapped[int] = mapped_column(Integer)
+    min_tier: Mapped[str | None] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Redemption(Base):
+    """Points spent on an item; cancelled at most once (refund + restock)."""
+
+    __tablename__ = "redemptions"
+    __table_args__ = (
+        ForeignKeyConstraint(["community"], ["communities.id"]),
+        UniqueConstraint("community", "id", name="uq_redemptions_id"),
+        Index("ix_redemptions_resident", "community", "resident"),
+    )
+
+    seq: Mapped[int] = mapped_column(SEQ, primary_key=True, autoincrement=True)
+    community: Mapped[str] = mapped_column(String(64))
+    id: Mapped[str] = mapped_column(String(64))
+    resident: Mapped[str] = mapped_column(String(128))
+    item: Mapped[str] = mapped_column(String(64))
+    quantity: Mapped[int] = mapped_column(Integer)
+    points: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))  # completed | cancelled
+    ledger_seq: Mapped[int] = mapped_column(SEQ)
+    refund_seq: Mapped[int | None] = mapped_column(SEQ)
+    created_by: Mapped[str] = mapped_column(String(64))
+    cancelled_by: Mapped[str | None] = mapped_column(String(64))
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class CouncilCase(Base):
+    """A problem brought to the integrity council: reported, convened, closed with satisfaction."""
+
+    __tablename__ = "council_cases"
+    __table_args__ = (
+        ForeignKeyConstraint(["community"], ["communities.id"]),
+        UniqueConstraint("community", "id", name="uq_council_cases_id"),
+    )
+
+    seq: Mapped[int] = mapped_column(SEQ, primary_key=True, autoincrement=True)
+    community: Mapped[str] = mapped_column(String(64))
+    id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    zone: Mapped[str] = mapped_column(String(16))
+    building: Mapped[str | None] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(Text)
+    parties: Mapped[list[Any]] = mapped_column(JSON)
+    reported_by: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16))  # reported | convened | closed
+    members: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    outcome: Mapped[str | None] = mapped_column(Text)
+    satisfaction: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    fact_ids: Mapped[list[Any] | None] = mapped_column(JSON)
+    reported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    convened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+    closed_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class Appeal(Base):
+    """A committee decision on the ledger: reverse or correct an entry, or a manual adjustment."""
+
+    __tablename__ = "appeals"
+    __table_args__ = (
+        ForeignKeyConstraint(["community"], ["communities.id"]),
+        Index("ix_appeals_target", "community", "target_seq"),
+    )
+
+    seq: Mapped[int] = mapped_column(SEQ, primary_key=True, autoincrement=True)
+    community: Mapped[str] = mapped_column(String(64))
+    resident: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(16))  # reverse | correct | adjust
+    target_seq: Mapped[int | None] = mapped_column(SEQ)
+    reason: Mapped[str] = mapped_column(Text)
+    ledger_seq: Mapped[int] = mapped_column(SEQ)
+    decided_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReviewItem(Base):
+    """An award of a rule marked ``review: committee``: held until the committee decides."""
+
+    __tablename__ = "review_items"
+    __table_args__ = (
+        ForeignKeyConstraint(["community"], ["communities.id"]),
+        UniqueConstraint("community", "fact_id", "rule_id", name="uq_review_items_award"),
+        Index("ix_review_items_status", "community", "status"),
+    )
+
+    seq: Mapped[int] = mapped_column(SEQ, primary_key=True, autoincrement=True)
+    community: Mapped[str] = mapped_column(String(64))
+    resident: Mapped[str] = mapped_column(String(128))
+    fact_id: Mapped[str] = mapped_column(String(128))
+    rule_id: Mapped[str] = mapped_column(String(64))
+    rule_title: Mapped[str] = mapped_column(String(300))
+    amount: Mapped[int] = mapped_column(Integer)
+    index_delta: Mapped[int] = mapped_column(Integer)
+    points_delta: Mapped[int] = mapped_column(Integer)
+    publicity_days: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))  # pending | approved | rejected | reversed
+    release_seq: Mapped[int | None] = mapped_column(SEQ)
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    publicity_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Objection(Base):
+    """A resident's objection to an award on the public board, resolved by the committee."""
+
+    __tablename__ = "objections"
+    __table_args__ = (ForeignKeyConstraint(["community"], ["communities.id"]),)
+
+    seq: Mapped[int] = mapped_column(SEQ, primary_key=True, autoincrement=True)
+    community: Mapped[str] = mapped_column(String(64))
+    notice: Mapped[int] = mapped_column(SEQ)  # ReviewItem.seq
+    filed_by: Mapped[str] = mapped_column(String(128))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # open | upheld | dismissed
+    resolution: Mapped[str | None] = mapped_column(Text)
+    ledger_seq: Mapped[int | None] = mapped_column(SEQ)
+    resolved_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class ApiToken(Base):
+    """A bearer token: only its SHA-256 is stored; ``id`` is its public handle in the audit trail."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    roles: Mapped[list[Any]] = mapped_column(JSON)
+    community: Mapped[str | None] = mapped_column(String(64))
+    resident: Mapped[str | None] = mapped_column(String(128))
+    label: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditRecord(Base):
+    """Who wrote what: one row per write request (and per CLI write)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_community", "community", "seq"),)
+
+    seq: Mapped[int] = mapped_column(SEQ, primary_key=True, autoincrement=True)
+    community: Mapped[str | None] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(64))
+    roles: Mapped[list[Any]] = mapped_column(JSON)
+    action: Mapped[str] = mapped_column(String(300))
+    status: Mapped[int] = mapped_column(Integer)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,90 @@
+"""Balances are what the ledger sums to; every sum of it is taken here.
+
+``until`` is the first moment not counted (the end of a day for a standing "as of" that
+day); ``None`` counts every entry. A standing adds the ruleset's starting index and reads
+the tier off the result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy.orm import Session
+
+from xinzhi.db.tables import LedgerEntry
+from xinzhi.engine import Ruleset, tier_for
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Sums of a group of entries: the index change, points, awards and deductions, how many."""
+
+    index: int = 0
+    points: int = 0
+    awarded: int = 0
+    deducted: int = 0
+    entries: int = 0
+
+
+_SUMS = (func.coalesce(func.sum(LedgerEntry.index_delta), 0), func.coalesce(func.sum(LedgerEntry.points_delta), 0),
+         func.coalesce(func.sum(case((LedgerEntry.kind == "award", LedgerEntry.amount), else_=0)), 0),
+         func.coalesce(func.sum(case((LedgerEntry.kind == "deduction", LedgerEntry.amount), else_=0)), 0),
+         func.count())
+
+
+def _where(community: str, resident: str | None, until: dt.datetime | None) -> list[ColumnElement[bool]]:
+    where = [LedgerEntry.community == community]
+    if resident is not None:
+        where.append(LedgerEntry.resident == resident)
+    if until is not None:
+        where.append(LedgerEntry.occurred_at < until)
+    return where
+
+
+def resident_totals(session: Session, community: str, resident: str, *, until: dt.datetime | None = None) -> Totals:
+    """One resident's sums."""
+    return Totals(*(int(v) for v in session.execute(select(*_SUMS).where(*_where(community, resident, until))).one()))
+
+
+def totals_by_resident(session: Session, community: str, *,
+                       until: dt.datetime | None = None) -> dict[str, Totals]:
+    """Every resident's sums (residents with no entry are absent)."""
+    rows = session.execute(select(LedgerEntry.resident, *_SUMS).where(*_where(community, None, until))
+                           .group_by(LedgerEntry.resident)).all()
+    return {r[0]: Totals(*(int(v) for v in r[1:])) for r in rows}
+
+
+def totals_by_category(session: Session, community: str, *, resident: str | None = None,
+                       until: dt.datetime | None = None) -> dict[str | None, Totals]:
+    """Sums per category (``None``: entries of no category), of one resident or the whole community."""
+    rows = session.execute(select(LedgerEntry.category, *_SUMS).where(*_where(community, resident, until))
+                           .group_by(LedgerEntry.category)).all()
+    return {r[0]: Totals(*(int(v) for v in r[1:])) for r in rows}
+
+
+def totals_by_month(session: Session, community: str, *, until: dt.datetime | None = None) -> dict[str, Totals]:
+    """Sums per calendar month (Asia/Shanghai) of the whole community, oldest first."""
+    rows = session.execute(select(LedgerEntry.month, *_SUMS).where(*_where(community, None, until))
+                           .group_by(LedgerEntry.month).order_by(LedgerEntry.month)).all()
+    return {r[0]: Totals(*(int(v) for v in r[1:])) for r in rows}
+
+
+@dataclass(frozen=True)
+class Standing:
+    """The integrity index (starting index plus the ledger's changes) and the tier it falls in."""
+
+    index: int
+    tier: str | None
+    tier_title: str | None
+
+
+def standing(ruleset: Ruleset | None, index_change: int) -> Standing:
+    """The standing a ruleset gives to an index change."""
+    start = ruleset.accounts.starting_index if ruleset and ruleset.accounts else 0
+    index = start + index_change
+    if ruleset is None or not ruleset.tiers:
+        return Standing(index, None, None)
+    tier = tier_for(index, ruleset.tiers)
+    return Standing(index, tier.id, tier.title)

@@ -1,0 +1,179 @@
+"""Every ledger row is built here: one function per kind of movement, one shape for all.
+
+The ledger is append-only; a balance is what it sums to (``balances``). Each builder
+returns the row as a dict of column values with its explanation (``summary`` is the
+sentence a resident reads) and never writes; ``append`` and ``append_all`` write.
+
+Writers of single entries run inside a write transaction after ``lock_resident``: on
+PostgreSQL that takes the resident's advisory lock (the one scoring takes) and the
+resident row ``FOR UPDATE``; on SQLite the write transaction began with ``BEGIN
+IMMEDIATE``, so writers are already serial. Balances read after the lock are current.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from xinzhi.communities.service import get_resident
+from xinzhi.db.tables import LedgerEntry, Resident, utcnow
+from xinzhi.engine import SHANGHAI, Award, Fact
+from xinzhi.ledger.models import LedgerEntryRead
+from xinzhi.service import Service
+
+Row = dict[str, Any]
+
+
+def lock_resident(service: Service, session: Session, community: str, resident: str) -> Resident:
+    """Serialize every write to this resident's accounts until the transaction ends."""
+    service.db.lock_residents(session, community, [resident])
+    row = get_resident(session, community, resident)
+    if service.db.backend == "postgresql":
+        session.execute(select(Resident.id).where(Resident.community == community, Resident.id == resident)
+                        .with_for_update())
+    return row
+
+
+def _row(community: str, resident: str, *, kind: str, index_delta: int, points_delta: int, explanation: Row,
+         occurred_at: dt.datetime | None = None, amount: int | None = None, raw_amount: int | None = None,
+         accounts: tuple[str, ...] | None = None, category: str | None = None, rule_id: str | None = None,
+         ruleset: str | None = None, fact_id: str | None = None, limited_by: str | None = None,
+         points_expire_on: dt.date | None = None) -> Row:
+    """The one shape of a ledger row; ``amount`` is the points (or else index) movement by default."""
+    now = utcnow()
+    occurred = occurred_at or now
+    if amount is None:
+        amount = points_delta if points_delta else index_delta
+    if accounts is None:
+        accounts = tuple(a for a, d in (("index", index_delta), ("points", points_delta)) if d) or ("points",)
+    return {"community": community, "resident": resident, "kind": kind, "amount": amount,
+            "raw_amount": amount if raw_amount is None else raw_amount,
+            "index_delta": index_delta, "points_delta": points_delta, "accounts": ",".join(accounts),
+            "category": category, "rule_id": rule_id, "ruleset": ruleset, "fact_id": fact_id,
+            "limited_by": limited_by, "occurred_at": occurred,
+            "month": occurred.astimezone(SHANGHAI).strftime("%Y-%m"),
+            "points_expire_on": points_expire_on, "explanation": explanation, "created_at": now}
+
+
+def _jsonable(fields: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in fields.items()}
+
+
+def award_row(community: str, award: Award, fact: Fact) -> Row:
+    """An award (or deduction) the engine computed for a fact, with the fact and any limit that bound it."""
+    index = award.amount if "index" in award.accounts else 0
+    points = award.amount if "points" in award.accounts else 0
+    return _row(community, award.resident, kind="deduction" if award.raw_amount < 0 else "award",
+                index_delta=index, points_delta=points, amount=award.amount, raw_amount=award.raw_amount,
+                accounts=award.accounts, category=award.category, rule_id=award.rule_id, ruleset=award.ruleset,
+                fact_id=award.fact_id, limited_by=award.limited_by, occurred_at=award.occurred_at,
+                points_expire_on=award.points_expire_on, explanation={
+                    "summary": award.summary(), "rule_title": award.rule_title, "raw_amount": award.raw_amount,
+                    "amount": award.amount, "limited_by": award.limited_by, "limit_max": award.limit_max,
+                    "fact": {"id": fact.id, "type": fact.type, "occurred_at": fact.occurred_at.isoformat(),
+                             "fields": _jsonable(fact.fields)}})
+
+
+def hold_row(award: Row) -> Row:
+    """The entry that holds an award under committee review: same accounts, opposite sign."""
+    held = {**award, "kind": "adjustment", "amount": -award["amount"], "raw_amount": -award["amount"],
+            "index_delta": -award["index_delta"], "points_delta": -award["points_delta"],
+            "limited_by": None, "points_expire_on": None,
+            "explanation": {"summary": f"待议事会审核: {award['explanation']['summary']}",
+                            "holds": {"fact_id": award["fact_id"], "rule_id": award["rule_id"]}}}
+    return held
+
+
+def release_row(community: str, award: LedgerEntry | None, *, resident: str, notice: int, rule_id: str, rule_title: str,
+                fact_id: str, amount: int, index_delta: int, points_delta: int, reason: str | None,
+                actor: str) -> Row:
+    """The entry that releases a held award the committee approved (it expires as the award would)."""
+    return _row(community, resident, kind="adjustment", index_delta=index_delta,
+                points_delta=points_delta, category=award.category if award else None, rule_id=rule_id,
+                ruleset=award.ruleset if award else None, fact_id=fact_id,
+                points_expire_on=award.points_expire_on if award else None,
+                explanation={"summary": f"议事会审核通过: {rule_title} {amount:+d}", "releases": notice,
+                             "reason": reason, "by": actor})
+
+
+def reversal_row(target: LedgerEntry, *, summary: str, reason: str, actor: str, **explanation: Any) -> Row:
+    """The entry that undoes ``target`` (an appeal, or an upheld objection to a released award)."""
+    return _row(target.community, target.resident, kind="adjustment", index_delta=-target.index_delta,
+                points_delta=-target.points_delta, category=target.category, rule_id=target.rule_id,
+                ruleset=target.ruleset, fact_id=target.fact_id,
+                explanation={"summary": summary, "reverses": target.seq, "reason": reason, "by": actor,
+                             **explanation})
+
+
+def correction_row(target: LedgerEntry, *, amount: int, reason: str, actor: str) -> Row:
+    """The entry that brings ``target`` to the amount an appeal decided, in the accounts it moved."""
+    delta = amount - target.amount
+    accounts = target.accounts.split(",")
+    return _row(target.community, target.resident, kind="adjustment",
+                index_delta=delta if "index" in accounts else 0, points_delta=delta if "points" in accounts else 0,
+                category=target.category, rule_id=target.rule_id, ruleset=target.ruleset, fact_id=target.fact_id,
+                explanation={"summary": f"申诉更正 entry {target.seq}: {target.amount:+d} → {amount:+d} "
+                                        f"({delta:+d}): {reason}",
+                             "corrects": target.seq, "amount_before": target.amount, "amount_after": amount,
+                             "reason": reason, "by": actor})
+
+
+def adjustment_row(community: str, resident: str, *, index_delta: int, points_delta: int, reason: str,
+                   actor: str) -> Row:
+    """A committee's manual adjustment of a resident's accounts."""
+    return _row(community, resident, kind="adjustment", index_delta=index_delta, points_delta=points_delta,
+                explanation={"summary": f"议事会调整 index {index_delta:+d}, points {points_delta:+d}: {reason}",
+                             "reason": reason, "by": actor})
+
+
+def redemption_row(community: str, resident: str, *, redemption: str, item: dict[str, Any], quantity: int,
+                   cost: int, actor: str) -> Row:
+    """Points spent in the credit supermarket (the index never moves)."""
+    return _row(community, resident, kind="redemption", index_delta=0, points_delta=-cost, category="shop",
+                explanation={"summary": f"信用超市兑换 {item['title']} ×{quantity}: -{cost} points",
+                             "redemption": redemption, "item": item, "quantity": quantity, "by": actor})
+
+
+def refund_row(community: str, resident: str, *, redemption: str, title: str, quantity: int, points: int,
+               refunds_seq: int, reason: str | None, actor: str) -> Row:
+    """Points given back when a redemption is cancelled."""
+    return _row(community, resident, kind="refund", index_delta=0, points_delta=points, category="shop",
+                explanation={"summary": f"取消兑换 {title} ×{quantity}: +{points} points", "redemption": redemption,
+                             "refunds_seq": refunds_seq, "reason": reason, "by": actor})
+
+
+def expiry_row(community: str, resident: str, *, points: int, expired_on: dt.date, moment: dt.datetime,
+               as_of: dt.date) -> Row:
+    """Unspent points whose expiry date passed (points only; the index is unchanged)."""
+    return _row(community, resident, kind="expiry", index_delta=0, points_delta=-points, occurred_at=moment,
+                points_expire_on=expired_on,
+                explanation={"summary": f"{points} unspent point(s) expired at the end of {expired_on}; "
+                                        "the integrity index is unchanged",
+                             "expired_on": expired_on.isoformat(), "job_as_of": as_of.isoformat()})
+
+
+def append(session: Session, row: Row) -> LedgerEntry:
+    """Write one row and return it with its ``seq``."""
+    entry = LedgerEntry(**row)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def append_all(session: Session, rows: list[Row]) -> None:
+    """Write many rows in one statement (scoring, expiry)."""
+    if rows:
+        session.execute(insert(LedgerEntry.__table__), rows)
+
+
+def read_entry(row: Any) -> LedgerEntryRead:
+    """A stored row (or a row of selected columns) as the API shows it, in Shanghai time."""
+    return LedgerEntryRead(
+        seq=row.seq, resident=row.resident, kind=row.kind, amount=row.amount, raw_amount=row.raw_amount,
+        index_delta=row.index_delta, points_delta=row.points_delta, accounts=row.accounts.split(","),
+        category=row.category, rule_id=row.rule_id, ruleset=row.ruleset, fact_id=row.fact_id,
+        limited_by=row.limited_by, occurred_at=row.occurred_at.astimezone(SHANGHAI),
+        points_expire_on=row.points_expire_on, explanation=row.explanation, created_at=row.created_at)

@@ -1,0 +1,116 @@
+"""Expiry of unspent points, earliest-expiring first.
+
+Points of an award expire at the end of the day its rule's ruleset sets
+(``points_expire_on``). Every decrease of points (deduction, redemption, expiry) spends
+the earliest-expiring points first; an award first pays back any negative balance.
+The job writes one ``expiry`` entry per resident and expiry date for what was still
+unspent when that date passed; run again, it writes only what is missing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from xinzhi.communities.service import require_community
+from xinzhi.db.tables import LedgerEntry, Resident
+from xinzhi.engine import SHANGHAI
+from xinzhi.ledger.entries import append_all, expiry_row
+from xinzhi.ledger.models import ExpiringPoints, ExpiryRun
+from xinzhi.service import Service
+
+NEVER = dt.date.max
+
+
+def expiry_moment(day: dt.date) -> dt.datetime:
+    """Points expiring on ``day`` are gone from the next midnight (Shanghai)."""
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), SHANGHAI)
+
+
+def simulate(movements: Iterable[tuple[dt.datetime, int, dt.date | None]],
+             until: dt.datetime) -> tuple[dict[dt.date, int], dict[dt.date, int]]:
+    """Replay points movements (time, points, expires_on); return (expired by date, still held by date)."""
+    held: dict[dt.date, int] = defaultdict(int)
+    expired: dict[dt.date, int] = defaultdict(int)
+    debt = 0
+
+    def expire_until(moment: dt.datetime) -> None:
+        for day in sorted(d for d in held if d != NEVER and expiry_moment(d) <= moment):
+            if held[day] > 0:
+                expired[day] += held[day]
+            del held[day]
+
+    for moment, points, expires_on in movements:
+        expire_until(moment)
+        if points > 0:
+            paid = min(debt, points)
+            debt -= paid
+            if points - paid:
+                held[expires_on or NEVER] += points - paid
+        elif points < 0:
+            need = -points
+            for day in sorted(held):
+                take = min(need, held[day])
+                held[day] -= take
+                need -= take
+                if not need:
+                    break
+            debt += need
+    expire_until(until)
+    return dict(expired), {d: n for d, n in held.items() if n > 0}
+
+
+def _movements(session: Session, community: str, residents: list[str] | None = None):
+    query = select(LedgerEntry.resident, LedgerEntry.occurred_at, LedgerEntry.points_delta,
+                   LedgerEntry.points_expire_on, LedgerEntry.kind).where(
+        LedgerEntry.community == community, LedgerEntry.points_delta != 0)
+    if residents is not None:
+        query = query.where(LedgerEntry.resident.in_(residents))
+    by_resident: dict[str, list] = defaultdict(list)
+    for row in session.execute(query.order_by(LedgerEntry.resident, LedgerEntry.occurred_at, LedgerEntry.seq)):
+        by_resident[row.resident].append(row)
+    return by_resident
+
+
+def _plan(rows: list, until: dt.datetime) -> tuple[dict[dt.date, int], dict[dt.date, int]]:
+    """Expiries that should exist by ``until`` minus those written; and what is still held."""
+    expected, held = simulate(((r.occurred_at, r.points_delta, r.points_expire_on) for r in rows
+                               if r.kind != "expiry"), until)
+    written: dict[dt.date, int] = defaultdict(int)
+    for r in rows:
+        if r.kind == "expiry":
+            written[r.points_expire_on] -= r.points_delta
+    missing = {d: n - written.get(d, 0) for d, n in expected.items() if n > written.get(d, 0)}
+    return missing, held
+
+
+def expiring_points(session: Session, community: str, resident: str, as_of: dt.date) -> list[ExpiringPoints]:
+    """What a resident holds that will expire, and when (as of the start of ``as_of``)."""
+    until = dt.datetime.combine(as_of, dt.time(), SHANGHAI)
+    rows = _movements(session, community, [resident]).get(resident, [])
+    _, held = _plan([r for r in rows if r.occurred_at < until or r.kind == "expiry"], until)
+    return [ExpiringPoints(expires_on=d, points=n) for d, n in sorted(held.items()) if d != NEVER]
+
+
+def expire_points(service: Service, community: str, as_of: dt.date) -> ExpiryRun:
+    """Write expiry entries for points whose expiry date passed before ``as_of``."""
+    until = dt.datetime.combine(as_of, dt.time(), SHANGHAI)
+    written = total = 0
+    with service.db.writing() as session:
+        require_community(session, community)
+        residents = list(session.scalars(select(Resident.id).where(Resident.community == community)))
+        service.db.lock_residents(session, community, residents)
+        entries = []
+        for resident, rows in _movements(session, community).items():
+            missing, _ = _plan(rows, until)
+            for day, points in sorted(missing.items()):
+                entries.append(expiry_row(community, resident, points=points, expired_on=day,
+                                          moment=expiry_moment(day), as_of=as_of))
+                written += 1
+                total += points
+        append_all(session, entries)
+    return ExpiryRun(community=community, as_of=as_of, entries_written=written, points_expired=total)

@@ -1,0 +1,117 @@
+"""Ledger entries, balances and reports as they cross the service boundary."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+Kind = Literal["award", "deduction", "redemption", "refund", "adjustment", "expiry"]
+
+
+class LedgerEntryRead(BaseModel):
+    """One ledger entry with its explanation: fact, ruleset, rule, amount before and after limits."""
+
+    seq: int
+    resident: str
+    kind: Kind
+    amount: int
+    raw_amount: int
+    index_delta: int
+    points_delta: int
+    accounts: list[str]
+    category: str | None
+    rule_id: str | None
+    ruleset: str | None
+    fact_id: str | None
+    limited_by: str | None
+    occurred_at: dt.datetime
+    points_expire_on: dt.date | None
+    explanation: dict[str, Any]
+    created_at: dt.datetime
+
+
+class CategoryTotal(BaseModel):
+    category: str
+    title: str | None = None
+    index: int
+    points: int
+    entries: int
+
+
+class ExpiringPoints(BaseModel):
+    expires_on: dt.date
+    points: int
+
+
+class ScoreRead(BaseModel):
+    """A resident's standing as of a date: index, points, tier, per-category totals."""
+
+    community: str
+    resident: str
+    name: str
+    zone: str
+    household: str | None
+    as_of: dt.date
+    ruleset: str | None
+    index: int
+    points: int
+    tier: str | None
+    tier_title: str | None
+    categories: list[CategoryTotal]
+    expiring: list[ExpiringPoints]
+    entries: int
+
+
+class LedgerPage(BaseModel):
+    resident: str
+    total: int
+    offset: int
+    limit: int
+    entries: list[LedgerEntryRead]
+
+
+class ZoneTotal(BaseModel):
+    zone: str
+    residents: int
+    index_total: int
+    index_average: float
+    points_total: int
+    awarded: int
+    deducted: int
+
+
+class MonthTotal(BaseModel):
+    month: str
+    awarded: int
+    deducted: int
+    entries: int
+
+
+class CommunitySummary(BaseModel):
+    community: str
+    as_of: dt.date
+    residents: int
+    facts: int
+    zones: list[ZoneTotal]
+    categories: list[CategoryTotal]
+    months: list[MonthTotal]
+    tiers: dict[str, int]
+
+
+class HouseholdRead(BaseModel):
+    community: str
+    household: str
+    as_of: dt.date
+    members: list[ScoreRead]
+    index_total: int
+    index_average: float
+    points_total: int
+
+
+class ExpiryRun(BaseModel):
+    community: str
+    as_of: dt.date
+    entries_written: int
+    points_expired: int

@@ -1,0 +1,206 @@
+"""Reading the ledger: a resident's score and explained ledger, household and community views,
+and CSV exports. Every figure is a sum of ledger entries, nothing else."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from xinzhi.communities.service import get_resident, require_community
+from xinzhi.db.tables import Fact, LedgerEntry, Resident, RulesetVersion
+from xinzhi.engine import SHANGHAI, Ruleset
+from xinzhi.ledger.balances import (
+    Totals,
+    standing,
+    totals_by_category,
+    totals_by_month,
+    totals_by_resident,
+)
+from xinzhi.ledger.entries import read_entry
+from xinzhi.ledger.expiry import expiring_points
+from xinzhi.ledger.models import (
+    CategoryTotal,
+    CommunitySummary,
+    HouseholdRead,
+    LedgerPage,
+    MonthTotal,
+    ScoreRead,
+    ZoneTotal,
+)
+from xinzhi.registry.service import compiled_for, published_rows
+from xinzhi.service import Service
+
+
+def today() -> dt.date:
+    return dt.datetime.now(SHANGHAI).date()
+
+
+def end_of(day: dt.date) -> dt.datetime:
+    """The first moment after ``day`` in Shanghai time."""
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), SHANGHAI)
+
+
+def standard_on(service: Service, session: Session, community: str, day: dt.date) -> Ruleset | None:
+    """The ruleset that judges a standing on ``day``: the one in force, else the latest started."""
+    rows = published_rows(session, community)
+    started = [r for r in rows if r.effective_from <= day] or rows
+    row: RulesetVersion | None = max(started, key=lambda r: (r.effective_from, r.seq), default=None)
+    return compiled_for(service, session, row).ruleset if row else None
+
+
+def _categories(ruleset: Ruleset | None, totals: dict[str | None, Totals]) -> list[CategoryTotal]:
+    titles = {c.id: c.title for c in ruleset.categories} if ruleset else {}
+    return [CategoryTotal(category=c or "(none)", title=titles.get(c), index=s.index, points=s.points,
+                          entries=s.entries)
+            for c, s in sorted(totals.items(), key=lambda item: item[0] or "")]
+
+
+def _score(session: Session, resident: Resident, day: dt.date, ruleset: Ruleset | None) -> ScoreRead:
+    categories = _categories(ruleset, totals_by_category(session, resident.community, resident=resident.id,
+                                                         until=end_of(day)))
+    standing_ = standing(ruleset, sum(c.index for c in categories))
+    return ScoreRead(community=resident.community, resident=resident.id, name=resident.name, zone=resident.zone,
+                     household=resident.household, as_of=day, ruleset=ruleset.ref if ruleset else None,
+                     index=standing_.index, points=sum(c.points for c in categories), tier=standing_.tier,
+                     tier_title=standing_.tier_title, categories=categories,
+                     expiring=expiring_points(session, resident.community, resident.id, day),
+                     entries=sum(c.entries for c in categories))
+
+
+def resident_score(service: Service, community: str, resident: str, as_of: dt.date | None = None) -> ScoreRead:
+    """Index, points, tier and per-category totals as of the end of a day (default today)."""
+    day = as_of or today()
+    with service.db.reading() as session:
+        row = get_resident(session, community, resident)
+        return _score(session, row, day, standard_on(service, session, community, day))
+
+
+def resident_ledger(service: Service, community: str, resident: str, *, offset: int = 0, limit: int = 50,
+                    kind: str | None = None, newest_first: bool = False) -> LedgerPage:
+    """A resident's ledger in the order it was written (or newest first), each entry explained."""
+    with service.db.reading() as session:
+        get_resident(session, community, resident)
+        where = [LedgerEntry.community == community, LedgerEntry.resident == resident]
+        if kind:
+            where.append(LedgerEntry.kind == kind)
+        total = session.scalar(select(func.count()).select_from(LedgerEntry).where(*where)) or 0
+        order = LedgerEntry.seq.desc() if newest_first else LedgerEntry.seq
+        rows = session.scalars(select(LedgerEntry).where(*where).order_by(order).offset(offset).limit(limit)).all()
+        return LedgerPage(resident=resident, total=total, offset=offset, limit=limit,
+                          entries=[read_entry(r) for r in rows])
+
+
+def household_view(service: Service, community: str, household: str, as_of: dt.date | None = None) -> HouseholdRead:
+    """The members of a household with their scores, and the household's totals."""
+    day = as_of or today()
+    with service.db.reading() as session:
+        require_community(session, community)
+        members = session.scalars(select(Resident).where(Resident.community == community,
+                                                         Resident.household == household).order_by(Resident.id)).all()
+        if not members:
+            from xinzhi.errors import NotFound, ServiceCode
+            raise NotFound(ServiceCode.RESIDENT_NOT_FOUND, f"community '{community}' has no household '{household}'")
+        ruleset = standard_on(service, session, community, day)
+        scores = [_score(session, m, day, ruleset) for m in members]
+    total = sum(s.index for s in scores)
+    return HouseholdRead(community=community, household=household, as_of=day, members=scores, index_total=total,
+                         index_average=round(total / len(scores), 2), points_total=sum(s.points for s in scores))
+
+
+def community_summary(service: Service, community: str, as_of: dt.date | None = None) -> CommunitySummary:
+    """Totals per zone, per category and per month, and how many residents hold each tier."""
+    day = as_of or today()
+    with service.db.reading() as session:
+        require_community(session, community)
+        ruleset = standard_on(service, session, community, day)
+        residents = session.execute(select(Resident.id, Resident.zone).where(Resident.community == community)).all()
+        balances = totals_by_resident(session, community, until=end_of(day))
+        zones: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+        tiers: Counter[str] = Counter()
+        for resident, zone in residents:
+            totals = balances.get(resident, Totals())
+            standing_ = standing(ruleset, totals.index)
+            z = zones[zone]
+            z[0] += 1
+            z[1] += standing_.index
+            z[2] += totals.points
+            z[3] += totals.awarded
+            z[4] += totals.deducted
+            if standing_.tier:
+                tiers[standing_.tier] += 1
+        zone_totals = [ZoneTotal(zone=zone, residents=n, index_total=i, index_average=round(i / n, 2) if n else 0,
+                                 points_total=p, awarded=a, deducted=d)
+                       for zone, (n, i, p, a, d) in sorted(zones.items())]
+        categories = _categories(ruleset, totals_by_category(session, community, until=end_of(day)))
+        months = [MonthTotal(month=m, awarded=s.awarded, deducted=s.deducted, entries=s.entries)
+                  for m, s in totals_by_month(session, community, until=end_of(day)).items()]
+        facts = session.scalar(select(func.count()).select_from(Fact).where(
+            Fact.community == community, Fact.occurred_at < end_of(day))) or 0
+    order = [t.id for t in ruleset.tiers] if ruleset and ruleset.tiers else sorted(tiers)
+    return CommunitySummary(community=community, as_of=day, residents=len(residents), facts=facts, zones=zone_totals,
+                            categories=categories, months=months, tiers={t: tiers.get(t, 0) for t in order})
+
+
+LEDGER_COLUMNS = ("seq", "resident", "kind", "amount", "raw_amount", "index_delta", "points_delta", "accounts",
+                  "category", "rule_id", "ruleset", "fact_id", "limited_by", "occurred_at", "points_expire_on",
+                  "explanation")
+
+
+def export_ledger_csv(service: Service, community: str, resident: str | None = None) -> Iterator[str]:
+    """The ledger as CSV text, streamed in chunks (one line per entry, with its explanation)."""
+    with service.db.reading() as session:
+        if resident:
+            get_resident(session, community, resident)
+        else:
+            require_community(session, community)
+    yield _line(LEDGER_COLUMNS)
+    last = 0
+    while True:
+        with service.db.reading() as session:
+            query = select(LedgerEntry).where(LedgerEntry.community == community, LedgerEntry.seq > last)
+            if resident:
+                query = query.where(LedgerEntry.resident == resident)
+            rows = session.scalars(query.order_by(LedgerEntry.seq).limit(2000)).all()
+        if not rows:
+            return
+        out = io.StringIO()
+        writer = csv.writer(out)
+        for r in rows:
+            writer.writerow([r.seq, r.resident, r.kind, r.amount, r.raw_amount, r.index_delta, r.points_delta,
+                             r.accounts.replace(",", "+"), r.category or "", r.rule_id or "", r.ruleset or "",
+                             r.fact_id or "", r.limited_by or "", r.occurred_at.astimezone(SHANGHAI).isoformat(),
+                             r.points_expire_on or "", r.explanation.get("summary", "")])
+        last = rows[-1].seq
+        yield out.getvalue()
+
+
+def export_scores_csv(service: Service, community: str, as_of: dt.date | None = None) -> str:
+    """Every resident's index, points and tier as CSV."""
+    day = as_of or today()
+    with service.db.reading() as session:
+        require_community(session, community)
+        ruleset = standard_on(service, session, community, day)
+        balances = totals_by_resident(session, community, until=end_of(day))
+        residents = session.scalars(select(Resident).where(Resident.community == community)
+                                    .order_by(Resident.id)).all()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["resident", "name", "zone", "household", "as_of", "index", "points", "tier", "tier_title"])
+    for r in residents:
+        totals = balances.get(r.id, Totals())
+        standing_ = standing(ruleset, totals.index)
+        writer.writerow([r.id, r.name, r.zone, r.household or "", day, standing_.index, totals.points,
+                         standing_.tier or "", standing_.tier_title or ""])
+    return out.getvalue()
+
+
+def _line(values) -> str:
+    out = io.StringIO()
+    csv.writer(out).writerow(values)
+    return out.getvalue()

@@ -1,0 +1,152 @@
+"""Draft rulesets are evaluated in short-lived worker processes, never in the server.
+
+durable-rules can never drop a registered ruleset, so every draft compiled in a process
+stays in its memory for good. The server therefore hands drafts (dry-runs and the tests
+run before publishing) to a pool whose workers are replaced after a fixed number of
+tasks: the server's memory stays flat however many drafts a committee tries.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from typing import Any
+
+Parents = dict[str, tuple[str, str]]
+
+
+def _load(text: str, name: str, parents: Parents):
+    from xinzhi.engine import compile_ruleset, load_ruleset
+    return compile_ruleset(load_ruleset(text, name=name, parents=parents.get))
+
+
+def evaluate_draft(text: str, name: str, parents: Parents, facts: list[dict], explain: bool) -> dict[str, Any]:
+    """Score facts under a draft from empty accounts; problems come back as data."""
+    from xinzhi.engine import FactError, RulesetError, balances, evaluate
+    try:
+        compiled = _load(text, name, parents)
+    except RulesetError as exc:
+        return {"error": "ruleset", "problems": [p.model_dump(mode="json") for p in exc.problems]}
+    try:
+        evaluation = evaluate(compiled, facts, explain=explain)
+    except FactError as exc:
+        return {"error": "facts", "problems": [p.model_dump(mode="json") for p in exc.problems]}
+    return {
+        "ruleset": compiled.ref,
+        "awards": [a.as_json() for a in evaluation.awards],
+        "misses": [m.as_json() for m in evaluation.misses],
+        "balances": [b.model_dump(mode="json") for b in balances(compiled.ruleset, evaluation.awards).values()],
+    }
+
+
+def test_draft(text: str, name: str, parents: Parents) -> dict[str, Any]:
+    """Run a ruleset's embedded tests (the publish gate)."""
+    from xinzhi.engine import RulesetError, run_tests
+    try:
+        compiled = _load(text, name, parents)
+    except RulesetError as exc:
+        return {"error": "ruleset", "problems": [p.model_dump(mode="json") for p in exc.problems]}
+    return {"ruleset": compiled.ref, "tests": [o.model_dump(mode="json") for o in run_tests(compiled)]}
+
+
+def worker_pid() -> int:
+    return os.getpid()
+
+
+TASKS = {f.__name__: f for f in (evaluate_draft, test_draft, worker_pid)}
+
+
+def serve(stdin=None, stdout=None) -> None:
+    """The worker's loop: one JSON request per line in, one JSON reply per line out."""
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    sys.stdout = sys.stderr  # nothing but replies may reach the pipe
+    import xinzhi.engine  # noqa: F401  (import before the first task)
+    for line in stdin:
+        request = json.loads(line)
+        try:
+            reply = {"ok": TASKS[request["fn"]](*request["args"])}
+        except Exception as exc:  # reported to the server, which raises it there
+            reply = {"error": f"{type(exc).__name__}: {exc}"}
+        stdout.write(json.dumps(reply, ensure_ascii=False, default=str) + "\n")
+        stdout.flush()
+
+
+class DraftWorkerError(RuntimeError):
+    """A draft worker failed or died while handling a task."""
+
+
+class _Child:
+    def __init__(self) -> None:
+        self.process = subprocess.Popen([sys.executable, "-c", "from xinzhi.registry.drafts import serve; serve()"], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True, encoding="utf-8", bufsize=1)
+        self.tasks = 0
+
+    def call(self, name: str, args: tuple) -> Any:
+        assert self.process.stdin and self.process.stdout
+        self.process.stdin.write(json.dumps({"fn": name, "args": list(args)}, ensure_ascii=False) + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        self.tasks += 1
+        if not line:
+            raise DraftWorkerError(f"draft worker exited with status {self.process.wait()}")
+        reply = json.loads(line)
+        if "error" in reply:
+            raise DraftWorkerError(reply["error"])
+        return reply["ok"]
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.stdin.close()  # type: ignore[union-attr]
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process.stdout.close()  # type: ignore[union-attr]
+
+
+class DraftPool:
+    """Up to ``workers`` worker processes, each replaced after ``tasks_per_worker`` tasks.
+
+    Workers are plain ``python -c …serve()`` subprocesses talking JSON lines over
+    pipes, so they never re-import the server's main module and leave nothing behind.
+    """
+
+    def __init__(self, *, workers: int = 1, tasks_per_worker: int = 100):
+        self.workers = workers
+        self.tasks_per_worker = tasks_per_worker
+        self._idle: list[_Child] = []
+        self._slots = threading.BoundedSemaphore(workers)
+        self._lock = threading.Lock()
+        self.started = 0
+
+    def run(self, fn, *args) -> Any:
+        """Run ``fn(*args)`` (a task of this module) in a worker and return its result."""
+        with self._slots:
+            with self._lock:
+                child = self._idle.pop() if self._idle else None
+            if child is None:
+                child = _Child()
+                self.started += 1
+            try:
+                result = child.call(fn.__name__, args)
+            except BaseException:
+                child.close()
+                raise
+            if child.tasks >= self.tasks_per_worker:
+                child.close()
+            else:
+                with self._lock:
+                    self._idle.append(child)
+            return result
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for child in idle:
+            child.close()
+

@@ -1,0 +1,69 @@
+"""Dry-runs: score facts under any version, published or draft, storing nothing.
+
+A published version is evaluated in the server (it is compiled once and kept anyway);
+a draft goes to the draft worker pool so the server never registers it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from xinzhi.communities.service import require_community
+from xinzhi.engine import FactError, RulesetError, balances, evaluate
+from xinzhi.errors import ServiceCode, ServiceError, problem_item
+from xinzhi.registry import drafts as _worker
+from xinzhi.registry.models import DryRunResult
+from xinzhi.registry.service import _invalid, _load, _row, compiled_for, parents_texts
+from xinzhi.service import Service
+
+
+def _check_size(service: Service, facts: list) -> None:
+    if len(facts) > service.settings.max_batch_facts:
+        raise ServiceError(ServiceCode.BATCH_TOO_LARGE,
+                           f"a dry-run holds at most {service.settings.max_batch_facts} facts; got {len(facts)}")
+
+
+def _from_worker(outcome: dict[str, Any], draft: bool) -> DryRunResult:
+    if outcome.get("error") == "ruleset":
+        raise ServiceError(ServiceCode.RULESET_INVALID, "the ruleset has problems", outcome["problems"])
+    if outcome.get("error") == "facts":
+        raise ServiceError(ServiceCode.FACTS_REJECTED, "some facts were rejected", outcome["problems"])
+    return DryRunResult(draft=draft, **outcome)
+
+
+def dry_run(service: Service, community: str, ruleset_id: str, version: int, facts: list[dict[str, Any]], *,
+            explain: bool = True) -> DryRunResult:
+    """Score facts from empty accounts under a stored version (nothing is written)."""
+    _check_size(service, facts)
+    with service.db.reading() as session:
+        row = _row(session, community, ruleset_id, version)
+        if row.status == "published":
+            compiled = compiled_for(service, session, row)
+        else:
+            try:
+                _, parents = _load(session, community, row.yaml_text, row.source_name)
+            except RulesetError as exc:
+                raise _invalid(exc) from None
+            text, name = row.yaml_text, row.source_name
+    if row.status != "published":
+        return _from_worker(service.drafts.run(_worker.evaluate_draft, text, name, parents, facts, explain), True)
+    try:
+        evaluation = evaluate(compiled, facts, explain=explain)
+    except FactError as exc:
+        raise ServiceError(ServiceCode.FACTS_REJECTED, "some facts were rejected",
+                           [problem_item(p) for p in exc.problems]) from None
+    return DryRunResult(ruleset=compiled.ref, draft=False,
+                        awards=[a.as_json() for a in evaluation.awards],
+                        misses=[m.as_json() for m in evaluation.misses],
+                        balances=[b.model_dump(mode="json")
+                                  for b in balances(compiled.ruleset, evaluation.awards).values()])
+
+
+def dry_run_draft(service: Service, community: str, text: str, facts: list[dict[str, Any]], *,
+                  explain: bool = True, name: str = "draft.yaml") -> DryRunResult:
+    """Score facts under a ruleset text that is not stored at all (evaluated in a worker)."""
+    _check_size(service, facts)
+    with service.db.reading() as session:
+        require_community(session, community)
+        parents = parents_texts(session, community, text)  # the worker reports any problem of the text
+    return _from_worker(service.drafts.run(_worker.evaluate_draft, text, name, parents, facts, explain), True)

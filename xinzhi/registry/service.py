@@ -1,0 +1,351 @@
+"""The ruleset registry: upload drafts, list, fetch, diff, publish, and find the one in force.
+
+A published version is immutable. Publishing requires the version's embedded tests to
+pass (run in a draft worker, see ``_worker``) and its dates not to overlap another
+published version of the community. A version without ``effective_to`` stays in force
+until a later published version starts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from xinzhi.communities.service import ensure_community, require_community
+from xinzhi.db.tables import RulesetVersion, utcnow
+from xinzhi.engine import (
+    SHANGHAI,
+    CompiledRuleset,
+    Ruleset,
+    RulesetError,
+    compile_ruleset,
+    load_ruleset,
+)
+from xinzhi.errors import NotFound, ServiceCode, ServiceError, problem_item
+from xinzhi.registry import drafts as _worker
+from xinzhi.registry.models import (
+    PublishResult,
+    RuleChange,
+    RulesetDiff,
+    RulesetRead,
+    RulesetSummary,
+    TestOutcomeRead,
+)
+from xinzhi.service import Service
+
+MAX_RULESET_BYTES = 1024 * 1024
+
+
+def summarize(row: RulesetVersion) -> RulesetSummary:
+    return RulesetSummary(community=row.community, id=row.ruleset_id, version=row.version, ref=row.ref,
+                          title=row.title, status=row.status, effective_from=row.effective_from,
+                          effective_to=row.effective_to, extends=row.extends, created_at=row.created_at,
+                          published_at=row.published_at)
+
+
+def parents_for(session: Session, community: str):
+    """``extends`` lookup: this community's versions first, then any community's published ones."""
+
+    def lookup(ref: str) -> tuple[str, str] | None:
+        ruleset_id, _, version = ref.partition("@")
+        if not version.isdigit():
+            return None
+        rows = session.scalars(select(RulesetVersion).where(
+            RulesetVersion.ruleset_id == ruleset_id, RulesetVersion.version == int(version))).all()
+        own = [r for r in rows if r.community == community]
+        published = sorted((r for r in rows if r.status == "published"), key=lambda r: r.seq)
+        chosen = (own or published or [None])[0]
+        return (chosen.yaml_text, chosen.source_name) if chosen else None
+
+    return lookup
+
+
+def _recording(lookup):
+    """Wrap a lookup so the parents it found can be handed to a worker process."""
+    found: dict[str, tuple[str, str]] = {}
+
+    def wrapped(ref: str):
+        result = lookup(ref)
+        if result is not None:
+            found[ref] = result
+        return result
+
+    return wrapped, found
+
+
+def _load(session: Session, community: str, text: str, name: str) -> tuple[Ruleset, dict]:
+    lookup, found = _recording(parents_for(session, community))
+    return load_ruleset(text, name=name, parents=lookup), found
+
+
+def parents_texts(session: Session, community: str, text: str) -> dict[str, tuple[str, str]]:
+    """The ``extends`` chain of a ruleset text, for a worker; cheap (no full load here)."""
+    lookup = parents_for(session, community)
+    found: dict[str, tuple[str, str]] = {}
+    for _ in range(16):
+        if "extends" not in text:
+            break
+        try:
+            head = yaml.safe_load(text)
+        except yaml.YAMLError:
+            break
+        ref = head.get("extends") if isinstance(head, dict) else None
+        if not isinstance(ref, str) or ref in found:
+            break
+        parent = lookup(ref)
+        if parent is None:
+            break
+        found[ref] = parent
+        text = parent[0]
+    return found
+
+
+def _invalid(exc: RulesetError) -> ServiceError:
+    return ServiceError(ServiceCode.RULESET_INVALID,
+                        f"the ruleset has {len(exc.problems)} problem(s); each is listed with its line and column",
+                        [problem_item(p) for p in exc.problems])
+
+
+def upload_ruleset(service: Service, community: str, text: str, *, source_name: str = "upload.yaml") -> RulesetSummary:
+    """Store a ruleset version as a draft (replacing a draft of the same version); never a published one."""
+    if len(text.encode()) > MAX_RULESET_BYTES:
+        raise ServiceError(ServiceCode.REQUEST_TOO_LARGE, f"a ruleset may be at most {MAX_RULESET_BYTES} bytes")
+    with service.db.writing() as session:
+        require_community(session, community)
+        try:
+            ruleset, _ = _load(session, community, text, source_name)
+        except RulesetError as exc:
+            raise _invalid(exc) from None
+        row = session.scalar(select(RulesetVersion).where(
+            RulesetVersion.community == community, RulesetVersion.ruleset_id == ruleset.id,
+            RulesetVersion.version == ruleset.version))
+        if row is not None and row.status == "published":
+            raise ServiceError(ServiceCode.RULESET_PUBLISHED,
+                               f"{ruleset.ref} is published and can no longer change; upload it as version "
+                               f"{_next_version(session, community, ruleset.id)}")
+        if row is None:
+            row = RulesetVersion(community=community, ruleset_id=ruleset.id, version=ruleset.version,
+                                 status="draft", created_at=utcnow())
+            session.add(row)
+        row.title = ruleset.title
+        row.extends = ruleset.lineage[1] if len(ruleset.lineage) > 1 else None
+        row.effective_from, row.effective_to = ruleset.effective_from, ruleset.effective_to
+        row.yaml_text, row.source_name = text, source_name
+        session.flush()
+        return summarize(row)
+
+
+def _next_version(session: Session, community: str, ruleset_id: str) -> int:
+    versions = session.scalars(select(RulesetVersion.version).where(
+        RulesetVersion.community == community, RulesetVersion.ruleset_id == ruleset_id)).all()
+    return max(versions, default=0) + 1
+
+
+def list_rulesets(service: Service, community: str, *, ruleset_id: str | None = None,
+                  status: str | None = None) -> list[RulesetSummary]:
+    """Every stored version of the community, by id then version."""
+    with service.db.reading() as session:
+        require_community(session, community)
+        query = select(RulesetVersion).where(RulesetVersion.community == community)
+        if ruleset_id:
+            query = query.where(RulesetVersion.ruleset_id == ruleset_id)
+        if status:
+            query = query.where(RulesetVersion.status == status)
+        rows = session.scalars(query.order_by(RulesetVersion.ruleset_id, RulesetVersion.version)).all()
+        return [summarize(r) for r in rows]
+
+
+def _row(session: Session, community: str, ruleset_id: str, version: int) -> RulesetVersion:
+    require_community(session, community)
+    row = session.scalar(select(RulesetVersion).where(
+        RulesetVersion.community == community, RulesetVersion.ruleset_id == ruleset_id,
+        RulesetVersion.version == version))
+    if row is None:
+        raise NotFound(ServiceCode.RULESET_NOT_FOUND, f"community '{community}' has no ruleset {ruleset_id}@{version}")
+    return row
+
+
+def _resolved(session: Session, row: RulesetVersion) -> Ruleset:
+    try:
+        return _load(session, row.community, row.yaml_text, row.source_name)[0]
+    except RulesetError as exc:  # a parent draft changed since upload
+        raise _invalid(exc) from None
+
+
+def _dump(ruleset: Ruleset) -> dict[str, Any]:
+    return ruleset.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"overrides", "extends"})
+
+
+def get_ruleset(service: Service, community: str, ruleset_id: str, version: int) -> RulesetRead:
+    """One version: its YAML as uploaded and the ruleset fully resolved."""
+    with service.db.reading() as session:
+        row = _row(session, community, ruleset_id, version)
+        ruleset = _resolved(session, row)
+        return RulesetRead(**summarize(row).model_dump(), yaml=row.yaml_text,
+                           resolved=_dump(ruleset) | {"lineage": list(ruleset.lineage)})
+
+
+def diff_rulesets(service: Service, community: str, ruleset_id: str, base: int, other: int) -> RulesetDiff:
+    """Rule by rule: added, removed, and changed title, category, condition, award, limits, on/off."""
+    with service.db.reading() as session:
+        a = _dump(_resolved(session, _row(session, community, ruleset_id, base)))
+        b = _dump(_resolved(session, _row(session, community, ruleset_id, other)))
+    rules_a = {r["id"]: r for r in a.get("rules", [])}
+    rules_b = {r["id"]: r for r in b.get("rules", [])}
+    changes: list[RuleChange] = []
+    for rule_id in [*rules_a, *(r for r in rules_b if r not in rules_a)]:
+        if rule_id not in rules_b:
+            changes.append(RuleChange(rule=rule_id, change="removed", fields={"rule": {"before": rules_a[rule_id]}}))
+        elif rule_id not in rules_a:
+            changes.append(RuleChange(rule=rule_id, change="added", fields={"rule": {"after": rules_b[rule_id]}}))
+        else:
+            before, after = rules_a[rule_id], rules_b[rule_id]
+            parts = {key: {"before": before.get(key), "after": after.get(key)}
+                     for key in sorted(set(before) | set(after)) if before.get(key) != after.get(key)}
+            if parts:
+                changes.append(RuleChange(rule=rule_id, change="changed", fields=parts))
+    other_parts = {key: {"before": a.get(key), "after": b.get(key)}
+                   for key in ("title", "effective_from", "effective_to", "accounts", "tiers", "categories",
+                               "fact_types") if a.get(key) != b.get(key)}
+    return RulesetDiff(ruleset=ruleset_id, base=f"{ruleset_id}@{base}", other=f"{ruleset_id}@{other}",
+                       rules=changes, other_changes=other_parts)
+
+
+def _overlaps(a_from: dt.date, a_to: dt.date | None, b_from: dt.date, b_to: dt.date | None) -> bool:
+    """Explicit windows that intersect, or the same start; an open end yields to a later start."""
+    if a_from == b_from:
+        return True
+    if a_to is not None and a_from <= b_from <= a_to:
+        return True
+    return b_to is not None and b_from <= a_from <= b_to
+
+
+def publish_ruleset(service: Service, community: str, ruleset_id: str, version: int) -> PublishResult:
+    """Publish a draft if every embedded test passes and its dates overlap no published version."""
+    with service.db.reading() as session:
+        row = _row(session, community, ruleset_id, version)
+        if row.status == "published":
+            raise ServiceError(ServiceCode.RULESET_PUBLISHED, f"{row.ref} is already published")
+        try:
+            _, parents = _load(session, community, row.yaml_text, row.source_name)
+        except RulesetError as exc:
+            raise _invalid(exc) from None
+        text, name = row.yaml_text, row.source_name
+    _check_overlap(service, community, row)
+    outcome = service.drafts.run(_worker.test_draft, text, name, parents)
+    if "error" in outcome:
+        raise ServiceError(ServiceCode.RULESET_INVALID, "the ruleset no longer loads", outcome["problems"])
+    tests = [TestOutcomeRead.model_validate(t) for t in outcome["tests"]]
+    failed = [t for t in tests if not t.passed]
+    if failed:
+        raise ServiceError(ServiceCode.RULESET_TESTS_FAILED,
+                           f"{len(failed)} of {len(tests)} embedded test(s) failed; {row.ref} stays a draft",
+                           [{"code": ServiceCode.RULESET_TESTS_FAILED.value, "message": f"{t.name}: {f}",
+                             "path": f"tests[{t.name}]"} for t in failed for f in t.failures],
+                           extra={"tests": [t.model_dump() for t in tests]})
+    with service.db.writing() as session:
+        row = _row(session, community, ruleset_id, version)
+        if row.status == "published" or row.yaml_text != text:
+            raise ServiceError(ServiceCode.RULESET_PUBLISHED, f"{row.ref} changed while its tests ran; try again")
+        _check_overlap(service, community, row, session)
+        row.status, row.published_at = "published", utcnow()
+        session.flush()
+        return PublishResult(ruleset=summarize(row), tests=tests)
+
+
+def _check_overlap(service: Service, community: str, row: RulesetVersion, session: Session | None = None) -> None:
+    def check(s: Session) -> None:
+        for other in published_rows(s, community):
+            if other.seq != row.seq and _overlaps(row.effective_from, row.effective_to,
+                                                  other.effective_from, other.effective_to):
+                raise ServiceError(
+                    ServiceCode.RULESET_DATES_OVERLAP,
+                    f"{row.ref} ({row.effective_from} – {row.effective_to or 'open'}) overlaps published "
+                    f"{other.ref} ({other.effective_from} – {other.effective_to or 'open'})",
+                    [{"code": ServiceCode.RULESET_DATES_OVERLAP.value, "path": "effective_from",
+                      "message": f"overlaps {other.ref}"}])
+    if session is not None:
+        check(session)
+    else:
+        with service.db.reading() as s:
+            check(s)
+
+
+def published_rows(session: Session, community: str) -> list[RulesetVersion]:
+    return list(session.scalars(select(RulesetVersion).where(
+        RulesetVersion.community == community, RulesetVersion.status == "published")).all())
+
+
+def in_force(rows: list[RulesetVersion], day: dt.date) -> RulesetVersion | None:
+    """The published version in force on ``day``: the latest start not after it, unless it has ended."""
+    candidates = [r for r in rows if r.effective_from <= day and (r.effective_to is None or day <= r.effective_to)]
+    return max(candidates, key=lambda r: (r.effective_from, r.seq), default=None)
+
+
+def shanghai_day(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(SHANGHAI).date()
+
+
+def compiled_for(service: Service, session: Session, row: RulesetVersion) -> CompiledRuleset:
+    """The compiled form of a published version, built once per process."""
+    key = (row.community, row.seq)
+    compiled = service.compiled.get(key)
+    if compiled is None:
+        with service.compile_lock:
+            compiled = service.compiled.get(key)
+            if compiled is None:
+                compiled = compile_ruleset(_resolved(session, row))
+                service.compiled[key] = compiled
+    return compiled
+
+
+def community_for_ruleset(ruleset_id: str) -> str:
+    """Repository rulesets name their community by id: ``yihe_2021`` belongs to ``yihe``."""
+    return re.sub(r"_\d+$", "", ruleset_id) or ruleset_id
+
+
+def load_repository_rulesets(service: Service, directory: Path) -> list[str]:
+    """Upload and publish each repository ruleset not stored yet; parents before children."""
+    pending = []
+    for file in sorted(Path(directory).glob("*.yaml")):
+        text = file.read_text(encoding="utf-8")
+        try:
+            head = yaml.safe_load(text)
+        except yaml.YAMLError:
+            continue
+        if isinstance(head, dict) and isinstance(head.get("id"), str) and isinstance(head.get("version"), int):
+            pending.append((file, text, head))
+    loaded: list[str] = []
+    for _ in range(len(pending) + 1):  # repeat so a child whose parent loads later still gets in
+        progress = False
+        for item in list(pending):
+            file, text, head = item
+            community = community_for_ruleset(head["id"])
+            with service.db.writing() as session:
+                ensure_community(session, community, str(head.get("community") or community))
+                exists = session.scalar(select(RulesetVersion.seq).where(
+                    RulesetVersion.community == community, RulesetVersion.ruleset_id == head["id"],
+                    RulesetVersion.version == head["version"]))
+            if exists is not None:
+                pending.remove(item)
+                continue
+            try:
+                upload_ruleset(service, community, text, source_name=f"rulesets/{file.name}")
+            except ServiceError:
+                continue  # perhaps its parent is not loaded yet
+            pending.remove(item)
+            progress = True
+            try:
+                publish_ruleset(service, community, head["id"], head["version"])
+                loaded.append(f"{community}/{head['id']}@{head['version']}")
+            except ServiceError:
+                pass  # stays a draft: a failing repository ruleset must not stop the server
+        if not progress:
+            break
+    return loaded

@@ -1,0 +1,102 @@
+"""Appeals and adjustments (申诉): the committee reverses or corrects a ledger entry, or adds one.
+
+A reason is always required. The original entry stays; the correction is a new
+``adjustment`` entry whose explanation points to it (``reverses`` / ``corrects``). An
+entry is reversed or corrected at most once (later changes go through a new appeal on
+the correction itself).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from xinzhi.communities.service import require_community
+from xinzhi.db.tables import Appeal, LedgerEntry, utcnow
+from xinzhi.errors import NotFound, ServiceCode, ServiceError
+from xinzhi.ledger.entries import (
+    adjustment_row,
+    append,
+    correction_row,
+    lock_resident,
+    read_entry,
+    reversal_row,
+)
+from xinzhi.review.models import AppealCreate, AppealRead
+from xinzhi.service import Service
+
+APPEALABLE = ("award", "deduction", "adjustment", "expiry")
+
+
+def _target(session: Session, community: str, seq: int) -> LedgerEntry:
+    row = session.scalar(select(LedgerEntry).where(LedgerEntry.community == community, LedgerEntry.seq == seq))
+    if row is None:
+        raise NotFound(ServiceCode.ENTRY_NOT_FOUND, f"community '{community}' has no ledger entry {seq}")
+    return row
+
+
+def corrected(session: Session, community: str, seq: int) -> bool:
+    """Whether an appeal (or an upheld objection) already reversed or corrected entry ``seq``."""
+    return session.scalar(select(Appeal.seq).where(Appeal.community == community, Appeal.target_seq == seq,
+                                                   Appeal.action.in_(("reverse", "correct"))).limit(1)) is not None
+
+
+def reverse_entry(session: Session, community: str, target: LedgerEntry, reason: str, actor: str,
+                  **explanation) -> LedgerEntry:
+    """Write the entry that undoes ``target`` (inside a locked write transaction)."""
+    return append(session, reversal_row(
+        target, summary=f"申诉撤销 entry {target.seq} ({target.kind} {target.amount:+d}): {reason}", reason=reason,
+        actor=actor, **explanation))
+
+
+def file_appeal(service: Service, community: str, data: AppealCreate, *, actor: str = "system") -> AppealRead:
+    """Decide an appeal: reverse or correct an entry, or adjust a resident's accounts; reason required."""
+    with service.db.reading() as session:
+        require_community(session, community)
+        resident = data.resident if data.action == "adjust" else _target(session, community, data.entry).resident
+    with service.db.writing() as session:
+        lock_resident(service, session, community, resident)  # type: ignore[arg-type]
+        original = None
+        if data.action == "adjust":
+            entry = append(session, adjustment_row(community, resident, index_delta=data.index_delta,
+                                                   points_delta=data.points_delta, reason=data.reason, actor=actor))
+        else:
+            original = _target(session, community, data.entry)  # type: ignore[arg-type]
+            if original.kind not in APPEALABLE or "holds" in original.explanation \
+                    or "redemption" in original.explanation:
+                raise ServiceError(ServiceCode.REQUEST_INVALID,
+                                   f"entry {original.seq} is a {original.kind}; cancel a redemption instead, and "
+                                   "decide pending awards through review")
+            if corrected(session, community, original.seq):
+                raise ServiceError(ServiceCode.ENTRY_ALREADY_CORRECTED,
+                                   f"entry {original.seq} was already reversed or corrected; appeal the correction")
+            if data.action == "reverse":
+                entry = reverse_entry(session, community, original, data.reason, actor)
+            else:
+                if original.index_delta and original.points_delta and original.index_delta != original.points_delta:
+                    raise ServiceError(ServiceCode.REQUEST_INVALID,
+                                       f"entry {original.seq} moves index and points differently; reverse it and "
+                                       "add an adjustment instead")
+                entry = append(session, correction_row(original, amount=data.amount, reason=data.reason,  # type: ignore[arg-type]
+                                                       actor=actor))
+        appeal = Appeal(community=community, resident=resident, action=data.action,
+                        target_seq=original.seq if original is not None else None, reason=data.reason,
+                        ledger_seq=entry.seq, decided_by=actor, created_at=utcnow())
+        session.add(appeal)
+        session.flush()
+        return AppealRead(community=community, seq=appeal.seq, resident=resident, action=data.action,
+                          target=appeal.target_seq, reason=data.reason, decided_by=actor, created_at=appeal.created_at,
+                          original=read_entry(original) if original is not None else None,
+                          correction=read_entry(entry))
+
+
+def list_appeals(service: Service, community: str, *, resident: str | None = None) -> list[dict]:
+    """Appeals decided, newest first."""
+    with service.db.reading() as session:
+        require_community(session, community)
+        query = select(Appeal).where(Appeal.community == community)
+        if resident:
+            query = query.where(Appeal.resident == resident)
+        return [{"seq": a.seq, "resident": a.resident, "action": a.action, "target": a.target_seq, "reason": a.reason,
+                 "ledger_seq": a.ledger_seq, "decided_by": a.decided_by, "created_at": a.created_at}
+                for a in session.scalars(query.order_by(Appeal.seq.desc()))]

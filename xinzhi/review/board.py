@@ -1,0 +1,53 @@
+"""The public board (公示): ranking and tiers by zone with masked names, and awards in publicity.
+
+Readable by anyone: no resident ids, households or other personal data — only a masked
+name (张*凤), zone, index and tier.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import select
+
+from xinzhi.communities.service import mask_name, require_community
+from xinzhi.db.tables import Resident, utcnow
+from xinzhi.ledger.balances import Standing, Totals, standing, totals_by_resident
+from xinzhi.ledger.reports import end_of, standard_on, today
+from xinzhi.review.models import BoardLine, BoardRead, BoardZone
+from xinzhi.review.service import publicity
+from xinzhi.service import Service
+
+
+def public_board(service: Service, community: str, *, top: int = 20, zone: str | None = None) -> BoardRead:
+    """Ranking (top ``top`` per zone) and tier counts by zone, plus the awards in publicity."""
+    day = today()
+    with service.db.reading() as session:
+        row = require_community(session, community)
+        ruleset = standard_on(service, session, community, day)
+        totals = totals_by_resident(session, community, until=end_of(day))
+        query = select(Resident.id, Resident.name, Resident.zone).where(Resident.community == community)
+        if zone:
+            query = query.where(Resident.zone == zone)
+        people = session.execute(query).all()
+        notices = publicity(session, community, utcnow())
+    by_zone: dict[str, list[tuple[Standing, str]]] = defaultdict(list)
+    for resident, name, resident_zone in people:
+        by_zone[resident_zone].append((standing(ruleset, totals.get(resident, Totals()).index), name))
+    zones = []
+    for zone_id, members in sorted(by_zone.items()):
+        members.sort(key=lambda m: (-m[0].index, m[1]))
+        tiers: dict[str, int] = defaultdict(int)
+        lines = []
+        rank = 0
+        for position, (standing_, name) in enumerate(members, 1):
+            if standing_.tier:
+                tiers[standing_.tier] += 1
+            if position == 1 or standing_.index != members[position - 2][0].index:
+                rank = position
+            if position <= top:
+                lines.append(BoardLine(rank=rank, name=mask_name(name), index=standing_.index, tier=standing_.tier,
+                                       tier_title=standing_.tier_title))
+        zones.append(BoardZone(zone=zone_id, residents=len(members), tiers=dict(tiers), ranking=lines))
+    return BoardRead(community=community, name=row.name, as_of=day, ruleset=ruleset.ref if ruleset else None,
+                     zones=zones, publicity=[n for n in notices if not zone or n["zone"] == zone])

@@ -1,0 +1,111 @@
+"""Committee review, objections, appeals and the public board as they cross the service boundary."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from xinzhi.ledger.models import LedgerEntryRead
+
+
+class BoardLine(BaseModel):
+    rank: int
+    name: str
+    index: int
+    tier: str | None
+    tier_title: str | None
+
+
+class BoardZone(BaseModel):
+    zone: str
+    residents: int
+    tiers: dict[str, int]
+    ranking: list[BoardLine]
+
+
+class BoardRead(BaseModel):
+    community: str
+    name: str
+    as_of: dt.date
+    ruleset: str | None
+    zones: list[BoardZone]
+    publicity: list[dict]
+
+
+class ReviewRead(BaseModel):
+    notice: int = Field(description="the review's number; the public board shows it for objections")
+    community: str
+    resident: str
+    fact_id: str
+    rule_id: str
+    rule_title: str
+    amount: int
+    status: Literal["pending", "approved", "rejected", "reversed"]
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    publicity_until: dt.datetime | None
+    created_at: dt.datetime
+
+
+class ReviewDecision(BaseModel):
+    decision: Literal["approve", "reject"]
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class ObjectionCreate(BaseModel):
+    notice: int
+    reason: str = Field(min_length=2, max_length=2000)
+
+
+class ObjectionResolve(BaseModel):
+    decision: Literal["upheld", "dismissed"]
+    resolution: str = Field(min_length=2, max_length=2000)
+
+
+class ObjectionRead(BaseModel):
+    seq: int
+    community: str
+    notice: int
+    filed_by: str
+    reason: str
+    status: Literal["open", "upheld", "dismissed"]
+    resolution: str | None
+    ledger_seq: int | None
+    resolved_by: str | None
+    created_at: dt.datetime
+    resolved_at: dt.datetime | None
+
+
+class AppealCreate(BaseModel):
+    action: Literal["reverse", "correct", "adjust"]
+    reason: str = Field(min_length=2, max_length=2000)
+    entry: int | None = Field(default=None, description="ledger entry seq (reverse, correct)")
+    amount: int | None = Field(default=None, description="correct: the amount the entry should have had")
+    resident: str | None = Field(default=None, max_length=128, description="adjust: whose accounts")
+    index_delta: int = Field(default=0, ge=-10_000, le=10_000, description="adjust: change of the index")
+    points_delta: int = Field(default=0, ge=-10_000, le=10_000, description="adjust: change of the points")
+
+    @model_validator(mode="after")
+    def _shape(self) -> AppealCreate:
+        if self.action in ("reverse", "correct") and self.entry is None:
+            raise ValueError(f"'{self.action}' needs 'entry' (the ledger entry's seq)")
+        if self.action == "correct" and self.amount is None:
+            raise ValueError("'correct' needs 'amount'")
+        if self.action == "adjust" and (not self.resident or not (self.index_delta or self.points_delta)):
+            raise ValueError("'adjust' needs 'resident' and a non-zero index_delta or points_delta")
+        return self
+
+
+class AppealRead(BaseModel):
+    community: str
+    seq: int
+    resident: str
+    action: str
+    target: int | None
+    reason: str
+    decided_by: str
+    created_at: dt.datetime
+    original: LedgerEntryRead | None
+    correction: LedgerEntryRead

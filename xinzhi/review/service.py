@@ -1,0 +1,200 @@
+"""Committee review of awards, publicity and objections (公示).
+
+A rule marked ``review: committee`` still scores through the normal path, but in the same
+transaction its award is matched by a ``hold`` entry (an adjustment of the opposite sign):
+the award is visible in the ledger and in the review queue, yet it is neither spendable
+nor in the index. Approval writes a ``release`` entry and puts the award on the public
+board for the ruleset's ``publicity_days``; rejection writes nothing (the hold stands).
+During publicity a resident may object; an upheld objection reverses the release.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from xinzhi.communities.service import mask_name, require_community
+from xinzhi.db.tables import Appeal, LedgerEntry, Objection, Resident, ReviewItem, utcnow
+from xinzhi.engine import CompiledRuleset
+from xinzhi.errors import NotFound, ServiceCode, ServiceError
+from xinzhi.ledger.entries import append, hold_row, lock_resident, release_row, reversal_row
+from xinzhi.review.models import (
+    ObjectionCreate,
+    ObjectionRead,
+    ObjectionResolve,
+    ReviewDecision,
+    ReviewRead,
+)
+from xinzhi.service import Service
+
+DEFAULT_PUBLICITY_DAYS = 7
+
+
+def hold_for_review(session: Session, community: str, compiled: CompiledRuleset,
+                    rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """For award rows of rules under committee review: queue them and return their hold rows.
+
+    Called by scoring inside its write transaction, so an award is never spendable before it is held."""
+    holds, queued = [], []
+    days = compiled.ruleset.publicity_days
+    for row in rows:
+        rule = compiled.rules.get(row["rule_id"])
+        if rule is None or rule.rule.review != "committee" or row["kind"] != "award" or not row["amount"]:
+            continue
+        holds.append(hold_row(row))
+        queued.append({"community": community, "resident": row["resident"], "fact_id": row["fact_id"],
+                       "rule_id": row["rule_id"], "rule_title": row["explanation"].get("rule_title", row["rule_id"]),
+                       "amount": row["amount"], "index_delta": row["index_delta"],
+                       "points_delta": row["points_delta"],
+                       "publicity_days": DEFAULT_PUBLICITY_DAYS if days is None else days,
+                       "status": "pending", "created_at": row["created_at"]})
+    if queued:
+        session.execute(insert(ReviewItem.__table__), queued)
+    return holds
+
+
+def _read(row: ReviewItem) -> ReviewRead:
+    return ReviewRead(notice=row.seq, community=row.community, resident=row.resident, fact_id=row.fact_id,
+                      rule_id=row.rule_id, rule_title=row.rule_title, amount=row.amount,
+                      status=row.status,  # type: ignore[arg-type]
+                      decided_by=row.decided_by, decided_at=row.decided_at, publicity_until=row.publicity_until,
+                      created_at=row.created_at)
+
+
+def list_reviews(service: Service, community: str, *, status: str | None = None,
+                 resident: str | None = None) -> list[ReviewRead]:
+    """Awards under review (or decided), oldest first."""
+    with service.db.reading() as session:
+        require_community(session, community)
+        query = select(ReviewItem).where(ReviewItem.community == community)
+        if status:
+            query = query.where(ReviewItem.status == status)
+        if resident:
+            query = query.where(ReviewItem.resident == resident)
+        return [_read(r) for r in session.scalars(query.order_by(ReviewItem.seq))]
+
+
+def _review(session: Session, community: str, notice: int) -> ReviewItem:
+    row = session.execute(select(ReviewItem).where(ReviewItem.community == community, ReviewItem.seq == notice)
+                          .with_for_update()).scalar_one_or_none()
+    if row is None:
+        raise NotFound(ServiceCode.REVIEW_NOT_FOUND, f"community '{community}' has no award under review {notice}")
+    return row
+
+
+def _resident_of(service: Service, community: str, notice: int) -> str:
+    with service.db.reading() as session:
+        require_community(session, community)
+        resident = session.scalar(select(ReviewItem.resident).where(ReviewItem.community == community,
+                                                                    ReviewItem.seq == notice))
+    if resident is None:
+        raise NotFound(ServiceCode.REVIEW_NOT_FOUND, f"community '{community}' has no award under review {notice}")
+    return resident
+
+
+def decide_review(service: Service, community: str, notice: int, data: ReviewDecision, *,
+                  actor: str = "system") -> ReviewRead:
+    """Approve (release the award, start publicity) or reject (the hold stands) a pending award."""
+    resident = _resident_of(service, community, notice)
+    with service.db.writing() as session:
+        lock_resident(service, session, community, resident)
+        row = _review(session, community, notice)
+        if row.status != "pending":
+            raise ServiceError(ServiceCode.REVIEW_DECIDED, f"award {notice} was already {row.status}")
+        now = utcnow()
+        if data.decision == "approve":
+            award = session.scalar(select(LedgerEntry).where(
+                LedgerEntry.community == community, LedgerEntry.fact_id == row.fact_id,
+                LedgerEntry.rule_id == row.rule_id, LedgerEntry.kind == "award"))
+            release = append(session, release_row(
+                community, award, resident=resident, notice=notice, rule_id=row.rule_id, rule_title=row.rule_title,
+                fact_id=row.fact_id, amount=row.amount, index_delta=row.index_delta, points_delta=row.points_delta,
+                reason=data.reason, actor=actor))
+            row.status, row.release_seq = "approved", release.seq
+            row.publicity_until = now + dt.timedelta(days=row.publicity_days)
+        else:
+            row.status = "rejected"
+        row.decided_by, row.decided_at = actor, now
+        session.flush()
+        return _read(row)
+
+
+def publicity(session: Session, community: str, now: dt.datetime) -> list[dict[str, Any]]:
+    """Approved awards still in their publicity period: notice, masked name, zone, rule, amount."""
+    rows = session.execute(select(ReviewItem, Resident.name, Resident.zone).join(
+        Resident, (Resident.community == ReviewItem.community) & (Resident.id == ReviewItem.resident)).where(
+        ReviewItem.community == community, ReviewItem.status == "approved", ReviewItem.publicity_until > now)
+        .order_by(ReviewItem.seq)).all()
+    return [{"notice": r.seq, "name": mask_name(name), "zone": zone, "rule": r.rule_title, "amount": r.amount,
+             "approved_on": r.decided_at.date().isoformat() if r.decided_at else None,
+             "objections_until": r.publicity_until.isoformat()} for r, name, zone in rows]
+
+
+def file_objection(service: Service, community: str, data: ObjectionCreate, *, filed_by: str) -> ObjectionRead:
+    """A resident objects to an award on the public board (during its publicity period only)."""
+    with service.db.writing() as session:
+        require_community(session, community)
+        row = _review(session, community, data.notice)
+        if row.status != "approved" or row.publicity_until is None or row.publicity_until <= utcnow():
+            raise ServiceError(ServiceCode.PUBLICITY_CLOSED,
+                               f"award {data.notice} is not on the public board for objections")
+        objection = Objection(community=community, notice=data.notice, filed_by=filed_by, reason=data.reason,
+                              status="open", created_at=utcnow())
+        session.add(objection)
+        session.flush()
+        return _read_objection(objection)
+
+
+def _read_objection(row: Objection) -> ObjectionRead:
+    return ObjectionRead(seq=row.seq, community=row.community, notice=row.notice, filed_by=row.filed_by,
+                         reason=row.reason, status=row.status, resolution=row.resolution,  # type: ignore[arg-type]
+                         ledger_seq=row.ledger_seq, resolved_by=row.resolved_by, created_at=row.created_at,
+                         resolved_at=row.resolved_at)
+
+
+def list_objections(service: Service, community: str, *, status: str | None = None) -> list[ObjectionRead]:
+    """Objections, oldest first."""
+    with service.db.reading() as session:
+        require_community(session, community)
+        query = select(Objection).where(Objection.community == community)
+        if status:
+            query = query.where(Objection.status == status)
+        return [_read_objection(r) for r in session.scalars(query.order_by(Objection.seq))]
+
+
+def resolve_objection(service: Service, community: str, seq: int, data: ObjectionResolve, *,
+                      actor: str = "system") -> ObjectionRead:
+    """Upheld: the released award is reversed by a new entry (once); dismissed: it stays."""
+    with service.db.reading() as session:
+        require_community(session, community)
+        found = session.scalar(select(Objection).where(Objection.community == community, Objection.seq == seq))
+        if found is None:
+            raise NotFound(ServiceCode.OBJECTION_NOT_FOUND, f"community '{community}' has no objection {seq}")
+        resident = session.scalar(select(ReviewItem.resident).where(ReviewItem.community == community,
+                                                                    ReviewItem.seq == found.notice))
+    with service.db.writing() as session:
+        lock_resident(service, session, community, resident)  # type: ignore[arg-type]
+        objection = session.execute(select(Objection).where(Objection.community == community, Objection.seq == seq)
+                                    .with_for_update()).scalar_one()
+        if objection.status != "open":
+            raise ServiceError(ServiceCode.OBJECTION_RESOLVED, f"objection {seq} was already {objection.status}")
+        review = _review(session, community, objection.notice)
+        now = utcnow()
+        if data.decision == "upheld" and review.status == "approved":
+            release = session.get(LedgerEntry, review.release_seq)
+            assert release is not None
+            reversal = append(session, reversal_row(
+                release, summary=f"公示异议成立，撤销: {review.rule_title} {review.amount:+d}: {data.resolution}",
+                reason=data.resolution, actor=actor, objection=seq))
+            session.add(Appeal(community=community, resident=review.resident, action="reverse",
+                               target_seq=review.release_seq, reason=f"objection {seq}: {data.resolution}",
+                               ledger_seq=reversal.seq, decided_by=actor, created_at=now))
+            review.status = "reversed"
+            objection.ledger_seq = reversal.seq
+        objection.status, objection.resolution = data.decision, data.resolution
+        objection.resolved_by, objection.resolved_at = actor, now
+        session.flush()
+        return _read_objection(objection)

@@ -1,0 +1,59 @@
+"""The outcome of posting, batching and importing facts."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from xinzhi.ledger.models import LedgerEntryRead
+
+
+class FactResult(BaseModel):
+    """The outcome of posting one fact; ``duplicate`` when the id was seen before."""
+
+    fact_id: str
+    resident: str
+    ruleset: str
+    duplicate: bool
+    entries: list[LedgerEntryRead]
+
+
+class EntryBrief(BaseModel):
+    """A ledger entry in a batch result; the full explanation is in the resident's ledger."""
+
+    seq: int
+    rule_id: str | None
+    amount: int
+    raw_amount: int
+    limited_by: str | None
+    index_delta: int
+    points_delta: int
+
+
+class FactBrief(BaseModel):
+    fact_id: str
+    resident: str
+    ruleset: str
+    duplicate: bool
+    entries: list[EntryBrief] | list[LedgerEntryRead]
+
+
+class FactBatchResult(BaseModel):
+    scored: int
+    duplicates: int
+    results: list[FactBrief]
+
+
+class ImportRowError(BaseModel):
+    row: int = Field(description="1-based line number in the file (the header is line 1)")
+    fact_id: str | None
+    code: str
+    message: str
+    path: str | None = None
+
+
+class ImportResult(BaseModel):
+    rows: int
+    scored: int
+    duplicates: int
+    skipped: int
+    errors: list[ImportRowError]

@@ -1,0 +1,339 @@
+"""Posting facts: validated, scored by the version in force at ``occurred_at``, stored once.
+
+Order of work for a batch (one fact is a batch of one):
+
+1. Outside any write lock: parse every fact, look up the ruleset in force for each,
+   validate it against that ruleset's fact types. Any problem rejects the whole request
+   and nothing is stored (CSV imports may ask to skip bad rows instead).
+2. In one write transaction: lock the residents concerned (PostgreSQL advisory locks;
+   SQLite writers are serialized by ``BEGIN IMMEDIATE``), drop facts whose id is already
+   stored, seed limit usage from the ledger, score in (occurred_at, id) order, and insert
+   the facts with their ledger entries. A unique constraint on (community, fact id) is the
+   last guard: if a racing request got there first, the transaction is retried and the
+   fact comes back as a duplicate.
+3. The result of every fact is read back from the ledger, so a repeat post returns
+   exactly what the first one stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from xinzhi.communities.service import require_community
+from xinzhi.db.tables import Fact as FactRow
+from xinzhi.db.tables import LedgerEntry, Resident, RulesetVersion, utcnow
+from xinzhi.engine import (
+    SHANGHAI,
+    CompiledRuleset,
+    ErrorCode,
+    Fact,
+    FactError,
+    FactIn,
+    LimitUsage,
+    period_key,
+    period_window,
+    score_fact,
+)
+from xinzhi.engine.factfiles import parse_facts
+from xinzhi.errors import ServiceCode, ServiceError, problem_item
+from xinzhi.ledger.entries import _jsonable, append_all, award_row, read_entry
+from xinzhi.registry.service import compiled_for, in_force, published_rows, shanghai_day
+from xinzhi.review.service import hold_for_review
+from xinzhi.scoring.models import (
+    EntryBrief,
+    FactBatchResult,
+    FactBrief,
+    FactResult,
+    ImportResult,
+    ImportRowError,
+)
+from xinzhi.service import Service
+
+CHUNK = 500
+RETRIES = 5
+
+
+@dataclass
+class _Prepared:
+    position: int
+    raw: dict[str, Any]
+    fact: Fact
+    compiled: CompiledRuleset
+
+
+@dataclass
+class _Batch:
+    new: list[_Prepared]
+    known_ids: list[str]  # ids already stored (or repeated within the batch), in input order
+    order: list[str]  # every accepted fact id in input order
+    errors: list[tuple[int, dict]]
+
+
+def _chunks(items: Sequence, size: int = CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _fact_problem(position: int, code: str, message: str, fact_id: str | None, path: str | None = None) -> tuple:
+    return position, {"code": code, "message": message, "fact_id": fact_id, "path": path}
+
+
+def _prepare(service: Service, session: Session, community: str, raws: Sequence[Any]) -> _Batch:
+    """Parse, find the version in force, and validate every fact (no writes)."""
+    require_community(session, community)
+    errors: list[tuple[int, dict]] = []
+    parsed: list[tuple[int, dict, FactIn]] = []
+    for position, raw in enumerate(raws):
+        fact_id = raw.get("id") if isinstance(raw, dict) else None
+        if not isinstance(raw, dict):
+            errors.append(_fact_problem(position, ErrorCode.FACT_INVALID, "a fact must be a JSON object", None))
+            continue
+        try:
+            parsed.append((position, raw, FactIn.model_validate(raw)))
+        except ValidationError as exc:
+            for e in exc.errors():
+                field = ".".join(str(p) for p in e["loc"])
+                message = "required field is missing" if e["type"] == "missing" else e["msg"]
+                errors.append(_fact_problem(position, ErrorCode.FACT_INVALID,
+                                            f"fact '{fact_id or '?'}': field '{field}': {message}",
+                                            fact_id if isinstance(fact_id, str) else None, field))
+    ids = list(dict.fromkeys(f.id for _, _, f in parsed))
+    stored = _stored_ids(session, community, ids)
+    residents = {f.resident for _, _, f in parsed}
+    known_residents = set()
+    for chunk in _chunks(sorted(residents)):
+        known_residents |= set(session.scalars(select(Resident.id).where(
+            Resident.community == community, Resident.id.in_(chunk))))
+    rows = published_rows(session, community)
+    new: list[_Prepared] = []
+    known_ids: list[str] = []
+    order: list[str] = []
+    seen: set[str] = set()
+    for position, raw, fact_in in parsed:
+        if fact_in.id in stored or fact_in.id in seen:
+            known_ids.append(fact_in.id)
+            order.append(fact_in.id)
+            continue
+        if fact_in.resident not in known_residents:
+            errors.append(_fact_problem(position, ServiceCode.FACT_UNKNOWN_RESIDENT,
+                                        f"fact '{fact_in.id}': community '{community}' has no resident "
+                                        f"'{fact_in.resident}'", fact_in.id, "resident"))
+            continue
+        occurred = fact_in.occurred_at
+        occurred = occurred.replace(tzinfo=SHANGHAI) if occurred.tzinfo is None else occurred
+        row = in_force(rows, shanghai_day(occurred))
+        if row is None:
+            errors.append(_fact_problem(position, ErrorCode.FACT_NOT_IN_FORCE,
+                                        f"fact '{fact_in.id}': no published ruleset of '{community}' is in force "
+                                        f"on {shanghai_day(occurred)}", fact_in.id, "occurred_at"))
+            continue
+        compiled = compiled_for(service, session, row)
+        try:
+            fact = compiled.validator.validate(fact_in)
+        except FactError as exc:
+            errors += [(position, problem_item(p, fact_id=fact_in.id)) for p in exc.problems]
+            continue
+        seen.add(fact.id)
+        order.append(fact.id)
+        new.append(_Prepared(position, raw, fact, compiled))
+    return _Batch(new=new, known_ids=known_ids, order=order, errors=errors)
+
+
+def _stored_ids(session: Session, community: str, ids: Sequence[str]) -> set[str]:
+    stored: set[str] = set()
+    for chunk in _chunks(list(ids)):
+        stored |= set(session.scalars(select(FactRow.fact_id).where(
+            FactRow.community == community, FactRow.fact_id.in_(chunk))))
+    return stored
+
+
+def seed_usage(session: Session, community: str, items: Sequence[tuple[CompiledRuleset, Fact]]) -> LimitUsage:
+    """Limit usage for these facts' periods, summed from the positive awards already in the ledger."""
+    usage = LimitUsage()
+    needed: dict[str, dict[tuple, tuple[str, str, str]]] = defaultdict(dict)
+    window: dict[str, list[dt.datetime]] = {}
+    for compiled, fact in items:
+        for compiled_rule in compiled.rules.values():
+            if compiled_rule.rule.fact != fact.type:
+                continue
+            for limit in compiled_rule.limits:
+                key = LimitUsage.key(fact.resident, limit, fact.occurred_at)
+                if key in needed[fact.resident]:
+                    continue
+                needed[fact.resident][key] = (limit.scope, limit.id, limit.period)
+                start, end = period_window(limit.period, fact.occurred_at)
+                bounds = window.setdefault(fact.resident, [start, end])
+                bounds[0], bounds[1] = min(bounds[0], start), max(bounds[1], end)
+    # One query per distinct window (most residents of a batch share one), not per resident.
+    by_window: dict[tuple[dt.datetime, dt.datetime], list[str]] = defaultdict(list)
+    for resident, keys in needed.items():
+        if keys:
+            by_window[tuple(window[resident])].append(resident)  # type: ignore[index]
+    table = LedgerEntry.__table__
+    for (start, end), residents in by_window.items():
+        for chunk in _chunks(residents):
+            granted = session.execute(select(table.c.resident, table.c.rule_id, table.c.category,
+                                             table.c.occurred_at, table.c.amount).where(
+                table.c.community == community, table.c.resident.in_(chunk),
+                table.c.occurred_at >= start, table.c.occurred_at < end,
+                table.c.kind == "award", table.c.amount > 0))
+            for resident, rule_id, category, occurred_at, amount in granted:
+                for key, (scope, owner, period) in needed[resident].items():
+                    if (owner == rule_id if scope == "rule" else owner == category) and \
+                            period_key(period, occurred_at) == key[4]:
+                        usage.used[key] += amount
+    return usage
+
+
+def _commit(service: Service, community: str, batch: list[_Prepared]) -> set[str]:
+    """Score and store the new facts in one transaction, retrying if a racing post won.
+
+    Returns the ids this call stored (a racing request may have stored some of the others)."""
+    for attempt in range(RETRIES):
+        try:
+            with service.db.writing() as session:
+                service.db.lock_residents(session, community, (p.fact.resident for p in batch))
+                stored = _stored_ids(session, community, [p.fact.id for p in batch])
+                todo = sorted((p for p in batch if p.fact.id not in stored), key=lambda p: p.fact.sort_key)
+                if not todo:
+                    return set()
+                usage = seed_usage(session, community, [(p.compiled, p.fact) for p in todo])
+                now = utcnow()
+                facts, entries = [], []
+                for p in todo:
+                    awards, _ = score_fact(p.compiled, p.fact, usage)
+                    facts.append({"community": community, "fact_id": p.fact.id, "type": p.fact.type,
+                                  "resident": p.fact.resident, "occurred_at": p.fact.occurred_at,
+                                  "fields": _jsonable(p.fact.fields), "received": p.raw,
+                                  "ruleset": p.compiled.ref, "created_at": now})
+                    rows = [award_row(community, a, p.fact) for a in awards]
+                    entries += rows + hold_for_review(session, community, p.compiled, rows)
+                session.execute(insert(FactRow.__table__), facts)
+                append_all(session, entries)
+            return {p.fact.id for p in todo}
+        except IntegrityError:
+            if attempt == RETRIES - 1:
+                raise
+
+
+def _results(service: Service, community: str, order: list[str], duplicates: set[str], *,
+             explain: bool = True) -> list[FactResult] | list[FactBrief]:
+    """What the ledger holds for each fact id, in input order (briefly unless ``explain``)."""
+    facts: dict[str, Any] = {}
+    entries: dict[str, list] = defaultdict(list)
+    table = LedgerEntry.__table__
+    columns = list(table.c) if explain else [table.c.fact_id, table.c.seq, table.c.rule_id, table.c.amount,
+                                               table.c.raw_amount, table.c.limited_by, table.c.index_delta,
+                                               table.c.points_delta]
+    with service.db.reading() as session:
+        unique = list(dict.fromkeys(order))
+        for chunk in _chunks(unique):
+            for row in session.execute(select(FactRow.fact_id, FactRow.resident, FactRow.ruleset).where(
+                    FactRow.community == community, FactRow.fact_id.in_(chunk))):
+                facts[row.fact_id] = row
+            for row in session.execute(select(*columns).where(
+                    table.c.community == community, table.c.fact_id.in_(chunk),
+                    table.c.kind.in_(("award", "deduction"))).order_by(table.c.seq)):
+                entries[row.fact_id].append(
+                    read_entry(row) if explain else
+                    EntryBrief(seq=row.seq, rule_id=row.rule_id, amount=row.amount, raw_amount=row.raw_amount,
+                               limited_by=row.limited_by, index_delta=row.index_delta,
+                               points_delta=row.points_delta))
+    results, first_seen = [], set()
+    model = FactResult if explain else FactBrief
+    for fact_id in order:
+        fact = facts[fact_id]
+        duplicate = fact_id in duplicates or fact_id in first_seen
+        first_seen.add(fact_id)
+        results.append(model(fact_id=fact_id, resident=fact.resident, ruleset=fact.ruleset,
+                             duplicate=duplicate, entries=entries[fact_id]))
+    return results
+
+
+def _reject(errors: list[tuple[int, dict]], total: int, *, label: str = "facts") -> ServiceError:
+    items = []
+    for position, item in sorted(errors, key=lambda e: e[0]):
+        path = item.get("path")
+        items.append({**item, "path": f"{label}[{position}]" + (f".{path}" if path else "")})
+    bad = len({p for p, _ in errors})
+    return ServiceError(ServiceCode.FACTS_REJECTED,
+                        f"{bad} of {total} fact(s) rejected; nothing was stored", items)
+
+
+def post_facts(service: Service, community: str, raws: Sequence[Any], *, explain: bool = False) -> FactBatchResult:
+    """Score a batch: all facts valid or none stored; ids seen before return their first result.
+
+    Each fact's entries come back briefly (rule, amount, limit) unless ``explain`` asks for the
+    full explained entries."""
+    if len(raws) > service.settings.max_batch_facts:
+        raise ServiceError(ServiceCode.BATCH_TOO_LARGE,
+                           f"a batch holds at most {service.settings.max_batch_facts} facts; got {len(raws)}")
+    with service.db.reading() as session:
+        batch = _prepare(service, session, community, raws)
+    if batch.errors:
+        raise _reject(batch.errors, len(raws))
+    new_ids = _commit(service, community, batch.new)
+    duplicates = set(batch.order) - new_ids
+    results = _results(service, community, batch.order, duplicates, explain=explain)
+    return FactBatchResult(scored=sum(not r.duplicate for r in results),
+                           duplicates=sum(r.duplicate for r in results), results=results)
+
+
+def post_fact(service: Service, community: str, raw: Any) -> FactResult:
+    """Score one fact (or return the first result for an id seen before)."""
+    with service.db.reading() as session:
+        batch = _prepare(service, session, community, [raw])
+    if batch.errors:
+        error = _reject(batch.errors, 1)
+        for item in error.errors:
+            item["path"] = item["path"].removeprefix("facts[0]").lstrip(".") or None
+        error.detail = error.errors[0]["message"] if len(error.errors) == 1 else "the fact was rejected"
+        raise error
+    new_ids = _commit(service, community, batch.new)
+    return _results(service, community, batch.order, set(batch.order) - new_ids)[0]
+
+
+def import_facts_csv(service: Service, community: str, text: str, *, skip_bad_rows: bool = False,
+                     name: str = "facts.csv") -> ImportResult:
+    """Import a spreadsheet of facts: a per-row error report, nothing stored unless every row
+    is good or ``skip_bad_rows`` is asked for."""
+    try:
+        raws = parse_facts(text.lstrip("\ufeff"), fmt="csv", name=name)
+    except FactError as exc:
+        raise ServiceError(ServiceCode.FACTS_REJECTED, "the file cannot be read as facts",
+                           [problem_item(p) for p in exc.problems]) from None
+    if len(raws) > service.settings.max_import_rows:
+        raise ServiceError(ServiceCode.BATCH_TOO_LARGE,
+                           f"an import holds at most {service.settings.max_import_rows} rows; got {len(raws)}")
+    with service.db.reading() as session:
+        batch = _prepare(service, session, community, raws)
+    row_errors = [ImportRowError(row=position + 2, fact_id=item.get("fact_id"), code=str(item["code"]),
+                                 message=item["message"], path=item.get("path"))
+                  for position, item in sorted(batch.errors, key=lambda e: e[0])]
+    if row_errors and not skip_bad_rows:
+        raise ServiceError(ServiceCode.FACTS_REJECTED,
+                           f"{len({e.row for e in row_errors})} of {len(raws)} row(s) have errors; nothing was "
+                           "stored (ask to skip bad rows to import the others)",
+                           [{"code": e.code, "message": e.message, "line": e.row, "fact_id": e.fact_id,
+                             "path": e.path, "file": name} for e in row_errors])
+    new_ids: set[str] = set()
+    for chunk in _chunks(batch.new, 2000):
+        new_ids |= _commit(service, community, chunk)
+    return ImportResult(rows=len(raws), scored=len(new_ids), duplicates=len(batch.order) - len(new_ids),
+                        skipped=len({e.row for e in row_errors}), errors=row_errors)
+
+
+def ruleset_in_force(service: Service, community: str, day: dt.date) -> RulesetVersion | None:
+    """The published version in force on a day."""
+    with service.db.reading() as session:
+        require_community(session, community)
+        return in_force(published_rows(session, community), day)

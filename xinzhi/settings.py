@@ -1,0 +1,42 @@
+"""Configuration of the service: one pydantic-settings class, validated at start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+import xinzhi.rulesets
+
+REPO_RULESETS = Path(xinzhi.rulesets.__file__).resolve().parent  # package data of the wheel, or ./rulesets
+
+
+class Settings(BaseSettings):
+    """Every setting, read from ``XINZHI_*`` environment variables (a bad value fails at once)."""
+
+    model_config = SettingsConfigDict(env_prefix="XINZHI_", extra="ignore")
+
+    database_url: str = Field(default="sqlite:///./xinzhi.db",
+                              description="SQLAlchemy URL; SQLite file (default) or postgresql+psycopg://…")
+    rulesets_dir: Path | None = Field(default=REPO_RULESETS,
+                                      description="YAML rulesets loaded (and published) at first start")
+    max_request_bytes: int = Field(default=4 * 1024 * 1024, ge=1024, description="largest request body")
+    max_batch_facts: int = Field(default=1000, ge=1, le=100_000, description="most facts in one batch POST")
+    max_import_rows: int = Field(default=50_000, ge=1, description="most rows in one CSV import")
+    page_size_max: int = Field(default=500, ge=1)
+    dry_run_workers: int = Field(default=1, ge=1, le=32,
+                                 description="processes that evaluate draft rulesets (never the server's own)")
+    dry_run_tasks_per_worker: int = Field(default=200, ge=1,
+                                          description="a dry-run worker is replaced after this many tasks")
+    sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
+    auth: bool = Field(default=True, description="require role tokens (XINZHI_AUTH=off only for local trials)")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_backend(cls, url: str) -> str:
+        if not url.startswith(("sqlite", "postgresql")):
+            raise ValueError("XINZHI_DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL")
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        return url

@@ -1,0 +1,50 @@
+"""The credit supermarket's items and redemptions as they cross the service boundary."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+ItemKind = Literal["goods", "course", "service"]
+
+
+class ItemCreate(BaseModel):
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+    kind: ItemKind
+    title: str = Field(min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=2000)
+    price: int = Field(ge=1, le=1_000_000, description="points per unit")
+    stock: int = Field(ge=0, le=1_000_000, description="units in stock; seats for a course")
+    min_tier: str | None = Field(default=None, max_length=16, description="lowest tier that may redeem, e.g. A")
+    active: bool = True
+
+
+class ItemRead(ItemCreate):
+    community: str
+
+
+class RedemptionCreate(BaseModel):
+    resident: str = Field(min_length=1, max_length=128)
+    item: str = Field(min_length=1, max_length=64)
+    quantity: int = Field(default=1, ge=1, le=100)
+
+
+class RedemptionRead(BaseModel):
+    community: str
+    id: str
+    resident: str
+    item: str
+    item_title: str | None = None
+    quantity: int
+    points: int
+    status: Literal["completed", "cancelled"]
+    ledger_seq: int
+    refund_seq: int | None
+    points_after: int | None = None
+    created_by: str
+    cancelled_by: str | None
+    cancel_reason: str | None
+    created_at: dt.datetime
+    cancelled_at: dt.datetime | None
