@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -96,13 +96,17 @@ class LimitRef(BaseModel):
     def __str__(self) -> str:
         return f"{self.scope}:{self.id}/{self.period}"
 
+    def covers(self, rule_id: str | None, category: str | None) -> bool:
+        """Whether an award of ``rule_id`` (a rule of ``category``) falls under this limit."""
+        return self.id == (rule_id if self.scope == "rule" else category)
+
 
 @dataclass
 class LimitUsage:
     """Points already counted against each limit, per resident and period.
 
-    An evaluation starts from an empty usage, or from one a store has filled from the
-    ledger so that limits hold across requests.
+    An evaluation starts from an empty usage, or from one filled from a ledger
+    (``record_granted``) so that limits hold across requests.
     """
 
     used: defaultdict[tuple[str, str, str, str, str], int]
@@ -110,15 +114,21 @@ class LimitUsage:
     def __init__(self) -> None:
         self.used = defaultdict(int)
 
-    @staticmethod
-    def key(resident: str, limit: LimitRef, moment: dt.datetime) -> tuple[str, str, str, str, str]:
-        return (resident, limit.scope, limit.id, limit.period, period_key(limit.period, moment))
+    def record_granted(self, resident: str, limits: Iterable[LimitRef], *, rule_id: str | None,
+                       category: str | None, moment: dt.datetime, amount: int) -> None:
+        """Count an award granted earlier against every limit it falls under.
 
-    def remaining(self, resident: str, limit: LimitRef, moment: dt.datetime) -> int:
-        return max(0, limit.max - self.used[self.key(resident, limit, moment)])
-
-    def add(self, resident: str, limit: LimitRef, moment: dt.datetime, amount: int) -> None:
-        self.used[self.key(resident, limit, moment)] += amount
+        This is the one statement of what uses up a limit's room: positive awards of the
+        limit's rule, or of any rule of its category (deductions are never capped).
+        ``apply_limits`` counts what it grants by the same rule: a compiled rule's limits
+        are exactly those that cover it.
+        """
+        if amount <= 0:
+            return
+        keys = _period_keys(moment.astimezone(SHANGHAI).date())
+        for limit in limits:
+            if limit.covers(rule_id, category):
+                self.used[(resident, limit.scope, limit.id, limit.period, keys[limit.period])] += amount
 
 
 def limit_refs(scope: str, owner_id: str, limits: list[Limit]) -> list[LimitRef]:

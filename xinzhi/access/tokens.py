@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from xinzhi.communities.service import get_resident
-from xinzhi.db.tables import TOKEN_ROLES, ApiToken, utcnow
+from xinzhi.db.tables import ApiToken, utcnow
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.service import Service
 
 PREFIX = "xz_"
+TOKEN_ROLES = ("committee", "staff", "resident")
 
 
 @dataclass(frozen=True)

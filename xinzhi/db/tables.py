@@ -1,6 +1,10 @@
-"""The tables: communities, residents, facts, ledger entries (append-only) and rulesets.
+"""Every table, in one module: communities and residents, facts, the append-only ledger, ruleset
+versions, shop items and redemptions, council cases, appeals, review items and objections,
+API tokens and the audit trail.
 
-Every row belongs to one community, and every query filters by it. Times are stored as
+Every row belongs to one community (tokens may span all), and every query filters by it.
+Points live only in the ledger: the other tables hold the business objects and point at the
+ledger entries they wrote (``*_seq``). Times are stored as
 naive UTC on both backends (``UTCDateTime``) so that SQLite and PostgreSQL compare them
 the same way; they come back as aware UTC datetimes.
 """
@@ -26,11 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-LEDGER_KINDS = ("award", "deduction", "redemption", "refund", "adjustment", "expiry")
-RULESET_STATUSES = ("draft", "published")
-ZONES = ("north", "south")
-ROLES = ("party_member", "alley_steward", "grid_worker", "council_member", "resident_representative",
-         "owners_committee_member", "volunteer")
+SEQ = BigInteger().with_variant(Integer, "sqlite")  # 64-bit on PostgreSQL; SQLite's rowid for autoincrement
 
 
 class UTCDateTime(TypeDecorator):
@@ -92,8 +92,7 @@ class Fact(Base):
         Index("ix_facts_resident", "community", "resident"),
     )
 
-    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-                                     autoincrement=True)
+    seq: Mapped[int] = mapped_column(SEQ, primary_key=True, autoincrement=True)
     community: Mapped[str] = mapped_column(String(64))
     fact_id: Mapped[str] = mapped_column(String(128))
     type: Mapped[str] = mapped_column(String(64))
@@ -116,8 +115,7 @@ class LedgerEntry(Base):
         Index("ix_ledger_month", "community", "month"),
     )
 
-    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-                                     autoincrement=True)
+    seq: Mapped[int] = mapped_column(SEQ, primary_key=True, autoincrement=True)
     community: Mapped[str] = mapped_column(String(64))
     resident: Mapped[str] = mapped_column(String(128))
     kind: Mapped[str] = mapped_column(String(16))
@@ -147,8 +145,7 @@ class RulesetVersion(Base):
         ForeignKeyConstraint(["community"], ["communities.id"]),
     )
 
-    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-                                     autoincrement=True)
+    seq: Mapped[int] = mapped_column(SEQ, primary_key=True, autoincrement=True)
     community: Mapped[str] = mapped_column(String(64))
     ruleset_id: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer)
@@ -165,13 +162,6 @@ class RulesetVersion(Base):
     @property
     def ref(self) -> str:
         return f"{self.ruleset_id}@{self.version}"
-
-
-SEQ = BigInteger().with_variant(Integer, "sqlite")
-ITEM_KINDS = ("goods", "course", "service")
-CASE_KINDS = ("neighbour_dispute", "parking_space", "water_leak", "noise", "other")
-MEMBER_ROLES = ("staff", "property_company", "alley_steward", "resident_representative")
-TOKEN_ROLES = ("committee", "staff", "resident")
 
 
 class ShopItem(Base):

@@ -1,4 +1,4 @@
-"""Balances are what the ledger sums to; every sum of it is taken here.
+"""Balances are what the ledger sums to; every sum of it is taken here, limits' usage included.
 
 ``until`` is the first moment not counted (the end of a day for a standing "as of" that
 day); ``None`` counts every entry. A standing adds the ruleset's starting index and reads
@@ -8,13 +8,17 @@ the tier off the result.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from xinzhi.db.tables import LedgerEntry
-from xinzhi.engine import Ruleset, tier_for
+from xinzhi.engine import CompiledRuleset, Fact, LimitRef, LimitUsage, Ruleset, period_window, tier_for
+
+_CHUNK = 500  # residents per IN (…) list
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,39 @@ def totals_by_month(session: Session, community: str, *, until: dt.datetime | No
     rows = session.execute(select(LedgerEntry.month, *_SUMS).where(*_where(community, None, until))
                            .group_by(LedgerEntry.month).order_by(LedgerEntry.month)).all()
     return {r[0]: Totals(*(int(v) for v in r[1:])) for r in rows}
+
+
+def limit_usage(session: Session, community: str, items: Sequence[tuple[CompiledRuleset, Fact]]) -> LimitUsage:
+    """The room already used of every limit these facts fall under, from the awards in the ledger.
+
+    What counts against a limit is the engine's rule (``LimitUsage.record_granted``); this
+    reads the awards of each resident's periods, one query per distinct window (most
+    residents of a batch share one) and per chunk of residents.
+    """
+    limits: dict[str, set[LimitRef]] = defaultdict(set)
+    windows: dict[str, tuple[dt.datetime, dt.datetime]] = {}
+    for compiled, fact in items:
+        for compiled_rule in compiled.by_fact_type.get(fact.type, ()):
+            for limit in compiled_rule.limits:
+                limits[fact.resident].add(limit)
+                start, end = period_window(limit.period, fact.occurred_at)
+                known = windows.get(fact.resident)
+                windows[fact.resident] = (min(known[0], start), max(known[1], end)) if known else (start, end)
+    by_window: dict[tuple[dt.datetime, dt.datetime], list[str]] = defaultdict(list)
+    for resident, window in windows.items():
+        by_window[window].append(resident)
+    usage = LimitUsage()
+    for (start, end), residents in by_window.items():
+        for first in range(0, len(residents), _CHUNK):
+            granted = session.execute(select(
+                LedgerEntry.resident, LedgerEntry.rule_id, LedgerEntry.category, LedgerEntry.occurred_at,
+                LedgerEntry.amount).where(
+                LedgerEntry.community == community, LedgerEntry.resident.in_(residents[first:first + _CHUNK]),
+                LedgerEntry.occurred_at >= start, LedgerEntry.occurred_at < end, LedgerEntry.kind == "award"))
+            for resident, rule_id, category, occurred_at, amount in granted:
+                usage.record_granted(resident, limits[resident], rule_id=rule_id, category=category,
+                                     moment=occurred_at, amount=amount)
+    return usage
 
 
 @dataclass(frozen=True)

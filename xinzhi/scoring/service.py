@@ -38,13 +38,11 @@ from xinzhi.engine import (
     Fact,
     FactError,
     FactIn,
-    LimitUsage,
-    period_key,
-    period_window,
     score_fact,
 )
 from xinzhi.engine.factfiles import parse_facts
 from xinzhi.errors import ServiceCode, ServiceError, problem_item
+from xinzhi.ledger.balances import limit_usage
 from xinzhi.ledger.entries import _jsonable, append_all, award_row, read_entry
 from xinzhi.registry.service import compiled_for, in_force, published_rows, shanghai_day
 from xinzhi.review.service import hold_for_review
@@ -156,44 +154,6 @@ def _stored_ids(session: Session, community: str, ids: Sequence[str]) -> set[str
     return stored
 
 
-def seed_usage(session: Session, community: str, items: Sequence[tuple[CompiledRuleset, Fact]]) -> LimitUsage:
-    """Limit usage for these facts' periods, summed from the positive awards already in the ledger."""
-    usage = LimitUsage()
-    needed: dict[str, dict[tuple, tuple[str, str, str]]] = defaultdict(dict)
-    window: dict[str, list[dt.datetime]] = {}
-    for compiled, fact in items:
-        for compiled_rule in compiled.rules.values():
-            if compiled_rule.rule.fact != fact.type:
-                continue
-            for limit in compiled_rule.limits:
-                key = LimitUsage.key(fact.resident, limit, fact.occurred_at)
-                if key in needed[fact.resident]:
-                    continue
-                needed[fact.resident][key] = (limit.scope, limit.id, limit.period)
-                start, end = period_window(limit.period, fact.occurred_at)
-                bounds = window.setdefault(fact.resident, [start, end])
-                bounds[0], bounds[1] = min(bounds[0], start), max(bounds[1], end)
-    # One query per distinct window (most residents of a batch share one), not per resident.
-    by_window: dict[tuple[dt.datetime, dt.datetime], list[str]] = defaultdict(list)
-    for resident, keys in needed.items():
-        if keys:
-            by_window[tuple(window[resident])].append(resident)  # type: ignore[index]
-    table = LedgerEntry.__table__
-    for (start, end), residents in by_window.items():
-        for chunk in _chunks(residents):
-            granted = session.execute(select(table.c.resident, table.c.rule_id, table.c.category,
-                                             table.c.occurred_at, table.c.amount).where(
-                table.c.community == community, table.c.resident.in_(chunk),
-                table.c.occurred_at >= start, table.c.occurred_at < end,
-                table.c.kind == "award", table.c.amount > 0))
-            for resident, rule_id, category, occurred_at, amount in granted:
-                for key, (scope, owner, period) in needed[resident].items():
-                    if (owner == rule_id if scope == "rule" else owner == category) and \
-                            period_key(period, occurred_at) == key[4]:
-                        usage.used[key] += amount
-    return usage
-
-
 def _commit(service: Service, community: str, batch: list[_Prepared]) -> set[str]:
     """Score and store the new facts in one transaction, retrying if a racing post won.
 
@@ -206,7 +166,7 @@ def _commit(service: Service, community: str, batch: list[_Prepared]) -> set[str
                 todo = sorted((p for p in batch if p.fact.id not in stored), key=lambda p: p.fact.sort_key)
                 if not todo:
                     return set()
-                usage = seed_usage(session, community, [(p.compiled, p.fact) for p in todo])
+                usage = limit_usage(session, community, [(p.compiled, p.fact) for p in todo])
                 now = utcnow()
                 facts, entries = [], []
                 for p in todo:
