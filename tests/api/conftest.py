@@ -68,10 +68,12 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def serve(database_url: str | None, *, demo: bool = False, cwd: Path | None = None,
-          auth: bool = False) -> Iterator[str]:
-    """A real ``xinzhi serve`` process on a free port; yields its base URL, stops it afterwards."""
+          auth: bool = False, xinzhi: Path | None = None) -> Iterator[str]:
+    """A real ``xinzhi serve`` process on a free port; yields its base URL, stops it afterwards.
+
+    ``xinzhi`` is the command to run (default: this environment's)."""
     port = free_port()
-    command = [str(Path(sys.executable).parent / "xinzhi"), "serve", "--port", str(port), "--log-level", "warning"]
+    command = [str(xinzhi or Path(sys.executable).parent / "xinzhi"), "serve", "--port", str(port), "--log-level", "warning"]
     command += (["--database-url", database_url] if database_url else []) + (["--demo"] if demo else [])
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                env={"XINZHI_AUTH": "off", **os.environ, "PYTHONUNBUFFERED": "1",
