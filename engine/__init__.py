@@ -4,7 +4,7 @@ Load a committee's YAML ruleset, compile it to durable-rules, evaluate facts int
 explained awards, and apply the accounting rules (limits, tiers, expiry).
 """
 
-from .accounting import LimitRef, LimitUsage, period_key, period_window, tier_for
+from .accounting import LimitRef, LimitUsage, add_months, period_key, period_window, tier_for
 from .compiler import CompiledRuleset, compile_ruleset
 from .errors import ErrorCode, FactError, Problem, RulesetError, XinzhiError
 from .evaluator import Award, Balance, Evaluation, Miss, balances, evaluate, score_fact, validate_facts
@@ -16,7 +16,7 @@ from .testing import TestOutcome, run_tests
 __all__ = [
     "SHANGHAI", "Award", "Balance", "CompiledRuleset", "ErrorCode", "Evaluation", "Fact", "FactError",
     "FactIn", "LimitRef", "LimitUsage", "Miss", "Problem", "Ruleset", "RulesetError", "TestOutcome",
-    "XinzhiError", "balances", "compile_ruleset", "directory_lookup", "evaluate", "load_ruleset",
+    "XinzhiError", "add_months", "balances", "compile_ruleset", "directory_lookup", "evaluate", "load_ruleset",
     "load_ruleset_file", "parse_ruleset", "period_key", "period_window", "run_tests", "score_fact",
     "tier_for", "validate_facts",
 ]

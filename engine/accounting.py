@@ -52,10 +52,10 @@ def period_window(period: str, moment: dt.datetime) -> tuple[dt.datetime, dt.dat
         end = start + dt.timedelta(days=7)
     elif period == "month":
         start = day.replace(day=1)
-        end = _add_months(start, 1)
+        end = add_months(start, 1)
     elif period == "quarter":
         start = day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
-        end = _add_months(start, 3)
+        end = add_months(start, 3)
     elif period == "year":
         start = day.replace(month=1, day=1)
         end = start.replace(year=start.year + 1)
@@ -64,7 +64,8 @@ def period_window(period: str, moment: dt.datetime) -> tuple[dt.datetime, dt.dat
     return (dt.datetime.combine(start, dt.time(), SHANGHAI), dt.datetime.combine(end, dt.time(), SHANGHAI))
 
 
-def _add_months(day: dt.date, months: int) -> dt.date:
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later (or earlier), the month's last day where it is shorter."""
     month = day.month - 1 + months
     year = day.year + month // 12
     month = month % 12 + 1
@@ -79,7 +80,7 @@ def expiry_date(moment: dt.datetime, after_months: int) -> dt.date:
 
 @lru_cache(maxsize=1024)
 def _month_end_after(year: int, month: int, after_months: int) -> dt.date:
-    target = _add_months(dt.date(year, month, 1), after_months)
+    target = add_months(dt.date(year, month, 1), after_months)
     return target.replace(day=calendar.monthrange(target.year, target.month)[1])
 
 

@@ -24,6 +24,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from xinzhi.engine import add_months
+
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 DEFAULT_SCENARIO = SCENARIOS / "yihe_default.yaml"
 
@@ -159,8 +161,7 @@ class Period(_Model):
     @property
     def end(self) -> dt.date:
         """First day after the period."""
-        month = self.start.month - 1 + self.months
-        return dt.date(self.start.year + month // 12, month % 12 + 1, 1) if self.start.day == 1 else \
+        return add_months(self.start, self.months) if self.start.day == 1 else \
             self.start + dt.timedelta(days=round(self.months * 30.4375))
 
     @property
@@ -382,7 +383,7 @@ def case_facts(population: Population) -> dict[str, list[dict]]:
 
 
 def _next_month(day: dt.date) -> dt.date:
-    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return add_months(day.replace(day=1), 1)
 
 
 def facts_for(population: Population, residents: Iterable[str], cases: dict[str, list[dict]] | None = None,
