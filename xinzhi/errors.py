@@ -71,7 +71,7 @@ class NotFound(ServiceError):
 
 def problem_item(problem: Problem, **override) -> dict:
     """An engine problem as one ``errors[]`` item: code, message, file, line, column, path."""
-    item = {"code": problem.code.value, "message": problem.message, "file": problem.file,
+    item = {"code": problem.code, "message": problem.message, "file": problem.file,
             "line": problem.line, "column": problem.column, "path": problem.path}
     item.update(override)
     return item
