@@ -1,9 +1,10 @@
 """The one place errors become HTTP: ``application/problem+json`` with a stable ``code``.
 
 Body shape (RFC 9457 plus two members): ``type``, ``title``, ``status``, ``detail``,
-``code`` (branch on this, never on the wording) and ``errors[]`` — each item with its own
-``code``, ``message`` and, where known, ``line``/``column``/``file`` (rulesets, CSV rows)
-or ``path`` (JSON fields).
+``code`` (branch on this, never on the wording) and ``errors[]`` — the engine's ``Problem``
+items, each with its own ``code`` and ``message`` and, where known, ``file``/``line``/
+``column`` (rulesets), ``row`` (CSV lines), ``path`` (``rules[2].award``,
+``facts[0].fields.hours``, ``source.period``) and ``fact_id``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from xinzhi.engine import Problem, RulesetError, XinzhiError, format_path
 
 from xinzhi.errors import ServiceCode, ServiceError
 
@@ -62,29 +64,33 @@ STATUS: dict[ServiceCode, tuple[int, str]] = {
 }
 
 
-def problem(code: ServiceCode, detail: str, errors: list[dict] | None = None, *, status: int | None = None,
+def problem(code: ServiceCode, detail: str, problems: list[Problem] | None = None, *, status: int | None = None,
             **extra: Any) -> JSONResponse:
-    """A problem+json response for ``code``."""
+    """A problem+json response for ``code``, its ``errors[]`` the problems as the engine dumps them."""
     default_status, title = STATUS[code]
     body = {"type": f"urn:xinzhi:problem:{code.value}", "title": title, "status": status or default_status,
             "code": code.value, "detail": detail,
-            "errors": [{k: v for k, v in e.items() if v is not None} for e in (errors or [])], **extra}
+            "errors": [p.model_dump(mode="json") for p in problems or ()], **extra}
     return JSONResponse(body, status_code=status or default_status, media_type=MEDIA_TYPE)
 
 
 async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:
-    return problem(exc.code, exc.detail, exc.errors, **exc.extra)
+    return problem(exc.code, exc.detail, exc.problems, **exc.extra)
+
+
+async def _engine_error(_: Request, exc: Exception) -> JSONResponse:
+    """An engine error no service turned into a ``ServiceError``: still a 422 with its problems, never a 500."""
+    problems = exc.problems if isinstance(exc, XinzhiError) else []
+    if isinstance(exc, RulesetError):
+        return problem(ServiceCode.RULESET_INVALID, "the ruleset has problems", problems)
+    return problem(ServiceCode.FACTS_REJECTED, "some facts were rejected; nothing was stored", problems)
 
 
 async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = []
-    for e in exc.errors():
-        loc = [str(p) for p in e.get("loc", ())]
-        where = loc[0] if loc else None
-        path = ".".join(loc[1:]) if len(loc) > 1 else None
-        errors.append({"code": ServiceCode.REQUEST_INVALID.value, "message": e.get("msg", "invalid"),
-                       "path": path, "in": where})
-    return problem(ServiceCode.REQUEST_INVALID, "the request does not have the expected shape", errors)
+    # The location (body, query, path) is left out of the path: ``facts[0].id``, ``as_of``.
+    problems = [Problem(code=ServiceCode.REQUEST_INVALID, message=e.get("msg", "invalid"),
+                        path=format_path(list(e.get("loc", ()))[1:])) for e in exc.errors()]
+    return problem(ServiceCode.REQUEST_INVALID, "the request does not have the expected shape", problems)
 
 
 async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -104,6 +110,7 @@ async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
 def install(app: FastAPI) -> None:
     """Register the exception handlers on ``app``."""
     app.add_exception_handler(ServiceError, _service_error)  # type: ignore[arg-type]
+    app.add_exception_handler(XinzhiError, _engine_error)
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected)

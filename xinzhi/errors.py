@@ -1,11 +1,14 @@
 """Errors the services raise: a stable code, a plain message, and the located problems.
 
-The HTTP layer maps each code to a status in one place (``api.errors``); callers branch
-on the code, never on the wording.
+The problems are the engine's own ``Problem`` items, never dicts built here, so a bad
+fact carries the same code and path from the engine to the HTTP edge. The HTTP layer
+maps each code to a status in one place (``api.errors``); callers branch on the code,
+never on the wording.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 from xinzhi.engine import Problem
@@ -30,9 +33,9 @@ class ServiceCode(StrEnum):
     NOT_FOUND = "not_found"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     INTERNAL = "internal_error"
-    # access control, shop, council, appeals, review (issue 4)
     UNAUTHORIZED = "unauthorized"
     FORBIDDEN = "forbidden"
+    # shop, council, appeals, review (issue 4)
     ITEM_NOT_FOUND = "item_not_found"
     ITEM_INACTIVE = "item_inactive"
     OUT_OF_STOCK = "out_of_stock"
@@ -54,24 +57,20 @@ class ServiceCode(StrEnum):
 
 
 class ServiceError(Exception):
-    """A request the services refuse; nothing has been stored."""
+    """A request the services refuse; nothing has been stored.
 
-    def __init__(self, code: ServiceCode, detail: str, errors: list[dict] | None = None,
+    ``problems`` are the engine's ``Problem`` items (engine or service codes), so the
+    same bad fact reads the same wherever it was refused; ``extra`` adds members to the
+    HTTP problem (e.g. a publish's test outcomes)."""
+
+    def __init__(self, code: ServiceCode, detail: str, problems: Iterable[Problem] = (),
                  extra: dict | None = None):
         super().__init__(detail)
         self.code = code
         self.detail = detail
-        self.errors = errors or []
+        self.problems = list(problems)
         self.extra = extra or {}
 
 
 class NotFound(ServiceError):
     """The community, resident or ruleset named does not exist."""
-
-
-def problem_item(problem: Problem, **override) -> dict:
-    """An engine problem as one ``errors[]`` item: code, message, file, line, column, path."""
-    item = {"code": problem.code, "message": problem.message, "file": problem.file,
-            "line": problem.line, "column": problem.column, "path": problem.path}
-    item.update(override)
-    return item

@@ -31,7 +31,7 @@ import anyio
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
-from xinzhi.engine import XinzhiError
+from xinzhi.engine import Problem, XinzhiError
 from xinzhi.simulations.jobs import JobRunner
 from xinzhi.simulations.population import SCENARIOS
 from xinzhi.simulations.store_source import parse_period
@@ -254,8 +254,8 @@ router = APIRouter(prefix="/communities/{community}", tags=["simulations"], life
 
 def _invalid(field_name: str, message: str) -> ServiceError:
     return ServiceError(ServiceCode.REQUEST_INVALID, f"{field_name}: {message}",
-                        [{"code": ServiceCode.REQUEST_INVALID.value, "message": message, "path": field_name,
-                          "in": "body"}], extra={"field": field_name})
+                        [Problem(code=ServiceCode.REQUEST_INVALID, message=message, path=field_name)],
+                        extra={"field": field_name})
 
 
 def _snapshot(service: Service, community: str, field_name: str, ref: str) -> RulesetSnapshot:
@@ -266,8 +266,8 @@ def _snapshot(service: Service, community: str, field_name: str, ref: str) -> Ru
     except ServiceError as exc:
         if exc.code not in (ServiceCode.RULESET_NOT_FOUND, ServiceCode.RULESET_INVALID):
             raise
-        errors = exc.errors or [{"code": exc.code.value, "message": exc.detail, "path": field_name, "in": "body"}]
-        raise type(exc)(exc.code, f"{field_name} ({ref}): {exc.detail}", [{**e, "field": field_name} for e in errors],
+        problems = exc.problems or [Problem(code=exc.code, message=exc.detail, path=field_name)]
+        raise type(exc)(exc.code, f"{field_name} ({ref}): {exc.detail}", problems,
                         extra={**exc.extra, "field": field_name}) from None
     with service.db.reading() as session:
         parents = parents_texts(session, community, read.yaml)
