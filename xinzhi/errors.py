@@ -15,7 +15,10 @@ from xinzhi.engine import Problem
 
 
 class ServiceCode(StrEnum):
-    """Every error code of the store and API (engine codes come from ``engine.ErrorCode``)."""
+    """Every error code the services raise; docs/api.md lists them with their HTTP status.
+
+    Engine codes come from ``engine.ErrorCode``; codes only the HTTP layer can meet
+    (tokens, routing, media types, its own failures) from ``api.errors.ApiCode``."""
 
     COMMUNITY_NOT_FOUND = "community_not_found"
     RESIDENT_NOT_FOUND = "resident_not_found"
@@ -29,12 +32,6 @@ class ServiceCode(StrEnum):
     BATCH_TOO_LARGE = "batch_too_large"
     REQUEST_INVALID = "request_invalid"
     REQUEST_TOO_LARGE = "request_too_large"
-    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
-    NOT_FOUND = "not_found"
-    METHOD_NOT_ALLOWED = "method_not_allowed"
-    INTERNAL = "internal_error"
-    UNAUTHORIZED = "unauthorized"
-    FORBIDDEN = "forbidden"
     # shop, council, appeals, review (issue 4)
     ITEM_NOT_FOUND = "item_not_found"
     ITEM_INACTIVE = "item_inactive"
