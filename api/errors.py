@@ -80,6 +80,7 @@ STATUS: dict[Code, tuple[int, str]] = {
     ServiceCode.PUBLICITY_CLOSED: (409, "Not open for objections"),
     ServiceCode.SIMULATION_NOT_FOUND: (404, "Simulation not found"),
     ServiceCode.SIMULATION_NOT_READY: (409, "Simulation report not ready"),
+    ServiceCode.SIMULATION_FAILED: (500, "The simulation failed"),
     ApiCode.UNAUTHORIZED: (401, "A token is needed"),
     ApiCode.FORBIDDEN: (403, "Not allowed for this role"),
     ApiCode.NOT_FOUND: (404, "Not found"),

@@ -51,6 +51,7 @@ class ServiceCode(StrEnum):
     PUBLICITY_CLOSED = "publicity_closed"
     SIMULATION_NOT_FOUND = "simulation_not_found"
     SIMULATION_NOT_READY = "simulation_not_ready"
+    SIMULATION_FAILED = "simulation_failed"
 
 
 class ServiceError(Exception):
