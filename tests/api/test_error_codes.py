@@ -1,10 +1,15 @@
-"""The documented API error codes are exactly the ones the service and the HTTP layer can report."""
+"""The documented API error codes are exactly the ones the service and the HTTP layer can report,
+and an engine error that reaches the edge is a 422 problem, never a 500."""
 
 from __future__ import annotations
 
 import re
 
-from xinzhi.api.errors import STATUS, ApiCode
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from xinzhi.api.errors import MEDIA_TYPE, STATUS, ApiCode, install
+from xinzhi.engine import ErrorCode, FactError, Problem, RulesetError
 
 from tests.conftest import ROOT
 from xinzhi.errors import ServiceCode
@@ -33,3 +38,24 @@ def test_docs_list_the_http_only_codes_apart():
 def test_every_code_has_a_status_and_no_code_is_both():
     assert set(STATUS) == set(ServiceCode) | set(ApiCode)
     assert not {c.value for c in ServiceCode} & {c.value for c in ApiCode}
+
+
+@pytest.mark.parametrize(("error", "code"), [
+    (RulesetError([Problem(code=ErrorCode.BAD_PERIOD, message="no such period", file="x.yaml", line=3, column=5,
+                           path="rules[0].limits[0].period")]), "ruleset_invalid"),
+    (FactError([Problem(code=ErrorCode.FACT_INVALID, message="bad", path="fields.hours", fact_id="f1")]),
+     "facts_rejected"),
+])
+def test_no_engine_error_escapes_as_a_500(error, code):
+    app = FastAPI()
+    install(app)
+
+    @app.get("/boom")
+    def boom():
+        raise error
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/boom")
+    assert (response.status_code, response.headers["content-type"]) == (422, MEDIA_TYPE)
+    body = response.json()
+    assert body["code"] == code and body["errors"] == [p.model_dump(mode="json") for p in error.problems]
