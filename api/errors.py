@@ -26,6 +26,7 @@ log = logging.getLogger("xinzhi.api")
 
 MEDIA_TYPE = "application/problem+json"
 
+
 class ApiCode(StrEnum):
     """Codes only the HTTP layer meets (the services never raise them); docs/api.md lists them too."""
 
