@@ -25,7 +25,9 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from xinzhi.access import ANONYMOUS, SYSTEM, Principal, record_audit, resolve_token
-from xinzhi.errors import NotFound, ServiceCode, ServiceError
+from xinzhi.errors import NotFound, ServiceCode
+
+from .errors import ApiCode, ApiError
 
 C, S, R = "committee", "staff", "resident"
 SAFE = ("GET", "HEAD", "OPTIONS")
@@ -49,11 +51,11 @@ def current_principal(request: Request,
         if not header:
             principal = ANONYMOUS
         elif scheme.lower() != "bearer" or not token.strip():
-            raise ServiceError(ServiceCode.UNAUTHORIZED, "send 'Authorization: Bearer <token>'")
+            raise ApiError(ApiCode.UNAUTHORIZED, "send 'Authorization: Bearer <token>'")
         else:
             principal = resolve_token(service, token.strip())
             if principal is None:
-                raise ServiceError(ServiceCode.UNAUTHORIZED, "the token is unknown or revoked")
+                raise ApiError(ApiCode.UNAUTHORIZED, "the token is unknown or revoked")
     request.state.principal = principal
     return principal
 
@@ -95,19 +97,19 @@ def require(policy: Policy):
         allowed = policy.allowed(request.method, getattr(route, "path", request.url.path))
         params = request.path_params
         if not caller.roles:
-            raise ServiceError(ServiceCode.UNAUTHORIZED, "this endpoint needs a token (Authorization: Bearer …)")
+            raise ApiError(ApiCode.UNAUTHORIZED, "this endpoint needs a token (Authorization: Bearer …)")
         community = params.get("community")
         granted = caller.roles & allowed
         if not granted:
             if caller.roles == {R} and "resident" in params:
                 raise not_found_for_resident(community or "", params["resident"])
-            raise ServiceError(ServiceCode.FORBIDDEN,
-                               f"this needs the role {' or '.join(sorted(allowed)) or '(none)'}; "
-                               f"the token has {', '.join(sorted(caller.roles))}")
+            raise ApiError(ApiCode.FORBIDDEN,
+                           f"this needs the role {' or '.join(sorted(allowed)) or '(none)'}; "
+                           f"the token has {', '.join(sorted(caller.roles))}")
         if caller.community and community and community != caller.community:
             if granted == {R}:
                 raise not_found_for_resident(community, params.get("resident"))
-            raise ServiceError(ServiceCode.FORBIDDEN, f"the token is for community '{caller.community}'")
+            raise ApiError(ApiCode.FORBIDDEN, f"the token is for community '{caller.community}'")
         if granted == {R} and "resident" in params and params["resident"] != caller.resident:
             raise not_found_for_resident(community or "", params["resident"])
         return caller

@@ -1,20 +1,24 @@
 """The one place errors become HTTP: ``application/problem+json`` with a stable ``code``.
 
 Body shape (RFC 9457 plus two members): ``type``, ``title``, ``status``, ``detail``,
-``code`` (branch on this, never on the wording) and ``errors[]`` — each item with its own
-``code``, ``message`` and, where known, ``line``/``column``/``file`` (rulesets, CSV rows)
-or ``path`` (JSON fields).
+``code`` (branch on this, never on the wording) and ``errors[]`` — the engine's ``Problem``
+items, each with its own ``code`` and ``message`` and, where known, ``file``/``line``/
+``column`` (rulesets), ``row`` (CSV lines), ``path`` (``rules[2].award``,
+``facts[0].fields.hours``, ``source.period``) and ``fact_id``.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from enum import StrEnum
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from xinzhi.engine import Problem, RulesetError, XinzhiError, format_path
 
 from xinzhi.errors import ServiceCode, ServiceError
 
@@ -22,12 +26,34 @@ log = logging.getLogger("xinzhi.api")
 
 MEDIA_TYPE = "application/problem+json"
 
-STATUS: dict[ServiceCode, tuple[int, str]] = {
+
+class ApiCode(StrEnum):
+    """Codes only the HTTP layer meets (the services never raise them); docs/api.md lists them too."""
+
+    UNAUTHORIZED = "unauthorized"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    INTERNAL = "internal_error"
+
+
+class ApiError(Exception):
+    """A request the HTTP layer refuses itself (no token, wrong role, no such file, wrong media type)."""
+
+    def __init__(self, code: ApiCode, detail: str, problems: Iterable[Problem] = ()):
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+        self.problems = list(problems)
+
+
+Code = ServiceCode | ApiCode
+
+STATUS: dict[Code, tuple[int, str]] = {
     ServiceCode.COMMUNITY_NOT_FOUND: (404, "Community not found"),
     ServiceCode.RESIDENT_NOT_FOUND: (404, "Resident not found"),
     ServiceCode.RULESET_NOT_FOUND: (404, "Ruleset not found"),
-    ServiceCode.NOT_FOUND: (404, "Not found"),
-    ServiceCode.METHOD_NOT_ALLOWED: (405, "Method not allowed"),
     ServiceCode.RULESET_INVALID: (422, "The ruleset has problems"),
     ServiceCode.RULESET_TESTS_FAILED: (422, "The ruleset's embedded tests failed"),
     ServiceCode.RULESET_PUBLISHED: (409, "A published ruleset cannot change"),
@@ -37,10 +63,6 @@ STATUS: dict[ServiceCode, tuple[int, str]] = {
     ServiceCode.REQUEST_INVALID: (422, "The request is not valid"),
     ServiceCode.BATCH_TOO_LARGE: (413, "Too many items in one request"),
     ServiceCode.REQUEST_TOO_LARGE: (413, "Request body too large"),
-    ServiceCode.UNSUPPORTED_MEDIA_TYPE: (415, "Unsupported media type"),
-    ServiceCode.INTERNAL: (500, "Internal error"),
-    ServiceCode.UNAUTHORIZED: (401, "A token is needed"),
-    ServiceCode.FORBIDDEN: (403, "Not allowed for this role"),
     ServiceCode.ITEM_NOT_FOUND: (404, "Shop item not found"),
     ServiceCode.ITEM_INACTIVE: (409, "The item is not offered"),
     ServiceCode.OUT_OF_STOCK: (409, "Out of stock"),
@@ -59,51 +81,69 @@ STATUS: dict[ServiceCode, tuple[int, str]] = {
     ServiceCode.PUBLICITY_CLOSED: (409, "Not open for objections"),
     ServiceCode.SIMULATION_NOT_FOUND: (404, "Simulation not found"),
     ServiceCode.SIMULATION_NOT_READY: (409, "Simulation report not ready"),
+    ServiceCode.SIMULATION_FAILED: (500, "The simulation failed"),
+    ApiCode.UNAUTHORIZED: (401, "A token is needed"),
+    ApiCode.FORBIDDEN: (403, "Not allowed for this role"),
+    ApiCode.NOT_FOUND: (404, "Not found"),
+    ApiCode.METHOD_NOT_ALLOWED: (405, "Method not allowed"),
+    ApiCode.UNSUPPORTED_MEDIA_TYPE: (415, "Unsupported media type"),
+    ApiCode.INTERNAL: (500, "Internal error"),
 }
 
 
-def problem(code: ServiceCode, detail: str, errors: list[dict] | None = None, *, status: int | None = None,
+def problem(code: Code, detail: str, problems: list[Problem] | None = None, *, status: int | None = None,
             **extra: Any) -> JSONResponse:
-    """A problem+json response for ``code``."""
+    """A problem+json response for ``code``, its ``errors[]`` the problems as the engine dumps them."""
     default_status, title = STATUS[code]
     body = {"type": f"urn:xinzhi:problem:{code.value}", "title": title, "status": status or default_status,
             "code": code.value, "detail": detail,
-            "errors": [{k: v for k, v in e.items() if v is not None} for e in (errors or [])], **extra}
+            "errors": [p.model_dump(mode="json") for p in problems or ()], **extra}
     return JSONResponse(body, status_code=status or default_status, media_type=MEDIA_TYPE)
 
 
 async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:
-    return problem(exc.code, exc.detail, exc.errors, **exc.extra)
+    return problem(exc.code, exc.detail, exc.problems, **exc.extra)
+
+
+async def _api_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)  # registered for ApiError only
+    return problem(exc.code, exc.detail, exc.problems)
+
+
+async def _engine_error(_: Request, exc: Exception) -> JSONResponse:
+    """An engine error no service turned into a ``ServiceError``: still a 422 with its problems, never a 500."""
+    problems = exc.problems if isinstance(exc, XinzhiError) else []
+    if isinstance(exc, RulesetError):
+        return problem(ServiceCode.RULESET_INVALID, "the ruleset has problems", problems)
+    return problem(ServiceCode.FACTS_REJECTED, "some facts were rejected; nothing was stored", problems)
 
 
 async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = []
-    for e in exc.errors():
-        loc = [str(p) for p in e.get("loc", ())]
-        where = loc[0] if loc else None
-        path = ".".join(loc[1:]) if len(loc) > 1 else None
-        errors.append({"code": ServiceCode.REQUEST_INVALID.value, "message": e.get("msg", "invalid"),
-                       "path": path, "in": where})
-    return problem(ServiceCode.REQUEST_INVALID, "the request does not have the expected shape", errors)
+    # The location (body, query, path) is left out of the path: ``facts[0].id``, ``as_of``.
+    problems = [Problem(code=ServiceCode.REQUEST_INVALID, message=e.get("msg", "invalid"),
+                        path=format_path(list(e.get("loc", ()))[1:])) for e in exc.errors()]
+    return problem(ServiceCode.REQUEST_INVALID, "the request does not have the expected shape", problems)
 
 
 async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
     if exc.status_code == 404:
-        return problem(ServiceCode.NOT_FOUND, "no such endpoint; see /docs")
+        return problem(ApiCode.NOT_FOUND, "no such endpoint; see /docs")
     if exc.status_code == 405:
-        return problem(ServiceCode.METHOD_NOT_ALLOWED, "this endpoint does not take that method; see /docs")
-    code = ServiceCode.REQUEST_INVALID if exc.status_code < 500 else ServiceCode.INTERNAL
+        return problem(ApiCode.METHOD_NOT_ALLOWED, "this endpoint does not take that method; see /docs")
+    code: Code = ServiceCode.REQUEST_INVALID if exc.status_code < 500 else ApiCode.INTERNAL
     return problem(code, str(exc.detail), status=exc.status_code)
 
 
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
-    return problem(ServiceCode.INTERNAL, "the server failed to handle this request; nothing was stored")
+    return problem(ApiCode.INTERNAL, "the server failed to handle this request; nothing was stored")
 
 
 def install(app: FastAPI) -> None:
     """Register the exception handlers on ``app``."""
     app.add_exception_handler(ServiceError, _service_error)  # type: ignore[arg-type]
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(XinzhiError, _engine_error)
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected)

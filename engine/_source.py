@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from .errors import ErrorCode, Problem
+from .errors import ErrorCode, Problem, format_path
 
 Path = tuple[str | int, ...]
 
@@ -45,13 +45,6 @@ class Source:
             column=span[1] if span else None,
             path=format_path(path),
         )
-
-
-def format_path(path: Path) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 def parse_yaml(text: str, name: str) -> tuple[Source | None, list[Problem]]:

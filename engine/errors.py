@@ -7,9 +7,11 @@ the wording, which is written for committee members and may change.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
 
 class ErrorCode(StrEnum):
@@ -42,23 +44,56 @@ class ErrorCode(StrEnum):
 
 
 class Problem(BaseModel):
-    """One located problem; ``line``/``column`` are 1-based, ``path`` is the dotted key path."""
+    """One located problem: the item every layer reports, from the engine to the HTTP edge.
+
+    ``code`` is an ``ErrorCode`` or a code of the service that found it (kept as a plain
+    string so one item type serves every layer). Where it is: ``file`` with 1-based
+    ``line``/``column`` for a ruleset, ``row`` for a line of a CSV or JSON Lines file, and
+    ``path`` in one syntax for ruleset keys and fact fields alike (``rules[2].award``,
+    ``fields.hours``, ``facts[0].occurred_at``); ``fact_id`` names the fact. Unknown
+    places are left out when serialised, so every layer shows the same shape.
+    """
 
     model_config = ConfigDict(frozen=True)
 
-    code: ErrorCode
+    code: str
     message: str
     file: str | None = None
     line: int | None = None
     column: int | None = None
+    row: int | None = None
     path: str | None = None
+    fact_id: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _known_only(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return {key: value for key, value in handler(self).items() if value is not None}
 
     def sort_key(self) -> tuple:
-        return (self.file or "", self.line or 0, self.column or 0, self.code.value, self.message)
+        return (self.file or "", self.line or 0, self.column or 0, self.row or 0, self.code, self.message)
+
+    def under(self, prefix: str) -> Problem:
+        """The same problem placed inside ``prefix``: a fact's problem at ``facts[3]`` of a request."""
+        return self.model_copy(update={"path": join_path(prefix, self.path)})
 
     def __str__(self) -> str:
-        where = ":".join(str(p) for p in (self.file, self.line, self.column) if p is not None)
-        return f"{where}: {self.message} [{self.code.value}]" if where else f"{self.message} [{self.code.value}]"
+        where = ":".join(str(p) for p in (self.file, self.line or self.row, self.column) if p is not None)
+        return f"{where}: {self.message} [{self.code}]" if where else f"{self.message} [{self.code}]"
+
+
+def format_path(parts: Iterable[str | int]) -> str | None:
+    """The one path syntax: keys joined by dots, list positions in brackets (``rules[2].award``)."""
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or None
+
+
+def join_path(prefix: str, path: str | None) -> str:
+    """``prefix`` followed by ``path`` in the same syntax."""
+    if not path:
+        return prefix
+    return prefix + (path if path.startswith("[") else f".{path}")
 
 
 class XinzhiError(Exception):
@@ -69,7 +104,7 @@ class XinzhiError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
     @property
-    def code(self) -> ErrorCode:
+    def code(self) -> str:
         return self.problems[0].code
 
 

@@ -101,27 +101,31 @@ def to_message(fact: Fact) -> dict[str, Any]:
     return message
 
 
-def validate_facts(compiled: CompiledRuleset, facts: Iterable[FactIn | dict | Fact]) -> list[Fact]:
-    """Every fact validated, or one ``FactError`` listing the problems of all of them."""
+def validate_facts(compiled: CompiledRuleset, facts: Iterable[FactIn | dict | Fact], *,
+                   label: str | None = None) -> list[Fact]:
+    """Every fact validated, or one ``FactError`` listing the problems of all of them.
+
+    A problem's path starts at the fact (``fields.hours``); with ``label`` it starts at the
+    list the facts came in (``facts[3].fields.hours``), as a batch posted to the service."""
     valid: list[Fact] = []
     problems: list[Problem] = []
-    for raw in facts:
+    for position, raw in enumerate(facts):
         if isinstance(raw, Fact):
             valid.append(raw)
             continue
         try:
             valid.append(compiled.validator.validate(raw))
         except FactError as exc:
-            problems += exc.problems
+            problems += [p.under(f"{label}[{position}]") for p in exc.problems] if label else exc.problems
     if problems:
         raise FactError(problems)
     return valid
 
 
 def evaluate(compiled: CompiledRuleset, facts: Iterable[FactIn | dict | Fact], *,
-             usage: LimitUsage | None = None, explain: bool = False) -> Evaluation:
-    """Score facts: validated first (all or nothing), then matched, amounted and limited."""
-    ordered = sorted(validate_facts(compiled, facts), key=lambda f: f.sort_key)
+             usage: LimitUsage | None = None, explain: bool = False, label: str | None = None) -> Evaluation:
+    """Score facts: validated first (all or nothing, see ``validate_facts``), then matched, amounted and limited."""
+    ordered = sorted(validate_facts(compiled, facts, label=label), key=lambda f: f.sort_key)
     usage = usage if usage is not None else LimitUsage()
     awards: list[Award] = []
     misses: list[Miss] = []

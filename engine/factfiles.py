@@ -28,11 +28,11 @@ def parse_facts(text: str, *, fmt: str, name: str = "<facts>") -> list[dict[str,
         try:
             fact = json.loads(line)
         except json.JSONDecodeError as exc:
-            problems.append(Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, line=number, column=exc.colno,
+            problems.append(Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=number, column=exc.colno,
                                     message=f"not valid JSON: {exc.msg}"))
             continue
         if not isinstance(fact, dict):
-            problems.append(Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, line=number,
+            problems.append(Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=number,
                                     message="each line must be a JSON object"))
             continue
         facts.append(fact)
@@ -45,7 +45,7 @@ def _csv(text: str, name: str) -> list[dict[str, Any]]:
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in BASE_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
-        raise FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, line=1,
+        raise FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=1,
                                  message=f"CSV header lacks column(s): {', '.join(missing)}")])
     facts = []
     for row in reader:

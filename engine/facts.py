@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model
 
-from .errors import ErrorCode, FactError, Problem
+from .errors import ErrorCode, FactError, Problem, format_path
 from .ruleset import FactIn, FactType, FieldSpec, Ruleset
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -89,13 +89,14 @@ class FactValidator:
         if isinstance(raw, FactIn):
             raw = {"id": raw.id, "type": raw.type, "resident": raw.resident, "occurred_at": raw.occurred_at,
                    "fields": raw.fields}
-        model = self._models.get(raw.get("type")) if isinstance(raw, dict) else None
+        fact_type = raw.get("type") if isinstance(raw, dict) else None
+        model = self._models.get(fact_type) if isinstance(fact_type, str) else None
         if model is None:
             raise FactError(self._base_problems(raw))
         try:
             valid = model.model_validate(raw)
         except ValidationError as exc:
-            raise FactError([_problem(str(raw.get("id", "?")), raw["type"], e) for e in exc.errors()]) from None
+            raise FactError([_problem(raw.get("id"), str(fact_type), e) for e in exc.errors()]) from None
         occurred = valid.occurred_at
         occurred = occurred.replace(tzinfo=SHANGHAI) if occurred.tzinfo is None else occurred.astimezone(SHANGHAI)
         return Fact(id=valid.id, type=valid.type, resident=valid.resident, occurred_at=occurred,
@@ -104,23 +105,36 @@ class FactValidator:
     def _base_problems(self, raw: Any) -> list[Problem]:
         """Problems of a fact whose type is not one of ours (or that is no fact at all)."""
         try:
-            fact_in = FactIn.model_validate(raw)
-        except ValidationError as exc:
-            fact_id = raw.get("id", "?") if isinstance(raw, dict) else "?"
-            return [_problem(str(fact_id), "", e) for e in exc.errors()]
+            fact_in = read_fact(raw)
+        except FactError as exc:
+            return exc.problems
         known = ", ".join(sorted(self._types))
-        return [Problem(code=ErrorCode.FACT_UNKNOWN_TYPE, path="type",
+        return [Problem(code=ErrorCode.FACT_UNKNOWN_TYPE, path="type", fact_id=fact_in.id,
                         message=f"fact '{fact_in.id}': unknown type '{fact_in.type}'; this ruleset knows {known}")]
 
 
-def _problem(fact_id: str, fact_type: str, error: dict) -> Problem:
-    loc = [str(p) for p in error["loc"]]
-    field = ".".join(loc[1:] if loc[:1] == ["fields"] and len(loc) > 1 else loc)
+def read_fact(raw: Any) -> FactIn:
+    """The keys every fact has, before its type is known, or ``FactError``.
+
+    The service reads facts with this before it knows which ruleset is in force, so a
+    fact lacking ``resident`` gets the same problem whether it is posted or dry-run."""
+    if not isinstance(raw, dict):
+        raise FactError([Problem(code=ErrorCode.FACT_INVALID, message="a fact must be a JSON object")])
+    try:
+        return FactIn.model_validate(raw)
+    except ValidationError as exc:
+        raise FactError([_problem(raw.get("id"), "", e) for e in exc.errors()]) from None
+
+
+def _problem(fact_id: Any, fact_type: str, error: dict) -> Problem:
+    loc = list(error["loc"])
+    field = format_path(loc[1:] if loc[:1] == ["fields"] and len(loc) > 1 else loc)
     kind = f" ({fact_type})" if fact_type else ""
     message = error["msg"]
     if error["type"] == "extra_forbidden":
         message = "not a field of this fact type" if loc[:1] == ["fields"] else "not a key of a fact"
     elif error["type"] == "missing":
         message = "required field is missing"
-    return Problem(code=ErrorCode.FACT_INVALID, path=".".join(loc),
-                   message=f"fact '{fact_id}'{kind}: field '{field}': {message}")
+    known_id = fact_id if isinstance(fact_id, str) and fact_id else None
+    return Problem(code=ErrorCode.FACT_INVALID, path=format_path(loc), fact_id=known_id,
+                   message=f"fact '{known_id or '?'}'{kind}: field '{field}': {message}")

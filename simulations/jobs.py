@@ -3,7 +3,8 @@
 ``JobRunner.submit(request)`` returns a job id at once; the run happens on a background
 thread (one at a time by default), which starts the run's own worker processes, so no
 durable-rules engine ever lives in the service process. ``get`` reports status and
-progress; ``json_path`` / ``html_path`` serve the results when the job is done.
+progress; ``json_path`` / ``html_path`` serve the results when the job is done. A failed
+job records the engine's ``Problem`` items, as a refused request lists them (``failure``).
 
 An API endpoint only has to map: POST → ``submit``, GET status → ``get``, GET report →
 the file at ``json_path`` / ``html_path``.
@@ -19,7 +20,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from xinzhi.engine import XinzhiError
+from xinzhi.engine import Problem, XinzhiError
+
+from xinzhi.errors import ServiceCode
 
 from .population import DEFAULT_SCENARIO, Scenario, load_scenario
 
@@ -58,7 +61,7 @@ class SimulationJob(BaseModel):
     status: Literal["queued", "running", "done", "failed"] = "queued"
     progress: dict[str, list[int]] = Field(default_factory=dict, description="side -> [chunks done, chunks]")
     error: str | None = None
-    problems: list[str] = Field(default_factory=list)
+    problems: list[Problem] = Field(default_factory=list)
 
 
 class JobRunner:
@@ -116,12 +119,20 @@ class JobRunner:
                                matcher=request.matcher)
             write_outputs(outcome, directory)
             self._update(job_id, status="done")
-        except XinzhiError as exc:
-            self._update(job_id, status="failed", error="the rulesets or facts have problems",
-                         problems=[str(p) for p in exc.problems])
         except Exception as exc:  # a background job reports, it does not raise
-            self._update(job_id, status="failed", error=f"{type(exc).__name__}: {exc}",
-                         problems=traceback.format_exception_only(exc))
+            self._update(job_id, status="failed", **failure(exc))
+
+
+def failure(exc: Exception) -> dict[str, Any]:
+    """How a failed job records why: a short ``error`` and problem items, the same as a request's.
+
+    The engine's problems are kept as they are (code, file, line, path); any other failure
+    becomes one ``simulation_failed`` item naming the exception."""
+    if isinstance(exc, XinzhiError):
+        return {"error": "the rulesets or facts have problems", "problems": exc.problems}
+    message = "".join(traceback.format_exception_only(exc)).strip()
+    return {"error": f"{type(exc).__name__}: {exc}",
+            "problems": [Problem(code=ServiceCode.SIMULATION_FAILED, message=message)]}
 
 
 def _ruleset_file(given: RulesetInput, target: Path) -> Path:

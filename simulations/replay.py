@@ -214,7 +214,7 @@ def score_chunk(compiled, residents: list[str], facts: list[dict], months: list[
             valid.append(compiled.validator.validate(raw))
         except FactError as exc:
             code = exc.problems[0].code if exc.problems else "invalid"
-            rejected[f"{raw.get('type', '?')}: {getattr(code, 'value', code)}"] += 1
+            rejected[f"{raw.get('type', '?')}: {code}"] += 1
     evaluation = evaluate(compiled, valid)
     totals = balances(compiled.ruleset, evaluation.awards, residents=residents)
     per: dict[str, list] = {rid: [] for rid in residents}

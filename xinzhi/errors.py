@@ -1,18 +1,24 @@
 """Errors the services raise: a stable code, a plain message, and the located problems.
 
-The HTTP layer maps each code to a status in one place (``api.errors``); callers branch
-on the code, never on the wording.
+The problems are the engine's own ``Problem`` items, never dicts built here, so a bad
+fact carries the same code and path from the engine to the HTTP edge. The HTTP layer
+maps each code to a status in one place (``api.errors``); callers branch on the code,
+never on the wording.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 from xinzhi.engine import Problem
 
 
 class ServiceCode(StrEnum):
-    """Every error code of the store and API (engine codes come from ``engine.ErrorCode``)."""
+    """Every error code the services raise; docs/api.md lists them with their HTTP status.
+
+    Engine codes come from ``engine.ErrorCode``; codes only the HTTP layer can meet
+    (tokens, routing, media types, its own failures) from ``api.errors.ApiCode``."""
 
     COMMUNITY_NOT_FOUND = "community_not_found"
     RESIDENT_NOT_FOUND = "resident_not_found"
@@ -26,13 +32,7 @@ class ServiceCode(StrEnum):
     BATCH_TOO_LARGE = "batch_too_large"
     REQUEST_INVALID = "request_invalid"
     REQUEST_TOO_LARGE = "request_too_large"
-    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
-    NOT_FOUND = "not_found"
-    METHOD_NOT_ALLOWED = "method_not_allowed"
-    INTERNAL = "internal_error"
-    # access control, shop, council, appeals, review (issue 4)
-    UNAUTHORIZED = "unauthorized"
-    FORBIDDEN = "forbidden"
+    # shop, council, appeals, review (issue 4)
     ITEM_NOT_FOUND = "item_not_found"
     ITEM_INACTIVE = "item_inactive"
     OUT_OF_STOCK = "out_of_stock"
@@ -51,27 +51,24 @@ class ServiceCode(StrEnum):
     PUBLICITY_CLOSED = "publicity_closed"
     SIMULATION_NOT_FOUND = "simulation_not_found"
     SIMULATION_NOT_READY = "simulation_not_ready"
+    SIMULATION_FAILED = "simulation_failed"
 
 
 class ServiceError(Exception):
-    """A request the services refuse; nothing has been stored."""
+    """A request the services refuse; nothing has been stored.
 
-    def __init__(self, code: ServiceCode, detail: str, errors: list[dict] | None = None,
+    ``problems`` are the engine's ``Problem`` items (engine or service codes), so the
+    same bad fact reads the same wherever it was refused; ``extra`` adds members to the
+    HTTP problem (e.g. a publish's test outcomes)."""
+
+    def __init__(self, code: ServiceCode, detail: str, problems: Iterable[Problem] = (),
                  extra: dict | None = None):
         super().__init__(detail)
         self.code = code
         self.detail = detail
-        self.errors = errors or []
+        self.problems = list(problems)
         self.extra = extra or {}
 
 
 class NotFound(ServiceError):
     """The community, resident or ruleset named does not exist."""
-
-
-def problem_item(problem: Problem, **override) -> dict:
-    """An engine problem as one ``errors[]`` item: code, message, file, line, column, path."""
-    item = {"code": problem.code.value, "message": problem.message, "file": problem.file,
-            "line": problem.line, "column": problem.column, "path": problem.path}
-    item.update(override)
-    return item

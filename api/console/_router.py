@@ -10,11 +10,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, RedirectResponse
 
-from xinzhi.errors import NotFound, ServiceCode, ServiceError
+from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.review import category_activity, run_draft_tests
 
 from ..access import CallerDep
 from ..deps import CommunityId, ServiceDep
+from ..errors import ApiCode, ApiError
 from ..routers.rulesets import YAML_BODY, YAML_TYPES, text_body
 
 STATIC = Path(__file__).with_name("static")
@@ -29,7 +30,7 @@ helpers = APIRouter(prefix="/console/api", tags=["console"])
 def _file(name: str) -> FileResponse:
     path = (STATIC / name).resolve()
     if path.parent != STATIC.resolve() or path.suffix not in TYPES or not path.is_file():
-        raise NotFound(ServiceCode.NOT_FOUND, f"the console has no file '{name}'")
+        raise ApiError(ApiCode.NOT_FOUND, f"the console has no file '{name}'")
     return FileResponse(path, media_type=TYPES[path.suffix], headers={"cache-control": "no-cache"})
 
 
@@ -77,13 +78,6 @@ async def draft_tests(request: Request, db: ServiceDep, community: CommunityId,
     if len(text.encode()) > MAX_DRAFT_BYTES:
         raise ServiceError(ServiceCode.REQUEST_TOO_LARGE, f"a ruleset may be at most {MAX_DRAFT_BYTES} bytes")
     outcome = await run_in_threadpool(run_draft_tests, db, community, text, name=name)
-    if "error" in outcome:
-        problems = outcome["problems"]
-        raise ServiceError(ServiceCode.RULESET_INVALID,
-                           f"the ruleset has {len(problems)} problem(s); each is listed with its line and column",
-                           [{"code": p.get("code"), "message": p.get("message"), "file": p.get("file"),
-                             "line": p.get("line"), "column": p.get("column"), "path": p.get("path")}
-                            for p in problems])
     tests = outcome["tests"]
     return {"ruleset": outcome["ruleset"], "passed": sum(1 for t in tests if t["passed"]), "total": len(tests),
             "tests": tests, "checked_at": dt.datetime.now(dt.UTC).isoformat()}

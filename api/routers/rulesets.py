@@ -17,6 +17,7 @@ from xinzhi.registry import (
 )
 
 from ..deps import CommunityId, ServiceDep
+from ..errors import ApiCode, ApiError
 
 router = APIRouter(prefix="/communities/{community}", tags=["rulesets"])
 
@@ -33,8 +34,8 @@ async def text_body(request: Request, accepted: tuple[str, ...]) -> str:
     """The request body as UTF-8 text (YAML or CSV uploads) of an accepted content type."""
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media and media not in accepted:
-        raise ServiceError(ServiceCode.UNSUPPORTED_MEDIA_TYPE,
-                           f"send the body as {accepted[0]} (or {', '.join(accepted[1:])}), not {media}")
+        raise ApiError(ApiCode.UNSUPPORTED_MEDIA_TYPE,
+                       f"send the body as {accepted[0]} (or {', '.join(accepted[1:])}), not {media}")
     try:
         return (await request.body()).decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -21,7 +21,6 @@ import os
 import shutil
 import tempfile
 import threading
-import traceback
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,8 +30,8 @@ import anyio
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
-from xinzhi.engine import XinzhiError
-from xinzhi.simulations.jobs import JobRunner
+from xinzhi.engine import Problem
+from xinzhi.simulations.jobs import JobRunner, failure
 from xinzhi.simulations.population import SCENARIOS
 from xinzhi.simulations.store_source import parse_period
 
@@ -91,7 +90,7 @@ class SimulationOut(BaseModel):
     started_at: dt.datetime | None = None
     finished_at: dt.datetime | None = None
     error: str | None = None
-    problems: list[str] = Field(default_factory=list)
+    problems: list[Problem] = Field(default_factory=list, description="why it failed: the problem items of errors[]")
     links: dict[str, str]
 
 
@@ -206,12 +205,8 @@ class SimulationJobs(JobRunner):
                                    community=spec.community, service=self.service, **options)
             write_outputs(outcome, directory)
             finish(status="done")
-        except XinzhiError as exc:
-            finish(status="failed", error="the rulesets or facts have problems",
-                   problems=[str(p) for p in exc.problems])
         except Exception as exc:  # a background job reports, it does not raise
-            finish(status="failed", error=f"{type(exc).__name__}: {exc}",
-                   problems=traceback.format_exception_only(exc))
+            finish(status="failed", **failure(exc))
 
 
 _LOCK = threading.Lock()
@@ -254,8 +249,8 @@ router = APIRouter(prefix="/communities/{community}", tags=["simulations"], life
 
 def _invalid(field_name: str, message: str) -> ServiceError:
     return ServiceError(ServiceCode.REQUEST_INVALID, f"{field_name}: {message}",
-                        [{"code": ServiceCode.REQUEST_INVALID.value, "message": message, "path": field_name,
-                          "in": "body"}], extra={"field": field_name})
+                        [Problem(code=ServiceCode.REQUEST_INVALID, message=message, path=field_name)],
+                        extra={"field": field_name})
 
 
 def _snapshot(service: Service, community: str, field_name: str, ref: str) -> RulesetSnapshot:
@@ -266,8 +261,8 @@ def _snapshot(service: Service, community: str, field_name: str, ref: str) -> Ru
     except ServiceError as exc:
         if exc.code not in (ServiceCode.RULESET_NOT_FOUND, ServiceCode.RULESET_INVALID):
             raise
-        errors = exc.errors or [{"code": exc.code.value, "message": exc.detail, "path": field_name, "in": "body"}]
-        raise type(exc)(exc.code, f"{field_name} ({ref}): {exc.detail}", [{**e, "field": field_name} for e in errors],
+        problems = exc.problems or [Problem(code=exc.code, message=exc.detail, path=field_name)]
+        raise type(exc)(exc.code, f"{field_name} ({ref}): {exc.detail}", problems,
                         extra={**exc.extra, "field": field_name}) from None
     with service.db.reading() as session:
         parents = parents_texts(session, community, read.yaml)

@@ -137,7 +137,7 @@ def test_csv_import_reports_rows_and_can_skip_them(client, community):
     url = f"/communities/{community}/facts/import"
     body = assert_problem(client.post(url, content=text.encode(), headers={"content-type": "text/csv"}), 422,
                           "facts_rejected")
-    assert [(e["line"], e["code"]) for e in body["errors"]] == [(3, "fact_invalid")]
+    assert [(e["row"], e["code"]) for e in body["errors"]] == [(3, "fact_invalid")]
     assert client.get(f"/communities/{community}/residents/r1/ledger").json()["total"] == 0
     done = client.post(url, content=text.encode(), params={"skip_bad_rows": True},
                        headers={"content-type": "text/csv"}).json()

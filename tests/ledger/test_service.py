@@ -114,7 +114,7 @@ def test_csv_import_reports_rows_and_stores_nothing_from_a_bad_file(service, com
     with pytest.raises(ServiceError) as raised:
         import_facts_csv(service, community, bad)
     assert raised.value.code == ServiceCode.FACTS_REJECTED
-    assert [(e["line"], e["code"]) for e in raised.value.errors] == [(5, "fact_invalid"), (6, "fact_unknown_resident")]
+    assert [(e.row, e.code) for e in raised.value.problems] == [(5, "fact_invalid"), (6, "fact_unknown_resident")]
     assert resident_ledger(service, community, "r1").total == 0
     result = import_facts_csv(service, community, bad, skip_bad_rows=True)
     assert (result.rows, result.scored, result.skipped) == (5, 3, 2)

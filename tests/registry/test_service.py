@@ -33,10 +33,10 @@ def test_upload_reports_every_problem_with_line_and_column(service, community):
     lines = broken.splitlines()
     period_line = next(i for i, line in enumerate(lines, 1) if "fortnight" in line)
     wen_line = next(i for i, line in enumerate(lines, 1) if "wen:" in line)
-    assert {(e["code"], e["line"], e["column"]) for e in error.errors} == {
+    assert {(e.code, e.line, e.column) for e in error.problems} == {
         ("ruleset_bad_period", period_line, lines[period_line - 1].index("period") + 1),
         ("ruleset_unknown_key", wen_line, 5)}
-    assert all(e["file"] == "civic-v2.yaml" for e in error.errors)
+    assert all(e.file == "civic-v2.yaml" for e in error.problems)
     assert [s.ref for s in list_rulesets(service, community)] == ["civic@1"]
 
 
@@ -44,7 +44,7 @@ def test_publish_is_refused_when_an_embedded_test_fails(service, community):
     upload_ruleset(service, community, civic(2, effective_from="2022-01-01", activity_points=3, expected_activity=2))
     error = refused(publish_ruleset, service, community, "civic", 2)
     assert error.code == ServiceCode.RULESET_TESTS_FAILED
-    assert any("activity_join +3" in e["message"] for e in error.errors)
+    assert any("activity_join +3" in e.message for e in error.problems)
     assert {s.ref: s.status for s in list_rulesets(service, community)} == {"civic@1": "published", "civic@2": "draft"}
 
 

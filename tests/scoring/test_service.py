@@ -110,7 +110,7 @@ def test_a_batch_with_one_bad_fact_stores_nothing(service, community):
         post_facts(service, community, [fact("ok"), fact("bad", type="cleanup", count="many"),
                                       fact("who", resident="nobody")])
     assert raised.value.code == ServiceCode.FACTS_REJECTED
-    assert [(e["code"], e["path"]) for e in raised.value.errors] == [
+    assert [(e.code, e.path) for e in raised.value.problems] == [
         ("fact_invalid", "facts[1].fields.count"), ("fact_unknown_resident", "facts[2].resident")]
     assert count_facts(service, community) == 0 and entries(service, community) == []
 
@@ -118,7 +118,7 @@ def test_a_batch_with_one_bad_fact_stores_nothing(service, community):
 def test_a_fact_before_any_ruleset_is_in_force_is_refused(service, community):
     with pytest.raises(ServiceError) as raised:
         post_fact(service, community, fact("old", at="2020-12-31T23:59:00+08:00"))
-    assert raised.value.errors[0]["code"] == "fact_not_in_force"
+    assert raised.value.problems[0].code == "fact_not_in_force"
 
 
 def test_batch_size_is_bounded(service, community):

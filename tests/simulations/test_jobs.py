@@ -44,5 +44,16 @@ def test_a_broken_draft_fails_the_job_with_its_problems(tmp_path):
     job_id = runner.submit(SimulationRequest(baseline=RulesetInput(path=str(YIHE)),
                                              candidate=RulesetInput(text="id: x\nversion: one\n"), residents=10))
     job = wait(runner, job_id)
-    assert job.status == "failed" and job.problems and "candidate.yaml" in job.problems[0]
+    assert job.status == "failed" and job.problems
+    assert all(p.code.startswith("ruleset_") and p.file.endswith("candidate.yaml") for p in job.problems)
+    runner.shutdown()
+
+
+def test_any_other_failure_is_recorded_as_a_problem_item(tmp_path):
+    runner = JobRunner(tmp_path)
+    job_id = runner.submit(SimulationRequest(baseline=RulesetInput(path=str(tmp_path / "missing.yaml")),
+                                             candidate=RulesetInput(path=str(YIHE)), residents=10))
+    job = wait(runner, job_id)
+    assert job.status == "failed" and [p.code for p in job.problems] == ["simulation_failed"]
+    assert "missing.yaml" in job.problems[0].message
     runner.shutdown()

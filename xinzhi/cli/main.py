@@ -183,10 +183,8 @@ def cmd_import(args: argparse.Namespace) -> int:
                 scored, duplicates = scored + batch.scored, duplicates + batch.duplicates
             print(f"{len(facts)} facts: {scored} scored, {duplicates} seen before")
     except (ServiceError, XinzhiError) as exc:
-        errors = getattr(exc, "errors", None) or [{"message": str(p)} for p in getattr(exc, "problems", [])]
-        for error in errors:
-            where = f"{args.file}:{error['line']}: " if error.get("line") else ""
-            print(f"{where}{error['message']} [{error.get('code', '')}]", file=sys.stderr)
+        for problem in exc.problems:  # file:row: message [code], as every layer words it
+            print(problem, file=sys.stderr)
         print(getattr(exc, "detail", "the facts were rejected; nothing was stored"), file=sys.stderr)
         return 1
     finally:

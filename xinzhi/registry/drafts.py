@@ -13,7 +13,10 @@ import os
 import subprocess
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from xinzhi.engine import Problem
 
 Parents = dict[str, tuple[str, str]]
 
@@ -23,17 +26,30 @@ def _load(text: str, name: str, parents: Parents):
     return compile_ruleset(load_ruleset(text, name=name, parents=parents.get))
 
 
+def _failed(kind: str, problems: list[Problem]) -> dict[str, Any]:
+    """A task's refusal as data: the engine's problems, dumped as the HTTP edge shows them."""
+    return {"error": kind, "problems": [p.model_dump(mode="json") for p in problems]}
+
+
+def problems(outcome: dict[str, Any]) -> list[Problem]:
+    """The problems of a refused task, as the engine's ``Problem`` again (server side)."""
+    from xinzhi.engine import Problem
+    return [Problem.model_validate(p) for p in outcome.get("problems", ())]
+
+
 def evaluate_draft(text: str, name: str, parents: Parents, facts: list[dict], explain: bool) -> dict[str, Any]:
-    """Score facts under a draft from empty accounts; problems come back as data."""
+    """Score facts under a draft from empty accounts; problems come back as data.
+
+    Fact problems are placed at ``facts[i]`` of the request, as a posted batch's are."""
     from xinzhi.engine import FactError, RulesetError, balances, evaluate
     try:
         compiled = _load(text, name, parents)
     except RulesetError as exc:
-        return {"error": "ruleset", "problems": [p.model_dump(mode="json") for p in exc.problems]}
+        return _failed("ruleset", exc.problems)
     try:
-        evaluation = evaluate(compiled, facts, explain=explain)
+        evaluation = evaluate(compiled, facts, explain=explain, label="facts")
     except FactError as exc:
-        return {"error": "facts", "problems": [p.model_dump(mode="json") for p in exc.problems]}
+        return _failed("facts", exc.problems)
     return {
         "ruleset": compiled.ref,
         "awards": [a.as_json() for a in evaluation.awards],
@@ -48,7 +64,7 @@ def test_draft(text: str, name: str, parents: Parents) -> dict[str, Any]:
     try:
         compiled = _load(text, name, parents)
     except RulesetError as exc:
-        return {"error": "ruleset", "problems": [p.model_dump(mode="json") for p in exc.problems]}
+        return _failed("ruleset", exc.problems)
     return {"ruleset": compiled.ref, "tests": [o.model_dump(mode="json") for o in run_tests(compiled)]}
 
 

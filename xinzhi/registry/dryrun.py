@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from xinzhi.communities.service import require_community
-from xinzhi.engine import FactError, RulesetError, balances, evaluate
-from xinzhi.errors import ServiceCode, ServiceError, problem_item
+from xinzhi.engine import FactError, Problem, RulesetError, balances, evaluate
+from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.registry import drafts as _worker
 from xinzhi.registry.models import DryRunResult
-from xinzhi.registry.service import _invalid, _load, _row, compiled_for, parents_texts
+from xinzhi.registry.service import _load, _row, compiled_for, parents_texts, ruleset_invalid
 from xinzhi.service import Service
 
 
@@ -23,11 +23,16 @@ def _check_size(service: Service, facts: list) -> None:
                            f"a dry-run holds at most {service.settings.max_batch_facts} facts; got {len(facts)}")
 
 
+def _facts_rejected(problems: list[Problem]) -> ServiceError:
+    """As a posted batch is refused: each problem at ``facts[i]`` (see ``evaluate``'s ``label``)."""
+    return ServiceError(ServiceCode.FACTS_REJECTED, "some facts were rejected", problems)
+
+
 def _from_worker(outcome: dict[str, Any], draft: bool) -> DryRunResult:
     if outcome.get("error") == "ruleset":
-        raise ServiceError(ServiceCode.RULESET_INVALID, "the ruleset has problems", outcome["problems"])
+        raise ruleset_invalid(_worker.problems(outcome))
     if outcome.get("error") == "facts":
-        raise ServiceError(ServiceCode.FACTS_REJECTED, "some facts were rejected", outcome["problems"])
+        raise _facts_rejected(_worker.problems(outcome))
     return DryRunResult(draft=draft, **outcome)
 
 
@@ -43,15 +48,14 @@ def dry_run(service: Service, community: str, ruleset_id: str, version: int, fac
             try:
                 _, parents = _load(session, community, row.yaml_text, row.source_name)
             except RulesetError as exc:
-                raise _invalid(exc) from None
+                raise ruleset_invalid(exc.problems) from None
             text, name = row.yaml_text, row.source_name
     if row.status != "published":
         return _from_worker(service.drafts.run(_worker.evaluate_draft, text, name, parents, facts, explain), True)
     try:
-        evaluation = evaluate(compiled, facts, explain=explain)
+        evaluation = evaluate(compiled, facts, explain=explain, label="facts")
     except FactError as exc:
-        raise ServiceError(ServiceCode.FACTS_REJECTED, "some facts were rejected",
-                           [problem_item(p) for p in exc.problems]) from None
+        raise _facts_rejected(exc.problems) from None
     return DryRunResult(ruleset=compiled.ref, draft=False,
                         awards=[a.as_json() for a in evaluation.awards],
                         misses=[m.as_json() for m in evaluation.misses],

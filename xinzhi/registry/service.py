@@ -22,12 +22,13 @@ from xinzhi.db.tables import RulesetVersion, utcnow
 from xinzhi.engine import (
     SHANGHAI,
     CompiledRuleset,
+    Problem,
     Ruleset,
     RulesetError,
     compile_ruleset,
     load_ruleset,
 )
-from xinzhi.errors import NotFound, ServiceCode, ServiceError, problem_item
+from xinzhi.errors import NotFound, ServiceCode, ServiceError
 from xinzhi.registry import drafts as _worker
 from xinzhi.registry.models import (
     PublishResult,
@@ -106,10 +107,11 @@ def parents_texts(session: Session, community: str, text: str) -> dict[str, tupl
     return found
 
 
-def _invalid(exc: RulesetError) -> ServiceError:
+def ruleset_invalid(problems: list[Problem]) -> ServiceError:
+    """The refusal of a ruleset that does not load, listing the engine's problems (here or from a worker)."""
     return ServiceError(ServiceCode.RULESET_INVALID,
-                        f"the ruleset has {len(exc.problems)} problem(s); each is listed with its line and column",
-                        [problem_item(p) for p in exc.problems])
+                        f"the ruleset has {len(problems)} problem(s); each is listed with its line and column",
+                        problems)
 
 
 def upload_ruleset(service: Service, community: str, text: str, *, source_name: str = "upload.yaml") -> RulesetSummary:
@@ -121,7 +123,7 @@ def upload_ruleset(service: Service, community: str, text: str, *, source_name: 
         try:
             ruleset, _ = _load(session, community, text, source_name)
         except RulesetError as exc:
-            raise _invalid(exc) from None
+            raise ruleset_invalid(exc.problems) from None
         row = session.scalar(select(RulesetVersion).where(
             RulesetVersion.community == community, RulesetVersion.ruleset_id == ruleset.id,
             RulesetVersion.version == ruleset.version))
@@ -175,7 +177,7 @@ def _resolved(session: Session, row: RulesetVersion) -> Ruleset:
     try:
         return _load(session, row.community, row.yaml_text, row.source_name)[0]
     except RulesetError as exc:  # a parent draft changed since upload
-        raise _invalid(exc) from None
+        raise ruleset_invalid(exc.problems) from None
 
 
 def _dump(ruleset: Ruleset) -> dict[str, Any]:
@@ -235,19 +237,20 @@ def publish_ruleset(service: Service, community: str, ruleset_id: str, version: 
         try:
             _, parents = _load(session, community, row.yaml_text, row.source_name)
         except RulesetError as exc:
-            raise _invalid(exc) from None
+            raise ruleset_invalid(exc.problems) from None
         text, name = row.yaml_text, row.source_name
     _check_overlap(service, community, row)
     outcome = service.drafts.run(_worker.test_draft, text, name, parents)
     if "error" in outcome:
-        raise ServiceError(ServiceCode.RULESET_INVALID, "the ruleset no longer loads", outcome["problems"])
+        raise ruleset_invalid(_worker.problems(outcome))
     tests = [TestOutcomeRead.model_validate(t) for t in outcome["tests"]]
     failed = [t for t in tests if not t.passed]
     if failed:
         raise ServiceError(ServiceCode.RULESET_TESTS_FAILED,
                            f"{len(failed)} of {len(tests)} embedded test(s) failed; {row.ref} stays a draft",
-                           [{"code": ServiceCode.RULESET_TESTS_FAILED.value, "message": f"{t.name}: {f}",
-                             "path": f"tests[{t.name}]"} for t in failed for f in t.failures],
+                           [Problem(code=ServiceCode.RULESET_TESTS_FAILED, message=f"{t.name}: {f}",
+                                    path=f"tests[{i}]") for i, t in enumerate(tests) if not t.passed
+                            for f in t.failures],
                            extra={"tests": [t.model_dump() for t in tests]})
     with service.db.writing() as session:
         row = _row(session, community, ruleset_id, version)
@@ -268,8 +271,8 @@ def _check_overlap(service: Service, community: str, row: RulesetVersion, sessio
                     ServiceCode.RULESET_DATES_OVERLAP,
                     f"{row.ref} ({row.effective_from} – {row.effective_to or 'open'}) overlaps published "
                     f"{other.ref} ({other.effective_from} – {other.effective_to or 'open'})",
-                    [{"code": ServiceCode.RULESET_DATES_OVERLAP.value, "path": "effective_from",
-                      "message": f"overlaps {other.ref}"}])
+                    [Problem(code=ServiceCode.RULESET_DATES_OVERLAP, path="effective_from",
+                             message=f"overlaps {other.ref}")])
     if session is not None:
         check(session)
     else:

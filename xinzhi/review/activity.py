@@ -12,16 +12,19 @@ from xinzhi.communities.service import require_community
 from xinzhi.db.tables import LedgerEntry
 from xinzhi.ledger.reports import standard_on, today
 from xinzhi.registry import drafts as _worker
-from xinzhi.registry.service import parents_texts
+from xinzhi.registry.service import parents_texts, ruleset_invalid
 from xinzhi.service import Service
 
 
 def run_draft_tests(service: Service, community: str, text: str, *, name: str = "draft.yaml") -> dict[str, Any]:
-    """Run a ruleset text's embedded tests in a draft worker, storing nothing (``problems`` if it does not load)."""
+    """Run a ruleset text's embedded tests in a draft worker, storing nothing (``ruleset_invalid`` if it does not load)."""
     with service.db.reading() as session:
         require_community(session, community)
         parents = parents_texts(session, community, text)
-    return service.drafts.run(_worker.test_draft, text, name, parents)
+    outcome = service.drafts.run(_worker.test_draft, text, name, parents)
+    if "error" in outcome:
+        raise ruleset_invalid(_worker.problems(outcome))
+    return outcome
 
 
 def category_activity(service: Service, community: str, month: str | None = None) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from xinzhi.engine import Problem
 from xinzhi.ledger.models import LedgerEntryRead
 
 
@@ -43,17 +44,10 @@ class FactBatchResult(BaseModel):
     results: list[FactBrief]
 
 
-class ImportRowError(BaseModel):
-    row: int = Field(description="1-based line number in the file (the header is line 1)")
-    fact_id: str | None
-    code: str
-    message: str
-    path: str | None = None
-
-
 class ImportResult(BaseModel):
     rows: int
     scored: int
     duplicates: int
     skipped: int
-    errors: list[ImportRowError]
+    errors: list[Problem] = Field(description="the skipped rows' problems; ``row`` is the line in the file "
+                                              "(the header is row 1)")

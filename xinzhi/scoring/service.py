@@ -23,7 +23,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -38,10 +37,12 @@ from xinzhi.engine import (
     Fact,
     FactError,
     FactIn,
+    Problem,
+    read_fact,
     score_fact,
 )
 from xinzhi.engine.factfiles import parse_facts
-from xinzhi.errors import ServiceCode, ServiceError, problem_item
+from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger.balances import limit_usage
 from xinzhi.ledger.entries import _jsonable, append_all, award_row, read_entry
 from xinzhi.registry.service import compiled_for, in_force, published_rows, shanghai_day
@@ -52,7 +53,6 @@ from xinzhi.scoring.models import (
     FactBrief,
     FactResult,
     ImportResult,
-    ImportRowError,
 )
 from xinzhi.service import Service
 
@@ -73,7 +73,7 @@ class _Batch:
     new: list[_Prepared]
     known_ids: list[str]  # ids already stored (or repeated within the batch), in input order
     order: list[str]  # every accepted fact id in input order
-    errors: list[tuple[int, dict]]
+    errors: list[tuple[int, Problem]]  # (position in the input, the problem with its path from the fact)
 
 
 def _chunks(items: Sequence, size: int = CHUNK):
@@ -81,29 +81,16 @@ def _chunks(items: Sequence, size: int = CHUNK):
         yield items[start:start + size]
 
 
-def _fact_problem(position: int, code: str, message: str, fact_id: str | None, path: str | None = None) -> tuple:
-    return position, {"code": code, "message": message, "fact_id": fact_id, "path": path}
-
-
 def _prepare(service: Service, session: Session, community: str, raws: Sequence[Any]) -> _Batch:
     """Parse, find the version in force, and validate every fact (no writes)."""
     require_community(session, community)
-    errors: list[tuple[int, dict]] = []
+    errors: list[tuple[int, Problem]] = []
     parsed: list[tuple[int, dict, FactIn]] = []
     for position, raw in enumerate(raws):
-        fact_id = raw.get("id") if isinstance(raw, dict) else None
-        if not isinstance(raw, dict):
-            errors.append(_fact_problem(position, ErrorCode.FACT_INVALID, "a fact must be a JSON object", None))
-            continue
         try:
-            parsed.append((position, raw, FactIn.model_validate(raw)))
-        except ValidationError as exc:
-            for e in exc.errors():
-                field = ".".join(str(p) for p in e["loc"])
-                message = "required field is missing" if e["type"] == "missing" else e["msg"]
-                errors.append(_fact_problem(position, ErrorCode.FACT_INVALID,
-                                            f"fact '{fact_id or '?'}': field '{field}': {message}",
-                                            fact_id if isinstance(fact_id, str) else None, field))
+            parsed.append((position, raw, read_fact(raw)))
+        except FactError as exc:
+            errors += [(position, p) for p in exc.problems]
     ids = list(dict.fromkeys(f.id for _, _, f in parsed))
     stored = _stored_ids(session, community, ids)
     residents = {f.resident for _, _, f in parsed}
@@ -122,23 +109,24 @@ def _prepare(service: Service, session: Session, community: str, raws: Sequence[
             order.append(fact_in.id)
             continue
         if fact_in.resident not in known_residents:
-            errors.append(_fact_problem(position, ServiceCode.FACT_UNKNOWN_RESIDENT,
-                                        f"fact '{fact_in.id}': community '{community}' has no resident "
-                                        f"'{fact_in.resident}'", fact_in.id, "resident"))
+            errors.append((position, Problem(
+                code=ServiceCode.FACT_UNKNOWN_RESIDENT, path="resident", fact_id=fact_in.id,
+                message=f"fact '{fact_in.id}': community '{community}' has no resident '{fact_in.resident}'")))
             continue
         occurred = fact_in.occurred_at
         occurred = occurred.replace(tzinfo=SHANGHAI) if occurred.tzinfo is None else occurred
         row = in_force(rows, shanghai_day(occurred))
         if row is None:
-            errors.append(_fact_problem(position, ErrorCode.FACT_NOT_IN_FORCE,
-                                        f"fact '{fact_in.id}': no published ruleset of '{community}' is in force "
-                                        f"on {shanghai_day(occurred)}", fact_in.id, "occurred_at"))
+            errors.append((position, Problem(
+                code=ErrorCode.FACT_NOT_IN_FORCE, path="occurred_at", fact_id=fact_in.id,
+                message=f"fact '{fact_in.id}': no published ruleset of '{community}' is in force "
+                        f"on {shanghai_day(occurred)}")))
             continue
         compiled = compiled_for(service, session, row)
         try:
             fact = compiled.validator.validate(fact_in)
         except FactError as exc:
-            errors += [(position, problem_item(p, fact_id=fact_in.id)) for p in exc.problems]
+            errors += [(position, p) for p in exc.problems]
             continue
         seen.add(fact.id)
         order.append(fact.id)
@@ -219,14 +207,11 @@ def _results(service: Service, community: str, order: list[str], duplicates: set
     return results
 
 
-def _reject(errors: list[tuple[int, dict]], total: int, *, label: str = "facts") -> ServiceError:
-    items = []
-    for position, item in sorted(errors, key=lambda e: e[0]):
-        path = item.get("path")
-        items.append({**item, "path": f"{label}[{position}]" + (f".{path}" if path else "")})
-    bad = len({p for p, _ in errors})
-    return ServiceError(ServiceCode.FACTS_REJECTED,
-                        f"{bad} of {total} fact(s) rejected; nothing was stored", items)
+def _reject(errors: list[tuple[int, Problem]], total: int) -> ServiceError:
+    """The refusal of a batch: each problem placed at its fact in the request (``facts[3].fields.hours``)."""
+    problems = [p.under(f"facts[{position}]") for position, p in sorted(errors, key=lambda e: e[0])]
+    bad = len({position for position, _ in errors})
+    return ServiceError(ServiceCode.FACTS_REJECTED, f"{bad} of {total} fact(s) rejected; nothing was stored", problems)
 
 
 def post_facts(service: Service, community: str, raws: Sequence[Any], *, explain: bool = False) -> FactBatchResult:
@@ -253,11 +238,9 @@ def post_fact(service: Service, community: str, raw: Any) -> FactResult:
     with service.db.reading() as session:
         batch = _prepare(service, session, community, [raw])
     if batch.errors:
-        error = _reject(batch.errors, 1)
-        for item in error.errors:
-            item["path"] = item["path"].removeprefix("facts[0]").lstrip(".") or None
-        error.detail = error.errors[0]["message"] if len(error.errors) == 1 else "the fact was rejected"
-        raise error
+        problems = [p for _, p in batch.errors]
+        raise ServiceError(ServiceCode.FACTS_REJECTED,
+                           problems[0].message if len(problems) == 1 else "the fact was rejected", problems)
     new_ids = _commit(service, community, batch.new)
     return _results(service, community, batch.order, set(batch.order) - new_ids)[0]
 
@@ -269,22 +252,19 @@ def import_facts_csv(service: Service, community: str, text: str, *, skip_bad_ro
     try:
         raws = parse_facts(text.lstrip("\ufeff"), fmt="csv", name=name)
     except FactError as exc:
-        raise ServiceError(ServiceCode.FACTS_REJECTED, "the file cannot be read as facts",
-                           [problem_item(p) for p in exc.problems]) from None
+        raise ServiceError(ServiceCode.FACTS_REJECTED, "the file cannot be read as facts", exc.problems) from None
     if len(raws) > service.settings.max_import_rows:
         raise ServiceError(ServiceCode.BATCH_TOO_LARGE,
                            f"an import holds at most {service.settings.max_import_rows} rows; got {len(raws)}")
     with service.db.reading() as session:
         batch = _prepare(service, session, community, raws)
-    row_errors = [ImportRowError(row=position + 2, fact_id=item.get("fact_id"), code=str(item["code"]),
-                                 message=item["message"], path=item.get("path"))
-                  for position, item in sorted(batch.errors, key=lambda e: e[0])]
+    # A row of the file is where the fact stands (the header is row 1); paths stay the fact's own.
+    row_errors = [p.model_copy(update={"file": name, "row": position + 2})
+                  for position, p in sorted(batch.errors, key=lambda e: e[0])]
     if row_errors and not skip_bad_rows:
         raise ServiceError(ServiceCode.FACTS_REJECTED,
                            f"{len({e.row for e in row_errors})} of {len(raws)} row(s) have errors; nothing was "
-                           "stored (ask to skip bad rows to import the others)",
-                           [{"code": e.code, "message": e.message, "line": e.row, "fact_id": e.fact_id,
-                             "path": e.path, "file": name} for e in row_errors])
+                           "stored (ask to skip bad rows to import the others)", row_errors)
     new_ids: set[str] = set()
     for chunk in _chunks(batch.new, 2000):
         new_ids |= _commit(service, community, chunk)

@@ -46,7 +46,7 @@ export async function whatifPage({ base }) {
     clear(progress).append(h("div", {}, `${t("progress")}: `, h("b", { id: "whatif-percent" }, `${job.percent}%`), ` · ${t(`job_${job.status}`)}`),
       h("div", { style: "background:#eef1f5;border-radius:3px" }, h("div", { class: "bar", style: `width:${job.percent}%` })));
     if (job.status === "failed") {
-      progress.append(h("div", { class: "msg bad", id: "whatif-failed" }, job.error || "", ...(job.problems || []).map((p) => h("div", {}, p))));
+      progress.append(h("div", { class: "msg bad", id: "whatif-failed" }, job.error || "", ...(job.problems || []).map((p) => h("div", {}, p.message))));
     } else if (job.status === "done") {
       const [json, html] = await Promise.all([get(`${base}/simulations/${id}/report.json`), api("GET", `${base}/simulations/${id}/report.html`)]);
       report.append(summary(json), h("iframe", { id: "whatif-frame", sandbox: "allow-same-origin", title: t("report"), style: "width:100%;height:1400px;border:1px solid #d9e0e8;background:#fff" }));
