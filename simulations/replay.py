@@ -31,6 +31,7 @@ from typing import Any
 import xinzhi.rulesets
 from xinzhi.engine import (
     SHANGHAI,
+    DirectorySource,
     FactError,
     Ruleset,
     balances,
@@ -38,7 +39,6 @@ from xinzhi.engine import (
     evaluate,
     load_ruleset,
 )
-from xinzhi.engine.loader import directory_lookup
 
 from .population import (
     Population,
@@ -80,16 +80,7 @@ class RulesetSource:
 
     def load(self) -> Ruleset:
         """Load and resolve (raises ``RulesetError`` with every problem). Registers nothing."""
-        lookups = [directory_lookup(d) for d in self.search]
-
-        def parents(ref: str):
-            for lookup in lookups:
-                found = lookup(ref)
-                if found is not None:
-                    return found
-            return None
-
-        return load_ruleset(self.text, name=self.path, parents=parents)
+        return load_ruleset(self.text, name=self.path, parents=DirectorySource(*self.search))
 
 
 # ---------------------------------------------------------------- what a chunk returns

@@ -38,7 +38,6 @@ from xinzhi.simulations.store_source import parse_period
 
 from xinzhi import registry
 from xinzhi.errors import NotFound, ServiceCode, ServiceError
-from xinzhi.registry import parents_texts
 from xinzhi.service import Service
 
 from ..access import CallerDep
@@ -262,16 +261,14 @@ def _snapshot(service: Service, community: str, field_name: str, ref: str) -> Ru
     """The version named by ``ref`` with its parents, as the registry resolves them (404 / 422 naming the field)."""
     ruleset_id, _, version = ref.partition("@")
     try:
-        read = registry.get_ruleset(service, community, ruleset_id, int(version))
+        text, parents = registry.ruleset_texts(service, community, ruleset_id, int(version))
     except ServiceError as exc:
         if exc.code not in (ServiceCode.RULESET_NOT_FOUND, ServiceCode.RULESET_INVALID):
             raise
         errors = exc.errors or [{"code": exc.code.value, "message": exc.detail, "path": field_name, "in": "body"}]
         raise type(exc)(exc.code, f"{field_name} ({ref}): {exc.detail}", [{**e, "field": field_name} for e in errors],
                         extra={**exc.extra, "field": field_name}) from None
-    with service.db.reading() as session:
-        parents = parents_texts(session, community, read.yaml)
-    return RulesetSnapshot(ref=ref, text=read.yaml, parents=parents)
+    return RulesetSnapshot(ref=ref, text=text, parents=parents)
 
 
 def _check_source(source: SourceIn) -> None:

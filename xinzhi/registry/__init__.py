@@ -20,13 +20,13 @@ from .service import (
     in_force,
     list_rulesets,
     load_repository_rulesets,
-    parents_for,
-    parents_texts,
     publish_ruleset,
     published_rows,
+    ruleset_texts,
     shanghai_day,
     summarize,
     upload_ruleset,
 )
+from .source import RegistrySource, registry_loader
 
-__all__ = ["DryRunIn", "DryRunInline", "DryRunResult", "PublishResult", "RuleChange", "RulesetDiff", "RulesetRead", "RulesetSummary", "TestOutcomeRead", "community_for_ruleset", "compiled_for", "diff_rulesets", "dry_run", "dry_run_draft", "get_ruleset", "in_force", "list_rulesets", "load_repository_rulesets", "parents_for", "parents_texts", "publish_ruleset", "published_rows", "shanghai_day", "summarize", "upload_ruleset"]
+__all__ = ["DryRunIn", "DryRunInline", "DryRunResult", "PublishResult", "RegistrySource", "RuleChange", "RulesetDiff", "RulesetRead", "RulesetSummary", "TestOutcomeRead", "community_for_ruleset", "compiled_for", "diff_rulesets", "dry_run", "dry_run_draft", "get_ruleset", "in_force", "list_rulesets", "load_repository_rulesets", "publish_ruleset", "published_rows", "registry_loader", "ruleset_texts", "shanghai_day", "summarize", "upload_ruleset"]

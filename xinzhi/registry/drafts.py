@@ -19,8 +19,9 @@ Parents = dict[str, tuple[str, str]]
 
 
 def _load(text: str, name: str, parents: Parents):
-    from xinzhi.engine import compile_ruleset, load_ruleset
-    return compile_ruleset(load_ruleset(text, name=name, parents=parents.get))
+    """Compile through the engine's loader, the parents being the texts the server sent."""
+    from xinzhi.engine import Loader, MemorySource
+    return Loader(MemorySource(parents)).compile(text, name)
 
 
 def evaluate_draft(text: str, name: str, parents: Parents, facts: list[dict], explain: bool) -> dict[str, Any]:
