@@ -136,14 +136,14 @@ def _digest(*parts: str) -> str:
     return digest.hexdigest()
 
 
-def parse_stage(text: str, name: str, cache: StageCache = CACHE) -> Parsed:
+def parse_stage(text: str, name: str, cache: StageCache | None = None) -> Parsed:
     """The parse stage for one text (a ruleset or a parent), kept by its name and content."""
 
     def parse() -> Parsed:
         ruleset, problems = parse_ruleset(text, name)
         return ruleset, tuple(problems)
 
-    return cache.get("parse", _digest(name, text), parse)
+    return (cache if cache is not None else CACHE).get("parse", _digest(name, text), parse)
 
 
 # ---------------------------------------------------------------- the stages

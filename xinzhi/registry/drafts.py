@@ -57,7 +57,13 @@ def worker_pid() -> int:
     return os.getpid()
 
 
-TASKS = {f.__name__: f for f in (evaluate_draft, test_draft, worker_pid)}
+def stage_runs() -> dict[str, int]:
+    """How often each loader stage really ran in this worker (every other answer came from its cache)."""
+    from xinzhi.engine import CACHE
+    return {stage: stats.runs for stage, stats in CACHE.stats.items()}
+
+
+TASKS = {f.__name__: f for f in (evaluate_draft, test_draft, worker_pid, stage_runs)}
 
 
 def serve(stdin=None, stdout=None) -> None:

@@ -15,13 +15,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xinzhi.communities.service import ensure_community, require_community
 from xinzhi.db.tables import RulesetVersion, utcnow
-from xinzhi.engine import SHANGHAI, CompiledRuleset, Loaded, Ruleset, RulesetError
+from xinzhi.engine import SHANGHAI, CompiledRuleset, Loaded, Loader, Ruleset, RulesetError
 from xinzhi.errors import NotFound, ServiceCode, ServiceError, problem_item
 from xinzhi.registry import drafts as _worker
 from xinzhi.registry.models import (
@@ -267,39 +266,41 @@ def community_for_ruleset(ruleset_id: str) -> str:
 
 
 def load_repository_rulesets(service: Service, directory: Path) -> list[str]:
-    """Upload and publish each repository ruleset not stored yet; parents before children."""
+    """Upload and publish each repository ruleset not stored yet; parents before children.
+
+    Each file goes through the loader's parse stage here, under the name it is stored with,
+    so that uploading, publishing and the first scoring find it parsed already.
+    """
     pending = []
     for file in sorted(Path(directory).glob("*.yaml")):
-        text = file.read_text(encoding="utf-8")
-        try:
-            head = yaml.safe_load(text)
-        except yaml.YAMLError:
-            continue
-        if isinstance(head, dict) and isinstance(head.get("id"), str) and isinstance(head.get("version"), int):
-            pending.append((file, text, head))
+        text, name = file.read_text(encoding="utf-8"), f"rulesets/{file.name}"
+        head = Loader().run(text, name, until="parse").parsed
+        if head is not None:
+            pending.append((text, name, head))
+    pending.sort(key=lambda item: item[2].extends is not None)  # a standard that extends none first
     loaded: list[str] = []
     for _ in range(len(pending) + 1):  # repeat so a child whose parent loads later still gets in
         progress = False
         for item in list(pending):
-            file, text, head = item
-            community = community_for_ruleset(head["id"])
+            text, name, head = item
+            community = community_for_ruleset(head.id)
             with service.db.writing() as session:
-                ensure_community(session, community, str(head.get("community") or community))
+                ensure_community(session, community, head.community or community)
                 exists = session.scalar(select(RulesetVersion.seq).where(
-                    RulesetVersion.community == community, RulesetVersion.ruleset_id == head["id"],
-                    RulesetVersion.version == head["version"]))
+                    RulesetVersion.community == community, RulesetVersion.ruleset_id == head.id,
+                    RulesetVersion.version == head.version))
             if exists is not None:
                 pending.remove(item)
                 continue
             try:
-                upload_ruleset(service, community, text, source_name=f"rulesets/{file.name}")
+                upload_ruleset(service, community, text, source_name=name)
             except ServiceError:
                 continue  # perhaps its parent is not loaded yet
             pending.remove(item)
             progress = True
             try:
-                publish_ruleset(service, community, head["id"], head["version"])
-                loaded.append(f"{community}/{head['id']}@{head['version']}")
+                publish_ruleset(service, community, head.id, head.version)
+                loaded.append(f"{community}/{head.ref}")
             except ServiceError:
                 pass  # stays a draft: a failing repository ruleset must not stop the server
         if not progress:
