@@ -188,6 +188,8 @@ def _as_loaded(parsed: Parsed | None) -> tuple[Ruleset | None, list[Problem]] | 
 
 
 class Stage(NamedTuple):
+    """One pass of the loader: its name (a cache and a count are kept under it) and its work."""
+
     name: str
     run: Callable[[Loader, Loaded], bool]
 
