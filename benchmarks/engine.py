@@ -146,8 +146,8 @@ def _date_fields(ruleset) -> frozenset[str]:
 
 
 def _load(path: str):
-    from xinzhi.engine import compile_ruleset, load_ruleset_file
-    return compile_ruleset(load_ruleset_file(path))
+    from xinzhi.engine import compile_ruleset_file
+    return compile_ruleset_file(path)
 
 
 # --------------------------------------------------------------------------- (a) durable-rules

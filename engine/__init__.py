@@ -1,6 +1,7 @@
 """Xinzhi's rules engine: a pure library (no web framework, no database).
 
-Load a committee's YAML ruleset, compile it to durable-rules, evaluate facts into
+Load a committee's YAML ruleset (``Loader``: parse, resolve ``extends`` through a
+``RulesetSource``, check, compile — each once per process), evaluate facts into
 explained awards, and apply the accounting rules (limits, tiers, expiry).
 """
 
@@ -9,14 +10,25 @@ from .compiler import CompiledRuleset, compile_ruleset
 from .errors import ErrorCode, FactError, Problem, RulesetError, XinzhiError, format_path
 from .evaluator import Award, Balance, Evaluation, Miss, balances, evaluate, score_fact, validate_facts
 from .facts import SHANGHAI, Fact, read_fact
-from .loader import directory_lookup, load_ruleset, load_ruleset_file, parse_ruleset
+from .loader import parse_ruleset
+from .pipeline import (
+    CACHE,
+    STAGES,
+    Loaded,
+    Loader,
+    StageCache,
+    compile_ruleset_file,
+    load_ruleset,
+    load_ruleset_file,
+)
 from .ruleset import FactIn, Ruleset
+from .sources import DirectorySource, MemorySource, RulesetSource
 from .testing import TestOutcome, run_tests
 
 __all__ = [
-    "SHANGHAI", "Award", "Balance", "CompiledRuleset", "ErrorCode", "Evaluation", "Fact", "FactError",
-    "FactIn", "LimitRef", "LimitUsage", "Miss", "Problem", "Ruleset", "RulesetError", "TestOutcome",
-    "XinzhiError", "add_months", "balances", "compile_ruleset", "directory_lookup", "evaluate", "format_path",
-    "load_ruleset", "load_ruleset_file", "parse_ruleset", "period_key", "period_window", "read_fact",
-    "run_tests", "score_fact", "tier_for", "validate_facts",
+    "CACHE", "SHANGHAI", "STAGES", "Award", "Balance", "CompiledRuleset", "DirectorySource", "ErrorCode",
+    "Evaluation", "Fact", "FactError", "FactIn", "LimitRef", "LimitUsage", "Loaded", "Loader", "MemorySource",
+    "Miss", "Problem", "Ruleset", "RulesetError", "RulesetSource", "StageCache", "TestOutcome", "XinzhiError",
+    "add_months", "balances", "compile_ruleset", "compile_ruleset_file", "evaluate", "format_path", "load_ruleset", "load_ruleset_file",
+    "parse_ruleset", "period_key", "period_window", "read_fact", "run_tests", "score_fact", "tier_for", "validate_facts",
 ]

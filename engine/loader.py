@@ -1,8 +1,8 @@
-"""Loading a ruleset: YAML → validated models → ``extends`` resolved → cross-checked.
+"""The loader's parse stage: one YAML text → validated models, every problem located.
 
-Every stage collects problems instead of stopping at the first, so a committee member
-sees the whole list, each with file, line and column. Loading either returns a fully
-resolved ``Ruleset`` or raises ``RulesetError`` with all problems.
+Parsing collects problems instead of stopping at the first, so a committee member sees
+the whole list, each with file, line and column. The stages around it (resolving
+``extends``, checking, compiling) and the per-process cache are in ``engine.pipeline``.
 """
 
 from __future__ import annotations
@@ -10,64 +10,13 @@ from __future__ import annotations
 import difflib
 import types
 import typing
-from collections.abc import Callable
-from pathlib import Path as FsPath
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from . import checks, extends
 from ._source import Path, Source, parse_yaml
-from .errors import ErrorCode, Problem, RulesetError
+from .errors import ErrorCode, Problem
 from .ruleset import Comparison, Condition, Node, Ruleset
-
-#: Given ``id@version``, returns ``(yaml_text, source_name)`` of that ruleset, or None.
-ParentLookup = Callable[[str], "tuple[str, str] | None"]
-
-
-def load_ruleset(text: str, *, name: str = "<ruleset>", parents: ParentLookup | None = None) -> Ruleset:
-    """Load, resolve and check one ruleset, raising ``RulesetError`` with every problem."""
-    ruleset, problems = parse_ruleset(text, name)
-    if ruleset is None or problems:
-        raise RulesetError(problems)
-    resolved, problems = extends.resolve(ruleset, lambda ref: _load_parent(ref, parents))
-    if resolved is not None:
-        problems += checks.check_ruleset(resolved)
-    if problems:
-        raise RulesetError(problems)
-    return resolved
-
-
-def load_ruleset_file(path: str | FsPath, *, parents: ParentLookup | None = None) -> Ruleset:
-    """Load a ruleset file; parents are looked up among the ``*.yaml`` files beside it."""
-    path = FsPath(path)
-    lookup = parents or directory_lookup(path.parent)
-    return load_ruleset(path.read_text(encoding="utf-8"), name=str(path), parents=lookup)
-
-
-def directory_lookup(directory: str | FsPath) -> ParentLookup:
-    """Find ``id@version`` among the YAML files of one directory (read lazily, once)."""
-    index: dict[str, tuple[str, str]] = {}
-
-    def lookup(ref: str) -> tuple[str, str] | None:
-        if not index:
-            for file in sorted(FsPath(directory).glob("*.yaml")):
-                text = file.read_text(encoding="utf-8")
-                source, _ = parse_yaml(text, str(file))
-                data = source.data if source else None
-                if isinstance(data, dict) and "id" in data and "version" in data:
-                    index.setdefault(f"{data['id']}@{data['version']}", (text, str(file)))
-        return index.get(ref)
-
-    return lookup
-
-
-def _load_parent(ref: str, parents: ParentLookup | None) -> tuple[Ruleset | None, list[Problem]] | None:
-    found = parents(ref) if parents else None
-    if found is None:
-        return None
-    text, name = found
-    return parse_ruleset(text, name)
 
 
 def parse_ruleset(text: str, name: str) -> tuple[Ruleset | None, list[Problem]]:

@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from xinzhi.engine import Problem, XinzhiError
+from xinzhi.engine import DirectorySource, Problem, XinzhiError
 
 from xinzhi.errors import ServiceCode
 
 from .population import DEFAULT_SCENARIO, Scenario, load_scenario
+from .replay import REPO_RULESETS, ReplayRuleset
 
 
 class RulesetInput(BaseModel):
@@ -111,8 +112,8 @@ class JobRunner:
                 self._jobs[job_id].progress[side] = [done, total]
 
         try:
-            baseline = _ruleset_file(request.baseline, directory / "baseline.yaml")
-            candidate = _ruleset_file(request.candidate, directory / "candidate.yaml")
+            baseline = _ruleset(request.baseline, "baseline.yaml", request.rulesets_dirs)
+            candidate = _ruleset(request.candidate, "candidate.yaml", request.rulesets_dirs)
             scenario, facts = _source(request, directory)
             outcome = simulate(baseline, candidate, scenario=scenario, facts=facts, seed=request.seed,
                                workers=request.workers, search=tuple(request.rulesets_dirs), progress=progress,
@@ -135,11 +136,11 @@ def failure(exc: Exception) -> dict[str, Any]:
             "problems": [Problem(code=ServiceCode.SIMULATION_FAILED, message=message)]}
 
 
-def _ruleset_file(given: RulesetInput, target: Path) -> Path:
+def _ruleset(given: RulesetInput, name: str, search: list[str]) -> Path | ReplayRuleset:
+    """A path as given; a text in memory, its parents in ``search`` then the repository's rulesets."""
     if given.path is not None:
         return Path(given.path)
-    target.write_text(given.text or "", encoding="utf-8")
-    return target
+    return ReplayRuleset(name=name, text=given.text or "", parents=DirectorySource(*search, REPO_RULESETS))
 
 
 def _source(request: SimulationRequest, directory: Path) -> tuple[Scenario | None, Path | None]:

@@ -31,14 +31,16 @@ from typing import Any
 import xinzhi.rulesets
 from xinzhi.engine import (
     SHANGHAI,
+    CompiledRuleset,
+    DirectorySource,
     FactError,
+    Loader,
+    MemorySource,
     Ruleset,
+    RulesetSource,
     balances,
-    compile_ruleset,
     evaluate,
-    load_ruleset,
 )
-from xinzhi.engine.loader import directory_lookup
 
 from .population import (
     Population,
@@ -60,36 +62,37 @@ Progress = Callable[[str, int, int], None]
 # ---------------------------------------------------------------- rulesets
 
 @dataclass(frozen=True)
-class RulesetSource:
-    """A ruleset file (published or draft) with the directories its parents are looked up in."""
+class ReplayRuleset:
+    """One side's ruleset: its text, the name its problems are reported under, and where its
+    ``extends`` parents are found — a directory for a file, memory for a registry version.
 
-    path: str
+    It travels to every worker process, which compiles it there through the engine's loader;
+    nothing is written to disk for a worker to read back.
+    """
+
+    name: str
     text: str
-    search: tuple[str, ...]
+    parents: RulesetSource = field(default_factory=MemorySource)
 
     @classmethod
-    def from_file(cls, path: str | Path, search: Iterable[str | Path] = ()) -> RulesetSource:
+    def from_file(cls, path: str | Path, search: Iterable[str | Path] = ()) -> ReplayRuleset:
+        """A ruleset file; parents beside it, then in ``search``, then among the repository's rulesets."""
         path = Path(path)
         dirs = [str(path.resolve().parent), *(str(Path(d).resolve()) for d in search), str(REPO_RULESETS)]
-        unique = tuple(dict.fromkeys(dirs))
-        return cls(path=str(path), text=path.read_text(encoding="utf-8"), search=unique)
+        return cls(name=str(path), text=path.read_text(encoding="utf-8"),
+                   parents=DirectorySource(*dict.fromkeys(dirs)))
 
     @property
     def digest(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
     def load(self) -> Ruleset:
-        """Load and resolve (raises ``RulesetError`` with every problem). Registers nothing."""
-        lookups = [directory_lookup(d) for d in self.search]
+        """Load, resolve and check (raises ``RulesetError`` with every problem). Registers nothing."""
+        return Loader(self.parents).load(self.text, self.name)
 
-        def parents(ref: str):
-            for lookup in lookups:
-                found = lookup(ref)
-                if found is not None:
-                    return found
-            return None
-
-        return load_ruleset(self.text, name=self.path, parents=parents)
+    def compile(self) -> CompiledRuleset:
+        """Compiled once per process (each worker compiles its side once)."""
+        return Loader(self.parents).compile(self.text, self.name)
 
 
 # ---------------------------------------------------------------- what a chunk returns
@@ -179,8 +182,8 @@ class FactsSource:
 _STATE: dict[str, Any] = {}
 
 
-def _init_worker(ruleset: RulesetSource, source: ScenarioSource | None, matcher: str) -> None:
-    compiled = compile_ruleset(ruleset.load())
+def _init_worker(ruleset: ReplayRuleset, source: ScenarioSource | None, matcher: str) -> None:
+    compiled = ruleset.compile()
     if matcher == "python":
         from .matcher import install
         install(compiled)
@@ -289,7 +292,7 @@ def _chunks(items: list[str], size: int) -> list[list[str]]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-def _run_side(side: str, ruleset: RulesetSource, source: ScenarioSource | FactsSource, residents: list[str],
+def _run_side(side: str, ruleset: ReplayRuleset, source: ScenarioSource | FactsSource, residents: list[str],
               months: list[str], workers: int, chunk_size: int, progress: Progress | None,
               matcher: str) -> SideResult:
     chunks = _chunks(residents, chunk_size)
@@ -349,7 +352,7 @@ def _fact_months(facts: Iterable[dict]) -> list[str]:
     return months
 
 
-def replay(baseline: RulesetSource, candidate: RulesetSource, source: ScenarioSource | FactsSource, *,
+def replay(baseline: ReplayRuleset, candidate: ReplayRuleset, source: ScenarioSource | FactsSource, *,
            workers: int = 1, chunk_size: int = CHUNK_SIZE, progress: Progress | None = None,
            matcher: str = MATCHER_NAME) -> ReplayResult:
     """Both sides, one after the other, each in its own short-lived pool of ``workers`` processes.

@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from xinzhi.engine import Ruleset
 
 from .population import Scenario
-from .replay import ReplayResult, ResidentOutcome, RulesetSource, SideResult
+from .replay import ReplayResult, ReplayRuleset, ResidentOutcome, SideResult
 
 SCHEMA_VERSION = 1
 TOP = 10
@@ -287,8 +287,8 @@ def _histogram(values: list[int]) -> list[Bin]:
 
 # ---------------------------------------------------------------- building the report
 
-def ruleset_info(source: RulesetSource, ruleset: Ruleset) -> RulesetInfo:
-    return RulesetInfo(ref=ruleset.ref, title=ruleset.title, file=Path(source.path).name, sha256=source.digest,
+def ruleset_info(source: ReplayRuleset, ruleset: Ruleset) -> RulesetInfo:
+    return RulesetInfo(ref=ruleset.ref, title=ruleset.title, file=Path(source.name).name, sha256=source.digest,
                        lineage=list(ruleset.lineage))
 
 
@@ -348,8 +348,8 @@ def _tier_list(base: Ruleset, cand: Ruleset) -> list[TierInfo]:
     return [TierInfo(id=k, title=title) for k, (title, _) in ordered]
 
 
-def build_report(result: ReplayResult, baseline: tuple[RulesetSource, Ruleset],
-                 candidate: tuple[RulesetSource, Ruleset], source: SourceInfo,
+def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
+                 candidate: tuple[ReplayRuleset, Ruleset], source: SourceInfo,
                  scenario: Scenario | None = None) -> SimulationReport:
     base_src, base_rs = baseline
     cand_src, cand_rs = candidate

@@ -13,7 +13,7 @@ from xinzhi.engine.factfiles import read_facts
 
 from .html_report import render_html
 from .population import Scenario, generate_facts, generate_population, load_scenario
-from .replay import CHUNK_SIZE, FactsSource, Progress, RulesetSource, ScenarioSource, replay
+from .replay import CHUNK_SIZE, FactsSource, Progress, ReplayRuleset, ScenarioSource, replay
 from .report import SimulationReport, SourceInfo, build_report, report_json, schema_json
 
 
@@ -34,12 +34,15 @@ def scenario_with(path: str | Path, *, residents: int | None = None, months: int
     return Scenario.model_validate(scenario.model_dump(by_alias=True))
 
 
-def simulate(baseline: str | Path, candidate: str | Path, *, scenario: Scenario | None = None,
+def simulate(baseline: str | Path | ReplayRuleset, candidate: str | Path | ReplayRuleset, *, scenario: Scenario | None = None,
              facts: str | Path | None = None, seed: int | None = None, workers: int = 1,
              search: tuple[str, ...] = (), chunk_size: int = CHUNK_SIZE,
              progress: Progress | None = None, matcher: str = "durable-rules",
              from_store: str | None = None, community: str | None = None, service=None) -> Outcome:
     """Replay under both rulesets and build the comparison (raises RulesetError / FactError).
+
+    A ruleset is a file (its parents found beside it, in ``search``, then in the repository's
+    rulesets) or a ``ReplayRuleset`` already holding its text and its parents' source.
 
     The facts come from exactly one of: ``scenario`` (synthetic), ``facts`` (a JSONL/CSV
     file), ``from_store`` (a period such as ``2021`` or ``2021-Q2`` of ``community``'s
@@ -47,8 +50,7 @@ def simulate(baseline: str | Path, candidate: str | Path, *, scenario: Scenario 
     """
     if sum(x is not None for x in (scenario, facts, from_store)) != 1:
         raise ValueError("give exactly one of scenario, facts or from_store")
-    base_src = RulesetSource.from_file(baseline, search)
-    cand_src = RulesetSource.from_file(candidate, search)
+    base_src, cand_src = _ruleset(baseline, search), _ruleset(candidate, search)
     base_rs, cand_rs = base_src.load(), cand_src.load()  # fail early, before any worker starts
     if scenario is not None:
         seed = scenario.seed if seed is None else seed
@@ -67,6 +69,10 @@ def simulate(baseline: str | Path, candidate: str | Path, *, scenario: Scenario 
                       months=result.months)
     report = build_report(result, (base_src, base_rs), (cand_src, cand_rs), info, scenario)
     return Outcome(report=report, json=report_json(report), html=render_html(report))
+
+
+def _ruleset(given: str | Path | ReplayRuleset, search: tuple[str, ...]) -> ReplayRuleset:
+    return given if isinstance(given, ReplayRuleset) else ReplayRuleset.from_file(given, search)
 
 
 def _store_source(period: str, community: str | None, service) -> FactsSource:

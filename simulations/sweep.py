@@ -21,7 +21,7 @@ from xinzhi.engine import Ruleset
 
 from .html_report import BASE, CAND, UP, _num, _t, _table, lines
 from .population import Scenario
-from .replay import Progress, RulesetSource
+from .replay import Progress, ReplayRuleset
 from .report import r4
 from .run import simulate, write_outputs
 
@@ -137,7 +137,7 @@ def run_sweep(baseline_path: str | Path, spec: SweepSpec, out: str | Path, *, sc
     out = Path(out)
     drafts = out / "drafts"
     drafts.mkdir(parents=True, exist_ok=True)
-    base_src = RulesetSource.from_file(baseline_path, search)
+    base_src = ReplayRuleset.from_file(baseline_path, search)
     baseline = base_src.load()
     texts = {v: draft_text(baseline, spec, v) for v in spec.values}  # every problem before any run
     search = (*search, str(Path(baseline_path).resolve().parent))

@@ -23,8 +23,9 @@ class Service:
 
         self.drafts: DraftPool = DraftPool(workers=settings.dry_run_workers,
                                 tasks_per_worker=settings.dry_run_tasks_per_worker)
-        # Published versions never change, so each is compiled (and registered with
-        # durable-rules) once per process; keyed by (community, row seq).
+        # Published versions never change: scoring finds each one's compiled form here by
+        # (community, row seq), one dict lookup per fact; behind it the engine's loader
+        # compiles (and durable-rules registers) each distinct text once per process.
         self.compiled: dict[tuple[str, int], CompiledRuleset] = {}
         self.compile_lock = threading.Lock()
 

@@ -30,14 +30,14 @@ import anyio
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
-from xinzhi.engine import Problem
+from xinzhi.engine import MemorySource, Problem
 from xinzhi.simulations.jobs import JobRunner, failure
 from xinzhi.simulations.population import SCENARIOS
+from xinzhi.simulations.replay import ReplayRuleset
 from xinzhi.simulations.store_source import parse_period
 
 from xinzhi import registry
 from xinzhi.errors import NotFound, ServiceCode, ServiceError
-from xinzhi.registry import parents_texts
 from xinzhi.service import Service
 
 from ..access import CallerDep
@@ -107,6 +107,10 @@ class RulesetSnapshot:
     @property
     def file_name(self) -> str:
         return self.ref.replace("@", "-v") + ".yaml"
+
+    def ruleset(self) -> ReplayRuleset:
+        """For the replay: the text and its parents in memory (nothing written to disk)."""
+        return ReplayRuleset(name=self.file_name, text=self.text, parents=MemorySource(self.parents))
 
 
 @dataclass
@@ -183,25 +187,15 @@ class SimulationJobs(JobRunner):
             self._update(job_id, **changes)
 
         try:
-            parents = directory / "parents"
-            parents.mkdir(exist_ok=True)
-            chain = {**spec.baseline.parents, **spec.candidate.parents}
-            for number, (text, _) in enumerate(chain[ref] for ref in sorted(chain)):
-                (parents / f"parent-{number}.yaml").write_text(text, encoding="utf-8")
-            files = {}
-            for side, snapshot in (("baseline", spec.baseline), ("candidate", spec.candidate)):
-                (directory / side).mkdir(exist_ok=True)
-                files[side] = directory / side / snapshot.file_name
-                files[side].write_text(snapshot.text, encoding="utf-8")
-            options = dict(workers=self.workers, search=(str(parents),), progress=progress, matcher=spec.matcher)
+            baseline, candidate = spec.baseline.ruleset(), spec.candidate.ruleset()
+            options = dict(workers=self.workers, progress=progress, matcher=spec.matcher)
             source = spec.source
             if source.kind == "scenario":
                 scenario = scenario_with(SCENARIOS / f"{source.scenario}.yaml", residents=source.residents,
                                          months=source.months)
-                outcome = simulate(files["baseline"], files["candidate"], scenario=scenario, seed=source.seed,
-                                   **options)
+                outcome = simulate(baseline, candidate, scenario=scenario, seed=source.seed, **options)
             else:
-                outcome = simulate(files["baseline"], files["candidate"], from_store=source.period,
+                outcome = simulate(baseline, candidate, from_store=source.period,
                                    community=spec.community, service=self.service, **options)
             write_outputs(outcome, directory)
             finish(status="done")
@@ -257,16 +251,14 @@ def _snapshot(service: Service, community: str, field_name: str, ref: str) -> Ru
     """The version named by ``ref`` with its parents, as the registry resolves them (404 / 422 naming the field)."""
     ruleset_id, _, version = ref.partition("@")
     try:
-        read = registry.get_ruleset(service, community, ruleset_id, int(version))
+        text, parents = registry.ruleset_texts(service, community, ruleset_id, int(version))
     except ServiceError as exc:
         if exc.code not in (ServiceCode.RULESET_NOT_FOUND, ServiceCode.RULESET_INVALID):
             raise
         problems = exc.problems or [Problem(code=exc.code, message=exc.detail, path=field_name)]
         raise type(exc)(exc.code, f"{field_name} ({ref}): {exc.detail}", problems,
                         extra={**exc.extra, "field": field_name}) from None
-    with service.db.reading() as session:
-        parents = parents_texts(session, community, read.yaml)
-    return RulesetSnapshot(ref=ref, text=read.yaml, parents=parents)
+    return RulesetSnapshot(ref=ref, text=text, parents=parents)
 
 
 def _check_source(source: SourceIn) -> None:

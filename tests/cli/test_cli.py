@@ -78,3 +78,17 @@ def test_score_rejects_a_bad_fact_naming_it(tmp_path):
     result = xinzhi("score", str(RULESETS / "yihe_2021.yaml"), "--facts", str(facts))
     assert result.returncode == 1
     assert "fact 'x1'" in result.stderr and "hours" in result.stderr
+
+
+def test_test_loads_each_file_once_through_the_loader(tmp_path, capsys):
+    """A parent named on the command line is parsed and compiled once, for itself and its child."""
+    from xinzhi.engine import CACHE
+
+    from xinzhi.cli.main import main
+
+    for name in ("yihe_2021.yaml", "dongshan_2022.yaml"):
+        (tmp_path / name).write_text((RULESETS / name).read_text(encoding="utf-8"), encoding="utf-8")
+    runs = {stage: CACHE.stats[stage].runs if stage in CACHE.stats else 0 for stage in ("parse", "compile")}
+    assert main(["test", str(tmp_path / "yihe_2021.yaml"), str(tmp_path / "dongshan_2022.yaml")]) == 0
+    assert "FAIL" not in capsys.readouterr().out
+    assert {stage: CACHE.stats[stage].runs - runs[stage] for stage in runs} == {"parse": 2, "compile": 2}

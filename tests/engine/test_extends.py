@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 from xinzhi.engine import (
+    DirectorySource,
     ErrorCode,
+    MemorySource,
     RulesetError,
     compile_ruleset,
-    directory_lookup,
     evaluate,
     load_ruleset,
 )
@@ -75,10 +76,9 @@ def child(body: str = "", *, head: str = CHILD_HEAD) -> str:
     return head + body
 
 
-def lookup(**texts: str):
-    """A ``parents=`` callable over ``{id_at_version: text}`` (``parent_1`` → ``parent@1``)."""
-    table = {ref.replace("_", "@"): (text, f"{ref.split('_')[0]}.yaml") for ref, text in texts.items()}
-    return table.get
+def lookup(**texts: str) -> MemorySource:
+    """Parents held in memory, ``{id_at_version: text}`` (``parent_1`` → ``parent@1``)."""
+    return MemorySource({ref.replace("_", "@"): (text, f"{ref.split('_')[0]}.yaml") for ref, text in texts.items()})
 
 
 def load(text: str, **parents: str):
@@ -264,7 +264,7 @@ overrides:
   - rule: competition_podium
     enabled: false
 """
-    ruleset = load_ruleset(text, name="neighbour.yaml", parents=directory_lookup(RULESETS))
+    ruleset = load_ruleset(text, name="neighbour.yaml", parents=DirectorySource(RULESETS))
     assert ruleset.lineage == ("neighbour@1", "yihe_2021@1")
     assert len(ruleset.rules) == len(yihe.ruleset.rules)
     fact = {"id": "c", "type": "competition", "resident": "r", "occurred_at": "2022-05-20T15:00:00+08:00",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import pytest
-from xinzhi.engine import ErrorCode, RulesetError, load_ruleset, load_ruleset_file
+from xinzhi.engine import ErrorCode, MemorySource, RulesetError, load_ruleset, load_ruleset_file
 
 #: line numbers, for reading the cases below:
 #:  1 id          9 tier A        17 fields:          25 category
@@ -200,7 +200,7 @@ CASES = [
 @pytest.mark.parametrize(("text", "expected", "parents"), CASES)
 def test_broken_ruleset_is_reported_exactly(text, expected, parents):
     with pytest.raises(RulesetError) as caught:
-        load_ruleset(text, name=FILE, parents=parents.get if parents else None)
+        load_ruleset(text, name=FILE, parents=MemorySource(parents))
     problems = caught.value.problems
     assert [(p.code, p.file, p.line, p.column) for p in problems] == \
         [(e.code, e.file, e.line, e.column) for e in expected], "\n".join(map(str, problems))

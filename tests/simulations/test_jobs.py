@@ -35,6 +35,7 @@ def test_a_job_runs_in_the_background_and_serves_json_and_html(tmp_path):
     report = json.loads(runner.json_path(job_id).read_text(encoding="utf-8"))
     assert report["candidate"]["ref"] == "dongshan_2022@1"
     assert "<svg" in runner.html_path(job_id).read_text(encoding="utf-8")
+    assert not list((tmp_path / job_id).glob("*.yaml"))  # the draft text went to the replay in memory
     direct = simulate(YIHE, RULESETS / "dongshan_2022.yaml", scenario=small_scenario(residents=60, months=2), seed=3)
     assert json.loads(direct.json)["totals"] == report["totals"]
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from xinzhi.engine import load_ruleset
-from xinzhi.engine.loader import directory_lookup
+from xinzhi.engine import DirectorySource, load_ruleset
 from xinzhi.simulations.population import generate_facts, generate_population
 from xinzhi.simulations.sweep import SweepSpec, draft_text, parse_sweep, run_sweep
 
@@ -28,7 +27,7 @@ def test_drafts_change_only_the_swept_parameter():
     from xinzhi.engine import load_ruleset_file
     yihe = load_ruleset_file(YIHE)
     draft = load_ruleset(draft_text(yihe, parse_sweep("volunteer_hours.limit.month=60"), 60),
-                         parents=directory_lookup(RULESETS))
+                         parents=DirectorySource(RULESETS))
     rule = next(r for r in draft.rules if r.id == "volunteer_hours")
     assert [(l.period, l.max) for l in rule.limits] == [("day", 16), ("month", 60)]
     assert rule.award == next(r for r in yihe.rules if r.id == "volunteer_hours").award

@@ -1,6 +1,7 @@
 """``xinzhi`` — validate, test, score and explain rulesets; serve the API; import facts.
 
 Exit status: 0 success, 1 when a ruleset, test or fact has problems, 2 on usage errors.
+Rulesets load through the engine's ``Loader``, their parents found among the files beside them.
 """
 
 from __future__ import annotations
@@ -15,23 +16,28 @@ import yaml
 
 from xinzhi.cli.simulate import add_simulate_command
 from xinzhi.engine import (
+    DirectorySource,
+    Loaded,
+    Loader,
     RulesetError,
     XinzhiError,
     balances,
-    compile_ruleset,
     evaluate,
-    load_ruleset_file,
     run_tests,
 )
 from xinzhi.engine.factfiles import read_facts
 from xinzhi.engine.schema import ruleset_json_schema_text
 
 
-def _load(files: list[str]) -> tuple[list, int]:
+def _load(files: list[str], *, until: str = "check") -> tuple[list[Loaded], int]:
+    """Each file through the engine's loader (parents among the files beside it), every problem printed."""
     loaded, status = [], 0
+    loaders: dict[Path, Loader] = {}
     for file in files:
+        path = Path(file)
+        loader = loaders.setdefault(path.parent, Loader(DirectorySource(path.parent)))
         try:
-            loaded.append(load_ruleset_file(file))
+            loaded.append(loader.run(path.read_text(encoding="utf-8"), str(path), until=until).raise_problems())
         except RulesetError as exc:
             for problem in exc.problems:
                 print(problem, file=sys.stderr)
@@ -47,16 +53,16 @@ def _pad(text: str, width: int) -> str:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     loaded, status = _load(args.files)
-    for ruleset in loaded:
+    for ruleset in (item.ruleset for item in loaded if item.ruleset):
         print(f"ok  {ruleset.ref}  {ruleset.title}  ({len(ruleset.rules)} rules, {len(ruleset.tests)} tests)")
     return status
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    loaded, status = _load(args.files)
-    for ruleset in loaded:
-        for outcome in run_tests(compile_ruleset(ruleset)):
-            print(f"{'PASS' if outcome.passed else 'FAIL'}  {ruleset.ref}  {outcome.name}")
+    loaded, status = _load(args.files, until="compile")
+    for compiled in (item.compiled for item in loaded if item.compiled):
+        for outcome in run_tests(compiled):
+            print(f"{'PASS' if outcome.passed else 'FAIL'}  {compiled.ref}  {outcome.name}")
             for failure in outcome.failures:
                 print(f"      {failure}")
             status = status or (0 if outcome.passed else 1)
@@ -64,10 +70,10 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    loaded, status = _load([args.file])
-    if status:
-        return status
-    compiled = compile_ruleset(loaded[0])
+    loaded, status = _load([args.file], until="compile")
+    compiled = loaded[0].compiled if loaded else None
+    if status or compiled is None:
+        return status or 1
     try:
         evaluation = evaluate(compiled, read_facts(Path(args.facts)), explain=args.explain)
     except XinzhiError as exc:
@@ -108,9 +114,9 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     loaded, status = _load([args.file])
-    if status:
-        return status
-    ruleset = loaded[0]
+    ruleset = loaded[0].ruleset if loaded else None
+    if status or ruleset is None:
+        return status or 1
     print(f"# {ruleset.ref} fully resolved from: {' ← '.join(ruleset.lineage)}")
     data = ruleset.model_dump(mode="json", by_alias=True, exclude_none=True,
                               exclude={"extends", "overrides", "tests"})

@@ -22,8 +22,9 @@ Parents = dict[str, tuple[str, str]]
 
 
 def _load(text: str, name: str, parents: Parents):
-    from xinzhi.engine import compile_ruleset, load_ruleset
-    return compile_ruleset(load_ruleset(text, name=name, parents=parents.get))
+    """Compile through the engine's loader, the parents being the texts the server sent."""
+    from xinzhi.engine import Loader, MemorySource
+    return Loader(MemorySource(parents)).compile(text, name)
 
 
 def _failed(kind: str, problems: list[Problem]) -> dict[str, Any]:
@@ -72,7 +73,13 @@ def worker_pid() -> int:
     return os.getpid()
 
 
-TASKS = {f.__name__: f for f in (evaluate_draft, test_draft, worker_pid)}
+def stage_runs() -> dict[str, int]:
+    """How often each loader stage really ran in this worker (every other answer came from its cache)."""
+    from xinzhi.engine import CACHE
+    return {stage: stats.runs for stage, stats in CACHE.stats.items()}
+
+
+TASKS = {f.__name__: f for f in (evaluate_draft, test_draft, worker_pid, stage_runs)}
 
 
 def serve(stdin=None, stdout=None) -> None:

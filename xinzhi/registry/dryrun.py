@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from xinzhi.communities.service import require_community
-from xinzhi.engine import FactError, Problem, RulesetError, balances, evaluate
+from xinzhi.engine import FactError, Problem, balances, evaluate
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.registry import drafts as _worker
 from xinzhi.registry.models import DryRunResult
-from xinzhi.registry.service import _load, _row, compiled_for, parents_texts, ruleset_invalid
+from xinzhi.registry.service import _loaded, _row, compiled_for, ruleset_invalid
+from xinzhi.registry.source import registry_loader
 from xinzhi.service import Service
 
 
@@ -45,10 +46,7 @@ def dry_run(service: Service, community: str, ruleset_id: str, version: int, fac
         if row.status == "published":
             compiled = compiled_for(service, session, row)
         else:
-            try:
-                _, parents = _load(session, community, row.yaml_text, row.source_name)
-            except RulesetError as exc:
-                raise ruleset_invalid(exc.problems) from None
+            parents = _loaded(session, community, row.yaml_text, row.source_name).parents
             text, name = row.yaml_text, row.source_name
     if row.status != "published":
         return _from_worker(service.drafts.run(_worker.evaluate_draft, text, name, parents, facts, explain), True)
@@ -69,5 +67,6 @@ def dry_run_draft(service: Service, community: str, text: str, facts: list[dict[
     _check_size(service, facts)
     with service.db.reading() as session:
         require_community(session, community)
-        parents = parents_texts(session, community, text)  # the worker reports any problem of the text
+        # Only the parents are looked for here: the worker reports any problem of the text.
+        parents = registry_loader(session, community).run(text, name, until="resolve").parents
     return _from_worker(service.drafts.run(_worker.evaluate_draft, text, name, parents, facts, explain), True)

@@ -3,7 +3,9 @@
 A published version is immutable. Publishing requires the version's embedded tests to
 pass (run in a draft worker, see ``_worker``) and its dates not to overlap another
 published version of the community. A version without ``effective_to`` stays in force
-until a later published version starts.
+until a later published version starts. Every version is loaded by the engine's one
+loader with its ``extends`` parents found in the registry (``registry.source``); the
+loader reports the parents it used, which is what a draft worker is sent.
 """
 
 from __future__ import annotations
@@ -13,21 +15,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xinzhi.communities.service import ensure_community, require_community
 from xinzhi.db.tables import RulesetVersion, utcnow
-from xinzhi.engine import (
-    SHANGHAI,
-    CompiledRuleset,
-    Problem,
-    Ruleset,
-    RulesetError,
-    compile_ruleset,
-    load_ruleset,
-)
+from xinzhi.engine import SHANGHAI, CompiledRuleset, Loaded, Loader, Problem, Ruleset, RulesetError
 from xinzhi.errors import NotFound, ServiceCode, ServiceError
 from xinzhi.registry import drafts as _worker
 from xinzhi.registry.models import (
@@ -38,6 +31,7 @@ from xinzhi.registry.models import (
     RulesetSummary,
     TestOutcomeRead,
 )
+from xinzhi.registry.source import registry_loader
 from xinzhi.service import Service
 
 MAX_RULESET_BYTES = 1024 * 1024
@@ -50,61 +44,13 @@ def summarize(row: RulesetVersion) -> RulesetSummary:
                           published_at=row.published_at)
 
 
-def parents_for(session: Session, community: str):
-    """``extends`` lookup: this community's versions first, then any community's published ones."""
-
-    def lookup(ref: str) -> tuple[str, str] | None:
-        ruleset_id, _, version = ref.partition("@")
-        if not version.isdigit():
-            return None
-        rows = session.scalars(select(RulesetVersion).where(
-            RulesetVersion.ruleset_id == ruleset_id, RulesetVersion.version == int(version))).all()
-        own = [r for r in rows if r.community == community]
-        published = sorted((r for r in rows if r.status == "published"), key=lambda r: r.seq)
-        chosen = (own or published or [None])[0]
-        return (chosen.yaml_text, chosen.source_name) if chosen else None
-
-    return lookup
-
-
-def _recording(lookup):
-    """Wrap a lookup so the parents it found can be handed to a worker process."""
-    found: dict[str, tuple[str, str]] = {}
-
-    def wrapped(ref: str):
-        result = lookup(ref)
-        if result is not None:
-            found[ref] = result
-        return result
-
-    return wrapped, found
-
-
-def _load(session: Session, community: str, text: str, name: str) -> tuple[Ruleset, dict]:
-    lookup, found = _recording(parents_for(session, community))
-    return load_ruleset(text, name=name, parents=lookup), found
-
-
-def parents_texts(session: Session, community: str, text: str) -> dict[str, tuple[str, str]]:
-    """The ``extends`` chain of a ruleset text, for a worker; cheap (no full load here)."""
-    lookup = parents_for(session, community)
-    found: dict[str, tuple[str, str]] = {}
-    for _ in range(16):
-        if "extends" not in text:
-            break
-        try:
-            head = yaml.safe_load(text)
-        except yaml.YAMLError:
-            break
-        ref = head.get("extends") if isinstance(head, dict) else None
-        if not isinstance(ref, str) or ref in found:
-            break
-        parent = lookup(ref)
-        if parent is None:
-            break
-        found[ref] = parent
-        text = parent[0]
-    return found
+def _loaded(session: Session, community: str, text: str, name: str) -> Loaded:
+    """Resolved (parents from the registry) and checked, or 422 with every problem."""
+    loaded = registry_loader(session, community).run(text, name, until="check")
+    try:
+        return loaded.raise_problems()
+    except RulesetError as exc:
+        raise ruleset_invalid(exc.problems) from None
 
 
 def ruleset_invalid(problems: list[Problem]) -> ServiceError:
@@ -120,10 +66,8 @@ def upload_ruleset(service: Service, community: str, text: str, *, source_name: 
         raise ServiceError(ServiceCode.REQUEST_TOO_LARGE, f"a ruleset may be at most {MAX_RULESET_BYTES} bytes")
     with service.db.writing() as session:
         require_community(session, community)
-        try:
-            ruleset, _ = _load(session, community, text, source_name)
-        except RulesetError as exc:
-            raise ruleset_invalid(exc.problems) from None
+        ruleset = _loaded(session, community, text, source_name).ruleset
+        assert ruleset is not None
         row = session.scalar(select(RulesetVersion).where(
             RulesetVersion.community == community, RulesetVersion.ruleset_id == ruleset.id,
             RulesetVersion.version == ruleset.version))
@@ -174,14 +118,22 @@ def _row(session: Session, community: str, ruleset_id: str, version: int) -> Rul
 
 
 def _resolved(session: Session, row: RulesetVersion) -> Ruleset:
-    try:
-        return _load(session, row.community, row.yaml_text, row.source_name)[0]
-    except RulesetError as exc:  # a parent draft changed since upload
-        raise ruleset_invalid(exc.problems) from None
+    """The version resolved now (a 422 if a parent draft changed since upload)."""
+    ruleset = _loaded(session, row.community, row.yaml_text, row.source_name).ruleset
+    assert ruleset is not None
+    return ruleset
 
 
 def _dump(ruleset: Ruleset) -> dict[str, Any]:
     return ruleset.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"overrides", "extends"})
+
+
+def ruleset_texts(service: Service, community: str, ruleset_id: str,
+                  version: int) -> tuple[str, dict[str, tuple[str, str]]]:
+    """A version's YAML and its ``extends`` chain's, as the registry resolves them now (404 / 422)."""
+    with service.db.reading() as session:
+        row = _row(session, community, ruleset_id, version)
+        return row.yaml_text, _loaded(session, community, row.yaml_text, row.source_name).parents
 
 
 def get_ruleset(service: Service, community: str, ruleset_id: str, version: int) -> RulesetRead:
@@ -234,10 +186,7 @@ def publish_ruleset(service: Service, community: str, ruleset_id: str, version: 
         row = _row(session, community, ruleset_id, version)
         if row.status == "published":
             raise ServiceError(ServiceCode.RULESET_PUBLISHED, f"{row.ref} is already published")
-        try:
-            _, parents = _load(session, community, row.yaml_text, row.source_name)
-        except RulesetError as exc:
-            raise ruleset_invalid(exc.problems) from None
+        parents = _loaded(session, community, row.yaml_text, row.source_name).parents
         text, name = row.yaml_text, row.source_name
     _check_overlap(service, community, row)
     outcome = service.drafts.run(_worker.test_draft, text, name, parents)
@@ -296,14 +245,19 @@ def shanghai_day(moment: dt.datetime) -> dt.date:
 
 
 def compiled_for(service: Service, session: Session, row: RulesetVersion) -> CompiledRuleset:
-    """The compiled form of a published version, built once per process."""
+    """The compiled form of a published version: the loader's (built once per process), by row."""
     key = (row.community, row.seq)
     compiled = service.compiled.get(key)
     if compiled is None:
         with service.compile_lock:
             compiled = service.compiled.get(key)
             if compiled is None:
-                compiled = compile_ruleset(_resolved(session, row))
+                loaded = registry_loader(session, row.community).run(row.yaml_text, row.source_name)
+                try:
+                    compiled = loaded.raise_problems().compiled
+                except RulesetError as exc:
+                    raise ruleset_invalid(exc.problems) from None
+                assert compiled is not None
                 service.compiled[key] = compiled
     return compiled
 
@@ -314,39 +268,41 @@ def community_for_ruleset(ruleset_id: str) -> str:
 
 
 def load_repository_rulesets(service: Service, directory: Path) -> list[str]:
-    """Upload and publish each repository ruleset not stored yet; parents before children."""
+    """Upload and publish each repository ruleset not stored yet; parents before children.
+
+    Each file goes through the loader's parse stage here, under the name it is stored with,
+    so that uploading, publishing and the first scoring find it parsed already.
+    """
     pending = []
     for file in sorted(Path(directory).glob("*.yaml")):
-        text = file.read_text(encoding="utf-8")
-        try:
-            head = yaml.safe_load(text)
-        except yaml.YAMLError:
-            continue
-        if isinstance(head, dict) and isinstance(head.get("id"), str) and isinstance(head.get("version"), int):
-            pending.append((file, text, head))
+        text, name = file.read_text(encoding="utf-8"), f"rulesets/{file.name}"
+        head = Loader().run(text, name, until="parse").parsed
+        if head is not None:
+            pending.append((text, name, head))
+    pending.sort(key=lambda item: item[2].extends is not None)  # a standard that extends none first
     loaded: list[str] = []
     for _ in range(len(pending) + 1):  # repeat so a child whose parent loads later still gets in
         progress = False
         for item in list(pending):
-            file, text, head = item
-            community = community_for_ruleset(head["id"])
+            text, name, head = item
+            community = community_for_ruleset(head.id)
             with service.db.writing() as session:
-                ensure_community(session, community, str(head.get("community") or community))
+                ensure_community(session, community, head.community or community)
                 exists = session.scalar(select(RulesetVersion.seq).where(
-                    RulesetVersion.community == community, RulesetVersion.ruleset_id == head["id"],
-                    RulesetVersion.version == head["version"]))
+                    RulesetVersion.community == community, RulesetVersion.ruleset_id == head.id,
+                    RulesetVersion.version == head.version))
             if exists is not None:
                 pending.remove(item)
                 continue
             try:
-                upload_ruleset(service, community, text, source_name=f"rulesets/{file.name}")
+                upload_ruleset(service, community, text, source_name=name)
             except ServiceError:
                 continue  # perhaps its parent is not loaded yet
             pending.remove(item)
             progress = True
             try:
-                publish_ruleset(service, community, head["id"], head["version"])
-                loaded.append(f"{community}/{head['id']}@{head['version']}")
+                publish_ruleset(service, community, head.id, head.version)
+                loaded.append(f"{community}/{head.ref}")
             except ServiceError:
                 pass  # stays a draft: a failing repository ruleset must not stop the server
         if not progress:

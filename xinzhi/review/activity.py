@@ -12,7 +12,8 @@ from xinzhi.communities.service import require_community
 from xinzhi.db.tables import LedgerEntry
 from xinzhi.ledger.reports import standard_on, today
 from xinzhi.registry import drafts as _worker
-from xinzhi.registry.service import parents_texts, ruleset_invalid
+from xinzhi.registry.service import ruleset_invalid
+from xinzhi.registry.source import registry_loader
 from xinzhi.service import Service
 
 
@@ -20,7 +21,7 @@ def run_draft_tests(service: Service, community: str, text: str, *, name: str = 
     """Run a ruleset text's embedded tests in a draft worker, storing nothing (``ruleset_invalid`` if it does not load)."""
     with service.db.reading() as session:
         require_community(session, community)
-        parents = parents_texts(session, community, text)
+        parents = registry_loader(session, community).run(text, name, until="resolve").parents
     outcome = service.drafts.run(_worker.test_draft, text, name, parents)
     if "error" in outcome:
         raise ruleset_invalid(_worker.problems(outcome))
