@@ -8,13 +8,19 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 
 from xinzhi.service import Service
+from xinzhi.simulations.jobs import SimulationJobs
 
 
 def get_service(request: Request) -> Service:
     return request.app.state.service
 
 
+def get_simulations(request: Request) -> SimulationJobs:
+    return request.app.state.simulations
+
+
 ServiceDep = Annotated[Service, Depends(get_service)]
+SimulationsDep = Annotated[SimulationJobs, Depends(get_simulations)]
 CommunityId = Annotated[str, Path(max_length=64, description="community id, e.g. yihe")]
 ResidentId = Annotated[str, Path(max_length=128)]
 AsOf = Annotated[dt.date | None, Query(description="standing at the end of this day (Asia/Shanghai); default today")]

@@ -18,8 +18,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from xinzhi.engine import Problem, RulesetError, XinzhiError, format_path
 
+from xinzhi.engine import Problem, RulesetError, XinzhiError, format_path
 from xinzhi.errors import ServiceCode, ServiceError
 
 log = logging.getLogger("xinzhi.api")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI
 
 from xinzhi.service import Service, open_service
 from xinzhi.settings import Settings
+from xinzhi.simulations.jobs import SimulationJobs
 
 from . import console, errors
 from .access import POLICIES, AuditTrail, require
@@ -27,16 +29,19 @@ from .routers import (
 
 
 def create_app(settings: Settings | None = None, *, service: Service | None = None) -> FastAPI:
-    """The app; it opens (and migrates) the store at start-up unless one is given."""
+    """The app; it opens (and migrates) the service at start-up unless one is given."""
     settings = settings or (service.settings if service else Settings())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         owned = service is None
         app.state.service = service or open_service(settings)
+        app.state.simulations = SimulationJobs(app.state.service)
         try:
             yield
         finally:
+            # drop queued simulations, wait for a running one (its worker processes end with it)
+            await anyio.to_thread.run_sync(app.state.simulations.close)
             if owned:
                 app.state.service.close()
 
@@ -45,10 +50,10 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
     errors.install(app)
     app.add_middleware(errors.BodyLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(AuditTrail)
-    for module in (communities, residents, rulesets, facts, shop, council, appeals, review, board, audit):
+    for module in (communities, residents, rulesets, facts, shop, council, appeals, review, board, audit,
+                   simulations):
         name = module.__name__.rsplit(".", 1)[-1]
         app.include_router(module.router, dependencies=[require(POLICIES[name])])
-    app.include_router(simulations.router, dependencies=[require(POLICIES["simulations"])])
     app.include_router(console.pages, dependencies=[require(POLICIES["console"])])
     app.include_router(console.helpers, dependencies=[require(POLICIES["console_api"])])
 

@@ -27,6 +27,7 @@ from collections import Counter
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
+
 from xinzhi.engine import Ruleset
 
 from .population import Scenario

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xinzhi.engine.factfiles import read_facts
+from xinzhi.service import Service
 
 from .html_report import render_html
 from .population import Scenario, generate_facts, generate_population, load_scenario
@@ -38,18 +39,19 @@ def simulate(baseline: str | Path | ReplayRuleset, candidate: str | Path | Repla
              facts: str | Path | None = None, seed: int | None = None, workers: int = 1,
              search: tuple[str, ...] = (), chunk_size: int = CHUNK_SIZE,
              progress: Progress | None = None, matcher: str = "durable-rules",
-             from_store: str | None = None, community: str | None = None, service=None) -> Outcome:
+             recorded: str | None = None, community: str | None = None,
+             service: Service | None = None) -> Outcome:
     """Replay under both rulesets and build the comparison (raises RulesetError / FactError).
 
     A ruleset is a file (its parents found beside it, in ``search``, then in the repository's
     rulesets) or a ``ReplayRuleset`` already holding its text and its parents' source.
 
     The facts come from exactly one of: ``scenario`` (synthetic), ``facts`` (a JSONL/CSV
-    file), ``from_store`` (a period such as ``2021`` or ``2021-Q2`` of ``community``'s
-    recorded facts; ``store`` is an open store, else one is opened from XINZHI_* settings).
+    file), ``recorded`` (a period such as ``2021`` or ``2021-Q2`` of the facts ``community``
+    recorded; ``service`` is an open service, else one is opened from XINZHI_* settings).
     """
-    if sum(x is not None for x in (scenario, facts, from_store)) != 1:
-        raise ValueError("give exactly one of scenario, facts or from_store")
+    if sum(x is not None for x in (scenario, facts, recorded)) != 1:
+        raise ValueError("give exactly one of scenario, facts or recorded")
     base_src, cand_src = _ruleset(baseline, search), _ruleset(candidate, search)
     base_rs, cand_rs = base_src.load(), cand_src.load()  # fail early, before any worker starts
     if scenario is not None:
@@ -61,7 +63,7 @@ def simulate(baseline: str | Path | ReplayRuleset, candidate: str | Path | Repla
         source = FactsSource(facts=tuple(read_facts(path)), name=path.name)
         info_name, info_title, kind, seed = path.name, None, "facts", None
     else:
-        source = _store_source(from_store, community, service)  # type: ignore[arg-type]
+        source = _recorded_source(recorded, community, service)
         info_name, info_title, kind, seed = source.name, None, "store", None
     result = replay(base_src, cand_src, source, workers=workers, chunk_size=chunk_size, progress=progress,
                     matcher=matcher)
@@ -75,12 +77,12 @@ def _ruleset(given: str | Path | ReplayRuleset, search: tuple[str, ...]) -> Repl
     return given if isinstance(given, ReplayRuleset) else ReplayRuleset.from_file(given, search)
 
 
-def _store_source(period: str, community: str | None, service) -> FactsSource:
+def _recorded_source(period: str | None, community: str | None, service: Service | None) -> FactsSource:
     from .population import Period, month_keys
-    from .store_source import facts_from_store, parse_period
+    from .recorded import facts_recorded, parse_period
 
-    if not community:
-        raise ValueError("--from-store needs --community")
+    if not community or period is None:
+        raise ValueError("--from-store needs a period and --community")
     start, end = parse_period(period)
     opened = None
     if service is None:
@@ -88,7 +90,7 @@ def _store_source(period: str, community: str | None, service) -> FactsSource:
         from xinzhi.settings import Settings
         service = opened = open_service(Settings(), load_rulesets=False)
     try:
-        facts, residents = facts_from_store(service, community, start, end)
+        facts, residents = facts_recorded(service, community, start, end)
     finally:
         if opened is not None:
             opened.close()

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict
+
 from xinzhi.engine import Ruleset
 
 from .html_report import BASE, CAND, UP, _num, _t, _table, lines

@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from xinzhi.engine import compile_ruleset, load_ruleset_file
 
 ROOT = Path(__file__).resolve().parent.parent

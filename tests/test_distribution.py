@@ -8,6 +8,7 @@ then ``xinzhi serve --demo`` scores the demo by the Yihe standard.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -31,7 +32,10 @@ def run(*command: str | Path, cwd: Path, timeout: int = 900) -> subprocess.Compl
 def installed(tmp_path_factory) -> tuple[Path, Path]:
     """(bin directory of a fresh virtual environment with the wheel installed, a working folder outside the checkout)."""
     base = tmp_path_factory.mktemp("wheel")
-    run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", base / "dist", ROOT, cwd=base)
+    source = base / "source"  # setuptools builds in the source folder: a copy keeps the checkout clean
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", ".venv", "build", "*.egg-info", "__pycache__",
+                                                                "*.db", "*.db-*", "test-artifacts", ".hypothesis"))
+    run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", base / "dist", source, cwd=base)
     wheel = next((base / "dist").glob("xinzhi-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     tops = {n.split("/")[0] for n in names if not n.startswith("xinzhi-")}

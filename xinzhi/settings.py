@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     dry_run_tasks_per_worker: int = Field(default=200, ge=1,
                                           description="a dry-run worker is replaced after this many tasks")
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
+    simulation_workers: int = Field(default=1, ge=1, le=64,
+                                    description="worker processes of one what-if job (a job runs at a time)")
+    simulations_dir: Path | None = Field(default=None, description="where jobs keep their reports (default: a "
+                                                                   "temporary directory removed at shutdown)")
     auth: bool = Field(default=True, description="require role tokens (XINZHI_AUTH=off only for local trials)")
 
     @field_validator("database_url")

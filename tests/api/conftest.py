@@ -15,10 +15,10 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from xinzhi.api.main import create_app
 
 from tests.support.standard import CIVIC_V1
 from xinzhi.access import create_token
+from xinzhi.api.main import create_app
 from xinzhi.settings import Settings
 
 PROBLEM = "application/problem+json"

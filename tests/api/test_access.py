@@ -6,11 +6,11 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from xinzhi.api.main import create_app
 
 from tests.api.cycle import Seeded, seed
 from tests.support.cycle_standard import CYCLE_V1
 from xinzhi.access import create_token, revoke_token
+from xinzhi.api.main import create_app
 from xinzhi.settings import Settings
 
 ROLES = ("public", "committee", "staff", "resident")

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from xinzhi.api.main import create_app
 
 from tests.api.cycle import Seeded, seed
+from xinzhi.api.main import create_app
 from xinzhi.settings import Settings
 
 

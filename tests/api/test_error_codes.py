@@ -8,10 +8,10 @@ import re
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from xinzhi.api.errors import MEDIA_TYPE, STATUS, ApiCode, install
-from xinzhi.engine import ErrorCode, FactError, Problem, RulesetError
 
 from tests.conftest import ROOT
+from xinzhi.api.errors import MEDIA_TYPE, STATUS, ApiCode, install
+from xinzhi.engine import ErrorCode, FactError, Problem, RulesetError
 from xinzhi.errors import ServiceCode
 
 API_ONLY_HEADING = "Only the HTTP layer meets these"

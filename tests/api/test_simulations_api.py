@@ -7,13 +7,13 @@ import time
 import uuid
 
 import pytest
-from xinzhi.simulations.run import simulate
 
 from tests.api.conftest import PROBLEM, make_community
 from tests.conftest import RULESETS
-from tests.support.standard import civic
 from tests.simulations.conftest import YIHE, small_scenario
+from tests.support.standard import civic
 from xinzhi.access import create_token
+from xinzhi.simulations.run import simulate
 
 SMALL = {"residents": 60, "months": 2, "seed": 3}
 TOP_LEVEL = {"kind", "schema_version", "matcher", "baseline", "candidate", "source", "rejected_facts", "totals",

@@ -82,9 +82,8 @@ def test_score_rejects_a_bad_fact_naming_it(tmp_path):
 
 def test_test_loads_each_file_once_through_the_loader(tmp_path, capsys):
     """A parent named on the command line is parsed and compiled once, for itself and its child."""
-    from xinzhi.engine import CACHE
-
     from xinzhi.cli.main import main
+    from xinzhi.engine import CACHE
 
     for name in ("yihe_2021.yaml", "dongshan_2022.yaml"):
         (tmp_path / name).write_text((RULESETS / name).read_text(encoding="utf-8"), encoding="utf-8")

@@ -279,9 +279,8 @@ def test_pages_render_with_every_outside_request_blocked(page, demo, artifacts):
 
 def test_form_edits_rewrite_only_the_rule_they_change(page, demo):
     """The form's YAML edits (award table, limits, switch off) in the browser give a ruleset that loads."""
-    from xinzhi.engine import load_ruleset
-
     from tests.conftest import RULESETS
+    from xinzhi.engine import load_ruleset
 
     original = (RULESETS / "yihe_2021.yaml").read_text(encoding="utf-8")
     page.goto(f"{demo.base}/console/", wait_for="document.querySelector('#signin')")

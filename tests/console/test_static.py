@@ -8,10 +8,10 @@ import tomllib
 
 import pytest
 from fastapi.testclient import TestClient
-from xinzhi.api.console import STATIC
-from xinzhi.api.main import create_app
 
 from tests.conftest import ROOT
+from xinzhi.api.console import STATIC
+from xinzhi.api.main import create_app
 from xinzhi.settings import Settings
 
 FILES = sorted(p for p in STATIC.iterdir() if p.is_file())

@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.support.fixtures import new_community
 from tests.support.cycle_standard import CYCLE_V1
+from tests.support.fixtures import new_community
 from xinzhi.council import (
     CaseClose,
     CaseConvene,

@@ -8,6 +8,7 @@ from functools import lru_cache
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from xinzhi.engine import (
     LimitUsage,
     balances,

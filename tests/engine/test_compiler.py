@@ -11,10 +11,10 @@ import json
 import os
 
 import pytest
-from xinzhi.engine import compile_ruleset, evaluate, load_ruleset
-from xinzhi.engine.compiler import STATE_GUARD
 
 from tests.conftest import ROOT
+from xinzhi.engine import compile_ruleset, evaluate, load_ruleset
+from xinzhi.engine.compiler import STATE_GUARD
 
 GOLDEN = ROOT / "tests" / "golden" / "yihe_2021.compiled.json"
 

@@ -10,6 +10,7 @@ import datetime as dt
 from functools import lru_cache
 
 import pytest
+
 from xinzhi.engine import ErrorCode, FactError, compile_ruleset, conditions, evaluate, load_ruleset
 from xinzhi.engine._matcher import MATCHER
 from xinzhi.engine.evaluator import to_message

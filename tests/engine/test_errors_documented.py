@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-from xinzhi.engine.errors import ErrorCode
-
 from tests.conftest import ROOT
+from xinzhi.engine.errors import ErrorCode
 
 
 def test_docs_list_every_code_and_no_other():

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+
+from tests.conftest import RULESETS
 from xinzhi.engine import (
     DirectorySource,
     ErrorCode,
@@ -12,8 +14,6 @@ from xinzhi.engine import (
     evaluate,
     load_ruleset,
 )
-
-from tests.conftest import RULESETS
 
 PARENT = """\
 id: parent

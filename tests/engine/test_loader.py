@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import pytest
+
 from xinzhi.engine import ErrorCode, MemorySource, RulesetError, load_ruleset, load_ruleset_file
 
 #: line numbers, for reading the cases below:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import threading
 
 import pytest
+
+from tests.conftest import RULESETS
+from tests.engine.test_loader import BASE, broken
 from xinzhi.engine import (
     STAGES,
     ErrorCode,
@@ -14,9 +17,6 @@ from xinzhi.engine import (
     StageCache,
     compile_ruleset_file,
 )
-
-from tests.conftest import RULESETS
-from tests.engine.test_loader import BASE, broken
 
 
 def test_the_stages_in_order():

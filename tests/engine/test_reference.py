@@ -24,11 +24,11 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from tests.engine import reference as ref
 from xinzhi.engine import LimitUsage, compile_ruleset, evaluate, load_ruleset, load_ruleset_file
 from xinzhi.engine import balances as engine_balances
 from xinzhi.engine.ruleset import Condition
-
-from tests.engine import reference as ref
 
 ROOT = Path(__file__).resolve().parents[2]
 RULESETS = ROOT / "rulesets"

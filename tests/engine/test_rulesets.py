@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from xinzhi.engine import compile_ruleset, load_ruleset_file, run_tests
-from xinzhi.engine.schema import ruleset_json_schema_text
 
 from tests.conftest import RULESETS
+from xinzhi.engine import compile_ruleset, load_ruleset_file, run_tests
+from xinzhi.engine.schema import ruleset_json_schema_text
 
 FILES = sorted(RULESETS.glob("*.yaml"))
 

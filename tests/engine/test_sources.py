@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from xinzhi.engine import DirectorySource, MemorySource, RulesetSource
 
 from tests.conftest import RULESETS
 from tests.engine.test_loader import BASE, broken
+from xinzhi.engine import DirectorySource, MemorySource, RulesetSource
 
 
 def directories(tmp_path: Path) -> tuple[Path, Path]:

@@ -11,13 +11,13 @@ from alembic.migration import MigrationContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
-from xinzhi.engine import balances, compile_ruleset, evaluate, load_ruleset
 
+from tests.scoring.test_service import fact
 from tests.support.fixtures import new_community, settings_for
 from tests.support.standard import CIVIC_V1, STARTING_INDEX
-from tests.scoring.test_service import fact
 from xinzhi.communities import ResidentCreate, register_residents
 from xinzhi.db.tables import Base, LedgerEntry
+from xinzhi.engine import balances, compile_ruleset, evaluate, load_ruleset
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger import (
     community_summary,

@@ -6,10 +6,10 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from xinzhi.engine._matcher import MATCHER
 
 from tests.support.fixtures import new_community
 from tests.support.standard import civic
+from xinzhi.engine._matcher import MATCHER
 from xinzhi.registry import dry_run_draft
 from xinzhi.service import open_service
 from xinzhi.settings import Settings

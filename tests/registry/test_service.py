@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from xinzhi.engine._matcher import MATCHER
 
 from tests.support.fixtures import new_community
 from tests.support.standard import CIVIC_V1, civic
+from xinzhi.engine._matcher import MATCHER
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.registry import (
     diff_rulesets,

@@ -6,10 +6,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from xinzhi.engine import CACHE
 
 from tests.support.fixtures import new_community
 from tests.support.standard import civic
+from xinzhi.engine import CACHE
 from xinzhi.registry import (
     RegistrySource,
     compiled_for,

@@ -4,7 +4,6 @@ and compiles it at first use; the draft worker that tests it before publishing d
 from __future__ import annotations
 
 from xinzhi.engine import StageCache, pipeline
-
 from xinzhi.registry import compiled_for, drafts, published_rows
 from xinzhi.service import open_service
 from xinzhi.settings import REPO_RULESETS, Settings

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from tests.support.fixtures import new_community
 from tests.support.cycle_standard import CYCLE_V1
+from tests.support.fixtures import new_community
 from xinzhi.communities import ResidentCreate, register_residents
 from xinzhi.db.tables import LedgerEntry
 from xinzhi.errors import ServiceCode, ServiceError

@@ -12,6 +12,8 @@ import csv
 import io
 
 import pytest
+
+from tests.support.standard import CIVIC_V1
 from xinzhi.engine import (
     FactError,
     Problem,
@@ -20,12 +22,10 @@ from xinzhi.engine import (
     load_ruleset,
     validate_facts,
 )
-from xinzhi.simulations.replay import score_chunk
-
-from tests.support.standard import CIVIC_V1
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.registry import dry_run, dry_run_draft
 from xinzhi.scoring import import_facts_csv, post_fact, post_facts
+from xinzhi.simulations.replay import score_chunk
 
 GOOD = {"id": "good", "type": "activity", "resident": "r1", "occurred_at": "2021-05-03T10:00:00+08:00",
         "fields": {"name": "邻里节"}}

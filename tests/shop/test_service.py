@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import select
 
-from tests.support.fixtures import new_community
 from tests.support.cycle_standard import CYCLE_V1
+from tests.support.fixtures import new_community
 from xinzhi.db.tables import LedgerEntry
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger import resident_score

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from xinzhi.simulations.population import DEFAULT_SCENARIO, Scenario, load_scenario
 
 from tests.conftest import RULESETS
+from xinzhi.simulations.population import DEFAULT_SCENARIO, Scenario, load_scenario
 
 YIHE = RULESETS / "yihe_2021.yaml"
 

@@ -11,11 +11,10 @@ import subprocess
 import zlib
 from pathlib import Path
 
-from xinzhi.simulations.html_report import BASE, CAND
-from xinzhi.simulations.run import simulate
-
 from tests.conftest import RULESETS
 from tests.simulations.conftest import YIHE, small_scenario
+from xinzhi.simulations.html_report import BASE, CAND
+from xinzhi.simulations.run import simulate
 
 
 def screenshot(browser: str, page: Path, out: Path, width: int, height: int) -> list[list[tuple[int, int, int]]]:

@@ -12,12 +12,12 @@ import datetime as dt
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from xinzhi.engine import compile_ruleset, evaluate, load_ruleset_file
-from xinzhi.simulations.matcher import PythonMatcher, use_matcher
-from xinzhi.simulations.population import generate_facts, generate_population
 
 from tests.conftest import RULESETS
 from tests.simulations.conftest import small_scenario
+from xinzhi.engine import compile_ruleset, evaluate, load_ruleset_file
+from xinzhi.simulations.matcher import PythonMatcher, use_matcher
+from xinzhi.simulations.population import generate_facts, generate_population
 
 FILES = sorted(RULESETS.glob("*.yaml"))
 COMPILED = {path.name: compile_ruleset(load_ruleset_file(path)) for path in FILES}

@@ -6,6 +6,8 @@ from collections import Counter
 
 import pytest
 from pydantic import ValidationError
+
+from tests.simulations.conftest import small_scenario
 from xinzhi.engine import validate_facts
 from xinzhi.simulations.population import (
     DEFAULT_SCENARIO,
@@ -16,8 +18,6 @@ from xinzhi.simulations.population import (
     generate_population,
     load_scenario,
 )
-
-from tests.simulations.conftest import small_scenario
 
 
 def test_default_scenario_is_documented_and_loads():

@@ -6,14 +6,14 @@ import json
 from collections import Counter
 
 import pytest
-from xinzhi.engine import ErrorCode
-from xinzhi.simulations.population import generate_facts, generate_population
-from xinzhi.simulations.report import SimulationReport
-from xinzhi.simulations.run import simulate
 
 from tests.conftest import ROOT, RULESETS
 from tests.simulations.conftest import YIHE, small_scenario, write_draft
 from xinzhi.cli.main import main as simulate_main
+from xinzhi.engine import ErrorCode
+from xinzhi.simulations.population import generate_facts, generate_population
+from xinzhi.simulations.report import SimulationReport
+from xinzhi.simulations.run import simulate
 
 DONGSHAN = RULESETS / "dongshan_2022.yaml"
 RAISE = """overrides:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from xinzhi.engine import DirectorySource, load_ruleset
-from xinzhi.simulations.population import generate_facts, generate_population
-from xinzhi.simulations.sweep import SweepSpec, draft_text, parse_sweep, run_sweep
 
 from tests.conftest import RULESETS
 from tests.simulations.conftest import YIHE, small_scenario
+from xinzhi.engine import DirectorySource, load_ruleset
+from xinzhi.simulations.population import generate_facts, generate_population
+from xinzhi.simulations.sweep import SweepSpec, draft_text, parse_sweep, run_sweep
 
 
 def test_parse_sweep():

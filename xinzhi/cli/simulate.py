@@ -103,11 +103,11 @@ def cmd_simulate(args: argparse.Namespace) -> int:
                 n = export_facts(scenario, args.seed, args.export_facts)
                 print(f"wrote {n} facts to {args.export_facts}", file=sys.stderr)
         started = time.perf_counter()
-        service = _store(args)
+        service = _service(args)
         outcome = simulate(args.baseline, args.candidate, scenario=scenario, facts=args.facts, seed=args.seed,
                            workers=args.workers, search=tuple(args.rulesets),
                            progress=None if args.quiet else ProgressBar(), matcher=args.matcher,
-                           from_store=args.from_store, community=args.community, service=service)
+                           recorded=args.from_store, community=args.community, service=service)
         paths = write_outputs(outcome, args.out)
     except Exception as exc:
         if not _report_failure(exc, args.scenario):
@@ -152,8 +152,8 @@ def _report_failure(exc: Exception, scenario: str | None) -> bool:
     return True
 
 
-def _store(args: argparse.Namespace):
-    """An open store when --database-url is given (else run.simulate opens one from XINZHI_*)."""
+def _service(args: argparse.Namespace):
+    """An open service when --database-url is given (else run.simulate opens one from XINZHI_*)."""
     if not (args.from_store and args.database_url):
         return None
     from xinzhi.service import open_service

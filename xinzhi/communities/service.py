@@ -90,8 +90,8 @@ def get_resident(session: Session, community: str, resident: str) -> Resident:
 
 
 def list_residents(service: Service, community: str, *, zone: str | None = None, household: str | None = None,
-                   offset: int = 0, limit: int = 100) -> list[ResidentRead]:
-    """Residents of a community, optionally of one zone or household."""
+                   offset: int = 0, limit: int | None = 100) -> list[ResidentRead]:
+    """Residents of a community by id, optionally of one zone or household (``limit=None``: all)."""
     with service.db.reading() as session:
         require_community(session, community)
         query = select(Resident).where(Resident.community == community)

@@ -308,3 +308,10 @@ def load_repository_rulesets(service: Service, directory: Path) -> list[str]:
         if not progress:
             break
     return loaded
+
+
+def ruleset_in_force(service: Service, community: str, day: dt.date) -> RulesetVersion | None:
+    """The published version in force on a day."""
+    with service.db.reading() as session:
+        require_community(session, community)
+        return in_force(published_rows(session, community), day)

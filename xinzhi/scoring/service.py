@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from xinzhi.communities.service import require_community
 from xinzhi.db.tables import Fact as FactRow
-from xinzhi.db.tables import LedgerEntry, Resident, RulesetVersion, utcnow
+from xinzhi.db.tables import LedgerEntry, Resident, utcnow
 from xinzhi.engine import (
     SHANGHAI,
     CompiledRuleset,
@@ -272,8 +272,13 @@ def import_facts_csv(service: Service, community: str, text: str, *, skip_bad_ro
                         skipped=len({e.row for e in row_errors}), errors=row_errors)
 
 
-def ruleset_in_force(service: Service, community: str, day: dt.date) -> RulesetVersion | None:
-    """The published version in force on a day."""
+def recorded_facts(service: Service, community: str, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+    """The facts stored with ``start <= occurred_at < end`` (Shanghai days), as facts to replay, in stored order."""
+    low = dt.datetime.combine(start, dt.time(), SHANGHAI)
+    high = dt.datetime.combine(end, dt.time(), SHANGHAI)
     with service.db.reading() as session:
         require_community(session, community)
-        return in_force(published_rows(session, community), day)
+        rows = session.scalars(select(FactRow).where(FactRow.community == community, FactRow.occurred_at >= low,
+                                                     FactRow.occurred_at < high).order_by(FactRow.seq))
+        return [{"id": r.fact_id, "type": r.type, "resident": r.resident, "occurred_at": r.occurred_at.isoformat(),
+                 "fields": dict(r.fields or {})} for r in rows]

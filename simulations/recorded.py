@@ -1,8 +1,9 @@
-"""Facts recorded in the store for a period, with the residents' zones and roles.
+"""Facts a community recorded in a period, with its residents' zones and roles.
 
 ``xinzhi simulate --from-store PERIOD --community ID`` replays what a community actually
 recorded, so the fairness section uses the zones and roles registered for its residents.
-Only reads: nothing is scored or written, and no ruleset is compiled in this process.
+Only reads, through the service's functions: nothing is scored or written, and no ruleset
+is compiled in this process.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from sqlalchemy import select
-from xinzhi.engine import SHANGHAI
+from xinzhi.communities import list_residents
+from xinzhi.engine import add_months
+from xinzhi.scoring import recorded_facts
+from xinzhi.service import Service
 
 from .replay import ResidentInfo
 
@@ -38,33 +41,18 @@ def parse_period(text: str) -> tuple[dt.date, dt.date]:
             start, months = dt.date(year, 3 * int(match["quarter"]) - 2, 1), 3
         else:
             start, months = dt.date(year, 1, 1), 12
-        index = start.month - 1 + months
-        end = dt.date(start.year + index // 12, index % 12 + 1, 1)
+        end = add_months(start, months)
     if end <= start:
         raise ValueError(f"period {text!r}: the end is before the start")
     return start, end
 
 
-def facts_from_store(service, community: str, start: dt.date, end: dt.date,
-                     ) -> tuple[list[dict], dict[str, ResidentInfo]]:
+def facts_recorded(service: Service, community: str, start: dt.date, end: dt.date,
+                   ) -> tuple[list[dict], dict[str, ResidentInfo]]:
     """The community's facts with ``start <= occurred_at < end`` (Shanghai days) and its residents."""
-    from xinzhi.communities import require_community
-    from xinzhi.db.tables import Fact, Resident
-
-    lo = dt.datetime.combine(start, dt.time(), SHANGHAI).astimezone(dt.timezone.utc)
-    hi = dt.datetime.combine(end, dt.time(), SHANGHAI).astimezone(dt.timezone.utc)
-    with service.db.reading() as session:
-        require_community(session, community)
-        rows = session.execute(select(Fact).where(Fact.community == community, Fact.occurred_at >= lo,
-                                                  Fact.occurred_at < hi).order_by(Fact.seq)).scalars().all()
-        facts = [{"id": r.fact_id, "type": r.type, "resident": r.resident,
-                  "occurred_at": _aware(r.occurred_at).isoformat(), "fields": dict(r.fields or {})} for r in rows]
-        people = session.execute(select(Resident).where(Resident.community == community)).scalars().all()
-        residents = {p.id: ResidentInfo(zone=p.zone, origin="unknown", roles=tuple(p.roles or ())) for p in people}
+    facts = recorded_facts(service, community, start, end)
+    residents = {r.id: ResidentInfo(zone=r.zone, origin="unknown", roles=tuple(r.roles))
+                 for r in list_residents(service, community, limit=None)}
     for fact in facts:
         residents.setdefault(fact["resident"], ResidentInfo(zone="unknown", origin="unknown", roles=()))
     return facts, dict(sorted(residents.items()))
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)

@@ -6,9 +6,6 @@ import datetime as dt
 import json
 
 import pytest
-from xinzhi.simulations.population import generate_facts, generate_population
-from xinzhi.simulations.run import simulate
-from xinzhi.simulations.store_source import parse_period
 
 from tests.conftest import RULESETS
 from tests.simulations.conftest import YIHE, small_scenario
@@ -17,6 +14,9 @@ from xinzhi.registry import publish_ruleset, upload_ruleset
 from xinzhi.scoring import post_facts
 from xinzhi.service import open_service
 from xinzhi.settings import Settings
+from xinzhi.simulations.population import generate_facts, generate_population
+from xinzhi.simulations.recorded import parse_period
+from xinzhi.simulations.run import simulate
 
 
 def test_parse_period():
@@ -45,9 +45,9 @@ def test_simulate_from_store_uses_recorded_facts_and_registered_zones(tmp_path):
         facts = list(generate_facts(population))
         for i in range(0, len(facts), 500):
             post_facts(service, "yihe", facts[i:i + 500])
-        recorded = simulate(YIHE, RULESETS / "dongshan_2022.yaml", from_store="2021-01-01..2021-02-28",
+        recorded = simulate(YIHE, RULESETS / "dongshan_2022.yaml", recorded="2021-01-01..2021-02-28",
                             community="yihe", service=service)
-        january = simulate(YIHE, RULESETS / "dongshan_2022.yaml", from_store="2021-01", community="yihe",
+        january = simulate(YIHE, RULESETS / "dongshan_2022.yaml", recorded="2021-01", community="yihe",
                            service=service)
     finally:
         service.close()
