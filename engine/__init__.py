@@ -5,6 +5,7 @@ Load a committee's YAML ruleset (``Loader``: parse, resolve ``extends`` through 
 explained awards, and apply the accounting rules (limits, tiers, expiry).
 """
 
+from ._matcher import MATCHER, RuleMatcher
 from .accounting import LimitRef, LimitUsage, add_months, period_key, period_window, tier_for
 from .compiler import CompiledRuleset, compile_ruleset
 from .errors import ErrorCode, FactError, Problem, RulesetError, XinzhiError, format_path
@@ -26,9 +27,9 @@ from .sources import DirectorySource, MemorySource, RulesetSource
 from .testing import TestOutcome, run_tests
 
 __all__ = [
-    "CACHE", "SHANGHAI", "STAGES", "Award", "Balance", "CompiledRuleset", "DirectorySource", "ErrorCode",
+    "CACHE", "MATCHER", "SHANGHAI", "STAGES", "Award", "Balance", "CompiledRuleset", "DirectorySource", "ErrorCode",
     "Evaluation", "Fact", "FactError", "FactIn", "LimitRef", "LimitUsage", "Loaded", "Loader", "MemorySource",
-    "Miss", "Problem", "Ruleset", "RulesetError", "RulesetSource", "StageCache", "TestOutcome", "XinzhiError",
+    "Miss", "Problem", "Ruleset", "RulesetError", "RuleMatcher", "RulesetSource", "StageCache", "TestOutcome", "XinzhiError",
     "add_months", "balances", "compile_ruleset", "compile_ruleset_file", "evaluate", "format_path", "load_ruleset", "load_ruleset_file",
     "parse_ruleset", "period_key", "period_window", "read_fact", "run_tests", "score_fact", "tier_for", "validate_facts",
 ]

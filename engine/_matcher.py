@@ -17,6 +17,7 @@ import json
 import threading
 import types
 from contextlib import contextmanager
+from typing import Protocol
 
 import durable.engine
 from durable.engine import Host, MessageNotHandledException
@@ -132,6 +133,15 @@ class Matcher:
             except MessageNotHandledException:
                 pass
         return self._fired
+
+
+
+class RuleMatcher(Protocol):
+    """What the evaluator asks of a matcher: the ids of the rules a fact's message satisfies."""
+
+    def match(self, name: str, definition: dict, message: dict) -> list[str]:
+        """Rule ids of ruleset ``name`` (compiled to ``definition``) that ``message`` satisfies."""
+        ...
 
 
 MATCHER = Matcher()

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 
 from . import conditions
-from ._matcher import MATCHER
+from ._matcher import MATCHER, RuleMatcher
 from .accounting import LimitUsage, apply_limits, expiry_date, tier_for
 from .compiler import CompiledRule, CompiledRuleset
 from .errors import FactError, Problem
@@ -123,24 +123,29 @@ def validate_facts(compiled: CompiledRuleset, facts: Iterable[FactIn | dict | Fa
 
 
 def evaluate(compiled: CompiledRuleset, facts: Iterable[FactIn | dict | Fact], *,
-             usage: LimitUsage | None = None, explain: bool = False, label: str | None = None) -> Evaluation:
+             usage: LimitUsage | None = None, explain: bool = False, label: str | None = None,
+             matcher: RuleMatcher = MATCHER) -> Evaluation:
     """Score facts: validated first (all or nothing, see ``validate_facts``), then matched, amounted and limited."""
     ordered = sorted(validate_facts(compiled, facts, label=label), key=lambda f: f.sort_key)
     usage = usage if usage is not None else LimitUsage()
     awards: list[Award] = []
     misses: list[Miss] = []
     for fact in ordered:
-        fact_awards, fact_misses = score_fact(compiled, fact, usage, explain=explain)
+        fact_awards, fact_misses = score_fact(compiled, fact, usage, explain=explain, matcher=matcher)
         awards += fact_awards
         misses += fact_misses
     return Evaluation.model_construct(awards=awards, misses=misses)  # each award made above, not parsed
 
 
-def score_fact(compiled: CompiledRuleset, fact: Fact, usage: LimitUsage, *,
-               explain: bool = False) -> tuple[list[Award], list[Miss]]:
-    """Awards for one validated fact, counting them into ``usage``."""
+def score_fact(compiled: CompiledRuleset, fact: Fact, usage: LimitUsage, *, explain: bool = False,
+               matcher: RuleMatcher = MATCHER) -> tuple[list[Award], list[Miss]]:
+    """Awards for one validated fact, counting them into ``usage``.
+
+    ``matcher`` decides which rules match: durable-rules, the matcher of record, unless a
+    caller passes another (a simulation's Python matcher, checked against it by a test).
+    """
     message = to_message(fact)
-    matched = MATCHER.match(compiled.name, compiled.definition, message)  # a rule id or two: a list will do
+    matched = matcher.match(compiled.name, compiled.definition, message)  # a rule id or two: a list will do
     expire_after = compiled.points_expire_after_months
     awards, misses = [], []
     for compiled_rule in compiled.by_fact_type.get(fact.type, ()):

@@ -5,18 +5,16 @@ compiled from the same rule conditions, provided a differential test shows ident
 awards on every ruleset in the repository and on property-generated facts
 (tests/simulations/test_matcher_differential.py), and the report names the matcher used.
 
-It plugs in below the evaluator: only *which rules match a fact* changes hands; amounts,
-limits, accounts and ordering stay the engine's own code. The swap is made only inside a
-simulation worker process (``use_matcher``), never in a service process.
+It plugs in below the evaluator, as its ``matcher`` argument: only *which rules match a
+fact* changes hands; amounts, limits, accounts and ordering stay the engine's own code.
+Only a simulation worker passes it; a service process never does.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-import xinzhi.engine.evaluator as _evaluator
 from xinzhi.engine import conditions
 from xinzhi.engine.compiler import CompiledRuleset
 
@@ -51,22 +49,3 @@ class PythonMatcher:
             raise KeyError(f"ruleset {name} is not registered with the Python matcher")
         kind = message.get("type")
         return [rule_id for rule_id, fact, test in rules if fact == kind and test(message)]
-
-
-@contextlib.contextmanager
-def use_matcher(matcher: PythonMatcher) -> Iterator[None]:
-    """Evaluate with ``matcher`` instead of durable-rules inside the block."""
-    saved = _evaluator.MATCHER
-    _evaluator.MATCHER = matcher
-    try:
-        yield
-    finally:
-        _evaluator.MATCHER = saved
-
-
-def install(compiled: CompiledRuleset) -> PythonMatcher:
-    """For a worker process that lives for one run: route all matching to Python."""
-    matcher = PythonMatcher()
-    matcher.register(compiled)
-    _evaluator.MATCHER = matcher
-    return matcher

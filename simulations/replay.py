@@ -30,12 +30,14 @@ from typing import Any
 
 import xinzhi.rulesets
 from xinzhi.engine import (
+    MATCHER,
     SHANGHAI,
     CompiledRuleset,
     DirectorySource,
     FactError,
     Loader,
     MemorySource,
+    RuleMatcher,
     Ruleset,
     RulesetSource,
     balances,
@@ -184,11 +186,12 @@ _STATE: dict[str, Any] = {}
 
 def _init_worker(ruleset: ReplayRuleset, source: ScenarioSource | None, matcher: str) -> None:
     compiled = ruleset.compile()
-    if matcher == "python":
-        from .matcher import install
-        install(compiled)
     _STATE.clear()
     _STATE["compiled"] = compiled
+    if matcher == "python":
+        from .matcher import PythonMatcher
+        _STATE["matcher"] = PythonMatcher()
+        _STATE["matcher"].register(compiled)
     if source is not None:
         population = generate_population(source.scenario, source.seed)
         _STATE["population"] = population
@@ -205,11 +208,13 @@ def _work(number: int, residents: list[str], facts: list[dict] | None, months: l
     shop = population.scenario.shop if population is not None else None
     zones = {r.id: r.zone for r in population.residents} if population is not None else {}
     seed = population.seed if population is not None else 0
-    return number, score_chunk(compiled, residents, facts, months, shop=shop, zones=zones, seed=seed)
+    return number, score_chunk(compiled, residents, facts, months, shop=shop, zones=zones, seed=seed,
+                               matcher=_STATE.get("matcher", MATCHER))
 
 
 def score_chunk(compiled, residents: list[str], facts: list[dict], months: list[str], *,
-                shop: Shop | None = None, zones: dict[str, str] | None = None, seed: int = 0) -> ChunkOutcome:
+                shop: Shop | None = None, zones: dict[str, str] | None = None, seed: int = 0,
+                matcher: RuleMatcher = MATCHER) -> ChunkOutcome:
     """Score one chunk's facts (all of its residents' facts) and play out the shop visits."""
     valid, rejected = [], Counter()
     for raw in facts:
@@ -218,7 +223,7 @@ def score_chunk(compiled, residents: list[str], facts: list[dict], months: list[
         except FactError as exc:
             code = exc.problems[0].code if exc.problems else "invalid"
             rejected[f"{raw.get('type', '?')}: {code}"] += 1
-    evaluation = evaluate(compiled, valid)
+    evaluation = evaluate(compiled, valid, matcher=matcher)
     totals = balances(compiled.ruleset, evaluation.awards, residents=residents)
     per: dict[str, list] = {rid: [] for rid in residents}
     for award in evaluation.awards:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from tests.conftest import RULESETS
 from tests.simulations.conftest import small_scenario
 from xinzhi.engine import compile_ruleset, evaluate, load_ruleset_file
-from xinzhi.simulations.matcher import PythonMatcher, use_matcher
+from xinzhi.simulations.matcher import PythonMatcher
 from xinzhi.simulations.population import generate_facts, generate_population
 
 FILES = sorted(RULESETS.glob("*.yaml"))
@@ -27,8 +27,7 @@ def both(compiled, facts):
     expected = evaluate(compiled, facts).awards
     matcher = PythonMatcher()
     matcher.register(compiled)
-    with use_matcher(matcher):
-        got = evaluate(compiled, facts).awards
+    got = evaluate(compiled, facts, matcher=matcher).awards
     return expected, got
 
 
