@@ -11,7 +11,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, RedirectResponse
 
 from xinzhi.errors import ServiceCode, ServiceError
-from xinzhi.review import category_activity, run_draft_tests
+from xinzhi.registry import run_draft_tests
+from xinzhi.review import category_activity
 
 from ..access import CallerDep
 from ..deps import CommunityId, ServiceDep

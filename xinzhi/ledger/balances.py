@@ -38,12 +38,17 @@ _SUMS = (func.coalesce(func.sum(LedgerEntry.index_delta), 0), func.coalesce(func
          func.count())
 
 
-def _where(community: str, resident: str | None, until: dt.datetime | None) -> list[ColumnElement[bool]]:
+def _where(community: str, resident: str | None, until: dt.datetime | None, month: str | None = None,
+           kind: str | None = None) -> list[ColumnElement[bool]]:
     where = [LedgerEntry.community == community]
     if resident is not None:
         where.append(LedgerEntry.resident == resident)
     if until is not None:
         where.append(LedgerEntry.occurred_at < until)
+    if month is not None:
+        where.append(LedgerEntry.month == month)
+    if kind is not None:
+        where.append(LedgerEntry.kind == kind)
     return where
 
 
@@ -61,9 +66,14 @@ def totals_by_resident(session: Session, community: str, *,
 
 
 def totals_by_category(session: Session, community: str, *, resident: str | None = None,
-                       until: dt.datetime | None = None) -> dict[str | None, Totals]:
-    """Sums per category (``None``: entries of no category), of one resident or the whole community."""
-    rows = session.execute(select(LedgerEntry.category, *_SUMS).where(*_where(community, resident, until))
+                       until: dt.datetime | None = None, month: str | None = None,
+                       kind: str | None = None) -> dict[str | None, Totals]:
+    """Sums per category (``None``: entries of no category), of one resident or the whole community.
+
+    ``month`` (``2021-05``, Asia/Shanghai) and ``kind`` (e.g. ``award``) narrow the entries summed.
+    """
+    rows = session.execute(select(LedgerEntry.category, *_SUMS).where(*_where(community, resident, until, month,
+                                                                             kind))
                            .group_by(LedgerEntry.category)).all()
     return {r[0]: Totals(*(int(v) for v in r[1:])) for r in rows}
 

@@ -1,4 +1,4 @@
-"""Dry-runs: score facts under any version, published or draft, storing nothing.
+"""Dry-runs: score facts, or run a text's embedded tests, under any version, storing nothing.
 
 A published version is evaluated in the server (it is compiled once and kept anyway);
 a draft goes to the draft worker pool so the server never registers it.
@@ -70,3 +70,14 @@ def dry_run_draft(service: Service, community: str, text: str, facts: list[dict[
         # Only the parents are looked for here: the worker reports any problem of the text.
         parents = registry_loader(session, community).run(text, name, until="resolve").parents
     return _from_worker(service.drafts.run(_worker.evaluate_draft, text, name, parents, facts, explain), True)
+
+
+def run_draft_tests(service: Service, community: str, text: str, *, name: str = "draft.yaml") -> dict[str, Any]:
+    """Run a ruleset text's embedded tests in a draft worker, storing nothing (``ruleset_invalid`` if it does not load)."""
+    with service.db.reading() as session:
+        require_community(session, community)
+        parents = registry_loader(session, community).run(text, name, until="resolve").parents
+    outcome = service.drafts.run(_worker.test_draft, text, name, parents)
+    if "error" in outcome:
+        raise ruleset_invalid(_worker.problems(outcome))
+    return outcome

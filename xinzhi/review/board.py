@@ -6,13 +6,15 @@ name (张*凤), zone, index and tier.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
+from typing import Any
 
 from sqlalchemy import select
 
 from xinzhi.communities.service import mask_name, require_community
 from xinzhi.db.tables import Resident, utcnow
-from xinzhi.ledger.balances import Standing, Totals, standing, totals_by_resident
+from xinzhi.ledger.balances import Standing, Totals, standing, totals_by_category, totals_by_resident
 from xinzhi.ledger.reports import end_of, standard_on, today
 from xinzhi.review.models import BoardLine, BoardRead, BoardZone
 from xinzhi.review.service import publicity
@@ -51,3 +53,18 @@ def public_board(service: Service, community: str, *, top: int = 20, zone: str |
         zones.append(BoardZone(zone=zone_id, residents=len(members), tiers=dict(tiers), ranking=lines))
     return BoardRead(community=community, name=row.name, as_of=day, ruleset=ruleset.ref if ruleset else None,
                      zones=zones, publicity=[n for n in notices if not zone or n["zone"] == zone])
+
+
+def category_activity(service: Service, community: str, month: str | None = None) -> dict[str, Any]:
+    """Awards per category in ``month`` (default: this month, Asia/Shanghai), most entries first; no residents."""
+    day = today()
+    month = month or day.strftime("%Y-%m")
+    with service.db.reading() as session:
+        require_community(session, community)
+        ruleset = standard_on(service, session, community, day)
+        titles = {c.id: c.title for c in ruleset.categories} if ruleset else {}
+        totals = totals_by_category(session, community, month=month, kind="award")
+    categories = sorted(({"category": c, "title": titles.get(c, c), "entries": s.entries, "awarded": s.awarded}
+                         for c, s in totals.items() if c is not None), key=lambda r: (-r["entries"], r["category"]))
+    return {"community": community, "month": month, "categories": categories,
+            "as_of": dt.date.isoformat(day)}
