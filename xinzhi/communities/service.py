@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from xinzhi.communities.models import CommunityCreate, CommunityRead, ResidentCreate, ResidentRead
+from xinzhi.db.queries import community_rows
 from xinzhi.db.tables import Community, Resident, utcnow
 from xinzhi.errors import NotFound, ServiceCode
 from xinzhi.service import Service
@@ -94,10 +95,6 @@ def list_residents(service: Service, community: str, *, zone: str | None = None,
     """Residents of a community by id, optionally of one zone or household (``limit=None``: all)."""
     with service.db.reading() as session:
         require_community(session, community)
-        query = select(Resident).where(Resident.community == community)
-        if zone:
-            query = query.where(Resident.zone == zone)
-        if household:
-            query = query.where(Resident.household == household)
-        rows = session.scalars(query.order_by(Resident.id).offset(offset).limit(limit))
+        rows = community_rows(session, Resident, community, zone=zone or None, household=household or None,
+                              order_by=(Resident.id,), offset=offset, limit=limit)
         return [read_resident(r) for r in rows]

@@ -16,12 +16,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from xinzhi.communities.service import get_resident, require_community
 from xinzhi.council.models import CaseClose, CaseConvene, CaseRead, CaseReport, CaseStats
+from xinzhi.db.queries import community_rows, one_or_not_found
 from xinzhi.db.tables import CouncilCase, utcnow
 from xinzhi.engine import SHANGHAI
-from xinzhi.errors import NotFound, ServiceCode, ServiceError
+from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.service import Service
 
 
@@ -59,11 +61,14 @@ def report_case(service: Service, community: str, data: CaseReport, *, actor: st
 
 def _locked(session, community: str, case_id: str) -> CouncilCase:
     require_community(session, community)
-    row = session.execute(select(CouncilCase).where(CouncilCase.community == community, CouncilCase.id == case_id)
-                          .with_for_update()).scalar_one_or_none()
-    if row is None:
-        raise NotFound(ServiceCode.CASE_NOT_FOUND, f"community '{community}' has no council case '{case_id}'")
-    return row
+    return _case(session, community, case_id, for_update=True)
+
+
+def _case(session: Session, community: str, case_id: str, *, for_update: bool = False) -> CouncilCase:
+    return one_or_not_found(session, select(CouncilCase).where(CouncilCase.community == community,
+                                                               CouncilCase.id == case_id),
+                            ServiceCode.CASE_NOT_FOUND, f"community '{community}' has no council case '{case_id}'",
+                            for_update=for_update)
 
 
 def convene_case(service: Service, community: str, case_id: str, data: CaseConvene, *, actor: str = "system") -> CaseRead:
@@ -134,10 +139,7 @@ def get_case(service: Service, community: str, case_id: str) -> CaseRead:
     """One case."""
     with service.db.reading() as session:
         require_community(session, community)
-        row = session.scalar(select(CouncilCase).where(CouncilCase.community == community, CouncilCase.id == case_id))
-        if row is None:
-            raise NotFound(ServiceCode.CASE_NOT_FOUND, f"community '{community}' has no council case '{case_id}'")
-        return _read(row)
+        return _read(_case(session, community, case_id))
 
 
 def list_cases(service: Service, community: str, *, status: str | None = None, zone: str | None = None,
@@ -145,12 +147,9 @@ def list_cases(service: Service, community: str, *, status: str | None = None, z
     """Cases, newest first, optionally by status or zone."""
     with service.db.reading() as session:
         require_community(session, community)
-        query = select(CouncilCase).where(CouncilCase.community == community)
-        if status:
-            query = query.where(CouncilCase.status == status)
-        if zone:
-            query = query.where(CouncilCase.zone == zone)
-        return [_read(r) for r in session.scalars(query.order_by(CouncilCase.seq.desc()).offset(offset).limit(limit))]
+        return [_read(r) for r in community_rows(session, CouncilCase, community, status=status or None,
+                                                 zone=zone or None, order_by=(CouncilCase.seq.desc(),), offset=offset,
+                                                 limit=limit)]
 
 
 def case_statistics(service: Service, community: str) -> CaseStats:

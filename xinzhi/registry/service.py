@@ -19,9 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xinzhi.communities.service import ensure_community, require_community
+from xinzhi.db.queries import community_rows, one_or_not_found
 from xinzhi.db.tables import RulesetVersion, utcnow
 from xinzhi.engine import SHANGHAI, CompiledRuleset, Loaded, Loader, Problem, Ruleset, RulesetError
-from xinzhi.errors import NotFound, ServiceCode, ServiceError
+from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.registry import drafts as _worker
 from xinzhi.registry.models import (
     PublishResult,
@@ -98,23 +99,17 @@ def list_rulesets(service: Service, community: str, *, ruleset_id: str | None = 
     """Every stored version of the community, by id then version."""
     with service.db.reading() as session:
         require_community(session, community)
-        query = select(RulesetVersion).where(RulesetVersion.community == community)
-        if ruleset_id:
-            query = query.where(RulesetVersion.ruleset_id == ruleset_id)
-        if status:
-            query = query.where(RulesetVersion.status == status)
-        rows = session.scalars(query.order_by(RulesetVersion.ruleset_id, RulesetVersion.version)).all()
+        rows = community_rows(session, RulesetVersion, community, ruleset_id=ruleset_id or None,
+                              status=status or None, order_by=(RulesetVersion.ruleset_id, RulesetVersion.version))
         return [summarize(r) for r in rows]
 
 
 def _row(session: Session, community: str, ruleset_id: str, version: int) -> RulesetVersion:
     require_community(session, community)
-    row = session.scalar(select(RulesetVersion).where(
+    return one_or_not_found(session, select(RulesetVersion).where(
         RulesetVersion.community == community, RulesetVersion.ruleset_id == ruleset_id,
-        RulesetVersion.version == version))
-    if row is None:
-        raise NotFound(ServiceCode.RULESET_NOT_FOUND, f"community '{community}' has no ruleset {ruleset_id}@{version}")
-    return row
+        RulesetVersion.version == version), ServiceCode.RULESET_NOT_FOUND,
+        f"community '{community}' has no ruleset {ruleset_id}@{version}")
 
 
 def _resolved(session: Session, row: RulesetVersion) -> Ruleset:

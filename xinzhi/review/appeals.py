@@ -12,8 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xinzhi.communities.service import require_community
+from xinzhi.db.queries import community_rows, one_or_not_found
 from xinzhi.db.tables import Appeal, LedgerEntry, utcnow
-from xinzhi.errors import NotFound, ServiceCode, ServiceError
+from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger.entries import (
     adjustment_row,
     append,
@@ -29,10 +30,9 @@ APPEALABLE = ("award", "deduction", "adjustment", "expiry")
 
 
 def _target(session: Session, community: str, seq: int) -> LedgerEntry:
-    row = session.scalar(select(LedgerEntry).where(LedgerEntry.community == community, LedgerEntry.seq == seq))
-    if row is None:
-        raise NotFound(ServiceCode.ENTRY_NOT_FOUND, f"community '{community}' has no ledger entry {seq}")
-    return row
+    return one_or_not_found(session, select(LedgerEntry).where(LedgerEntry.community == community,
+                                                               LedgerEntry.seq == seq),
+                            ServiceCode.ENTRY_NOT_FOUND, f"community '{community}' has no ledger entry {seq}")
 
 
 def corrected(session: Session, community: str, seq: int) -> bool:
@@ -94,9 +94,7 @@ def list_appeals(service: Service, community: str, *, resident: str | None = Non
     """Appeals decided, newest first."""
     with service.db.reading() as session:
         require_community(session, community)
-        query = select(Appeal).where(Appeal.community == community)
-        if resident:
-            query = query.where(Appeal.resident == resident)
         return [{"seq": a.seq, "resident": a.resident, "action": a.action, "target": a.target_seq, "reason": a.reason,
                  "ledger_seq": a.ledger_seq, "decided_by": a.decided_by, "created_at": a.created_at}
-                for a in session.scalars(query.order_by(Appeal.seq.desc()))]
+                for a in community_rows(session, Appeal, community, resident=resident or None,
+                                        order_by=(Appeal.seq.desc(),))]

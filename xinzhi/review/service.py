@@ -17,9 +17,10 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from xinzhi.communities.service import mask_name, require_community
+from xinzhi.db.queries import community_rows, one_or_not_found
 from xinzhi.db.tables import Appeal, LedgerEntry, Objection, Resident, ReviewItem, utcnow
 from xinzhi.engine import CompiledRuleset
-from xinzhi.errors import NotFound, ServiceCode, ServiceError
+from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger.entries import append, hold_row, lock_resident, release_row, reversal_row
 from xinzhi.review.models import (
     ObjectionCreate,
@@ -69,30 +70,22 @@ def list_reviews(service: Service, community: str, *, status: str | None = None,
     """Awards under review (or decided), oldest first."""
     with service.db.reading() as session:
         require_community(session, community)
-        query = select(ReviewItem).where(ReviewItem.community == community)
-        if status:
-            query = query.where(ReviewItem.status == status)
-        if resident:
-            query = query.where(ReviewItem.resident == resident)
-        return [_read(r) for r in session.scalars(query.order_by(ReviewItem.seq))]
+        return [_read(r) for r in community_rows(session, ReviewItem, community, status=status or None,
+                                                 resident=resident or None, order_by=(ReviewItem.seq,))]
 
 
-def _review(session: Session, community: str, notice: int) -> ReviewItem:
-    row = session.execute(select(ReviewItem).where(ReviewItem.community == community, ReviewItem.seq == notice)
-                          .with_for_update()).scalar_one_or_none()
-    if row is None:
-        raise NotFound(ServiceCode.REVIEW_NOT_FOUND, f"community '{community}' has no award under review {notice}")
-    return row
+def _review(session: Session, community: str, notice: int, *, column: Any = ReviewItem,
+            for_update: bool = True) -> Any:
+    """The award under review ``notice`` (or one of its columns), locked for the decision by default."""
+    return one_or_not_found(session, select(column).where(ReviewItem.community == community, ReviewItem.seq == notice),
+                            ServiceCode.REVIEW_NOT_FOUND,
+                            f"community '{community}' has no award under review {notice}", for_update=for_update)
 
 
 def _resident_of(service: Service, community: str, notice: int) -> str:
     with service.db.reading() as session:
         require_community(session, community)
-        resident = session.scalar(select(ReviewItem.resident).where(ReviewItem.community == community,
-                                                                    ReviewItem.seq == notice))
-    if resident is None:
-        raise NotFound(ServiceCode.REVIEW_NOT_FOUND, f"community '{community}' has no award under review {notice}")
-    return resident
+        return _review(session, community, notice, column=ReviewItem.resident, for_update=False)
 
 
 def decide_review(service: Service, community: str, notice: int, data: ReviewDecision, *,
@@ -159,10 +152,8 @@ def list_objections(service: Service, community: str, *, status: str | None = No
     """Objections, oldest first."""
     with service.db.reading() as session:
         require_community(session, community)
-        query = select(Objection).where(Objection.community == community)
-        if status:
-            query = query.where(Objection.status == status)
-        return [_read_objection(r) for r in session.scalars(query.order_by(Objection.seq))]
+        return [_read_objection(r) for r in community_rows(session, Objection, community, status=status or None,
+                                                           order_by=(Objection.seq,))]
 
 
 def resolve_objection(service: Service, community: str, seq: int, data: ObjectionResolve, *,
@@ -170,9 +161,9 @@ def resolve_objection(service: Service, community: str, seq: int, data: Objectio
     """Upheld: the released award is reversed by a new entry (once); dismissed: it stays."""
     with service.db.reading() as session:
         require_community(session, community)
-        found = session.scalar(select(Objection).where(Objection.community == community, Objection.seq == seq))
-        if found is None:
-            raise NotFound(ServiceCode.OBJECTION_NOT_FOUND, f"community '{community}' has no objection {seq}")
+        found = one_or_not_found(session, select(Objection).where(Objection.community == community,
+                                                                  Objection.seq == seq),
+                                 ServiceCode.OBJECTION_NOT_FOUND, f"community '{community}' has no objection {seq}")
         resident = session.scalar(select(ReviewItem.resident).where(ReviewItem.community == community,
                                                                     ReviewItem.seq == found.notice))
     with service.db.writing() as session:

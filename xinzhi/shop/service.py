@@ -9,13 +9,15 @@ sell stock that is not there. A cancellation refunds and restocks exactly once.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xinzhi.communities.service import get_resident, require_community
+from xinzhi.db.queries import community_rows, one_or_not_found
 from xinzhi.db.tables import Redemption, ShopItem, utcnow
-from xinzhi.errors import NotFound, ServiceCode, ServiceError
+from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger.balances import resident_totals, standing
 from xinzhi.ledger.entries import append, lock_resident, redemption_row, refund_row
 from xinzhi.ledger.reports import standard_on, today
@@ -55,6 +57,12 @@ def put_items(service: Service, community: str, items: list[ItemCreate]) -> list
         return [_read_item(r) for r in out]
 
 
+def _redemption(session: Session, community: str, redemption_id: str, *, column: Any = Redemption) -> Any:
+    return one_or_not_found(session, select(column).where(Redemption.community == community,
+                                                          Redemption.id == redemption_id),
+                            ServiceCode.REDEMPTION_NOT_FOUND, f"there is no redemption '{redemption_id}'")
+
+
 def list_items(service: Service, community: str, *, active_only: bool = False) -> list[ItemRead]:
     """The catalogue, by id."""
     with service.db.reading() as session:
@@ -80,10 +88,10 @@ def redeem(service: Service, community: str, data: RedemptionCreate, *, actor: s
     """Spend points on an item: refused (nothing stored) when points, stock or tier fall short."""
     with service.db.writing() as session:
         lock_resident(service, session, community, data.resident)
-        item = session.execute(select(ShopItem).where(ShopItem.community == community, ShopItem.id == data.item)
-                               .with_for_update()).scalar_one_or_none()
-        if item is None:
-            raise NotFound(ServiceCode.ITEM_NOT_FOUND, f"the shop of '{community}' has no item '{data.item}'")
+        item = one_or_not_found(session, select(ShopItem).where(ShopItem.community == community,
+                                                                ShopItem.id == data.item),
+                                ServiceCode.ITEM_NOT_FOUND, f"the shop of '{community}' has no item '{data.item}'",
+                                for_update=True)
         if not item.active:
             raise ServiceError(ServiceCode.ITEM_INACTIVE, f"'{item.title}' is not offered at the moment")
         if item.stock < data.quantity:
@@ -119,10 +127,7 @@ def cancel_redemption(service: Service, community: str, redemption_id: str, *, r
     """Refund and restock a redemption; a second cancellation is refused and changes nothing."""
     with service.db.reading() as session:
         require_community(session, community)
-        resident = session.scalar(select(Redemption.resident).where(Redemption.community == community,
-                                                                     Redemption.id == redemption_id))
-    if resident is None:
-        raise NotFound(ServiceCode.REDEMPTION_NOT_FOUND, f"there is no redemption '{redemption_id}'")
+        resident = _redemption(session, community, redemption_id, column=Redemption.resident)
     with service.db.writing() as session:
         lock_resident(service, session, community, resident)
         row = session.execute(select(Redemption).where(Redemption.community == community,
@@ -150,18 +155,13 @@ def list_redemptions(service: Service, community: str, *, resident: str | None =
             get_resident(session, community, resident)
         else:
             require_community(session, community)
-        query = select(Redemption).where(Redemption.community == community)
-        if resident:
-            query = query.where(Redemption.resident == resident)
-        rows = session.scalars(query.order_by(Redemption.seq.desc()).offset(offset).limit(limit))
+        rows = community_rows(session, Redemption, community, resident=resident or None,
+                              order_by=(Redemption.seq.desc(),), offset=offset, limit=limit)
         return [_read_redemption(r) for r in rows]
 
 
 def get_redemption(service: Service, community: str, redemption_id: str) -> RedemptionRead:
     """One redemption."""
     with service.db.reading() as session:
-        row = session.scalar(select(Redemption).where(Redemption.community == community,
-                                                      Redemption.id == redemption_id))
-        if row is None:
-            raise NotFound(ServiceCode.REDEMPTION_NOT_FOUND, f"there is no redemption '{redemption_id}'")
+        row = _redemption(session, community, redemption_id)
         return _read_redemption(row)
