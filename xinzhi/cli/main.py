@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import unicodedata
 from pathlib import Path
@@ -244,6 +245,9 @@ def cmd_expire(args: argparse.Namespace) -> int:
     return 0
 
 
+OPERATED = {"serve", "import", "expire", "token"}  # commands that change stored data and log what they did
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="xinzhi", description="信治 Xinzhi community integrity points")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -302,7 +306,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one ``xinzhi`` command; what an operator needs (publishes, imports, expiry, retries) goes to stderr."""
     args = build_parser().parse_args(argv)
+    level = str(getattr(args, "log_level", "info")).upper()
+    logging.basicConfig(level=getattr(logging, level, logging.INFO) if args.command in OPERATED else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     return args.run(args)
 
 

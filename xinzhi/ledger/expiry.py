@@ -9,6 +9,7 @@ unspent when that date passed; run again, it writes only what is missing.
 
 from __future__ import annotations
 
+import logging
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
@@ -22,6 +23,8 @@ from xinzhi.engine import SHANGHAI
 from xinzhi.ledger.entries import append_all, expiry_row
 from xinzhi.ledger.models import ExpiringPoints, ExpiryRun
 from xinzhi.service import Service
+
+log = logging.getLogger("xinzhi.ledger")
 
 NEVER = dt.date.max
 
@@ -113,4 +116,5 @@ def expire_points(service: Service, community: str, as_of: dt.date) -> ExpiryRun
                 written += 1
                 total += points
         append_all(session, entries)
+    log.info("expiry of %s as of %s: %d entries, %d points", community, as_of, written, total)
     return ExpiryRun(community=community, as_of=as_of, entries_written=written, points_expired=total)

@@ -8,12 +8,15 @@ tasks: the server's memory stays flat however many drafts a committee tries.
 
 from __future__ import annotations
 
+import logging
 import json
 import os
 import subprocess
 import sys
 import threading
 from typing import TYPE_CHECKING, Any
+
+log = logging.getLogger("xinzhi.registry")
 
 if TYPE_CHECKING:
     from xinzhi.engine import Problem
@@ -157,7 +160,8 @@ class DraftPool:
                 self.started += 1
             try:
                 result = child.call(fn.__name__, args)
-            except BaseException:
+            except BaseException as exc:
+                log.warning("draft worker %s ended during %s: %s", child.process.pid, fn.__name__, exc)
                 child.close()
                 raise
             if child.tasks >= self.tasks_per_worker:

@@ -10,6 +10,7 @@ loader reports the parents it used, which is what a draft worker is sent.
 
 from __future__ import annotations
 
+import logging
 import datetime as dt
 import re
 from pathlib import Path
@@ -34,6 +35,8 @@ from xinzhi.registry.models import (
 )
 from xinzhi.registry.source import registry_loader
 from xinzhi.service import Service
+
+log = logging.getLogger("xinzhi.registry")
 
 MAX_RULESET_BYTES = 1024 * 1024
 
@@ -202,6 +205,8 @@ def publish_ruleset(service: Service, community: str, ruleset_id: str, version: 
             raise ServiceError(ServiceCode.RULESET_PUBLISHED, f"{row.ref} changed while its tests ran; try again")
         _check_overlap(service, community, row, session)
         row.status, row.published_at = "published", utcnow()
+        log.info("published %s of %s (effective %s – %s; %d embedded tests passed)", row.ref, community,
+                 row.effective_from, row.effective_to or "open", len(tests))
         session.flush()
         return PublishResult(ruleset=summarize(row), tests=tests)
 

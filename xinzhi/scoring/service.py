@@ -17,6 +17,7 @@ Order of work for a batch (one fact is a batch of one):
 
 from __future__ import annotations
 
+import logging
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
@@ -55,6 +56,8 @@ from xinzhi.scoring.models import (
     ImportResult,
 )
 from xinzhi.service import Service
+
+log = logging.getLogger("xinzhi.scoring")
 
 CHUNK = 500
 RETRIES = 5
@@ -171,6 +174,8 @@ def _commit(service: Service, community: str, batch: list[_Prepared]) -> set[str
         except IntegrityError:
             if attempt == RETRIES - 1:
                 raise
+            log.info("scoring %d fact(s) of %s raced another writer; retrying (%d of %d)", len(batch), community,
+                     attempt + 1, RETRIES - 1)
 
 
 def _results(service: Service, community: str, order: list[str], duplicates: set[str], *,
@@ -268,6 +273,8 @@ def import_facts_csv(service: Service, community: str, text: str, *, skip_bad_ro
     new_ids: set[str] = set()
     for chunk in _chunks(batch.new, 2000):
         new_ids |= _commit(service, community, chunk)
+    log.info("imported %s into %s: %d rows, %d scored, %d duplicates, %d skipped", name, community, len(raws),
+             len(new_ids), len(batch.order) - len(new_ids), len({e.row for e in row_errors}))
     return ImportResult(rows=len(raws), scored=len(new_ids), duplicates=len(batch.order) - len(new_ids),
                         skipped=len({e.row for e in row_errors}), errors=row_errors)
 
