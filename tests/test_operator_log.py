@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from xinzhi.ledger import expire_points
-from xinzhi.registry import publish_ruleset, upload_ruleset
-from xinzhi.scoring import import_facts_csv
-
 from tests.ledger.test_service import CSV_OK
 from tests.support.fixtures import new_community
 from tests.support.standard import civic
+from xinzhi.ledger import expire_points
+from xinzhi.registry import publish_ruleset, upload_ruleset
+from xinzhi.scoring import import_facts_csv
 
 
 def test_publish_import_and_expiry_are_logged(service, caplog):

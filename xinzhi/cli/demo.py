@@ -14,13 +14,10 @@ import datetime as dt
 import random
 from typing import Any
 
-from sqlalchemy import func, select
-
-from xinzhi.communities import ResidentCreate, ensure_community, register_residents
-from xinzhi.db.tables import Resident
+from xinzhi.communities import ResidentCreate, open_community, register_residents
 from xinzhi.engine import SHANGHAI
 from xinzhi.engine.ruleset import FactType, FieldSpec
-from xinzhi.ledger import standard_on
+from xinzhi.registry import standard_for
 from xinzhi.scoring import post_facts
 from xinzhi.service import Service
 from xinzhi.shop import ItemCreate, put_items
@@ -101,12 +98,9 @@ def seed_demo(service: Service, *, residents_per_zone: int = 150, months: int = 
     rng = random.Random(seed)
     end = today or dt.datetime.now(SHANGHAI).date()
     start = end - dt.timedelta(days=30 * months)
-    with service.db.writing() as session:
-        ensure_community(session, DEMO_COMMUNITY, "亿和社区（演示）")
-        if session.scalar(select(func.count()).select_from(Resident).where(Resident.community == DEMO_COMMUNITY)):
-            return {"residents": 0, "facts": 0}
-    with service.db.reading() as session:
-        ruleset = standard_on(service, session, DEMO_COMMUNITY, end)
+    if open_community(service, DEMO_COMMUNITY, "亿和社区（演示）").residents:
+        return {"residents": 0, "facts": 0}
+    ruleset = standard_for(service, DEMO_COMMUNITY, end)
     people = _residents(rng, residents_per_zone)
     register_residents(service, DEMO_COMMUNITY, people)
     put_items(service, DEMO_COMMUNITY, DEMO_ITEMS)

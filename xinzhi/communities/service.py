@@ -46,6 +46,13 @@ def create_community(service: Service, data: CommunityCreate) -> CommunityRead:
         return CommunityRead(id=row.id, name=row.name, residents=_count(session, row.id))
 
 
+def open_community(service: Service, community: str, name: str) -> CommunityRead:
+    """The community as it is, created with ``name`` if it does not exist yet."""
+    with service.db.writing() as session:
+        row = ensure_community(session, community, name)
+        return CommunityRead(id=row.id, name=row.name, residents=_count(session, row.id))
+
+
 def _count(session: Session, community: str) -> int:
     return session.scalar(select(func.count()).select_from(Resident).where(Resident.community == community)) or 0
 

@@ -9,8 +9,8 @@ unspent when that date passed; run again, it writes only what is missing.
 
 from __future__ import annotations
 
-import logging
 import datetime as dt
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
 

@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from xinzhi.communities.service import get_resident, require_community
-from xinzhi.db.tables import Fact, LedgerEntry, Resident, RulesetVersion
+from xinzhi.db.tables import Fact, LedgerEntry, Resident
 from xinzhi.engine import SHANGHAI, Ruleset
+from xinzhi.errors import NotFound, ServiceCode
 from xinzhi.ledger.balances import (
     Totals,
     standing,
@@ -33,7 +34,7 @@ from xinzhi.ledger.models import (
     ScoreRead,
     ZoneTotal,
 )
-from xinzhi.registry.service import compiled_for, published_rows
+from xinzhi.registry.service import standard_on
 from xinzhi.service import Service
 
 
@@ -44,14 +45,6 @@ def today() -> dt.date:
 def end_of(day: dt.date) -> dt.datetime:
     """The first moment after ``day`` in Shanghai time."""
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), SHANGHAI)
-
-
-def standard_on(service: Service, session: Session, community: str, day: dt.date) -> Ruleset | None:
-    """The ruleset that judges a standing on ``day``: the one in force, else the latest started."""
-    rows = published_rows(session, community)
-    started = [r for r in rows if r.effective_from <= day] or rows
-    row: RulesetVersion | None = max(started, key=lambda r: (r.effective_from, r.seq), default=None)
-    return compiled_for(service, session, row).ruleset if row else None
 
 
 def _categories(ruleset: Ruleset | None, totals: dict[str | None, Totals]) -> list[CategoryTotal]:
@@ -104,7 +97,6 @@ def household_view(service: Service, community: str, household: str, as_of: dt.d
         members = session.scalars(select(Resident).where(Resident.community == community,
                                                          Resident.household == household).order_by(Resident.id)).all()
         if not members:
-            from xinzhi.errors import NotFound, ServiceCode
             raise NotFound(ServiceCode.RESIDENT_NOT_FOUND, f"community '{community}' has no household '{household}'")
         ruleset = standard_on(service, session, community, day)
         scores = [_score(session, m, day, ruleset) for m in members]

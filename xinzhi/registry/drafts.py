@@ -8,8 +8,8 @@ tasks: the server's memory stays flat however many drafts a committee tries.
 
 from __future__ import annotations
 
-import logging
 import json
+import logging
 import os
 import subprocess
 import sys

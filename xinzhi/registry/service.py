@@ -10,8 +10,8 @@ loader reports the parents it used, which is what a draft worker is sent.
 
 from __future__ import annotations
 
-import logging
 import datetime as dt
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -315,3 +315,18 @@ def ruleset_in_force(service: Service, community: str, day: dt.date) -> RulesetV
     with service.db.reading() as session:
         require_community(session, community)
         return in_force(published_rows(session, community), day)
+
+
+def standard_on(service: Service, session: Session, community: str, day: dt.date) -> Ruleset | None:
+    """The ruleset that judges a standing on ``day``: the one in force, else the latest started."""
+    rows = published_rows(session, community)
+    started = [r for r in rows if r.effective_from <= day] or rows
+    row: RulesetVersion | None = max(started, key=lambda r: (r.effective_from, r.seq), default=None)
+    return compiled_for(service, session, row).ruleset if row else None
+
+
+def standard_for(service: Service, community: str, day: dt.date) -> Ruleset | None:
+    """``standard_on`` in a session of its own."""
+    with service.db.reading() as session:
+        require_community(session, community)
+        return standard_on(service, session, community, day)

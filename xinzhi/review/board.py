@@ -15,7 +15,8 @@ from sqlalchemy import select
 from xinzhi.communities.service import mask_name, require_community
 from xinzhi.db.tables import Resident, utcnow
 from xinzhi.ledger.balances import Standing, Totals, standing, totals_by_category, totals_by_resident
-from xinzhi.ledger.reports import end_of, standard_on, today
+from xinzhi.ledger.reports import end_of, today
+from xinzhi.registry.service import standard_on
 from xinzhi.review.models import BoardLine, BoardRead, BoardZone
 from xinzhi.review.service import publicity
 from xinzhi.service import Service

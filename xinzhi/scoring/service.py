@@ -17,8 +17,8 @@ Order of work for a batch (one fact is a batch of one):
 
 from __future__ import annotations
 
-import logging
 import datetime as dt
+import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass

@@ -20,7 +20,8 @@ from xinzhi.db.tables import Redemption, ShopItem, utcnow
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger.balances import resident_totals, standing
 from xinzhi.ledger.entries import append, lock_resident, redemption_row, refund_row
-from xinzhi.ledger.reports import standard_on, today
+from xinzhi.ledger.reports import today
+from xinzhi.registry.service import standard_on
 from xinzhi.service import Service
 from xinzhi.shop.models import ItemCreate, ItemRead, RedemptionCreate, RedemptionRead
 
