@@ -29,6 +29,7 @@ __all__ = [
     "CACHE", "SHANGHAI", "STAGES", "Award", "Balance", "CompiledRuleset", "DirectorySource", "ErrorCode",
     "Evaluation", "Fact", "FactError", "FactIn", "LimitRef", "LimitUsage", "Loaded", "Loader", "MemorySource",
     "Miss", "Problem", "Ruleset", "RulesetError", "RulesetSource", "StageCache", "TestOutcome", "XinzhiError",
-    "add_months", "balances", "compile_ruleset", "compile_ruleset_file", "evaluate", "format_path", "load_ruleset", "load_ruleset_file",
-    "parse_ruleset", "period_key", "period_window", "read_fact", "run_tests", "score_fact", "tier_for", "validate_facts",
+    "add_months", "balances", "compile_ruleset", "compile_ruleset_file", "evaluate", "format_path", "load_ruleset",
+    "load_ruleset_file", "parse_ruleset", "period_key", "period_window", "read_fact", "run_tests", "score_fact",
+    "tier_for", "validate_facts",
 ]

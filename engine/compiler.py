@@ -44,6 +44,11 @@ class CompiledRuleset:
     points_expire_after_months: int | None = None
 
 
+def _shorter_first(limit: LimitRef) -> int:
+    """Sort key: a day's limit before a week's, and so on (the order ``apply_limits`` breaks ties in)."""
+    return PERIOD_ORDER[limit.period]
+
+
 def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
     """Compile every enabled rule; the name carries a digest so two drafts never collide."""
     fields = {t.id: t.fields for t in ruleset.fact_types}
@@ -58,9 +63,8 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
         if not (isinstance(expr, conditions.All) and not expr.parts):
             parts.append(conditions.to_durable(expr))
         definition[rule.id] = {"all": [{"m": {"$and": parts}}]}
-        limits = sorted(limit_refs("rule", rule.id, rule.limits), key=lambda l: PERIOD_ORDER[l.period]) + \
-            sorted(limit_refs("category", rule.category, categories[rule.category].limits),
-                   key=lambda l: PERIOD_ORDER[l.period])
+        limits = sorted(limit_refs("rule", rule.id, rule.limits), key=_shorter_first) + \
+            sorted(limit_refs("category", rule.category, categories[rule.category].limits), key=_shorter_first)
         accounts = ruleset.accounts
         rules[rule.id] = CompiledRule(
             rule=rule, condition=expr, limits=tuple(limits),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from .ruleset import Comparison, Condition, FieldSpec
 
@@ -43,7 +43,7 @@ class Any_:
     parts: tuple[Expr, ...]
 
 
-Expr = Union[Test, All, Any_]
+Expr = Test | All | Any_
 
 
 def build(condition: Condition | None, fields: dict[str, FieldSpec]) -> Expr:

@@ -106,7 +106,8 @@ def validate_facts(compiled: CompiledRuleset, facts: Iterable[FactIn | dict | Fa
     """Every fact validated, or one ``FactError`` listing the problems of all of them.
 
     A problem's path starts at the fact (``fields.hours``); with ``label`` it starts at the
-    list the facts came in (``facts[3].fields.hours``), as a batch posted to the service."""
+    list the facts came in (``facts[3].fields.hours``), as a batch posted to the service.
+    """
     valid: list[Fact] = []
     problems: list[Problem] = []
     for position, raw in enumerate(facts):

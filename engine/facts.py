@@ -58,8 +58,10 @@ FactId = Annotated[str, Field(min_length=1, max_length=128)]
 
 
 class FactValidator:
-    """Validates facts for one ruleset: one pydantic model per fact type, built once,
-    validating the whole fact (its own keys and its typed fields) in a single call."""
+    """Validates facts for one ruleset with one pydantic model per fact type, built once.
+
+    Each model validates the whole fact (its own keys and its typed fields) in a single call.
+    """
 
     def __init__(self, ruleset: Ruleset):
         self._types: dict[str, FactType] = {t.id: t for t in ruleset.fact_types}
@@ -117,7 +119,8 @@ def read_fact(raw: Any) -> FactIn:
     """The keys every fact has, before its type is known, or ``FactError``.
 
     The service reads facts with this before it knows which ruleset is in force, so a
-    fact lacking ``resident`` gets the same problem whether it is posted or dry-run."""
+    fact lacking ``resident`` gets the same problem whether it is posted or dry-run.
+    """
     if not isinstance(raw, dict):
         raise FactError([Problem(code=ErrorCode.FACT_INVALID, message="a fact must be a JSON object")])
     try:

@@ -69,9 +69,8 @@ def _data_path(data: Any, loc: tuple) -> Path:
     """Keep the parts of a pydantic ``loc`` that exist in the data (drop union tags)."""
     path: list[str | int] = []
     for part in loc:
-        if isinstance(data, dict) and part in data:
-            data = data[part]
-        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+        if (isinstance(data, dict) and part in data) or \
+                (isinstance(data, list) and isinstance(part, int) and part < len(data)):
             data = data[part]
         elif isinstance(data, dict) and isinstance(part, str) and part not in data and not _is_union_tag(part):
             path.append(part)  # a missing or unknown key: point at the mapping, name the key
@@ -95,7 +94,10 @@ def _describe(errors: list[dict], path: Path) -> tuple[ErrorCode, str]:
         key = path[-1]
         allowed = _allowed_keys(first["loc"][:-1])
         hint = difflib.get_close_matches(str(key), allowed, n=1)
-        suggestion = f"; did you mean '{hint[0]}'?" if hint else (f"; allowed keys: {', '.join(allowed)}" if allowed else "")
+        if hint:
+            suggestion = f"; did you mean '{hint[0]}'?"
+        else:
+            suggestion = f"; allowed keys: {', '.join(allowed)}" if allowed else ""
         return ErrorCode.UNKNOWN_KEY, f"unknown key '{key}'{suggestion}"
     if kind == "missing":
         return ErrorCode.MISSING_KEY, f"required key {where} is missing"
