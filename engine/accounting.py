@@ -149,7 +149,7 @@ def apply_limits(raw: int, resident: str, moment: dt.datetime, limits: Sequence[
     used = usage.used
     counters = [(resident, limit.scope, limit.id, limit.period, keys[limit.period]) for limit in limits]
     amount, bound = raw, None
-    for limit, counter in zip(limits, counters):
+    for limit, counter in zip(limits, counters, strict=True):
         room = max(0, limit.max - used[counter])
         if room < amount:
             amount, bound = room, limit
