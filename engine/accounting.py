@@ -133,6 +133,7 @@ class LimitUsage:
 
 
 def limit_refs(scope: str, owner_id: str, limits: list[Limit]) -> list[LimitRef]:
+    """The limits written on a rule or a category, each naming its owner so usage is counted per owner."""
     return [LimitRef(scope=scope, id=owner_id, period=lim.period, max=lim.max) for lim in limits]
 
 

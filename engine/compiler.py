@@ -23,6 +23,8 @@ STATE_GUARD = {"$nex": {"$s": 1}}
 
 @dataclass(frozen=True)
 class CompiledRule:
+    """A rule as scoring reads it: its condition tree, its limits in tie-break order, the accounts it moves."""
+
     rule: Rule
     condition: conditions.Expr
     limits: tuple[LimitRef, ...]

@@ -47,6 +47,7 @@ class Award:
     points_expire_on: dt.date | None = None
 
     def as_json(self) -> dict[str, Any]:
+        """The award as JSON-ready values (times and dates as ISO text, ``accounts`` as a list)."""
         return _AWARD_JSON.dump_python(self, mode="json")
 
     def summary(self) -> str:
@@ -70,6 +71,7 @@ class Miss:
     actual: Any = None
 
     def as_json(self) -> dict[str, Any]:
+        """The miss as JSON-ready values (a date ``expected`` as ISO text)."""
         return _MISS_JSON.dump_python(self, mode="json")
 
 
@@ -78,14 +80,19 @@ _MISS_JSON = TypeAdapter(Miss)
 
 
 class Evaluation(BaseModel):
+    """What ``evaluate`` found: the awards in scoring order, and the misses when explanations were asked for."""
+
     awards: list[Award]
     misses: list[Miss] = []
 
     def as_json(self) -> dict[str, Any]:
+        """Both lists, each item through its own ``as_json``."""
         return {"awards": [a.as_json() for a in self.awards], "misses": [m.as_json() for m in self.misses]}
 
 
 class Balance(BaseModel):
+    """A resident's integrity index (诚信指数分), spendable points and the tier the index falls in."""
+
     resident: str
     index: int
     points: int

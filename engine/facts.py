@@ -38,6 +38,7 @@ class Fact:
 
     @property
     def sort_key(self) -> tuple[dt.datetime, str]:
+        """Scoring order: by time, and by id among facts of the same moment, so every run agrees."""
         return (self.occurred_at, self.id)
 
 

@@ -286,6 +286,7 @@ class Ruleset(Node):
 
     @property
     def ref(self) -> str:
+        """``id@version``: how ``extends``, the registry and every award name this ruleset."""
         return f"{self.id}@{self.version}"
 
     @property
