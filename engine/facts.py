@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model
+from pydantic_core import ErrorDetails
 
 from .errors import ErrorCode, FactError, Problem, format_path
 from .ruleset import FactIn, FactType, FieldSpec, Ruleset
@@ -43,10 +44,9 @@ class Fact:
 
 
 def _annotation(spec: FieldSpec) -> Any:
-    bounds = {k: v for k, v in (("ge", spec.min), ("le", spec.max)) if v is not None}
-    base: Any = {
-        "int": Annotated[int, Field(strict=False, **bounds)],
-        "number": Annotated[float, Field(allow_inf_nan=False, **bounds)],
+    base: Any = {  # an unset bound (None) is no bound, to pydantic as to the ruleset
+        "int": Annotated[int, Field(strict=False, ge=spec.min, le=spec.max)],
+        "number": Annotated[float, Field(allow_inf_nan=False, ge=spec.min, le=spec.max)],
         "string": Annotated[str, StringConstraints(max_length=spec.max_length)],
         "bool": bool,
         "enum": Literal[tuple(spec.values or ())],
@@ -56,6 +56,18 @@ def _annotation(spec: FieldSpec) -> Any:
 
 
 FactId = Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class _FactModel(BaseModel):
+    """The keys every fact has; ``FactValidator`` derives one model per fact type, typing ``fields``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: FactId
+    type: str
+    resident: FactId
+    occurred_at: dt.datetime
+    fields: BaseModel
 
 
 class FactValidator:
@@ -68,8 +80,8 @@ class FactValidator:
         self._types: dict[str, FactType] = {t.id: t for t in ruleset.fact_types}
 
     @cached_property
-    def _models(self) -> dict[str, type[BaseModel]]:
-        models = {}
+    def _models(self) -> dict[str, type[_FactModel]]:
+        models: dict[str, type[_FactModel]] = {}
         for type_id, fact_type in self._types.items():
             fields = create_model(
                 f"Fields_{type_id}",
@@ -78,11 +90,7 @@ class FactValidator:
             )
             models[type_id] = create_model(
                 f"Fact_{type_id}",
-                __config__=ConfigDict(extra="forbid"),
-                id=(FactId, ...),
-                type=(str, ...),
-                resident=(FactId, ...),
-                occurred_at=(dt.datetime, ...),
+                __base__=_FactModel,
                 fields=(fields, Field(default={}, validate_default=True)),
             )
         return models
@@ -130,7 +138,7 @@ def read_fact(raw: Any) -> FactIn:
         raise FactError([_problem(raw.get("id"), "", e) for e in exc.errors()]) from None
 
 
-def _problem(fact_id: Any, fact_type: str, error: dict) -> Problem:
+def _problem(fact_id: Any, fact_type: str, error: ErrorDetails) -> Problem:
     loc = list(error["loc"])
     field = format_path(loc[1:] if loc[:1] == ["fields"] and len(loc) > 1 else loc)
     kind = f" ({fact_type})" if fact_type else ""

@@ -13,6 +13,7 @@ import typing
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from ._source import Path, Source, parse_yaml
 from .errors import ErrorCode, Problem
@@ -55,7 +56,7 @@ def attach_origins(value: Any, source: Source, path: Path) -> None:
 
 def _validation_problems(exc: ValidationError, source: Source) -> list[Problem]:
     """Turn pydantic errors into located problems, one per place in the file."""
-    by_path: dict[Path, list[dict]] = {}
+    by_path: dict[Path, list[ErrorDetails]] = {}
     for error in exc.errors():
         by_path.setdefault(_data_path(source.data, error["loc"]), []).append(error)
     problems = []
@@ -86,7 +87,7 @@ def _is_union_tag(part: str) -> bool:
     return part in {"value", "comparison", "int", "float", "str", "bool", "date"} or "[" in part
 
 
-def _describe(errors: list[dict], path: Path) -> tuple[ErrorCode, str]:
+def _describe(errors: list[ErrorDetails], path: Path) -> tuple[ErrorCode, str]:
     where = f"'{path[-1]}'" if path else "the ruleset"
     first = errors[0]
     kind = first["type"]

@@ -68,12 +68,17 @@ class PointsExpiry(Node):
     after_months: int = Field(ge=1, le=240)
 
 
+def _both_accounts() -> list[Account]:
+    """Both accounts: what awards raise and deductions lower unless a ruleset says otherwise."""
+    return ["index", "points"]
+
+
 class Accounts(Node):
     """What a resident starts with and which accounts awards and deductions move."""
 
     starting_index: StrictInt = 0
-    awards_raise: list[Account] = Field(default_factory=lambda: ["index", "points"], min_length=1)
-    deductions_lower: list[Account] = Field(default_factory=lambda: ["index", "points"], min_length=1)
+    awards_raise: list[Account] = Field(default_factory=_both_accounts, min_length=1)
+    deductions_lower: list[Account] = Field(default_factory=_both_accounts, min_length=1)
     points_expire: PointsExpiry | None = None
 
 
