@@ -53,6 +53,8 @@ def _shorter_first(limit: LimitRef) -> int:
 
 def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
     """Compile every enabled rule; the name carries a digest so two drafts never collide."""
+    accounts = ruleset.accounts
+    assert accounts is not None, "a loaded ruleset has accounts (checks.check_ruleset)"
     fields = {t.id: t.fields for t in ruleset.fact_types}
     categories = {c.id: c for c in ruleset.categories}
     definition: dict = {}
@@ -67,18 +69,17 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
         definition[rule.id] = {"all": [{"m": {"$and": parts}}]}
         limits = sorted(limit_refs("rule", rule.id, rule.limits), key=_shorter_first) + \
             sorted(limit_refs("category", rule.category, categories[rule.category].limits), key=_shorter_first)
-        accounts = ruleset.accounts
         rules[rule.id] = CompiledRule(
             rule=rule, condition=expr, limits=tuple(limits),
-            award_accounts=tuple(rule.accounts or accounts.awards_raise),  # type: ignore[union-attr]
-            deduction_accounts=tuple(rule.accounts or accounts.deductions_lower),  # type: ignore[union-attr]
+            award_accounts=tuple(rule.accounts or accounts.awards_raise),
+            deduction_accounts=tuple(rule.accounts or accounts.deductions_lower),
         )
     digest = hashlib.sha256(json.dumps(definition, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     by_fact_type: dict[str, tuple[CompiledRule, ...]] = {}
     for compiled_rule in rules.values():
         fact = compiled_rule.rule.fact
         by_fact_type[fact] = by_fact_type.get(fact, ()) + (compiled_rule,)
-    expiry = ruleset.accounts.points_expire  # type: ignore[union-attr]
+    expiry = accounts.points_expire
     return CompiledRuleset(ruleset=ruleset, definition=definition, rules=rules,
                            name=f"{ruleset.ref}#{digest[:16]}", ref=ruleset.ref, validator=FactValidator(ruleset),
                            by_fact_type=by_fact_type,

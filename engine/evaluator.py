@@ -183,14 +183,17 @@ def score_fact(compiled: CompiledRuleset, fact: Fact, usage: LimitUsage, *,
 def raw_amount(compiled_rule: CompiledRule, fact: Fact) -> int:
     """The award before limits: fixed, per unit (rounded down), or looked up in a table."""
     award = compiled_rule.rule.award
-    if award.table is not None:
-        value = fact.fields.get(award.table.field)
-        return award.table.values.get(value, award.table.else_) if value is not None else award.table.else_
+    points = award.points
+    if points is None:  # then a table: AwardSpec takes exactly one of 'points' and 'table'
+        table = award.table
+        assert table is not None, "AwardSpec._one_form: no 'points' means a 'table'"
+        value = fact.fields.get(table.field)
+        return table.values.get(value, table.else_) if value is not None else table.else_
     if award.per is not None:
         units = fact.fields.get(award.per, 0)
-        total = Decimal(str(units)) * award.points  # decimal: 0.57 h × 100 is 57, not 56.999…
+        total = Decimal(str(units)) * points  # decimal: 0.57 h × 100 is 57, not 56.999…
         return int(total)  # toward zero: never over-award
-    return award.points  # type: ignore[return-value]
+    return points
 
 
 def _miss(fact: Fact, compiled_rule: CompiledRule, message: dict) -> Miss:
@@ -204,7 +207,9 @@ def _miss(fact: Fact, compiled_rule: CompiledRule, message: dict) -> Miss:
 
 def balances(ruleset: Ruleset, awards: Iterable[Award], residents: Iterable[str] = ()) -> dict[str, Balance]:
     """Index, points and tier per resident from their awards (and the starting index)."""
-    start = ruleset.accounts.starting_index  # type: ignore[union-attr]
+    accounts = ruleset.accounts
+    assert accounts is not None, "a loaded ruleset has accounts (checks.check_ruleset)"
+    start = accounts.starting_index
     totals: dict[str, list[int]] = {r: [start, 0] for r in residents}
     for award in awards:
         total = totals.setdefault(award.resident, [start, 0])
