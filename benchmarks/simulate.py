@@ -121,8 +121,8 @@ def main(argv: list[str] | None = None) -> int:
               f"({n / gen:,.0f} facts/s), {cores} cores\n", flush=True)
         rows = []
         for name, ruleset in (("baseline", args.baseline), ("candidate", args.candidate)):
-            rows.append(run(f"xinzhi score ({name}: {Path(ruleset).name})",
-                            [PY, "-m", "xinzhi.cli.main", "score", ruleset, "--facts", str(facts_file), "--json"], n, 1))
+            command = [PY, "-m", "xinzhi.cli.main", "score", ruleset, "--facts", str(facts_file), "--json"]
+            rows.append(run(f"xinzhi score ({name}: {Path(ruleset).name})", command, n, 1))
             print(_fmt(rows[-1]), flush=True)
         plain = rows[0]["wall_s"] + rows[1]["wall_s"]
         runs = [(w, "durable-rules") for w in workers] + \

@@ -20,9 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> None:
     sys.path.insert(0, str(ROOT))  # the installed packages, not benchmarks/engine.py beside this script
     from sqlalchemy import select
-    from xinzhi.engine import CACHE, STAGES
 
     from xinzhi.db.tables import RulesetVersion
+    from xinzhi.engine import CACHE, STAGES
     from xinzhi.registry import compiled_for, drafts
     from xinzhi.service import open_service
     from xinzhi.settings import REPO_RULESETS, Settings

@@ -29,7 +29,9 @@ from .testing import TestOutcome, run_tests
 __all__ = [
     "CACHE", "MATCHER", "SHANGHAI", "STAGES", "Award", "Balance", "CompiledRuleset", "DirectorySource", "ErrorCode",
     "Evaluation", "Fact", "FactError", "FactIn", "LimitRef", "LimitUsage", "Loaded", "Loader", "MemorySource",
-    "Miss", "Problem", "Ruleset", "RulesetError", "RuleMatcher", "RulesetSource", "StageCache", "TestOutcome", "XinzhiError",
-    "add_months", "balances", "compile_ruleset", "compile_ruleset_file", "evaluate", "format_path", "load_ruleset", "load_ruleset_file",
-    "parse_ruleset", "period_key", "period_window", "read_fact", "run_tests", "score_fact", "tier_for", "validate_facts",
+    "Miss", "Problem", "RuleMatcher", "Ruleset", "RulesetError", "RulesetSource", "StageCache", "TestOutcome",
+    "XinzhiError",
+    "add_months", "balances", "compile_ruleset", "compile_ruleset_file", "evaluate", "format_path", "load_ruleset",
+    "load_ruleset_file", "parse_ruleset", "period_key", "period_window", "read_fact", "run_tests", "score_fact",
+    "tier_for", "validate_facts",
 ]

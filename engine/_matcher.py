@@ -16,13 +16,17 @@ import itertools
 import json
 import threading
 import types
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Protocol
 
 import durable.engine
 from durable.engine import Host, MessageNotHandledException
 
 SESSION = "0"
+
+#: Retracting a fact that matched no rule raises; there is nothing to undo then. One
+#: instance serves every call (``suppress`` is reentrant), so no fact pays to build one.
+_UNMATCHED = suppress(MessageNotHandledException)
 
 
 def _json_number(value: float) -> str:
@@ -128,10 +132,8 @@ class Matcher:
         except MessageNotHandledException:
             return []
         finally:
-            try:
+            with _UNMATCHED:
                 self._host.retract_fact(name, fact)
-            except MessageNotHandledException:
-                pass
         return self._fired
 
 

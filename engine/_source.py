@@ -77,7 +77,8 @@ def parse_yaml(text: str, name: str) -> tuple[Source | None, list[Problem]]:
     return Source(name=name, data=data, spans=spans), problems
 
 
-def _index(loader: yaml.SafeLoader, node: yaml.Node, path: Path, spans: dict, problems: list[Problem], name: str) -> None:
+def _index(loader: yaml.SafeLoader, node: yaml.Node, path: Path, spans: dict, problems: list[Problem],
+           name: str) -> None:
     spans.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
     if isinstance(node, yaml.MappingNode):
         seen: set[Any] = set()

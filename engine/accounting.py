@@ -133,6 +133,7 @@ class LimitUsage:
 
 
 def limit_refs(scope: str, owner_id: str, limits: list[Limit]) -> list[LimitRef]:
+    """The limits written on a rule or a category, each naming its owner so usage is counted per owner."""
     return [LimitRef(scope=scope, id=owner_id, period=lim.period, max=lim.max) for lim in limits]
 
 
@@ -149,7 +150,7 @@ def apply_limits(raw: int, resident: str, moment: dt.datetime, limits: Sequence[
     used = usage.used
     counters = [(resident, limit.scope, limit.id, limit.period, keys[limit.period]) for limit in limits]
     amount, bound = raw, None
-    for limit, counter in zip(limits, counters):
+    for limit, counter in zip(limits, counters, strict=True):
         room = max(0, limit.max - used[counter])
         if room < amount:
             amount, bound = room, limit

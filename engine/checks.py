@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections.abc import Iterable
+from itertools import pairwise
 from typing import Any
 
 from . import conditions
@@ -76,7 +77,7 @@ def _check_tiers(ruleset: Ruleset) -> list[Problem]:
         problems.append(tiers[-1].problem(ErrorCode.TIER_GAP,
                                           f"an index of {tiers[-1].index_below} or more falls in no tier; leave "
                                           f"index_below out on the highest tier ('{tiers[-1].id}')", "index_below"))
-    for lower, upper in zip(tiers, tiers[1:]):
+    for lower, upper in pairwise(tiers):
         end = lower.index_below
         if end is None or (upper.index_from is not None and end > upper.index_from):
             problems.append(upper.problem(ErrorCode.TIER_OVERLAP,

@@ -23,6 +23,8 @@ STATE_GUARD = {"$nex": {"$s": 1}}
 
 @dataclass(frozen=True)
 class CompiledRule:
+    """A rule as scoring reads it: its condition tree, its limits in tie-break order, the accounts it moves."""
+
     rule: Rule
     condition: conditions.Expr
     limits: tuple[LimitRef, ...]
@@ -44,8 +46,15 @@ class CompiledRuleset:
     points_expire_after_months: int | None = None
 
 
+def _shorter_first(limit: LimitRef) -> int:
+    """Sort key: a day's limit before a week's, and so on (the order ``apply_limits`` breaks ties in)."""
+    return PERIOD_ORDER[limit.period]
+
+
 def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
     """Compile every enabled rule; the name carries a digest so two drafts never collide."""
+    accounts = ruleset.accounts
+    assert accounts is not None, "a loaded ruleset has accounts (checks.check_ruleset)"
     fields = {t.id: t.fields for t in ruleset.fact_types}
     categories = {c.id: c for c in ruleset.categories}
     definition: dict = {}
@@ -58,21 +67,19 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
         if not (isinstance(expr, conditions.All) and not expr.parts):
             parts.append(conditions.to_durable(expr))
         definition[rule.id] = {"all": [{"m": {"$and": parts}}]}
-        limits = sorted(limit_refs("rule", rule.id, rule.limits), key=lambda l: PERIOD_ORDER[l.period]) + \
-            sorted(limit_refs("category", rule.category, categories[rule.category].limits),
-                   key=lambda l: PERIOD_ORDER[l.period])
-        accounts = ruleset.accounts
+        limits = sorted(limit_refs("rule", rule.id, rule.limits), key=_shorter_first) + \
+            sorted(limit_refs("category", rule.category, categories[rule.category].limits), key=_shorter_first)
         rules[rule.id] = CompiledRule(
             rule=rule, condition=expr, limits=tuple(limits),
-            award_accounts=tuple(rule.accounts or accounts.awards_raise),  # type: ignore[union-attr]
-            deduction_accounts=tuple(rule.accounts or accounts.deductions_lower),  # type: ignore[union-attr]
+            award_accounts=tuple(rule.accounts or accounts.awards_raise),
+            deduction_accounts=tuple(rule.accounts or accounts.deductions_lower),
         )
     digest = hashlib.sha256(json.dumps(definition, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     by_fact_type: dict[str, tuple[CompiledRule, ...]] = {}
     for compiled_rule in rules.values():
         fact = compiled_rule.rule.fact
         by_fact_type[fact] = by_fact_type.get(fact, ()) + (compiled_rule,)
-    expiry = ruleset.accounts.points_expire  # type: ignore[union-attr]
+    expiry = accounts.points_expire
     return CompiledRuleset(ruleset=ruleset, definition=definition, rules=rules,
                            name=f"{ruleset.ref}#{digest[:16]}", ref=ruleset.ref, validator=FactValidator(ruleset),
                            by_fact_type=by_fact_type,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from .ruleset import Comparison, Condition, FieldSpec
 
@@ -28,6 +28,8 @@ DURABLE_ORDER = {"gt": "$gt", "ge": "$gte", "lt": "$lt", "le": "$lte"}
 
 @dataclass(frozen=True)
 class Test:
+    """One test of one field; ``op`` is a key of ``NEGATED``, ``value`` None for present/absent."""
+
     field: str
     op: str
     value: Any = None
@@ -35,15 +37,19 @@ class Test:
 
 @dataclass(frozen=True)
 class All:
+    """Holds when every part holds, so an empty ``All`` (a rule without ``when``) always holds."""
+
     parts: tuple[Expr, ...]
 
 
 @dataclass(frozen=True)
 class Any_:
+    """Holds when at least one part holds (the underscore keeps ``typing.Any`` usable here)."""
+
     parts: tuple[Expr, ...]
 
 
-Expr = Union[Test, All, Any_]
+Expr = Test | All | Any_
 
 
 def build(condition: Condition | None, fields: dict[str, FieldSpec]) -> Expr:
@@ -150,6 +156,7 @@ class Failure:
     missing: bool
 
     def describe(self) -> str:
+        """The reason a resident reads, e.g. ``hours must be at least 1 (fact has 0.5)``."""
         got = "missing" if self.missing else repr(self.actual)
         expected = "" if self.op in ("present", "absent") else repr(self.expected)
         wanted = " ".join(part for part in (WORDS[self.op], expected) if part)

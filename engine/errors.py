@@ -70,6 +70,7 @@ class Problem(BaseModel):
         return {key: value for key, value in handler(self).items() if value is not None}
 
     def sort_key(self) -> tuple:
+        """Where the problem is first (file, line, column, row), then code and message: a stable report order."""
         return (self.file or "", self.line or 0, self.column or 0, self.row or 0, self.code, self.message)
 
     def under(self, prefix: str) -> Problem:
@@ -105,6 +106,7 @@ class XinzhiError(Exception):
 
     @property
     def code(self) -> str:
+        """The code of the first problem, for a caller that branches on one."""
         return self.problems[0].code
 
 

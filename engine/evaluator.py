@@ -47,6 +47,7 @@ class Award:
     points_expire_on: dt.date | None = None
 
     def as_json(self) -> dict[str, Any]:
+        """The award as JSON-ready values (times and dates as ISO text, ``accounts`` as a list)."""
         return _AWARD_JSON.dump_python(self, mode="json")
 
     def summary(self) -> str:
@@ -70,6 +71,7 @@ class Miss:
     actual: Any = None
 
     def as_json(self) -> dict[str, Any]:
+        """The miss as JSON-ready values (a date ``expected`` as ISO text)."""
         return _MISS_JSON.dump_python(self, mode="json")
 
 
@@ -78,14 +80,19 @@ _MISS_JSON = TypeAdapter(Miss)
 
 
 class Evaluation(BaseModel):
+    """What ``evaluate`` found: the awards in scoring order, and the misses when explanations were asked for."""
+
     awards: list[Award]
     misses: list[Miss] = []
 
     def as_json(self) -> dict[str, Any]:
+        """Both lists, each item through its own ``as_json``."""
         return {"awards": [a.as_json() for a in self.awards], "misses": [m.as_json() for m in self.misses]}
 
 
 class Balance(BaseModel):
+    """A resident's integrity index (诚信指数分), spendable points and the tier the index falls in."""
+
     resident: str
     index: int
     points: int
@@ -106,7 +113,8 @@ def validate_facts(compiled: CompiledRuleset, facts: Iterable[FactIn | dict | Fa
     """Every fact validated, or one ``FactError`` listing the problems of all of them.
 
     A problem's path starts at the fact (``fields.hours``); with ``label`` it starts at the
-    list the facts came in (``facts[3].fields.hours``), as a batch posted to the service."""
+    list the facts came in (``facts[3].fields.hours``), as a batch posted to the service.
+    """
     valid: list[Fact] = []
     problems: list[Problem] = []
     for position, raw in enumerate(facts):
@@ -180,14 +188,17 @@ def score_fact(compiled: CompiledRuleset, fact: Fact, usage: LimitUsage, *, expl
 def raw_amount(compiled_rule: CompiledRule, fact: Fact) -> int:
     """The award before limits: fixed, per unit (rounded down), or looked up in a table."""
     award = compiled_rule.rule.award
-    if award.table is not None:
-        value = fact.fields.get(award.table.field)
-        return award.table.values.get(value, award.table.else_) if value is not None else award.table.else_
+    points = award.points
+    if points is None:  # then a table: AwardSpec takes exactly one of 'points' and 'table'
+        table = award.table
+        assert table is not None, "AwardSpec._one_form: no 'points' means a 'table'"
+        value = fact.fields.get(table.field)
+        return table.values.get(value, table.else_) if value is not None else table.else_
     if award.per is not None:
         units = fact.fields.get(award.per, 0)
-        total = Decimal(str(units)) * award.points  # decimal: 0.57 h × 100 is 57, not 56.999…
+        total = Decimal(str(units)) * points  # decimal: 0.57 h × 100 is 57, not 56.999…
         return int(total)  # toward zero: never over-award
-    return award.points  # type: ignore[return-value]
+    return points
 
 
 def _miss(fact: Fact, compiled_rule: CompiledRule, message: dict) -> Miss:
@@ -201,7 +212,9 @@ def _miss(fact: Fact, compiled_rule: CompiledRule, message: dict) -> Miss:
 
 def balances(ruleset: Ruleset, awards: Iterable[Award], residents: Iterable[str] = ()) -> dict[str, Balance]:
     """Index, points and tier per resident from their awards (and the starting index)."""
-    start = ruleset.accounts.starting_index  # type: ignore[union-attr]
+    accounts = ruleset.accounts
+    assert accounts is not None, "a loaded ruleset has accounts (checks.check_ruleset)"
+    start = accounts.starting_index
     totals: dict[str, list[int]] = {r: [start, 0] for r in residents}
     for award in awards:
         total = totals.setdefault(award.resident, [start, 0])

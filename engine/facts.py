@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model
+from pydantic_core import ErrorDetails
 
 from .errors import ErrorCode, FactError, Problem, format_path
 from .ruleset import FactIn, FactType, FieldSpec, Ruleset
@@ -38,14 +39,14 @@ class Fact:
 
     @property
     def sort_key(self) -> tuple[dt.datetime, str]:
+        """Scoring order: by time, and by id among facts of the same moment, so every run agrees."""
         return (self.occurred_at, self.id)
 
 
 def _annotation(spec: FieldSpec) -> Any:
-    bounds = {k: v for k, v in (("ge", spec.min), ("le", spec.max)) if v is not None}
-    base: Any = {
-        "int": Annotated[int, Field(strict=False, **bounds)],
-        "number": Annotated[float, Field(allow_inf_nan=False, **bounds)],
+    base: Any = {  # an unset bound (None) is no bound, to pydantic as to the ruleset
+        "int": Annotated[int, Field(strict=False, ge=spec.min, le=spec.max)],
+        "number": Annotated[float, Field(allow_inf_nan=False, ge=spec.min, le=spec.max)],
         "string": Annotated[str, StringConstraints(max_length=spec.max_length)],
         "bool": bool,
         "enum": Literal[tuple(spec.values or ())],
@@ -57,16 +58,30 @@ def _annotation(spec: FieldSpec) -> Any:
 FactId = Annotated[str, Field(min_length=1, max_length=128)]
 
 
+class _FactModel(BaseModel):
+    """The keys every fact has; ``FactValidator`` derives one model per fact type, typing ``fields``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: FactId
+    type: str
+    resident: FactId
+    occurred_at: dt.datetime
+    fields: BaseModel
+
+
 class FactValidator:
-    """Validates facts for one ruleset: one pydantic model per fact type, built once,
-    validating the whole fact (its own keys and its typed fields) in a single call."""
+    """Validates facts for one ruleset with one pydantic model per fact type, built once.
+
+    Each model validates the whole fact (its own keys and its typed fields) in a single call.
+    """
 
     def __init__(self, ruleset: Ruleset):
         self._types: dict[str, FactType] = {t.id: t for t in ruleset.fact_types}
 
     @cached_property
-    def _models(self) -> dict[str, type[BaseModel]]:
-        models = {}
+    def _models(self) -> dict[str, type[_FactModel]]:
+        models: dict[str, type[_FactModel]] = {}
         for type_id, fact_type in self._types.items():
             fields = create_model(
                 f"Fields_{type_id}",
@@ -75,11 +90,7 @@ class FactValidator:
             )
             models[type_id] = create_model(
                 f"Fact_{type_id}",
-                __config__=ConfigDict(extra="forbid"),
-                id=(FactId, ...),
-                type=(str, ...),
-                resident=(FactId, ...),
-                occurred_at=(dt.datetime, ...),
+                __base__=_FactModel,
                 fields=(fields, Field(default={}, validate_default=True)),
             )
         return models
@@ -117,7 +128,8 @@ def read_fact(raw: Any) -> FactIn:
     """The keys every fact has, before its type is known, or ``FactError``.
 
     The service reads facts with this before it knows which ruleset is in force, so a
-    fact lacking ``resident`` gets the same problem whether it is posted or dry-run."""
+    fact lacking ``resident`` gets the same problem whether it is posted or dry-run.
+    """
     if not isinstance(raw, dict):
         raise FactError([Problem(code=ErrorCode.FACT_INVALID, message="a fact must be a JSON object")])
     try:
@@ -126,7 +138,7 @@ def read_fact(raw: Any) -> FactIn:
         raise FactError([_problem(raw.get("id"), "", e) for e in exc.errors()]) from None
 
 
-def _problem(fact_id: Any, fact_type: str, error: dict) -> Problem:
+def _problem(fact_id: Any, fact_type: str, error: ErrorDetails) -> Problem:
     loc = list(error["loc"])
     field = format_path(loc[1:] if loc[:1] == ["fields"] and len(loc) > 1 else loc)
     kind = f" ({fact_type})" if fact_type else ""

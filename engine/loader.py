@@ -13,6 +13,7 @@ import typing
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from ._source import Path, Source, parse_yaml
 from .errors import ErrorCode, Problem
@@ -55,7 +56,7 @@ def attach_origins(value: Any, source: Source, path: Path) -> None:
 
 def _validation_problems(exc: ValidationError, source: Source) -> list[Problem]:
     """Turn pydantic errors into located problems, one per place in the file."""
-    by_path: dict[Path, list[dict]] = {}
+    by_path: dict[Path, list[ErrorDetails]] = {}
     for error in exc.errors():
         by_path.setdefault(_data_path(source.data, error["loc"]), []).append(error)
     problems = []
@@ -69,9 +70,8 @@ def _data_path(data: Any, loc: tuple) -> Path:
     """Keep the parts of a pydantic ``loc`` that exist in the data (drop union tags)."""
     path: list[str | int] = []
     for part in loc:
-        if isinstance(data, dict) and part in data:
-            data = data[part]
-        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+        if (isinstance(data, dict) and part in data) or \
+                (isinstance(data, list) and isinstance(part, int) and part < len(data)):
             data = data[part]
         elif isinstance(data, dict) and isinstance(part, str) and part not in data and not _is_union_tag(part):
             path.append(part)  # a missing or unknown key: point at the mapping, name the key
@@ -87,7 +87,7 @@ def _is_union_tag(part: str) -> bool:
     return part in {"value", "comparison", "int", "float", "str", "bool", "date"} or "[" in part
 
 
-def _describe(errors: list[dict], path: Path) -> tuple[ErrorCode, str]:
+def _describe(errors: list[ErrorDetails], path: Path) -> tuple[ErrorCode, str]:
     where = f"'{path[-1]}'" if path else "the ruleset"
     first = errors[0]
     kind = first["type"]
@@ -95,7 +95,10 @@ def _describe(errors: list[dict], path: Path) -> tuple[ErrorCode, str]:
         key = path[-1]
         allowed = _allowed_keys(first["loc"][:-1])
         hint = difflib.get_close_matches(str(key), allowed, n=1)
-        suggestion = f"; did you mean '{hint[0]}'?" if hint else (f"; allowed keys: {', '.join(allowed)}" if allowed else "")
+        if hint:
+            suggestion = f"; did you mean '{hint[0]}'?"
+        else:
+            suggestion = f"; allowed keys: {', '.join(allowed)}" if allowed else ""
         return ErrorCode.UNKNOWN_KEY, f"unknown key '{key}'{suggestion}"
     if kind == "missing":
         return ErrorCode.MISSING_KEY, f"required key {where} is missing"

@@ -68,12 +68,17 @@ class PointsExpiry(Node):
     after_months: int = Field(ge=1, le=240)
 
 
+def _both_accounts() -> list[Account]:
+    """Both accounts: what awards raise and deductions lower unless a ruleset says otherwise."""
+    return ["index", "points"]
+
+
 class Accounts(Node):
     """What a resident starts with and which accounts awards and deductions move."""
 
     starting_index: StrictInt = 0
-    awards_raise: list[Account] = Field(default_factory=lambda: ["index", "points"], min_length=1)
-    deductions_lower: list[Account] = Field(default_factory=lambda: ["index", "points"], min_length=1)
+    awards_raise: list[Account] = Field(default_factory=_both_accounts, min_length=1)
+    deductions_lower: list[Account] = Field(default_factory=_both_accounts, min_length=1)
     points_expire: PointsExpiry | None = None
 
 
@@ -87,6 +92,8 @@ class Tier(Node):
 
 
 class Category(Node):
+    """A group of rules (社区活动, 志愿服务…); its ``limits`` cap the awards of all its rules together."""
+
     id: Identifier
     title: str
     description: str | None = None
@@ -114,6 +121,8 @@ class FieldSpec(Node):
 
 
 class FactType(Node):
+    """A kind of fact the community office records (参加社区活动, 志愿服务…), with its typed fields."""
+
     id: Identifier
     title: str
     fields: dict[Identifier, FieldSpec] = Field(default_factory=dict, max_length=200)
@@ -199,6 +208,8 @@ class AwardSpec(Node):
 
 
 class Rule(Node):
+    """One scoring rule: a fact of type ``fact`` that meets ``when`` earns (or loses) ``award``, within ``limits``."""
+
     id: Identifier
     title: str
     category: Identifier
@@ -227,6 +238,8 @@ class RuleOverride(Node):
 
 
 class ExpectedAward(Node):
+    """An award the test expects: fact, rule, amount after limits (and the limit that cut it, if given)."""
+
     fact: str
     rule: Identifier
     amount: int
@@ -234,12 +247,16 @@ class ExpectedAward(Node):
 
 
 class ExpectedBalance(Node):
+    """A resident's balance the test expects after its facts; the parts left out are not checked."""
+
     index: int | None = None
     points: int | None = None
     tier: str | None = None
 
 
 class Expectation(Node):
+    """What the test expects: exactly these awards, and/or these residents' balances."""
+
     awards: list[ExpectedAward] | None = None
     balances: dict[str, ExpectedBalance] | None = None
 
@@ -255,6 +272,8 @@ class FactIn(Node):
 
 
 class RulesetTest(Node):
+    """A test that must pass before publication: its facts, scored from empty accounts, give what ``expect`` says."""
+
     name: str
     facts: list[FactIn] = Field(min_length=1)
     expect: Expectation
@@ -286,6 +305,7 @@ class Ruleset(Node):
 
     @property
     def ref(self) -> str:
+        """``id@version``: how ``extends``, the registry and every award name this ruleset."""
         return f"{self.id}@{self.version}"
 
     @property

@@ -21,4 +21,5 @@ def ruleset_json_schema() -> dict:
 
 
 def ruleset_json_schema_text() -> str:
+    """The text of rulesets/ruleset.schema.json, byte for byte, so the committed copy can be checked."""
     return json.dumps(ruleset_json_schema(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"

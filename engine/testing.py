@@ -13,6 +13,8 @@ from .ruleset import RulesetTest
 
 
 class TestOutcome(BaseModel):
+    """One embedded test's result: passed, or each difference between what it expected and what came."""
+
     name: str
     passed: bool
     failures: list[str] = []
@@ -24,6 +26,7 @@ def run_tests(compiled: CompiledRuleset) -> list[TestOutcome]:
 
 
 def run_test(compiled: CompiledRuleset, test: RulesetTest) -> TestOutcome:
+    """One embedded test from empty accounts; facts the ruleset rejects fail the test instead of raising."""
     try:
         evaluation = evaluate(compiled, test.facts)
     except FactError as exc:
