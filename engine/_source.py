@@ -3,6 +3,13 @@
 PyYAML's constructed data forgets positions, so the node tree is walked once beside the
 data and each key path is mapped to its 1-based line and column. Only ``SafeLoader`` is
 used: a ruleset can never construct Python objects.
+
+A draft is untrusted text, so the work of reading it is bounded before anything walks
+it: nesting deeper than ``MAX_DEPTH`` stops the composer (whose recursion would
+otherwise exhaust the stack), and a document whose aliases would expand to more than
+``MAX_NODES`` nodes (a few hundred bytes can name billions: anchors of lists of aliases
+of anchors) is refused before the data is indexed or validated. Control characters and
+lone surrogates in text are refused too: no database stores them and no person means them.
 """
 
 from __future__ import annotations
@@ -17,6 +24,45 @@ from .errors import ErrorCode, Problem, format_path
 Path = tuple[str | int, ...]
 
 MAX_SOURCE_BYTES = 1_000_000
+MAX_DEPTH = 64  # a ruleset nests about 8 deep
+MAX_NODES = 200_000  # after expanding aliases; the reference standard has about 1,600
+_FORBIDDEN = {chr(c) for c in range(32) if chr(c) not in "\t\n\r"} | {"\x7f"}
+
+
+class _TooDeep(Exception):
+    def __init__(self, mark: yaml.Mark):
+        self.mark = mark
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """``SafeLoader`` whose composer refuses to nest deeper than ``MAX_DEPTH``."""
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:  # type: ignore[override]
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _TooDeep(self.peek_event().start_mark)
+            return super().compose_node(parent, index)  # type: ignore[misc]
+        finally:
+            self._depth -= 1
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """Nodes in the document once every alias is expanded (each distinct node counted once)."""
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    sizes[id(node)] = MAX_NODES + 1  # a node reached again while counting it: refuse rather than loop
+    if isinstance(node, yaml.MappingNode):
+        size = 1 + sum(_expanded_size(k, sizes) + _expanded_size(v, sizes) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        size = 1 + sum(_expanded_size(item, sizes) for item in node.value)
+    else:
+        size = 1
+    sizes[id(node)] = min(size, MAX_NODES + 1)
+    return sizes[id(node)]
 
 
 @dataclass(frozen=True)
@@ -52,10 +98,23 @@ def parse_yaml(text: str, name: str) -> tuple[Source | None, list[Problem]]:
     if len(text.encode("utf-8")) > MAX_SOURCE_BYTES:
         return None, [Problem(code=ErrorCode.TOO_LARGE, file=name,
                               message=f"ruleset is larger than {MAX_SOURCE_BYTES} bytes")]
-    loader = yaml.SafeLoader(text)
     try:
+        loader = _BoundedLoader(text)  # the reader refuses unprintable characters here
         node = loader.get_single_node()
+        if node is not None and _expanded_size(node, {}) > MAX_NODES:
+            return None, [Problem(code=ErrorCode.TOO_LARGE, file=name, line=1, column=1,
+                                  message=f"the ruleset would have more than {MAX_NODES:,} values once its "
+                                          "aliases (*name) are expanded; write the values out")]
         data = loader.construct_document(node) if node is not None else None
+    except _TooDeep as exc:
+        return None, [Problem(code=ErrorCode.TOO_LARGE, file=name, line=exc.mark.line + 1,
+                              column=exc.mark.column + 1,
+                              message=f"the ruleset nests deeper than {MAX_DEPTH} levels")]
+    except yaml.reader.ReaderError as exc:
+        line, column = _line_column(text, exc.position)
+        return None, [Problem(code=ErrorCode.BAD_CHARACTER, file=name, line=line, column=column,
+                              message=f"character U+{exc.character:04X} is not allowed in a ruleset"
+                              if isinstance(exc.character, int) else f"YAML: {exc}")]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         return None, [Problem(
@@ -77,9 +136,28 @@ def parse_yaml(text: str, name: str) -> tuple[Source | None, list[Problem]]:
     return Source(name=name, data=data, spans=spans), problems
 
 
+def _line_column(text: str, position: int) -> tuple[int, int]:
+    before = text[:position]
+    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
+
+
+def _bad_text(value: str) -> str | None:
+    """The first character no ruleset may hold: a C0 control (but tab and newlines) or a lone surrogate."""
+    for char in value:
+        if char in _FORBIDDEN or "\ud800" <= char <= "\udfff":
+            return char
+    return None
+
+
 def _index(loader: yaml.SafeLoader, node: yaml.Node, path: Path, spans: dict, problems: list[Problem],
            name: str) -> None:
     spans.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+    if isinstance(node, yaml.ScalarNode) and isinstance(node.value, str):
+        bad = _bad_text(node.value)
+        if bad is not None:
+            problems.append(Problem(code=ErrorCode.BAD_CHARACTER, file=name, line=node.start_mark.line + 1,
+                                    column=node.start_mark.column + 1, path=format_path(path),
+                                    message=f"character U+{ord(bad):04X} is not allowed in a ruleset's text"))
     if isinstance(node, yaml.MappingNode):
         seen: set[Any] = set()
         for key_node, value_node in node.value:

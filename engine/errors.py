@@ -37,6 +37,7 @@ class ErrorCode(StrEnum):
     EXTENDS_CYCLE = "ruleset_extends_cycle"
     EXTENDS_UNKNOWN = "ruleset_extends_unknown"
     TOO_LARGE = "ruleset_too_large"
+    BAD_CHARACTER = "ruleset_bad_character"
     FACT_INVALID = "fact_invalid"
     FACT_UNKNOWN_TYPE = "fact_unknown_type"
     FACT_NOT_IN_FORCE = "fact_not_in_force"

@@ -80,6 +80,11 @@ def extending(ruleset_id: str, parent: str) -> str:
     return broken("effective_from: 2021-01-01\n", f"effective_from: 2021-01-01\nextends: {parent}\n", text)
 
 
+# Nine anchors, each a list of nine aliases of the previous: 370 bytes naming 9^9 values.
+ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8))
+
+
 class P(NamedTuple):
     """An expected problem: code, position and a word its message must contain."""
 
@@ -105,6 +110,15 @@ CASES = [
     case(broken("    category: volunteering\n", "    category: volunteering\n    category: volunteering\n"),
          P(ErrorCode.DUPLICATE_KEY, 26, 5, "'category' appears twice"), id="yaml-duplicate-key-in-rule"),
     case("- just\n- a list\n", P(ErrorCode.WRONG_TYPE, 1, 1, "mapping"), id="not-a-mapping"),
+    # --- hostile YAML: bounded work, located refusals ---------------------------------------
+    case(ALIAS_BOMB, P(ErrorCode.TOO_LARGE, 1, 1, "aliases"), id="alias-bomb-of-a-billion-values"),
+    case("[" * 50_000, P(ErrorCode.TOO_LARGE, 1, 65, "deeper than 64"), id="fifty-thousand-open-brackets"),
+    case(broken("title: 测试标准\n", "title: 测试\x01标准\n"),
+         P(ErrorCode.BAD_CHARACTER, 3, 10, "U+0001"), id="raw-control-character"),
+    case(broken("title: 测试标准\n", 'title: "测试\\x00标准"\n'),
+         P(ErrorCode.BAD_CHARACTER, 3, 8, "U+0000"), id="escaped-nul-in-text"),
+    case(broken("title: 测试标准\n", 'title: "\\ud800"\n'),
+         P(ErrorCode.BAD_CHARACTER, 3, 8, "U+D800"), id="lone-surrogate-in-text"),
     # --- shape: types, required and unknown keys ------------------------------------------
     case(broken("version: 1\n", "version: one\n"),
          P(ErrorCode.WRONG_TYPE, 2, 1, "integer"), id="wrong-type-version"),
