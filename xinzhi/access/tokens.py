@@ -32,6 +32,7 @@ class Principal:
     resident: str | None = None
 
     def has(self, *roles: str) -> bool:
+        """Whether the principal holds at least one of ``roles``."""
         return bool(self.roles.intersection(roles))
 
 
@@ -40,11 +41,14 @@ SYSTEM = Principal(actor="system", roles=frozenset(TOKEN_ROLES))
 
 
 def hash_token(token: str) -> str:
+    """The SHA-256 stored (and looked up) in place of a token's secret."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
 class CreatedToken:
+    """A token just created: ``token`` is the secret, shown this once and stored nowhere."""
+
     id: str
     token: str
     roles: tuple[str, ...]

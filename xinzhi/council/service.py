@@ -48,7 +48,7 @@ def report_case(service: Service, community: str, data: CaseReport, *, actor: st
         for party in data.parties:
             get_resident(session, community, party)
         now = utcnow()
-        reported = data.reported_at.astimezone(dt.timezone.utc) if data.reported_at and data.reported_at.tzinfo \
+        reported = data.reported_at.astimezone(dt.UTC) if data.reported_at and data.reported_at.tzinfo \
             else (data.reported_at.replace(tzinfo=SHANGHAI) if data.reported_at else now)
         row = CouncilCase(community=community, id="case-" + uuid.uuid4().hex[:10], kind=data.kind, zone=data.zone,
                           building=data.building, description=data.description,
@@ -71,7 +71,8 @@ def _case(session: Session, community: str, case_id: str, *, for_update: bool = 
                             for_update=for_update)
 
 
-def convene_case(service: Service, community: str, case_id: str, data: CaseConvene, *, actor: str = "system") -> CaseRead:
+def convene_case(service: Service, community: str, case_id: str, data: CaseConvene, *,
+                 actor: str = "system") -> CaseRead:
     """Convene the council: record its members (staff, property company, alley stewards, representatives)."""
     with service.db.writing() as session:
         row = _locked(session, community, case_id)

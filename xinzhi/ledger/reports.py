@@ -1,5 +1,7 @@
-"""Reading the ledger: a resident's score and explained ledger, household and community views,
-and CSV exports. Every figure is a sum of ledger entries, nothing else."""
+"""Reading the ledger: a resident's score and explained ledger, household and community views, CSV exports.
+
+Every figure is a sum of ledger entries, nothing else.
+"""
 
 from __future__ import annotations
 
@@ -39,6 +41,7 @@ from xinzhi.service import Service
 
 
 def today() -> dt.date:
+    """Today in Asia/Shanghai: the day a standing or report is "as of" by default."""
     return dt.datetime.now(SHANGHAI).date()
 
 

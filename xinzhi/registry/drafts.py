@@ -44,7 +44,8 @@ def problems(outcome: dict[str, Any]) -> list[Problem]:
 def evaluate_draft(text: str, name: str, parents: Parents, facts: list[dict], explain: bool) -> dict[str, Any]:
     """Score facts under a draft from empty accounts; problems come back as data.
 
-    Fact problems are placed at ``facts[i]`` of the request, as a posted batch's are."""
+    Fact problems are placed at ``facts[i]`` of the request, as a posted batch's are.
+    """
     from xinzhi.engine import FactError, RulesetError, balances, evaluate
     try:
         compiled = _load(text, name, parents)
@@ -73,6 +74,7 @@ def test_draft(text: str, name: str, parents: Parents) -> dict[str, Any]:
 
 
 def worker_pid() -> int:
+    """Which process served the task, so a caller can see workers being replaced."""
     return os.getpid()
 
 
@@ -107,8 +109,9 @@ class DraftWorkerError(RuntimeError):
 
 class _Child:
     def __init__(self) -> None:
-        self.process = subprocess.Popen([sys.executable, "-c", "from xinzhi.registry.drafts import serve; serve()"], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, text=True, encoding="utf-8", bufsize=1)
+        self.process = subprocess.Popen([sys.executable, "-c", "from xinzhi.registry.drafts import serve; serve()"],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8",
+                                        bufsize=1)
         self.tasks = 0
 
     def call(self, name: str, args: tuple) -> Any:
@@ -172,6 +175,7 @@ class DraftPool:
             return result
 
     def close(self) -> None:
+        """Stop the idle workers (the service calls this when it closes)."""
         with self._lock:
             idle, self._idle = self._idle, []
         for child in idle:

@@ -38,7 +38,8 @@ def hold_for_review(session: Session, community: str, compiled: CompiledRuleset,
                     rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """For award rows of rules under committee review: queue them and return their hold rows.
 
-    Called by scoring inside its write transaction, so an award is never spendable before it is held."""
+    Called by scoring inside its write transaction, so an award is never spendable before it is held.
+    """
     holds, queued = [], []
     days = compiled.ruleset.publicity_days
     for row in rows:

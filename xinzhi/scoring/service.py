@@ -148,7 +148,8 @@ def _stored_ids(session: Session, community: str, ids: Sequence[str]) -> set[str
 def _commit(service: Service, community: str, batch: list[_Prepared]) -> set[str]:
     """Score and store the new facts in one transaction, retrying if a racing post won.
 
-    Returns the ids this call stored (a racing request may have stored some of the others)."""
+    Returns the ids this call stored (a racing request may have stored some of the others).
+    """
     for attempt in range(RETRIES):
         try:
             with service.db.writing() as session:
@@ -223,7 +224,8 @@ def post_facts(service: Service, community: str, raws: Sequence[Any], *, explain
     """Score a batch: all facts valid or none stored; ids seen before return their first result.
 
     Each fact's entries come back briefly (rule, amount, limit) unless ``explain`` asks for the
-    full explained entries."""
+    full explained entries.
+    """
     if len(raws) > service.settings.max_batch_facts:
         raise ServiceError(ServiceCode.BATCH_TOO_LARGE,
                            f"a batch holds at most {service.settings.max_batch_facts} facts; got {len(raws)}")
@@ -252,8 +254,10 @@ def post_fact(service: Service, community: str, raw: Any) -> FactResult:
 
 def import_facts_csv(service: Service, community: str, text: str, *, skip_bad_rows: bool = False,
                      name: str = "facts.csv") -> ImportResult:
-    """Import a spreadsheet of facts: a per-row error report, nothing stored unless every row
-    is good or ``skip_bad_rows`` is asked for."""
+    """Import a spreadsheet of facts, with a per-row error report.
+
+    Nothing is stored unless every row is good or ``skip_bad_rows`` is asked for.
+    """
     try:
         raws = parse_facts(text.lstrip("\ufeff"), fmt="csv", name=name)
     except FactError as exc:

@@ -74,7 +74,8 @@ def list_items(service: Service, community: str, *, active_only: bool = False) -
         return [_read_item(r) for r in session.scalars(query.order_by(ShopItem.id))]
 
 
-def _tier_allows(service: Service, session: Session, community: str, min_tier: str, index_change: int) -> tuple[bool, str]:
+def _tier_allows(service: Service, session: Session, community: str, min_tier: str,
+                 index_change: int) -> tuple[bool, str]:
     ruleset = standard_on(service, session, community, today())
     if ruleset is None or not ruleset.tiers:
         return True, ""
