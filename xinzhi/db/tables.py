@@ -26,6 +26,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -63,6 +64,14 @@ class Base(DeclarativeBase):
     """The declarative base; ``dict`` and ``list`` annotations map to JSON columns."""
 
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+def table_of(entity: type[Base]) -> Table:
+    """The ``Table`` a class maps, for Core's many-row ``insert`` (``__table__`` is typed as any FROM clause)."""
+    table = entity.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{entity.__name__} is not mapped to a table")
+    return table
 
 
 class Community(Base):

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from xinzhi.communities.service import mask_name, require_community
 from xinzhi.db.queries import community_rows, one_or_not_found
-from xinzhi.db.tables import Appeal, LedgerEntry, Objection, Resident, ReviewItem, utcnow
+from xinzhi.db.tables import Appeal, LedgerEntry, Objection, Resident, ReviewItem, table_of, utcnow
 from xinzhi.engine import CompiledRuleset
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger.entries import append, hold_row, lock_resident, release_row, reversal_row
@@ -54,7 +54,7 @@ def hold_for_review(session: Session, community: str, compiled: CompiledRuleset,
                        "publicity_days": DEFAULT_PUBLICITY_DAYS if days is None else days,
                        "status": "pending", "created_at": row["created_at"]})
     if queued:
-        session.execute(insert(ReviewItem.__table__), queued)
+        session.execute(insert(table_of(ReviewItem)), queued)
     return holds
 
 

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from xinzhi.communities.service import require_community
 from xinzhi.db.tables import Fact as FactRow
-from xinzhi.db.tables import LedgerEntry, Resident, utcnow
+from xinzhi.db.tables import LedgerEntry, Resident, table_of, utcnow
 from xinzhi.engine import (
     SHANGHAI,
     CompiledRuleset,
@@ -169,7 +169,7 @@ def _commit(service: Service, community: str, batch: list[_Prepared]) -> set[str
                                   "ruleset": p.compiled.ref, "created_at": now})
                     rows = [award_row(community, a, p.fact) for a in awards]
                     entries += rows + hold_for_review(session, community, p.compiled, rows)
-                session.execute(insert(FactRow.__table__), facts)
+                session.execute(insert(table_of(FactRow)), facts)
                 append_all(session, entries)
             return {p.fact.id for p in todo}
         except IntegrityError:
