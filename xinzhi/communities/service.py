@@ -68,7 +68,7 @@ def list_communities(service: Service) -> list[CommunityRead]:
 
 def read_resident(row: Resident) -> ResidentRead:
     """A resident's row as the service returns it, with the masked name."""
-    return ResidentRead(community=row.community, id=row.id, name=row.name, zone=row.zone,  # type: ignore[arg-type]
+    return ResidentRead(community=row.community, id=row.id, name=row.name, zone=row.zone,
                         household=row.household, roles=row.roles, masked_name=mask_name(row.name))
 
 

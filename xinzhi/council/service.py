@@ -36,7 +36,7 @@ def _days(row: CouncilCase) -> float | None:
 def _read(row: CouncilCase, awards: list[dict[str, Any]] | None = None) -> CaseRead:
     return CaseRead(community=row.community, id=row.id, kind=row.kind, zone=row.zone, building=row.building,
                     description=row.description, parties=list(row.parties), reported_by=row.reported_by,
-                    status=row.status, members=list(row.members or []), outcome=row.outcome,  # type: ignore[arg-type]
+                    status=row.status, members=list(row.members or []), outcome=row.outcome,
                     satisfaction=row.satisfaction, fact_ids=row.fact_ids, reported_at=row.reported_at,
                     convened_at=row.convened_at, closed_at=row.closed_at, days_to_close=_days(row),
                     created_by=row.created_by, closed_by=row.closed_by, awards=awards or [])

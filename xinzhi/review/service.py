@@ -60,8 +60,7 @@ def hold_for_review(session: Session, community: str, compiled: CompiledRuleset,
 
 def _read(row: ReviewItem) -> ReviewRead:
     return ReviewRead(notice=row.seq, community=row.community, resident=row.resident, fact_id=row.fact_id,
-                      rule_id=row.rule_id, rule_title=row.rule_title, amount=row.amount,
-                      status=row.status,  # type: ignore[arg-type]
+                      rule_id=row.rule_id, rule_title=row.rule_title, amount=row.amount, status=row.status,
                       decided_by=row.decided_by, decided_at=row.decided_at, publicity_until=row.publicity_until,
                       created_at=row.created_at)
 
@@ -144,7 +143,7 @@ def file_objection(service: Service, community: str, data: ObjectionCreate, *, f
 
 def _read_objection(row: Objection) -> ObjectionRead:
     return ObjectionRead(seq=row.seq, community=row.community, notice=row.notice, filed_by=row.filed_by,
-                         reason=row.reason, status=row.status, resolution=row.resolution,  # type: ignore[arg-type]
+                         reason=row.reason, status=row.status, resolution=row.resolution,
                          ledger_seq=row.ledger_seq, resolved_by=row.resolved_by, created_at=row.created_at,
                          resolved_at=row.resolved_at)
 
