@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from xinzhi.communities.service import get_resident
 from xinzhi.db.tables import ApiToken, utcnow
-from xinzhi.errors import ServiceCode, ServiceError
+from xinzhi.errors import NotFound, ServiceCode, ServiceError
 from xinzhi.service import Service
 
 PREFIX = "xz_"
@@ -70,6 +70,8 @@ def create_token(service: Service, roles: list[str] | tuple[str, ...], *, commun
     token_id = "t" + secrets.token_hex(6)
     with service.db.writing() as session:
         if resident:
+            if community is None:
+                raise NotFound(ServiceCode.COMMUNITY_NOT_FOUND, f"resident '{resident}' is named without its community")
             get_resident(session, community, resident)
         session.add(ApiToken(id=token_id, token_hash=hash_token(secret), roles=list(roles), community=community,
                              resident=resident, label=label, created_at=utcnow()))

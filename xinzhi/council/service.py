@@ -93,7 +93,8 @@ def _half_up(values: list[int]) -> int:
 
 def mediation_facts(row: CouncilCase) -> list[dict[str, Any]]:
     """The facts a closed case emits, with deterministic ids."""
-    occurred = row.closed_at.astimezone(SHANGHAI).isoformat()  # type: ignore[union-attr]
+    assert row.closed_at is not None, f"case '{row.id}' is not closed"
+    occurred = row.closed_at.astimezone(SHANGHAI).isoformat()
     satisfaction = row.satisfaction or {}
     facts = [{"id": f"council:{row.id}:party:{party}", "type": "mediation", "resident": party,
               "occurred_at": occurred, "fields": {"case": row.id, "role": "party", "satisfaction": satisfaction[party]}}
@@ -165,10 +166,10 @@ def case_statistics(service: Service, community: str) -> CaseStats:
         by_zone[row.zone][state] += 1
         by_month[row.reported_at.astimezone(SHANGHAI).strftime("%Y-%m")][state] += 1
     closed = [r for r in rows if r.status == "closed"]
-    days = [_days(r) for r in closed]
+    days = [d for d in map(_days, closed) if d is not None]  # a closed case has its closing time
     return CaseStats(community=community, total=len(rows), open=len(rows) - len(closed), closed=len(closed),
                      resolution_rate=round(len(closed) / len(rows), 4) if rows else 0.0,
-                     average_days_to_close=round(sum(days) / len(days), 2) if days else None,  # type: ignore[arg-type]
+                     average_days_to_close=round(sum(days) / len(days), 2) if days else None,
                      by_zone={z: {"open": c["open"], "closed": c["closed"]} for z, c in sorted(by_zone.items())},
                      by_month={m: {"open": c["open"], "closed": c["closed"]} for m, c in sorted(by_month.items())},
                      by_kind=dict(Counter(r.kind for r in rows)))

@@ -51,7 +51,7 @@ def end_of(day: dt.date) -> dt.datetime:
 
 
 def _categories(ruleset: Ruleset | None, totals: dict[str | None, Totals]) -> list[CategoryTotal]:
-    titles = {c.id: c.title for c in ruleset.categories} if ruleset else {}
+    titles: dict[str | None, str] = {c.id: c.title for c in ruleset.categories} if ruleset else {}
     return [CategoryTotal(category=c or "(none)", title=titles.get(c), index=s.index, points=s.points,
                           entries=s.entries)
             for c, s in sorted(totals.items(), key=lambda item: item[0] or "")]

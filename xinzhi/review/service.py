@@ -123,7 +123,8 @@ def publicity(session: Session, community: str, now: dt.datetime) -> list[dict[s
         .order_by(ReviewItem.seq)).all()
     return [{"notice": r.seq, "name": mask_name(name), "zone": zone, "rule": r.rule_title, "amount": r.amount,
              "approved_on": r.decided_at.date().isoformat() if r.decided_at else None,
-             "objections_until": r.publicity_until.isoformat()} for r, name, zone in rows]
+             "objections_until": r.publicity_until.isoformat() if r.publicity_until else None}
+            for r, name, zone in rows]
 
 
 def file_objection(service: Service, community: str, data: ObjectionCreate, *, filed_by: str) -> ObjectionRead:
@@ -164,10 +165,9 @@ def resolve_objection(service: Service, community: str, seq: int, data: Objectio
         found = one_or_not_found(session, select(Objection).where(Objection.community == community,
                                                                   Objection.seq == seq),
                                  ServiceCode.OBJECTION_NOT_FOUND, f"community '{community}' has no objection {seq}")
-        resident = session.scalar(select(ReviewItem.resident).where(ReviewItem.community == community,
-                                                                    ReviewItem.seq == found.notice))
+        resident: str = _review(session, community, found.notice, column=ReviewItem.resident, for_update=False)
     with service.db.writing() as session:
-        lock_resident(service, session, community, resident)  # type: ignore[arg-type]
+        lock_resident(service, session, community, resident)
         objection = session.execute(select(Objection).where(Objection.community == community, Objection.seq == seq)
                                     .with_for_update()).scalar_one()
         if objection.status != "open":
