@@ -22,7 +22,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -61,6 +61,8 @@ log = logging.getLogger("xinzhi.scoring")
 
 CHUNK = 500
 RETRIES = 5
+
+_Result = TypeVar("_Result", FactResult, FactBrief)
 
 
 @dataclass
@@ -150,7 +152,9 @@ def _commit(service: Service, community: str, batch: list[_Prepared]) -> set[str
 
     Returns the ids this call stored (a racing request may have stored some of the others).
     """
-    for attempt in range(RETRIES):
+    attempt = 0
+    while True:
+        attempt += 1
         try:
             with service.db.writing() as session:
                 service.db.lock_residents(session, community, (p.fact.resident for p in batch))
@@ -173,15 +177,15 @@ def _commit(service: Service, community: str, batch: list[_Prepared]) -> set[str
                 append_all(session, entries)
             return {p.fact.id for p in todo}
         except IntegrityError:
-            if attempt == RETRIES - 1:
+            if attempt == RETRIES:
                 raise
             log.info("scoring %d fact(s) of %s raced another writer; retrying (%d of %d)", len(batch), community,
-                     attempt + 1, RETRIES - 1)
+                     attempt, RETRIES - 1)
 
 
-def _results(service: Service, community: str, order: list[str], duplicates: set[str], *,
-             explain: bool = True) -> list[FactResult] | list[FactBrief]:
-    """What the ledger holds for each fact id, in input order (briefly unless ``explain``)."""
+def _results(service: Service, community: str, order: list[str], duplicates: set[str], model: type[_Result], *,
+             explain: bool = True) -> list[_Result]:
+    """What the ledger holds for each fact id, in input order, as ``model`` (entries briefly unless ``explain``)."""
     facts: dict[str, Any] = {}
     entries: dict[str, list] = defaultdict(list)
     table = LedgerEntry.__table__
@@ -203,7 +207,6 @@ def _results(service: Service, community: str, order: list[str], duplicates: set
                                limited_by=row.limited_by, index_delta=row.index_delta,
                                points_delta=row.points_delta))
     results, first_seen = [], set()
-    model = FactResult if explain else FactBrief
     for fact_id in order:
         fact = facts[fact_id]
         duplicate = fact_id in duplicates or fact_id in first_seen
@@ -235,7 +238,7 @@ def post_facts(service: Service, community: str, raws: Sequence[Any], *, explain
         raise _reject(batch.errors, len(raws))
     new_ids = _commit(service, community, batch.new)
     duplicates = set(batch.order) - new_ids
-    results = _results(service, community, batch.order, duplicates, explain=explain)
+    results = _results(service, community, batch.order, duplicates, FactBrief, explain=explain)
     return FactBatchResult(scored=sum(not r.duplicate for r in results),
                            duplicates=sum(r.duplicate for r in results), results=results)
 
@@ -249,7 +252,7 @@ def post_fact(service: Service, community: str, raw: Any) -> FactResult:
         raise ServiceError(ServiceCode.FACTS_REJECTED,
                            problems[0].message if len(problems) == 1 else "the fact was rejected", problems)
     new_ids = _commit(service, community, batch.new)
-    return _results(service, community, batch.order, set(batch.order) - new_ids)[0]
+    return _results(service, community, batch.order, set(batch.order) - new_ids, FactResult)[0]
 
 
 def import_facts_csv(service: Service, community: str, text: str, *, skip_bad_rows: bool = False,
