@@ -18,7 +18,8 @@ class ServiceCode(StrEnum):
     """Every error code the services raise; docs/api.md lists them with their HTTP status.
 
     Engine codes come from ``engine.ErrorCode``; codes only the HTTP layer can meet
-    (tokens, routing, media types, its own failures) from ``api.errors.ApiCode``."""
+    (tokens, routing, media types, its own failures) from ``api.errors.ApiCode``.
+    """
 
     COMMUNITY_NOT_FOUND = "community_not_found"
     RESIDENT_NOT_FOUND = "resident_not_found"
@@ -59,7 +60,8 @@ class ServiceError(Exception):
 
     ``problems`` are the engine's ``Problem`` items (engine or service codes), so the
     same bad fact reads the same wherever it was refused; ``extra`` adds members to the
-    HTTP problem (e.g. a publish's test outcomes)."""
+    HTTP problem (e.g. a publish's test outcomes).
+    """
 
     def __init__(self, code: ServiceCode, detail: str, problems: Iterable[Problem] = (),
                  extra: dict | None = None):

@@ -9,6 +9,8 @@ from pydantic import BaseModel
 
 
 class AuditRead(BaseModel):
+    """One audit record: who wrote what, acting with which roles, and the HTTP status it got."""
+
     seq: int
     community: str | None
     actor: str

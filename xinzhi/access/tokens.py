@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from xinzhi.communities.service import get_resident
 from xinzhi.db.tables import ApiToken, utcnow
-from xinzhi.errors import ServiceCode, ServiceError
+from xinzhi.errors import NotFound, ServiceCode, ServiceError
 from xinzhi.service import Service
 
 PREFIX = "xz_"
@@ -32,6 +32,7 @@ class Principal:
     resident: str | None = None
 
     def has(self, *roles: str) -> bool:
+        """Whether the principal holds at least one of ``roles``."""
         return bool(self.roles.intersection(roles))
 
 
@@ -40,11 +41,14 @@ SYSTEM = Principal(actor="system", roles=frozenset(TOKEN_ROLES))
 
 
 def hash_token(token: str) -> str:
+    """The SHA-256 stored (and looked up) in place of a token's secret."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
 class CreatedToken:
+    """A token just created: ``token`` is the secret, shown this once and stored nowhere."""
+
     id: str
     token: str
     roles: tuple[str, ...]
@@ -66,6 +70,8 @@ def create_token(service: Service, roles: list[str] | tuple[str, ...], *, commun
     token_id = "t" + secrets.token_hex(6)
     with service.db.writing() as session:
         if resident:
+            if community is None:
+                raise NotFound(ServiceCode.COMMUNITY_NOT_FOUND, f"resident '{resident}' is named without its community")
             get_resident(session, community, resident)
         session.add(ApiToken(id=token_id, token_hash=hash_token(secret), roles=list(roles), community=community,
                              resident=resident, label=label, created_at=utcnow()))

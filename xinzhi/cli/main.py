@@ -53,6 +53,7 @@ def _pad(text: str, width: int) -> str:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """``xinzhi validate``: one line per ruleset that loads; every problem of the others on stderr."""
     loaded, status = _load(args.files)
     for ruleset in (item.ruleset for item in loaded if item.ruleset):
         print(f"ok  {ruleset.ref}  {ruleset.title}  ({len(ruleset.rules)} rules, {len(ruleset.tests)} tests)")
@@ -60,6 +61,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
+    """``xinzhi test``: PASS or FAIL per embedded test; status 1 if any fails."""
     loaded, status = _load(args.files, until="compile")
     for compiled in (item.compiled for item in loaded if item.compiled):
         for outcome in run_tests(compiled):
@@ -71,6 +73,7 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    """``xinzhi score``: score a facts file under a ruleset from empty accounts, as a table or JSON."""
     loaded, status = _load([args.file], until="compile")
     compiled = loaded[0].compiled if loaded else None
     if status or compiled is None:
@@ -92,7 +95,8 @@ def cmd_score(args: argparse.Namespace) -> int:
         return 0
     print(f"{'resident':<16} {'index':>6} {'points':>7}  tier")
     for balance in totals.values():
-        print(f"{_pad(balance.resident, 16)} {balance.index:>6} {balance.points:>7}  {balance.tier} {balance.tier_title}")
+        print(f"{_pad(balance.resident, 16)} {balance.index:>6} {balance.points:>7}  "
+              f"{balance.tier} {balance.tier_title}")
     if args.explain:
         print()
         for award in evaluation.awards:
@@ -105,6 +109,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    """``xinzhi schema``: the JSON Schema an editor can check a ruleset against, to stdout or ``--out``."""
     text = ruleset_json_schema_text()
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
@@ -114,6 +119,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
+    """``xinzhi explain``: a ruleset as YAML with its ``extends`` applied (tests left out)."""
     loaded, status = _load([args.file])
     ruleset = loaded[0].ruleset if loaded else None
     if status or ruleset is None:
@@ -141,6 +147,7 @@ def _settings(args: argparse.Namespace):
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    """``xinzhi serve``: run the HTTP API until stopped; ``--demo`` seeds community ``yihe`` first."""
     import uvicorn
 
     from xinzhi.api.main import create_app
@@ -166,6 +173,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    """``xinzhi import``: score a CSV or JSONL file of facts into a community's ledger."""
     from xinzhi.errors import ServiceError
     from xinzhi.scoring import import_facts_csv, post_facts
     from xinzhi.service import open_service
@@ -200,6 +208,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_token(args: argparse.Namespace) -> int:
+    """``xinzhi token``: create a token (the secret goes to stdout, once) or revoke one; both audited."""
     from xinzhi.access import create_token, record_audit, revoke_token
     from xinzhi.errors import ServiceError
     from xinzhi.service import open_service
@@ -226,6 +235,7 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 def cmd_expire(args: argparse.Namespace) -> int:
+    """``xinzhi expire``: write the expiry entries due before a day (meant to run daily)."""
     import datetime as dt
 
     from xinzhi.errors import ServiceError
@@ -249,6 +259,7 @@ OPERATED = {"serve", "import", "expire", "token"}  # commands that change stored
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """Every subcommand with its options; each sets ``run`` to the function that carries it out."""
     parser = argparse.ArgumentParser(prog="xinzhi", description="信治 Xinzhi community integrity points")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("validate", help="load rulesets and list every problem with its line and column")

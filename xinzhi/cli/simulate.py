@@ -30,6 +30,7 @@ class ProgressBar:
         self.started = time.perf_counter()
 
     def __call__(self, side: str, done: int, total: int) -> None:
+        """Report ``done`` of ``total`` chunks of one side (the simulation's progress callback)."""
         label = f"{SIDES.get(side, side)} {side}"
         filled = int(self.width * done / total) if total else self.width
         bar = "#" * filled + "." * (self.width - filled)
@@ -42,6 +43,7 @@ class ProgressBar:
 
 
 def add_simulate_command(subparsers) -> argparse.ArgumentParser:
+    """Register ``xinzhi simulate`` on the main parser's subcommands."""
     p = subparsers.add_parser(
         "simulate", help="what-if: replay facts under a baseline and a candidate ruleset and compare",
         description="Replay a synthetic population (--scenario) or recorded facts (--facts) under two rulesets "
@@ -78,6 +80,7 @@ def add_simulate_command(subparsers) -> argparse.ArgumentParser:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
+    """``xinzhi simulate``: run a what-if (or a sweep), write its reports, print the headline numbers."""
     from xinzhi.simulations.run import export_facts, scenario_with, simulate, write_outputs
 
     if args.workers < 1:
@@ -91,7 +94,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if (args.community or args.database_url) and not args.from_store:
         print("--community and --database-url go with --from-store", file=sys.stderr)
         return 2
-    if (args.facts or args.from_store) and (args.seed is not None or args.residents or args.months or args.export_facts):
+    scenario_only = args.seed is not None or args.residents or args.months or args.export_facts
+    if (args.facts or args.from_store) and scenario_only:
         print("--seed, --residents, --months and --export-facts apply to --scenario only", file=sys.stderr)
         return 2
     service = None

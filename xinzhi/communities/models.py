@@ -10,15 +10,21 @@ Zone = Literal["north", "south"]
 
 
 class CommunityCreate(BaseModel):
+    """A community as it is opened: a lower-case id (used in every URL) and a display name."""
+
     id: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,63}$")
     name: str = Field(min_length=1, max_length=200)
 
 
 class CommunityRead(CommunityCreate):
+    """A community with the number of its registered residents."""
+
     residents: int = 0
 
 
 class ResidentCreate(BaseModel):
+    """A resident as staff register or update them: zone, household and community roles."""
+
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(min_length=1, max_length=128)
@@ -30,5 +36,7 @@ class ResidentCreate(BaseModel):
 
 
 class ResidentRead(ResidentCreate):
+    """A registered resident, with the name as the public board masks it."""
+
     community: str
     masked_name: str

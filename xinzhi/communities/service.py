@@ -22,6 +22,7 @@ def mask_name(name: str) -> str:
 
 
 def require_community(session: Session, community: str) -> Community:
+    """The community's row, or ``NotFound`` with ``community_not_found``."""
     row = session.get(Community, community)
     if row is None:
         raise NotFound(ServiceCode.COMMUNITY_NOT_FOUND, f"there is no community '{community}'")
@@ -66,7 +67,8 @@ def list_communities(service: Service) -> list[CommunityRead]:
 
 
 def read_resident(row: Resident) -> ResidentRead:
-    return ResidentRead(community=row.community, id=row.id, name=row.name, zone=row.zone,  # type: ignore[arg-type]
+    """A resident's row as the service returns it, with the masked name."""
+    return ResidentRead(community=row.community, id=row.id, name=row.name, zone=row.zone,
                         household=row.household, roles=row.roles, masked_name=mask_name(row.name))
 
 
@@ -90,6 +92,7 @@ def register_residents(service: Service, community: str, residents: list[Residen
 
 
 def get_resident(session: Session, community: str, resident: str) -> Resident:
+    """The resident's row, or ``NotFound`` saying whether the community or the resident is missing."""
     require_community(session, community)
     row = session.get(Resident, (community, resident))
     if row is None:

@@ -14,6 +14,8 @@ MemberRole = Literal["staff", "property_company", "alley_steward", "resident_rep
 
 
 class CaseReport(BaseModel):
+    """A problem brought to the council; a ``reported_at`` without offset is Shanghai time, none is now."""
+
     kind: CaseKind
     zone: Literal["north", "south"]
     building: str | None = Field(default=None, max_length=64)
@@ -24,6 +26,8 @@ class CaseReport(BaseModel):
 
 
 class CouncilMember(BaseModel):
+    """One member of a convened council; a member who is a resident is awarded as a mediator."""
+
     name: str = Field(min_length=1, max_length=200)
     role: MemberRole
     resident: str | None = Field(default=None, max_length=128,
@@ -31,10 +35,14 @@ class CouncilMember(BaseModel):
 
 
 class CaseConvene(BaseModel):
+    """The members a case is convened with."""
+
     members: list[CouncilMember] = Field(min_length=1, max_length=30)
 
 
 class CaseClose(BaseModel):
+    """How a case ended: its outcome and every party's satisfaction (1–5), no one else's."""
+
     outcome: str = Field(min_length=1, max_length=4000)
     satisfaction: dict[str, int] = Field(description="each party's satisfaction, 1–5")
 
@@ -47,6 +55,8 @@ class CaseClose(BaseModel):
 
 
 class CaseRead(BaseModel):
+    """A council case as staff follow it; ``awards`` is filled only in the answer to closing it."""
+
     community: str
     id: str
     kind: str
@@ -70,6 +80,8 @@ class CaseRead(BaseModel):
 
 
 class CaseStats(BaseModel):
+    """A community's council cases counted: open and closed, resolution rate, per zone, month and kind."""
+
     community: str
     total: int
     open: int

@@ -36,7 +36,7 @@ def _days(row: CouncilCase) -> float | None:
 def _read(row: CouncilCase, awards: list[dict[str, Any]] | None = None) -> CaseRead:
     return CaseRead(community=row.community, id=row.id, kind=row.kind, zone=row.zone, building=row.building,
                     description=row.description, parties=list(row.parties), reported_by=row.reported_by,
-                    status=row.status, members=list(row.members or []), outcome=row.outcome,  # type: ignore[arg-type]
+                    status=row.status, members=list(row.members or []), outcome=row.outcome,
                     satisfaction=row.satisfaction, fact_ids=row.fact_ids, reported_at=row.reported_at,
                     convened_at=row.convened_at, closed_at=row.closed_at, days_to_close=_days(row),
                     created_by=row.created_by, closed_by=row.closed_by, awards=awards or [])
@@ -48,7 +48,7 @@ def report_case(service: Service, community: str, data: CaseReport, *, actor: st
         for party in data.parties:
             get_resident(session, community, party)
         now = utcnow()
-        reported = data.reported_at.astimezone(dt.timezone.utc) if data.reported_at and data.reported_at.tzinfo \
+        reported = data.reported_at.astimezone(dt.UTC) if data.reported_at and data.reported_at.tzinfo \
             else (data.reported_at.replace(tzinfo=SHANGHAI) if data.reported_at else now)
         row = CouncilCase(community=community, id="case-" + uuid.uuid4().hex[:10], kind=data.kind, zone=data.zone,
                           building=data.building, description=data.description,
@@ -71,7 +71,8 @@ def _case(session: Session, community: str, case_id: str, *, for_update: bool = 
                             for_update=for_update)
 
 
-def convene_case(service: Service, community: str, case_id: str, data: CaseConvene, *, actor: str = "system") -> CaseRead:
+def convene_case(service: Service, community: str, case_id: str, data: CaseConvene, *,
+                 actor: str = "system") -> CaseRead:
     """Convene the council: record its members (staff, property company, alley stewards, representatives)."""
     with service.db.writing() as session:
         row = _locked(session, community, case_id)
@@ -92,7 +93,8 @@ def _half_up(values: list[int]) -> int:
 
 def mediation_facts(row: CouncilCase) -> list[dict[str, Any]]:
     """The facts a closed case emits, with deterministic ids."""
-    occurred = row.closed_at.astimezone(SHANGHAI).isoformat()  # type: ignore[union-attr]
+    assert row.closed_at is not None, f"case '{row.id}' is not closed"
+    occurred = row.closed_at.astimezone(SHANGHAI).isoformat()
     satisfaction = row.satisfaction or {}
     facts = [{"id": f"council:{row.id}:party:{party}", "type": "mediation", "resident": party,
               "occurred_at": occurred, "fields": {"case": row.id, "role": "party", "satisfaction": satisfaction[party]}}
@@ -164,10 +166,10 @@ def case_statistics(service: Service, community: str) -> CaseStats:
         by_zone[row.zone][state] += 1
         by_month[row.reported_at.astimezone(SHANGHAI).strftime("%Y-%m")][state] += 1
     closed = [r for r in rows if r.status == "closed"]
-    days = [_days(r) for r in closed]
+    days = [d for d in map(_days, closed) if d is not None]  # a closed case has its closing time
     return CaseStats(community=community, total=len(rows), open=len(rows) - len(closed), closed=len(closed),
                      resolution_rate=round(len(closed) / len(rows), 4) if rows else 0.0,
-                     average_days_to_close=round(sum(days) / len(days), 2) if days else None,  # type: ignore[arg-type]
+                     average_days_to_close=round(sum(days) / len(days), 2) if days else None,
                      by_zone={z: {"open": c["open"], "closed": c["closed"]} for z, c in sorted(by_zone.items())},
                      by_month={m: {"open": c["open"], "closed": c["closed"]} for m, c in sorted(by_month.items())},
                      by_kind=dict(Counter(r.kind for r in rows)))

@@ -102,4 +102,5 @@ class Database:
                             {"keys": keys})
 
     def dispose(self) -> None:
+        """Close the pooled connections (when the service closes)."""
         self.engine.dispose()

@@ -15,9 +15,8 @@ T = TypeVar("T")
 def community_rows(session: Session, table: type[T], community: str, *, order_by: tuple[Any, ...], offset: int = 0,
                    limit: int | None = None, **equal: Any) -> list[T]:
     """Rows of ``table`` of one community where each named column equals its value (``None``: any)."""
-    statement = select(table).where(table.community == community,  # type: ignore[attr-defined]
-                                    *(getattr(table, column) == value for column, value in equal.items()
-                                      if value is not None))
+    where = {"community": community, **{column: value for column, value in equal.items() if value is not None}}
+    statement = select(table).where(*(getattr(table, column) == value for column, value in where.items()))
     return list(session.scalars(statement.order_by(*order_by).offset(offset).limit(limit)))
 
 

@@ -1,6 +1,8 @@
-"""Every table, in one module: communities and residents, facts, the append-only ledger, ruleset
-versions, shop items and redemptions, council cases, appeals, review items and objections,
-API tokens and the audit trail.
+"""Every table of the service, in one module.
+
+Communities and residents, facts, the append-only ledger, ruleset versions, shop items and
+redemptions, council cases, appeals, review items and objections, API tokens and the audit
+trail.
 
 Every row belongs to one community (tokens may span all), and every query filters by it.
 Points live only in the ledger: the other tables hold the business objects and point at the
@@ -24,6 +26,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -40,25 +43,40 @@ class UTCDateTime(TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        """Stored as naive UTC; a naive datetime is refused rather than guessed at."""
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
 
     def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
-        return None if value is None else value.replace(tzinfo=dt.timezone.utc)
+        """Stored naive UTC comes back aware."""
+        return None if value is None else value.replace(tzinfo=dt.UTC)
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    """Now as an aware UTC datetime: what every ``created_at`` defaults to."""
+    return dt.datetime.now(dt.UTC)
 
 
 class Base(DeclarativeBase):
+    """The declarative base; ``dict`` and ``list`` annotations map to JSON columns."""
+
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
+def table_of(entity: type[Base]) -> Table:
+    """The ``Table`` a class maps, for Core's many-row ``insert`` (``__table__`` is typed as any FROM clause)."""
+    table = entity.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{entity.__name__} is not mapped to a table")
+    return table
+
+
 class Community(Base):
+    """A community: the scope every domain row belongs to and every query filters by."""
+
     __tablename__ = "communities"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -67,6 +85,8 @@ class Community(Base):
 
 
 class Resident(Base):
+    """A resident of a community, in a zone and perhaps a household, with their community roles."""
+
     __tablename__ = "residents"
     __table_args__ = (
         ForeignKeyConstraint(["community"], ["communities.id"]),
@@ -161,6 +181,7 @@ class RulesetVersion(Base):
 
     @property
     def ref(self) -> str:
+        """``id@version``: the name a version goes by in ledger entries and messages."""
         return f"{self.ruleset_id}@{self.version}"
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from xinzhi.communities.service import get_resident
-from xinzhi.db.tables import LedgerEntry, Resident, utcnow
+from xinzhi.db.tables import LedgerEntry, Resident, table_of, utcnow
 from xinzhi.engine import SHANGHAI, Award, Fact
 from xinzhi.ledger.models import LedgerEntryRead
 from xinzhi.service import Service
@@ -166,7 +166,7 @@ def append(session: Session, row: Row) -> LedgerEntry:
 def append_all(session: Session, rows: list[Row]) -> None:
     """Write many rows in one statement (scoring, expiry)."""
     if rows:
-        session.execute(insert(LedgerEntry.__table__), rows)
+        session.execute(insert(table_of(LedgerEntry)), rows)
 
 
 def read_entry(row: Any) -> LedgerEntryRead:

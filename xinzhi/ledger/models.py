@@ -33,6 +33,8 @@ class LedgerEntryRead(BaseModel):
 
 
 class CategoryTotal(BaseModel):
+    """One category's index, points and entry count (``(none)`` for entries of no category)."""
+
     category: str
     title: str | None = None
     index: int
@@ -41,6 +43,8 @@ class CategoryTotal(BaseModel):
 
 
 class ExpiringPoints(BaseModel):
+    """Points a resident still holds that expire at the end of ``expires_on``."""
+
     expires_on: dt.date
     points: int
 
@@ -65,6 +69,8 @@ class ScoreRead(BaseModel):
 
 
 class LedgerPage(BaseModel):
+    """One page of a resident's explained ledger, with the total number of entries for paging."""
+
     resident: str
     total: int
     offset: int
@@ -73,6 +79,8 @@ class LedgerPage(BaseModel):
 
 
 class ZoneTotal(BaseModel):
+    """A zone's residents and sums: index (total and mean), points held, awarded and deducted."""
+
     zone: str
     residents: int
     index_total: int
@@ -83,6 +91,8 @@ class ZoneTotal(BaseModel):
 
 
 class MonthTotal(BaseModel):
+    """One month's (Asia/Shanghai) awards, deductions and entries across the community."""
+
     month: str
     awarded: int
     deducted: int
@@ -90,6 +100,8 @@ class MonthTotal(BaseModel):
 
 
 class CommunitySummary(BaseModel):
+    """A community as of a day: totals by zone, category and month, and residents per tier."""
+
     community: str
     as_of: dt.date
     residents: int
@@ -101,6 +113,8 @@ class CommunitySummary(BaseModel):
 
 
 class HouseholdRead(BaseModel):
+    """A household's members with their scores, and the household's totals."""
+
     community: str
     household: str
     as_of: dt.date
@@ -111,6 +125,8 @@ class HouseholdRead(BaseModel):
 
 
 class ExpiryRun(BaseModel):
+    """What one expiry run wrote: entries and points expired (zero when run again)."""
+
     community: str
     as_of: dt.date
     entries_written: int

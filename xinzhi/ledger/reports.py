@@ -1,5 +1,7 @@
-"""Reading the ledger: a resident's score and explained ledger, household and community views,
-and CSV exports. Every figure is a sum of ledger entries, nothing else."""
+"""Reading the ledger: a resident's score and explained ledger, household and community views, CSV exports.
+
+Every figure is a sum of ledger entries, nothing else.
+"""
 
 from __future__ import annotations
 
@@ -39,6 +41,7 @@ from xinzhi.service import Service
 
 
 def today() -> dt.date:
+    """Today in Asia/Shanghai: the day a standing or report is "as of" by default."""
     return dt.datetime.now(SHANGHAI).date()
 
 
@@ -48,7 +51,7 @@ def end_of(day: dt.date) -> dt.datetime:
 
 
 def _categories(ruleset: Ruleset | None, totals: dict[str | None, Totals]) -> list[CategoryTotal]:
-    titles = {c.id: c.title for c in ruleset.categories} if ruleset else {}
+    titles: dict[str | None, str] = {c.id: c.title for c in ruleset.categories} if ruleset else {}
     return [CategoryTotal(category=c or "(none)", title=titles.get(c), index=s.index, points=s.points,
                           entries=s.entries)
             for c, s in sorted(totals.items(), key=lambda item: item[0] or "")]

@@ -1,8 +1,42 @@
 """The ruleset registry: uploaded versions, the publish gate, diffs and dry-runs of drafts."""
 
-from .service import community_for_ruleset, compiled_for, diff_rulesets, get_ruleset, in_force, list_rulesets, load_repository_rulesets, publish_ruleset, published_rows, ruleset_in_force, ruleset_invalid, ruleset_texts, shanghai_day, standard_for, standard_on, summarize, upload_ruleset
-from .source import RegistrySource, registry_loader
 from .dryrun import dry_run, dry_run_draft, run_draft_tests
-from .models import DryRunIn, DryRunInline, DryRunResult, PublishResult, RuleChange, RulesetDiff, RulesetRead, RulesetSummary, TestOutcomeRead
+from .models import (
+    DryRunIn,
+    DryRunInline,
+    DryRunResult,
+    PublishResult,
+    RuleChange,
+    RulesetDiff,
+    RulesetRead,
+    RulesetSummary,
+    TestOutcomeRead,
+)
+from .service import (
+    community_for_ruleset,
+    compiled_for,
+    diff_rulesets,
+    get_ruleset,
+    in_force,
+    list_rulesets,
+    load_repository_rulesets,
+    publish_ruleset,
+    published_rows,
+    ruleset_in_force,
+    ruleset_invalid,
+    ruleset_texts,
+    shanghai_day,
+    standard_for,
+    standard_on,
+    summarize,
+    upload_ruleset,
+)
+from .source import RegistrySource, registry_loader
 
-__all__ = ["DryRunIn", "DryRunInline", "DryRunResult", "PublishResult", "RegistrySource", "RuleChange", "RulesetDiff", "RulesetRead", "RulesetSummary", "TestOutcomeRead", "community_for_ruleset", "compiled_for", "diff_rulesets", "dry_run", "dry_run_draft", "get_ruleset", "in_force", "list_rulesets", "load_repository_rulesets", "publish_ruleset", "published_rows", "registry_loader", "ruleset_in_force", "ruleset_invalid", "ruleset_texts", "run_draft_tests", "shanghai_day", "standard_for", "standard_on", "summarize", "upload_ruleset"]
+__all__ = [
+    "DryRunIn", "DryRunInline", "DryRunResult", "PublishResult", "RegistrySource", "RuleChange", "RulesetDiff",
+    "RulesetRead", "RulesetSummary", "TestOutcomeRead", "community_for_ruleset", "compiled_for", "diff_rulesets",
+    "dry_run", "dry_run_draft", "get_ruleset", "in_force", "list_rulesets", "load_repository_rulesets",
+    "publish_ruleset", "published_rows", "registry_loader", "ruleset_in_force", "ruleset_invalid", "ruleset_texts",
+    "run_draft_tests", "shanghai_day", "standard_for", "standard_on", "summarize", "upload_ruleset",
+]

@@ -8,6 +8,7 @@ tasks: the server's memory stays flat however many drafts a committee tries.
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import os
@@ -44,7 +45,8 @@ def problems(outcome: dict[str, Any]) -> list[Problem]:
 def evaluate_draft(text: str, name: str, parents: Parents, facts: list[dict], explain: bool) -> dict[str, Any]:
     """Score facts under a draft from empty accounts; problems come back as data.
 
-    Fact problems are placed at ``facts[i]`` of the request, as a posted batch's are."""
+    Fact problems are placed at ``facts[i]`` of the request, as a posted batch's are.
+    """
     from xinzhi.engine import FactError, RulesetError, balances, evaluate
     try:
         compiled = _load(text, name, parents)
@@ -73,6 +75,7 @@ def test_draft(text: str, name: str, parents: Parents) -> dict[str, Any]:
 
 
 def worker_pid() -> int:
+    """Which process served the task, so a caller can see workers being replaced."""
     return os.getpid()
 
 
@@ -90,9 +93,10 @@ def serve(stdin=None, stdout=None) -> None:
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     sys.stdout = sys.stderr  # nothing but replies may reach the pipe
-    import xinzhi.engine  # noqa: F401  (import before the first task)
+    importlib.import_module("xinzhi.engine")  # import before the first task
     for line in stdin:
         request = json.loads(line)
+        reply: dict[str, Any]
         try:
             reply = {"ok": TASKS[request["fn"]](*request["args"])}
         except Exception as exc:  # reported to the server, which raises it there
@@ -107,15 +111,17 @@ class DraftWorkerError(RuntimeError):
 
 class _Child:
     def __init__(self) -> None:
-        self.process = subprocess.Popen([sys.executable, "-c", "from xinzhi.registry.drafts import serve; serve()"], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, text=True, encoding="utf-8", bufsize=1)
+        self.process = subprocess.Popen([sys.executable, "-c", "from xinzhi.registry.drafts import serve; serve()"],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8",
+                                        bufsize=1)
+        assert self.process.stdin is not None and self.process.stdout is not None  # both are pipes (PIPE above)
+        self.stdin, self.stdout = self.process.stdin, self.process.stdout
         self.tasks = 0
 
     def call(self, name: str, args: tuple) -> Any:
-        assert self.process.stdin and self.process.stdout
-        self.process.stdin.write(json.dumps({"fn": name, "args": list(args)}, ensure_ascii=False) + "\n")
-        self.process.stdin.flush()
-        line = self.process.stdout.readline()
+        self.stdin.write(json.dumps({"fn": name, "args": list(args)}, ensure_ascii=False) + "\n")
+        self.stdin.flush()
+        line = self.stdout.readline()
         self.tasks += 1
         if not line:
             raise DraftWorkerError(f"draft worker exited with status {self.process.wait()}")
@@ -126,13 +132,13 @@ class _Child:
 
     def close(self) -> None:
         if self.process.poll() is None:
-            self.process.stdin.close()  # type: ignore[union-attr]
+            self.stdin.close()
             try:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        self.process.stdout.close()  # type: ignore[union-attr]
+        self.stdout.close()
 
 
 class DraftPool:
@@ -172,6 +178,7 @@ class DraftPool:
             return result
 
     def close(self) -> None:
+        """Stop the idle workers (the service calls this when it closes)."""
         with self._lock:
             idle, self._idle = self._idle, []
         for child in idle:

@@ -73,7 +73,10 @@ def dry_run_draft(service: Service, community: str, text: str, facts: list[dict[
 
 
 def run_draft_tests(service: Service, community: str, text: str, *, name: str = "draft.yaml") -> dict[str, Any]:
-    """Run a ruleset text's embedded tests in a draft worker, storing nothing (``ruleset_invalid`` if it does not load)."""
+    """Run a ruleset text's embedded tests in a draft worker, storing nothing.
+
+    A text that does not load is refused with ``ruleset_invalid``.
+    """
     with service.db.reading() as session:
         require_community(session, community)
         parents = registry_loader(session, community).run(text, name, until="resolve").parents

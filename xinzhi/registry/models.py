@@ -11,6 +11,8 @@ from xinzhi.engine import FactIn
 
 
 class RulesetSummary(BaseModel):
+    """A stored ruleset version without its text: dates, status and parent."""
+
     community: str
     id: str
     version: int
@@ -25,22 +27,30 @@ class RulesetSummary(BaseModel):
 
 
 class RulesetRead(RulesetSummary):
+    """A stored version with its YAML as uploaded and the ruleset as resolved now."""
+
     yaml: str
     resolved: dict[str, Any]
 
 
 class TestOutcomeRead(BaseModel):
+    """One embedded test's outcome, with each failed expectation."""
+
     name: str
     passed: bool
     failures: list[str] = []
 
 
 class PublishResult(BaseModel):
+    """A version just published, with the embedded test outcomes that let it through."""
+
     ruleset: RulesetSummary
     tests: list[TestOutcomeRead]
 
 
 class RuleChange(BaseModel):
+    """How one rule differs between two versions."""
+
     rule: str
     change: Literal["added", "removed", "changed"]
     fields: dict[str, dict[str, Any]] = Field(default_factory=dict,
@@ -48,6 +58,8 @@ class RuleChange(BaseModel):
 
 
 class RulesetDiff(BaseModel):
+    """Two versions of a ruleset compared, rule by rule and in their other parts."""
+
     ruleset: str
     base: str
     other: str
@@ -57,15 +69,21 @@ class RulesetDiff(BaseModel):
 
 
 class DryRunIn(BaseModel):
+    """Facts to score under a stored version, storing nothing."""
+
     facts: list[FactIn]
     explain: bool = True
 
 
 class DryRunInline(DryRunIn):
+    """Facts to score under a ruleset text that is not stored (evaluated in a draft worker)."""
+
     ruleset: str = Field(description="a draft ruleset's YAML text")
 
 
 class DryRunResult(BaseModel):
+    """A dry-run's awards, misses and balances from empty accounts; nothing was stored."""
+
     ruleset: str
     draft: bool
     awards: list[dict[str, Any]]

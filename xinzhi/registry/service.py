@@ -42,6 +42,7 @@ MAX_RULESET_BYTES = 1024 * 1024
 
 
 def summarize(row: RulesetVersion) -> RulesetSummary:
+    """A stored version as lists show it: everything but its text."""
     return RulesetSummary(community=row.community, id=row.ruleset_id, version=row.version, ref=row.ref,
                           title=row.title, status=row.status, effective_from=row.effective_from,
                           effective_to=row.effective_to, extends=row.extends, created_at=row.created_at,
@@ -230,6 +231,7 @@ def _check_overlap(service: Service, community: str, row: RulesetVersion, sessio
 
 
 def published_rows(session: Session, community: str) -> list[RulesetVersion]:
+    """Every published version of a community, in no particular order."""
     return list(session.scalars(select(RulesetVersion).where(
         RulesetVersion.community == community, RulesetVersion.status == "published")).all())
 
@@ -241,6 +243,7 @@ def in_force(rows: list[RulesetVersion], day: dt.date) -> RulesetVersion | None:
 
 
 def shanghai_day(moment: dt.datetime) -> dt.date:
+    """The Asia/Shanghai day of a moment: the day that picks the ruleset in force."""
     return moment.astimezone(SHANGHAI).date()
 
 

@@ -51,17 +51,25 @@ def reverse_entry(session: Session, community: str, target: LedgerEntry, reason:
 
 def file_appeal(service: Service, community: str, data: AppealCreate, *, actor: str = "system") -> AppealRead:
     """Decide an appeal: reverse or correct an entry, or adjust a resident's accounts; reason required."""
+    # AppealCreate's validator guarantees the shape: an adjustment names its resident, a reversal or a
+    # correction its entry, and a correction the amount.
     with service.db.reading() as session:
         require_community(session, community)
-        resident = data.resident if data.action == "adjust" else _target(session, community, data.entry).resident
+        if data.action == "adjust":
+            assert data.resident
+            resident = data.resident
+        else:
+            assert data.entry is not None
+            resident = _target(session, community, data.entry).resident
     with service.db.writing() as session:
-        lock_resident(service, session, community, resident)  # type: ignore[arg-type]
+        lock_resident(service, session, community, resident)
         original = None
         if data.action == "adjust":
             entry = append(session, adjustment_row(community, resident, index_delta=data.index_delta,
                                                    points_delta=data.points_delta, reason=data.reason, actor=actor))
         else:
-            original = _target(session, community, data.entry)  # type: ignore[arg-type]
+            assert data.entry is not None
+            original = _target(session, community, data.entry)
             if original.kind not in APPEALABLE or "holds" in original.explanation \
                     or "redemption" in original.explanation:
                 raise ServiceError(ServiceCode.REQUEST_INVALID,
@@ -77,7 +85,8 @@ def file_appeal(service: Service, community: str, data: AppealCreate, *, actor: 
                     raise ServiceError(ServiceCode.REQUEST_INVALID,
                                        f"entry {original.seq} moves index and points differently; reverse it and "
                                        "add an adjustment instead")
-                entry = append(session, correction_row(original, amount=data.amount, reason=data.reason,  # type: ignore[arg-type]
+                assert data.amount is not None
+                entry = append(session, correction_row(original, amount=data.amount, reason=data.reason,
                                                        actor=actor))
         appeal = Appeal(community=community, resident=resident, action=data.action,
                         target_seq=original.seq if original is not None else None, reason=data.reason,

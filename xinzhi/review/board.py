@@ -65,7 +65,8 @@ def category_activity(service: Service, community: str, month: str | None = None
         ruleset = standard_on(service, session, community, day)
         titles = {c.id: c.title for c in ruleset.categories} if ruleset else {}
         totals = totals_by_category(session, community, month=month, kind="award")
-    categories = sorted(({"category": c, "title": titles.get(c, c), "entries": s.entries, "awarded": s.awarded}
-                         for c, s in totals.items() if c is not None), key=lambda r: (-r["entries"], r["category"]))
+    ranked = sorted(((c, s) for c, s in totals.items() if c is not None), key=lambda item: (-item[1].entries, item[0]))
+    categories = [{"category": c, "title": titles.get(c, c), "entries": s.entries, "awarded": s.awarded}
+                  for c, s in ranked]
     return {"community": community, "month": month, "categories": categories,
             "as_of": dt.date.isoformat(day)}

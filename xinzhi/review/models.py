@@ -11,6 +11,8 @@ from xinzhi.ledger.models import LedgerEntryRead
 
 
 class BoardLine(BaseModel):
+    """One line of a zone's public ranking: rank, masked name, index and tier."""
+
     rank: int
     name: str
     index: int
@@ -19,6 +21,8 @@ class BoardLine(BaseModel):
 
 
 class BoardZone(BaseModel):
+    """A zone on the public board: how many residents, how many in each tier, the top of the ranking."""
+
     zone: str
     residents: int
     tiers: dict[str, int]
@@ -26,6 +30,8 @@ class BoardZone(BaseModel):
 
 
 class BoardRead(BaseModel):
+    """The public board anyone may read: rankings by zone and awards in publicity, no personal data."""
+
     community: str
     name: str
     as_of: dt.date
@@ -35,6 +41,8 @@ class BoardRead(BaseModel):
 
 
 class ReviewRead(BaseModel):
+    """An award held for committee review and how it was decided; ``notice`` is what objections cite."""
+
     notice: int = Field(description="the review's number; the public board shows it for objections")
     community: str
     resident: str
@@ -50,21 +58,29 @@ class ReviewRead(BaseModel):
 
 
 class ReviewDecision(BaseModel):
+    """The committee's decision on a held award, with an optional reason for the ledger."""
+
     decision: Literal["approve", "reject"]
     reason: str | None = Field(default=None, max_length=2000)
 
 
 class ObjectionCreate(BaseModel):
+    """A resident's objection to an award on the public board, by its notice number."""
+
     notice: int
     reason: str = Field(min_length=2, max_length=2000)
 
 
 class ObjectionResolve(BaseModel):
+    """The committee's resolution of an objection; upheld reverses the released award."""
+
     decision: Literal["upheld", "dismissed"]
     resolution: str = Field(min_length=2, max_length=2000)
 
 
 class ObjectionRead(BaseModel):
+    """An objection and, once resolved, how, by whom and with which reversing entry."""
+
     seq: int
     community: str
     notice: int
@@ -79,6 +95,8 @@ class ObjectionRead(BaseModel):
 
 
 class AppealCreate(BaseModel):
+    """An appeal the committee decides: reverse or correct a ledger entry, or adjust a resident's accounts."""
+
     action: Literal["reverse", "correct", "adjust"]
     reason: str = Field(min_length=2, max_length=2000)
     entry: int | None = Field(default=None, description="ledger entry seq (reverse, correct)")
@@ -99,6 +117,8 @@ class AppealCreate(BaseModel):
 
 
 class AppealRead(BaseModel):
+    """A decided appeal: the entry appealed (none for an adjustment) and the entry that settles it."""
+
     community: str
     seq: int
     resident: str

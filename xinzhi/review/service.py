@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from xinzhi.communities.service import mask_name, require_community
 from xinzhi.db.queries import community_rows, one_or_not_found
-from xinzhi.db.tables import Appeal, LedgerEntry, Objection, Resident, ReviewItem, utcnow
+from xinzhi.db.tables import Appeal, LedgerEntry, Objection, Resident, ReviewItem, table_of, utcnow
 from xinzhi.engine import CompiledRuleset
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger.entries import append, hold_row, lock_resident, release_row, reversal_row
@@ -38,7 +38,8 @@ def hold_for_review(session: Session, community: str, compiled: CompiledRuleset,
                     rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """For award rows of rules under committee review: queue them and return their hold rows.
 
-    Called by scoring inside its write transaction, so an award is never spendable before it is held."""
+    Called by scoring inside its write transaction, so an award is never spendable before it is held.
+    """
     holds, queued = [], []
     days = compiled.ruleset.publicity_days
     for row in rows:
@@ -53,14 +54,13 @@ def hold_for_review(session: Session, community: str, compiled: CompiledRuleset,
                        "publicity_days": DEFAULT_PUBLICITY_DAYS if days is None else days,
                        "status": "pending", "created_at": row["created_at"]})
     if queued:
-        session.execute(insert(ReviewItem.__table__), queued)
+        session.execute(insert(table_of(ReviewItem)), queued)
     return holds
 
 
 def _read(row: ReviewItem) -> ReviewRead:
     return ReviewRead(notice=row.seq, community=row.community, resident=row.resident, fact_id=row.fact_id,
-                      rule_id=row.rule_id, rule_title=row.rule_title, amount=row.amount,
-                      status=row.status,  # type: ignore[arg-type]
+                      rule_id=row.rule_id, rule_title=row.rule_title, amount=row.amount, status=row.status,
                       decided_by=row.decided_by, decided_at=row.decided_at, publicity_until=row.publicity_until,
                       created_at=row.created_at)
 
@@ -123,7 +123,8 @@ def publicity(session: Session, community: str, now: dt.datetime) -> list[dict[s
         .order_by(ReviewItem.seq)).all()
     return [{"notice": r.seq, "name": mask_name(name), "zone": zone, "rule": r.rule_title, "amount": r.amount,
              "approved_on": r.decided_at.date().isoformat() if r.decided_at else None,
-             "objections_until": r.publicity_until.isoformat()} for r, name, zone in rows]
+             "objections_until": r.publicity_until.isoformat() if r.publicity_until else None}
+            for r, name, zone in rows]
 
 
 def file_objection(service: Service, community: str, data: ObjectionCreate, *, filed_by: str) -> ObjectionRead:
@@ -143,7 +144,7 @@ def file_objection(service: Service, community: str, data: ObjectionCreate, *, f
 
 def _read_objection(row: Objection) -> ObjectionRead:
     return ObjectionRead(seq=row.seq, community=row.community, notice=row.notice, filed_by=row.filed_by,
-                         reason=row.reason, status=row.status, resolution=row.resolution,  # type: ignore[arg-type]
+                         reason=row.reason, status=row.status, resolution=row.resolution,
                          ledger_seq=row.ledger_seq, resolved_by=row.resolved_by, created_at=row.created_at,
                          resolved_at=row.resolved_at)
 
@@ -164,10 +165,9 @@ def resolve_objection(service: Service, community: str, seq: int, data: Objectio
         found = one_or_not_found(session, select(Objection).where(Objection.community == community,
                                                                   Objection.seq == seq),
                                  ServiceCode.OBJECTION_NOT_FOUND, f"community '{community}' has no objection {seq}")
-        resident = session.scalar(select(ReviewItem.resident).where(ReviewItem.community == community,
-                                                                    ReviewItem.seq == found.notice))
+        resident: str = _review(session, community, found.notice, column=ReviewItem.resident, for_update=False)
     with service.db.writing() as session:
-        lock_resident(service, session, community, resident)  # type: ignore[arg-type]
+        lock_resident(service, session, community, resident)
         objection = session.execute(select(Objection).where(Objection.community == community, Objection.seq == seq)
                                     .with_for_update()).scalar_one()
         if objection.status != "open":

@@ -31,6 +31,8 @@ class EntryBrief(BaseModel):
 
 
 class FactBrief(BaseModel):
+    """A fact's outcome in a batch: brief entries unless the batch asked for explained ones."""
+
     fact_id: str
     resident: str
     ruleset: str
@@ -39,12 +41,16 @@ class FactBrief(BaseModel):
 
 
 class FactBatchResult(BaseModel):
+    """A batch's outcome: how many facts were scored, how many were seen before, and each fact's result."""
+
     scored: int
     duplicates: int
     results: list[FactBrief]
 
 
 class ImportResult(BaseModel):
+    """A CSV import's outcome: rows read, scored, seen before, and the rows skipped with their problems."""
+
     rows: int
     scored: int
     duplicates: int

@@ -22,7 +22,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from xinzhi.communities.service import require_community
 from xinzhi.db.tables import Fact as FactRow
-from xinzhi.db.tables import LedgerEntry, Resident, utcnow
+from xinzhi.db.tables import LedgerEntry, Resident, table_of, utcnow
 from xinzhi.engine import (
     SHANGHAI,
     CompiledRuleset,
@@ -61,6 +61,8 @@ log = logging.getLogger("xinzhi.scoring")
 
 CHUNK = 500
 RETRIES = 5
+
+_Result = TypeVar("_Result", FactResult, FactBrief)
 
 
 @dataclass
@@ -148,8 +150,11 @@ def _stored_ids(session: Session, community: str, ids: Sequence[str]) -> set[str
 def _commit(service: Service, community: str, batch: list[_Prepared]) -> set[str]:
     """Score and store the new facts in one transaction, retrying if a racing post won.
 
-    Returns the ids this call stored (a racing request may have stored some of the others)."""
-    for attempt in range(RETRIES):
+    Returns the ids this call stored (a racing request may have stored some of the others).
+    """
+    attempt = 0
+    while True:
+        attempt += 1
         try:
             with service.db.writing() as session:
                 service.db.lock_residents(session, community, (p.fact.resident for p in batch))
@@ -168,19 +173,19 @@ def _commit(service: Service, community: str, batch: list[_Prepared]) -> set[str
                                   "ruleset": p.compiled.ref, "created_at": now})
                     rows = [award_row(community, a, p.fact) for a in awards]
                     entries += rows + hold_for_review(session, community, p.compiled, rows)
-                session.execute(insert(FactRow.__table__), facts)
+                session.execute(insert(table_of(FactRow)), facts)
                 append_all(session, entries)
             return {p.fact.id for p in todo}
         except IntegrityError:
-            if attempt == RETRIES - 1:
+            if attempt == RETRIES:
                 raise
             log.info("scoring %d fact(s) of %s raced another writer; retrying (%d of %d)", len(batch), community,
-                     attempt + 1, RETRIES - 1)
+                     attempt, RETRIES - 1)
 
 
-def _results(service: Service, community: str, order: list[str], duplicates: set[str], *,
-             explain: bool = True) -> list[FactResult] | list[FactBrief]:
-    """What the ledger holds for each fact id, in input order (briefly unless ``explain``)."""
+def _results(service: Service, community: str, order: list[str], duplicates: set[str], model: type[_Result], *,
+             explain: bool = True) -> list[_Result]:
+    """What the ledger holds for each fact id, in input order, as ``model`` (entries briefly unless ``explain``)."""
     facts: dict[str, Any] = {}
     entries: dict[str, list] = defaultdict(list)
     table = LedgerEntry.__table__
@@ -202,7 +207,6 @@ def _results(service: Service, community: str, order: list[str], duplicates: set
                                limited_by=row.limited_by, index_delta=row.index_delta,
                                points_delta=row.points_delta))
     results, first_seen = [], set()
-    model = FactResult if explain else FactBrief
     for fact_id in order:
         fact = facts[fact_id]
         duplicate = fact_id in duplicates or fact_id in first_seen
@@ -223,7 +227,8 @@ def post_facts(service: Service, community: str, raws: Sequence[Any], *, explain
     """Score a batch: all facts valid or none stored; ids seen before return their first result.
 
     Each fact's entries come back briefly (rule, amount, limit) unless ``explain`` asks for the
-    full explained entries."""
+    full explained entries.
+    """
     if len(raws) > service.settings.max_batch_facts:
         raise ServiceError(ServiceCode.BATCH_TOO_LARGE,
                            f"a batch holds at most {service.settings.max_batch_facts} facts; got {len(raws)}")
@@ -233,7 +238,7 @@ def post_facts(service: Service, community: str, raws: Sequence[Any], *, explain
         raise _reject(batch.errors, len(raws))
     new_ids = _commit(service, community, batch.new)
     duplicates = set(batch.order) - new_ids
-    results = _results(service, community, batch.order, duplicates, explain=explain)
+    results = _results(service, community, batch.order, duplicates, FactBrief, explain=explain)
     return FactBatchResult(scored=sum(not r.duplicate for r in results),
                            duplicates=sum(r.duplicate for r in results), results=results)
 
@@ -247,13 +252,15 @@ def post_fact(service: Service, community: str, raw: Any) -> FactResult:
         raise ServiceError(ServiceCode.FACTS_REJECTED,
                            problems[0].message if len(problems) == 1 else "the fact was rejected", problems)
     new_ids = _commit(service, community, batch.new)
-    return _results(service, community, batch.order, set(batch.order) - new_ids)[0]
+    return _results(service, community, batch.order, set(batch.order) - new_ids, FactResult)[0]
 
 
 def import_facts_csv(service: Service, community: str, text: str, *, skip_bad_rows: bool = False,
                      name: str = "facts.csv") -> ImportResult:
-    """Import a spreadsheet of facts: a per-row error report, nothing stored unless every row
-    is good or ``skip_bad_rows`` is asked for."""
+    """Import a spreadsheet of facts, with a per-row error report.
+
+    Nothing is stored unless every row is good or ``skip_bad_rows`` is asked for.
+    """
     try:
         raws = parse_facts(text.lstrip("\ufeff"), fmt="csv", name=name)
     except FactError as exc:

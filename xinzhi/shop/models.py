@@ -11,6 +11,8 @@ ItemKind = Literal["goods", "course", "service"]
 
 
 class ItemCreate(BaseModel):
+    """An item as staff put it on the credit supermarket's shelf: price, stock, lowest tier allowed."""
+
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
     kind: ItemKind
     title: str = Field(min_length=1, max_length=200)
@@ -22,16 +24,22 @@ class ItemCreate(BaseModel):
 
 
 class ItemRead(ItemCreate):
+    """An item of a community's credit supermarket."""
+
     community: str
 
 
 class RedemptionCreate(BaseModel):
+    """A resident's request to spend points on some units of an item."""
+
     resident: str = Field(min_length=1, max_length=128)
     item: str = Field(min_length=1, max_length=64)
     quantity: int = Field(default=1, ge=1, le=100)
 
 
 class RedemptionRead(BaseModel):
+    """A redemption as the counter and the resident see it."""
+
     community: str
     id: str
     resident: str

@@ -27,14 +27,14 @@ from xinzhi.shop.models import ItemCreate, ItemRead, RedemptionCreate, Redemptio
 
 
 def _read_item(row: ShopItem) -> ItemRead:
-    return ItemRead(community=row.community, id=row.id, kind=row.kind, title=row.title,  # type: ignore[arg-type]
+    return ItemRead(community=row.community, id=row.id, kind=row.kind, title=row.title,
                     description=row.description, price=row.price, stock=row.stock, min_tier=row.min_tier,
                     active=row.active)
 
 
 def _read_redemption(row: Redemption, **extra) -> RedemptionRead:
     return RedemptionRead(community=row.community, id=row.id, resident=row.resident, item=row.item,
-                          quantity=row.quantity, points=row.points, status=row.status,  # type: ignore[arg-type]
+                          quantity=row.quantity, points=row.points, status=row.status,
                           ledger_seq=row.ledger_seq, refund_seq=row.refund_seq, created_by=row.created_by,
                           cancelled_by=row.cancelled_by, cancel_reason=row.cancel_reason, created_at=row.created_at,
                           cancelled_at=row.cancelled_at, **extra)
@@ -74,7 +74,8 @@ def list_items(service: Service, community: str, *, active_only: bool = False) -
         return [_read_item(r) for r in session.scalars(query.order_by(ShopItem.id))]
 
 
-def _tier_allows(service: Service, session: Session, community: str, min_tier: str, index_change: int) -> tuple[bool, str]:
+def _tier_allows(service: Service, session: Session, community: str, min_tier: str,
+                 index_change: int) -> tuple[bool, str]:
     ruleset = standard_on(service, session, community, today())
     if ruleset is None or not ruleset.tiers:
         return True, ""

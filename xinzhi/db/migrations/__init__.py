@@ -1,0 +1,1 @@
+"""Alembic's script directory: ``env.py`` and the revisions ``xinzhi.db.migrate`` applies at start-up."""
