@@ -7,6 +7,7 @@ CJK fonts a machine is likely to have, falling back to its default sans-serif.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 from .report import SimulationReport
@@ -62,7 +63,7 @@ def _svg(width: int, height: int, title: str, body: str) -> str:
             f'<title>{_t(title)}</title><rect width="100%" height="100%" fill="#ffffff"/>{body}</svg>')
 
 
-def grouped_bars(title: str, labels: list[str], series: list[tuple[str, str, list[float]]],
+def grouped_bars(title: str, labels: list[str], series: list[tuple[str, str, Sequence[float]]],
                  width: int = 640, height: int = 300) -> str:
     """Vertical grouped bars: one group per label, one bar per series."""
     left, right, top, bottom = 60, 20, 40, 50
@@ -145,7 +146,7 @@ def paired_hbars(title: str, rows: list[tuple[str, float, float]], width: int = 
     return _svg(width, height, title, "".join(parts))
 
 
-def lines(title: str, labels: list[str], series: list[tuple[str, str, list[float]]],
+def lines(title: str, labels: list[str], series: list[tuple[str, str, Sequence[float]]],
           width: int = 640, height: int = 300) -> str:
     left, right, top, bottom = 70, 20, 40, 55
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -201,7 +202,7 @@ def histogram(title: str, bins: list[tuple[int, int, int]], width: int = 640, he
     return _svg(width, height, title, "".join(parts))
 
 
-def _table(head: list[str], rows: list[list[object]], numeric_from: int = 1) -> str:
+def _table(head: list[str], rows: Sequence[Sequence[object]], numeric_from: int = 1) -> str:
     out = ["<table><thead><tr>", *(f"<th>{_t(h)}</th>" for h in head), "</tr></thead><tbody>"]
     for row in rows:
         out.append("<tr>")
@@ -245,8 +246,9 @@ def render_html(report: SimulationReport) -> str:
         gap_text = (f"<li>{_t(titles.get(gap.first, gap.first))}与{_t(titles.get(gap.second, gap.second))}人均积分差："
                     f"基线 {_num(gap.baseline_mean_gap)}，候选 {_num(gap.candidate_mean_gap)}（变化 {_signed(gap.change)}）</li>")
     liab = report.liability
-    yuan = (f"，约合 {_num(liab.candidate.outstanding_yuan)} 元（基线 {_num(liab.baseline.outstanding_yuan)} 元）"
-            if liab.yuan_per_point is not None else "")
+    cand_yuan, base_yuan = liab.candidate.outstanding_yuan, liab.baseline.outstanding_yuan
+    yuan = (f"，约合 {_num(cand_yuan)} 元（基线 {_num(base_yuan)} 元）"
+            if cand_yuan is not None and base_yuan is not None else "")
     dist = report.residents.distribution
     sections.append(
         "<h2>要点</h2><ul>"
@@ -322,7 +324,7 @@ def render_html(report: SimulationReport) -> str:
                 ["居民", "分区", "基线积分", "候选积分", "变化", "等级", "主要原因"],
                 [[p.resident, zone_titles.get(p.zone, p.zone), p.baseline_points, p.candidate_points,
                   _delta_cell(p.delta_points), f"{p.baseline_tier} → {p.candidate_tier}",
-                  f"{rule_title.get(p.main_rule, p.main_rule or '—')}（{_signed(p.main_rule_delta)}）"]
+                  f"{rule_title.get(p.main_rule, p.main_rule) if p.main_rule else '—'}（{_signed(p.main_rule_delta)}）"]
                  for p in people], numeric_from=2))
 
     # liability

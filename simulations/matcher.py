@@ -26,7 +26,8 @@ Predicate = Callable[[dict[str, Any]], bool]
 def predicate(expr: conditions.Expr) -> Predicate:
     """A closure testing ``expr`` with the engine's own leaf semantics (``conditions``)."""
     if isinstance(expr, conditions.Test):
-        return lambda values, test=expr: conditions._holds(test, values)
+        test = expr
+        return lambda values: conditions._holds(test, values)
     parts = [predicate(p) for p in expr.parts]
     if isinstance(expr, conditions.All):
         return lambda values: all(p(values) for p in parts)

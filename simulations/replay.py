@@ -34,6 +34,7 @@ from xinzhi.engine import (
     SHANGHAI,
     CompiledRuleset,
     DirectorySource,
+    Fact,
     FactError,
     Loader,
     MemorySource,
@@ -212,11 +213,12 @@ def _work(number: int, residents: list[str], facts: list[dict] | None, months: l
                                matcher=_STATE.get("matcher", MATCHER))
 
 
-def score_chunk(compiled, residents: list[str], facts: list[dict], months: list[str], *,
+def score_chunk(compiled: CompiledRuleset, residents: list[str], facts: list[dict], months: list[str], *,
                 shop: Shop | None = None, zones: dict[str, str] | None = None, seed: int = 0,
                 matcher: RuleMatcher = MATCHER) -> ChunkOutcome:
     """Score one chunk's facts (all of its residents' facts) and play out the shop visits."""
-    valid, rejected = [], Counter()
+    valid: list[Fact] = []
+    rejected: Counter[str] = Counter()
     for raw in facts:
         try:
             valid.append(compiled.validator.validate(raw))
@@ -312,8 +314,8 @@ def _run_side(side: str, ruleset: ReplayRuleset, source: ScenarioSource | FactsS
                              initargs=(ruleset, init_source, matcher)) as pool:
         futures = []
         for number, chunk in enumerate(chunks):
-            facts = None if init_source else [f for rid in chunk for f in by_resident.get(rid, [])]
-            futures.append(pool.submit(_work, number, chunk, facts, months))
+            chunk_facts = None if init_source else [f for rid in chunk for f in by_resident.get(rid, [])]
+            futures.append(pool.submit(_work, number, chunk, chunk_facts, months))
         if progress:
             progress(side, 0, len(chunks))
         for done, future in enumerate(as_completed(futures), start=1):
@@ -324,7 +326,7 @@ def _run_side(side: str, ruleset: ReplayRuleset, source: ScenarioSource | FactsS
     merged: dict[str, ResidentOutcome] = {}
     monthly = {m: [0, 0, 0, 0] for m in months}
     facts = awards = 0
-    rejected: Counter = Counter()
+    rejected: Counter[str] = Counter()
     for number in sorted(results):
         outcome = results[number]
         merged.update(outcome.residents)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -255,7 +256,7 @@ class SimulationReport(_Model):
 
 # ---------------------------------------------------------------- statistics
 
-def gini(values: list[float]) -> float:
+def gini(values: Sequence[float]) -> float:
     xs = sorted(max(v, 0) for v in values)
     n, total = len(xs), sum(xs)
     if n == 0 or total == 0:
@@ -365,6 +366,7 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
     # ---- totals
     def sums(side: SideResult, ruleset: Ruleset) -> dict[str, int]:
         outs = [get(side, rid) for rid in ids]
+        assert ruleset.accounts is not None  # a loaded ruleset has accounts (engine.checks refuses one without)
         start = ruleset.accounts.starting_index
         return {
             "facts_scored": side.facts - sum(side.rejected.values()),
@@ -475,15 +477,15 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
     zone_groups = [g for g in groups if g.dimension == "zone" and g.id != "unknown"]
     gap = None
     if len(zone_groups) >= 2:
-        a, b = zone_groups[0], zone_groups[1]
+        za, zb = zone_groups[0], zone_groups[1]
         gap = ZoneGap(
-            first=a.id, second=b.id, baseline_mean_gap=r4(a.baseline.mean - b.baseline.mean),
-            candidate_mean_gap=r4(a.candidate.mean - b.candidate.mean),
-            change=r4((a.candidate.mean - b.candidate.mean) - (a.baseline.mean - b.baseline.mean)),
-            baseline_median_gap=r4(a.baseline.median - b.baseline.median),
-            candidate_median_gap=r4(a.candidate.median - b.candidate.median),
-            baseline_ratio=r4(a.baseline.mean / b.baseline.mean) if b.baseline.mean else None,
-            candidate_ratio=r4(a.candidate.mean / b.candidate.mean) if b.candidate.mean else None)
+            first=za.id, second=zb.id, baseline_mean_gap=r4(za.baseline.mean - zb.baseline.mean),
+            candidate_mean_gap=r4(za.candidate.mean - zb.candidate.mean),
+            change=r4((za.candidate.mean - zb.candidate.mean) - (za.baseline.mean - zb.baseline.mean)),
+            baseline_median_gap=r4(za.baseline.median - zb.baseline.median),
+            candidate_median_gap=r4(za.candidate.median - zb.candidate.median),
+            baseline_ratio=r4(za.baseline.mean / zb.baseline.mean) if zb.baseline.mean else None,
+            candidate_ratio=r4(za.candidate.mean / zb.candidate.mean) if zb.candidate.mean else None)
 
     # ---- tiers
     tiers = _tier_list(base_rs, cand_rs)
@@ -511,7 +513,7 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
         ratios = [i.cost_yuan / i.price_points for i in scenario.shop.items]
         ypp = r4(sum(ratios) / len(ratios))
 
-    def liability_side(side: SideResult, s: dict) -> LiabilitySide:
+    def liability_side(side: SideResult, s: dict[str, int]) -> LiabilitySide:
         outs = [get(side, rid) for rid in ids]
         outstanding = int(s["points_outstanding"])
         return LiabilitySide(
@@ -521,6 +523,9 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
             outstanding_yuan=r4(outstanding * ypp) if ypp is not None else None,
             negative_balances=sum(o.balance < 0 for o in outs))
     lb, lc = liability_side(B, sb), liability_side(C, sc)
+    delta_yuan = None  # the sides have yuan exactly when the scenario prices the shop (ypp)
+    if lc.outstanding_yuan is not None and lb.outstanding_yuan is not None:
+        delta_yuan = r4(lc.outstanding_yuan - lb.outstanding_yuan)
     monthly = [MonthRow(month=m, baseline_issued=B.monthly[m][0], candidate_issued=C.monthly[m][0],
                         baseline_redeemed=B.monthly[m][2], candidate_redeemed=C.monthly[m][2],
                         baseline_outstanding=B.monthly[m][3], candidate_outstanding=C.monthly[m][3])
@@ -528,7 +533,7 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
     liability = Liability(
         yuan_per_point=ypp, baseline=lb, candidate=lc,
         delta_outstanding_points=lc.outstanding_points - lb.outstanding_points,
-        delta_outstanding_yuan=r4(lc.outstanding_yuan - lb.outstanding_yuan) if ypp is not None else None,
+        delta_outstanding_yuan=delta_yuan,
         monthly=monthly,
         note="未兑换积分为期末各居民正余额之和；兑换行为按情景中的信用超市参数模拟（两方案使用相同随机数）。"
              "积分过期未计入（模拟期短于过期期限时无影响）。 Outstanding = sum of positive balances at the end;"

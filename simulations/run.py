@@ -54,6 +54,7 @@ def simulate(baseline: str | Path | ReplayRuleset, candidate: str | Path | Repla
         raise ValueError("give exactly one of scenario, facts or recorded")
     base_src, cand_src = _ruleset(baseline, search), _ruleset(candidate, search)
     base_rs, cand_rs = base_src.load(), cand_src.load()  # fail early, before any worker starts
+    source: ScenarioSource | FactsSource
     if scenario is not None:
         seed = scenario.seed if seed is None else seed
         source = ScenarioSource(scenario=scenario, seed=seed)

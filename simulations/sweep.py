@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict
@@ -76,18 +77,22 @@ def draft_text(baseline: Ruleset, spec: SweepSpec, value: int) -> str:
     rule = next((r for r in baseline.rules if r.id == spec.rule), None)
     if rule is None:
         raise ValueError(f"sweep: the baseline {baseline.ref} has no rule {spec.rule!r}")
-    override: dict = {"rule": spec.rule}
+    override: dict[str, Any] = {"rule": spec.rule}
     if spec.param == "award":
         if rule.award.table is not None:
             raise ValueError(f"sweep: {spec.rule} awards from a table; sweep a fixed or per-unit award")
         override["award"] = {"points": value, **({"per": rule.award.per} if rule.award.per else {})}
         note = f"参数扫描：{rule.title} 分值改为 {value}"
     else:
-        limits = [{"period": l.period, "max": l.max} for l in rule.limits if l.period != spec.period]
-        limits.append({"period": spec.period, "max": value})
+        period = spec.period
+        if period is None:  # parse_sweep never gives one; a SweepSpec written by hand might
+            raise ValueError(f"sweep: a limit sweep of {spec.rule} names its period")
+        limits: list[dict[str, Any]] = [{"period": lim.period, "max": lim.max} for lim in rule.limits
+                                        if lim.period != period]
+        limits.append({"period": period, "max": value})
         order = ["day", "week", "month", "quarter", "year"]
-        override["limits"] = sorted(limits, key=lambda l: order.index(l["period"]))
-        note = f"参数扫描：{rule.title} 每{_PERIODS[spec.period]}上限改为 {value}"
+        override["limits"] = sorted(limits, key=lambda lim: order.index(lim["period"]))
+        note = f"参数扫描：{rule.title} 每{_PERIODS[period]}上限改为 {value}"
     override["note"] = note
     data = {
         "id": f"{baseline.id}_sweep_{spec.rule}_{spec.param}{'_' + spec.period if spec.period else ''}_{value}",
@@ -187,8 +192,8 @@ def render_sweep_html(sweep: SweepReport) -> str:
                ("触顶次数", CAND, [r.rule_limit_bound for r in sweep.rows])]),
         lines(f"未兑换积分（负债）随{what}变化", values, [("候选", CAND, [r.outstanding_points for r in sweep.rows])]),
     ]
-    if all(r.zone_gap is not None for r in sweep.rows):
-        gaps = [r.zone_gap for r in sweep.rows]
+    gaps = [r.zone_gap for r in sweep.rows if r.zone_gap is not None]
+    if len(gaps) == len(sweep.rows):  # every value has a zone gap
         shift = -min(gaps + [0.0])  # the line chart starts at 0: show the gap's size
         charts.append(lines(f"分区人均积分差（第一分区 − 第二分区）随{what}变化" + (f"，已加 {shift:.1f} 作图" if shift else ""),
                             values, [("候选", CAND, [g + shift for g in gaps]),
