@@ -170,6 +170,7 @@ class SimulationJobs:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="simulation")
 
     def submit(self, job: _Job) -> SimulationRead:
+        """Queued behind any running job; returns at once, and drops the oldest finished jobs over ``MAX_JOBS_KEPT``."""
         with self._lock:
             self._jobs[job.id] = job
             view = job.read()

@@ -66,10 +66,10 @@ Progress = Callable[[str, int, int], None]
 
 @dataclass(frozen=True)
 class ReplayRuleset:
-    """One side's ruleset: its text, the name its problems are reported under, and where its
-    ``extends`` parents are found — a directory for a file, memory for a registry version.
+    """One side's ruleset: its text, the name its problems are reported under, and its ``extends`` parents.
 
-    It travels to every worker process, which compiles it there through the engine's loader;
+    The parents are found in a directory for a file, in memory for a registry version.
+    The ruleset travels to every worker process, which compiles it there through the engine's loader;
     nothing is written to disk for a worker to read back.
     """
 
@@ -87,6 +87,7 @@ class ReplayRuleset:
 
     @property
     def digest(self) -> str:
+        """SHA-256 of the text: the report names exactly what was run."""
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
     def load(self) -> Ruleset:
@@ -128,6 +129,8 @@ class ResidentOutcome:
 
 @dataclass
 class ChunkOutcome:
+    """What a worker sends back for one chunk of residents; chunks are merged in chunk order."""
+
     residents: dict[str, ResidentOutcome]
     monthly: dict[str, list[int]]   # month -> [issued, deducted, redeemed, outstanding (positive balances)]
     facts: int
@@ -137,6 +140,8 @@ class ChunkOutcome:
 
 @dataclass
 class SideResult:
+    """One ruleset's outcome over every resident: its chunks merged."""
+
     ruleset_ref: str
     residents: dict[str, ResidentOutcome]
     monthly: dict[str, list[int]]
@@ -147,6 +152,8 @@ class SideResult:
 
 @dataclass
 class ResidentInfo:
+    """What the report groups a resident by, known before any fact is scored."""
+
     zone: str
     origin: str
     roles: tuple[str, ...]
@@ -154,6 +161,8 @@ class ResidentInfo:
 
 @dataclass
 class ReplayResult:
+    """Both sides over the same residents and months: the input of ``report.build_report``."""
+
     baseline: SideResult
     candidate: SideResult
     residents: dict[str, ResidentInfo]
@@ -166,6 +175,8 @@ class ReplayResult:
 
 @dataclass(frozen=True)
 class ScenarioSource:
+    """Synthetic facts: each worker regenerates them, so only resident ids cross processes."""
+
     scenario: Scenario
     seed: int
 
@@ -331,7 +342,7 @@ def _run_side(side: str, ruleset: ReplayRuleset, source: ScenarioSource | FactsS
         outcome = results[number]
         merged.update(outcome.residents)
         for month, values in outcome.monthly.items():
-            monthly[month] = [a + b for a, b in zip(monthly[month], values)]
+            monthly[month] = [a + b for a, b in zip(monthly[month], values, strict=True)]
         facts += outcome.facts
         awards += outcome.awards
         rejected.update(outcome.rejected)

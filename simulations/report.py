@@ -43,12 +43,15 @@ class _Model(BaseModel):
 
 
 def r4(x: float) -> float:
+    """Rounded to 4 places, as every float of the report is (so its JSON is byte-stable); never -0.0."""
     return round(float(x), 4) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
 # ---------------------------------------------------------------- models
 
 class RulesetInfo(_Model):
+    """Which ruleset a side ran: its ref, and the file name and SHA-256 that identify the exact text."""
+
     ref: str
     title: str
     file: str = Field(description="file name as given (no directory)")
@@ -57,6 +60,8 @@ class RulesetInfo(_Model):
 
 
 class SourceInfo(_Model):
+    """Where the facts came from, and the residents and months they cover."""
+
     kind: str = Field(description="'scenario' (synthetic population), 'facts' (a JSONL/CSV file) or 'store' "
                                   "(facts recorded in the store for a period)")
     name: str
@@ -67,6 +72,8 @@ class SourceInfo(_Model):
 
 
 class TotalRow(_Model):
+    """One community-wide total (facts, awards, index or points) under each ruleset, and the change."""
+
     metric: str
     title: str
     baseline: int
@@ -75,12 +82,16 @@ class TotalRow(_Model):
 
 
 class Bin(_Model):
+    """One histogram bar: the residents whose change of points falls in [low, high)."""
+
     low: int
     high: int = Field(description="exclusive")
     count: int
 
 
 class DeltaDistribution(_Model):
+    """How the change of points (candidate minus baseline) spreads over the residents."""
+
     residents: int
     gainers: int
     losers: int
@@ -97,6 +108,8 @@ class DeltaDistribution(_Model):
 
 
 class ResidentDelta(_Model):
+    """One resident under each ruleset (points, index, tier) and the rule that moved them most."""
+
     resident: str
     zone: str
     origin: str
@@ -113,12 +126,16 @@ class ResidentDelta(_Model):
 
 
 class ResidentsSection(_Model):
+    """The change per resident: its distribution and the residents who gain or lose the most."""
+
     distribution: DeltaDistribution
     top_gainers: list[ResidentDelta]
     top_losers: list[ResidentDelta]
 
 
 class GroupSide(_Model):
+    """One group's points under one ruleset: total, mean, median, share of the community and Gini."""
+
     total: int
     mean: float
     median: float
@@ -127,6 +144,8 @@ class GroupSide(_Model):
 
 
 class GroupStats(_Model):
+    """A group of residents (all, a zone, an origin or a role) under each ruleset."""
+
     dimension: str = Field(description="'all', 'zone', 'origin' or 'role'")
     id: str
     title: str
@@ -138,6 +157,8 @@ class GroupStats(_Model):
 
 
 class ZoneGap(_Model):
+    """How far apart the first two zones are in mean and median points, under each ruleset."""
+
     first: str
     second: str
     baseline_mean_gap: float = Field(description="mean points of the first zone minus the second's")
@@ -150,11 +171,15 @@ class ZoneGap(_Model):
 
 
 class Fairness(_Model):
+    """Points by group of residents, and the gap between the first two zones (if there are two)."""
+
     groups: list[GroupStats]
     zone_gap: ZoneGap | None
 
 
 class RuleSide(_Model):
+    """What one rule did under one ruleset: points issued and deducted, residents reached, limits hit."""
+
     issued: int = Field(description="positive points awarded")
     deducted: int = Field(description="points taken by deductions (a positive number)")
     net: int
@@ -165,6 +190,8 @@ class RuleSide(_Model):
 
 
 class RuleImpact(_Model):
+    """One rule under each ruleset, and its part of the total change of points."""
+
     rule_id: str
     title: str
     category: str
@@ -177,12 +204,16 @@ class RuleImpact(_Model):
 
 
 class LimitBinding(_Model):
+    """How often one limit cut an award, under each ruleset."""
+
     limit: str
     baseline: int
     candidate: int
 
 
 class Attribution(_Model):
+    """Which rules the total change of points comes from, and which rules were edited."""
+
     total_delta: int
     causes: list[str] = Field(description="rules whose points changed, largest change first")
     changed_rules: list[str] = Field(description="rules whose definition differs between the rulesets")
@@ -190,11 +221,15 @@ class Attribution(_Model):
 
 
 class TierInfo(_Model):
+    """A tier of either ruleset, as a row and column of the migration matrix."""
+
     id: str
     title: str
 
 
 class TierMigration(_Model):
+    """How many residents stay in, rise from or fall from each tier between the rulesets."""
+
     tiers: list[TierInfo]
     matrix: list[list[int]] = Field(description="rows: baseline tier, columns: candidate tier, in `tiers` order "
                                                 "(highest tier first)")
@@ -206,6 +241,8 @@ class TierMigration(_Model):
 
 
 class LiabilitySide(_Model):
+    """What the credit supermarket paid out and still owes under one ruleset, at the end of the period."""
+
     points_earned: int
     points_deducted: int
     points_redeemed: int
@@ -217,6 +254,8 @@ class LiabilitySide(_Model):
 
 
 class MonthRow(_Model):
+    """Points issued, redeemed and outstanding at the end of one month, under each ruleset."""
+
     month: str
     baseline_issued: int
     candidate_issued: int
@@ -227,6 +266,8 @@ class MonthRow(_Model):
 
 
 class Liability(_Model):
+    """What the credit supermarket owes under each ruleset, in points and (when priced) yuan, month by month."""
+
     yuan_per_point: float | None
     baseline: LiabilitySide
     candidate: LiabilitySide
@@ -237,6 +278,8 @@ class Liability(_Model):
 
 
 class SimulationReport(_Model):
+    """The comparison of a baseline and a candidate ruleset over the same facts (report.json)."""
+
     kind: str = "xinzhi.simulation"
     schema_version: int = SCHEMA_VERSION
     matcher: str
@@ -257,6 +300,7 @@ class SimulationReport(_Model):
 # ---------------------------------------------------------------- statistics
 
 def gini(values: Sequence[float]) -> float:
+    """Gini coefficient of the values clipped at zero; 0.0 when nobody has anything."""
     xs = sorted(max(v, 0) for v in values)
     n, total = len(xs), sum(xs)
     if n == 0 or total == 0:
@@ -266,6 +310,7 @@ def gini(values: Sequence[float]) -> float:
 
 
 def quantile(sorted_values: list[int], q: float) -> float:
+    """Linear interpolation between the closest ranks; the values must already be sorted."""
     if not sorted_values:
         return 0.0
     pos = (len(sorted_values) - 1) * q
@@ -290,6 +335,7 @@ def _histogram(values: list[int]) -> list[Bin]:
 # ---------------------------------------------------------------- building the report
 
 def ruleset_info(source: ReplayRuleset, ruleset: Ruleset) -> RulesetInfo:
+    """The file name without its directory, so the JSON holds no absolute path."""
     return RulesetInfo(ref=ruleset.ref, title=ruleset.title, file=Path(source.name).name, sha256=source.digest,
                        lineage=list(ruleset.lineage))
 
@@ -322,7 +368,8 @@ def _rule_fingerprint(ruleset: Ruleset, rule_id: str) -> dict | None:
         if rule.id == rule_id:
             data = rule.model_dump(mode="json", exclude={"note", "title"})
             category = next((c for c in ruleset.categories if c.id == rule.category), None)
-            data["category_limits"] = [l.model_dump(mode="json") for l in (category.limits or [])] if category else []
+            data["category_limits"] = ([lim.model_dump(mode="json") for lim in (category.limits or [])]
+                                       if category else [])
             return data
     return None
 
@@ -353,6 +400,7 @@ def _tier_list(base: Ruleset, cand: Ruleset) -> list[TierInfo]:
 def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
                  candidate: tuple[ReplayRuleset, Ruleset], source: SourceInfo,
                  scenario: Scenario | None = None) -> SimulationReport:
+    """The whole comparison; ``scenario`` orders and names zones and roles and prices the shop in yuan."""
     base_src, base_rs = baseline
     cand_src, cand_rs = candidate
     B, C = result.baseline, result.candidate
@@ -504,7 +552,7 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
         else:
             same += 1
     migration = TierMigration(tiers=tiers, matrix=matrix, baseline_counts=[sum(row) for row in matrix],
-                              candidate_counts=[sum(col) for col in zip(*matrix)] if matrix else [],
+                              candidate_counts=[sum(col) for col in zip(*matrix, strict=True)] if matrix else [],
                               moved_up=up, moved_down=down, unchanged=same)
 
     # ---- liability
@@ -560,9 +608,11 @@ def _zone_order(zone: str, scenario: Scenario | None) -> tuple[int, str]:
 
 
 def report_json(report: SimulationReport) -> str:
+    """The text of report.json: the same report always gives the same bytes."""
     return report.model_dump_json(indent=2) + "\n"
 
 
 def schema_json() -> str:
+    """The text of report.schema.json, kept beside this module (a test checks that it is current)."""
     import json
     return json.dumps(SimulationReport.model_json_schema(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
