@@ -47,15 +47,16 @@ def current_principal(request: Request,
         principal = SYSTEM
     else:
         header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
+        scheme, _space, token = header.partition(" ")
         if not header:
             principal = ANONYMOUS
         elif scheme.lower() != "bearer" or not token.strip():
             raise ApiError(ApiCode.UNAUTHORIZED, "send 'Authorization: Bearer <token>'")
         else:
-            principal = resolve_token(service, token.strip())
-            if principal is None:
+            resolved = resolve_token(service, token.strip())
+            if resolved is None:
                 raise ApiError(ApiCode.UNAUTHORIZED, "the token is unknown or revoked")
+            principal = resolved
     request.state.principal = principal
     return principal
 
@@ -73,16 +74,19 @@ class Policy:
     public: bool = False
 
     def allowed(self, method: str, path: str) -> frozenset[str]:
+        """``path`` is the route's template (``/communities/{community}/…``), not the URL requested."""
         if (method, path) in self.routes:
             return self.routes[(method, path)]
         return self.read if method in SAFE else self.write
 
 
 def roles(*names: str) -> frozenset[str]:
+    """Shorthand that keeps the ``POLICIES`` table below readable."""
     return frozenset(names)
 
 
 def not_found_for_resident(community: str, resident: str | None) -> NotFound:
+    """The 404 a resident gets for anyone but themself: the same as for a resident who does not exist."""
     return NotFound(ServiceCode.RESIDENT_NOT_FOUND,
                     f"community '{community}' has no resident '{resident}'" if resident else "not found")
 
@@ -133,6 +137,7 @@ class AuditTrail:
         self.app = app
 
     async def __call__(self, scope, receive, send):
+        """The record is written after the response, whatever its status (500 when the app raised)."""
         if scope["type"] != "http" or scope["method"] in SAFE:
             return await self.app(scope, receive, send)
         status = {"code": 500}

@@ -12,10 +12,12 @@ from xinzhi.simulations.jobs import SimulationJobs
 
 
 def get_service(request: Request) -> Service:
+    """The service the app opened at start-up (``create_app``'s lifespan), shared by every request."""
     return request.app.state.service
 
 
 def get_simulations(request: Request) -> SimulationJobs:
+    """This process's simulation jobs, created with the app's service at start-up."""
     return request.app.state.simulations
 
 

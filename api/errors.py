@@ -10,14 +10,15 @@ items, each with its own ``code`` and ``message`` and, where known, ``file``/``l
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ExceptionHandler
 
 from xinzhi.engine import Problem, RulesetError, XinzhiError, format_path
 from xinzhi.errors import ServiceCode, ServiceError
@@ -105,8 +106,7 @@ async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:
     return problem(exc.code, exc.detail, exc.problems, **exc.extra)
 
 
-async def _api_error(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ApiError)  # registered for ApiError only
+async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
     return problem(exc.code, exc.detail, exc.problems)
 
 
@@ -139,14 +139,22 @@ async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     return problem(ApiCode.INTERNAL, "the server failed to handle this request; nothing was stored")
 
 
+E = TypeVar("E", bound=Exception)
+
+
+def _on(app: FastAPI, kind: type[E], handler: Callable[[Request, E], Awaitable[JSONResponse]]) -> None:
+    """Checks ``handler`` against ``kind``, which Starlette's ``ExceptionHandler`` (any ``Exception``) cannot."""
+    app.add_exception_handler(kind, cast(ExceptionHandler, handler))
+
+
 def install(app: FastAPI) -> None:
     """Register the exception handlers on ``app``."""
-    app.add_exception_handler(ServiceError, _service_error)  # type: ignore[arg-type]
-    app.add_exception_handler(ApiError, _api_error)
-    app.add_exception_handler(XinzhiError, _engine_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
-    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
-    app.add_exception_handler(Exception, _unexpected)
+    _on(app, ServiceError, _service_error)
+    _on(app, ApiError, _api_error)
+    _on(app, XinzhiError, _engine_error)
+    _on(app, RequestValidationError, _validation_error)
+    _on(app, StarletteHTTPException, _http_error)
+    _on(app, Exception, _unexpected)
 
 
 class BodyLimit:
@@ -157,6 +165,7 @@ class BodyLimit:
         self.max_bytes = max_bytes
 
     async def __call__(self, scope, receive, send):
+        """The body is read whole before the app runs, then replayed to it as one message."""
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         headers = dict(scope.get("headers") or [])

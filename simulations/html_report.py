@@ -7,6 +7,7 @@ CJK fonts a machine is likely to have, falling back to its default sans-serif.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 from .report import SimulationReport
@@ -62,7 +63,7 @@ def _svg(width: int, height: int, title: str, body: str) -> str:
             f'<title>{_t(title)}</title><rect width="100%" height="100%" fill="#ffffff"/>{body}</svg>')
 
 
-def grouped_bars(title: str, labels: list[str], series: list[tuple[str, str, list[float]]],
+def grouped_bars(title: str, labels: list[str], series: list[tuple[str, str, Sequence[float]]],
                  width: int = 640, height: int = 300) -> str:
     """Vertical grouped bars: one group per label, one bar per series."""
     left, right, top, bottom = 60, 20, 40, 50
@@ -145,8 +146,9 @@ def paired_hbars(title: str, rows: list[tuple[str, float, float]], width: int = 
     return _svg(width, height, title, "".join(parts))
 
 
-def lines(title: str, labels: list[str], series: list[tuple[str, str, list[float]]],
+def lines(title: str, labels: list[str], series: list[tuple[str, str, Sequence[float]]],
           width: int = 640, height: int = 300) -> str:
+    """Line chart whose y axis starts at 0: shift series with negative values up before drawing them."""
     left, right, top, bottom = 70, 20, 40, 55
     plot_w, plot_h = width - left - right, height - top - bottom
     vmax = _nice_max(max([v for _, _, vals in series for v in vals] + [0]))
@@ -178,6 +180,7 @@ def lines(title: str, labels: list[str], series: list[tuple[str, str, list[float
 
 
 def histogram(title: str, bins: list[tuple[int, int, int]], width: int = 640, height: int = 260) -> str:
+    """Bars for ``(low, high, count)`` bins: wholly above 0 green, wholly below red, the bin holding 0 grey."""
     left, right, top, bottom = 60, 20, 40, 45
     plot_w, plot_h = width - left - right, height - top - bottom
     cmax = _nice_max(max([c for _, _, c in bins] + [0]))
@@ -201,7 +204,7 @@ def histogram(title: str, bins: list[tuple[int, int, int]], width: int = 640, he
     return _svg(width, height, title, "".join(parts))
 
 
-def _table(head: list[str], rows: list[list[object]], numeric_from: int = 1) -> str:
+def _table(head: list[str], rows: Sequence[Sequence[object]], numeric_from: int = 1) -> str:
     out = ["<table><thead><tr>", *(f"<th>{_t(h)}</th>" for h in head), "</tr></thead><tbody>"]
     for row in rows:
         out.append("<tr>")
@@ -223,6 +226,7 @@ def _delta_cell(x: float) -> Raw:
 
 
 def render_html(report: SimulationReport) -> str:
+    """The whole report as one page, from nothing but ``report``: a report.json read back renders the same page."""
     b, c = report.baseline, report.candidate
     src = report.source
     sections: list[str] = []
@@ -236,17 +240,19 @@ def render_html(report: SimulationReport) -> str:
         f'<p class="lead">基线：<b>{_t(b.title)}</b>（{_t(b.ref)}）<br>候选：<b>{_t(c.title)}</b>（{_t(c.ref)}）<br>'
         f"数据：{_t(source_text)}，居民 {src.residents:,} 人，期间 {_t(months)}。匹配引擎：{_t(report.matcher)}。</p>")
     a = report.attribution
-    causes = "、".join(next(r.title for r in report.rules if r.rule_id == k) + f"（{_signed(next(r.delta_net for r in report.rules if r.rule_id == k))}）"
-                      for k in a.causes[:5]) or "无"
+    rules_by_id = {r.rule_id: r for r in report.rules}
+    causes = "、".join(f"{rules_by_id[k].title}（{_signed(rules_by_id[k].delta_net)}）" for k in a.causes[:5]) or "无"
     gap = report.fairness.zone_gap
     gap_text = ""
     if gap:
         titles = {g.id: g.title for g in report.fairness.groups if g.dimension == "zone"}
         gap_text = (f"<li>{_t(titles.get(gap.first, gap.first))}与{_t(titles.get(gap.second, gap.second))}人均积分差："
-                    f"基线 {_num(gap.baseline_mean_gap)}，候选 {_num(gap.candidate_mean_gap)}（变化 {_signed(gap.change)}）</li>")
+                    f"基线 {_num(gap.baseline_mean_gap)}，候选 {_num(gap.candidate_mean_gap)}"
+                    f"（变化 {_signed(gap.change)}）</li>")
     liab = report.liability
-    yuan = (f"，约合 {_num(liab.candidate.outstanding_yuan)} 元（基线 {_num(liab.baseline.outstanding_yuan)} 元）"
-            if liab.yuan_per_point is not None else "")
+    cand_yuan, base_yuan = liab.candidate.outstanding_yuan, liab.baseline.outstanding_yuan
+    yuan = (f"，约合 {_num(cand_yuan)} 元（基线 {_num(base_yuan)} 元）"
+            if cand_yuan is not None and base_yuan is not None else "")
     dist = report.residents.distribution
     sections.append(
         "<h2>要点</h2><ul>"
@@ -292,7 +298,7 @@ def render_html(report: SimulationReport) -> str:
     sections.append(f'<p class="note">{_t(a.note)}</p>')
     if report.limits:
         sections.append("<h3>上限触发次数</h3>" + _table(
-            ["上限", "基线", "候选"], [[l.limit, l.baseline, l.candidate] for l in report.limits]))
+            ["上限", "基线", "候选"], [[lim.limit, lim.baseline, lim.candidate] for lim in report.limits]))
 
     # tiers
     tiers = report.tiers
@@ -314,7 +320,8 @@ def render_html(report: SimulationReport) -> str:
     sections.append("<h2>居民个人变化</h2>" + histogram(
         "积分变化分布", [(bn.low, bn.high, bn.count) for bn in dist.histogram]))
     sections.append(f'<p>平均 {_signed(dist.mean)}，中位数 {_signed(dist.median)}，5%–95% 分位 '
-                    f'{_signed(dist.p05)} 至 {_signed(dist.p95)}，最小 {_signed(dist.min)}，最大 {_signed(dist.max)}。</p>')
+                    f'{_signed(dist.p05)} 至 {_signed(dist.p95)}，'
+                    f'最小 {_signed(dist.min)}，最大 {_signed(dist.max)}。</p>')
     rule_title = {r.rule_id: r.title for r in report.rules}
     for name, people in (("增加最多", report.residents.top_gainers), ("减少最多", report.residents.top_losers)):
         if people:
@@ -322,7 +329,7 @@ def render_html(report: SimulationReport) -> str:
                 ["居民", "分区", "基线积分", "候选积分", "变化", "等级", "主要原因"],
                 [[p.resident, zone_titles.get(p.zone, p.zone), p.baseline_points, p.candidate_points,
                   _delta_cell(p.delta_points), f"{p.baseline_tier} → {p.candidate_tier}",
-                  f"{rule_title.get(p.main_rule, p.main_rule or '—')}（{_signed(p.main_rule_delta)}）"]
+                  f"{rule_title.get(p.main_rule, p.main_rule) if p.main_rule else '—'}（{_signed(p.main_rule_delta)}）"]
                  for p in people], numeric_from=2))
 
     # liability
@@ -337,7 +344,8 @@ def render_html(report: SimulationReport) -> str:
          ("基线兑换", "#9aa9c0", [m.baseline_redeemed for m in liab.monthly]),
          ("候选兑换", "#e6b48f", [m.candidate_redeemed for m in liab.monthly])]))
     sections.append(_table(
-        ["", "发放积分", "扣除积分", "兑换积分", "兑换次数", "兑换成本（元）", "未兑换积分", "负债（元）", "负余额人数"],
+        ["", "发放积分", "扣除积分", "兑换积分", "兑换次数", "兑换成本（元）", "未兑换积分", "负债（元）",
+         "负余额人数"],
         [[name, s.points_earned, s.points_deducted, s.points_redeemed, s.redemptions, _num(s.redeemed_yuan),
           s.outstanding_points, _num(s.outstanding_yuan) if s.outstanding_yuan is not None else "—",
           s.negative_balances] for name, s in (("基线", liab.baseline), ("候选", liab.candidate))]))

@@ -25,7 +25,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -36,7 +36,7 @@ from xinzhi.service import Service
 
 from .population import SCENARIOS
 from .recorded import parse_period
-from .replay import ReplayRuleset
+from .replay import Progress, ReplayRuleset
 
 log = logging.getLogger("xinzhi.simulations")
 
@@ -93,6 +93,14 @@ class SimulationRead(BaseModel):
     error: str | None = None
     problems: list[Problem] = Field(default_factory=list)
     links: dict[str, str]
+
+
+class _RunOptions(TypedDict):
+    """The keyword arguments of ``run.simulate`` that a job passes whatever its source."""
+
+    workers: int
+    progress: Progress
+    matcher: str
 
 
 @dataclass(frozen=True)
@@ -170,6 +178,7 @@ class SimulationJobs:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="simulation")
 
     def submit(self, job: _Job) -> SimulationRead:
+        """Queued behind any running job; returns at once, and drops the oldest finished jobs over ``MAX_JOBS_KEPT``."""
         with self._lock:
             self._jobs[job.id] = job
             view = job.read()
@@ -235,7 +244,7 @@ class SimulationJobs:
 
         try:
             baseline, candidate = job.baseline.ruleset(), job.candidate.ruleset()
-            options: dict[str, Any] = {"workers": self.workers, "progress": progress, "matcher": job.matcher}
+            options: _RunOptions = {"workers": self.workers, "progress": progress, "matcher": job.matcher}
             source = job.source
             if source.kind == "scenario":
                 scenario = scenario_with(SCENARIOS / f"{source.scenario}.yaml", residents=source.residents,

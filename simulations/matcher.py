@@ -26,7 +26,8 @@ Predicate = Callable[[dict[str, Any]], bool]
 def predicate(expr: conditions.Expr) -> Predicate:
     """A closure testing ``expr`` with the engine's own leaf semantics (``conditions``)."""
     if isinstance(expr, conditions.Test):
-        return lambda values, test=expr: conditions._holds(test, values)
+        test = expr
+        return lambda values: conditions._holds(test, values)
     parts = [predicate(p) for p in expr.parts]
     if isinstance(expr, conditions.All):
         return lambda values: all(p(values) for p in parts)
@@ -40,10 +41,12 @@ class PythonMatcher:
         self._rules: dict[str, list[tuple[str, str, Predicate]]] = {}
 
     def register(self, compiled: CompiledRuleset) -> None:
+        """Needed once per compiled ruleset before ``match`` is asked about it (a worker registers its side)."""
         self._rules[compiled.name] = [(rule_id, rule.rule.fact, predicate(rule.condition))
                                       for rule_id, rule in compiled.rules.items()]
 
     def match(self, name: str, definition: dict, message: dict) -> list[str]:
+        """Rule ids of ruleset ``name`` that ``message`` satisfies; ``definition`` is part of the interface, unused."""
         rules = self._rules.get(name)
         if rules is None:
             raise KeyError(f"ruleset {name} is not registered with the Python matcher")

@@ -63,6 +63,7 @@ class FieldGen(_Model):
         return self
 
     def draw(self, rng: random.Random, zone: str) -> Any:
+        """A value for a resident of ``zone`` (its ``by_zone`` spec if any); None when ``present`` leaves it out."""
         spec = self.by_zone.get(zone, self)
         if spec is not self:
             return spec.draw(rng, zone)
@@ -85,6 +86,8 @@ class FieldGen(_Model):
 
 
 class Zone(_Model):
+    """A part of the community with its own share of residents and of newcomers."""
+
     id: str
     title: str
     share: float = Field(gt=0, le=1, description="share of all residents living in this zone")
@@ -92,6 +95,8 @@ class Zone(_Model):
 
 
 class Role(_Model):
+    """A role some residents hold (party member, alley steward, …), with its frequency per zone."""
+
     id: str
     title: str
     share: dict[str, float] = Field(description="probability per zone that a resident holds this role")
@@ -139,6 +144,8 @@ class Mediation(_Model):
 
 
 class ShopItem(_Model):
+    """An item of the credit supermarket: its price in points and what it costs the shop."""
+
     id: str
     title: str
     price_points: int = Field(gt=0)
@@ -155,6 +162,8 @@ class Shop(_Model):
 
 
 class Period(_Model):
+    """The simulated months from ``start`` (calendar months when it starts on the 1st, else 30.4375 days each)."""
+
     start: dt.date
     months: int = Field(ge=1, le=120)
 
@@ -166,10 +175,13 @@ class Period(_Model):
 
     @property
     def days(self) -> int:
+        """Days from ``start`` up to ``end`` (which is not part of the period)."""
         return (self.end - self.start).days
 
 
 class Scenario(_Model):
+    """A synthetic community and what its residents do; a file of simulations/scenarios."""
+
     id: str
     title: str
     description: str | None = None
@@ -203,6 +215,7 @@ class Scenario(_Model):
         return self
 
     def zone_title(self, zone: str) -> str:
+        """The zone's title, or ``zone`` itself for a zone the scenario lacks."""
         return next((z.title for z in self.zones if z.id == zone), zone)
 
 
@@ -242,6 +255,8 @@ def poisson(rng: random.Random, lam: float) -> int:
 
 @dataclass(frozen=True)
 class Resident:
+    """One synthetic resident; ``engagement`` (mean 1) scales the rates of engagement-driven activities."""
+
     id: str
     household: str
     zone: str
@@ -253,11 +268,14 @@ class Resident:
 
 @dataclass(frozen=True)
 class Population:
+    """The residents a scenario and a seed generate: the same pair always gives the same residents."""
+
     scenario: Scenario
     seed: int
     residents: tuple[Resident, ...]
 
     def by_id(self) -> dict[str, Resident]:
+        """Built on every call: keep the result for many look-ups."""
         return {r.id: r for r in self.residents}
 
 
@@ -412,5 +430,6 @@ def month_keys(period: Period) -> list[str]:
 
 
 def month_end(key: str) -> dt.date:
+    """The last day of a 'YYYY-MM' month."""
     year, month = map(int, key.split("-"))
     return dt.date(year, month, calendar.monthrange(year, month)[1])

@@ -34,6 +34,7 @@ from xinzhi.engine import (
     SHANGHAI,
     CompiledRuleset,
     DirectorySource,
+    Fact,
     FactError,
     Loader,
     MemorySource,
@@ -65,10 +66,10 @@ Progress = Callable[[str, int, int], None]
 
 @dataclass(frozen=True)
 class ReplayRuleset:
-    """One side's ruleset: its text, the name its problems are reported under, and where its
-    ``extends`` parents are found — a directory for a file, memory for a registry version.
+    """One side's ruleset: its text, the name its problems are reported under, and its ``extends`` parents.
 
-    It travels to every worker process, which compiles it there through the engine's loader;
+    The parents are found in a directory for a file, in memory for a registry version.
+    The ruleset travels to every worker process, which compiles it there through the engine's loader;
     nothing is written to disk for a worker to read back.
     """
 
@@ -86,6 +87,7 @@ class ReplayRuleset:
 
     @property
     def digest(self) -> str:
+        """SHA-256 of the text: the report names exactly what was run."""
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
     def load(self) -> Ruleset:
@@ -127,6 +129,8 @@ class ResidentOutcome:
 
 @dataclass
 class ChunkOutcome:
+    """What a worker sends back for one chunk of residents; chunks are merged in chunk order."""
+
     residents: dict[str, ResidentOutcome]
     monthly: dict[str, list[int]]   # month -> [issued, deducted, redeemed, outstanding (positive balances)]
     facts: int
@@ -136,6 +140,8 @@ class ChunkOutcome:
 
 @dataclass
 class SideResult:
+    """One ruleset's outcome over every resident: its chunks merged."""
+
     ruleset_ref: str
     residents: dict[str, ResidentOutcome]
     monthly: dict[str, list[int]]
@@ -146,6 +152,8 @@ class SideResult:
 
 @dataclass
 class ResidentInfo:
+    """What the report groups a resident by, known before any fact is scored."""
+
     zone: str
     origin: str
     roles: tuple[str, ...]
@@ -153,6 +161,8 @@ class ResidentInfo:
 
 @dataclass
 class ReplayResult:
+    """Both sides over the same residents and months: the input of ``report.build_report``."""
+
     baseline: SideResult
     candidate: SideResult
     residents: dict[str, ResidentInfo]
@@ -165,6 +175,8 @@ class ReplayResult:
 
 @dataclass(frozen=True)
 class ScenarioSource:
+    """Synthetic facts: each worker regenerates them, so only resident ids cross processes."""
+
     scenario: Scenario
     seed: int
 
@@ -212,11 +224,12 @@ def _work(number: int, residents: list[str], facts: list[dict] | None, months: l
                                matcher=_STATE.get("matcher", MATCHER))
 
 
-def score_chunk(compiled, residents: list[str], facts: list[dict], months: list[str], *,
+def score_chunk(compiled: CompiledRuleset, residents: list[str], facts: list[dict], months: list[str], *,
                 shop: Shop | None = None, zones: dict[str, str] | None = None, seed: int = 0,
                 matcher: RuleMatcher = MATCHER) -> ChunkOutcome:
     """Score one chunk's facts (all of its residents' facts) and play out the shop visits."""
-    valid, rejected = [], Counter()
+    valid: list[Fact] = []
+    rejected: Counter[str] = Counter()
     for raw in facts:
         try:
             valid.append(compiled.validator.validate(raw))
@@ -312,8 +325,8 @@ def _run_side(side: str, ruleset: ReplayRuleset, source: ScenarioSource | FactsS
                              initargs=(ruleset, init_source, matcher)) as pool:
         futures = []
         for number, chunk in enumerate(chunks):
-            facts = None if init_source else [f for rid in chunk for f in by_resident.get(rid, [])]
-            futures.append(pool.submit(_work, number, chunk, facts, months))
+            chunk_facts = None if init_source else [f for rid in chunk for f in by_resident.get(rid, [])]
+            futures.append(pool.submit(_work, number, chunk, chunk_facts, months))
         if progress:
             progress(side, 0, len(chunks))
         for done, future in enumerate(as_completed(futures), start=1):
@@ -324,12 +337,12 @@ def _run_side(side: str, ruleset: ReplayRuleset, source: ScenarioSource | FactsS
     merged: dict[str, ResidentOutcome] = {}
     monthly = {m: [0, 0, 0, 0] for m in months}
     facts = awards = 0
-    rejected: Counter = Counter()
+    rejected: Counter[str] = Counter()
     for number in sorted(results):
         outcome = results[number]
         merged.update(outcome.residents)
         for month, values in outcome.monthly.items():
-            monthly[month] = [a + b for a, b in zip(monthly[month], values)]
+            monthly[month] = [a + b for a, b in zip(monthly[month], values, strict=True)]
         facts += outcome.facts
         awards += outcome.awards
         rejected.update(outcome.rejected)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -42,12 +43,15 @@ class _Model(BaseModel):
 
 
 def r4(x: float) -> float:
+    """Rounded to 4 places, as every float of the report is (so its JSON is byte-stable); never -0.0."""
     return round(float(x), 4) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
 # ---------------------------------------------------------------- models
 
 class RulesetInfo(_Model):
+    """Which ruleset a side ran: its ref, and the file name and SHA-256 that identify the exact text."""
+
     ref: str
     title: str
     file: str = Field(description="file name as given (no directory)")
@@ -56,6 +60,8 @@ class RulesetInfo(_Model):
 
 
 class SourceInfo(_Model):
+    """Where the facts came from, and the residents and months they cover."""
+
     kind: str = Field(description="'scenario' (synthetic population), 'facts' (a JSONL/CSV file) or 'store' "
                                   "(facts recorded in the store for a period)")
     name: str
@@ -66,6 +72,8 @@ class SourceInfo(_Model):
 
 
 class TotalRow(_Model):
+    """One community-wide total (facts, awards, index or points) under each ruleset, and the change."""
+
     metric: str
     title: str
     baseline: int
@@ -74,12 +82,16 @@ class TotalRow(_Model):
 
 
 class Bin(_Model):
+    """One histogram bar: the residents whose change of points falls in [low, high)."""
+
     low: int
     high: int = Field(description="exclusive")
     count: int
 
 
 class DeltaDistribution(_Model):
+    """How the change of points (candidate minus baseline) spreads over the residents."""
+
     residents: int
     gainers: int
     losers: int
@@ -96,6 +108,8 @@ class DeltaDistribution(_Model):
 
 
 class ResidentDelta(_Model):
+    """One resident under each ruleset (points, index, tier) and the rule that moved them most."""
+
     resident: str
     zone: str
     origin: str
@@ -112,12 +126,16 @@ class ResidentDelta(_Model):
 
 
 class ResidentsSection(_Model):
+    """The change per resident: its distribution and the residents who gain or lose the most."""
+
     distribution: DeltaDistribution
     top_gainers: list[ResidentDelta]
     top_losers: list[ResidentDelta]
 
 
 class GroupSide(_Model):
+    """One group's points under one ruleset: total, mean, median, share of the community and Gini."""
+
     total: int
     mean: float
     median: float
@@ -126,6 +144,8 @@ class GroupSide(_Model):
 
 
 class GroupStats(_Model):
+    """A group of residents (all, a zone, an origin or a role) under each ruleset."""
+
     dimension: str = Field(description="'all', 'zone', 'origin' or 'role'")
     id: str
     title: str
@@ -137,6 +157,8 @@ class GroupStats(_Model):
 
 
 class ZoneGap(_Model):
+    """How far apart the first two zones are in mean and median points, under each ruleset."""
+
     first: str
     second: str
     baseline_mean_gap: float = Field(description="mean points of the first zone minus the second's")
@@ -149,11 +171,15 @@ class ZoneGap(_Model):
 
 
 class Fairness(_Model):
+    """Points by group of residents, and the gap between the first two zones (if there are two)."""
+
     groups: list[GroupStats]
     zone_gap: ZoneGap | None
 
 
 class RuleSide(_Model):
+    """What one rule did under one ruleset: points issued and deducted, residents reached, limits hit."""
+
     issued: int = Field(description="positive points awarded")
     deducted: int = Field(description="points taken by deductions (a positive number)")
     net: int
@@ -164,6 +190,8 @@ class RuleSide(_Model):
 
 
 class RuleImpact(_Model):
+    """One rule under each ruleset, and its part of the total change of points."""
+
     rule_id: str
     title: str
     category: str
@@ -176,12 +204,16 @@ class RuleImpact(_Model):
 
 
 class LimitBinding(_Model):
+    """How often one limit cut an award, under each ruleset."""
+
     limit: str
     baseline: int
     candidate: int
 
 
 class Attribution(_Model):
+    """Which rules the total change of points comes from, and which rules were edited."""
+
     total_delta: int
     causes: list[str] = Field(description="rules whose points changed, largest change first")
     changed_rules: list[str] = Field(description="rules whose definition differs between the rulesets")
@@ -189,11 +221,15 @@ class Attribution(_Model):
 
 
 class TierInfo(_Model):
+    """A tier of either ruleset, as a row and column of the migration matrix."""
+
     id: str
     title: str
 
 
 class TierMigration(_Model):
+    """How many residents stay in, rise from or fall from each tier between the rulesets."""
+
     tiers: list[TierInfo]
     matrix: list[list[int]] = Field(description="rows: baseline tier, columns: candidate tier, in `tiers` order "
                                                 "(highest tier first)")
@@ -205,6 +241,8 @@ class TierMigration(_Model):
 
 
 class LiabilitySide(_Model):
+    """What the credit supermarket paid out and still owes under one ruleset, at the end of the period."""
+
     points_earned: int
     points_deducted: int
     points_redeemed: int
@@ -216,6 +254,8 @@ class LiabilitySide(_Model):
 
 
 class MonthRow(_Model):
+    """Points issued, redeemed and outstanding at the end of one month, under each ruleset."""
+
     month: str
     baseline_issued: int
     candidate_issued: int
@@ -226,6 +266,8 @@ class MonthRow(_Model):
 
 
 class Liability(_Model):
+    """What the credit supermarket owes under each ruleset, in points and (when priced) yuan, month by month."""
+
     yuan_per_point: float | None
     baseline: LiabilitySide
     candidate: LiabilitySide
@@ -236,6 +278,8 @@ class Liability(_Model):
 
 
 class SimulationReport(_Model):
+    """The comparison of a baseline and a candidate ruleset over the same facts (report.json)."""
+
     kind: str = "xinzhi.simulation"
     schema_version: int = SCHEMA_VERSION
     matcher: str
@@ -255,7 +299,8 @@ class SimulationReport(_Model):
 
 # ---------------------------------------------------------------- statistics
 
-def gini(values: list[float]) -> float:
+def gini(values: Sequence[float]) -> float:
+    """Gini coefficient of the values clipped at zero; 0.0 when nobody has anything."""
     xs = sorted(max(v, 0) for v in values)
     n, total = len(xs), sum(xs)
     if n == 0 or total == 0:
@@ -265,6 +310,7 @@ def gini(values: list[float]) -> float:
 
 
 def quantile(sorted_values: list[int], q: float) -> float:
+    """Linear interpolation between the closest ranks; the values must already be sorted."""
     if not sorted_values:
         return 0.0
     pos = (len(sorted_values) - 1) * q
@@ -289,6 +335,7 @@ def _histogram(values: list[int]) -> list[Bin]:
 # ---------------------------------------------------------------- building the report
 
 def ruleset_info(source: ReplayRuleset, ruleset: Ruleset) -> RulesetInfo:
+    """The file name without its directory, so the JSON holds no absolute path."""
     return RulesetInfo(ref=ruleset.ref, title=ruleset.title, file=Path(source.name).name, sha256=source.digest,
                        lineage=list(ruleset.lineage))
 
@@ -321,7 +368,8 @@ def _rule_fingerprint(ruleset: Ruleset, rule_id: str) -> dict | None:
         if rule.id == rule_id:
             data = rule.model_dump(mode="json", exclude={"note", "title"})
             category = next((c for c in ruleset.categories if c.id == rule.category), None)
-            data["category_limits"] = [l.model_dump(mode="json") for l in (category.limits or [])] if category else []
+            data["category_limits"] = ([lim.model_dump(mode="json") for lim in (category.limits or [])]
+                                       if category else [])
             return data
     return None
 
@@ -352,6 +400,7 @@ def _tier_list(base: Ruleset, cand: Ruleset) -> list[TierInfo]:
 def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
                  candidate: tuple[ReplayRuleset, Ruleset], source: SourceInfo,
                  scenario: Scenario | None = None) -> SimulationReport:
+    """The whole comparison; ``scenario`` orders and names zones and roles and prices the shop in yuan."""
     base_src, base_rs = baseline
     cand_src, cand_rs = candidate
     B, C = result.baseline, result.candidate
@@ -365,6 +414,7 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
     # ---- totals
     def sums(side: SideResult, ruleset: Ruleset) -> dict[str, int]:
         outs = [get(side, rid) for rid in ids]
+        assert ruleset.accounts is not None  # a loaded ruleset has accounts (engine.checks refuses one without)
         start = ruleset.accounts.starting_index
         return {
             "facts_scored": side.facts - sum(side.rejected.values()),
@@ -475,15 +525,15 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
     zone_groups = [g for g in groups if g.dimension == "zone" and g.id != "unknown"]
     gap = None
     if len(zone_groups) >= 2:
-        a, b = zone_groups[0], zone_groups[1]
+        za, zb = zone_groups[0], zone_groups[1]
         gap = ZoneGap(
-            first=a.id, second=b.id, baseline_mean_gap=r4(a.baseline.mean - b.baseline.mean),
-            candidate_mean_gap=r4(a.candidate.mean - b.candidate.mean),
-            change=r4((a.candidate.mean - b.candidate.mean) - (a.baseline.mean - b.baseline.mean)),
-            baseline_median_gap=r4(a.baseline.median - b.baseline.median),
-            candidate_median_gap=r4(a.candidate.median - b.candidate.median),
-            baseline_ratio=r4(a.baseline.mean / b.baseline.mean) if b.baseline.mean else None,
-            candidate_ratio=r4(a.candidate.mean / b.candidate.mean) if b.candidate.mean else None)
+            first=za.id, second=zb.id, baseline_mean_gap=r4(za.baseline.mean - zb.baseline.mean),
+            candidate_mean_gap=r4(za.candidate.mean - zb.candidate.mean),
+            change=r4((za.candidate.mean - zb.candidate.mean) - (za.baseline.mean - zb.baseline.mean)),
+            baseline_median_gap=r4(za.baseline.median - zb.baseline.median),
+            candidate_median_gap=r4(za.candidate.median - zb.candidate.median),
+            baseline_ratio=r4(za.baseline.mean / zb.baseline.mean) if zb.baseline.mean else None,
+            candidate_ratio=r4(za.candidate.mean / zb.candidate.mean) if zb.candidate.mean else None)
 
     # ---- tiers
     tiers = _tier_list(base_rs, cand_rs)
@@ -502,7 +552,7 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
         else:
             same += 1
     migration = TierMigration(tiers=tiers, matrix=matrix, baseline_counts=[sum(row) for row in matrix],
-                              candidate_counts=[sum(col) for col in zip(*matrix)] if matrix else [],
+                              candidate_counts=[sum(col) for col in zip(*matrix, strict=True)] if matrix else [],
                               moved_up=up, moved_down=down, unchanged=same)
 
     # ---- liability
@@ -511,7 +561,7 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
         ratios = [i.cost_yuan / i.price_points for i in scenario.shop.items]
         ypp = r4(sum(ratios) / len(ratios))
 
-    def liability_side(side: SideResult, s: dict) -> LiabilitySide:
+    def liability_side(side: SideResult, s: dict[str, int]) -> LiabilitySide:
         outs = [get(side, rid) for rid in ids]
         outstanding = int(s["points_outstanding"])
         return LiabilitySide(
@@ -521,6 +571,9 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
             outstanding_yuan=r4(outstanding * ypp) if ypp is not None else None,
             negative_balances=sum(o.balance < 0 for o in outs))
     lb, lc = liability_side(B, sb), liability_side(C, sc)
+    delta_yuan = None  # the sides have yuan exactly when the scenario prices the shop (ypp)
+    if lc.outstanding_yuan is not None and lb.outstanding_yuan is not None:
+        delta_yuan = r4(lc.outstanding_yuan - lb.outstanding_yuan)
     monthly = [MonthRow(month=m, baseline_issued=B.monthly[m][0], candidate_issued=C.monthly[m][0],
                         baseline_redeemed=B.monthly[m][2], candidate_redeemed=C.monthly[m][2],
                         baseline_outstanding=B.monthly[m][3], candidate_outstanding=C.monthly[m][3])
@@ -528,7 +581,7 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
     liability = Liability(
         yuan_per_point=ypp, baseline=lb, candidate=lc,
         delta_outstanding_points=lc.outstanding_points - lb.outstanding_points,
-        delta_outstanding_yuan=r4(lc.outstanding_yuan - lb.outstanding_yuan) if ypp is not None else None,
+        delta_outstanding_yuan=delta_yuan,
         monthly=monthly,
         note="未兑换积分为期末各居民正余额之和；兑换行为按情景中的信用超市参数模拟（两方案使用相同随机数）。"
              "积分过期未计入（模拟期短于过期期限时无影响）。 Outstanding = sum of positive balances at the end;"
@@ -555,9 +608,11 @@ def _zone_order(zone: str, scenario: Scenario | None) -> tuple[int, str]:
 
 
 def report_json(report: SimulationReport) -> str:
+    """The text of report.json: the same report always gives the same bytes."""
     return report.model_dump_json(indent=2) + "\n"
 
 
 def schema_json() -> str:
+    """The text of report.schema.json, kept beside this module (a test checks that it is current)."""
     import json
     return json.dumps(SimulationReport.model_json_schema(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"

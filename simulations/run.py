@@ -20,6 +20,8 @@ from .report import SimulationReport, SourceInfo, build_report, report_json, sch
 
 @dataclass
 class Outcome:
+    """A finished run: the report, and the JSON and HTML texts that ``write_outputs`` writes."""
+
     report: SimulationReport
     json: str
     html: str
@@ -35,9 +37,9 @@ def scenario_with(path: str | Path, *, residents: int | None = None, months: int
     return Scenario.model_validate(scenario.model_dump(by_alias=True))
 
 
-def simulate(baseline: str | Path | ReplayRuleset, candidate: str | Path | ReplayRuleset, *, scenario: Scenario | None = None,
-             facts: str | Path | None = None, seed: int | None = None, workers: int = 1,
-             search: tuple[str, ...] = (), chunk_size: int = CHUNK_SIZE,
+def simulate(baseline: str | Path | ReplayRuleset, candidate: str | Path | ReplayRuleset, *,
+             scenario: Scenario | None = None, facts: str | Path | None = None, seed: int | None = None,
+             workers: int = 1, search: tuple[str, ...] = (), chunk_size: int = CHUNK_SIZE,
              progress: Progress | None = None, matcher: str = "durable-rules",
              recorded: str | None = None, community: str | None = None,
              service: Service | None = None) -> Outcome:
@@ -54,6 +56,7 @@ def simulate(baseline: str | Path | ReplayRuleset, candidate: str | Path | Repla
         raise ValueError("give exactly one of scenario, facts or recorded")
     base_src, cand_src = _ruleset(baseline, search), _ruleset(candidate, search)
     base_rs, cand_rs = base_src.load(), cand_src.load()  # fail early, before any worker starts
+    source: ScenarioSource | FactsSource
     if scenario is not None:
         seed = scenario.seed if seed is None else seed
         source = ScenarioSource(scenario=scenario, seed=seed)
@@ -100,6 +103,7 @@ def _recorded_source(period: str | None, community: str | None, service: Service
 
 
 def write_outputs(outcome: Outcome, out: str | Path) -> dict[str, Path]:
+    """Report JSON, HTML and schema into ``out`` (created if missing); the paths by kind: json, html, schema."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"json": out / "report.json", "html": out / "report.html", "schema": out / "report.schema.json"}

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict
@@ -32,6 +33,8 @@ SPEC = re.compile(r"^(?P<rule>[a-z][a-z0-9_]*)\.(?P<param>award|limit)(?:\.(?P<p
 
 @dataclass(frozen=True)
 class SweepSpec:
+    """A parsed sweep (``parse_sweep``): a rule, its award or one period's limit, and the values to try."""
+
     rule: str
     param: str          # "award" or "limit"
     period: str | None  # for a limit
@@ -39,6 +42,7 @@ class SweepSpec:
 
     @property
     def label(self) -> str:
+        """The parameter as reports and file names show it: ``rule.award`` or ``rule.limit.month``."""
         what = "award" if self.param == "award" else f"limit.{self.period}"
         return f"{self.rule}.{what}"
 
@@ -76,18 +80,22 @@ def draft_text(baseline: Ruleset, spec: SweepSpec, value: int) -> str:
     rule = next((r for r in baseline.rules if r.id == spec.rule), None)
     if rule is None:
         raise ValueError(f"sweep: the baseline {baseline.ref} has no rule {spec.rule!r}")
-    override: dict = {"rule": spec.rule}
+    override: dict[str, Any] = {"rule": spec.rule}
     if spec.param == "award":
         if rule.award.table is not None:
             raise ValueError(f"sweep: {spec.rule} awards from a table; sweep a fixed or per-unit award")
         override["award"] = {"points": value, **({"per": rule.award.per} if rule.award.per else {})}
         note = f"参数扫描：{rule.title} 分值改为 {value}"
     else:
-        limits = [{"period": l.period, "max": l.max} for l in rule.limits if l.period != spec.period]
-        limits.append({"period": spec.period, "max": value})
+        period = spec.period
+        if period is None:  # parse_sweep never gives one; a SweepSpec written by hand might
+            raise ValueError(f"sweep: a limit sweep of {spec.rule} names its period")
+        limits: list[dict[str, Any]] = [{"period": lim.period, "max": lim.max} for lim in rule.limits
+                                        if lim.period != period]
+        limits.append({"period": period, "max": value})
         order = ["day", "week", "month", "quarter", "year"]
-        override["limits"] = sorted(limits, key=lambda l: order.index(l["period"]))
-        note = f"参数扫描：{rule.title} 每{_PERIODS[spec.period]}上限改为 {value}"
+        override["limits"] = sorted(limits, key=lambda lim: order.index(lim["period"]))
+        note = f"参数扫描：{rule.title} 每{_PERIODS[period]}上限改为 {value}"
     override["note"] = note
     data = {
         "id": f"{baseline.id}_sweep_{spec.rule}_{spec.param}{'_' + spec.period if spec.period else ''}_{value}",
@@ -102,6 +110,8 @@ _PERIODS = {"day": "天", "week": "周", "month": "月", "quarter": "季度", "y
 
 
 class SweepRow(BaseModel):
+    """One swept value: the candidate's totals, the swept rule's reach, fairness and liability."""
+
     model_config = ConfigDict(extra="forbid")
 
     value: int
@@ -119,6 +129,8 @@ class SweepRow(BaseModel):
 
 
 class SweepReport(BaseModel):
+    """A whole sweep against its baseline, one row per value (sweep.json)."""
+
     model_config = ConfigDict(extra="forbid")
 
     kind: str = "xinzhi.sweep"
@@ -135,6 +147,7 @@ def run_sweep(baseline_path: str | Path, spec: SweepSpec, out: str | Path, *, sc
               facts: str | Path | None = None, seed: int | None = None, workers: int = 1,
               search: tuple[str, ...] = (), matcher: str = "durable-rules", progress: Progress | None = None,
               on_value: Callable[[int], None] | None = None) -> SweepReport:
+    """A full comparison per value in ``out``/value_N (drafts in ``out``/drafts); bad parameters fail before any run."""
     out = Path(out)
     drafts = out / "drafts"
     drafts.mkdir(parents=True, exist_ok=True)
@@ -177,6 +190,7 @@ def run_sweep(baseline_path: str | Path, spec: SweepSpec, out: str | Path, *, sc
 
 
 def render_sweep_html(sweep: SweepReport) -> str:
+    """The sweep as one self-contained HTML page: the rows as a table, the trade-offs as charts."""
     values = [str(r.value) for r in sweep.rows]
     what = "分值" if sweep.parameter.endswith(".award") else "上限"
     charts = [
@@ -187,11 +201,11 @@ def render_sweep_html(sweep: SweepReport) -> str:
                ("触顶次数", CAND, [r.rule_limit_bound for r in sweep.rows])]),
         lines(f"未兑换积分（负债）随{what}变化", values, [("候选", CAND, [r.outstanding_points for r in sweep.rows])]),
     ]
-    if all(r.zone_gap is not None for r in sweep.rows):
-        gaps = [r.zone_gap for r in sweep.rows]
+    gaps = [r.zone_gap for r in sweep.rows if r.zone_gap is not None]
+    if len(gaps) == len(sweep.rows):  # every value has a zone gap
         shift = -min(gaps + [0.0])  # the line chart starts at 0: show the gap's size
-        charts.append(lines(f"分区人均积分差（第一分区 − 第二分区）随{what}变化" + (f"，已加 {shift:.1f} 作图" if shift else ""),
-                            values, [("候选", CAND, [g + shift for g in gaps]),
+        title = f"分区人均积分差（第一分区 − 第二分区）随{what}变化" + (f"，已加 {shift:.1f} 作图" if shift else "")
+        charts.append(lines(title, values, [("候选", CAND, [g + shift for g in gaps]),
                                      ("基线", BASE, [(sweep.baseline_zone_gap or 0) + shift] * len(gaps))]))
     table = _table(["取值", "净发放积分", "较基线", "该规则积分", "覆盖人数", "触顶次数", "增加人数", "减少人数",
                     "分区差", "未兑换积分", "负债（元）"],
@@ -205,5 +219,6 @@ def render_sweep_html(sweep: SweepReport) -> str:
     return ('<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
             f"<title>参数扫描：{_t(sweep.parameter)}</title><style>{style}</style></head><body>"
             f"<h1>参数扫描：{_t(sweep.rule_title)}（{_t(sweep.parameter)}）</h1>"
-            f"<p>基线 {_t(sweep.baseline)}，匹配引擎 {_t(sweep.matcher)}。每个取值一份完整报告见 value_N/report.html。</p>"
+            f"<p>基线 {_t(sweep.baseline)}，匹配引擎 {_t(sweep.matcher)}。"
+            "每个取值一份完整报告见 value_N/report.html。</p>"
             + table + "".join(charts) + "</body></html>\n")

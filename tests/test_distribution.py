@@ -30,7 +30,7 @@ def run(*command: str | Path, cwd: Path, timeout: int = 900) -> subprocess.Compl
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> tuple[Path, Path]:
-    """(bin directory of a fresh virtual environment with the wheel installed, a working folder outside the checkout)."""
+    """(bin directory of a fresh virtual environment with the wheel installed, a work folder outside the checkout)."""
     base = tmp_path_factory.mktemp("wheel")
     source = base / "source"  # setuptools builds in the source folder: a copy keeps the checkout clean
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", ".venv", "build", "*.egg-info", "__pycache__",
@@ -54,8 +54,8 @@ def installed(tmp_path_factory) -> tuple[Path, Path]:
 
 def test_the_installed_command_validates_its_own_rulesets(installed):
     bin_dir, work = installed
-    where = run(bin_dir / "python", "-c", "import xinzhi.rulesets, os; print(os.path.dirname(xinzhi.rulesets.__file__))",
-                cwd=work).stdout.strip()
+    where = run(bin_dir / "python", "-c",
+                "import xinzhi.rulesets, os; print(os.path.dirname(xinzhi.rulesets.__file__))", cwd=work).stdout.strip()
     rulesets = Path(where)
     assert ROOT not in rulesets.parents and rulesets.is_relative_to(bin_dir.parent)
     out = run(bin_dir / "xinzhi", "validate", *sorted(rulesets.glob("*.yaml")), cwd=work).stdout

@@ -14,8 +14,8 @@ router = APIRouter(tags=["audit"])
 
 
 @router.get("/audit")
-def audit(service: ServiceDep, caller: CallerDep, community: str | None = None, actor: str | None = None, offset: Offset = 0,
-          limit: Limit = 100) -> list[AuditRead]:
+def audit(service: ServiceDep, caller: CallerDep, community: str | None = None, actor: str | None = None,
+          offset: Offset = 0, limit: Limit = 100) -> list[AuditRead]:
     """Write requests, newest first: actor (token id), roles, method and path, status."""
     community = caller.community or community  # a token for one community sees only its records
     return access.list_audit(service, community, actor=actor, offset=offset, limit=limit)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse, StreamingResponse
@@ -19,6 +20,8 @@ router = APIRouter(prefix="/communities", tags=["communities"])
 
 
 class CommunityName(BaseModel):
+    """A community's display name (its id is in the path)."""
+
     name: str = Field(min_length=1, max_length=200)
 
 
@@ -69,7 +72,8 @@ def scores_csv(service: ServiceDep, community: CommunityId, as_of: AsOf = None) 
 
 @router.post("/{community}/jobs/expire")
 def expire(service: ServiceDep, community: CommunityId,
-           as_of: dt.date | None = Query(default=None, description="expire what expired before this day")) -> ExpiryRun:
+           as_of: Annotated[dt.date | None, Query(description="expire what expired before this day")] = None,
+           ) -> ExpiryRun:
     """Write expiry entries for unspent points past their date (earliest-expiring spent first)."""
     from xinzhi.ledger import today
     return ledger.expire_points(service, community, as_of or today())

@@ -42,11 +42,13 @@ def post_batch(service: ServiceDep, community: CommunityId,
 @router.post("/facts/import", openapi_extra={"requestBody": {"required": True, "content": {
     "text/csv": {"schema": {"type": "string"}}}}})
 async def import_csv(request: Request, service: ServiceDep, community: CommunityId,
-                     skip_bad_rows: bool = Query(default=False, description="store the good rows of a file with errors"),
+                     skip_bad_rows: bool = Query(default=False,
+                                                 description="store the good rows of a file with errors"),
                      name: str = Query(default="facts.csv", max_length=200)) -> ImportResult:
     """Import facts from CSV (``id,type,resident,occurred_at,<field>…``) with a per-row error report."""
     text = await text_body(request, CSV_TYPES)
-    return await run_in_threadpool(scoring.import_facts_csv, service, community, text, skip_bad_rows=skip_bad_rows, name=name)
+    return await run_in_threadpool(scoring.import_facts_csv, service, community, text, skip_bad_rows=skip_bad_rows,
+                                   name=name)
 
 
 @router.post("/dry-run")

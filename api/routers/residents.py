@@ -38,8 +38,8 @@ def resident_score(service: ServiceDep, community: CommunityId, resident: Reside
 
 
 @router.get("/{resident}/ledger")
-def resident_ledger(service: ServiceDep, community: CommunityId, resident: ResidentId, offset: Offset = 0, limit: Limit = 50,
-                    kind: str | None = None, newest_first: bool = False) -> LedgerPage:
+def resident_ledger(service: ServiceDep, community: CommunityId, resident: ResidentId, offset: Offset = 0,
+                    limit: Limit = 50, kind: str | None = None, newest_first: bool = False) -> LedgerPage:
     """The resident's ledger entries in the order written (or newest first), each with its explanation."""
     return ledger.resident_ledger(service, community, resident, offset=offset, limit=limit, kind=kind,
                                  newest_first=newest_first)

@@ -27,7 +27,8 @@ def list_reviews(service: ServiceDep, community: CommunityId, status: str | None
 
 
 @router.post("/reviews/{notice}")
-def decide(service: ServiceDep, community: CommunityId, caller: CallerDep, notice: int, body: ReviewDecision) -> ReviewRead:
+def decide(service: ServiceDep, community: CommunityId, caller: CallerDep, notice: int,
+           body: ReviewDecision) -> ReviewRead:
     """Approve (released, then publicized) or reject (stays held) a pending award."""
     return review.decide_review(service, community, notice, body, actor=caller.actor)
 

@@ -17,6 +17,8 @@ router = APIRouter(prefix="/communities/{community}/shop", tags=["shop"])
 
 
 class CancelBody(BaseModel):
+    """Why a redemption is cancelled; the whole body is optional."""
+
     reason: str | None = Field(default=None, max_length=2000)
 
 

@@ -28,7 +28,8 @@ def start(response: Response, jobs: SimulationsDep, community: CommunityId, body
 
 
 @router.get("/simulations")
-def list_simulations(jobs: SimulationsDep, community: CommunityId, status: Status | None = None) -> list[SimulationRead]:
+def list_simulations(jobs: SimulationsDep, community: CommunityId,
+                     status: Status | None = None) -> list[SimulationRead]:
     """This process's simulations of the community, newest first."""
     return jobs.listing(community, status)
 

@@ -73,7 +73,8 @@ def serve(database_url: str | None, *, demo: bool = False, cwd: Path | None = No
 
     ``xinzhi`` is the command to run (default: this environment's)."""
     port = free_port()
-    command = [str(xinzhi or Path(sys.executable).parent / "xinzhi"), "serve", "--port", str(port), "--log-level", "warning"]
+    command = [str(xinzhi or Path(sys.executable).parent / "xinzhi"), "serve", "--port", str(port),
+               "--log-level", "warning"]
     command += (["--database-url", database_url] if database_url else []) + (["--demo"] if demo else [])
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                env={"XINZHI_AUTH": "off", **os.environ, "PYTHONUNBUFFERED": "1",

@@ -57,15 +57,14 @@ def test_readme_path_demo_post_a_fact_see_the_explained_score_and_restart(tmp_pa
 
 
 def test_two_server_processes_on_postgresql_score_a_raced_fact_once():
-    with postgres_schema() as url:
-        with serve(url) as first, serve(url) as second:
-            with httpx.Client(base_url=first, timeout=30) as http:
-                assert http.post("/communities/yihe/residents", json=[
-                    {"id": "p1", "name": "王秀英", "zone": "south", "household": "SH1"}]).status_code == 200
-            fact = {"id": "pg-race", "type": "volunteering", "resident": "p1",
-                    "occurred_at": "2024-05-01T09:00:00+08:00", "fields": {"hours": 3}}
-            responses = race([first, second], "/communities/yihe/facts", fact)
-            assert sorted(r.status_code for r in responses) == [200] * 19 + [201]
-            with httpx.Client(base_url=second, timeout=30) as http:
-                ledger = http.get("/communities/yihe/residents/p1/ledger").json()
-            assert ledger["total"] == len(responses[0].json()["entries"]) >= 1
+    with postgres_schema() as url, serve(url) as first, serve(url) as second:
+        with httpx.Client(base_url=first, timeout=30) as http:
+            assert http.post("/communities/yihe/residents", json=[
+                {"id": "p1", "name": "王秀英", "zone": "south", "household": "SH1"}]).status_code == 200
+        fact = {"id": "pg-race", "type": "volunteering", "resident": "p1",
+                "occurred_at": "2024-05-01T09:00:00+08:00", "fields": {"hours": 3}}
+        responses = race([first, second], "/communities/yihe/facts", fact)
+        assert sorted(r.status_code for r in responses) == [200] * 19 + [201]
+        with httpx.Client(base_url=second, timeout=30) as http:
+            ledger = http.get("/communities/yihe/residents/p1/ledger").json()
+        assert ledger["total"] == len(responses[0].json()["entries"]) >= 1

@@ -8,6 +8,7 @@ its own ``sessionStorage``. Events are read while waiting for replies, so reques
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
 import re
@@ -99,10 +100,8 @@ class Browser:
         return page
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # already gone
             self.send("Browser.close", timeout=5)
-        except Exception:  # noqa: BLE001  (already gone)
-            pass
         try:
             self._connection.__exit__(None, None, None)
         finally:
@@ -139,7 +138,8 @@ class Page:
                 self._answer("Fetch.continueRequest", {"requestId": params["requestId"]})
             else:
                 self.blocked.append(url)
-                self._answer("Fetch.failRequest", {"requestId": params["requestId"], "errorReason": "InternetDisconnected"})
+                self._answer("Fetch.failRequest",
+                             {"requestId": params["requestId"], "errorReason": "InternetDisconnected"})
 
         self.browser.handlers.setdefault("Fetch.requestPaused", []).append(paused)
         self.call("Fetch.enable", {"patterns": [{"urlPattern": "*"}]})
@@ -205,7 +205,5 @@ class Page:
         return data
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):
             self.browser.send("Target.closeTarget", {"targetId": self.target}, timeout=5)
-        except Exception:  # noqa: BLE001
-            pass

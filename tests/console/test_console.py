@@ -160,7 +160,8 @@ def test_staff_redeems_and_closes_a_council_case(page, demo, artifacts):
 
     page.fill("#counter-resident", poor)
     page.click("#counter-lookup")
-    page.wait(f"document.querySelector('#counter-balance') && document.querySelector('#counter-balance').innerText.includes('{poor}')")
+    page.wait("document.querySelector('#counter-balance') && "
+              f"document.querySelector('#counter-balance').innerText.includes('{poor}')")
     page.click(f"button.redeem[data-item='{dear['id']}']")
     page.wait_text("兑换被拒绝：", selector="#redeem-refused")
     assert re.search("积分不足|信用等级不够", page.text("#redeem-refused"))
@@ -230,7 +231,8 @@ def test_lobby_board_shows_masked_names_only(page, demo, artifacts):
 def test_committee_runs_a_what_if(page, demo, artifacts):
     sign_in(page, demo, demo.token("committee"))
     page.goto(f"{demo.base}/console/#/whatif", wait_for="document.querySelector('#whatif-start')")
-    page.eval("(() => { const s = document.querySelector('#whatif-candidate'); s.value = s.options[s.options.length - 1].value; })()")
+    page.eval("(() => { const s = document.querySelector('#whatif-candidate'); "
+              "s.value = s.options[s.options.length - 1].value; })()")
     page.fill("#whatif-residents", "60")
     page.fill("#whatif-months", "2")
     page.click("#whatif-start")
@@ -248,7 +250,8 @@ def test_pages_render_with_every_outside_request_blocked(page, demo, artifacts):
     page.goto(f"{demo.base}/console/board?community=yihe",
               wait_for="document.body.dataset.loaded && document.querySelectorAll('li .name').length > 10")
     assert "本月最活跃的类别" in page.text()
-    assert page.eval("getComputedStyle(document.querySelector('h1')).color") == "rgb(255, 216, 107)"  # board.css applied
+    # board.css applied
+    assert page.eval("getComputedStyle(document.querySelector('h1')).color") == "rgb(255, 216, 107)"
     page.screenshot(artifacts / "offline-board.png", full_page=False)
 
     sign_in(page, demo, demo.token("committee", "staff"))

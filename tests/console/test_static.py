@@ -18,7 +18,8 @@ FILES = sorted(p for p in STATIC.iterdir() if p.is_file())
 
 
 def test_package_data_covers_every_static_file():
-    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["xinzhi.api.console"]
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    patterns = setuptools["package-data"]["xinzhi.api.console"]
     missing = [p.name for p in FILES if not any(fnmatch.fnmatch(f"static/{p.name}", g) for g in patterns)]
     assert not missing, f"not installed by a non-editable install: {missing}"
 

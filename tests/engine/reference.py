@@ -251,10 +251,10 @@ class RefResult:
 def rule_limits(ruleset: dict, rule: dict) -> list[RefLimit]:
     """The rule's own limits then its category's, each group shortest period first."""
     categories = {c["id"]: c for c in ruleset["categories"]}
-    own = sorted(rule.get("limits") or [], key=lambda l: PERIODS.index(l["period"]))
-    shared = sorted(categories[rule["category"]].get("limits") or [], key=lambda l: PERIODS.index(l["period"]))
-    return [RefLimit("rule", rule["id"], l["period"], l["max"]) for l in own] + \
-        [RefLimit("category", rule["category"], l["period"], l["max"]) for l in shared]
+    own = sorted(rule.get("limits") or [], key=lambda lim: PERIODS.index(lim["period"]))
+    shared = sorted(categories[rule["category"]].get("limits") or [], key=lambda lim: PERIODS.index(lim["period"]))
+    return [RefLimit("rule", rule["id"], lim["period"], lim["max"]) for lim in own] + \
+        [RefLimit("category", rule["category"], lim["period"], lim["max"]) for lim in shared]
 
 
 def _accounts_of(ruleset: dict) -> dict:
@@ -303,7 +303,7 @@ class ReferenceScorer:
             if raw > 0:
                 limits = self.limits[rule["id"]]
                 keys = [(resident, limit, period_of(limit.period, when)) for limit in limits]
-                rooms = [max(0, limit.max - self.used.get(key, 0)) for limit, key in zip(limits, keys)]
+                rooms = [max(0, limit.max - self.used.get(key, 0)) for limit, key in zip(limits, keys, strict=True)]
                 if rooms and min(rooms) < raw:
                     amount = min(rooms)
                     limited_by = limits[rooms.index(amount)].name  # first of the least room

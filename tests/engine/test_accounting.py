@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
+from functools import cache
 
 import pytest
 from hypothesis import given, settings
@@ -23,7 +23,7 @@ from xinzhi.engine.accounting import expiry_date
 from xinzhi.engine.facts import SHANGHAI
 from xinzhi.engine.ruleset import Tier
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def at(text: str) -> dt.datetime:
@@ -149,7 +149,7 @@ rules:
 """
 
 
-@lru_cache(maxsize=None)
+@cache
 def ruleset(rule_limits: str = "", points: int = 2, category: str = "plain",
             category_limits: str = "{period: year, max: 1000}"):
     text = HEAD % {"rule_limits": rule_limits, "points": points, "category": category,

@@ -7,7 +7,7 @@ are also checked against the Python explanation path, so the two never disagree.
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
+from functools import cache
 
 import pytest
 
@@ -69,7 +69,7 @@ def rule(rule_id: str, award: str, when: str | None = None, limits: str | None =
     return text
 
 
-@lru_cache(maxsize=None)
+@cache
 def compiled(*rules: str):
     return compile_ruleset(load_ruleset(HEAD + "".join(rules), name="cond.yaml"))
 

@@ -334,5 +334,5 @@ def test_extends_problem(text, parents, expected):
     problems = caught.value.problems
     assert [(p.code, p.file, p.line, p.column) for p in problems] == [e[:4] for e in expected], \
         "\n".join(map(str, problems))
-    for problem, want in zip(problems, expected):
+    for problem, want in zip(problems, expected, strict=True):
         assert want[4] in problem.message

@@ -183,7 +183,8 @@ CASES = [
          P(ErrorCode.TIER_OVERLAP, 9, 24, "'B' and 'A' overlap"), id="tiers-overlap"),
     case(broken("index_below: 110}", "index_below: 100}"),
          P(ErrorCode.TIER_GAP, 9, 24, "from 100 up to 110"), id="tiers-gap"),
-    case(broken("  - {id: B, title: 一般, index_below: 110}", "  - {id: B, title: 一般, index_from: 50, index_below: 110}"),
+    case(broken("  - {id: B, title: 一般, index_below: 110}",
+                "  - {id: B, title: 一般, index_from: 50, index_below: 110}"),
          P(ErrorCode.TIER_GAP, 10, 24, "below 50"), id="tiers-gap-at-bottom"),
     case(broken("index_from: 110}", "index_from: 110, index_below: 200}"),
          P(ErrorCode.TIER_GAP, 9, 41, "200 or more"), id="tiers-gap-at-top"),
@@ -219,7 +220,7 @@ def test_broken_ruleset_is_reported_exactly(text, expected, parents):
     problems = caught.value.problems
     assert [(p.code, p.file, p.line, p.column) for p in problems] == \
         [(e.code, e.file, e.line, e.column) for e in expected], "\n".join(map(str, problems))
-    for problem, want in zip(problems, expected):
+    for problem, want in zip(problems, expected, strict=True):
         assert want.word in problem.message
     assert caught.value.code == expected[0].code
 

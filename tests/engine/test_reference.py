@@ -33,7 +33,7 @@ from xinzhi.engine.ruleset import Condition
 ROOT = Path(__file__).resolve().parents[2]
 RULESETS = ROOT / "rulesets"
 SHANGHAI = ref.SHANGHAI
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
@@ -652,18 +652,17 @@ def test_eight_threads_at_once_give_the_sequential_results():
     batches = [random_facts(random.Random(100 + t), YIHE_DICT, 250, [f"t{t}-r{i}" for i in range(5)],
                             prefix=f"t{t}-") for t in range(8)]
     sequential = [evaluate(compiled, batch, explain=True) for batch in batches]
-    for batch, evaluation in zip(batches, sequential):
+    for batch, evaluation in zip(batches, sequential, strict=True):
         assert_agrees(compiled, batch, evaluation)
+
+    def run(barrier: threading.Barrier, batch):
+        barrier.wait()
+        return evaluate(compiled, batch, explain=True)
+
     for _ in range(3):
-        barrier = threading.Barrier(8)
-
-        def run(batch):
-            barrier.wait()
-            return evaluate(compiled, batch, explain=True)
-
         with ThreadPoolExecutor(max_workers=8) as pool:
-            concurrent = list(pool.map(run, batches))
-        for got, want in zip(concurrent, sequential):
+            concurrent = list(pool.map(functools.partial(run, threading.Barrier(8)), batches))
+        for got, want in zip(concurrent, sequential, strict=True):
             assert engine_rows(got.awards) == engine_rows(want.awards)
             assert got == want
 

@@ -139,7 +139,8 @@ def test_ruleset_in_force_is_chosen_by_occurred_at(service, community):
 
 def test_deductions_lower_both_accounts_and_are_never_limited(service, community):
     for i in range(4):
-        post_fact(service, community, fact(f"v{i}", type="violation", kind="noise", at=f"2021-05-0{i + 1}T23:00:00+08:00"))
+        post_fact(service, community,
+                  fact(f"v{i}", type="violation", kind="noise", at=f"2021-05-0{i + 1}T23:00:00+08:00"))
     score = resident_score(service, community, "r1")
     assert (score.index, score.points, score.tier) == (80, -20, "C")
     assert {e.kind for e in entries(service, community)} == {"deduction"}

@@ -90,7 +90,7 @@ def test_a_redemption_cancelled_twice_at_once_refunds_once(service, shop):
     give_points(service, shop, "r2", 50)
     made = [redeem(service, shop, RedemptionCreate(resident="r2", item="soap")) for _ in range(3)]
     for redemption in made:
-        results = race(2, lambda i: cancel_redemption(service, shop, redemption.id, reason="changed mind"))
+        results = race(2, lambda i, rid=redemption.id: cancel_redemption(service, shop, rid, reason="changed mind"))
         assert [r for r in results if isinstance(r, ServiceCode)] == [ServiceCode.REDEMPTION_CANCELLED]
         assert [r.status for r in results if not isinstance(r, ServiceCode)] == ["cancelled"]
     refunds = [e for e in ledger(service, shop, "r2") if e.kind == "refund"]

@@ -105,7 +105,7 @@ def test_report_sections_are_consistent():
     assert liab.candidate.outstanding_points == totals["points_outstanding"].candidate
     assert liab.yuan_per_point and liab.candidate.outstanding_yuan > 0
     assert sum(m.baseline_redeemed for m in liab.monthly) == liab.baseline.points_redeemed > 0
-    assert any(l.limit.startswith("rule:") and l.baseline > 0 for l in report.limits)
+    assert any(lim.limit.startswith("rule:") and lim.baseline > 0 for lim in report.limits)
     assert report.matcher == "durable-rules"
 
 

@@ -29,7 +29,7 @@ def test_drafts_change_only_the_swept_parameter():
     draft = load_ruleset(draft_text(yihe, parse_sweep("volunteer_hours.limit.month=60"), 60),
                          parents=DirectorySource(RULESETS))
     rule = next(r for r in draft.rules if r.id == "volunteer_hours")
-    assert [(l.period, l.max) for l in rule.limits] == [("day", 16), ("month", 60)]
+    assert [(lim.period, lim.max) for lim in rule.limits] == [("day", 16), ("month", 60)]
     assert rule.award == next(r for r in yihe.rules if r.id == "volunteer_hours").award
     others = [r.model_dump() for r in draft.rules if r.id != "volunteer_hours"]
     assert others == [r.model_dump() for r in yihe.rules if r.id != "volunteer_hours"]
