@@ -35,10 +35,26 @@ def _target(session: Session, community: str, seq: int) -> LedgerEntry:
                             ServiceCode.ENTRY_NOT_FOUND, f"community '{community}' has no ledger entry {seq}")
 
 
-def corrected(session: Session, community: str, seq: int) -> bool:
-    """Whether an appeal (or an upheld objection) already reversed or corrected entry ``seq``."""
-    return session.scalar(select(Appeal.seq).where(Appeal.community == community, Appeal.target_seq == seq,
-                                                   Appeal.action.in_(("reverse", "correct"))).limit(1)) is not None
+def _award_entries(session: Session, entry: LedgerEntry) -> list[int]:
+    """An award's entries: the award itself and the release that approved it after review."""
+    awarded = entry.kind in ("award", "deduction") or "releases" in entry.explanation
+    if not (awarded and entry.fact_id and entry.rule_id):
+        return [entry.seq]
+    rows = session.execute(select(LedgerEntry.seq, LedgerEntry.kind, LedgerEntry.explanation).where(
+        LedgerEntry.community == entry.community, LedgerEntry.fact_id == entry.fact_id,
+        LedgerEntry.rule_id == entry.rule_id)).all()
+    return [seq for seq, kind, explanation in rows if kind in ("award", "deduction") or "releases" in explanation]
+
+
+def corrected(session: Session, entry: LedgerEntry) -> bool:
+    """Whether ``entry`` was already reversed or corrected, by an appeal or an upheld objection.
+
+    An award is one movement however many entries it took: reversing the award or the
+    release that approved it undoes both, so neither may be reversed again by any path.
+    """
+    return session.scalar(select(Appeal.seq).where(
+        Appeal.community == entry.community, Appeal.target_seq.in_(_award_entries(session, entry)),
+        Appeal.action.in_(("reverse", "correct"))).limit(1)) is not None
 
 
 def reverse_entry(session: Session, community: str, target: LedgerEntry, reason: str, actor: str,
@@ -75,7 +91,7 @@ def file_appeal(service: Service, community: str, data: AppealCreate, *, actor: 
                 raise ServiceError(ServiceCode.REQUEST_INVALID,
                                    f"entry {original.seq} is a {original.kind}; cancel a redemption instead, and "
                                    "decide pending awards through review")
-            if corrected(session, community, original.seq):
+            if corrected(session, original):
                 raise ServiceError(ServiceCode.ENTRY_ALREADY_CORRECTED,
                                    f"entry {original.seq} was already reversed or corrected; appeal the correction")
             if data.action == "reverse":

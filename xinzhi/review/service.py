@@ -22,6 +22,7 @@ from xinzhi.db.tables import Appeal, LedgerEntry, Objection, Resident, ReviewIte
 from xinzhi.engine import CompiledRuleset
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger.entries import append, hold_row, lock_resident, release_row, reversal_row
+from xinzhi.review.appeals import corrected
 from xinzhi.review.models import (
     ObjectionCreate,
     ObjectionRead,
@@ -177,6 +178,9 @@ def resolve_objection(service: Service, community: str, seq: int, data: Objectio
         if data.decision == "upheld" and review.status == "approved":
             release = session.get(LedgerEntry, review.release_seq)
             assert release is not None
+            if corrected(session, release):
+                raise ServiceError(ServiceCode.ENTRY_ALREADY_CORRECTED,
+                                   f"award {review.seq} was already reversed or corrected by an appeal")
             reversal = append(session, reversal_row(
                 release, summary=f"公示异议成立，撤销: {review.rule_title} {review.amount:+d}: {data.resolution}",
                 reason=data.resolution, actor=actor, objection=seq))
