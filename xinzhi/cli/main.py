@@ -61,7 +61,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    """``xinzhi test``: PASS or FAIL per embedded test; status 1 if any fails."""
+    """``xinzhi test``: PASS or FAIL per embedded test; status 1 if a ruleset does not load or a test fails."""
     loaded, status = _load(args.files, until="compile")
     for compiled in (item.compiled for item in loaded if item.compiled):
         for outcome in run_tests(compiled):
