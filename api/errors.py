@@ -59,6 +59,7 @@ STATUS: dict[Code, tuple[int, str]] = {
     ServiceCode.RULESET_TESTS_FAILED: (422, "The ruleset's embedded tests failed"),
     ServiceCode.RULESET_PUBLISHED: (409, "A published ruleset cannot change"),
     ServiceCode.RULESET_DATES_OVERLAP: (409, "Effective dates overlap a published version"),
+    ServiceCode.RULESET_PARENT_UNPUBLISHED: (409, "A parent in the extends chain is not published"),
     ServiceCode.FACTS_REJECTED: (422, "Facts rejected"),
     ServiceCode.FACT_UNKNOWN_RESIDENT: (422, "Unknown resident"),
     ServiceCode.REQUEST_INVALID: (422, "The request is not valid"),

@@ -28,6 +28,7 @@ class ServiceCode(StrEnum):
     RULESET_PUBLISHED = "ruleset_published_immutable"
     RULESET_TESTS_FAILED = "ruleset_tests_failed"
     RULESET_DATES_OVERLAP = "ruleset_dates_overlap"
+    RULESET_PARENT_UNPUBLISHED = "ruleset_parent_unpublished"
     FACTS_REJECTED = "facts_rejected"
     FACT_UNKNOWN_RESIDENT = "fact_unknown_resident"
     BATCH_TOO_LARGE = "batch_too_large"

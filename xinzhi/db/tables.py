@@ -175,6 +175,8 @@ class RulesetVersion(Base):
     effective_to: Mapped[dt.date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16))
     yaml_text: Mapped[str] = mapped_column(Text)
+    # ref → [text, name] of each ``extends`` parent, frozen when the version is published
+    parents: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     source_name: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -100,10 +100,14 @@ def release_row(community: str, award: LedgerEntry | None, *, resident: str, not
 
 
 def reversal_row(target: LedgerEntry, *, summary: str, reason: str, actor: str, **explanation: Any) -> Row:
-    """The entry that undoes ``target`` (an appeal, or an upheld objection to a released award)."""
+    """The entry that undoes ``target`` (an appeal, or an upheld objection to a released award).
+
+    It names the accounts ``target`` named even when it moves nothing, so that a later
+    correction of the correction moves the accounts the award moved.
+    """
     return _row(target.community, target.resident, kind="adjustment", index_delta=-target.index_delta,
-                points_delta=-target.points_delta, category=target.category, rule_id=target.rule_id,
-                ruleset=target.ruleset, fact_id=target.fact_id,
+                points_delta=-target.points_delta, accounts=tuple(target.accounts.split(",")),
+                category=target.category, rule_id=target.rule_id, ruleset=target.ruleset, fact_id=target.fact_id,
                 explanation={"summary": summary, "reverses": target.seq, "reason": reason, "by": actor,
                              **explanation})
 
@@ -114,7 +118,8 @@ def correction_row(target: LedgerEntry, *, amount: int, reason: str, actor: str)
     accounts = target.accounts.split(",")
     return _row(target.community, target.resident, kind="adjustment",
                 index_delta=delta if "index" in accounts else 0, points_delta=delta if "points" in accounts else 0,
-                category=target.category, rule_id=target.rule_id, ruleset=target.ruleset, fact_id=target.fact_id,
+                accounts=tuple(accounts), category=target.category, rule_id=target.rule_id, ruleset=target.ruleset,
+                fact_id=target.fact_id,
                 explanation={"summary": f"申诉更正 entry {target.seq}: {target.amount:+d} → {amount:+d} "
                                         f"({delta:+d}): {reason}",
                              "corrects": target.seq, "amount_before": target.amount, "amount_after": amount,

@@ -22,7 +22,16 @@ from sqlalchemy.orm import Session
 from xinzhi.communities.service import ensure_community, require_community
 from xinzhi.db.queries import community_rows, one_or_not_found
 from xinzhi.db.tables import RulesetVersion, utcnow
-from xinzhi.engine import SHANGHAI, CompiledRuleset, Loaded, Loader, Problem, Ruleset, RulesetError
+from xinzhi.engine import (
+    SHANGHAI,
+    CompiledRuleset,
+    Loaded,
+    Loader,
+    Problem,
+    Ruleset,
+    RulesetError,
+    RulesetSource,
+)
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.registry import drafts as _worker
 from xinzhi.registry.models import (
@@ -33,7 +42,7 @@ from xinzhi.registry.models import (
     RulesetSummary,
     TestOutcomeRead,
 )
-from xinzhi.registry.source import registry_loader
+from xinzhi.registry.source import RegistrySource, version_source
 from xinzhi.service import Service
 
 log = logging.getLogger("xinzhi.registry")
@@ -49,9 +58,9 @@ def summarize(row: RulesetVersion) -> RulesetSummary:
                           published_at=row.published_at)
 
 
-def _loaded(session: Session, community: str, text: str, name: str) -> Loaded:
-    """Resolved (parents from the registry) and checked, or 422 with every problem."""
-    loaded = registry_loader(session, community).run(text, name, until="check")
+def _loaded(session: Session, community: str, text: str, name: str, source: RulesetSource | None = None) -> Loaded:
+    """Resolved (parents from ``source``, by default the registry) and checked, or 422 with every problem."""
+    loaded = Loader(source or RegistrySource(session, community)).run(text, name, until="check")
     try:
         return loaded.raise_problems()
     except RulesetError as exc:
@@ -118,7 +127,7 @@ def _row(session: Session, community: str, ruleset_id: str, version: int) -> Rul
 
 def _resolved(session: Session, row: RulesetVersion) -> Ruleset:
     """The version resolved now (a 422 if a parent draft changed since upload)."""
-    ruleset = _loaded(session, row.community, row.yaml_text, row.source_name).ruleset
+    ruleset = _loaded(session, row.community, row.yaml_text, row.source_name, version_source(session, row)).ruleset
     assert ruleset is not None
     return ruleset
 
@@ -132,7 +141,8 @@ def ruleset_texts(service: Service, community: str, ruleset_id: str,
     """A version's YAML and its ``extends`` chain's, as the registry resolves them now (404 / 422)."""
     with service.db.reading() as session:
         row = _row(session, community, ruleset_id, version)
-        return row.yaml_text, _loaded(session, community, row.yaml_text, row.source_name).parents
+        return row.yaml_text, _loaded(session, community, row.yaml_text, row.source_name,
+                                      version_source(session, row)).parents
 
 
 def get_ruleset(service: Service, community: str, ruleset_id: str, version: int) -> RulesetRead:
@@ -185,7 +195,9 @@ def publish_ruleset(service: Service, community: str, ruleset_id: str, version: 
         row = _row(session, community, ruleset_id, version)
         if row.status == "published":
             raise ServiceError(ServiceCode.RULESET_PUBLISHED, f"{row.ref} is already published")
-        parents = _loaded(session, community, row.yaml_text, row.source_name).parents
+        registry = RegistrySource(session, community)
+        parents = _loaded(session, community, row.yaml_text, row.source_name, registry).parents
+        _check_parents_published(registry, row, parents)
         text, name = row.yaml_text, row.source_name
     _check_overlap(service, community, row)
     outcome = service.drafts.run(_worker.test_draft, text, name, parents)
@@ -205,11 +217,28 @@ def publish_ruleset(service: Service, community: str, ruleset_id: str, version: 
         if row.status == "published" or row.yaml_text != text:
             raise ServiceError(ServiceCode.RULESET_PUBLISHED, f"{row.ref} changed while its tests ran; try again")
         _check_overlap(service, community, row, session)
+        registry = RegistrySource(session, community)
+        if _loaded(session, community, row.yaml_text, row.source_name, registry).parents != parents:
+            raise ServiceError(ServiceCode.RULESET_PUBLISHED, f"a parent of {row.ref} changed while its tests ran; "
+                                                              "try again")
+        _check_parents_published(registry, row, parents)
+        row.parents = {ref: list(found) for ref, found in parents.items()}  # frozen: what it scores never changes
         row.status, row.published_at = "published", utcnow()
         log.info("published %s of %s (effective %s – %s; %d embedded tests passed)", row.ref, community,
                  row.effective_from, row.effective_to or "open", len(tests))
         session.flush()
         return PublishResult(ruleset=summarize(row), tests=tests)
+
+
+def _check_parents_published(registry: RegistrySource, row: RulesetVersion, parents: dict[str, Any]) -> None:
+    """A version is published on published parents only, so what it resolves to is settled."""
+    for ref in parents:
+        parent = registry.row(ref)
+        if parent is None or parent.status != "published":
+            raise ServiceError(ServiceCode.RULESET_PARENT_UNPUBLISHED,
+                               f"{row.ref} extends {ref}, which is still a draft; publish {ref} first",
+                               [Problem(code=ServiceCode.RULESET_PARENT_UNPUBLISHED, path="extends",
+                                        message=f"{ref} is a draft")])
 
 
 def _check_overlap(service: Service, community: str, row: RulesetVersion, session: Session | None = None) -> None:
@@ -255,7 +284,7 @@ def compiled_for(service: Service, session: Session, row: RulesetVersion) -> Com
         with service.compile_lock:
             compiled = service.compiled.get(key)
             if compiled is None:
-                loaded = registry_loader(session, row.community).run(row.yaml_text, row.source_name)
+                loaded = Loader(version_source(session, row)).run(row.yaml_text, row.source_name)
                 try:
                     compiled = loaded.raise_problems().compiled
                 except RulesetError as exc:
