@@ -10,6 +10,7 @@ import httpx
 
 from tests.api.conftest import serve
 from tests.support.backends import postgres_schema
+from tests.support.standard import civic
 
 
 def race(bases: list[str], path: str, body: dict, n: int = 20) -> list[httpx.Response]:
@@ -68,3 +69,32 @@ def test_two_server_processes_on_postgresql_score_a_raced_fact_once():
         with httpx.Client(base_url=second, timeout=30) as http:
             ledger = http.get("/communities/yihe/residents/p1/ledger").json()
         assert ledger["total"] == len(responses[0].json()["entries"]) >= 1
+
+
+def test_two_server_processes_on_postgresql_publish_one_of_two_versions_with_the_same_start():
+    """Found by attack: 4 of 12 races published both; publishing is serialised per community."""
+    with postgres_schema() as url, serve(url) as first, serve(url) as second:
+        with httpx.Client(base_url=first, timeout=60) as http:
+            assert http.put("/communities/race", json={"name": "竞争社区"}).status_code == 200
+        for attempt in range(4):
+            refs = []
+            for offset in (1, 2):
+                version = 2 * attempt + offset
+                text = civic(version, effective_from=f"{2031 + attempt}-01-01")
+                with httpx.Client(base_url=first, timeout=60) as http:
+                    assert http.post("/communities/race/rulesets", content=text.encode(),
+                                     headers={"content-type": "application/yaml"}).status_code == 201
+                refs.append(version)
+            barrier = threading.Barrier(2)
+
+            def publish(i: int) -> int:
+                with httpx.Client(base_url=(first, second)[i], timeout=60) as http:
+                    barrier.wait()
+                    return http.post(f"/communities/race/rulesets/civic/versions/{refs[i]}/publish").status_code
+
+            with ThreadPoolExecutor(2) as pool:
+                codes = sorted(pool.map(publish, range(2)))
+            assert codes == [200, 409], (attempt, codes)
+        with httpx.Client(base_url=second, timeout=60) as http:
+            published = http.get("/communities/race/rulesets", params={"status": "published"}).json()
+        assert len(published) == 4 and len({r["effective_from"] for r in published}) == 4

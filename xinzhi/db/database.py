@@ -92,10 +92,18 @@ class Database:
 
     def lock_residents(self, session: Session, community: str, residents: Iterable[str]) -> None:
         """Serialize scoring per resident across processes (PostgreSQL; SQLite is already serial)."""
+        self._lock(session, (f"{community}\x00{resident}" for resident in residents))
+
+    def lock_publishing(self, session: Session, community: str) -> None:
+        """Serialize publishing per community, so the rule that dates never overlap holds under races."""
+        self._lock(session, [f"{community}\x01publish"])
+
+    def _lock(self, session: Session, names: Iterable[str]) -> None:
+        """Transaction-scoped advisory locks on PostgreSQL (SQLite write transactions are already serial)."""
         if self.backend != "postgresql":
             return
-        keys = sorted({int.from_bytes(hashlib.blake2b(f"{community}\x00{resident}".encode(), digest_size=8).digest(),
-                                      "big", signed=True) for resident in residents})
+        keys = sorted({int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+                       for name in names})
         if keys:  # one round trip; taken in key order so two batches never deadlock
             session.execute(text("SELECT count(pg_advisory_xact_lock(k)) FROM "
                                  "(SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY 1) AS ordered"),

@@ -213,6 +213,7 @@ def publish_ruleset(service: Service, community: str, ruleset_id: str, version: 
                             for f in t.failures],
                            extra={"tests": [t.model_dump() for t in tests]})
     with service.db.writing() as session:
+        service.db.lock_publishing(session, community)
         row = _row(session, community, ruleset_id, version)
         if row.status == "published" or row.yaml_text != text:
             raise ServiceError(ServiceCode.RULESET_PUBLISHED, f"{row.ref} changed while its tests ran; try again")
