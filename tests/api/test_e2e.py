@@ -85,16 +85,15 @@ def test_two_server_processes_on_postgresql_publish_one_of_two_versions_with_the
                     assert http.post("/communities/race/rulesets", content=text.encode(),
                                      headers={"content-type": "application/yaml"}).status_code == 201
                 refs.append(version)
-            barrier = threading.Barrier(2)
-
-            def publish(i: int) -> int:
-                with httpx.Client(base_url=(first, second)[i], timeout=60) as http:
-                    barrier.wait()
-                    return http.post(f"/communities/race/rulesets/civic/versions/{refs[i]}/publish").status_code
-
             with ThreadPoolExecutor(2) as pool:
-                codes = sorted(pool.map(publish, range(2)))
+                codes = sorted(pool.map(publish_together, (first, second), refs, [threading.Barrier(2)] * 2))
             assert codes == [200, 409], (attempt, codes)
         with httpx.Client(base_url=second, timeout=60) as http:
             published = http.get("/communities/race/rulesets", params={"status": "published"}).json()
         assert len(published) == 4 and len({r["effective_from"] for r in published}) == 4
+
+
+def publish_together(base: str, version: int, barrier: threading.Barrier) -> int:
+    with httpx.Client(base_url=base, timeout=60) as http:
+        barrier.wait()
+        return http.post(f"/communities/race/rulesets/civic/versions/{version}/publish").status_code
