@@ -62,6 +62,8 @@ STATUS: dict[Code, tuple[int, str]] = {
     ServiceCode.RULESET_PARENT_UNPUBLISHED: (409, "A parent in the extends chain is not published"),
     ServiceCode.FACTS_REJECTED: (422, "Facts rejected"),
     ServiceCode.FACT_UNKNOWN_RESIDENT: (422, "Unknown resident"),
+    ServiceCode.FACT_IN_FUTURE: (422, "The fact is dated in the future"),
+    ServiceCode.AS_OF_IN_FUTURE: (422, "The day is in the future"),
     ServiceCode.REQUEST_INVALID: (422, "The request is not valid"),
     ServiceCode.BATCH_TOO_LARGE: (413, "Too many items in one request"),
     ServiceCode.REQUEST_TOO_LARGE: (413, "Request body too large"),

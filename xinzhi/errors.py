@@ -31,6 +31,8 @@ class ServiceCode(StrEnum):
     RULESET_PARENT_UNPUBLISHED = "ruleset_parent_unpublished"
     FACTS_REJECTED = "facts_rejected"
     FACT_UNKNOWN_RESIDENT = "fact_unknown_resident"
+    FACT_IN_FUTURE = "fact_in_future"
+    AS_OF_IN_FUTURE = "as_of_in_future"
     BATCH_TOO_LARGE = "batch_too_large"
     REQUEST_INVALID = "request_invalid"
     REQUEST_TOO_LARGE = "request_too_large"

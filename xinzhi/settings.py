@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     dry_run_tasks_per_worker: int = Field(default=200, ge=1,
                                           description="a dry-run worker is replaced after this many tasks")
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
+    future_tolerance_minutes: int = Field(default=10, ge=0, le=24 * 60,
+                                          description="how far ahead of now a fact may be dated (clocks disagree "
+                                                      "a little); later facts are refused")
     simulation_workers: int = Field(default=1, ge=1, le=64,
                                     description="worker processes of one what-if job (a job runs at a time)")
     simulations_dir: Path | None = Field(default=None, description="where jobs keep their reports (default: a "

@@ -75,5 +75,5 @@ def expire(service: ServiceDep, community: CommunityId,
            as_of: Annotated[dt.date | None, Query(description="expire what expired before this day")] = None,
            ) -> ExpiryRun:
     """Write expiry entries for unspent points past their date (earliest-expiring spent first)."""
-    from xinzhi.ledger import today
+    from xinzhi.clock import today
     return ledger.expire_points(service, community, as_of or today())

@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import select
 
 from xinzhi.access.models import AuditRead
-from xinzhi.db.tables import AuditRecord, utcnow
+from xinzhi.clock import utcnow
+from xinzhi.db.tables import AuditRecord
 from xinzhi.service import Service
 
 

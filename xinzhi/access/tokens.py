@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from xinzhi.clock import utcnow
 from xinzhi.communities.service import get_resident
-from xinzhi.db.tables import ApiToken, utcnow
+from xinzhi.db.tables import ApiToken
 from xinzhi.errors import NotFound, ServiceCode, ServiceError
 from xinzhi.service import Service
 

@@ -238,8 +238,9 @@ def cmd_expire(args: argparse.Namespace) -> int:
     """``xinzhi expire``: write the expiry entries due before a day (meant to run daily)."""
     import datetime as dt
 
+    from xinzhi.clock import today
     from xinzhi.errors import ServiceError
-    from xinzhi.ledger import expire_points, today
+    from xinzhi.ledger import expire_points
     from xinzhi.service import open_service
 
     service = open_service(_settings(args))

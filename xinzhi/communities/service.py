@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from xinzhi.clock import utcnow
 from xinzhi.communities.models import CommunityCreate, CommunityRead, ResidentCreate, ResidentRead
 from xinzhi.db.queries import community_rows
-from xinzhi.db.tables import Community, Resident, utcnow
+from xinzhi.db.tables import Community, Resident
 from xinzhi.errors import NotFound, ServiceCode
 from xinzhi.service import Service
 

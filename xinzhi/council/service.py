@@ -18,10 +18,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from xinzhi.clock import utcnow
 from xinzhi.communities.service import get_resident, require_community
 from xinzhi.council.models import CaseClose, CaseConvene, CaseRead, CaseReport, CaseStats
 from xinzhi.db.queries import community_rows, one_or_not_found
-from xinzhi.db.tables import CouncilCase, utcnow
+from xinzhi.db.tables import CouncilCase
 from xinzhi.engine import SHANGHAI
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.service import Service

@@ -33,6 +33,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from xinzhi.clock import utcnow
+
 SEQ = BigInteger().with_variant(Integer, "sqlite")  # 64-bit on PostgreSQL; SQLite's rowid for autoincrement
 
 
@@ -55,9 +57,6 @@ class UTCDateTime(TypeDecorator):
         return None if value is None else value.replace(tzinfo=dt.UTC)
 
 
-def utcnow() -> dt.datetime:
-    """Now as an aware UTC datetime: what every ``created_at`` defaults to."""
-    return dt.datetime.now(dt.UTC)
 
 
 class Base(DeclarativeBase):

@@ -18,8 +18,9 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from xinzhi.clock import utcnow
 from xinzhi.communities.service import get_resident
-from xinzhi.db.tables import LedgerEntry, Resident, table_of, utcnow
+from xinzhi.db.tables import LedgerEntry, Resident, table_of
 from xinzhi.engine import SHANGHAI, Award, Fact
 from xinzhi.ledger.models import LedgerEntryRead
 from xinzhi.service import Service

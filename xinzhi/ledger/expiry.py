@@ -17,9 +17,11 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from xinzhi.clock import today
 from xinzhi.communities.service import require_community
 from xinzhi.db.tables import LedgerEntry, Resident
-from xinzhi.engine import SHANGHAI
+from xinzhi.engine import SHANGHAI, Problem
+from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger.entries import append_all, expiry_row
 from xinzhi.ledger.models import ExpiringPoints, ExpiryRun
 from xinzhi.service import Service
@@ -100,7 +102,11 @@ def expiring_points(session: Session, community: str, resident: str, as_of: dt.d
 
 
 def expire_points(service: Service, community: str, as_of: dt.date) -> ExpiryRun:
-    """Write expiry entries for points whose expiry date passed before ``as_of``."""
+    """Write expiry entries for points whose expiry date passed before ``as_of`` (today at the latest)."""
+    if as_of > today():
+        raise ServiceError(ServiceCode.AS_OF_IN_FUTURE, f"expiry can run up to today ({today()}), not {as_of}",
+                           [Problem(code=ServiceCode.AS_OF_IN_FUTURE, path="as_of",
+                                    message=f"{as_of} is after today")])
     until = dt.datetime.combine(as_of, dt.time(), SHANGHAI)
     written = total = 0
     with service.db.writing() as session:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from xinzhi.clock import end_of, today
 from xinzhi.communities.service import get_resident, require_community
 from xinzhi.db.tables import Fact, LedgerEntry, Resident
 from xinzhi.engine import SHANGHAI, Ruleset
@@ -38,16 +39,6 @@ from xinzhi.ledger.models import (
 )
 from xinzhi.registry.service import standard_on
 from xinzhi.service import Service
-
-
-def today() -> dt.date:
-    """Today in Asia/Shanghai: the day a standing or report is "as of" by default."""
-    return dt.datetime.now(SHANGHAI).date()
-
-
-def end_of(day: dt.date) -> dt.datetime:
-    """The first moment after ``day`` in Shanghai time."""
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), SHANGHAI)
 
 
 def _categories(ruleset: Ruleset | None, totals: dict[str | None, Totals]) -> list[CategoryTotal]:

@@ -19,9 +19,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from xinzhi.clock import utcnow
 from xinzhi.communities.service import ensure_community, require_community
 from xinzhi.db.queries import community_rows, one_or_not_found
-from xinzhi.db.tables import RulesetVersion, utcnow
+from xinzhi.db.tables import RulesetVersion
 from xinzhi.engine import (
     SHANGHAI,
     CompiledRuleset,

@@ -11,9 +11,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from xinzhi.clock import utcnow
 from xinzhi.communities.service import require_community
 from xinzhi.db.queries import community_rows, one_or_not_found
-from xinzhi.db.tables import Appeal, LedgerEntry, utcnow
+from xinzhi.db.tables import Appeal, LedgerEntry
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger.entries import (
     adjustment_row,

@@ -12,10 +12,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from xinzhi.clock import end_of, today, utcnow
 from xinzhi.communities.service import mask_name, require_community
-from xinzhi.db.tables import Resident, utcnow
+from xinzhi.db.tables import Resident
 from xinzhi.ledger.balances import Standing, Totals, standing, totals_by_category, totals_by_resident
-from xinzhi.ledger.reports import end_of, today
 from xinzhi.registry.service import standard_on
 from xinzhi.review.models import BoardLine, BoardRead, BoardZone
 from xinzhi.review.service import publicity

@@ -16,9 +16,10 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from xinzhi.clock import utcnow
 from xinzhi.communities.service import mask_name, require_community
 from xinzhi.db.queries import community_rows, one_or_not_found
-from xinzhi.db.tables import Appeal, LedgerEntry, Objection, Resident, ReviewItem, table_of, utcnow
+from xinzhi.db.tables import Appeal, LedgerEntry, Objection, Resident, ReviewItem, table_of
 from xinzhi.engine import CompiledRuleset
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger.entries import append, hold_row, lock_resident, release_row, reversal_row

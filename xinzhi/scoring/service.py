@@ -28,9 +28,10 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from xinzhi.clock import latest_accepted, utcnow
 from xinzhi.communities.service import require_community
 from xinzhi.db.tables import Fact as FactRow
-from xinzhi.db.tables import LedgerEntry, Resident, table_of, utcnow
+from xinzhi.db.tables import LedgerEntry, Resident, table_of
 from xinzhi.engine import (
     SHANGHAI,
     CompiledRuleset,
@@ -108,6 +109,7 @@ def _prepare(service: Service, session: Session, community: str, raws: Sequence[
     known_ids: list[str] = []
     order: list[str] = []
     seen: set[str] = set()
+    latest = latest_accepted(service.settings.future_tolerance_minutes)
     for position, raw, fact_in in parsed:
         if fact_in.id in stored or fact_in.id in seen:
             known_ids.append(fact_in.id)
@@ -120,6 +122,12 @@ def _prepare(service: Service, session: Session, community: str, raws: Sequence[
             continue
         occurred = fact_in.occurred_at
         occurred = occurred.replace(tzinfo=SHANGHAI) if occurred.tzinfo is None else occurred
+        if occurred > latest:
+            errors.append((position, Problem(
+                code=ServiceCode.FACT_IN_FUTURE, path="occurred_at", fact_id=fact_in.id,
+                message=f"fact '{fact_in.id}': it is dated {occurred.astimezone(SHANGHAI):%Y-%m-%d %H:%M}, after now; "
+                        "points cannot be earned before the deed")))
+            continue
         row = in_force(rows, shanghai_day(occurred))
         if row is None:
             errors.append((position, Problem(

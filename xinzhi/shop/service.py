@@ -14,13 +14,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from xinzhi.clock import end_of, today, utcnow
 from xinzhi.communities.service import get_resident, require_community
 from xinzhi.db.queries import community_rows, one_or_not_found
-from xinzhi.db.tables import Redemption, ShopItem, utcnow
+from xinzhi.db.tables import Redemption, ShopItem
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger.balances import resident_totals, standing
 from xinzhi.ledger.entries import append, lock_resident, redemption_row, refund_row
-from xinzhi.ledger.reports import today
 from xinzhi.registry.service import standard_on
 from xinzhi.service import Service
 from xinzhi.shop.models import ItemCreate, ItemRead, RedemptionCreate, RedemptionRead
@@ -99,7 +99,7 @@ def redeem(service: Service, community: str, data: RedemptionCreate, *, actor: s
         if item.stock < data.quantity:
             raise ServiceError(ServiceCode.OUT_OF_STOCK, f"'{item.title}': {item.stock} left, {data.quantity} asked",
                                extra={"stock": item.stock})
-        totals = resident_totals(session, community, data.resident)
+        totals = resident_totals(session, community, data.resident, until=end_of(today()))  # as the score page
         index_change, points = totals.index, totals.points
         if item.min_tier:
             allowed, why = _tier_allows(service, session, community, item.min_tier, index_change)
