@@ -14,7 +14,7 @@ from xinzhi.db.tables import Fact, LedgerEntry
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger import resident_score
 from xinzhi.registry import publish_ruleset, upload_ruleset
-from xinzhi.scoring import post_fact, post_facts
+from xinzhi.scoring import import_facts_csv, post_fact, post_facts
 
 
 def fact(fact_id: str, *, type: str = "activity", resident: str = "r1", at: str = "2021-05-03T10:00:00+08:00",
@@ -168,3 +168,18 @@ def test_racing_posts_that_name_different_residents_still_store_one_fact(service
     assert sum(not r.duplicate for r in results) == 1
     assert len({r.resident for r in results}) == 1
     assert len(entries(service, community)) == 1 and count_facts(service, community) == 1
+
+
+def test_an_import_is_scored_in_time_order_as_one_batch_however_long(service):
+    """A file is not scored in file order or in pieces: the earlier deed gets a limit's room first."""
+    community = new_community(service)
+    rows = ["id,type,resident,occurred_at,name,count,kind",
+            "late,cleanup,r1,2021-03-12T10:00:00+08:00,,10,"]
+    rows += [f"v{i},violation,r{2 + i % 4},2021-03-09T10:00:00+08:00,,,parking" for i in range(2_100)]
+    rows += ["early,cleanup,r1,2021-03-08T10:00:00+08:00,,10,"]
+    result = import_facts_csv(service, community, "\n".join(rows) + "\n")
+    assert result.scored == 2_102
+    awarded = {f.fact_id: sum(e.amount for e in f.entries) for f in post_facts(
+        service, community, [{"id": i, "type": "cleanup", "resident": "r1", "occurred_at": "2021-03-08T10:00:00+08:00",
+                              "fields": {"count": 10}} for i in ("early", "late")], explain=True).results}
+    assert awarded == {"early": 10, "late": 2}  # the week's limit is 12

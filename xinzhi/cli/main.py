@@ -175,28 +175,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     """``xinzhi import``: score a CSV or JSONL file of facts into a community's ledger."""
     from xinzhi.errors import ServiceError
-    from xinzhi.scoring import import_facts_csv, post_facts
+    from xinzhi.scoring import import_facts_file
     from xinzhi.service import open_service
 
     service = open_service(_settings(args))
     try:
         path = Path(args.file)
         text = path.read_text(encoding="utf-8-sig")
-        if path.suffix.lower() == ".csv":
-            result = import_facts_csv(service, args.community, text, skip_bad_rows=args.skip_bad_rows, name=str(path))
-            for error in result.errors:
-                print(f"{path}:{error.row}: skipped: {error.message} [{error.code}]", file=sys.stderr)
-            print(f"{result.rows} rows: {result.scored} scored, {result.duplicates} seen before, "
-                  f"{result.skipped} skipped")
-        else:
-            from xinzhi.engine.factfiles import parse_facts
-            facts = parse_facts(text, fmt="jsonl", name=str(path))
-            size = service.settings.max_batch_facts
-            scored = duplicates = 0
-            for start in range(0, len(facts), size):
-                batch = post_facts(service, args.community, facts[start:start + size])
-                scored, duplicates = scored + batch.scored, duplicates + batch.duplicates
-            print(f"{len(facts)} facts: {scored} scored, {duplicates} seen before")
+        fmt = "csv" if path.suffix.lower() == ".csv" else "jsonl"
+        result = import_facts_file(service, args.community, text, fmt=fmt, skip_bad_rows=args.skip_bad_rows,
+                                   name=str(path))
+        for error in result.errors:
+            print(f"{path}:{error.row}: skipped: {error.message} [{error.code}]", file=sys.stderr)
+        print(f"{result.rows} rows: {result.scored} scored, {result.duplicates} seen before, "
+              f"{result.skipped} skipped")
     except (ServiceError, XinzhiError) as exc:
         for problem in exc.problems:  # file:row: message [code], as every layer words it
             print(problem, file=sys.stderr)

@@ -4,6 +4,6 @@ from .models import CaseClose, CaseConvene, CaseRead, CaseReport, CaseStats, Cou
 from .service import case_statistics, close_case, convene_case, get_case, list_cases, mediation_facts, report_case
 
 __all__ = [
-    "CaseClose", "CaseConvene", "CaseRead", "CaseReport", "CaseStats", "CouncilMember", "case_statistics", "close_case",
-    "convene_case", "get_case", "list_cases", "mediation_facts", "report_case",
+    "CaseClose", "CaseConvene", "CaseRead", "CaseReport", "CaseStats", "CouncilMember", "case_statistics",
+    "close_case", "convene_case", "get_case", "list_cases", "mediation_facts", "report_case",
 ]

@@ -40,21 +40,19 @@ from .models import (
 )
 from .reports import (
     community_summary,
-    end_of,
     export_ledger_csv,
     export_scores_csv,
     household_view,
     resident_ledger,
     resident_score,
-    today,
 )
 
 __all__ = [
     "CategoryTotal", "CommunitySummary", "ExpiringPoints", "ExpiryRun", "HouseholdRead", "LedgerEntryRead",
     "LedgerPage", "MonthTotal", "ScoreRead", "Standing", "Totals", "ZoneTotal", "adjustment_row", "append",
-    "append_all", "award_row", "community_summary", "correction_row", "end_of", "expire_points", "expiring_points",
+    "append_all", "award_row", "community_summary", "correction_row", "expire_points", "expiring_points",
     "expiry_moment", "expiry_row", "export_ledger_csv", "export_scores_csv", "hold_row", "household_view",
     "limit_usage", "lock_resident", "read_entry", "redemption_row", "refund_row", "release_row", "resident_ledger",
-    "resident_score", "resident_totals", "reversal_row", "simulate", "standing", "today", "totals_by_category",
+    "resident_score", "resident_totals", "reversal_row", "simulate", "standing", "totals_by_category",
     "totals_by_month", "totals_by_resident",
 ]

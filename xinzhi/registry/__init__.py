@@ -31,7 +31,7 @@ from .service import (
     summarize,
     upload_ruleset,
 )
-from .source import RegistrySource, registry_loader
+from .source import RegistrySource, registry_loader, version_source
 
 __all__ = [
     "DryRunIn", "DryRunInline", "DryRunResult", "PublishResult", "RegistrySource", "RuleChange", "RulesetDiff",
@@ -39,4 +39,5 @@ __all__ = [
     "dry_run", "dry_run_draft", "get_ruleset", "in_force", "list_rulesets", "load_repository_rulesets",
     "publish_ruleset", "published_rows", "registry_loader", "ruleset_in_force", "ruleset_invalid", "ruleset_texts",
     "run_draft_tests", "shanghai_day", "standard_for", "standard_on", "summarize", "upload_ruleset",
+    "version_source",
 ]

@@ -265,12 +265,20 @@ def post_fact(service: Service, community: str, raw: Any) -> FactResult:
 
 def import_facts_csv(service: Service, community: str, text: str, *, skip_bad_rows: bool = False,
                      name: str = "facts.csv") -> ImportResult:
-    """Import a spreadsheet of facts, with a per-row error report.
+    """Import a spreadsheet of facts (``import_facts``), with a per-row error report."""
+    return import_facts_file(service, community, text, fmt="csv", skip_bad_rows=skip_bad_rows, name=name)
 
-    Nothing is stored unless every row is good or ``skip_bad_rows`` is asked for.
+
+def import_facts_file(service: Service, community: str, text: str, *, fmt: str, skip_bad_rows: bool = False,
+                      name: str = "facts") -> ImportResult:
+    """Import a file of facts (``csv`` or ``jsonl``) all or nothing: one transaction, scored as a batch is.
+
+    Nothing is stored unless every row is good or ``skip_bad_rows`` is asked for; then the
+    good rows are stored together, in (``occurred_at``, id) order like any batch, and a
+    process killed half-way leaves none of them.
     """
     try:
-        raws = parse_facts(text.lstrip("\ufeff"), fmt="csv", name=name)
+        raws = parse_facts(text.lstrip("\ufeff"), fmt=fmt, name=name)
     except FactError as exc:
         raise ServiceError(ServiceCode.FACTS_REJECTED, "the file cannot be read as facts", exc.problems) from None
     if len(raws) > service.settings.max_import_rows:
@@ -285,9 +293,7 @@ def import_facts_csv(service: Service, community: str, text: str, *, skip_bad_ro
         raise ServiceError(ServiceCode.FACTS_REJECTED,
                            f"{len({e.row for e in row_errors})} of {len(raws)} row(s) have errors; nothing was "
                            "stored (ask to skip bad rows to import the others)", row_errors)
-    new_ids: set[str] = set()
-    for chunk in _chunks(batch.new, 2000):
-        new_ids |= _commit(service, community, chunk)
+    new_ids = _commit(service, community, batch.new)
     log.info("imported %s into %s: %d rows, %d scored, %d duplicates, %d skipped", name, community, len(raws),
              len(new_ids), len(batch.order) - len(new_ids), len({e.row for e in row_errors}))
     return ImportResult(rows=len(raws), scored=len(new_ids), duplicates=len(batch.order) - len(new_ids),
