@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from xinzhi import council
 from xinzhi.council import CaseClose, CaseConvene, CaseRead, CaseReport, CaseStats
 
-from ..access import CallerDep
+from ..access import CallerDep, acting_for
 from ..deps import CommunityId, Limit, Offset, ServiceDep
 
 router = APIRouter(prefix="/communities/{community}/cases", tags=["council"])
@@ -15,8 +15,15 @@ router = APIRouter(prefix="/communities/{community}/cases", tags=["council"])
 
 @router.post("", status_code=201)
 def report(service: ServiceDep, community: CommunityId, caller: CallerDep, body: CaseReport) -> CaseRead:
-    """Report a problem (neighbour dispute, parking space, water leak, noise, other)."""
-    return council.report_case(service, community, body, actor=caller.actor)
+    """Report a problem (neighbour dispute, parking space, water leak, noise, other).
+
+    A resident reports as themself and now (``reported_by`` and ``reported_at`` come from the token), and the
+    answer never tells whether the parties they name exist; the office checks them when it convenes the case.
+    """
+    me = acting_for(caller, None, community)
+    if me is not None:
+        body = body.model_copy(update={"reported_by": me, "reported_at": None})
+    return council.report_case(service, community, body, actor=caller.actor, check_parties=me is None)
 
 
 @router.get("")

@@ -233,3 +233,16 @@ def test_xinzhi_token_create_prints_the_token_once_and_stores_only_its_hash(tmp_
         assert token not in dump
     finally:
         service.close()
+
+
+def test_a_resident_reports_a_case_as_themself_and_learns_nothing_of_others(site):
+    seeded, values = site
+    forged = {**CASE, "parties": ["n2"], "reported_by": "s2", "reported_at": "2020-01-01T08:00:00+08:00"}
+    case = seeded.as_("resident", "POST", "/communities/{c}/cases", json=forged)
+    assert case.status_code == 201, case.text
+    assert case.json()["reported_by"] == "n1" and case.json()["reported_at"] > "2025"
+    known = seeded.as_("resident", "POST", "/communities/{c}/cases", json={**CASE, "parties": ["n2"]})
+    unknown = seeded.as_("resident", "POST", "/communities/{c}/cases", json={**CASE, "parties": ["nobody-zz"]})
+    assert known.status_code == unknown.status_code == 201
+    office = seeded.as_("staff", "POST", "/communities/{c}/cases", json={**CASE, "parties": ["nobody-zz"]})
+    assert (office.status_code, office.json()["code"]) == (404, "resident_not_found")

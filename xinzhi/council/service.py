@@ -43,10 +43,16 @@ def _read(row: CouncilCase, awards: list[dict[str, Any]] | None = None) -> CaseR
                     created_by=row.created_by, closed_by=row.closed_by, awards=awards or [])
 
 
-def report_case(service: Service, community: str, data: CaseReport, *, actor: str = "system") -> CaseRead:
-    """Open a case for a problem reported by a resident or a grid worker."""
+def report_case(service: Service, community: str, data: CaseReport, *, actor: str = "system",
+                check_parties: bool = True) -> CaseRead:
+    """Open a case for a problem reported by a resident or a grid worker.
+
+    The office's report names known residents (a 404 otherwise); a resident's report is taken
+    as given, so that it cannot be used to learn who lives in the community.
+    """
     with service.db.writing() as session:
-        for party in data.parties:
+        require_community(session, community)
+        for party in data.parties if check_parties else ():
             get_resident(session, community, party)
         now = utcnow()
         reported = data.reported_at.astimezone(dt.UTC) if data.reported_at and data.reported_at.tzinfo \
