@@ -25,6 +25,13 @@ ServiceDep = Annotated[Service, Depends(get_service)]
 SimulationsDep = Annotated[SimulationJobs, Depends(get_simulations)]
 CommunityId = Annotated[str, Path(max_length=64, description="community id, e.g. yihe")]
 ResidentId = Annotated[str, Path(max_length=128)]
-AsOf = Annotated[dt.date | None, Query(description="standing at the end of this day (Asia/Shanghai); default today")]
-Offset = Annotated[int, Query(ge=0)]
+# Every number and date a client sends is bounded where it is declared (the schema says so too): a
+# database integer holds it, and a day lies in the years a community keeps records for.
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+MAX_SEQ = 2**62
+AsOf = Annotated[dt.date | None, Query(ge=FIRST_DAY, le=LAST_DAY,
+                                       description="standing at the end of this day (Asia/Shanghai); default today")]
+Offset = Annotated[int, Query(ge=0, le=MAX_SEQ)]
+Version = Annotated[int, Path(ge=1, le=2**31 - 1, description="ruleset version, e.g. 1")]
+Seq = Annotated[int, Path(ge=1, le=MAX_SEQ)]
 Limit = Annotated[int, Query(ge=1, le=500)]

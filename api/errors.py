@@ -10,6 +10,7 @@ items, each with its own ``code`` and ``message`` and, where known, ``file``/``l
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable, Iterable
 from enum import StrEnum
 from typing import Any, TypeVar, cast
@@ -95,13 +96,19 @@ STATUS: dict[Code, tuple[int, str]] = {
 }
 
 
+MAX_PROBLEMS = 100  # an answer lists this many and counts the rest: a bad request cannot make a huge reply
+
+
 def problem(code: Code, detail: str, problems: list[Problem] | None = None, *, status: int | None = None,
             **extra: Any) -> JSONResponse:
-    """A problem+json response for ``code``, its ``errors[]`` the problems as the engine dumps them."""
+    """A problem+json response for ``code``, its ``errors[]`` the first problems as the engine dumps them."""
     default_status, title = STATUS[code]
+    problems = problems or []
     body = {"type": f"urn:xinzhi:problem:{code.value}", "title": title, "status": status or default_status,
             "code": code.value, "detail": detail,
-            "errors": [p.model_dump(mode="json") for p in problems or ()], **extra}
+            "errors": [p.model_dump(mode="json") for p in problems[:MAX_PROBLEMS]], **extra}
+    if len(problems) > MAX_PROBLEMS:
+        body["errors_total"] = len(problems)
     return JSONResponse(body, status_code=status or default_status, media_type=MEDIA_TYPE)
 
 
@@ -123,9 +130,11 @@ async def _engine_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
     # The location (body, query, path) is left out of the path: ``facts[0].id``, ``as_of``.
+    errors = exc.errors()
     problems = [Problem(code=ServiceCode.REQUEST_INVALID, message=e.get("msg", "invalid"),
-                        path=format_path(list(e.get("loc", ()))[1:])) for e in exc.errors()]
-    return problem(ServiceCode.REQUEST_INVALID, "the request does not have the expected shape", problems)
+                        path=format_path(list(e.get("loc", ()))[1:])) for e in errors[:MAX_PROBLEMS]]
+    extra = {"errors_total": len(errors)} if len(errors) > MAX_PROBLEMS else {}
+    return problem(ServiceCode.REQUEST_INVALID, "the request does not have the expected shape", problems, **extra)
 
 
 async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -160,6 +169,11 @@ def install(app: FastAPI) -> None:
     _on(app, Exception, _unexpected)
 
 
+# JSON escapes (an odd run of backslashes) of NUL and of surrogates that are not part of a pair.
+_UNSTORABLE = re.compile(rb"(?<!\\)(?:\\\\)*(?:\\u0000|\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])"
+                         rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2})")
+
+
 class BodyLimit:
     """ASGI middleware: refuse a request body larger than ``max_bytes`` with 413, before any work."""
 
@@ -187,6 +201,12 @@ class BodyLimit:
             if not message.get("more_body"):
                 break
         body = b"".join(chunks)
+        json_body = headers.get(b"content-type", b"").split(b";")[0].strip().endswith(b"json")
+        if b"\x00" in body or (json_body and _UNSTORABLE.search(body)) or b"%00" in scope.get("query_string", b"") \
+                or "\x00" in scope.get("path", ""):
+            response = problem(ServiceCode.REQUEST_INVALID, "text may not hold NUL characters or lone surrogates "
+                               "(\\u0000, \\ud800): no person means them and no database stores them")
+            return await response(scope, receive, send)
         sent = False
 
         async def replay():

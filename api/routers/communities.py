@@ -14,7 +14,7 @@ from xinzhi.communities import CommunityCreate, CommunityRead
 from xinzhi.ledger import CommunitySummary, ExpiryRun, HouseholdRead
 
 from ..access import CallerDep
-from ..deps import AsOf, CommunityId, ServiceDep
+from ..deps import FIRST_DAY, LAST_DAY, AsOf, CommunityId, ServiceDep
 
 router = APIRouter(prefix="/communities", tags=["communities"])
 
@@ -72,7 +72,8 @@ def scores_csv(service: ServiceDep, community: CommunityId, as_of: AsOf = None) 
 
 @router.post("/{community}/jobs/expire")
 def expire(service: ServiceDep, community: CommunityId,
-           as_of: Annotated[dt.date | None, Query(description="expire what expired before this day")] = None,
+           as_of: Annotated[dt.date | None, Query(ge=FIRST_DAY, le=LAST_DAY,
+                                                  description="expire what expired before this day")] = None,
            ) -> ExpiryRun:
     """Write expiry entries for unspent points past their date (earliest-expiring spent first)."""
     from xinzhi.clock import today

@@ -14,7 +14,7 @@ from xinzhi.review import (
 )
 
 from ..access import CallerDep
-from ..deps import CommunityId, ServiceDep
+from ..deps import CommunityId, Seq, ServiceDep
 
 router = APIRouter(prefix="/communities/{community}", tags=["review"])
 
@@ -27,7 +27,7 @@ def list_reviews(service: ServiceDep, community: CommunityId, status: str | None
 
 
 @router.post("/reviews/{notice}")
-def decide(service: ServiceDep, community: CommunityId, caller: CallerDep, notice: int,
+def decide(service: ServiceDep, community: CommunityId, caller: CallerDep, notice: Seq,
            body: ReviewDecision) -> ReviewRead:
     """Approve (released, then publicized) or reject (stays held) a pending award."""
     return review.decide_review(service, community, notice, body, actor=caller.actor)
@@ -46,7 +46,7 @@ def list_objections(service: ServiceDep, community: CommunityId, status: str | N
 
 
 @router.post("/objections/{objection}")
-def resolve(service: ServiceDep, community: CommunityId, caller: CallerDep, objection: int,
+def resolve(service: ServiceDep, community: CommunityId, caller: CallerDep, objection: Seq,
             body: ObjectionResolve) -> ObjectionRead:
     """Upheld: the award is reversed by a new entry; dismissed: it stays."""
     return review.resolve_objection(service, community, objection, body, actor=caller.actor)

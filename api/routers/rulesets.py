@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
@@ -16,7 +18,7 @@ from xinzhi.registry import (
     RulesetSummary,
 )
 
-from ..deps import CommunityId, ServiceDep
+from ..deps import CommunityId, ServiceDep, Version
 from ..errors import ApiCode, ApiError
 
 router = APIRouter(prefix="/communities/{community}", tags=["rulesets"])
@@ -59,25 +61,27 @@ def list_rulesets(service: ServiceDep, community: CommunityId, id: str | None = 
 
 
 @router.get("/rulesets/{ruleset_id}/versions/{version}")
-def get_version(service: ServiceDep, community: CommunityId, ruleset_id: str, version: int) -> RulesetRead:
+def get_version(service: ServiceDep, community: CommunityId, ruleset_id: str, version: Version) -> RulesetRead:
     """One version: the YAML as uploaded, and the ruleset with ``extends`` resolved."""
     return registry.get_ruleset(service, community, ruleset_id, version)
 
 
 @router.get("/rulesets/{ruleset_id}/diff")
-def diff(service: ServiceDep, community: CommunityId, ruleset_id: str, base: int, other: int) -> RulesetDiff:
+def diff(service: ServiceDep, community: CommunityId, ruleset_id: str, base: Annotated[int, Query(ge=1, le=2**31 - 1)],
+         other: Annotated[int, Query(ge=1, le=2**31 - 1)]) -> RulesetDiff:
     """Rule by rule: added, removed, changed award / limits / condition."""
     return registry.diff_rulesets(service, community, ruleset_id, base, other)
 
 
 @router.post("/rulesets/{ruleset_id}/versions/{version}/publish")
-def publish(service: ServiceDep, community: CommunityId, ruleset_id: str, version: int) -> PublishResult:
+def publish(service: ServiceDep, community: CommunityId, ruleset_id: str, version: Version) -> PublishResult:
     """Publish a draft: its embedded tests must pass and its dates must not overlap."""
     return registry.publish_ruleset(service, community, ruleset_id, version)
 
 
 @router.post("/rulesets/{ruleset_id}/versions/{version}/dry-run")
-def dry_run(service: ServiceDep, community: CommunityId, ruleset_id: str, version: int, body: DryRunIn) -> DryRunResult:
+def dry_run(service: ServiceDep, community: CommunityId, ruleset_id: str, version: Version,
+            body: DryRunIn) -> DryRunResult:
     """Score facts under this version from empty accounts; nothing is stored."""
     return registry.dry_run(service, community, ruleset_id, version, [f.model_dump(mode="json", by_alias=True)
                                                                for f in body.facts], explain=body.explain)

@@ -67,7 +67,7 @@ class ReviewDecision(BaseModel):
 class ObjectionCreate(BaseModel):
     """A resident's objection to an award on the public board, by its notice number."""
 
-    notice: int
+    notice: int = Field(ge=1, le=2**62)
     reason: str = Field(min_length=2, max_length=2000)
 
 
@@ -99,8 +99,9 @@ class AppealCreate(BaseModel):
 
     action: Literal["reverse", "correct", "adjust"]
     reason: str = Field(min_length=2, max_length=2000)
-    entry: int | None = Field(default=None, description="ledger entry seq (reverse, correct)")
-    amount: int | None = Field(default=None, description="correct: the amount the entry should have had")
+    entry: int | None = Field(default=None, ge=1, le=2**62, description="ledger entry seq (reverse, correct)")
+    amount: int | None = Field(default=None, ge=-10_000, le=10_000,
+                               description="correct: the amount the entry should have had")
     resident: str | None = Field(default=None, max_length=128, description="adjust: whose accounts")
     index_delta: int = Field(default=0, ge=-10_000, le=10_000, description="adjust: change of the index")
     points_delta: int = Field(default=0, ge=-10_000, le=10_000, description="adjust: change of the points")
