@@ -158,6 +158,10 @@ class AuditTrail:
         if service is None:
             return
         principal: Principal = (scope.get("state") or {}).get("principal") or ANONYMOUS
+        if principal is ANONYMOUS:  # refused before it could write: counted, not stored row by row
+            state = scope["app"].state
+            state.anonymous_writes = getattr(state, "anonymous_writes", 0) + 1
+            return
         route = scope.get("route")
         params = scope.get("path_params") or {}
         action = f"{scope['method']} {scope['path']}"

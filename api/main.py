@@ -58,7 +58,8 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
     app.include_router(console.helpers, dependencies=[require(POLICIES["console_api"])])
 
     @app.get("/health", tags=["service"])
-    def health() -> dict[str, str]:
-        return {"status": "ok"}
+    def health() -> dict[str, str | int]:
+        """Liveness, and how many anonymous writes were refused (counted here, never stored one by one)."""
+        return {"status": "ok", "anonymous_writes_refused": getattr(app.state, "anonymous_writes", 0)}
 
     return app

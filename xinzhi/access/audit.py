@@ -14,10 +14,14 @@ from xinzhi.service import Service
 
 def record_audit(service: Service, *, actor: str, roles: list[str], action: str, status: int,
                  community: str | None = None, detail: dict[str, Any] | None = None) -> None:
-    """Append one audit record (its own short transaction)."""
+    """Append one audit record (its own short transaction); what is too long for a column is cut, never dropped."""
     with service.db.writing() as session:
-        session.add(AuditRecord(community=community, actor=actor, roles=sorted(roles), action=action[:300],
-                                status=status, detail=detail, created_at=utcnow()))
+        session.add(AuditRecord(community=_cut(community, 64), actor=actor[:64], roles=sorted(roles),
+                                action=_cut(action, 300), status=status, detail=detail, created_at=utcnow()))
+
+
+def _cut(text: str | None, size: int) -> str | None:
+    return text if text is None or len(text) <= size else text[:size - 1] + "…"
 
 
 def list_audit(service: Service, community: str | None = None, *, actor: str | None = None, offset: int = 0,
