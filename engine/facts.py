@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError, create_model
 from pydantic_core import ErrorDetails
 
 from .errors import ErrorCode, FactError, Problem, format_path
@@ -43,10 +43,20 @@ class Fact:
         return (self.occurred_at, self.id)
 
 
+def _not_a_bool(value: Any) -> Any:
+    """``hours: true`` is not one hour: a yes/no is refused where a number is declared (pydantic would take it)."""
+    if isinstance(value, bool):
+        raise ValueError("a number is expected here, not true or false")
+    return value
+
+
+_NUMBER = BeforeValidator(_not_a_bool)
+
+
 def _annotation(spec: FieldSpec) -> Any:
     base: Any = {  # an unset bound (None) is no bound, to pydantic as to the ruleset
-        "int": Annotated[int, Field(strict=False, ge=spec.min, le=spec.max)],
-        "number": Annotated[float, Field(allow_inf_nan=False, ge=spec.min, le=spec.max)],
+        "int": Annotated[int, _NUMBER, Field(strict=False, ge=spec.min, le=spec.max)],
+        "number": Annotated[float, _NUMBER, Field(allow_inf_nan=False, ge=spec.min, le=spec.max)],
         "string": Annotated[str, StringConstraints(max_length=spec.max_length)],
         "bool": bool,
         "enum": Literal[tuple(spec.values or ())],
