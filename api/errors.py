@@ -18,6 +18,7 @@ from typing import Any, TypeVar, cast
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ExceptionHandler
 
@@ -96,6 +97,34 @@ STATUS: dict[Code, tuple[int, str]] = {
 }
 
 
+class ProblemBody(BaseModel):
+    """Every error answer (``application/problem+json``): branch on ``code``; ``errors`` locates each problem."""
+
+    type: str
+    title: str
+    status: int
+    code: str
+    detail: str
+    errors: list[Problem]
+    errors_total: int | None = Field(default=None, description="how many problems there were, when more than listed")
+
+
+def _declared(status: int, when: str) -> dict[str, Any]:
+    return {"model": ProblemBody, "description": when, "content": {MEDIA_TYPE: {}}}
+
+
+#: What every route may answer besides success; routers are included with these (api.main).
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _declared(401, "no token, or one that is not valid (unauthorized)"),
+    403: _declared(403, "the token's roles may not do this (forbidden)"),
+    404: _declared(404, "no such community, resident, version, item, case, entry … (a stable `code` says which)"),
+    409: _declared(409, "refused by the state of things: points, stock, tier, already decided … (see `code`)"),
+    413: _declared(413, "the body or a batch is larger than allowed"),
+    415: _declared(415, "a body of another media type than the endpoint takes"),
+    422: _declared(422, "the request or what it names has problems, each listed in `errors`"),
+    500: _declared(500, "the server failed; nothing was stored"),
+}
+
 MAX_PROBLEMS = 100  # an answer lists this many and counts the rest: a bad request cannot make a huge reply
 
 
@@ -141,7 +170,9 @@ async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
     if exc.status_code == 404:
         return problem(ApiCode.NOT_FOUND, "no such endpoint; see /docs")
     if exc.status_code == 405:
-        return problem(ApiCode.METHOD_NOT_ALLOWED, "this endpoint does not take that method; see /docs")
+        answer = problem(ApiCode.METHOD_NOT_ALLOWED, "this endpoint does not take that method; see /docs")
+        answer.headers.update(exc.headers or {})  # Allow: the methods it does take
+        return answer
     code: Code = ServiceCode.REQUEST_INVALID if exc.status_code < 500 else ApiCode.INTERNAL
     return problem(code, str(exc.detail), status=exc.status_code)
 
