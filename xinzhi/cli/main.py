@@ -313,8 +313,10 @@ def main(argv: list[str] | None = None) -> int:
     """Run one ``xinzhi`` command; what an operator needs (publishes, imports, expiry, retries) goes to stderr."""
     args = build_parser().parse_args(argv)
     level = str(getattr(args, "log_level", "info")).upper()
-    logging.basicConfig(level=getattr(logging, level, logging.INFO) if args.command in OPERATED else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)  # other libraries (alembic, …) speak only when something is wrong
+    if args.command in OPERATED:
+        logging.getLogger("xinzhi").setLevel(getattr(logging, level, logging.INFO))
     return args.run(args)
 
 
