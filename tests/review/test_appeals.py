@@ -7,6 +7,7 @@ and checks the store against an independent model of the accounts.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 
 import pytest
@@ -19,12 +20,13 @@ from tests.support.fixtures import new_community
 from xinzhi.communities import ResidentCreate, register_residents
 from xinzhi.db.tables import LedgerEntry
 from xinzhi.errors import ServiceCode, ServiceError
-from xinzhi.ledger import resident_score
+from xinzhi.ledger import resident_score, totals_by_resident
 from xinzhi.review import AppealCreate, ReviewDecision, decide_review, file_appeal, list_reviews
 from xinzhi.scoring import post_fact
 from xinzhi.shop import ItemCreate, RedemptionCreate, cancel_redemption, put_items, redeem
 
 PRICE = 7
+FAR_FUTURE = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
 counter = itertools.count()
 
 operations = st.lists(st.one_of(
@@ -140,6 +142,9 @@ def test_balances_equal_the_ledger_sum_and_originals_stay(service, cycle, ops):
             snapshot = (entry.kind, entry.amount, entry.index_delta, entry.points_delta)
             assert seen.setdefault(entry.seq, snapshot) == snapshot
         assert set(seen) == {e.seq for e in ledger}
+        with service.db.reading() as session:  # the kept running sums are the ledger's sums, after every step
+            kept = totals_by_resident(session, cycle).get(resident)
+            assert kept == totals_by_resident(session, cycle, until=FAR_FUTURE).get(resident)
         score = resident_score(service, cycle, resident)
         assert score.points == sum(e.points_delta for e in ledger) == points
         assert score.index == 100 + sum(e.index_delta for e in ledger) == index

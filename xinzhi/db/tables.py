@@ -155,6 +155,25 @@ class LedgerEntry(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class AccountTotal(Base):
+    """A resident's running sums of the ledger, kept in the transaction that appends each entry.
+
+    The public board and the summary read these instead of summing the whole ledger on
+    every call; ``tests/ledger/test_account_totals.py`` keeps them equal to the ledger's sums.
+    """
+
+    __tablename__ = "account_totals"
+    __table_args__ = (ForeignKeyConstraint(["community"], ["communities.id"]),)
+
+    community: Mapped[str] = mapped_column(String(64), primary_key=True)
+    resident: Mapped[str] = mapped_column(String(128), primary_key=True)
+    index_total: Mapped[int] = mapped_column(BigInteger)
+    points_total: Mapped[int] = mapped_column(BigInteger)
+    awarded: Mapped[int] = mapped_column(BigInteger)
+    deducted: Mapped[int] = mapped_column(BigInteger)
+    entries: Mapped[int] = mapped_column(BigInteger)
+
+
 class RulesetVersion(Base):
     """Every uploaded version's YAML text; a published version never changes."""
 

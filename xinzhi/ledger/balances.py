@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
-from xinzhi.db.tables import LedgerEntry
+from xinzhi.db.tables import AccountTotal, LedgerEntry
 from xinzhi.engine import CompiledRuleset, Fact, LimitRef, LimitUsage, Ruleset, period_window, tier_for
 
 _CHUNK = 500  # residents per IN (…) list
@@ -59,7 +59,16 @@ def resident_totals(session: Session, community: str, resident: str, *, until: d
 
 def totals_by_resident(session: Session, community: str, *,
                        until: dt.datetime | None = None) -> dict[str, Totals]:
-    """Every resident's sums (residents with no entry are absent)."""
+    """Every resident's sums (residents with no entry are absent).
+
+    Without ``until`` they are the running sums kept as entries are appended (``account_totals``):
+    one row per resident, however long the ledger. With ``until`` they are summed from the ledger.
+    """
+    if until is None:
+        kept = session.execute(select(AccountTotal.resident, AccountTotal.index_total, AccountTotal.points_total,
+                                      AccountTotal.awarded, AccountTotal.deducted, AccountTotal.entries)
+                               .where(AccountTotal.community == community)).all()
+        return {r[0]: Totals(*(int(v) for v in r[1:])) for r in kept}
     rows = session.execute(select(LedgerEntry.resident, *_SUMS).where(*_where(community, None, until))
                            .group_by(LedgerEntry.resident)).all()
     return {r[0]: Totals(*(int(v) for v in r[1:])) for r in rows}

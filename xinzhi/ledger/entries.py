@@ -16,11 +16,13 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from xinzhi.clock import utcnow
 from xinzhi.communities.service import get_resident
-from xinzhi.db.tables import LedgerEntry, Resident, table_of
+from xinzhi.db.tables import AccountTotal, LedgerEntry, Resident, table_of
 from xinzhi.engine import SHANGHAI, Award, Fact
 from xinzhi.ledger.models import LedgerEntryRead
 from xinzhi.service import Service
@@ -166,6 +168,7 @@ def append(session: Session, row: Row) -> LedgerEntry:
     entry = LedgerEntry(**row)
     session.add(entry)
     session.flush()
+    _add_to_totals(session, [row])
     return entry
 
 
@@ -173,6 +176,28 @@ def append_all(session: Session, rows: list[Row]) -> None:
     """Write many rows in one statement (scoring, expiry)."""
     if rows:
         session.execute(insert(table_of(LedgerEntry)), rows)
+        _add_to_totals(session, rows)
+
+
+def _add_to_totals(session: Session, rows: list[Row]) -> None:
+    """Add the rows to their residents' running sums, in the same transaction (writers hold the residents' locks)."""
+    sums: dict[tuple[str, str], list[int]] = {}
+    for row in rows:
+        total = sums.setdefault((row["community"], row["resident"]), [0, 0, 0, 0, 0])
+        total[0] += row["index_delta"]
+        total[1] += row["points_delta"]
+        total[2] += row["amount"] if row["kind"] == "award" else 0
+        total[3] += row["amount"] if row["kind"] == "deduction" else 0
+        total[4] += 1
+    values = [{"community": c, "resident": r, "index_total": s[0], "points_total": s[1], "awarded": s[2],
+               "deducted": s[3], "entries": s[4]} for (c, r), s in sorted(sums.items())]
+    upsert = (postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(
+        table_of(AccountTotal))
+    added = upsert.excluded
+    session.execute(upsert.on_conflict_do_update(
+        index_elements=["community", "resident"],
+        set_={column: getattr(AccountTotal, column) + getattr(added, column)
+              for column in ("index_total", "points_total", "awarded", "deducted", "entries")}), values)
 
 
 def read_entry(row: Any) -> LedgerEntryRead:

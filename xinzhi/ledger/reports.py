@@ -106,7 +106,7 @@ def community_summary(service: Service, community: str, as_of: dt.date | None = 
         require_community(session, community)
         ruleset = standard_on(service, session, community, day)
         residents = session.execute(select(Resident.id, Resident.zone).where(Resident.community == community)).all()
-        balances = totals_by_resident(session, community, until=end_of(day))
+        balances = totals_by_resident(session, community, until=None if day >= today() else end_of(day))
         zones: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
         tiers: Counter[str] = Counter()
         for resident, zone in residents:
@@ -172,7 +172,7 @@ def export_scores_csv(service: Service, community: str, as_of: dt.date | None = 
     with service.db.reading() as session:
         require_community(session, community)
         ruleset = standard_on(service, session, community, day)
-        balances = totals_by_resident(session, community, until=end_of(day))
+        balances = totals_by_resident(session, community, until=None if day >= today() else end_of(day))
         residents = session.scalars(select(Resident).where(Resident.community == community)
                                     .order_by(Resident.id)).all()
     out = io.StringIO()

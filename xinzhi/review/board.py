@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from xinzhi.clock import end_of, today, utcnow
+from xinzhi.clock import today, utcnow
 from xinzhi.communities.service import mask_name, require_community
 from xinzhi.db.tables import Resident
 from xinzhi.ledger.balances import Standing, Totals, standing, totals_by_category, totals_by_resident
@@ -28,7 +28,7 @@ def public_board(service: Service, community: str, *, top: int = 20, zone: str |
     with service.db.reading() as session:
         row = require_community(session, community)
         ruleset = standard_on(service, session, community, day)
-        totals = totals_by_resident(session, community, until=end_of(day))
+        totals = totals_by_resident(session, community)  # running sums: no entry is dated after now
         query = select(Resident.id, Resident.name, Resident.zone).where(Resident.community == community)
         if zone:
             query = query.where(Resident.zone == zone)
