@@ -12,7 +12,6 @@ documented default is ``simulations/scenarios/yihe_default.yaml``.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import math
 import random
@@ -428,8 +427,3 @@ def month_keys(period: Period) -> list[str]:
         day = _next_month(day)
     return keys
 
-
-def month_end(key: str) -> dt.date:
-    """The last day of a 'YYYY-MM' month."""
-    year, month = map(int, key.split("-"))
-    return dt.date(year, month, calendar.monthrange(year, month)[1])

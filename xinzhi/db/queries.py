@@ -1,10 +1,12 @@
-"""Two queries every domain writes the same way: one community's rows, filtered; one row, or "not found"."""
+"""Queries every domain writes the same way: a community's rows, one row or "not found", and running sums."""
 
 from __future__ import annotations
 
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from xinzhi.errors import NotFound, ServiceCode
@@ -27,3 +29,18 @@ def one_or_not_found(session: Session, statement: Select[Any], code: ServiceCode
     if found is None:
         raise NotFound(code, message)
     return found
+
+
+def add_or_insert(session: Session, entity: type[Any], rows: list[dict[str, Any]], *, keys: tuple[str, ...],
+                  sums: tuple[str, ...]) -> None:
+    """Add each row's ``sums`` to the stored row with the same ``keys``, inserting it if there is none.
+
+    One statement on either backend (``INSERT … ON CONFLICT … DO UPDATE``); callers hold the
+    locks that keep two writers off the same keys.
+    """
+    if not rows:
+        return
+    table = entity.__table__
+    upsert = (postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(table)
+    session.execute(upsert.on_conflict_do_update(
+        index_elements=list(keys), set_={c: table.c[c] + upsert.excluded[c] for c in sums}), rows)

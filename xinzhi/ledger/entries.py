@@ -16,12 +16,11 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from xinzhi.clock import utcnow
 from xinzhi.communities.service import get_resident
+from xinzhi.db.queries import add_or_insert
 from xinzhi.db.tables import AccountTotal, LedgerEntry, Resident, table_of
 from xinzhi.engine import SHANGHAI, Award, Fact
 from xinzhi.ledger.models import LedgerEntryRead
@@ -61,7 +60,8 @@ def _row(community: str, resident: str, *, kind: str, index_delta: int, points_d
             "points_expire_on": points_expire_on, "explanation": explanation, "created_at": now}
 
 
-def _jsonable(fields: dict[str, Any]) -> dict[str, Any]:
+def plain_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """A fact's fields as JSON keeps them (dates as ISO text), for the fact row and the entry's explanation."""
     return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in fields.items()}
 
 
@@ -77,7 +77,7 @@ def award_row(community: str, award: Award, fact: Fact) -> Row:
                     "summary": award.summary(), "rule_title": award.rule_title, "raw_amount": award.raw_amount,
                     "amount": award.amount, "limited_by": award.limited_by, "limit_max": award.limit_max,
                     "fact": {"id": fact.id, "type": fact.type, "occurred_at": fact.occurred_at.isoformat(),
-                             "fields": _jsonable(fact.fields)}})
+                             "fields": plain_fields(fact.fields)}})
 
 
 def hold_row(award: Row) -> Row:
@@ -191,13 +191,8 @@ def _add_to_totals(session: Session, rows: list[Row]) -> None:
         total[4] += 1
     values = [{"community": c, "resident": r, "index_total": s[0], "points_total": s[1], "awarded": s[2],
                "deducted": s[3], "entries": s[4]} for (c, r), s in sorted(sums.items())]
-    upsert = (postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(
-        table_of(AccountTotal))
-    added = upsert.excluded
-    session.execute(upsert.on_conflict_do_update(
-        index_elements=["community", "resident"],
-        set_={column: getattr(AccountTotal, column) + getattr(added, column)
-              for column in ("index_total", "points_total", "awarded", "deducted", "entries")}), values)
+    add_or_insert(session, AccountTotal, values, keys=("community", "resident"),
+                  sums=("index_total", "points_total", "awarded", "deducted", "entries"))
 
 
 def read_entry(row: Any) -> LedgerEntryRead:

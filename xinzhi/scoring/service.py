@@ -46,7 +46,7 @@ from xinzhi.engine import (
 from xinzhi.engine.factfiles import parse_facts
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger.balances import limit_usage
-from xinzhi.ledger.entries import _jsonable, append_all, award_row, read_entry
+from xinzhi.ledger.entries import append_all, award_row, plain_fields, read_entry
 from xinzhi.registry.service import compiled_for, in_force, published_rows, shanghai_day
 from xinzhi.review.service import hold_for_review
 from xinzhi.scoring.models import (
@@ -177,7 +177,7 @@ def _commit(service: Service, community: str, batch: list[_Prepared]) -> set[str
                     awards, _ = score_fact(p.compiled, p.fact, usage)
                     facts.append({"community": community, "fact_id": p.fact.id, "type": p.fact.type,
                                   "resident": p.fact.resident, "occurred_at": p.fact.occurred_at,
-                                  "fields": _jsonable(p.fact.fields), "received": p.raw,
+                                  "fields": plain_fields(p.fact.fields), "received": p.raw,
                                   "ruleset": p.compiled.ref, "created_at": now})
                     rows = [award_row(community, a, p.fact) for a in awards]
                     entries += rows + hold_for_review(session, community, p.compiled, rows)
