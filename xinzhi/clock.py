@@ -31,3 +31,13 @@ def end_of(day: dt.date) -> dt.datetime:
 def latest_accepted(tolerance_minutes: int) -> dt.datetime:
     """The latest moment a fact may be dated: now, plus a little for clocks that run ahead."""
     return utcnow() + dt.timedelta(minutes=tolerance_minutes)
+
+
+def month_of(moment: dt.datetime) -> str:
+    """The calendar month (``2021-05``, Asia/Shanghai) a moment falls in: how the ledger and its sums group by month."""
+    return moment.astimezone(SHANGHAI).strftime("%Y-%m")
+
+
+def start_of_month(day: dt.date) -> dt.datetime:
+    """The first moment of the month ``day`` falls in, in Shanghai time."""
+    return dt.datetime.combine(day.replace(day=1), dt.time(), SHANGHAI)

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from xinzhi.clock import utcnow
+from xinzhi.clock import month_of, utcnow
 from xinzhi.communities.service import get_resident, require_community
 from xinzhi.council.models import CaseClose, CaseConvene, CaseRead, CaseReport, CaseStats
 from xinzhi.db.queries import community_rows, one_or_not_found
@@ -171,7 +171,7 @@ def case_statistics(service: Service, community: str) -> CaseStats:
     for row in rows:
         state = "closed" if row.status == "closed" else "open"
         by_zone[row.zone][state] += 1
-        by_month[row.reported_at.astimezone(SHANGHAI).strftime("%Y-%m")][state] += 1
+        by_month[month_of(row.reported_at)][state] += 1
     closed = [r for r in rows if r.status == "closed"]
     days = [d for d in map(_days, closed) if d is not None]  # a closed case has its closing time
     return CaseStats(community=community, total=len(rows), open=len(rows) - len(closed), closed=len(closed),

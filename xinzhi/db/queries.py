@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, event, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -44,3 +44,34 @@ def add_or_insert(session: Session, entity: type[Any], rows: list[dict[str, Any]
     upsert = (postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(table)
     session.execute(upsert.on_conflict_do_update(
         index_elements=list(keys), set_={c: table.c[c] + upsert.excluded[c] for c in sums}), rows)
+
+
+_AT_COMMIT = "xinzhi_sums_at_commit"
+
+
+def add_at_commit(session: Session, entity: type[Any], row: dict[str, Any], *, keys: tuple[str, ...],
+                  sums: tuple[str, ...]) -> None:
+    """Add ``row`` to the running sums of ``entity`` when the transaction commits.
+
+    For sums many writers share (a community's month): each transaction adds all of its
+    rows in one statement at the end, in key order, so writers hold the shared rows only
+    for the commit and always take them in the same order (no deadlock on PostgreSQL).
+    """
+    pending = session.info.get(_AT_COMMIT)
+    if pending is None:
+        pending = session.info[_AT_COMMIT] = {}
+        event.listen(session, "before_commit", _add_pending, once=True)
+        event.listen(session, "after_rollback", _drop_pending, once=True)
+    kept = pending.setdefault((entity, keys, sums), {})
+    key = tuple(row[k] for k in keys)
+    known = kept.get(key)
+    kept[key] = {**row, **{s: known[s] + row[s] for s in sums}} if known else dict(row)
+
+
+def _add_pending(session: Session) -> None:
+    for (entity, keys, sums), kept in session.info.pop(_AT_COMMIT, {}).items():
+        add_or_insert(session, entity, [kept[key] for key in sorted(kept)], keys=keys, sums=sums)
+
+
+def _drop_pending(session: Session) -> None:
+    session.info.pop(_AT_COMMIT, None)

@@ -109,6 +109,7 @@ class Fact(Base):
         UniqueConstraint("community", "fact_id", name="uq_facts_community_fact"),
         ForeignKeyConstraint(["community"], ["communities.id"]),
         Index("ix_facts_resident", "community", "resident"),
+        Index("ix_facts_time", "community", "occurred_at"),
     )
 
     seq: Mapped[int] = mapped_column(SEQ, primary_key=True, autoincrement=True)
@@ -172,6 +173,37 @@ class AccountTotal(Base):
     awarded: Mapped[int] = mapped_column(BigInteger)
     deducted: Mapped[int] = mapped_column(BigInteger)
     entries: Mapped[int] = mapped_column(BigInteger)
+
+
+class MonthTotal(Base):
+    """A community's running sums of the ledger per month and category (``""``: no category).
+
+    The summary reads closed months from here and sums only the part of the month it stands
+    in; the sums are added at commit, in key order (``xinzhi.db.queries.add_at_commit``).
+    """
+
+    __tablename__ = "month_totals"
+    __table_args__ = (ForeignKeyConstraint(["community"], ["communities.id"]),)
+
+    community: Mapped[str] = mapped_column(String(64), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    category: Mapped[str] = mapped_column(String(64), primary_key=True)
+    index_total: Mapped[int] = mapped_column(BigInteger)
+    points_total: Mapped[int] = mapped_column(BigInteger)
+    awarded: Mapped[int] = mapped_column(BigInteger)
+    deducted: Mapped[int] = mapped_column(BigInteger)
+    entries: Mapped[int] = mapped_column(BigInteger)
+
+
+class MonthFacts(Base):
+    """How many facts a community stored per month (Asia/Shanghai) of when they happened."""
+
+    __tablename__ = "month_facts"
+    __table_args__ = (ForeignKeyConstraint(["community"], ["communities.id"]),)
+
+    community: Mapped[str] = mapped_column(String(64), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    facts: Mapped[int] = mapped_column(BigInteger)
 
 
 class RulesetVersion(Base):

@@ -3,11 +3,12 @@
 from .balances import (
     Standing,
     Totals,
+    community_months,
+    facts_counted,
     limit_usage,
     resident_totals,
     standing,
     totals_by_category,
-    totals_by_month,
     totals_by_resident,
 )
 from .entries import (
@@ -50,9 +51,9 @@ from .reports import (
 __all__ = [
     "CategoryTotal", "CommunitySummary", "ExpiringPoints", "ExpiryRun", "HouseholdRead", "LedgerEntryRead",
     "LedgerPage", "MonthTotal", "ScoreRead", "Standing", "Totals", "ZoneTotal", "adjustment_row", "append",
-    "append_all", "award_row", "community_summary", "correction_row", "expire_points", "expiring_points",
-    "expiry_moment", "expiry_row", "export_ledger_csv", "export_scores_csv", "hold_row", "household_view",
-    "limit_usage", "lock_resident", "read_entry", "redemption_row", "refund_row", "release_row", "resident_ledger",
-    "resident_score", "resident_totals", "reversal_row", "simulate", "standing", "totals_by_category",
-    "totals_by_month", "totals_by_resident",
+    "append_all", "award_row", "community_months", "community_summary", "correction_row", "expire_points",
+    "expiring_points", "expiry_moment", "expiry_row", "export_ledger_csv", "export_scores_csv", "facts_counted",
+    "hold_row", "household_view", "limit_usage", "lock_resident", "read_entry", "redemption_row", "refund_row",
+    "release_row", "resident_ledger", "resident_score", "resident_totals", "reversal_row", "simulate", "standing",
+    "totals_by_category", "totals_by_resident",
 ]

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
-from xinzhi.db.tables import AccountTotal, LedgerEntry
+from xinzhi.clock import end_of, start_of_month
+from xinzhi.db.tables import AccountTotal, LedgerEntry, MonthFacts, MonthTotal
+from xinzhi.db.tables import Fact as FactRow
 from xinzhi.engine import CompiledRuleset, Fact, LimitRef, LimitUsage, Ruleset, period_window, tier_for
 
 _CHUNK = 500  # residents per IN (…) list
@@ -30,6 +32,10 @@ class Totals:
     awarded: int = 0
     deducted: int = 0
     entries: int = 0
+
+    def __add__(self, other: Totals) -> Totals:
+        return Totals(self.index + other.index, self.points + other.points, self.awarded + other.awarded,
+                      self.deducted + other.deducted, self.entries + other.entries)
 
 
 _SUMS = (func.coalesce(func.sum(LedgerEntry.index_delta), 0), func.coalesce(func.sum(LedgerEntry.points_delta), 0),
@@ -87,11 +93,35 @@ def totals_by_category(session: Session, community: str, *, resident: str | None
     return {r[0]: Totals(*(int(v) for v in r[1:])) for r in rows}
 
 
-def totals_by_month(session: Session, community: str, *, until: dt.datetime | None = None) -> dict[str, Totals]:
-    """Sums per calendar month (Asia/Shanghai) of the whole community, oldest first."""
-    rows = session.execute(select(LedgerEntry.month, *_SUMS).where(*_where(community, None, until))
-                           .group_by(LedgerEntry.month).order_by(LedgerEntry.month)).all()
-    return {r[0]: Totals(*(int(v) for v in r[1:])) for r in rows}
+def community_months(session: Session, community: str, *,
+                     day: dt.date | None = None) -> dict[tuple[str, str | None], Totals]:
+    """The whole community's sums per (month, category) up to the end of ``day`` (``None``: every entry).
+
+    Months before ``day``'s come from the running sums kept at commit (``month_totals``); only
+    the entries of ``day``'s own month are summed from the ledger, so the cost follows a
+    month's entries, not the whole ledger's.
+    """
+    kept = select(MonthTotal.month, MonthTotal.category, MonthTotal.index_total, MonthTotal.points_total,
+                  MonthTotal.awarded, MonthTotal.deducted, MonthTotal.entries).where(MonthTotal.community == community)
+    if day is None:
+        rows = list(session.execute(kept))
+    else:
+        month = day.strftime("%Y-%m")
+        rows = list(session.execute(kept.where(MonthTotal.month < month)))
+        rows += session.execute(select(LedgerEntry.month, LedgerEntry.category, *_SUMS).where(
+            *_where(community, None, end_of(day), month)).group_by(LedgerEntry.month, LedgerEntry.category)).all()
+    return {(r[0], r[1] or None): Totals(*(int(v) for v in r[2:])) for r in rows}
+
+
+def facts_counted(session: Session, community: str, *, day: dt.date | None = None) -> int:
+    """How many facts the community stored that happened up to the end of ``day`` (``None``: all), as above."""
+    kept = select(func.coalesce(func.sum(MonthFacts.facts), 0)).where(MonthFacts.community == community)
+    if day is None:
+        return int(session.scalar(kept) or 0)
+    counted = session.scalar(kept.where(MonthFacts.month < day.strftime("%Y-%m"))) or 0
+    return int(counted) + (session.scalar(select(func.count()).select_from(FactRow).where(
+        FactRow.community == community, FactRow.occurred_at >= start_of_month(day),
+        FactRow.occurred_at < end_of(day))) or 0)
 
 
 def limit_usage(session: Session, community: str, items: Sequence[tuple[CompiledRuleset, Fact]]) -> LimitUsage:

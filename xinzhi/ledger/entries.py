@@ -18,10 +18,10 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from xinzhi.clock import utcnow
+from xinzhi.clock import month_of, utcnow
 from xinzhi.communities.service import get_resident
-from xinzhi.db.queries import add_or_insert
-from xinzhi.db.tables import AccountTotal, LedgerEntry, Resident, table_of
+from xinzhi.db.queries import add_at_commit, add_or_insert
+from xinzhi.db.tables import AccountTotal, LedgerEntry, MonthTotal, Resident, table_of
 from xinzhi.engine import SHANGHAI, Award, Fact
 from xinzhi.ledger.models import LedgerEntryRead
 from xinzhi.service import Service
@@ -56,7 +56,7 @@ def _row(community: str, resident: str, *, kind: str, index_delta: int, points_d
             "index_delta": index_delta, "points_delta": points_delta, "accounts": ",".join(accounts),
             "category": category, "rule_id": rule_id, "ruleset": ruleset, "fact_id": fact_id,
             "limited_by": limited_by, "occurred_at": occurred,
-            "month": occurred.astimezone(SHANGHAI).strftime("%Y-%m"),
+            "month": month_of(occurred),
             "points_expire_on": points_expire_on, "explanation": explanation, "created_at": now}
 
 
@@ -180,19 +180,33 @@ def append_all(session: Session, rows: list[Row]) -> None:
 
 
 def _add_to_totals(session: Session, rows: list[Row]) -> None:
-    """Add the rows to their residents' running sums, in the same transaction (writers hold the residents' locks)."""
-    sums: dict[tuple[str, str], list[int]] = {}
+    """Add the rows to their residents' running sums and their community's month sums, in the same transaction.
+
+    A resident's sums are written at once (writers hold the resident's lock); the month sums,
+    which every writer of the community shares, at commit (``add_at_commit``).
+    """
+    residents: dict[tuple[str, str], Row] = {}
     for row in rows:
-        total = sums.setdefault((row["community"], row["resident"]), [0, 0, 0, 0, 0])
-        total[0] += row["index_delta"]
-        total[1] += row["points_delta"]
-        total[2] += row["amount"] if row["kind"] == "award" else 0
-        total[3] += row["amount"] if row["kind"] == "deduction" else 0
-        total[4] += 1
-    values = [{"community": c, "resident": r, "index_total": s[0], "points_total": s[1], "awarded": s[2],
-               "deducted": s[3], "entries": s[4]} for (c, r), s in sorted(sums.items())]
-    add_or_insert(session, AccountTotal, values, keys=("community", "resident"),
-                  sums=("index_total", "points_total", "awarded", "deducted", "entries"))
+        sums = _sums(row)
+        add_at_commit(session, MonthTotal, {"community": row["community"], "month": row["month"],
+                                            "category": row["category"] or "", **sums},
+                      keys=("community", "month", "category"), sums=_SUMMED)
+        key = (row["community"], row["resident"])
+        known = residents.get(key)
+        residents[key] = {k: known[k] + v for k, v in sums.items()} if known else sums
+    add_or_insert(session, AccountTotal,
+                  [{"community": c, "resident": r, **sums} for (c, r), sums in sorted(residents.items())],
+                  keys=("community", "resident"), sums=_SUMMED)
+
+
+_SUMMED = ("index_total", "points_total", "awarded", "deducted", "entries")
+
+
+def _sums(row: Row) -> Row:
+    """What one entry adds to a running sum (``AccountTotal``, ``MonthTotal``)."""
+    return {"index_total": row["index_delta"], "points_total": row["points_delta"],
+            "awarded": row["amount"] if row["kind"] == "award" else 0,
+            "deducted": row["amount"] if row["kind"] == "deduction" else 0, "entries": 1}
 
 
 def read_entry(row: Any) -> LedgerEntryRead:

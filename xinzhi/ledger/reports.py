@@ -16,14 +16,15 @@ from sqlalchemy.orm import Session
 
 from xinzhi.clock import end_of, today
 from xinzhi.communities.service import get_resident, require_community
-from xinzhi.db.tables import Fact, LedgerEntry, Resident
+from xinzhi.db.tables import LedgerEntry, Resident
 from xinzhi.engine import SHANGHAI, Ruleset
 from xinzhi.errors import NotFound, ServiceCode
 from xinzhi.ledger.balances import (
     Totals,
+    community_months,
+    facts_counted,
     standing,
     totals_by_category,
-    totals_by_month,
     totals_by_resident,
 )
 from xinzhi.ledger.entries import read_entry
@@ -102,11 +103,12 @@ def household_view(service: Service, community: str, household: str, as_of: dt.d
 def community_summary(service: Service, community: str, as_of: dt.date | None = None) -> CommunitySummary:
     """Totals per zone, per category and per month, and how many residents hold each tier."""
     day = as_of or today()
+    past = day if day < today() else None  # today's standing counts every entry: none is dated after now
     with service.db.reading() as session:
         require_community(session, community)
         ruleset = standard_on(service, session, community, day)
         residents = session.execute(select(Resident.id, Resident.zone).where(Resident.community == community)).all()
-        balances = totals_by_resident(session, community, until=None if day >= today() else end_of(day))
+        balances = totals_by_resident(session, community, until=end_of(past) if past else None)
         zones: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
         tiers: Counter[str] = Counter()
         for resident, zone in residents:
@@ -123,14 +125,19 @@ def community_summary(service: Service, community: str, as_of: dt.date | None = 
         zone_totals = [ZoneTotal(zone=zone, residents=n, index_total=i, index_average=round(i / n, 2) if n else 0,
                                  points_total=p, awarded=a, deducted=d)
                        for zone, (n, i, p, a, d) in sorted(zones.items())]
-        categories = _categories(ruleset, totals_by_category(session, community, until=end_of(day)))
-        months = [MonthTotal(month=m, awarded=s.awarded, deducted=s.deducted, entries=s.entries)
-                  for m, s in totals_by_month(session, community, until=end_of(day)).items()]
-        facts = session.scalar(select(func.count()).select_from(Fact).where(
-            Fact.community == community, Fact.occurred_at < end_of(day))) or 0
+        months = community_months(session, community, day=past)
+        facts = facts_counted(session, community, day=past)
+    by_category: dict[str | None, Totals] = defaultdict(Totals)
+    by_month: dict[str, Totals] = defaultdict(Totals)
+    for (month, category), totals in months.items():
+        by_category[category] += totals
+        by_month[month] += totals
+    month_totals = [MonthTotal(month=m, awarded=s.awarded, deducted=s.deducted, entries=s.entries)
+                    for m, s in sorted(by_month.items())]
     order = [t.id for t in ruleset.tiers] if ruleset and ruleset.tiers else sorted(tiers)
     return CommunitySummary(community=community, as_of=day, residents=len(residents), facts=facts, zones=zone_totals,
-                            categories=categories, months=months, tiers={t: tiers.get(t, 0) for t in order})
+                            categories=_categories(ruleset, by_category), months=month_totals,
+                            tiers={t: tiers.get(t, 0) for t in order})
 
 
 LEDGER_COLUMNS = ("seq", "resident", "kind", "amount", "raw_amount", "index_delta", "points_delta", "accounts",

@@ -28,10 +28,11 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from xinzhi.clock import latest_accepted, utcnow
+from xinzhi.clock import latest_accepted, month_of, utcnow
 from xinzhi.communities.service import require_community
+from xinzhi.db.queries import add_at_commit
 from xinzhi.db.tables import Fact as FactRow
-from xinzhi.db.tables import LedgerEntry, Resident, table_of
+from xinzhi.db.tables import LedgerEntry, MonthFacts, Resident, table_of
 from xinzhi.engine import (
     SHANGHAI,
     CompiledRuleset,
@@ -182,6 +183,9 @@ def _commit(service: Service, community: str, batch: list[_Prepared]) -> set[str
                     rows = [award_row(community, a, p.fact) for a in awards]
                     entries += rows + hold_for_review(session, community, p.compiled, rows)
                 session.execute(insert(table_of(FactRow)), facts)
+                for p in todo:
+                    add_at_commit(session, MonthFacts, {"community": community, "month": month_of(p.fact.occurred_at),
+                                                        "facts": 1}, keys=("community", "month"), sums=("facts",))
                 append_all(session, entries)
             return {p.fact.id for p in todo}
         except IntegrityError:
