@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import case, func, select
@@ -119,3 +120,18 @@ def test_the_migration_fills_month_sums_from_an_existing_ledger(service):
         assert session.scalar(select(func.count()).where(MonthTotal.community == community)) == len(summed)
         assert session.scalar(select(func.sum(MonthFacts.facts)).where(MonthFacts.community == community)) == facts
         assert community_months(session, community) == summed
+
+
+@pytest.mark.parametrize("day", [dt.date(2020, 12, 31), dt.date(2021, 1, 20), dt.date(2021, 3, 28),
+                                 dt.date(2023, 12, 31), dt.date(2099, 1, 1)])
+def test_residents_sums_as_of_a_day_equal_the_ledger_summed_up_to_it(service, day):
+    """Early days sum the entries before them, late days take the later entries off the running sums."""
+    community = _write_everything(service)
+    until = end_of(day)
+    with service.db.reading() as session:
+        rows = session.execute(select(LedgerEntry.resident, func.sum(LedgerEntry.index_delta),
+                                      func.sum(LedgerEntry.points_delta), func.count()).where(
+            LedgerEntry.community == community, LedgerEntry.occurred_at < until).group_by(LedgerEntry.resident))
+        expected = {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in rows}
+        got = totals_by_resident(session, community, until=until)
+    assert {r: (t.index, t.points, t.entries) for r, t in got.items()} == expected

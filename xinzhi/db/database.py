@@ -75,12 +75,16 @@ class Database:
     def __init__(self, engine: Engine):
         self.engine = engine
         self.backend = engine.dialect.name
-        self._read = sessionmaker(engine, expire_on_commit=False)
+        # A read sees one snapshot on either backend (SQLite's read transaction is one already), so the
+        # figures of one report agree with each other even while writers commit between its queries.
+        snapshot = engine.execution_options(isolation_level="REPEATABLE READ") if self.backend == "postgresql" \
+            else engine
+        self._read = sessionmaker(snapshot, expire_on_commit=False)
         self._write = sessionmaker(engine.execution_options(xinzhi_write=True), expire_on_commit=False)
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Session]:
-        """A session for queries; rolled back at the end."""
+        """A session for queries, on one snapshot; rolled back at the end."""
         with self._read() as session:
             yield session
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
-from xinzhi.clock import end_of, start_of_month
+from xinzhi.clock import end_of, month_of, start_of_month
 from xinzhi.db.tables import AccountTotal, LedgerEntry, MonthFacts, MonthTotal
 from xinzhi.db.tables import Fact as FactRow
 from xinzhi.engine import CompiledRuleset, Fact, LimitRef, LimitUsage, Ruleset, period_window, tier_for
@@ -36,6 +36,10 @@ class Totals:
     def __add__(self, other: Totals) -> Totals:
         return Totals(self.index + other.index, self.points + other.points, self.awarded + other.awarded,
                       self.deducted + other.deducted, self.entries + other.entries)
+
+    def __sub__(self, other: Totals) -> Totals:
+        return Totals(self.index - other.index, self.points - other.points, self.awarded - other.awarded,
+                      self.deducted - other.deducted, self.entries - other.entries)
 
 
 _SUMS = (func.coalesce(func.sum(LedgerEntry.index_delta), 0), func.coalesce(func.sum(LedgerEntry.points_delta), 0),
@@ -67,17 +71,29 @@ def totals_by_resident(session: Session, community: str, *,
                        until: dt.datetime | None = None) -> dict[str, Totals]:
     """Every resident's sums (residents with no entry are absent).
 
-    Without ``until`` they are the running sums kept as entries are appended (``account_totals``):
-    one row per resident, however long the ledger. With ``until`` they are summed from the ledger.
+    They start from the running sums kept as entries are appended (``account_totals``: one row
+    per resident, however long the ledger). With ``until`` the entries on the shorter side of
+    it are summed from the ledger, by month: those before it, or those after it taken away
+    from the running sums. A standing as of last month reads a month of entries, not all.
     """
+    kept = {r[0]: Totals(*(int(v) for v in r[1:])) for r in session.execute(
+        select(AccountTotal.resident, AccountTotal.index_total, AccountTotal.points_total, AccountTotal.awarded,
+               AccountTotal.deducted, AccountTotal.entries).where(AccountTotal.community == community))}
     if until is None:
-        kept = session.execute(select(AccountTotal.resident, AccountTotal.index_total, AccountTotal.points_total,
-                                      AccountTotal.awarded, AccountTotal.deducted, AccountTotal.entries)
-                               .where(AccountTotal.community == community)).all()
-        return {r[0]: Totals(*(int(v) for v in r[1:])) for r in kept}
-    rows = session.execute(select(LedgerEntry.resident, *_SUMS).where(*_where(community, None, until))
-                           .group_by(LedgerEntry.resident)).all()
-    return {r[0]: Totals(*(int(v) for v in r[1:])) for r in rows}
+        return kept
+    boundary = month_of(until)
+    per_month = session.execute(select(MonthTotal.month, func.sum(MonthTotal.entries)).where(
+        MonthTotal.community == community).group_by(MonthTotal.month)).all()
+    before = sum(int(n) for month, n in per_month if month < boundary)
+    if before <= sum(int(n) for _, n in per_month) - before:
+        rows = session.execute(select(LedgerEntry.resident, *_SUMS).where(
+            *_where(community, None, until), LedgerEntry.month <= boundary).group_by(LedgerEntry.resident))
+        return {r[0]: Totals(*(int(v) for v in r[1:])) for r in rows}
+    later = {r[0]: Totals(*(int(v) for v in r[1:])) for r in session.execute(
+        select(LedgerEntry.resident, *_SUMS).where(LedgerEntry.community == community, LedgerEntry.month >= boundary,
+                                                   LedgerEntry.occurred_at >= until).group_by(LedgerEntry.resident))}
+    totals = {resident: sums - later.get(resident, Totals()) for resident, sums in kept.items()}
+    return {resident: sums for resident, sums in totals.items() if sums.entries}
 
 
 def totals_by_category(session: Session, community: str, *, resident: str | None = None,
