@@ -24,7 +24,7 @@ import anyio
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from xinzhi.access import ANONYMOUS, SYSTEM, Principal, record_audit, resolve_token
+from xinzhi.access import ANONYMOUS, SYSTEM, AuditNote, Principal, auditing, open_note, record_audit, resolve_token
 from xinzhi.errors import NotFound, ServiceCode
 
 from .errors import ApiCode, ApiError
@@ -58,6 +58,13 @@ def current_principal(request: Request,
                 raise ApiError(ApiCode.UNAUTHORIZED, "the token is unknown or revoked")
             principal = resolved
     request.state.principal = principal
+    note = open_note()
+    if note is not None and principal is not ANONYMOUS:  # a write request: say who, for its audit record
+        route = request.scope.get("route")
+        params = request.path_params
+        note.actor, note.roles, note.community = principal.actor, list(principal.roles), params.get("community")
+        note.detail = {"route": getattr(route, "path", None), **{k: str(v) for k, v in params.items()}}
+        note.status = getattr(route, "status_code", None) or 200
     return principal
 
 
@@ -131,13 +138,17 @@ def acting_for(caller: Principal, resident: str | None, community: str) -> str |
 
 
 class AuditTrail:
-    """ASGI middleware: one audit record per write request (method, route, status, token id, roles)."""
+    """ASGI middleware: every write request leaves one audit record (route, status, token id, roles).
+
+    It opens the request's ``AuditNote``; the write transaction commits the record with the
+    write. A request that wrote nothing is recorded after its answer, with the status.
+    """
 
     def __init__(self, app):
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        """The record is written after the response, whatever its status (500 when the app raised)."""
+        """Requests that never presented a token are counted, not stored row by row."""
         if scope["type"] != "http" or scope["method"] in SAFE:
             return await self.app(scope, receive, send)
         status = {"code": 500}
@@ -147,28 +158,23 @@ class AuditTrail:
                 status["code"] = message["status"]
             await send(message)
 
-        try:
-            await self.app(scope, receive, watch)
-        finally:
-            await self._record(scope, status["code"])
+        note = AuditNote(action=f"{scope['method']} {scope['path']}")
+        with auditing(note):
+            try:
+                await self.app(scope, receive, watch)
+            finally:
+                await self._record(scope, note, status["code"])
 
     @staticmethod
-    async def _record(scope, status: int) -> None:
+    async def _record(scope, note: AuditNote, status: int) -> None:
         service = getattr(scope["app"].state, "service", None)
-        if service is None:
+        if service is None or note.written:
             return
-        principal: Principal = (scope.get("state") or {}).get("principal") or ANONYMOUS
-        if principal is ANONYMOUS:  # refused before it could write: counted, not stored row by row
+        if note.actor is None:  # refused before it could write
             state = scope["app"].state
             state.anonymous_writes = getattr(state, "anonymous_writes", 0) + 1
             return
-        route = scope.get("route")
-        params = scope.get("path_params") or {}
-        action = f"{scope['method']} {scope['path']}"
-        detail = {"route": getattr(route, "path", None), **{k: str(v) for k, v in params.items()}}
-        await anyio.to_thread.run_sync(lambda: record_audit(
-            service, actor=principal.actor, roles=list(principal.roles), action=action, status=status,
-            community=params.get("community"), detail=detail))
+        await anyio.to_thread.run_sync(lambda: record_audit(service, note, status=status))
 
 
 P = "/communities/{community}"

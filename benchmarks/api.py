@@ -5,10 +5,14 @@ then measures over HTTP:
 
 * batch ingest: facts/s posting batches of ``--batch`` facts (``--clients`` at a time);
 * single-fact latency: p50 / p99 of one ``POST /facts`` at a time;
-* draft dry-runs: RSS of the server before and after ``--drafts`` dry-runs of fresh drafts.
+* draft dry-runs: RSS of the server before and after ``--drafts`` dry-runs of fresh drafts;
+* reads as the ledger grows (``--ledger-sizes``): p50 / p99 of the public board, the
+  community summary today, and the summary as of the end of last month, at 10k, 100k and 1M
+  ledger entries over ``--residents`` residents and 24 months. They should stay flat.
 
     .venv/bin/python benchmarks/api.py                      # SQLite, and PostgreSQL if configured
     .venv/bin/python benchmarks/api.py --facts 50000 --backends sqlite
+    .venv/bin/python benchmarks/api.py --phases reads --ledger-sizes 10000,100000 --backends sqlite
 
 PostgreSQL comes from ``XINZHI_TEST_POSTGRES_URL`` (a fresh schema, dropped afterwards).
 Target: ≥ 2,000 facts/s batch ingest on SQLite.
@@ -173,6 +177,76 @@ def in_process_drafts(n: int) -> tuple[float, float]:
     return before, rss_mb(pid)
 
 
+def timings(http: httpx.Client, path: str, times: int) -> tuple[float, float]:
+    """p50 and p99 milliseconds of ``times`` GETs of ``path``."""
+    latencies = []
+    for _ in range(times):
+        t = time.perf_counter()
+        http.get(path).raise_for_status()
+        latencies.append((time.perf_counter() - t) * 1000)
+    latencies.sort()
+    return statistics.median(latencies), latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+
+
+def reads(backend: str, url: str, args) -> list[dict]:
+    """Board and summary latency over HTTP while the ledger grows to each of ``--ledger-sizes`` entries.
+
+    The ledger is filled in this process through the service's own ``post_facts`` (what the
+    API calls), facts spread over the 24 months before today, then read through a real server.
+    """
+    from xinzhi.communities import ResidentCreate, register_residents
+    from xinzhi.ledger import community_months, facts_counted
+    from xinzhi.scoring import post_facts
+    from xinzhi.service import open_service
+    from xinzhi.settings import Settings
+
+    service = open_service(Settings(database_url=url, max_batch_facts=10_000))
+    register_residents(service, COMMUNITY, [ResidentCreate(id=f"B{i:05d}", name=f"居民{i}",
+                                                           zone="north" if i % 2 else "south")
+                                            for i in range(args.residents)])
+    rng = random.Random(5)
+    now = dt.datetime.now(dt.UTC)
+    span = dt.timedelta(days=730).total_seconds()
+    last_month = (dt.date.today().replace(day=1) - dt.timedelta(days=1)).isoformat()
+    rows, posted = [], 0
+    with server(url) as (base, pid), httpx.Client(base_url=base, timeout=120) as http:
+        for size in sorted(int(n) for n in args.ledger_sizes.split(",")):
+            began = time.perf_counter()
+            while True:
+                with service.db.reading() as session:
+                    entries = sum(t.entries for t in community_months(session, COMMUNITY).values())
+                if entries >= size:
+                    break
+                batch = []
+                for _ in range(min(10_000, max(1_000, size - entries))):
+                    kind, fields = rng.choice(TYPES)
+                    moment = now - dt.timedelta(seconds=span * rng.random() + 3600)
+                    batch.append({"id": f"r{posted}", "type": kind, "resident": f"B{rng.randrange(args.residents):05d}",
+                                  "occurred_at": moment.isoformat(), "fields": fields(rng)})
+                    posted += 1
+                post_facts(service, COMMUNITY, batch, explain=False)
+            filled = time.perf_counter() - began
+            with service.db.reading() as session:
+                facts = facts_counted(session, COMMUNITY)
+            rows.append({"backend": backend, "entries": entries, "facts": facts, "fill_s": filled,
+                         "board": timings(http, f"/communities/{COMMUNITY}/board", args.reads),
+                         "summary": timings(http, f"/communities/{COMMUNITY}/summary", args.reads),
+                         "summary_past": timings(http, f"/communities/{COMMUNITY}/summary?as_of={last_month}",
+                                                 args.reads),
+                         "rss": rss_mb(pid)})
+    service.close()
+    return rows
+
+
+def with_backend(backend: str, measure) -> list:
+    """``measure(backend, url)`` on a fresh database of that backend."""
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory() as directory:
+            return measure(backend, f"sqlite:///{directory}/bench.db")
+    with postgres_url() as url:
+        return measure(backend, url)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--facts", type=int, default=20_000)
@@ -182,26 +256,36 @@ def main() -> None:
     parser.add_argument("--singles", type=int, default=500)
     parser.add_argument("--drafts", type=int, default=0, help="also time this many dry-runs of fresh drafts")
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--phases", default="ingest,reads", help="ingest, reads or both")
+    parser.add_argument("--ledger-sizes", default="10000,100000,1000000", help="reads: ledger entries to measure at")
+    parser.add_argument("--reads", type=int, default=40, help="reads: requests per measurement")
     args = parser.parse_args()
-    rows = []
-    for backend in args.backends.split(","):
-        if backend == "sqlite":
-            with tempfile.TemporaryDirectory() as directory:
-                rows.append(run("sqlite", f"sqlite:///{directory}/bench.db", args))
-        else:
-            with postgres_url() as url:
-                rows.append(run("postgresql", url, args))
-    print(f"\n{'backend':<11} {'facts':>7} {'batch':>6} {'clients':>7} {'batch facts/s':>14} "
-          f"{'single p50 ms':>14} {'single p99 ms':>14} {'RSS over ingest MB':>19} {'RSS over drafts MB':>19}")
-    for r in rows:
-        rss = f"{r['draft_rss'][0]:.0f} → {r['draft_rss'][1]:.0f}" if r["draft_rss"] else "—"
-        ingest = f"{r['ingest_rss'][0]:.0f} → {r['ingest_rss'][1]:.0f}"
-        print(f"{r['backend']:<11} {r['facts']:>7} {r['batch']:>6} {r['clients']:>7} {r['batch_rate']:>14,.0f} "
-              f"{r['p50']:>14.1f} {r['p99']:>14.1f} {ingest:>19} {rss:>19}")
-    if args.drafts:
-        before, after = in_process_drafts(args.drafts)
-        print(f"\nfor contrast, {args.drafts} fresh drafts compiled inside one process (what the server avoids): "
-              f"RSS {before:.0f} → {after:.0f} MB")
+    phases = args.phases.split(",")
+    if "ingest" in phases:
+        rows = [r for backend in args.backends.split(",")
+                for r in with_backend(backend, lambda b, url: [run(b, url, args)])]
+        print(f"\n{'backend':<11} {'facts':>7} {'batch':>6} {'clients':>7} {'batch facts/s':>14} "
+              f"{'single p50 ms':>14} {'single p99 ms':>14} {'RSS over ingest MB':>19} {'RSS over drafts MB':>19}")
+        for r in rows:
+            rss = f"{r['draft_rss'][0]:.0f} → {r['draft_rss'][1]:.0f}" if r["draft_rss"] else "—"
+            ingest = f"{r['ingest_rss'][0]:.0f} → {r['ingest_rss'][1]:.0f}"
+            print(f"{r['backend']:<11} {r['facts']:>7} {r['batch']:>6} {r['clients']:>7} {r['batch_rate']:>14,.0f} "
+                  f"{r['p50']:>14.1f} {r['p99']:>14.1f} {ingest:>19} {rss:>19}")
+        if args.drafts:
+            before, after = in_process_drafts(args.drafts)
+            print(f"\nfor contrast, {args.drafts} fresh drafts compiled inside one process (what the server avoids): "
+                  f"RSS {before:.0f} → {after:.0f} MB")
+    if "reads" in phases:
+        rows = [r for backend in args.backends.split(",")
+                for r in with_backend(backend, lambda b, url: reads(b, url, args))]
+        print(f"\nreads as the ledger grows ({args.residents:,} residents, 24 months; "
+              f"p50 / p99 ms over {args.reads} GETs)")
+        print("| backend | ledger entries | facts | board | summary (today) | summary (end of last month) "
+              "| server RSS MB |")
+        print("|---|---|---|---|---|---|---|")
+        for r in rows:
+            cells = " | ".join(f"{r[k][0]:.1f} / {r[k][1]:.1f}" for k in ("board", "summary", "summary_past"))
+            print(f"| {r['backend']} | {r['entries']:,} | {r['facts']:,} | {cells} | {r['rss']:.0f} |")
 
 
 if __name__ == "__main__":

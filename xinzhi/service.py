@@ -19,10 +19,12 @@ class Service:
     def __init__(self, settings: Settings, db: Database):
         self.settings = settings
         self.db = db
-        from xinzhi.registry.drafts import DraftPool  # the registry's package imports this module
+        from xinzhi.access.audit import record_with_write
+        from xinzhi.registry.drafts import DraftPool  # the registry's and access's packages import this module
 
         self.drafts: DraftPool = DraftPool(workers=settings.dry_run_workers,
                                 tasks_per_worker=settings.dry_run_tasks_per_worker)
+        db.before_each_commit(record_with_write)  # a write request's audit record commits with its write
         # Published versions never change: scoring finds each one's compiled form here by
         # (community, row seq), one dict lookup per fact; behind it the engine's loader
         # compiles (and durable-rules registers) each distinct text once per process.

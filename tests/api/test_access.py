@@ -6,11 +6,14 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from tests.api.cycle import Seeded, seed
 from tests.support.cycle_standard import CYCLE_V1
 from xinzhi.access import create_token, revoke_token
 from xinzhi.api.main import create_app
+from xinzhi.db.tables import AuditRecord, Fact
 from xinzhi.settings import Settings
 
 ROLES = ("public", "committee", "staff", "resident")
@@ -220,6 +223,35 @@ def test_every_write_is_in_the_audit_trail_with_its_actor(site):
     after = seeded.as_("committee", "GET", "/audit", params={"community": values["community"]}).json()
     assert after == records  # the refused writes added no row
 
+
+
+def test_a_writes_audit_record_commits_with_the_write_or_not_at_all(site):
+    """When a fact's transaction commits, its audit record is already there: a kill -9 between the two
+    (the record used to be written after the answer) once could leave a write no one had made."""
+    seeded, values = site
+    community = values["community"]
+    service = seeded.client.app.state.service
+    action = f"POST /communities/{community}/facts"
+
+    def counts() -> tuple[int, int]:
+        with service.db.reading() as session:
+            return (session.scalar(select(func.count()).select_from(Fact).where(Fact.community == community)),
+                    session.scalar(select(func.count()).select_from(AuditRecord).where(
+                        AuditRecord.action == action, AuditRecord.status == 201)))
+
+    seen: list[tuple[int, int]] = []
+    before = counts()
+    listener = lambda session: seen.append(counts())  # noqa: E731
+    event.listen(Session, "after_commit", listener)
+    try:
+        for i in range(3):
+            assert seeded.as_("staff", "POST", "/communities/{c}/facts", json={
+                "id": f"aud-{i}", "type": "heritage", "resident": "n1", "occurred_at": "2024-06-02T10:00:00+08:00",
+                "fields": {"hours": 1}}).status_code == 201
+    finally:
+        event.remove(Session, "after_commit", listener)
+    grown = sorted({(facts - before[0], audits - before[1]) for facts, audits in seen})
+    assert grown[-1] == (3, 3) and all(facts == audits for facts, audits in grown)
 
 
 def test_xinzhi_token_create_prints_the_token_once_and_stores_only_its_hash(tmp_path, capsys):

@@ -1,6 +1,6 @@
 """Who may do what: role tokens, principals and the audit trail."""
 
-from .audit import list_audit, record_audit
+from .audit import AuditNote, auditing, list_audit, open_note, record_audit
 from .models import AuditRead
 from .tokens import (
     ANONYMOUS,
@@ -16,6 +16,7 @@ from .tokens import (
 )
 
 __all__ = [
-    "ANONYMOUS", "AuditRead", "CreatedToken", "PREFIX", "Principal", "SYSTEM", "TOKEN_ROLES", "create_token",
-    "hash_token", "list_audit", "record_audit", "resolve_token", "revoke_token",
+    "ANONYMOUS", "AuditNote", "AuditRead", "CreatedToken", "PREFIX", "Principal", "SYSTEM", "TOKEN_ROLES",
+    "auditing", "create_token", "hash_token", "list_audit", "open_note", "record_audit", "resolve_token",
+    "revoke_token",
 ]

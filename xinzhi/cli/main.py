@@ -201,7 +201,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_token(args: argparse.Namespace) -> int:
     """``xinzhi token``: create a token (the secret goes to stdout, once) or revoke one; both audited."""
-    from xinzhi.access import create_token, record_audit, revoke_token
+    from xinzhi.access import AuditNote, create_token, record_audit, revoke_token
     from xinzhi.errors import ServiceError
     from xinzhi.service import open_service
 
@@ -209,12 +209,12 @@ def cmd_token(args: argparse.Namespace) -> int:
     try:
         if args.token_command == "revoke":
             found = revoke_token(service, args.id)
-            record_audit(service, actor="cli", roles=[], action=f"token revoke {args.id}", status=200 if found else 404)
+            record_audit(service, AuditNote(f"token revoke {args.id}", actor="cli"), status=200 if found else 404)
             print(f"token {args.id} revoked" if found else f"no token {args.id}", file=sys.stderr)
             return 0 if found else 1
         created = create_token(service, args.role, community=args.community, resident=args.resident, label=args.label)
-        record_audit(service, actor="cli", roles=[], action=f"token create {created.id}", status=201,
-                     community=args.community, detail={"roles": list(created.roles), "resident": args.resident})
+        record_audit(service, AuditNote(f"token create {created.id}", actor="cli", community=args.community,
+                                        detail={"roles": list(created.roles), "resident": args.resident}), status=201)
     except ServiceError as exc:
         print(exc.detail, file=sys.stderr)
         return 2

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from alembic import command
@@ -93,6 +93,10 @@ class Database:
         """One write transaction: committed if the block succeeds, rolled back otherwise."""
         with self._write() as session, session.begin():
             yield session
+
+    def before_each_commit(self, hook: Callable[[Session], None]) -> None:
+        """Run ``hook`` with every write session just before it commits (rows it adds commit with it)."""
+        event.listen(self._write, "before_commit", hook)
 
     def lock_residents(self, session: Session, community: str, residents: Iterable[str]) -> None:
         """Serialize scoring per resident across processes (PostgreSQL; SQLite is already serial)."""
