@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from xinzhi import registry, scoring
 from xinzhi.registry import DryRunInline, DryRunResult
 from xinzhi.scoring import FactBatchResult, FactResult, ImportResult
+from xinzhi.settings import BATCH_CEILING
 
 from ..deps import CommunityId, ServiceDep
 from .rulesets import CSV_TYPES, text_body
@@ -32,7 +33,8 @@ def post_fact(service: ServiceDep, community: CommunityId, response: Response,
 
 @router.post("/facts/batch")
 def post_batch(service: ServiceDep, community: CommunityId,
-               facts: Annotated[list[dict[str, Any]], Body(embed=True, examples=[[FACT_EXAMPLE]])],
+               facts: Annotated[list[dict[str, Any]], Body(embed=True, max_length=BATCH_CEILING,
+                                                            examples=[[FACT_EXAMPLE]])],
                explain: bool = Query(default=False, description="full explained entries instead of brief ones"),
                ) -> FactBatchResult:
     """Score a batch (up to the configured size): all valid or nothing stored."""

@@ -32,7 +32,8 @@ class ResidentCreate(BaseModel):
     zone: Zone
     household: str | None = Field(default=None, max_length=128)
     roles: list[Literal["party_member", "alley_steward", "grid_worker", "council_member",
-                        "resident_representative", "owners_committee_member", "volunteer"]] = []
+                        "resident_representative", "owners_committee_member", "volunteer"]] = Field(
+        default=[], max_length=16)
 
 
 class ResidentRead(ResidentCreate):

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from xinzhi.engine import FactIn
+from xinzhi.settings import BATCH_CEILING
 
 
 class RulesetSummary(BaseModel):
@@ -71,7 +72,7 @@ class RulesetDiff(BaseModel):
 class DryRunIn(BaseModel):
     """Facts to score under a stored version, storing nothing."""
 
-    facts: list[FactIn]
+    facts: list[FactIn] = Field(max_length=BATCH_CEILING)
     explain: bool = True
 
 
