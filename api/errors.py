@@ -62,6 +62,8 @@ STATUS: dict[Code, tuple[int, str]] = {
     ServiceCode.RULESET_PUBLISHED: (409, "A published ruleset cannot change"),
     ServiceCode.RULESET_DATES_OVERLAP: (409, "Effective dates overlap a published version"),
     ServiceCode.RULESET_PARENT_UNPUBLISHED: (409, "A parent in the extends chain is not published"),
+    ServiceCode.DRAFT_TOO_SLOW: (422, "The draft took too long"),
+    ServiceCode.DRAFTS_BUSY: (429, "Too many draft tasks at once"),
     ServiceCode.FACTS_REJECTED: (422, "Facts rejected"),
     ServiceCode.FACT_UNKNOWN_RESIDENT: (422, "Unknown resident"),
     ServiceCode.FACT_IN_FUTURE: (422, "The fact is dated in the future"),
@@ -125,6 +127,11 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     500: _declared(500, "the server failed; nothing was stored"),
 }
 
+#: What the routes that hand a draft to the worker pool may answer besides (registry.drafts).
+DRAFT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    429: _declared(429, "this caller's draft tasks are already running or waiting (drafts_busy); see Retry-After"),
+}
+
 MAX_PROBLEMS = 100  # an answer lists this many and counts the rest: a bad request cannot make a huge reply
 
 
@@ -142,7 +149,10 @@ def problem(code: Code, detail: str, problems: list[Problem] | None = None, *, s
 
 
 async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:
-    return problem(exc.code, exc.detail, exc.problems, **exc.extra)
+    answer = problem(exc.code, exc.detail, exc.problems, **exc.extra)
+    if exc.code == ServiceCode.DRAFTS_BUSY:
+        answer.headers["Retry-After"] = "5"
+    return answer
 
 
 async def _api_error(_: Request, exc: ApiError) -> JSONResponse:

@@ -59,7 +59,9 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
 
     @app.get("/health", tags=["service"])
     def health() -> dict[str, str | int]:
-        """Liveness, and how many anonymous writes were refused (counted here, never stored one by one)."""
-        return {"status": "ok", "anonymous_writes_refused": getattr(app.state, "anonymous_writes", 0)}
+        """Liveness, how many anonymous writes were refused (counted here, never stored one by one), draft tasks."""
+        running, waiting = app.state.service.drafts.load()
+        return {"status": "ok", "anonymous_writes_refused": getattr(app.state, "anonymous_writes", 0),
+                "draft_tasks_running": running, "draft_tasks_waiting": waiting}
 
     return app

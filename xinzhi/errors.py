@@ -29,6 +29,8 @@ class ServiceCode(StrEnum):
     RULESET_TESTS_FAILED = "ruleset_tests_failed"
     RULESET_DATES_OVERLAP = "ruleset_dates_overlap"
     RULESET_PARENT_UNPUBLISHED = "ruleset_parent_unpublished"
+    DRAFT_TOO_SLOW = "draft_too_slow"
+    DRAFTS_BUSY = "drafts_busy"
     FACTS_REJECTED = "facts_rejected"
     FACT_UNKNOWN_RESIDENT = "fact_unknown_resident"
     FACT_IN_FUTURE = "fact_in_future"

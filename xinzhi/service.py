@@ -23,7 +23,8 @@ class Service:
         from xinzhi.registry.drafts import DraftPool  # the registry's and access's packages import this module
 
         self.drafts: DraftPool = DraftPool(workers=settings.dry_run_workers,
-                                tasks_per_worker=settings.dry_run_tasks_per_worker)
+                                           tasks_per_worker=settings.dry_run_tasks_per_worker,
+                                           per_caller=settings.drafts_per_caller, seconds=settings.draft_task_seconds)
         db.before_each_commit(record_with_write)  # a write request's audit record commits with its write
         # Published versions never change: scoring finds each one's compiled form here by
         # (community, row seq), one dict lookup per fact; behind it the engine's loader

@@ -33,6 +33,10 @@ class Settings(BaseSettings):
                                  description="processes that evaluate draft rulesets (never the server's own)")
     dry_run_tasks_per_worker: int = Field(default=200, ge=1,
                                           description="a dry-run worker is replaced after this many tasks")
+    draft_task_seconds: float = Field(default=30.0, gt=0, le=3600,
+                                      description="a draft's dry-run or tests running longer are stopped")
+    drafts_per_caller: int = Field(default=2, ge=1, le=100,
+                                   description="draft tasks one caller may have running or waiting at once")
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
     future_tolerance_minutes: int = Field(default=10, ge=0, le=24 * 60,
                                           description="how far ahead of now a fact may be dated (clocks disagree "

@@ -16,7 +16,7 @@ from xinzhi.review import category_activity
 
 from ..access import CallerDep
 from ..deps import CommunityId, ServiceDep
-from ..errors import ApiCode, ApiError
+from ..errors import DRAFT_RESPONSES, ApiCode, ApiError
 from ..routers.rulesets import YAML_BODY, YAML_TYPES, text_body
 
 STATIC = Path(__file__).with_name("static")
@@ -71,14 +71,14 @@ def whoami(caller: CallerDep) -> dict[str, Any]:
             "resident": caller.resident}
 
 
-@helpers.post("/communities/{community}/rulesets/test", openapi_extra=YAML_BODY)
-async def draft_tests(request: Request, db: ServiceDep, community: CommunityId,
+@helpers.post("/communities/{community}/rulesets/test", openapi_extra=YAML_BODY, responses=DRAFT_RESPONSES)
+async def draft_tests(request: Request, db: ServiceDep, community: CommunityId, caller: CallerDep,
                       name: str = Query(default="draft.yaml", max_length=200)) -> dict[str, Any]:
     """Run a draft text's embedded tests without storing it; 422 lists problems if it does not load."""
     text = await text_body(request, YAML_TYPES)
     if len(text.encode()) > MAX_DRAFT_BYTES:
         raise ServiceError(ServiceCode.REQUEST_TOO_LARGE, f"a ruleset may be at most {MAX_DRAFT_BYTES} bytes")
-    outcome = await run_in_threadpool(run_draft_tests, db, community, text, name=name)
+    outcome = await run_in_threadpool(run_draft_tests, db, community, text, name=name, actor=caller.actor)
     tests = outcome["tests"]
     return {"ruleset": outcome["ruleset"], "passed": sum(1 for t in tests if t["passed"]), "total": len(tests),
             "tests": tests, "checked_at": dt.datetime.now(dt.UTC).isoformat()}

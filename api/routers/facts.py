@@ -12,7 +12,9 @@ from xinzhi.registry import DryRunInline, DryRunResult
 from xinzhi.scoring import FactBatchResult, FactResult, ImportResult
 from xinzhi.settings import BATCH_CEILING
 
+from ..access import CallerDep
 from ..deps import CommunityId, ServiceDep
+from ..errors import DRAFT_RESPONSES
 from .rulesets import CSV_TYPES, text_body
 
 router = APIRouter(prefix="/communities/{community}", tags=["facts"])
@@ -53,8 +55,9 @@ async def import_csv(request: Request, service: ServiceDep, community: Community
                                    name=name)
 
 
-@router.post("/dry-run")
-def dry_run_draft(service: ServiceDep, community: CommunityId, body: DryRunInline) -> DryRunResult:
+@router.post("/dry-run", responses=DRAFT_RESPONSES)
+def dry_run_draft(service: ServiceDep, community: CommunityId, caller: CallerDep, body: DryRunInline) -> DryRunResult:
     """Score facts under a ruleset text given inline (not stored); runs in a draft worker."""
     return registry.dry_run_draft(service, community, body.ruleset, [f.model_dump(mode="json", by_alias=True)
-                                                             for f in body.facts], explain=body.explain)
+                                                             for f in body.facts], explain=body.explain,
+                                  actor=caller.actor)

@@ -18,8 +18,9 @@ from xinzhi.registry import (
     RulesetSummary,
 )
 
+from ..access import CallerDep
 from ..deps import CommunityId, ServiceDep, Version
-from ..errors import ApiCode, ApiError
+from ..errors import DRAFT_RESPONSES, ApiCode, ApiError
 
 router = APIRouter(prefix="/communities/{community}", tags=["rulesets"])
 
@@ -73,15 +74,17 @@ def diff(service: ServiceDep, community: CommunityId, ruleset_id: str, base: Ann
     return registry.diff_rulesets(service, community, ruleset_id, base, other)
 
 
-@router.post("/rulesets/{ruleset_id}/versions/{version}/publish")
-def publish(service: ServiceDep, community: CommunityId, ruleset_id: str, version: Version) -> PublishResult:
+@router.post("/rulesets/{ruleset_id}/versions/{version}/publish", responses=DRAFT_RESPONSES)
+def publish(service: ServiceDep, community: CommunityId, caller: CallerDep, ruleset_id: str,
+            version: Version) -> PublishResult:
     """Publish a draft: its embedded tests must pass and its dates must not overlap."""
-    return registry.publish_ruleset(service, community, ruleset_id, version)
+    return registry.publish_ruleset(service, community, ruleset_id, version, actor=caller.actor)
 
 
-@router.post("/rulesets/{ruleset_id}/versions/{version}/dry-run")
-def dry_run(service: ServiceDep, community: CommunityId, ruleset_id: str, version: Version,
+@router.post("/rulesets/{ruleset_id}/versions/{version}/dry-run", responses=DRAFT_RESPONSES)
+def dry_run(service: ServiceDep, community: CommunityId, caller: CallerDep, ruleset_id: str, version: Version,
             body: DryRunIn) -> DryRunResult:
     """Score facts under this version from empty accounts; nothing is stored."""
     return registry.dry_run(service, community, ruleset_id, version, [f.model_dump(mode="json", by_alias=True)
-                                                               for f in body.facts], explain=body.explain)
+                                                               for f in body.facts], explain=body.explain,
+                            actor=caller.actor)

@@ -9,12 +9,14 @@ tasks: the server's memory stays flat however many drafts a committee tries.
 from __future__ import annotations
 
 import importlib
+import itertools
 import json
 import logging
 import os
 import subprocess
 import sys
 import threading
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 log = logging.getLogger("xinzhi.registry")
@@ -146,41 +148,89 @@ class DraftPool:
 
     Workers are plain ``python -c …serve()`` subprocesses talking JSON lines over
     pipes, so they never re-import the server's main module and leave nothing behind.
+
+    No one caller can starve the others: a caller has at most ``per_caller`` tasks running
+    or waiting (more are refused at once, ``drafts_busy``), waiting tasks are served in
+    arrival order except that the publish gate (``urgent``) goes first, and a task that
+    runs longer than ``seconds`` has its worker killed (``draft_too_slow``).
     """
 
-    def __init__(self, *, workers: int = 1, tasks_per_worker: int = 100):
+    def __init__(self, *, workers: int = 1, tasks_per_worker: int = 100, per_caller: int = 2,
+                 seconds: float = 30.0):
         self.workers = workers
         self.tasks_per_worker = tasks_per_worker
+        self.per_caller = per_caller
+        self.seconds = seconds
         self._idle: list[_Child] = []
-        self._slots = threading.BoundedSemaphore(workers)
-        self._lock = threading.Lock()
+        self._turns = threading.Condition()
+        self._waiting: list[tuple[int, int]] = []  # (0 for the publish gate else 1, arrival)
+        self._arrivals = itertools.count()
+        self._running = 0
+        self._held: Counter[str] = Counter()
         self.started = 0
 
-    def run(self, fn, *args) -> Any:
-        """Run ``fn(*args)`` (a task of this module) in a worker and return its result."""
-        with self._slots:
-            with self._lock:
-                child = self._idle.pop() if self._idle else None
-            if child is None:
-                child = _Child()
-                self.started += 1
-            try:
-                result = child.call(fn.__name__, args)
-            except BaseException as exc:
-                log.warning("draft worker %s ended during %s: %s", child.process.pid, fn.__name__, exc)
-                child.close()
-                raise
-            if child.tasks >= self.tasks_per_worker:
-                child.close()
-            else:
-                with self._lock:
-                    self._idle.append(child)
-            return result
+    def run(self, fn, *args, caller: str = "system", urgent: bool = False) -> Any:
+        """Run ``fn(*args)`` (a task of this module) in a worker, in ``caller``'s turn, and return its result."""
+        self._enter(caller, urgent)
+        try:
+            return self._call(fn, args)
+        finally:
+            with self._turns:
+                self._running -= 1
+                self._held[caller] -= 1
+                self._turns.notify_all()
+
+    def _enter(self, caller: str, urgent: bool) -> None:
+        from xinzhi.errors import ServiceCode, ServiceError
+        with self._turns:
+            if self._held[caller] >= self.per_caller:
+                raise ServiceError(ServiceCode.DRAFTS_BUSY,
+                                   f"{self._held[caller]} draft task(s) of yours are running or waiting; "
+                                   "try again when they are done")
+            self._held[caller] += 1
+            ticket = (0 if urgent else 1, next(self._arrivals))
+            self._waiting.append(ticket)
+            while self._running >= self.workers or min(self._waiting) != ticket:
+                self._turns.wait()
+            self._waiting.remove(ticket)
+            self._running += 1
+
+    def _call(self, fn, args: tuple) -> Any:
+        with self._turns:
+            child = self._idle.pop() if self._idle else None
+        if child is None:
+            child = _Child()
+            self.started += 1
+        timer = threading.Timer(self.seconds, child.process.kill)
+        timer.start()
+        try:
+            result = child.call(fn.__name__, args)
+        except BaseException as exc:
+            log.warning("draft worker %s ended during %s: %s", child.process.pid, fn.__name__, exc)
+            child.close()
+            if not timer.is_alive():
+                from xinzhi.errors import ServiceCode, ServiceError
+                raise ServiceError(ServiceCode.DRAFT_TOO_SLOW,
+                                   f"the draft took longer than {self.seconds:g} s and was stopped; "
+                                   "try fewer facts or tests, or simpler rules") from None
+            raise
+        finally:
+            timer.cancel()
+        if child.tasks >= self.tasks_per_worker:
+            child.close()
+        else:
+            with self._turns:
+                self._idle.append(child)
+        return result
+
+    def load(self) -> tuple[int, int]:
+        """How many tasks are running and how many wait for a worker."""
+        with self._turns:
+            return self._running, len(self._waiting)
 
     def close(self) -> None:
         """Stop the idle workers (the service calls this when it closes)."""
-        with self._lock:
+        with self._turns:
             idle, self._idle = self._idle, []
         for child in idle:
             child.close()
-

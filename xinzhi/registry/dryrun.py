@@ -38,7 +38,7 @@ def _from_worker(outcome: dict[str, Any], draft: bool) -> DryRunResult:
 
 
 def dry_run(service: Service, community: str, ruleset_id: str, version: int, facts: list[dict[str, Any]], *,
-            explain: bool = True) -> DryRunResult:
+            explain: bool = True, actor: str = "system") -> DryRunResult:
     """Score facts from empty accounts under a stored version (nothing is written)."""
     _check_size(service, facts)
     with service.db.reading() as session:
@@ -49,7 +49,8 @@ def dry_run(service: Service, community: str, ruleset_id: str, version: int, fac
             parents = _loaded(session, community, row.yaml_text, row.source_name).parents
             text, name = row.yaml_text, row.source_name
     if row.status != "published":
-        return _from_worker(service.drafts.run(_worker.evaluate_draft, text, name, parents, facts, explain), True)
+        return _from_worker(service.drafts.run(_worker.evaluate_draft, text, name, parents, facts, explain,
+                                               caller=actor), True)
     try:
         evaluation = evaluate(compiled, facts, explain=explain, label="facts")
     except FactError as exc:
@@ -62,17 +63,19 @@ def dry_run(service: Service, community: str, ruleset_id: str, version: int, fac
 
 
 def dry_run_draft(service: Service, community: str, text: str, facts: list[dict[str, Any]], *,
-                  explain: bool = True, name: str = "draft.yaml") -> DryRunResult:
+                  explain: bool = True, name: str = "draft.yaml", actor: str = "system") -> DryRunResult:
     """Score facts under a ruleset text that is not stored at all (evaluated in a worker)."""
     _check_size(service, facts)
     with service.db.reading() as session:
         require_community(session, community)
         # Only the parents are looked for here: the worker reports any problem of the text.
         parents = registry_loader(session, community).run(text, name, until="resolve").parents
-    return _from_worker(service.drafts.run(_worker.evaluate_draft, text, name, parents, facts, explain), True)
+    return _from_worker(service.drafts.run(_worker.evaluate_draft, text, name, parents, facts, explain,
+                                           caller=actor), True)
 
 
-def run_draft_tests(service: Service, community: str, text: str, *, name: str = "draft.yaml") -> dict[str, Any]:
+def run_draft_tests(service: Service, community: str, text: str, *, name: str = "draft.yaml",
+                    actor: str = "system") -> dict[str, Any]:
     """Run a ruleset text's embedded tests in a draft worker, storing nothing.
 
     A text that does not load is refused with ``ruleset_invalid``.
@@ -80,7 +83,7 @@ def run_draft_tests(service: Service, community: str, text: str, *, name: str = 
     with service.db.reading() as session:
         require_community(session, community)
         parents = registry_loader(session, community).run(text, name, until="resolve").parents
-    outcome = service.drafts.run(_worker.test_draft, text, name, parents)
+    outcome = service.drafts.run(_worker.test_draft, text, name, parents, caller=actor)
     if "error" in outcome:
         raise ruleset_invalid(_worker.problems(outcome))
     return outcome

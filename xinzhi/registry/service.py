@@ -190,8 +190,12 @@ def _overlaps(a_from: dt.date, a_to: dt.date | None, b_from: dt.date, b_to: dt.d
     return b_to is not None and b_from <= a_from <= b_to
 
 
-def publish_ruleset(service: Service, community: str, ruleset_id: str, version: int) -> PublishResult:
-    """Publish a draft if every embedded test passes and its dates overlap no published version."""
+def publish_ruleset(service: Service, community: str, ruleset_id: str, version: int, *,
+                    actor: str = "system") -> PublishResult:
+    """Publish a draft if every embedded test passes and its dates overlap no published version.
+
+    Its tests run ahead of any dry-run waiting for a draft worker (``urgent``).
+    """
     with service.db.reading() as session:
         row = _row(session, community, ruleset_id, version)
         if row.status == "published":
@@ -201,7 +205,7 @@ def publish_ruleset(service: Service, community: str, ruleset_id: str, version: 
         _check_parents_published(registry, row, parents)
         text, name = row.yaml_text, row.source_name
     _check_overlap(service, community, row)
-    outcome = service.drafts.run(_worker.test_draft, text, name, parents)
+    outcome = service.drafts.run(_worker.test_draft, text, name, parents, caller=actor, urgent=True)
     if "error" in outcome:
         raise ruleset_invalid(_worker.problems(outcome))
     tests = [TestOutcomeRead.model_validate(t) for t in outcome["tests"]]
