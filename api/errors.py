@@ -78,6 +78,8 @@ STATUS: dict[Code, tuple[int, str]] = {
     ServiceCode.TIER_TOO_LOW: (409, "Tier too low for this item"),
     ServiceCode.REDEMPTION_NOT_FOUND: (404, "Redemption not found"),
     ServiceCode.REDEMPTION_CANCELLED: (409, "Redemption already cancelled"),
+    ServiceCode.REDEMPTION_ID_CONFLICT: (409, "Redemption id already used"),
+    ServiceCode.REDEMPTION_DATE_INVALID: (422, "The redemption cannot be dated so"),
     ServiceCode.CASE_NOT_FOUND: (404, "Council case not found"),
     ServiceCode.CASE_WRONG_STATE: (409, "The case is not in a state for this"),
     ServiceCode.ENTRY_NOT_FOUND: (404, "Ledger entry not found"),

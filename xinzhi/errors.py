@@ -46,6 +46,8 @@ class ServiceCode(StrEnum):
     TIER_TOO_LOW = "tier_too_low"
     REDEMPTION_NOT_FOUND = "redemption_not_found"
     REDEMPTION_CANCELLED = "redemption_already_cancelled"
+    REDEMPTION_ID_CONFLICT = "redemption_id_conflict"
+    REDEMPTION_DATE_INVALID = "redemption_date_invalid"
     CASE_NOT_FOUND = "case_not_found"
     CASE_WRONG_STATE = "case_wrong_state"
     ENTRY_NOT_FOUND = "entry_not_found"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Response
 from pydantic import BaseModel, Field
 
 from xinzhi import shop
@@ -35,11 +35,16 @@ def put_items(service: ServiceDep, community: CommunityId,
     return shop.put_items(service, community, items)
 
 
-@router.post("/redemptions", status_code=201)
-def redeem(service: ServiceDep, community: CommunityId, caller: CallerDep, body: RedemptionCreate) -> RedemptionRead:
+@router.post("/redemptions", status_code=201,
+             responses={200: {"description": "this id was redeemed before: its first result, nothing spent"}})
+def redeem(service: ServiceDep, community: CommunityId, caller: CallerDep, body: RedemptionCreate,
+           response: Response) -> RedemptionRead:
     """Spend points on an item (never the index); 409 when points or stock are short or the tier too low."""
     resident = acting_for(caller, body.resident, community)
-    return shop.redeem(service, community, body.model_copy(update={"resident": resident}), actor=caller.actor)
+    made = shop.redeem(service, community, body.model_copy(update={"resident": resident}), actor=caller.actor)
+    if made.duplicate:
+        response.status_code = 200
+    return made
 
 
 @router.get("/redemptions")

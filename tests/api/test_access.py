@@ -55,7 +55,7 @@ MATRIX = [
     ("GET", "/communities/{community}/shop/items", "CSR", None),
     ("PUT", "/communities/{community}/shop/items", "S",
      {"json": [{"id": "tea", "kind": "goods", "title": "茶叶", "price": 3, "stock": 5}]}),
-    ("POST", "/communities/{community}/shop/redemptions", "SR", {"json": {"resident": "n1", "item": "soap"}}),
+    ("POST", "/communities/{community}/shop/redemptions", "SR", {"json": {"id": "rd-matrix", "resident": "n1", "item": "soap"}}),
     ("GET", "/communities/{community}/shop/redemptions", "CSR", None),
     ("GET", "/communities/{community}/shop/redemptions/{redemption}", "CSR", None),
     ("POST", "/communities/{community}/shop/redemptions/{redemption}/cancel", "S", None),
@@ -104,7 +104,7 @@ def site(app_client) -> tuple[Seeded, dict]:
     site.as_("committee", "POST", "/communities/{c}/appeals", json={
         "action": "adjust", "resident": "n1", "points_delta": 100, "reason": "开户"})
     redemption = site.as_("staff", "POST", "/communities/{c}/shop/redemptions",
-                          json={"resident": "n1", "item": "soap"}).json()["id"]
+                          json={"id": "rd-site", "resident": "n1", "item": "soap"}).json()["id"]
     case = site.as_("staff", "POST", "/communities/{c}/cases", json=CASE).json()["id"]
     for i in (1, 2):
         site.as_("staff", "POST", "/communities/{c}/facts", json={
@@ -174,7 +174,7 @@ def test_a_resident_sees_no_one_elses_redemption(site):
     seeded.as_("committee", "POST", "/communities/{c}/appeals", json={
         "action": "adjust", "resident": "s2", "points_delta": 10, "reason": "开户"})
     theirs = seeded.as_("staff", "POST", "/communities/{c}/shop/redemptions",
-                        json={"resident": "s2", "item": "soap"}).json()["id"]
+                        json={"id": "rd-theirs", "resident": "s2", "item": "soap"}).json()["id"]
     response = seeded.as_("resident", "GET", f"/communities/{{c}}/shop/redemptions/{theirs}")
     assert (response.status_code, response.json()["code"]) == (404, "redemption_not_found")
     listed = seeded.as_("resident", "GET", "/communities/{c}/shop/redemptions", params={"resident": "s2"})

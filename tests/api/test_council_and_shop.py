@@ -68,13 +68,14 @@ def test_a_full_council_case_ends_with_explained_satisfaction_awards_once(site):
 def test_a_resident_redeems_sees_only_their_own_and_staff_cancels_once(site):
     site.as_("committee", "POST", "/communities/{c}/appeals", json={
         "action": "adjust", "resident": "n1", "points_delta": 12, "reason": "开户赠送"})
-    made = site.as_("resident", "POST", "/communities/{c}/shop/redemptions", json={"resident": "n1", "item": "soap",
-                                                                                  "quantity": 2})
+    made = site.as_("resident", "POST", "/communities/{c}/shop/redemptions", json={"id": "rd-n1-1", "resident": "n1",
+                                                                                  "item": "soap", "quantity": 2})
     assert made.status_code == 201, made.text
     assert made.json()["points_after"] == 2 and points(site, "n1") == 2
-    short = site.as_("resident", "POST", "/communities/{c}/shop/redemptions", json={"resident": "n1", "item": "soap"})
+    short = site.as_("resident", "POST", "/communities/{c}/shop/redemptions", json={"id": "rd-n1-2", "resident": "n1",
+                                                                                   "item": "soap"})
     assert short.status_code == 409 and short.json()["code"] == "insufficient_points"
-    for_other = site.as_("resident", "POST", "/communities/{c}/shop/redemptions", json={"resident": "n2",
+    for_other = site.as_("resident", "POST", "/communities/{c}/shop/redemptions", json={"id": "rd-n2", "resident": "n2",
                                                                                        "item": "soap"})
     assert for_other.status_code == 404 and for_other.json()["code"] == "resident_not_found"
     mine = site.as_("resident", "GET", "/communities/{c}/shop/redemptions").json()
@@ -120,7 +121,8 @@ def test_reviewed_awards_are_pending_then_publicized_and_an_upheld_objection_rev
     assert (score["index"], score["points"]) == (100, 0)  # pending: visible, not spendable, not in the index
     [pending] = site.as_("committee", "GET", "/communities/{c}/reviews", params={"status": "pending"}).json()
     assert pending["amount"] == 12 and pending["resident"] == "s1"
-    spend = site.as_("staff", "POST", "/communities/{c}/shop/redemptions", json={"resident": "s1", "item": "soap"})
+    spend = site.as_("staff", "POST", "/communities/{c}/shop/redemptions", json={"id": "rd-s1", "resident": "s1",
+                                                                                          "item": "soap"})
     assert spend.json()["code"] == "insufficient_points"
     notice = pending["notice"]
     assert site.as_("staff", "POST", f"/communities/{{c}}/reviews/{notice}", json={"decision": "approve"}

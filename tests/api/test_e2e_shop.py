@@ -1,4 +1,4 @@
-"""End to end on PostgreSQL: two ``xinzhi serve`` processes, tokens on, 50 racing redemptions over HTTP."""
+"""End to end on PostgreSQL: two ``xinzhi serve`` processes, tokens on, racing redemptions over HTTP."""
 
 from __future__ import annotations
 
@@ -37,7 +37,8 @@ def test_fifty_redemptions_over_two_processes_only_ten_succeed(monkeypatch):
         def post(i: int) -> httpx.Response:
             with httpx.Client(base_url=(first, second)[i % 2], timeout=60, headers=auth) as client:
                 barrier.wait()
-                return client.post("/communities/yihe/shop/redemptions", json={"resident": "p1", "item": "oil"})
+                return client.post("/communities/yihe/shop/redemptions", json={"id": f"rd-{i}", "resident": "p1",
+                                                                                 "item": "oil"})
 
         with ThreadPoolExecutor(50) as pool:
             responses = list(pool.map(post, range(50)))
@@ -46,3 +47,22 @@ def test_fifty_redemptions_over_two_processes_only_ten_succeed(monkeypatch):
         with httpx.Client(base_url=second, timeout=30, headers=auth) as http:
             assert http.get("/communities/yihe/residents/p1/score").json()["points"] == 0
             assert [i["stock"] for i in http.get("/communities/yihe/shop/items").json()] == [20]
+            assert http.post("/communities/yihe/appeals", json={
+                "action": "adjust", "resident": "p1", "points_delta": 30, "reason": "补录"}).status_code == 201
+
+        # twenty identical requests (a double tap, retries) through both processes: one redemption
+        same = threading.Barrier(20)
+
+        def tap(i: int) -> httpx.Response:
+            with httpx.Client(base_url=(first, second)[i % 2], timeout=60, headers=auth) as client:
+                same.wait()
+                return client.post("/communities/yihe/shop/redemptions", json={"id": "tap", "resident": "p1",
+                                                                                 "item": "oil"})
+
+        with ThreadPoolExecutor(20) as pool:
+            taps = list(pool.map(tap, range(20)))
+        assert sorted(r.status_code for r in taps) == [200] * 19 + [201]
+        assert {r.json()["ledger_seq"] for r in taps} == {taps[0].json()["ledger_seq"]}
+        with httpx.Client(base_url=first, timeout=30, headers=auth) as http:
+            assert http.get("/communities/yihe/residents/p1/score").json()["points"] == 20
+            assert [i["stock"] for i in http.get("/communities/yihe/shop/items").json()] == [19]

@@ -92,7 +92,8 @@ def test_balances_equal_the_ledger_sum_and_originals_stay(service, cycle, ops):
         elif kind == "redeem":
             cost = PRICE * op[1]
             try:
-                made = redeem(service, cycle, RedemptionCreate(resident=resident, item="rice", quantity=op[1]))
+                made = redeem(service, cycle, RedemptionCreate(id=f"rd-{resident}-{next(facts)}", resident=resident,
+                                                               item="rice", quantity=op[1]))
             except ServiceError as exc:
                 assert exc.code == ServiceCode.INSUFFICIENT_POINTS and points < cost
             else:

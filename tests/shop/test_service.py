@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -63,7 +64,7 @@ def shop(service):
 
 def test_fifty_concurrent_redemptions_against_a_balance_for_ten(service, shop):
     give_points(service, shop, "r1", 100)
-    results = race(50, lambda i: redeem(service, shop, RedemptionCreate(resident="r1", item="soap")))
+    results = race(50, lambda i: redeem(service, shop, RedemptionCreate(id=f"rd-{i}", resident="r1", item="soap")))
     succeeded = [r for r in results if not isinstance(r, ServiceCode)]
     assert len(succeeded) == 10
     assert [r for r in results if isinstance(r, ServiceCode)] == [ServiceCode.INSUFFICIENT_POINTS] * 40
@@ -79,7 +80,8 @@ def test_fifty_concurrent_redemptions_against_a_balance_for_ten(service, shop):
 def test_fifty_concurrent_redemptions_against_stock_for_ten(service, shop):
     for i in range(1, 6):
         give_points(service, shop, f"r{i}", 1000)
-    results = race(50, lambda i: redeem(service, shop, RedemptionCreate(resident=f"r{i % 5 + 1}", item="heritage")))
+    results = race(50, lambda i: redeem(service, shop, RedemptionCreate(id=f"rd-{i}", resident=f"r{i % 5 + 1}",
+                                                                        item="heritage")))
     assert sum(not isinstance(r, ServiceCode) for r in results) == 10
     assert {r for r in results if isinstance(r, ServiceCode)} == {ServiceCode.OUT_OF_STOCK}
     assert {i.id: i.stock for i in list_items(service, shop)}["heritage"] == 0
@@ -88,7 +90,7 @@ def test_fifty_concurrent_redemptions_against_stock_for_ten(service, shop):
 
 def test_a_redemption_cancelled_twice_at_once_refunds_once(service, shop):
     give_points(service, shop, "r2", 50)
-    made = [redeem(service, shop, RedemptionCreate(resident="r2", item="soap")) for _ in range(3)]
+    made = [redeem(service, shop, RedemptionCreate(id=f"rd-3-{k}", resident="r2", item="soap")) for k in range(3)]
     for redemption in made:
         results = race(2, lambda i, rid=redemption.id: cancel_redemption(service, shop, rid, reason="changed mind"))
         assert [r for r in results if isinstance(r, ServiceCode)] == [ServiceCode.REDEMPTION_CANCELLED]
@@ -102,19 +104,75 @@ def test_a_redemption_cancelled_twice_at_once_refunds_once(service, shop):
 def test_refusals_store_nothing_and_say_why(service, shop):
     give_points(service, shop, "r3", 30)
     with pytest.raises(ServiceError) as raised:
-        redeem(service, shop, RedemptionCreate(resident="r3", item="physio"))
+        redeem(service, shop, RedemptionCreate(id="rd-4", resident="r3", item="physio"))
     assert raised.value.code == ServiceCode.TIER_TOO_LOW  # index 100 is tier B; physio is for A
     with pytest.raises(ServiceError) as raised:
-        redeem(service, shop, RedemptionCreate(resident="r3", item="soap", quantity=4))
+        redeem(service, shop, RedemptionCreate(id="rd-5", resident="r3", item="soap", quantity=4))
     assert raised.value.code == ServiceCode.INSUFFICIENT_POINTS and raised.value.extra == {"points": 30, "cost": 40}
     with pytest.raises(ServiceError) as raised:
-        redeem(service, shop, RedemptionCreate(resident="r3", item="heritage", quantity=11))
+        redeem(service, shop, RedemptionCreate(id="rd-6", resident="r3", item="heritage", quantity=11))
     assert raised.value.code == ServiceCode.OUT_OF_STOCK
     put_items(service, shop, [ItemCreate(id="soap", kind="goods", title="洗衣皂", price=10, stock=1000, active=False)])
     with pytest.raises(ServiceError) as raised:
-        redeem(service, shop, RedemptionCreate(resident="r3", item="soap"))
+        redeem(service, shop, RedemptionCreate(id="rd-7", resident="r3", item="soap"))
     assert raised.value.code == ServiceCode.ITEM_INACTIVE
     with pytest.raises(ServiceError) as raised:
-        redeem(service, shop, RedemptionCreate(resident="r3", item="nothing"))
+        redeem(service, shop, RedemptionCreate(id="rd-8", resident="r3", item="nothing"))
     assert raised.value.code == ServiceCode.ITEM_NOT_FOUND
     assert [e.kind for e in ledger(service, shop, "r3")] == ["adjustment"]
+
+
+def test_the_same_redemption_sent_again_spends_once_and_another_use_of_its_id_is_a_conflict(service, shop):
+    give_points(service, shop, "r4", 30)
+    first = redeem(service, shop, RedemptionCreate(id="voucher-1", resident="r4", item="soap"))
+    again = redeem(service, shop, RedemptionCreate(id="voucher-1", resident="r4", item="soap"))
+    assert (first.duplicate, again.duplicate) == (False, True) and again.ledger_seq == first.ledger_seq
+    for other in (RedemptionCreate(id="voucher-1", resident="r4", item="soap", quantity=2),
+                  RedemptionCreate(id="voucher-1", resident="r5", item="soap")):
+        with pytest.raises(ServiceError) as raised:
+            redeem(service, shop, other)
+        assert raised.value.code == ServiceCode.REDEMPTION_ID_CONFLICT and "r4" not in raised.value.detail
+    assert [e.kind for e in ledger(service, shop, "r4")] == ["adjustment", "redemption"]
+    assert resident_score(service, shop, "r4").points == 20
+
+
+def test_twenty_identical_redemptions_at_once_make_one(service, shop):
+    give_points(service, shop, "r5", 100)
+    results = race(20, lambda i: redeem(service, shop, RedemptionCreate(id="tap-tap", resident="r5", item="soap")))
+    assert sorted(r.duplicate for r in results) == [False] + [True] * 19
+    assert len({r.ledger_seq for r in results}) == 1
+    assert resident_score(service, shop, "r5").points == 90
+    assert {i.id: i.stock for i in list_items(service, shop)}["soap"] == 999
+
+
+def earn(service, community: str, resident: str, fact_id: str, day: str) -> None:
+    """Five points for joining an activity on ``day`` (CYCLE_V1's activity_join)."""
+    from xinzhi.scoring import post_fact
+    post_fact(service, community, {"id": fact_id, "type": "activity", "resident": resident,
+                                   "occurred_at": f"{day}T10:00:00+08:00", "fields": {"name": "植树"}})
+
+
+def test_a_paper_voucher_dated_later_counts_from_its_day(service, shop):
+    earn(service, shop, "r1", "v-may", "2024-05-01")  # +5
+    earn(service, shop, "r1", "v-jun", "2024-06-01")  # +5
+    made = redeem(service, shop, RedemptionCreate(id="paper-17", resident="r1", item="heritage",
+                                                  redeemed_at="2024-05-20T15:00:00"))
+    assert made.redeemed_at == dt.datetime(2024, 5, 20, 7, tzinfo=dt.UTC)
+    assert resident_score(service, shop, "r1", as_of=dt.date(2024, 5, 19)).points == 5
+    assert resident_score(service, shop, "r1", as_of=dt.date(2024, 5, 20)).points == 0
+    assert resident_score(service, shop, "r1").points == 5
+
+
+@pytest.mark.parametrize(("moment", "code"), [
+    ("2099-01-01T10:00:00+08:00", ServiceCode.REDEMPTION_DATE_INVALID),  # in the future
+    ("2024-04-30T10:00:00+08:00", ServiceCode.REDEMPTION_DATE_INVALID),  # before the first entry
+    ("2024-05-02T10:00:00+08:00", ServiceCode.INSUFFICIENT_POINTS),  # 5 then, but a later balance would go below 0
+])
+def test_a_dated_voucher_is_refused_when_no_moment_since_could_pay_for_it(service, shop, moment, code):
+    earn(service, shop, "r2", "d-may", "2024-05-01")  # +5
+    redeem(service, shop, RedemptionCreate(id="spent-june", resident="r2", item="heritage",
+                                           redeemed_at="2024-06-10T10:00:00+08:00"))  # −5: 0 from June on
+    with pytest.raises(ServiceError) as raised:
+        redeem(service, shop, RedemptionCreate(id="late-paper", resident="r2", item="heritage", redeemed_at=moment))
+    assert raised.value.code == code
+    assert [e.kind for e in ledger(service, shop, "r2")] == ["award", "redemption"]

@@ -278,6 +278,7 @@ class Redemption(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     cancelled_by: Mapped[str | None] = mapped_column(String(64))
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    redeemed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # when it happened (a voucher may come later)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 

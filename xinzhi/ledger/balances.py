@@ -173,6 +173,30 @@ def limit_usage(session: Session, community: str, items: Sequence[tuple[Compiled
     return usage
 
 
+def lowest_points_from(session: Session, community: str, resident: str, moment: dt.datetime) -> int:
+    """The fewest points the resident holds at any time from ``moment`` on: what may be spent at ``moment``.
+
+    Spending then lowers every later balance, so each must cover it (the resident's own
+    entries since ``moment``: a few, unless it lies far back).
+    """
+    points = lowest = resident_totals(session, community, resident, until=moment).points
+    for delta in session.scalars(select(LedgerEntry.points_delta).where(
+            LedgerEntry.community == community, LedgerEntry.resident == resident, LedgerEntry.occurred_at >= moment)
+            .order_by(LedgerEntry.occurred_at, LedgerEntry.seq)):
+        points += delta
+        lowest = min(lowest, points)
+    return lowest
+
+
+def account_span(session: Session, community: str, resident: str) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """When the resident's first entry happened, and their points' last expiry (``None``: none yet)."""
+    first, expired = session.execute(select(
+        func.min(LedgerEntry.occurred_at),
+        func.max(case((LedgerEntry.kind == "expiry", LedgerEntry.occurred_at)))).where(
+        LedgerEntry.community == community, LedgerEntry.resident == resident)).one()
+    return first, expired
+
+
 @dataclass(frozen=True)
 class Standing:
     """The integrity index (starting index plus the ledger's changes) and the tier it falls in."""

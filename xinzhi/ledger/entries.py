@@ -138,9 +138,10 @@ def adjustment_row(community: str, resident: str, *, index_delta: int, points_de
 
 
 def redemption_row(community: str, resident: str, *, redemption: str, item: dict[str, Any], quantity: int,
-                   cost: int, actor: str) -> Row:
-    """Points spent in the credit supermarket (the index never moves)."""
+                   cost: int, actor: str, moment: dt.datetime) -> Row:
+    """Points spent in the credit supermarket (the index never moves), at the moment of the redemption."""
     return _row(community, resident, kind="redemption", index_delta=0, points_delta=-cost, category="shop",
+                occurred_at=moment,
                 explanation={"summary": f"信用超市兑换 {item['title']} ×{quantity}: -{cost} points",
                              "redemption": redemption, "item": item, "quantity": quantity, "by": actor})
 

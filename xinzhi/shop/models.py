@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+
+from xinzhi.engine import SHANGHAI
 
 ItemKind = Literal["goods", "course", "service"]
 
@@ -30,11 +32,30 @@ class ItemRead(ItemCreate):
 
 
 class RedemptionCreate(BaseModel):
-    """A resident's request to spend points on some units of an item."""
+    """A resident's request to spend points on some units of an item.
 
+    ``id`` is the client's: the same request sent twice (a double tap, a retry after a
+    timeout) spends once. Staff entering a paper voucher date it with ``redeemed_at``.
+    """
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$",
+                    description="chosen by the client (e.g. a UUID); the same id again returns the first result")
     resident: str = Field(min_length=1, max_length=128)
     item: str = Field(min_length=1, max_length=64)
     quantity: int = Field(default=1, ge=1, le=100)
+    redeemed_at: dt.datetime | None = Field(
+        default=None, description="when it happened (a paper voucher entered later); without an offset it is "
+                                  "Shanghai time; default now. Not in the future, not before the resident's "
+                                  "first entry or last expiry")
+
+    @field_validator("redeemed_at")
+    @classmethod
+    def _shanghai(cls, moment: dt.datetime | None) -> dt.datetime | None:
+        if moment is None:
+            return None
+        if not 2000 <= moment.year <= 2099:
+            raise ValueError("a redemption is dated between 2000 and 2099")
+        return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
 
 
 class RedemptionRead(BaseModel):
@@ -48,6 +69,8 @@ class RedemptionRead(BaseModel):
     quantity: int
     points: int
     status: Literal["completed", "cancelled"]
+    redeemed_at: dt.datetime
+    duplicate: bool = Field(default=False, description="this id was redeemed before: its first result")
     ledger_seq: int
     refund_seq: int | None
     points_after: int | None = None

@@ -8,18 +8,20 @@ sell stock that is not there. A cancellation refunds and restocks exactly once.
 
 from __future__ import annotations
 
-import uuid
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from xinzhi.clock import end_of, today, utcnow
+from xinzhi.clock import latest_accepted, utcnow
 from xinzhi.communities.service import get_resident, require_community
 from xinzhi.db.queries import community_rows, one_or_not_found
 from xinzhi.db.tables import Redemption, ShopItem
+from xinzhi.engine import SHANGHAI, Problem
 from xinzhi.errors import ServiceCode, ServiceError
-from xinzhi.ledger.balances import resident_totals, standing
+from xinzhi.ledger.balances import account_span, lowest_points_from, resident_totals, standing
 from xinzhi.ledger.entries import append, lock_resident, redemption_row, refund_row
 from xinzhi.registry.service import standard_on
 from xinzhi.service import Service
@@ -34,7 +36,7 @@ def _read_item(row: ShopItem) -> ItemRead:
 
 def _read_redemption(row: Redemption, **extra) -> RedemptionRead:
     return RedemptionRead(community=row.community, id=row.id, resident=row.resident, item=row.item,
-                          quantity=row.quantity, points=row.points, status=row.status,
+                          quantity=row.quantity, points=row.points, status=row.status, redeemed_at=row.redeemed_at,
                           ledger_seq=row.ledger_seq, refund_seq=row.refund_seq, created_by=row.created_by,
                           cancelled_by=row.cancelled_by, cancel_reason=row.cancel_reason, created_at=row.created_at,
                           cancelled_at=row.cancelled_at, **extra)
@@ -74,9 +76,9 @@ def list_items(service: Service, community: str, *, active_only: bool = False) -
         return [_read_item(r) for r in session.scalars(query.order_by(ShopItem.id))]
 
 
-def _tier_allows(service: Service, session: Session, community: str, min_tier: str,
-                 index_change: int) -> tuple[bool, str]:
-    ruleset = standard_on(service, session, community, today())
+def _tier_allows(service: Service, session: Session, community: str, min_tier: str, index_change: int,
+                 day: dt.date) -> tuple[bool, str]:
+    ruleset = standard_on(service, session, community, day)
     if ruleset is None or not ruleset.tiers:
         return True, ""
     tier = next((t for t in ruleset.tiers if t.id == min_tier), None)
@@ -86,42 +88,92 @@ def _tier_allows(service: Service, session: Session, community: str, min_tier: s
     return index >= tier.index_from, f"tier {min_tier} needs an index of {tier.index_from}; the resident has {index}"
 
 
+def _seen(session: Session, community: str, data: RedemptionCreate) -> RedemptionRead | None:
+    """The redemption this id already made, if the request is the same one again; another use is a conflict."""
+    row = session.scalar(select(Redemption).where(Redemption.community == community, Redemption.id == data.id))
+    if row is None:
+        return None
+    if (row.resident, row.item, row.quantity) != (data.resident, data.item, data.quantity) or \
+            (data.redeemed_at is not None and row.redeemed_at != data.redeemed_at):
+        raise ServiceError(ServiceCode.REDEMPTION_ID_CONFLICT,
+                           f"the redemption id '{data.id}' was already used for another redemption; choose a new id")
+    return _read_redemption(row, duplicate=True)
+
+
 def redeem(service: Service, community: str, data: RedemptionCreate, *, actor: str = "system") -> RedemptionRead:
-    """Spend points on an item: refused (nothing stored) when points, stock or tier fall short."""
-    with service.db.writing() as session:
-        lock_resident(service, session, community, data.resident)
-        item = one_or_not_found(session, select(ShopItem).where(ShopItem.community == community,
-                                                                ShopItem.id == data.item),
-                                ServiceCode.ITEM_NOT_FOUND, f"the shop of '{community}' has no item '{data.item}'",
-                                for_update=True)
-        if not item.active:
-            raise ServiceError(ServiceCode.ITEM_INACTIVE, f"'{item.title}' is not offered at the moment")
-        if item.stock < data.quantity:
-            raise ServiceError(ServiceCode.OUT_OF_STOCK, f"'{item.title}': {item.stock} left, {data.quantity} asked",
-                               extra={"stock": item.stock})
-        totals = resident_totals(session, community, data.resident, until=end_of(today()))  # as the score page
-        index_change, points = totals.index, totals.points
-        if item.min_tier:
-            allowed, why = _tier_allows(service, session, community, item.min_tier, index_change)
-            if not allowed:
-                raise ServiceError(ServiceCode.TIER_TOO_LOW,
-                                   f"'{item.title}' is for tier {item.min_tier} and above: {why}")
-        cost = item.price * data.quantity
-        if points < cost:
-            raise ServiceError(ServiceCode.INSUFFICIENT_POINTS,
-                               f"'{item.title}' costs {cost} points; the resident has {points}",
-                               extra={"points": points, "cost": cost})
-        redemption_id = "rd-" + uuid.uuid4().hex[:12]
-        entry = append(session, redemption_row(
-            community, data.resident, redemption=redemption_id, quantity=data.quantity, cost=cost, actor=actor,
-            item={"id": item.id, "title": item.title, "kind": item.kind, "price": item.price}))
-        item.stock -= data.quantity
-        row = Redemption(community=community, id=redemption_id, resident=data.resident, item=item.id,
-                         quantity=data.quantity, points=cost, status="completed", ledger_seq=entry.seq,
-                         created_by=actor, created_at=utcnow())
-        session.add(row)
-        session.flush()
-        return _read_redemption(row, item_title=item.title, points_after=points - cost)
+    """Spend points on an item: refused (nothing stored) when points, stock or tier fall short.
+
+    The same id again returns the first redemption (``duplicate``) and spends nothing, also
+    when the requests race. A redemption dated in the past (``redeemed_at``) must be covered
+    by the points held then and at every moment since, and reads the tier of that day.
+    """
+    moment = data.redeemed_at or utcnow()
+    if moment > latest_accepted(service.settings.future_tolerance_minutes):
+        raise ServiceError(ServiceCode.REDEMPTION_DATE_INVALID,
+                           f"redeemed_at {moment.isoformat()} is in the future", [Problem(
+                               code=ServiceCode.REDEMPTION_DATE_INVALID, message="in the future",
+                               path="redeemed_at")])
+    try:
+        with service.db.writing() as session:
+            lock_resident(service, session, community, data.resident)
+            seen = _seen(session, community, data)
+            if seen is not None:
+                return seen
+            return _spend(service, session, community, data, moment, actor)
+    except IntegrityError:  # the same id raced in for another resident's redemption
+        with service.db.reading() as session:
+            seen = _seen(session, community, data)
+        if seen is None:
+            raise
+        return seen
+
+
+def _spend(service: Service, session: Session, community: str, data: RedemptionCreate, moment: dt.datetime,
+           actor: str) -> RedemptionRead:
+    item = one_or_not_found(session, select(ShopItem).where(ShopItem.community == community,
+                                                            ShopItem.id == data.item),
+                            ServiceCode.ITEM_NOT_FOUND, f"the shop of '{community}' has no item '{data.item}'",
+                            for_update=True)
+    if not item.active:
+        raise ServiceError(ServiceCode.ITEM_INACTIVE, f"'{item.title}' is not offered at the moment")
+    if item.stock < data.quantity:
+        raise ServiceError(ServiceCode.OUT_OF_STOCK, f"'{item.title}': {item.stock} left, {data.quantity} asked",
+                           extra={"stock": item.stock})
+    if data.redeemed_at is not None:
+        _check_date(session, community, data.resident, moment)
+    if item.min_tier:
+        index_change = resident_totals(session, community, data.resident, until=moment).index
+        allowed, why = _tier_allows(service, session, community, item.min_tier, index_change,
+                                    moment.astimezone(SHANGHAI).date())
+        if not allowed:
+            raise ServiceError(ServiceCode.TIER_TOO_LOW, f"'{item.title}' is for tier {item.min_tier} and above: {why}")
+    cost = item.price * data.quantity
+    points = lowest_points_from(session, community, data.resident, moment)
+    if points < cost:
+        raise ServiceError(ServiceCode.INSUFFICIENT_POINTS,
+                           f"'{item.title}' costs {cost} points; the resident has {points}"
+                           + (" at the least since then" if data.redeemed_at else ""),
+                           extra={"points": points, "cost": cost})
+    entry = append(session, redemption_row(
+        community, data.resident, redemption=data.id, quantity=data.quantity, cost=cost, actor=actor, moment=moment,
+        item={"id": item.id, "title": item.title, "kind": item.kind, "price": item.price}))
+    item.stock -= data.quantity
+    row = Redemption(community=community, id=data.id, resident=data.resident, item=item.id, quantity=data.quantity,
+                     points=cost, status="completed", ledger_seq=entry.seq, created_by=actor, redeemed_at=moment,
+                     created_at=utcnow())
+    session.add(row)
+    session.flush()
+    return _read_redemption(row, item_title=item.title, points_after=points - cost)
+
+
+def _check_date(session: Session, community: str, resident: str, moment: dt.datetime) -> None:
+    """A dated redemption cannot precede the resident's accounts, nor the points' last expiry (already settled)."""
+    first, expired = account_span(session, community, resident)
+    why = ("before the resident's first ledger entry" if first is None or moment < first else
+           "before the resident's points last expired" if expired is not None and moment < expired else None)
+    if why:
+        raise ServiceError(ServiceCode.REDEMPTION_DATE_INVALID, f"a redemption cannot be dated {why}", [Problem(
+            code=ServiceCode.REDEMPTION_DATE_INVALID, message=why, path="redeemed_at")])
 
 
 def cancel_redemption(service: Service, community: str, redemption_id: str, *, reason: str | None = None,

@@ -181,7 +181,7 @@ async function counterPage(prefill) {
         button.addEventListener("click", async () => {
           clear(msg);
           try {
-            const r = await post(`${base()}/shop/redemptions`, { resident: id, item: it.id });
+            const r = await post(`${base()}/shop/redemptions`, { id: crypto.randomUUID(), resident: id, item: it.id });
             sessionStorage.setItem("xinzhi.counter.msg", t("redeemed", { resident: id, item: r.item_title || it.title, points: r.points, after: r.points_after }));
             await lookup();
           } catch (err) {
