@@ -180,7 +180,7 @@ class AuditTrail:
 P = "/communities/{community}"
 POLICIES: dict[str, Policy] = {
     "communities": Policy(read=roles(C, S), write=roles(C),
-                          routes={("POST", f"{P}/jobs/expire"): roles(C, S)}),
+                          routes={("POST", f"{P}/jobs/expire"): roles(C, S), ("GET", P): roles(C, S, R)}),
     "residents": Policy(read=roles(C, S, R), write=roles(S),
                         routes={("GET", f"{P}/residents"): roles(C, S)}),
     "rulesets": Policy(read=roles(C, S), write=roles(C)),

@@ -25,6 +25,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -399,8 +400,12 @@ def _tier_list(base: Ruleset, cand: Ruleset) -> list[TierInfo]:
 
 def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
                  candidate: tuple[ReplayRuleset, Ruleset], source: SourceInfo,
-                 scenario: Scenario | None = None) -> SimulationReport:
-    """The whole comparison; ``scenario`` orders and names zones and roles and prices the shop in yuan."""
+                 scenario: Scenario | None = None, names: GroupNames | None = None) -> SimulationReport:
+    """The whole comparison; ``scenario`` prices the shop in yuan.
+
+    Zones and roles are ordered and titled by ``names`` (default: the scenario's).
+    """
+    names = names or (GroupNames.of(scenario) if scenario else GroupNames())
     base_src, base_rs = baseline
     cand_src, cand_rs = candidate
     B, C = result.baseline, result.candidate
@@ -443,7 +448,7 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
     rule_ids = list(dict.fromkeys([r.id for r in base_rs.rules] + [r.id for r in cand_rs.rules]))
     titles_by_rule = {r.id: (r.title, r.category) for r in base_rs.rules}
     titles_by_rule.update({r.id: (r.title, r.category) for r in cand_rs.rules})
-    zones = sorted({info[rid].zone for rid in ids}, key=lambda z: _zone_order(z, scenario))
+    zones = sorted({info[rid].zone for rid in ids}, key=names.zone_order)
     total_delta = int(sc["points_net"] - sb["points_net"])
     rules, changed = [], []
     for rule_id in rule_ids:
@@ -508,13 +513,12 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
 
     add_group("all", "all", "全体居民", ids)
     for zone in zones:
-        add_group("zone", zone, scenario.zone_title(zone) if scenario else _ZONE_TITLES.get(zone, zone),
-                  [rid for rid in ids if info[rid].zone == zone])
+        add_group("zone", zone, names.zone_title(zone), [rid for rid in ids if info[rid].zone == zone])
     for origin in sorted({info[rid].origin for rid in ids}):
         if origin != "unknown":
             add_group("origin", origin, _ORIGIN_TITLES.get(origin, origin),
                       [rid for rid in ids if info[rid].origin == origin])
-    role_titles = {r.id: r.title for r in scenario.roles} if scenario else {}
+    role_titles = names.roles
     for role in list(role_titles) + sorted({x for rid in ids for x in info[rid].roles} - set(role_titles)):
         members = [rid for rid in ids if role in info[rid].roles]
         if members:
@@ -595,16 +599,29 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
         tiers=migration, liability=liability)
 
 
-_ZONE_TITLES = {"north": "北区", "south": "南区", "unknown": "未知"}
 _ORIGIN_TITLES = {"local": "本地居民", "elsewhere": "外来居民"}
 
 
-def _zone_order(zone: str, scenario: Scenario | None) -> tuple[int, str]:
-    if scenario:
-        ids = [z.id for z in scenario.zones]
-        if zone in ids:
-            return (ids.index(zone), zone)
-    return (10_000, zone)
+@dataclass(frozen=True)
+class GroupNames:
+    """How a report orders and titles zones and roles: a scenario's, or the community's own configuration."""
+
+    zones: dict[str, str] = field(default_factory=dict)
+    roles: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> GroupNames:
+        """The zones and roles a synthetic scenario declares."""
+        return cls({z.id: z.title for z in scenario.zones}, {r.id: r.title for r in scenario.roles})
+
+    def zone_title(self, zone: str) -> str:
+        """The declared title; residents of no known zone are 未知."""
+        return self.zones.get(zone, "未知" if zone == "unknown" else zone)
+
+    def zone_order(self, zone: str) -> tuple[int, str]:
+        """Declared zones in their order, any other after them by id."""
+        ids = list(self.zones)
+        return (ids.index(zone), zone) if zone in ids else (10_000, zone)
 
 
 def report_json(report: SimulationReport) -> str:

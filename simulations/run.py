@@ -15,7 +15,7 @@ from xinzhi.service import Service
 from .html_report import render_html
 from .population import Scenario, generate_facts, generate_population, load_scenario
 from .replay import CHUNK_SIZE, FactsSource, Progress, ReplayRuleset, ScenarioSource, replay
-from .report import SimulationReport, SourceInfo, build_report, report_json, schema_json
+from .report import GroupNames, SimulationReport, SourceInfo, build_report, report_json, schema_json
 
 
 @dataclass
@@ -57,6 +57,7 @@ def simulate(baseline: str | Path | ReplayRuleset, candidate: str | Path | Repla
     base_src, cand_src = _ruleset(baseline, search), _ruleset(candidate, search)
     base_rs, cand_rs = base_src.load(), cand_src.load()  # fail early, before any worker starts
     source: ScenarioSource | FactsSource
+    names = None  # zones and roles: the scenario's, or the community's
     if scenario is not None:
         seed = scenario.seed if seed is None else seed
         source = ScenarioSource(scenario=scenario, seed=seed)
@@ -66,13 +67,13 @@ def simulate(baseline: str | Path | ReplayRuleset, candidate: str | Path | Repla
         source = FactsSource(facts=tuple(read_facts(path)), name=path.name)
         info_name, info_title, kind, seed = path.name, None, "facts", None
     else:
-        source = _recorded_source(recorded, community, service)
+        source, names = _recorded_source(recorded, community, service)
         info_name, info_title, kind, seed = source.name, None, "store", None
     result = replay(base_src, cand_src, source, workers=workers, chunk_size=chunk_size, progress=progress,
                     matcher=matcher)
     info = SourceInfo(kind=kind, name=info_name, title=info_title, seed=seed, residents=len(result.residents),
                       months=result.months)
-    report = build_report(result, (base_src, base_rs), (cand_src, cand_rs), info, scenario)
+    report = build_report(result, (base_src, base_rs), (cand_src, cand_rs), info, scenario, names)
     return Outcome(report=report, json=report_json(report), html=render_html(report))
 
 
@@ -80,7 +81,11 @@ def _ruleset(given: str | Path | ReplayRuleset, search: tuple[str, ...]) -> Repl
     return given if isinstance(given, ReplayRuleset) else ReplayRuleset.from_file(given, search)
 
 
-def _recorded_source(period: str | None, community: str | None, service: Service | None) -> FactsSource:
+def _recorded_source(period: str | None, community: str | None,
+                     service: Service | None) -> tuple[FactsSource, GroupNames]:
+    """The facts recorded in the period, and the community's own zones and roles to title the report with."""
+    from xinzhi.communities import get_community
+
     from .population import Period, month_keys
     from .recorded import facts_recorded, parse_period
 
@@ -94,12 +99,14 @@ def _recorded_source(period: str | None, community: str | None, service: Service
         service = opened = open_service(Settings(), load_rulesets=False)
     try:
         facts, residents = facts_recorded(service, community, start, end)
+        described = get_community(service, community)
     finally:
         if opened is not None:
             opened.close()
     months = (end.year - start.year) * 12 + end.month - start.month + (1 if end.day > 1 else 0)
     keys = tuple(m for m in month_keys(Period(start=start.replace(day=1), months=max(months, 1))))
-    return FactsSource(facts=tuple(facts), name=f"{community}:{period}", residents=residents, months=keys)
+    names = GroupNames({z.id: z.title for z in described.zones or ()}, {r.id: r.title for r in described.roles or ()})
+    return FactsSource(facts=tuple(facts), name=f"{community}:{period}", residents=residents, months=keys), names
 
 
 def write_outputs(outcome: Outcome, out: str | Path) -> dict[str, Path]:

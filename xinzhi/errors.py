@@ -22,6 +22,9 @@ class ServiceCode(StrEnum):
     """
 
     COMMUNITY_NOT_FOUND = "community_not_found"
+    ZONE_NOT_DECLARED = "zone_not_declared"
+    ROLE_NOT_DECLARED = "role_not_declared"
+    CONFIGURATION_IN_USE = "configuration_in_use"
     RESIDENT_NOT_FOUND = "resident_not_found"
     RULESET_NOT_FOUND = "ruleset_not_found"
     RULESET_INVALID = "ruleset_invalid"

@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from xinzhi import communities, ledger
-from xinzhi.communities import CommunityCreate, CommunityRead
+from xinzhi.communities import CommunityConfiguration, CommunityCreate, CommunityRead
 from xinzhi.ledger import CommunitySummary, ExpiryRun, HouseholdRead
 
 from ..access import CallerDep
@@ -19,8 +19,8 @@ from ..deps import FIRST_DAY, LAST_DAY, AsOf, CommunityId, ServiceDep
 router = APIRouter(prefix="/communities", tags=["communities"])
 
 
-class CommunityName(BaseModel):
-    """A community's display name (its id is in the path)."""
+class CommunityBody(CommunityConfiguration):
+    """A community's display name, and its zones and roles if it declares them (its id is in the path)."""
 
     name: str = Field(min_length=1, max_length=200)
 
@@ -32,14 +32,20 @@ def list_communities(service: ServiceDep, caller: CallerDep) -> list[CommunityRe
 
 
 @router.put("/{community}")
-def put_community(service: ServiceDep, community: CommunityId, body: CommunityName) -> CommunityRead:
-    """Create a community (or rename it)."""
-    return communities.create_community(service, CommunityCreate(id=community, name=body.name))
+def put_community(service: ServiceDep, community: CommunityId, body: CommunityBody) -> CommunityRead:
+    """Create a community, or rename it or change its zones or roles (a list left out stays as it is)."""
+    return communities.create_community(service, CommunityCreate(id=community, **body.model_dump()))
+
+
+@router.get("/{community}")
+def get_community(service: ServiceDep, community: CommunityId) -> CommunityRead:
+    """The community's name, zones (or groups) and roles, and how many residents it has."""
+    return communities.get_community(service, community)
 
 
 @router.get("/{community}/summary")
 def summary(service: ServiceDep, community: CommunityId, as_of: AsOf = None) -> CommunitySummary:
-    """Totals per zone (north/south), per category and per month; residents per tier."""
+    """Totals per zone (with the community's titles), per category and per month; residents per tier."""
     return ledger.community_summary(service, community, as_of)
 
 

@@ -28,6 +28,7 @@ MATRIX = [
     ("GET", "/health", "P", None),
     ("GET", "/communities", "CS", None),
     ("PUT", "/communities/{community}", "C", {"json": {"name": "亿和社区"}}),
+    ("GET", "/communities/{community}", "CSR", None),
     ("GET", "/communities/{community}/summary", "CS", None),
     ("GET", "/communities/{community}/households/{household}", "CS", None),
     ("GET", "/communities/{community}/ledger.csv", "CS", None),

@@ -25,5 +25,6 @@ def test_the_readme_walkthrough_works_as_written(tmp_path):
     assert run.returncode == 0, run.stderr
     assert run.stdout.count('"resident": "N001"') >= 3 and '"duplicate": false' in run.stdout
     assert '"fact_id": "readme-1"' in run.stdout and '"summary":' in run.stdout
+    assert '"title": "第三村民小组"' in run.stdout and '"zone": "g2"' in run.stdout  # another community's own groups
     indexes = [int(i) for i in re.findall(r'^    "index": (\d+),$', run.stdout, re.M)]
     assert len(indexes) == 2 and indexes[1] > indexes[0]  # the score moved by the award

@@ -14,7 +14,14 @@ import datetime as dt
 import random
 from typing import Any
 
-from xinzhi.communities import ResidentCreate, open_community, register_residents
+from xinzhi.communities import (
+    CommunityCreate,
+    Label,
+    ResidentCreate,
+    create_community,
+    open_community,
+    register_residents,
+)
 from xinzhi.engine import SHANGHAI
 from xinzhi.engine.ruleset import FactType, FieldSpec
 from xinzhi.registry import standard_for
@@ -23,6 +30,11 @@ from xinzhi.service import Service
 from xinzhi.shop import ItemCreate, put_items
 
 DEMO_COMMUNITY = "yihe"
+# Yihe describes itself so; another community declares its own (PUT /communities/{c}).
+YIHE_ZONES = [Label(id="north", title="北区"), Label(id="south", title="南区")]
+YIHE_ROLES = [Label(id=i, title=t) for i, t in (
+    ("party_member", "党员"), ("alley_steward", "街巷长"), ("grid_worker", "网格员"), ("council_member", "议事会成员"),
+    ("resident_representative", "居民代表"), ("owners_committee_member", "业委会委员"), ("volunteer", "志愿者"))]
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎江"
 GIVEN = "秀英桂兰玉凤建国志强海燕丽娟德明春生淑珍文华金花永福晓东红梅国庆立新婷婷子涵浩然思远雨欣俊杰"
 # How often each kind of fact happens per resident per month, by zone (illustrative).
@@ -100,6 +112,8 @@ def seed_demo(service: Service, *, residents_per_zone: int = 150, months: int = 
     start = end - dt.timedelta(days=30 * months)
     if open_community(service, DEMO_COMMUNITY, "亿和社区（演示）").residents:
         return {"residents": 0, "facts": 0}
+    create_community(service, CommunityCreate(id=DEMO_COMMUNITY, name="亿和社区（演示）", zones=YIHE_ZONES,
+                                              roles=YIHE_ROLES))
     ruleset = standard_for(service, DEMO_COMMUNITY, end)
     people = _residents(rng, residents_per_zone)
     register_residents(service, DEMO_COMMUNITY, people)

@@ -1,9 +1,11 @@
 """Communities and their residents: who is scored, in which zone and household."""
 
-from .models import CommunityCreate, CommunityRead, ResidentCreate, ResidentRead
+from .models import CommunityConfiguration, CommunityCreate, CommunityRead, Label, ResidentCreate, ResidentRead
 from .service import (
+    check_zone,
     create_community,
     ensure_community,
+    get_community,
     get_resident,
     list_communities,
     list_residents,
@@ -12,10 +14,12 @@ from .service import (
     read_resident,
     register_residents,
     require_community,
+    titles,
 )
 
 __all__ = [
-    "CommunityCreate", "CommunityRead", "ResidentCreate", "ResidentRead", "create_community", "ensure_community",
-    "get_resident", "list_communities", "list_residents", "mask_name", "open_community", "read_resident",
-    "register_residents", "require_community",
+    "CommunityConfiguration", "CommunityCreate", "CommunityRead", "Label", "ResidentCreate", "ResidentRead",
+    "check_zone", "create_community", "ensure_community", "get_community", "get_resident", "list_communities",
+    "list_residents", "mask_name", "open_community", "read_resident", "register_residents", "require_community",
+    "titles",
 ]

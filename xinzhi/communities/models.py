@@ -2,22 +2,54 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-Zone = Literal["north", "south"]
+#: A zone's or a role's id: what residents, facts and reports carry (``north``, ``group-3``, ``party_member``).
+LabelId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
 
 
-class CommunityCreate(BaseModel):
-    """A community as it is opened: a lower-case id (used in every URL) and a display name."""
+class Label(BaseModel):
+    """A zone (片区, 村民小组, building, grid cell) or a resident role, as the community names it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: LabelId
+    title: str = Field(min_length=1, max_length=100, description="what people read: 北区, 第三村民小组, 党员")
+
+
+class CommunityConfiguration(BaseModel):
+    """How a community describes itself: its zones or groups, and its residents' roles.
+
+    ``None`` leaves a list undeclared: any zone (or role) id is then accepted as given.
+    Once declared, residents and cases must use the declared ids, and reports show the titles.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    zones: list[Label] | None = Field(default=None, max_length=500)
+    roles: list[Label] | None = Field(default=None, max_length=100)
+
+    @field_validator("zones", "roles")
+    @classmethod
+    def _distinct(cls, labels: list[Label] | None) -> list[Label] | None:
+        ids = [label.id for label in labels or ()]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise ValueError(f"declared more than once: {', '.join(twice)}")
+        return labels
+
+
+class CommunityCreate(CommunityConfiguration):
+    """A community as it is opened or changed: a lower-case id (used in every URL), a name, its zones and roles."""
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,63}$")
     name: str = Field(min_length=1, max_length=200)
 
 
 class CommunityRead(CommunityCreate):
-    """A community with the number of its registered residents."""
+    """A community with its configuration and the number of its registered residents."""
 
     residents: int = 0
 
@@ -29,11 +61,9 @@ class ResidentCreate(BaseModel):
 
     id: str = Field(min_length=1, max_length=128)
     name: str = Field(min_length=1, max_length=200)
-    zone: Zone
+    zone: LabelId = Field(description="one of the community's zones (any id if it declares none)")
     household: str | None = Field(default=None, max_length=128)
-    roles: list[Literal["party_member", "alley_steward", "grid_worker", "council_member",
-                        "resident_representative", "owners_committee_member", "volunteer"]] = Field(
-        default=[], max_length=16)
+    roles: list[LabelId] = Field(default=[], max_length=16, description="of the community's roles")
 
 
 class ResidentRead(ResidentCreate):

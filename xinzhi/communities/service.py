@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from xinzhi.clock import utcnow
 from xinzhi.communities.models import CommunityCreate, CommunityRead, ResidentCreate, ResidentRead
 from xinzhi.db.queries import community_rows
-from xinzhi.db.tables import Community, Resident
-from xinzhi.errors import NotFound, ServiceCode
+from xinzhi.db.tables import Community, CouncilCase, Resident
+from xinzhi.engine import Problem
+from xinzhi.errors import NotFound, ServiceCode, ServiceError
 from xinzhi.service import Service
 
 
@@ -40,19 +44,66 @@ def ensure_community(session: Session, community: str, name: str) -> Community:
     return row
 
 
+def _read(session: Session, row: Community, residents: int | None = None) -> CommunityRead:
+    return CommunityRead(id=row.id, name=row.name, zones=row.zones, roles=row.roles,
+                         residents=_count(session, row.id) if residents is None else residents)
+
+
 def create_community(service: Service, data: CommunityCreate) -> CommunityRead:
-    """Create a community, or rename it if it exists."""
+    """Create a community, or rename it and change its zones or roles (a list left out stays as it is).
+
+    A zone or role still held by a resident (or a council case) cannot be dropped.
+    """
     with service.db.writing() as session:
         row = ensure_community(session, data.id, data.name)
         row.name = data.name
-        return CommunityRead(id=row.id, name=row.name, residents=_count(session, row.id))
+        if data.zones is not None:
+            _check_still_declared(session, row.id, "zones", {z.id for z in data.zones})
+            row.zones = [z.model_dump() for z in data.zones]
+        if data.roles is not None:
+            _check_still_declared(session, row.id, "roles", {r.id for r in data.roles})
+            row.roles = [r.model_dump() for r in data.roles]
+        session.flush()
+        return _read(session, row)
+
+
+def _check_still_declared(session: Session, community: str, kind: str, declared: set[str]) -> None:
+    if kind == "zones":
+        used = set(session.scalars(select(Resident.zone).where(Resident.community == community).distinct()))
+        used |= set(session.scalars(select(CouncilCase.zone).where(CouncilCase.community == community).distinct()))
+    else:
+        used = {role for roles in session.scalars(select(Resident.roles).where(Resident.community == community))
+                for role in roles or ()}
+    dropped = sorted(used - declared)
+    if dropped:
+        raise ServiceError(ServiceCode.CONFIGURATION_IN_USE,
+                           f"{kind} still in use cannot be dropped: {', '.join(dropped[:20])}"
+                           + (f" and {len(dropped) - 20} more" if len(dropped) > 20 else ""),
+                           [Problem(code=ServiceCode.CONFIGURATION_IN_USE, message=f"'{i}' is in use", path=kind)
+                            for i in dropped])
 
 
 def open_community(service: Service, community: str, name: str) -> CommunityRead:
     """The community as it is, created with ``name`` if it does not exist yet."""
     with service.db.writing() as session:
-        row = ensure_community(session, community, name)
-        return CommunityRead(id=row.id, name=row.name, residents=_count(session, row.id))
+        return _read(session, ensure_community(session, community, name))
+
+
+def get_community(service: Service, community: str) -> CommunityRead:
+    """One community: name, zones, roles, how many residents."""
+    with service.db.reading() as session:
+        return _read(session, require_community(session, community))
+
+
+def titles(labels: list[Any] | None) -> dict[str, str]:
+    """Id → title of declared zones or roles, in their declared order (empty if none were declared)."""
+    return {label["id"]: label["title"] for label in labels or ()}
+
+
+def zones_shown(row: Community, present: Iterable[str]) -> dict[str, str]:
+    """The zones a report shows, each with its title: the declared ones in their order, then any other by id."""
+    declared = titles(row.zones)
+    return {**declared, **{zone: zone for zone in sorted(set(present) - set(declared))}}
 
 
 def _count(session: Session, community: str) -> int:
@@ -63,7 +114,7 @@ def list_communities(service: Service) -> list[CommunityRead]:
     """Every community with its resident count."""
     with service.db.reading() as session:
         counts = dict(session.execute(select(Resident.community, func.count()).group_by(Resident.community)).all())
-        return [CommunityRead(id=c.id, name=c.name, residents=counts.get(c.id, 0))
+        return [_read(session, c, counts.get(c.id, 0))
                 for c in session.scalars(select(Community).order_by(Community.id))]
 
 
@@ -76,7 +127,10 @@ def read_resident(row: Resident) -> ResidentRead:
 def register_residents(service: Service, community: str, residents: list[ResidentCreate]) -> list[ResidentRead]:
     """Add residents, or update name, zone, household and roles of known ones."""
     with service.db.writing() as session:
-        require_community(session, community)
+        _check_declared(require_community(session, community),
+                        [(f"[{i}].zone", r.zone) for i, r in enumerate(residents)],
+                        [(f"[{i}].roles[{j}]", role) for i, r in enumerate(residents)
+                         for j, role in enumerate(r.roles)])
         known = {r.id: r for r in session.scalars(select(Resident).where(
             Resident.community == community, Resident.id.in_([r.id for r in residents])))}
         out = []
@@ -90,6 +144,27 @@ def register_residents(service: Service, community: str, residents: list[Residen
             out.append(row)
         session.flush()
         return [read_resident(r) for r in out]
+
+
+def check_zone(session: Session, community: str, zone: str, path: str = "zone") -> None:
+    """Refuse a zone the community has not declared (any zone goes if it declared none)."""
+    _check_declared(require_community(session, community), [(path, zone)], [])
+
+
+def _check_declared(row: Community, zones: list[tuple[str, str]], roles: list[tuple[str, str]]) -> None:
+    problems = []
+    for kind, declared, given, code in (("zone", row.zones, zones, ServiceCode.ZONE_NOT_DECLARED),
+                                        ("role", row.roles, roles, ServiceCode.ROLE_NOT_DECLARED)):
+        if declared is None:
+            continue
+        known = titles(declared)
+        problems += [Problem(code=code, path=path, message=f"'{value}' is not one of the community's {kind}s "
+                                                            f"({', '.join(known) or 'none declared'})")
+                     for path, value in given if value not in known]
+    if problems:
+        raise ServiceError(ServiceCode(problems[0].code),
+                           f"{len(problems)} zone or role id(s) the community has not declared",
+                           problems)
 
 
 def get_resident(session: Session, community: str, resident: str) -> Resident:

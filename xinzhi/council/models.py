@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from xinzhi.communities.models import LabelId
+
 CaseKind = Literal["neighbour_dispute", "parking_space", "water_leak", "noise", "other"]
 
 
@@ -17,7 +19,7 @@ class CaseReport(BaseModel):
     """A problem brought to the council; a ``reported_at`` without offset is Shanghai time, none is now."""
 
     kind: CaseKind
-    zone: Literal["north", "south"]
+    zone: LabelId = Field(description="one of the community's zones (any id if it declares none)")
     building: str | None = Field(default=None, max_length=64)
     description: str = Field(min_length=1, max_length=4000)
     parties: list[str] = Field(min_length=1, max_length=20, description="resident ids of the parties")

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xinzhi.clock import month_of, utcnow
-from xinzhi.communities.service import get_resident, require_community
+from xinzhi.communities.service import check_zone, get_resident, require_community
 from xinzhi.council.models import CaseClose, CaseConvene, CaseRead, CaseReport, CaseStats
 from xinzhi.db.queries import community_rows, one_or_not_found
 from xinzhi.db.tables import CouncilCase
@@ -51,7 +51,7 @@ def report_case(service: Service, community: str, data: CaseReport, *, actor: st
     as given, so that it cannot be used to learn who lives in the community.
     """
     with service.db.writing() as session:
-        require_community(session, community)
+        check_zone(session, community, data.zone)
         for party in data.parties if check_parties else ():
             get_resident(session, community, party)
         now = utcnow()

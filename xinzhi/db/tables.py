@@ -80,6 +80,8 @@ class Community(Base):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    zones: Mapped[list[Any] | None] = mapped_column(JSON)  # [{id, title}]; None: not declared, any id goes
+    roles: Mapped[list[Any] | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -95,7 +97,7 @@ class Resident(Base):
     community: Mapped[str] = mapped_column(String(64), primary_key=True)
     id: Mapped[str] = mapped_column(String(128), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    zone: Mapped[str] = mapped_column(String(16))
+    zone: Mapped[str] = mapped_column(String(64))
     household: Mapped[str | None] = mapped_column(String(128))
     roles: Mapped[list[Any]] = mapped_column(JSON, default=list)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -296,7 +298,7 @@ class CouncilCase(Base):
     community: Mapped[str] = mapped_column(String(64))
     id: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(32))
-    zone: Mapped[str] = mapped_column(String(16))
+    zone: Mapped[str] = mapped_column(String(64))
     building: Mapped[str | None] = mapped_column(String(64))
     description: Mapped[str] = mapped_column(Text)
     parties: Mapped[list[Any]] = mapped_column(JSON)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 Kind = Literal["award", "deduction", "redemption", "refund", "adjustment", "expiry"]
 
@@ -82,6 +82,7 @@ class ZoneTotal(BaseModel):
     """A zone's residents and sums: index (total and mean), points held, awarded and deducted."""
 
     zone: str
+    title: str = Field(description="the zone's title as the community declared it (its id otherwise)")
     residents: int
     index_total: int
     index_average: float

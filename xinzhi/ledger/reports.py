@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from xinzhi.clock import end_of, today
-from xinzhi.communities.service import get_resident, require_community
+from xinzhi.communities.service import get_resident, require_community, zones_shown
 from xinzhi.db.tables import LedgerEntry, Resident
 from xinzhi.engine import SHANGHAI, Ruleset
 from xinzhi.errors import NotFound, ServiceCode
@@ -105,7 +105,7 @@ def community_summary(service: Service, community: str, as_of: dt.date | None = 
     day = as_of or today()
     past = day if day < today() else None  # today's standing counts every entry: none is dated after now
     with service.db.reading() as session:
-        require_community(session, community)
+        row = require_community(session, community)
         ruleset = standard_on(service, session, community, day)
         residents = session.execute(select(Resident.id, Resident.zone).where(Resident.community == community)).all()
         balances = totals_by_resident(session, community, until=end_of(past) if past else None)
@@ -122,9 +122,10 @@ def community_summary(service: Service, community: str, as_of: dt.date | None = 
             z[4] += totals.deducted
             if standing_.tier:
                 tiers[standing_.tier] += 1
-        zone_totals = [ZoneTotal(zone=zone, residents=n, index_total=i, index_average=round(i / n, 2) if n else 0,
-                                 points_total=p, awarded=a, deducted=d)
-                       for zone, (n, i, p, a, d) in sorted(zones.items())]
+        zone_totals = [ZoneTotal(zone=zone, title=title, residents=n, index_total=i,
+                                 index_average=round(i / n, 2) if n else 0, points_total=p, awarded=a, deducted=d)
+                       for zone, title in zones_shown(row, zones).items()
+                       for n, i, p, a, d in [zones.get(zone, (0, 0, 0, 0, 0))]]
         months = community_months(session, community, day=past)
         facts = facts_counted(session, community, day=past)
     by_category: dict[str | None, Totals] = defaultdict(Totals)

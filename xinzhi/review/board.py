@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from xinzhi.clock import today, utcnow
-from xinzhi.communities.service import mask_name, require_community
+from xinzhi.communities.service import mask_name, require_community, zones_shown
 from xinzhi.db.tables import Resident
 from xinzhi.ledger.balances import Standing, Totals, standing, totals_by_category, totals_by_resident
 from xinzhi.registry.service import standard_on
@@ -38,7 +38,11 @@ def public_board(service: Service, community: str, *, top: int = 20, zone: str |
     for resident, name, resident_zone in people:
         by_zone[resident_zone].append((standing(ruleset, totals.get(resident, Totals()).index), name))
     zones = []
-    for zone_id, members in sorted(by_zone.items()):
+    shown = zones_shown(row, by_zone)
+    for zone_id, title in shown.items():
+        if zone and zone_id != zone:
+            continue
+        members = by_zone.get(zone_id, [])
         members.sort(key=lambda m: (-m[0].index, m[1]))
         tiers: dict[str, int] = defaultdict(int)
         lines = []
@@ -51,7 +55,7 @@ def public_board(service: Service, community: str, *, top: int = 20, zone: str |
             if position <= top:
                 lines.append(BoardLine(rank=rank, name=mask_name(name), index=standing_.index, tier=standing_.tier,
                                        tier_title=standing_.tier_title))
-        zones.append(BoardZone(zone=zone_id, residents=len(members), tiers=dict(tiers), ranking=lines))
+        zones.append(BoardZone(zone=zone_id, title=title, residents=len(members), tiers=dict(tiers), ranking=lines))
     return BoardRead(community=community, name=row.name, as_of=day, ruleset=ruleset.ref if ruleset else None,
                      zones=zones, publicity=[n for n in notices if not zone or n["zone"] == zone])
 

@@ -24,6 +24,7 @@ class BoardZone(BaseModel):
     """A zone on the public board: how many residents, how many in each tier, the top of the ranking."""
 
     zone: str
+    title: str = Field(description="the zone's title as the community declared it (its id otherwise)")
     residents: int
     tiers: dict[str, int]
     ranking: list[BoardLine]

@@ -3,7 +3,7 @@ import { api, ApiError, clearToken, get, post, setToken, token } from "./api.js"
 import { lang, setLang, t } from "./i18n.js";
 import { editorPage } from "./editor.js";
 import { whatifPage } from "./whatif.js";
-import { h, clear, fmtTime, zoneName, describeEntry, errorBox } from "./ui.js";
+import { h, clear, fmtTime, zoneName, zoneTitles, describeEntry, errorBox } from "./ui.js";
 
 const view = document.getElementById("view");
 const state = { me: null, community: "yihe" };
@@ -54,6 +54,14 @@ async function signIn(value) {
     throw err;
   }
   if (state.me.community) state.community = state.me.community;
+  await loadZones();
+}
+
+async function loadZones() {
+  for (const key of Object.keys(zoneTitles)) delete zoneTitles[key];
+  try {
+    for (const z of (await get(`/communities/${state.community}`)).zones || []) zoneTitles[z.id] = z.title;
+  } catch (err) { /* a community that declares no zones shows their ids */ }
 }
 
 function signInPage() {
@@ -209,7 +217,9 @@ async function councilPage() {
   const [cases, stats] = await Promise.all([get(`${base()}/cases`), get(`${base()}/cases/statistics`)]);
   const f = {
     kind: h("select", { id: "case-kind" }, ...["neighbour_dispute", "parking_space", "water_leak", "noise", "other"].map((k) => h("option", { value: k }, t(`kind_${k}`)))),
-    zone: h("select", { id: "case-zone" }, h("option", { value: "north" }, t("zone_north")), h("option", { value: "south" }, t("zone_south"))),
+    zone: Object.keys(zoneTitles).length
+      ? h("select", { id: "case-zone" }, ...Object.entries(zoneTitles).map(([id, title]) => h("option", { value: id }, title)))
+      : h("input", { id: "case-zone" }),
     building: h("input", { id: "case-building" }), description: h("textarea", { id: "case-description", rows: 2 }),
     parties: h("input", { id: "case-parties" }), reported_by: h("input", { id: "case-reported-by" }),
   };

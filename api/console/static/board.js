@@ -31,7 +31,7 @@ function render({ board, active }) {
     const tiers = h("div", { class: "tiers" }, ...Object.entries(zone.tiers).map(([tier, n]) => h("span", {}, `${tier} · ${t("board_people", { n })}`)));
     const list = h("ol", {}, ...zone.ranking.map((r) => h("li", {}, h("span", { class: "rank" }, r.rank), h("span", { class: "name" }, r.name),
       h("span", { class: "index" }, r.index), h("span", { class: "tier" }, `${r.tier || ""} ${r.tier_title || ""}`))));
-    main.append(h("section", { class: "zone", "data-zone": zone.zone }, h("h2", {}, `${zoneName(zone.zone)} · ${t("board_ranking")}`),
+    main.append(h("section", { class: "zone", "data-zone": zone.zone }, h("h2", {}, `${zone.title || zoneName(zone.zone)} · ${t("board_ranking")}`),
       h("h3", {}, t("board_tiers")), tiers, list));
   }
   const most = Math.max(1, ...active.categories.map((c) => c.entries));

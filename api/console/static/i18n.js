@@ -34,7 +34,7 @@ const STRINGS = {
     whatif_metric: "指标", whatif_delta: "变化", job_queued: "排队中", job_running: "运行中", job_done: "已完成", job_failed: "失败",
     // residents
     residents_title: "居民与家庭", search: "搜索（姓名、编号、户号）", name: "姓名", zone: "分区", household: "户号",
-    zone_north: "北区", zone_south: "南区", index: "诚信指数分", points: "可兑换积分", tier: "等级",
+    index: "诚信指数分", points: "可兑换积分", tier: "等级",
     categories: "分类合计", ledger: "积分明细", expiring: "即将到期", expires_on: "到期日", entries: "条数",
     category: "分类", amount: "分值", when: "时间", explanation: "说明", not_found_resident: "未找到居民 {id}，或您无权查看。",
     household_title: "家庭 {id}", members: "成员", index_total: "指数合计", index_average: "人均指数",
@@ -96,7 +96,7 @@ const STRINGS = {
     whatif_scenario: "Synthetic population (scenario)", whatif_store: "Recorded facts (a period)", whatif_source: "Facts from", whatif_period: "Period",
     whatif_metric: "Metric", whatif_delta: "Change", job_queued: "queued", job_running: "running", job_done: "done", job_failed: "failed",
     residents_title: "Residents and households", search: "Search (name, id, household)", name: "Name", zone: "Zone", household: "Household",
-    zone_north: "North zone", zone_south: "South zone", index: "Integrity index", points: "Redeemable points", tier: "Tier",
+    index: "Integrity index", points: "Redeemable points", tier: "Tier",
     categories: "By category", ledger: "Ledger", expiring: "Expiring", expires_on: "Expires on", entries: "Entries",
     category: "Category", amount: "Amount", when: "When", explanation: "Explanation", not_found_resident: "No resident {id}, or you may not see them.",
     household_title: "Household {id}", members: "Members", index_total: "Index total", index_average: "Average index",

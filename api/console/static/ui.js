@@ -17,7 +17,9 @@ export function clear(el) { while (el.firstChild) el.firstChild.remove(); return
 
 export function fmtTime(iso) { return iso ? iso.replace("T", " ").slice(0, 16) : ""; }
 
-export function zoneName(zone) { return zone === "north" || zone === "south" ? t(`zone_${zone}`) : zone || ""; }
+// The community's own titles of its zones (GET /communities/{c}), loaded when the console opens a community.
+export const zoneTitles = {};
+export function zoneName(zone) { return zoneTitles[zone] || zone || ""; }
 
 export function errorBox(text) { return h("div", { class: "msg bad" }, text); }
 

@@ -1,0 +1,76 @@
+"""A community describes itself: its own groups (村民小组) and roles, used everywhere instead of Yihe's north/south."""
+
+from __future__ import annotations
+
+import uuid
+
+from tests.api.test_simulations_api import start, wait
+from tests.support.standard import CIVIC_V1, civic
+
+GROUPS = [{"id": "g1", "title": "第一村民小组"}, {"id": "g2", "title": "第二村民小组"},
+          {"id": "g3", "title": "第三村民小组"}]
+ROLES = [{"id": "village_cadre", "title": "村干部"}, {"id": "elder", "title": "老党员"}]
+
+
+def village(client) -> str:
+    community = f"v{uuid.uuid4().hex[:10]}"
+    made = client.put(f"/communities/{community}", json={"name": "东山村", "zones": GROUPS, "roles": ROLES})
+    assert made.status_code == 200, made.text
+    assert made.json()["zones"] == GROUPS and made.json()["roles"] == ROLES
+    people = [{"id": f"p{i}", "name": f"李{'一二三四五六'[i - 1]}", "zone": f"g{1 + i % 3}",
+               "roles": ["elder"] if i % 2 else []} for i in range(1, 7)]
+    assert client.post(f"/communities/{community}/residents", json=people).status_code == 200
+    for text in (CIVIC_V1, civic(2, activity_points=3)):
+        assert client.post(f"/communities/{community}/rulesets", content=text.encode(),
+                           headers={"content-type": "application/yaml"}).status_code == 201
+    assert client.post(f"/communities/{community}/rulesets/civic/versions/1/publish").status_code == 200
+    facts = [{"id": f"a{i}", "type": "activity", "resident": f"p{i}", "fields": {"name": "修路"},
+              "occurred_at": "2021-03-10T10:00:00+08:00"} for i in range(1, 7)]
+    assert client.post(f"/communities/{community}/facts/batch", json={"facts": facts}).status_code == 200
+    return community
+
+
+def test_a_village_with_three_groups_and_its_own_roles_is_shown_so_everywhere(client):
+    community = village(client)
+    titles = [g["title"] for g in GROUPS]
+    summary = client.get(f"/communities/{community}/summary").json()
+    assert [(z["zone"], z["title"], z["residents"]) for z in summary["zones"]] == [
+        ("g1", titles[0], 2), ("g2", titles[1], 2), ("g3", titles[2], 2)]
+    board = client.get(f"/communities/{community}/board").json()
+    assert [z["title"] for z in board["zones"]] == titles
+    assert {r["zone"] for r in client.get(f"/communities/{community}/residents").json()} == {"g1", "g2", "g3"}
+    location, _ = start(client, community, baseline="civic@1", candidate="civic@2",
+                        source={"kind": "store", "period": "2021-03"})
+    assert wait(client, location)["status"] == "done"
+    report = client.get(f"{location}/report.json").json()
+    groups = [(g["dimension"], g["title"]) for g in report["fairness"]["groups"] if g["dimension"] != "all"]
+    assert groups == [("zone", t) for t in titles] + [("role", "老党员")]
+    html = client.get(f"{location}/report.html").text
+    everything = " ".join((str(summary), str(board), str(report), html))
+    assert "north" not in everything and "北区" not in everything and all(t in html for t in titles)
+
+
+def test_undeclared_zones_and_roles_are_refused_with_their_place(client):
+    community = village(client)
+    refused = client.post(f"/communities/{community}/residents", json=[
+        {"id": "x1", "name": "王五", "zone": "g1"}, {"id": "x2", "name": "赵六", "zone": "north", "roles": ["cadre"]}])
+    assert refused.status_code == 422
+    assert [(e["code"], e["path"]) for e in refused.json()["errors"]] == [
+        ("zone_not_declared", "[1].zone"), ("role_not_declared", "[1].roles[0]")]
+    case = client.post(f"/communities/{community}/cases", json={
+        "kind": "noise", "zone": "south", "description": "夜间施工", "parties": ["p1"], "reported_by": "网格员"})
+    assert case.status_code == 422 and case.json()["code"] == "zone_not_declared"
+    assert len(client.get(f"/communities/{community}/residents").json()) == 6  # nothing stored
+
+
+def test_a_zone_or_role_in_use_cannot_be_dropped_and_changes_are_audited(client):
+    community = village(client)
+    dropped = client.put(f"/communities/{community}", json={"name": "东山村", "zones": GROUPS[:2]})
+    assert dropped.status_code == 409 and dropped.json()["code"] == "configuration_in_use"
+    renamed = client.put(f"/communities/{community}", json={
+        "name": "东山村", "zones": [*GROUPS, {"id": "g4", "title": "第四村民小组"}]})
+    assert renamed.status_code == 200 and renamed.json()["roles"] == ROLES  # a list left out stays as it was
+    assert client.get(f"/communities/{community}").json()["zones"][-1]["title"] == "第四村民小组"
+    audit = client.get("/audit", params={"community": community}).json()
+    assert [(a["action"], a["status"]) for a in audit[:2]] == [(f"PUT /communities/{community}", 200),
+                                                              (f"PUT /communities/{community}", 409)]
