@@ -110,24 +110,28 @@ def to_message(fact: Fact) -> dict[str, Any]:
 
 def validate_facts(compiled: CompiledRuleset, facts: Iterable[FactIn | dict | Fact], *,
                    label: str | None = None) -> list[Fact]:
-    """Every fact validated, or one ``FactError`` listing the problems of all of them.
+    """Every fact validated once, or one ``FactError`` listing the problems of all of them.
 
-    A problem's path starts at the fact (``fields.hours``); with ``label`` it starts at the
-    list the facts came in (``facts[3].fields.hours``), as a batch posted to the service.
+    An id given again is the same fact: the first stands, as in the store; the same id with
+    other content is a ``fact_id_conflict``. A problem's path starts at the fact
+    (``fields.hours``); with ``label`` it starts at the list the facts came in
+    (``facts[3].fields.hours``), as a batch posted to the service.
     """
-    valid: list[Fact] = []
+    valid: dict[str, Fact] = {}
     problems: list[Problem] = []
     for position, raw in enumerate(facts):
-        if isinstance(raw, Fact):
-            valid.append(raw)
-            continue
         try:
-            valid.append(compiled.validator.validate(raw))
+            fact = raw if isinstance(raw, Fact) else compiled.validator.validate(raw)
         except FactError as exc:
-            problems += [p.under(f"{label}[{position}]") for p in exc.problems] if label else exc.problems
+            problems += [p.under(f"{label}[{position}]") if label else p for p in exc.problems]
+            continue
+        first = valid.setdefault(fact.id, fact)  # the same id again: the first wins, as in the store
+        if first is not fact and not first.same_as(fact):
+            conflict = fact.conflict("given earlier in the same input")
+            problems.append(conflict.under(f"{label}[{position}]") if label else conflict)
     if problems:
         raise FactError(problems)
-    return valid
+    return list(valid.values())
 
 
 def evaluate(compiled: CompiledRuleset, facts: Iterable[FactIn | dict | Fact], *,

@@ -42,6 +42,17 @@ class Fact:
         """Scoring order: by time, and by id among facts of the same moment, so every run agrees."""
         return (self.occurred_at, self.id)
 
+    def same_as(self, other: Fact) -> bool:
+        """Whether another fact under this id has the same content (the same moment in any offset)."""
+        return (self.type, self.resident, self.occurred_at, self.fields) == \
+            (other.type, other.resident, other.occurred_at, other.fields)
+
+    def conflict(self, earlier: str) -> Problem:
+        """The problem of this fact when its id was seen with other content (``earlier`` says where)."""
+        return Problem(code=ErrorCode.FACT_ID_CONFLICT, path="id", fact_id=self.id,
+                       message=f"fact '{self.id}' was {earlier} with other content (type, resident, time or "
+                               "fields); the same id must always mean the same fact")
+
 
 def _not_a_bool(value: Any) -> Any:
     """``hours: true`` is not one hour: a yes/no is refused where a number is declared (pydantic would take it)."""

@@ -66,9 +66,12 @@ def test_versions_diff_and_the_version_in_force(client, community):
 def test_a_fact_is_created_once_and_a_repeat_returns_the_first_result(client, community):
     first = client.post(f"/communities/{community}/facts", json=FACT)
     assert first.status_code == 201 and first.json()["entries"][0]["amount"] == 2
-    again = client.post(f"/communities/{community}/facts", json={**FACT, "fields": {"name": "另一个"}})
+    again = client.post(f"/communities/{community}/facts", json=FACT)
     assert again.status_code == 200 and again.json()["duplicate"] is True
     assert again.json()["entries"] == first.json()["entries"]
+    other = assert_problem(client.post(f"/communities/{community}/facts", json={**FACT, "fields": {"name": "另一个"}}),
+                           422, "facts_rejected")
+    assert [(e["code"], e["path"]) for e in other["errors"]] == [("fact_id_conflict", "id")]
 
 
 def test_rejected_facts_name_the_field_and_store_nothing(client, community):

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xinzhi.engine import (
+    FactError,
     LimitUsage,
     balances,
     compile_ruleset,
@@ -331,3 +332,13 @@ def test_accounts_choose_what_awards_and_deductions_move():
         (20, ("index",), None), (-4, ("points",), None)]
     balance = balances(compiled.ruleset, awards)["r1"]
     assert (balance.index, balance.points, balance.tier) == (120, -4, "A")
+
+
+def test_the_same_fact_twice_is_scored_once_everywhere_and_other_content_under_its_id_is_a_conflict():
+    """``xinzhi score``, dry-runs and tests follow the store: the first of an id stands."""
+    once = facts("2021-05-01T10:00:00+08:00")
+    twice = evaluate(ruleset(), once + [dict(once[0], occurred_at="2021-05-01T02:00:00Z")]).awards
+    assert [(a.fact_id, a.amount) for a in twice] == [("r1-0", 2)]
+    with pytest.raises(FactError) as raised:
+        evaluate(ruleset(), once + [dict(once[0], resident="r2")], label="facts")
+    assert [(p.code, p.path, p.fact_id) for p in raised.value.problems] == [("fact_id_conflict", "facts[1].id", "r1-0")]

@@ -48,9 +48,21 @@ def test_a_fact_is_scored_and_explained(service, community):
 
 def test_same_fact_twice_returns_the_first_result_and_changes_nothing(service, community):
     first = post_fact(service, community, fact("f1"))
-    again = post_fact(service, community, fact("f1", at="2021-06-01T10:00:00+08:00", name="changed"))
+    again = post_fact(service, community, fact("f1", at="2021-05-03T02:00:00+00:00"))  # the same moment
     assert again.duplicate and not first.duplicate
     assert again.entries == first.entries
+    assert len(entries(service, community)) == 1 and count_facts(service, community) == 1
+
+
+@pytest.mark.parametrize("changed", [{"at": "2021-06-01T10:00:00+08:00"}, {"name": "另一场活动"},
+                                     {"resident": "r2"}, {"type": "cleanup", "count": 1}])
+def test_the_same_id_with_other_content_is_a_conflict_and_changes_nothing(service, community, changed):
+    post_fact(service, community, fact("f2"))
+    for post in (lambda: post_fact(service, community, fact("f2", **changed)),
+                 lambda: post_facts(service, community, [fact("f3"), fact("f3", **changed)])):
+        with pytest.raises(ServiceError) as raised:
+            post()
+        assert [p.code for p in raised.value.problems] == ["fact_id_conflict"]
     assert len(entries(service, community)) == 1 and count_facts(service, community) == 1
 
 
@@ -98,7 +110,8 @@ def test_category_limit_counts_across_rules_and_batches(service, community):
 
 
 def test_batch_scores_in_time_order_and_reports_duplicates(service, community):
-    batch = [fact(f"b{i}", at=f"2021-05-{10 - i:02d}T10:00:00+08:00") for i in range(7)] + [fact("b0")]
+    batch = [fact(f"b{i}", at=f"2021-05-{10 - i:02d}T10:00:00+08:00") for i in range(7)]
+    batch.append(dict(batch[0]))  # the same fact again
     result = post_facts(service, community, batch)
     assert (result.scored, result.duplicates) == (7, 1)
     by_id = {r.fact_id: r.entries[0].amount for r in result.results}
@@ -156,17 +169,22 @@ def test_communities_do_not_leak_into_each_other(service, community):
 
 
 def test_racing_posts_that_name_different_residents_still_store_one_fact(service, community):
-    """Advisory locks are per resident; here the unique constraint is what decides (then a retry)."""
+    """Advisory locks are per resident; here the unique constraint is what decides (then a retry): the
+    winner's fact stands, the same fact again is a duplicate, another resident's under its id a conflict."""
     barrier = threading.Barrier(10)
 
     def post(i):
         barrier.wait()
-        return post_fact(service, community, fact("contested", resident=f"r{i % 5 + 1}"))
+        try:
+            return post_fact(service, community, fact("contested", resident=f"r{i % 5 + 1}"))
+        except ServiceError as exc:
+            return [p.code for p in exc.problems]
 
     with ThreadPoolExecutor(10) as pool:
         results = list(pool.map(post, range(10)))
-    assert sum(not r.duplicate for r in results) == 1
-    assert len({r.resident for r in results}) == 1
+    stored = [r for r in results if not isinstance(r, list)]
+    assert sum(not r.duplicate for r in stored) == 1 and len(stored) == 2  # the winner and its twin (i ± 5)
+    assert [r for r in results if isinstance(r, list)] == [["fact_id_conflict"]] * 8
     assert len(entries(service, community)) == 1 and count_facts(service, community) == 1
 
 
@@ -180,6 +198,8 @@ def test_an_import_is_scored_in_time_order_as_one_batch_however_long(service):
     result = import_facts_csv(service, community, "\n".join(rows) + "\n")
     assert result.scored == 2_102
     awarded = {f.fact_id: sum(e.amount for e in f.entries) for f in post_facts(
-        service, community, [{"id": i, "type": "cleanup", "resident": "r1", "occurred_at": "2021-03-08T10:00:00+08:00",
-                              "fields": {"count": 10}} for i in ("early", "late")], explain=True).results}
+        service, community, [{"id": i, "type": "cleanup", "resident": "r1", "fields": {"count": 10},
+                              "occurred_at": f"2021-03-{day}T10:00:00+08:00"} for i, day in (("early", "08"),
+                                                                                              ("late", "12"))],
+        explain=True).results}
     assert awarded == {"early": 10, "late": 2}  # the week's limit is 12

@@ -20,8 +20,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from sqlalchemy import insert, select
@@ -99,7 +99,7 @@ def _prepare(service: Service, session: Session, community: str, raws: Sequence[
         except FactError as exc:
             errors += [(position, p) for p in exc.problems]
     ids = list(dict.fromkeys(f.id for _, _, f in parsed))
-    stored = _stored_ids(session, community, ids)
+    stored = _stored_facts(session, community, ids)
     residents = {f.resident for _, _, f in parsed}
     known_residents = set()
     for chunk in _chunks(sorted(residents)):
@@ -109,13 +109,9 @@ def _prepare(service: Service, session: Session, community: str, raws: Sequence[
     new: list[_Prepared] = []
     known_ids: list[str] = []
     order: list[str] = []
-    seen: set[str] = set()
+    seen: dict[str, Fact] = {}
     latest = latest_accepted(service.settings.future_tolerance_minutes)
     for position, raw, fact_in in parsed:
-        if fact_in.id in stored or fact_in.id in seen:
-            known_ids.append(fact_in.id)
-            order.append(fact_in.id)
-            continue
         if fact_in.resident not in known_residents:
             errors.append((position, Problem(
                 code=ServiceCode.FACT_UNKNOWN_RESIDENT, path="resident", fact_id=fact_in.id,
@@ -142,24 +138,45 @@ def _prepare(service: Service, session: Session, community: str, raws: Sequence[
         except FactError as exc:
             errors += [(position, p) for p in exc.problems]
             continue
-        seen.add(fact.id)
+        earlier, where = (seen[fact.id], "given earlier in the same request") if fact.id in seen else \
+            (stored.get(fact.id), "stored before")
+        if earlier is not None:  # the first stands; the same fact again is a duplicate, other content a conflict
+            if not earlier.same_as(_as_stored(fact)):
+                errors.append((position, fact.conflict(where)))
+                continue
+            known_ids.append(fact.id)
+            order.append(fact.id)
+            continue
+        seen[fact.id] = _as_stored(fact)
         order.append(fact.id)
         new.append(_Prepared(position, raw, fact, compiled))
     return _Batch(new=new, known_ids=known_ids, order=order, errors=errors)
 
 
-def _stored_ids(session: Session, community: str, ids: Sequence[str]) -> set[str]:
-    stored: set[str] = set()
+def _as_stored(fact: Fact) -> Fact:
+    """The fact as it would read back from the store (fields as plain JSON), to compare with a stored one."""
+    return replace(fact, fields=plain_fields(fact.fields))
+
+
+def _stored_facts(session: Session, community: str, ids: Sequence[str]) -> dict[str, Fact]:
+    """The facts already stored under these ids, as they were scored (fields as stored: plain JSON)."""
+    stored: dict[str, Fact] = {}
     for chunk in _chunks(list(ids)):
-        stored |= set(session.scalars(select(FactRow.fact_id).where(
-            FactRow.community == community, FactRow.fact_id.in_(chunk))))
+        for row in session.execute(select(FactRow.fact_id, FactRow.type, FactRow.resident, FactRow.occurred_at,
+                                          FactRow.fields).where(FactRow.community == community,
+                                                                FactRow.fact_id.in_(chunk))):
+            stored[row.fact_id] = Fact(id=row.fact_id, type=row.type, resident=row.resident,
+                                       occurred_at=row.occurred_at, fields=row.fields)
     return stored
 
 
-def _commit(service: Service, community: str, batch: list[_Prepared]) -> set[str]:
+def _commit(service: Service, community: str, batch: list[_Prepared],
+            refuse: Callable[[list[tuple[int, Problem]]], ServiceError]) -> set[str]:
     """Score and store the new facts in one transaction, retrying if a racing post won.
 
-    Returns the ids this call stored (a racing request may have stored some of the others).
+    Returns the ids this call stored (a racing request may have stored some of the others:
+    the same facts are then duplicates; other content under their ids is refused with
+    ``refuse``, as the caller reports problems).
     """
     attempt = 0
     while True:
@@ -167,7 +184,11 @@ def _commit(service: Service, community: str, batch: list[_Prepared]) -> set[str
         try:
             with service.db.writing() as session:
                 service.db.lock_residents(session, community, (p.fact.resident for p in batch))
-                stored = _stored_ids(session, community, [p.fact.id for p in batch])
+                stored = _stored_facts(session, community, [p.fact.id for p in batch])
+                conflicts = [(p.position, p.fact.conflict("stored meanwhile")) for p in batch
+                             if p.fact.id in stored and not stored[p.fact.id].same_as(_as_stored(p.fact))]
+                if conflicts:
+                    raise refuse(conflicts)
                 todo = sorted((p for p in batch if p.fact.id not in stored), key=lambda p: p.fact.sort_key)
                 if not todo:
                     return set()
@@ -246,9 +267,13 @@ def post_facts(service: Service, community: str, raws: Sequence[Any], *, explain
                            f"a batch holds at most {service.settings.max_batch_facts} facts; got {len(raws)}")
     with service.db.reading() as session:
         batch = _prepare(service, session, community, raws)
+
+    def refuse(errors: list[tuple[int, Problem]]) -> ServiceError:
+        return _reject(errors, len(raws))
+
     if batch.errors:
-        raise _reject(batch.errors, len(raws))
-    new_ids = _commit(service, community, batch.new)
+        raise refuse(batch.errors)
+    new_ids = _commit(service, community, batch.new, refuse)
     duplicates = set(batch.order) - new_ids
     results = _results(service, community, batch.order, duplicates, FactBrief, explain=explain)
     return FactBatchResult(scored=sum(not r.duplicate for r in results),
@@ -260,11 +285,15 @@ def post_fact(service: Service, community: str, raw: Any) -> FactResult:
     with service.db.reading() as session:
         batch = _prepare(service, session, community, [raw])
     if batch.errors:
-        problems = [p for _, p in batch.errors]
-        raise ServiceError(ServiceCode.FACTS_REJECTED,
-                           problems[0].message if len(problems) == 1 else "the fact was rejected", problems)
-    new_ids = _commit(service, community, batch.new)
+        raise _refuse_one(batch.errors)
+    new_ids = _commit(service, community, batch.new, _refuse_one)
     return _results(service, community, batch.order, set(batch.order) - new_ids, FactResult)[0]
+
+
+def _refuse_one(errors: list[tuple[int, Problem]]) -> ServiceError:
+    problems = [p for _, p in errors]
+    return ServiceError(ServiceCode.FACTS_REJECTED,
+                        problems[0].message if len(problems) == 1 else "the fact was rejected", problems)
 
 
 def import_facts_csv(service: Service, community: str, text: str, *, skip_bad_rows: bool = False,
@@ -290,14 +319,22 @@ def import_facts_file(service: Service, community: str, text: str, *, fmt: str, 
                            f"an import holds at most {service.settings.max_import_rows} rows; got {len(raws)}")
     with service.db.reading() as session:
         batch = _prepare(service, session, community, raws)
-    # A row of the file is where the fact stands (the header is row 1); paths stay the fact's own.
-    row_errors = [p.model_copy(update={"file": name, "row": position + 2})
-                  for position, p in sorted(batch.errors, key=lambda e: e[0])]
+
+    def at_rows(errors: list[tuple[int, Problem]]) -> list[Problem]:
+        # A row of the file is where the fact stands (the header is row 1); paths stay the fact's own.
+        return [p.model_copy(update={"file": name, "row": position + 2})
+                for position, p in sorted(errors, key=lambda e: e[0])]
+
+    def refuse(errors: list[tuple[int, Problem]]) -> ServiceError:
+        rows = at_rows(errors)
+        return ServiceError(ServiceCode.FACTS_REJECTED,
+                            f"{len({e.row for e in rows})} of {len(raws)} row(s) have errors; nothing was "
+                            "stored (ask to skip bad rows to import the others)", rows)
+
+    row_errors = at_rows(batch.errors)
     if row_errors and not skip_bad_rows:
-        raise ServiceError(ServiceCode.FACTS_REJECTED,
-                           f"{len({e.row for e in row_errors})} of {len(raws)} row(s) have errors; nothing was "
-                           "stored (ask to skip bad rows to import the others)", row_errors)
-    new_ids = _commit(service, community, batch.new)
+        raise refuse(batch.errors)
+    new_ids = _commit(service, community, batch.new, refuse)
     log.info("imported %s into %s: %d rows, %d scored, %d duplicates, %d skipped", name, community, len(raws),
              len(new_ids), len(batch.order) - len(new_ids), len({e.row for e in row_errors}))
     return ImportResult(rows=len(raws), scored=len(new_ids), duplicates=len(batch.order) - len(new_ids),
