@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ErrorCode, FactError, Problem
+from .facts import Cell
 
 BASE_COLUMNS = ("id", "type", "resident", "occurred_at")
 
@@ -51,7 +52,7 @@ def _csv(text: str, name: str) -> list[dict[str, Any]]:
     for row in reader:
         facts.append({
             **{c: row[c] for c in BASE_COLUMNS},
-            "fields": {k: v for k, v in row.items() if k not in BASE_COLUMNS and k and v not in ("", None)},
+            "fields": {k: Cell(v) for k, v in row.items() if k not in BASE_COLUMNS and k and v not in ("", None)},
         })
     return facts
 

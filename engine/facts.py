@@ -64,12 +64,37 @@ def _not_a_bool(value: Any) -> Any:
 _NUMBER = BeforeValidator(_not_a_bool)
 
 
+class Cell(str):
+    """A value read from a text format (a CSV cell), so read by its field's type with the documented spellings.
+
+    A JSON fact is typed strictly: a yes/no field takes ``true`` or ``false`` and nothing else.
+    """
+
+
+YES = ("true", "yes", "y", "1", "是", "对")
+NO = ("false", "no", "n", "0", "否", "不")
+
+
+def _yes_or_no(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, Cell):
+        word = value.strip().lower()
+        if word in YES or word in NO:
+            return word in YES
+        raise ValueError(f"'{value}' is not yes or no; write one of {'/'.join(YES)} or {'/'.join(NO)}")
+    raise ValueError("true or false is expected here")
+
+
+_YES_OR_NO = BeforeValidator(_yes_or_no)
+
+
 def _annotation(spec: FieldSpec) -> Any:
     base: Any = {  # an unset bound (None) is no bound, to pydantic as to the ruleset
         "int": Annotated[int, _NUMBER, Field(strict=False, ge=spec.min, le=spec.max)],
         "number": Annotated[float, _NUMBER, Field(allow_inf_nan=False, ge=spec.min, le=spec.max)],
         "string": Annotated[str, StringConstraints(max_length=spec.max_length)],
-        "bool": bool,
+        "bool": Annotated[bool, _YES_OR_NO],
         "enum": Literal[tuple(spec.values or ())],
         "date": dt.date,
     }[spec.type]

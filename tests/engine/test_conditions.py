@@ -14,7 +14,8 @@ import pytest
 from xinzhi.engine import ErrorCode, FactError, compile_ruleset, conditions, evaluate, load_ruleset
 from xinzhi.engine._matcher import MATCHER
 from xinzhi.engine.evaluator import to_message
-from xinzhi.engine.facts import SHANGHAI
+from xinzhi.engine.factfiles import parse_facts
+from xinzhi.engine.facts import SHANGHAI, Cell
 
 HEAD = """\
 id: cond
@@ -141,7 +142,8 @@ MATCH_CASES = [
     pytest.param("{ok: true}", fields(ok=False), False, id="bool-true-vs-false"),
     pytest.param("{ok: false}", fields(ok=False), True, id="bool-false"),
     pytest.param("{ok: false}", fields(), False, id="bool-false-vs-missing"),
-    pytest.param("{ok: true}", fields(ok="yes"), True, id="bool-coerced-from-yes"),
+    pytest.param("{ok: true}", fields(ok=Cell("yes")), True, id="bool-from-a-csv-cell-yes"),
+    pytest.param("{ok: false}", fields(ok=Cell("否")), True, id="bool-from-a-csv-cell-fou"),
     pytest.param("{kind: a, not: {ok: true}}", fields(), True, id="not-bool-on-missing"),
     pytest.param("{day: 2021-05-01}", fields(day="2021-05-01"), True, id="date-eq"),
     pytest.param("{day: {at_least: 2021-05-01}}", fields(day=dt.date(2021, 5, 1)), True, id="date-at_least-boundary"),
@@ -282,8 +284,12 @@ REJECT_CASES = [
                  "required field is missing", id="required-field-missing"),
     pytest.param(fact(fields(day="yesterday"), fact_id="bad-8"), ErrorCode.FACT_INVALID, "fields.day", "date",
                  id="bad-date"),
-    pytest.param(fact(fields(ok="maybe"), fact_id="bad-9"), ErrorCode.FACT_INVALID, "fields.ok", "boolean",
-                 id="bad-bool"),
+    pytest.param(fact(fields(ok=Cell("maybe")), fact_id="bad-9"), ErrorCode.FACT_INVALID, "fields.ok",
+                 "is not yes or no", id="bad-bool-cell"),
+    pytest.param(fact(fields(ok="yes"), fact_id="bad-9j"), ErrorCode.FACT_INVALID, "fields.ok",
+                 "true or false is expected", id="json-bool-is-strict"),
+    pytest.param(fact(fields(ok=1), fact_id="bad-9k"), ErrorCode.FACT_INVALID, "fields.ok",
+                 "true or false is expected", id="json-bool-not-one"),
     pytest.param(fact(fields(name="一二三四五六七八九十十"), fact_id="bad-10"), ErrorCode.FACT_INVALID,
                  "fields.name", "10 characters", id="string-too-long"),
     pytest.param({"id": "bad-11", "type": "act", "resident": "r1", "fields": fields()}, ErrorCode.FACT_INVALID,
@@ -319,3 +325,17 @@ def test_coerced_values_are_what_the_award_sees():
     ruleset = compiled(rule("r", "{points: 2, per: hours}"))
     [award] = evaluate(ruleset, [fact(fields(hours="2.5"))]).awards
     assert award.amount == 5
+
+
+def test_a_csv_file_is_read_by_each_fields_type_while_json_stays_strict():
+    csv_text = ("id,type,resident,occurred_at,n,hours,kind,name,ok\n"
+                "c1,act,r1,2021-05-01T10:00:00+08:00,3,1.5,a,修路,是\n"
+                "c2,act,r1,2021-05-02T10:00:00+08:00,3,1.5,a,修路,No\n")
+    ruleset = compiled(rule("r", "{points: 1}", "{ok: true}"))
+    csv_facts = [ruleset.validator.validate(raw) for raw in parse_facts(csv_text, fmt="csv")]
+    assert [(f.fields["n"], f.fields["hours"], f.fields["ok"]) for f in csv_facts] == [(3, 1.5, True), (3, 1.5, False)]
+    json_line = '{"id": "j1", "type": "act", "resident": "r1", "occurred_at": "2021-05-01T10:00:00+08:00", ' \
+                '"fields": {"n": 3, "hours": 1.5, "kind": "a", "name": "修路", "ok": "是"}}'
+    with pytest.raises(FactError) as raised:
+        ruleset.validator.validate(parse_facts(json_line, fmt="jsonl")[0])
+    assert [p.path for p in raised.value.problems] == ["fields.ok"]
