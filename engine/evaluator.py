@@ -84,6 +84,11 @@ class Evaluation(BaseModel):
 
     awards: list[Award]
     misses: list[Miss] = []
+    residents: list[str] = []  # everyone the facts named, with or without awards: each has a balance
+
+    def balances(self, ruleset: Ruleset) -> dict[str, Balance]:
+        """Every resident the facts named, from the starting index (``balances``)."""
+        return balances(ruleset, self.awards, self.residents)
 
     def as_json(self) -> dict[str, Any]:
         """Both lists, each item through its own ``as_json``."""
@@ -146,7 +151,8 @@ def evaluate(compiled: CompiledRuleset, facts: Iterable[FactIn | dict | Fact], *
         fact_awards, fact_misses = score_fact(compiled, fact, usage, explain=explain, matcher=matcher)
         awards += fact_awards
         misses += fact_misses
-    return Evaluation.model_construct(awards=awards, misses=misses)  # each award made above, not parsed
+    return Evaluation.model_construct(awards=awards, misses=misses,  # each award made above, not parsed
+                                      residents=sorted({f.resident for f in ordered}))
 
 
 def score_fact(compiled: CompiledRuleset, fact: Fact, usage: LimitUsage, *, explain: bool = False,

@@ -91,3 +91,15 @@ def test_test_loads_each_file_once_through_the_loader(tmp_path, capsys):
     assert main(["test", str(tmp_path / "yihe_2021.yaml"), str(tmp_path / "dongshan_2022.yaml")]) == 0
     assert "FAIL" not in capsys.readouterr().out
     assert {stage: CACHE.stats[stage].runs - runs[stage] for stage in runs} == {"parse": 2, "compile": 2}
+
+
+def test_score_lists_every_resident_given_even_with_no_award(tmp_path):
+    facts = tmp_path / "two.jsonl"
+    facts.write_text("\n".join(json.dumps({"id": f"v{i}", "type": "volunteering", "resident": who,
+                                           "occurred_at": "2021-05-01T09:00:00+08:00", "fields": {"hours": hours}},
+                                          ensure_ascii=False)
+                               for i, (who, hours) in enumerate((("王五", 2), ("赵六", 0)))) + "\n", encoding="utf-8")
+    result = xinzhi("score", str(RULESETS / "yihe_2021.yaml"), "--facts", str(facts), "--json")
+    assert result.returncode == 0, result.stderr
+    balances = {b["resident"]: (b["index"], b["points"]) for b in json.loads(result.stdout)["balances"]}
+    assert set(balances) == {"王五", "赵六"} and balances["赵六"] == (100, 0)

@@ -22,7 +22,6 @@ from xinzhi.engine import (
     Loader,
     RulesetError,
     XinzhiError,
-    balances,
     evaluate,
     run_tests,
 )
@@ -84,7 +83,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 1
-    totals = balances(compiled.ruleset, evaluation.awards)
+    totals = evaluation.balances(compiled.ruleset)  # every resident the facts named, awarded or not
     if args.json:
         out = {"ruleset": compiled.ref, "balances": [b.model_dump() for b in totals.values()]}
         if args.explain:

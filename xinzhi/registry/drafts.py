@@ -49,7 +49,7 @@ def evaluate_draft(text: str, name: str, parents: Parents, facts: list[dict], ex
 
     Fact problems are placed at ``facts[i]`` of the request, as a posted batch's are.
     """
-    from xinzhi.engine import FactError, RulesetError, balances, evaluate
+    from xinzhi.engine import FactError, RulesetError, evaluate
     try:
         compiled = _load(text, name, parents)
     except RulesetError as exc:
@@ -62,7 +62,7 @@ def evaluate_draft(text: str, name: str, parents: Parents, facts: list[dict], ex
         "ruleset": compiled.ref,
         "awards": [a.as_json() for a in evaluation.awards],
         "misses": [m.as_json() for m in evaluation.misses],
-        "balances": [b.model_dump(mode="json") for b in balances(compiled.ruleset, evaluation.awards).values()],
+        "balances": [b.model_dump(mode="json") for b in evaluation.balances(compiled.ruleset).values()],
     }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from xinzhi.communities.service import require_community
-from xinzhi.engine import FactError, Problem, balances, evaluate
+from xinzhi.engine import FactError, Problem, evaluate
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.registry import drafts as _worker
 from xinzhi.registry.models import DryRunResult
@@ -59,7 +59,7 @@ def dry_run(service: Service, community: str, ruleset_id: str, version: int, fac
                         awards=[a.as_json() for a in evaluation.awards],
                         misses=[m.as_json() for m in evaluation.misses],
                         balances=[b.model_dump(mode="json")
-                                  for b in balances(compiled.ruleset, evaluation.awards).values()])
+                                  for b in evaluation.balances(compiled.ruleset).values()])
 
 
 def dry_run_draft(service: Service, community: str, text: str, facts: list[dict[str, Any]], *,
