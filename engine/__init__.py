@@ -9,7 +9,17 @@ from ._matcher import MATCHER, RuleMatcher
 from .accounting import LimitRef, LimitUsage, add_months, period_key, period_window, tier_for
 from .compiler import CompiledRuleset, compile_ruleset
 from .errors import ErrorCode, FactError, Problem, RulesetError, XinzhiError, format_path
-from .evaluator import Award, Balance, Evaluation, Miss, balances, evaluate, score_fact, validate_facts
+from .evaluator import (
+    Award,
+    Balance,
+    Evaluation,
+    Miss,
+    balances,
+    evaluate,
+    ignores_unknown_types,
+    score_fact,
+    validate_facts,
+)
 from .facts import SHANGHAI, Fact, read_fact
 from .loader import parse_ruleset
 from .pipeline import (
@@ -27,11 +37,10 @@ from .sources import DirectorySource, MemorySource, RulesetSource
 from .testing import TestOutcome, run_tests
 
 __all__ = [
-    "CACHE", "MATCHER", "SHANGHAI", "STAGES", "Award", "Balance", "CompiledRuleset", "DirectorySource", "ErrorCode",
-    "Evaluation", "Fact", "FactError", "FactIn", "LimitRef", "LimitUsage", "Loaded", "Loader", "MemorySource",
-    "Miss", "Problem", "RuleMatcher", "Ruleset", "RulesetError", "RulesetSource", "StageCache", "TestOutcome",
-    "XinzhiError",
-    "add_months", "balances", "compile_ruleset", "compile_ruleset_file", "evaluate", "format_path", "load_ruleset",
-    "load_ruleset_file", "parse_ruleset", "period_key", "period_window", "read_fact", "run_tests", "score_fact",
-    "tier_for", "validate_facts",
+    "Award", "Balance", "CACHE", "CompiledRuleset", "DirectorySource", "ErrorCode", "Evaluation", "Fact",
+    "FactError", "FactIn", "LimitRef", "LimitUsage", "Loaded", "Loader", "MATCHER", "MemorySource", "Miss",
+    "Problem", "RuleMatcher", "Ruleset", "RulesetError", "RulesetSource", "SHANGHAI", "STAGES", "StageCache",
+    "TestOutcome", "XinzhiError", "add_months", "balances", "compile_ruleset", "compile_ruleset_file", "evaluate",
+    "format_path", "ignores_unknown_types", "load_ruleset", "load_ruleset_file", "parse_ruleset", "period_key",
+    "period_window", "read_fact", "run_tests", "score_fact", "tier_for", "validate_facts",
 ]

@@ -85,6 +85,7 @@ class Evaluation(BaseModel):
     awards: list[Award]
     misses: list[Miss] = []
     residents: list[str] = []  # everyone the facts named, with or without awards: each has a balance
+    ignored: int = 0  # facts of types the ruleset does not define, when it (or the call) says to ignore them
 
     def balances(self, ruleset: Ruleset) -> dict[str, Balance]:
         """Every resident the facts named, from the starting index (``balances``)."""
@@ -122,9 +123,14 @@ def validate_facts(compiled: CompiledRuleset, facts: Iterable[FactIn | dict | Fa
     (``fields.hours``); with ``label`` it starts at the list the facts came in
     (``facts[3].fields.hours``), as a batch posted to the service.
     """
+    return _validated(compiled, enumerate(facts), label)
+
+
+def _validated(compiled: CompiledRuleset, facts: Iterable[tuple[int, FactIn | dict | Fact]],
+               label: str | None) -> list[Fact]:
     valid: dict[str, Fact] = {}
     problems: list[Problem] = []
-    for position, raw in enumerate(facts):
+    for position, raw in facts:
         try:
             fact = raw if isinstance(raw, Fact) else compiled.validator.validate(raw)
         except FactError as exc:
@@ -141,9 +147,17 @@ def validate_facts(compiled: CompiledRuleset, facts: Iterable[FactIn | dict | Fa
 
 def evaluate(compiled: CompiledRuleset, facts: Iterable[FactIn | dict | Fact], *,
              usage: LimitUsage | None = None, explain: bool = False, label: str | None = None,
-             matcher: RuleMatcher = MATCHER) -> Evaluation:
-    """Score facts: validated first (all or nothing, see ``validate_facts``), then matched, amounted and limited."""
-    ordered = sorted(validate_facts(compiled, facts, label=label), key=lambda f: f.sort_key)
+             matcher: RuleMatcher = MATCHER, ignore_unknown_types: bool = False) -> Evaluation:
+    """Score facts: validated first (all or nothing, see ``validate_facts``), then matched, amounted and limited.
+
+    A fact of a type the ruleset does not define is refused, unless the ruleset
+    (``unknown_fact_types: ignore``) or the call says to ignore it; then it is counted.
+    """
+    given = list(facts)
+    ignore = ignore_unknown_types or ignores_unknown_types(compiled)
+    kept = [(position, f) for position, f in enumerate(given) if not ignore or compiled.validator.knows(f)]
+    ignored = len(given) - len(kept)
+    ordered = sorted(_validated(compiled, kept, label), key=lambda f: f.sort_key)
     usage = usage if usage is not None else LimitUsage()
     awards: list[Award] = []
     misses: list[Miss] = []
@@ -152,7 +166,12 @@ def evaluate(compiled: CompiledRuleset, facts: Iterable[FactIn | dict | Fact], *
         awards += fact_awards
         misses += fact_misses
     return Evaluation.model_construct(awards=awards, misses=misses,  # each award made above, not parsed
-                                      residents=sorted({f.resident for f in ordered}))
+                                      residents=sorted({f.resident for f in ordered}), ignored=ignored)
+
+
+def ignores_unknown_types(compiled: CompiledRuleset) -> bool:
+    """Whether the ruleset says to ignore (and count) facts of types it does not define."""
+    return compiled.ruleset.unknown_fact_types == "ignore"
 
 
 def score_fact(compiled: CompiledRuleset, fact: Fact, usage: LimitUsage, *, explain: bool = False,

@@ -69,6 +69,7 @@ def _merge(parent: Ruleset, child: Ruleset) -> tuple[Ruleset, list[Problem]]:
         "accounts": child.accounts or parent.accounts,
         "tiers": child.tiers if child.tiers is not None else parent.tiers,
         "publicity_days": child.publicity_days if child.publicity_days is not None else parent.publicity_days,
+        "unknown_fact_types": child.unknown_fact_types or parent.unknown_fact_types,
         "categories": _merge_by_id(parent.categories, child.categories),
         "fact_types": _merge_by_id(parent.fact_types, child.fact_types),
         "rules": list(rules.values()),

@@ -141,6 +141,11 @@ class FactValidator:
             )
         return models
 
+    def knows(self, raw: Any) -> bool:
+        """Whether a fact (validated or not) is of a type this ruleset defines."""
+        fact_type = raw.type if isinstance(raw, Fact | FactIn) else raw.get("type") if isinstance(raw, dict) else None
+        return fact_type in self._types
+
     def validate(self, raw: FactIn | dict[str, Any]) -> Fact:
         """One fact, or ``FactError`` listing every problem with it."""
         if isinstance(raw, FactIn):

@@ -300,6 +300,9 @@ class Ruleset(Node):
     publicity_days: int | None = Field(default=None, ge=0, le=90,
                                        description="days an approved reviewed award stays on the public board for "
                                                    "objections")
+    unknown_fact_types: Literal["refuse", "ignore"] | None = Field(
+        default=None, description="a fact of a type this standard does not define: refused (the default), or "
+                                  "ignored and counted (a call may also ask to ignore)")
 
     _lineage: tuple[str, ...] = PrivateAttr(default=())
 

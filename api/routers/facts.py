@@ -19,6 +19,9 @@ from .rulesets import CSV_TYPES, text_body
 
 router = APIRouter(prefix="/communities/{community}", tags=["facts"])
 
+IgnoreUnknownTypes = Annotated[bool, Query(description="skip (and count in `ignored`) facts of types the ruleset in "
+                                                     "force does not define, instead of refusing the request")]
+
 FACT_EXAMPLE = {"id": "f-2024-0001", "type": "volunteering", "resident": "N001",
                 "occurred_at": "2024-05-01T09:00:00+08:00", "fields": {"hours": 2.5}}
 
@@ -38,9 +41,9 @@ def post_batch(service: ServiceDep, community: CommunityId,
                facts: Annotated[list[dict[str, Any]], Body(embed=True, max_length=BATCH_CEILING,
                                                             examples=[[FACT_EXAMPLE]])],
                explain: bool = Query(default=False, description="full explained entries instead of brief ones"),
-               ) -> FactBatchResult:
+               ignore_unknown_types: IgnoreUnknownTypes = False) -> FactBatchResult:
     """Score a batch (up to the configured size): all valid or nothing stored."""
-    return scoring.post_facts(service, community, facts, explain=explain)
+    return scoring.post_facts(service, community, facts, explain=explain, ignore_unknown_types=ignore_unknown_types)
 
 
 @router.post("/facts/import", openapi_extra={"requestBody": {"required": True, "content": {
@@ -48,11 +51,12 @@ def post_batch(service: ServiceDep, community: CommunityId,
 async def import_csv(request: Request, service: ServiceDep, community: CommunityId,
                      skip_bad_rows: bool = Query(default=False,
                                                  description="store the good rows of a file with errors"),
-                     name: str = Query(default="facts.csv", max_length=200)) -> ImportResult:
+                     name: str = Query(default="facts.csv", max_length=200),
+                     ignore_unknown_types: IgnoreUnknownTypes = False) -> ImportResult:
     """Import facts from CSV (``id,type,resident,occurred_at,<field>…``) with a per-row error report."""
     text = await text_body(request, CSV_TYPES)
     return await run_in_threadpool(scoring.import_facts_csv, service, community, text, skip_bad_rows=skip_bad_rows,
-                                   name=name)
+                                   name=name, ignore_unknown_types=ignore_unknown_types)
 
 
 @router.post("/dry-run", responses=DRAFT_RESPONSES)

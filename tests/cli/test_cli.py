@@ -103,3 +103,16 @@ def test_score_lists_every_resident_given_even_with_no_award(tmp_path):
     assert result.returncode == 0, result.stderr
     balances = {b["resident"]: (b["index"], b["points"]) for b in json.loads(result.stdout)["balances"]}
     assert set(balances) == {"王五", "赵六"} and balances["赵六"] == (100, 0)
+
+
+def test_score_may_ignore_facts_of_unknown_types_and_says_how_many(tmp_path):
+    facts = tmp_path / "mixed.jsonl"
+    facts.write_text("\n".join(json.dumps({"id": f"m{i}", "type": kind, "resident": "r1",
+                                           "occurred_at": "2021-05-01T09:00:00+08:00", "fields": fields})
+                               for i, (kind, fields) in enumerate((("volunteering", {"hours": 2}), ("bonfire", {}))))
+                     + "\n", encoding="utf-8")
+    refused = xinzhi("score", str(RULESETS / "yihe_2021.yaml"), "--facts", str(facts))
+    assert refused.returncode == 1 and "unknown type 'bonfire'" in refused.stderr
+    ignored = xinzhi("score", str(RULESETS / "yihe_2021.yaml"), "--facts", str(facts), "--json",
+                     "--ignore-unknown-types")
+    assert ignored.returncode == 0 and json.loads(ignored.stdout)["ignored"] == 1

@@ -342,3 +342,13 @@ def test_the_same_fact_twice_is_scored_once_everywhere_and_other_content_under_i
     with pytest.raises(FactError) as raised:
         evaluate(ruleset(), once + [dict(once[0], resident="r2")], label="facts")
     assert [(p.code, p.path, p.fact_id) for p in raised.value.problems] == [("fact_id_conflict", "facts[1].id", "r1-0")]
+
+
+def test_a_fact_of_an_unknown_type_is_refused_or_ignored_and_counted():
+    given = facts("2021-05-01T10:00:00+08:00") + [{"id": "u1", "type": "bonfire", "resident": "r9",
+                                                    "occurred_at": "2021-05-01T10:00:00+08:00", "fields": {}}]
+    with pytest.raises(FactError) as raised:
+        evaluate(ruleset(), given, label="facts")
+    assert [(p.code, p.path) for p in raised.value.problems] == [("fact_unknown_type", "facts[1].type")]
+    evaluation = evaluate(ruleset(), given, ignore_unknown_types=True)
+    assert (evaluation.ignored, evaluation.residents, len(evaluation.awards)) == (1, ["r1"], 1)

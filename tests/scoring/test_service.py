@@ -203,3 +203,17 @@ def test_an_import_is_scored_in_time_order_as_one_batch_however_long(service):
                                                                                               ("late", "12"))],
         explain=True).results}
     assert awarded == {"early": 10, "late": 2}  # the week's limit is 12
+
+
+def test_a_fact_of_an_unknown_type_is_refused_unless_the_call_or_the_standard_says_ignore(service):
+    community = new_community(service)
+    batch = [fact("k1"), fact("u1", type="bonfire", name="x")]
+    with pytest.raises(ServiceError) as raised:
+        post_facts(service, community, batch)
+    assert [(p.code, p.path) for p in raised.value.problems] == [("fact_unknown_type", "facts[1].type")]
+    result = post_facts(service, community, batch, ignore_unknown_types=True)
+    assert (result.scored, result.ignored, [r.fact_id for r in result.results]) == (1, 1, ["k1"])
+    assert count_facts(service, community) == 1  # the ignored fact is not stored
+    says_ignore = civic(1).replace("title: 测试标准", "title: 测试标准\nunknown_fact_types: ignore")
+    lenient = new_community(service, ruleset=says_ignore)
+    assert post_facts(service, lenient, batch).ignored == 1

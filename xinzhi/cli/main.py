@@ -78,20 +78,24 @@ def cmd_score(args: argparse.Namespace) -> int:
     if status or compiled is None:
         return status or 1
     try:
-        evaluation = evaluate(compiled, read_facts(Path(args.facts)), explain=args.explain)
+        evaluation = evaluate(compiled, read_facts(Path(args.facts)), explain=args.explain,
+                              ignore_unknown_types=args.ignore_unknown_types)
     except XinzhiError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 1
     totals = evaluation.balances(compiled.ruleset)  # every resident the facts named, awarded or not
     if args.json:
-        out = {"ruleset": compiled.ref, "balances": [b.model_dump() for b in totals.values()]}
+        out = {"ruleset": compiled.ref, "ignored": evaluation.ignored,
+               "balances": [b.model_dump() for b in totals.values()]}
         if args.explain:
             out["awards"] = [a.as_json() for a in evaluation.awards]
             out["misses"] = [m.as_json() for m in evaluation.misses]
         json.dump(out, sys.stdout, ensure_ascii=False, indent=2, default=str)
         print()
         return 0
+    if evaluation.ignored:
+        print(f"ignored {evaluation.ignored} fact(s) of types {compiled.ref} does not define", file=sys.stderr)
     print(f"{'resident':<16} {'index':>6} {'points':>7}  tier")
     for balance in totals.values():
         print(f"{_pad(balance.resident, 16)} {balance.index:>6} {balance.points:>7}  "
@@ -264,6 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--facts", required=True)
     p.add_argument("--explain", action="store_true", help="list every award and why other rules gave nothing")
+    p.add_argument("--ignore-unknown-types", action="store_true",
+                   help="skip (and count) facts of types the ruleset does not define, instead of refusing them")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_score)
     p = sub.add_parser("schema", help="print the JSON Schema of the ruleset format")

@@ -63,6 +63,7 @@ def evaluate_draft(text: str, name: str, parents: Parents, facts: list[dict], ex
         "awards": [a.as_json() for a in evaluation.awards],
         "misses": [m.as_json() for m in evaluation.misses],
         "balances": [b.model_dump(mode="json") for b in evaluation.balances(compiled.ruleset).values()],
+        "ignored": evaluation.ignored,
     }
 
 

@@ -59,7 +59,8 @@ def dry_run(service: Service, community: str, ruleset_id: str, version: int, fac
                         awards=[a.as_json() for a in evaluation.awards],
                         misses=[m.as_json() for m in evaluation.misses],
                         balances=[b.model_dump(mode="json")
-                                  for b in evaluation.balances(compiled.ruleset).values()])
+                                  for b in evaluation.balances(compiled.ruleset).values()],
+                        ignored=evaluation.ignored)
 
 
 def dry_run_draft(service: Service, community: str, text: str, facts: list[dict[str, Any]], *,

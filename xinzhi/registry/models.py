@@ -90,3 +90,5 @@ class DryRunResult(BaseModel):
     awards: list[dict[str, Any]]
     misses: list[dict[str, Any]]
     balances: list[dict[str, Any]]
+    ignored: int = Field(default=0, description="facts of types the ruleset does not define, skipped because it "
+                                                 "says to ignore them")

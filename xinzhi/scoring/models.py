@@ -45,6 +45,8 @@ class FactBatchResult(BaseModel):
 
     scored: int
     duplicates: int
+    ignored: int = Field(default=0, description="facts of types the ruleset in force does not define, skipped "
+                                                 "because it or the request said to ignore them")
     results: list[FactBrief]
 
 
@@ -54,6 +56,8 @@ class ImportResult(BaseModel):
     rows: int
     scored: int
     duplicates: int
+    ignored: int = Field(default=0, description="facts of types the ruleset in force does not define, skipped "
+                                                 "because it or the request said to ignore them")
     skipped: int
     errors: list[Problem] = Field(description="the skipped rows' problems; ``row`` is the line in the file "
                                               "(the header is row 1)")

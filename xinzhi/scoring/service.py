@@ -41,6 +41,7 @@ from xinzhi.engine import (
     FactError,
     FactIn,
     Problem,
+    ignores_unknown_types,
     read_fact,
     score_fact,
 )
@@ -81,6 +82,7 @@ class _Batch:
     known_ids: list[str]  # ids already stored (or repeated within the batch), in input order
     order: list[str]  # every accepted fact id in input order
     errors: list[tuple[int, Problem]]  # (position in the input, the problem with its path from the fact)
+    ignored: int = 0  # facts of types the ruleset in force does not define, skipped as it (or the call) said
 
 
 def _chunks(items: Sequence, size: int = CHUNK):
@@ -88,7 +90,8 @@ def _chunks(items: Sequence, size: int = CHUNK):
         yield items[start:start + size]
 
 
-def _prepare(service: Service, session: Session, community: str, raws: Sequence[Any]) -> _Batch:
+def _prepare(service: Service, session: Session, community: str, raws: Sequence[Any], *,
+             ignore_unknown_types: bool = False) -> _Batch:
     """Parse, find the version in force, and validate every fact (no writes)."""
     require_community(session, community)
     errors: list[tuple[int, Problem]] = []
@@ -110,6 +113,7 @@ def _prepare(service: Service, session: Session, community: str, raws: Sequence[
     known_ids: list[str] = []
     order: list[str] = []
     seen: dict[str, Fact] = {}
+    ignored = 0
     latest = latest_accepted(service.settings.future_tolerance_minutes)
     for position, raw, fact_in in parsed:
         if fact_in.resident not in known_residents:
@@ -133,6 +137,9 @@ def _prepare(service: Service, session: Session, community: str, raws: Sequence[
                         f"on {shanghai_day(occurred)}")))
             continue
         compiled = compiled_for(service, session, row)
+        if (ignore_unknown_types or ignores_unknown_types(compiled)) and not compiled.validator.knows(fact_in):
+            ignored += 1
+            continue
         try:
             fact = compiled.validator.validate(fact_in)
         except FactError as exc:
@@ -150,7 +157,7 @@ def _prepare(service: Service, session: Session, community: str, raws: Sequence[
         seen[fact.id] = _as_stored(fact)
         order.append(fact.id)
         new.append(_Prepared(position, raw, fact, compiled))
-    return _Batch(new=new, known_ids=known_ids, order=order, errors=errors)
+    return _Batch(new=new, known_ids=known_ids, order=order, errors=errors, ignored=ignored)
 
 
 def _as_stored(fact: Fact) -> Fact:
@@ -256,17 +263,19 @@ def _reject(errors: list[tuple[int, Problem]], total: int) -> ServiceError:
     return ServiceError(ServiceCode.FACTS_REJECTED, f"{bad} of {total} fact(s) rejected; nothing was stored", problems)
 
 
-def post_facts(service: Service, community: str, raws: Sequence[Any], *, explain: bool = False) -> FactBatchResult:
+def post_facts(service: Service, community: str, raws: Sequence[Any], *, explain: bool = False,
+               ignore_unknown_types: bool = False) -> FactBatchResult:
     """Score a batch: all facts valid or none stored; ids seen before return their first result.
 
     Each fact's entries come back briefly (rule, amount, limit) unless ``explain`` asks for the
-    full explained entries.
+    full explained entries. Facts of a type the ruleset in force does not define are refused,
+    unless it or ``ignore_unknown_types`` says to skip them (counted in ``ignored``).
     """
     if len(raws) > service.settings.max_batch_facts:
         raise ServiceError(ServiceCode.BATCH_TOO_LARGE,
                            f"a batch holds at most {service.settings.max_batch_facts} facts; got {len(raws)}")
     with service.db.reading() as session:
-        batch = _prepare(service, session, community, raws)
+        batch = _prepare(service, session, community, raws, ignore_unknown_types=ignore_unknown_types)
 
     def refuse(errors: list[tuple[int, Problem]]) -> ServiceError:
         return _reject(errors, len(raws))
@@ -277,7 +286,7 @@ def post_facts(service: Service, community: str, raws: Sequence[Any], *, explain
     duplicates = set(batch.order) - new_ids
     results = _results(service, community, batch.order, duplicates, FactBrief, explain=explain)
     return FactBatchResult(scored=sum(not r.duplicate for r in results),
-                           duplicates=sum(r.duplicate for r in results), results=results)
+                           duplicates=sum(r.duplicate for r in results), ignored=batch.ignored, results=results)
 
 
 def post_fact(service: Service, community: str, raw: Any) -> FactResult:
@@ -297,13 +306,14 @@ def _refuse_one(errors: list[tuple[int, Problem]]) -> ServiceError:
 
 
 def import_facts_csv(service: Service, community: str, text: str, *, skip_bad_rows: bool = False,
-                     name: str = "facts.csv") -> ImportResult:
+                     name: str = "facts.csv", ignore_unknown_types: bool = False) -> ImportResult:
     """Import a spreadsheet of facts (``import_facts``), with a per-row error report."""
-    return import_facts_file(service, community, text, fmt="csv", skip_bad_rows=skip_bad_rows, name=name)
+    return import_facts_file(service, community, text, fmt="csv", skip_bad_rows=skip_bad_rows, name=name,
+                             ignore_unknown_types=ignore_unknown_types)
 
 
 def import_facts_file(service: Service, community: str, text: str, *, fmt: str, skip_bad_rows: bool = False,
-                      name: str = "facts") -> ImportResult:
+                      name: str = "facts", ignore_unknown_types: bool = False) -> ImportResult:
     """Import a file of facts (``csv`` or ``jsonl``) all or nothing: one transaction, scored as a batch is.
 
     Nothing is stored unless every row is good or ``skip_bad_rows`` is asked for; then the
@@ -318,7 +328,7 @@ def import_facts_file(service: Service, community: str, text: str, *, fmt: str, 
         raise ServiceError(ServiceCode.BATCH_TOO_LARGE,
                            f"an import holds at most {service.settings.max_import_rows} rows; got {len(raws)}")
     with service.db.reading() as session:
-        batch = _prepare(service, session, community, raws)
+        batch = _prepare(service, session, community, raws, ignore_unknown_types=ignore_unknown_types)
 
     def at_rows(errors: list[tuple[int, Problem]]) -> list[Problem]:
         # A row of the file is where the fact stands (the header is row 1); paths stay the fact's own.
@@ -338,6 +348,7 @@ def import_facts_file(service: Service, community: str, text: str, *, fmt: str, 
     log.info("imported %s into %s: %d rows, %d scored, %d duplicates, %d skipped", name, community, len(raws),
              len(new_ids), len(batch.order) - len(new_ids), len({e.row for e in row_errors}))
     return ImportResult(rows=len(raws), scored=len(new_ids), duplicates=len(batch.order) - len(new_ids),
+                        ignored=batch.ignored,
                         skipped=len({e.row for e in row_errors}), errors=row_errors)
 
 
