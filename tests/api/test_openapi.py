@@ -8,6 +8,10 @@ so no problem body was checked against it; the console's helpers declared no pro
 
 from __future__ import annotations
 
+import pytest
+
+from tests.api.conftest import make_community
+
 
 def test_every_resource_operation_declares_its_problem_answers(client):
     spec = client.get("/openapi.json").json()
@@ -30,3 +34,14 @@ def test_a_method_not_allowed_names_the_allowed_ones(client):
     response = client.delete("/health")
     assert response.status_code == 405 and response.headers["allow"] == "GET"
     assert response.json()["code"] == "method_not_allowed"
+
+
+@pytest.mark.parametrize("path", ["/communities/{c}/ledger.csv", "/communities/{c}/scores.csv",
+                                  "/communities/{c}/residents/r1/ledger.csv"])
+def test_a_csv_export_is_declared_as_the_csv_it_sends(client, path):
+    """Found by fuzzing: scores.csv was declared ``text/plain``, the ledger exports declared no type."""
+    spec = client.get("/openapi.json").json()
+    template = path.replace("{c}", "{community}").replace("r1", "{resident}")
+    assert spec["paths"][template]["get"]["responses"]["200"]["content"] == {"text/csv": {"schema": {"type": "string"}}}
+    response = client.get(path.replace("{c}", make_community(client)))
+    assert response.status_code == 200 and response.headers["content-type"] == "text/csv; charset=utf-8"
