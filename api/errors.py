@@ -188,6 +188,10 @@ async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         answer = problem(ApiCode.METHOD_NOT_ALLOWED, "this endpoint does not take that method; see /docs")
         answer.headers.update(exc.headers or {})  # Allow: the methods it does take
         return answer
+    if exc.status_code == 400:
+        # FastAPI's answer to a JSON body it cannot even decode (not UTF-8): to this API, like any
+        # other malformed body, a 422 ``request_invalid`` (400 is not an answer the API declares)
+        return problem(ServiceCode.REQUEST_INVALID, "the body could not be decoded: send JSON as UTF-8 text")
     code: Code = ServiceCode.REQUEST_INVALID if exc.status_code < 500 else ApiCode.INTERNAL
     return problem(code, str(exc.detail), status=exc.status_code)
 
