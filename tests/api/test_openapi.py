@@ -45,3 +45,9 @@ def test_a_csv_export_is_declared_as_the_csv_it_sends(client, path):
     assert spec["paths"][template]["get"]["responses"]["200"]["content"] == {"text/csv": {"schema": {"type": "string"}}}
     response = client.get(path.replace("{c}", make_community(client)))
     assert response.status_code == 200 and response.headers["content-type"] == "text/csv; charset=utf-8"
+
+
+def test_the_location_of_an_accepted_simulation_is_declared(client):
+    """So that a client, and the fuzzer's header check (tests/api/test_fuzz.py), know the 202 carries it."""
+    answer = client.get("/openapi.json").json()["paths"]["/communities/{community}/simulations"]["post"]["responses"]
+    assert answer["202"]["headers"]["Location"]["required"] is True
