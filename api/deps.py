@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 
+from xinzhi.communities import COMMUNITY_ID
 from xinzhi.service import Service
 from xinzhi.simulations.jobs import SimulationJobs
 
@@ -23,7 +24,7 @@ def get_simulations(request: Request) -> SimulationJobs:
 
 ServiceDep = Annotated[Service, Depends(get_service)]
 SimulationsDep = Annotated[SimulationJobs, Depends(get_simulations)]
-CommunityId = Annotated[str, Path(max_length=64, description="community id, e.g. yihe")]
+CommunityId = Annotated[str, Path(max_length=64, pattern=COMMUNITY_ID, description="community id, e.g. yihe")]
 ResidentId = Annotated[str, Path(max_length=128)]
 # Every number and date a client sends is bounded where it is declared (the schema says so too): a
 # database integer holds it, and a day lies in the years a community keeps records for.

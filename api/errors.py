@@ -188,6 +188,10 @@ async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         answer = problem(ApiCode.METHOD_NOT_ALLOWED, "this endpoint does not take that method; see /docs")
         answer.headers.update(exc.headers or {})  # Allow: the methods it does take
         return answer
+    if exc.status_code == 400:
+        # FastAPI's answer to a JSON body it cannot even decode (not UTF-8): to this API, like any
+        # other malformed body, a 422 ``request_invalid`` (400 is not an answer the API declares)
+        return problem(ServiceCode.REQUEST_INVALID, "the body could not be decoded: send JSON as UTF-8 text")
     code: Code = ServiceCode.REQUEST_INVALID if exc.status_code < 500 else ApiCode.INTERNAL
     return problem(code, str(exc.detail), status=exc.status_code)
 
@@ -206,13 +210,41 @@ def _on(app: FastAPI, kind: type[E], handler: Callable[[Request, E], Awaitable[J
 
 
 def install(app: FastAPI) -> None:
-    """Register the exception handlers on ``app``."""
+    """Register the exception handlers on ``app``, and document their answers as they are sent."""
     _on(app, ServiceError, _service_error)
     _on(app, ApiError, _api_error)
     _on(app, XinzhiError, _engine_error)
     _on(app, RequestValidationError, _validation_error)
     _on(app, StarletteHTTPException, _http_error)
     _on(app, Exception, _unexpected)
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            _file_problems(generate())
+        return generate()  # FastAPI's own, cached with the problems filed
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+_PROBLEM_REF = f"#/components/schemas/{ProblemBody.__name__}"
+
+
+def _file_problems(spec: dict[str, Any]) -> None:
+    """Move ``ProblemBody`` to ``application/problem+json`` in every answer of the OpenAPI document.
+
+    FastAPI files a declared response model under the route's own media type (``application/json``,
+    ``text/csv`` for an export), which no problem is sent as: a client, or a schema check, looks the
+    schema up by the type the answer carries, found it empty and so never checked a problem body.
+    """
+    for methods in spec.get("paths", {}).values():
+        for operation in methods.values():
+            for answer in operation.get("responses", {}).values():
+                content = answer.get("content", {})
+                filed = [media for media, entry in content.items()
+                         if media != MEDIA_TYPE and entry.get("schema", {}).get("$ref") == _PROBLEM_REF]
+                if MEDIA_TYPE in content and filed:
+                    content[MEDIA_TYPE]["schema"] = content.pop(filed[0])["schema"]
 
 
 # JSON escapes (an odd run of backslashes) of NUL and of surrogates that are not part of a pair.

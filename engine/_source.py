@@ -9,7 +9,7 @@ it: nesting deeper than ``MAX_DEPTH`` stops the composer (whose recursion would
 otherwise exhaust the stack), and a document whose aliases would expand to more than
 ``MAX_NODES`` nodes (a few hundred bytes can name billions: anchors of lists of aliases
 of anchors) is refused before the data is indexed or validated. Control characters and
-lone surrogates in text are refused too: no database stores them and no person means them.
+lone surrogates in text and keys are refused too: no database stores them and no person means them.
 """
 
 from __future__ import annotations
@@ -130,9 +130,12 @@ def parse_yaml(text: str, name: str) -> tuple[Source | None, list[Problem]]:
         return None, [Problem(code=ErrorCode.YAML_SYNTAX, message=f"YAML value: {exc}", file=name)]
     spans: dict[Path, tuple[int, int]] = {}
     problems: list[Problem] = []
+    bad_keys: list[Problem] = []
     if node is not None:
-        _index(loader, node, (), spans, problems, name)
+        _index(loader, node, (), spans, problems, bad_keys, name)
     loader.dispose()
+    if bad_keys:  # every later problem would be placed by a path holding such a key: the reading stops here
+        return None, sorted(problems + bad_keys, key=lambda p: (p.line or 0, p.column or 0))
     return Source(name=name, data=data, spans=spans), problems
 
 
@@ -150,7 +153,7 @@ def _bad_text(value: str) -> str | None:
 
 
 def _index(loader: yaml.SafeLoader, node: yaml.Node, path: Path, spans: dict, problems: list[Problem],
-           name: str) -> None:
+           bad_keys: list[Problem], name: str) -> None:
     spans.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
     if isinstance(node, yaml.ScalarNode) and isinstance(node.value, str):
         bad = _bad_text(node.value)
@@ -162,6 +165,12 @@ def _index(loader: yaml.SafeLoader, node: yaml.Node, path: Path, spans: dict, pr
         seen: set[Any] = set()
         for key_node, value_node in node.value:
             key = _scalar_key(loader, key_node)
+            bad = _bad_text(key) if isinstance(key, str) else None
+            if bad is not None:  # placed by the mapping's path: a path holding the key would echo the character
+                bad_keys.append(Problem(code=ErrorCode.BAD_CHARACTER, file=name, line=key_node.start_mark.line + 1,
+                                        column=key_node.start_mark.column + 1, path=format_path(path),
+                                        message=f"character U+{ord(bad):04X} is not allowed in a ruleset's key"))
+                continue
             child = path + (key,)
             if key in seen:
                 problems.append(Problem(
@@ -174,10 +183,10 @@ def _index(loader: yaml.SafeLoader, node: yaml.Node, path: Path, spans: dict, pr
                 ))
             seen.add(key)
             spans[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            _index(loader, value_node, child, spans, problems, name)
+            _index(loader, value_node, child, spans, problems, bad_keys, name)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _index(loader, item, path + (i,), spans, problems, name)
+            _index(loader, item, path + (i,), spans, problems, bad_keys, name)
 
 
 def _scalar_key(loader: yaml.SafeLoader, node: yaml.Node) -> Any:

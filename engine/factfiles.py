@@ -43,17 +43,23 @@ def parse_facts(text: str, *, fmt: str, name: str = "<facts>") -> list[dict[str,
 
 
 def _csv(text: str, name: str) -> list[dict[str, Any]]:
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in BASE_COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        raise FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=1,
-                                 message=f"CSV header lacks column(s): {', '.join(missing)}")])
-    facts = []
-    for row in reader:
-        facts.append({
-            **{c: row[c] for c in BASE_COLUMNS},
-            "fields": {k: Cell(v) for k, v in row.items() if k not in BASE_COLUMNS and k and v not in ("", None)},
-        })
+    # newline="": the csv module splits lines itself, so a lone CR (as old spreadsheets end lines) ends a row
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        missing = [c for c in BASE_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=1,
+                                     message=f"CSV header lacks column(s): {', '.join(missing)}")])
+        facts = []
+        for row in reader:
+            facts.append({
+                **{c: row[c] for c in BASE_COLUMNS},
+                "fields": {k: Cell(v) for k, v in row.items()
+                           if k not in BASE_COLUMNS and k and v not in ("", None)},
+            })
+    except csv.Error as exc:  # e.g. a field beyond the csv module's limit: the file's fault, located
+        raise FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=reader.reader.line_num,
+                                 message=f"not readable as CSV: {exc}")]) from None
     return facts
 
 

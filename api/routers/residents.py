@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Body
-from fastapi.responses import StreamingResponse
 
 from xinzhi import communities, ledger
 from xinzhi.communities import ResidentCreate, ResidentRead
 from xinzhi.ledger import LedgerPage, ScoreRead
 
 from ..deps import AsOf, CommunityId, Limit, Offset, ResidentId, ServiceDep
-from .communities import _prepend
+from .communities import CsvStream, _prepend
 
 router = APIRouter(prefix="/communities/{community}/residents", tags=["residents"])
 
@@ -45,9 +44,9 @@ def resident_ledger(service: ServiceDep, community: CommunityId, resident: Resid
                                  newest_first=newest_first)
 
 
-@router.get("/{resident}/ledger.csv", response_class=StreamingResponse)
-def ledger_csv(service: ServiceDep, community: CommunityId, resident: ResidentId) -> StreamingResponse:
+@router.get("/{resident}/ledger.csv", response_class=CsvStream)
+def ledger_csv(service: ServiceDep, community: CommunityId, resident: ResidentId) -> CsvStream:
     """The resident's ledger as CSV."""
     rows = ledger.export_ledger_csv(service, community, resident)
     first = next(rows)
-    return StreamingResponse(_prepend(first, rows), media_type="text/csv; charset=utf-8")
+    return CsvStream(_prepend(first, rows))

@@ -18,7 +18,11 @@ from ..deps import CommunityId, SimulationsDep
 router = APIRouter(prefix="/communities/{community}", tags=["simulations"])
 
 
-@router.post("/simulations", status_code=202)
+LOCATION = {"Location": {"description": "the job, to follow until it is done", "required": True,
+                         "schema": {"type": "string"}}}
+
+
+@router.post("/simulations", status_code=202, responses={202: {"description": "the job, queued", "headers": LOCATION}})
 def start(response: Response, jobs: SimulationsDep, community: CommunityId, body: SimulationCreate,
           caller: CallerDep) -> SimulationRead:
     """Start a simulation: baseline vs candidate over a scenario or recorded facts; 202 with the job."""

@@ -68,15 +68,17 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def serve(database_url: str | None, *, demo: bool = False, cwd: Path | None = None,
-          auth: bool = False, xinzhi: Path | None = None) -> Iterator[str]:
+          auth: bool = False, xinzhi: Path | None = None, log: Path | None = None) -> Iterator[str]:
     """A real ``xinzhi serve`` process on a free port; yields its base URL, stops it afterwards.
 
-    ``xinzhi`` is the command to run (default: this environment's)."""
+    ``xinzhi`` is the command to run (default: this environment's). ``log`` takes the server's
+    output (its tracebacks, say) instead of a pipe nobody reads, which a chatty server would fill."""
     port = free_port()
     command = [str(xinzhi or Path(sys.executable).parent / "xinzhi"), "serve", "--port", str(port),
                "--log-level", "warning"]
     command += (["--database-url", database_url] if database_url else []) + (["--demo"] if demo else [])
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    sink = log.open("w", encoding="utf-8") if log else None
+    process = subprocess.Popen(command, cwd=cwd, stdout=sink or subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                env={"XINZHI_AUTH": "off", **os.environ, "PYTHONUNBUFFERED": "1",
                                     **({"XINZHI_AUTH": "on"} if auth else {})})
     base = f"http://127.0.0.1:{port}"
@@ -84,7 +86,8 @@ def serve(database_url: str | None, *, demo: bool = False, cwd: Path | None = No
         deadline = time.monotonic() + 60
         while True:
             if process.poll() is not None:
-                pytest.fail(f"xinzhi serve exited with {process.returncode}:\n{process.stdout.read()}")
+                said = log.read_text(encoding="utf-8") if log else process.stdout.read()
+                pytest.fail(f"xinzhi serve exited with {process.returncode}:\n{said}")
             try:
                 if httpx.get(f"{base}/health", timeout=1).status_code == 200:
                     break
@@ -101,3 +104,5 @@ def serve(database_url: str | None, *, demo: bool = False, cwd: Path | None = No
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        if sink:
+            sink.close()

@@ -2,7 +2,9 @@
 
 Found by attack: NUL characters (PostgreSQL), lone surrogates, integers of 2^63 and more,
 ``as_of=9999-12-31``, an appeal correcting to 2^40 points and a request of a million zeros
-answered 500, stored a trillion points, or replied with 103 MB.
+answered 500, stored a trillion points, or replied with 103 MB. Found by fuzzing
+(tests/api/test_fuzz.py): a community id that is no id (capitals, control characters) in
+``PUT /communities/{c}`` answered 500, and a JSON body that is not UTF-8 an undeclared 400.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ CASES = [
     pytest.param("POST", "/communities/{c}/appeals", {"json": {"action": "correct", "entry": 1, "amount": 2**40,
                                                                 "reason": "更正"}}, 422, id="correct-to-2-to-40"),
     pytest.param("POST", "/communities/{c}/jobs/expire", {"params": {"as_of": "9999-12-31"}}, 422, id="expire-9999"),
+    pytest.param("PUT", "/communities/M%F3%8D%AE%8E%0C%03", {"json": {"name": "X"}}, 422, id="put-community-not-an-id"),
+    pytest.param("GET", "/communities/Yihe/summary", {}, 422, id="community-not-an-id"),
+    pytest.param("POST", "/communities/{c}/cases", {"content": b"\x15\xff\n\xfe3+"}, 422, id="json-not-utf-8"),
 ]
 
 

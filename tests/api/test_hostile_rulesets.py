@@ -1,8 +1,9 @@
 """Hostile ruleset text at a real server: refused with a located 422, the server's memory flat.
 
-A 370-byte alias bomb once took a server past 5 GB in 28 s and deep nesting answered 500;
-the same texts through upload, the draft dry-run (a worker process) and the editor's test
-run must now be refused at once, and the server must not grow while refusing them.
+A 370-byte alias bomb once took a server past 5 GB in 28 s, deep nesting answered 500, and
+so did a lone surrogate in a key (found by fuzzing); the same texts through upload, the draft
+dry-run (a worker process) and the editor's test run must now be refused at once, and the
+server must not grow while refusing them.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ HOSTILE = [
     pytest.param("[" * 50_000, "ruleset_too_large", id="deep-nesting"),
     pytest.param(CIVIC_V1.replace("title:", "title: \x01", 1), "ruleset_bad_character", id="control-character"),
     pytest.param(CIVIC_V1.replace("title:", 'title: "\\u0000"\nx:', 1), "ruleset_bad_character", id="escaped-nul"),
+    pytest.param(CIVIC_V1.replace("title:", '"\\ud800": {a: "\\u0001"}\ntitle:', 1), "ruleset_bad_character",
+                 id="lone-surrogate-in-a-key"),
 ]
 
 

@@ -147,6 +147,18 @@ def test_csv_import_reports_rows_and_can_skip_them(client, community):
     assert (done["scored"], done["skipped"], done["errors"][0]["row"]) == (1, 1, 3)
 
 
+def test_csv_import_reads_lines_ended_by_a_lone_cr_and_locates_a_field_too_large(client, community):
+    """Found by fuzzing (tests/api/test_fuzz.py): a lone CR, or a field beyond the csv module's limit, answered 500."""
+    url = f"/communities/{community}/facts/import"
+    text = "id,type,resident,occurred_at,count\rc1,cleanup,r1,2021-05-03T10:00:00+08:00,5\r"
+    done = client.post(url, content=text.encode(), headers={"content-type": "text/csv"})
+    assert done.status_code == 200 and done.json()["scored"] == 1, done.text
+    huge = "id,type,resident,occurred_at,count\nc2,cleanup,r1,2021-05-03T10:00:00+08:00," + "9" * 140_000 + "\n"
+    body = assert_problem(client.post(url, content=huge.encode(), headers={"content-type": "text/csv"}), 422,
+                          "facts_rejected")
+    assert [(e["row"], e["code"]) for e in body["errors"]] == [(2, "facts_unreadable")]
+
+
 def test_dry_runs_of_stored_and_inline_drafts(client, community):
     facts = {"facts": [{**FACT, "occurred_at": "2022-02-01T10:00:00+08:00"}]}
     inline = client.post(f"/communities/{community}/dry-run",

@@ -6,6 +6,7 @@ expected line numbers can be read straight off the listing below.
 
 from __future__ import annotations
 
+import json
 from typing import NamedTuple
 
 import pytest
@@ -223,6 +224,18 @@ def test_broken_ruleset_is_reported_exactly(text, expected, parents):
     for problem, want in zip(problems, expected, strict=True):
         assert want.word in problem.message
     assert caught.value.code == expected[0].code
+
+
+def test_a_key_holding_a_lone_surrogate_is_refused_where_it_stands_and_never_echoed():
+    """Found by fuzzing (tests/api/test_fuzz.py): keys were not checked, and a problem under such a key
+    carried it in its ``path``; no JSON answer can encode a lone surrogate, so the server answered 500."""
+    text = broken("title: 测试标准\n", 'title: 测试标准\nrules_x: {"\\ud800": {"\\udfff": "\\u0001"}}\n')
+    with pytest.raises(RulesetError) as caught:
+        load_ruleset(text, name=FILE)
+    [bad] = caught.value.problems  # nothing else: every later problem would be placed by the key
+    assert (bad.code, bad.line, bad.column, bad.path) == (ErrorCode.BAD_CHARACTER, 4, 11, "rules_x")
+    assert "U+D800" in bad.message
+    json.dumps(bad.model_dump(mode="json"), ensure_ascii=False).encode("utf-8")
 
 
 def test_base_ruleset_is_valid():

@@ -1,6 +1,14 @@
 """Communities and their residents: who is scored, in which zone and household."""
 
-from .models import CommunityConfiguration, CommunityCreate, CommunityRead, Label, ResidentCreate, ResidentRead
+from .models import (
+    COMMUNITY_ID,
+    CommunityConfiguration,
+    CommunityCreate,
+    CommunityRead,
+    Label,
+    ResidentCreate,
+    ResidentRead,
+)
 from .service import (
     check_zone,
     create_community,
@@ -18,8 +26,8 @@ from .service import (
 )
 
 __all__ = [
-    "CommunityConfiguration", "CommunityCreate", "CommunityRead", "Label", "ResidentCreate", "ResidentRead",
-    "check_zone", "create_community", "ensure_community", "get_community", "get_resident", "list_communities",
-    "list_residents", "mask_name", "open_community", "read_resident", "register_residents", "require_community",
-    "titles",
+    "COMMUNITY_ID", "CommunityConfiguration", "CommunityCreate", "CommunityRead", "Label", "ResidentCreate",
+    "ResidentRead", "check_zone", "create_community", "ensure_community", "get_community", "get_resident",
+    "list_communities", "list_residents", "mask_name", "open_community", "read_resident", "register_residents",
+    "require_community", "titles",
 ]

@@ -8,6 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 #: A zone's or a role's id: what residents, facts and reports carry (``north``, ``group-3``, ``party_member``).
 LabelId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
+#: A community id as it appears in every URL; no other id can exist, so a path holding another is malformed.
+COMMUNITY_ID = r"^[a-z][a-z0-9_-]{0,63}$"
 
 
 class Label(BaseModel):
@@ -44,7 +46,7 @@ class CommunityConfiguration(BaseModel):
 class CommunityCreate(CommunityConfiguration):
     """A community as it is opened or changed: a lower-case id (used in every URL), a name, its zones and roles."""
 
-    id: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,63}$")
+    id: str = Field(pattern=COMMUNITY_ID)
     name: str = Field(min_length=1, max_length=200)
 
 
