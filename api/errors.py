@@ -134,7 +134,9 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 
 #: What the routes that hand a draft to the worker pool may answer besides (registry.drafts).
 DRAFT_RESPONSES: dict[int | str, dict[str, Any]] = {
-    429: _declared(429, "this caller's draft tasks are already running or waiting (drafts_busy); see Retry-After"),
+    429: {**_declared(429, "this caller's draft tasks are already running or waiting (drafts_busy)"),
+          "headers": {"Retry-After": {"description": "seconds to wait before trying again",
+                                      "schema": {"type": "integer"}}}},
 }
 
 MAX_PROBLEMS = 100  # an answer lists this many and counts the rest: a bad request cannot make a huge reply

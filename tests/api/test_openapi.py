@@ -51,3 +51,15 @@ def test_the_location_of_an_accepted_simulation_is_declared(client):
     """So that a client, and the fuzzer's header check (tests/api/test_fuzz.py), know the 202 carries it."""
     answer = client.get("/openapi.json").json()["paths"]["/communities/{community}/simulations"]["post"]["responses"]
     assert answer["202"]["headers"]["Location"]["required"] is True
+
+
+def test_the_routes_that_wait_for_a_draft_worker_declare_429_with_retry_after(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    waiting = [(path, method) for path, operations in paths.items() for method, operation in operations.items()
+               if "429" in operation["responses"]]
+    assert sorted(waiting) == [
+        ("/communities/{community}/dry-run", "post"),
+        ("/communities/{community}/rulesets/{ruleset_id}/versions/{version}/dry-run", "post"),
+        ("/communities/{community}/rulesets/{ruleset_id}/versions/{version}/publish", "post"),
+        ("/console/api/communities/{community}/rulesets/test", "post")]
+    assert all("Retry-After" in paths[p][m]["responses"]["429"]["headers"] for p, m in waiting)
