@@ -57,12 +57,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(database_url: str):
+def server(database_url: str, *, auth: bool = False):
+    """A ``xinzhi serve`` process on a free port: yields its base URL and pid.
+
+    Tokens are off by default (this benchmark measures scoring, not tokens); the soak turns them on.
+    """
     port = free_port()
     xinzhi = Path(sys.executable).parent / "xinzhi"
     process = subprocess.Popen([str(xinzhi), "serve", "--port", str(port), "--log-level", "warning",
                                 "--database-url", database_url], cwd=ROOT, stdout=subprocess.DEVNULL,
-                               env={**os.environ, "XINZHI_AUTH": "off"})  # measures scoring, not tokens
+                               env={**os.environ, "XINZHI_AUTH": "on" if auth else "off"})
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(600):
