@@ -29,8 +29,9 @@ def make_engine(url: str, *, busy_timeout_ms: int = 30_000) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        # Writers take turns anyway; each connection keeps its own page cache, so a few suffice.
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
-                               pool_size=20, max_overflow=40)
+                               pool_size=8, max_overflow=8, pool_timeout=busy_timeout_ms / 1000)
 
         @event.listens_for(engine, "connect")
         def _sqlite_connect(dbapi_connection, _record) -> None:
