@@ -158,7 +158,17 @@ class LedgerEntry(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class AccountTotal(Base):
+class RunningSums:
+    """The sums kept of a group of ledger entries; ``ledger.entries`` adds each entry to them as it is written."""
+
+    index_total: Mapped[int] = mapped_column(BigInteger)
+    points_total: Mapped[int] = mapped_column(BigInteger)
+    awarded: Mapped[int] = mapped_column(BigInteger)
+    deducted: Mapped[int] = mapped_column(BigInteger)
+    entries: Mapped[int] = mapped_column(BigInteger)
+
+
+class AccountTotal(RunningSums, Base):
     """A resident's running sums of the ledger, kept in the transaction that appends each entry.
 
     The public board and the summary read these instead of summing the whole ledger on
@@ -170,14 +180,9 @@ class AccountTotal(Base):
 
     community: Mapped[str] = mapped_column(String(64), primary_key=True)
     resident: Mapped[str] = mapped_column(String(128), primary_key=True)
-    index_total: Mapped[int] = mapped_column(BigInteger)
-    points_total: Mapped[int] = mapped_column(BigInteger)
-    awarded: Mapped[int] = mapped_column(BigInteger)
-    deducted: Mapped[int] = mapped_column(BigInteger)
-    entries: Mapped[int] = mapped_column(BigInteger)
 
 
-class MonthTotal(Base):
+class MonthTotal(RunningSums, Base):
     """A community's running sums of the ledger per month and category (``""``: no category).
 
     The summary reads closed months from here and sums only the part of the month it stands
@@ -190,11 +195,6 @@ class MonthTotal(Base):
     community: Mapped[str] = mapped_column(String(64), primary_key=True)
     month: Mapped[str] = mapped_column(String(7), primary_key=True)
     category: Mapped[str] = mapped_column(String(64), primary_key=True)
-    index_total: Mapped[int] = mapped_column(BigInteger)
-    points_total: Mapped[int] = mapped_column(BigInteger)
-    awarded: Mapped[int] = mapped_column(BigInteger)
-    deducted: Mapped[int] = mapped_column(BigInteger)
-    entries: Mapped[int] = mapped_column(BigInteger)
 
 
 class MonthFacts(Base):
