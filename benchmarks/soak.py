@@ -186,7 +186,8 @@ def client(number: int, shared: Shared, stop_at: float, args) -> None:
                 request = ("GET", f"{c}/summary", {"headers": staff})
             elif kind == "redeem":
                 item = rng.choices(items, item_weights)[0]
-                request = ("POST", f"{c}/shop/redemptions", {"json": {"resident": holder, "item": item},
+                request = ("POST", f"{c}/shop/redemptions", {"json": {"id": f"soak-{rng.getrandbits(64):x}",
+                                                                      "resident": holder, "item": item},
                                                              "headers": mine})
                 ok_codes = (201,)
             else:  # cancel: mostly one not cancelled yet; 1 in 5 one cancelled before (expected 409)
