@@ -45,7 +45,29 @@ def check_ruleset(ruleset: Ruleset) -> list[Problem]:
                                                   "fields", name))
     for rule in ruleset.rules:
         problems += _check_rule(ruleset, rule)
+    problems += _check_exclusive_groups(ruleset)
     problems += _check_tests(ruleset)
+    return problems
+
+
+def _check_exclusive_groups(ruleset: Ruleset) -> list[Problem]:
+    """A group chooses among rules that can match one fact together: two or more, enabled, of one fact type."""
+    groups: dict[str, list[Rule]] = {}
+    for rule in ruleset.rules:
+        if rule.exclusive:
+            groups.setdefault(rule.exclusive, []).append(rule)
+    problems = []
+    for name, rules in groups.items():
+        enabled = [r for r in rules if r.enabled]
+        facts = sorted({r.fact for r in enabled})
+        if len(enabled) < 2:
+            message = f"exclusive group '{name}' has only rule '{rules[0].id}'; a group chooses among two or more"
+        elif len(facts) > 1:
+            message = (f"exclusive group '{name}' mixes fact types {', '.join(facts)}; only rules of one fact "
+                       "type can match the same fact")
+        else:
+            continue
+        problems += [rule.problem(ErrorCode.EXCLUSIVE_GROUP, message, "exclusive") for rule in rules]
     return problems
 
 

@@ -39,6 +39,7 @@ class ErrorCode(StrEnum):
     TOO_LARGE = "ruleset_too_large"
     BAD_CHARACTER = "ruleset_bad_character"
     FACT_INVALID = "fact_invalid"
+    EXCLUSIVE_GROUP = "ruleset_exclusive_group"
     FACT_UNKNOWN_TYPE = "fact_unknown_type"
     FACT_ID_CONFLICT = "fact_id_conflict"
     FACT_NOT_IN_FORCE = "fact_not_in_force"

@@ -169,6 +169,16 @@ def evaluate(compiled: CompiledRuleset, facts: Iterable[FactIn | dict | Fact], *
                                       residents=sorted({f.resident for f in ordered}), ignored=ignored)
 
 
+def _largest_of_each_group(candidates: list[tuple[CompiledRule, int]]) -> dict[str, tuple[CompiledRule, int]]:
+    """Per exclusive group, the matching rule with the largest amount (by size; the first listed on a tie)."""
+    chosen: dict[str, tuple[CompiledRule, int]] = {}
+    for compiled_rule, raw in candidates:
+        group = compiled_rule.rule.exclusive
+        if group and (group not in chosen or abs(raw) > abs(chosen[group][1])):
+            chosen[group] = (compiled_rule, raw)
+    return chosen
+
+
 def ignores_unknown_types(compiled: CompiledRuleset) -> bool:
     """Whether the ruleset says to ignore (and count) facts of types it does not define."""
     return compiled.ruleset.unknown_fact_types == "ignore"
@@ -185,9 +195,9 @@ def score_fact(compiled: CompiledRuleset, fact: Fact, usage: LimitUsage, *, expl
     matched = matcher.match(compiled.name, compiled.definition, message)  # a rule id or two: a list will do
     expire_after = compiled.points_expire_after_months
     awards, misses = [], []
+    candidates: list[tuple[CompiledRule, int]] = []
     for compiled_rule in compiled.by_fact_type.get(fact.type, ()):
-        rule = compiled_rule.rule
-        rule_id = rule.id
+        rule_id = compiled_rule.rule.id
         if rule_id not in matched:
             if explain:
                 misses.append(_miss(fact, compiled_rule, message))
@@ -196,6 +206,18 @@ def score_fact(compiled: CompiledRuleset, fact: Fact, usage: LimitUsage, *, expl
         if raw == 0:
             if explain:
                 misses.append(Miss(fact_id=fact.id, rule_id=rule_id, reason="the award for this fact is 0"))
+            continue
+        candidates.append((compiled_rule, raw))
+    chosen = _largest_of_each_group(candidates)
+    for compiled_rule, raw in candidates:
+        rule = compiled_rule.rule
+        rule_id = rule.id
+        best = chosen.get(rule.exclusive) if rule.exclusive else None
+        if best is not None and best[0] is not compiled_rule:
+            if explain:
+                misses.append(Miss(fact_id=fact.id, rule_id=rule_id,
+                                   reason=f"only the largest row of '{rule.exclusive}' counts: "
+                                          f"{best[0].rule.id} ({best[1]:+d}) instead of {raw:+d}"))
             continue
         amount, bound = apply_limits(raw, fact.resident, fact.occurred_at, compiled_rule.limits, usage)
         accounts = compiled_rule.award_accounts if raw > 0 else compiled_rule.deduction_accounts

@@ -223,6 +223,9 @@ class Rule(Node):
     note: str | None = Field(default=None, description="where the value comes from; say if illustrative")
     review: Literal["committee"] | None = Field(
         default=None, description="'committee': awards are pending (not spendable, not in the index) until approved")
+    exclusive: Identifier | None = Field(
+        default=None, description="rows of one item (同一事项按最高一档计分): of the rules sharing this name that "
+                                  "match one fact, only the largest award (or deduction) counts")
 
 
 class RuleOverride(Node):

@@ -291,13 +291,23 @@ class ReferenceScorer:
         resident = fact["resident"]
         matched = result.matched.setdefault(fact["id"], [])
         zero = result.zero.setdefault(fact["id"], [])
-        for rule in self.rules:
+        scoring = []
+        for position, rule in enumerate(self.rules):
             if rule["fact"] != fact["type"] or not condition_holds(rule.get("when"), values):
                 continue
             matched.append(rule["id"])
             raw = raw_amount(rule["award"], values)
             if raw == 0:
                 zero.append(rule["id"])
+                continue
+            scoring.append((position, rule, raw))
+        # 同一事项按最高一档计分: in each exclusive group the row of the largest size wins, the earliest on a tie
+        winners = {}
+        for _position, rule, _raw in sorted(scoring, key=lambda item: (-abs(item[2]), item[0])):
+            if rule.get("exclusive"):
+                winners.setdefault(rule["exclusive"], rule["id"])
+        for _, rule, raw in scoring:
+            if rule.get("exclusive") and winners[rule["exclusive"]] != rule["id"]:
                 continue
             amount, limited_by = raw, None
             if raw > 0:
