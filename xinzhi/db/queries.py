@@ -49,9 +49,9 @@ def add_or_insert(session: Session, entity: type[Any], rows: list[dict[str, Any]
 _AT_COMMIT = "xinzhi_sums_at_commit"
 
 
-def add_at_commit(session: Session, entity: type[Any], row: dict[str, Any], *, keys: tuple[str, ...],
+def add_at_commit(session: Session, entity: type[Any], rows: list[dict[str, Any]], *, keys: tuple[str, ...],
                   sums: tuple[str, ...]) -> None:
-    """Add ``row`` to the running sums of ``entity`` when the transaction commits.
+    """Add ``rows`` to the running sums of ``entity`` when the transaction commits.
 
     For sums many writers share (a community's month): each transaction adds all of its
     rows in one statement at the end, in key order, so writers hold the shared rows only
@@ -63,9 +63,10 @@ def add_at_commit(session: Session, entity: type[Any], row: dict[str, Any], *, k
         event.listen(session, "before_commit", _add_pending, once=True)
         event.listen(session, "after_rollback", _drop_pending, once=True)
     kept = pending.setdefault((entity, keys, sums), {})
-    key = tuple(row[k] for k in keys)
-    known = kept.get(key)
-    kept[key] = {**row, **{s: known[s] + row[s] for s in sums}} if known else dict(row)
+    for row in rows:
+        key = tuple(row[k] for k in keys)
+        known = kept.get(key)
+        kept[key] = {**row, **{s: known[s] + row[s] for s in sums}} if known else dict(row)
 
 
 def _add_pending(session: Session) -> None:

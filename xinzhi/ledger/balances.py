@@ -11,6 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
@@ -36,6 +37,11 @@ class Totals:
     def __add__(self, other: Totals) -> Totals:
         return Totals(self.index + other.index, self.points + other.points, self.awarded + other.awarded,
                       self.deducted + other.deducted, self.entries + other.entries)
+
+    @classmethod
+    def of(cls, sums: Sequence[Any]) -> Totals:
+        """Totals from the five sums a query selected (``_SUMS``, or a running sums row)."""
+        return cls(*(int(v) for v in sums))
 
     def __sub__(self, other: Totals) -> Totals:
         return Totals(self.index - other.index, self.points - other.points, self.awarded - other.awarded,
@@ -64,7 +70,7 @@ def _where(community: str, resident: str | None, until: dt.datetime | None, mont
 
 def resident_totals(session: Session, community: str, resident: str, *, until: dt.datetime | None = None) -> Totals:
     """One resident's sums."""
-    return Totals(*(int(v) for v in session.execute(select(*_SUMS).where(*_where(community, resident, until))).one()))
+    return Totals.of(session.execute(select(*_SUMS).where(*_where(community, resident, until))).one())
 
 
 def totals_by_resident(session: Session, community: str, *,
@@ -76,7 +82,7 @@ def totals_by_resident(session: Session, community: str, *,
     it are summed from the ledger, by month: those before it, or those after it taken away
     from the running sums. A standing as of last month reads a month of entries, not all.
     """
-    kept = {r[0]: Totals(*(int(v) for v in r[1:])) for r in session.execute(
+    kept = {r[0]: Totals.of(r[1:]) for r in session.execute(
         select(AccountTotal.resident, AccountTotal.index_total, AccountTotal.points_total, AccountTotal.awarded,
                AccountTotal.deducted, AccountTotal.entries).where(AccountTotal.community == community))}
     if until is None:
@@ -88,8 +94,8 @@ def totals_by_resident(session: Session, community: str, *,
     if before <= sum(int(n) for _, n in per_month) - before:
         rows = session.execute(select(LedgerEntry.resident, *_SUMS).where(
             *_where(community, None, until), LedgerEntry.month <= boundary).group_by(LedgerEntry.resident))
-        return {r[0]: Totals(*(int(v) for v in r[1:])) for r in rows}
-    later = {r[0]: Totals(*(int(v) for v in r[1:])) for r in session.execute(
+        return {r[0]: Totals.of(r[1:]) for r in rows}
+    later = {r[0]: Totals.of(r[1:]) for r in session.execute(
         select(LedgerEntry.resident, *_SUMS).where(LedgerEntry.community == community, LedgerEntry.month >= boundary,
                                                    LedgerEntry.occurred_at >= until).group_by(LedgerEntry.resident))}
     totals = {resident: sums - later.get(resident, Totals()) for resident, sums in kept.items()}
@@ -106,7 +112,7 @@ def totals_by_category(session: Session, community: str, *, resident: str | None
     rows = session.execute(select(LedgerEntry.category, *_SUMS).where(*_where(community, resident, until, month,
                                                                              kind))
                            .group_by(LedgerEntry.category)).all()
-    return {r[0]: Totals(*(int(v) for v in r[1:])) for r in rows}
+    return {r[0]: Totals.of(r[1:]) for r in rows}
 
 
 def community_months(session: Session, community: str, *,
@@ -126,7 +132,7 @@ def community_months(session: Session, community: str, *,
         rows = list(session.execute(kept.where(MonthTotal.month < month)))
         rows += session.execute(select(LedgerEntry.month, LedgerEntry.category, *_SUMS).where(
             *_where(community, None, end_of(day), month)).group_by(LedgerEntry.month, LedgerEntry.category)).all()
-    return {(r[0], r[1] or None): Totals(*(int(v) for v in r[2:])) for r in rows}
+    return {(r[0], r[1] or None): Totals.of(r[2:]) for r in rows}
 
 
 def facts_counted(session: Session, community: str, *, day: dt.date | None = None) -> int:

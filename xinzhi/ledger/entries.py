@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from xinzhi.clock import month_of, utcnow
 from xinzhi.communities.service import get_resident
 from xinzhi.db.queries import add_at_commit, add_or_insert
-from xinzhi.db.tables import AccountTotal, LedgerEntry, MonthTotal, Resident, table_of
+from xinzhi.db.tables import AccountTotal, LedgerEntry, MonthTotal, Resident, RunningSums, table_of
 from xinzhi.engine import SHANGHAI, Award, Fact
 from xinzhi.ledger.models import LedgerEntryRead
 from xinzhi.service import Service
@@ -186,28 +186,26 @@ def _add_to_totals(session: Session, rows: list[Row]) -> None:
     A resident's sums are written at once (writers hold the resident's lock); the month sums,
     which every writer of the community shares, at commit (``add_at_commit``).
     """
-    residents: dict[tuple[str, str], Row] = {}
+    add_or_insert(session, AccountTotal, _grouped(rows, ("community", "resident")), keys=("community", "resident"),
+                  sums=_SUMMED)
+    month = ("community", "month", "category")
+    add_at_commit(session, MonthTotal, _grouped(rows, month), keys=month, sums=_SUMMED)
+
+
+_SUMMED = tuple(RunningSums.__annotations__)  # index_total, points_total, awarded, deducted, entries
+
+
+def _grouped(rows: list[Row], keys: tuple[str, ...]) -> list[Row]:
+    """The rows' sums per value of ``keys`` (no category counts as ``""``), in key order."""
+    groups: dict[tuple[str, ...], list[int]] = {}
     for row in rows:
-        sums = _sums(row)
-        add_at_commit(session, MonthTotal, {"community": row["community"], "month": row["month"],
-                                            "category": row["category"] or "", **sums},
-                      keys=("community", "month", "category"), sums=_SUMMED)
-        key = (row["community"], row["resident"])
-        known = residents.get(key)
-        residents[key] = {k: known[k] + v for k, v in sums.items()} if known else sums
-    add_or_insert(session, AccountTotal,
-                  [{"community": c, "resident": r, **sums} for (c, r), sums in sorted(residents.items())],
-                  keys=("community", "resident"), sums=_SUMMED)
-
-
-_SUMMED = ("index_total", "points_total", "awarded", "deducted", "entries")
-
-
-def _sums(row: Row) -> Row:
-    """What one entry adds to a running sum (``AccountTotal``, ``MonthTotal``)."""
-    return {"index_total": row["index_delta"], "points_total": row["points_delta"],
-            "awarded": row["amount"] if row["kind"] == "award" else 0,
-            "deducted": row["amount"] if row["kind"] == "deduction" else 0, "entries": 1}
+        sums = groups.setdefault(tuple(row[k] or "" for k in keys), [0] * len(_SUMMED))
+        for i, value in enumerate((row["index_delta"], row["points_delta"],
+                                   row["amount"] if row["kind"] == "award" else 0,
+                                   row["amount"] if row["kind"] == "deduction" else 0, 1)):
+            sums[i] += value
+    return [{**dict(zip(keys, key, strict=True)), **dict(zip(_SUMMED, sums, strict=True))}
+            for key, sums in sorted(groups.items())]
 
 
 def read_entry(row: Any) -> LedgerEntryRead:

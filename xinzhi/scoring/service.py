@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
@@ -211,9 +211,10 @@ def _commit(service: Service, community: str, batch: list[_Prepared],
                     rows = [award_row(community, a, p.fact) for a in awards]
                     entries += rows + hold_for_review(session, community, p.compiled, rows)
                 session.execute(insert(table_of(FactRow)), facts)
-                for p in todo:
-                    add_at_commit(session, MonthFacts, {"community": community, "month": month_of(p.fact.occurred_at),
-                                                        "facts": 1}, keys=("community", "month"), sums=("facts",))
+                per_month = Counter(month_of(p.fact.occurred_at) for p in todo)
+                add_at_commit(session, MonthFacts, [{"community": community, "month": month, "facts": count}
+                                                    for month, count in sorted(per_month.items())],
+                              keys=("community", "month"), sums=("facts",))
                 append_all(session, entries)
             return {p.fact.id for p in todo}
         except IntegrityError:
