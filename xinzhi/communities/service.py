@@ -146,9 +146,9 @@ def register_residents(service: Service, community: str, residents: list[Residen
         return [read_resident(r) for r in out]
 
 
-def check_zone(session: Session, community: str, zone: str, path: str = "zone") -> None:
+def check_zone(session: Session, community: str, zone: str) -> None:
     """Refuse a zone the community has not declared (any zone goes if it declared none)."""
-    _check_declared(require_community(session, community), [(path, zone)], [])
+    _check_declared(require_community(session, community), [("zone", zone)], [])
 
 
 def _check_declared(row: Community, zones: list[tuple[str, str]], roles: list[tuple[str, str]]) -> None:
