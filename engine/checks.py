@@ -13,6 +13,7 @@ from itertools import pairwise
 from typing import Any
 
 from . import conditions
+from .accounting import amount_signs, limit_sign
 from .errors import ErrorCode, Problem
 from .ruleset import RESERVED_FIELD_NAMES, Comparison, Condition, FieldSpec, Node, Rule, Ruleset
 
@@ -46,6 +47,7 @@ def check_ruleset(ruleset: Ruleset) -> list[Problem]:
     for rule in ruleset.rules:
         problems += _check_rule(ruleset, rule)
     problems += _check_exclusive_groups(ruleset)
+    problems += _check_limits(ruleset)
     problems += _check_tests(ruleset)
     return problems
 
@@ -156,7 +158,41 @@ def _check_rule(ruleset: Ruleset, rule: Rule) -> list[Problem]:
                 if message:
                     problems.append(award.table.problem(ErrorCode.TYPE_MISMATCH,
                                                         f"table key {key!r}: {message}", "values", key))
-    problems += _duplicates("limit period", rule.limits, key="period")
+    return problems
+
+
+def _check_limits(ruleset: Ruleset) -> list[Problem]:
+    """Every limit caps something: amounts of its sign from an enabled rule it covers, once per span and sign."""
+    fields = {f.id: f.fields for f in ruleset.fact_types}
+    signs: dict[str, set[int]] = {}
+    for rule in ruleset.rules:
+        if rule.enabled and rule.fact in fields:
+            signs[rule.id] = amount_signs(rule, fields[rule.fact])
+            signs.setdefault(f"category {rule.category}", set()).update(signs[rule.id])
+    owners = [(f"rule '{r.id}'", r, r.id) for r in ruleset.rules if r.id in signs] + \
+        [(f"category '{c.id}'", c, f"category {c.id}") for c in ruleset.categories]
+    problems = []
+    for name, owner, key in owners:
+        seen: set[tuple[str, int]] = set()
+        for position, limit in enumerate(owner.limits):
+            given = signs.get(key)
+            if not given:
+                problems.append(owner.problem(ErrorCode.LIMIT_CAPS_NOTHING,
+                                              f"{name} has no enabled rule: its limit would cap nothing",
+                                              "limits", position))
+                continue
+            sign = limit_sign(limit, given)
+            if sign not in given:
+                wanted, other = ("deductions", "deducts") if sign < 0 else ("awards", "awards points")
+                problems.append(limit.problem(ErrorCode.LIMIT_CAPS_NOTHING,
+                                              f"this limit caps {wanted}, but no enabled rule of {name} {other}: "
+                                              "it would cap nothing", "applies_to"))
+            elif (limit.span, sign) in seen:
+                problems.append(limit.problem(
+                    ErrorCode.LIMIT_CAPS_NOTHING, f"{name} has two limits per {limit.span} on its "
+                    f"{'deductions' if sign < 0 else 'awards'}; write one limit with both 'max' and 'times'",
+                    "period" if limit.period else "days"))
+            seen.add((limit.span, sign))
     return problems
 
 

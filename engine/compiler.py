@@ -11,14 +11,15 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from . import conditions
-from .accounting import LimitRef, limit_refs
+from .accounting import LimitRef, amount_signs, limit_refs
 from .facts import FactValidator
 from .ruleset import Account, Rule, Ruleset
 
-PERIOD_ORDER = {"day": 0, "week": 1, "month": 2, "quarter": 3, "year": 4}
 STATE_GUARD = {"$nex": {"$s": 1}}
+SHORTER_FIRST = attrgetter("length")  # the order ``apply_limits`` breaks ties in
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,8 @@ class CompiledRule:
 
     rule: Rule
     condition: conditions.Expr
-    limits: tuple[LimitRef, ...]
+    limits: tuple[LimitRef, ...]  # of awards
+    deduction_limits: tuple[LimitRef, ...]
     award_accounts: tuple[Account, ...]  # what a positive amount moves
     deduction_accounts: tuple[Account, ...]  # what a negative amount moves
 
@@ -46,17 +48,17 @@ class CompiledRuleset:
     points_expire_after_months: int | None = None
 
 
-def _shorter_first(limit: LimitRef) -> int:
-    """Sort key: a day's limit before a week's, and so on (the order ``apply_limits`` breaks ties in)."""
-    return PERIOD_ORDER[limit.period]
-
-
 def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
     """Compile every enabled rule; the name carries a digest so two drafts never collide."""
     accounts = ruleset.accounts
     assert accounts is not None, "a loaded ruleset has accounts (checks.check_ruleset)"
     fields = {t.id: t.fields for t in ruleset.fact_types}
     categories = {c.id: c for c in ruleset.categories}
+    signs = {rule.id: amount_signs(rule, fields[rule.fact]) for rule in ruleset.rules if rule.enabled}
+    category_signs: dict[str, set[int]] = {}
+    for rule in ruleset.rules:
+        if rule.enabled:
+            category_signs.setdefault(rule.category, set()).update(signs[rule.id])
     definition: dict = {}
     rules: dict[str, CompiledRule] = {}
     for rule in ruleset.rules:
@@ -67,10 +69,12 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
         if not (isinstance(expr, conditions.All) and not expr.parts):
             parts.append(conditions.to_durable(expr))
         definition[rule.id] = {"all": [{"m": {"$and": parts}}]}
-        limits = sorted(limit_refs("rule", rule.id, rule.limits), key=_shorter_first) + \
-            sorted(limit_refs("category", rule.category, categories[rule.category].limits), key=_shorter_first)
+        limits = sorted(limit_refs("rule", rule.id, rule.limits, signs[rule.id]), key=SHORTER_FIRST) + sorted(
+            limit_refs("category", rule.category, categories[rule.category].limits, category_signs[rule.category]),
+            key=SHORTER_FIRST)
         rules[rule.id] = CompiledRule(
-            rule=rule, condition=expr, limits=tuple(limits),
+            rule=rule, condition=expr, limits=tuple(lim for lim in limits if lim.sign > 0),
+            deduction_limits=tuple(lim for lim in limits if lim.sign < 0),
             award_accounts=tuple(rule.accounts or accounts.awards_raise),
             deduction_accounts=tuple(rule.accounts or accounts.deductions_lower),
         )

@@ -40,6 +40,7 @@ class ErrorCode(StrEnum):
     BAD_CHARACTER = "ruleset_bad_character"
     FACT_INVALID = "fact_invalid"
     EXCLUSIVE_GROUP = "ruleset_exclusive_group"
+    LIMIT_CAPS_NOTHING = "ruleset_limit_caps_nothing"
     FACT_UNKNOWN_TYPE = "fact_unknown_type"
     FACT_ID_CONFLICT = "fact_id_conflict"
     FACT_NOT_IN_FORCE = "fact_not_in_force"

@@ -42,7 +42,8 @@ class Award:
     raw_amount: int
     amount: int
     limited_by: str | None = None
-    limit_max: int | None = None
+    limit_max: int | None = None  # the points cap that bound, or
+    limit_times: int | None = None  # the count of applications that bound
     accounts: tuple[Account, ...]
     points_expire_on: dt.date | None = None
 
@@ -54,7 +55,8 @@ class Award:
         """The sentence a resident reads: rule, amount, the limit that cut it, the accounts moved."""
         text = f"{self.rule_title} ({self.rule_id}, {self.ruleset}): {self.amount:+d}"
         if self.limited_by:
-            text += f", cut from {self.raw_amount:+d} by limit {self.limited_by} (max {self.limit_max})"
+            cap = f"max {self.limit_max}" if self.limit_max is not None else f"at most {self.limit_times} times"
+            text += f", cut from {self.raw_amount:+d} by limit {self.limited_by} ({cap})"
         return text + f" → {' + '.join(self.accounts)}"
 
 
@@ -219,12 +221,14 @@ def score_fact(compiled: CompiledRuleset, fact: Fact, usage: LimitUsage, *, expl
                                    reason=f"only the largest row of '{rule.exclusive}' counts: "
                                           f"{best[0].rule.id} ({best[1]:+d}) instead of {raw:+d}"))
             continue
-        amount, bound = apply_limits(raw, fact.resident, fact.occurred_at, compiled_rule.limits, usage)
+        limits = compiled_rule.limits if raw > 0 else compiled_rule.deduction_limits
+        amount, bound, cap = apply_limits(raw, fact.resident, fact.occurred_at, limits, usage)
         accounts = compiled_rule.award_accounts if raw > 0 else compiled_rule.deduction_accounts
         awards.append(Award(
             fact_id=fact.id, resident=fact.resident, occurred_at=fact.occurred_at, ruleset=compiled.ref,
             rule_id=rule_id, rule_title=rule.title, category=rule.category, raw_amount=raw, amount=amount,
-            limited_by=str(bound) if bound else None, limit_max=bound.max if bound else None,
+            limited_by=str(bound) if bound else None, limit_max=bound.max if bound and cap == "max" else None,
+            limit_times=bound.times if bound and cap == "times" else None,
             accounts=accounts,
             points_expire_on=expiry_date(fact.occurred_at, expire_after)
             if expire_after and amount > 0 and "points" in accounts else None,

@@ -88,7 +88,10 @@ def _is_union_tag(part: str) -> bool:
 
 
 def _describe(errors: list[ErrorDetails], path: Path) -> tuple[ErrorCode, str]:
-    where = f"'{path[-1]}'" if path else "the ruleset"
+    if not path:
+        where = "the ruleset"
+    else:  # a list item by its list's name: 'limits[0]', not '0'
+        where = f"'{path[-2]}[{path[-1]}]'" if isinstance(path[-1], int) and len(path) > 1 else f"'{path[-1]}'"
     first = errors[0]
     kind = first["type"]
     if kind == "extra_forbidden":

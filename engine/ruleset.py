@@ -56,10 +56,34 @@ class Node(BaseModel):
 
 
 class Limit(Node):
-    """At most ``max`` points per resident per calendar ``period`` (Asia/Shanghai)."""
+    """每月限 1 次 / 每人每月最多加 2 分: a cap per resident on points (``max``), applications (``times``) or both.
 
-    period: Period
-    max: StrictInt = Field(gt=0)
+    The span is a calendar ``period`` (Asia/Shanghai) or a rolling window of ``days`` (the
+    fact's own day and the days before it). A limit caps the awards, or the deductions, of
+    the rules it covers: those of one sign, named by ``applies_to`` where a rule or a
+    category could go both ways (``engine.checks`` refuses a limit that would cap nothing).
+    """
+
+    period: Period | None = None
+    days: StrictInt | None = Field(default=None, ge=1, le=3660, description="a rolling window of this many days")
+    max: StrictInt | None = Field(default=None, gt=0, description="at most this many points (a deduction: its size)")
+    times: StrictInt | None = Field(default=None, gt=0, description="at most this many applications")
+    applies_to: Literal["awards", "deductions"] | None = Field(
+        default=None, description="which amounts are capped; by default those the rules covered give "
+                                  "(awards where they give both)")
+
+    @model_validator(mode="after")
+    def _one_span_and_a_cap(self) -> Limit:
+        if (self.period is None) == (self.days is None):
+            raise ValueError("a limit needs either 'period' (day … year) or 'days' (a rolling window), not both")
+        if self.max is None and self.times is None:
+            raise ValueError("a limit needs 'max' (points), 'times' (applications), or both")
+        return self
+
+    @property
+    def span(self) -> str:
+        """The period's name, or ``30d`` for a rolling window of 30 days."""
+        return self.period if self.period is not None else f"{self.days}d"
 
 
 class PointsExpiry(Node):

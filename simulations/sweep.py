@@ -90,11 +90,9 @@ def draft_text(baseline: Ruleset, spec: SweepSpec, value: int) -> str:
         period = spec.period
         if period is None:  # parse_sweep never gives one; a SweepSpec written by hand might
             raise ValueError(f"sweep: a limit sweep of {spec.rule} names its period")
-        limits: list[dict[str, Any]] = [{"period": lim.period, "max": lim.max} for lim in rule.limits
-                                        if lim.period != period]
-        limits.append({"period": period, "max": value})
-        order = ["day", "week", "month", "quarter", "year"]
-        override["limits"] = sorted(limits, key=lambda lim: order.index(lim["period"]))
+        kept = {lim.span: lim.model_dump(mode="json", exclude_none=True) for lim in rule.limits}
+        kept[period] = {**kept.get(period, {"period": period}), "max": value}  # a count cap of that period stays
+        override["limits"] = list(kept.values())
         note = f"参数扫描：{rule.title} 每{_PERIODS[period]}上限改为 {value}"
     override["note"] = note
     data = {

@@ -294,10 +294,13 @@ def test_form_edits_rewrite_only_the_rule_they_change(page, demo):
         text = m.setRuleKey(text, 'mediation_party', 'limits', m.flow(m.parseLimits('month:12')));
         text = m.setRuleKey(text, 'owners_meeting_attendance', 'enabled', 'false');
         text = m.setRuleKey(text, 'community_activity_join', 'limits', null);
-        return [text, m.setRuleKey(text, 'no_such_rule', 'enabled', 'false')];
+        return [text, m.setRuleKey(text, 'no_such_rule', 'enabled', 'false'),
+                [m.plainLimits([{{period: 'month', max: 12, times: null}}]), m.plainLimits([{{days: 30, times: 2}}]),
+                 m.plainLimits([{{period: 'month', max: 10, applies_to: 'deductions'}}])]];
     }})""")
-    text, missing = edited
+    text, missing, plain = edited
     assert missing is None
+    assert plain == [True, False, False]  # the form leaves counts, windows and directions to the YAML
     before = load_ruleset(original, name="before.yaml")
     after = load_ruleset(text, name="after.yaml")
     rules = {r.id: r for r in after.rules}

@@ -18,12 +18,19 @@ Semantics implemented:
 * the raw award is ``points``; or a field's value × ``points`` truncated toward zero;
   or a table lookup (``else`` when the value is missing or not listed, default 0); a
   raw amount of 0 gives no award;
-* a positive raw amount is cut to the least room left among the rule's limits and its
-  category's limits (per resident per calendar day / ISO week / month / quarter / year
-  in Asia/Shanghai time); what is granted counts against every one of them;
-  ``limited_by`` names the limit with least room (rule limits before category limits,
-  shorter period first, on ties), only when the amount was cut; negative amounts are
-  never cut and count against nothing;
+* a limit spans a calendar day / ISO week / month / quarter / year in Asia/Shanghai time,
+  or ``days`` local days ending with the fact's day; it caps awards or deductions: as
+  ``applies_to`` says, else deductions when every amount its rule (or its category's
+  enabled rules) can give is negative, else awards. A per-unit amount can have the
+  other sign too when its field may be negative (no ``min``, or one below 0);
+* an amount is cut, by size, to the least room left among the rule's limits and its
+  category's limits of its sign (per resident): ``max`` minus the size already granted
+  in the span, or 0 once ``times`` non-zero amounts were granted in it; what is granted
+  counts against every one of them; ``limited_by`` names the limit with least room (rule
+  limits before category limits, then shorter spans first — day 1, week 7, month 31,
+  quarter 92, year 366 days, a calendar period before a window of equal days — first
+  listed on ties), only when the amount was cut; a deduction limit's name ends in
+  ``/deductions``;
 * an award moves the accounts the rule names, else the ruleset's ``awards_raise`` (raw >
   0) or ``deductions_lower`` (raw < 0); points awarded expire, when the ruleset says so,
   at the end of the month ``after_months`` after the month of the award (only for a
@@ -212,16 +219,30 @@ def end_of_month_after(when: dt.datetime, months: int) -> dt.date:
 
 # ---------------------------------------------------------------- scoring
 
+LENGTHS = {"day": 1, "week": 7, "month": 31, "quarter": 92, "year": 366}
+
+
 @dataclass(frozen=True)
 class RefLimit:
     scope: str  # "rule" | "category"
     owner: str
-    period: str
-    max: int
+    period: str | None
+    days: int | None
+    max: int | None
+    times: int | None
+    sign: int
 
     @property
     def name(self) -> str:
-        return f"{self.scope}:{self.owner}/{self.period}"
+        span = self.period or f"{self.days}d"
+        return f"{self.scope}:{self.owner}/{span}" + ("/deductions" if self.sign < 0 else "")
+
+    def spans(self, earlier: dt.datetime, now: dt.datetime) -> bool:
+        """Whether an amount granted at ``earlier`` is in this limit's span for a fact at ``now``."""
+        if self.period is not None:
+            return period_of(self.period, earlier) == period_of(self.period, now)
+        gap = (moment(now).date() - moment(earlier).date()).days
+        return 0 <= gap < self.days
 
 
 @dataclass(frozen=True)
@@ -248,13 +269,37 @@ class RefResult:
     zero: dict[str, list[str]]
 
 
+def amount_signs(ruleset: dict, rule: dict) -> set[int]:
+    """The signs of the amounts a rule can give (1 award, -1 deduction)."""
+    award = rule["award"]
+    if award.get("table") is not None:
+        amounts = [*award["table"]["values"].values(), award["table"].get("else") or 0]
+    elif award.get("per") is not None:
+        spec = next(t for t in ruleset["fact_types"] if t["id"] == rule["fact"])["fields"][award["per"]]
+        low = spec.get("min")
+        amounts = [award["points"], -award["points"] if low is None or low < 0 else 0]
+    else:
+        amounts = [award["points"]]
+    return {(amount > 0) - (amount < 0) for amount in amounts if amount}
+
+
 def rule_limits(ruleset: dict, rule: dict) -> list[RefLimit]:
-    """The rule's own limits then its category's, each group shortest period first."""
+    """The rule's own limits then its category's, each group shortest span first."""
     categories = {c["id"]: c for c in ruleset["categories"]}
-    own = sorted(rule.get("limits") or [], key=lambda lim: PERIODS.index(lim["period"]))
-    shared = sorted(categories[rule["category"]].get("limits") or [], key=lambda lim: PERIODS.index(lim["period"]))
-    return [RefLimit("rule", rule["id"], lim["period"], lim["max"]) for lim in own] + \
-        [RefLimit("category", rule["category"], lim["period"], lim["max"]) for lim in shared]
+    enabled = [r for r in ruleset["rules"] if r.get("enabled", True)]
+    in_category = set().union(*(amount_signs(ruleset, r) for r in enabled if r["category"] == rule["category"]))
+
+    def made(scope: str, owner: str, written: list, signs: set[int]) -> list[RefLimit]:
+        made = []
+        for lim in written or []:
+            direction = lim.get("applies_to")
+            sign = {"awards": 1, "deductions": -1}[direction] if direction else (-1 if signs == {-1} else 1)
+            made.append(RefLimit(scope, owner, lim.get("period"), lim.get("days"), lim.get("max"), lim.get("times"),
+                                 sign))
+        return sorted(made, key=lambda lim: (LENGTHS[lim.period], 0) if lim.period else (lim.days, 1))
+
+    return made("rule", rule["id"], rule.get("limits"), amount_signs(ruleset, rule)) + \
+        made("category", rule["category"], categories[rule["category"]].get("limits"), in_category)
 
 
 def _accounts_of(ruleset: dict) -> dict:
@@ -276,8 +321,15 @@ class ReferenceScorer:
         self.accounts = _accounts_of(ruleset)
         self.rules = [r for r in ruleset["rules"] if r.get("enabled", True)]
         self.limits = {r["id"]: rule_limits(ruleset, r) for r in self.rules}
-        #: (resident, limit, period) → points granted against that limit so far
-        self.used: dict[tuple, int] = {}
+        #: (resident, limit, when, size) for every non-zero amount granted against a limit so far
+        self.granted: list[tuple[str, RefLimit, dt.datetime, int]] = []
+
+    def _room(self, resident: str, limit: RefLimit, when: dt.datetime) -> float:
+        sizes = [size for who, lim, at, size in self.granted if who == resident and lim == limit
+                 and limit.spans(at, when)]
+        if limit.times is not None and len(sizes) >= limit.times:
+            return 0
+        return max(0, limit.max - sum(sizes)) if limit.max is not None else math.inf
 
     def score(self, facts: list[dict]) -> RefResult:
         result = RefResult(awards=[], matched={}, zero={})
@@ -310,15 +362,14 @@ class ReferenceScorer:
             if rule.get("exclusive") and winners[rule["exclusive"]] != rule["id"]:
                 continue
             amount, limited_by = raw, None
-            if raw > 0:
-                limits = self.limits[rule["id"]]
-                keys = [(resident, limit, period_of(limit.period, when)) for limit in limits]
-                rooms = [max(0, limit.max - self.used.get(key, 0)) for limit, key in zip(limits, keys, strict=True)]
-                if rooms and min(rooms) < raw:
-                    amount = min(rooms)
-                    limited_by = limits[rooms.index(amount)].name  # first of the least room
-                for key in keys:
-                    self.used[key] = self.used.get(key, 0) + amount
+            sign = 1 if raw > 0 else -1
+            limits = [lim for lim in self.limits[rule["id"]] if lim.sign == sign]
+            rooms = [self._room(resident, lim, when) for lim in limits]
+            if rooms and min(rooms) < abs(raw):
+                amount = sign * min(rooms)
+                limited_by = limits[rooms.index(min(rooms))].name  # first of the least room
+            if amount:
+                self.granted += [(resident, lim, when, abs(amount)) for lim in limits]
             if rule.get("accounts"):
                 accounts = tuple(rule["accounts"])
             else:

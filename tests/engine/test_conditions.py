@@ -225,11 +225,13 @@ def test_award(award, values, amount):
         assert (award_.raw_amount, award_.amount, award_.limited_by) == (amount, amount, None)
 
 
-def test_deductions_are_never_capped_and_lower_both_accounts():
-    ruleset = compiled(rule("fine", "{points: -5}", "{kind: c}", "[{period: day, max: 1}]"))
+def test_a_limit_on_a_deduction_caps_its_size_and_deductions_lower_both_accounts():
+    ruleset = compiled(rule("fine", "{points: -5}", "{kind: c}", "[{period: day, max: 7}]"))
     facts = [fact(fields(kind="c"), fact_id=f"f{i}", at=f"2021-05-01T1{i}:00:00+08:00") for i in range(3)]
     awards = evaluate(ruleset, facts).awards
-    assert [(a.amount, a.limited_by, a.accounts) for a in awards] == [(-5, None, ("index", "points"))] * 3
+    assert [(a.amount, a.limited_by, a.accounts) for a in awards] == [
+        (-5, None, ("index", "points")), (-2, "rule:fine/day/deductions", ("index", "points")),
+        (0, "rule:fine/day/deductions", ("index", "points"))]
 
 
 def test_one_fact_fires_every_matching_rule_in_ruleset_order():

@@ -530,18 +530,17 @@ def test_same_facts_give_the_same_ledger_in_other_processes():
 # ---------------------------------------------------------------- (d) limits
 
 def limit_overruns(ruleset: dict, awards) -> list[str]:
-    """Every (resident, limit, period) whose granted awards sum above the limit's max."""
+    """Every span of every limit (ending at some granted amount) whose amounts exceed its max or its times."""
     rules = {r["id"]: r for r in ruleset["rules"]}
-    granted: dict[tuple, int] = defaultdict(int)
-    maxima: dict[tuple, int] = {}
-    for award in awards:
-        if award.amount <= 0:
-            continue
-        for limit in ref.rule_limits(ruleset, rules[award.rule_id]):
-            key = (award.resident, limit.name, ref.period_of(limit.period, award.occurred_at))
-            granted[key] += award.amount
-            maxima[key] = limit.max
-    return [f"{key}: {total} > {maxima[key]}" for key, total in granted.items() if total > maxima[key]]
+    granted = [(award, limit) for award in awards if award.amount
+               for limit in ref.rule_limits(ruleset, rules[award.rule_id]) if limit.sign * award.amount > 0]
+    overruns = set()
+    for last, limit in granted:
+        sizes = [abs(a.amount) for a, lim in granted if lim == limit and a.resident == last.resident
+                 and a.occurred_at <= last.occurred_at and limit.spans(a.occurred_at, last.occurred_at)]
+        if (limit.max is not None and sum(sizes) > limit.max) or (limit.times is not None and len(sizes) > limit.times):
+            overruns.add(f"{last.resident} {limit.name} up to {last.fact_id}: {sizes}")
+    return sorted(overruns)
 
 
 def dense_streams(ruleset: dict) -> st.SearchStrategy:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.support.fixtures import new_community
-from tests.support.standard import civic
+from tests.support.standard import CIVIC_V1, civic
 from xinzhi.db.tables import Fact, LedgerEntry
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger import resident_score
@@ -150,7 +150,28 @@ def test_ruleset_in_force_is_chosen_by_occurred_at(service, community):
     assert resident_score(service, community, "r1").index == 105
 
 
-def test_deductions_lower_both_accounts_and_are_never_limited(service, community):
+def test_deduction_and_rolling_limits_hold_across_requests(service):
+    """每 30 天最多扣 2 次 (noise), 每月最多扣 4 分 (parking): the ledger's deductions count, request after request."""
+    standard = CIVIC_V1.replace("    when: {kind: noise}\n    award: {points: -5}",
+                                "    when: {kind: noise}\n    award: {points: -5}\n    limits: [{days: 30, times: 2}]")
+    standard = standard.replace("    award: {points: -3}",
+                                "    award: {points: -3}\n    limits: [{period: month, max: 4}]")
+    community = new_community(service, ruleset=standard)
+    noise = [post_fact(service, community, fact(f"n{day}", type="violation", kind="noise",
+                                                at=f"2021-05-{day:02d}T23:00:00+08:00")).entries[0]
+             for day in (1, 10, 30, 31)]
+    assert [(e.amount, e.limited_by) for e in noise] == [(-5, None), (-5, None), (0, "rule:noise/30d/deductions"),
+                                                         (-5, None)]
+    parking = [post_fact(service, community, fact(f"p{day}", type="violation", kind="parking",
+                                                  at=f"2021-06-{day:02d}T08:00:00+08:00")).entries[0]
+               for day in (1, 2, 3)]
+    assert [(e.amount, e.limited_by) for e in parking] == [(-3, None), (-1, "rule:parking/month/deductions"),
+                                                           (0, "rule:parking/month/deductions")]
+    assert "at most 2 times" in noise[2].explanation["summary"] and noise[2].explanation["limit_times"] == 2
+    assert resident_score(service, community, "r1").index == 100 - 15 - 4
+
+
+def test_deductions_lower_both_accounts_and_are_not_limited_unless_a_limit_says(service, community):
     for i in range(4):
         post_fact(service, community,
                   fact(f"v{i}", type="violation", kind="noise", at=f"2021-05-0{i + 1}T23:00:00+08:00"))

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from xinzhi.clock import end_of, month_of, start_of_month
 from xinzhi.db.tables import AccountTotal, LedgerEntry, MonthFacts, MonthTotal
 from xinzhi.db.tables import Fact as FactRow
-from xinzhi.engine import CompiledRuleset, Fact, LimitRef, LimitUsage, Ruleset, period_window, tier_for
+from xinzhi.engine import CompiledRuleset, Fact, LimitRef, LimitUsage, Ruleset, tier_for
 
 _CHUNK = 500  # residents per IN (…) list
 
@@ -147,19 +147,19 @@ def facts_counted(session: Session, community: str, *, day: dt.date | None = Non
 
 
 def limit_usage(session: Session, community: str, items: Sequence[tuple[CompiledRuleset, Fact]]) -> LimitUsage:
-    """The room already used of every limit these facts fall under, from the awards in the ledger.
+    """The room already used of every limit these facts fall under, from the awards and deductions in the ledger.
 
     What counts against a limit is the engine's rule (``LimitUsage.record_granted``); this
-    reads the awards of each resident's periods, one query per distinct window (most
+    reads the amounts of each resident's spans, one query per distinct window (most
     residents of a batch share one) and per chunk of residents.
     """
     limits: dict[str, set[LimitRef]] = defaultdict(set)
     windows: dict[str, tuple[dt.datetime, dt.datetime]] = {}
     for compiled, fact in items:
         for compiled_rule in compiled.by_fact_type.get(fact.type, ()):
-            for limit in compiled_rule.limits:
+            for limit in (*compiled_rule.limits, *compiled_rule.deduction_limits):
                 limits[fact.resident].add(limit)
-                start, end = period_window(limit.period, fact.occurred_at)
+                start, end = limit.window(fact.occurred_at)
                 known = windows.get(fact.resident)
                 windows[fact.resident] = (min(known[0], start), max(known[1], end)) if known else (start, end)
     by_window: dict[tuple[dt.datetime, dt.datetime], list[str]] = defaultdict(list)
@@ -172,7 +172,8 @@ def limit_usage(session: Session, community: str, items: Sequence[tuple[Compiled
                 LedgerEntry.resident, LedgerEntry.rule_id, LedgerEntry.category, LedgerEntry.occurred_at,
                 LedgerEntry.amount).where(
                 LedgerEntry.community == community, LedgerEntry.resident.in_(residents[first:first + _CHUNK]),
-                LedgerEntry.occurred_at >= start, LedgerEntry.occurred_at < end, LedgerEntry.kind == "award"))
+                LedgerEntry.occurred_at >= start, LedgerEntry.occurred_at < end,
+                LedgerEntry.kind.in_(("award", "deduction"))))
             for resident, rule_id, category, occurred_at, amount in granted:
                 usage.record_granted(resident, limits[resident], rule_id=rule_id, category=category,
                                      moment=occurred_at, amount=amount)

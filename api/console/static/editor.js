@@ -4,7 +4,7 @@
 import { api, ApiError, get, post } from "./api.js";
 import { t } from "./i18n.js";
 import { h, clear } from "./ui.js";
-import { flow, formatLimits, formatTable, parseLimits, parseTable, setRuleKey } from "./yamledit.js";
+import { flow, formatLimits, formatTable, parseLimits, parseTable, plainLimits, setRuleKey } from "./yamledit.js";
 
 const DEBOUNCE_MS = 700;
 
@@ -200,7 +200,8 @@ export async function editorPage({ base, ruleset, version, inForceVersions, prob
     f.table.value = award.table ? formatTable(award.table.values) : "";
     f.table.disabled = !award.table;
     f.per.textContent = award.per ? `${t("form_per")} ${award.per}` : "";
-    f.limits.value = formatLimits(r.limits);
+    f.limits.disabled = !plainLimits(r.limits);  // counts, rolling windows, applies_to: edited in the YAML
+    f.limits.value = f.limits.disabled ? t("form_limits_yaml") : formatLimits(r.limits);
     f.enabled.checked = r.enabled !== false;
   }
   f.rule.addEventListener("change", fillRule);
@@ -213,7 +214,7 @@ export async function editorPage({ base, ruleset, version, inForceVersions, prob
     else award.points = Number(f.points.value);
     const limits = parseLimits(f.limits.value);
     let text = setRuleKey(area.value, r.id, "award", flow(award));
-    if (text !== null) text = setRuleKey(text, r.id, "limits", limits.length ? flow(limits) : null);
+    if (text !== null && !f.limits.disabled) text = setRuleKey(text, r.id, "limits", limits.length ? flow(limits) : null);
     if (text !== null) text = setRuleKey(text, r.id, "enabled", f.enabled.checked ? null : "false");
     if (text === null) { formMsg.append(h("div", { class: "msg bad" }, t("form_not_here", { rule: r.id }))); return; }
     area.value = text;

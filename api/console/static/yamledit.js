@@ -71,6 +71,12 @@ export function parseLimits(text) {
   });
 }
 
+/** Whether the form's "period:max" text can say every limit (no count, rolling window or applies_to). */
+export function plainLimits(limits) {
+  return (limits || []).every((l) => Object.entries(l).every(([k, v]) => k === "period" || k === "max" || v == null)
+    && l.period != null && l.max != null);
+}
+
 export function formatLimits(limits) { return (limits || []).map((l) => `${l.period}:${l.max}`).join(", "); }
 
 /** "5:5, 4:3" → {5: 5, 4: 3}. */

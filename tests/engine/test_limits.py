@@ -1,0 +1,208 @@
+"""每月限 1 次 / 每人每月最多加 2 分: limits on points and on applications, on awards and on deductions.
+
+Examples in the phrasings committees use, the located refusals of a limit that would cap
+nothing, and the engine against the reference scorer on generated rulesets of limits.
+"""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.engine.test_reference import SETTINGS, as_dict, assert_agrees, fact_streams, limit_overruns
+from xinzhi.engine import RulesetError, compile_ruleset, evaluate, load_ruleset
+
+HEADER = """\
+id: limits
+version: 1
+title: 上限测试
+community: 测试
+effective_from: 2021-01-01
+accounts: {starting_index: 100}
+tiers: [{id: A, title: 全部}]
+categories:
+  - {id: civic, title: 文明, limits: CATEGORY_LIMITS}
+  - {id: other, title: 其他}
+fact_types:
+  - id: arrears
+    title: 欠缴物业费
+  - id: litter
+    title: 乱扔垃圾
+    fields: {bags: {type: int, min: 1, max: 10}}
+  - id: deed
+    title: 好人好事
+    fields: {kind: {type: enum, values: [help, clean]}}
+rules:
+"""
+
+
+def ruleset(rules: str, category_limits: str = "[]"):
+    return compile_ruleset(load_ruleset(HEADER.replace("CATEGORY_LIMITS", category_limits) + rules,
+                                        name="limits.yaml"))
+
+
+def days(*items: tuple[str, str, dict]) -> list[dict]:
+    """Facts of resident r1, one per (type, ISO day, fields)."""
+    return [{"id": f"f{i}", "type": kind, "resident": "r1", "occurred_at": f"{day}T10:00:00+08:00",
+             "fields": fields} for i, (kind, day, fields) in enumerate(items)]
+
+
+ARREARS = "  - {id: arrears, title: 欠费, category: civic, fact: arrears, award: {points: -10}, limits: LIMITS}\n"
+DEED = "  - {id: deed, title: 好人好事, category: civic, fact: deed, award: {points: 2}, limits: LIMITS}\n"
+LITTER = ("  - {id: litter, title: 乱扔垃圾, category: civic, fact: litter, award: {points: -2, per: bags},"
+          " limits: LIMITS}\n")
+
+CASES = [
+    # 欠费每次扣 10 分，每月最多扣 1 次: the second arrears of May is cut to 0, June's counts again
+    pytest.param(ARREARS, "[{period: month, times: 1}]", "[]",
+                 [("arrears", "2021-05-03", {}), ("arrears", "2021-05-20", {}), ("arrears", "2021-06-01", {})],
+                 [(-10, None), (0, "rule:arrears/month/deductions"), (-10, None)], id="deduction at most once a month"),
+    # 乱扔垃圾每袋扣 2 分，每月最多扣 5 分: the size of a deduction is capped
+    pytest.param(LITTER, "[{period: month, max: 5}]", "[]",
+                 [("litter", "2021-05-03", {"bags": 2}), ("litter", "2021-05-04", {"bags": 1})],
+                 [(-4, None), (-1, "rule:litter/month/deductions")], id="deduction size a month"),
+    # 好人好事每 30 天最多 2 次: a rolling window counts the fact's day and the 29 before it
+    pytest.param(DEED, "[{days: 30, times: 2}]", "[]",
+                 [("deed", "2021-05-01", {"kind": "help"}), ("deed", "2021-05-10", {"kind": "help"}),
+                  ("deed", "2021-05-30", {"kind": "help"}), ("deed", "2021-05-31", {"kind": "help"})],
+                 [(2, None), (2, None), (0, "rule:deed/30d"), (2, None)], id="awards twice in 30 days"),
+    # 每人每月最多加 3 分, 最多 2 次 on the category: both caps in one limit, the tighter binds
+    pytest.param(DEED, "[]", "[{period: month, max: 3, times: 2}]",
+                 [("deed", "2021-05-01", {"kind": "help"}), ("deed", "2021-05-02", {"kind": "clean"}),
+                  ("deed", "2021-05-03", {"kind": "help"})],
+                 [(2, None), (1, "category:civic/month"), (0, "category:civic/month")], id="points and times"),
+    # a category holding awards and deductions: its limit caps awards unless it says deductions
+    pytest.param(DEED + ARREARS.replace("limits: LIMITS", "limits: []"), "[]",
+                 "[{period: year, times: 1, applies_to: deductions}]",
+                 [("deed", "2021-05-01", {"kind": "help"}), ("arrears", "2021-05-02", {}),
+                  ("deed", "2021-05-03", {"kind": "help"}), ("arrears", "2021-05-04", {})],
+                 [(2, None), (-10, None), (2, None), (0, "category:civic/year/deductions")], id="mixed category"),
+]
+
+
+@pytest.mark.parametrize(("rules", "rule_limits", "category_limits", "facts", "expected"), CASES)
+def test_limits_in_a_committees_words(rules, rule_limits, category_limits, facts, expected):
+    compiled = ruleset(rules.replace("LIMITS", rule_limits), category_limits)
+    evaluation = evaluate(compiled, days(*facts))
+    assert [(a.amount, a.limited_by) for a in evaluation.awards] == expected
+    assert_agrees(compiled, days(*facts))
+
+
+def test_the_explanation_says_which_cap_bound():
+    compiled = ruleset(ARREARS.replace("LIMITS", "[{period: month, times: 1}]"))
+    awards = evaluate(compiled, days(("arrears", "2021-05-03", {}), ("arrears", "2021-05-04", {}))).awards
+    assert (awards[1].limit_times, awards[1].limit_max) == (1, None)
+    assert "cut from -10 by limit rule:arrears/month/deductions (at most 1 times)" in awards[1].summary()
+
+
+REFUSED = [
+    pytest.param(ARREARS.replace("LIMITS", "[{period: month, max: 5, applies_to: awards}]"), "[]",
+                 "rules[0].limits[0].applies_to", "caps awards, but no enabled rule of rule 'arrears' awards points",
+                 id="awards limit on a deduction"),
+    pytest.param(DEED.replace("LIMITS", "[]"), "[{period: month, times: 1, applies_to: deductions}]",
+                 "categories[0].limits[0].applies_to", "caps deductions, but no enabled rule of category 'civic'",
+                 id="deductions limit on a category of awards"),
+    pytest.param(DEED.replace("LIMITS", "[]").replace("category: civic", "category: other"),
+                 "[{period: month, max: 1}]", "categories[0].limits[0]", "category 'civic' has no enabled rule",
+                 id="category without rules"),
+    pytest.param(DEED.replace("LIMITS", "[{period: month, max: 4}, {period: month, times: 1}]"), "[]",
+                 "rules[0].limits[1].period", "two limits per month on its awards", id="two limits of one span"),
+]
+
+
+@pytest.mark.parametrize(("rules", "category_limits", "path", "says"), REFUSED)
+def test_a_limit_that_would_cap_nothing_is_refused_where_it_is_written(rules, category_limits, path, says):
+    with pytest.raises(RulesetError) as raised:
+        ruleset(rules, category_limits)
+    [problem] = raised.value.problems
+    assert (problem.code, problem.path) == ("ruleset_limit_caps_nothing", path) and says in problem.message
+    assert problem.line
+
+
+@pytest.mark.parametrize(("limit", "says"), [
+    ("{period: month}", "needs 'max' (points), 'times' (applications), or both"),
+    ("{max: 3}", "needs either 'period'"),
+    ("{period: month, days: 7, max: 3}", "needs either 'period'"),
+    ("{days: 0, max: 3}", "greater than or equal to 1"),
+    ("{period: month, times: 0}", "greater than 0"),
+])
+def test_a_malformed_limit_is_refused_with_its_line(limit, says):
+    with pytest.raises(RulesetError) as raised:
+        ruleset(DEED.replace("LIMITS", f"[{limit}]"))
+    assert any(says in p.message and p.line == 21 for p in raised.value.problems), raised.value.problems
+
+
+# ---------------------------------------------------------------- generated rulesets of limits
+
+SPANS = [{"period": p} for p in ("day", "week", "month", "quarter", "year")] + [{"days": n} for n in (1, 2, 7, 30)]
+
+
+@st.composite
+def limit_lists(draw, signs: set[int]) -> list[dict]:
+    """Up to two limits of distinct spans, each with max and/or times, applies_to only where it caps something."""
+    limits = []
+    for span in draw(st.lists(st.sampled_from(SPANS), max_size=2, unique_by=lambda s: tuple(s.items()))):
+        caps = draw(st.sampled_from([("max",), ("times",), ("max", "times")]))
+        limit = {**span, **({"max": draw(st.integers(1, 12))} if "max" in caps else {}),
+                 **({"times": draw(st.integers(1, 3))} if "times" in caps else {})}
+        if len(signs) == 2 and draw(st.booleans()):
+            limit["applies_to"] = draw(st.sampled_from(["awards", "deductions"]))
+        limits.append(limit)
+    return limits
+
+
+def _signs(award: dict, low: int) -> set[int]:
+    if "table" in award:
+        amounts = [*award["table"]["values"].values(), award["table"]["else"]]
+    else:
+        amounts = [award["points"], -award["points"] if "per" in award and low < 0 else 0]
+    return {1 if a > 0 else -1 for a in amounts if a}
+
+
+@st.composite
+def limit_rulesets(draw) -> str:
+    """A ruleset of 2–5 rules (fixed, per-unit and table amounts of both signs) with limits on rules and categories."""
+    points = st.integers(-6, 6).filter(bool)
+    rules, category_signs = [], {"c1": set(), "c2": set()}
+    for number in range(draw(st.integers(2, 5))):
+        fact = draw(st.sampled_from(["deed", "offence"]))
+        form = draw(st.sampled_from(["points", "per", "table"]))
+        if form == "table":
+            award = {"table": {"field": "kind", "values": {k: draw(st.integers(-5, 5)) for k in ("a", "b")},
+                               "else": draw(st.integers(-3, 3))}}
+        else:
+            award = {"points": draw(points), **({"per": "n"} if form == "per" else {})}
+        signs = _signs(award, low=-2 if fact == "offence" else 0)
+        if not signs:
+            continue
+        category = draw(st.sampled_from(["c1", "c2"]))
+        category_signs[category] |= signs
+        rule = {"id": f"r{number}", "title": f"规则{number}", "category": category, "fact": fact, "award": award,
+                "limits": draw(limit_lists(signs))}
+        if draw(st.booleans()):
+            rule["when"] = {"kind": {"in": draw(st.lists(st.sampled_from("abc"), min_size=1, max_size=2,
+                                                         unique=True))}}
+        rules.append(rule)
+    fields = {"n": {"type": "int", "min": 0, "max": 4}, "kind": {"type": "enum", "values": ["a", "b", "c"]}}
+    data = {
+        "id": "generated", "version": 1, "title": "生成的上限", "community": "测试", "effective_from": "2021-01-01",
+        "accounts": {"starting_index": 100}, "tiers": [{"id": "A", "title": "全部"}],
+        "categories": [{"id": c, "title": c, "limits": draw(limit_lists(s)) if s else []}
+                       for c, s in category_signs.items()],
+        "fact_types": [{"id": "deed", "title": "好事", "fields": fields},
+                       {"id": "offence", "title": "违规", "fields": {**fields, "n": {"type": "int", "min": -2,
+                                                                                    "max": 4}}}],
+        "rules": rules,
+    }
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+@settings(max_examples=150, **SETTINGS)
+@given(data=st.data())
+def test_engine_equals_reference_on_generated_rulesets_of_limits(data):
+    compiled = compile_ruleset(load_ruleset(data.draw(limit_rulesets()), name="generated.yaml"))
+    stream = data.draw(fact_streams(as_dict(compiled), max_size=40, residents=("r1", "r2")))
+    assert_agrees(compiled, stream)
+    assert limit_overruns(as_dict(compiled), evaluate(compiled, stream).awards) == []
