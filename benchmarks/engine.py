@@ -8,7 +8,7 @@ Rows (each variant runs in a fresh process started with multiprocessing 'spawn',
 peak RSS is its own; the facts are regenerated there from the same seed):
 
   (0)  the full engine: ``evaluate(compiled, facts)`` on raw fact dicts, over the stream
-       in time order in chunks of --chunk facts sharing one LimitUsage (as the store and
+       in time order in chunks of --chunk facts sharing one History (as the store and
        the simulations call it): validation and coercion, sorting, matching through
        durable-rules, amounts, limits, Award objects; once without and once with
        explanations.
@@ -350,12 +350,12 @@ def run_variant(variant: str, ruleset_path: str, n: int, residents: int, seed: i
     measured, results = len(facts), 0
     extra: dict = {}
     if variant in ("engine", "engine_explain"):
-        from xinzhi.engine import LimitUsage, evaluate
+        from xinzhi.engine import History, evaluate
         explain = variant == "engine_explain"
-        # A stream in time order, evaluated in chunks with one LimitUsage, as the store and
+        # A stream in time order, evaluated in chunks with one History, as the store and
         # the simulations call the engine: the same awards as one call over all facts.
         facts.sort(key=lambda f: (f["occurred_at"], f["id"]))
-        usage = LimitUsage()
+        usage = History()
         gc.collect()
         rss_before = rss_mb()
         start = _clock()
@@ -550,13 +550,13 @@ def benchmark(args) -> None:
 
 
 def soak(args) -> None:
-    """One process, ``args.soak`` facts in chunks, each evaluated with a fresh LimitUsage."""
-    from xinzhi.engine import LimitUsage, evaluate
+    """One process, ``args.soak`` facts in chunks, each evaluated with a fresh History."""
+    from xinzhi.engine import History, evaluate
 
     compiled = _load(str(args.ruleset))
     every = args.every
     print(f"soak: {args.soak:,} facts in chunks of {args.chunk:,} over {args.residents:,} residents, "
-          f"fresh LimitUsage per chunk, RSS every {every:,} facts (after gc.collect())", flush=True)
+          f"fresh History per chunk, RSS every {every:,} facts (after gc.collect())", flush=True)
     header = f"{'facts':>10} {'wall s':>7} {'facts/CPU-s':>11} {'awards':>10} {'RSS MB':>8} {'peak RSS MB':>11}"
     print(header)
     print("-" * len(header))
@@ -569,7 +569,7 @@ def soak(args) -> None:
     while done < args.soak:
         chunk = [next(stream) for _ in range(min(args.chunk, args.soak - done))]
         began = time.process_time()
-        awards += len(evaluate(compiled, chunk, usage=LimitUsage()).awards)
+        awards += len(evaluate(compiled, chunk, history=History()).awards)
         evaluating += time.process_time() - began  # CPU time of evaluate() alone, not of generating facts
         done += len(chunk)
         del chunk

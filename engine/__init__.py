@@ -2,11 +2,11 @@
 
 Load a committee's YAML ruleset (``Loader``: parse, resolve ``extends`` through a
 ``RulesetSource``, check, compile — each once per process), evaluate facts into
-explained awards, and apply the accounting rules (limits, tiers, expiry).
+explained awards, and apply the accounting rules (limits, repeats, tiers, expiry).
 """
 
 from ._matcher import MATCHER, RuleMatcher
-from .accounting import LimitRef, LimitUsage, add_months, period_key, period_window, tier_for
+from .accounting import add_months, period_key, period_window, tier_for
 from .compiler import CompiledRuleset, compile_ruleset
 from .errors import ErrorCode, FactError, Problem, RulesetError, XinzhiError, format_path
 from .evaluator import (
@@ -21,6 +21,7 @@ from .evaluator import (
     validate_facts,
 )
 from .facts import SHANGHAI, Fact, read_fact
+from .history import History, LimitRef, RepeatRef
 from .loader import parse_ruleset
 from .pipeline import (
     CACHE,
@@ -38,8 +39,8 @@ from .testing import TestOutcome, run_tests
 
 __all__ = [
     "Award", "Balance", "CACHE", "CompiledRuleset", "DirectorySource", "ErrorCode", "Evaluation", "Fact",
-    "FactError", "FactIn", "LimitRef", "LimitUsage", "Loaded", "Loader", "MATCHER", "MemorySource", "Miss",
-    "Problem", "RuleMatcher", "Ruleset", "RulesetError", "RulesetSource", "SHANGHAI", "STAGES", "StageCache",
+    "FactError", "FactIn", "History", "LimitRef", "Loaded", "Loader", "MATCHER", "MemorySource", "Miss", "Problem",
+    "RepeatRef", "RuleMatcher", "Ruleset", "RulesetError", "RulesetSource", "SHANGHAI", "STAGES", "StageCache",
     "TestOutcome", "XinzhiError", "add_months", "balances", "compile_ruleset", "compile_ruleset_file", "evaluate",
     "format_path", "ignores_unknown_types", "load_ruleset", "load_ruleset_file", "parse_ruleset", "period_key",
     "period_window", "read_fact", "run_tests", "score_fact", "tier_for", "validate_facts",

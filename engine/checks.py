@@ -13,8 +13,8 @@ from itertools import pairwise
 from typing import Any
 
 from . import conditions
-from .accounting import amount_signs, limit_sign
 from .errors import ErrorCode, Problem
+from .history import amount_signs, limit_sign
 from .ruleset import RESERVED_FIELD_NAMES, Comparison, Condition, FieldSpec, Node, Rule, Ruleset
 
 ORDERED_TYPES = {"int", "number", "date"}
@@ -158,7 +158,21 @@ def _check_rule(ruleset: Ruleset, rule: Rule) -> list[Problem]:
                 if message:
                     problems.append(award.table.problem(ErrorCode.TYPE_MISMATCH,
                                                         f"table key {key!r}: {message}", "values", key))
+    problems += _check_repeats(rule)
     return problems
+
+
+def _check_repeats(rule: Rule) -> list[Problem]:
+    """``amounts`` take the place of fixed points, so they need fixed points of the same sign (never 0)."""
+    repeats, award = rule.repeats, rule.award
+    if repeats is None or repeats.amounts is None:
+        return []
+    if award.points is None or award.per is not None:
+        return [repeats.problem(ErrorCode.BAD_VALUE, "'amounts' replace the rule's fixed points; an award per "
+                                "unit or from a table scales by 'multipliers' instead", "amounts")]
+    return [repeats.problem(ErrorCode.BAD_VALUE, f"amount {amount} of occurrence {n}: the rule's points are "
+                            f"{award.points:+d}, so every amount needs that sign (and is never 0)", "amounts", n - 1)
+            for n, amount in enumerate(repeats.amounts, start=1) if amount * award.points <= 0]
 
 
 def _check_limits(ruleset: Ruleset) -> list[Problem]:

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 
 from . import conditions
-from .accounting import LimitRef, amount_signs, limit_refs
 from .facts import FactValidator
+from .history import LimitRef, RepeatRef, amount_signs, limit_refs, repeat_ref
 from .ruleset import Account, Rule, Ruleset
 
 STATE_GUARD = {"$nex": {"$s": 1}}
@@ -30,6 +30,7 @@ class CompiledRule:
     condition: conditions.Expr
     limits: tuple[LimitRef, ...]  # of awards
     deduction_limits: tuple[LimitRef, ...]
+    repeat: RepeatRef | None  # repeat offences: the amount by occurrence
     award_accounts: tuple[Account, ...]  # what a positive amount moves
     deduction_accounts: tuple[Account, ...]  # what a negative amount moves
 
@@ -46,6 +47,7 @@ class CompiledRuleset:
     validator: FactValidator = field(repr=False)
     by_fact_type: dict[str, tuple[CompiledRule, ...]] = field(repr=False, default_factory=dict)
     points_expire_after_months: int | None = None
+    counted: frozenset[tuple[str, str]] = frozenset()  # (scope, owner) whose occurrences a repeat reads
 
 
 def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
@@ -75,6 +77,7 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
         rules[rule.id] = CompiledRule(
             rule=rule, condition=expr, limits=tuple(lim for lim in limits if lim.sign > 0),
             deduction_limits=tuple(lim for lim in limits if lim.sign < 0),
+            repeat=repeat_ref(rule, rule.repeats) if rule.repeats else None,
             award_accounts=tuple(rule.accounts or accounts.awards_raise),
             deduction_accounts=tuple(rule.accounts or accounts.deductions_lower),
         )
@@ -84,7 +87,8 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
         fact = compiled_rule.rule.fact
         by_fact_type[fact] = by_fact_type.get(fact, ()) + (compiled_rule,)
     expiry = accounts.points_expire
+    counted = frozenset((c.repeat.scope, c.repeat.id) for c in rules.values() if c.repeat is not None)
     return CompiledRuleset(ruleset=ruleset, definition=definition, rules=rules,
                            name=f"{ruleset.ref}#{digest[:16]}", ref=ruleset.ref, validator=FactValidator(ruleset),
                            by_fact_type=by_fact_type,
-                           points_expire_after_months=expiry.after_months if expiry else None)
+                           points_expire_after_months=expiry.after_months if expiry else None, counted=counted)

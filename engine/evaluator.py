@@ -17,10 +17,11 @@ from pydantic import BaseModel, TypeAdapter
 
 from . import conditions
 from ._matcher import MATCHER, RuleMatcher
-from .accounting import LimitUsage, apply_limits, expiry_date, tier_for
+from .accounting import expiry_date, tier_for
 from .compiler import CompiledRule, CompiledRuleset
 from .errors import FactError, Problem
 from .facts import Fact
+from .history import History, apply_limits
 from .ruleset import Account, FactIn, Ruleset
 
 
@@ -46,6 +47,9 @@ class Award:
     limit_times: int | None = None  # the count of applications that bound
     accounts: tuple[Account, ...]
     points_expire_on: dt.date | None = None
+    occurrence: int | None = None  # of a rule with repeats: 1 for the first in its span
+    earlier: tuple[str, ...] = ()  # the facts of the earlier occurrences it counted
+    repeat_span: str | None = None  # 'the year', '365 days'
 
     def as_json(self) -> dict[str, Any]:
         """The award as JSON-ready values (times and dates as ISO text, ``accounts`` as a list)."""
@@ -57,6 +61,9 @@ class Award:
         if self.limited_by:
             cap = f"max {self.limit_max}" if self.limit_max is not None else f"at most {self.limit_times} times"
             text += f", cut from {self.raw_amount:+d} by limit {self.limited_by} ({cap})"
+        if self.occurrence is not None:
+            text += f", occurrence {self.occurrence} within {self.repeat_span}"
+            text += f" (earlier: {', '.join(self.earlier)})" if self.earlier else ""
         return text + f" → {' + '.join(self.accounts)}"
 
 
@@ -148,7 +155,7 @@ def _validated(compiled: CompiledRuleset, facts: Iterable[tuple[int, FactIn | di
 
 
 def evaluate(compiled: CompiledRuleset, facts: Iterable[FactIn | dict | Fact], *,
-             usage: LimitUsage | None = None, explain: bool = False, label: str | None = None,
+             history: History | None = None, explain: bool = False, label: str | None = None,
              matcher: RuleMatcher = MATCHER, ignore_unknown_types: bool = False) -> Evaluation:
     """Score facts: validated first (all or nothing, see ``validate_facts``), then matched, amounted and limited.
 
@@ -160,24 +167,34 @@ def evaluate(compiled: CompiledRuleset, facts: Iterable[FactIn | dict | Fact], *
     kept = [(position, f) for position, f in enumerate(given) if not ignore or compiled.validator.knows(f)]
     ignored = len(given) - len(kept)
     ordered = sorted(_validated(compiled, kept, label), key=lambda f: f.sort_key)
-    usage = usage if usage is not None else LimitUsage()
+    history = history if history is not None else History()
     awards: list[Award] = []
     misses: list[Miss] = []
     for fact in ordered:
-        fact_awards, fact_misses = score_fact(compiled, fact, usage, explain=explain, matcher=matcher)
+        fact_awards, fact_misses = score_fact(compiled, fact, history, explain=explain, matcher=matcher)
         awards += fact_awards
         misses += fact_misses
     return Evaluation.model_construct(awards=awards, misses=misses,  # each award made above, not parsed
                                       residents=sorted({f.resident for f in ordered}), ignored=ignored)
 
 
-def _largest_of_each_group(candidates: list[tuple[CompiledRule, int]]) -> dict[str, tuple[CompiledRule, int]]:
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """A matching rule's amount for one fact, after repeats, before exclusive rows and limits."""
+
+    compiled_rule: CompiledRule
+    raw: int
+    occurrence: int | None = None
+    earlier: tuple[str, ...] = ()
+
+
+def _largest_of_each_group(candidates: list[_Candidate]) -> dict[str, _Candidate]:
     """Per exclusive group, the matching rule with the largest amount (by size; the first listed on a tie)."""
-    chosen: dict[str, tuple[CompiledRule, int]] = {}
-    for compiled_rule, raw in candidates:
-        group = compiled_rule.rule.exclusive
-        if group and (group not in chosen or abs(raw) > abs(chosen[group][1])):
-            chosen[group] = (compiled_rule, raw)
+    chosen: dict[str, _Candidate] = {}
+    for candidate in candidates:
+        group = candidate.compiled_rule.rule.exclusive
+        if group and (group not in chosen or abs(candidate.raw) > abs(chosen[group].raw)):
+            chosen[group] = candidate
     return chosen
 
 
@@ -186,18 +203,17 @@ def ignores_unknown_types(compiled: CompiledRuleset) -> bool:
     return compiled.ruleset.unknown_fact_types == "ignore"
 
 
-def score_fact(compiled: CompiledRuleset, fact: Fact, usage: LimitUsage, *, explain: bool = False,
+def score_fact(compiled: CompiledRuleset, fact: Fact, history: History, *, explain: bool = False,
                matcher: RuleMatcher = MATCHER) -> tuple[list[Award], list[Miss]]:
-    """Awards for one validated fact, counting them into ``usage``.
+    """Awards for one validated fact, read from and counted into ``history``.
 
     ``matcher`` decides which rules match: durable-rules, the matcher of record, unless a
     caller passes another (a simulation's Python matcher, checked against it by a test).
     """
     message = to_message(fact)
     matched = matcher.match(compiled.name, compiled.definition, message)  # a rule id or two: a list will do
-    expire_after = compiled.points_expire_after_months
     awards, misses = [], []
-    candidates: list[tuple[CompiledRule, int]] = []
+    candidates: list[_Candidate] = []
     for compiled_rule in compiled.by_fact_type.get(fact.type, ()):
         rule_id = compiled_rule.rule.id
         if rule_id not in matched:
@@ -209,35 +225,53 @@ def score_fact(compiled: CompiledRuleset, fact: Fact, usage: LimitUsage, *, expl
             if explain:
                 misses.append(Miss(fact_id=fact.id, rule_id=rule_id, reason="the award for this fact is 0"))
             continue
-        candidates.append((compiled_rule, raw))
+        repeat = compiled_rule.repeat
+        if repeat is None:
+            candidates.append(_Candidate(compiled_rule, raw))
+        else:  # 一年内第二次起加倍: the amount of this occurrence
+            earlier = history.earlier(fact.resident, repeat, raw > 0, fact.occurred_at, fact.id)
+            candidates.append(_Candidate(compiled_rule, repeat.amount(raw, len(earlier) + 1), len(earlier) + 1,
+                                         tuple(earlier)))
     chosen = _largest_of_each_group(candidates)
-    for compiled_rule, raw in candidates:
-        rule = compiled_rule.rule
-        rule_id = rule.id
+    for candidate in candidates:
+        rule = candidate.compiled_rule.rule
         best = chosen.get(rule.exclusive) if rule.exclusive else None
-        if best is not None and best[0] is not compiled_rule:
+        if best is not None and best is not candidate:
             if explain:
-                misses.append(Miss(fact_id=fact.id, rule_id=rule_id,
-                                   reason=f"only the largest row of '{rule.exclusive}' counts: "
-                                          f"{best[0].rule.id} ({best[1]:+d}) instead of {raw:+d}"))
+                reason = (f"only the largest row of '{rule.exclusive}' counts: {best.compiled_rule.rule.id} "
+                          f"({best.raw:+d}) instead of {candidate.raw:+d}")
+                misses.append(Miss(fact_id=fact.id, rule_id=rule.id, reason=reason))
             continue
-        limits = compiled_rule.limits if raw > 0 else compiled_rule.deduction_limits
-        amount, bound, cap = apply_limits(raw, fact.resident, fact.occurred_at, limits, usage)
-        accounts = compiled_rule.award_accounts if raw > 0 else compiled_rule.deduction_accounts
-        awards.append(Award(
-            fact_id=fact.id, resident=fact.resident, occurred_at=fact.occurred_at, ruleset=compiled.ref,
-            rule_id=rule_id, rule_title=rule.title, category=rule.category, raw_amount=raw, amount=amount,
-            limited_by=str(bound) if bound else None, limit_max=bound.max if bound and cap == "max" else None,
-            limit_times=bound.times if bound and cap == "times" else None,
-            accounts=accounts,
-            points_expire_on=expiry_date(fact.occurred_at, expire_after)
-            if expire_after and amount > 0 and "points" in accounts else None,
-        ))
+        awards.append(_award(compiled, fact, candidate, history))
     if explain:
         for rule in compiled.ruleset.rules:
             if not rule.enabled and rule.fact == fact.type:
                 misses.append(Miss(fact_id=fact.id, rule_id=rule.id, reason="the rule is switched off"))
     return awards, misses
+
+
+def _award(compiled: CompiledRuleset, fact: Fact, candidate: _Candidate, history: History) -> Award:
+    """The candidate's award after limits, counted into ``history`` (its limits' room, its occurrence)."""
+    compiled_rule, raw = candidate.compiled_rule, candidate.raw
+    rule = compiled_rule.rule
+    limits = compiled_rule.limits if raw > 0 else compiled_rule.deduction_limits
+    amount, bound, cap = apply_limits(raw, fact.resident, fact.occurred_at, limits, history)
+    for scope, owner in (("rule", rule.id), ("category", rule.category)):
+        if (scope, owner) in compiled.counted:
+            history.occur(fact.resident, scope, owner, raw > 0, fact.occurred_at, fact.id)
+    accounts = compiled_rule.award_accounts if raw > 0 else compiled_rule.deduction_accounts
+    expire_after = compiled.points_expire_after_months
+    repeat = compiled_rule.repeat
+    return Award(
+        fact_id=fact.id, resident=fact.resident, occurred_at=fact.occurred_at, ruleset=compiled.ref,
+        rule_id=rule.id, rule_title=rule.title, category=rule.category, raw_amount=raw, amount=amount,
+        limited_by=str(bound) if bound else None, limit_max=bound.max if bound and cap == "max" else None,
+        limit_times=bound.times if bound and cap == "times" else None, accounts=accounts,
+        points_expire_on=expiry_date(fact.occurred_at, expire_after)
+        if expire_after and amount > 0 and "points" in accounts else None,
+        occurrence=candidate.occurrence, earlier=candidate.earlier,
+        repeat_span=repeat.describe() if repeat is not None else None,
+    )
 
 
 def raw_amount(compiled_rule: CompiledRule, fact: Fact) -> int:

@@ -86,6 +86,31 @@ class Limit(Node):
         return self.period if self.period is not None else f"{self.days}d"
 
 
+class Repeats(Node):
+    """一年内第二次起加倍扣分: the amount by occurrence of the rule (or its category) within a span.
+
+    Occurrence n (1 for the first in the span) gives ``amounts[n-1]`` in place of the
+    rule's points, or the rule's amount × ``multipliers[n-1]``; the last entry repeats.
+    """
+
+    period: Period | None = None
+    days: StrictInt | None = Field(default=None, ge=1, le=3660, description="a rolling window of this many days")
+    of: Literal["rule", "category"] = Field(default="rule", description="count this rule's occurrences, or any "
+                                                                          "rule's of its category")
+    amounts: list[StrictInt] | None = Field(default=None, min_length=1, max_length=50)
+    multipliers: list[Annotated[StrictInt, Field(ge=1, le=1000)]] | None = Field(default=None, min_length=1,
+                                                                                  max_length=50)
+
+    @model_validator(mode="after")
+    def _one_span_and_one_scale(self) -> Repeats:
+        if (self.period is None) == (self.days is None):
+            raise ValueError("repeats need either 'period' (day … year) or 'days' (a rolling window), not both")
+        if (self.amounts is None) == (self.multipliers is None):
+            raise ValueError("repeats need either 'amounts' (by occurrence) or 'multipliers' (of the rule's "
+                             "amount), not both")
+        return self
+
+
 class PointsExpiry(Node):
     """Unspent points expire ``after_months`` months after the award, at that month's end."""
 
@@ -241,6 +266,7 @@ class Rule(Node):
     when: Condition | None = None
     award: AwardSpec
     limits: list[Limit] = Field(default_factory=list)
+    repeats: Repeats | None = Field(default=None, description="repeat offences: the amount by occurrence")
     accounts: list[Account] | None = Field(default=None, min_length=1,
                                            description="override the ruleset's accounts for this rule")
     enabled: bool = True
@@ -260,6 +286,7 @@ class RuleOverride(Node):
     when: Condition | None = None
     award: AwardSpec | None = None
     limits: list[Limit] | None = None
+    repeats: Repeats | None = None
     enabled: bool | None = None
     note: str | None = None
 

@@ -31,6 +31,13 @@ Semantics implemented:
   quarter 92, year 366 days, a calendar period before a window of equal days — first
   listed on ties), only when the amount was cut; a deduction limit's name ends in
   ``/deductions``;
+* a rule with ``repeats`` counts its occurrences: the earlier awards (of any amount after
+  limits, but a non-zero raw amount of the same sign) of the rule — or, with ``of:
+  category``, of any rule of its category — to the same resident, earlier in (occurred_at,
+  id) order and in the same calendar ``period`` or within ``days`` local days ending with
+  the fact's day, one per fact; occurrence n (1 for the first) gives ``amounts[n-1]``, or
+  the raw amount × ``multipliers[n-1]``, the last entry repeating. This happens before
+  exclusive rows are chosen and before limits; the award names n and the earlier facts;
 * an award moves the accounts the rule names, else the ruleset's ``awards_raise`` (raw >
   0) or ``deductions_lower`` (raw < 0); points awarded expire, when the ruleset says so,
   at the end of the month ``after_months`` after the month of the award (only for a
@@ -258,6 +265,8 @@ class RefAward:
     limited_by: str | None
     accounts: tuple[str, ...]
     points_expire_on: dt.date | None
+    occurrence: int | None = None
+    earlier: tuple[str, ...] = ()
 
 
 @dataclass
@@ -321,6 +330,8 @@ class ReferenceScorer:
         self.accounts = _accounts_of(ruleset)
         self.rules = [r for r in ruleset["rules"] if r.get("enabled", True)]
         self.limits = {r["id"]: rule_limits(ruleset, r) for r in self.rules}
+        #: every award so far, for repeat offences
+        self.history: list[RefAward] = []
         #: (resident, limit, when, size) for every non-zero amount granted against a limit so far
         self.granted: list[tuple[str, RefLimit, dt.datetime, int]] = []
 
@@ -352,13 +363,16 @@ class ReferenceScorer:
             if raw == 0:
                 zero.append(rule["id"])
                 continue
-            scoring.append((position, rule, raw))
+            occurrence, earlier = None, ()
+            if rule.get("repeats"):
+                raw, occurrence, earlier = self._repeated(rule, raw, fact, when)
+            scoring.append((position, rule, raw, occurrence, earlier))
         # 同一事项按最高一档计分: in each exclusive group the row of the largest size wins, the earliest on a tie
         winners = {}
-        for _position, rule, _raw in sorted(scoring, key=lambda item: (-abs(item[2]), item[0])):
+        for _position, rule, _raw, *_ in sorted(scoring, key=lambda item: (-abs(item[2]), item[0])):
             if rule.get("exclusive"):
                 winners.setdefault(rule["exclusive"], rule["id"])
-        for _, rule, raw in scoring:
+        for _, rule, raw, occurrence, earlier in scoring:
             if rule.get("exclusive") and winners[rule["exclusive"]] != rule["id"]:
                 continue
             amount, limited_by = raw, None
@@ -377,10 +391,31 @@ class ReferenceScorer:
             expiry = self.accounts["points_expire"]
             expires = end_of_month_after(when, expiry["after_months"]) \
                 if expiry and amount > 0 and "points" in accounts else None
-            result.awards.append(RefAward(
+            award = RefAward(
                 fact_id=fact["id"], resident=resident, occurred_at=when, ruleset=self.ref,
                 rule_id=rule["id"], category=rule["category"], raw_amount=raw, amount=amount,
-                limited_by=limited_by, accounts=accounts, points_expire_on=expires))
+                limited_by=limited_by, accounts=accounts, points_expire_on=expires, occurrence=occurrence,
+                earlier=earlier)
+            result.awards.append(award)
+            self.history.append(award)
+
+    def _repeated(self, rule: dict, raw: int, fact: dict, when: dt.datetime) -> tuple[int, int, tuple[str, ...]]:
+        """The amount for this occurrence, its number, and the earlier occurrences' fact ids."""
+        repeats = rule["repeats"]
+        span = RefLimit("", "", repeats.get("period"), repeats.get("days"), None, None, 0)
+        by_category = repeats.get("of") == "category"
+        earlier = []
+        for award in self.history:
+            same = award.category == rule["category"] if by_category else award.rule_id == rule["id"]
+            if same and award.resident == fact["resident"] and (award.raw_amount > 0) == (raw > 0) \
+                    and (award.occurred_at, award.fact_id) < (when, fact["id"]) \
+                    and span.spans(award.occurred_at, when) and award.fact_id not in earlier:
+                earlier.append(award.fact_id)
+        occurrence = len(earlier) + 1
+        if repeats.get("amounts"):
+            return repeats["amounts"][min(occurrence, len(repeats["amounts"])) - 1], occurrence, tuple(earlier)
+        multipliers = repeats["multipliers"]
+        return raw * multipliers[min(occurrence, len(multipliers)) - 1], occurrence, tuple(earlier)
 
 
 def score(ruleset: dict, facts: list[dict]) -> RefResult:

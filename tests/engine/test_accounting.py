@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from xinzhi.engine import (
     FactError,
-    LimitUsage,
+    History,
     balances,
     compile_ruleset,
     evaluate,
@@ -242,9 +242,9 @@ def test_binding_limit_is_the_one_with_least_room(rule_limits, category_limits, 
 
 def test_usage_carries_limits_across_evaluations():
     compiled = ruleset("{period: week, max: 3}")
-    usage = LimitUsage()
-    first = evaluate(compiled, facts("2021-10-04T10:00:00+08:00"), usage=usage).awards
-    second = evaluate(compiled, facts("2021-10-05T10:00:00+08:00"), usage=usage).awards
+    usage = History()
+    first = evaluate(compiled, facts("2021-10-04T10:00:00+08:00"), history=usage).awards
+    second = evaluate(compiled, facts("2021-10-05T10:00:00+08:00"), history=usage).awards
     fresh = evaluate(compiled, facts("2021-10-05T10:00:00+08:00")).awards
     assert [a.amount for a in first + second + fresh] == [2, 1, 2]
 

@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.engine import reference as ref
-from xinzhi.engine import LimitUsage, compile_ruleset, evaluate, load_ruleset, load_ruleset_file
+from xinzhi.engine import History, compile_ruleset, evaluate, load_ruleset, load_ruleset_file
 from xinzhi.engine import balances as engine_balances
 from xinzhi.engine.ruleset import Condition
 
@@ -154,12 +154,13 @@ def as_dict(compiled) -> dict:
 
 def engine_rows(awards) -> list[tuple]:
     return [(a.fact_id, a.resident, a.occurred_at, a.ruleset, a.rule_id, a.category, a.raw_amount,
-             a.amount, a.limited_by, tuple(a.accounts), a.points_expire_on) for a in awards]
+             a.amount, a.limited_by, tuple(a.accounts), a.points_expire_on, a.occurrence, tuple(a.earlier))
+            for a in awards]
 
 
 def reference_rows(awards) -> list[tuple]:
     return [(a.fact_id, a.resident, a.occurred_at, a.ruleset, a.rule_id, a.category, a.raw_amount,
-             a.amount, a.limited_by, a.accounts, a.points_expire_on) for a in awards]
+             a.amount, a.limited_by, a.accounts, a.points_expire_on, a.occurrence, a.earlier) for a in awards]
 
 
 def short(rows: list[tuple]) -> list[tuple]:
@@ -713,11 +714,11 @@ def test_two_rulesets_interleaved_give_the_same_results_as_each_alone(seed):
     alone = {c.ref: evaluate(c, facts, explain=True) for c in (base, other)}
     assert engine_rows(alone[base.ref].awards) != engine_rows(alone[other.ref].awards)
 
-    usage = {base.ref: LimitUsage(), other.ref: LimitUsage()}
+    usage = {base.ref: History(), other.ref: History()}
     interleaved = {base.ref: [], other.ref: []}
     for fact in sorted(facts, key=ref.fact_order):
         for compiled in ((base, other) if len(interleaved[base.ref]) % 2 else (other, base)):
-            evaluation = evaluate(compiled, [fact], usage=usage[compiled.ref], explain=True)
+            evaluation = evaluate(compiled, [fact], history=usage[compiled.ref], explain=True)
             interleaved[compiled.ref].append(evaluation)
     for compiled in (base, other):
         awards = [a for e in interleaved[compiled.ref] for a in e.awards]

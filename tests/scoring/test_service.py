@@ -171,6 +171,22 @@ def test_deduction_and_rolling_limits_hold_across_requests(service):
     assert resident_score(service, community, "r1").index == 100 - 15 - 4
 
 
+def test_repeat_offences_count_the_ledgers_earlier_occurrences(service):
+    """一年内第二次起加倍扣分, posted one fact per request: each request reads the earlier offences from the ledger."""
+    standard = CIVIC_V1.replace("    when: {kind: noise}\n    award: {points: -5}",
+                                "    when: {kind: noise}\n    award: {points: -5}\n"
+                                "    repeats: {period: year, amounts: [-5, -10, -20]}")
+    community = new_community(service, ruleset=standard)
+    posted = [post_fact(service, community, fact(f"n{month}", type="violation", kind="noise",
+                                                 at=f"2021-{month:02d}-01T23:00:00+08:00")).entries[0]
+              for month in (3, 6, 9, 12)]
+    assert [e.amount for e in posted] == [-5, -10, -20, -20]
+    assert posted[2].explanation["occurrence"] == 3 and posted[2].explanation["earlier"] == ["n3", "n6"]
+    january = post_fact(service, community, fact("n2022", type="violation", kind="noise",
+                                                  at="2022-01-01T00:30:00+08:00")).entries[0]
+    assert (january.amount, january.explanation["earlier"]) == (-5, [])
+
+
 def test_deductions_lower_both_accounts_and_are_not_limited_unless_a_limit_says(service, community):
     for i in range(4):
         post_fact(service, community,

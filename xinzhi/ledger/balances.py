@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from xinzhi.clock import end_of, month_of, start_of_month
 from xinzhi.db.tables import AccountTotal, LedgerEntry, MonthFacts, MonthTotal
 from xinzhi.db.tables import Fact as FactRow
-from xinzhi.engine import CompiledRuleset, Fact, LimitRef, LimitUsage, Ruleset, tier_for
+from xinzhi.engine import CompiledRuleset, Fact, History, LimitRef, RepeatRef, Ruleset, tier_for
 
 _CHUNK = 500  # residents per IN (…) list
 
@@ -146,38 +146,45 @@ def facts_counted(session: Session, community: str, *, day: dt.date | None = Non
         FactRow.occurred_at < end_of(day))) or 0)
 
 
-def limit_usage(session: Session, community: str, items: Sequence[tuple[CompiledRuleset, Fact]]) -> LimitUsage:
-    """The room already used of every limit these facts fall under, from the awards and deductions in the ledger.
+def scoring_history(session: Session, community: str, items: Sequence[tuple[CompiledRuleset, Fact]]) -> History:
+    """What the ledger says of these facts' limits and repeats: the room used, the earlier occurrences.
 
-    What counts against a limit is the engine's rule (``LimitUsage.record_granted``); this
-    reads the amounts of each resident's spans, one query per distinct window (most
-    residents of a batch share one) and per chunk of residents.
+    What counts is the engine's rule (``History.record``); this reads the awards and
+    deductions of each resident's spans, one query per distinct window (most residents of a
+    batch share one) and per chunk of residents.
     """
     limits: dict[str, set[LimitRef]] = defaultdict(set)
+    counted: dict[str, set[tuple[str, str]]] = defaultdict(set)
     windows: dict[str, tuple[dt.datetime, dt.datetime]] = {}
     for compiled, fact in items:
         for compiled_rule in compiled.by_fact_type.get(fact.type, ()):
-            for limit in (*compiled_rule.limits, *compiled_rule.deduction_limits):
-                limits[fact.resident].add(limit)
-                start, end = limit.window(fact.occurred_at)
+            rule_limits = (*compiled_rule.limits, *compiled_rule.deduction_limits)
+            limits[fact.resident].update(rule_limits)
+            spans: list[LimitRef | RepeatRef] = [*rule_limits]
+            if compiled_rule.repeat is not None:
+                spans.append(compiled_rule.repeat)
+                counted[fact.resident].add((compiled_rule.repeat.scope, compiled_rule.repeat.id))
+            for span in spans:
+                start, end = span.window(fact.occurred_at)
                 known = windows.get(fact.resident)
                 windows[fact.resident] = (min(known[0], start), max(known[1], end)) if known else (start, end)
     by_window: dict[tuple[dt.datetime, dt.datetime], list[str]] = defaultdict(list)
     for resident, window in windows.items():
         by_window[window].append(resident)
-    usage = LimitUsage()
+    history = History()
     for (start, end), residents in by_window.items():
         for first in range(0, len(residents), _CHUNK):
             granted = session.execute(select(
                 LedgerEntry.resident, LedgerEntry.rule_id, LedgerEntry.category, LedgerEntry.occurred_at,
-                LedgerEntry.amount).where(
+                LedgerEntry.fact_id, LedgerEntry.amount, LedgerEntry.raw_amount).where(
                 LedgerEntry.community == community, LedgerEntry.resident.in_(residents[first:first + _CHUNK]),
                 LedgerEntry.occurred_at >= start, LedgerEntry.occurred_at < end,
                 LedgerEntry.kind.in_(("award", "deduction"))))
-            for resident, rule_id, category, occurred_at, amount in granted:
-                usage.record_granted(resident, limits[resident], rule_id=rule_id, category=category,
-                                     moment=occurred_at, amount=amount)
-    return usage
+            for resident, rule_id, category, occurred_at, fact_id, amount, raw_amount in granted:
+                history.record(resident, limits=limits[resident], counted=frozenset(counted[resident]),
+                               rule_id=rule_id, category=category, moment=occurred_at, fact_id=fact_id,
+                               amount=amount, raw_amount=raw_amount)
+    return history
 
 
 def lowest_points_from(session: Session, community: str, resident: str, moment: dt.datetime) -> int:

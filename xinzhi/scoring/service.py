@@ -47,7 +47,7 @@ from xinzhi.engine import (
 )
 from xinzhi.engine.factfiles import parse_facts
 from xinzhi.errors import ServiceCode, ServiceError
-from xinzhi.ledger.balances import limit_usage
+from xinzhi.ledger.balances import scoring_history
 from xinzhi.ledger.entries import append_all, award_row, plain_fields, read_entry
 from xinzhi.registry.service import compiled_for, in_force, published_rows, shanghai_day
 from xinzhi.review.service import hold_for_review
@@ -199,11 +199,11 @@ def _commit(service: Service, community: str, batch: list[_Prepared],
                 todo = sorted((p for p in batch if p.fact.id not in stored), key=lambda p: p.fact.sort_key)
                 if not todo:
                     return set()
-                usage = limit_usage(session, community, [(p.compiled, p.fact) for p in todo])
+                history = scoring_history(session, community, [(p.compiled, p.fact) for p in todo])
                 now = utcnow()
                 facts, entries = [], []
                 for p in todo:
-                    awards, _ = score_fact(p.compiled, p.fact, usage)
+                    awards, _ = score_fact(p.compiled, p.fact, history)
                     facts.append({"community": community, "fact_id": p.fact.id, "type": p.fact.type,
                                   "resident": p.fact.resident, "occurred_at": p.fact.occurred_at,
                                   "fields": plain_fields(p.fact.fields), "received": p.raw,

@@ -1,7 +1,7 @@
-"""每月限 1 次 / 每人每月最多加 2 分: limits on points and on applications, on awards and on deductions.
+"""Rules that read a resident's history: limits (每月限 1 次 / 每人每月最多加 2 分) and repeats (第二次起加倍).
 
-Examples in the phrasings committees use, the located refusals of a limit that would cap
-nothing, and the engine against the reference scorer on generated rulesets of limits.
+Examples in the phrasings committees use, the located refusals of what would otherwise be
+ignored, and the engine against the reference scorer on generated rulesets of both.
 """
 
 from __future__ import annotations
@@ -134,7 +134,69 @@ def test_a_malformed_limit_is_refused_with_its_line(limit, says):
     assert any(says in p.message and p.line == 21 for p in raised.value.problems), raised.value.problems
 
 
-# ---------------------------------------------------------------- generated rulesets of limits
+# ---------------------------------------------------------------- repeat offences
+
+NOISE = "  - {id: noise, title: 夜间扰民, category: civic, fact: arrears, award: {points: -5}, repeats: REPEATS}\n"
+LITTER_REPEATS = ("  - {id: litter, title: 乱扔垃圾, category: civic, fact: litter, award: {points: -2, per: bags},"
+                  " repeats: REPEATS}\n")
+
+REPEAT_CASES = [
+    # 一年内第二次起加倍扣分: first −5, second −10, third and later −20, counted per calendar year
+    pytest.param(NOISE, "{period: year, amounts: [-5, -10, -20]}",
+                 [("arrears", "2021-02-01", {}), ("arrears", "2021-05-01", {}), ("arrears", "2021-09-01", {}),
+                  ("arrears", "2021-12-31", {}), ("arrears", "2022-01-01", {})],
+                 [(-5, 1, ()), (-10, 2, ("f0",)), (-20, 3, ("f0", "f1")), (-20, 4, ("f0", "f1", "f2")), (-5, 1, ())],
+                 id="escalating within the calendar year"),
+    # within 365 days: the window rolls, so February 2022 still sees the offence of last March
+    pytest.param(NOISE, "{days: 365, amounts: [-5, -10]}",
+                 [("arrears", "2021-03-01", {}), ("arrears", "2022-02-01", {}), ("arrears", "2023-01-31", {}),
+                  ("arrears", "2024-01-31", {})],
+                 [(-5, 1, ()), (-10, 2, ("f0",)), (-10, 2, ("f1",)), (-5, 1, ())], id="within 365 days"),
+    # 同类违规一年内再犯加倍: a repeat of the same class (category) doubles the rule's own amount
+    pytest.param(NOISE + LITTER_REPEATS.replace("REPEATS", "{period: year, of: category, multipliers: [1, 2]}"),
+                 "{period: year, of: category, multipliers: [1, 2]}",
+                 [("litter", "2021-04-01", {"bags": 3}), ("arrears", "2021-05-01", {}),
+                  ("litter", "2021-06-01", {"bags": 1})],
+                 [(-6, 1, ()), (-10, 2, ("f0",)), (-4, 3, ("f0", "f1"))], id="a category's repeats double"),
+]
+
+
+@pytest.mark.parametrize(("rules", "repeats", "facts", "expected"), REPEAT_CASES)
+def test_repeat_offences_in_a_committees_words(rules, repeats, facts, expected):
+    compiled = ruleset(rules.replace("REPEATS", repeats))
+    evaluation = evaluate(compiled, days(*facts))
+    assert [(a.amount, a.occurrence, a.earlier) for a in evaluation.awards] == expected
+    assert_agrees(compiled, days(*facts))
+
+
+def test_a_repeat_names_the_earlier_offences_and_is_then_limited():
+    compiled = ruleset(NOISE.replace("REPEATS", "{period: year, amounts: [-5, -10]}, "
+                                                "limits: [{period: month, max: 12}]"))
+    awards = evaluate(compiled, days(("arrears", "2021-05-01", {}), ("arrears", "2021-05-02", {}))).awards
+    assert [(a.raw_amount, a.amount, a.limited_by) for a in awards] == [(-5, -5, None),
+                                                                       (-10, -7, "rule:noise/month/deductions")]
+    assert "occurrence 2 within the year (earlier: f0)" in awards[1].summary()
+
+
+REPEATS_REFUSED = [
+    ("{period: year, amounts: [-5, 10]}", NOISE, "rules[0].repeats.amounts[1]", "every amount needs that sign"),
+    ("{period: year, amounts: [-2, -4]}", LITTER_REPEATS, "rules[0].repeats.amounts",
+     "scales by 'multipliers' instead"),
+    ("{amounts: [-5]}", NOISE, "rules[0].repeats", "either 'period'"),
+    ("{period: year, amounts: [-5], multipliers: [2]}", NOISE, "rules[0].repeats", "either 'amounts'"),
+    ("{period: year, multipliers: [0]}", NOISE, "rules[0].repeats.multipliers[0]", "greater than or equal to 1"),
+]
+
+
+@pytest.mark.parametrize(("repeats", "rules", "path", "says"), REPEATS_REFUSED)
+def test_a_malformed_repeat_is_refused_where_it_is_written(repeats, rules, path, says):
+    with pytest.raises(RulesetError) as raised:
+        ruleset(rules.replace("REPEATS", repeats))
+    [problem] = raised.value.problems
+    assert problem.path == path and says in problem.message and problem.line == 21, problem
+
+
+# ---------------------------------------------------------------- generated rulesets of limits and repeats
 
 SPANS = [{"period": p} for p in ("day", "week", "month", "quarter", "year")] + [{"days": n} for n in (1, 2, 7, 30)]
 
@@ -162,8 +224,20 @@ def _signs(award: dict, low: int) -> set[int]:
 
 
 @st.composite
-def limit_rulesets(draw) -> str:
-    """A ruleset of 2–5 rules (fixed, per-unit and table amounts of both signs) with limits on rules and categories."""
+def repeat_specs(draw, award: dict) -> dict:
+    """Repeats over a span, of the rule or its category, by amounts (fixed points only) or multipliers."""
+    spec = {**draw(st.sampled_from(SPANS)), "of": draw(st.sampled_from(["rule", "category"]))}
+    if "points" in award and "per" not in award and draw(st.booleans()):
+        sign = 1 if award["points"] > 0 else -1
+        spec["amounts"] = [sign * n for n in draw(st.lists(st.integers(1, 9), min_size=1, max_size=3))]
+    else:
+        spec["multipliers"] = draw(st.lists(st.integers(1, 4), min_size=1, max_size=3))
+    return spec
+
+
+@st.composite
+def history_rulesets(draw) -> str:
+    """2–5 rules (fixed, per-unit and table amounts of both signs) with limits on rules and categories, and repeats."""
     points = st.integers(-6, 6).filter(bool)
     rules, category_signs = [], {"c1": set(), "c2": set()}
     for number in range(draw(st.integers(2, 5))):
@@ -181,6 +255,8 @@ def limit_rulesets(draw) -> str:
         category_signs[category] |= signs
         rule = {"id": f"r{number}", "title": f"规则{number}", "category": category, "fact": fact, "award": award,
                 "limits": draw(limit_lists(signs))}
+        if draw(st.integers(0, 2)) == 0:
+            rule["repeats"] = draw(repeat_specs(award))
         if draw(st.booleans()):
             rule["when"] = {"kind": {"in": draw(st.lists(st.sampled_from("abc"), min_size=1, max_size=2,
                                                          unique=True))}}
@@ -201,8 +277,8 @@ def limit_rulesets(draw) -> str:
 
 @settings(max_examples=150, **SETTINGS)
 @given(data=st.data())
-def test_engine_equals_reference_on_generated_rulesets_of_limits(data):
-    compiled = compile_ruleset(load_ruleset(data.draw(limit_rulesets()), name="generated.yaml"))
+def test_engine_equals_reference_on_generated_rulesets_of_limits_and_repeats(data):
+    compiled = compile_ruleset(load_ruleset(data.draw(history_rulesets()), name="generated.yaml"))
     stream = data.draw(fact_streams(as_dict(compiled), max_size=40, residents=("r1", "r2")))
     assert_agrees(compiled, stream)
     assert limit_overruns(as_dict(compiled), evaluate(compiled, stream).awards) == []

@@ -1,0 +1,228 @@
+"""What scoring remembers of a resident's earlier amounts, and the rules that read it: limits and repeats.
+
+A limit (每月限 1 次) reads the points and applications already counted in its span; a
+repeat offence (一年内第二次起加倍扣分) reads the earlier occurrences of its rule or category.
+An evaluation starts from an empty ``History``, or from one filled from a ledger
+(``History.record``) so that both hold across requests. Calendar limits keep a sum per
+period; rolling windows and occurrences keep each item's day or moment, read by bisection.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_left, bisect_right, insort
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from pydantic import BaseModel, ConfigDict
+
+from .accounting import period_keys, span_window
+from .facts import SHANGHAI
+from .ruleset import FieldSpec, Limit, Repeats, Rule
+
+#: A calendar period's length in days, roughly: how limits are ordered, shortest first.
+PERIOD_DAYS = {"day": 1, "week": 7, "month": 31, "quarter": 92, "year": 366}
+_BIG = 1 << 62
+
+
+class LimitRef(BaseModel):
+    """One limit as scoring applies it: its owner (a rule or a category), span, caps and sign."""
+
+    model_config = ConfigDict(frozen=True)
+
+    scope: str  # "rule" or "category"
+    id: str
+    period: str  # a calendar period, or "30d" for a rolling window
+    days: int | None = None  # the rolling window's length; None for a calendar period
+    max: int | None = None  # points (a deduction's size)
+    times: int | None = None  # applications
+    sign: int = 1  # 1: caps awards; -1: caps deductions
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.id}/{self.period}" + ("/deductions" if self.sign < 0 else "")
+
+    def covers(self, rule_id: str | None, category: str | None, amount: int) -> bool:
+        """Whether ``amount`` given by ``rule_id`` (a rule of ``category``) falls under this limit."""
+        return amount != 0 and (amount > 0) == (self.sign > 0) and \
+            self.id == (rule_id if self.scope == "rule" else category)
+
+    def window(self, moment: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+        """Start (inclusive) and end (exclusive) of the span that counts for a fact at ``moment``."""
+        return span_window(None if self.days else self.period, self.days, moment)
+
+    @property
+    def length(self) -> tuple[int, int]:
+        """Sort key: shorter spans first, a calendar period before a rolling window of its length."""
+        return (self.days, 1) if self.days is not None else (PERIOD_DAYS[self.period], 0)
+
+
+class RepeatRef(BaseModel):
+    """A rule's repeats as scoring applies them: whose occurrences count, over which span, and the scale."""
+
+    model_config = ConfigDict(frozen=True)
+
+    scope: str  # "rule" or "category"
+    id: str
+    period: str | None
+    days: int | None
+    amounts: tuple[int, ...] | None
+    multipliers: tuple[int, ...] | None
+
+    def window(self, moment: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+        """The span whose earlier occurrences count for a fact at ``moment``."""
+        return span_window(self.period, self.days, moment)
+
+    def amount(self, raw: int, occurrence: int) -> int:
+        """The amount of occurrence number ``occurrence`` (1 for the first), the last entry repeating."""
+        if self.amounts is not None:
+            return self.amounts[min(occurrence, len(self.amounts)) - 1]
+        assert self.multipliers is not None, "Repeats._one_span_and_one_scale: amounts or multipliers"
+        return raw * self.multipliers[min(occurrence, len(self.multipliers)) - 1]
+
+    def describe(self) -> str:
+        """The span in words: 'the month', '365 days'."""
+        return f"the {self.period}" if self.period else f"{self.days} days"
+
+
+def repeat_ref(rule: Rule, repeats: Repeats) -> RepeatRef:
+    """The compiled form of a rule's ``repeats``."""
+    of_category = repeats.of == "category"
+    return RepeatRef(scope=repeats.of, id=rule.category if of_category else rule.id, period=repeats.period,
+                     days=repeats.days, amounts=tuple(repeats.amounts) if repeats.amounts else None,
+                     multipliers=tuple(repeats.multipliers) if repeats.multipliers else None)
+
+
+class History:
+    """A resident's earlier amounts as limits and repeats read them (see the module's docstring)."""
+
+    def __init__(self) -> None:
+        self.used: defaultdict[tuple, list[int]] = defaultdict(lambda: [0, 0])  # calendar limit → [points, times]
+        self.recent: defaultdict[tuple, list[tuple[int, int]]] = defaultdict(list)  # window → [(day, size)]
+        self.occurred: defaultdict[tuple, list[tuple[dt.datetime, str]]] = defaultdict(list)  # [(when, fact)]
+
+    def record(self, resident: str, *, limits: Iterable[LimitRef], counted: frozenset[tuple[str, str]],
+               rule_id: str | None, category: str | None, moment: dt.datetime, fact_id: str | None,
+               amount: int, raw_amount: int) -> None:
+        """Remember an amount granted earlier (from a ledger) against every limit and count it falls under.
+
+        This is the one statement of what a limit and a repeat read: a non-zero amount of the
+        limit's sign, given by its rule or any rule of its category, uses its room; a
+        non-zero raw amount of the rule (or category) is an occurrence, one per fact.
+        ``score_fact`` counts what it grants by the same rule.
+        """
+        day = moment.astimezone(SHANGHAI).date()
+        for limit in limits:
+            if limit.covers(rule_id, category, amount):
+                self.use(resident, limit, day, abs(amount))
+        if raw_amount and fact_id is not None:
+            for scope, owner in (("rule", rule_id), ("category", category)):
+                if owner is not None and (scope, owner) in counted:
+                    self.occur(resident, scope, owner, raw_amount > 0, moment, fact_id)
+
+    def spent(self, resident: str, limit: LimitRef, day: dt.date) -> tuple[int, int]:
+        """Points and applications already counted against ``limit`` in its span holding ``day``."""
+        if limit.days is None:
+            points, times = self.used.get(_counter(resident, limit, day), (0, 0))
+            return points, times
+        applied = self.recent.get(_window(resident, limit))
+        if not applied:
+            return 0, 0
+        last = day.toordinal()
+        inside = applied[bisect_left(applied, (last - limit.days + 1, -1)):bisect_right(applied, (last, _BIG))]
+        return sum(size for _, size in inside), len(inside)
+
+    def use(self, resident: str, limit: LimitRef, day: dt.date, size: int) -> None:
+        """Count one application of ``size`` points against ``limit`` on ``day``."""
+        if limit.days is None:
+            counted = self.used[_counter(resident, limit, day)]
+            counted[0] += size
+            counted[1] += 1
+        else:
+            insort(self.recent[_window(resident, limit)], (day.toordinal(), size))
+
+    def earlier(self, resident: str, repeat: RepeatRef, award: bool, moment: dt.datetime,
+                fact_id: str) -> list[str]:
+        """The facts of earlier occurrences (awards if ``award``, else deductions) in the span, oldest first."""
+        occurred = self.occurred.get((resident, repeat.scope, repeat.id, award))
+        if not occurred:
+            return []
+        start, _ = repeat.window(moment)
+        return [f for _, f in occurred[bisect_left(occurred, (start, "")):bisect_left(occurred, (moment, fact_id))]]
+
+    def occur(self, resident: str, scope: str, owner: str, award: bool, moment: dt.datetime, fact_id: str) -> None:
+        """Remember one occurrence of a rule's (or a category's) award or deduction for a fact."""
+        occurred = self.occurred[(resident, scope, owner, award)]
+        item = (moment, fact_id)
+        at = bisect_left(occurred, item)
+        if at == len(occurred) or occurred[at] != item:  # one per fact, however many of its rules count
+            occurred.insert(at, item)
+
+
+def _counter(resident: str, limit: LimitRef, day: dt.date) -> tuple:
+    return resident, limit.scope, limit.id, limit.sign, limit.period, period_keys(day)[limit.period]
+
+
+def _window(resident: str, limit: LimitRef) -> tuple:
+    return resident, limit.scope, limit.id, limit.sign, limit.period
+
+
+def amount_signs(rule: Rule, fields: dict[str, FieldSpec]) -> set[int]:
+    """The signs a rule's amounts can take: 1 for awards, -1 for deductions.
+
+    Per-unit amounts take the sign of ``points`` unless the field may be negative.
+    """
+    award = rule.award
+    if award.table is not None:
+        amounts = [*award.table.values.values(), award.table.else_]
+    elif award.per is not None:
+        spec = fields.get(award.per)
+        may_be_negative = spec is None or spec.min is None or spec.min < 0
+        amounts = [award.points or 0, -(award.points or 0) if may_be_negative else 0]
+    else:
+        amounts = [award.points or 0]
+    return {1 if amount > 0 else -1 for amount in amounts if amount}
+
+
+def limit_refs(scope: str, owner_id: str, limits: list[Limit], signs: set[int]) -> list[LimitRef]:
+    """The limits written on a rule or a category whose rules give amounts of ``signs``.
+
+    Each names its owner so usage is counted per owner, and the sign it caps:
+    ``applies_to`` where written, else deductions where the owner only deducts, else awards.
+    """
+    return [LimitRef(scope=scope, id=owner_id, period=lim.span, days=lim.days, max=lim.max, times=lim.times,
+                     sign=limit_sign(lim, signs)) for lim in limits]
+
+
+def limit_sign(limit: Limit, signs: set[int]) -> int:
+    """The sign of the amounts ``limit`` caps, for an owner whose rules give amounts of ``signs``."""
+    if limit.applies_to is not None:
+        return 1 if limit.applies_to == "awards" else -1
+    return -1 if signs == {-1} else 1
+
+
+def apply_limits(raw: int, resident: str, moment: dt.datetime, limits: Sequence[LimitRef],
+                 history: History) -> tuple[int, LimitRef | None, str | None]:
+    """Cut an amount to what every limit still allows (a deduction by its size); record what was granted.
+
+    ``limits`` are those of the amount's sign. Returns the amount, the binding limit (the
+    one with the least room left, the first listed on a tie: rule limits before category
+    limits, shorter spans first) and which of its caps bound: ``max`` or ``times``.
+    """
+    if raw == 0 or not limits:
+        return raw, None, None
+    day = moment.astimezone(SHANGHAI).date()
+    size, bound, cap = abs(raw), None, None
+    for limit in limits:
+        points, times = history.spent(resident, limit, day)
+        if limit.times is not None and times >= limit.times:
+            room, which = 0, "times"
+        elif limit.max is not None:
+            room, which = max(0, limit.max - points), "max"
+        else:
+            continue
+        if room < size:
+            size, bound, cap = room, limit, which
+    if size:
+        for limit in limits:
+            history.use(resident, limit, day, size)
+    return (size if raw > 0 else -size), bound, cap
