@@ -17,6 +17,7 @@ from .evaluator import (
     balances,
     evaluate,
     ignores_unknown_types,
+    recall,
     score_fact,
     validate_facts,
 )
@@ -43,5 +44,5 @@ __all__ = [
     "RepeatRef", "RuleMatcher", "Ruleset", "RulesetError", "RulesetSource", "SHANGHAI", "STAGES", "StageCache",
     "TestOutcome", "XinzhiError", "add_months", "balances", "compile_ruleset", "compile_ruleset_file", "evaluate",
     "format_path", "ignores_unknown_types", "load_ruleset", "load_ruleset_file", "parse_ruleset", "period_key",
-    "period_window", "read_fact", "run_tests", "score_fact", "tier_for", "validate_facts",
+    "period_window", "read_fact", "recall", "run_tests", "score_fact", "tier_for", "validate_facts",
 ]

@@ -15,7 +15,7 @@ from typing import Any
 from . import conditions
 from .errors import ErrorCode, Problem
 from .history import amount_signs, limit_sign
-from .ruleset import RESERVED_FIELD_NAMES, Comparison, Condition, FieldSpec, Node, Rule, Ruleset
+from .ruleset import RESERVED_FIELD_NAMES, Comparison, Condition, Earlier, FactType, FieldSpec, Node, Rule, Ruleset
 
 ORDERED_TYPES = {"int", "number", "date"}
 
@@ -159,6 +159,25 @@ def _check_rule(ruleset: Ruleset, rule: Rule) -> list[Problem]:
                     problems.append(award.table.problem(ErrorCode.TYPE_MISMATCH,
                                                         f"table key {key!r}: {message}", "values", key))
     problems += _check_repeats(rule)
+    for key in ("after", "not_after"):
+        earlier = getattr(rule, key)
+        if earlier is not None:
+            problems += _check_earlier(earlier, fact_types)
+    return problems
+
+
+def _check_earlier(earlier: Earlier, fact_types: dict[str, FactType]) -> list[Problem]:
+    """An ``after`` / ``not_after`` names a known fact type and a condition on its fields."""
+    fact_type = fact_types.get(earlier.fact)
+    if fact_type is None:
+        return [_unknown(earlier, ErrorCode.UNKNOWN_FACT_TYPE, "fact type", earlier.fact, fact_types, "fact")]
+    if earlier.when is None:
+        return []
+    problems = _check_condition(earlier.when, fact_type.fields, earlier.fact)
+    if not problems and conditions.satisfiable_by_absence(conditions.build(earlier.when, fact_type.fields)):
+        problems.append(earlier.problem(ErrorCode.ABSENCE_ONLY, f"the earlier '{earlier.fact}' could match only "
+                                        "because fields are missing; add a test that something is present or has "
+                                        "a value", "when"))
     return problems
 
 

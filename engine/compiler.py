@@ -1,9 +1,9 @@
 """Compiling a resolved ruleset into durable-rules' JSON form, plus what scoring needs.
 
-Each rule becomes one durable-rules rule named by its id, matching ``type == fact`` and
-the rule's condition, and guarded with ``$s`` absent so session state can never match
-(rules #222, #288). Disabled rules are left out. The compiled definition is pure data;
-registering it with the engine happens on first use (``engine._matcher``).
+Each rule becomes one durable-rules rule named by its id, its pattern built by
+``engine.patterns`` (the fact alone, or joined to earlier facts). Disabled rules are left
+out. The compiled definition is pure data; registering it with the engine happens on
+first use (``engine._matcher``).
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ import json
 from dataclasses import dataclass, field
 from operator import attrgetter
 
-from . import conditions
+from . import conditions, patterns
 from .facts import FactValidator
 from .history import LimitRef, RepeatRef, amount_signs, limit_refs, repeat_ref
+from .patterns import AFTER, NOT_AFTER, EarlierTest, earlier_test
 from .ruleset import Account, Rule, Ruleset
 
-STATE_GUARD = {"$nex": {"$s": 1}}
 SHORTER_FIRST = attrgetter("length")  # the order ``apply_limits`` breaks ties in
 
 
@@ -31,6 +31,8 @@ class CompiledRule:
     limits: tuple[LimitRef, ...]  # of awards
     deduction_limits: tuple[LimitRef, ...]
     repeat: RepeatRef | None  # repeat offences: the amount by occurrence
+    after: EarlierTest | None  # counts only after such an earlier fact
+    not_after: EarlierTest | None  # counts only without such an earlier fact
     award_accounts: tuple[Account, ...]  # what a positive amount moves
     deduction_accounts: tuple[Account, ...]  # what a negative amount moves
 
@@ -48,6 +50,8 @@ class CompiledRuleset:
     by_fact_type: dict[str, tuple[CompiledRule, ...]] = field(repr=False, default_factory=dict)
     points_expire_after_months: int | None = None
     counted: frozenset[tuple[str, str]] = frozenset()  # (scope, owner) whose occurrences a repeat reads
+    remembered: frozenset[str] = frozenset()  # fact types a sequence reads: kept in the history
+    window_days: int = 0  # the longest window of those reads
 
 
 def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
@@ -67,17 +71,15 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
         if not rule.enabled:
             continue
         expr = conditions.build(rule.when, fields[rule.fact])
-        parts = [{"type": rule.fact}, STATE_GUARD]
-        if not (isinstance(expr, conditions.All) and not expr.parts):
-            parts.append(conditions.to_durable(expr))
-        definition[rule.id] = {"all": [{"m": {"$and": parts}}]}
+        after, not_after = earlier_test(rule, AFTER, fields), earlier_test(rule, NOT_AFTER, fields)
+        definition.update(patterns.definitions(rule, expr, after, not_after))
         limits = sorted(limit_refs("rule", rule.id, rule.limits, signs[rule.id]), key=SHORTER_FIRST) + sorted(
             limit_refs("category", rule.category, categories[rule.category].limits, category_signs[rule.category]),
             key=SHORTER_FIRST)
         rules[rule.id] = CompiledRule(
             rule=rule, condition=expr, limits=tuple(lim for lim in limits if lim.sign > 0),
             deduction_limits=tuple(lim for lim in limits if lim.sign < 0),
-            repeat=repeat_ref(rule, rule.repeats) if rule.repeats else None,
+            repeat=repeat_ref(rule, rule.repeats) if rule.repeats else None, after=after, not_after=not_after,
             award_accounts=tuple(rule.accounts or accounts.awards_raise),
             deduction_accounts=tuple(rule.accounts or accounts.deductions_lower),
         )
@@ -88,7 +90,10 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
         by_fact_type[fact] = by_fact_type.get(fact, ()) + (compiled_rule,)
     expiry = accounts.points_expire
     counted = frozenset((c.repeat.scope, c.repeat.id) for c in rules.values() if c.repeat is not None)
+    reads = [test for c in rules.values() for test in (c.after, c.not_after) if test is not None]
     return CompiledRuleset(ruleset=ruleset, definition=definition, rules=rules,
                            name=f"{ruleset.ref}#{digest[:16]}", ref=ruleset.ref, validator=FactValidator(ruleset),
                            by_fact_type=by_fact_type,
-                           points_expire_after_months=expiry.after_months if expiry else None, counted=counted)
+                           points_expire_after_months=expiry.after_months if expiry else None, counted=counted,
+                           remembered=frozenset(test.fact for test in reads),
+                           window_days=max((test.within_days for test in reads), default=0))

@@ -20,8 +20,9 @@ from ._matcher import MATCHER, RuleMatcher
 from .accounting import expiry_date, tier_for
 from .compiler import CompiledRule, CompiledRuleset
 from .errors import FactError, Problem
-from .facts import Fact
+from .facts import SHANGHAI, Fact
 from .history import History, apply_limits
+from .patterns import AFTER, NOT_AFTER
 from .ruleset import Account, FactIn, Ruleset
 
 
@@ -50,6 +51,7 @@ class Award:
     occurrence: int | None = None  # of a rule with repeats: 1 for the first in its span
     earlier: tuple[str, ...] = ()  # the facts of the earlier occurrences it counted
     repeat_span: str | None = None  # 'the year', '365 days'
+    after_fact: str | None = None  # of a rule with ``after``: the earlier fact it followed
 
     def as_json(self) -> dict[str, Any]:
         """The award as JSON-ready values (times and dates as ISO text, ``accounts`` as a list)."""
@@ -61,6 +63,8 @@ class Award:
         if self.limited_by:
             cap = f"max {self.limit_max}" if self.limit_max is not None else f"at most {self.limit_times} times"
             text += f", cut from {self.raw_amount:+d} by limit {self.limited_by} ({cap})"
+        if self.after_fact is not None:
+            text += f", after fact {self.after_fact}"
         if self.occurrence is not None:
             text += f", occurrence {self.occurrence} within {self.repeat_span}"
             text += f" (earlier: {', '.join(self.earlier)})" if self.earlier else ""
@@ -186,6 +190,7 @@ class _Candidate:
     raw: int
     occurrence: int | None = None
     earlier: tuple[str, ...] = ()
+    after_fact: str | None = None
 
 
 def _largest_of_each_group(candidates: list[_Candidate]) -> dict[str, _Candidate]:
@@ -212,6 +217,10 @@ def score_fact(compiled: CompiledRuleset, fact: Fact, history: History, *, expla
     """
     message = to_message(fact)
     matched = matcher.match(compiled.name, compiled.definition, message)  # a rule id or two: a list will do
+    day = 0
+    if compiled.window_days:
+        day = fact.occurred_at.astimezone(SHANGHAI).toordinal()
+        history.forget_before(fact.resident, day - compiled.window_days)
     awards, misses = [], []
     candidates: list[_Candidate] = []
     for compiled_rule in compiled.by_fact_type.get(fact.type, ()):
@@ -220,6 +229,11 @@ def score_fact(compiled: CompiledRuleset, fact: Fact, history: History, *, expla
             if explain:
                 misses.append(_miss(fact, compiled_rule, message))
             continue
+        after_fact, unmet = _sequence(compiled_rule, fact, day, history)
+        if unmet is not None:
+            if explain:
+                misses.append(unmet)
+            continue
         raw = raw_amount(compiled_rule, fact)
         if raw == 0:
             if explain:
@@ -227,11 +241,11 @@ def score_fact(compiled: CompiledRuleset, fact: Fact, history: History, *, expla
             continue
         repeat = compiled_rule.repeat
         if repeat is None:
-            candidates.append(_Candidate(compiled_rule, raw))
+            candidates.append(_Candidate(compiled_rule, raw, after_fact=after_fact))
         else:  # 一年内第二次起加倍: the amount of this occurrence
-            earlier = history.earlier(fact.resident, repeat, raw > 0, fact.occurred_at, fact.id)
-            candidates.append(_Candidate(compiled_rule, repeat.amount(raw, len(earlier) + 1), len(earlier) + 1,
-                                         tuple(earlier)))
+            before = history.earlier(fact.resident, repeat, raw > 0, fact.occurred_at, fact.id)
+            candidates.append(_Candidate(compiled_rule, repeat.amount(raw, len(before) + 1), len(before) + 1,
+                                         tuple(before), after_fact))
     chosen = _largest_of_each_group(candidates)
     for candidate in candidates:
         rule = candidate.compiled_rule.rule
@@ -243,6 +257,7 @@ def score_fact(compiled: CompiledRuleset, fact: Fact, history: History, *, expla
                 misses.append(Miss(fact_id=fact.id, rule_id=rule.id, reason=reason))
             continue
         awards.append(_award(compiled, fact, candidate, history))
+    _remember(compiled, fact, matched, history)
     if explain:
         for rule in compiled.ruleset.rules:
             if not rule.enabled and rule.fact == fact.type:
@@ -269,7 +284,7 @@ def _award(compiled: CompiledRuleset, fact: Fact, candidate: _Candidate, history
         limit_times=bound.times if bound and cap == "times" else None, accounts=accounts,
         points_expire_on=expiry_date(fact.occurred_at, expire_after)
         if expire_after and amount > 0 and "points" in accounts else None,
-        occurrence=candidate.occurrence, earlier=candidate.earlier,
+        occurrence=candidate.occurrence, earlier=candidate.earlier, after_fact=candidate.after_fact,
         repeat_span=repeat.describe() if repeat is not None else None,
     )
 
@@ -288,6 +303,39 @@ def raw_amount(compiled_rule: CompiledRule, fact: Fact) -> int:
         total = Decimal(str(units)) * points  # decimal: 0.57 h × 100 is 57, not 56.999…
         return int(total)  # toward zero: never over-award
     return points
+
+
+def recall(compiled: CompiledRuleset, facts: Iterable[Fact], history: History, *,
+           matcher: RuleMatcher = MATCHER) -> None:
+    """Keep in ``history`` the facts (scored before, e.g. stored) that the sequences of ``compiled`` look back to."""
+    for fact in facts:
+        if fact.type in compiled.remembered:
+            _remember(compiled, fact, matcher.match(compiled.name, compiled.definition, to_message(fact)), history)
+
+
+def _remember(compiled: CompiledRuleset, fact: Fact, matched: list[str], history: History) -> None:
+    """Keep the fact for later sequences if it met the pattern of an earlier fact one looks for."""
+    if fact.type in compiled.remembered:
+        marks = frozenset(mark for mark in matched if mark.endswith((AFTER, NOT_AFTER)))
+        if marks:
+            history.remember(fact, marks, fact.occurred_at.astimezone(SHANGHAI).toordinal())
+
+
+def _sequence(compiled_rule: CompiledRule, fact: Fact, day: int, history: History) -> tuple[str | None, Miss | None]:
+    """For a rule with ``after`` / ``not_after``: the earlier fact it follows, or why it does not count."""
+    after, not_after = compiled_rule.after, compiled_rule.not_after
+    found = history.latest(fact, day, after) if after is not None else None
+    rule_id = compiled_rule.rule.id
+    if after is not None and found is None:
+        return None, Miss(fact_id=fact.id, rule_id=rule_id, op="after", expected=after.fact,
+                          reason=f"counts only after a '{after.fact}' that meets its condition within "
+                                 f"{after.within_days} days")
+    blocking = history.latest(fact, day, not_after) if not_after is not None else None
+    if not_after is not None and blocking is not None:
+        return None, Miss(fact_id=fact.id, rule_id=rule_id, op="not_after", expected=not_after.fact,
+                          actual=blocking, reason=f"does not count after a '{not_after.fact}' within "
+                                                  f"{not_after.within_days} days (fact {blocking})")
+    return found, None
 
 
 def _miss(fact: Fact, compiled_rule: CompiledRule, message: dict) -> Miss:

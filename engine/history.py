@@ -1,7 +1,8 @@
-"""What scoring remembers of a resident's earlier amounts, and the rules that read it: limits and repeats.
+"""What scoring remembers of a resident's past, and the rules that read it: limits, repeats, sequences.
 
 A limit (每月限 1 次) reads the points and applications already counted in its span; a
-repeat offence (一年内第二次起加倍扣分) reads the earlier occurrences of its rule or category.
+repeat offence (一年内第二次起加倍扣分) reads the earlier occurrences of its rule or category;
+a sequence (调解后再次…) looks back to the earlier facts that met its pattern (``engine.patterns``).
 An evaluation starts from an empty ``History``, or from one filled from a ledger
 (``History.record``) so that both hold across requests. Calendar limits keep a sum per
 period; rolling windows and occurrences keep each item's day or moment, read by bisection.
@@ -13,11 +14,13 @@ import datetime as dt
 from bisect import bisect_left, bisect_right, insort
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from .accounting import period_keys, span_window
-from .facts import SHANGHAI
+from .facts import SHANGHAI, Fact
+from .patterns import EarlierTest
 from .ruleset import FieldSpec, Limit, Repeats, Rule
 
 #: A calendar period's length in days, roughly: how limits are ordered, shortest first.
@@ -99,6 +102,8 @@ class History:
         self.used: defaultdict[tuple, list[int]] = defaultdict(lambda: [0, 0])  # calendar limit → [points, times]
         self.recent: defaultdict[tuple, list[tuple[int, int]]] = defaultdict(list)  # window → [(day, size)]
         self.occurred: defaultdict[tuple, list[tuple[dt.datetime, str]]] = defaultdict(list)  # [(when, fact)]
+        self.marked: defaultdict[str, list[tuple[tuple[dt.datetime, str], int, frozenset[str]]]] = \
+            defaultdict(list)  # resident → [((when, fact id), day, marks)]: what sequences look back to
 
     def record(self, resident: str, *, limits: Iterable[LimitRef], counted: frozenset[tuple[str, str]],
                rule_id: str | None, category: str | None, moment: dt.datetime, fact_id: str | None,
@@ -156,6 +161,36 @@ class History:
         at = bisect_left(occurred, item)
         if at == len(occurred) or occurred[at] != item:  # one per fact, however many of its rules count
             occurred.insert(at, item)
+
+
+    def remember(self, fact: Fact, marks: frozenset[str], day: int) -> None:
+        """Keep a fact that sequences may look back to, with its ``marks``: the patterns it met."""
+        insort(self.marked[fact.resident], (fact.sort_key, day, marks), key=_first)
+
+    def forget_before(self, resident: str, day: int) -> None:
+        """Drop the kept facts of days up to ``day``: scoring in time order, no later fact looks back to them.
+
+        So a resident's kept facts are bounded by the longest window, however long the stream.
+        """
+        kept = self.marked.get(resident)
+        while kept and kept[0][1] <= day:
+            kept.pop(0)
+
+    def latest(self, fact: Fact, day: int, test: EarlierTest) -> str | None:
+        """The latest kept fact before ``fact`` with the test's mark, on one of its ``within_days`` days."""
+        kept = self.marked.get(fact.resident)
+        if not kept:
+            return None
+        for (_, fact_id), kept_day, marks in reversed(kept[:bisect_left(kept, fact.sort_key, key=_first)]):
+            if kept_day <= day - test.within_days:
+                return None
+            if test.mark in marks:
+                return fact_id
+        return None
+
+
+def _first(item: tuple) -> Any:
+    return item[0]
 
 
 def _counter(resident: str, limit: LimitRef, day: dt.date) -> tuple:

@@ -256,6 +256,18 @@ class AwardSpec(Node):
         return self
 
 
+class Earlier(Node):
+    """调解后再次…: an earlier fact of the same resident, of type ``fact`` meeting ``when``, within ``within_days``.
+
+    Earlier means before in (occurred_at, id) order, on one of the ``within_days`` local
+    days ending with the scored fact's day.
+    """
+
+    fact: Identifier = Field(description="the earlier fact's type")
+    when: Condition | None = None
+    within_days: StrictInt = Field(ge=1, le=3660)
+
+
 class Rule(Node):
     """One scoring rule: a fact of type ``fact`` that meets ``when`` earns (or loses) ``award``, within ``limits``."""
 
@@ -267,6 +279,8 @@ class Rule(Node):
     award: AwardSpec
     limits: list[Limit] = Field(default_factory=list)
     repeats: Repeats | None = Field(default=None, description="repeat offences: the amount by occurrence")
+    after: Earlier | None = Field(default=None, description="counts only after such an earlier fact")
+    not_after: Earlier | None = Field(default=None, description="counts only if there is no such earlier fact")
     accounts: list[Account] | None = Field(default=None, min_length=1,
                                            description="override the ruleset's accounts for this rule")
     enabled: bool = True
@@ -287,6 +301,8 @@ class RuleOverride(Node):
     award: AwardSpec | None = None
     limits: list[Limit] | None = None
     repeats: Repeats | None = None
+    after: Earlier | None = None
+    not_after: Earlier | None = None
     enabled: bool | None = None
     note: str | None = None
 

@@ -42,8 +42,10 @@ class PythonMatcher:
 
     def register(self, compiled: CompiledRuleset) -> None:
         """Needed once per compiled ruleset before ``match`` is asked about it (a worker registers its side)."""
+        marks = [(test.mark, test.fact, predicate(test.condition)) for rule in compiled.rules.values()
+                 for test in (rule.after, rule.not_after) if test is not None]
         self._rules[compiled.name] = [(rule_id, rule.rule.fact, predicate(rule.condition))
-                                      for rule_id, rule in compiled.rules.items()]
+                                      for rule_id, rule in compiled.rules.items()] + marks
 
     def match(self, name: str, definition: dict, message: dict) -> list[str]:
         """Rule ids of ruleset ``name`` that ``message`` satisfies; ``definition`` is part of the interface, unused."""

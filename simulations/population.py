@@ -125,7 +125,7 @@ class Relapse(_Model):
     """After mediation a party may do it again: probability by satisfaction, within some days."""
 
     fact_type: str = "violation"
-    fields: dict[str, Any] = Field(default_factory=lambda: {"kind": "night_disturbance_after_mediation"})
+    fields: dict[str, Any] = Field(default_factory=lambda: {"kind": "night_disturbance"})
     probability: dict[int, float] = Field(default_factory=dict)
     within_days: int = Field(default=30, ge=1)
 

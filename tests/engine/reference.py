@@ -38,6 +38,10 @@ Semantics implemented:
   the fact's day, one per fact; occurrence n (1 for the first) gives ``amounts[n-1]``, or
   the raw amount × ``multipliers[n-1]``, the last entry repeating. This happens before
   exclusive rows are chosen and before limits; the award names n and the earlier facts;
+* a rule with ``after`` matches only when the same resident has an earlier fact (in
+  (occurred_at, id) order) of ``after.fact`` meeting ``after.when``, at most
+  ``within_days - 1`` local days before (the same day counts); the award names the latest
+  such fact. With ``not_after`` it matches only when there is no such fact;
 * an award moves the accounts the rule names, else the ruleset's ``awards_raise`` (raw >
   0) or ``deductions_lower`` (raw < 0); points awarded expire, when the ruleset says so,
   at the end of the month ``after_months`` after the month of the award (only for a
@@ -267,6 +271,7 @@ class RefAward:
     points_expire_on: dt.date | None
     occurrence: int | None = None
     earlier: tuple[str, ...] = ()
+    after_fact: str | None = None
 
 
 @dataclass
@@ -330,6 +335,8 @@ class ReferenceScorer:
         self.accounts = _accounts_of(ruleset)
         self.rules = [r for r in ruleset["rules"] if r.get("enabled", True)]
         self.limits = {r["id"]: rule_limits(ruleset, r) for r in self.rules}
+        #: every fact so far with its Shanghai moment, in scoring order, for sequences
+        self.seen: list[tuple[dict, dt.datetime]] = []
         #: every award so far, for repeat offences
         self.history: list[RefAward] = []
         #: (resident, limit, when, size) for every non-zero amount granted against a limit so far
@@ -351,12 +358,21 @@ class ReferenceScorer:
     def _score_fact(self, fact: dict, result: RefResult) -> None:
         values = fact_values(self.ruleset, fact)
         when = moment(fact["occurred_at"])
+        self._score_matching(fact, values, when, result)
+        self.seen.append((fact, when))
+
+    def _score_matching(self, fact: dict, values: dict, when: dt.datetime, result: RefResult) -> None:
         resident = fact["resident"]
         matched = result.matched.setdefault(fact["id"], [])
         zero = result.zero.setdefault(fact["id"], [])
         scoring = []
         for position, rule in enumerate(self.rules):
             if rule["fact"] != fact["type"] or not condition_holds(rule.get("when"), values):
+                continue
+            after_fact = self._latest_earlier(rule.get("after"), fact, when) if rule.get("after") else None
+            if rule.get("after") and after_fact is None:
+                continue
+            if rule.get("not_after") and self._latest_earlier(rule["not_after"], fact, when) is not None:
                 continue
             matched.append(rule["id"])
             raw = raw_amount(rule["award"], values)
@@ -366,13 +382,13 @@ class ReferenceScorer:
             occurrence, earlier = None, ()
             if rule.get("repeats"):
                 raw, occurrence, earlier = self._repeated(rule, raw, fact, when)
-            scoring.append((position, rule, raw, occurrence, earlier))
+            scoring.append((position, rule, raw, occurrence, earlier, after_fact))
         # 同一事项按最高一档计分: in each exclusive group the row of the largest size wins, the earliest on a tie
         winners = {}
         for _position, rule, _raw, *_ in sorted(scoring, key=lambda item: (-abs(item[2]), item[0])):
             if rule.get("exclusive"):
                 winners.setdefault(rule["exclusive"], rule["id"])
-        for _, rule, raw, occurrence, earlier in scoring:
+        for _, rule, raw, occurrence, earlier, after_fact in scoring:
             if rule.get("exclusive") and winners[rule["exclusive"]] != rule["id"]:
                 continue
             amount, limited_by = raw, None
@@ -395,9 +411,20 @@ class ReferenceScorer:
                 fact_id=fact["id"], resident=resident, occurred_at=when, ruleset=self.ref,
                 rule_id=rule["id"], category=rule["category"], raw_amount=raw, amount=amount,
                 limited_by=limited_by, accounts=accounts, points_expire_on=expires, occurrence=occurrence,
-                earlier=earlier)
+                earlier=earlier, after_fact=after_fact)
             result.awards.append(award)
             self.history.append(award)
+
+    def _latest_earlier(self, spec: dict, fact: dict, when: dt.datetime) -> str | None:
+        """The id of the resident's latest earlier fact of ``spec``'s type, window and condition."""
+        latest = None
+        for seen, seen_when in self.seen:
+            if seen["resident"] == fact["resident"] and seen["type"] == spec["fact"] \
+                    and (seen_when, seen["id"]) < (when, fact["id"]) \
+                    and (when.date() - seen_when.date()).days < spec["within_days"] \
+                    and condition_holds(spec.get("when"), fact_values(self.ruleset, seen)):
+                latest = seen["id"]
+        return latest
 
     def _repeated(self, rule: dict, raw: int, fact: dict, when: dt.datetime) -> tuple[int, int, tuple[str, ...]]:
         """The amount for this occurrence, its number, and the earlier occurrences' fact ids."""

@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import ROOT
 from xinzhi.engine import compile_ruleset, evaluate, load_ruleset
-from xinzhi.engine.compiler import STATE_GUARD
+from xinzhi.engine.patterns import STATE_GUARD
 
 GOLDEN = ROOT / "tests" / "golden" / "yihe_2021.compiled.json"
 
@@ -34,15 +34,20 @@ def test_yihe_definition_matches_golden_file(yihe):
 
 
 def test_every_compiled_rule_is_guarded_and_typed(yihe):
-    assert list(yihe.definition) == [r.id for r in yihe.ruleset.rules if r.enabled]
-    for rule in yihe.ruleset.rules:
-        compiled = yihe.definition[rule.id]
+    """One pattern per rule, and one per earlier fact a sequence looks for (``<rule>/after``), each of one fact."""
+    marks = [(f"{r.id}/after", r.after) for r in yihe.ruleset.rules if r.after]
+    assert marks, "the reference ruleset has a sequence"
+    assert list(yihe.definition) == [name for r in yihe.ruleset.rules if r.enabled
+                                     for name in (r.id, *([f"{r.id}/after"] if r.after else []))]
+    for name, (fact, when) in [(r.id, (r.fact, r.when)) for r in yihe.ruleset.rules] + \
+            [(m, (after.fact, after.when)) for m, after in marks]:
+        compiled = yihe.definition[name]
         [pattern] = compiled["all"]
-        assert list(compiled) == ["all"] and list(pattern) == ["m"], rule.id
+        assert list(compiled) == ["all"] and list(pattern) == ["m"], name
         parts = pattern["m"]["$and"]
-        assert parts[0] == {"type": rule.fact}, rule.id
-        assert parts[1] == STATE_GUARD == {"$nex": {"$s": 1}}, rule.id
-        assert len(parts) == (2 if rule.when is None else 3), rule.id
+        assert parts[0] == {"type": fact}, name
+        assert parts[1] == STATE_GUARD == {"$nex": {"$s": 1}}, name
+        assert len(parts) == (2 if when is None else 3), name
 
 
 def test_golden_file_guards_every_rule():

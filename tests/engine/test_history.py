@@ -196,7 +196,61 @@ def test_a_malformed_repeat_is_refused_where_it_is_written(repeats, rules, path,
     assert problem.path == path and says in problem.message and problem.line == 21, problem
 
 
-# ---------------------------------------------------------------- generated rulesets of limits and repeats
+# ---------------------------------------------------------------- sequences
+
+AFTER = ("  - {id: noise_after, title: 调解后再次扰民, category: civic, fact: deed, when: {kind: clean}, "
+         "award: {points: -10}, SEQUENCE}\n")
+SEQUENCE_FACTS = [("litter", "2021-05-01", {"bags": 1}), ("deed", "2021-05-20", {"kind": "clean"}),
+                  ("litter", "2021-06-15", {"bags": 3}), ("deed", "2021-06-20", {"kind": "clean"}),
+                  ("deed", "2021-09-30", {"kind": "clean"})]
+
+SEQUENCE_CASES = [
+    # 调解后 90 天内再次…扣 10 分: only after an earlier litter fact of 2+ bags within 90 days
+    pytest.param("after: {fact: litter, when: {bags: {at_least: 2}}, within_days: 90}",
+                 [("f3", "f2")], id="after, within 90 days"),
+    # any earlier litter within 30 days: f1 follows f0 (19 days), f3 follows f2, f4 follows nothing
+    pytest.param("after: {fact: litter, within_days: 30}", [("f1", "f0"), ("f3", "f2")], id="after, the latest"),
+    # 首次不扣: only when there was no earlier clean deed within 60 days
+    pytest.param("not_after: {fact: deed, when: {kind: clean}, within_days: 60}", [("f1", None), ("f4", None)],
+                 id="not after the same kind of fact"),
+]
+
+
+@pytest.mark.parametrize(("sequence", "expected"), SEQUENCE_CASES)
+def test_sequences_in_a_committees_words(sequence, expected):
+    compiled = ruleset(LITTER.replace("LIMITS", "[]") + AFTER.replace("SEQUENCE", sequence))
+    evaluation = evaluate(compiled, days(*SEQUENCE_FACTS), explain=True)
+    assert [(a.fact_id, a.after_fact) for a in evaluation.awards if a.rule_id == "noise_after"] == expected
+    assert_agrees(compiled, days(*SEQUENCE_FACTS))
+    reasons = [m.reason for m in evaluation.misses if m.rule_id == "noise_after"]
+    assert len(reasons) == 3 - len(expected) and all("within" in r and "did not match" not in r for r in reasons)
+
+
+def test_an_award_after_an_earlier_fact_names_it():
+    compiled = ruleset(LITTER.replace("LIMITS", "[]") + AFTER.replace("SEQUENCE", SEQUENCE_CASES[1].values[0]))
+    award = next(a for a in evaluate(compiled, days(*SEQUENCE_FACTS)).awards if a.rule_id == "noise_after")
+    assert "after fact f0" in award.summary()
+
+
+SEQUENCES_REFUSED = [
+    ("after: {fact: mediation, within_days: 90}", "rules[0].after.fact", "unknown fact type 'mediation'"),
+    ("after: {fact: litter, when: {size: 2}, within_days: 90}", "rules[0].after.when.size",
+     "unknown field of 'litter' 'size'"),
+    ("not_after: {fact: litter, within_days: 0}", "rules[0].not_after.within_days", "greater than or equal to 1"),
+    ("after: {fact: litter, when: {bags: {present: false}}, within_days: 9}", "rules[0].after.when",
+     "could match only because fields are missing"),
+]
+
+
+@pytest.mark.parametrize(("sequence", "path", "says"), SEQUENCES_REFUSED)
+def test_a_malformed_sequence_is_refused_where_it_is_written(sequence, path, says):
+    with pytest.raises(RulesetError) as raised:
+        ruleset(AFTER.replace("SEQUENCE", sequence))
+    [problem] = raised.value.problems
+    assert problem.path == path and says in problem.message and problem.line == 21, problem
+
+
+# ---------------------------------------------------------------- generated rulesets of limits, repeats and sequences
 
 SPANS = [{"period": p} for p in ("day", "week", "month", "quarter", "year")] + [{"days": n} for n in (1, 2, 7, 30)]
 
@@ -236,8 +290,17 @@ def repeat_specs(draw, award: dict) -> dict:
 
 
 @st.composite
+def earlier_specs(draw) -> dict:
+    """An earlier fact of either type, maybe with a condition on its kind, within 1–40 days."""
+    spec = {"fact": draw(st.sampled_from(["deed", "offence"])), "within_days": draw(st.integers(1, 40))}
+    if draw(st.booleans()):
+        spec["when"] = {"kind": draw(st.sampled_from("abc"))}
+    return spec
+
+
+@st.composite
 def history_rulesets(draw) -> str:
-    """2–5 rules (fixed, per-unit and table amounts of both signs) with limits on rules and categories, and repeats."""
+    """2–5 rules (fixed, per-unit and table amounts of both signs): limits, repeats and sequences on them."""
     points = st.integers(-6, 6).filter(bool)
     rules, category_signs = [], {"c1": set(), "c2": set()}
     for number in range(draw(st.integers(2, 5))):
@@ -257,6 +320,9 @@ def history_rulesets(draw) -> str:
                 "limits": draw(limit_lists(signs))}
         if draw(st.integers(0, 2)) == 0:
             rule["repeats"] = draw(repeat_specs(award))
+        for key in ("after", "not_after"):
+            if draw(st.integers(0, 3)) == 0:
+                rule[key] = draw(earlier_specs())
         if draw(st.booleans()):
             rule["when"] = {"kind": {"in": draw(st.lists(st.sampled_from("abc"), min_size=1, max_size=2,
                                                          unique=True))}}
@@ -277,8 +343,10 @@ def history_rulesets(draw) -> str:
 
 @settings(max_examples=150, **SETTINGS)
 @given(data=st.data())
-def test_engine_equals_reference_on_generated_rulesets_of_limits_and_repeats(data):
+def test_engine_equals_reference_on_generated_rulesets_of_limits_repeats_and_sequences(data):
     compiled = compile_ruleset(load_ruleset(data.draw(history_rulesets()), name="generated.yaml"))
     stream = data.draw(fact_streams(as_dict(compiled), max_size=40, residents=("r1", "r2")))
-    assert_agrees(compiled, stream)
-    assert limit_overruns(as_dict(compiled), evaluate(compiled, stream).awards) == []
+    evaluation = evaluate(compiled, stream, explain=True)
+    assert_agrees(compiled, stream, evaluation)
+    assert limit_overruns(as_dict(compiled), evaluation.awards) == []
+    assert not [m for m in evaluation.misses if "did not match" in m.reason]  # the explanation agrees

@@ -154,13 +154,14 @@ def as_dict(compiled) -> dict:
 
 def engine_rows(awards) -> list[tuple]:
     return [(a.fact_id, a.resident, a.occurred_at, a.ruleset, a.rule_id, a.category, a.raw_amount,
-             a.amount, a.limited_by, tuple(a.accounts), a.points_expire_on, a.occurrence, tuple(a.earlier))
-            for a in awards]
+             a.amount, a.limited_by, tuple(a.accounts), a.points_expire_on, a.occurrence, tuple(a.earlier),
+             a.after_fact) for a in awards]
 
 
 def reference_rows(awards) -> list[tuple]:
     return [(a.fact_id, a.resident, a.occurred_at, a.ruleset, a.rule_id, a.category, a.raw_amount,
-             a.amount, a.limited_by, a.accounts, a.points_expire_on, a.occurrence, a.earlier) for a in awards]
+             a.amount, a.limited_by, a.accounts, a.points_expire_on, a.occurrence, a.earlier, a.after_fact)
+            for a in awards]
 
 
 def short(rows: list[tuple]) -> list[tuple]:
@@ -553,12 +554,9 @@ def dense_streams(ruleset: dict) -> st.SearchStrategy:
 def test_no_limit_is_ever_exceeded(facts):
     evaluation = evaluate(compiled_file(YIHE), facts)
     assert limit_overruns(YIHE_DICT, evaluation.awards) == []
-    for award in evaluation.awards:
-        if award.raw_amount > 0:
-            assert 0 <= award.amount <= award.raw_amount
-            assert (award.limited_by is not None) == (award.amount < award.raw_amount)
-        else:
-            assert award.amount == award.raw_amount < 0 and award.limited_by is None
+    for award in evaluation.awards:  # a limit only ever cuts an amount toward 0, and says so
+        assert 0 <= award.amount / award.raw_amount <= 1
+        assert (award.limited_by is not None) == (award.amount != award.raw_amount)
 
 
 @settings(max_examples=50, **SETTINGS)
@@ -590,6 +588,7 @@ def explanation_problems(compiled, facts: list[dict]) -> list[str]:
     for miss in evaluation.misses:
         missed[miss.fact_id].append(miss)
     problems = []
+    awarded_by_reference = {(a.fact_id, a.rule_id) for a in ref.score(ruleset, facts).awards}
     for fact in facts:
         fid = fact["id"]
         values = ref.fact_values(ruleset, fact)
@@ -605,6 +604,11 @@ def explanation_problems(compiled, facts: list[dict]) -> list[str]:
             if not rule["enabled"]:
                 if miss.op is not None:
                     problems.append(f"{fid}/{miss.rule_id}: a switched-off rule explained by a test")
+                continue
+            if miss.op in ("after", "not_after"):  # its condition held; the earlier fact decided
+                matched.add(miss.rule_id)
+                if (fid, miss.rule_id) in awarded_by_reference:
+                    problems.append(f"{fid}/{miss.rule_id}: '{miss.reason}' but the reference awards it")
                 continue
             if miss.op is None:  # not a failed test: the award was 0
                 matched.add(miss.rule_id)

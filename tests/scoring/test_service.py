@@ -187,6 +187,27 @@ def test_repeat_offences_count_the_ledgers_earlier_occurrences(service):
     assert (january.amount, january.explanation["earlier"]) == (-5, [])
 
 
+def test_a_sequence_looks_back_to_stored_facts_posted_in_any_order(service):
+    """调解后 30 天内再次扰民: the earlier fact is read from the store, whichever request brought it."""
+    standard = CIVIC_V1.replace("    when: {kind: noise}\n    award: {points: -5}",
+                                "    when: {kind: noise}\n    award: {points: -5}\n"
+                                "    after: {fact: violation, when: {kind: parking}, within_days: 30}")
+    community = new_community(service, ruleset=standard)
+    parking = fact("p1", type="violation", kind="parking", at="2021-05-01T08:00:00+08:00")
+    first = post_fact(service, community, fact("n0", type="violation", kind="noise", at="2021-04-30T23:00:00+08:00"))
+    assert [e.rule_id for e in first.entries] == []  # no parking before it
+    post_fact(service, community, parking)
+    after = post_fact(service, community, fact("n1", type="violation", kind="noise", at="2021-05-20T23:00:00+08:00"))
+    late = post_facts(service, community, [fact("n2", type="violation", kind="noise",
+                                                at="2021-05-30T23:00:00+08:00")]).results[0]
+    outside = post_fact(service, community, fact("n3", type="violation", kind="noise",
+                                                  at="2021-05-31T00:10:00+08:00"))
+    assert [(e.rule_id, e.amount) for e in after.entries] == [("noise", -5)]
+    assert "after fact p1" in after.entries[0].explanation["summary"]
+    assert [e.rule_id for e in late.entries] == ["noise"]  # May 30th: the 30th day from May 1st
+    assert outside.entries == []  # May 31st: the 31st
+
+
 def test_deductions_lower_both_accounts_and_are_not_limited_unless_a_limit_says(service, community):
     for i in range(4):
         post_fact(service, community,

@@ -40,9 +40,11 @@ from xinzhi.engine import (
     Fact,
     FactError,
     FactIn,
+    History,
     Problem,
     ignores_unknown_types,
     read_fact,
+    recall,
     score_fact,
 )
 from xinzhi.engine.factfiles import parse_facts
@@ -177,6 +179,32 @@ def _stored_facts(session: Session, community: str, ids: Sequence[str]) -> dict[
     return stored
 
 
+def _recall_stored(session: Session, community: str, todo: list[_Prepared], history: History) -> None:
+    """Keep in ``history`` the stored facts that the batch's sequences look back to, within their windows."""
+    by_ruleset: dict[str, list[_Prepared]] = defaultdict(list)
+    for p in todo:
+        if p.compiled.window_days:
+            by_ruleset[p.compiled.name].append(p)
+    for items in by_ruleset.values():
+        compiled = items[0].compiled
+        start = min(p.fact.occurred_at for p in items) - dt.timedelta(days=compiled.window_days + 1)
+        end = max(p.fact.occurred_at for p in items)
+        for chunk in _chunks(sorted({p.fact.resident for p in items})):
+            facts = []
+            for row in session.execute(select(FactRow.fact_id, FactRow.type, FactRow.resident, FactRow.occurred_at,
+                                              FactRow.fields).where(
+                    FactRow.community == community, FactRow.resident.in_(chunk),
+                    FactRow.type.in_(sorted(compiled.remembered)), FactRow.occurred_at >= start,
+                    FactRow.occurred_at <= end)):
+                try:
+                    facts.append(compiled.validator.validate({"id": row.fact_id, "type": row.type,
+                                                              "resident": row.resident,
+                                                              "occurred_at": row.occurred_at, "fields": row.fields}))
+                except FactError:  # stored under a version whose fields this one cannot read: it cannot match
+                    continue
+            recall(compiled, facts, history)
+
+
 def _commit(service: Service, community: str, batch: list[_Prepared],
             refuse: Callable[[list[tuple[int, Problem]]], ServiceError]) -> set[str]:
     """Score and store the new facts in one transaction, retrying if a racing post won.
@@ -200,6 +228,7 @@ def _commit(service: Service, community: str, batch: list[_Prepared],
                 if not todo:
                     return set()
                 history = scoring_history(session, community, [(p.compiled, p.fact) for p in todo])
+                _recall_stored(session, community, todo, history)
                 now = utcnow()
                 facts, entries = [], []
                 for p in todo:
