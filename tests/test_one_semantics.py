@@ -1,0 +1,90 @@
+"""One scoring semantics everywhere: every embedded test of every repository ruleset, scored four ways.
+
+The engine (``xinzhi test``), a dry-run of the published version, stored scoring (one fact
+per request, in time order, so limits, repeats and sequences are read back from the
+ledger and the stored facts) and a simulation's scorer (with its Python matcher) must
+give the same awards and the same balances: those the test expects.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from simulations.matcher import PythonMatcher
+from simulations.replay import score_chunk
+from tests.conftest import RULESETS
+from tests.support.fixtures import new_community
+from xinzhi.communities import ResidentCreate, register_residents
+from xinzhi.engine import compile_ruleset_file, evaluate
+from xinzhi.engine.testing import run_test
+from xinzhi.ledger import resident_score
+from xinzhi.registry import dry_run, publish_ruleset, upload_ruleset
+from xinzhi.scoring import post_fact
+
+CASES = [pytest.param(path.name, index, id=f"{path.stem}:{index}")
+         for path in sorted(RULESETS.glob("*.yaml"))
+         for index in range(len(compile_ruleset_file(path).ruleset.tests))]
+
+
+def expected(test) -> tuple[Counter, dict[str, tuple]]:
+    awards = Counter((a.fact, a.rule, a.amount) for a in test.expect.awards or [])
+    balances = {r: (b.index, b.points) for r, b in (test.expect.balances or {}).items()}
+    return awards, balances
+
+
+def parents_first(name: str) -> list[str]:
+    """The files to upload for ``name``: its ``extends`` chain, the parent first."""
+    chain, compiled = [name], compile_ruleset_file(RULESETS / name)
+    for ref in compiled.ruleset.lineage[1:]:
+        chain.insert(0, ref.split("@")[0] + ".yaml")
+    return chain
+
+
+@pytest.mark.parametrize(("file", "index"), CASES)
+def test_every_embedded_test_scores_the_same_four_ways(service, file, index):
+    compiled = compile_ruleset_file(RULESETS / file)
+    test = compiled.ruleset.tests[index]
+    facts = [f.model_dump(mode="json") for f in test.facts]
+    awards, balances = expected(test)
+    residents = sorted({f["resident"] for f in facts})
+
+    # 1. the engine, as `xinzhi test` runs it
+    assert run_test(compiled, test).passed
+
+    # 2. a dry-run of the published version, and 3. stored scoring, one fact per request
+    community = new_community(service, ruleset=None)
+    register_residents(service, community, [ResidentCreate(id=r, name=r, zone="north") for r in residents])
+    for name in parents_first(file):  # a parent is published first; the child is in force from its own date
+        uploaded = upload_ruleset(service, community, (RULESETS / name).read_text(encoding="utf-8"))
+        publish_ruleset(service, community, uploaded.id, uploaded.version)
+    dry = dry_run(service, community, uploaded.id, uploaded.version, facts)
+    stored = [post_fact(service, community, fact) for fact in sorted(facts, key=lambda f: (f["occurred_at"], f["id"]))]
+    ways = {
+        "dry-run": Counter((a["fact_id"], a["rule_id"], a["amount"]) for a in dry.awards),
+        "stored": Counter((r.fact_id, e.rule_id, e.amount) for r in stored for e in r.entries
+                          if e.kind in ("award", "deduction")),
+    }
+    # 4. a simulation's scorer, with the Python matcher it may use
+    matcher = PythonMatcher()
+    matcher.register(compiled)
+    chunk = score_chunk(compiled, residents, facts, [], matcher=matcher)
+    for way, got in ways.items():
+        assert got == awards or not test.expect.awards, (way, got, awards)
+    for resident, (index_, points) in balances.items():
+        score = resident_score(service, community, resident)
+        outcome = chunk.residents[resident]
+        dried = next(b for b in dry.balances if b["resident"] == resident)
+        for way, got in {"stored": (score.index, score.points), "simulation": (outcome.index, outcome.points),
+                         "dry-run": (dried["index"], dried["points"])}.items():
+            assert got[0] == index_ if index_ is not None else True, (way, resident, got)
+            assert got[1] == points if points is not None else True, (way, resident, got)
+    engine = Counter((a.fact_id, a.rule_id, a.amount) for a in evaluate(compiled, facts).awards)
+    simulated = Counter()
+    for resident, outcome in chunk.residents.items():
+        simulated.update({(resident, rule): amount for rule, amount in outcome.rule_amounts.items()})
+    per_rule = Counter()
+    for (fact_id, rule, amount) in engine.elements():
+        per_rule[(next(f["resident"] for f in facts if f["id"] == fact_id), rule)] += amount
+    assert +simulated == +per_rule
