@@ -159,6 +159,15 @@ def _check_rule(ruleset: Ruleset, rule: Rule) -> list[Problem]:
                     problems.append(award.table.problem(ErrorCode.TYPE_MISMATCH,
                                                         f"table key {key!r}: {message}", "values", key))
     problems += _check_repeats(rule)
+    reaches = rule.reaches
+    if reaches is not None and reaches.sum is not None:
+        spec = fields.get(reaches.sum)
+        if spec is None:
+            problems.append(_unknown(reaches, ErrorCode.UNKNOWN_FIELD, f"field of '{rule.fact}'", reaches.sum, fields,
+                                     "sum"))
+        elif spec.type not in ("int", "number"):
+            problems.append(reaches.problem(ErrorCode.TYPE_MISMATCH,
+                                            f"'sum' needs a numeric field; '{reaches.sum}' is {spec.type}", "sum"))
     for key in ("after", "not_after"):
         earlier = getattr(rule, key)
         if earlier is not None:

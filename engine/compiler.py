@@ -51,6 +51,8 @@ class CompiledRuleset:
     points_expire_after_months: int | None = None
     counted: frozenset[tuple[str, str]] = frozenset()  # (scope, owner) whose occurrences a repeat reads
     remembered: frozenset[str] = frozenset()  # fact types a sequence reads: kept in the history
+    tallied: frozenset[str] = frozenset()  # fact types a threshold ('reaches') adds up over its period
+    tally_periods: frozenset[str] = frozenset()  # the periods of those thresholds
     window_days: int = 0  # the longest window of those reads
 
 
@@ -96,4 +98,6 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
                            by_fact_type=by_fact_type,
                            points_expire_after_months=expiry.after_months if expiry else None, counted=counted,
                            remembered=frozenset(test.fact for test in reads),
+                           tallied=frozenset(c.rule.fact for c in rules.values() if c.rule.reaches),
+                           tally_periods=frozenset(c.rule.reaches.period for c in rules.values() if c.rule.reaches),
                            window_days=max((test.within_days for test in reads), default=0))

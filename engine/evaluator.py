@@ -17,13 +17,13 @@ from pydantic import BaseModel, TypeAdapter
 
 from . import conditions
 from ._matcher import MATCHER, RuleMatcher
-from .accounting import expiry_date, tier_for
+from .accounting import expiry_date, period_key, tier_for
 from .compiler import CompiledRule, CompiledRuleset
 from .errors import FactError, Problem
 from .facts import SHANGHAI, Fact
 from .history import History, apply_limits
 from .patterns import AFTER, NOT_AFTER
-from .ruleset import Account, FactIn, Ruleset
+from .ruleset import Account, FactIn, Reaches, Ruleset
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,6 +52,8 @@ class Award:
     earlier: tuple[str, ...] = ()  # the facts of the earlier occurrences it counted
     repeat_span: str | None = None  # 'the year', '365 days'
     after_fact: str | None = None  # of a rule with ``after``: the earlier fact it followed
+    reached: tuple[str, ...] = ()  # of a rule with ``reaches``: the facts whose total reached it
+    reached_total: str | None = None  # that total, exactly (a decimal as text)
 
     def as_json(self) -> dict[str, Any]:
         """The award as JSON-ready values (times and dates as ISO text, ``accounts`` as a list)."""
@@ -65,6 +67,8 @@ class Award:
             text += f", cut from {self.raw_amount:+d} by limit {self.limited_by} ({cap})"
         if self.after_fact is not None:
             text += f", after fact {self.after_fact}"
+        if self.reached_total is not None:
+            text += f", total {self.reached_total} reached with facts {', '.join(self.reached)}"
         if self.occurrence is not None:
             text += f", occurrence {self.occurrence} within {self.repeat_span}"
             text += f" (earlier: {', '.join(self.earlier)})" if self.earlier else ""
@@ -191,6 +195,8 @@ class _Candidate:
     occurrence: int | None = None
     earlier: tuple[str, ...] = ()
     after_fact: str | None = None
+    reached: tuple[str, ...] = ()
+    reached_total: str | None = None
 
 
 def _largest_of_each_group(candidates: list[_Candidate]) -> dict[str, _Candidate]:
@@ -230,6 +236,11 @@ def score_fact(compiled: CompiledRuleset, fact: Fact, history: History, *, expla
                 misses.append(_miss(fact, compiled_rule, message))
             continue
         after_fact, unmet = _sequence(compiled_rule, fact, day, history)
+        reached: tuple[str, ...] = ()
+        total: Decimal | None = None
+        if compiled_rule.rule.reaches is not None:  # the fact counts into the total whatever else holds
+            reached, total, short = _threshold(compiled_rule, fact, history)
+            unmet = unmet or short
         if unmet is not None:
             if explain:
                 misses.append(unmet)
@@ -240,12 +251,14 @@ def score_fact(compiled: CompiledRuleset, fact: Fact, history: History, *, expla
                 misses.append(Miss(fact_id=fact.id, rule_id=rule_id, reason="the award for this fact is 0"))
             continue
         repeat = compiled_rule.repeat
+        reached_total = None if total is None else str(total)
         if repeat is None:
-            candidates.append(_Candidate(compiled_rule, raw, after_fact=after_fact))
+            candidates.append(_Candidate(compiled_rule, raw, after_fact=after_fact, reached=reached,
+                                         reached_total=reached_total))
         else:  # 一年内第二次起加倍: the amount of this occurrence
             before = history.earlier(fact.resident, repeat, raw > 0, fact.occurred_at, fact.id)
             candidates.append(_Candidate(compiled_rule, repeat.amount(raw, len(before) + 1), len(before) + 1,
-                                         tuple(before), after_fact))
+                                         tuple(before), after_fact, reached, reached_total))
     chosen = _largest_of_each_group(candidates)
     for candidate in candidates:
         rule = candidate.compiled_rule.rule
@@ -285,6 +298,7 @@ def _award(compiled: CompiledRuleset, fact: Fact, candidate: _Candidate, history
         points_expire_on=expiry_date(fact.occurred_at, expire_after)
         if expire_after and amount > 0 and "points" in accounts else None,
         occurrence=candidate.occurrence, earlier=candidate.earlier, after_fact=candidate.after_fact,
+        reached=candidate.reached, reached_total=candidate.reached_total,
         repeat_span=repeat.describe() if repeat is not None else None,
     )
 
@@ -307,10 +321,20 @@ def raw_amount(compiled_rule: CompiledRule, fact: Fact) -> int:
 
 def recall(compiled: CompiledRuleset, facts: Iterable[Fact], history: History, *,
            matcher: RuleMatcher = MATCHER) -> None:
-    """Keep in ``history`` the facts (scored before, e.g. stored) that the sequences of ``compiled`` look back to."""
+    """Keep in ``history`` the facts scored before (e.g. stored) that sequences and thresholds look back to."""
     for fact in facts:
-        if fact.type in compiled.remembered:
-            _remember(compiled, fact, matcher.match(compiled.name, compiled.definition, to_message(fact)), history)
+        if fact.type in compiled.remembered or fact.type in compiled.tallied:
+            _recall_one(compiled, fact, matcher.match(compiled.name, compiled.definition, to_message(fact)), history)
+
+
+def _recall_one(compiled: CompiledRuleset, fact: Fact, matched: list[str], history: History) -> None:
+    """A fact scored before: its marks for sequences, its values in the thresholds whose rules it matched."""
+    _remember(compiled, fact, matched, history)
+    for compiled_rule in compiled.by_fact_type.get(fact.type, ()):
+        reaches = compiled_rule.rule.reaches
+        if reaches is not None and compiled_rule.rule.id in matched:
+            history.tally(fact, compiled_rule.rule.id, period_key(reaches.period, fact.occurred_at),
+                          threshold_value(reaches, fact))
 
 
 def _remember(compiled: CompiledRuleset, fact: Fact, matched: list[str], history: History) -> None:
@@ -319,6 +343,31 @@ def _remember(compiled: CompiledRuleset, fact: Fact, matched: list[str], history
         marks = frozenset(mark for mark in matched if mark.endswith((AFTER, NOT_AFTER)))
         if marks:
             history.remember(fact, marks, fact.occurred_at.astimezone(SHANGHAI).toordinal())
+
+
+def _threshold(compiled_rule: CompiledRule, fact: Fact, history: History,
+               ) -> tuple[tuple[str, ...], Decimal | None, Miss | None]:
+    """For a rule with ``reaches``: count the fact into its period's total; pay only on the fact that reaches it."""
+    reaches = compiled_rule.rule.reaches
+    assert reaches is not None
+    before, counted = history.tally(fact, compiled_rule.rule.id, period_key(reaches.period, fact.occurred_at),
+                                    threshold_value(reaches, fact))
+    total = before + threshold_value(reaches, fact)
+    goal = Decimal(str(reaches.at_least))
+    if before < goal <= total:
+        return tuple(counted), total, None
+    said = "was reached before this fact" if before >= goal else f"is {total}, short of {goal}"
+    return (), None, Miss(fact_id=fact.id, rule_id=compiled_rule.rule.id, op="reaches", expected=reaches.at_least,
+                          actual=str(total), reason=f"pays once per {reaches.period}, on the fact whose total "
+                                                    f"reaches {goal}; the total {said}")
+
+
+def threshold_value(reaches: Reaches, fact: Fact) -> Decimal:
+    """What one fact adds to a threshold's total: its field's value (exactly), or 1."""
+    if reaches.sum is None:
+        return Decimal(1)
+    value = fact.fields.get(reaches.sum)
+    return Decimal(str(value)) if value is not None else Decimal(0)
 
 
 def _sequence(compiled_rule: CompiledRule, fact: Fact, day: int, history: History) -> tuple[str | None, Miss | None]:

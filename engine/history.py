@@ -14,6 +14,7 @@ import datetime as dt
 from bisect import bisect_left, bisect_right, insort
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -104,6 +105,8 @@ class History:
         self.occurred: defaultdict[tuple, list[tuple[dt.datetime, str]]] = defaultdict(list)  # [(when, fact)]
         self.marked: defaultdict[str, list[tuple[tuple[dt.datetime, str], int, frozenset[str]]]] = \
             defaultdict(list)  # resident → [((when, fact id), day, marks)]: what sequences look back to
+        self.tallies: defaultdict[tuple[str, str, str], list[tuple[tuple[dt.datetime, str], Decimal]]] = \
+            defaultdict(list)  # (resident, rule, period) → [((when, fact id), value)]: what thresholds add up
 
     def record(self, resident: str, *, limits: Iterable[LimitRef], counted: frozenset[tuple[str, str]],
                rule_id: str | None, category: str | None, moment: dt.datetime, fact_id: str | None,
@@ -187,6 +190,15 @@ class History:
             if test.mark in marks:
                 return fact_id
         return None
+
+
+    def tally(self, fact: Fact, rule_id: str, period: str, value: Decimal) -> tuple[Decimal, list[str]]:
+        """Add a fact's value to a threshold's total for its period; the total before it and the facts counted."""
+        kept = self.tallies[(fact.resident, rule_id, period)]
+        at = bisect_left(kept, fact.sort_key, key=_first)
+        if at == len(kept) or kept[at][0] != fact.sort_key:  # a fact counts once, however it came in
+            kept.insert(at, (fact.sort_key, value))
+        return sum((v for _, v in kept[:at]), Decimal(0)), [key[1] for key, _ in kept[:at + 1]]
 
 
 def _first(item: tuple) -> Any:

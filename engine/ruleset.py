@@ -256,6 +256,18 @@ class AwardSpec(Node):
         return self
 
 
+class Reaches(Node):
+    """全年累计志愿服务满 50 小时加 20 分: the rule pays once per period, on the fact whose total reaches ``at_least``.
+
+    The total is the sum of field ``sum`` (or, without it, the number of facts) over the
+    resident's facts in the calendar ``period`` that the rule's ``fact`` and ``when`` match.
+    """
+
+    period: Period
+    sum: Identifier | None = Field(default=None, description="a numeric field to add up; without it, facts count")
+    at_least: StrictInt | StrictFloat = Field(gt=0, le=1_000_000_000)
+
+
 class Earlier(Node):
     """调解后再次…: an earlier fact of the same resident, of type ``fact`` meeting ``when``, within ``within_days``.
 
@@ -279,6 +291,7 @@ class Rule(Node):
     award: AwardSpec
     limits: list[Limit] = Field(default_factory=list)
     repeats: Repeats | None = Field(default=None, description="repeat offences: the amount by occurrence")
+    reaches: Reaches | None = Field(default=None, description="a threshold on the period's total: paid once")
     after: Earlier | None = Field(default=None, description="counts only after such an earlier fact")
     not_after: Earlier | None = Field(default=None, description="counts only if there is no such earlier fact")
     accounts: list[Account] | None = Field(default=None, min_length=1,
@@ -301,6 +314,7 @@ class RuleOverride(Node):
     award: AwardSpec | None = None
     limits: list[Limit] | None = None
     repeats: Repeats | None = None
+    reaches: Reaches | None = None
     after: Earlier | None = None
     not_after: Earlier | None = None
     enabled: bool | None = None

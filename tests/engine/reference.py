@@ -42,6 +42,10 @@ Semantics implemented:
   (occurred_at, id) order) of ``after.fact`` meeting ``after.when``, at most
   ``within_days - 1`` local days before (the same day counts); the award names the latest
   such fact. With ``not_after`` it matches only when there is no such fact;
+* a rule with ``reaches`` adds each fact it matches (``fact`` and ``when``; whatever
+  ``after`` / ``not_after`` say) to the resident's total for the calendar ``period``: the
+  exact decimal value of field ``sum``, or 1; it gives its award only for the fact whose
+  total reaches ``at_least`` (the total before it was below), naming every fact counted;
 * an award moves the accounts the rule names, else the ruleset's ``awards_raise`` (raw >
   0) or ``deductions_lower`` (raw < 0); points awarded expire, when the ruleset says so,
   at the end of the month ``after_months`` after the month of the award (only for a
@@ -56,6 +60,7 @@ import calendar
 import datetime as dt
 import math
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -272,6 +277,8 @@ class RefAward:
     occurrence: int | None = None
     earlier: tuple[str, ...] = ()
     after_fact: str | None = None
+    reached: tuple[str, ...] = ()
+    reached_total: str | None = None
 
 
 @dataclass
@@ -335,6 +342,8 @@ class ReferenceScorer:
         self.accounts = _accounts_of(ruleset)
         self.rules = [r for r in ruleset["rules"] if r.get("enabled", True)]
         self.limits = {r["id"]: rule_limits(ruleset, r) for r in self.rules}
+        #: (resident, rule, period) → [(fact id, value)] counted into a threshold's total, in scoring order
+        self.totals: dict[tuple, list[tuple[str, Decimal]]] = {}
         #: every fact so far with its Shanghai moment, in scoring order, for sequences
         self.seen: list[tuple[dict, dt.datetime]] = []
         #: every award so far, for repeat offences
@@ -371,9 +380,18 @@ class ReferenceScorer:
                 continue
             after_fact = self._latest_earlier(rule.get("after"), fact, when) if rule.get("after") else None
             if rule.get("after") and after_fact is None:
+                if rule.get("reaches"):
+                    self._reaches(rule, fact, values, when)  # counted into the total all the same
                 continue
             if rule.get("not_after") and self._latest_earlier(rule["not_after"], fact, when) is not None:
+                if rule.get("reaches"):
+                    self._reaches(rule, fact, values, when)  # counted into the total all the same
                 continue
+            reached = total = None
+            if rule.get("reaches"):
+                reached, total = self._reaches(rule, fact, values, when)
+                if reached is None:
+                    continue
             matched.append(rule["id"])
             raw = raw_amount(rule["award"], values)
             if raw == 0:
@@ -382,13 +400,13 @@ class ReferenceScorer:
             occurrence, earlier = None, ()
             if rule.get("repeats"):
                 raw, occurrence, earlier = self._repeated(rule, raw, fact, when)
-            scoring.append((position, rule, raw, occurrence, earlier, after_fact))
+            scoring.append((position, rule, raw, occurrence, earlier, after_fact, reached, total))
         # 同一事项按最高一档计分: in each exclusive group the row of the largest size wins, the earliest on a tie
         winners = {}
         for _position, rule, _raw, *_ in sorted(scoring, key=lambda item: (-abs(item[2]), item[0])):
             if rule.get("exclusive"):
                 winners.setdefault(rule["exclusive"], rule["id"])
-        for _, rule, raw, occurrence, earlier, after_fact in scoring:
+        for _, rule, raw, occurrence, earlier, after_fact, reached, total in scoring:
             if rule.get("exclusive") and winners[rule["exclusive"]] != rule["id"]:
                 continue
             amount, limited_by = raw, None
@@ -411,9 +429,22 @@ class ReferenceScorer:
                 fact_id=fact["id"], resident=resident, occurred_at=when, ruleset=self.ref,
                 rule_id=rule["id"], category=rule["category"], raw_amount=raw, amount=amount,
                 limited_by=limited_by, accounts=accounts, points_expire_on=expires, occurrence=occurrence,
-                earlier=earlier, after_fact=after_fact)
+                earlier=earlier, after_fact=after_fact, reached=reached or (), reached_total=total)
             result.awards.append(award)
             self.history.append(award)
+
+    def _reaches(self, rule: dict, fact: dict, values: dict, when: dt.datetime) -> tuple[tuple | None, str | None]:
+        """Count the fact into the rule's period total; (facts counted, total) if it is the one that reaches it."""
+        spec = rule["reaches"]
+        value = Decimal(str(values.get(spec["sum"], 0))) if spec.get("sum") else Decimal(1)
+        key = (fact["resident"], rule["id"], period_of(spec["period"], when))
+        counted = self.totals.setdefault(key, [])
+        before = sum((v for _, v in counted), Decimal(0))
+        counted.append((fact["id"], value))
+        goal = Decimal(str(spec["at_least"]))
+        if before < goal <= before + value:
+            return tuple(f for f, _ in counted), str(before + value)
+        return None, None
 
     def _latest_earlier(self, spec: dict, fact: dict, when: dt.datetime) -> str | None:
         """The id of the resident's latest earlier fact of ``spec``'s type, window and condition."""

@@ -250,6 +250,50 @@ def test_a_malformed_sequence_is_refused_where_it_is_written(sequence, path, say
     assert problem.path == path and says in problem.message and problem.line == 21, problem
 
 
+# ---------------------------------------------------------------- thresholds
+
+HOURS = ("  - {id: hours_50, title: 全年志愿服务满 50 小时, category: civic, fact: deed, award: {points: 20}, "
+         "REACHES}\n")
+DEEDS = [("deed", f"2021-{month:02d}-10", {"kind": "help"}) for month in range(1, 13)]
+
+
+@pytest.mark.parametrize(("reaches", "paid"), [
+    # 全年累计满 10 次: the tenth deed of the year pays, once
+    ("reaches: {period: year, at_least: 10}", [("f9", 10)]),
+    # 每季度满 3 次: the third of each quarter
+    ("reaches: {period: quarter, at_least: 3}", [("f2", 3), ("f5", 3), ("f8", 3), ("f11", 3)]),
+])
+def test_a_threshold_pays_once_per_period_on_the_fact_that_reaches_it(reaches, paid):
+    compiled = ruleset(HOURS.replace("REACHES", reaches))
+    evaluation = evaluate(compiled, days(*DEEDS), explain=True)
+    assert [(a.fact_id, len(a.reached)) for a in evaluation.awards] == paid
+    assert_agrees(compiled, days(*DEEDS))
+    assert all("reaches" in m.reason for m in evaluation.misses)
+
+
+def test_a_threshold_sums_a_field_exactly_and_names_the_facts():
+    compiled = ruleset(LITTER.replace("LIMITS", "[]") + HOURS.replace("fact: deed", "fact: litter").replace(
+        "REACHES", "reaches: {period: month, sum: bags, at_least: 5}"))
+    facts = days(("litter", "2021-05-01", {"bags": 2}), ("litter", "2021-05-09", {"bags": 2}),
+                 ("litter", "2021-05-20", {"bags": 3}), ("litter", "2021-05-21", {"bags": 3}))
+    award = next(a for a in evaluate(compiled, facts).awards if a.rule_id == "hours_50")
+    assert (award.fact_id, award.reached, award.reached_total) == ("f2", ("f0", "f1", "f2"), "7")
+    assert "total 7 reached with facts f0, f1, f2" in award.summary()
+
+
+@pytest.mark.parametrize(("reaches", "path", "says"), [
+    ("reaches: {period: year, sum: size, at_least: 5}", "rules[0].reaches.sum", "unknown field of 'deed' 'size'"),
+    ("reaches: {period: year, sum: kind, at_least: 5}", "rules[0].reaches.sum", "'kind' is enum"),
+    ("reaches: {period: year, at_least: 0}", "rules[0].reaches.at_least", "greater than 0"),
+    ("reaches: {days: 30, at_least: 3}", "rules[0].reaches", "period"),
+])
+def test_a_malformed_threshold_is_refused_where_it_is_written(reaches, path, says):
+    with pytest.raises(RulesetError) as raised:
+        ruleset(HOURS.replace("REACHES", reaches))
+    assert any(p.path and p.path.startswith(path) and says in p.message and p.line == 21
+               for p in raised.value.problems), raised.value.problems
+
+
 # ---------------------------------------------------------------- generated rulesets of limits, repeats and sequences
 
 SPANS = [{"period": p} for p in ("day", "week", "month", "quarter", "year")] + [{"days": n} for n in (1, 2, 7, 30)]
@@ -323,6 +367,9 @@ def history_rulesets(draw) -> str:
         for key in ("after", "not_after"):
             if draw(st.integers(0, 3)) == 0:
                 rule[key] = draw(earlier_specs())
+        if draw(st.integers(0, 3)) == 0:
+            rule["reaches"] = {"period": draw(st.sampled_from(["week", "month", "quarter", "year"])),
+                               "at_least": draw(st.integers(1, 6)), **({"sum": "n"} if draw(st.booleans()) else {})}
         if draw(st.booleans()):
             rule["when"] = {"kind": {"in": draw(st.lists(st.sampled_from("abc"), min_size=1, max_size=2,
                                                          unique=True))}}

@@ -155,13 +155,13 @@ def as_dict(compiled) -> dict:
 def engine_rows(awards) -> list[tuple]:
     return [(a.fact_id, a.resident, a.occurred_at, a.ruleset, a.rule_id, a.category, a.raw_amount,
              a.amount, a.limited_by, tuple(a.accounts), a.points_expire_on, a.occurrence, tuple(a.earlier),
-             a.after_fact) for a in awards]
+             a.after_fact, tuple(a.reached), a.reached_total) for a in awards]
 
 
 def reference_rows(awards) -> list[tuple]:
     return [(a.fact_id, a.resident, a.occurred_at, a.ruleset, a.rule_id, a.category, a.raw_amount,
-             a.amount, a.limited_by, a.accounts, a.points_expire_on, a.occurrence, a.earlier, a.after_fact)
-            for a in awards]
+             a.amount, a.limited_by, a.accounts, a.points_expire_on, a.occurrence, a.earlier, a.after_fact,
+             a.reached, a.reached_total) for a in awards]
 
 
 def short(rows: list[tuple]) -> list[tuple]:
@@ -605,7 +605,7 @@ def explanation_problems(compiled, facts: list[dict]) -> list[str]:
                 if miss.op is not None:
                     problems.append(f"{fid}/{miss.rule_id}: a switched-off rule explained by a test")
                 continue
-            if miss.op in ("after", "not_after"):  # its condition held; the earlier fact decided
+            if miss.op in ("after", "not_after", "reaches"):  # its condition held; history decided
                 matched.add(miss.rule_id)
                 if (fid, miss.rule_id) in awarded_by_reference:
                     problems.append(f"{fid}/{miss.rule_id}: '{miss.reason}' but the reference awards it")

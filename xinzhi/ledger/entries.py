@@ -77,6 +77,8 @@ def award_row(community: str, award: Award, fact: Fact) -> Row:
                     "summary": award.summary(), "rule_title": award.rule_title, "raw_amount": award.raw_amount,
                     "amount": award.amount, "limited_by": award.limited_by, "limit_max": award.limit_max,
                     "limit_times": award.limit_times, "occurrence": award.occurrence, "earlier": list(award.earlier),
+                    "after_fact": award.after_fact, "reached": list(award.reached),
+                    "reached_total": award.reached_total,
                     "fact": {"id": fact.id, "type": fact.type, "occurred_at": fact.occurred_at.isoformat(),
                              "fields": plain_fields(fact.fields)}})
 

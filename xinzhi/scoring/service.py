@@ -43,6 +43,7 @@ from xinzhi.engine import (
     History,
     Problem,
     ignores_unknown_types,
+    period_window,
     read_fact,
     recall,
     score_fact,
@@ -180,21 +181,24 @@ def _stored_facts(session: Session, community: str, ids: Sequence[str]) -> dict[
 
 
 def _recall_stored(session: Session, community: str, todo: list[_Prepared], history: History) -> None:
-    """Keep in ``history`` the stored facts that the batch's sequences look back to, within their windows."""
+    """Keep in ``history`` the stored facts the batch's sequences and thresholds look back to (windows, periods)."""
     by_ruleset: dict[str, list[_Prepared]] = defaultdict(list)
     for p in todo:
-        if p.compiled.window_days:
+        if p.compiled.window_days or p.compiled.tally_periods:
             by_ruleset[p.compiled.name].append(p)
     for items in by_ruleset.values():
         compiled = items[0].compiled
-        start = min(p.fact.occurred_at for p in items) - dt.timedelta(days=compiled.window_days + 1)
+        first = min(p.fact.occurred_at for p in items)
+        start = min([first - dt.timedelta(days=compiled.window_days + 1),
+                     *(period_window(period, first)[0] for period in compiled.tally_periods)])
         end = max(p.fact.occurred_at for p in items)
+        kinds = sorted(compiled.remembered | compiled.tallied)
         for chunk in _chunks(sorted({p.fact.resident for p in items})):
             facts = []
             for row in session.execute(select(FactRow.fact_id, FactRow.type, FactRow.resident, FactRow.occurred_at,
                                               FactRow.fields).where(
                     FactRow.community == community, FactRow.resident.in_(chunk),
-                    FactRow.type.in_(sorted(compiled.remembered)), FactRow.occurred_at >= start,
+                    FactRow.type.in_(kinds), FactRow.occurred_at >= start,
                     FactRow.occurred_at <= end)):
                 try:
                     facts.append(compiled.validator.validate({"id": row.fact_id, "type": row.type,
