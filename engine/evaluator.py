@@ -226,7 +226,7 @@ def score_fact(compiled: CompiledRuleset, fact: Fact, history: History, *, expla
     day = 0
     if compiled.window_days:
         day = fact.occurred_at.astimezone(SHANGHAI).toordinal()
-        history.forget_before(fact.resident, day - compiled.window_days)
+        history.forget_before(compiled.name, fact.resident, day - compiled.window_days)
     awards, misses = [], []
     candidates: list[_Candidate] = []
     for compiled_rule in compiled.by_fact_type.get(fact.type, ()):
@@ -235,11 +235,11 @@ def score_fact(compiled: CompiledRuleset, fact: Fact, history: History, *, expla
             if explain:
                 misses.append(_miss(fact, compiled_rule, message))
             continue
-        after_fact, unmet = _sequence(compiled_rule, fact, day, history)
+        after_fact, unmet = _sequence(compiled.name, compiled_rule, fact, day, history)
         reached: tuple[str, ...] = ()
         total: Decimal | None = None
         if compiled_rule.rule.reaches is not None:  # the fact counts into the total whatever else holds
-            reached, total, short = _threshold(compiled_rule, fact, history)
+            reached, total, short = _threshold(compiled.name, compiled_rule, fact, history)
             unmet = unmet or short
         if unmet is not None:
             if explain:
@@ -333,7 +333,7 @@ def _recall_one(compiled: CompiledRuleset, fact: Fact, matched: list[str], histo
     for compiled_rule in compiled.by_fact_type.get(fact.type, ()):
         reaches = compiled_rule.rule.reaches
         if reaches is not None and compiled_rule.rule.id in matched:
-            history.tally(fact, compiled_rule.rule.id, period_key(reaches.period, fact.occurred_at),
+            history.tally(compiled.name, fact, compiled_rule.rule.id, period_key(reaches.period, fact.occurred_at),
                           threshold_value(reaches, fact))
 
 
@@ -342,15 +342,15 @@ def _remember(compiled: CompiledRuleset, fact: Fact, matched: list[str], history
     if fact.type in compiled.remembered:
         marks = frozenset(mark for mark in matched if mark.endswith((AFTER, NOT_AFTER)))
         if marks:
-            history.remember(fact, marks, fact.occurred_at.astimezone(SHANGHAI).toordinal())
+            history.remember(compiled.name, fact, marks, fact.occurred_at.astimezone(SHANGHAI).toordinal())
 
 
-def _threshold(compiled_rule: CompiledRule, fact: Fact, history: History,
-               ) -> tuple[tuple[str, ...], Decimal | None, Miss | None]:
+def _threshold(ruleset: str, compiled_rule: CompiledRule, fact: Fact,
+               history: History) -> tuple[tuple[str, ...], Decimal | None, Miss | None]:
     """For a rule with ``reaches``: count the fact into its period's total; pay only on the fact that reaches it."""
     reaches = compiled_rule.rule.reaches
     assert reaches is not None
-    before, counted = history.tally(fact, compiled_rule.rule.id, period_key(reaches.period, fact.occurred_at),
+    before, counted = history.tally(ruleset, fact, compiled_rule.rule.id, period_key(reaches.period, fact.occurred_at),
                                     threshold_value(reaches, fact))
     total = before + threshold_value(reaches, fact)
     goal = Decimal(str(reaches.at_least))
@@ -370,16 +370,17 @@ def threshold_value(reaches: Reaches, fact: Fact) -> Decimal:
     return Decimal(str(value)) if value is not None else Decimal(0)
 
 
-def _sequence(compiled_rule: CompiledRule, fact: Fact, day: int, history: History) -> tuple[str | None, Miss | None]:
+def _sequence(ruleset: str, compiled_rule: CompiledRule, fact: Fact, day: int,
+              history: History) -> tuple[str | None, Miss | None]:
     """For a rule with ``after`` / ``not_after``: the earlier fact it follows, or why it does not count."""
     after, not_after = compiled_rule.after, compiled_rule.not_after
-    found = history.latest(fact, day, after) if after is not None else None
+    found = history.latest(ruleset, fact, day, after) if after is not None else None
     rule_id = compiled_rule.rule.id
     if after is not None and found is None:
         return None, Miss(fact_id=fact.id, rule_id=rule_id, op="after", expected=after.fact,
                           reason=f"counts only after a '{after.fact}' that meets its condition within "
                                  f"{after.within_days} days")
-    blocking = history.latest(fact, day, not_after) if not_after is not None else None
+    blocking = history.latest(ruleset, fact, day, not_after) if not_after is not None else None
     if not_after is not None and blocking is not None:
         return None, Miss(fact_id=fact.id, rule_id=rule_id, op="not_after", expected=not_after.fact,
                           actual=blocking, reason=f"does not count after a '{not_after.fact}' within "

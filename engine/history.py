@@ -15,6 +15,7 @@ from bisect import bisect_left, bisect_right, insort
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from itertools import accumulate
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -26,7 +27,6 @@ from .ruleset import FieldSpec, Limit, Repeats, Rule
 
 #: A calendar period's length in days, roughly: how limits are ordered, shortest first.
 PERIOD_DAYS = {"day": 1, "week": 7, "month": 31, "quarter": 92, "year": 366}
-_BIG = 1 << 62
 
 
 class LimitRef(BaseModel):
@@ -101,12 +101,12 @@ class History:
 
     def __init__(self) -> None:
         self.used: defaultdict[tuple, list[int]] = defaultdict(lambda: [0, 0])  # calendar limit → [points, times]
-        self.recent: defaultdict[tuple, list[tuple[int, int]]] = defaultdict(list)  # window → [(day, size)]
+        self.recent: defaultdict[tuple, _Rolling] = defaultdict(_Rolling)  # window → its applications by day
         self.occurred: defaultdict[tuple, list[tuple[dt.datetime, str]]] = defaultdict(list)  # [(when, fact)]
-        self.marked: defaultdict[str, list[tuple[tuple[dt.datetime, str], int, frozenset[str]]]] = \
-            defaultdict(list)  # resident → [((when, fact id), day, marks)]: what sequences look back to
-        self.tallies: defaultdict[tuple[str, str, str], list[tuple[tuple[dt.datetime, str], Decimal]]] = \
-            defaultdict(list)  # (resident, rule, period) → [((when, fact id), value)]: what thresholds add up
+        self.marked: defaultdict[tuple[str, str], list[tuple[tuple[dt.datetime, str], int, frozenset[str]]]] = \
+            defaultdict(list)  # (ruleset, resident) → [((when, fact id), day, marks)]: what sequences look back to
+        self.tallies: defaultdict[tuple[str, str, str, str], list[tuple[tuple[dt.datetime, str], Decimal]]] = \
+            defaultdict(list)  # (ruleset, resident, rule, period) → [((when, fact id), value)]: thresholds' totals
 
     def record(self, resident: str, *, limits: Iterable[LimitRef], counted: frozenset[tuple[str, str]],
                rule_id: str | None, category: str | None, moment: dt.datetime, fact_id: str | None,
@@ -133,11 +133,10 @@ class History:
             points, times = self.used.get(_counter(resident, limit, day), (0, 0))
             return points, times
         applied = self.recent.get(_window(resident, limit))
-        if not applied:
+        if applied is None:
             return 0, 0
         last = day.toordinal()
-        inside = applied[bisect_left(applied, (last - limit.days + 1, -1)):bisect_right(applied, (last, _BIG))]
-        return sum(size for _, size in inside), len(inside)
+        return applied.between(last - limit.days + 1, last)
 
     def use(self, resident: str, limit: LimitRef, day: dt.date, size: int) -> None:
         """Count one application of ``size`` points against ``limit`` on ``day``."""
@@ -146,7 +145,7 @@ class History:
             counted[0] += size
             counted[1] += 1
         else:
-            insort(self.recent[_window(resident, limit)], (day.toordinal(), size))
+            self.recent[_window(resident, limit)].add(day.toordinal(), size)
 
     def earlier(self, resident: str, repeat: RepeatRef, award: bool, moment: dt.datetime,
                 fact_id: str) -> list[str]:
@@ -166,25 +165,30 @@ class History:
             occurred.insert(at, item)
 
 
-    def remember(self, fact: Fact, marks: frozenset[str], day: int) -> None:
-        """Keep a fact that sequences may look back to, with its ``marks``: the patterns it met."""
-        insort(self.marked[fact.resident], (fact.sort_key, day, marks), key=_first)
+    def remember(self, ruleset: str, fact: Fact, marks: frozenset[str], day: int) -> None:
+        """Keep a fact that sequences may look back to, with its ``marks``: the patterns of ``ruleset`` it met.
 
-    def forget_before(self, resident: str, day: int) -> None:
+        Marks are kept per compiled ruleset (its ``name``): a version's rules read only what
+        met that version's patterns, as when the earlier fact is read back from the store.
+        """
+        insort(self.marked[(ruleset, fact.resident)], (fact.sort_key, day, marks), key=_first)
+
+    def forget_before(self, ruleset: str, resident: str, day: int) -> None:
         """Drop the kept facts of days up to ``day``: scoring in time order, no later fact looks back to them.
 
         So a resident's kept facts are bounded by the longest window, however long the stream.
         """
-        kept = self.marked.get(resident)
-        while kept and kept[0][1] <= day:
-            kept.pop(0)
+        kept = self.marked.get((ruleset, resident))
+        if kept and kept[0][1] <= day:  # days rise with the kept facts' order: drop a prefix at once
+            del kept[:bisect_right(kept, day, key=_day)]
 
-    def latest(self, fact: Fact, day: int, test: EarlierTest) -> str | None:
-        """The latest kept fact before ``fact`` with the test's mark, on one of its ``within_days`` days."""
-        kept = self.marked.get(fact.resident)
+    def latest(self, ruleset: str, fact: Fact, day: int, test: EarlierTest) -> str | None:
+        """The latest fact kept for ``ruleset`` before ``fact`` with the test's mark, within ``within_days`` days."""
+        kept = self.marked.get((ruleset, fact.resident))
         if not kept:
             return None
-        for (_, fact_id), kept_day, marks in reversed(kept[:bisect_left(kept, fact.sort_key, key=_first)]):
+        for at in range(bisect_left(kept, fact.sort_key, key=_first) - 1, -1, -1):  # newest first, no copy
+            (_, fact_id), kept_day, marks = kept[at]
             if kept_day <= day - test.within_days:
                 return None
             if test.mark in marks:
@@ -192,9 +196,13 @@ class History:
         return None
 
 
-    def tally(self, fact: Fact, rule_id: str, period: str, value: Decimal) -> tuple[Decimal, list[str]]:
-        """Add a fact's value to a threshold's total for its period; the total before it and the facts counted."""
-        kept = self.tallies[(fact.resident, rule_id, period)]
+    def tally(self, ruleset: str, fact: Fact, rule_id: str, period: str,
+              value: Decimal) -> tuple[Decimal, list[str]]:
+        """Add a fact's value to a threshold's total for its period; the total before it and the facts counted.
+
+        Totals are kept per ruleset version, as marks are: each version's condition decides what counts.
+        """
+        kept = self.tallies[(ruleset, fact.resident, rule_id, period)]
         at = bisect_left(kept, fact.sort_key, key=_first)
         if at == len(kept) or kept[at][0] != fact.sort_key:  # a fact counts once, however it came in
             kept.insert(at, (fact.sort_key, value))
@@ -203,6 +211,48 @@ class History:
 
 def _first(item: tuple) -> Any:
     return item[0]
+
+
+def _day(item: tuple) -> int:
+    return item[1]
+
+
+class _Rolling:
+    """A rolling window's applications by day, with running sums, so a window's total is two bisections.
+
+    Applications counted in time order (as scoring counts them) are appended and keep the
+    running sums current; one counted out of order (a ledger's rows come in any order) is
+    inserted and the sums are rebuilt once, at the next read. Summing the window on every
+    read instead made a resident's long stream quadratic.
+    """
+
+    __slots__ = ("days", "sizes", "sums", "stale")
+
+    def __init__(self) -> None:
+        self.days: list[int] = []
+        self.sizes: list[int] = []
+        self.sums: list[int] = [0]  # sums[i]: the points of the first i applications
+        self.stale = False
+
+    def add(self, day: int, size: int) -> None:
+        if not self.days or day >= self.days[-1]:
+            self.days.append(day)
+            self.sizes.append(size)
+            if not self.stale:
+                self.sums.append(self.sums[-1] + size)
+            return
+        at = bisect_right(self.days, day)
+        self.days.insert(at, day)
+        self.sizes.insert(at, size)
+        self.stale = True
+
+    def between(self, first: int, last: int) -> tuple[int, int]:
+        """Points and applications on days ``first`` … ``last``."""
+        if self.stale:
+            self.sums = [0, *accumulate(self.sizes)]
+            self.stale = False
+        low, high = bisect_left(self.days, first), bisect_right(self.days, last)
+        return self.sums[high] - self.sums[low], high - low
 
 
 def _counter(resident: str, limit: LimitRef, day: dt.date) -> tuple:

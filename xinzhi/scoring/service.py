@@ -209,6 +209,25 @@ def _recall_stored(session: Session, community: str, todo: list[_Prepared], hist
             recall(compiled, facts, history)
 
 
+def _recall_in_batch(p: _Prepared, readers: dict[str, CompiledRuleset], history: History) -> None:
+    """Keep a fact just scored for the sequences of the batch's other versions, as if read back from the store.
+
+    Scoring kept it for its own version's patterns; a later fact of the batch scored by another
+    version must see it as that version would see it stored (``_recall_stored``): validated and
+    matched by that version, never through the first one's marks.
+    """
+    for compiled in readers.values():
+        if compiled.name == p.compiled.name or p.fact.type not in compiled.remembered:
+            continue
+        try:
+            fact = compiled.validator.validate({"id": p.fact.id, "type": p.fact.type, "resident": p.fact.resident,
+                                                "occurred_at": p.fact.occurred_at,
+                                                "fields": plain_fields(p.fact.fields)})
+        except FactError:  # this version cannot read it: it cannot match
+            continue
+        recall(compiled, [fact], history)
+
+
 def _commit(service: Service, community: str, batch: list[_Prepared],
             refuse: Callable[[list[tuple[int, Problem]]], ServiceError]) -> set[str]:
     """Score and store the new facts in one transaction, retrying if a racing post won.
@@ -235,8 +254,10 @@ def _commit(service: Service, community: str, batch: list[_Prepared],
                 _recall_stored(session, community, todo, history)
                 now = utcnow()
                 facts, entries = [], []
+                readers = {p.compiled.name: p.compiled for p in todo if p.compiled.window_days}
                 for p in todo:
                     awards, _ = score_fact(p.compiled, p.fact, history)
+                    _recall_in_batch(p, readers, history)
                     facts.append({"community": community, "fact_id": p.fact.id, "type": p.fact.type,
                                   "resident": p.fact.resident, "occurred_at": p.fact.occurred_at,
                                   "fields": plain_fields(p.fact.fields), "received": p.raw,
