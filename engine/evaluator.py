@@ -25,6 +25,15 @@ from .history import History, apply_limits
 from .patterns import AFTER, NOT_AFTER
 from .ruleset import Account, FactIn, Reaches, Ruleset
 
+#: How many earlier facts an explanation names at most (the latest): a count of thousands says it all,
+#: and naming them all would make every later entry's explanation grow with the resident's history.
+NAMED = 10
+
+
+def _latest(names: tuple[str, ...], total: int) -> str:
+    """The facts named, and how many there were when only the latest are named."""
+    return ", ".join(names) + (f" — the latest {len(names)} of {total}" if total > len(names) else "")
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Award:
@@ -49,10 +58,10 @@ class Award:
     accounts: tuple[Account, ...]
     points_expire_on: dt.date | None = None
     occurrence: int | None = None  # of a rule with repeats: 1 for the first in its span
-    earlier: tuple[str, ...] = ()  # the facts of the earlier occurrences it counted
+    earlier: tuple[str, ...] = ()  # the latest (at most NAMED) facts of the earlier occurrences it counted
     repeat_span: str | None = None  # 'the year', '365 days'
     after_fact: str | None = None  # of a rule with ``after``: the earlier fact it followed
-    reached: tuple[str, ...] = ()  # of a rule with ``reaches``: the facts whose total reached it
+    reached: tuple[str, ...] = ()  # of a rule with ``reaches``: the latest (at most NAMED) facts counted
     reached_total: str | None = None  # that total, exactly (a decimal as text)
 
     def as_json(self) -> dict[str, Any]:
@@ -69,9 +78,10 @@ class Award:
             text += f", after fact {self.after_fact}"
         if self.reached_total is not None:
             text += f", total {self.reached_total} reached with facts {', '.join(self.reached)}"
+            text += " (the latest of them)" if len(self.reached) == NAMED else ""
         if self.occurrence is not None:
             text += f", occurrence {self.occurrence} within {self.repeat_span}"
-            text += f" (earlier: {', '.join(self.earlier)})" if self.earlier else ""
+            text += f" (earlier: {_latest(self.earlier, self.occurrence - 1)})" if self.earlier else ""
         return text + f" → {' + '.join(self.accounts)}"
 
 
@@ -258,7 +268,7 @@ def score_fact(compiled: CompiledRuleset, fact: Fact, history: History, *, expla
         else:  # 一年内第二次起加倍: the amount of this occurrence
             before = history.earlier(fact.resident, repeat, raw > 0, fact.occurred_at, fact.id)
             candidates.append(_Candidate(compiled_rule, repeat.amount(raw, len(before) + 1), len(before) + 1,
-                                         tuple(before), after_fact, reached, reached_total))
+                                         tuple(before[-NAMED:]), after_fact, reached, reached_total))
     chosen = _largest_of_each_group(candidates)
     for candidate in candidates:
         rule = candidate.compiled_rule.rule
@@ -355,7 +365,7 @@ def _threshold(ruleset: str, compiled_rule: CompiledRule, fact: Fact,
     total = before + threshold_value(reaches, fact)
     goal = Decimal(str(reaches.at_least))
     if before < goal <= total:
-        return tuple(counted), total, None
+        return tuple(counted[-NAMED:]), total, None
     said = "was reached before this fact" if before >= goal else f"is {total}, short of {goal}"
     return (), None, Miss(fact_id=fact.id, rule_id=compiled_rule.rule.id, op="reaches", expected=reaches.at_least,
                           actual=str(total), reason=f"pays once per {reaches.period}, on the fact whose total "

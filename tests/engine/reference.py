@@ -35,7 +35,8 @@ Semantics implemented:
   limits, but a non-zero raw amount of the same sign) of the rule — or, with ``of:
   category``, of any rule of its category — to the same resident, earlier in (occurred_at,
   id) order and in the same calendar ``period`` or within ``days`` local days ending with
-  the fact's day, one per fact; occurrence n (1 for the first) gives ``amounts[n-1]``, or
+  the fact's day, one per fact (the award names the latest 10 of them); occurrence n (1 for
+  the first) gives ``amounts[n-1]``, or
   the raw amount × ``multipliers[n-1]``, the last entry repeating. This happens before
   exclusive rows are chosen and before limits; the award names n and the earlier facts;
 * a rule with ``after`` matches only when the same resident has an earlier fact (in
@@ -67,6 +68,7 @@ from zoneinfo import ZoneInfo
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 PERIODS = ("day", "week", "month", "quarter", "year")  # shortest first
+NAMED = 10  # an explanation names at most the latest 10 earlier facts
 COMBINATORS = ("all", "any", "not")
 ORDER_OPS = ("above", "at_least", "below", "at_most")
 
@@ -443,7 +445,7 @@ class ReferenceScorer:
         counted.append((fact["id"], value))
         goal = Decimal(str(spec["at_least"]))
         if before < goal <= before + value:
-            return tuple(f for f, _ in counted), str(before + value)
+            return tuple(f for f, _ in counted)[-NAMED:], str(before + value)
         return None, None
 
     def _latest_earlier(self, spec: dict, fact: dict, when: dt.datetime) -> str | None:
@@ -471,9 +473,9 @@ class ReferenceScorer:
                 earlier.append(award.fact_id)
         occurrence = len(earlier) + 1
         if repeats.get("amounts"):
-            return repeats["amounts"][min(occurrence, len(repeats["amounts"])) - 1], occurrence, tuple(earlier)
+            return repeats["amounts"][min(occurrence, len(repeats["amounts"])) - 1], occurrence, tuple(earlier[-NAMED:])
         multipliers = repeats["multipliers"]
-        return raw * multipliers[min(occurrence, len(multipliers)) - 1], occurrence, tuple(earlier)
+        return raw * multipliers[min(occurrence, len(multipliers)) - 1], occurrence, tuple(earlier[-NAMED:])
 
 
 def score(ruleset: dict, facts: list[dict]) -> RefResult:

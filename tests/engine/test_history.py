@@ -178,6 +178,16 @@ def test_a_repeat_names_the_earlier_offences_and_is_then_limited():
     assert "occurrence 2 within the year (earlier: f0)" in awards[1].summary()
 
 
+def test_an_explanation_names_only_the_latest_earlier_facts():
+    """A resident's fortieth offence says so, and names ten: later entries do not grow with the history."""
+    compiled = ruleset(NOISE.replace("REPEATS", "{period: year, multipliers: [1]}"))
+    awards = evaluate(compiled, days(*[("arrears", f"2021-{1 + i // 28:02d}-{1 + i % 28:02d}", {})
+                                       for i in range(40)])).awards
+    last = awards[-1]
+    assert (last.occurrence, len(last.earlier), last.earlier[-1]) == (40, 10, "f38")
+    assert "— the latest 10 of 39" in last.summary()
+
+
 REPEATS_REFUSED = [
     ("{period: year, amounts: [-5, 10]}", NOISE, "rules[0].repeats.amounts[1]", "every amount needs that sign"),
     ("{period: year, amounts: [-2, -4]}", LITTER_REPEATS, "rules[0].repeats.amounts",
