@@ -277,7 +277,8 @@ def score_fact(compiled: CompiledRuleset, fact: Fact, history: History, *, expla
             if explain:
                 reason = (f"only the largest row of '{rule.exclusive}' counts: {best.compiled_rule.rule.id} "
                           f"({best.raw:+d}) instead of {candidate.raw:+d}")
-                misses.append(Miss(fact_id=fact.id, rule_id=rule.id, reason=reason))
+                misses.append(Miss(fact_id=fact.id, rule_id=rule.id, reason=reason, op="exclusive",
+                                   expected=best.compiled_rule.rule.id))
             continue
         awards.append(_award(compiled, fact, candidate, history))
     _remember(compiled, fact, matched, history)

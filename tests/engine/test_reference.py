@@ -605,7 +605,7 @@ def explanation_problems(compiled, facts: list[dict]) -> list[str]:
                 if miss.op is not None:
                     problems.append(f"{fid}/{miss.rule_id}: a switched-off rule explained by a test")
                 continue
-            if miss.op in ("after", "not_after", "reaches"):  # its condition held; history decided
+            if miss.op in ("after", "not_after", "reaches", "exclusive"):  # it matched; history or a row decided
                 matched.add(miss.rule_id)
                 if (fid, miss.rule_id) in awarded_by_reference:
                     problems.append(f"{fid}/{miss.rule_id}: '{miss.reason}' but the reference awards it")
