@@ -52,6 +52,7 @@ class CompiledRuleset:
     counted: frozenset[tuple[str, str]] = frozenset()  # (scope, owner) whose occurrences a repeat reads
     remembered: frozenset[str] = frozenset()  # fact types a sequence reads: kept in the history
     window_days: int = 0  # the longest window of those reads
+    lookback_days: int = 0  # the longest span anything reads: limits, repeats, sequences
 
 
 def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
@@ -96,4 +97,12 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
                            by_fact_type=by_fact_type,
                            points_expire_after_months=expiry.after_months if expiry else None, counted=counted,
                            remembered=frozenset(test.fact for test in reads),
-                           window_days=max((test.within_days for test in reads), default=0))
+                           window_days=max((test.within_days for test in reads), default=0),
+                           lookback_days=max((span.reach for c in rules.values() for span in spans(c)), default=0))
+
+
+def spans(compiled_rule: CompiledRule) -> list[LimitRef | RepeatRef | EarlierTest]:
+    """What a rule reads of the past: its limits (its category's too), its repeats, its sequences."""
+    found = [*compiled_rule.limits, *compiled_rule.deduction_limits, compiled_rule.repeat, compiled_rule.after,
+             compiled_rule.not_after]
+    return [span for span in found if span is not None]

@@ -6,6 +6,8 @@ a sequence (调解后再次…) looks back to the earlier facts that met its pat
 An evaluation starts from an empty ``History``, or from one filled from a ledger
 (``History.record``) so that both hold across requests. Calendar limits keep a sum per
 period; rolling windows and occurrences keep each item's day or moment, read by bisection.
+Scoring in time order drops what no later fact can read (``forget_before``), so a history
+shared by a long stream holds about the longest span's worth of each resident's past.
 """
 
 from __future__ import annotations
@@ -54,6 +56,11 @@ class LimitRef(BaseModel):
         return span_window(None if self.days else self.period, self.days, moment)
 
     @property
+    def reach(self) -> int:
+        """The most days back from a fact's day that its span can hold."""
+        return self.days if self.days is not None else PERIOD_DAYS[self.period]
+
+    @property
     def length(self) -> tuple[int, int]:
         """Sort key: shorter spans first, a calendar period before a rolling window of its length."""
         return (self.days, 1) if self.days is not None else (PERIOD_DAYS[self.period], 0)
@@ -82,6 +89,14 @@ class RepeatRef(BaseModel):
         assert self.multipliers is not None, "Repeats._one_span_and_one_scale: amounts or multipliers"
         return raw * self.multipliers[min(occurrence, len(self.multipliers)) - 1]
 
+    @property
+    def reach(self) -> int:
+        """The most days back from a fact's day that its span can hold."""
+        if self.days is not None:
+            return self.days
+        assert self.period is not None, "Repeats._one_span_and_one_scale: a period or days"
+        return PERIOD_DAYS[self.period]
+
     def describe(self) -> str:
         """The span in words: 'the month', '365 days'."""
         return f"the {self.period}" if self.period else f"{self.days} days"
@@ -98,12 +113,20 @@ def repeat_ref(rule: Rule, repeats: Repeats) -> RepeatRef:
 class History:
     """A resident's earlier amounts as limits and repeats read them (see the module's docstring)."""
 
-    def __init__(self) -> None:
-        self.used: defaultdict[tuple, list[int]] = defaultdict(lambda: [0, 0])  # calendar limit → [points, times]
-        self.recent: defaultdict[tuple, list[tuple[int, int]]] = defaultdict(list)  # window → [(day, size)]
-        self.occurred: defaultdict[tuple, list[tuple[dt.datetime, str]]] = defaultdict(list)  # [(when, fact)]
+    def __init__(self, keep_days: int = 0) -> None:
+        # Each part is kept per resident so that ``forget_before`` visits only the resident scored.
+        self.used: defaultdict[str, dict[tuple, list[int]]] = \
+            defaultdict(dict)  # resident → {calendar limit and period: [points, times, latest day]}
+        self.recent: defaultdict[str, defaultdict[tuple, list[tuple[int, int]]]] = \
+            defaultdict(lambda: defaultdict(list))  # resident → {window: [(day, size)]}
+        self.occurred: defaultdict[str, defaultdict[tuple, list[tuple[dt.datetime, str]]]] = \
+            defaultdict(lambda: defaultdict(list))  # resident → {(scope, owner, award): [(when, fact)]}
         self.marked: defaultdict[str, list[tuple[tuple[dt.datetime, str], int, frozenset[str]]]] = \
             defaultdict(list)  # resident → [((when, fact id), day, marks)]: what sequences look back to
+        # A history shared by rulesets (versions of a batch) must keep what the longest-reaching one
+        # reads, even while scoring a fact of another: its creator says how far that is.
+        self.keep_days = keep_days
+        self.swept: dict[str, int] = {}  # resident → the last day ``forget_before`` dropped
 
     def record(self, resident: str, *, limits: Iterable[LimitRef], counted: frozenset[tuple[str, str]],
                rule_id: str | None, category: str | None, moment: dt.datetime, fact_id: str | None,
@@ -127,9 +150,11 @@ class History:
     def spent(self, resident: str, limit: LimitRef, day: dt.date) -> tuple[int, int]:
         """Points and applications already counted against ``limit`` in its span holding ``day``."""
         if limit.days is None:
-            points, times = self.used.get(_counter(resident, limit, day), (0, 0))
+            counted = self.used.get(resident)
+            points, times, _ = counted.get(_counter(limit, day), (0, 0, 0)) if counted else (0, 0, 0)
             return points, times
-        applied = self.recent.get(_window(resident, limit))
+        windows = self.recent.get(resident)
+        applied = windows.get(_window(limit)) if windows else None
         if not applied:
             return 0, 0
         last = day.toordinal()
@@ -139,16 +164,18 @@ class History:
     def use(self, resident: str, limit: LimitRef, day: dt.date, size: int) -> None:
         """Count one application of ``size`` points against ``limit`` on ``day``."""
         if limit.days is None:
-            counted = self.used[_counter(resident, limit, day)]
+            counted = self.used[resident].setdefault(_counter(limit, day), [0, 0, 0])
             counted[0] += size
             counted[1] += 1
+            counted[2] = max(counted[2], day.toordinal())
         else:
-            insort(self.recent[_window(resident, limit)], (day.toordinal(), size))
+            insort(self.recent[resident][_window(limit)], (day.toordinal(), size))
 
     def earlier(self, resident: str, repeat: RepeatRef, award: bool, moment: dt.datetime,
                 fact_id: str) -> list[str]:
         """The facts of earlier occurrences (awards if ``award``, else deductions) in the span, oldest first."""
-        occurred = self.occurred.get((resident, repeat.scope, repeat.id, award))
+        owners = self.occurred.get(resident)
+        occurred = owners.get((repeat.scope, repeat.id, award)) if owners else None
         if not occurred:
             return []
         start, _ = repeat.window(moment)
@@ -156,25 +183,48 @@ class History:
 
     def occur(self, resident: str, scope: str, owner: str, award: bool, moment: dt.datetime, fact_id: str) -> None:
         """Remember one occurrence of a rule's (or a category's) award or deduction for a fact."""
-        occurred = self.occurred[(resident, scope, owner, award)]
+        occurred = self.occurred[resident][(scope, owner, award)]
         item = (moment, fact_id)
         at = bisect_left(occurred, item)
         if at == len(occurred) or occurred[at] != item:  # one per fact, however many of its rules count
             occurred.insert(at, item)
-
 
     def remember(self, fact: Fact, marks: frozenset[str], day: int) -> None:
         """Keep a fact that sequences may look back to, with its ``marks``: the patterns it met."""
         insort(self.marked[fact.resident], (fact.sort_key, day, marks), key=_first)
 
     def forget_before(self, resident: str, day: int) -> None:
-        """Drop the kept facts of days up to ``day``: scoring in time order, no later fact looks back to them.
+        """Drop what the resident used, occurred or was kept on days up to ``day``.
 
-        So a resident's kept facts are bounded by the longest window, however long the stream.
+        The caller passes the fact's day less the longest span its ruleset reads (or
+        ``keep_days``, if longer): scoring in time order, no later fact looks back that far,
+        so results are the same and a resident's history is bounded by that span, however
+        long the stream. A calendar counter goes once its latest use is that old: a period
+        no longer than the span cannot hold both that use and a later fact.
         """
+        if self.swept.get(resident, -_BIG) >= day:
+            return  # nothing has become old enough since the last call
+        self.swept[resident] = day
         kept = self.marked.get(resident)
         while kept and kept[0][1] <= day:
             kept.pop(0)
+        counted = self.used.get(resident)
+        if counted:
+            for key in [key for key, (_, _, latest) in counted.items() if latest <= day]:
+                del counted[key]
+        for applied in self.recent.get(resident, {}).values():
+            del applied[:bisect_right(applied, (day, _BIG))]
+        if resident in self.occurred:
+            start = dt.datetime.combine(dt.date.fromordinal(day + 1), dt.time(), SHANGHAI)
+            for occurred in self.occurred[resident].values():
+                del occurred[:bisect_left(occurred, (start, ""))]
+
+    def held(self) -> dict[str, int]:
+        """How many items each part holds, over all residents: what a long stream makes grow, if anything."""
+        return {"limit counters": sum(map(len, self.used.values())),
+                "window entries": sum(len(a) for w in self.recent.values() for a in w.values()),
+                "occurrences": sum(len(o) for w in self.occurred.values() for o in w.values()),
+                "kept facts": sum(map(len, self.marked.values()))}
 
     def latest(self, fact: Fact, day: int, test: EarlierTest) -> str | None:
         """The latest kept fact before ``fact`` with the test's mark, on one of its ``within_days`` days."""
@@ -193,12 +243,12 @@ def _first(item: tuple) -> Any:
     return item[0]
 
 
-def _counter(resident: str, limit: LimitRef, day: dt.date) -> tuple:
-    return resident, limit.scope, limit.id, limit.sign, limit.period, period_keys(day)[limit.period]
+def _counter(limit: LimitRef, day: dt.date) -> tuple:
+    return limit.scope, limit.id, limit.sign, limit.period, period_keys(day)[limit.period]
 
 
-def _window(resident: str, limit: LimitRef) -> tuple:
-    return resident, limit.scope, limit.id, limit.sign, limit.period
+def _window(limit: LimitRef) -> tuple:
+    return limit.scope, limit.id, limit.sign, limit.period
 
 
 def amount_signs(rule: Rule, fields: dict[str, FieldSpec]) -> set[int]:
