@@ -3,6 +3,8 @@
     .venv/bin/python benchmarks/engine.py                    # 200,000 facts, 5,000 residents
     .venv/bin/python benchmarks/engine.py --facts 50000      # quicker
     .venv/bin/python benchmarks/engine.py --soak 1000000     # memory over 1,000,000 facts
+    .venv/bin/python benchmarks/engine.py --history          # also: history-aware rules vs per-fact rules
+    .venv/bin/python benchmarks/engine.py --soak 1000000 --history   # their memory, one History for all
 
 Rows (each variant runs in a fresh process started with multiprocessing 'spawn', so its
 peak RSS is its own; the facts are regenerated there from the same seed):
@@ -20,6 +22,9 @@ peak RSS is its own; the facts are regenerated there from the same seed):
        policy, one row per rule, one input column per fact field), evaluated per fact;
        with --zen-batch, a second row uses ``ZenEngine.evaluate_batch`` (multi-threaded).
        ``--zen-facts N`` measures both on the first N facts only (marked * in the table).
+  (h)  with --history: row (0) for yihe without the rules that read a resident's history
+       (repeats, sequences, count caps, rolling windows) and for yihe with more of them, on the
+       same stream; the second must score at least half as fast as the first (issue 11).
 
 If importing the engine replaces durable-rules' module-level ``json`` (engine/_matcher.py
 does, to write floats durable-rules can parse), row (a) restores the standard library's in
@@ -118,8 +123,9 @@ def _field_value(rng: random.Random, name: str, spec):
     return f"{name}-{rng.randrange(1000)}"[: spec.max_length]
 
 
-def fact_stream(ruleset, count: int, residents: int, seed: int = SEED, first_id: int = 0):
-    """``count`` valid fact dicts for every fact type of ``ruleset``, spread over 2021."""
+def fact_stream(ruleset, count: int, residents: int, seed: int = SEED, first_id: int = 0,
+                start: dt.datetime = YEAR_START, seconds: int = YEAR_SECONDS):
+    """``count`` valid fact dicts for every fact type of ``ruleset``, spread over 2021 (or ``seconds`` on)."""
     rng = random.Random(seed)
     types = list(ruleset.fact_types)
     for i in range(first_id, first_id + count):
@@ -129,7 +135,7 @@ def fact_stream(ruleset, count: int, residents: int, seed: int = SEED, first_id:
             if not spec.required and rng.random() < 0.3:
                 continue  # optional fields are left out 30% of the time
             fields[name] = _field_value(rng, name, spec)
-        moment = YEAR_START + dt.timedelta(seconds=rng.randrange(YEAR_SECONDS))
+        moment = start + dt.timedelta(seconds=rng.randrange(seconds))
         yield {"id": f"f{i:07d}", "type": fact_type.id, "resident": f"r{rng.randrange(residents):05d}",
                "occurred_at": moment.isoformat(), "fields": fields}
 
@@ -149,6 +155,96 @@ def _date_fields(ruleset) -> frozenset[str]:
 def _load(path: str):
     from xinzhi.engine import compile_ruleset_file
     return compile_ruleset_file(path)
+
+
+# --------------------------------------------------------------------------- rules that read history
+
+#: Added to yihe for the history-aware variant, so that most fact types read History beyond a
+#: calendar sum: repeat offences, sequences, count caps and rolling windows (issue 11).
+HISTORY_RULES = [
+    {"id": "littering", "title": "乱扔垃圾", "category": "violations", "fact": "violation",
+     "when": {"kind": "littering"}, "award": {"points": -2}, "repeats": {"days": 90, "multipliers": [1, 2, 4]}},
+    {"id": "activity_without_violation", "title": "无违规参加活动", "category": "participation",
+     "fact": "community_activity", "not_after": {"fact": "violation", "within_days": 30}, "award": {"points": 1},
+     "limits": [{"days": 30, "times": 2}]},
+    {"id": "volunteer_after_mediation", "title": "调解后参加志愿服务", "category": "volunteering",
+     "fact": "volunteering", "when": {"hours": {"above": 0}},
+     "after": {"fact": "mediation", "when": {"role": "party"}, "within_days": 60}, "award": {"points": 3},
+     "limits": [{"period": "month", "times": 1}]},
+    {"id": "meeting_after_report", "title": "上报问题后参加议事", "category": "governance", "fact": "owners_meeting",
+     "after": {"fact": "alley_steward_duty", "when": {"task": "app_report"}, "within_days": 30},
+     "award": {"points": 1}},
+]
+#: Limits and repeats added to yihe's own rules (and categories) in the history-aware variant.
+HISTORY_LIMITS = {
+    "community_activity_join": [{"days": 30, "times": 4}],
+    "alley_steward_patrol": [{"days": 30, "max": 15}],
+    "owners_meeting_attendance": [{"days": 14, "times": 1}],
+    "small_ads_cleanup": [{"days": 7, "times": 1}],
+    "sports_competition": [{"days": 90, "times": 2}],
+    "mediation_party": [{"days": 90, "times": 1}],
+    "violations": [{"days": 30, "max": 12, "applies_to": "deductions"}],  # a category
+    "culture_sports": [{"days": 90, "max": 20}],  # a category
+}
+HISTORY_REPEATS = {
+    "garbage_sorting_failed": {"days": 365, "of": "category", "multipliers": [1, 2, 3]},
+    "parking_space_occupied": {"period": "year", "amounts": [-3, -6, -10]},
+}
+
+
+def _reads_history(limit: dict) -> bool:
+    return "times" in limit or "days" in limit
+
+
+def variant_ruleset(path: str, kind: str):
+    """yihe without what reads a resident's history (``per_fact``), or with more of it (``history``).
+
+    Built here rather than committed, so the two stay yihe plus or minus issue 11's constructs;
+    calendar ``max`` limits stay in both (the engine kept them before issue 11). The fact types
+    are yihe's own, so both variants see the same stream. The embedded tests are left out: they
+    check yihe's amounts, which the variants change on purpose.
+    """
+    import yaml
+
+    from xinzhi.engine import compile_ruleset, load_ruleset
+
+    doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    doc.pop("tests", None)
+    doc["id"] = f"{doc['id']}_{kind}"
+    owners = [*doc["rules"], *doc["categories"]]
+    if kind == "per_fact":
+        for owner in owners:
+            for key in ("repeats", "after", "not_after"):
+                owner.pop(key, None)
+            owner["limits"] = [lim for lim in owner.get("limits", []) if not _reads_history(lim)]
+    elif kind == "history":
+        doc["rules"] += copy.deepcopy(HISTORY_RULES)
+        for owner in owners:
+            owner["limits"] = owner.get("limits", []) + copy.deepcopy(HISTORY_LIMITS.get(owner["id"], []))
+            if owner["id"] in HISTORY_REPEATS:
+                owner["repeats"] = dict(HISTORY_REPEATS[owner["id"]])
+    else:
+        raise ValueError(kind)
+    text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
+    return compile_ruleset(load_ruleset(text, name=f"{Path(path).stem}_{kind}.yaml"))
+
+
+def history_share(compiled) -> float:
+    """The share of a uniform stream's fact types that a repeat, sequence, count cap or rolling window reads."""
+    types = {c.rule.fact for c in compiled.rules.values()
+             if c.repeat or c.after or c.not_after or any(lim.times or lim.days for lim in
+                                                            (*c.limits, *c.deduction_limits))}
+    types |= {c.after.fact for c in compiled.rules.values() if c.after}
+    types |= {c.not_after.fact for c in compiled.rules.values() if c.not_after}
+    return len(types) / len(compiled.ruleset.fact_types)
+
+
+def history_counts(awards) -> dict:
+    """How often the stream met what reads history: repeats, sequences, count caps, rolling windows."""
+    return {"repeats": sum(1 for a in awards if a.occurrence and a.occurrence > 1),
+            "sequences": sum(1 for a in awards if a.after_fact),
+            "count caps": sum(1 for a in awards if a.limit_times),
+            "windows": sum(1 for a in awards if a.limited_by and a.limited_by.split("/")[1].endswith("d"))}
 
 
 # --------------------------------------------------------------------------- (a) durable-rules
@@ -331,6 +427,8 @@ def zen_matched(response: dict) -> list[str]:
 VARIANTS = {
     "engine": "(0) full engine: evaluate(), 10k chunks",
     "engine_explain": "(0) full engine: evaluate(explain=True)",
+    "engine_per_fact": "(h) engine, yihe without history-aware rules",
+    "engine_history": "(h) engine, yihe with history-aware rules",
     "durable": "(a) durable-rules alone: assert+retract",
     "durable_engine_json": "(a) same, with the engine's json.dumps hook",
     "python": "(b) plain Python if-chain",
@@ -342,26 +440,31 @@ VARIANTS = {
 def run_variant(variant: str, ruleset_path: str, n: int, residents: int, seed: int, limit: int | None,
                 chunk: int = 10_000) -> dict:
     """Runs in a fresh spawned process: generate, set up, then time one variant."""
-    compiled = _load(ruleset_path)
+    compiled = variant_ruleset(ruleset_path, variant[len("engine_"):]) if variant in HISTORY_VARIANTS \
+        else _load(ruleset_path)
     facts = list(fact_stream(compiled.ruleset, n, residents, seed))
     if limit is not None and limit < len(facts):
         facts = facts[:limit]
     dates = _date_fields(compiled.ruleset)
     measured, results = len(facts), 0
     extra: dict = {}
-    if variant in ("engine", "engine_explain"):
+    if variant in ("engine", "engine_explain", *HISTORY_VARIANTS):
         from xinzhi.engine import History, evaluate
         explain = variant == "engine_explain"
         # A stream in time order, evaluated in chunks with one History, as the store and
         # the simulations call the engine: the same awards as one call over all facts.
         facts.sort(key=lambda f: (f["occurred_at"], f["id"]))
-        usage = History()
+        history = History()
+        awards = []
         gc.collect()
         rss_before = rss_mb()
         start = _clock()
         for i in range(0, len(facts), chunk):
-            results += len(evaluate(compiled, facts[i:i + chunk], usage=usage, explain=explain).awards)
+            awards += evaluate(compiled, facts[i:i + chunk], history=history, explain=explain).awards
         seconds, cpu = _since(start)
+        results = len(awards)
+        if variant in HISTORY_VARIANTS:
+            extra = {"met": history_counts(awards), "share": history_share(compiled)}
     elif variant in ("durable", "durable_engine_json"):
         import durable.engine
         patched = durable.engine.json is not json  # the engine may hook durable-rules' serialiser
@@ -418,6 +521,9 @@ def run_variant(variant: str, ruleset_path: str, n: int, residents: int, seed: i
         raise ValueError(variant)
     return {"variant": variant, "facts": measured, "seconds": seconds, "cpu": cpu, "results": results,
             "rss_before": rss_before, "peak": peak_rss_mb(), **extra}
+
+
+HISTORY_VARIANTS = ("engine_per_fact", "engine_history")
 
 
 def agreement_check(ruleset_path: str, n: int, residents: int, seed: int, is_yihe: bool) -> dict:
@@ -485,6 +591,8 @@ def benchmark(args) -> None:
     plan = ["engine", "engine_explain", "durable"] + (["python"] if is_yihe else []) + ["zen"]
     if args.zen_batch or (args.only and "zen_batch" in args.only):
         plan.append("zen_batch")
+    if args.history or (args.only and args.only & set(HISTORY_VARIANTS)):
+        plan += HISTORY_VARIANTS
     if args.only:
         plan = [v for v in plan if v in args.only]
     rows = []
@@ -528,6 +636,8 @@ def benchmark(args) -> None:
     by = {row["variant"]: row for row in rows}
     rate = {k: r["facts"] / r["seconds"] for k, r in by.items()}
     cpu_rate = {k: r["facts"] / r["cpu"] for k, r in by.items()}
+    if all(v in by for v in HISTORY_VARIANTS):
+        history_report(by)
     if "durable" not in by:
         return
     print()
@@ -552,47 +662,97 @@ def benchmark(args) -> None:
               f"their wall time off-CPU)")
 
 
+def history_report(by: dict) -> None:
+    """The history-aware rules against the same rules without them, on the same stream."""
+    print()
+    header = f"{'yihe_2021':<34} {'facts/CPU-s':>11} {'awards':>9} {'reads':>6} " \
+             f"{'repeats':>8} {'sequences':>9} {'count caps':>10} {'windows':>8}"
+    print(header)
+    print("-" * len(header))
+    for variant, label in (("engine_per_fact", "without history-aware rules"),
+                           ("engine_history", "with history-aware rules")):
+        row = by[variant]
+        met = row["met"]
+        print(f"{label:<34} {row['facts'] / row['cpu']:>11,.0f} {row['results']:>9,} {row['share']:>6.0%} "
+              f"{met['repeats']:>8,} {met['sequences']:>9,} {met['count caps']:>10,} {met['windows']:>8,}")
+    print("-" * len(header))
+    print("reads: share of the stream's facts whose type a repeat, sequence, count cap or rolling window reads; "
+          "repeats: awards with occurrence > 1; sequences: awards after an earlier fact; count caps: awards cut "
+          "by 'times'; windows: awards cut by a rolling window")
+    per_fact, history = (by[v]["facts"] / by[v]["cpu"] for v in HISTORY_VARIANTS)
+    wall = (by["engine_history"]["facts"] / by["engine_history"]["seconds"]) / \
+        (by["engine_per_fact"]["facts"] / by["engine_per_fact"]["seconds"])
+    verdict = "meets" if history / per_fact >= 0.5 else "BELOW"
+    print(f"history-aware / per-fact = {history:,.0f} / {per_fact:,.0f} facts per CPU-second = "
+          f"{history / per_fact:.0%} ({verdict} the 50% target; by wall clock {wall:.0%})")
+
+
 def soak(args) -> None:
-    """One process, ``args.soak`` facts in chunks, each evaluated with a fresh History."""
+    """One process, ``args.soak`` facts in chunks, each evaluated with a fresh History.
+
+    With ``--history``: yihe with history-aware rules, and one History for the whole stream,
+    the worst case for memory. The stream then runs in time order over as many years as it
+    takes at 40 facts a resident a year (the benchmark's density), so what History must keep
+    (a year, the longest span read) is reached after the first year and should stay flat.
+    """
     from xinzhi.engine import History, evaluate
 
-    compiled = _load(str(args.ruleset))
+    compiled = variant_ruleset(str(args.ruleset), "history") if args.history else _load(str(args.ruleset))
     every = args.every
-    print(f"soak: {args.soak:,} facts in chunks of {args.chunk:,} over {args.residents:,} residents, "
-          f"fresh History per chunk, RSS every {every:,} facts (after gc.collect())", flush=True)
+    per_year = 40 * args.residents
+    if args.history:
+        print(f"soak: {args.soak:,} facts in chunks of {args.chunk:,} over {args.residents:,} residents, yihe with "
+              f"history-aware rules, one History for all, in time order from 2021 at {per_year:,} facts a year, "
+              f"RSS every {every:,} facts (after gc.collect())", flush=True)
+    else:
+        print(f"soak: {args.soak:,} facts in chunks of {args.chunk:,} over {args.residents:,} residents, "
+              f"fresh History per chunk, RSS every {every:,} facts (after gc.collect())", flush=True)
     header = f"{'facts':>10} {'wall s':>7} {'facts/CPU-s':>11} {'awards':>10} {'RSS MB':>8} {'peak RSS MB':>11}"
+    if args.history:
+        header += f" {'up to':>10} {'History holds (limit counters, window entries, occurrences, kept facts)':>72}"
     print(header)
     print("-" * len(header))
     stream = fact_stream(compiled.ruleset, args.soak, args.residents, args.seed)
+    history = History()
     done = awards = 0
     evaluating = 0.0
     checkpoints: list[tuple[int, float]] = []
     start = time.perf_counter()
     next_report = every
     while done < args.soak:
-        chunk = [next(stream) for _ in range(min(args.chunk, args.soak - done))]
+        size = min(args.chunk, args.soak - done)
+        if args.history:  # the chunk's own slice of time, so chunks follow each other
+            begins = YEAR_START + dt.timedelta(seconds=done * YEAR_SECONDS // per_year)
+            chunk = list(fact_stream(compiled.ruleset, size, args.residents, args.seed + done, first_id=done,
+                                     start=begins, seconds=max(1, size * YEAR_SECONDS // per_year)))
+        else:
+            chunk = [next(stream) for _ in range(size)]
         began = time.process_time()
-        awards += len(evaluate(compiled, chunk, history=History()).awards)
+        awards += len(evaluate(compiled, chunk, history=history if args.history else History()).awards)
         evaluating += time.process_time() - began  # CPU time of evaluate() alone, not of generating facts
         done += len(chunk)
+        reached = max(f["occurred_at"] for f in chunk)[:10]  # one offset (+08:00): text sorts as time
         del chunk
         if done >= next_report or done == args.soak:
             gc.collect()
             elapsed = time.perf_counter() - start
             rss = rss_mb()
             checkpoints.append((done, rss))
-            print(f"{done:>10,} {elapsed:>7.1f} {done / evaluating:>11,.0f} {awards:>10,} {rss:>8.1f} "
-                  f"{peak_rss_mb():>11.1f}", flush=True)
+            line = f"{done:>10,} {elapsed:>7.1f} {done / evaluating:>11,.0f} {awards:>10,} {rss:>8.1f} " \
+                   f"{peak_rss_mb():>11.1f}"
+            if args.history:
+                line += f" {reached:>10} {', '.join(f'{n:,}' for n in history.held().values()):>72}"
+            print(line, flush=True)
             next_report += every
     print("-" * len(header))
-    (first_n, first), (last_n, last) = checkpoints[0], checkpoints[-1]
-    growth = last - first
+    (first_n, first), (last_n, last_rss) = checkpoints[0], checkpoints[-1]
+    growth = last_rss - first
     print(f"RSS growth from the first checkpoint ({first_n:,} facts) to the last ({last_n:,}): "
           f"{growth:+.1f} MB ({growth / first:+.1%})")
     if len(checkpoints) >= 4:
         mid_n, mid = checkpoints[(len(checkpoints) - 1) // 2]
-        print(f"RSS growth over the second half ({mid_n:,} to {last_n:,} facts): {last - mid:+.1f} MB "
-              f"({(last - mid) / max(1, last_n - mid_n) * 100_000:+.2f} MB per 100,000 facts)")
+        print(f"RSS growth over the second half ({mid_n:,} to {last_n:,} facts): {last_rss - mid:+.1f} MB "
+              f"({(last_rss - mid) / max(1, last_n - mid_n) * 100_000:+.2f} MB per 100,000 facts)")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -609,6 +769,9 @@ def main(argv: list[str] | None = None) -> None:
     shown = ", ".join(v for v in VARIANTS if v != "durable_engine_json")
     parser.add_argument("--only", type=lambda text: set(text.split(",")), metavar="V1,V2",
                         help=f"run only these variants ({shown})")
+    parser.add_argument("--history", action="store_true",
+                        help="also time yihe with and without history-aware rules (repeats, sequences, count caps, "
+                             "rolling windows); with --soak: soak those rules with one History for the whole stream")
     parser.add_argument("--soak", type=int, metavar="M",
                         help="instead: evaluate M facts in one process and report RSS as it goes")
     parser.add_argument("--chunk", type=int, default=10_000, help="facts per evaluate() call (engine rows, soak)")

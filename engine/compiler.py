@@ -15,7 +15,7 @@ from operator import attrgetter
 
 from . import conditions, patterns
 from .facts import FactValidator
-from .history import LimitRef, RepeatRef, amount_signs, limit_refs, repeat_ref
+from .history import PERIOD_DAYS, LimitRef, RepeatRef, amount_signs, limit_refs, repeat_ref
 from .patterns import AFTER, NOT_AFTER, EarlierTest, earlier_test
 from .ruleset import Account, Rule, Ruleset
 
@@ -54,6 +54,7 @@ class CompiledRuleset:
     tallied: frozenset[str] = frozenset()  # fact types a threshold ('reaches') adds up over its period
     tally_periods: frozenset[str] = frozenset()  # the periods of those thresholds
     window_days: int = 0  # the longest window of those reads
+    lookback_days: int = 0  # the longest span anything reads: limits, repeats, sequences
 
 
 def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
@@ -100,4 +101,14 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
                            remembered=frozenset(test.fact for test in reads),
                            tallied=frozenset(c.rule.fact for c in rules.values() if c.rule.reaches),
                            tally_periods=frozenset(c.rule.reaches.period for c in rules.values() if c.rule.reaches),
-                           window_days=max((test.within_days for test in reads), default=0))
+                           window_days=max((test.within_days for test in reads), default=0),
+                           lookback_days=max(map(reach, rules.values()), default=0))
+
+
+def reach(compiled_rule: CompiledRule) -> int:
+    """How many days back a rule reads: its limits (its category's too), repeats, sequences and threshold."""
+    spans = [*compiled_rule.limits, *compiled_rule.deduction_limits, compiled_rule.repeat, compiled_rule.after,
+             compiled_rule.not_after]
+    reaches = compiled_rule.rule.reaches
+    return max([span.reach for span in spans if span is not None] +
+               ([PERIOD_DAYS[reaches.period]] if reaches else []), default=0)

@@ -234,9 +234,9 @@ def score_fact(compiled: CompiledRuleset, fact: Fact, history: History, *, expla
     message = to_message(fact)
     matched = matcher.match(compiled.name, compiled.definition, message)  # a rule id or two: a list will do
     day = 0
-    if compiled.window_days:
+    if compiled.lookback_days:
         day = fact.occurred_at.astimezone(SHANGHAI).toordinal()
-        history.forget_before(compiled.name, fact.resident, day - compiled.window_days)
+        history.forget_before(fact.resident, day - max(compiled.lookback_days, history.keep_days))
     awards, misses = [], []
     candidates: list[_Candidate] = []
     for compiled_rule in compiled.by_fact_type.get(fact.type, ()):

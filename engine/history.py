@@ -2,10 +2,13 @@
 
 A limit (每月限 1 次) reads the points and applications already counted in its span; a
 repeat offence (一年内第二次起加倍扣分) reads the earlier occurrences of its rule or category;
-a sequence (调解后再次…) looks back to the earlier facts that met its pattern (``engine.patterns``).
-An evaluation starts from an empty ``History``, or from one filled from a ledger
-(``History.record``) so that both hold across requests. Calendar limits keep a sum per
-period; rolling windows and occurrences keep each item's day or moment, read by bisection.
+a sequence (调解后再次…) looks back to the earlier facts that met its pattern (``engine.patterns``);
+a threshold (累计满 50 小时) adds up the period's facts. An evaluation starts from an empty
+``History``, or from one filled from a ledger (``History.record``) so that all hold across
+requests. Calendar limits keep a sum per period; rolling windows and occurrences keep each
+item's day or moment, read by bisection.
+Scoring in time order drops what no later fact can read (``forget_before``), so a history
+shared by a long stream holds about the longest span's worth of each resident's past.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from .ruleset import FieldSpec, Limit, Repeats, Rule
 
 #: A calendar period's length in days, roughly: how limits are ordered, shortest first.
 PERIOD_DAYS = {"day": 1, "week": 7, "month": 31, "quarter": 92, "year": 366}
+_BIG = 1 << 62
 
 
 class LimitRef(BaseModel):
@@ -53,6 +57,11 @@ class LimitRef(BaseModel):
     def window(self, moment: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
         """Start (inclusive) and end (exclusive) of the span that counts for a fact at ``moment``."""
         return span_window(None if self.days else self.period, self.days, moment)
+
+    @property
+    def reach(self) -> int:
+        """The most days back from a fact's day that its span can hold."""
+        return self.days if self.days is not None else PERIOD_DAYS[self.period]
 
     @property
     def length(self) -> tuple[int, int]:
@@ -83,6 +92,14 @@ class RepeatRef(BaseModel):
         assert self.multipliers is not None, "Repeats._one_span_and_one_scale: amounts or multipliers"
         return raw * self.multipliers[min(occurrence, len(self.multipliers)) - 1]
 
+    @property
+    def reach(self) -> int:
+        """The most days back from a fact's day that its span can hold."""
+        if self.days is not None:
+            return self.days
+        assert self.period is not None, "Repeats._one_span_and_one_scale: a period or days"
+        return PERIOD_DAYS[self.period]
+
     def describe(self) -> str:
         """The span in words: 'the month', '365 days'."""
         return f"the {self.period}" if self.period else f"{self.days} days"
@@ -97,16 +114,26 @@ def repeat_ref(rule: Rule, repeats: Repeats) -> RepeatRef:
 
 
 class History:
-    """A resident's earlier amounts as limits and repeats read them (see the module's docstring)."""
+    """A resident's past as limits, repeats, sequences and thresholds read it (see the module's docstring).
 
-    def __init__(self) -> None:
-        self.used: defaultdict[tuple, list[int]] = defaultdict(lambda: [0, 0])  # calendar limit → [points, times]
-        self.recent: defaultdict[tuple, _Rolling] = defaultdict(_Rolling)  # window → its applications by day
-        self.occurred: defaultdict[tuple, list[tuple[dt.datetime, str]]] = defaultdict(list)  # [(when, fact)]
-        self.marked: defaultdict[tuple[str, str], list[tuple[tuple[dt.datetime, str], int, frozenset[str]]]] = \
-            defaultdict(list)  # (ruleset, resident) → [((when, fact id), day, marks)]: what sequences look back to
-        self.tallies: defaultdict[tuple[str, str, str, str], list[tuple[tuple[dt.datetime, str], Decimal]]] = \
-            defaultdict(list)  # (ruleset, resident, rule, period) → [((when, fact id), value)]: thresholds' totals
+    Each part is kept per resident, so that ``forget_before`` visits only the resident scored.
+    """
+
+    def __init__(self, keep_days: int = 0) -> None:
+        self.used: defaultdict[str, dict[tuple, list[int]]] = \
+            defaultdict(dict)  # resident → {calendar limit and period: [points, times, latest day]}
+        self.recent: defaultdict[str, defaultdict[tuple, _Rolling]] = \
+            defaultdict(lambda: defaultdict(_Rolling))  # resident → {window: its applications by day}
+        self.occurred: defaultdict[str, defaultdict[tuple, list[tuple[dt.datetime, str]]]] = \
+            defaultdict(lambda: defaultdict(list))  # resident → {(scope, owner, award): [(when, fact)]}
+        self.marked: defaultdict[str, defaultdict[str, list[tuple[tuple[dt.datetime, str], int, frozenset[str]]]]] \
+            = defaultdict(lambda: defaultdict(list))  # resident → {ruleset: [((when, fact id), day, marks)]}
+        self.tallies: defaultdict[str, defaultdict[tuple, list[tuple[tuple[dt.datetime, str], Decimal]]]] = \
+            defaultdict(lambda: defaultdict(list))  # resident → {(ruleset, rule, period): [((when, fact), value)]}
+        # A history shared by rulesets (versions of a batch) must keep what the longest-reaching one
+        # reads, even while scoring a fact of another: its creator says how far that is.
+        self.keep_days = keep_days
+        self.swept: dict[str, int] = {}  # resident → the last day ``forget_before`` dropped
 
     def record(self, resident: str, *, limits: Iterable[LimitRef], counted: frozenset[tuple[str, str]],
                rule_id: str | None, category: str | None, moment: dt.datetime, fact_id: str | None,
@@ -130,9 +157,11 @@ class History:
     def spent(self, resident: str, limit: LimitRef, day: dt.date) -> tuple[int, int]:
         """Points and applications already counted against ``limit`` in its span holding ``day``."""
         if limit.days is None:
-            points, times = self.used.get(_counter(resident, limit, day), (0, 0))
+            counted = self.used.get(resident)
+            points, times, _ = counted.get(_counter(limit, day), (0, 0, 0)) if counted else (0, 0, 0)
             return points, times
-        applied = self.recent.get(_window(resident, limit))
+        windows = self.recent.get(resident)
+        applied = windows.get(_window(limit)) if windows else None
         if applied is None:
             return 0, 0
         last = day.toordinal()
@@ -141,16 +170,18 @@ class History:
     def use(self, resident: str, limit: LimitRef, day: dt.date, size: int) -> None:
         """Count one application of ``size`` points against ``limit`` on ``day``."""
         if limit.days is None:
-            counted = self.used[_counter(resident, limit, day)]
+            counted = self.used[resident].setdefault(_counter(limit, day), [0, 0, 0])
             counted[0] += size
             counted[1] += 1
+            counted[2] = max(counted[2], day.toordinal())
         else:
-            self.recent[_window(resident, limit)].add(day.toordinal(), size)
+            self.recent[resident][_window(limit)].add(day.toordinal(), size)
 
     def earlier(self, resident: str, repeat: RepeatRef, award: bool, moment: dt.datetime,
                 fact_id: str) -> list[str]:
         """The facts of earlier occurrences (awards if ``award``, else deductions) in the span, oldest first."""
-        occurred = self.occurred.get((resident, repeat.scope, repeat.id, award))
+        owners = self.occurred.get(resident)
+        occurred = owners.get((repeat.scope, repeat.id, award)) if owners else None
         if not occurred:
             return []
         start, _ = repeat.window(moment)
@@ -158,12 +189,11 @@ class History:
 
     def occur(self, resident: str, scope: str, owner: str, award: bool, moment: dt.datetime, fact_id: str) -> None:
         """Remember one occurrence of a rule's (or a category's) award or deduction for a fact."""
-        occurred = self.occurred[(resident, scope, owner, award)]
+        occurred = self.occurred[resident][(scope, owner, award)]
         item = (moment, fact_id)
         at = bisect_left(occurred, item)
         if at == len(occurred) or occurred[at] != item:  # one per fact, however many of its rules count
             occurred.insert(at, item)
-
 
     def remember(self, ruleset: str, fact: Fact, marks: frozenset[str], day: int) -> None:
         """Keep a fact that sequences may look back to, with its ``marks``: the patterns of ``ruleset`` it met.
@@ -171,20 +201,12 @@ class History:
         Marks are kept per compiled ruleset (its ``name``): a version's rules read only what
         met that version's patterns, as when the earlier fact is read back from the store.
         """
-        insort(self.marked[(ruleset, fact.resident)], (fact.sort_key, day, marks), key=_first)
-
-    def forget_before(self, ruleset: str, resident: str, day: int) -> None:
-        """Drop the kept facts of days up to ``day``: scoring in time order, no later fact looks back to them.
-
-        So a resident's kept facts are bounded by the longest window, however long the stream.
-        """
-        kept = self.marked.get((ruleset, resident))
-        if kept and kept[0][1] <= day:  # days rise with the kept facts' order: drop a prefix at once
-            del kept[:bisect_right(kept, day, key=_day)]
+        insort(self.marked[fact.resident][ruleset], (fact.sort_key, day, marks), key=_first)
 
     def latest(self, ruleset: str, fact: Fact, day: int, test: EarlierTest) -> str | None:
         """The latest fact kept for ``ruleset`` before ``fact`` with the test's mark, within ``within_days`` days."""
-        kept = self.marked.get((ruleset, fact.resident))
+        kinds = self.marked.get(fact.resident)
+        kept = kinds.get(ruleset) if kinds else None
         if not kept:
             return None
         for at in range(bisect_left(kept, fact.sort_key, key=_first) - 1, -1, -1):  # newest first, no copy
@@ -195,18 +217,51 @@ class History:
                 return fact_id
         return None
 
-
     def tally(self, ruleset: str, fact: Fact, rule_id: str, period: str,
               value: Decimal) -> tuple[Decimal, list[str]]:
         """Add a fact's value to a threshold's total for its period; the total before it and the facts counted.
 
         Totals are kept per ruleset version, as marks are: each version's condition decides what counts.
         """
-        kept = self.tallies[(ruleset, fact.resident, rule_id, period)]
+        kept = self.tallies[fact.resident][(ruleset, rule_id, period)]
         at = bisect_left(kept, fact.sort_key, key=_first)
         if at == len(kept) or kept[at][0] != fact.sort_key:  # a fact counts once, however it came in
             kept.insert(at, (fact.sort_key, value))
         return sum((v for _, v in kept[:at]), Decimal(0)), [key[1] for key, _ in kept[:at + 1]]
+
+    def forget_before(self, resident: str, day: int) -> None:
+        """Drop what the resident used, occurred, was kept or counted on days up to ``day``.
+
+        The caller passes the fact's day less the longest span its ruleset reads (or
+        ``keep_days``, if longer): scoring in time order, no later fact looks back that far,
+        so results are the same and a resident's history is bounded by that span, however
+        long the stream. A calendar counter goes once its latest use is that old: a period
+        no longer than the span cannot hold both that use and a later fact.
+        """
+        if self.swept.get(resident, -_BIG) >= day:
+            return  # nothing has become old enough since the last call
+        self.swept[resident] = day
+        start = dt.datetime.combine(dt.date.fromordinal(day + 1), dt.time(), SHANGHAI)
+        for kept in self.marked.get(resident, {}).values():  # days rise with the kept facts' order
+            del kept[:bisect_right(kept, day, key=_day)]
+        counted = self.used.get(resident)
+        if counted:
+            for key in [key for key, (_, _, latest) in counted.items() if latest <= day]:
+                del counted[key]
+        for applied in self.recent.get(resident, {}).values():
+            applied.drop_through(day)
+        for occurred in self.occurred.get(resident, {}).values():
+            del occurred[:bisect_left(occurred, (start, ""))]
+        for totals in self.tallies.get(resident, {}).values():
+            del totals[:bisect_left(totals, (start, ""), key=_first)]
+
+    def held(self) -> dict[str, int]:
+        """How many items each part holds, over all residents: what a long stream makes grow, if anything."""
+        return {"limit counters": sum(map(len, self.used.values())),
+                "window entries": sum(len(a.days) for w in self.recent.values() for a in w.values()),
+                "occurrences": sum(len(o) for w in self.occurred.values() for o in w.values()),
+                "kept facts": sum(len(k) for w in self.marked.values() for k in w.values()),
+                "threshold counts": sum(len(t) for w in self.tallies.values() for t in w.values())}
 
 
 def _first(item: tuple) -> Any:
@@ -246,6 +301,13 @@ class _Rolling:
         self.sizes.insert(at, size)
         self.stale = True
 
+    def drop_through(self, day: int) -> None:
+        """Forget the applications of days up to ``day`` (the sums are rebuilt at the next read)."""
+        cut = bisect_right(self.days, day)
+        if cut:
+            del self.days[:cut], self.sizes[:cut]
+            self.stale = True
+
     def between(self, first: int, last: int) -> tuple[int, int]:
         """Points and applications on days ``first`` … ``last``."""
         if self.stale:
@@ -255,12 +317,12 @@ class _Rolling:
         return self.sums[high] - self.sums[low], high - low
 
 
-def _counter(resident: str, limit: LimitRef, day: dt.date) -> tuple:
-    return resident, limit.scope, limit.id, limit.sign, limit.period, period_keys(day)[limit.period]
+def _counter(limit: LimitRef, day: dt.date) -> tuple:
+    return limit.scope, limit.id, limit.sign, limit.period, period_keys(day)[limit.period]
 
 
-def _window(resident: str, limit: LimitRef) -> tuple:
-    return resident, limit.scope, limit.id, limit.sign, limit.period
+def _window(limit: LimitRef) -> tuple:
+    return limit.scope, limit.id, limit.sign, limit.period
 
 
 def amount_signs(rule: Rule, fields: dict[str, FieldSpec]) -> set[int]:

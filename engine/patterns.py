@@ -37,6 +37,11 @@ class EarlierTest:
     condition: conditions.Expr
     within_days: int
 
+    @property
+    def reach(self) -> int:
+        """The most days back from a fact's day that its earlier fact can lie (as for limits and repeats)."""
+        return self.within_days
+
 
 def earlier_test(rule: Rule, suffix: str, fields: dict[str, dict[str, FieldSpec]]) -> EarlierTest | None:
     """The compiled form of a rule's ``after`` (``suffix`` AFTER) or ``not_after`` (None when it has none)."""

@@ -6,13 +6,15 @@ ignored, and the engine against the reference scorer on generated rulesets of bo
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.engine.test_reference import SETTINGS, as_dict, assert_agrees, fact_streams, limit_overruns
-from xinzhi.engine import RulesetError, compile_ruleset, evaluate, load_ruleset
+from xinzhi.engine import Evaluation, History, RulesetError, compile_ruleset, evaluate, load_ruleset
 
 HEADER = """\
 id: limits
@@ -302,6 +304,30 @@ def test_a_malformed_threshold_is_refused_where_it_is_written(reaches, path, say
         ruleset(HOURS.replace("REACHES", reaches))
     assert any(p.path and p.path.startswith(path) and says in p.message and p.line == 21
                for p in raised.value.problems), raised.value.problems
+
+
+# ---------------------------------------------------------------- a long stream
+
+def test_a_history_scoring_a_stream_in_time_order_holds_only_the_longest_span():
+    """One History over three years, as the simulations and the benchmark's soak use it: what it holds stays
+    at about a year's (the longest span read), and the awards are still the reference's."""
+    compiled = ruleset(DEED.replace("LIMITS", "[{days: 30, times: 2}, {period: month, max: 5}]")
+                       + NOISE.replace("REPEATS", "{days: 365, amounts: [-5, -10]}")
+                       + LITTER.replace("LIMITS", "[{period: week, times: 1}]")
+                       + AFTER.replace("SEQUENCE", "after: {fact: litter, within_days: 90}"))
+    kinds = [("deed", {"kind": "help"}), ("arrears", {}), ("litter", {"bags": 2}), ("deed", {"kind": "clean"})]
+    start = dt.date(2021, 1, 1)
+    facts = days(*((kinds[i % 4][0], (start + dt.timedelta(days=2 * i)).isoformat(), kinds[i % 4][1])
+                   for i in range(3 * 365 // 2)))
+    history, awards, held = History(), [], []
+    for i in range(0, len(facts), 15):  # a month's facts a call
+        awards += evaluate(compiled, facts[i:i + 15], history=history).awards
+        held.append(sum(history.held().values()))
+    after_a_year = held[len(held) // 3]
+    assert max(held[len(held) // 3:]) <= after_a_year * 1.05, held
+    assert_agrees(compiled, facts, Evaluation(awards=awards, residents=["r1"]))
+
+
 
 
 # ---------------------------------------------------------------- generated rulesets of limits, repeats and sequences

@@ -171,7 +171,7 @@ def scoring_history(session: Session, community: str, items: Sequence[tuple[Comp
     by_window: dict[tuple[dt.datetime, dt.datetime], list[str]] = defaultdict(list)
     for resident, window in windows.items():
         by_window[window].append(resident)
-    history = History()
+    history = History(keep_days=max((compiled.lookback_days for compiled, _ in items), default=0))
     for (start, end), residents in by_window.items():
         for first in range(0, len(residents), _CHUNK):
             granted = session.execute(select(
