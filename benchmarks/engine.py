@@ -548,8 +548,8 @@ def agreement_check(ruleset_path: str, n: int, residents: int, seed: int, is_yih
         matchers["python"] = lambda f: yihe_if_chain(message_of(f, dates))
     problems = []
     matches = {}
-    # a sequence's own pattern matching is not yet its award (it needs the earlier fact): compared apart
-    plain = {r for r, c in compiled.rules.items() if c.after is None and c.not_after is None}
+    # a sequence or threshold matching is not yet its award (it needs the earlier facts): left out here
+    plain = {r for r, c in compiled.rules.items() if c.after is None and c.not_after is None and not c.rule.reaches}
     engine_pairs = {(fid, r) for fid, r in engine_pairs if r in plain}
     for name, match in matchers.items():
         pairs = {(f["id"], r) for f in facts for r in match(f) if r in plain}

@@ -200,14 +200,6 @@ REPEATS_REFUSED = [
 ]
 
 
-@pytest.mark.parametrize(("repeats", "rules", "path", "says"), REPEATS_REFUSED)
-def test_a_malformed_repeat_is_refused_where_it_is_written(repeats, rules, path, says):
-    with pytest.raises(RulesetError) as raised:
-        ruleset(rules.replace("REPEATS", repeats))
-    [problem] = raised.value.problems
-    assert problem.path == path and says in problem.message and problem.line == 21, problem
-
-
 # ---------------------------------------------------------------- sequences
 
 AFTER = ("  - {id: noise_after, title: 调解后再次扰民, category: civic, fact: deed, when: {kind: clean}, "
@@ -254,10 +246,14 @@ SEQUENCES_REFUSED = [
 ]
 
 
-@pytest.mark.parametrize(("sequence", "path", "says"), SEQUENCES_REFUSED)
-def test_a_malformed_sequence_is_refused_where_it_is_written(sequence, path, says):
+@pytest.mark.parametrize(("rule", "path", "says"),
+                         [(rules.replace("REPEATS", repeats), path, says)
+                          for repeats, rules, path, says in REPEATS_REFUSED]
+                         + [(AFTER.replace("SEQUENCE", sequence), path, says)
+                            for sequence, path, says in SEQUENCES_REFUSED])
+def test_a_malformed_repeat_or_sequence_is_refused_where_it_is_written(rule, path, says):
     with pytest.raises(RulesetError) as raised:
-        ruleset(AFTER.replace("SEQUENCE", sequence))
+        ruleset(rule)
     [problem] = raised.value.problems
     assert problem.path == path and says in problem.message and problem.line == 21, problem
 
