@@ -190,33 +190,15 @@ def _check_earlier(earlier: Earlier, fact_types: dict[str, FactType]) -> list[Pr
     return problems
 
 
-#: The largest amount one ledger entry holds (a 32-bit column on PostgreSQL).
-LEDGER_AMOUNT_MAX = 2**31 - 1
-
-
 def _check_repeats(rule: Rule) -> list[Problem]:
     """``amounts`` take the place of fixed points, so they need fixed points of the same sign (never 0).
 
-    No occurrence may give more points than a ledger entry holds: an amount that large was
-    accepted, then failed every fact it scored on PostgreSQL (integer out of range, a 500).
+    Sizes are bounded by the model (points and amounts to ±1,000,000, multipliers to 1,000), so
+    no occurrence of fixed points exceeds what a ledger entry holds (a 32-bit column on PostgreSQL).
     """
     repeats, award = rule.repeats, rule.award
-    if repeats is None:
+    if repeats is None or repeats.amounts is None:
         return []
-    if repeats.multipliers is not None:
-        if award.points is None or award.per is not None:
-            return []  # the size depends on the fact; fixed points are what a ruleset can be held to
-        return [repeats.problem(ErrorCode.BAD_VALUE, f"multiplier {multiplier} of occurrence {n} makes "
-                                f"{award.points * multiplier:+d} points; a ledger entry holds at most "
-                                f"{LEDGER_AMOUNT_MAX} either way", "multipliers", n - 1)
-                for n, multiplier in enumerate(repeats.multipliers, start=1)
-                if abs(award.points * multiplier) > LEDGER_AMOUNT_MAX]
-    assert repeats.amounts is not None, "Repeats._one_span_and_one_scale: amounts or multipliers"
-    too_large = [repeats.problem(ErrorCode.BAD_VALUE, f"amount {amount} of occurrence {n}: a ledger entry holds "
-                                 f"at most {LEDGER_AMOUNT_MAX} points either way", "amounts", n - 1)
-                 for n, amount in enumerate(repeats.amounts, start=1) if abs(amount) > LEDGER_AMOUNT_MAX]
-    if too_large:
-        return too_large
     if award.points is None or award.per is not None:
         return [repeats.problem(ErrorCode.BAD_VALUE, "'amounts' replace the rule's fixed points; an award per "
                                 "unit or from a table scales by 'multipliers' instead", "amounts")]

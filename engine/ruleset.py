@@ -33,6 +33,8 @@ Period = Literal["day", "week", "month", "quarter", "year"]
 FieldType = Literal["int", "number", "string", "bool", "enum", "date"]
 # Strict: a quoted '3' in a ruleset is text, not a number (facts are coerced; rules are not).
 Number = StrictInt | StrictFloat
+#: Points one award may state: far beyond any standard's, and far inside the ledger's integer columns.
+Points = Annotated[StrictInt, Field(ge=-1_000_000, le=1_000_000)]
 Scalar = StrictInt | StrictFloat | str | StrictBool | dt.date
 
 #: Names a fact field may not take: they are the fact's own keys, the engine's message
@@ -97,7 +99,7 @@ class Repeats(Node):
     days: StrictInt | None = Field(default=None, ge=1, le=3660, description="a rolling window of this many days")
     of: Literal["rule", "category"] = Field(default="rule", description="count this rule's occurrences, or any "
                                                                           "rule's of its category")
-    amounts: list[StrictInt] | None = Field(default=None, min_length=1, max_length=50)
+    amounts: list[Points] | None = Field(default=None, min_length=1, max_length=50)
     multipliers: list[Annotated[StrictInt, Field(ge=1, le=1000)]] | None = Field(default=None, min_length=1,
                                                                                   max_length=50)
 
@@ -233,8 +235,8 @@ class AwardTable(Node):
     """Look a field's value up: e.g. satisfaction 5→5, 4→3, 3→1, anything else → ``else``."""
 
     field: Identifier
-    values: dict[int | str, StrictInt] = Field(min_length=1)
-    else_: StrictInt = Field(default=0, alias="else")
+    values: dict[int | str, Points] = Field(min_length=1)
+    else_: Points = Field(default=0, alias="else")
 
 
 class AwardSpec(Node):
@@ -243,7 +245,7 @@ class AwardSpec(Node):
     Negative points are deductions. Per-unit amounts are rounded down to whole points.
     """
 
-    points: StrictInt | None = None
+    points: Points | None = None
     per: Identifier | None = None
     table: AwardTable | None = None
 

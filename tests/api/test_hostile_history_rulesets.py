@@ -35,9 +35,9 @@ HOSTILE = [
     ("repeats: {period: year, multipliers: [1, 1001]}", "rules[2].repeats.multipliers[1]", "less than or equal"),
     ("repeats: {period: year, amounts: [-5, true]}", "rules[2].repeats.amounts[1]", "valid integer"),
     ("repeats: {period: year, amounts: [-5, -3000000000]}", "rules[2].repeats.amounts[1]",
-     "a ledger entry holds at most 2147483647"),
+     "greater than or equal to -1000000"),
     ("repeats: {period: year, amounts: [-5, -99999999999999999999999]}", "rules[2].repeats.amounts[1]",
-     "a ledger entry holds at most 2147483647"),
+     "greater than or equal to -1000000"),
 ]
 
 
@@ -53,14 +53,17 @@ def test_a_hostile_history_rule_is_refused_where_it_is_written(client, community
         assert problem["path"] == path and says in problem["message"] and problem["line"] == 49, problem
 
 
-def test_a_huge_multiple_of_fixed_points_is_refused_where_it_is_written(client, community):
-    huge = "    award: {points: -5000000}\n    repeats: {period: year, multipliers: [1, 429, 430]}\n"
-    text = BASE.replace(NOISE, huge, 1)
-    upload = client.post(f"/communities/{community}/rulesets", content=text.encode(),
-                         headers={"content-type": "application/yaml"})
-    assert upload.status_code == 422, upload.text
-    [problem] = upload.json()["errors"]
-    assert problem["path"] == "rules[2].repeats.multipliers[2]" and "-2150000000 points" in problem["message"]
+def test_the_largest_fixed_points_times_the_largest_multiplier_fit_a_ledger_entry(client, community):
+    """Points (±1,000,000) and multipliers (1,000) are bounded so that no occurrence exceeds a 32-bit column."""
+    largest = "    award: {points: -1000000}\n    repeats: {period: year, multipliers: [1, 1000]}\n"
+    dry = client.post(f"/communities/{community}/dry-run",
+                      json={"ruleset": BASE.replace(NOISE, largest, 1), "facts": FACTS})
+    assert dry.status_code == 200, dry.text
+    assert 1_000_000 * 1_000 < 2**31 - 1
+    beyond = client.post(f"/communities/{community}/dry-run",
+                         json={"ruleset": BASE.replace(NOISE, largest.replace("-1000000", "-1000001"), 1),
+                               "facts": FACTS})
+    assert beyond.status_code == 422 and "greater than or equal to -1000000" in beyond.text, beyond.text
 
 
 def test_fifty_repeat_amounts_and_a_ten_year_sequence_are_accepted_and_dry_run(client, community):
