@@ -266,9 +266,9 @@ def score_fact(compiled: CompiledRuleset, fact: Fact, history: History, *, expla
             candidates.append(_Candidate(compiled_rule, raw, after_fact=after_fact, reached=reached,
                                          reached_total=reached_total))
         else:  # 一年内第二次起加倍: the amount of this occurrence
-            before = history.earlier(fact.resident, repeat, raw > 0, fact.occurred_at, fact.id)
-            candidates.append(_Candidate(compiled_rule, repeat.amount(raw, len(before) + 1), len(before) + 1,
-                                         tuple(before[-NAMED:]), after_fact, reached, reached_total))
+            count, latest = history.earlier(fact.resident, repeat, raw > 0, fact.occurred_at, fact.id, NAMED)
+            candidates.append(_Candidate(compiled_rule, repeat.amount(raw, count + 1), count + 1, latest, after_fact,
+                                         reached, reached_total))
     chosen = _largest_of_each_group(candidates)
     for candidate in candidates:
         rule = candidate.compiled_rule.rule
@@ -361,9 +361,10 @@ def _threshold(ruleset: str, compiled_rule: CompiledRule, fact: Fact,
     """For a rule with ``reaches``: count the fact into its period's total; pay only on the fact that reaches it."""
     reaches = compiled_rule.rule.reaches
     assert reaches is not None
+    value = threshold_value(reaches, fact)
     before, counted = history.tally(ruleset, fact, compiled_rule.rule.id, period_key(reaches.period, fact.occurred_at),
-                                    threshold_value(reaches, fact))
-    total = before + threshold_value(reaches, fact)
+                                    value)
+    total = before + value
     goal = Decimal(str(reaches.at_least))
     if before < goal <= total:
         return tuple(counted[-NAMED:]), total, None

@@ -177,15 +177,19 @@ class History:
         else:
             self.recent[resident][_window(limit)].add(day.toordinal(), size)
 
-    def earlier(self, resident: str, repeat: RepeatRef, award: bool, moment: dt.datetime,
-                fact_id: str) -> list[str]:
-        """The facts of earlier occurrences (awards if ``award``, else deductions) in the span, oldest first."""
+    def earlier(self, resident: str, repeat: RepeatRef, award: bool, moment: dt.datetime, fact_id: str,
+                named: int) -> tuple[int, tuple[str, ...]]:
+        """How many earlier occurrences (awards if ``award``, else deductions) the span holds, and their facts.
+
+        Only the latest ``named`` facts, oldest first: two bisections and a short slice, however long the span.
+        """
         owners = self.occurred.get(resident)
         occurred = owners.get((repeat.scope, repeat.id, award)) if owners else None
         if not occurred:
-            return []
+            return 0, ()
         start, _ = repeat.window(moment)
-        return [f for _, f in occurred[bisect_left(occurred, (start, "")):bisect_left(occurred, (moment, fact_id))]]
+        first, end = bisect_left(occurred, (start, "")), bisect_left(occurred, (moment, fact_id))
+        return end - first, tuple(f for _, f in occurred[max(first, end - named):end])
 
     def occur(self, resident: str, scope: str, owner: str, award: bool, moment: dt.datetime, fact_id: str) -> None:
         """Remember one occurrence of a rule's (or a category's) award or deduction for a fact."""

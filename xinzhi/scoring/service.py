@@ -194,19 +194,22 @@ def _recall_stored(session: Session, community: str, todo: list[_Prepared], hist
         end = max(p.fact.occurred_at for p in items)
         kinds = sorted(compiled.remembered | compiled.tallied)
         for chunk in _chunks(sorted({p.fact.resident for p in items})):
-            facts = []
-            for row in session.execute(select(FactRow.fact_id, FactRow.type, FactRow.resident, FactRow.occurred_at,
-                                              FactRow.fields).where(
-                    FactRow.community == community, FactRow.resident.in_(chunk),
-                    FactRow.type.in_(kinds), FactRow.occurred_at >= start,
-                    FactRow.occurred_at <= end)):
-                try:
-                    facts.append(compiled.validator.validate({"id": row.fact_id, "type": row.type,
-                                                              "resident": row.resident,
-                                                              "occurred_at": row.occurred_at, "fields": row.fields}))
-                except FactError:  # stored under a version whose fields this one cannot read: it cannot match
-                    continue
-            recall(compiled, facts, history)
+            rows = session.execute(select(FactRow.fact_id, FactRow.type, FactRow.resident, FactRow.occurred_at,
+                                          FactRow.fields).where(
+                FactRow.community == community, FactRow.resident.in_(chunk), FactRow.type.in_(kinds),
+                FactRow.occurred_at >= start, FactRow.occurred_at <= end))
+            recall(compiled, [fact for row in rows if (fact := _read_as(compiled, row.fact_id, row.type, row.resident,
+                                                                       row.occurred_at, row.fields))], history)
+
+
+def _read_as(compiled: CompiledRuleset, fact_id: str, kind: str, resident: str, occurred_at: dt.datetime,
+             fields: dict[str, Any]) -> Fact | None:
+    """A fact scored before, as ``compiled`` reads it (None: its fields are not this version's, so nothing matches)."""
+    try:
+        return compiled.validator.validate({"id": fact_id, "type": kind, "resident": resident,
+                                            "occurred_at": occurred_at, "fields": fields})
+    except FactError:
+        return None
 
 
 def _recall_in_batch(p: _Prepared, readers: dict[str, CompiledRuleset], history: History) -> None:
@@ -217,15 +220,12 @@ def _recall_in_batch(p: _Prepared, readers: dict[str, CompiledRuleset], history:
     matched by that version, never through the first one's marks.
     """
     for compiled in readers.values():
-        if compiled.name == p.compiled.name or p.fact.type not in compiled.remembered:
+        if compiled.name == p.compiled.name or p.fact.type not in compiled.remembered | compiled.tallied:
             continue
-        try:
-            fact = compiled.validator.validate({"id": p.fact.id, "type": p.fact.type, "resident": p.fact.resident,
-                                                "occurred_at": p.fact.occurred_at,
-                                                "fields": plain_fields(p.fact.fields)})
-        except FactError:  # this version cannot read it: it cannot match
-            continue
-        recall(compiled, [fact], history)
+        fact = _read_as(compiled, p.fact.id, p.fact.type, p.fact.resident, p.fact.occurred_at,
+                        plain_fields(p.fact.fields))
+        if fact is not None:
+            recall(compiled, [fact], history)
 
 
 def _commit(service: Service, community: str, batch: list[_Prepared],
@@ -254,7 +254,8 @@ def _commit(service: Service, community: str, batch: list[_Prepared],
                 _recall_stored(session, community, todo, history)
                 now = utcnow()
                 facts, entries = [], []
-                readers = {p.compiled.name: p.compiled for p in todo if p.compiled.window_days}
+                readers = {p.compiled.name: p.compiled for p in todo
+                           if p.compiled.window_days or p.compiled.tally_periods}
                 for p in todo:
                     awards, _ = score_fact(p.compiled, p.fact, history)
                     _recall_in_batch(p, readers, history)
