@@ -12,10 +12,13 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import select
 
 from tests.support.backends import postgres_schema, sqlite_url
 from tests.support.standard import CIVIC_V1
 from xinzhi.communities import CommunityCreate, ResidentCreate, create_community, register_residents
+from xinzhi.db.tables import LedgerEntry
+from xinzhi.ledger import GRANTED
 from xinzhi.registry import publish_ruleset, upload_ruleset
 from xinzhi.service import Service, open_service
 from xinzhi.settings import Settings
@@ -64,3 +67,15 @@ def new_community(service: Service, *, residents: int = 5, ruleset: str | None =
 @pytest.fixture
 def community(service) -> str:
     return new_community(service)
+
+
+def granted(service: Service, community: str) -> list[tuple[str, str, int, int]]:
+    """(fact, rule, amount, raw amount) of every award as its entries sum to now (restatements included)."""
+    sums: dict[tuple[str, str], list[int]] = {}
+    with service.db.reading() as session:
+        for entry in session.scalars(select(LedgerEntry).where(LedgerEntry.community == community,
+                                                               LedgerEntry.kind.in_(GRANTED))):
+            held = sums.setdefault((entry.fact_id, entry.rule_id), [0, 0])
+            held[0] += entry.amount
+            held[1] += entry.raw_amount
+    return sorted((fact, rule, amount, raw) for (fact, rule), (amount, raw) in sums.items() if amount or raw)

@@ -110,7 +110,7 @@ class Fact(Base):
     __table_args__ = (
         UniqueConstraint("community", "fact_id", name="uq_facts_community_fact"),
         ForeignKeyConstraint(["community"], ["communities.id"]),
-        Index("ix_facts_resident", "community", "resident"),
+        Index("ix_facts_resident", "community", "resident", "occurred_at"),
         Index("ix_facts_time", "community", "occurred_at"),
     )
 

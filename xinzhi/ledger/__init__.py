@@ -1,6 +1,7 @@
 """The append-only ledger: entries, balances, expiry of unspent points and reports over them."""
 
 from .balances import (
+    GRANTED,
     Standing,
     Totals,
     community_months,
@@ -49,7 +50,7 @@ from .reports import (
 )
 
 __all__ = [
-    "CategoryTotal", "CommunitySummary", "ExpiringPoints", "ExpiryRun", "HouseholdRead", "LedgerEntryRead",
+    "GRANTED", "CategoryTotal", "CommunitySummary", "ExpiringPoints", "ExpiryRun", "HouseholdRead", "LedgerEntryRead",
     "LedgerPage", "MonthTotal", "ScoreRead", "Standing", "Totals", "ZoneTotal", "adjustment_row", "append",
     "append_all", "award_row", "community_months", "community_summary", "correction_row", "expire_points",
     "expiring_points", "expiry_moment", "expiry_row", "export_ledger_csv", "export_scores_csv", "facts_counted",

@@ -146,12 +146,18 @@ def facts_counted(session: Session, community: str, *, day: dt.date | None = Non
         FactRow.occurred_at < end_of(day))) or 0)
 
 
-def scoring_history(session: Session, community: str, items: Sequence[tuple[CompiledRuleset, Fact]]) -> History:
+GRANTED = ("award", "deduction", "restatement")  # what scoring granted: an award, as restated since
+
+
+def scoring_history(session: Session, community: str, items: Sequence[tuple[CompiledRuleset, Fact]], *,
+                    before: dict[str, tuple[dt.datetime, str]] | None = None) -> History:
     """What the ledger says of these facts' limits and repeats: the room used, the earlier occurrences.
 
-    What counts is the engine's rule (``History.record``); this reads the awards and
-    deductions of each resident's spans, one query per distinct window (most residents of a
-    batch share one) and per chunk of residents.
+    What counts is the engine's rule (``History.record``), applied to each fact's amount
+    under each rule as restated since (``GRANTED`` summed). This reads the entries of each
+    resident's spans, one query per distinct window (most residents of a batch share one)
+    and per chunk of residents; for a resident in ``before``, only the facts that sort
+    before its key (the rest are being scored again).
     """
     limits: dict[str, set[LimitRef]] = defaultdict(set)
     counted: dict[str, set[tuple[str, str]]] = defaultdict(set)
@@ -171,19 +177,26 @@ def scoring_history(session: Session, community: str, items: Sequence[tuple[Comp
     by_window: dict[tuple[dt.datetime, dt.datetime], list[str]] = defaultdict(list)
     for resident, window in windows.items():
         by_window[window].append(resident)
-    history = History(keep_days=max((compiled.lookback_days for compiled, _ in items), default=0))
+    cutoffs = before or {}
+    granted: dict[tuple[str, str | None, str | None], list[Any]] = {}  # (resident, fact, rule) → [category, when, sums]
     for (start, end), residents in by_window.items():
         for first in range(0, len(residents), _CHUNK):
-            granted = session.execute(select(
-                LedgerEntry.resident, LedgerEntry.rule_id, LedgerEntry.category, LedgerEntry.occurred_at,
-                LedgerEntry.fact_id, LedgerEntry.amount, LedgerEntry.raw_amount).where(
-                LedgerEntry.community == community, LedgerEntry.resident.in_(residents[first:first + _CHUNK]),
-                LedgerEntry.occurred_at >= start, LedgerEntry.occurred_at < end,
-                LedgerEntry.kind.in_(("award", "deduction"))))
-            for resident, rule_id, category, occurred_at, fact_id, amount, raw_amount in granted:
-                history.record(resident, limits=limits[resident], counted=frozenset(counted[resident]),
-                               rule_id=rule_id, category=category, moment=occurred_at, fact_id=fact_id,
-                               amount=amount, raw_amount=raw_amount)
+            for resident, rule_id, category, occurred_at, fact_id, amount, raw_amount in session.execute(select(
+                    LedgerEntry.resident, LedgerEntry.rule_id, LedgerEntry.category, LedgerEntry.occurred_at,
+                    LedgerEntry.fact_id, LedgerEntry.amount, LedgerEntry.raw_amount).where(
+                    LedgerEntry.community == community, LedgerEntry.resident.in_(residents[first:first + _CHUNK]),
+                    LedgerEntry.occurred_at >= start, LedgerEntry.occurred_at < end, LedgerEntry.kind.in_(GRANTED))):
+                cutoff = cutoffs.get(resident)
+                if cutoff is not None and (occurred_at, fact_id) >= cutoff:
+                    continue
+                sums = granted.setdefault((resident, fact_id, rule_id), [category, occurred_at, 0, 0])
+                sums[2] += amount
+                sums[3] += raw_amount
+    history = History(keep_days=max((compiled.lookback_days for compiled, _ in items), default=0))
+    repeated = {resident: frozenset(owners) for resident, owners in counted.items()}
+    for (resident, fact_id, rule_id), (category, occurred_at, amount, raw_amount) in granted.items():
+        history.record(resident, limits=limits[resident], counted=repeated.get(resident, frozenset()), rule_id=rule_id,
+                       category=category, moment=occurred_at, fact_id=fact_id, amount=amount, raw_amount=raw_amount)
     return history
 
 

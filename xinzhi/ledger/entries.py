@@ -83,6 +83,36 @@ def award_row(community: str, award: Award, fact: Fact) -> Row:
                              "fields": plain_fields(fact.fields)}})
 
 
+_MOVED = ("amount", "raw_amount", "index_delta", "points_delta")
+
+
+def restatement_row(before: Row, after: Row | None, *, rule_title: str, cause: Fact, arrived: dt.date) -> Row:
+    """The entry that brings a fact's amount under one rule to what time order gives, now that ``cause`` came.
+
+    ``before`` is what the fact's entries under the rule sum to; ``after`` what scoring in
+    time order gives it now (None: nothing). It is dated at the restated fact, so a balance
+    as of any day is what time order would give.
+    """
+    base = after or before
+    delta = {k: (after[k] if after else 0) - before[k] for k in _MOVED}
+    was, now = before["amount"], after["amount"] if after else 0
+    day = cause.occurred_at.astimezone(SHANGHAI).date()
+    return _row(base["community"], base["resident"], kind="restatement", index_delta=delta["index_delta"],
+                points_delta=delta["points_delta"], amount=delta["amount"], raw_amount=delta["raw_amount"],
+                accounts=tuple(base["accounts"].split(",")), category=base["category"], rule_id=base["rule_id"],
+                ruleset=base["ruleset"], fact_id=base["fact_id"], occurred_at=base["occurred_at"],
+                limited_by=after["limited_by"] if after else None,
+                points_expire_on=after["points_expire_on"] if after else None, explanation={
+                    "summary": f"补录事实 {cause.id}（{day} 发生，{arrived} 录入）后重新计分: {rule_title} "
+                               f"{was:+d} → {now:+d}",
+                    "rule_title": rule_title,
+                    "restates": {"fact_id": base["fact_id"], "rule_id": base["rule_id"], "amount_before": was,
+                                 "amount_after": now},
+                    "because": {"fact_id": cause.id, "occurred_at": cause.occurred_at.isoformat(),
+                                "arrived_on": arrived.isoformat()},
+                    "after": after["explanation"] if after else None})
+
+
 def hold_row(award: Row) -> Row:
     """The entry that holds an award under committee review: same accounts, opposite sign."""
     held = {**award, "kind": "adjustment", "amount": -award["amount"], "raw_amount": -award["amount"],

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-Kind = Literal["award", "deduction", "redemption", "refund", "adjustment", "expiry"]
+Kind = Literal["award", "deduction", "redemption", "refund", "adjustment", "expiry", "restatement"]
 
 
 class LedgerEntryRead(BaseModel):

@@ -27,7 +27,7 @@ from xinzhi.ledger.entries import (
 from xinzhi.review.models import AppealCreate, AppealRead
 from xinzhi.service import Service
 
-APPEALABLE = ("award", "deduction", "adjustment", "expiry")
+APPEALABLE = ("award", "deduction", "adjustment", "expiry", "restatement")
 
 
 def _target(session: Session, community: str, seq: int) -> LedgerEntry:

@@ -41,12 +41,27 @@ def hold_for_review(session: Session, community: str, compiled: CompiledRuleset,
     """For award rows of rules under committee review: queue them and return their hold rows.
 
     Called by scoring inside its write transaction, so an award is never spendable before it is held.
+    A restatement of an award already queued follows its decision: it changes a pending
+    award's amount (held meanwhile), moves a released one at once, and stays held after a
+    rejection.
     """
     holds, queued = [], []
     days = compiled.ruleset.publicity_days
     for row in rows:
         rule = compiled.rules.get(row["rule_id"])
-        if rule is None or rule.rule.review != "committee" or row["kind"] != "award" or not row["amount"]:
+        if rule is None or rule.rule.review != "committee" or row["kind"] not in ("award", "restatement") \
+                or not row["amount"]:
+            continue
+        item = session.scalar(select(ReviewItem).where(
+            ReviewItem.community == community, ReviewItem.fact_id == row["fact_id"],
+            ReviewItem.rule_id == row["rule_id"])) if row["kind"] == "restatement" else None
+        if item is not None:
+            if item.status == "pending":
+                item.amount += row["amount"]
+                item.index_delta += row["index_delta"]
+                item.points_delta += row["points_delta"]
+            if item.status != "approved":
+                holds.append(hold_row(row))
             continue
         holds.append(hold_row(row))
         queued.append({"community": community, "resident": row["resident"], "fact_id": row["fact_id"],
@@ -103,7 +118,8 @@ def decide_review(service: Service, community: str, notice: int, data: ReviewDec
         if data.decision == "approve":
             award = session.scalar(select(LedgerEntry).where(
                 LedgerEntry.community == community, LedgerEntry.fact_id == row.fact_id,
-                LedgerEntry.rule_id == row.rule_id, LedgerEntry.kind == "award"))
+                LedgerEntry.rule_id == row.rule_id, LedgerEntry.kind.in_(("award", "restatement")))
+                .order_by(LedgerEntry.seq).limit(1))
             release = append(session, release_row(
                 community, award, resident=resident, notice=notice, rule_id=row.rule_id, rule_title=row.rule_title,
                 fact_id=row.fact_id, amount=row.amount, index_delta=row.index_delta, points_delta=row.points_delta,

@@ -7,6 +7,20 @@ from pydantic import BaseModel, Field
 from xinzhi.engine import Problem
 from xinzhi.ledger.models import LedgerEntryRead
 
+_RESTATED = ("earlier results changed because a fact arrived after facts dated later than it; "
+             "each has a restatement entry in the ledger")
+
+
+class Restated(BaseModel):
+    """An earlier fact's amount under a rule, changed because a fact dated before it arrived later."""
+
+    fact_id: str
+    resident: str
+    rule_id: str
+    amount_before: int
+    amount_after: int
+    because: str = Field(description="the late fact that changed it")
+
 
 class FactResult(BaseModel):
     """The outcome of posting one fact; ``duplicate`` when the id was seen before."""
@@ -16,6 +30,7 @@ class FactResult(BaseModel):
     ruleset: str
     duplicate: bool
     entries: list[LedgerEntryRead]
+    restated: list[Restated] = Field(default_factory=list, description=_RESTATED)
 
 
 class EntryBrief(BaseModel):
@@ -48,6 +63,7 @@ class FactBatchResult(BaseModel):
     ignored: int = Field(default=0, description="facts of types the ruleset in force does not define, skipped "
                                                  "because it or the request said to ignore them")
     results: list[FactBrief]
+    restated: list[Restated] = Field(default_factory=list, description=_RESTATED)
 
 
 class ImportResult(BaseModel):
@@ -59,5 +75,6 @@ class ImportResult(BaseModel):
     ignored: int = Field(default=0, description="facts of types the ruleset in force does not define, skipped "
                                                  "because it or the request said to ignore them")
     skipped: int
+    restated: list[Restated] = Field(default_factory=list, description=_RESTATED)
     errors: list[Problem] = Field(description="the skipped rows' problems; ``row`` is the line in the file "
                                               "(the header is row 1)")

@@ -50,7 +50,7 @@ from xinzhi.engine import (
 )
 from xinzhi.engine.factfiles import parse_facts
 from xinzhi.errors import ServiceCode, ServiceError
-from xinzhi.ledger.balances import scoring_history
+from xinzhi.ledger.balances import GRANTED, scoring_history
 from xinzhi.ledger.entries import append_all, award_row, plain_fields, read_entry
 from xinzhi.registry.service import compiled_for, in_force, published_rows, shanghai_day
 from xinzhi.review.service import hold_for_review
@@ -60,13 +60,16 @@ from xinzhi.scoring.models import (
     FactBrief,
     FactResult,
     ImportResult,
+    Restated,
 )
+from xinzhi.scoring.restating import later_facts, read_as, restatements
 from xinzhi.service import Service
 
 log = logging.getLogger("xinzhi.scoring")
 
 CHUNK = 500
 RETRIES = 5
+_LAST = (dt.datetime.max.replace(tzinfo=dt.UTC), "")  # sorts after every fact
 
 _Result = TypeVar("_Result", FactResult, FactBrief)
 
@@ -74,7 +77,7 @@ _Result = TypeVar("_Result", FactResult, FactBrief)
 @dataclass
 class _Prepared:
     position: int
-    raw: dict[str, Any]
+    raw: dict[str, Any] | None  # None: a stored fact, scored again (``restating``)
     fact: Fact
     compiled: CompiledRuleset
 
@@ -180,8 +183,12 @@ def _stored_facts(session: Session, community: str, ids: Sequence[str]) -> dict[
     return stored
 
 
-def _recall_stored(session: Session, community: str, todo: list[_Prepared], history: History) -> None:
-    """Keep in ``history`` the stored facts the batch's sequences and thresholds look back to (windows, periods)."""
+def _recall_stored(session: Session, community: str, todo: list[_Prepared], history: History,
+                   starts: dict[str, tuple[dt.datetime, str]]) -> None:
+    """Keep in ``history`` the stored facts the batch's sequences and thresholds look back to (windows, periods).
+
+    A resident's stored facts from ``starts`` on are being scored again with the batch: they are not read back.
+    """
     by_ruleset: dict[str, list[_Prepared]] = defaultdict(list)
     for p in todo:
         if p.compiled.window_days or p.compiled.tally_periods:
@@ -198,18 +205,10 @@ def _recall_stored(session: Session, community: str, todo: list[_Prepared], hist
                                           FactRow.fields).where(
                 FactRow.community == community, FactRow.resident.in_(chunk), FactRow.type.in_(kinds),
                 FactRow.occurred_at >= start, FactRow.occurred_at <= end))
-            recall(compiled, [fact for row in rows if (fact := _read_as(compiled, row.fact_id, row.type, row.resident,
-                                                                       row.occurred_at, row.fields))], history)
-
-
-def _read_as(compiled: CompiledRuleset, fact_id: str, kind: str, resident: str, occurred_at: dt.datetime,
-             fields: dict[str, Any]) -> Fact | None:
-    """A fact scored before, as ``compiled`` reads it (None: its fields are not this version's, so nothing matches)."""
-    try:
-        return compiled.validator.validate({"id": fact_id, "type": kind, "resident": resident,
-                                            "occurred_at": occurred_at, "fields": fields})
-    except FactError:
-        return None
+            recall(compiled, [fact for row in rows
+                              if (row.occurred_at, row.fact_id) < starts.get(row.resident, _LAST)
+                              and (fact := read_as(compiled, row.fact_id, row.type, row.resident, row.occurred_at,
+                                                   row.fields))], history)
 
 
 def _recall_in_batch(p: _Prepared, readers: dict[str, CompiledRuleset], history: History) -> None:
@@ -222,19 +221,19 @@ def _recall_in_batch(p: _Prepared, readers: dict[str, CompiledRuleset], history:
     for compiled in readers.values():
         if compiled.name == p.compiled.name or p.fact.type not in compiled.remembered | compiled.tallied:
             continue
-        fact = _read_as(compiled, p.fact.id, p.fact.type, p.fact.resident, p.fact.occurred_at,
+        fact = read_as(compiled, p.fact.id, p.fact.type, p.fact.resident, p.fact.occurred_at,
                         plain_fields(p.fact.fields))
         if fact is not None:
             recall(compiled, [fact], history)
 
 
 def _commit(service: Service, community: str, batch: list[_Prepared],
-            refuse: Callable[[list[tuple[int, Problem]]], ServiceError]) -> set[str]:
+            refuse: Callable[[list[tuple[int, Problem]]], ServiceError]) -> tuple[set[str], list[Restated]]:
     """Score and store the new facts in one transaction, retrying if a racing post won.
 
     Returns the ids this call stored (a racing request may have stored some of the others:
     the same facts are then duplicates; other content under their ids is refused with
-    ``refuse``, as the caller reports problems).
+    ``refuse``, as the caller reports problems), and the earlier results it restated.
     """
     attempt = 0
     while True:
@@ -249,34 +248,51 @@ def _commit(service: Service, community: str, batch: list[_Prepared],
                     raise refuse(conflicts)
                 todo = sorted((p for p in batch if p.fact.id not in stored), key=lambda p: p.fact.sort_key)
                 if not todo:
-                    return set()
-                history = scoring_history(session, community, [(p.compiled, p.fact) for p in todo])
-                _recall_stored(session, community, todo, history)
+                    return set(), []
+                restating = later_facts(service, session, community, [p.fact for p in todo])
+                starts = restating.starts
+                stream = sorted([*todo, *(_Prepared(-1, None, fact, compiled) for compiled, fact in restating.later)],
+                                key=lambda p: p.fact.sort_key)
+                history = scoring_history(session, community, [(p.compiled, p.fact) for p in stream], before=starts)
+                _recall_stored(session, community, stream, history, starts)
                 now = utcnow()
-                facts, entries = [], []
-                readers = {p.compiled.name: p.compiled for p in todo
+                facts, entries, rescored = [], [], []
+                readers = {p.compiled.name: p.compiled for p in stream
                            if p.compiled.window_days or p.compiled.tally_periods}
-                for p in todo:
+                for p in stream:
                     awards, _ = score_fact(p.compiled, p.fact, history)
                     _recall_in_batch(p, readers, history)
+                    if p.raw is None:
+                        rescored.append((p.compiled, p.fact, awards))
+                        continue
                     facts.append({"community": community, "fact_id": p.fact.id, "type": p.fact.type,
                                   "resident": p.fact.resident, "occurred_at": p.fact.occurred_at,
                                   "fields": plain_fields(p.fact.fields), "received": p.raw,
                                   "ruleset": p.compiled.ref, "created_at": now})
                     rows = [award_row(community, a, p.fact) for a in awards]
                     entries += rows + hold_for_review(session, community, p.compiled, rows)
+                restated = restatements(session, community, restating, rescored, now)
+                for compiled, row in restated:
+                    entries += [row, *hold_for_review(session, community, compiled, [row])]
                 session.execute(insert(table_of(FactRow)), facts)
                 per_month = Counter(month_of(p.fact.occurred_at) for p in todo)
                 add_at_commit(session, MonthFacts, [{"community": community, "month": month, "facts": count}
                                                     for month, count in sorted(per_month.items())],
                               keys=("community", "month"), sums=("facts",))
                 append_all(session, entries)
-            return {p.fact.id for p in todo}
+            return {p.fact.id for p in todo}, [_restated(row) for _, row in restated]
         except IntegrityError:
             if attempt == RETRIES:
                 raise
             log.info("scoring %d fact(s) of %s raced another writer; retrying (%d of %d)", len(batch), community,
                      attempt, RETRIES - 1)
+
+
+def _restated(row: dict[str, Any]) -> Restated:
+    restates, because = row["explanation"]["restates"], row["explanation"]["because"]
+    return Restated(fact_id=row["fact_id"], resident=row["resident"], rule_id=row["rule_id"],
+                    amount_before=restates["amount_before"], amount_after=restates["amount_after"],
+                    because=because["fact_id"])
 
 
 def _results(service: Service, community: str, order: list[str], duplicates: set[str], model: type[_Result], *,
@@ -296,7 +312,7 @@ def _results(service: Service, community: str, order: list[str], duplicates: set
                 facts[row.fact_id] = row
             for row in session.execute(select(*columns).where(
                     table.c.community == community, table.c.fact_id.in_(chunk),
-                    table.c.kind.in_(("award", "deduction"))).order_by(table.c.seq)):
+                    table.c.kind.in_(GRANTED)).order_by(table.c.seq)):
                 entries[row.fact_id].append(
                     read_entry(row) if explain else
                     EntryBrief(seq=row.seq, rule_id=row.rule_id, amount=row.amount, raw_amount=row.raw_amount,
@@ -338,11 +354,12 @@ def post_facts(service: Service, community: str, raws: Sequence[Any], *, explain
 
     if batch.errors:
         raise refuse(batch.errors)
-    new_ids = _commit(service, community, batch.new, refuse)
+    new_ids, restated = _commit(service, community, batch.new, refuse)
     duplicates = set(batch.order) - new_ids
     results = _results(service, community, batch.order, duplicates, FactBrief, explain=explain)
     return FactBatchResult(scored=sum(not r.duplicate for r in results),
-                           duplicates=sum(r.duplicate for r in results), ignored=batch.ignored, results=results)
+                           duplicates=sum(r.duplicate for r in results), ignored=batch.ignored, results=results,
+                           restated=restated)
 
 
 def post_fact(service: Service, community: str, raw: Any) -> FactResult:
@@ -351,8 +368,9 @@ def post_fact(service: Service, community: str, raw: Any) -> FactResult:
         batch = _prepare(service, session, community, [raw])
     if batch.errors:
         raise _refuse_one(batch.errors)
-    new_ids = _commit(service, community, batch.new, _refuse_one)
-    return _results(service, community, batch.order, set(batch.order) - new_ids, FactResult)[0]
+    new_ids, restated = _commit(service, community, batch.new, _refuse_one)
+    result = _results(service, community, batch.order, set(batch.order) - new_ids, FactResult)[0]
+    return result.model_copy(update={"restated": restated})
 
 
 def _refuse_one(errors: list[tuple[int, Problem]]) -> ServiceError:
@@ -400,12 +418,12 @@ def import_facts_file(service: Service, community: str, text: str, *, fmt: str, 
     row_errors = at_rows(batch.errors)
     if row_errors and not skip_bad_rows:
         raise refuse(batch.errors)
-    new_ids = _commit(service, community, batch.new, refuse)
+    new_ids, restated = _commit(service, community, batch.new, refuse)
     log.info("imported %s into %s: %d rows, %d scored, %d duplicates, %d skipped", name, community, len(raws),
              len(new_ids), len(batch.order) - len(new_ids), len({e.row for e in row_errors}))
     return ImportResult(rows=len(raws), scored=len(new_ids), duplicates=len(batch.order) - len(new_ids),
                         ignored=batch.ignored,
-                        skipped=len({e.row for e in row_errors}), errors=row_errors)
+                        skipped=len({e.row for e in row_errors}), errors=row_errors, restated=restated)
 
 
 def recorded_facts(service: Service, community: str, start: dt.date, end: dt.date) -> list[dict[str, Any]]:

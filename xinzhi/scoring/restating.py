@@ -1,0 +1,153 @@
+"""Restating: a fact that arrives late changes what the resident's later facts should have earned.
+
+Facts come in any order: a paper form typed in weeks later, last month's import. A rule
+that reads a resident's past — a limit, a repeat offence, a sequence, a threshold — gave
+each fact what it gave knowing the facts stored at the time. When a fact arrives dated
+before some of its resident's stored facts (under a version that reads history), those
+later facts are scored again with it, in time order, exactly as one batch in time order
+would score them all. Where a fact's amount under a rule now differs from what its
+entries sum to, a ``restatement`` entry brings it there and says which late fact caused
+it. Entries are never edited. An award an appeal reversed or corrected keeps the
+committee's decision and is not restated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from xinzhi.db.tables import Appeal, LedgerEntry
+from xinzhi.db.tables import Fact as FactRow
+from xinzhi.engine import SHANGHAI, Award, CompiledRuleset, Fact, FactError
+from xinzhi.ledger.balances import GRANTED
+from xinzhi.ledger.entries import Row, award_row, restatement_row
+from xinzhi.registry.service import compiled_for, published_rows
+from xinzhi.service import Service
+
+_CHUNK = 500
+_SUMMED = ("amount", "raw_amount", "index_delta", "points_delta")
+
+SortKey = tuple[dt.datetime, str]
+
+
+@dataclass
+class Restating:
+    """The stored facts to score again, and for each resident concerned the late fact that starts it."""
+
+    later: list[tuple[CompiledRuleset, Fact]] = field(default_factory=list)
+    causes: dict[str, Fact] = field(default_factory=dict)
+
+    @property
+    def starts(self) -> dict[str, SortKey]:
+        """Per resident restated, the sort key from which its facts are scored again (its earliest late fact)."""
+        return {resident: cause.sort_key for resident, cause in self.causes.items()}
+
+
+def read_as(compiled: CompiledRuleset, fact_id: str, kind: str, resident: str, occurred_at: dt.datetime,
+            fields: dict[str, Any]) -> Fact | None:
+    """A fact scored before, as ``compiled`` reads it (None: its fields are not this version's, so nothing matches)."""
+    try:
+        return compiled.validator.validate({"id": fact_id, "type": kind, "resident": resident,
+                                            "occurred_at": occurred_at, "fields": fields})
+    except FactError:
+        return None
+
+
+def later_facts(service: Service, session: Session, community: str, new: Sequence[Fact]) -> Restating:
+    """The residents' stored facts dated after their earliest new fact, if any of them reads history.
+
+    In time order (the usual case) the query finds nothing and nothing is scored again.
+    """
+    earliest: dict[str, Fact] = {}
+    for fact in new:
+        if fact.resident not in earliest or fact.sort_key < earliest[fact.resident].sort_key:
+            earliest[fact.resident] = fact
+    by_ref: dict[str, CompiledRuleset | None] = {}
+    rows: dict[str, Any] | None = None  # the published versions by ref, read once if a later fact is found
+    found: dict[str, list[tuple[CompiledRuleset, Fact]]] = defaultdict(list)
+    residents = sorted(earliest)
+    for first in range(0, len(residents), _CHUNK):
+        chunk = residents[first:first + _CHUNK]
+        since = min(earliest[r].occurred_at for r in chunk)
+        for row in session.execute(select(FactRow.fact_id, FactRow.type, FactRow.resident, FactRow.occurred_at,
+                                          FactRow.fields, FactRow.ruleset).where(
+                FactRow.community == community, FactRow.resident.in_(chunk), FactRow.occurred_at >= since)):
+            if (row.occurred_at, row.fact_id) <= earliest[row.resident].sort_key:
+                continue
+            if row.ruleset not in by_ref:
+                rows = rows if rows is not None else {r.ref: r for r in published_rows(session, community)}
+                version = rows.get(row.ruleset)
+                by_ref[row.ruleset] = compiled_for(service, session, version) if version is not None else None
+            compiled = by_ref[row.ruleset]
+            if compiled is not None and (read := read_as(compiled, row.fact_id, row.type, row.resident,
+                                                         row.occurred_at, row.fields)) is not None:
+                found[row.resident].append((compiled, read))
+    restating = Restating()
+    for resident, facts in found.items():
+        if any(compiled.lookback_days for compiled, _ in facts):
+            restating.later += facts
+            restating.causes[resident] = earliest[resident]
+    return restating
+
+
+def restatements(session: Session, community: str, restating: Restating,
+                 rescored: Sequence[tuple[CompiledRuleset, Fact, list[Award]]],
+                 now: dt.datetime) -> list[tuple[CompiledRuleset, Row]]:
+    """The entries that bring each stored fact scored again to its new amounts, rule by rule, with its version."""
+    before = _granted(session, community, [fact.id for _, fact, _ in rescored])
+    arrived = now.astimezone(SHANGHAI).date()
+    rows = []
+    for compiled, fact, awards in rescored:
+        after = {award.rule_id: award_row(community, award, fact) for award in awards}
+        held = before.get(fact.id, {})
+        for rule_id in sorted(held.keys() | after.keys()):
+            now_row = after.get(rule_id)
+            was = held.get(rule_id) or _nothing(now_row)
+            if was is None or was.get("appealed") or all(
+                    (now_row[k] if now_row else 0) == was[k] for k in ("amount", "raw_amount")):
+                continue
+            rule = compiled.rules.get(rule_id)
+            rows.append((compiled, restatement_row(was, now_row, rule_title=rule.rule.title if rule else rule_id,
+                                                   cause=restating.causes[fact.resident], arrived=arrived)))
+    return rows
+
+
+def _nothing(row: Row | None) -> Row | None:
+    """What a fact held under a rule that gave it nothing before: the rule's row with every amount zero."""
+    return None if row is None else {**row, **dict.fromkeys(_SUMMED, 0)}
+
+
+def _granted(session: Session, community: str, fact_ids: list[str]) -> dict[str, dict[str, Row]]:
+    """Per fact and rule, what its entries sum to now, and whether an appeal decided it (``appealed``)."""
+    sums: dict[str, dict[str, Row]] = defaultdict(dict)
+    seqs: dict[int, Row] = {}
+    for first in range(0, len(fact_ids), _CHUNK):
+        for entry in session.execute(select(
+                LedgerEntry.seq, LedgerEntry.kind, LedgerEntry.community, LedgerEntry.resident, LedgerEntry.fact_id,
+                LedgerEntry.rule_id, LedgerEntry.category, LedgerEntry.ruleset, LedgerEntry.accounts,
+                LedgerEntry.occurred_at, *(getattr(LedgerEntry, k) for k in _SUMMED)).where(
+                LedgerEntry.community == community, LedgerEntry.fact_id.in_(fact_ids[first:first + _CHUNK]),
+                LedgerEntry.rule_id.is_not(None))):
+            held = sums[entry.fact_id].setdefault(entry.rule_id, {
+                "community": entry.community, "resident": entry.resident, "fact_id": entry.fact_id,
+                "rule_id": entry.rule_id, "category": entry.category, "ruleset": entry.ruleset,
+                "accounts": entry.accounts, "occurred_at": entry.occurred_at, "appealed": False,
+                **dict.fromkeys(_SUMMED, 0)})
+            seqs[entry.seq] = held
+            if entry.kind in GRANTED:
+                for k in _SUMMED:
+                    held[k] += getattr(entry, k)
+    targets = list(seqs)
+    for first in range(0, len(targets), _CHUNK):
+        for seq in session.scalars(select(Appeal.target_seq).where(
+                Appeal.community == community, Appeal.target_seq.in_(targets[first:first + _CHUNK]),
+                Appeal.action.in_(("reverse", "correct")))):
+            if seq is not None:
+                seqs[seq]["appealed"] = True
+    return sums
