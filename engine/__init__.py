@@ -15,8 +15,10 @@ from .evaluator import (
     Evaluation,
     Miss,
     balances,
+    closing_awards,
     evaluate,
     ignores_unknown_types,
+    period_awards,
     recall,
     score_fact,
     validate_facts,
@@ -24,6 +26,7 @@ from .evaluator import (
 from .facts import SHANGHAI, Fact, read_fact
 from .history import History, LimitRef, RepeatRef
 from .loader import parse_ruleset
+from .periods import Granted, lookback_start
 from .pipeline import (
     CACHE,
     STAGES,
@@ -40,9 +43,10 @@ from .testing import TestOutcome, run_tests
 
 __all__ = [
     "Award", "Balance", "CACHE", "CompiledRuleset", "DirectorySource", "ErrorCode", "Evaluation", "Fact",
-    "FactError", "FactIn", "History", "LimitRef", "Loaded", "Loader", "MATCHER", "MemorySource", "Miss", "Problem",
-    "RepeatRef", "RuleMatcher", "Ruleset", "RulesetError", "RulesetSource", "SHANGHAI", "STAGES", "StageCache",
-    "TestOutcome", "XinzhiError", "add_months", "balances", "compile_ruleset", "compile_ruleset_file", "evaluate",
-    "format_path", "ignores_unknown_types", "load_ruleset", "load_ruleset_file", "parse_ruleset", "period_key",
-    "period_window", "read_fact", "recall", "run_tests", "score_fact", "tier_for", "validate_facts",
+    "FactError", "FactIn", "Granted", "History", "LimitRef", "Loaded", "Loader", "MATCHER", "MemorySource", "Miss",
+    "Problem", "RepeatRef", "RuleMatcher", "Ruleset", "RulesetError", "RulesetSource", "SHANGHAI", "STAGES",
+    "StageCache", "TestOutcome", "XinzhiError", "add_months", "balances", "closing_awards", "compile_ruleset",
+    "compile_ruleset_file", "evaluate", "format_path", "ignores_unknown_types", "load_ruleset", "load_ruleset_file",
+    "lookback_start", "parse_ruleset", "period_awards", "period_key", "period_window", "read_fact", "recall",
+    "run_tests", "score_fact", "tier_for", "validate_facts",
 ]

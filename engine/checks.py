@@ -35,7 +35,7 @@ def check_ruleset(ruleset: Ruleset) -> list[Problem]:
         problems.append(ruleset.problem(ErrorCode.BAD_VALUE, "effective_to is before effective_from",
                                         "effective_to"))
     for kind, items in (("tier", ruleset.tiers or []), ("category", ruleset.categories),
-                        ("fact type", ruleset.fact_types), ("rule", ruleset.rules)):
+                        ("fact type", ruleset.fact_types), ("rule", [*ruleset.rules, *ruleset.period_rules])):
         problems += _duplicates(kind, items)
     problems += _duplicates("test", ruleset.tests, key="name")
     for fact_type in ruleset.fact_types:
@@ -46,9 +46,23 @@ def check_ruleset(ruleset: Ruleset) -> list[Problem]:
                                                   "fields", name))
     for rule in ruleset.rules:
         problems += _check_rule(ruleset, rule)
+    problems += _check_period_rules(ruleset)
     problems += _check_exclusive_groups(ruleset)
     problems += _check_limits(ruleset)
     problems += _check_tests(ruleset)
+    return problems
+
+
+def _check_period_rules(ruleset: Ruleset) -> list[Problem]:
+    """Every category a period rule names is declared (one it reads, or the one it pays into)."""
+    categories = {c.id for c in ruleset.categories}
+    problems = []
+    for rule in ruleset.period_rules:
+        named = [(rule.category, ("category",)), *((c, ("without", i)) for i, c in enumerate(rule.without))]
+        if rule.points is not None:
+            named.append((rule.points.category, ("points", "category")))
+        problems += [_unknown(rule, ErrorCode.UNKNOWN_CATEGORY, "category", category, categories, *path)
+                     for category, path in named if category not in categories]
     return problems
 
 
@@ -294,11 +308,23 @@ def _value_mismatch(spec: FieldSpec, value: Any) -> str | None:
 def _check_tests(ruleset: Ruleset) -> list[Problem]:
     problems = []
     rules = {r.id for r in ruleset.rules}
+    period_rules = {r.id for r in ruleset.period_rules}
     tiers = {t.id for t in ruleset.tiers or []}
     for test in ruleset.tests:
         for expected in test.expect.awards or []:
-            if expected.rule not in rules:
-                problems.append(_unknown(expected, ErrorCode.UNKNOWN_RULE, "rule", expected.rule, rules, "rule"))
+            if expected.rule not in rules | period_rules:
+                problems.append(_unknown(expected, ErrorCode.UNKNOWN_RULE, "rule", expected.rule,
+                                         rules | period_rules, "rule"))
+            elif (expected.rule in period_rules) != (expected.period is not None):
+                problems.append(expected.problem(
+                    ErrorCode.BAD_VALUE, f"rule '{expected.rule}' pays for " + (
+                        "a closed period: name its 'period' (e.g. 2021-12), not a fact"
+                        if expected.rule in period_rules else "a fact: name its 'fact', not a period"),
+                    "period" if expected.period is not None else "fact"))
+        if test.closes_until is None and any(e.period is not None for e in test.expect.awards or []):
+            problems.append(test.problem(ErrorCode.BAD_VALUE, "the test expects period awards but closes no "
+                                                              "period: add 'closes_until' (e.g. 2022-01-01)",
+                                         "closes_until"))
         for balance in (test.expect.balances or {}).values():
             if balance.tier is not None and balance.tier not in tiers:
                 problems.append(_unknown(balance, ErrorCode.UNKNOWN_TIER, "tier", balance.tier, tiers, "tier"))

@@ -8,7 +8,7 @@ in that order, so the earlier fact of a period gets the room first.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -23,6 +23,7 @@ from .errors import FactError, Problem
 from .facts import SHANGHAI, Fact
 from .history import History, apply_limits
 from .patterns import AFTER, NOT_AFTER
+from .periods import Granted, payments
 from .ruleset import Account, FactIn, Reaches, Ruleset
 
 #: How many earlier facts an explanation names at most (the latest): a count of thousands says it all,
@@ -43,7 +44,7 @@ class Award:
     award keeps garbage-collector work low); ``as_json`` serialises it through pydantic.
     """
 
-    fact_id: str
+    fact_id: str | None  # None: a period rule's award, for ``period``
     resident: str
     occurred_at: dt.datetime
     ruleset: str
@@ -63,6 +64,8 @@ class Award:
     after_fact: str | None = None  # of a rule with ``after``: the earlier fact it followed
     reached: tuple[str, ...] = ()  # of a rule with ``reaches``: the latest (at most NAMED) facts counted
     reached_total: str | None = None  # that total, exactly (a decimal as text)
+    period: str | None = None  # of a period rule: the closed period it pays for ('2021-12')
+    qualified: tuple[str, ...] = ()  # of a period rule: the run of periods that earned it
 
     def as_json(self) -> dict[str, Any]:
         """The award as JSON-ready values (times and dates as ISO text, ``accounts`` as a list)."""
@@ -79,6 +82,9 @@ class Award:
         if self.reached_total is not None:
             text += f", total {self.reached_total} reached with facts {', '.join(self.reached)}"
             text += " (the latest of them)" if len(self.reached) == NAMED else ""
+        if self.period is not None:
+            text += f", for {self.period}" + (f" ({len(self.qualified)} periods in a row from {self.qualified[0]})"
+                                              if len(self.qualified) > 1 else "")
         if self.occurrence is not None:
             text += f", occurrence {self.occurrence} within {self.repeat_span}"
             text += f" (earlier: {_latest(self.earlier, self.occurrence - 1)})" if self.earlier else ""
@@ -174,11 +180,14 @@ def _validated(compiled: CompiledRuleset, facts: Iterable[tuple[int, FactIn | di
 
 def evaluate(compiled: CompiledRuleset, facts: Iterable[FactIn | dict | Fact], *,
              history: History | None = None, explain: bool = False, label: str | None = None,
-             matcher: RuleMatcher = MATCHER, ignore_unknown_types: bool = False) -> Evaluation:
+             matcher: RuleMatcher = MATCHER, ignore_unknown_types: bool = False,
+             closes_until: dt.date | None = None) -> Evaluation:
     """Score facts: validated first (all or nothing, see ``validate_facts``), then matched, amounted and limited.
 
     A fact of a type the ruleset does not define is refused, unless the ruleset
     (``unknown_fact_types: ignore``) or the call says to ignore it; then it is counted.
+    With ``closes_until``, the periods that end by that day are closed: period rules pay
+    the residents the facts named for them (``period_awards``).
     """
     given = list(facts)
     ignore = ignore_unknown_types or ignores_unknown_types(compiled)
@@ -192,8 +201,38 @@ def evaluate(compiled: CompiledRuleset, facts: Iterable[FactIn | dict | Fact], *
         fact_awards, fact_misses = score_fact(compiled, fact, history, explain=explain, matcher=matcher)
         awards += fact_awards
         misses += fact_misses
+    residents = sorted({f.resident for f in ordered})
+    if closes_until is not None:
+        awards += closing_awards(compiled, awards, residents, closes_until)
     return Evaluation.model_construct(awards=awards, misses=misses,  # each award made above, not parsed
-                                      residents=sorted({f.resident for f in ordered}), ignored=ignored)
+                                      residents=residents, ignored=ignored)
+
+
+def closing_awards(compiled: CompiledRuleset, awards: Iterable[Award], residents: Iterable[str],
+                   until: dt.date) -> list[Award]:
+    """What period rules pay ``residents`` for the periods that end by ``until``, given every award of their facts."""
+    return period_awards(compiled, [Granted(a.resident, a.category, a.occurred_at, a.amount, a.raw_amount)
+                                    for a in awards if a.fact_id is not None], residents,
+                         compiled.ruleset.effective_from, until)
+
+
+def period_awards(compiled: CompiledRuleset, granted: Iterable[Granted], residents: Iterable[str], first: dt.date,
+                  until: dt.date, paid_before: Mapping[tuple[str, str], set[str]] | None = None) -> list[Award]:
+    """The awards of period rules for the periods from ``first`` that end by ``until`` (``periods.payments``)."""
+    awards = []
+    expire_after = compiled.points_expire_after_months
+    accounts = compiled.ruleset.accounts
+    assert accounts is not None, "a loaded ruleset has accounts (checks.check_ruleset)"
+    for paid in payments(compiled.ruleset, granted, residents, first, until, paid_before):
+        rule, moment = paid.rule, paid.period.last_moment
+        moved = tuple(rule.accounts or (accounts.awards_raise if rule.award > 0 else accounts.deductions_lower))
+        awards.append(Award(
+            fact_id=None, resident=paid.resident, occurred_at=moment, ruleset=compiled.ref, rule_id=rule.id,
+            rule_title=rule.title, category=rule.category, raw_amount=rule.award, amount=rule.award, accounts=moved,
+            points_expire_on=expiry_date(moment, expire_after)
+            if expire_after and rule.award > 0 and "points" in moved else None,
+            period=paid.period.key, qualified=paid.qualified))
+    return awards
 
 
 @dataclass(frozen=True, slots=True)

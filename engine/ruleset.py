@@ -307,6 +307,51 @@ class Rule(Node):
                                   "match one fact, only the largest award (or deduction) counts")
 
 
+class PeriodPoints(Node):
+    """A period's points of one category: at least and/or at most this many."""
+
+    category: Identifier
+    at_least: StrictInt | None = None
+    at_most: StrictInt | None = None
+
+    @model_validator(mode="after")
+    def _a_bound(self) -> PeriodPoints:
+        if self.at_least is None and self.at_most is None:
+            raise ValueError("say 'at_least' or 'at_most' (or both)")
+        return self
+
+
+class PeriodRule(Node):
+    """连续 12 个月无违规加 10 分: paid when a period closes, from the awards of the resident's facts in it.
+
+    ``without`` lists categories of which the period held no award or deduction; ``points``
+    bounds a category's points. ``streak: N`` asks that of N consecutive periods and pays on
+    every Nth of a run.
+    """
+
+    id: Identifier
+    title: str
+    category: Identifier
+    period: Period
+    without: list[Identifier] = Field(default_factory=list, max_length=50,
+                                      description="categories with no award or deduction in the period")
+    points: PeriodPoints | None = Field(default=None, description="a category's points in the period")
+    streak: StrictInt = Field(default=1, ge=1, le=120, description="consecutive periods that must qualify")
+    award: Points = Field(description="the points paid for a qualifying period (negative: a deduction)")
+    accounts: list[Account] | None = Field(default=None, min_length=1,
+                                           description="override the ruleset's accounts for this rule")
+    enabled: bool = True
+    note: str | None = Field(default=None, description="where the value comes from; say if illustrative")
+
+    @model_validator(mode="after")
+    def _a_condition(self) -> PeriodRule:
+        if not self.without and self.points is None:
+            raise ValueError("a period rule needs 'without' (categories) or 'points' (a category's bound)")
+        if not self.award:
+            raise ValueError("'award' of 0 pays nothing")
+        return self
+
+
 class RuleOverride(Node):
     """Changes a parent's rule in an extending ruleset; unset keys keep the parent's value."""
 
@@ -324,12 +369,19 @@ class RuleOverride(Node):
 
 
 class ExpectedAward(Node):
-    """An award the test expects: fact, rule, amount after limits (and the limit that cut it, if given)."""
+    """An award the test expects: fact (or closed period), rule, amount after limits (and the limit that cut it)."""
 
-    fact: str
+    fact: str | None = None
+    period: str | None = Field(default=None, description="a period rule's period, e.g. '2021-12'")
     rule: Identifier
     amount: int
     limited_by: str | None = Field(default=None, description="e.g. 'rule:garbage_sorting/month'")
+
+    @model_validator(mode="after")
+    def _fact_or_period(self) -> ExpectedAward:
+        if (self.fact is None) == (self.period is None):
+            raise ValueError("an expected award names either its 'fact' or its 'period'")
+        return self
 
 
 class ExpectedBalance(Node):
@@ -362,6 +414,8 @@ class RulesetTest(Node):
 
     name: str
     facts: list[FactIn] = Field(min_length=1)
+    closes_until: dt.date | None = Field(default=None, description="close the periods that end by this day "
+                                                                   "(period rules pay for them)")
     expect: Expectation
 
 
@@ -381,6 +435,8 @@ class Ruleset(Node):
     categories: list[Category] = Field(default_factory=list)
     fact_types: list[FactType] = Field(default_factory=list)
     rules: list[Rule] = Field(default_factory=list)
+    period_rules: list[PeriodRule] = Field(default_factory=list,
+                                           description="rules paid when a period closes (streaks, absences)")
     overrides: list[RuleOverride] = Field(default_factory=list)
     tests: list[RulesetTest] = Field(default_factory=list)
     publicity_days: int | None = Field(default=None, ge=0, le=90,

@@ -28,15 +28,15 @@ def run_tests(compiled: CompiledRuleset) -> list[TestOutcome]:
 def run_test(compiled: CompiledRuleset, test: RulesetTest) -> TestOutcome:
     """One embedded test from empty accounts; facts the ruleset rejects fail the test instead of raising."""
     try:
-        evaluation = evaluate(compiled, test.facts)
+        evaluation = evaluate(compiled, test.facts, closes_until=test.closes_until)
     except FactError as exc:
         return TestOutcome(name=test.name, passed=False, failures=[p.message for p in exc.problems])
     failures: list[str] = []
     if test.expect.awards is not None:
         want_limits = any(e.limited_by for e in test.expect.awards)
-        got = Counter((a.fact_id, a.rule_id, a.amount, a.limited_by if want_limits else None)
+        got = Counter((a.fact_id, a.period, a.rule_id, a.amount, a.limited_by if want_limits else None)
                       for a in evaluation.awards)
-        want = Counter((e.fact, e.rule, e.amount, e.limited_by if want_limits else None)
+        want = Counter((e.fact, e.period, e.rule, e.amount, e.limited_by if want_limits else None)
                        for e in test.expect.awards)
         for item in sorted((want - got).keys(), key=str):
             failures.append(f"expected award {_show(item)} was not given")
@@ -54,5 +54,6 @@ def run_test(compiled: CompiledRuleset, test: RulesetTest) -> TestOutcome:
 
 
 def _show(item: tuple) -> str:
-    fact, rule, amount, limited = item
-    return f"{rule} {amount:+d} for fact {fact}" + (f" (limited by {limited})" if limited else "")
+    fact, period, rule, amount, limited = item
+    return f"{rule} {amount:+d} for " + (f"fact {fact}" if fact is not None else f"period {period}") + \
+        (f" (limited by {limited})" if limited else "")

@@ -41,7 +41,9 @@ from xinzhi.engine import (
     RuleMatcher,
     Ruleset,
     RulesetSource,
+    add_months,
     balances,
+    closing_awards,
     evaluate,
 )
 
@@ -236,10 +238,12 @@ def score_chunk(compiled: CompiledRuleset, residents: list[str], facts: list[dic
         except FactError as exc:
             code = exc.problems[0].code if exc.problems else "invalid"
             rejected[f"{raw.get('type', '?')}: {code}"] += 1
-    evaluation = evaluate(compiled, valid, matcher=matcher)
-    totals = balances(compiled.ruleset, evaluation.awards, residents=residents)
+    awards = evaluate(compiled, valid, matcher=matcher).awards
+    if months:  # period rules pay for the periods that ended with the replay's last month, every resident
+        awards += closing_awards(compiled, awards, residents, add_months(dt.date.fromisoformat(f"{months[-1]}-01"), 1))
+    totals = balances(compiled.ruleset, awards, residents=residents)
     per: dict[str, list] = {rid: [] for rid in residents}
-    for award in evaluation.awards:
+    for award in awards:
         per.setdefault(award.resident, []).append(award)
     fact_counts = Counter(f.resident for f in valid)
     monthly = {m: [0, 0, 0, 0] for m in months}
@@ -273,7 +277,7 @@ def score_chunk(compiled: CompiledRuleset, residents: list[str], facts: list[dic
         _shop_visits(out, rid, by_month, months, monthly, shop, (zones or {}).get(rid, ""), seed)
         outcomes[rid] = out
     return ChunkOutcome(residents=outcomes, monthly=monthly, facts=len(valid) + sum(rejected.values()),
-                        awards=len(evaluation.awards), rejected=dict(rejected))
+                        awards=len(awards), rejected=dict(rejected))
 
 
 def _shop_visits(out: ResidentOutcome, rid: str, by_month: dict[str, int], months: list[str],

@@ -8,20 +8,23 @@ give the same awards and the same balances: those the test expects.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 
 import pytest
+from sqlalchemy import select
 
 from simulations.matcher import PythonMatcher
 from simulations.replay import score_chunk
 from tests.conftest import RULESETS
 from tests.support.fixtures import new_community
 from xinzhi.communities import ResidentCreate, register_residents
+from xinzhi.db.tables import LedgerEntry
 from xinzhi.engine import compile_ruleset_file, evaluate
 from xinzhi.engine.testing import run_test
 from xinzhi.ledger import resident_score
 from xinzhi.registry import dry_run, publish_ruleset, upload_ruleset
-from xinzhi.scoring import post_fact
+from xinzhi.scoring import close_periods, post_fact
 
 CASES = [pytest.param(path.name, index, id=f"{path.stem}:{index}")
          for path in sorted(RULESETS.glob("*.yaml"))
@@ -29,7 +32,7 @@ CASES = [pytest.param(path.name, index, id=f"{path.stem}:{index}")
 
 
 def expected(test) -> tuple[Counter, dict[str, tuple]]:
-    awards = Counter((a.fact, a.rule, a.amount) for a in test.expect.awards or [])
+    awards = Counter((a.fact, a.period, a.rule, a.amount) for a in test.expect.awards or [])
     balances = {r: (b.index, b.points) for r, b in (test.expect.balances or {}).items()}
     return awards, balances
 
@@ -59,17 +62,21 @@ def test_every_embedded_test_scores_the_same_four_ways(service, file, index):
     for name in parents_first(file):  # a parent is published first; the child is in force from its own date
         uploaded = upload_ruleset(service, community, (RULESETS / name).read_text(encoding="utf-8"))
         publish_ruleset(service, community, uploaded.id, uploaded.version)
-    dry = dry_run(service, community, uploaded.id, uploaded.version, facts)
+    until = test.closes_until
+    dry = dry_run(service, community, uploaded.id, uploaded.version, facts, closes_until=until)
     stored = [post_fact(service, community, fact) for fact in sorted(facts, key=lambda f: (f["occurred_at"], f["id"]))]
+    if until is not None:  # and the closing job, over the ledger
+        close_periods(service, community, until, since=compiled.ruleset.effective_from)
     ways = {
-        "dry-run": Counter((a["fact_id"], a["rule_id"], a["amount"]) for a in dry.awards),
-        "stored": Counter((r.fact_id, e.rule_id, e.amount) for r in stored for e in r.entries
-                          if e.kind in ("award", "deduction")),
+        "dry-run": Counter((a["fact_id"], a["period"], a["rule_id"], a["amount"]) for a in dry.awards),
+        "stored": Counter((r.fact_id, None, e.rule_id, e.amount) for r in stored for e in r.entries
+                          if e.kind in ("award", "deduction")) + period_awards(service, community, residents),
     }
-    # 4. a simulation's scorer, with the Python matcher it may use
+    # 4. a simulation's scorer, with the Python matcher it may use, closing the periods with its last month
     matcher = PythonMatcher()
     matcher.register(compiled)
-    chunk = score_chunk(compiled, residents, facts, [], matcher=matcher)
+    months = [f"{until - dt.timedelta(days=1):%Y-%m}"] if until else []
+    chunk = score_chunk(compiled, residents, facts, months, matcher=matcher)
     for way, got in ways.items():
         assert got == awards or not test.expect.awards, (way, got, awards)
     for resident, (index_, points) in balances.items():
@@ -80,11 +87,18 @@ def test_every_embedded_test_scores_the_same_four_ways(service, file, index):
                          "dry-run": (dried["index"], dried["points"])}.items():
             assert got[0] == index_ if index_ is not None else True, (way, resident, got)
             assert got[1] == points if points is not None else True, (way, resident, got)
-    engine = Counter((a.fact_id, a.rule_id, a.amount) for a in evaluate(compiled, facts).awards)
     simulated = Counter()
     for resident, outcome in chunk.residents.items():
         simulated.update({(resident, rule): amount for rule, amount in outcome.rule_amounts.items()})
     per_rule = Counter()
-    for (fact_id, rule, amount) in engine.elements():
-        per_rule[(next(f["resident"] for f in facts if f["id"] == fact_id), rule)] += amount
+    for award in evaluate(compiled, facts, closes_until=until).awards:
+        per_rule[(award.resident, award.rule_id)] += award.amount
     assert +simulated == +per_rule
+
+
+def period_awards(service, community: str, residents: list[str]) -> Counter:
+    """The closing job's awards to these residents, as (fact, period, rule, amount)."""
+    with service.db.reading() as session:
+        return Counter((None, e.explanation["period"], e.rule_id, e.amount) for e in session.scalars(
+            select(LedgerEntry).where(LedgerEntry.community == community, LedgerEntry.fact_id.is_(None),
+                                      LedgerEntry.kind == "award", LedgerEntry.resident.in_(residents))))

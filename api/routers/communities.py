@@ -9,9 +9,10 @@ from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import Field
 
-from xinzhi import communities, ledger
+from xinzhi import communities, ledger, scoring
 from xinzhi.communities import CommunityConfiguration, CommunityCreate, CommunityRead
 from xinzhi.ledger import CommunitySummary, ExpiryRun, HouseholdRead
+from xinzhi.scoring import ClosingRun
 
 from ..access import CallerDep
 from ..deps import FIRST_DAY, LAST_DAY, AsOf, CommunityId, ServiceDep
@@ -86,6 +87,18 @@ def scores_csv(service: ServiceDep, community: CommunityId, as_of: AsOf = None) 
     """Every resident's index, points and tier as CSV."""
     return CsvText(ledger.export_scores_csv(service, community, as_of),
                    headers={"Content-Disposition": f'attachment; filename="{community}-scores.csv"'})
+
+
+@router.post("/{community}/jobs/close-periods")
+def close_periods(service: ServiceDep, community: CommunityId,
+                  as_of: Annotated[dt.date | None, Query(ge=FIRST_DAY, le=LAST_DAY, description=(
+                      "close the periods that ended before this day (default today)"))] = None,
+                  since: Annotated[dt.date | None, Query(ge=FIRST_DAY, le=LAST_DAY, description=(
+                      "and began on or after this day (default a year before as_of)"))] = None,
+                  ) -> ClosingRun:
+    """Pay period rules (连续 12 个月无违规) for the periods that ended; run again, it writes only what changed."""
+    from xinzhi.clock import today
+    return scoring.close_periods(service, community, as_of or today(), since)
 
 
 @router.post("/{community}/jobs/expire")

@@ -64,4 +64,4 @@ def dry_run_draft(service: ServiceDep, community: CommunityId, caller: CallerDep
     """Score facts under a ruleset text given inline (not stored); runs in a draft worker."""
     return registry.dry_run_draft(service, community, body.ruleset, [f.model_dump(mode="json", by_alias=True)
                                                              for f in body.facts], explain=body.explain,
-                                  actor=caller.actor)
+                                  closes_until=body.closes_until, actor=caller.actor)

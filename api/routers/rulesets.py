@@ -87,4 +87,4 @@ def dry_run(service: ServiceDep, community: CommunityId, caller: CallerDep, rule
     """Score facts under this version from empty accounts; nothing is stored."""
     return registry.dry_run(service, community, ruleset_id, version, [f.model_dump(mode="json", by_alias=True)
                                                                for f in body.facts], explain=body.explain,
-                            actor=caller.actor)
+                            closes_until=body.closes_until, actor=caller.actor)

@@ -34,6 +34,7 @@ MATRIX = [
     ("GET", "/communities/{community}/ledger.csv", "CS", None),
     ("GET", "/communities/{community}/scores.csv", "CS", None),
     ("POST", "/communities/{community}/jobs/expire", "CS", None),
+    ("POST", "/communities/{community}/jobs/close-periods", "C", None),
     ("GET", "/communities/{community}/residents", "CS", None),
     ("POST", "/communities/{community}/residents", "S",
      {"json": [{"id": "x1", "name": "钱多多", "zone": "north"}]}),

@@ -281,6 +281,8 @@ class RefAward:
     after_fact: str | None = None
     reached: tuple[str, ...] = ()
     reached_total: str | None = None
+    period: str | None = None
+    qualified: tuple[str, ...] = ()
 
 
 @dataclass
@@ -478,9 +480,80 @@ class ReferenceScorer:
         return raw * multipliers[min(occurrence, len(multipliers)) - 1], occurrence, tuple(earlier[-NAMED:])
 
 
-def score(ruleset: dict, facts: list[dict]) -> RefResult:
-    """Score ``facts`` from empty limit usage."""
-    return ReferenceScorer(ruleset).score(facts)
+def score(ruleset: dict, facts: list[dict], closes_until: dt.date | None = None) -> RefResult:
+    """Score ``facts`` from empty limit usage; with ``closes_until``, pay period rules for the periods ended by then."""
+    result = ReferenceScorer(ruleset).score(facts)
+    if closes_until is not None:
+        residents = sorted({f["resident"] for f in facts})
+        result.awards += period_awards(ruleset, result.awards, residents, closes_until)
+    return result
+
+
+def period_name(key: tuple) -> str:
+    """How the standard writes a period: 2021-05, 2021-Q2, 2021-W07, 2021-05-03, 2021."""
+    kind = key[0]
+    if kind == "day":
+        return key[1].isoformat()
+    if kind == "week":
+        year, week, _ = key[1].isocalendar()
+        return f"{year}-W{week:02d}"
+    if kind == "month":
+        return f"{key[1]}-{key[2]:02d}"
+    if kind == "quarter":
+        return f"{key[1]}-Q{key[2] + 1}"
+    return str(key[1])
+
+
+def closed_periods(ruleset: dict, period: str, until: dt.date) -> list[tuple[tuple, dt.datetime]]:
+    """Each period whose every day lies in the standard's dates and before ``until``, with its last second."""
+    first = dt.date.fromisoformat(str(ruleset["effective_from"]))
+    last = until - dt.timedelta(days=1)
+    if ruleset.get("effective_to"):
+        last = min(last, dt.date.fromisoformat(str(ruleset["effective_to"])))
+    days: dict[tuple, list[dt.date]] = {}
+    day = first - dt.timedelta(days=400)
+    while day <= last + dt.timedelta(days=400):
+        days.setdefault(period_of(period, dt.datetime.combine(day, dt.time(12), SHANGHAI)), []).append(day)
+        day += dt.timedelta(days=1)
+    return [(key, dt.datetime.combine(max(ds), dt.time(23, 59, 59), SHANGHAI)) for key, ds in days.items()
+            if min(ds) >= first and max(ds) <= last]
+
+
+def period_awards(ruleset: dict, awards: list[RefAward], residents: list[str], until: dt.date) -> list[RefAward]:
+    """Every period rule's awards, period by period, from the awards of facts."""
+    paid: list[tuple] = []
+    for rule in [r for r in ruleset.get("period_rules") or [] if r.get("enabled", True)]:
+        periods = closed_periods(ruleset, rule["period"], until)
+        streak = rule.get("streak") or 1
+        for resident in residents:
+            good, payments = [], []
+            for number, (key, last) in enumerate(periods):
+                mine = [a for a in awards if a.resident == resident and a.fact_id is not None
+                        and period_of(rule["period"], a.occurred_at) == key]
+                ok = not any(a.raw_amount and a.category in rule.get("without", []) for a in mine)
+                bound = rule.get("points")
+                if bound:
+                    have = sum(a.amount for a in mine if a.category == bound["category"])
+                    ok = ok and (bound.get("at_least") is None or have >= bound["at_least"]) \
+                        and (bound.get("at_most") is None or have <= bound["at_most"])
+                good.append(ok)
+                run = periods[number - streak + 1:number + 1] if number + 1 >= streak else []
+                if run and all(good[number - streak + 1:]) and not any(
+                        n in payments for n in range(number - streak + 1, number)):
+                    payments.append(number)
+                    paid.append((last, resident, rule, key, tuple(period_name(k) for k, _ in run)))
+    found = []
+    for last, resident, rule, key, run in sorted(paid, key=lambda item: (item[0], item[1], item[2]["id"])):
+        amount = rule["award"]
+        accounts = tuple(rule.get("accounts") or _accounts_of(ruleset)["awards_raise" if amount > 0
+                                                                         else "deductions_lower"])
+        expiry = _accounts_of(ruleset)["points_expire"]
+        found.append(RefAward(
+            fact_id=None, resident=resident, occurred_at=last, ruleset=f"{ruleset['id']}@{ruleset['version']}",
+            rule_id=rule["id"], category=rule["category"], raw_amount=amount, amount=amount, limited_by=None,
+            accounts=accounts, points_expire_on=end_of_month_after(last, expiry["after_months"])
+            if expiry and amount > 0 and "points" in accounts else None, period=period_name(key), qualified=run))
+    return found
 
 
 def tier_of(ruleset: dict, index: int) -> str:

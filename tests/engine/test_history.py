@@ -416,8 +416,23 @@ def history_rulesets(draw) -> str:
                        {"id": "offence", "title": "违规", "fields": {**fields, "n": {"type": "int", "min": -2,
                                                                                     "max": 4}}}],
         "rules": rules,
+        "period_rules": draw(st.lists(period_rule_specs(), max_size=2, unique_by=lambda r: r["id"])),
     }
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+@st.composite
+def period_rule_specs(draw) -> dict:
+    """A streak of periods without a category, or with a category's points bounded."""
+    rule = {"id": f"p{draw(st.integers(0, 9))}", "title": "期末", "category": draw(st.sampled_from(["c1", "c2"])),
+            "period": draw(st.sampled_from(["week", "month", "quarter"])), "streak": draw(st.integers(1, 3)),
+            "award": draw(st.integers(-5, 5).filter(bool))}
+    if draw(st.booleans()):
+        rule["without"] = draw(st.lists(st.sampled_from(["c1", "c2"]), min_size=1, max_size=2, unique=True))
+    else:
+        bound = draw(st.sampled_from(["at_least", "at_most"]))
+        rule["points"] = {"category": draw(st.sampled_from(["c1", "c2"])), bound: draw(st.integers(-4, 6))}
+    return rule
 
 
 @settings(max_examples=150, **SETTINGS)
@@ -425,7 +440,8 @@ def history_rulesets(draw) -> str:
 def test_engine_equals_reference_on_generated_rulesets_of_limits_repeats_and_sequences(data):
     compiled = compile_ruleset(load_ruleset(data.draw(history_rulesets()), name="generated.yaml"))
     stream = data.draw(fact_streams(as_dict(compiled), max_size=40, residents=("r1", "r2")))
-    evaluation = evaluate(compiled, stream, explain=True)
-    assert_agrees(compiled, stream, evaluation)
+    closes_until = data.draw(st.sampled_from([None, dt.date(2021, 4, 1), dt.date(2021, 10, 1), dt.date(2022, 1, 1)]))
+    evaluation = evaluate(compiled, stream, explain=True, closes_until=closes_until)
+    assert_agrees(compiled, stream, evaluation, closes_until)
     assert limit_overruns(as_dict(compiled), evaluation.awards) == []
     assert not [m for m in evaluation.misses if "did not match" in m.reason]  # the explanation agrees

@@ -155,13 +155,13 @@ def as_dict(compiled) -> dict:
 def engine_rows(awards) -> list[tuple]:
     return [(a.fact_id, a.resident, a.occurred_at, a.ruleset, a.rule_id, a.category, a.raw_amount,
              a.amount, a.limited_by, tuple(a.accounts), a.points_expire_on, a.occurrence, tuple(a.earlier),
-             a.after_fact, tuple(a.reached), a.reached_total) for a in awards]
+             a.after_fact, tuple(a.reached), a.reached_total, a.period, tuple(a.qualified)) for a in awards]
 
 
 def reference_rows(awards) -> list[tuple]:
     return [(a.fact_id, a.resident, a.occurred_at, a.ruleset, a.rule_id, a.category, a.raw_amount,
              a.amount, a.limited_by, a.accounts, a.points_expire_on, a.occurrence, a.earlier, a.after_fact,
-             a.reached, a.reached_total) for a in awards]
+             a.reached, a.reached_total, a.period, a.qualified) for a in awards]
 
 
 def short(rows: list[tuple]) -> list[tuple]:
@@ -169,11 +169,11 @@ def short(rows: list[tuple]) -> list[tuple]:
     return [(r[0], r[4], r[7], r[8]) for r in rows]
 
 
-def assert_agrees(compiled, facts: list[dict], evaluation=None) -> None:
+def assert_agrees(compiled, facts: list[dict], evaluation=None, closes_until: dt.date | None = None) -> None:
     """The engine's awards and balances equal the reference's, in the same order."""
     ruleset = as_dict(compiled)
-    evaluation = evaluation if evaluation is not None else evaluate(compiled, facts)
-    expected = ref.score(ruleset, facts)
+    evaluation = evaluation if evaluation is not None else evaluate(compiled, facts, closes_until=closes_until)
+    expected = ref.score(ruleset, facts, closes_until)
     got, want = engine_rows(evaluation.awards), reference_rows(expected.awards)
     assert short(got) == short(want)
     assert got == want
@@ -418,16 +418,16 @@ def test_reference_agrees_with_engine_on_embedded_tests(file, index):
     compiled = compiled_file(file)
     test = compiled.ruleset.tests[index]
     facts = [fact.model_dump() for fact in test.facts]
-    assert_agrees(compiled, facts)
+    assert_agrees(compiled, facts, closes_until=test.closes_until)
 
     # the reference also meets the test's own expectations, so it is not merely agreeing
     ruleset = as_dict(compiled)
-    result = ref.score(ruleset, facts)
+    result = ref.score(ruleset, facts, test.closes_until)
     if test.expect.awards is not None:
         with_limits = any(e.limited_by for e in test.expect.awards)
-        got = Counter((a.fact_id, a.rule_id, a.amount, a.limited_by if with_limits else None)
+        got = Counter((a.fact_id, a.period, a.rule_id, a.amount, a.limited_by if with_limits else None)
                       for a in result.awards)
-        want = Counter((e.fact, e.rule, e.amount, e.limited_by if with_limits else None)
+        want = Counter((e.fact, e.period, e.rule, e.amount, e.limited_by if with_limits else None)
                        for e in test.expect.awards)
         assert got == want
     start = ruleset["accounts"]["starting_index"]
@@ -534,7 +534,7 @@ def test_same_facts_give_the_same_ledger_in_other_processes():
 def limit_overruns(ruleset: dict, awards) -> list[str]:
     """Every span of every limit (ending at some granted amount) whose amounts exceed its max or its times."""
     rules = {r["id"]: r for r in ruleset["rules"]}
-    granted = [(award, limit) for award in awards if award.amount
+    granted = [(award, limit) for award in awards if award.amount and award.period is None  # period rules: no limits
                for limit in ref.rule_limits(ruleset, rules[award.rule_id]) if limit.sign * award.amount > 0]
     overruns = set()
     for last, limit in granted:

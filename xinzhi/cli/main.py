@@ -270,7 +270,32 @@ def cmd_expire(args: argparse.Namespace) -> int:
     return 0
 
 
-OPERATED = {"serve", "import", "expire", "token"}  # commands that change stored data and log what they did
+def cmd_close_periods(args: argparse.Namespace) -> int:
+    """``xinzhi close-periods``: pay period rules for the periods that ended (meant to run daily)."""
+    import datetime as dt
+
+    from xinzhi.clock import today
+    from xinzhi.errors import ServiceError
+    from xinzhi.scoring import close_periods
+    from xinzhi.service import open_service
+
+    service = open_service(_settings(args))
+    try:
+        as_of = dt.date.fromisoformat(args.as_of) if args.as_of else today()
+        run = close_periods(service, args.community, as_of,
+                            dt.date.fromisoformat(args.since) if args.since else None)
+    except ServiceError as exc:
+        print(exc.detail, file=sys.stderr)
+        return 1
+    finally:
+        service.close()
+    print(f"{run.community}: periods from {run.since} that ended before {run.as_of} closed: "
+          f"{run.awards_written} period award(s) written, {run.restated} restated")
+    return 0
+
+
+# commands that change stored data and log what they did
+OPERATED = {"serve", "import", "expire", "close-periods", "token"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -315,6 +340,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", help="expire what expired before this day (default today, Asia/Shanghai)")
     p.add_argument("--database-url", help="overrides XINZHI_DATABASE_URL")
     p.set_defaults(run=cmd_expire)
+    p = sub.add_parser("close-periods", help="pay period rules (streaks, absences) for periods that ended (run daily)")
+    p.add_argument("--community", required=True)
+    p.add_argument("--as-of", help="close the periods that ended before this day (default today, Asia/Shanghai)")
+    p.add_argument("--since", help="and began on or after this day (default a year before --as-of)")
+    p.add_argument("--database-url", help="overrides XINZHI_DATABASE_URL")
+    p.set_defaults(run=cmd_close_periods)
     p = sub.add_parser("token", help="create or revoke an API token (committee, staff, resident)")
     tokens = p.add_subparsers(dest="token_command", required=True)
     t = tokens.add_parser("create", help="print a new token once; only its hash is stored")

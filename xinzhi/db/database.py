@@ -107,6 +107,10 @@ class Database:
         """Serialize publishing per community, so the rule that dates never overlap holds under races."""
         self._lock(session, [f"{community}\x01publish"])
 
+    def lock_closing(self, session: Session, community: str) -> None:
+        """Serialize closing periods per community, so two runs never both pay what is missing."""
+        self._lock(session, [f"{community}\x02close"])
+
     def _lock(self, session: Session, names: Iterable[str]) -> None:
         """Transaction-scoped advisory locks on PostgreSQL (SQLite write transactions are already serial)."""
         if self.backend != "postgresql":

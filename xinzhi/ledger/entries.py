@@ -65,8 +65,8 @@ def plain_fields(fields: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in fields.items()}
 
 
-def award_row(community: str, award: Award, fact: Fact) -> Row:
-    """An award (or deduction) the engine computed for a fact, with the fact and any limit that bound it."""
+def award_row(community: str, award: Award, fact: Fact | None) -> Row:
+    """An award (or deduction) the engine computed for a fact (or a closed period), with any limit that bound it."""
     index = award.amount if "index" in award.accounts else 0
     points = award.amount if "points" in award.accounts else 0
     return _row(community, award.resident, kind="deduction" if award.raw_amount < 0 else "award",
@@ -78,38 +78,35 @@ def award_row(community: str, award: Award, fact: Fact) -> Row:
                     "amount": award.amount, "limited_by": award.limited_by, "limit_max": award.limit_max,
                     "limit_times": award.limit_times, "occurrence": award.occurrence, "earlier": list(award.earlier),
                     "after_fact": award.after_fact, "reached": list(award.reached),
-                    "reached_total": award.reached_total,
-                    "fact": {"id": fact.id, "type": fact.type, "occurred_at": fact.occurred_at.isoformat(),
-                             "fields": plain_fields(fact.fields)}})
+                    "reached_total": award.reached_total, "period": award.period, "qualified": list(award.qualified),
+                    "fact": None if fact is None else {
+                        "id": fact.id, "type": fact.type, "occurred_at": fact.occurred_at.isoformat(),
+                        "fields": plain_fields(fact.fields)}})
 
 
 _MOVED = ("amount", "raw_amount", "index_delta", "points_delta")
 
 
-def restatement_row(before: Row, after: Row | None, *, rule_title: str, cause: Fact, arrived: dt.date) -> Row:
-    """The entry that brings a fact's amount under one rule to what time order gives, now that ``cause`` came.
+def restatement_row(before: Row, after: Row | None, *, rule_title: str, reason: str, because: dict[str, Any]) -> Row:
+    """The entry that brings an award (of a fact, or a closed period) to what it should now be, and says why.
 
-    ``before`` is what the fact's entries under the rule sum to; ``after`` what scoring in
-    time order gives it now (None: nothing). It is dated at the restated fact, so a balance
-    as of any day is what time order would give.
+    ``before`` is what the award's entries sum to; ``after`` what scoring in time order
+    gives it now (None: nothing). It is dated at the award, so a balance as of any day is
+    what time order would give.
     """
     base = after or before
     delta = {k: (after[k] if after else 0) - before[k] for k in _MOVED}
     was, now = before["amount"], after["amount"] if after else 0
-    day = cause.occurred_at.astimezone(SHANGHAI).date()
     return _row(base["community"], base["resident"], kind="restatement", index_delta=delta["index_delta"],
                 points_delta=delta["points_delta"], amount=delta["amount"], raw_amount=delta["raw_amount"],
                 accounts=tuple(base["accounts"].split(",")), category=base["category"], rule_id=base["rule_id"],
                 ruleset=base["ruleset"], fact_id=base["fact_id"], occurred_at=base["occurred_at"],
                 limited_by=after["limited_by"] if after else None,
                 points_expire_on=after["points_expire_on"] if after else None, explanation={
-                    "summary": f"补录事实 {cause.id}（{day} 发生，{arrived} 录入）后重新计分: {rule_title} "
-                               f"{was:+d} → {now:+d}",
-                    "rule_title": rule_title,
+                    "summary": f"{reason}: {rule_title} {was:+d} → {now:+d}", "rule_title": rule_title,
                     "restates": {"fact_id": base["fact_id"], "rule_id": base["rule_id"], "amount_before": was,
                                  "amount_after": now},
-                    "because": {"fact_id": cause.id, "occurred_at": cause.occurred_at.isoformat(),
-                                "arrived_on": arrived.isoformat()},
+                    "because": because,
                     "after": after["explanation"] if after else None})
 
 

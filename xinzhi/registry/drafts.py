@@ -8,6 +8,7 @@ tasks: the server's memory stays flat however many drafts a committee tries.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import itertools
 import json
@@ -44,8 +45,9 @@ def problems(outcome: dict[str, Any]) -> list[Problem]:
     return [Problem.model_validate(p) for p in outcome.get("problems", ())]
 
 
-def evaluate_draft(text: str, name: str, parents: Parents, facts: list[dict], explain: bool) -> dict[str, Any]:
-    """Score facts under a draft from empty accounts; problems come back as data.
+def evaluate_draft(text: str, name: str, parents: Parents, facts: list[dict], explain: bool,
+                   closes_until: str | None = None) -> dict[str, Any]:
+    """Score facts under a draft from empty accounts (closing periods up to ``closes_until``); problems as data.
 
     Fact problems are placed at ``facts[i]`` of the request, as a posted batch's are.
     """
@@ -55,7 +57,8 @@ def evaluate_draft(text: str, name: str, parents: Parents, facts: list[dict], ex
     except RulesetError as exc:
         return _failed("ruleset", exc.problems)
     try:
-        evaluation = evaluate(compiled, facts, explain=explain, label="facts")
+        evaluation = evaluate(compiled, facts, explain=explain, label="facts",
+                              closes_until=dt.date.fromisoformat(closes_until) if closes_until else None)
     except FactError as exc:
         return _failed("facts", exc.problems)
     return {

@@ -6,6 +6,7 @@ a draft goes to the draft worker pool so the server never registers it.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from xinzhi.communities.service import require_community
@@ -37,8 +38,13 @@ def _from_worker(outcome: dict[str, Any], draft: bool) -> DryRunResult:
     return DryRunResult(draft=draft, **outcome)
 
 
+def _day(day: dt.date | None) -> str | None:
+    """A day as the worker's JSON carries it."""
+    return day.isoformat() if day else None
+
+
 def dry_run(service: Service, community: str, ruleset_id: str, version: int, facts: list[dict[str, Any]], *,
-            explain: bool = True, actor: str = "system") -> DryRunResult:
+            explain: bool = True, closes_until: dt.date | None = None, actor: str = "system") -> DryRunResult:
     """Score facts from empty accounts under a stored version (nothing is written)."""
     _check_size(service, facts)
     with service.db.reading() as session:
@@ -50,9 +56,9 @@ def dry_run(service: Service, community: str, ruleset_id: str, version: int, fac
             text, name = row.yaml_text, row.source_name
     if row.status != "published":
         return _from_worker(service.drafts.run(_worker.evaluate_draft, text, name, parents, facts, explain,
-                                               caller=actor), True)
+                                               _day(closes_until), caller=actor), True)
     try:
-        evaluation = evaluate(compiled, facts, explain=explain, label="facts")
+        evaluation = evaluate(compiled, facts, explain=explain, label="facts", closes_until=closes_until)
     except FactError as exc:
         raise _facts_rejected(exc.problems) from None
     return DryRunResult(ruleset=compiled.ref, draft=False,
@@ -64,7 +70,8 @@ def dry_run(service: Service, community: str, ruleset_id: str, version: int, fac
 
 
 def dry_run_draft(service: Service, community: str, text: str, facts: list[dict[str, Any]], *,
-                  explain: bool = True, name: str = "draft.yaml", actor: str = "system") -> DryRunResult:
+                  explain: bool = True, closes_until: dt.date | None = None, name: str = "draft.yaml",
+                  actor: str = "system") -> DryRunResult:
     """Score facts under a ruleset text that is not stored at all (evaluated in a worker)."""
     _check_size(service, facts)
     with service.db.reading() as session:
@@ -72,7 +79,7 @@ def dry_run_draft(service: Service, community: str, text: str, facts: list[dict[
         # Only the parents are looked for here: the worker reports any problem of the text.
         parents = registry_loader(session, community).run(text, name, until="resolve").parents
     return _from_worker(service.drafts.run(_worker.evaluate_draft, text, name, parents, facts, explain,
-                                           caller=actor), True)
+                                           _day(closes_until), caller=actor), True)
 
 
 def run_draft_tests(service: Service, community: str, text: str, *, name: str = "draft.yaml",

@@ -74,6 +74,9 @@ class DryRunIn(BaseModel):
 
     facts: list[FactIn] = Field(max_length=BATCH_CEILING)
     explain: bool = True
+    closes_until: dt.date | None = Field(default=None, ge=dt.date(2000, 1, 1), le=dt.date(2099, 12, 31),
+                                         description="close the periods that end by this day: period rules "
+                                                     "(streaks, absences) pay for them")
 
 
 class DryRunInline(DryRunIn):

@@ -1,9 +1,10 @@
 """Scoring: facts in, explained ledger entries out — once per fact, by the version in force."""
 
-from .models import EntryBrief, FactBatchResult, FactBrief, FactResult, ImportResult
+from .closing import ClosingRun, close_periods
+from .models import EntryBrief, FactBatchResult, FactBrief, FactResult, ImportResult, Restated
 from .service import import_facts_csv, import_facts_file, post_fact, post_facts, recorded_facts
 
 __all__ = [
-    "EntryBrief", "FactBatchResult", "FactBrief", "FactResult", "ImportResult", "import_facts_csv",
-    "import_facts_file", "post_fact", "post_facts", "recorded_facts",
+    "ClosingRun", "EntryBrief", "FactBatchResult", "FactBrief", "FactResult", "ImportResult", "Restated",
+    "close_periods", "import_facts_csv", "import_facts_file", "post_fact", "post_facts", "recorded_facts",
 ]

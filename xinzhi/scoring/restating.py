@@ -113,8 +113,13 @@ def restatements(session: Session, community: str, restating: Restating,
                     (now_row[k] if now_row else 0) == was[k] for k in ("amount", "raw_amount")):
                 continue
             rule = compiled.rules.get(rule_id)
-            rows.append((compiled, restatement_row(was, now_row, rule_title=rule.rule.title if rule else rule_id,
-                                                   cause=restating.causes[fact.resident], arrived=arrived)))
+            cause = restating.causes[fact.resident]
+            day = cause.occurred_at.astimezone(SHANGHAI).date()
+            rows.append((compiled, restatement_row(
+                was, now_row, rule_title=rule.rule.title if rule else rule_id,
+                reason=f"补录事实 {cause.id}（{day} 发生，{arrived} 录入）后重新计分",
+                because={"fact_id": cause.id, "occurred_at": cause.occurred_at.isoformat(),
+                         "arrived_on": arrived.isoformat()})))
     return rows
 
 

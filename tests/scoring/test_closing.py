@@ -1,0 +1,103 @@
+"""Closing periods in the store: period rules pay as the engine says, once, and follow late facts.
+
+The closing job (``xinzhi close-periods``, ``POST …/jobs/close-periods``) decides from the
+ledger what the engine decides from the facts; run again it writes nothing, and a fact of a
+closed period that arrives late is restated at the next run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from tests.support.fixtures import new_community
+from xinzhi.cli.main import main
+from xinzhi.db.tables import LedgerEntry
+from xinzhi.engine import compile_ruleset, evaluate, load_ruleset
+from xinzhi.ledger import resident_score
+from xinzhi.scoring import close_periods, post_fact, post_facts
+
+STANDARD = """\
+id: closing
+version: 1
+title: 期末结算
+community: 测试
+effective_from: 2021-01-01
+accounts: {starting_index: 100}
+tiers: [{id: A, title: 全部}]
+categories:
+  - {id: civic, title: 文明}
+  - {id: violations, title: 违规}
+  - {id: honours, title: 表彰}
+fact_types:
+  - {id: deed, title: 好人好事}
+  - {id: offence, title: 违规}
+rules:
+  - {id: deed, title: 好人好事, category: civic, fact: deed, award: {points: 2}}
+  - {id: offence, title: 违规, category: violations, fact: offence, award: {points: -3}}
+period_rules:
+  - {id: clean, title: 连续 12 个月无违规, category: honours, period: month, without: [violations], streak: 12,
+     award: 10}
+  - {id: active, title: 每季度好人好事满 4 分, category: honours, period: quarter,
+     points: {category: civic, at_least: 4}, award: 1}
+"""
+
+FACTS = [
+    {"id": "d1", "type": "deed", "resident": "r1", "occurred_at": "2021-03-01T10:00:00+08:00"},
+    {"id": "d2", "type": "deed", "resident": "r1", "occurred_at": "2021-03-31T23:59:00+08:00"},
+    {"id": "o1", "type": "offence", "resident": "r2", "occurred_at": "2021-02-10T10:00:00+08:00"},
+]
+
+
+def period_entries(service, community: str) -> list[tuple]:
+    with service.db.reading() as session:
+        return [(e.resident, e.rule_id, e.kind, e.amount, e.explanation.get("period")) for e in session.scalars(
+            select(LedgerEntry).where(LedgerEntry.community == community, LedgerEntry.fact_id.is_(None))
+            .order_by(LedgerEntry.seq))]
+
+
+def test_the_store_pays_what_the_engine_pays_once_and_for_every_resident(service):
+    community = new_community(service, residents=3, ruleset=STANDARD)
+    post_facts(service, community, FACTS)
+    run = close_periods(service, community, dt.date(2022, 3, 1), since=dt.date(2021, 1, 1))
+    engine = evaluate(compile_ruleset(load_ruleset(STANDARD, name="closing.yaml")), FACTS,
+                      closes_until=dt.date(2022, 3, 1))
+    expected = sorted((a.resident, a.rule_id, "award", a.amount, a.period) for a in engine.awards if a.period)
+    assert expected == [("r1", "active", "award", 1, "2021-Q1"), ("r1", "clean", "award", 10, "2021-12"),
+                        ("r2", "clean", "award", 10, "2022-02")]
+    stored = period_entries(service, community)
+    assert sorted(e for e in stored if e[0] in ("r1", "r2")) == expected
+    assert ("r3", "clean", "award", 10, "2021-12") in stored  # no facts at all: twelve clean months all the same
+    assert (run.awards_written, run.restated) == (len(stored), 0)
+    again = close_periods(service, community, dt.date(2022, 3, 1), since=dt.date(2021, 1, 1))
+    assert (again.awards_written, again.restated) == (0, 0) and period_entries(service, community) == stored
+    score = resident_score(service, community, "r1", as_of=dt.date(2021, 12, 31))
+    assert score.index == 100 + 4 + 1 + 10  # dated at the period's last second: in the standing as of that day
+
+
+def test_a_late_fact_of_a_closed_period_is_restated_at_the_next_closing(service):
+    community = new_community(service, residents=1, ruleset=STANDARD)
+    post_facts(service, community, FACTS[:2])
+    close_periods(service, community, dt.date(2022, 1, 1), since=dt.date(2021, 1, 1))
+    post_fact(service, community, {"id": "o9", "type": "offence", "resident": "r1",
+                                   "occurred_at": "2021-06-15T10:00:00+08:00"})
+    run = close_periods(service, community, dt.date(2022, 7, 1), since=dt.date(2021, 1, 1))
+    assert (run.awards_written, run.restated) == (1, 1)
+    entries = period_entries(service, community)
+    assert entries[-2:] == [("r1", "clean", "restatement", -10, None), ("r1", "clean", "award", 10, "2022-06")]
+    with service.db.reading() as session:
+        restatement = session.scalars(select(LedgerEntry).where(LedgerEntry.community == community,
+                                                                LedgerEntry.kind == "restatement")).one()
+    assert restatement.explanation["summary"] == \
+        "2022-07-01 重新结算 2021-12（期内的记录有变动）: 连续 12 个月无违规 +10 → +0"
+    assert resident_score(service, community, "r1").index == 100 + 4 + 1 - 3 + 10
+
+
+def test_the_cli_closes_periods_like_the_api(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    assert main(["close-periods", "--community", "yihe", "--as-of", "2022-01-01", "--since", "2021-01-01",
+                 "--database-url", url]) == 0  # the repository's Yihe standard; its demo has no residents yet
+    assert "0 period award(s) written" in capsys.readouterr().out
+    assert main(["close-periods", "--community", "nowhere", "--database-url", url]) == 1
+    assert "nowhere" in capsys.readouterr().err

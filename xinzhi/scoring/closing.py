@@ -1,0 +1,123 @@
+"""Closing periods: period rules (连续 12 个月无违规加 10 分) pay when a period has ended.
+
+Meant to run daily (``xinzhi close-periods``, or ``POST …/jobs/close-periods`` by the
+committee). For every published version's period rules, each period that ended by
+``as_of`` and began on or after ``since`` (a year back by default) is decided from the
+ledger — the awards of the residents' facts, as restated — by the engine's own rule
+(``engine.period_awards``), so a dry-run, an embedded test and the store agree. What is
+due and not yet written is written, dated at the period's last second; what was paid and
+is no longer due (a fact of the period arrived late) is restated; run again, it writes
+nothing. Two runs of one community never overlap (``lock_closing``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from xinzhi.communities.service import require_community
+from xinzhi.db.tables import LedgerEntry, Resident
+from xinzhi.engine import SHANGHAI, CompiledRuleset, Granted, lookback_start, period_awards, period_key
+from xinzhi.ledger.balances import GRANTED
+from xinzhi.ledger.entries import Row, append_all, award_row, restatement_row
+from xinzhi.registry.service import compiled_for, published_rows
+from xinzhi.service import Service
+
+log = logging.getLogger("xinzhi.scoring")
+
+_SUMMED = ("amount", "raw_amount", "index_delta", "points_delta")
+
+
+class ClosingRun(BaseModel):
+    """What one run of the closing job wrote: period awards due, and restatements of ones that changed."""
+
+    community: str
+    as_of: dt.date
+    since: dt.date
+    awards_written: int
+    restated: int
+
+
+def close_periods(service: Service, community: str, as_of: dt.date, since: dt.date | None = None) -> ClosingRun:
+    """Pay every period rule for the periods from ``since`` that ended by ``as_of``; write only what differs."""
+    since = since or as_of - dt.timedelta(days=366)
+    written = restated = 0
+    with service.db.writing() as session:
+        require_community(session, community)
+        service.db.lock_closing(session, community)
+        residents = list(session.scalars(select(Resident.id).where(Resident.community == community)
+                                         .order_by(Resident.id)))
+        rows: list[Row] = []
+        for version in sorted(published_rows(session, community), key=lambda r: r.effective_from):
+            compiled = compiled_for(service, session, version)
+            due = _due(session, community, compiled, residents, max(since, compiled.ruleset.effective_from), as_of)
+            rows += due
+        service.db.lock_residents(session, community, sorted({row["resident"] for row in rows}))
+        append_all(session, rows)
+        written = sum(row["kind"] != "restatement" for row in rows)
+        restated = len(rows) - written
+    log.info("closed the periods of %s up to %s: %d period award(s), %d restated", community, as_of, written,
+             restated)
+    return ClosingRun(community=community, as_of=as_of, since=since, awards_written=written, restated=restated)
+
+
+def _due(session: Session, community: str, compiled: CompiledRuleset, residents: list[str], first: dt.date,
+         as_of: dt.date) -> list[Row]:
+    """The entries that bring one version's period awards from ``first`` to ``as_of`` to what the ledger says."""
+    rules = {rule.id: rule for rule in compiled.ruleset.period_rules if rule.enabled}
+    if not rules or first >= as_of:
+        return []
+    last = as_of if compiled.ruleset.effective_to is None else \
+        min(as_of, compiled.ruleset.effective_to + dt.timedelta(days=1))
+    start = _moment(min(lookback_start(rule, first) for rule in rules.values()))
+    begin, end = _moment(first), _moment(last)
+    granted: dict[tuple, list] = {}  # (resident, fact, rule) → [category, when, amount, raw]: awards of facts
+    paid: dict[tuple[str, str, dt.datetime], Row] = {}  # (resident, period rule, when) → its entries' sums
+    for entry in session.execute(select(
+            LedgerEntry.resident, LedgerEntry.fact_id, LedgerEntry.rule_id, LedgerEntry.category,
+            LedgerEntry.occurred_at, LedgerEntry.accounts, LedgerEntry.ruleset, LedgerEntry.amount,
+            LedgerEntry.raw_amount, LedgerEntry.index_delta, LedgerEntry.points_delta).where(
+            LedgerEntry.community == community, LedgerEntry.occurred_at >= start, LedgerEntry.occurred_at < end,
+            LedgerEntry.kind.in_(GRANTED))):
+        if entry.fact_id is not None:
+            sums = granted.setdefault((entry.resident, entry.fact_id, entry.rule_id),
+                                      [entry.category, entry.occurred_at, 0, 0])
+            sums[2] += entry.amount
+            sums[3] += entry.raw_amount
+        elif entry.rule_id in rules:
+            held = paid.setdefault((entry.resident, entry.rule_id, entry.occurred_at), {
+                "community": community, "resident": entry.resident, "fact_id": None, "rule_id": entry.rule_id,
+                "category": entry.category, "ruleset": entry.ruleset, "accounts": entry.accounts,
+                "occurred_at": entry.occurred_at, **dict.fromkeys(_SUMMED, 0)})
+            for column in _SUMMED:
+                held[column] += getattr(entry, column)
+    paid_before: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for (resident, rule_id, when), held in paid.items():
+        if when < begin and held["amount"]:
+            paid_before[(resident, rule_id)].add(period_key(rules[rule_id].period, when))
+    awards = period_awards(compiled, [Granted(resident, category, when, amount, raw)
+                                      for (resident, _, _), (category, when, amount, raw) in granted.items()],
+                           residents, first, as_of, paid_before)
+    due = {(a.resident, a.rule_id, a.occurred_at): award_row(community, a, None) for a in awards}
+    rows = []
+    for resident, rule_id, when in sorted(due.keys() | {k for k in paid if k[2] >= begin}):
+        now, was = due.get((resident, rule_id, when)), paid.get((resident, rule_id, when))
+        if was is None:
+            assert now is not None
+            rows.append(now)
+        elif (now["amount"] if now else 0) != was["amount"]:
+            period = period_key(rules[rule_id].period, when)
+            rows.append(restatement_row(was, now, rule_title=rules[rule_id].title,
+                                        reason=f"{as_of} 重新结算 {period}（期内的记录有变动）",
+                                        because={"closing": as_of.isoformat(), "period": period}))
+    return rows
+
+
+def _moment(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), SHANGHAI)
+
