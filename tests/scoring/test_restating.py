@@ -22,6 +22,7 @@ from tests.support.fixtures import granted, new_community
 from xinzhi.db.tables import LedgerEntry, ReviewItem
 from xinzhi.engine import SHANGHAI, compile_ruleset, load_ruleset, read_fact
 from xinzhi.ledger import resident_score
+from xinzhi.registry import publish_ruleset, upload_ruleset
 from xinzhi.review import AppealCreate, file_appeal
 from xinzhi.scoring import post_fact, post_facts
 
@@ -179,3 +180,39 @@ def test_a_year_of_one_residents_facts_in_reverse_order_ends_as_in_time_order(se
         post_fact(service, reversed_, item)
     assert granted(service, reversed_) == granted(service, in_order)
     assert resident_score(service, reversed_, "r1").index == resident_score(service, in_order, "r1").index
+
+
+def switching(service, first_limits: str, second_limits: str) -> str:
+    """A community whose standard changes on 2021-07-01: the one rule keeps its id, its limits change."""
+    community = new_community(service, ruleset=None)
+    for version, start, end, limits in ((1, "2021-01-01", "effective_to: 2021-06-30", first_limits),
+                                        (2, "2021-07-01", "", second_limits)):
+        uploaded = upload_ruleset(service, community, f"""\
+id: switch
+version: {version}
+title: 换版
+community: 测试
+effective_from: {start}
+{end}
+accounts: {{starting_index: 100}}
+tiers: [{{id: A, title: 全部}}]
+categories: [{{id: good, title: 好事}}]
+fact_types: [{{id: deed, title: 好事}}]
+rules:
+  - {{id: deed, title: 好事, category: good, fact: deed, award: {{points: 5}}{limits and ", " + limits}}}
+""")
+        publish_ruleset(service, community, uploaded.id, uploaded.version)
+    return community
+
+
+def test_a_late_fact_finds_no_room_taken_by_a_later_fact_of_a_version_that_reads_no_history(service):
+    """Found by attack: v1 gives one award a year, v2 (from July) any number. An August fact
+    stored first, then a March one: only the March fact's version reads history, and the
+    August award took its year's room (0 instead of 5). The new fact's version now counts."""
+    facts = [fact("d8", "deed", "08-01"), fact("d3", "deed", "03-01")]
+    late = switching(service, "limits: [{period: year, times: 1}]", "")
+    for item in facts:
+        post_fact(service, late, item)
+    in_order = switching(service, "limits: [{period: year, times: 1}]", "")
+    post_facts(service, in_order, facts)
+    assert granted(service, late) == granted(service, in_order) == [("d3", "deed", 5, 5), ("d8", "deed", 5, 5)]

@@ -249,7 +249,7 @@ def _commit(service: Service, community: str, batch: list[_Prepared],
                 todo = sorted((p for p in batch if p.fact.id not in stored), key=lambda p: p.fact.sort_key)
                 if not todo:
                     return set(), []
-                restating = later_facts(service, session, community, [p.fact for p in todo])
+                restating = later_facts(service, session, community, [(p.compiled, p.fact) for p in todo])
                 starts = restating.starts
                 stream = sorted([*todo, *(_Prepared(-1, None, fact, compiled) for compiled, fact in restating.later)],
                                 key=lambda p: p.fact.sort_key)
