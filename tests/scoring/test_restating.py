@@ -21,7 +21,8 @@ from tests.engine.test_reference import SETTINGS, as_dict, fact_streams
 from tests.support.fixtures import granted, new_community
 from xinzhi.db.tables import LedgerEntry, ReviewItem
 from xinzhi.engine import SHANGHAI, compile_ruleset, load_ruleset, read_fact
-from xinzhi.ledger import resident_score
+from xinzhi.ledger import expire_points, resident_score
+from xinzhi.registry import publish_ruleset, upload_ruleset
 from xinzhi.review import AppealCreate, file_appeal
 from xinzhi.scoring import post_fact, post_facts
 
@@ -179,3 +180,89 @@ def test_a_year_of_one_residents_facts_in_reverse_order_ends_as_in_time_order(se
         post_fact(service, reversed_, item)
     assert granted(service, reversed_) == granted(service, in_order)
     assert resident_score(service, reversed_, "r1").index == resident_score(service, in_order, "r1").index
+
+
+def switching(service, first_limits: str, second_limits: str) -> str:
+    """A community whose standard changes on 2021-07-01: the one rule keeps its id, its limits change."""
+    community = new_community(service, ruleset=None)
+    for version, start, end, limits in ((1, "2021-01-01", "effective_to: 2021-06-30", first_limits),
+                                        (2, "2021-07-01", "", second_limits)):
+        uploaded = upload_ruleset(service, community, f"""\
+id: switch
+version: {version}
+title: 换版
+community: 测试
+effective_from: {start}
+{end}
+accounts: {{starting_index: 100}}
+tiers: [{{id: A, title: 全部}}]
+categories: [{{id: good, title: 好事}}]
+fact_types: [{{id: deed, title: 好事}}]
+rules:
+  - {{id: deed, title: 好事, category: good, fact: deed, award: {{points: 5}}{limits and ", " + limits}}}
+""")
+        publish_ruleset(service, community, uploaded.id, uploaded.version)
+    return community
+
+
+def test_a_late_fact_finds_no_room_taken_by_a_later_fact_of_a_version_that_reads_no_history(service):
+    """Found by attack: v1 gives one award a year, v2 (from July) any number. An August fact
+    stored first, then a March one: only the March fact's version reads history, and the
+    August award took its year's room (0 instead of 5). The new fact's version now counts."""
+    facts = [fact("d8", "deed", "08-01"), fact("d3", "deed", "03-01")]
+    late = switching(service, "limits: [{period: year, times: 1}]", "")
+    for item in facts:
+        post_fact(service, late, item)
+    in_order = switching(service, "limits: [{period: year, times: 1}]", "")
+    post_facts(service, in_order, facts)
+    assert granted(service, late) == granted(service, in_order) == [("d3", "deed", 5, 5), ("d8", "deed", 5, 5)]
+
+
+EXPIRING = """\
+id: expiring
+version: 1
+title: 积分过期
+community: 测试
+effective_from: 2021-01-01
+accounts: {starting_index: 100, points_expire: {after_months: 3}}
+tiers: [{id: A, title: 全部}]
+categories: [{id: good, title: 好事}, {id: civic, title: 文明}]
+fact_types: [{id: deed, title: 好事}, {id: warn, title: 提醒}, {id: litter, title: 乱扔垃圾}]
+rules:
+  - {id: deed, title: 好事, category: good, fact: deed, award: {points: 5}, limits: [{period: month, times: 1}]}
+  - {id: litter, title: 乱扔垃圾, category: civic, fact: litter, award: {points: -3}}
+"""
+
+
+def test_points_a_restatement_takes_back_are_the_awards_own_not_the_earliest_expiring(service):
+    """Found by attack: a restatement cutting a March award replayed as a deduction and spent
+    January's points (expiring April) instead, so after April the resident held 10 points
+    where time order leaves 5."""
+    facts = [fact("jan", "deed", "01-10"), fact("m2", "deed", "03-20"), fact("m1", "deed", "03-02")]
+    late, in_order = new_community(service, ruleset=EXPIRING), new_community(service, ruleset=EXPIRING)
+    for item in facts:
+        post_fact(service, late, item)
+    post_facts(service, in_order, facts)
+    for community in (late, in_order):
+        assert expire_points(service, community, dt.date(2021, 5, 1)).points_expired == 5
+    assert resident_score(service, late, "r1").points == resident_score(service, in_order, "r1").points == 5
+
+
+@pytest.mark.parametrize("late", [
+    pytest.param(fact("w", "warn", "03-18"), id="an award restated away"),
+    pytest.param(fact("x", "litter", "03-25"), id="a deduction"),
+])
+def test_points_expired_before_a_late_fact_took_them_are_given_back(service, late):
+    """Found by attack: the expiry job had taken March's 5 unspent points; a late fact then took
+    them again (the award restated to nothing, or a deduction dated before the expiry), and
+    the resident was left below time order's balance for good. The excess comes back at once."""
+    standard = EXPIRING.replace("points: 5}, limits: [{period: month, times: 1}]",
+                                "points: 5}, not_after: {fact: warn, within_days: 5}")
+    stored, in_order = new_community(service, ruleset=standard), new_community(service, ruleset=standard)
+    post_fact(service, stored, fact("m", "deed", "03-20"))
+    assert expire_points(service, stored, dt.date(2021, 8, 1)).points_expired == 5
+    post_fact(service, stored, late)
+    post_facts(service, in_order, [fact("m", "deed", "03-20"), late])
+    expire_points(service, in_order, dt.date(2021, 8, 1))
+    assert resident_score(service, stored, "r1").points == resident_score(service, in_order, "r1").points == 0
+    assert expire_points(service, stored, dt.date(2021, 8, 1)).entries_written == 0  # nothing left to do

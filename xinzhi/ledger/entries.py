@@ -186,11 +186,17 @@ def refund_row(community: str, resident: str, *, redemption: str, title: str, qu
 
 def expiry_row(community: str, resident: str, *, points: int, expired_on: dt.date, moment: dt.datetime,
                as_of: dt.date) -> Row:
-    """Unspent points whose expiry date passed (points only; the index is unchanged)."""
+    """Unspent points whose expiry date passed (points only; the index is unchanged).
+
+    Negative ``points`` give back points that expired in excess: a fact posted late left
+    fewer of them unspent on that date (``expiry.expiry_corrections``).
+    """
+    summary = f"{points} unspent point(s) expired at the end of {expired_on}; the integrity index is unchanged" \
+        if points > 0 else f"{-points} point(s) expired at the end of {expired_on} given back: facts posted " \
+        "later left fewer unspent then"
     return _row(community, resident, kind="expiry", index_delta=0, points_delta=-points, occurred_at=moment,
                 points_expire_on=expired_on,
-                explanation={"summary": f"{points} unspent point(s) expired at the end of {expired_on}; "
-                                        "the integrity index is unchanged",
+                explanation={"summary": summary,
                              "expired_on": expired_on.isoformat(), "job_as_of": as_of.isoformat()})
 
 

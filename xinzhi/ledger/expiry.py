@@ -5,6 +5,10 @@ Points of an award expire at the end of the day its rule's ruleset sets
 the earliest-expiring points first; an award first pays back any negative balance.
 The job writes one ``expiry`` entry per resident and expiry date for what was still
 unspent when that date passed; run again, it writes only what is missing.
+
+A fact posted late (and what it restates) can change what was unspent on a date the job
+already passed; scoring then brings those dates' expiries to what they should be at once
+(``expiry_corrections``), giving back points that should not have expired.
 """
 
 from __future__ import annotations
@@ -13,8 +17,9 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from xinzhi.clock import today
@@ -22,13 +27,15 @@ from xinzhi.communities.service import require_community
 from xinzhi.db.tables import LedgerEntry, Resident
 from xinzhi.engine import SHANGHAI, Problem
 from xinzhi.errors import ServiceCode, ServiceError
-from xinzhi.ledger.entries import append_all, expiry_row
+from xinzhi.ledger.balances import GRANTED
+from xinzhi.ledger.entries import Row, append_all, expiry_row
 from xinzhi.ledger.models import ExpiringPoints, ExpiryRun
 from xinzhi.service import Service
 
 log = logging.getLogger("xinzhi.ledger")
 
 NEVER = dt.date.max
+_CHUNK = 500  # residents per IN (…) list
 
 
 def expiry_moment(day: dt.date) -> dt.datetime:
@@ -71,7 +78,7 @@ def simulate(movements: Iterable[tuple[dt.datetime, int, dt.date | None]],
 
 def _movements(session: Session, community: str, residents: list[str] | None = None):
     query = select(LedgerEntry.resident, LedgerEntry.occurred_at, LedgerEntry.points_delta,
-                   LedgerEntry.points_expire_on, LedgerEntry.kind).where(
+                   LedgerEntry.points_expire_on, LedgerEntry.kind, LedgerEntry.fact_id, LedgerEntry.rule_id).where(
         LedgerEntry.community == community, LedgerEntry.points_delta != 0)
     if residents is not None:
         query = query.where(LedgerEntry.resident.in_(residents))
@@ -81,16 +88,71 @@ def _movements(session: Session, community: str, residents: list[str] | None = N
     return by_resident
 
 
-def _plan(rows: list, until: dt.datetime) -> tuple[dict[dt.date, int], dict[dt.date, int]]:
-    """Expiries that should exist by ``until`` minus those written; and what is still held."""
-    expected, held = simulate(((r.occurred_at, r.points_delta, r.points_expire_on) for r in rows
-                               if r.kind != "expiry"), until)
+def _replayed(rows: list) -> list[tuple[dt.datetime, int, dt.date | None]]:
+    """The points movements to replay: an award's restatements netted into it, at its place.
+
+    A restatement says what its fact should have earned in time order. Replayed on its own, a
+    cut would spend the earliest-expiring points instead of the award's own, and undoing a
+    deduction would add points that never expire; netted, the award is what time order gives.
+    """
+    movements: list[list[Any]] = []
+    awards: dict[tuple[str, str], list[Any]] = {}
+    for r in rows:
+        if r.kind == "expiry":
+            continue
+        granted = awards.get((r.fact_id, r.rule_id)) if r.kind in GRANTED else None
+        if granted is not None:
+            granted[1] += r.points_delta
+            granted[2] = r.points_expire_on or granted[2]
+            continue
+        movements.append([r.occurred_at, r.points_delta, r.points_expire_on])
+        if r.kind in GRANTED:
+            awards[(r.fact_id, r.rule_id)] = movements[-1]
+    return [(moment, points, expires_on) for moment, points, expires_on in movements]
+
+
+def _written(rows: list) -> dict[dt.date, int]:
+    """The points the expiry entries took, by expiry date."""
     written: dict[dt.date, int] = defaultdict(int)
     for r in rows:
         if r.kind == "expiry":
             written[r.points_expire_on] -= r.points_delta
+    return written
+
+
+def _plan(rows: list, until: dt.datetime) -> tuple[dict[dt.date, int], dict[dt.date, int]]:
+    """Expiries that should exist by ``until`` minus those written; and what is still held."""
+    expected, held = simulate(_replayed(rows), until)
+    written = _written(rows)
     missing = {d: n - written.get(d, 0) for d, n in expected.items() if n > written.get(d, 0)}
     return missing, held
+
+
+def expiry_corrections(session: Session, community: str, since: dict[str, dt.datetime]) -> list[Row]:
+    """Expiry entries that bring the dates the job already passed to what the ledger now says expired.
+
+    ``since`` is, per resident, the earliest moment just written to; only residents with an
+    expiry after it are read. A date whose unspent points changed gets the difference: more
+    points expire, or (negative) the excess is given back at the date it expired.
+    """
+    passed: dict[str, dt.date] = {}
+    residents = sorted(since)
+    for first in range(0, len(residents), _CHUNK):
+        passed.update({resident: day for resident, day in session.execute(select(
+            LedgerEntry.resident, func.max(LedgerEntry.points_expire_on)).where(
+            LedgerEntry.community == community, LedgerEntry.resident.in_(residents[first:first + _CHUNK]),
+            LedgerEntry.kind == "expiry").group_by(LedgerEntry.resident)) if day is not None})
+    touched = [r for r, day in passed.items() if expiry_moment(day) > since[r]]
+    rows = []
+    for resident, movements in _movements(session, community, touched).items():
+        last = passed[resident]
+        expected, _ = simulate(_replayed(movements), expiry_moment(last))
+        written = _written(movements)
+        for day in sorted(expected.keys() | written.keys()):
+            if day <= last and (points := expected.get(day, 0) - written.get(day, 0)):
+                rows.append(expiry_row(community, resident, points=points, expired_on=day,
+                                       moment=expiry_moment(day), as_of=last + dt.timedelta(days=1)))
+    return rows
 
 
 def expiring_points(session: Session, community: str, resident: str, as_of: dt.date) -> list[ExpiringPoints]:

@@ -59,15 +59,21 @@ def read_as(compiled: CompiledRuleset, fact_id: str, kind: str, resident: str, o
         return None
 
 
-def later_facts(service: Service, session: Session, community: str, new: Sequence[Fact]) -> Restating:
-    """The residents' stored facts dated after their earliest new fact, if any of them reads history.
+def later_facts(service: Service, session: Session, community: str,
+                new: Sequence[tuple[CompiledRuleset, Fact]]) -> Restating:
+    """The residents' stored facts dated after their earliest new fact, if any version scoring them reads history.
 
+    The new facts' versions count too: across a version switch, a late fact whose version
+    caps a year must not find the room taken by a later fact whose version caps nothing.
     In time order (the usual case) the query finds nothing and nothing is scored again.
     """
     earliest: dict[str, Fact] = {}
-    for fact in new:
+    reads: set[str] = set()  # residents with a new fact whose version reads history
+    for reader, fact in new:
         if fact.resident not in earliest or fact.sort_key < earliest[fact.resident].sort_key:
             earliest[fact.resident] = fact
+        if reader.lookback_days:
+            reads.add(fact.resident)
     by_ref: dict[str, CompiledRuleset | None] = {}
     rows: dict[str, Any] | None = None  # the published versions by ref, read once if a later fact is found
     found: dict[str, list[tuple[CompiledRuleset, Fact]]] = defaultdict(list)
@@ -90,7 +96,7 @@ def later_facts(service: Service, session: Session, community: str, new: Sequenc
                 found[row.resident].append((compiled, read))
     restating = Restating()
     for resident, facts in found.items():
-        if any(compiled.lookback_days for compiled, _ in facts):
+        if resident in reads or any(compiled.lookback_days for compiled, _ in facts):
             restating.later += facts
             restating.causes[resident] = earliest[resident]
     return restating

@@ -52,6 +52,7 @@ from xinzhi.engine.factfiles import parse_facts
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger.balances import GRANTED, scoring_history
 from xinzhi.ledger.entries import append_all, award_row, plain_fields, read_entry
+from xinzhi.ledger.expiry import expiry_corrections
 from xinzhi.registry.service import compiled_for, in_force, published_rows, shanghai_day
 from xinzhi.review.service import hold_for_review
 from xinzhi.scoring.models import (
@@ -249,7 +250,7 @@ def _commit(service: Service, community: str, batch: list[_Prepared],
                 todo = sorted((p for p in batch if p.fact.id not in stored), key=lambda p: p.fact.sort_key)
                 if not todo:
                     return set(), []
-                restating = later_facts(service, session, community, [p.fact for p in todo])
+                restating = later_facts(service, session, community, [(p.compiled, p.fact) for p in todo])
                 starts = restating.starts
                 stream = sorted([*todo, *(_Prepared(-1, None, fact, compiled) for compiled, fact in restating.later)],
                                 key=lambda p: p.fact.sort_key)
@@ -280,6 +281,10 @@ def _commit(service: Service, community: str, batch: list[_Prepared],
                                                     for month, count in sorted(per_month.items())],
                               keys=("community", "month"), sums=("facts",))
                 append_all(session, entries)
+                since: dict[str, dt.datetime] = {}
+                for p in todo:
+                    since.setdefault(p.fact.resident, p.fact.occurred_at)
+                append_all(session, expiry_corrections(session, community, since))
             return {p.fact.id for p in todo}, [_restated(row) for _, row in restated]
         except IntegrityError:
             if attempt == RETRIES:
