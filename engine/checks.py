@@ -47,6 +47,7 @@ def check_ruleset(ruleset: Ruleset) -> list[Problem]:
     for rule in ruleset.rules:
         problems += _check_rule(ruleset, rule)
     problems += _check_period_rules(ruleset)
+    problems += _check_vetoes(ruleset)
     problems += _check_exclusive_groups(ruleset)
     problems += _check_limits(ruleset)
     problems += _check_tests(ruleset)
@@ -63,6 +64,23 @@ def _check_period_rules(ruleset: Ruleset) -> list[Problem]:
             named.append((rule.points.category, ("points", "category")))
         problems += [_unknown(rule, ErrorCode.UNKNOWN_CATEGORY, "category", category, categories, *path)
                      for category, path in named if category not in categories]
+    return problems
+
+
+def _check_vetoes(ruleset: Ruleset) -> list[Problem]:
+    """A veto caps at a declared tier; a rule lifts only rules that set a veto."""
+    tiers = {t.id for t in ruleset.tiers or []}
+    vetoes = {r.id for r in ruleset.rules if r.veto is not None}
+    problems = []
+    for rule in ruleset.rules:
+        if rule.veto is not None and rule.veto.tier_at_most is not None and rule.veto.tier_at_most not in tiers:
+            problems.append(_unknown(rule, ErrorCode.UNKNOWN_TIER, "tier", rule.veto.tier_at_most, tiers, "veto",
+                                     "tier_at_most"))
+        for position, lifted in enumerate(rule.lifts):
+            if lifted not in vetoes:
+                problems.append(rule.problem(
+                    ErrorCode.UNKNOWN_RULE, f"'{lifted}' is not a rule with a veto, so there is nothing to lift"
+                    + (f" (rules with a veto: {', '.join(sorted(vetoes))})" if vetoes else ""), "lifts", position))
     return problems
 
 

@@ -25,6 +25,7 @@ from .history import History, apply_limits
 from .patterns import AFTER, NOT_AFTER
 from .periods import Granted, payments
 from .ruleset import Account, FactIn, Reaches, Ruleset
+from .vetoes import active_vetoes, capped_tier, flags, rules_read
 
 #: How many earlier facts an explanation names at most (the latest): a count of thousands says it all,
 #: and naming them all would make every later entry's explanation grow with the resident's history.
@@ -137,6 +138,8 @@ class Balance(BaseModel):
     points: int
     tier: str
     tier_title: str
+    flags: list[str] = []  # set by vetoes in force (一票否决), e.g. commendation_ineligible
+    capped_by: str | None = None  # the veto that capped the tier, in words
 
 
 def to_message(fact: Fact) -> dict[str, Any]:
@@ -295,13 +298,13 @@ def score_fact(compiled: CompiledRuleset, fact: Fact, history: History, *, expla
                 misses.append(unmet)
             continue
         raw = raw_amount(compiled_rule, fact)
-        if raw == 0:
+        if raw == 0 and compiled_rule.rule.veto is None and not compiled_rule.rule.lifts:  # a veto applies at 0
             if explain:
                 misses.append(Miss(fact_id=fact.id, rule_id=rule_id, reason="the award for this fact is 0"))
             continue
         repeat = compiled_rule.repeat
-        reached_total = None if total is None else str(total)
-        if repeat is None:
+        reached_total = None if total is None else f"{total.normalize():f}"  # 55, not 55.0
+        if repeat is None or raw == 0:  # nothing (a veto's fact) is no occurrence
             candidates.append(_Candidate(compiled_rule, raw, after_fact=after_fact, reached=reached,
                                          reached_total=reached_total))
         else:  # 一年内第二次起加倍: the amount of this occurrence
@@ -335,7 +338,7 @@ def _award(compiled: CompiledRuleset, fact: Fact, candidate: _Candidate, history
     limits = compiled_rule.limits if raw > 0 else compiled_rule.deduction_limits
     amount, bound, cap = apply_limits(raw, fact.resident, fact.occurred_at, limits, history)
     for scope, owner in (("rule", rule.id), ("category", rule.category)):
-        if (scope, owner) in compiled.counted:
+        if raw and (scope, owner) in compiled.counted:
             history.occur(fact.resident, scope, owner, raw > 0, fact.occurred_at, fact.id)
     accounts = compiled_rule.award_accounts if raw > 0 else compiled_rule.deduction_accounts
     expire_after = compiled.points_expire_after_months
@@ -449,19 +452,30 @@ def _miss(fact: Fact, compiled_rule: CompiledRule, message: dict) -> Miss:
 
 
 def balances(ruleset: Ruleset, awards: Iterable[Award], residents: Iterable[str] = ()) -> dict[str, Balance]:
-    """Index, points and tier per resident from their awards (and the starting index)."""
+    """Index, points and tier per resident from their awards (and the starting index), after the last award.
+
+    The tier respects the vetoes in force then (``engine.vetoes``), and says which capped it.
+    """
     accounts = ruleset.accounts
     assert accounts is not None, "a loaded ruleset has accounts (checks.check_ruleset)"
     start = accounts.starting_index
     totals: dict[str, list[int]] = {r: [start, 0] for r in residents}
+    read = rules_read(ruleset)
+    applied: dict[str, list[tuple[str, str | None, dt.datetime]]] = {}
+    last: dt.datetime | None = None
     for award in awards:
         total = totals.setdefault(award.resident, [start, 0])
         if "index" in award.accounts:
             total[0] += award.amount
         if "points" in award.accounts:
             total[1] += award.amount
+        if award.rule_id in read:
+            applied.setdefault(award.resident, []).append((award.rule_id, award.fact_id, award.occurred_at))
+        last = award.occurred_at if last is None else max(last, award.occurred_at)
     out = {}
     for resident, (index, points) in sorted(totals.items()):
-        tier = tier_for(index, ruleset.tiers or [])
-        out[resident] = Balance(resident=resident, index=index, points=points, tier=tier.id, tier_title=tier.title)
+        vetoes = active_vetoes(ruleset, applied.get(resident, ()), last) if last and resident in applied else []
+        tier, bound = capped_tier(ruleset, tier_for(index, ruleset.tiers or []), vetoes)
+        out[resident] = Balance(resident=resident, index=index, points=points, tier=tier.id, tier_title=tier.title,
+                                flags=flags(vetoes), capped_by=bound.reason() if bound else None)
     return out

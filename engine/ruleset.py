@@ -282,6 +282,27 @@ class Earlier(Node):
     within_days: StrictInt = Field(ge=1, le=3660)
 
 
+class Veto(Node):
+    """一票否决: the fact caps the resident's tier and/or sets a named flag, until a period ends or for N months.
+
+    A later fact of a rule that ``lifts`` this one ends it (its own award is what the veto
+    converts into, e.g. −60 after rectification with a written pledge).
+    """
+
+    tier_at_most: str | None = Field(default=None, description="the best tier the resident may have meanwhile")
+    flag: Identifier | None = Field(default=None, description="a named flag, e.g. commendation_ineligible")
+    until_end_of: Period | None = Field(default=None, description="until the end of the calendar period of the fact")
+    months: StrictInt | None = Field(default=None, ge=1, le=120, description="or for this many months from the fact")
+
+    @model_validator(mode="after")
+    def _what_and_how_long(self) -> Veto:
+        if self.tier_at_most is None and self.flag is None:
+            raise ValueError("a veto caps the tier ('tier_at_most') and/or sets a 'flag'")
+        if (self.until_end_of is None) == (self.months is None):
+            raise ValueError("say how long: 'until_end_of' (a period) or 'months', one of them")
+        return self
+
+
 class Rule(Node):
     """One scoring rule: a fact of type ``fact`` that meets ``when`` earns (or loses) ``award``, within ``limits``."""
 
@@ -305,6 +326,9 @@ class Rule(Node):
     exclusive: Identifier | None = Field(
         default=None, description="rows of one item (同一事项按最高一档计分): of the rules sharing this name that "
                                   "match one fact, only the largest award (or deduction) counts")
+    veto: Veto | None = Field(default=None, description="一票否决: cap the tier or set a flag for a while")
+    lifts: list[Identifier] = Field(default_factory=list, max_length=50,
+                                    description="rules whose vetoes a fact of this rule ends (e.g. rectification)")
 
 
 class PeriodPoints(Node):
@@ -364,6 +388,8 @@ class RuleOverride(Node):
     reaches: Reaches | None = None
     after: Earlier | None = None
     not_after: Earlier | None = None
+    veto: Veto | None = None
+    lifts: list[Identifier] | None = None
     enabled: bool | None = None
     note: str | None = None
 
@@ -390,6 +416,7 @@ class ExpectedBalance(Node):
     index: int | None = None
     points: int | None = None
     tier: str | None = None
+    flags: list[str] | None = Field(default=None, description="the vetoes' flags in force after the facts")
 
 
 class Expectation(Node):

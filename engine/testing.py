@@ -46,7 +46,7 @@ def run_test(compiled: CompiledRuleset, test: RulesetTest) -> TestOutcome:
         actual = balances(compiled.ruleset, evaluation.awards, test.expect.balances)
         for resident, expected in test.expect.balances.items():
             balance = actual[resident]
-            for key in ("index", "points", "tier"):
+            for key in ("index", "points", "tier", "flags"):
                 want_value = getattr(expected, key)
                 if want_value is not None and getattr(balance, key) != want_value:
                     failures.append(f"{resident}: {key} is {getattr(balance, key)}, expected {want_value}")

@@ -130,7 +130,7 @@ def test_score_ledger_household_summary_and_exports(client, community):
     ledger_csv = client.get(f"/communities/{community}/ledger.csv")
     assert ledger_csv.headers["content-type"].startswith("text/csv") and len(ledger_csv.text.splitlines()) == 8
     scores = client.get(f"/communities/{community}/scores.csv", params={"as_of": "2021-12-31"}).text.splitlines()
-    assert scores[1] == "r1,张三1,north,h1,2021-12-31,110,10,A,良好"
+    assert scores[1] == "r1,张三1,north,h1,2021-12-31,110,10,A,良好,,"
 
 
 def test_csv_import_reports_rows_and_can_skip_them(client, community):

@@ -398,11 +398,11 @@ class ReferenceScorer:
                     continue
             matched.append(rule["id"])
             raw = raw_amount(rule["award"], values)
-            if raw == 0:
+            if raw == 0 and not rule.get("veto") and not rule.get("lifts"):
                 zero.append(rule["id"])
                 continue
             occurrence, earlier = None, ()
-            if rule.get("repeats"):
+            if rule.get("repeats") and raw:
                 raw, occurrence, earlier = self._repeated(rule, raw, fact, when)
             scoring.append((position, rule, raw, occurrence, earlier, after_fact, reached, total))
         # 同一事项按最高一档计分: in each exclusive group the row of the largest size wins, the earliest on a tie
@@ -447,7 +447,7 @@ class ReferenceScorer:
         counted.append((fact["id"], value))
         goal = Decimal(str(spec["at_least"]))
         if before < goal <= before + value:
-            return tuple(f for f, _ in counted)[-NAMED:], str(before + value)
+            return tuple(f for f, _ in counted)[-NAMED:], format((before + value).normalize(), "f")
         return None, None
 
     def _latest_earlier(self, spec: dict, fact: dict, when: dt.datetime) -> str | None:
@@ -469,7 +469,8 @@ class ReferenceScorer:
         earlier = []
         for award in self.history:
             same = award.category == rule["category"] if by_category else award.rule_id == rule["id"]
-            if same and award.resident == fact["resident"] and (award.raw_amount > 0) == (raw > 0) \
+            if same and award.raw_amount and award.resident == fact["resident"] \
+                    and (award.raw_amount > 0) == (raw > 0) \
                     and (award.occurred_at, award.fact_id) < (when, fact["id"]) \
                     and span.spans(award.occurred_at, when) and award.fact_id not in earlier:
                 earlier.append(award.fact_id)
@@ -574,4 +575,52 @@ def balances(ruleset: dict, awards: list[RefAward]) -> dict[str, tuple[int, int,
             total[0] += award.amount
         if "points" in award.accounts:
             total[1] += award.amount
-    return {r: (i, p, tier_of(ruleset, i)) for r, (i, p) in totals.items()}
+    last = max((a.occurred_at for a in awards), default=None)
+    return {r: (i, p, vetoed_tier(ruleset, awards, r, tier_of(ruleset, i), last)) for r, (i, p) in totals.items()}
+
+
+def veto_flags(ruleset: dict, awards: list[RefAward], resident: str) -> list[str]:
+    """The flags of the vetoes in force after the last award."""
+    last = max((a.occurred_at for a in awards), default=None)
+    return sorted({rule["veto"].get("flag") for rule, _ in in_force(ruleset, awards, resident, last)} - {None})
+
+
+def in_force(ruleset: dict, awards: list[RefAward], resident: str, moment) -> list[tuple[dict, RefAward]]:
+    """The resident's veto awards whose span holds ``moment`` and that no later lifting award ended."""
+    rules = {r["id"]: r for r in ruleset["rules"]}
+    mine = [a for a in awards if a.resident == resident and a.fact_id is not None]
+    found = []
+    for award in mine:
+        rule = rules[award.rule_id]
+        veto = rule.get("veto")
+        if not veto or award.occurred_at > moment:
+            continue
+        day = moment_day = award.occurred_at.date()
+        if veto.get("until_end_of"):
+            span = period_of(veto["until_end_of"], award.occurred_at)
+            ended = period_of(veto["until_end_of"], moment) != span
+        else:
+            index = day.year * 12 + day.month - 1 + veto["months"]
+            year, month = divmod(index, 12)
+            last_day = calendar.monthrange(year, month + 1)[1]
+            end = dt.date(year, month + 1, min(moment_day.day, last_day))
+            ended = moment.date() >= end
+        lifted = any(award.rule_id in (rules[b.rule_id].get("lifts") or []) and award.occurred_at < b.occurred_at
+                     <= moment for b in mine)
+        if not ended and not lifted:
+            found.append((rule, award))
+    return found
+
+
+def vetoed_tier(ruleset: dict, awards: list[RefAward], resident: str, tier: str, moment) -> str:
+    """The tier after the caps of the vetoes in force: the lowest of them all, tiers ranked by index_from."""
+    if moment is None:
+        return tier
+    ranked = sorted(ruleset["tiers"], key=lambda t: -(t["index_from"] if t.get("index_from") is not None
+                                                         else -10**18))
+    order = [t["id"] for t in ranked]
+    for rule, _ in in_force(ruleset, awards, resident, moment):
+        cap = rule["veto"].get("tier_at_most")
+        if cap and order.index(cap) > order.index(tier):
+            tier = cap
+    return tier

@@ -405,11 +405,23 @@ def history_rulesets(draw) -> str:
         if draw(st.booleans()):
             rule["when"] = {"kind": {"in": draw(st.lists(st.sampled_from("abc"), min_size=1, max_size=2,
                                                          unique=True))}}
+        if draw(st.integers(0, 3)) == 0:
+            rule["veto"] = {**draw(st.sampled_from([{"tier_at_most": "B"}, {"tier_at_most": "C"}, {"flag": "x"},
+                                                    {"tier_at_most": "B", "flag": "y"}])),
+                            **draw(st.sampled_from([{"until_end_of": p} for p in ("week", "month", "year")]
+                                                   + [{"months": n} for n in (1, 2)]))}
         rules.append(rule)
+    vetoes = [r["id"] for r in rules if "veto" in r]
+    for rule in rules:
+        if vetoes and draw(st.integers(0, 3)) == 0:
+            rule["lifts"] = draw(st.lists(st.sampled_from(vetoes), min_size=1, max_size=2, unique=True))
     fields = {"n": {"type": "int", "min": 0, "max": 4}, "kind": {"type": "enum", "values": ["a", "b", "c"]}}
     data = {
         "id": "generated", "version": 1, "title": "生成的上限", "community": "测试", "effective_from": "2021-01-01",
-        "accounts": {"starting_index": 100}, "tiers": [{"id": "A", "title": "全部"}],
+        "accounts": {"starting_index": 100},
+        "tiers": [{"id": "A", "title": "好", "index_from": 103}, {"id": "B", "title": "中", "index_from": 97,
+                                                                  "index_below": 103},
+                  {"id": "C", "title": "差", "index_below": 97}],
         "categories": [{"id": c, "title": c, "limits": draw(limit_lists(s)) if s else []}
                        for c, s in category_signs.items()],
         "fact_types": [{"id": "deed", "title": "好事", "fields": fields},

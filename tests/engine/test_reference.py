@@ -177,9 +177,9 @@ def assert_agrees(compiled, facts: list[dict], evaluation=None, closes_until: dt
     got, want = engine_rows(evaluation.awards), reference_rows(expected.awards)
     assert short(got) == short(want)
     assert got == want
-    got_balances = {r: (b.index, b.points, b.tier)
-                    for r, b in engine_balances(compiled.ruleset, evaluation.awards).items()}
-    assert got_balances == ref.balances(ruleset, expected.awards)
+    engine = engine_balances(compiled.ruleset, evaluation.awards)
+    assert {r: (b.index, b.points, b.tier) for r, b in engine.items()} == ref.balances(ruleset, expected.awards)
+    assert {r: b.flags for r, b in engine.items()} == {r: ref.veto_flags(ruleset, expected.awards, r) for r in engine}
 
 
 # ---------------------------------------------------------------- generating facts

@@ -127,7 +127,7 @@ def test_exports_household_and_summary_agree_with_the_ledger(service, community)
     ledger = "".join(export_ledger_csv(service, community)).splitlines()
     assert ledger[0].startswith("seq,resident,kind,amount") and len(ledger) == 4
     scores = export_scores_csv(service, community, dt.date(2021, 12, 31)).splitlines()
-    assert "r2,居民2号,south,h1,2021-12-31,107,7,B,一般" in scores
+    assert "r2,居民2号,south,h1,2021-12-31,107,7,B,一般,," in scores  # no flags, no cap
     home = household_view(service, community, "h1", dt.date(2021, 12, 31))
     assert [m.resident for m in home.members] == ["r1", "r2"] and home.index_total == 102 + 107
     summary = community_summary(service, community, dt.date(2021, 12, 31))

@@ -20,6 +20,7 @@ from xinzhi.clock import end_of, month_of, start_of_month
 from xinzhi.db.tables import AccountTotal, LedgerEntry, MonthFacts, MonthTotal
 from xinzhi.db.tables import Fact as FactRow
 from xinzhi.engine import CompiledRuleset, Fact, History, LimitRef, RepeatRef, Ruleset, tier_for
+from xinzhi.engine.vetoes import ActiveVeto, active_vetoes, capped_tier, flags, rules_read
 
 _CHUNK = 500  # residents per IN (…) list
 
@@ -226,18 +227,46 @@ def account_span(session: Session, community: str, resident: str) -> tuple[dt.da
 
 @dataclass(frozen=True)
 class Standing:
-    """The integrity index (starting index plus the ledger's changes) and the tier it falls in."""
+    """The integrity index (starting index plus the ledger's changes), its tier after vetoes, and the vetoes' flags."""
 
     index: int
     tier: str | None
     tier_title: str | None
+    flags: tuple[str, ...] = ()
+    capped_by: str | None = None  # the veto that capped the tier, in words
 
 
-def standing(ruleset: Ruleset | None, index_change: int) -> Standing:
-    """The standing a ruleset gives to an index change."""
+def standing(ruleset: Ruleset | None, index_change: int, vetoes: Sequence[ActiveVeto] = ()) -> Standing:
+    """The standing a ruleset gives to an index change, under the vetoes in force (``vetoes_by_resident``)."""
     start = ruleset.accounts.starting_index if ruleset and ruleset.accounts else 0
     index = start + index_change
     if ruleset is None or not ruleset.tiers:
-        return Standing(index, None, None)
-    tier = tier_for(index, ruleset.tiers)
-    return Standing(index, tier.id, tier.title)
+        return Standing(index, None, None, tuple(flags(vetoes)))
+    tier, bound = capped_tier(ruleset, tier_for(index, ruleset.tiers), vetoes)
+    return Standing(index, tier.id, tier.title, tuple(flags(vetoes)), bound.reason() if bound else None)
+
+
+def vetoes_by_resident(session: Session, community: str, ruleset: Ruleset | None, until: dt.datetime, *,
+                       resident: str | None = None) -> dict[str, list[ActiveVeto]]:
+    """The vetoes in force just before ``until`` (一票否决), per resident (of one, if given), by the ruleset's rules.
+
+    Reads only the awards of the rules that set or lift a veto, over the longest span one lasts.
+    """
+    read = rules_read(ruleset) if ruleset else frozenset()
+    if ruleset is None or not read:
+        return {}
+    longest = max((366 if v.until_end_of else 31 * (v.months or 0)) for r in ruleset.rules if (v := r.veto)) \
+        if any(r.veto for r in ruleset.rules) else 0
+    where = [LedgerEntry.community == community, LedgerEntry.rule_id.in_(sorted(read)),
+             LedgerEntry.kind.in_(GRANTED), LedgerEntry.occurred_at < until,
+             LedgerEntry.occurred_at >= until - dt.timedelta(days=longest + 1)]
+    if resident is not None:
+        where.append(LedgerEntry.resident == resident)
+    applied: dict[str, list[tuple[str, str | None, dt.datetime]]] = defaultdict(list)
+    for who, rule_id, fact_id, occurred_at in session.execute(select(
+            LedgerEntry.resident, LedgerEntry.rule_id, LedgerEntry.fact_id, LedgerEntry.occurred_at).where(*where)
+            .distinct()):
+        applied[who].append((rule_id or "", fact_id, occurred_at))  # rule_id is one of ``read``
+    moment = until - dt.timedelta(microseconds=1)
+    found = {who: active_vetoes(ruleset, items, moment) for who, items in applied.items()}
+    return {who: vetoes for who, vetoes in found.items() if vetoes}

@@ -63,6 +63,9 @@ class ScoreRead(BaseModel):
     points: int
     tier: str | None
     tier_title: str | None
+    flags: list[str] = Field(default_factory=list, description="flags set by vetoes in force (一票否决), "
+                                                               "e.g. commendation_ineligible")
+    tier_capped_by: str | None = Field(default=None, description="the veto that caps the tier, in words")
     categories: list[CategoryTotal]
     expiring: list[ExpiringPoints]
     entries: int

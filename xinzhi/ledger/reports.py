@@ -26,6 +26,7 @@ from xinzhi.ledger.balances import (
     standing,
     totals_by_category,
     totals_by_resident,
+    vetoes_by_resident,
 )
 from xinzhi.ledger.entries import read_entry
 from xinzhi.ledger.expiry import expiring_points
@@ -52,11 +53,13 @@ def _categories(ruleset: Ruleset | None, totals: dict[str | None, Totals]) -> li
 def _score(session: Session, resident: Resident, day: dt.date, ruleset: Ruleset | None) -> ScoreRead:
     categories = _categories(ruleset, totals_by_category(session, resident.community, resident=resident.id,
                                                          until=end_of(day)))
-    standing_ = standing(ruleset, sum(c.index for c in categories))
+    vetoes = vetoes_by_resident(session, resident.community, ruleset, end_of(day), resident=resident.id)
+    standing_ = standing(ruleset, sum(c.index for c in categories), vetoes.get(resident.id, ()))
     return ScoreRead(community=resident.community, resident=resident.id, name=resident.name, zone=resident.zone,
                      household=resident.household, as_of=day, ruleset=ruleset.ref if ruleset else None,
                      index=standing_.index, points=sum(c.points for c in categories), tier=standing_.tier,
-                     tier_title=standing_.tier_title, categories=categories,
+                     tier_title=standing_.tier_title, flags=list(standing_.flags), tier_capped_by=standing_.capped_by,
+                     categories=categories,
                      expiring=expiring_points(session, resident.community, resident.id, day),
                      entries=sum(c.entries for c in categories))
 
@@ -109,11 +112,12 @@ def community_summary(service: Service, community: str, as_of: dt.date | None = 
         ruleset = standard_on(service, session, community, day)
         residents = session.execute(select(Resident.id, Resident.zone).where(Resident.community == community)).all()
         balances = totals_by_resident(session, community, until=end_of(past) if past else None)
+        vetoes = vetoes_by_resident(session, community, ruleset, end_of(day))
         zones: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
         tiers: Counter[str] = Counter()
         for resident, zone in residents:
             totals = balances.get(resident, Totals())
-            standing_ = standing(ruleset, totals.index)
+            standing_ = standing(ruleset, totals.index, vetoes.get(resident, ()))
             z = zones[zone]
             z[0] += 1
             z[1] += standing_.index
@@ -181,16 +185,19 @@ def export_scores_csv(service: Service, community: str, as_of: dt.date | None = 
         require_community(session, community)
         ruleset = standard_on(service, session, community, day)
         balances = totals_by_resident(session, community, until=None if day >= today() else end_of(day))
+        vetoes = vetoes_by_resident(session, community, ruleset, end_of(day))
         residents = session.scalars(select(Resident).where(Resident.community == community)
                                     .order_by(Resident.id)).all()
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["resident", "name", "zone", "household", "as_of", "index", "points", "tier", "tier_title"])
+    writer.writerow(["resident", "name", "zone", "household", "as_of", "index", "points", "tier", "tier_title",
+                     "flags", "tier_capped_by"])
     for r in residents:
         totals = balances.get(r.id, Totals())
-        standing_ = standing(ruleset, totals.index)
+        standing_ = standing(ruleset, totals.index, vetoes.get(r.id, ()))
         writer.writerow([r.id, r.name, r.zone, r.household or "", day, standing_.index, totals.points,
-                         standing_.tier or "", standing_.tier_title or ""])
+                         standing_.tier or "", standing_.tier_title or "", " ".join(standing_.flags),
+                         standing_.capped_by or ""])
     return out.getvalue()
 
 

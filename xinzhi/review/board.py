@@ -15,7 +15,14 @@ from sqlalchemy import select
 from xinzhi.clock import today, utcnow
 from xinzhi.communities.service import mask_name, require_community, zones_shown
 from xinzhi.db.tables import Resident
-from xinzhi.ledger.balances import Standing, Totals, standing, totals_by_category, totals_by_resident
+from xinzhi.ledger.balances import (
+    Standing,
+    Totals,
+    standing,
+    totals_by_category,
+    totals_by_resident,
+    vetoes_by_resident,
+)
 from xinzhi.registry.service import standard_on
 from xinzhi.review.models import BoardLine, BoardRead, BoardZone
 from xinzhi.review.service import publicity
@@ -34,9 +41,11 @@ def public_board(service: Service, community: str, *, top: int = 20, zone: str |
             query = query.where(Resident.zone == zone)
         people = session.execute(query).all()
         notices = publicity(session, community, utcnow())
+        vetoes = vetoes_by_resident(session, community, ruleset, utcnow())
     by_zone: dict[str, list[tuple[Standing, str]]] = defaultdict(list)
     for resident, name, resident_zone in people:
-        by_zone[resident_zone].append((standing(ruleset, totals.get(resident, Totals()).index), name))
+        by_zone[resident_zone].append((standing(ruleset, totals.get(resident, Totals()).index,
+                                                vetoes.get(resident, ())), name))
     zones = []
     shown = zones_shown(row, by_zone)
     for zone_id, title in shown.items():

@@ -20,8 +20,15 @@ from xinzhi.communities.service import get_resident, require_community
 from xinzhi.db.queries import community_rows, one_or_not_found
 from xinzhi.db.tables import Redemption, ShopItem
 from xinzhi.engine import SHANGHAI, Problem
+from xinzhi.engine.vetoes import tier_rank
 from xinzhi.errors import ServiceCode, ServiceError
-from xinzhi.ledger.balances import account_span, lowest_points_from, resident_totals, standing
+from xinzhi.ledger.balances import (
+    account_span,
+    lowest_points_from,
+    resident_totals,
+    standing,
+    vetoes_by_resident,
+)
 from xinzhi.ledger.entries import append, lock_resident, redemption_row, refund_row
 from xinzhi.registry.service import standard_on
 from xinzhi.service import Service
@@ -76,16 +83,23 @@ def list_items(service: Service, community: str, *, active_only: bool = False) -
         return [_read_item(r) for r in session.scalars(query.order_by(ShopItem.id))]
 
 
-def _tier_allows(service: Service, session: Session, community: str, min_tier: str, index_change: int,
-                 day: dt.date) -> tuple[bool, str]:
-    ruleset = standard_on(service, session, community, day)
+def _tier_allows(service: Service, session: Session, community: str, resident: str, min_tier: str,
+                 moment: dt.datetime) -> tuple[bool, str]:
+    """Whether the resident's standing at ``moment`` reaches ``min_tier``: its index, and no veto capping it below."""
+    ruleset = standard_on(service, session, community, moment.astimezone(SHANGHAI).date())
     if ruleset is None or not ruleset.tiers:
         return True, ""
     tier = next((t for t in ruleset.tiers if t.id == min_tier), None)
     if tier is None or tier.index_from is None:
         return True, ""
-    index = standing(ruleset, index_change).index
-    return index >= tier.index_from, f"tier {min_tier} needs an index of {tier.index_from}; the resident has {index}"
+    index_change = resident_totals(session, community, resident, until=moment).index
+    held = standing(ruleset, index_change,
+                    vetoes_by_resident(session, community, ruleset, moment, resident=resident).get(resident, ()))
+    if held.capped_by is not None and held.tier is not None and \
+            tier_rank(ruleset, held.tier) > tier_rank(ruleset, min_tier):
+        return False, f"tier {min_tier} is needed; the resident's tier is capped at {held.tier} by {held.capped_by}"
+    return held.index >= tier.index_from, \
+        f"tier {min_tier} needs an index of {tier.index_from}; the resident has {held.index}"
 
 
 def _seen(session: Session, community: str, data: RedemptionCreate) -> RedemptionRead | None:
@@ -142,9 +156,7 @@ def _spend(service: Service, session: Session, community: str, data: RedemptionC
     if data.redeemed_at is not None:
         _check_date(session, community, data.resident, moment)
     if item.min_tier:
-        index_change = resident_totals(session, community, data.resident, until=moment).index
-        allowed, why = _tier_allows(service, session, community, item.min_tier, index_change,
-                                    moment.astimezone(SHANGHAI).date())
+        allowed, why = _tier_allows(service, session, community, data.resident, item.min_tier, moment)
         if not allowed:
             raise ServiceError(ServiceCode.TIER_TOO_LOW, f"'{item.title}' is for tier {item.min_tier} and above: {why}")
     cost = item.price * data.quantity
