@@ -5,6 +5,7 @@ Found by attack: NUL characters (PostgreSQL), lone surrogates, integers of 2^63 
 answered 500, stored a trillion points, or replied with 103 MB. Found by fuzzing
 (tests/api/test_fuzz.py): a community id that is no id (capitals, control characters) in
 ``PUT /communities/{c}`` answered 500, and a JSON body that is not UTF-8 an undeclared 400.
+Closing periods ``as_of=2099-12-31`` answered 200, having paid every clean month up to 2099.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ CASES = [
     pytest.param("POST", "/communities/{c}/appeals", {"json": {"action": "correct", "entry": 1, "amount": 2**40,
                                                                 "reason": "更正"}}, 422, id="correct-to-2-to-40"),
     pytest.param("POST", "/communities/{c}/jobs/expire", {"params": {"as_of": "9999-12-31"}}, 422, id="expire-9999"),
+    pytest.param("POST", "/communities/{c}/jobs/close-periods", {"params": {"as_of": "2099-12-31"}}, 422,
+                 id="close-periods-2099"),
     pytest.param("PUT", "/communities/M%F3%8D%AE%8E%0C%03", {"json": {"name": "X"}}, 422, id="put-community-not-an-id"),
     pytest.param("GET", "/communities/Yihe/summary", {}, 422, id="community-not-an-id"),
     pytest.param("POST", "/communities/{c}/cases", {"content": b"\x15\xff\n\xfe3+"}, 422, id="json-not-utf-8"),

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 
 from tests.support.fixtures import new_community
 from xinzhi.cli.main import main
+from xinzhi.clock import today
 from xinzhi.db.tables import LedgerEntry
 from xinzhi.engine import compile_ruleset, evaluate, load_ruleset
+from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger import resident_score
 from xinzhi.scoring import close_periods, post_fact, post_facts
 
@@ -101,3 +104,14 @@ def test_the_cli_closes_periods_like_the_api(tmp_path, capsys):
     assert "0 period award(s) written" in capsys.readouterr().out
     assert main(["close-periods", "--community", "nowhere", "--database-url", url]) == 1
     assert "nowhere" in capsys.readouterr().err
+
+
+def test_periods_that_have_not_ended_are_not_closed(service):
+    """Found by attack: ``as_of=2099-12-31`` paid every clean month and quarter up to 2099 today."""
+    community = new_community(service, residents=1, ruleset=STANDARD)
+    with pytest.raises(ServiceError) as refused:
+        close_periods(service, community, today() + dt.timedelta(days=1), since=dt.date(2021, 1, 1))
+    assert refused.value.code == ServiceCode.AS_OF_IN_FUTURE and refused.value.problems[0].path == "as_of"
+    assert period_entries(service, community) == []
+    run = close_periods(service, community, today(), since=today() - dt.timedelta(days=366))
+    assert run.awards_written == len(period_entries(service, community)) > 0

@@ -20,9 +20,11 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from xinzhi.clock import today
 from xinzhi.communities.service import require_community
 from xinzhi.db.tables import LedgerEntry, Resident
-from xinzhi.engine import SHANGHAI, CompiledRuleset, Granted, lookback_start, period_awards, period_key
+from xinzhi.engine import SHANGHAI, CompiledRuleset, Granted, Problem, lookback_start, period_awards, period_key
+from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger.balances import GRANTED
 from xinzhi.ledger.entries import Row, append_all, award_row, restatement_row
 from xinzhi.registry.service import compiled_for, published_rows
@@ -44,7 +46,15 @@ class ClosingRun(BaseModel):
 
 
 def close_periods(service: Service, community: str, as_of: dt.date, since: dt.date | None = None) -> ClosingRun:
-    """Pay every period rule for the periods from ``since`` that ended by ``as_of``; write only what differs."""
+    """Pay every period rule for the periods from ``since`` that ended by ``as_of``; write only what differs.
+
+    ``as_of`` is today at the latest: a period that has not ended yet has no record to decide
+    it by, and paying it now (无违规, as a month with no facts is) would be paying the future.
+    """
+    if as_of > today():
+        raise ServiceError(ServiceCode.AS_OF_IN_FUTURE, f"periods close up to today ({today()}), not {as_of}",
+                           [Problem(code=ServiceCode.AS_OF_IN_FUTURE, path="as_of",
+                                    message=f"{as_of} is after today")])
     since = since or as_of - dt.timedelta(days=366)
     written = restated = 0
     with service.db.writing() as session:
