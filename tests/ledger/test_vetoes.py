@@ -10,11 +10,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 
 from tests.support.fixtures import new_community
+from xinzhi.clock import today
+from xinzhi.db.tables import LedgerEntry
+from xinzhi.engine import SHANGHAI
 from xinzhi.errors import ServiceError
 from xinzhi.ledger import community_summary, export_scores_csv, resident_score
-from xinzhi.review import public_board
+from xinzhi.review import AppealCreate, file_appeal, public_board
 from xinzhi.scoring import post_facts
 from xinzhi.shop import ItemCreate, RedemptionCreate, put_items, redeem
 
@@ -90,3 +94,32 @@ def test_the_board_shows_the_capped_tier(service, vetoed):
                                   "occurred_at": dt.datetime.now(dt.UTC).isoformat()}])
     board = public_board(service, vetoed)
     assert {line.index: line.tier for zone in board.zones for line in zone.ranking}[120] == "B"
+
+
+def entry_of(service, community: str, fact_id: str) -> int:
+    with service.db.reading() as session:
+        return session.scalars(select(LedgerEntry.seq).where(LedgerEntry.community == community,
+                                                             LedgerEntry.fact_id == fact_id)).one()
+
+
+def test_a_fact_reversed_on_appeal_neither_vetoes_nor_lifts_from_then_on(service):
+    """Found by attack: the committee reversed a 重大违法 on appeal and the tier stayed capped for the year."""
+    community = new_community(service, residents=2, ruleset=STANDARD)
+    now = dt.datetime.now(SHANGHAI)
+    post_facts(service, community, [just_before(now, "d1", "deed", 3), just_before(now, "x1", "crime", 2)])
+    assert resident_score(service, community, "r1").tier == "B"
+    file_appeal(service, community, AppealCreate(action="reverse", entry=entry_of(service, community, "x1"),
+                                                 reason="查无此事"))
+    score = resident_score(service, community, "r1")
+    assert (score.index, score.tier, score.flags, score.tier_capped_by) == (120, "A", [], None)
+    assert community_summary(service, community, today()).tiers == {"A": 1, "B": 1, "C": 0}
+    post_facts(service, community, [just_before(now, "x2", "crime", 1), just_before(now, "p1", "pledge", 0)])
+    assert resident_score(service, community, "r1").tier == "A"  # lifted (120 − 6)
+    file_appeal(service, community, AppealCreate(action="reverse", entry=entry_of(service, community, "p1"),
+                                                 reason="承诺书系伪造"))
+    score = resident_score(service, community, "r1")
+    assert (score.index, score.tier, score.flags) == (120, "B", ["commendation_ineligible"])
+
+
+def just_before(now: dt.datetime, fact_id: str, kind: str, minutes: int) -> dict:
+    return {**fact(fact_id, kind, ""), "occurred_at": (now - dt.timedelta(minutes=minutes)).isoformat()}
