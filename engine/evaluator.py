@@ -19,11 +19,11 @@ from . import conditions
 from ._matcher import MATCHER, RuleMatcher
 from .accounting import expiry_date, period_key, tier_for
 from .compiler import CompiledRule, CompiledRuleset
-from .errors import FactError, Problem
+from .errors import ErrorCode, FactError, Problem
 from .facts import SHANGHAI, Fact
 from .history import History, apply_limits
 from .patterns import AFTER, NOT_AFTER
-from .periods import Granted, payments
+from .periods import MAX_CLOSINGS, Granted, closings, payments
 from .ruleset import Account, FactIn, Reaches, Ruleset
 from .vetoes import active_vetoes, capped_tier, flags, rules_read
 
@@ -197,6 +197,9 @@ def evaluate(compiled: CompiledRuleset, facts: Iterable[FactIn | dict | Fact], *
     kept = [(position, f) for position, f in enumerate(given) if not ignore or compiled.validator.knows(f)]
     ignored = len(given) - len(kept)
     ordered = sorted(_validated(compiled, kept, label), key=lambda f: f.sort_key)
+    residents = sorted({f.resident for f in ordered})
+    if closes_until is not None:
+        _check_closing(compiled, len(residents), closes_until)
     history = history if history is not None else History()
     awards: list[Award] = []
     misses: list[Miss] = []
@@ -204,11 +207,20 @@ def evaluate(compiled: CompiledRuleset, facts: Iterable[FactIn | dict | Fact], *
         fact_awards, fact_misses = score_fact(compiled, fact, history, explain=explain, matcher=matcher)
         awards += fact_awards
         misses += fact_misses
-    residents = sorted({f.resident for f in ordered})
     if closes_until is not None:
         awards += closing_awards(compiled, awards, residents, closes_until)
     return Evaluation.model_construct(awards=awards, misses=misses,  # each award made above, not parsed
                                       residents=residents, ignored=ignored)
+
+
+def _check_closing(compiled: CompiledRuleset, residents: int, until: dt.date) -> None:
+    """Refuse, before any work, a ``closes_until`` that would close more periods than ``MAX_CLOSINGS``."""
+    cost = closings(compiled.ruleset, residents, compiled.ruleset.effective_from, until)
+    if cost > MAX_CLOSINGS:
+        raise FactError([Problem(
+            code=ErrorCode.CLOSING_TOO_LARGE, path="closes_until",
+            message=f"closing the periods up to {until} for {residents} resident(s) decides about {cost:,} periods, "
+                    f"more than {MAX_CLOSINGS:,}: close up to an earlier day, or with fewer residents")])
 
 
 def closing_awards(compiled: CompiledRuleset, awards: Iterable[Award], residents: Iterable[str],
