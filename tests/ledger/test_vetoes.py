@@ -15,7 +15,7 @@ from sqlalchemy import select
 from tests.support.fixtures import new_community
 from xinzhi.clock import today
 from xinzhi.db.tables import LedgerEntry
-from xinzhi.engine import SHANGHAI
+from xinzhi.engine import SHANGHAI, compile_ruleset, evaluate, load_ruleset
 from xinzhi.errors import ServiceError
 from xinzhi.ledger import community_summary, export_scores_csv, resident_score
 from xinzhi.review import AppealCreate, file_appeal, public_board
@@ -123,3 +123,44 @@ def test_a_fact_reversed_on_appeal_neither_vetoes_nor_lifts_from_then_on(service
 
 def just_before(now: dt.datetime, fact_id: str, kind: str, minutes: int) -> dict:
     return {**fact(fact_id, kind, ""), "occurred_at": (now - dt.timedelta(minutes=minutes)).isoformat()}
+
+
+SECOND_OFFENCE = """\
+id: second
+version: 1
+title: 一年内再犯一票否决
+community: 测试
+effective_from: 2021-01-01
+accounts: {starting_index: 100}
+tiers:
+  - {id: A, title: 良好, index_from: 90}
+  - {id: B, title: 一般, index_below: 90}
+categories: [{id: violations, title: 违规}]
+fact_types:
+  - {id: offence, title: 违规}
+  - {id: warning, title: 警告}
+rules:
+  - {id: offence, title: 违规, category: violations, fact: offence, award: {points: -2}}
+  - {id: again, title: 一年内再犯, category: violations, fact: offence, award: {points: 0},
+     after: {fact: offence, within_days: 365}, veto: {tier_at_most: B, flag: commendation_ineligible, months: 12}}
+  - {id: first, title: 未经警告的初犯, category: violations, fact: offence, award: {points: 0},
+     not_after: {fact: warning, within_days: 365}, veto: {flag: under_watch, months: 12}}
+"""
+
+
+def test_a_late_fact_that_makes_or_unmakes_a_zero_veto_changes_the_store_as_the_engine(service):
+    """Found by attack: a veto's award of 0 was "unchanged" to restating, so a late earlier offence
+    never capped the tier (一年内再犯), and a late warning never ended the first offence's flag.
+    """
+    community = new_community(service, residents=1, ruleset=SECOND_OFFENCE)
+    post_facts(service, community, [fact("o2", "offence", "2021-05-03")])
+    score = resident_score(service, community, "r1", as_of=dt.date(2021, 6, 1))
+    assert (score.index, score.tier, score.flags) == (98, "A", ["under_watch"])
+    post_facts(service, community, [fact("w1", "warning", "2021-02-01"), fact("o1", "offence", "2021-03-01")])
+    compiled = compile_ruleset(load_ruleset(SECOND_OFFENCE, name="second.yaml"))
+    engine = evaluate(compiled, [fact("o2", "offence", "2021-05-03"), fact("w1", "warning", "2021-02-01"),
+                                 fact("o1", "offence", "2021-03-01")])
+    [balance] = engine.balances(compiled.ruleset).values()
+    assert (balance.index, balance.tier, balance.flags) == (96, "B", ["commendation_ineligible"])
+    score = resident_score(service, community, "r1", as_of=dt.date(2021, 6, 1))
+    assert (score.index, score.tier, score.flags) == (96, "B", ["commendation_ineligible"])

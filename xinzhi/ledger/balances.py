@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -266,14 +266,30 @@ def vetoes_by_resident(session: Session, community: str, ruleset: Ruleset | None
         where.append(LedgerEntry.resident == resident)
     undone = _reversed_awards(session, community, read, resident, until)
     applied: dict[str, list[tuple[str, str | None, dt.datetime]]] = defaultdict(list)
-    for who, rule_id, fact_id, occurred_at in session.execute(select(
-            LedgerEntry.resident, LedgerEntry.rule_id, LedgerEntry.fact_id, LedgerEntry.occurred_at).where(*where)
-            .distinct()):
+    for (who, fact_id, rule_id), occurred_at in standing_awards(session.execute(select(
+            LedgerEntry.resident, LedgerEntry.fact_id, LedgerEntry.rule_id, LedgerEntry.occurred_at, LedgerEntry.seq,
+            LedgerEntry.kind, LedgerEntry.explanation).where(*where))).items():
         if (fact_id, rule_id) not in undone:
             applied[who].append((rule_id or "", fact_id, occurred_at))  # rule_id is one of ``read``
     moment = until - dt.timedelta(microseconds=1)
     found = {who: active_vetoes(ruleset, items, moment) for who, items in applied.items()}
     return {who: vetoes for who, vetoes in found.items() if vetoes}
+
+
+def standing_awards(entries: Iterable[Any]) -> dict[tuple[str, str | None, str | None], dt.datetime]:
+    """The awards that stand, by (resident, fact, rule), with their moment, from their granted entries.
+
+    Entries are rows of resident, fact_id, rule_id, occurred_at, seq, kind and explanation.
+    An award stands unless its latest entry is a restatement to nothing (a late fact made
+    the rule stop matching): for a veto, whose award is often 0, the sum cannot say so.
+    """
+    latest: dict[tuple[str, str | None, str | None], tuple[int, bool, dt.datetime]] = {}
+    for entry in entries:
+        key = (entry.resident, entry.fact_id, entry.rule_id)
+        if key not in latest or entry.seq > latest[key][0]:
+            withdrawn = entry.kind == "restatement" and entry.explanation.get("after") is None
+            latest[key] = (entry.seq, not withdrawn, entry.occurred_at)
+    return {key: when for key, (_, stands, when) in latest.items() if stands}
 
 
 def _reversed_awards(session: Session, community: str, rules: frozenset[str], resident: str | None,
