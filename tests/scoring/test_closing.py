@@ -115,3 +115,20 @@ def test_periods_that_have_not_ended_are_not_closed(service):
     assert period_entries(service, community) == []
     run = close_periods(service, community, today(), since=today() - dt.timedelta(days=366))
     assert run.awards_written == len(period_entries(service, community)) > 0
+
+
+def test_the_daily_run_restates_nothing_where_its_year_begins_inside_a_paid_period(service):
+    """Found by attack: with ``since`` a year back (any day of a month), a period paid that ``since``
+    fell inside was restated to nothing and the month after it paid instead (3 of 5 payments, two versions)."""
+    community = new_community(service, residents=3, ruleset=STANDARD)
+    post_facts(service, community, FACTS)
+    close_periods(service, community, dt.date(2022, 3, 1), since=dt.date(2021, 1, 1))
+    paid = period_entries(service, community)
+    run = close_periods(service, community, dt.date(2022, 12, 20))  # since 2021-12-19, inside the paid 2021-12
+    assert (run.since, run.awards_written, run.restated) == (dt.date(2021, 12, 19), 0, 0)
+    assert period_entries(service, community) == paid
+    late = close_periods(service, community, dt.date(2023, 3, 15))  # since 2022-03-14: r2's 2022-02 is before it
+    assert (late.awards_written, late.restated) == (3, 0)
+    assert sorted(period_entries(service, community)[len(paid):]) == [
+        ("r1", "clean", "award", 10, "2022-12"), ("r2", "clean", "award", 10, "2023-02"),
+        ("r3", "clean", "award", 10, "2022-12")]

@@ -23,7 +23,16 @@ from sqlalchemy.orm import Session
 from xinzhi.clock import today
 from xinzhi.communities.service import require_community
 from xinzhi.db.tables import LedgerEntry, Resident
-from xinzhi.engine import SHANGHAI, CompiledRuleset, Granted, Problem, lookback_start, period_awards, period_key
+from xinzhi.engine import (
+    SHANGHAI,
+    CompiledRuleset,
+    Granted,
+    Problem,
+    lookback_start,
+    period_awards,
+    period_key,
+    period_window,
+)
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger.balances import GRANTED
 from xinzhi.ledger.entries import Row, append_all, award_row, restatement_row
@@ -106,16 +115,20 @@ def _due(session: Session, community: str, compiled: CompiledRuleset, residents:
                 "occurred_at": entry.occurred_at, **dict.fromkeys(_SUMMED, 0)})
             for column in _SUMMED:
                 held[column] += getattr(entry, column)
+    # A payment belongs to the periods decided here when its period began on or after ``first``
+    # (as ``periods_between`` counts them); one whose period began before, though it ended after
+    # ``first`` (a ``since`` inside a month), is only read, never restated.
+    decided = {key for key in paid if period_window(rules[key[1]].period, key[2])[0] >= begin}
     paid_before: dict[tuple[str, str], set[str]] = defaultdict(set)
     for (resident, rule_id, when), held in paid.items():
-        if when < begin and held["amount"]:
+        if (resident, rule_id, when) not in decided and held["amount"]:
             paid_before[(resident, rule_id)].add(period_key(rules[rule_id].period, when))
     awards = period_awards(compiled, [Granted(resident, category, when, amount, raw)
                                       for (resident, _, _), (category, when, amount, raw) in granted.items()],
                            residents, first, as_of, paid_before)
     due = {(a.resident, a.rule_id, a.occurred_at): award_row(community, a, None) for a in awards}
     rows = []
-    for resident, rule_id, when in sorted(due.keys() | {k for k in paid if k[2] >= begin}):
+    for resident, rule_id, when in sorted(due.keys() | decided):
         now, was = due.get((resident, rule_id, when)), paid.get((resident, rule_id, when))
         if was is None:
             assert now is not None
