@@ -132,3 +132,33 @@ def test_the_daily_run_restates_nothing_where_its_year_begins_inside_a_paid_peri
     assert sorted(period_entries(service, community)[len(paid):]) == [
         ("r1", "clean", "award", 10, "2022-12"), ("r2", "clean", "award", 10, "2023-02"),
         ("r3", "clean", "award", 10, "2022-12")]
+
+
+DAILY = """\
+id: daily
+version: 1
+title: 每日
+community: 测试
+effective_from: 2000-01-01
+accounts: {starting_index: 100}
+tiers: [{id: A, title: 全部}]
+categories: [{id: violations, title: 违规}, {id: honours, title: 表彰}]
+fact_types: [{id: offence, title: 违规}]
+rules: [{id: offence, title: 违规, category: violations, fact: offence, award: {points: -3}}]
+period_rules:
+  - {id: clean_day, title: 连续 120 天无违规, category: honours, period: day, without: [violations], streak: 120,
+     award: 1}
+"""
+
+
+def test_a_since_that_would_close_too_many_periods_is_refused_before_any_work(service):
+    """Found by attack: ``since=2000-01-01`` on a daily rule took 3 s per 50 residents under the closing lock."""
+    community = new_community(service, residents=600, ruleset=DAILY)
+    with pytest.raises(ServiceError) as refused:
+        close_periods(service, community, dt.date(2026, 11, 1), since=dt.date(2000, 1, 1))
+    [problem] = refused.value.problems
+    assert (refused.value.code, problem.code, problem.path) == ("request_invalid", "closing_too_large", "since")
+    assert period_entries(service, community) == []
+    run = close_periods(service, community, dt.date(2026, 11, 1))  # the default year back is never refused
+    # every 120th clean day, counted from the 119 days the streak reads before since: 4 in 485 days
+    assert run.awards_written == len(period_entries(service, community)) == 600 * 4

@@ -26,6 +26,7 @@ from xinzhi.db.tables import LedgerEntry, Resident
 from xinzhi.engine import (
     SHANGHAI,
     CompiledRuleset,
+    ErrorCode,
     Granted,
     Problem,
     lookback_start,
@@ -33,6 +34,7 @@ from xinzhi.engine import (
     period_key,
     period_window,
 )
+from xinzhi.engine.periods import closings
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger.balances import GRANTED
 from xinzhi.ledger.entries import Row, append_all, award_row, restatement_row
@@ -42,6 +44,11 @@ from xinzhi.service import Service
 log = logging.getLogger("xinzhi.scoring")
 
 _SUMMED = ("amount", "raw_amount", "index_delta", "points_delta")
+
+#: At most this many (resident, period) decisions when the caller picks ``since`` (about half
+#: a minute here, under the closing lock): ``since=2000-01-01`` on a daily rule is a quarter
+#: of a million decisions per hundred residents. The default year back is never refused.
+MAX_CHOSEN_CLOSINGS = 5_000_000
 
 
 class ClosingRun(BaseModel):
@@ -64,16 +71,23 @@ def close_periods(service: Service, community: str, as_of: dt.date, since: dt.da
         raise ServiceError(ServiceCode.AS_OF_IN_FUTURE, f"periods close up to today ({today()}), not {as_of}",
                            [Problem(code=ServiceCode.AS_OF_IN_FUTURE, path="as_of",
                                     message=f"{as_of} is after today")])
-    since = since or as_of - dt.timedelta(days=366)
+    chosen, since = since is not None, since or as_of - dt.timedelta(days=366)
     written = restated = 0
     with service.db.writing() as session:
         require_community(session, community)
         service.db.lock_closing(session, community)
         residents = list(session.scalars(select(Resident.id).where(Resident.community == community)
                                          .order_by(Resident.id)))
+        versions = [compiled_for(service, session, version) for version in
+                    sorted(published_rows(session, community), key=lambda r: r.effective_from)]
+        cost = sum(closings(c.ruleset, len(residents), max(since, c.ruleset.effective_from), as_of) for c in versions)
+        if chosen and cost > MAX_CHOSEN_CLOSINGS:
+            raise ServiceError(ServiceCode.REQUEST_INVALID, f"closing from {since} decides about {cost:,} periods",
+                               [Problem(code=ErrorCode.CLOSING_TOO_LARGE, path="since", message=(
+                                   f"closing from {since} for {len(residents)} resident(s) decides about {cost:,} "
+                                   f"periods, more than {MAX_CHOSEN_CLOSINGS:,}: choose a later day"))])
         rows: list[Row] = []
-        for version in sorted(published_rows(session, community), key=lambda r: r.effective_from):
-            compiled = compiled_for(service, session, version)
+        for compiled in versions:
             due = _due(session, community, compiled, residents, max(since, compiled.ruleset.effective_from), as_of)
             rows += due
         service.db.lock_residents(session, community, sorted({row["resident"] for row in rows}))
