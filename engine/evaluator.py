@@ -208,7 +208,7 @@ def evaluate(compiled: CompiledRuleset, facts: Iterable[FactIn | dict | Fact], *
         awards += fact_awards
         misses += fact_misses
     if closes_until is not None:
-        awards += closing_awards(compiled, awards, residents, closes_until)
+        awards += closing_awards(compiled, awards, residents, compiled.ruleset.effective_from, closes_until)
     return Evaluation.model_construct(awards=awards, misses=misses,  # each award made above, not parsed
                                       residents=residents, ignored=ignored)
 
@@ -223,22 +223,28 @@ def _check_closing(compiled: CompiledRuleset, residents: int, until: dt.date) ->
                     f"more than {MAX_CLOSINGS:,}: close up to an earlier day, or with fewer residents")])
 
 
-def closing_awards(compiled: CompiledRuleset, awards: Iterable[Award], residents: Iterable[str],
+def closing_awards(compiled: CompiledRuleset, awards: Iterable[Award], residents: Iterable[str], first: dt.date,
                    until: dt.date) -> list[Award]:
-    """What period rules pay ``residents`` for the periods that end by ``until``, given every award of their facts."""
+    """What period rules pay ``residents`` for the periods from ``first`` that end by ``until``, given their awards.
+
+    ``first`` is where the facts begin: the standard's first day for a dry-run or a test, the
+    first replayed month for a simulation; no period before it is read (it has no facts for
+    want of them, not for want of offences).
+    """
     return period_awards(compiled, [Granted(a.resident, a.category, a.occurred_at, a.amount, a.raw_amount)
-                                    for a in awards if a.fact_id is not None], residents,
-                         compiled.ruleset.effective_from, until)
+                                    for a in awards if a.fact_id is not None], residents, first, until,
+                         known_from=first)
 
 
 def period_awards(compiled: CompiledRuleset, granted: Iterable[Granted], residents: Iterable[str], first: dt.date,
-                  until: dt.date, paid_before: Mapping[tuple[str, str], set[str]] | None = None) -> list[Award]:
+                  until: dt.date, paid_before: Mapping[tuple[str, str], set[str]] | None = None, *,
+                  known_from: dt.date | None = None) -> list[Award]:
     """The awards of period rules for the periods from ``first`` that end by ``until`` (``periods.payments``)."""
     awards = []
     expire_after = compiled.points_expire_after_months
     accounts = compiled.ruleset.accounts
     assert accounts is not None, "a loaded ruleset has accounts (checks.check_ruleset)"
-    for paid in payments(compiled.ruleset, granted, residents, first, until, paid_before):
+    for paid in payments(compiled.ruleset, granted, residents, first, until, paid_before, known_from=known_from):
         rule, moment = paid.rule, paid.period.last_moment
         moved = tuple(rule.accounts or (accounts.awards_raise if rule.award > 0 else accounts.deductions_lower))
         awards.append(Award(

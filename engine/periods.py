@@ -160,11 +160,14 @@ class Granted:
 
 
 def payments(ruleset: Ruleset, granted: Iterable[Granted], residents: Iterable[str], first: dt.date,
-             until: dt.date, paid_before: Mapping[tuple[str, str], set[str]] | None = None) -> list[Payment]:
+             until: dt.date, paid_before: Mapping[tuple[str, str], set[str]] | None = None, *,
+             known_from: dt.date | None = None) -> list[Payment]:
     """What every enabled period rule pays each resident for the periods from ``first`` that end by ``until``.
 
     ``granted`` holds the awards of facts from ``lookback_start`` the earliest rule's periods on;
-    ``paid_before`` the keys each (resident, rule) was paid for before ``first``.
+    ``paid_before`` the keys each (resident, rule) was paid for before ``first``. With
+    ``known_from``, no period that begins earlier is read: the facts begin there (a
+    simulation's first month), and a month before them is unknown, not clean.
     """
     rules = [rule for rule in ruleset.period_rules if rule.enabled]
     if not rules:
@@ -178,7 +181,7 @@ def payments(ruleset: Ruleset, granted: Iterable[Granted], residents: Iterable[s
                 award.category, award.amount, award.raw_amount)
     found = []
     for rule in rules:
-        periods = rule_periods(ruleset, rule, lookback_start(rule, first), until)
+        periods = rule_periods(ruleset, rule, max(lookback_start(rule, first), known_from or dt.date.min), until)
         lead = sum(1 for period in periods if period.start < first)
         for resident in residents:
             mine = {p.key: t for p in periods if (t := totals.get((resident, rule.period, p.key))) is not None}

@@ -11,6 +11,7 @@ import datetime as dt
 import pytest
 
 from xinzhi.engine import FactError, RulesetError, compile_ruleset, evaluate, load_ruleset, run_tests
+from xinzhi.simulations.replay import score_chunk
 
 STANDARD = """\
 id: periods
@@ -185,3 +186,11 @@ def test_closing_more_periods_than_a_request_may_is_refused_before_any_work():
     test = f"{{name: 到 2099 年, facts: [{offences}], closes_until: 2099-12-31, expect: {{awards: []}}}}"
     [outcome] = run_tests(compiled(DAILY, "2000-01-01", tests=f"tests:\n  - {test}\n"))
     assert not outcome.passed and "more than 200,000" in outcome.failures[0]
+
+
+def test_a_simulation_closes_the_periods_of_its_own_months_only():
+    """Found by attack: replaying 2021 under a standard in force since 2015 paid seven clean years (70 points)
+    to a resident with no facts, dated before the replay, and the 2021 streak on its first month."""
+    outcome = score_chunk(compiled(CLEAN_YEAR, "2015-01-01"), ["r1"], [], [f"2021-{m:02d}" for m in range(1, 13)])
+    assert (outcome.residents["r1"].index, outcome.residents["r1"].rule_awards) == (110, {"clean": 1})
+    assert [month for month, sums in outcome.monthly.items() if sums[0]] == ["2021-12"]
