@@ -45,6 +45,7 @@ class ErrorCode(StrEnum):
     FACT_ID_CONFLICT = "fact_id_conflict"
     FACT_NOT_IN_FORCE = "fact_not_in_force"
     FACTS_UNREADABLE = "facts_unreadable"
+    CLOSING_TOO_LARGE = "closing_too_large"
 
 
 class Problem(BaseModel):

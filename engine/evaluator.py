@@ -19,11 +19,11 @@ from . import conditions
 from ._matcher import MATCHER, RuleMatcher
 from .accounting import expiry_date, period_key, tier_for
 from .compiler import CompiledRule, CompiledRuleset
-from .errors import FactError, Problem
+from .errors import ErrorCode, FactError, Problem
 from .facts import SHANGHAI, Fact
 from .history import History, apply_limits
 from .patterns import AFTER, NOT_AFTER
-from .periods import Granted, payments
+from .periods import MAX_CLOSINGS, Granted, closings, payments
 from .ruleset import Account, FactIn, Reaches, Ruleset
 from .vetoes import active_vetoes, capped_tier, flags, rules_read
 
@@ -197,6 +197,9 @@ def evaluate(compiled: CompiledRuleset, facts: Iterable[FactIn | dict | Fact], *
     kept = [(position, f) for position, f in enumerate(given) if not ignore or compiled.validator.knows(f)]
     ignored = len(given) - len(kept)
     ordered = sorted(_validated(compiled, kept, label), key=lambda f: f.sort_key)
+    residents = sorted({f.resident for f in ordered})
+    if closes_until is not None:
+        _check_closing(compiled, len(residents), closes_until)
     history = history if history is not None else History()
     awards: list[Award] = []
     misses: list[Miss] = []
@@ -204,29 +207,44 @@ def evaluate(compiled: CompiledRuleset, facts: Iterable[FactIn | dict | Fact], *
         fact_awards, fact_misses = score_fact(compiled, fact, history, explain=explain, matcher=matcher)
         awards += fact_awards
         misses += fact_misses
-    residents = sorted({f.resident for f in ordered})
     if closes_until is not None:
-        awards += closing_awards(compiled, awards, residents, closes_until)
+        awards += closing_awards(compiled, awards, residents, compiled.ruleset.effective_from, closes_until)
     return Evaluation.model_construct(awards=awards, misses=misses,  # each award made above, not parsed
                                       residents=residents, ignored=ignored)
 
 
-def closing_awards(compiled: CompiledRuleset, awards: Iterable[Award], residents: Iterable[str],
+def _check_closing(compiled: CompiledRuleset, residents: int, until: dt.date) -> None:
+    """Refuse, before any work, a ``closes_until`` that would close more periods than ``MAX_CLOSINGS``."""
+    cost = closings(compiled.ruleset, residents, compiled.ruleset.effective_from, until)
+    if cost > MAX_CLOSINGS:
+        raise FactError([Problem(
+            code=ErrorCode.CLOSING_TOO_LARGE, path="closes_until",
+            message=f"closing the periods up to {until} for {residents} resident(s) decides about {cost:,} periods, "
+                    f"more than {MAX_CLOSINGS:,}: close up to an earlier day, or with fewer residents")])
+
+
+def closing_awards(compiled: CompiledRuleset, awards: Iterable[Award], residents: Iterable[str], first: dt.date,
                    until: dt.date) -> list[Award]:
-    """What period rules pay ``residents`` for the periods that end by ``until``, given every award of their facts."""
+    """What period rules pay ``residents`` for the periods from ``first`` that end by ``until``, given their awards.
+
+    ``first`` is where the facts begin: the standard's first day for a dry-run or a test, the
+    first replayed month for a simulation; no period before it is read (it has no facts for
+    want of them, not for want of offences).
+    """
     return period_awards(compiled, [Granted(a.resident, a.category, a.occurred_at, a.amount, a.raw_amount)
-                                    for a in awards if a.fact_id is not None], residents,
-                         compiled.ruleset.effective_from, until)
+                                    for a in awards if a.fact_id is not None], residents, first, until,
+                         known_from=first)
 
 
 def period_awards(compiled: CompiledRuleset, granted: Iterable[Granted], residents: Iterable[str], first: dt.date,
-                  until: dt.date, paid_before: Mapping[tuple[str, str], set[str]] | None = None) -> list[Award]:
+                  until: dt.date, paid_before: Mapping[tuple[str, str], set[str]] | None = None, *,
+                  known_from: dt.date | None = None) -> list[Award]:
     """The awards of period rules for the periods from ``first`` that end by ``until`` (``periods.payments``)."""
     awards = []
     expire_after = compiled.points_expire_after_months
     accounts = compiled.ruleset.accounts
     assert accounts is not None, "a loaded ruleset has accounts (checks.check_ruleset)"
-    for paid in payments(compiled.ruleset, granted, residents, first, until, paid_before):
+    for paid in payments(compiled.ruleset, granted, residents, first, until, paid_before, known_from=known_from):
         rule, moment = paid.rule, paid.period.last_moment
         moved = tuple(rule.accounts or (accounts.awards_raise if rule.award > 0 else accounts.deductions_lower))
         awards.append(Award(

@@ -119,6 +119,25 @@ def lookback_start(rule: PeriodRule, first: dt.date) -> dt.date:
     return first - dt.timedelta(days=(7 if rule.period == "week" else 1) * (rule.streak - 1))
 
 
+#: At most this many (resident, period) decisions in one evaluation that closes periods: a
+#: dry-run or an embedded test chooses ``closes_until`` freely, and a daily rule closed to
+#: 2099 for a thousand residents is 36 million decisions (seconds each 100,000 of them).
+MAX_CLOSINGS = 200_000
+
+_SHORTEST_DAYS = {"day": 1, "week": 7, "month": 28, "quarter": 90, "year": 365}
+
+
+def closings(ruleset: Ruleset, residents: int, first: dt.date, until: dt.date) -> int:
+    """How many (resident, period) decisions closing from ``first`` to ``until`` reads, at most (without counting)."""
+    total = 0
+    for rule in ruleset.period_rules:
+        if rule.enabled:
+            low = max(lookback_start(rule, first), ruleset.effective_from)
+            high = until if ruleset.effective_to is None else min(until, ruleset.effective_to + dt.timedelta(days=1))
+            total += max(0, (high - low).days) // _SHORTEST_DAYS[rule.period] + 1
+    return total * residents
+
+
 @dataclass(frozen=True, slots=True)
 class Payment:
     """A period rule pays a resident for a closed period; ``qualified``: the run of periods that earned it."""
@@ -141,11 +160,14 @@ class Granted:
 
 
 def payments(ruleset: Ruleset, granted: Iterable[Granted], residents: Iterable[str], first: dt.date,
-             until: dt.date, paid_before: Mapping[tuple[str, str], set[str]] | None = None) -> list[Payment]:
+             until: dt.date, paid_before: Mapping[tuple[str, str], set[str]] | None = None, *,
+             known_from: dt.date | None = None) -> list[Payment]:
     """What every enabled period rule pays each resident for the periods from ``first`` that end by ``until``.
 
     ``granted`` holds the awards of facts from ``lookback_start`` the earliest rule's periods on;
-    ``paid_before`` the keys each (resident, rule) was paid for before ``first``.
+    ``paid_before`` the keys each (resident, rule) was paid for before ``first``. With
+    ``known_from``, no period that begins earlier is read: the facts begin there (a
+    simulation's first month), and a month before them is unknown, not clean.
     """
     rules = [rule for rule in ruleset.period_rules if rule.enabled]
     if not rules:
@@ -159,7 +181,7 @@ def payments(ruleset: Ruleset, granted: Iterable[Granted], residents: Iterable[s
                 award.category, award.amount, award.raw_amount)
     found = []
     for rule in rules:
-        periods = rule_periods(ruleset, rule, lookback_start(rule, first), until)
+        periods = rule_periods(ruleset, rule, max(lookback_start(rule, first), known_from or dt.date.min), until)
         lead = sum(1 for period in periods if period.start < first)
         for resident in residents:
             mine = {p.key: t for p in periods if (t := totals.get((resident, rule.period, p.key))) is not None}

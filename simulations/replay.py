@@ -239,8 +239,9 @@ def score_chunk(compiled: CompiledRuleset, residents: list[str], facts: list[dic
             code = exc.problems[0].code if exc.problems else "invalid"
             rejected[f"{raw.get('type', '?')}: {code}"] += 1
     awards = evaluate(compiled, valid, matcher=matcher).awards
-    if months:  # period rules pay for the periods that ended with the replay's last month, every resident
-        awards += closing_awards(compiled, awards, residents, add_months(dt.date.fromisoformat(f"{months[-1]}-01"), 1))
+    if months:  # period rules pay for the replayed months' periods, every resident
+        awards += closing_awards(compiled, awards, residents, dt.date.fromisoformat(f"{months[0]}-01"),
+                                 add_months(dt.date.fromisoformat(f"{months[-1]}-01"), 1))
     totals = balances(compiled.ruleset, awards, residents=residents)
     per: dict[str, list] = {rid: [] for rid in residents}
     for award in awards:

@@ -5,6 +5,7 @@ Found by attack: NUL characters (PostgreSQL), lone surrogates, integers of 2^63 
 answered 500, stored a trillion points, or replied with 103 MB. Found by fuzzing
 (tests/api/test_fuzz.py): a community id that is no id (capitals, control characters) in
 ``PUT /communities/{c}`` answered 500, and a JSON body that is not UTF-8 an undeclared 400.
+Closing periods ``as_of=2099-12-31`` answered 200, having paid every clean month up to 2099.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 import pytest
 
 from tests.api.conftest import make_community
+from tests.engine.test_periods import DAILY, STANDARD
 
 CASES = [
     pytest.param("PUT", "/communities/{c}", {"json": {"name": "a\u0000b"}}, 422, id="nul-in-a-name"),
@@ -25,6 +27,8 @@ CASES = [
     pytest.param("POST", "/communities/{c}/appeals", {"json": {"action": "correct", "entry": 1, "amount": 2**40,
                                                                 "reason": "更正"}}, 422, id="correct-to-2-to-40"),
     pytest.param("POST", "/communities/{c}/jobs/expire", {"params": {"as_of": "9999-12-31"}}, 422, id="expire-9999"),
+    pytest.param("POST", "/communities/{c}/jobs/close-periods", {"params": {"as_of": "2099-12-31"}}, 422,
+                 id="close-periods-2099"),
     pytest.param("PUT", "/communities/M%F3%8D%AE%8E%0C%03", {"json": {"name": "X"}}, 422, id="put-community-not-an-id"),
     pytest.param("GET", "/communities/Yihe/summary", {}, 422, id="community-not-an-id"),
     pytest.param("POST", "/communities/{c}/cases", {"content": b"\x15\xff\n\xfe3+"}, 422, id="json-not-utf-8"),
@@ -80,3 +84,16 @@ def test_every_list_in_a_request_body_declares_its_longest_length(client):
             for media in operation.get("requestBody", {}).get("content", {}).values():
                 walk(media.get("schema", {}), f"{method.upper()} {path}", frozenset())
     assert unbounded == []
+
+
+def test_a_dry_run_closing_periods_to_2099_is_a_located_4xx(client):
+    """Found by attack: a daily streak closed to 2099 decided every day of a century for every resident."""
+    community = make_community(client)
+    ruleset = STANDARD.replace("EFFECTIVE_FROM", "2000-01-01").replace("PERIOD_RULES", DAILY)
+    facts = [{"id": f"o{n}", "type": "offence", "resident": f"r{n}", "occurred_at": "2021-01-05T10:00:00+08:00"}
+             for n in range(10)]
+    response = client.post(f"/communities/{community}/dry-run",
+                           json={"ruleset": ruleset, "facts": facts, "closes_until": "2099-12-31"})
+    assert response.status_code == 422, response.text
+    [problem] = response.json()["errors"]
+    assert (problem["code"], problem["path"]) == ("closing_too_large", "closes_until")

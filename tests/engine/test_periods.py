@@ -10,7 +10,8 @@ import datetime as dt
 
 import pytest
 
-from xinzhi.engine import RulesetError, compile_ruleset, evaluate, load_ruleset, run_tests
+from xinzhi.engine import FactError, RulesetError, compile_ruleset, evaluate, load_ruleset, run_tests
+from xinzhi.simulations.replay import score_chunk
 
 STANDARD = """\
 id: periods
@@ -164,3 +165,32 @@ tests:
     failed = run_tests(compile_ruleset(load_ruleset(text.replace("AMOUNT", "9"), name="t.yaml")))[0]
     assert failed.failures == ["expected award clean +9 for period 2021-12 was not given",
                                "unexpected award clean +10 for period 2021-12"]
+
+
+DAILY = ("  - {id: clean_day, title: 连续 120 天无违规, category: honours, period: day, without: [violations], "
+         "streak: 120, award: 1}")
+
+
+def test_closing_more_periods_than_a_request_may_is_refused_before_any_work():
+    """Found by attack: a daily rule closed to 2099 for ten residents took 7 s (365,240 awards); a thousand, minutes."""
+    residents = [fact(f"o{n}", "offence", "2021-01-05", resident=f"r{n}") for n in range(10)]
+    with pytest.raises(FactError) as refused:
+        evaluate(compiled(DAILY, "2000-01-01"), residents, closes_until=dt.date(2099, 12, 31))
+    [problem] = refused.value.problems
+    assert (problem.code, problem.path) == ("closing_too_large", "closes_until") and "365,250" in problem.message
+    # a year is fine: 120 clean days after the offence end on 05-05, 09-02 and 12-31
+    assert {row[2] for row in paid(DAILY, residents, "2022-01-01", "2021-01-01")} == {"2021-05-05", "2021-09-02",
+                                                                                       "2021-12-31"}
+    offences = ", ".join(f"{{id: o{n}, type: offence, resident: r{n}, occurred_at: 2021-01-05T10:00:00+08:00}}"
+                         for n in range(10))
+    test = f"{{name: 到 2099 年, facts: [{offences}], closes_until: 2099-12-31, expect: {{awards: []}}}}"
+    [outcome] = run_tests(compiled(DAILY, "2000-01-01", tests=f"tests:\n  - {test}\n"))
+    assert not outcome.passed and "more than 200,000" in outcome.failures[0]
+
+
+def test_a_simulation_closes_the_periods_of_its_own_months_only():
+    """Found by attack: replaying 2021 under a standard in force since 2015 paid seven clean years (70 points)
+    to a resident with no facts, dated before the replay, and the 2021 streak on its first month."""
+    outcome = score_chunk(compiled(CLEAN_YEAR, "2015-01-01"), ["r1"], [], [f"2021-{m:02d}" for m in range(1, 13)])
+    assert (outcome.residents["r1"].index, outcome.residents["r1"].rule_awards) == (110, {"clean": 1})
+    assert [month for month, sums in outcome.monthly.items() if sums[0]] == ["2021-12"]

@@ -10,11 +10,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 
 from tests.support.fixtures import new_community
+from xinzhi.clock import today
+from xinzhi.db.tables import LedgerEntry
+from xinzhi.engine import SHANGHAI, compile_ruleset, evaluate, load_ruleset
 from xinzhi.errors import ServiceError
 from xinzhi.ledger import community_summary, export_scores_csv, resident_score
-from xinzhi.review import public_board
+from xinzhi.review import AppealCreate, file_appeal, public_board
 from xinzhi.scoring import post_facts
 from xinzhi.shop import ItemCreate, RedemptionCreate, put_items, redeem
 
@@ -90,3 +94,73 @@ def test_the_board_shows_the_capped_tier(service, vetoed):
                                   "occurred_at": dt.datetime.now(dt.UTC).isoformat()}])
     board = public_board(service, vetoed)
     assert {line.index: line.tier for zone in board.zones for line in zone.ranking}[120] == "B"
+
+
+def entry_of(service, community: str, fact_id: str) -> int:
+    with service.db.reading() as session:
+        return session.scalars(select(LedgerEntry.seq).where(LedgerEntry.community == community,
+                                                             LedgerEntry.fact_id == fact_id)).one()
+
+
+def test_a_fact_reversed_on_appeal_neither_vetoes_nor_lifts_from_then_on(service):
+    """Found by attack: the committee reversed a 重大违法 on appeal and the tier stayed capped for the year."""
+    community = new_community(service, residents=2, ruleset=STANDARD)
+    now = dt.datetime.now(SHANGHAI)
+    post_facts(service, community, [just_before(now, "d1", "deed", 3), just_before(now, "x1", "crime", 2)])
+    assert resident_score(service, community, "r1").tier == "B"
+    file_appeal(service, community, AppealCreate(action="reverse", entry=entry_of(service, community, "x1"),
+                                                 reason="查无此事"))
+    score = resident_score(service, community, "r1")
+    assert (score.index, score.tier, score.flags, score.tier_capped_by) == (120, "A", [], None)
+    assert community_summary(service, community, today()).tiers == {"A": 1, "B": 1, "C": 0}
+    post_facts(service, community, [just_before(now, "x2", "crime", 1), just_before(now, "p1", "pledge", 0)])
+    assert resident_score(service, community, "r1").tier == "A"  # lifted (120 − 6)
+    file_appeal(service, community, AppealCreate(action="reverse", entry=entry_of(service, community, "p1"),
+                                                 reason="承诺书系伪造"))
+    score = resident_score(service, community, "r1")
+    assert (score.index, score.tier, score.flags) == (120, "B", ["commendation_ineligible"])
+
+
+def just_before(now: dt.datetime, fact_id: str, kind: str, minutes: int) -> dict:
+    return {**fact(fact_id, kind, ""), "occurred_at": (now - dt.timedelta(minutes=minutes)).isoformat()}
+
+
+SECOND_OFFENCE = """\
+id: second
+version: 1
+title: 一年内再犯一票否决
+community: 测试
+effective_from: 2021-01-01
+accounts: {starting_index: 100}
+tiers:
+  - {id: A, title: 良好, index_from: 90}
+  - {id: B, title: 一般, index_below: 90}
+categories: [{id: violations, title: 违规}]
+fact_types:
+  - {id: offence, title: 违规}
+  - {id: warning, title: 警告}
+rules:
+  - {id: offence, title: 违规, category: violations, fact: offence, award: {points: -2}}
+  - {id: again, title: 一年内再犯, category: violations, fact: offence, award: {points: 0},
+     after: {fact: offence, within_days: 365}, veto: {tier_at_most: B, flag: commendation_ineligible, months: 12}}
+  - {id: first, title: 未经警告的初犯, category: violations, fact: offence, award: {points: 0},
+     not_after: {fact: warning, within_days: 365}, veto: {flag: under_watch, months: 12}}
+"""
+
+
+def test_a_late_fact_that_makes_or_unmakes_a_zero_veto_changes_the_store_as_the_engine(service):
+    """Found by attack: a veto's award of 0 was "unchanged" to restating, so a late earlier offence
+    never capped the tier (一年内再犯), and a late warning never ended the first offence's flag.
+    """
+    community = new_community(service, residents=1, ruleset=SECOND_OFFENCE)
+    post_facts(service, community, [fact("o2", "offence", "2021-05-03")])
+    score = resident_score(service, community, "r1", as_of=dt.date(2021, 6, 1))
+    assert (score.index, score.tier, score.flags) == (98, "A", ["under_watch"])
+    post_facts(service, community, [fact("w1", "warning", "2021-02-01"), fact("o1", "offence", "2021-03-01")])
+    compiled = compile_ruleset(load_ruleset(SECOND_OFFENCE, name="second.yaml"))
+    engine = evaluate(compiled, [fact("o2", "offence", "2021-05-03"), fact("w1", "warning", "2021-02-01"),
+                                 fact("o1", "offence", "2021-03-01")])
+    [balance] = engine.balances(compiled.ruleset).values()
+    assert (balance.index, balance.tier, balance.flags) == (96, "B", ["commendation_ineligible"])
+    score = resident_score(service, community, "r1", as_of=dt.date(2021, 6, 1))
+    assert (score.index, score.tier, score.flags) == (96, "B", ["commendation_ineligible"])

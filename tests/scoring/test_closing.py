@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 
 from tests.support.fixtures import new_community
 from xinzhi.cli.main import main
+from xinzhi.clock import today
 from xinzhi.db.tables import LedgerEntry
 from xinzhi.engine import compile_ruleset, evaluate, load_ruleset
+from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger import resident_score
 from xinzhi.scoring import close_periods, post_fact, post_facts
 
@@ -101,3 +104,61 @@ def test_the_cli_closes_periods_like_the_api(tmp_path, capsys):
     assert "0 period award(s) written" in capsys.readouterr().out
     assert main(["close-periods", "--community", "nowhere", "--database-url", url]) == 1
     assert "nowhere" in capsys.readouterr().err
+
+
+def test_periods_that_have_not_ended_are_not_closed(service):
+    """Found by attack: ``as_of=2099-12-31`` paid every clean month and quarter up to 2099 today."""
+    community = new_community(service, residents=1, ruleset=STANDARD)
+    with pytest.raises(ServiceError) as refused:
+        close_periods(service, community, today() + dt.timedelta(days=1), since=dt.date(2021, 1, 1))
+    assert refused.value.code == ServiceCode.AS_OF_IN_FUTURE and refused.value.problems[0].path == "as_of"
+    assert period_entries(service, community) == []
+    run = close_periods(service, community, today(), since=today() - dt.timedelta(days=366))
+    assert run.awards_written == len(period_entries(service, community)) > 0
+
+
+def test_the_daily_run_restates_nothing_where_its_year_begins_inside_a_paid_period(service):
+    """Found by attack: with ``since`` a year back (any day of a month), a period paid that ``since``
+    fell inside was restated to nothing and the month after it paid instead (3 of 5 payments, two versions)."""
+    community = new_community(service, residents=3, ruleset=STANDARD)
+    post_facts(service, community, FACTS)
+    close_periods(service, community, dt.date(2022, 3, 1), since=dt.date(2021, 1, 1))
+    paid = period_entries(service, community)
+    run = close_periods(service, community, dt.date(2022, 12, 20))  # since 2021-12-19, inside the paid 2021-12
+    assert (run.since, run.awards_written, run.restated) == (dt.date(2021, 12, 19), 0, 0)
+    assert period_entries(service, community) == paid
+    late = close_periods(service, community, dt.date(2023, 3, 15))  # since 2022-03-14: r2's 2022-02 is before it
+    assert (late.awards_written, late.restated) == (3, 0)
+    assert sorted(period_entries(service, community)[len(paid):]) == [
+        ("r1", "clean", "award", 10, "2022-12"), ("r2", "clean", "award", 10, "2023-02"),
+        ("r3", "clean", "award", 10, "2022-12")]
+
+
+DAILY = """\
+id: daily
+version: 1
+title: 每日
+community: 测试
+effective_from: 2000-01-01
+accounts: {starting_index: 100}
+tiers: [{id: A, title: 全部}]
+categories: [{id: violations, title: 违规}, {id: honours, title: 表彰}]
+fact_types: [{id: offence, title: 违规}]
+rules: [{id: offence, title: 违规, category: violations, fact: offence, award: {points: -3}}]
+period_rules:
+  - {id: clean_day, title: 连续 120 天无违规, category: honours, period: day, without: [violations], streak: 120,
+     award: 1}
+"""
+
+
+def test_a_since_that_would_close_too_many_periods_is_refused_before_any_work(service):
+    """Found by attack: ``since=2000-01-01`` on a daily rule took 3 s per 50 residents under the closing lock."""
+    community = new_community(service, residents=600, ruleset=DAILY)
+    with pytest.raises(ServiceError) as refused:
+        close_periods(service, community, dt.date(2026, 11, 1), since=dt.date(2000, 1, 1))
+    [problem] = refused.value.problems
+    assert (refused.value.code, problem.code, problem.path) == ("request_invalid", "closing_too_large", "since")
+    assert period_entries(service, community) == []
+    run = close_periods(service, community, dt.date(2026, 11, 1))  # the default year back is never refused
+    # every 120th clean day, counted from the 119 days the streak reads before since: 4 in 485 days
+    assert run.awards_written == len(period_entries(service, community)) == 600 * 4

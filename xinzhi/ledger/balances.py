@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from xinzhi.clock import end_of, month_of, start_of_month
-from xinzhi.db.tables import AccountTotal, LedgerEntry, MonthFacts, MonthTotal
+from xinzhi.db.tables import AccountTotal, Appeal, LedgerEntry, MonthFacts, MonthTotal
 from xinzhi.db.tables import Fact as FactRow
 from xinzhi.engine import CompiledRuleset, Fact, History, LimitRef, RepeatRef, Ruleset, tier_for
 from xinzhi.engine.vetoes import ActiveVeto, active_vetoes, capped_tier, flags, rules_read
@@ -251,6 +251,8 @@ def vetoes_by_resident(session: Session, community: str, ruleset: Ruleset | None
     """The vetoes in force just before ``until`` (一票否决), per resident (of one, if given), by the ruleset's rules.
 
     Reads only the awards of the rules that set or lift a veto, over the longest span one lasts.
+    An award the committee reversed (an appeal, an upheld objection) neither vetoes nor lifts
+    from the reversal on: a veto's award is often 0, so what undid it is the reversal, not the sum.
     """
     read = rules_read(ruleset) if ruleset else frozenset()
     if ruleset is None or not read:
@@ -262,11 +264,61 @@ def vetoes_by_resident(session: Session, community: str, ruleset: Ruleset | None
              LedgerEntry.occurred_at >= until - dt.timedelta(days=longest + 1)]
     if resident is not None:
         where.append(LedgerEntry.resident == resident)
+    undone = _reversed_awards(session, community, read, resident, until)
     applied: dict[str, list[tuple[str, str | None, dt.datetime]]] = defaultdict(list)
-    for who, rule_id, fact_id, occurred_at in session.execute(select(
-            LedgerEntry.resident, LedgerEntry.rule_id, LedgerEntry.fact_id, LedgerEntry.occurred_at).where(*where)
-            .distinct()):
-        applied[who].append((rule_id or "", fact_id, occurred_at))  # rule_id is one of ``read``
+    for (who, fact_id, rule_id), occurred_at in standing_awards(session.execute(select(
+            LedgerEntry.resident, LedgerEntry.fact_id, LedgerEntry.rule_id, LedgerEntry.occurred_at, LedgerEntry.seq,
+            LedgerEntry.kind, LedgerEntry.explanation).where(*where))).items():
+        if (fact_id, rule_id) not in undone:
+            applied[who].append((rule_id or "", fact_id, occurred_at))  # rule_id is one of ``read``
     moment = until - dt.timedelta(microseconds=1)
     found = {who: active_vetoes(ruleset, items, moment) for who, items in applied.items()}
     return {who: vetoes for who, vetoes in found.items() if vetoes}
+
+
+def standing_awards(entries: Iterable[Any]) -> dict[tuple[str, str | None, str | None], dt.datetime]:
+    """The awards that stand, by (resident, fact, rule), with their moment, from their granted entries.
+
+    Entries are rows of resident, fact_id, rule_id, occurred_at, seq, kind and explanation.
+    An award stands unless its latest entry is a restatement to nothing (a late fact made
+    the rule stop matching): for a veto, whose award is often 0, the sum cannot say so.
+    """
+    latest: dict[tuple[str, str | None, str | None], tuple[int, bool, dt.datetime]] = {}
+    for entry in entries:
+        key = (entry.resident, entry.fact_id, entry.rule_id)
+        if key not in latest or entry.seq > latest[key][0]:
+            withdrawn = entry.kind == "restatement" and entry.explanation.get("after") is None
+            latest[key] = (entry.seq, not withdrawn, entry.occurred_at)
+    return {key: when for key, (_, stands, when) in latest.items() if stands}
+
+
+def _reversed_awards(session: Session, community: str, rules: frozenset[str], resident: str | None,
+                     until: dt.datetime) -> set[tuple[str | None, str | None]]:
+    """The (fact, rule) awards of ``rules`` that reversals before ``until`` undid and none reinstated.
+
+    A reversal counts from its own moment, as its change of the index does; it can itself
+    be reversed (an appeal on the correction), so a chain of reversals that starts at an
+    award undoes it when an odd number of them happened before ``until``.
+    """
+    target, reversal = aliased(LedgerEntry), aliased(LedgerEntry)
+    where = [Appeal.community == community, Appeal.action == "reverse", target.rule_id.in_(sorted(rules)),
+             reversal.occurred_at < until]
+    if resident is not None:
+        where.append(Appeal.resident == resident)
+    rows = session.execute(
+        select(Appeal.target_seq, Appeal.ledger_seq, target.fact_id, target.rule_id)
+        .join(target, (target.community == Appeal.community) & (target.seq == Appeal.target_seq))
+        .join(reversal, (reversal.community == Appeal.community) & (reversal.seq == Appeal.ledger_seq))
+        .where(*where)).all()
+    by_target = {row.target_seq: row.ledger_seq for row in rows}
+    reversals = set(by_target.values())
+    undone = set()
+    for row in rows:
+        if row.target_seq in reversals:  # reverses a reversal: counted in the chain of the award it started from
+            continue
+        depth, seq = 1, row.ledger_seq
+        while seq in by_target:
+            depth, seq = depth + 1, by_target[seq]
+        if depth % 2:
+            undone.add((row.fact_id, row.rule_id))
+    return undone

@@ -20,9 +20,22 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from xinzhi.clock import today
 from xinzhi.communities.service import require_community
 from xinzhi.db.tables import LedgerEntry, Resident
-from xinzhi.engine import SHANGHAI, CompiledRuleset, Granted, lookback_start, period_awards, period_key
+from xinzhi.engine import (
+    SHANGHAI,
+    CompiledRuleset,
+    ErrorCode,
+    Granted,
+    Problem,
+    lookback_start,
+    period_awards,
+    period_key,
+    period_window,
+)
+from xinzhi.engine.periods import closings
+from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger.balances import GRANTED
 from xinzhi.ledger.entries import Row, append_all, award_row, restatement_row
 from xinzhi.registry.service import compiled_for, published_rows
@@ -31,6 +44,11 @@ from xinzhi.service import Service
 log = logging.getLogger("xinzhi.scoring")
 
 _SUMMED = ("amount", "raw_amount", "index_delta", "points_delta")
+
+#: At most this many (resident, period) decisions when the caller picks ``since`` (about half
+#: a minute here, under the closing lock): ``since=2000-01-01`` on a daily rule is a quarter
+#: of a million decisions per hundred residents. The default year back is never refused.
+MAX_CHOSEN_CLOSINGS = 5_000_000
 
 
 class ClosingRun(BaseModel):
@@ -44,17 +62,32 @@ class ClosingRun(BaseModel):
 
 
 def close_periods(service: Service, community: str, as_of: dt.date, since: dt.date | None = None) -> ClosingRun:
-    """Pay every period rule for the periods from ``since`` that ended by ``as_of``; write only what differs."""
-    since = since or as_of - dt.timedelta(days=366)
+    """Pay every period rule for the periods from ``since`` that ended by ``as_of``; write only what differs.
+
+    ``as_of`` is today at the latest: a period that has not ended yet has no record to decide
+    it by, and paying it now (无违规, as a month with no facts is) would be paying the future.
+    """
+    if as_of > today():
+        raise ServiceError(ServiceCode.AS_OF_IN_FUTURE, f"periods close up to today ({today()}), not {as_of}",
+                           [Problem(code=ServiceCode.AS_OF_IN_FUTURE, path="as_of",
+                                    message=f"{as_of} is after today")])
+    chosen, since = since is not None, since or as_of - dt.timedelta(days=366)
     written = restated = 0
     with service.db.writing() as session:
         require_community(session, community)
         service.db.lock_closing(session, community)
         residents = list(session.scalars(select(Resident.id).where(Resident.community == community)
                                          .order_by(Resident.id)))
+        versions = [compiled_for(service, session, version) for version in
+                    sorted(published_rows(session, community), key=lambda r: r.effective_from)]
+        cost = sum(closings(c.ruleset, len(residents), max(since, c.ruleset.effective_from), as_of) for c in versions)
+        if chosen and cost > MAX_CHOSEN_CLOSINGS:
+            raise ServiceError(ServiceCode.REQUEST_INVALID, f"closing from {since} decides about {cost:,} periods",
+                               [Problem(code=ErrorCode.CLOSING_TOO_LARGE, path="since", message=(
+                                   f"closing from {since} for {len(residents)} resident(s) decides about {cost:,} "
+                                   f"periods, more than {MAX_CHOSEN_CLOSINGS:,}: choose a later day"))])
         rows: list[Row] = []
-        for version in sorted(published_rows(session, community), key=lambda r: r.effective_from):
-            compiled = compiled_for(service, session, version)
+        for compiled in versions:
             due = _due(session, community, compiled, residents, max(since, compiled.ruleset.effective_from), as_of)
             rows += due
         service.db.lock_residents(session, community, sorted({row["resident"] for row in rows}))
@@ -96,16 +129,20 @@ def _due(session: Session, community: str, compiled: CompiledRuleset, residents:
                 "occurred_at": entry.occurred_at, **dict.fromkeys(_SUMMED, 0)})
             for column in _SUMMED:
                 held[column] += getattr(entry, column)
+    # A payment belongs to the periods decided here when its period began on or after ``first``
+    # (as ``periods_between`` counts them); one whose period began before, though it ended after
+    # ``first`` (a ``since`` inside a month), is only read, never restated.
+    decided = {key for key in paid if period_window(rules[key[1]].period, key[2])[0] >= begin}
     paid_before: dict[tuple[str, str], set[str]] = defaultdict(set)
     for (resident, rule_id, when), held in paid.items():
-        if when < begin and held["amount"]:
+        if (resident, rule_id, when) not in decided and held["amount"]:
             paid_before[(resident, rule_id)].add(period_key(rules[rule_id].period, when))
     awards = period_awards(compiled, [Granted(resident, category, when, amount, raw)
                                       for (resident, _, _), (category, when, amount, raw) in granted.items()],
                            residents, first, as_of, paid_before)
     due = {(a.resident, a.rule_id, a.occurred_at): award_row(community, a, None) for a in awards}
     rows = []
-    for resident, rule_id, when in sorted(due.keys() | {k for k in paid if k[2] >= begin}):
+    for resident, rule_id, when in sorted(due.keys() | decided):
         now, was = due.get((resident, rule_id, when)), paid.get((resident, rule_id, when))
         if was is None:
             assert now is not None

@@ -7,7 +7,8 @@ before some of its resident's stored facts (under a version that reads history),
 later facts are scored again with it, in time order, exactly as one batch in time order
 would score them all. Where a fact's amount under a rule now differs from what its
 entries sum to, a ``restatement`` entry brings it there and says which late fact caused
-it. Entries are never edited. An award an appeal reversed or corrected keeps the
+it; so it does where a rule that sets or lifts a veto now applies, or no longer, at the
+same amount (often 0). Entries are never edited. An award an appeal reversed or corrected keeps the
 committee's decision and is not restated.
 """
 
@@ -25,7 +26,8 @@ from sqlalchemy.orm import Session
 from xinzhi.db.tables import Appeal, LedgerEntry
 from xinzhi.db.tables import Fact as FactRow
 from xinzhi.engine import SHANGHAI, Award, CompiledRuleset, Fact, FactError
-from xinzhi.ledger.balances import GRANTED
+from xinzhi.engine.vetoes import rules_read
+from xinzhi.ledger.balances import GRANTED, standing_awards
 from xinzhi.ledger.entries import Row, award_row, restatement_row
 from xinzhi.registry.service import compiled_for, published_rows
 from xinzhi.service import Service
@@ -107,6 +109,8 @@ def restatements(session: Session, community: str, restating: Restating,
                  now: dt.datetime) -> list[tuple[CompiledRuleset, Row]]:
     """The entries that bring each stored fact scored again to its new amounts, rule by rule, with its version."""
     before = _granted(session, community, [fact.id for _, fact, _ in rescored])
+    vetoing = {rule_id for compiled, _, _ in rescored for rule_id in rules_read(compiled.ruleset)}
+    stands = _standing(session, community, [fact.id for _, fact, _ in rescored], vetoing) if vetoing else set()
     arrived = now.astimezone(SHANGHAI).date()
     rows = []
     for compiled, fact, awards in rescored:
@@ -116,8 +120,9 @@ def restatements(session: Session, community: str, restating: Restating,
             now_row = after.get(rule_id)
             was = held.get(rule_id) or _nothing(now_row)
             if was is None or was.get("appealed") or all(
-                    (now_row[k] if now_row else 0) == was[k] for k in ("amount", "raw_amount")):
-                continue
+                    (now_row[k] if now_row else 0) == was[k] for k in ("amount", "raw_amount")) and (
+                    rule_id not in vetoing or ((fact.id, rule_id) in stands) == (now_row is not None)):
+                continue  # a veto (often of 0) that now applies, or no longer, is restated all the same
             rule = compiled.rules.get(rule_id)
             cause = restating.causes[fact.resident]
             day = cause.occurred_at.astimezone(SHANGHAI).date()
@@ -132,6 +137,19 @@ def restatements(session: Session, community: str, restating: Restating,
 def _nothing(row: Row | None) -> Row | None:
     """What a fact held under a rule that gave it nothing before: the rule's row with every amount zero."""
     return None if row is None else {**row, **dict.fromkeys(_SUMMED, 0)}
+
+
+def _standing(session: Session, community: str, fact_ids: list[str],
+              rules: set[str]) -> set[tuple[str | None, str | None]]:
+    """Which (fact, rule) awards of ``rules`` stand now (``ledger.balances.standing_awards``)."""
+    found: set[tuple[str | None, str | None]] = set()
+    for first in range(0, len(fact_ids), _CHUNK):
+        found |= {(fact_id, rule_id) for (_, fact_id, rule_id) in standing_awards(session.execute(select(
+            LedgerEntry.resident, LedgerEntry.fact_id, LedgerEntry.rule_id, LedgerEntry.occurred_at, LedgerEntry.seq,
+            LedgerEntry.kind, LedgerEntry.explanation).where(
+            LedgerEntry.community == community, LedgerEntry.fact_id.in_(fact_ids[first:first + _CHUNK]),
+            LedgerEntry.rule_id.in_(sorted(rules)), LedgerEntry.kind.in_(GRANTED))))}
+    return found
 
 
 def _granted(session: Session, community: str, fact_ids: list[str]) -> dict[str, dict[str, Row]]:
