@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
+from dataclasses import replace
 
 from pydantic import BaseModel
 
 from .compiler import CompiledRuleset
 from .errors import FactError
 from .evaluator import balances, evaluate
+from .facts import SHANGHAI
 from .ruleset import RulesetTest
 
 
@@ -28,7 +31,7 @@ def run_tests(compiled: CompiledRuleset) -> list[TestOutcome]:
 def run_test(compiled: CompiledRuleset, test: RulesetTest) -> TestOutcome:
     """One embedded test from empty accounts; facts the ruleset rejects fail the test instead of raising."""
     try:
-        evaluation = evaluate(compiled, test.facts, closes_until=test.closes_until)
+        evaluation = evaluate(_dated_for(compiled, test), test.facts, closes_until=test.closes_until)
     except FactError as exc:
         return TestOutcome(name=test.name, passed=False, failures=[p.message for p in exc.problems])
     failures: list[str] = []
@@ -51,6 +54,25 @@ def run_test(compiled: CompiledRuleset, test: RulesetTest) -> TestOutcome:
                 if want_value is not None and getattr(balance, key) != want_value:
                     failures.append(f"{resident}: {key} is {getattr(balance, key)}, expected {want_value}")
     return TestOutcome(name=test.name, passed=not failures, failures=failures)
+
+
+def _dated_for(compiled: CompiledRuleset, test: RulesetTest) -> CompiledRuleset:
+    """The version as a test of period rules reads it: in force from 1 January of the test's first fact's year.
+
+    A new version copied for a later year keeps its tests; their facts then predate it, and
+    periods before a version's first day never count. Scored facts ignore the version's
+    dates anyway, so the test's periods count from where its facts begin, as in the year the
+    test was written for.
+    """
+    if test.closes_until is None:
+        return compiled
+    days = [(f.occurred_at.replace(tzinfo=SHANGHAI) if f.occurred_at.tzinfo is None else f.occurred_at)
+            .astimezone(SHANGHAI).date() for f in test.facts]
+    start = dt.date(min(days).year, 1, 1)
+    if start >= compiled.ruleset.effective_from:
+        return compiled
+    return replace(compiled, ruleset=compiled.ruleset.model_copy(update={"effective_from": start,
+                                                                          "effective_to": None}))
 
 
 def _show(item: tuple) -> str:

@@ -75,7 +75,7 @@ def test_every_embedded_test_scores_the_same_four_ways(service, file, index):
     # 4. a simulation's scorer, with the Python matcher it may use, closing the periods with its last month
     matcher = PythonMatcher()
     matcher.register(compiled)
-    months = [f"{until - dt.timedelta(days=1):%Y-%m}"] if until else []
+    months = months_between(compiled.ruleset.effective_from, until - dt.timedelta(days=1)) if until else []
     chunk = score_chunk(compiled, residents, facts, months, matcher=matcher)
     for way, got in ways.items():
         assert got == awards or not test.expect.awards, (way, got, awards)
@@ -102,3 +102,12 @@ def period_awards(service, community: str, residents: list[str]) -> Counter:
         return Counter((None, e.explanation["period"], e.rule_id, e.amount) for e in session.scalars(
             select(LedgerEntry).where(LedgerEntry.community == community, LedgerEntry.fact_id.is_(None),
                                       LedgerEntry.kind == "award", LedgerEntry.resident.in_(residents))))
+
+
+def months_between(first: dt.date, last: dt.date) -> list[str]:
+    """Every month from ``first``'s to ``last``'s, as a replay lists them (2021-01 …)."""
+    months, year, month = [], first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        months.append(f"{year}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months

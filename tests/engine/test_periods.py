@@ -194,3 +194,16 @@ def test_a_simulation_closes_the_periods_of_its_own_months_only():
     outcome = score_chunk(compiled(CLEAN_YEAR, "2015-01-01"), ["r1"], [], [f"2021-{m:02d}" for m in range(1, 13)])
     assert (outcome.residents["r1"].index, outcome.residents["r1"].rule_awards) == (110, {"clean": 1})
     assert [month for month, sums in outcome.monthly.items() if sums[0]] == ["2021-12"]
+
+
+def test_a_version_copied_for_a_later_year_keeps_passing_its_period_tests():
+    """The console's new draft takes today's date; its tests' facts then predate it, and still count from their year."""
+    text = STANDARD.replace("EFFECTIVE_FROM", "2024-01-01").replace("PERIOD_RULES", CLEAN_YEAR) + """\
+tests:
+  - name: 满 12 个月
+    facts: [{id: a, type: deed, resident: r1, occurred_at: 2021-03-01T10:00:00+08:00, fields: {points: 1}}]
+    closes_until: 2022-01-01
+    expect:
+      awards: [{fact: a, rule: deed, amount: 1}, {period: 2021-12, rule: clean, amount: 10}]
+"""
+    assert [o.failures for o in run_tests(compile_ruleset(load_ruleset(text, name="t.yaml")))] == [[]]
