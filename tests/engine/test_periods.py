@@ -151,8 +151,7 @@ def test_a_test_of_period_rules_must_close_periods_and_name_them(test, path, say
     assert any(p.path == path and says in p.message for p in raised.value.problems), raised.value.problems
 
 
-def test_an_embedded_test_closes_periods_and_checks_their_awards():
-    text = STANDARD.replace("EFFECTIVE_FROM", "2021-01-01").replace("PERIOD_RULES", CLEAN_YEAR) + """\
+TWELVE_MONTHS_TEST = """\
 tests:
   - name: 满 12 个月
     facts: [{id: a, type: deed, resident: r1, occurred_at: 2021-03-01T10:00:00+08:00, fields: {points: 1}}]
@@ -160,6 +159,10 @@ tests:
     expect:
       awards: [{fact: a, rule: deed, amount: 1}, {period: 2021-12, rule: clean, amount: AMOUNT}]
 """
+
+
+def test_an_embedded_test_closes_periods_and_checks_their_awards():
+    text = STANDARD.replace("EFFECTIVE_FROM", "2021-01-01").replace("PERIOD_RULES", CLEAN_YEAR) + TWELVE_MONTHS_TEST
     assert [o.passed for o in run_tests(compile_ruleset(load_ruleset(text.replace("AMOUNT", "10"), name="t.yaml")))] \
         == [True]
     failed = run_tests(compile_ruleset(load_ruleset(text.replace("AMOUNT", "9"), name="t.yaml")))[0]
@@ -198,12 +201,6 @@ def test_a_simulation_closes_the_periods_of_its_own_months_only():
 
 def test_a_version_copied_for_a_later_year_keeps_passing_its_period_tests():
     """The console's new draft takes today's date; its tests' facts then predate it, and still count from their year."""
-    text = STANDARD.replace("EFFECTIVE_FROM", "2024-01-01").replace("PERIOD_RULES", CLEAN_YEAR) + """\
-tests:
-  - name: 满 12 个月
-    facts: [{id: a, type: deed, resident: r1, occurred_at: 2021-03-01T10:00:00+08:00, fields: {points: 1}}]
-    closes_until: 2022-01-01
-    expect:
-      awards: [{fact: a, rule: deed, amount: 1}, {period: 2021-12, rule: clean, amount: 10}]
-"""
+    text = STANDARD.replace("EFFECTIVE_FROM", "2024-01-01").replace("PERIOD_RULES", CLEAN_YEAR) + \
+        TWELVE_MONTHS_TEST.replace("AMOUNT", "10")
     assert [o.failures for o in run_tests(compile_ruleset(load_ruleset(text, name="t.yaml")))] == [[]]
