@@ -1,4 +1,9 @@
-"""Shared fixtures: the repository's rulesets, loaded once per session; system Chromium."""
+"""Shared fixtures: the repository's rulesets, loaded once per session; system Chromium.
+
+The suite runs on every core (``--numprocesses=auto --dist=loadscope`` in pyproject.toml's addopts, pytest-xdist):
+each test module runs whole in one worker, and modules holding a ``slow`` test start first,
+so the two workers of a two-core machine finish together. ``-n 0`` runs in one process.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,21 @@ RULESETS = ROOT / "rulesets"
 pytest_plugins = ["tests.support.fixtures"]
 
 BROWSERS = ("chromium-headless-shell", "chromium", "chromium-browser", "google-chrome")
+
+
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    """Accept addopts' ``--numprocesses``/``--dist`` under ``-p no:xdist`` too, and then run in this one process."""
+    if not pluginmanager.has_plugin("xdist"):
+        parser.addoption("--numprocesses", dest="numprocesses", default=None, help="ignored: no pytest-xdist")
+        parser.addoption("--dist", dest="dist", default="no", help="ignored: no pytest-xdist")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules holding a ``slow`` test first (otherwise in collected order): a worker that draws
+    the wheel build or mypy last would run on alone while the other one idles."""
+    slow_modules = {item.module.__name__ for item in items
+                    if isinstance(item, pytest.Function) and item.get_closest_marker("slow")}
+    items.sort(key=lambda item: not (isinstance(item, pytest.Function) and item.module.__name__ in slow_modules))
 
 
 @pytest.fixture(scope="session")

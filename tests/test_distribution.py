@@ -20,6 +20,8 @@ import pytest
 from tests.api.conftest import serve
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.slow  # builds and installs the wheel
+
 
 def run(*command: str | Path, cwd: Path, timeout: int = 900) -> subprocess.CompletedProcess:
     result = subprocess.run([str(c) for c in command], cwd=cwd, capture_output=True, text=True, timeout=timeout,

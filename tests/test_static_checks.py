@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 
 # The installed layout: xinzhi/ holds the service; the product's top-level folders install beneath it.
@@ -34,6 +36,7 @@ def stage_installed_layout(stage: Path) -> Path:
     return package
 
 
+@pytest.mark.slow
 def test_mypy_finds_nothing(tmp_path):
     stage_installed_layout(tmp_path)
     result = _run("mypy", "--config-file", str(ROOT / "pyproject.toml"), "--no-incremental", "-p", "xinzhi",

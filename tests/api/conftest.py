@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -72,7 +73,24 @@ def serve(database_url: str | None, *, demo: bool = False, cwd: Path | None = No
     """A real ``xinzhi serve`` process on a free port; yields its base URL, stops it afterwards.
 
     ``xinzhi`` is the command to run (default: this environment's). ``log`` takes the server's
-    output (its tracebacks, say) instead of a pipe nobody reads, which a chatty server would fill."""
+    output (its tracebacks, say) instead of a pipe nobody reads, which a chatty server would fill.
+    A port taken between ``free_port`` and the server's bind (another xdist worker's server, say)
+    is given up for another one, at most three times."""
+    for attempt in range(3):
+        process, sink, base = _start(database_url, demo=demo, cwd=cwd, auth=auth, xinzhi=xinzhi, log=log)
+        try:
+            said = _wait_until_up(process, base, log)
+            if said is None:
+                yield base
+                return
+        finally:
+            _stop(process, sink)
+        if "address already in use" not in said.lower() or attempt == 2:
+            pytest.fail(f"xinzhi serve exited with {process.returncode}:\n{said}")
+
+
+def _start(database_url: str | None, *, demo: bool, cwd: Path | None, auth: bool, xinzhi: Path | None,
+           log: Path | None) -> tuple[subprocess.Popen, IO[str] | None, str]:
     port = free_port()
     command = [str(xinzhi or Path(sys.executable).parent / "xinzhi"), "serve", "--port", str(port),
                "--log-level", "warning"]
@@ -81,28 +99,31 @@ def serve(database_url: str | None, *, demo: bool = False, cwd: Path | None = No
     process = subprocess.Popen(command, cwd=cwd, stdout=sink or subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                env={"XINZHI_AUTH": "off", **os.environ, "PYTHONUNBUFFERED": "1",
                                     **({"XINZHI_AUTH": "on"} if auth else {})})
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                said = log.read_text(encoding="utf-8") if log else process.stdout.read()
-                pytest.fail(f"xinzhi serve exited with {process.returncode}:\n{said}")
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("xinzhi serve did not come up within 60 s")
-            time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
+    return process, sink, f"http://127.0.0.1:{port}"
+
+
+def _wait_until_up(process: subprocess.Popen, base: str, log: Path | None) -> str | None:
+    """None once the server answers /health; what it said if it exited first."""
+    deadline = time.monotonic() + 60
+    while True:
+        if process.poll() is not None:
+            return log.read_text(encoding="utf-8") if log else process.stdout.read()
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if sink:
-            sink.close()
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                return None
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail("xinzhi serve did not come up within 60 s")
+        time.sleep(0.1)
+
+
+def _stop(process: subprocess.Popen, sink: IO[str] | None) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    if sink:
+        sink.close()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import subprocess
 
+import pytest
+
 from tests.api.conftest import serve
 from tests.conftest import ROOT
 
@@ -15,6 +17,7 @@ def walkthrough() -> str:
     return "\n".join(re.findall(r"```sh\n(.*?)```", section, re.S))
 
 
+@pytest.mark.slow
 def test_the_readme_walkthrough_works_as_written(tmp_path):
     (tmp_path / ".venv").symlink_to(ROOT / ".venv")  # the commands call .venv/bin/xinzhi
     script = walkthrough()

@@ -675,6 +675,7 @@ def test_eight_threads_at_once_give_the_sequential_results():
 
 # ---------------------------------------------------------------- (g) many residents
 
+@pytest.mark.slow
 def test_more_than_5000_residents_in_one_run():
     compiled = compiled_file(YIHE)
     rng = random.Random(5)
