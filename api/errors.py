@@ -12,10 +12,12 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TypeVar, cast
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -23,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ExceptionHandler
 
 from xinzhi.engine import Problem, RulesetError, XinzhiError, format_path
+from xinzhi.engine.amounts import to_json
 from xinzhi.errors import ServiceCode, ServiceError
 
 log = logging.getLogger("xinzhi.api")
@@ -149,7 +152,8 @@ def problem(code: Code, detail: str, problems: list[Problem] | None = None, *, s
     problems = problems or []
     body = {"type": f"urn:xinzhi:problem:{code.value}", "title": title, "status": status or default_status,
             "code": code.value, "detail": detail,
-            "errors": [p.model_dump(mode="json") for p in problems[:MAX_PROBLEMS]], **extra}
+            "errors": [p.model_dump(mode="json") for p in problems[:MAX_PROBLEMS]],
+            **jsonable_encoder(extra, custom_encoder={Decimal: to_json})}  # an amount: a number, exactly
     if len(problems) > MAX_PROBLEMS:
         body["errors_total"] = len(problems)
     return JSONResponse(body, status_code=status or default_status, media_type=MEDIA_TYPE)

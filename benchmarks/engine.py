@@ -555,7 +555,7 @@ def agreement_check(ruleset_path: str, n: int, residents: int, seed: int, is_yih
         pairs = {(f["id"], r) for f in facts for r in match(f) if r in plain}
         matches[name] = len(pairs)
         # the engine leaves out matches whose amount is 0 (e.g. a mediator's satisfaction of 2)
-        nonzero = {(fid, r) for fid, r in pairs if raw_amount(compiled.rules[r], valid[fid]) != 0}
+        nonzero = {(fid, r) for fid, r in pairs if raw_amount(compiled.rules[r], valid[fid], compiled.decimals) != 0}
         if nonzero != engine_pairs:
             diff = sorted(nonzero ^ engine_pairs)[:5]
             problems.append(f"{name} disagrees with the engine on {len(nonzero ^ engine_pairs)} matches, e.g. {diff}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from decimal import Decimal
 from functools import lru_cache
 
 from .facts import SHANGHAI
@@ -89,7 +90,7 @@ def _month_end_after(year: int, month: int, after_months: int) -> dt.date:
     return target.replace(day=calendar.monthrange(target.year, target.month)[1])
 
 
-def tier_for(index: int, tiers: list[Tier]) -> Tier:
+def tier_for(index: Decimal, tiers: list[Tier]) -> Tier:
     """The tier whose band holds ``index`` (the loader guarantees exactly one)."""
     for tier in tiers:
         if (tier.index_from is None or index >= tier.index_from) and \

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
 from . import conditions
+from .amounts import LARGEST, exact, places, signed
 from .errors import ErrorCode, Problem
 from .history import amount_signs, limit_sign
 from .ruleset import RESERVED_FIELD_NAMES, Comparison, Condition, Earlier, FactType, FieldSpec, Node, Rule, Ruleset
@@ -51,7 +53,35 @@ def check_ruleset(ruleset: Ruleset) -> list[Problem]:
     problems += _check_exclusive_groups(ruleset)
     problems += _check_limits(ruleset)
     problems += _check_tests(ruleset)
+    problems += _check_decimals(ruleset)
     return problems
+
+
+def _check_decimals(ruleset: Ruleset) -> list[Problem]:
+    """Every amount the ruleset states has at most the decimal places it allows itself (``accounts.decimals``)."""
+    decimals = ruleset.accounts.decimals if ruleset.accounts else 0
+    return [node.problem(ErrorCode.BAD_VALUE, f"{value} has more decimal places than accounts.decimals "
+                         f"({decimals}) allows", *path)
+            for node, path, value in _amounts(ruleset) if places(value) > decimals]
+
+
+def _amounts(node: Node) -> Iterator[tuple[Node, tuple[str | int, ...], Decimal]]:
+    """Every amount written under ``node``: the node it belongs to, its key path there, and the amount."""
+    def walk(value: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+        if isinstance(value, list):
+            for n, item in enumerate(value):
+                yield from walk(item, (*path, n))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                yield from walk(item, (*path, key))
+        else:
+            yield path, value
+    for name in type(node).model_fields:
+        for path, value in walk(getattr(node, name), (name,)):
+            if isinstance(value, Node):
+                yield from _amounts(value)
+            elif isinstance(value, Decimal):
+                yield node, path, value
 
 
 def _check_period_rules(ruleset: Ruleset) -> list[Problem]:
@@ -179,6 +209,11 @@ def _check_rule(ruleset: Ruleset, rule: Rule) -> list[Problem]:
         elif spec.type not in ("int", "number"):
             problems.append(award.problem(ErrorCode.TYPE_MISMATCH,
                                           f"'per' needs a numeric field; '{award.per}' is {spec.type}", "per"))
+        elif award.points and any(bound is None or abs(exact(bound)) / exact(award.every or 1) * abs(award.points)
+                                  > LARGEST for bound in (spec.max, spec.min)):
+            problems.append(award.problem(
+                ErrorCode.BAD_VALUE, f"'{award.per}' needs 'min' and 'max' such that one award stays within "
+                                     f"±{LARGEST:,} points ({award.points} per unit)", "per"))
     if award.table is not None:
         spec = fields.get(award.table.field)
         if spec is None:
@@ -226,7 +261,7 @@ def _check_repeats(rule: Rule) -> list[Problem]:
     """``amounts`` take the place of fixed points, so they need fixed points of the same sign (never 0).
 
     Sizes are bounded by the model (points and amounts to ±1,000,000, multipliers to 1,000), so
-    no occurrence of fixed points exceeds what a ledger entry holds (a 32-bit column on PostgreSQL).
+    no occurrence exceeds what a ledger entry holds (a 64-bit count of hundredths of a point).
     """
     repeats, award = rule.repeats, rule.award
     if repeats is None or repeats.amounts is None:
@@ -234,8 +269,9 @@ def _check_repeats(rule: Rule) -> list[Problem]:
     if award.points is None or award.per is not None:
         return [repeats.problem(ErrorCode.BAD_VALUE, "'amounts' replace the rule's fixed points; an award per "
                                 "unit or from a table scales by 'multipliers' instead", "amounts")]
-    return [repeats.problem(ErrorCode.BAD_VALUE, f"amount {amount} of occurrence {n}: the rule's points are "
-                            f"{award.points:+d}, so every amount needs that sign (and is never 0)", "amounts", n - 1)
+    return [repeats.problem(ErrorCode.BAD_VALUE, f"amount {amount} of occurrence {n}: the rule's points "
+                            f"are {signed(award.points)}, so every amount needs that sign (and is never 0)",
+                            "amounts", n - 1)
             for n, amount in enumerate(repeats.amounts, start=1) if amount * award.points <= 0]
 
 

@@ -49,6 +49,7 @@ class CompiledRuleset:
     validator: FactValidator = field(repr=False)
     by_fact_type: dict[str, tuple[CompiledRule, ...]] = field(repr=False, default_factory=dict)
     points_expire_after_months: int | None = None
+    decimals: int = 0  # of amounts: per-unit awards are cut to them
     counted: frozenset[tuple[str, str]] = frozenset()  # (scope, owner) whose occurrences a repeat reads
     remembered: frozenset[str] = frozenset()  # fact types a sequence reads: kept in the history
     tallied: frozenset[str] = frozenset()  # fact types a threshold ('reaches') adds up over its period
@@ -98,6 +99,7 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
                            name=f"{ruleset.ref}#{digest[:16]}", ref=ruleset.ref, validator=FactValidator(ruleset),
                            by_fact_type=by_fact_type,
                            points_expire_after_months=expiry.after_months if expiry else None, counted=counted,
+                           decimals=accounts.decimals,
                            remembered=frozenset(test.fact for test in reads),
                            tallied=frozenset(c.rule.fact for c in rules.values() if c.rule.reaches),
                            tally_periods=frozenset(c.rule.reaches.period for c in rules.values() if c.rule.reaches),

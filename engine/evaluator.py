@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
@@ -18,6 +18,7 @@ from pydantic import BaseModel, TypeAdapter
 from . import conditions
 from ._matcher import MATCHER, RuleMatcher
 from .accounting import expiry_date, period_key, tier_for
+from .amounts import Amount, exact, round_down, signed
 from .compiler import CompiledRule, CompiledRuleset
 from .errors import ErrorCode, FactError, Problem
 from .facts import SHANGHAI, Fact
@@ -52,10 +53,10 @@ class Award:
     rule_id: str
     rule_title: str
     category: str
-    raw_amount: int
-    amount: int
+    raw_amount: Amount
+    amount: Amount
     limited_by: str | None = None
-    limit_max: int | None = None  # the points cap that bound, or
+    limit_max: Amount | None = None  # the points cap that bound, or
     limit_times: int | None = None  # the count of applications that bound
     accounts: tuple[Account, ...]
     points_expire_on: dt.date | None = None
@@ -74,10 +75,10 @@ class Award:
 
     def summary(self) -> str:
         """The sentence a resident reads: rule, amount, the limit that cut it, the accounts moved."""
-        text = f"{self.rule_title} ({self.rule_id}, {self.ruleset}): {self.amount:+d}"
+        text = f"{self.rule_title} ({self.rule_id}, {self.ruleset}): {signed(self.amount)}"
         if self.limited_by:
             cap = f"max {self.limit_max}" if self.limit_max is not None else f"at most {self.limit_times} times"
-            text += f", cut from {self.raw_amount:+d} by limit {self.limited_by} ({cap})"
+            text += f", cut from {signed(self.raw_amount)} by limit {self.limited_by} ({cap})"
         if self.after_fact is not None:
             text += f", after fact {self.after_fact}"
         if self.reached_total is not None:
@@ -134,8 +135,8 @@ class Balance(BaseModel):
     """A resident's integrity index (诚信指数分), spendable points and the tier the index falls in."""
 
     resident: str
-    index: int
-    points: int
+    index: Amount
+    points: Amount
     tier: str
     tier_title: str
     flags: list[str] = []  # set by vetoes in force (一票否决), e.g. commendation_ineligible
@@ -261,7 +262,7 @@ class _Candidate:
     """A matching rule's amount for one fact, after repeats, before exclusive rows and limits."""
 
     compiled_rule: CompiledRule
-    raw: int
+    raw: Decimal
     occurrence: int | None = None
     earlier: tuple[str, ...] = ()
     after_fact: str | None = None
@@ -315,7 +316,7 @@ def score_fact(compiled: CompiledRuleset, fact: Fact, history: History, *, expla
             if explain:
                 misses.append(unmet)
             continue
-        raw = raw_amount(compiled_rule, fact)
+        raw = raw_amount(compiled_rule, fact, compiled.decimals)
         if raw == 0 and compiled_rule.rule.veto is None and not compiled_rule.rule.lifts:  # a veto applies at 0
             if explain:
                 misses.append(Miss(fact_id=fact.id, rule_id=rule_id, reason="the award for this fact is 0"))
@@ -336,7 +337,7 @@ def score_fact(compiled: CompiledRuleset, fact: Fact, history: History, *, expla
         if best is not None and best is not candidate:
             if explain:
                 reason = (f"only the largest row of '{rule.exclusive}' counts: {best.compiled_rule.rule.id} "
-                          f"({best.raw:+d}) instead of {candidate.raw:+d}")
+                          f"({signed(best.raw)}) instead of {signed(candidate.raw)}")
                 misses.append(Miss(fact_id=fact.id, rule_id=rule.id, reason=reason, op="exclusive",
                                    expected=best.compiled_rule.rule.id))
             continue
@@ -374,8 +375,8 @@ def _award(compiled: CompiledRuleset, fact: Fact, candidate: _Candidate, history
     )
 
 
-def raw_amount(compiled_rule: CompiledRule, fact: Fact) -> int:
-    """The award before limits: fixed, per unit (rounded down), or looked up in a table."""
+def raw_amount(compiled_rule: CompiledRule, fact: Fact, decimals: int) -> Decimal:
+    """The award before limits: fixed, per unit (cut toward zero to ``decimals`` places), or looked up in a table."""
     award = compiled_rule.rule.award
     points = award.points
     if points is None:  # then a table: AwardSpec takes exactly one of 'points' and 'table'
@@ -386,7 +387,9 @@ def raw_amount(compiled_rule: CompiledRule, fact: Fact) -> int:
     if award.per is not None:
         units = fact.fields.get(award.per, 0)
         total = Decimal(str(units)) * points  # decimal: 0.57 h × 100 is 57, not 56.999…
-        return int(total)  # toward zero: never over-award
+        if award.every is not None:  # 每 100 元: whole blocks of units only
+            total = (Decimal(str(units)) / exact(award.every)).to_integral_value(ROUND_DOWN) * points
+        return round_down(total, decimals)  # toward zero: never over-award
     return points
 
 
@@ -476,13 +479,13 @@ def balances(ruleset: Ruleset, awards: Iterable[Award], residents: Iterable[str]
     """
     accounts = ruleset.accounts
     assert accounts is not None, "a loaded ruleset has accounts (checks.check_ruleset)"
-    start = accounts.starting_index
-    totals: dict[str, list[int]] = {r: [start, 0] for r in residents}
+    start = Decimal(accounts.starting_index)
+    totals: dict[str, list[Decimal]] = {r: [start, Decimal(0)] for r in residents}
     read = rules_read(ruleset)
     applied: dict[str, list[tuple[str, str | None, dt.datetime]]] = {}
     last: dt.datetime | None = None
     for award in awards:
-        total = totals.setdefault(award.resident, [start, 0])
+        total = totals.setdefault(award.resident, [start, Decimal(0)])
         if "index" in award.accounts:
             total[0] += award.amount
         if "points" in award.accounts:

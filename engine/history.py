@@ -31,6 +31,7 @@ from .ruleset import FieldSpec, Limit, Repeats, Rule
 #: A calendar period's length in days, roughly: how limits are ordered, shortest first.
 PERIOD_DAYS = {"day": 1, "week": 7, "month": 31, "quarter": 92, "year": 366}
 _BIG = 1 << 62
+_NOTHING_USED = (Decimal(0), 0, 0)  # points, applications, latest day
 
 
 class LimitRef(BaseModel):
@@ -42,14 +43,14 @@ class LimitRef(BaseModel):
     id: str
     period: str  # a calendar period, or "30d" for a rolling window
     days: int | None = None  # the rolling window's length; None for a calendar period
-    max: int | None = None  # points (a deduction's size)
+    max: Decimal | None = None  # points (a deduction's size)
     times: int | None = None  # applications
     sign: int = 1  # 1: caps awards; -1: caps deductions
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.id}/{self.period}" + ("/deductions" if self.sign < 0 else "")
 
-    def covers(self, rule_id: str | None, category: str | None, amount: int) -> bool:
+    def covers(self, rule_id: str | None, category: str | None, amount: Decimal) -> bool:
         """Whether ``amount`` given by ``rule_id`` (a rule of ``category``) falls under this limit."""
         return amount != 0 and (amount > 0) == (self.sign > 0) and \
             self.id == (rule_id if self.scope == "rule" else category)
@@ -78,14 +79,14 @@ class RepeatRef(BaseModel):
     id: str
     period: str | None
     days: int | None
-    amounts: tuple[int, ...] | None
+    amounts: tuple[Decimal, ...] | None
     multipliers: tuple[int, ...] | None
 
     def window(self, moment: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
         """The span whose earlier occurrences count for a fact at ``moment``."""
         return span_window(self.period, self.days, moment)
 
-    def amount(self, raw: int, occurrence: int) -> int:
+    def amount(self, raw: Decimal, occurrence: int) -> Decimal:
         """The amount of occurrence number ``occurrence`` (1 for the first), the last entry repeating."""
         if self.amounts is not None:
             return self.amounts[min(occurrence, len(self.amounts)) - 1]
@@ -120,7 +121,7 @@ class History:
     """
 
     def __init__(self, keep_days: int = 0) -> None:
-        self.used: defaultdict[str, dict[tuple, list[int]]] = \
+        self.used: defaultdict[str, dict[tuple, list[Any]]] = \
             defaultdict(dict)  # resident → {calendar limit and period: [points, times, latest day]}
         self.recent: defaultdict[str, defaultdict[tuple, _Rolling]] = \
             defaultdict(lambda: defaultdict(_Rolling))  # resident → {window: its applications by day}
@@ -137,7 +138,7 @@ class History:
 
     def record(self, resident: str, *, limits: Iterable[LimitRef], counted: frozenset[tuple[str, str]],
                rule_id: str | None, category: str | None, moment: dt.datetime, fact_id: str | None,
-               amount: int, raw_amount: int) -> None:
+               amount: Decimal, raw_amount: Decimal) -> None:
         """Remember an amount granted earlier (from a ledger) against every limit and count it falls under.
 
         This is the one statement of what a limit and a repeat read: a non-zero amount of the
@@ -154,23 +155,23 @@ class History:
                 if owner is not None and (scope, owner) in counted:
                     self.occur(resident, scope, owner, raw_amount > 0, moment, fact_id)
 
-    def spent(self, resident: str, limit: LimitRef, day: dt.date) -> tuple[int, int]:
+    def spent(self, resident: str, limit: LimitRef, day: dt.date) -> tuple[Decimal, int]:
         """Points and applications already counted against ``limit`` in its span holding ``day``."""
         if limit.days is None:
             counted = self.used.get(resident)
-            points, times, _ = counted.get(_counter(limit, day), (0, 0, 0)) if counted else (0, 0, 0)
+            points, times, _ = counted.get(_counter(limit, day), _NOTHING_USED) if counted else _NOTHING_USED
             return points, times
         windows = self.recent.get(resident)
         applied = windows.get(_window(limit)) if windows else None
         if applied is None:
-            return 0, 0
+            return Decimal(0), 0
         last = day.toordinal()
         return applied.between(last - limit.days + 1, last)
 
-    def use(self, resident: str, limit: LimitRef, day: dt.date, size: int) -> None:
+    def use(self, resident: str, limit: LimitRef, day: dt.date, size: Decimal) -> None:
         """Count one application of ``size`` points against ``limit`` on ``day``."""
         if limit.days is None:
-            counted = self.used[resident].setdefault(_counter(limit, day), [0, 0, 0])
+            counted = self.used[resident].setdefault(_counter(limit, day), [Decimal(0), 0, 0])
             counted[0] += size
             counted[1] += 1
             counted[2] = max(counted[2], day.toordinal())
@@ -289,11 +290,11 @@ class _Rolling:
 
     def __init__(self) -> None:
         self.days: list[int] = []
-        self.sizes: list[int] = []
-        self.sums: list[int] = [0]  # sums[i]: the points of the first i applications
+        self.sizes: list[Decimal] = []
+        self.sums: list[Decimal] = [Decimal(0)]  # sums[i]: the points of the first i applications
         self.stale = False
 
-    def add(self, day: int, size: int) -> None:
+    def add(self, day: int, size: Decimal) -> None:
         if not self.days or day >= self.days[-1]:
             self.days.append(day)
             self.sizes.append(size)
@@ -312,10 +313,10 @@ class _Rolling:
             del self.days[:cut], self.sizes[:cut]
             self.stale = True
 
-    def between(self, first: int, last: int) -> tuple[int, int]:
+    def between(self, first: int, last: int) -> tuple[Decimal, int]:
         """Points and applications on days ``first`` … ``last``."""
         if self.stale:
-            self.sums = [0, *accumulate(self.sizes)]
+            self.sums = [Decimal(0), *accumulate(self.sizes)]
             self.stale = False
         low, high = bisect_left(self.days, first), bisect_right(self.days, last)
         return self.sums[high] - self.sums[low], high - low
@@ -340,9 +341,10 @@ def amount_signs(rule: Rule, fields: dict[str, FieldSpec]) -> set[int]:
     elif award.per is not None:
         spec = fields.get(award.per)
         may_be_negative = spec is None or spec.min is None or spec.min < 0
-        amounts = [award.points or 0, -(award.points or 0) if may_be_negative else 0]
+        points = award.points or Decimal(0)
+        amounts = [points, -points if may_be_negative else Decimal(0)]
     else:
-        amounts = [award.points or 0]
+        amounts = [award.points or Decimal(0)]
     return {1 if amount > 0 else -1 for amount in amounts if amount}
 
 
@@ -363,8 +365,8 @@ def limit_sign(limit: Limit, signs: set[int]) -> int:
     return -1 if signs == {-1} else 1
 
 
-def apply_limits(raw: int, resident: str, moment: dt.datetime, limits: Sequence[LimitRef],
-                 history: History) -> tuple[int, LimitRef | None, str | None]:
+def apply_limits(raw: Decimal, resident: str, moment: dt.datetime, limits: Sequence[LimitRef],
+                 history: History) -> tuple[Decimal, LimitRef | None, str | None]:
     """Cut an amount to what every limit still allows (a deduction by its size); record what was granted.
 
     ``limits`` are those of the amount's sign. Returns the amount, the binding limit (the
@@ -378,9 +380,9 @@ def apply_limits(raw: int, resident: str, moment: dt.datetime, limits: Sequence[
     for limit in limits:
         points, times = history.spent(resident, limit, day)
         if limit.times is not None and times >= limit.times:
-            room, which = 0, "times"
+            room, which = Decimal(0), "times"
         elif limit.max is not None:
-            room, which = max(0, limit.max - points), "max"
+            room, which = max(Decimal(0), limit.max - points), "max"
         else:
             continue
         if room < size:

@@ -18,6 +18,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from .accounting import add_months, period_keys, period_window
 from .facts import SHANGHAI
@@ -43,9 +44,9 @@ class PeriodTotals:
     """A resident's awards of facts in one period, per category: how many (not nothing) and their points."""
 
     counted: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    points: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    points: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
 
-    def add(self, category: str, amount: int, raw_amount: int) -> None:
+    def add(self, category: str, amount: Decimal, raw_amount: Decimal) -> None:
         """Count one award of a fact (a deduction capped to nothing still happened)."""
         if raw_amount:
             self.counted[category] += 1
@@ -155,8 +156,8 @@ class Granted:
     resident: str
     category: str
     occurred_at: dt.datetime
-    amount: int
-    raw_amount: int
+    amount: Decimal
+    raw_amount: Decimal
 
 
 def payments(ruleset: Ruleset, granted: Iterable[Granted], residents: Iterable[str], first: dt.date,

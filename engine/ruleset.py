@@ -9,6 +9,7 @@ by ``engine.checks`` because they need the whole ruleset at once.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -24,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from .amounts import Amount, Cap, Points
 from .errors import ErrorCode, Problem
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$", description="lower-case English id")]
@@ -33,8 +35,6 @@ Period = Literal["day", "week", "month", "quarter", "year"]
 FieldType = Literal["int", "number", "string", "bool", "enum", "date"]
 # Strict: a quoted '3' in a ruleset is text, not a number (facts are coerced; rules are not).
 Number = StrictInt | StrictFloat
-#: Points one award may state: far beyond any standard's, and far inside the ledger's integer columns.
-Points = Annotated[StrictInt, Field(ge=-1_000_000, le=1_000_000)]
 Scalar = StrictInt | StrictFloat | str | StrictBool | dt.date
 
 #: Names a fact field may not take: they are the fact's own keys, the engine's message
@@ -68,7 +68,7 @@ class Limit(Node):
 
     period: Period | None = None
     days: StrictInt | None = Field(default=None, ge=1, le=3660, description="a rolling window of this many days")
-    max: StrictInt | None = Field(default=None, gt=0, description="at most this many points (a deduction: its size)")
+    max: Cap | None = Field(default=None, description="at most this many points (a deduction: its size)")
     times: StrictInt | None = Field(default=None, gt=0, description="at most this many applications")
     applies_to: Literal["awards", "deductions"] | None = Field(
         default=None, description="which amounts are capped; by default those the rules covered give "
@@ -127,7 +127,9 @@ def _both_accounts() -> list[Account]:
 class Accounts(Node):
     """What a resident starts with and which accounts awards and deductions move."""
 
-    starting_index: StrictInt = 0
+    starting_index: Points = Field(default=Decimal(0))
+    decimals: StrictInt = Field(default=0, ge=0, le=2, description="decimal places amounts may have "
+                                "(捐款每 100 元计 0.1 分: 1); per-unit awards are cut to them")
     awards_raise: list[Account] = Field(default_factory=_both_accounts, min_length=1)
     deductions_lower: list[Account] = Field(default_factory=_both_accounts, min_length=1)
     points_expire: PointsExpiry | None = None
@@ -236,17 +238,20 @@ class AwardTable(Node):
 
     field: Identifier
     values: dict[int | str, Points] = Field(min_length=1)
-    else_: Points = Field(default=0, alias="else")
+    else_: Points = Field(default=Decimal(0), alias="else")
 
 
 class AwardSpec(Node):
     """Exactly one form: ``points`` (fixed), ``points`` + ``per`` (per unit), or ``table``.
 
-    Negative points are deductions. Per-unit amounts are rounded down to whole points.
+    Negative points are deductions. Per-unit amounts are cut toward zero to the ruleset's decimals;
+    with ``every`` only whole blocks count (捐款每 100 元计 0.1 分: 250 元 is two blocks, 0.2).
     """
 
     points: Points | None = None
     per: Identifier | None = None
+    every: Annotated[StrictInt | StrictFloat, Field(gt=0, le=1_000_000_000)] | None = Field(
+        default=None, description="with 'per': points for every this many units, whole blocks only")
     table: AwardTable | None = None
 
     @model_validator(mode="after")
@@ -255,6 +260,8 @@ class AwardSpec(Node):
             raise ValueError("an award needs either 'points' (optionally with 'per') or 'table', not both")
         if self.per is not None and self.points is None:
             raise ValueError("'per' needs 'points' (points per unit)")
+        if self.every is not None and self.per is None:
+            raise ValueError("'every' needs 'per' (the field whose units it counts in blocks)")
         return self
 
 
@@ -335,8 +342,8 @@ class PeriodPoints(Node):
     """A period's points of one category: at least and/or at most this many."""
 
     category: Identifier
-    at_least: StrictInt | None = None
-    at_most: StrictInt | None = None
+    at_least: Points | None = None
+    at_most: Points | None = None
 
     @model_validator(mode="after")
     def _a_bound(self) -> PeriodPoints:
@@ -400,7 +407,7 @@ class ExpectedAward(Node):
     fact: str | None = None
     period: str | None = Field(default=None, description="a period rule's period, e.g. '2021-12'")
     rule: Identifier
-    amount: int
+    amount: Amount
     limited_by: str | None = Field(default=None, description="e.g. 'rule:garbage_sorting/month'")
 
     @model_validator(mode="after")
@@ -413,8 +420,8 @@ class ExpectedAward(Node):
 class ExpectedBalance(Node):
     """A resident's balance the test expects after its facts; the parts left out are not checked."""
 
-    index: int | None = None
-    points: int | None = None
+    index: Amount | None = None
+    points: Amount | None = None
     tier: str | None = None
     flags: list[str] | None = Field(default=None, description="the vetoes' flags in force after the facts")
 

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from pydantic import BaseModel
 
+from .amounts import signed
 from .compiler import CompiledRuleset
 from .errors import FactError
 from .evaluator import balances, evaluate
@@ -77,5 +78,5 @@ def _dated_for(compiled: CompiledRuleset, test: RulesetTest) -> CompiledRuleset:
 
 def _show(item: tuple) -> str:
     fact, period, rule, amount, limited = item
-    return f"{rule} {amount:+d} for " + (f"fact {fact}" if fact is not None else f"period {period}") + \
+    return f"{rule} {signed(amount)} for " + (f"fact {fact}" if fact is not None else f"period {period}") + \
         (f" (limited by {limited})" if limited else "")

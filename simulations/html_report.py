@@ -8,9 +8,13 @@ CJK fonts a machine is likely to have, falling back to its default sans-serif.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from html import escape
 
 from .report import SimulationReport
+
+#: What a chart or a cell shows: an amount (exact) or a statistic (a float).
+Number = float | Decimal
 
 BASE = "#6b8fc9"
 CAND = "#f08a4b"
@@ -28,13 +32,20 @@ def _t(text: object) -> str:
     return escape(str(text), quote=True)
 
 
-def _num(x: float) -> str:
+def _num(x: Number) -> str:
+    if isinstance(x, Decimal):  # an amount: its exact digits
+        return f"{x.normalize():,f}"
     if isinstance(x, float) and not x.is_integer():
         return f"{x:,.2f}"
     return f"{int(x):,}"
 
 
-def _signed(x: float) -> str:
+def _floats(series: list[tuple[str, str, Sequence[Number]]]) -> list[tuple[str, str, list[float]]]:
+    """A chart's series as floats: drawing needs positions, not exact amounts."""
+    return [(name, color, [float(v) for v in values]) for name, color, values in series]
+
+
+def _signed(x: Number) -> str:
     return ("+" if x > 0 else "") + _num(x)
 
 
@@ -63,9 +74,10 @@ def _svg(width: int, height: int, title: str, body: str) -> str:
             f'<title>{_t(title)}</title><rect width="100%" height="100%" fill="#ffffff"/>{body}</svg>')
 
 
-def grouped_bars(title: str, labels: list[str], series: list[tuple[str, str, Sequence[float]]],
+def grouped_bars(title: str, labels: list[str], shown: list[tuple[str, str, Sequence[Number]]],
                  width: int = 640, height: int = 300) -> str:
     """Vertical grouped bars: one group per label, one bar per series."""
+    series = _floats(shown)
     left, right, top, bottom = 60, 20, 40, 50
     plot_w, plot_h = width - left - right, height - top - bottom
     vmax = _nice_max(max([v for _, _, vals in series for v in vals] + [0]))
@@ -99,8 +111,9 @@ def grouped_bars(title: str, labels: list[str], series: list[tuple[str, str, Seq
     return _svg(width, height, title, "".join(parts))
 
 
-def diverging_bars(title: str, rows: list[tuple[str, float]], width: int = 640) -> str:
+def diverging_bars(title: str, shown: list[tuple[str, Number]], width: int = 640) -> str:
     """Horizontal bars left (negative) or right (positive) of a zero line."""
+    rows = [(label, float(v)) for label, v in shown]
     label_w, right, top, row_h = 230, 60, 40, 22
     height = top + row_h * max(len(rows), 1) + 20
     m = _nice_max(max([abs(v) for _, v in rows] + [0]))
@@ -123,8 +136,9 @@ def diverging_bars(title: str, rows: list[tuple[str, float]], width: int = 640) 
     return _svg(width, height, title, "".join(parts))
 
 
-def paired_hbars(title: str, rows: list[tuple[str, float, float]], width: int = 640) -> str:
+def paired_hbars(title: str, shown: list[tuple[str, Number, Number]], width: int = 640) -> str:
     """Horizontal baseline/candidate bar pairs, one pair per row."""
+    rows = [(label, float(a), float(b)) for label, a, b in shown]
     label_w, right, top, row_h = 230, 70, 40, 30
     height = top + row_h * max(len(rows), 1) + 30
     m = _nice_max(max([max(abs(a), abs(b)) for _, a, b in rows] + [0]))
@@ -146,9 +160,10 @@ def paired_hbars(title: str, rows: list[tuple[str, float, float]], width: int = 
     return _svg(width, height, title, "".join(parts))
 
 
-def lines(title: str, labels: list[str], series: list[tuple[str, str, Sequence[float]]],
+def lines(title: str, labels: list[str], shown: list[tuple[str, str, Sequence[Number]]],
           width: int = 640, height: int = 300) -> str:
     """Line chart whose y axis starts at 0: shift series with negative values up before drawing them."""
+    series = _floats(shown)
     left, right, top, bottom = 70, 20, 40, 55
     plot_w, plot_h = width - left - right, height - top - bottom
     vmax = _nice_max(max([v for _, _, vals in series for v in vals] + [0]))
@@ -220,7 +235,7 @@ class Raw(str):
     """Already-escaped HTML for a table cell."""
 
 
-def _delta_cell(x: float) -> Raw:
+def _delta_cell(x: Number) -> Raw:
     color = UP if x > 0 else DOWN if x < 0 else "#666"
     return Raw(f'<span style="color:{color}">{_t(_signed(x))}</span>')
 

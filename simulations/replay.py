@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -107,24 +108,24 @@ class ReplayRuleset:
 class ResidentOutcome:
     """One resident's end state under one ruleset."""
 
-    index: int
-    points: int
+    index: Decimal
+    points: Decimal
     tier: str
-    earned: int = 0          # positive points awarded
-    deducted: int = 0        # points taken by deductions (positive number)
-    redeemed: int = 0        # points spent in the shop
+    earned: Decimal = Decimal(0)    # positive points awarded
+    deducted: Decimal = Decimal(0)  # points taken by deductions (positive number)
+    redeemed: Decimal = Decimal(0)  # points spent in the shop
     redeemed_yuan: float = 0.0
     redemptions: int = 0
     facts: int = 0
-    rule_amounts: dict[str, int] = field(default_factory=dict)   # rule -> net amount
+    rule_amounts: dict[str, Decimal] = field(default_factory=dict)  # rule -> net amount
     rule_awards: dict[str, int] = field(default_factory=dict)    # rule -> number of awards
     rule_paid: dict[str, int] = field(default_factory=dict)      # rule -> awards with a non-zero amount
     rule_bound: dict[str, int] = field(default_factory=dict)     # rule -> awards cut by a limit
-    rule_cut: dict[str, int] = field(default_factory=dict)       # rule -> points cut by limits
+    rule_cut: dict[str, Decimal] = field(default_factory=dict)   # rule -> points cut by limits
     limits_bound: dict[str, int] = field(default_factory=dict)   # 'rule:x/month' -> times it bound
 
     @property
-    def balance(self) -> int:
+    def balance(self) -> Decimal:
         """Points still held (after redemptions)."""
         return self.points - self.redeemed
 
@@ -134,7 +135,7 @@ class ChunkOutcome:
     """What a worker sends back for one chunk of residents; chunks are merged in chunk order."""
 
     residents: dict[str, ResidentOutcome]
-    monthly: dict[str, list[int]]   # month -> [issued, deducted, redeemed, outstanding (positive balances)]
+    monthly: dict[str, list[Decimal]]   # month -> [issued, deducted, redeemed, outstanding (positive balances)]
     facts: int
     awards: int
     rejected: dict[str, int]
@@ -146,7 +147,7 @@ class SideResult:
 
     ruleset_ref: str
     residents: dict[str, ResidentOutcome]
-    monthly: dict[str, list[int]]
+    monthly: dict[str, list[Decimal]]
     facts: int
     awards: int
     rejected: dict[str, int]
@@ -247,26 +248,26 @@ def score_chunk(compiled: CompiledRuleset, residents: list[str], facts: list[dic
     for award in awards:
         per.setdefault(award.resident, []).append(award)
     fact_counts = Counter(f.resident for f in valid)
-    monthly = {m: [0, 0, 0, 0] for m in months}
+    monthly = {m: [Decimal(0)] * 4 for m in months}
     outcomes: dict[str, ResidentOutcome] = {}
     for rid in sorted(per):
         bal = totals[rid]
         out = ResidentOutcome(index=bal.index, points=bal.points, tier=bal.tier, facts=fact_counts.get(rid, 0))
-        by_month: dict[str, int] = {}
+        by_month: dict[str, Decimal] = {}
         for award in per[rid]:
             rule = award.rule_id
-            out.rule_amounts[rule] = out.rule_amounts.get(rule, 0) + award.amount
+            out.rule_amounts[rule] = out.rule_amounts.get(rule, Decimal(0)) + award.amount
             out.rule_awards[rule] = out.rule_awards.get(rule, 0) + 1
             if award.amount:
                 out.rule_paid[rule] = out.rule_paid.get(rule, 0) + 1
             if award.limited_by:
                 out.rule_bound[rule] = out.rule_bound.get(rule, 0) + 1
-                out.rule_cut[rule] = out.rule_cut.get(rule, 0) + (award.raw_amount - award.amount)
+                out.rule_cut[rule] = out.rule_cut.get(rule, Decimal(0)) + (award.raw_amount - award.amount)
                 out.limits_bound[award.limited_by] = out.limits_bound.get(award.limited_by, 0) + 1
             if "points" not in award.accounts:
                 continue
             month = award.occurred_at.strftime("%Y-%m")
-            by_month[month] = by_month.get(month, 0) + award.amount
+            by_month[month] = by_month.get(month, Decimal(0)) + award.amount
             if award.amount > 0:
                 out.earned += award.amount
                 if month in monthly:
@@ -281,17 +282,17 @@ def score_chunk(compiled: CompiledRuleset, residents: list[str], facts: list[dic
                         awards=len(awards), rejected=dict(rejected))
 
 
-def _shop_visits(out: ResidentOutcome, rid: str, by_month: dict[str, int], months: list[str],
-                 monthly: dict[str, list[int]], shop: Shop | None, zone: str, seed: int) -> None:
+def _shop_visits(out: ResidentOutcome, rid: str, by_month: dict[str, Decimal], months: list[str],
+                 monthly: dict[str, list[Decimal]], shop: Shop | None, zone: str, seed: int) -> None:
     """Month by month: add the month's points, maybe spend some at month end, record liability.
 
     The resident's draws come from their own stream and the same number of draws is made
     every month whatever the balance, so baseline and candidate see the same luck.
     """
     rng = random.Random(f"{seed}:shop:{rid}")
-    balance = 0
+    balance = Decimal(0)
     for month in months:
-        balance += by_month.get(month, 0)
+        balance += by_month.get(month, Decimal(0))
         if shop is not None:
             visit = rng.random() < shop.redeem_probability_per_month * shop.zone.get(zone, 1.0)
             picks = [rng.random() for _ in range(shop.max_items_per_visit)]
@@ -306,7 +307,7 @@ def _shop_visits(out: ResidentOutcome, rid: str, by_month: dict[str, int], month
                     out.redeemed_yuan = round(out.redeemed_yuan + item.cost_yuan, 2)
                     out.redemptions += 1
                     monthly[month][2] += item.price_points
-        monthly[month][3] += max(balance, 0)
+        monthly[month][3] += max(balance, Decimal(0))
 
 
 # ---------------------------------------------------------------- the run
@@ -340,7 +341,7 @@ def _run_side(side: str, ruleset: ReplayRuleset, source: ScenarioSource | FactsS
             if progress:
                 progress(side, done, len(chunks))
     merged: dict[str, ResidentOutcome] = {}
-    monthly = {m: [0, 0, 0, 0] for m in months}
+    monthly = {m: [Decimal(0)] * 4 for m in months}
     facts = awards = 0
     rejected: Counter[str] = Counter()
     for number in sorted(results):

@@ -22,15 +22,18 @@ points clipped at zero.
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from xinzhi.engine import Ruleset
+from xinzhi.engine.amounts import Amount
 
 from .population import Scenario
 from .replay import ReplayResult, ReplayRuleset, ResidentOutcome, SideResult
@@ -77,9 +80,9 @@ class TotalRow(_Model):
 
     metric: str
     title: str
-    baseline: int
-    candidate: int
-    delta: int
+    baseline: Amount
+    candidate: Amount
+    delta: Amount
 
 
 class Bin(_Model):
@@ -103,8 +106,8 @@ class DeltaDistribution(_Model):
     p25: float
     p75: float
     p95: float
-    min: int
-    max: int
+    min: Amount
+    max: Amount
     histogram: list[Bin]
 
 
@@ -115,15 +118,15 @@ class ResidentDelta(_Model):
     zone: str
     origin: str
     roles: list[str]
-    baseline_points: int
-    candidate_points: int
-    delta_points: int
-    baseline_index: int
-    candidate_index: int
+    baseline_points: Amount
+    candidate_points: Amount
+    delta_points: Amount
+    baseline_index: Amount
+    candidate_index: Amount
     baseline_tier: str
     candidate_tier: str
     main_rule: str | None = Field(description="the rule that changed this resident's points the most")
-    main_rule_delta: int
+    main_rule_delta: Amount
 
 
 class ResidentsSection(_Model):
@@ -137,7 +140,7 @@ class ResidentsSection(_Model):
 class GroupSide(_Model):
     """One group's points under one ruleset: total, mean, median, share of the community and Gini."""
 
-    total: int
+    total: Amount
     mean: float
     median: float
     share: float = Field(description="share of all points awarded to residents of the community")
@@ -154,7 +157,7 @@ class GroupStats(_Model):
     baseline: GroupSide
     candidate: GroupSide
     delta_mean: float
-    delta_total: int
+    delta_total: Amount
 
 
 class ZoneGap(_Model):
@@ -181,13 +184,13 @@ class Fairness(_Model):
 class RuleSide(_Model):
     """What one rule did under one ruleset: points issued and deducted, residents reached, limits hit."""
 
-    issued: int = Field(description="positive points awarded")
-    deducted: int = Field(description="points taken by deductions (a positive number)")
-    net: int
+    issued: Amount = Field(description="positive points awarded")
+    deducted: Amount = Field(description="points taken by deductions (a positive number)")
+    net: Amount
     awards: int
     residents_reached: int = Field(description="residents who got a non-zero amount from the rule")
     limit_bound: int = Field(description="awards cut by a limit")
-    points_cut: int = Field(description="points the limits withheld")
+    points_cut: Amount = Field(description="points the limits withheld")
 
 
 class RuleImpact(_Model):
@@ -199,9 +202,9 @@ class RuleImpact(_Model):
     status: str = Field(description="unchanged, changed, added, removed, enabled, disabled")
     baseline: RuleSide
     candidate: RuleSide
-    delta_net: int
+    delta_net: Amount
     share_of_change: float | None = Field(description="delta_net over the total change of points")
-    by_zone: dict[str, int] = Field(description="delta_net per zone")
+    by_zone: dict[str, Amount] = Field(description="delta_net per zone")
 
 
 class LimitBinding(_Model):
@@ -215,7 +218,7 @@ class LimitBinding(_Model):
 class Attribution(_Model):
     """Which rules the total change of points comes from, and which rules were edited."""
 
-    total_delta: int
+    total_delta: Amount
     causes: list[str] = Field(description="rules whose points changed, largest change first")
     changed_rules: list[str] = Field(description="rules whose definition differs between the rulesets")
     note: str
@@ -244,12 +247,12 @@ class TierMigration(_Model):
 class LiabilitySide(_Model):
     """What the credit supermarket paid out and still owes under one ruleset, at the end of the period."""
 
-    points_earned: int
-    points_deducted: int
-    points_redeemed: int
+    points_earned: Amount
+    points_deducted: Amount
+    points_redeemed: Amount
     redemptions: int
     redeemed_yuan: float
-    outstanding_points: int = Field(description="sum of residents' positive balances at the end")
+    outstanding_points: Amount = Field(description="sum of residents' positive balances at the end")
     outstanding_yuan: float | None
     negative_balances: int = Field(description="residents whose deductions exceed what they hold")
 
@@ -258,12 +261,12 @@ class MonthRow(_Model):
     """Points issued, redeemed and outstanding at the end of one month, under each ruleset."""
 
     month: str
-    baseline_issued: int
-    candidate_issued: int
-    baseline_redeemed: int
-    candidate_redeemed: int
-    baseline_outstanding: int
-    candidate_outstanding: int
+    baseline_issued: Amount
+    candidate_issued: Amount
+    baseline_redeemed: Amount
+    candidate_redeemed: Amount
+    baseline_outstanding: Amount
+    candidate_outstanding: Amount
 
 
 class Liability(_Model):
@@ -272,7 +275,7 @@ class Liability(_Model):
     yuan_per_point: float | None
     baseline: LiabilitySide
     candidate: LiabilitySide
-    delta_outstanding_points: int
+    delta_outstanding_points: Amount
     delta_outstanding_yuan: float | None
     monthly: list[MonthRow]
     note: str
@@ -302,7 +305,7 @@ class SimulationReport(_Model):
 
 def gini(values: Sequence[float]) -> float:
     """Gini coefficient of the values clipped at zero; 0.0 when nobody has anything."""
-    xs = sorted(max(v, 0) for v in values)
+    xs = sorted(max(float(v), 0.0) for v in values)  # a statistic: floats, rounded (r4)
     n, total = len(xs), sum(xs)
     if n == 0 or total == 0:
         return 0.0
@@ -310,19 +313,22 @@ def gini(values: Sequence[float]) -> float:
     return r4(2 * weighted / (n * total) - (n + 1) / n)
 
 
-def quantile(sorted_values: list[int], q: float) -> float:
+def quantile(sorted_values: Sequence[float | Decimal], q: float) -> float:
     """Linear interpolation between the closest ranks; the values must already be sorted."""
     if not sorted_values:
         return 0.0
     pos = (len(sorted_values) - 1) * q
     lo = int(pos)
     hi = min(lo + 1, len(sorted_values) - 1)
-    return r4(sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo))
+    low, high = float(sorted_values[lo]), float(sorted_values[hi])  # a statistic: floats, rounded (r4)
+    return r4(low + (high - low) * (pos - lo))
 
 
-def _histogram(values: list[int]) -> list[Bin]:
-    if not values:
+def _histogram(amounts: list[Decimal]) -> list[Bin]:
+    """Twenty-odd bins of whole points; an amount with decimals falls in the bin of its floor."""
+    if not amounts:
         return []
+    values = [math.floor(a) for a in amounts]
     lo, hi = min(values), max(values)
     if lo == hi:
         return [Bin(low=lo, high=lo + 1, count=len(values))]
@@ -341,25 +347,28 @@ def ruleset_info(source: ReplayRuleset, ruleset: Ruleset) -> RulesetInfo:
                        lineage=list(ruleset.lineage))
 
 
-def _side_group(values: list[int], community_total: int) -> GroupSide:
-    return GroupSide(total=sum(values), mean=r4(statistics.fmean(values)) if values else 0.0,
-                     median=r4(statistics.median(values)) if values else 0.0,
-                     share=r4(sum(values) / community_total) if community_total else 0.0, gini=gini(values))
+def _side_group(values: list[Decimal], community_total: Decimal) -> GroupSide:
+    total = sum(values, Decimal(0))
+    return GroupSide(total=total, mean=r4(statistics.fmean(values)) if values else 0.0,
+                     median=r4(float(statistics.median(values))) if values else 0.0,
+                     share=r4(float(total / community_total)) if community_total else 0.0,
+                     gini=gini([float(v) for v in values]))
 
 
 def _rule_side(side: SideResult, rule_id: str) -> RuleSide:
-    issued = deducted = awards = reached = bound = cut = 0
+    issued, deducted, cut = Decimal(0), Decimal(0), Decimal(0)
+    awards = reached = bound = 0
     for out in side.residents.values():
         n = out.rule_awards.get(rule_id, 0)
         if not n:
             continue
-        amount = out.rule_amounts.get(rule_id, 0)
-        issued += max(amount, 0)
-        deducted += max(-amount, 0)
+        amount = out.rule_amounts.get(rule_id, Decimal(0))
+        issued += max(amount, Decimal(0))
+        deducted += max(-amount, Decimal(0))
         awards += n
         reached += 1 if out.rule_paid.get(rule_id, 0) else 0
         bound += out.rule_bound.get(rule_id, 0)
-        cut += out.rule_cut.get(rule_id, 0)
+        cut += out.rule_cut.get(rule_id, Decimal(0))
     return RuleSide(issued=issued, deducted=deducted, net=issued - deducted, awards=awards,
                     residents_reached=reached, limit_bound=bound, points_cut=cut)
 
@@ -411,13 +420,13 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
     B, C = result.baseline, result.candidate
     ids = sorted(result.residents)
     info = result.residents
-    empty = ResidentOutcome(index=0, points=0, tier="")
+    empty = ResidentOutcome(index=Decimal(0), points=Decimal(0), tier="")
 
     def get(side: SideResult, rid: str) -> ResidentOutcome:
         return side.residents.get(rid, empty)
 
     # ---- totals
-    def sums(side: SideResult, ruleset: Ruleset) -> dict[str, int]:
+    def sums(side: SideResult, ruleset: Ruleset) -> dict[str, Decimal | int]:  # amounts, and counts
         outs = [get(side, rid) for rid in ids]
         assert ruleset.accounts is not None  # a loaded ruleset has accounts (engine.checks refuses one without)
         start = ruleset.accounts.starting_index
@@ -426,13 +435,13 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
             "facts_rejected": sum(side.rejected.values()),
             "awards": side.awards,
             "awards_limited": sum(sum(o.rule_bound.values()) for o in outs),
-            "points_cut_by_limits": sum(sum(o.rule_cut.values()) for o in outs),
-            "index_net": sum(o.index - start for o in outs),
-            "points_earned": sum(o.earned for o in outs),
-            "points_deducted": sum(o.deducted for o in outs),
-            "points_net": sum(o.points for o in outs),
-            "points_redeemed": sum(o.redeemed for o in outs),
-            "points_outstanding": sum(max(o.balance, 0) for o in outs),
+            "points_cut_by_limits": sum((sum(o.rule_cut.values(), Decimal(0)) for o in outs), Decimal(0)),
+            "index_net": sum((o.index - start for o in outs), Decimal(0)),
+            "points_earned": sum((o.earned for o in outs), Decimal(0)),
+            "points_deducted": sum((o.deducted for o in outs), Decimal(0)),
+            "points_net": sum((o.points for o in outs), Decimal(0)),
+            "points_redeemed": sum((o.redeemed for o in outs), Decimal(0)),
+            "points_outstanding": sum((max(o.balance, Decimal(0)) for o in outs), Decimal(0)),
         }
     titles = {
         "facts_scored": "计分事实数", "facts_rejected": "被拒事实数", "awards": "赋分/扣分条数",
@@ -449,22 +458,23 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
     titles_by_rule = {r.id: (r.title, r.category) for r in base_rs.rules}
     titles_by_rule.update({r.id: (r.title, r.category) for r in cand_rs.rules})
     zones = sorted({info[rid].zone for rid in ids}, key=names.zone_order)
-    total_delta = int(sc["points_net"] - sb["points_net"])
+    total_delta = sc["points_net"] - sb["points_net"]
     rules, changed = [], []
     for rule_id in rule_ids:
         bside, cside = _rule_side(B, rule_id), _rule_side(C, rule_id)
         status = _status(_rule_fingerprint(base_rs, rule_id), _rule_fingerprint(cand_rs, rule_id))
         if status != "unchanged":
             changed.append(rule_id)
-        by_zone = {z: 0 for z in zones}
+        by_zone = {z: Decimal(0) for z in zones}
         for rid in ids:
-            d = get(C, rid).rule_amounts.get(rule_id, 0) - get(B, rid).rule_amounts.get(rule_id, 0)
+            d = get(C, rid).rule_amounts.get(rule_id, Decimal(0)) - get(B, rid).rule_amounts.get(rule_id, Decimal(0))
             if d:
                 by_zone[info[rid].zone] += d
         delta = cside.net - bside.net
         rules.append(RuleImpact(rule_id=rule_id, title=titles_by_rule[rule_id][0], category=titles_by_rule[rule_id][1],
                                 status=status, baseline=bside, candidate=cside, delta_net=delta,
-                                share_of_change=r4(delta / total_delta) if total_delta else None, by_zone=by_zone))
+                                share_of_change=r4(float(delta / total_delta)) if total_delta else None,
+                                by_zone=by_zone))
     causes = [r.rule_id for r in sorted(rules, key=lambda r: (-abs(r.delta_net), r.rule_id)) if r.delta_net]
     attribution = Attribution(
         total_delta=total_delta, causes=causes, changed_rules=changed,
@@ -481,7 +491,7 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
     deltas = []
     for rid in ids:
         b, c = get(B, rid), get(C, rid)
-        rule_deltas = {k: c.rule_amounts.get(k, 0) - b.rule_amounts.get(k, 0)
+        rule_deltas = {k: c.rule_amounts.get(k, Decimal(0)) - b.rule_amounts.get(k, Decimal(0))
                        for k in set(b.rule_amounts) | set(c.rule_amounts)}
         main = min((k for k, v in rule_deltas.items() if v), key=lambda k: (-abs(rule_deltas[k]), k), default=None)
         deltas.append(ResidentDelta(
@@ -500,8 +510,8 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
     losers = [d for d in sorted(deltas, key=lambda d: (d.delta_points, d.resident)) if d.delta_points < 0][:TOP]
 
     # ---- fairness
-    bt = sum(get(B, rid).points for rid in ids)
-    ct = sum(get(C, rid).points for rid in ids)
+    bt = sum((get(B, rid).points for rid in ids), Decimal(0))
+    ct = sum((get(C, rid).points for rid in ids), Decimal(0))
     groups: list[GroupStats] = []
 
     def add_group(dimension: str, gid: str, title: str, members: list[str]) -> None:
@@ -565,14 +575,14 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
         ratios = [i.cost_yuan / i.price_points for i in scenario.shop.items]
         ypp = r4(sum(ratios) / len(ratios))
 
-    def liability_side(side: SideResult, s: dict[str, int]) -> LiabilitySide:
+    def liability_side(side: SideResult, s: dict[str, Decimal | int]) -> LiabilitySide:
         outs = [get(side, rid) for rid in ids]
-        outstanding = int(s["points_outstanding"])
+        outstanding = s["points_outstanding"]
         return LiabilitySide(
-            points_earned=int(s["points_earned"]), points_deducted=int(s["points_deducted"]),
-            points_redeemed=int(s["points_redeemed"]), redemptions=sum(o.redemptions for o in outs),
+            points_earned=s["points_earned"], points_deducted=s["points_deducted"],
+            points_redeemed=s["points_redeemed"], redemptions=sum(o.redemptions for o in outs),
             redeemed_yuan=r4(sum(o.redeemed_yuan for o in outs)), outstanding_points=outstanding,
-            outstanding_yuan=r4(outstanding * ypp) if ypp is not None else None,
+            outstanding_yuan=r4(float(outstanding) * ypp) if ypp is not None else None,
             negative_balances=sum(o.balance < 0 for o in outs))
     lb, lc = liability_side(B, sb), liability_side(C, sc)
     delta_yuan = None  # the sides have yuan exactly when the scenario prices the shop (ypp)

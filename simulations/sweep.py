@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from xinzhi.engine import Ruleset
+from xinzhi.engine.amounts import Amount
 
 from .html_report import BASE, CAND, UP, _num, _t, _table, lines
 from .population import Scenario
@@ -114,15 +115,15 @@ class SweepRow(BaseModel):
 
     value: int
     candidate: str
-    points_net: int
-    delta_points_net: int
-    rule_points: int
+    points_net: Amount
+    delta_points_net: Amount
+    rule_points: Amount
     rule_residents_reached: int
     rule_limit_bound: int
     gainers: int
     losers: int
     zone_gap: float | None
-    outstanding_points: int
+    outstanding_points: Amount
     outstanding_yuan: float | None
 
 
@@ -136,7 +137,7 @@ class SweepReport(BaseModel):
     baseline: str
     parameter: str
     rule_title: str
-    baseline_points_net: int
+    baseline_points_net: Amount
     baseline_zone_gap: float | None
     rows: list[SweepRow]
 
@@ -168,8 +169,8 @@ def run_sweep(baseline_path: str | Path, spec: SweepSpec, out: str | Path, *, sc
         rule = next(r for r in report.rules if r.rule_id == spec.rule)
         gap = report.fairness.zone_gap
         rows.append(SweepRow(
-            value=value, candidate=report.candidate.ref, points_net=int(totals["points_net"].candidate),
-            delta_points_net=int(totals["points_net"].delta), rule_points=rule.candidate.net,
+            value=value, candidate=report.candidate.ref, points_net=totals["points_net"].candidate,
+            delta_points_net=totals["points_net"].delta, rule_points=rule.candidate.net,
             rule_residents_reached=rule.candidate.residents_reached, rule_limit_bound=rule.candidate.limit_bound,
             gainers=report.residents.distribution.gainers, losers=report.residents.distribution.losers,
             zone_gap=gap.candidate_mean_gap if gap else None,
@@ -180,7 +181,7 @@ def run_sweep(baseline_path: str | Path, spec: SweepSpec, out: str | Path, *, sc
     gap = first.fairness.zone_gap
     title = next(r.title for r in first.rules if r.rule_id == spec.rule)
     sweep = SweepReport(matcher=first.matcher, baseline=baseline.ref, parameter=spec.label, rule_title=title,
-                        baseline_points_net=int(base_totals["points_net"].baseline),
+                        baseline_points_net=base_totals["points_net"].baseline,
                         baseline_zone_gap=r4(gap.baseline_mean_gap) if gap else None, rows=rows)
     (out / "sweep.json").write_text(sweep.model_dump_json(indent=2) + "\n", encoding="utf-8")
     (out / "sweep.html").write_text(render_sweep_html(sweep), encoding="utf-8")

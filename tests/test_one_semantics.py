@@ -21,6 +21,7 @@ from tests.support.fixtures import new_community
 from xinzhi.communities import ResidentCreate, register_residents
 from xinzhi.db.tables import LedgerEntry
 from xinzhi.engine import compile_ruleset_file, evaluate
+from xinzhi.engine.amounts import exact
 from xinzhi.engine.testing import run_test
 from xinzhi.ledger import resident_score
 from xinzhi.registry import dry_run, publish_ruleset, upload_ruleset
@@ -68,7 +69,7 @@ def test_every_embedded_test_scores_the_same_four_ways(service, file, index):
     if until is not None:  # and the closing job, over the ledger
         close_periods(service, community, until, since=compiled.ruleset.effective_from)
     ways = {
-        "dry-run": Counter((a["fact_id"], a["period"], a["rule_id"], a["amount"]) for a in dry.awards),
+        "dry-run": Counter((a["fact_id"], a["period"], a["rule_id"], exact(a["amount"])) for a in dry.awards),
         "stored": Counter((r.fact_id, None, e.rule_id, e.amount) for r in stored for e in r.entries
                           if e.kind in ("award", "deduction")) + period_awards(service, community, residents),
     }
@@ -84,7 +85,7 @@ def test_every_embedded_test_scores_the_same_four_ways(service, file, index):
         outcome = chunk.residents[resident]
         dried = next(b for b in dry.balances if b["resident"] == resident)
         for way, got in {"stored": (score.index, score.points), "simulation": (outcome.index, outcome.points),
-                         "dry-run": (dried["index"], dried["points"])}.items():
+                         "dry-run": (exact(dried["index"]), exact(dried["points"]))}.items():
             assert got[0] == index_ if index_ is not None else True, (way, resident, got)
             assert got[1] == points if points is not None else True, (way, resident, got)
     simulated = Counter()

@@ -33,7 +33,7 @@ HOSTILE = [
     ("repeats: {period: year, amounts: [" + FIFTY_ONE + "]}", "rules[2].repeats.amounts", "at most 50"),
     ("repeats: {period: year, days: 3, amounts: [-5]}", "rules[2].repeats", "not both"),
     ("repeats: {period: year, multipliers: [1, 1001]}", "rules[2].repeats.multipliers[1]", "less than or equal"),
-    ("repeats: {period: year, amounts: [-5, true]}", "rules[2].repeats.amounts[1]", "valid integer"),
+    ("repeats: {period: year, amounts: [-5, true]}", "rules[2].repeats.amounts[1]", "not true/false"),
     ("repeats: {period: year, amounts: [-5, -3000000000]}", "rules[2].repeats.amounts[1]",
      "greater than or equal to -1000000"),
     ("repeats: {period: year, amounts: [-5, -99999999999999999999999]}", "rules[2].repeats.amounts[1]",

@@ -62,6 +62,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction  # per-unit amounts: exact, then cut like a committee would
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -191,7 +192,7 @@ def explained_test_holds(field: str, op: str, expected: Any, values: dict[str, A
 
 # ---------------------------------------------------------------- amounts
 
-def raw_amount(award: dict, values: dict[str, Any]) -> int:
+def raw_amount(award: dict, values: dict[str, Any], decimals: int = 0) -> Decimal:
     table = award.get("table")
     if table is not None:
         default = table.get("else") or 0
@@ -205,7 +206,10 @@ def raw_amount(award: dict, values: dict[str, Any]) -> int:
     points = award["points"]
     if award.get("per") is not None:
         units = values.get(award["per"], 0)
-        return math.trunc(units * points)
+        scale = 10 ** decimals  # cut toward zero to the ruleset's decimals, in exact fractions
+        if award.get("every") is not None:  # whole blocks of 'every' units
+            return math.trunc(Fraction(str(units)) / Fraction(str(award["every"]))) * points
+        return Decimal(math.trunc(Fraction(str(units)) * Fraction(points) * scale)) / scale
     return points
 
 
@@ -397,7 +401,7 @@ class ReferenceScorer:
                 if reached is None:
                     continue
             matched.append(rule["id"])
-            raw = raw_amount(rule["award"], values)
+            raw = raw_amount(rule["award"], values, self.ruleset["accounts"]["decimals"])
             if raw == 0 and not rule.get("veto") and not rule.get("lifts"):
                 zero.append(rule["id"])
                 continue

@@ -37,7 +37,7 @@ fact_types:
       name: {type: string, max_length: 10}
       ok: {type: bool, required: false}
       day: {type: date, required: false}
-      extra: {type: int, required: false}
+      extra: {type: int, min: -1000, max: 1000, required: false}
       remark: {type: string, required: false}
   - id: other
     title: 其他事实

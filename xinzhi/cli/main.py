@@ -26,6 +26,7 @@ from xinzhi.engine import (
     evaluate,
     run_tests,
 )
+from xinzhi.engine.amounts import signed
 from xinzhi.engine.factfiles import read_facts
 from xinzhi.engine.schema import ruleset_json_schema_text
 
@@ -88,7 +89,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     totals = evaluation.balances(compiled.ruleset)  # every resident the facts named, awarded or not
     if args.json:
         out = {"ruleset": compiled.ref, "ignored": evaluation.ignored,
-               "balances": [b.model_dump() for b in totals.values()]}
+               "balances": [b.model_dump(mode="json") for b in totals.values()]}
         if args.explain:
             out["awards"] = [a.as_json() for a in evaluation.awards]
             out["misses"] = [m.as_json() for m in evaluation.misses]
@@ -104,8 +105,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     if args.explain:
         print()
         for award in evaluation.awards:
-            cut = f" (raw {award.raw_amount:+d}, limited by {award.limited_by})" if award.limited_by else ""
-            print(f"{award.fact_id:<12} {_pad(award.resident, 10)} {award.rule_id:<34} {award.amount:+4d}{cut}  "
+            cut = f" (raw {signed(award.raw_amount)}, limited by {award.limited_by})" if award.limited_by else ""
+            print(f"{award.fact_id:<12} {_pad(award.resident, 10)} {award.rule_id:<34} {signed(award.amount):>4}{cut}  "
                   f"{award.rule_title}")
         for miss in evaluation.misses:
             print(f"{miss.fact_id:<12} {'':<10} {miss.rule_id:<34}   —  {miss.reason}")

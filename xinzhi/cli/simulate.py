@@ -15,6 +15,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from xinzhi.engine import XinzhiError
+from xinzhi.engine.amounts import signed
 from xinzhi.simulations.population import DEFAULT_SCENARIO
 
 SIDES = {"baseline": "基线", "candidate": "候选"}
@@ -130,7 +131,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         print(f"  {key:<20} {int(t.baseline):>10} {int(t.candidate):>10} {int(t.delta):>+10}")
     if report.attribution.causes:
         print("  change by rule: " + ", ".join(
-            f"{r.rule_id} {r.delta_net:+d}" for r in report.rules if r.delta_net))
+            f"{r.rule_id} {signed(r.delta_net)}" for r in report.rules if r.delta_net))
     gap = report.fairness.zone_gap
     if gap:
         print(f"  zone gap ({gap.first} − {gap.second}, mean points): {gap.baseline_mean_gap:+.2f} → "
@@ -188,7 +189,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     print(f"  {'value':>6} {'points_net':>11} {'delta':>8} {'rule':>8} {'reached':>8} {'bound':>7} {'zone_gap':>9}")
     for r in sweep.rows:
         gap = "—" if r.zone_gap is None else f"{r.zone_gap:+.2f}"
-        print(f"  {r.value:>6} {r.points_net:>11} {r.delta_points_net:>+8} {r.rule_points:>8} "
+        print(f"  {r.value:>6} {r.points_net:>11} {signed(r.delta_points_net):>8} {r.rule_points:>8} "
               f"{r.rule_residents_reached:>8} {r.rule_limit_bound:>7} {gap:>9}")
     out = Path(args.out)
     print(f"  json: {out / 'sweep.json'}\n  html: {out / 'sweep.html'}")

@@ -9,8 +9,11 @@ scores, so two API processes never grant the same limit twice.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
+import json
 from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
 from pathlib import Path
 
 from alembic import command
@@ -19,8 +22,12 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from xinzhi.engine.amounts import to_json
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _MIGRATION_LOCK = 0x5869_6E7A  # "Xinz": one migrator at a time on PostgreSQL
+#: JSON columns (an entry's explanation) keep amounts as numbers with their exact digits.
+_JSON = functools.partial(json.dumps, default=lambda value: to_json(_amount(value)))
 
 
 def make_engine(url: str, *, busy_timeout_ms: int = 30_000) -> Engine:
@@ -30,7 +37,8 @@ def make_engine(url: str, *, busy_timeout_ms: int = 30_000) -> Engine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         # Writers take turns anyway; each connection keeps its own page cache, so a few suffice.
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
+        engine = create_engine(url, json_serializer=_JSON,
+                               connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
                                pool_size=8, max_overflow=8, pool_timeout=busy_timeout_ms / 1000)
 
         @event.listens_for(engine, "connect")
@@ -49,7 +57,14 @@ def make_engine(url: str, *, busy_timeout_ms: int = 30_000) -> Engine:
             conn.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
-    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+    return create_engine(url, json_serializer=_JSON, pool_size=20, max_overflow=20, pool_pre_ping=True)
+
+
+def _amount(value: object) -> Decimal:
+    """What JSON cannot say by itself: only an amount (a ``Decimal``) is expected here."""
+    if not isinstance(value, Decimal):
+        raise TypeError(f"{type(value).__name__} is not JSON serializable")
+    return value
 
 
 def migrate(engine: Engine) -> None:

@@ -14,6 +14,7 @@ the same way; they come back as aware UTC datetimes.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -34,6 +35,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from xinzhi.clock import utcnow
+from xinzhi.engine.amounts import MAX_DECIMALS
 
 SEQ = BigInteger().with_variant(Integer, "sqlite")  # 64-bit on PostgreSQL; SQLite's rowid for autoincrement
 
@@ -55,6 +57,33 @@ class UTCDateTime(TypeDecorator):
     def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
         """Stored naive UTC comes back aware."""
         return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
+class Points(TypeDecorator):
+    """An exact amount (``engine.amounts``) stored as a whole number of hundredths of a point.
+
+    Whole numbers add up exactly in SQL on both backends, where SQLite's only decimal would
+    be a binary float; an amount finer than a hundredth is refused, never rounded.
+    """
+
+    impl = BigInteger
+    cache_ok = True
+    _SCALE = 10 ** MAX_DECIMALS
+
+    def process_bind_param(self, value: Decimal | int | None, dialect: Any) -> int | None:
+        """Hundredths of a point; a float is refused (it is not the amount anyone wrote)."""
+        if value is None:
+            return None
+        if isinstance(value, float):
+            raise TypeError(f"amount {value!r} is a float; amounts are Decimal")
+        scaled = Decimal(value) * self._SCALE
+        if scaled != scaled.to_integral_value():
+            raise ValueError(f"amount {value} is finer than 1/{self._SCALE} of a point")
+        return int(scaled)
+
+    def process_result_value(self, value: int | None, dialect: Any) -> Decimal | None:
+        """The exact amount, without trailing zeros: 102000 is 1020, 10 is 0.1."""
+        return None if value is None else Decimal(value) / self._SCALE
 
 
 
@@ -141,10 +170,10 @@ class LedgerEntry(Base):
     community: Mapped[str] = mapped_column(String(64))
     resident: Mapped[str] = mapped_column(String(128))
     kind: Mapped[str] = mapped_column(String(16))
-    amount: Mapped[int] = mapped_column(Integer)
-    raw_amount: Mapped[int] = mapped_column(Integer)
-    index_delta: Mapped[int] = mapped_column(Integer)
-    points_delta: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[Decimal] = mapped_column(Points)
+    raw_amount: Mapped[Decimal] = mapped_column(Points)
+    index_delta: Mapped[Decimal] = mapped_column(Points)
+    points_delta: Mapped[Decimal] = mapped_column(Points)
     accounts: Mapped[str] = mapped_column(String(32))
     category: Mapped[str | None] = mapped_column(String(64))
     rule_id: Mapped[str | None] = mapped_column(String(64))
@@ -161,10 +190,10 @@ class LedgerEntry(Base):
 class RunningSums:
     """The sums kept of a group of ledger entries; ``ledger.entries`` adds each entry to them as it is written."""
 
-    index_total: Mapped[int] = mapped_column(BigInteger)
-    points_total: Mapped[int] = mapped_column(BigInteger)
-    awarded: Mapped[int] = mapped_column(BigInteger)
-    deducted: Mapped[int] = mapped_column(BigInteger)
+    index_total: Mapped[Decimal] = mapped_column(Points)
+    points_total: Mapped[Decimal] = mapped_column(Points)
+    awarded: Mapped[Decimal] = mapped_column(Points)
+    deducted: Mapped[Decimal] = mapped_column(Points)
     entries: Mapped[int] = mapped_column(BigInteger)
 
 
@@ -351,9 +380,9 @@ class ReviewItem(Base):
     fact_id: Mapped[str] = mapped_column(String(128))
     rule_id: Mapped[str] = mapped_column(String(64))
     rule_title: Mapped[str] = mapped_column(String(300))
-    amount: Mapped[int] = mapped_column(Integer)
-    index_delta: Mapped[int] = mapped_column(Integer)
-    points_delta: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[Decimal] = mapped_column(Points)
+    index_delta: Mapped[Decimal] = mapped_column(Points)
+    points_delta: Mapped[Decimal] = mapped_column(Points)
     publicity_days: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16))  # pending | approved | rejected | reversed
     release_seq: Mapped[int | None] = mapped_column(SEQ)

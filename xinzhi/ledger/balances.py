@@ -11,6 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, select
@@ -29,10 +30,10 @@ _CHUNK = 500  # residents per IN (…) list
 class Totals:
     """Sums of a group of entries: the index change, points, awards and deductions, how many."""
 
-    index: int = 0
-    points: int = 0
-    awarded: int = 0
-    deducted: int = 0
+    index: Decimal = Decimal(0)
+    points: Decimal = Decimal(0)
+    awarded: Decimal = Decimal(0)
+    deducted: Decimal = Decimal(0)
     entries: int = 0
 
     def __add__(self, other: Totals) -> Totals:
@@ -41,8 +42,9 @@ class Totals:
 
     @classmethod
     def of(cls, sums: Sequence[Any]) -> Totals:
-        """Totals from the five sums a query selected (``_SUMS``, or a running sums row)."""
-        return cls(*(int(v) for v in sums))
+        """Totals from the five sums a query selected (``_SUMS``, or a running sums row): four amounts, a count."""
+        index, points, awarded, deducted, entries = sums
+        return cls(Decimal(index), Decimal(points), Decimal(awarded), Decimal(deducted), int(entries))
 
     def __sub__(self, other: Totals) -> Totals:
         return Totals(self.index - other.index, self.points - other.points, self.awarded - other.awarded,
@@ -201,7 +203,7 @@ def scoring_history(session: Session, community: str, items: Sequence[tuple[Comp
     return history
 
 
-def lowest_points_from(session: Session, community: str, resident: str, moment: dt.datetime) -> int:
+def lowest_points_from(session: Session, community: str, resident: str, moment: dt.datetime) -> Decimal:
     """The fewest points the resident holds at any time from ``moment`` on: what may be spent at ``moment``.
 
     Spending then lowers every later balance, so each must cover it (the resident's own
@@ -229,14 +231,14 @@ def account_span(session: Session, community: str, resident: str) -> tuple[dt.da
 class Standing:
     """The integrity index (starting index plus the ledger's changes), its tier after vetoes, and the vetoes' flags."""
 
-    index: int
+    index: Decimal
     tier: str | None
     tier_title: str | None
     flags: tuple[str, ...] = ()
     capped_by: str | None = None  # the veto that capped the tier, in words
 
 
-def standing(ruleset: Ruleset | None, index_change: int, vetoes: Sequence[ActiveVeto] = ()) -> Standing:
+def standing(ruleset: Ruleset | None, index_change: Decimal, vetoes: Sequence[ActiveVeto] = ()) -> Standing:
     """The standing a ruleset gives to an index change, under the vetoes in force (``vetoes_by_resident``)."""
     start = ruleset.accounts.starting_index if ruleset and ruleset.accounts else 0
     index = start + index_change

@@ -13,6 +13,7 @@ IMMEDIATE``, so writers are already serial. Balances read after the lock are cur
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -23,6 +24,7 @@ from xinzhi.communities.service import get_resident
 from xinzhi.db.queries import add_at_commit, add_or_insert
 from xinzhi.db.tables import AccountTotal, LedgerEntry, MonthTotal, Resident, RunningSums, table_of
 from xinzhi.engine import SHANGHAI, Award, Fact
+from xinzhi.engine.amounts import signed
 from xinzhi.ledger.models import LedgerEntryRead
 from xinzhi.service import Service
 
@@ -39,8 +41,9 @@ def lock_resident(service: Service, session: Session, community: str, resident: 
     return row
 
 
-def _row(community: str, resident: str, *, kind: str, index_delta: int, points_delta: int, explanation: Row,
-         occurred_at: dt.datetime | None = None, amount: int | None = None, raw_amount: int | None = None,
+def _row(community: str, resident: str, *, kind: str, index_delta: Decimal | int, points_delta: Decimal | int,
+         explanation: Row, occurred_at: dt.datetime | None = None, amount: Decimal | int | None = None,
+         raw_amount: Decimal | int | None = None,
          accounts: tuple[str, ...] | None = None, category: str | None = None, rule_id: str | None = None,
          ruleset: str | None = None, fact_id: str | None = None, limited_by: str | None = None,
          points_expire_on: dt.date | None = None) -> Row:
@@ -103,7 +106,7 @@ def restatement_row(before: Row, after: Row | None, *, rule_title: str, reason: 
                 ruleset=base["ruleset"], fact_id=base["fact_id"], occurred_at=base["occurred_at"],
                 limited_by=after["limited_by"] if after else None,
                 points_expire_on=after["points_expire_on"] if after else None, explanation={
-                    "summary": f"{reason}: {rule_title} {was:+d} → {now:+d}", "rule_title": rule_title,
+                    "summary": f"{reason}: {rule_title} {signed(was)} → {signed(now)}", "rule_title": rule_title,
                     "restates": {"fact_id": base["fact_id"], "rule_id": base["rule_id"], "amount_before": was,
                                  "amount_after": now},
                     "because": because,
@@ -121,14 +124,14 @@ def hold_row(award: Row) -> Row:
 
 
 def release_row(community: str, award: LedgerEntry | None, *, resident: str, notice: int, rule_id: str, rule_title: str,
-                fact_id: str, amount: int, index_delta: int, points_delta: int, reason: str | None,
+                fact_id: str, amount: Decimal, index_delta: Decimal, points_delta: Decimal, reason: str | None,
                 actor: str) -> Row:
     """The entry that releases a held award the committee approved (it expires as the award would)."""
     return _row(community, resident, kind="adjustment", index_delta=index_delta,
                 points_delta=points_delta, category=award.category if award else None, rule_id=rule_id,
                 ruleset=award.ruleset if award else None, fact_id=fact_id,
                 points_expire_on=award.points_expire_on if award else None,
-                explanation={"summary": f"议事会审核通过: {rule_title} {amount:+d}", "releases": notice,
+                explanation={"summary": f"议事会审核通过: {rule_title} {signed(amount)}", "releases": notice,
                              "reason": reason, "by": actor})
 
 
@@ -145,7 +148,7 @@ def reversal_row(target: LedgerEntry, *, summary: str, reason: str, actor: str, 
                              **explanation})
 
 
-def correction_row(target: LedgerEntry, *, amount: int, reason: str, actor: str) -> Row:
+def correction_row(target: LedgerEntry, *, amount: Decimal, reason: str, actor: str) -> Row:
     """The entry that brings ``target`` to the amount an appeal decided, in the accounts it moved."""
     delta = amount - target.amount
     accounts = target.accounts.split(",")
@@ -153,17 +156,18 @@ def correction_row(target: LedgerEntry, *, amount: int, reason: str, actor: str)
                 index_delta=delta if "index" in accounts else 0, points_delta=delta if "points" in accounts else 0,
                 accounts=tuple(accounts), category=target.category, rule_id=target.rule_id, ruleset=target.ruleset,
                 fact_id=target.fact_id,
-                explanation={"summary": f"申诉更正 entry {target.seq}: {target.amount:+d} → {amount:+d} "
-                                        f"({delta:+d}): {reason}",
+                explanation={"summary": f"申诉更正 entry {target.seq}: {signed(target.amount)} → {signed(amount)} "
+                                        f"({signed(delta)}): {reason}",
                              "corrects": target.seq, "amount_before": target.amount, "amount_after": amount,
                              "reason": reason, "by": actor})
 
 
-def adjustment_row(community: str, resident: str, *, index_delta: int, points_delta: int, reason: str,
+def adjustment_row(community: str, resident: str, *, index_delta: Decimal, points_delta: Decimal, reason: str,
                    actor: str) -> Row:
     """A committee's manual adjustment of a resident's accounts."""
     return _row(community, resident, kind="adjustment", index_delta=index_delta, points_delta=points_delta,
-                explanation={"summary": f"议事会调整 index {index_delta:+d}, points {points_delta:+d}: {reason}",
+                explanation={"summary": f"议事会调整 index {signed(index_delta)}, points {signed(points_delta)}: "
+                                        f"{reason}",
                              "reason": reason, "by": actor})
 
 

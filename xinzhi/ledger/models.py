@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from xinzhi.engine.amounts import Amount
+
 Kind = Literal["award", "deduction", "redemption", "refund", "adjustment", "expiry", "restatement"]
 
 
@@ -16,10 +18,10 @@ class LedgerEntryRead(BaseModel):
     seq: int
     resident: str
     kind: Kind
-    amount: int
-    raw_amount: int
-    index_delta: int
-    points_delta: int
+    amount: Amount
+    raw_amount: Amount
+    index_delta: Amount
+    points_delta: Amount
     accounts: list[str]
     category: str | None
     rule_id: str | None
@@ -37,8 +39,8 @@ class CategoryTotal(BaseModel):
 
     category: str
     title: str | None = None
-    index: int
-    points: int
+    index: Amount
+    points: Amount
     entries: int
 
 
@@ -46,7 +48,7 @@ class ExpiringPoints(BaseModel):
     """Points a resident still holds that expire at the end of ``expires_on``."""
 
     expires_on: dt.date
-    points: int
+    points: Amount
 
 
 class ScoreRead(BaseModel):
@@ -59,8 +61,8 @@ class ScoreRead(BaseModel):
     household: str | None
     as_of: dt.date
     ruleset: str | None
-    index: int
-    points: int
+    index: Amount
+    points: Amount
     tier: str | None
     tier_title: str | None
     flags: list[str] = Field(default_factory=list, description="flags set by vetoes in force (一票否决), "
@@ -87,19 +89,19 @@ class ZoneTotal(BaseModel):
     zone: str
     title: str = Field(description="the zone's title as the community declared it (its id otherwise)")
     residents: int
-    index_total: int
+    index_total: Amount
     index_average: float
-    points_total: int
-    awarded: int
-    deducted: int
+    points_total: Amount
+    awarded: Amount
+    deducted: Amount
 
 
 class MonthTotal(BaseModel):
     """One month's (Asia/Shanghai) awards, deductions and entries across the community."""
 
     month: str
-    awarded: int
-    deducted: int
+    awarded: Amount
+    deducted: Amount
     entries: int
 
 
@@ -123,9 +125,9 @@ class HouseholdRead(BaseModel):
     household: str
     as_of: dt.date
     members: list[ScoreRead]
-    index_total: int
+    index_total: Amount
     index_average: float
-    points_total: int
+    points_total: Amount
 
 
 class ExpiryRun(BaseModel):
@@ -134,4 +136,4 @@ class ExpiryRun(BaseModel):
     community: str
     as_of: dt.date
     entries_written: int
-    points_expired: int
+    points_expired: Amount

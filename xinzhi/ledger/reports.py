@@ -10,6 +10,7 @@ import datetime as dt
 import io
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -18,6 +19,7 @@ from xinzhi.clock import end_of, today
 from xinzhi.communities.service import get_resident, require_community, zones_shown
 from xinzhi.db.tables import LedgerEntry, Resident
 from xinzhi.engine import SHANGHAI, Ruleset
+from xinzhi.engine.amounts import text
 from xinzhi.errors import NotFound, ServiceCode
 from xinzhi.ledger.balances import (
     Totals,
@@ -54,7 +56,7 @@ def _score(session: Session, resident: Resident, day: dt.date, ruleset: Ruleset 
     categories = _categories(ruleset, totals_by_category(session, resident.community, resident=resident.id,
                                                          until=end_of(day)))
     vetoes = vetoes_by_resident(session, resident.community, ruleset, end_of(day), resident=resident.id)
-    standing_ = standing(ruleset, sum(c.index for c in categories), vetoes.get(resident.id, ()))
+    standing_ = standing(ruleset, sum((c.index for c in categories), Decimal(0)), vetoes.get(resident.id, ()))
     return ScoreRead(community=resident.community, resident=resident.id, name=resident.name, zone=resident.zone,
                      household=resident.household, as_of=day, ruleset=ruleset.ref if ruleset else None,
                      index=standing_.index, points=sum(c.points for c in categories), tier=standing_.tier,
@@ -113,7 +115,7 @@ def community_summary(service: Service, community: str, as_of: dt.date | None = 
         residents = session.execute(select(Resident.id, Resident.zone).where(Resident.community == community)).all()
         balances = totals_by_resident(session, community, until=end_of(past) if past else None)
         vetoes = vetoes_by_resident(session, community, ruleset, end_of(day))
-        zones: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+        zones: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 5)  # residents, then amounts
         tiers: Counter[str] = Counter()
         for resident, zone in residents:
             totals = balances.get(resident, Totals())
@@ -126,7 +128,7 @@ def community_summary(service: Service, community: str, as_of: dt.date | None = 
             z[4] += totals.deducted
             if standing_.tier:
                 tiers[standing_.tier] += 1
-        zone_totals = [ZoneTotal(zone=zone, title=title, residents=n, index_total=i,
+        zone_totals = [ZoneTotal(zone=zone, title=title, residents=int(n), index_total=i,
                                  index_average=round(i / n, 2) if n else 0, points_total=p, awarded=a, deducted=d)
                        for zone, title in zones_shown(row, zones).items()
                        for n, i, p, a, d in [zones.get(zone, (0, 0, 0, 0, 0))]]
@@ -170,7 +172,8 @@ def export_ledger_csv(service: Service, community: str, resident: str | None = N
         out = io.StringIO()
         writer = csv.writer(out)
         for r in rows:
-            writer.writerow([r.seq, r.resident, r.kind, r.amount, r.raw_amount, r.index_delta, r.points_delta,
+            writer.writerow([r.seq, r.resident, r.kind, *map(text, (r.amount, r.raw_amount, r.index_delta,
+                                                                    r.points_delta)),
                              r.accounts.replace(",", "+"), r.category or "", r.rule_id or "", r.ruleset or "",
                              r.fact_id or "", r.limited_by or "", r.occurred_at.astimezone(SHANGHAI).isoformat(),
                              r.points_expire_on or "", r.explanation.get("summary", "")])
@@ -195,7 +198,7 @@ def export_scores_csv(service: Service, community: str, as_of: dt.date | None = 
     for r in residents:
         totals = balances.get(r.id, Totals())
         standing_ = standing(ruleset, totals.index, vetoes.get(r.id, ()))
-        writer.writerow([r.id, r.name, r.zone, r.household or "", day, standing_.index, totals.points,
+        writer.writerow([r.id, r.name, r.zone, r.household or "", day, text(standing_.index), text(totals.points),
                          standing_.tier or "", standing_.tier_title or "", " ".join(standing_.flags),
                          standing_.capped_by or ""])
     return out.getvalue()

@@ -15,6 +15,7 @@ from xinzhi.clock import utcnow
 from xinzhi.communities.service import require_community
 from xinzhi.db.queries import community_rows, one_or_not_found
 from xinzhi.db.tables import Appeal, LedgerEntry
+from xinzhi.engine.amounts import signed
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger.entries import (
     adjustment_row,
@@ -62,7 +63,7 @@ def reverse_entry(session: Session, community: str, target: LedgerEntry, reason:
                   **explanation) -> LedgerEntry:
     """Write the entry that undoes ``target`` (inside a locked write transaction)."""
     return append(session, reversal_row(
-        target, summary=f"申诉撤销 entry {target.seq} ({target.kind} {target.amount:+d}): {reason}", reason=reason,
+        target, summary=f"申诉撤销 entry {target.seq} ({target.kind} {signed(target.amount)}): {reason}", reason=reason,
         actor=actor, **explanation))
 
 

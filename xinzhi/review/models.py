@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from decimal import Decimal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from xinzhi.engine.amounts import EXACT, Amount, schema
 from xinzhi.ledger.models import LedgerEntryRead
+
+#: What an appeal may set an entry to, or move an account by.
+Correction = Annotated[Decimal, *EXACT, Field(ge=-10_000, le=10_000), schema(minimum=-10_000, maximum=10_000)]
 
 
 class BoardLine(BaseModel):
@@ -15,7 +20,7 @@ class BoardLine(BaseModel):
 
     rank: int
     name: str
-    index: int
+    index: Amount
     tier: str | None
     tier_title: str | None
 
@@ -30,6 +35,18 @@ class BoardZone(BaseModel):
     ranking: list[BoardLine]
 
 
+class PublicityNotice(BaseModel):
+    """An approved award in its publicity period (公示), as the public board shows it: no personal data."""
+
+    notice: int
+    name: str = Field(description="masked, e.g. 王*英")
+    zone: str | None
+    rule: str
+    amount: Amount
+    approved_on: str | None = Field(description="ISO date")
+    objections_until: str | None = Field(description="ISO time the publicity period ends")
+
+
 class BoardRead(BaseModel):
     """The public board anyone may read: rankings by zone and awards in publicity, no personal data."""
 
@@ -38,7 +55,7 @@ class BoardRead(BaseModel):
     as_of: dt.date
     ruleset: str | None
     zones: list[BoardZone]
-    publicity: list[dict]
+    publicity: list[PublicityNotice]
 
 
 class ReviewRead(BaseModel):
@@ -50,7 +67,7 @@ class ReviewRead(BaseModel):
     fact_id: str
     rule_id: str
     rule_title: str
-    amount: int
+    amount: Amount
     status: Literal["pending", "approved", "rejected", "reversed"]
     decided_by: str | None
     decided_at: dt.datetime | None
@@ -101,11 +118,11 @@ class AppealCreate(BaseModel):
     action: Literal["reverse", "correct", "adjust"]
     reason: str = Field(min_length=2, max_length=2000)
     entry: int | None = Field(default=None, ge=1, le=2**62, description="ledger entry seq (reverse, correct)")
-    amount: int | None = Field(default=None, ge=-10_000, le=10_000,
-                               description="correct: the amount the entry should have had")
+    amount: Correction | None = Field(
+        default=None, description="correct: the amount the entry should have had")
     resident: str | None = Field(default=None, max_length=128, description="adjust: whose accounts")
-    index_delta: int = Field(default=0, ge=-10_000, le=10_000, description="adjust: change of the index")
-    points_delta: int = Field(default=0, ge=-10_000, le=10_000, description="adjust: change of the points")
+    index_delta: Correction = Field(default=Decimal(0), description="adjust: change of the index")
+    points_delta: Correction = Field(default=Decimal(0), description="adjust: change of the points")
 
     @model_validator(mode="after")
     def _shape(self) -> AppealCreate:

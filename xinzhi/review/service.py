@@ -21,6 +21,7 @@ from xinzhi.communities.service import mask_name, require_community
 from xinzhi.db.queries import community_rows, one_or_not_found
 from xinzhi.db.tables import Appeal, LedgerEntry, Objection, Resident, ReviewItem, table_of
 from xinzhi.engine import CompiledRuleset
+from xinzhi.engine.amounts import signed
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger.entries import append, hold_row, lock_resident, release_row, reversal_row
 from xinzhi.review.appeals import corrected
@@ -28,6 +29,7 @@ from xinzhi.review.models import (
     ObjectionCreate,
     ObjectionRead,
     ObjectionResolve,
+    PublicityNotice,
     ReviewDecision,
     ReviewRead,
 )
@@ -133,15 +135,15 @@ def decide_review(service: Service, community: str, notice: int, data: ReviewDec
         return _read(row)
 
 
-def publicity(session: Session, community: str, now: dt.datetime) -> list[dict[str, Any]]:
+def publicity(session: Session, community: str, now: dt.datetime) -> list[PublicityNotice]:
     """Approved awards still in their publicity period: notice, masked name, zone, rule, amount."""
     rows = session.execute(select(ReviewItem, Resident.name, Resident.zone).join(
         Resident, (Resident.community == ReviewItem.community) & (Resident.id == ReviewItem.resident)).where(
         ReviewItem.community == community, ReviewItem.status == "approved", ReviewItem.publicity_until > now)
         .order_by(ReviewItem.seq)).all()
-    return [{"notice": r.seq, "name": mask_name(name), "zone": zone, "rule": r.rule_title, "amount": r.amount,
-             "approved_on": r.decided_at.date().isoformat() if r.decided_at else None,
-             "objections_until": r.publicity_until.isoformat() if r.publicity_until else None}
+    return [PublicityNotice(notice=r.seq, name=mask_name(name), zone=zone, rule=r.rule_title, amount=r.amount,
+                            approved_on=r.decided_at.date().isoformat() if r.decided_at else None,
+                            objections_until=r.publicity_until.isoformat() if r.publicity_until else None)
             for r, name, zone in rows]
 
 
@@ -199,7 +201,7 @@ def resolve_objection(service: Service, community: str, seq: int, data: Objectio
                 raise ServiceError(ServiceCode.ENTRY_ALREADY_CORRECTED,
                                    f"award {review.seq} was already reversed or corrected by an appeal")
             reversal = append(session, reversal_row(
-                release, summary=f"公示异议成立，撤销: {review.rule_title} {review.amount:+d}: {data.resolution}",
+                release, summary=f"公示异议成立，撤销: {review.rule_title} {signed(review.amount)}: {data.resolution}",
                 reason=data.resolution, actor=actor, objection=seq))
             session.add(Appeal(community=community, resident=review.resident, action="reverse",
                                target_seq=review.release_seq, reason=f"objection {seq}: {data.resolution}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from xinzhi.engine import Problem
+from xinzhi.engine.amounts import Amount
 from xinzhi.ledger.models import LedgerEntryRead
 
 _RESTATED = ("earlier results changed because a fact arrived after facts dated later than it; "
@@ -38,11 +39,11 @@ class EntryBrief(BaseModel):
 
     seq: int
     rule_id: str | None
-    amount: int
-    raw_amount: int
+    amount: Amount
+    raw_amount: Amount
     limited_by: str | None
-    index_delta: int
-    points_delta: int
+    index_delta: Amount
+    points_delta: Amount
 
 
 class FactBrief(BaseModel):
