@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from decimal import ROUND_DOWN, Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
 from pydantic_core import PydanticCustomError
@@ -59,6 +59,17 @@ def to_json(value: Decimal | int) -> int | float:
     shortest repr — what ``json`` writes — is exactly the decimal's text.
     """
     return int(value) if value == int(value) else float(value)
+
+
+def json_ready(value: Any) -> Any:
+    """``value`` with every amount in it as its JSON number: what an explanation stores and shows alike."""
+    if isinstance(value, Decimal):
+        return to_json(value)
+    if isinstance(value, dict):
+        return {key: json_ready(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_ready(item) for item in value]
+    return value
 
 
 def _number(value: object) -> object:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from . import conditions
 from ._matcher import MATCHER, RuleMatcher
-from .accounting import expiry_date, period_key, tier_for
+from .accounting import expiry_date, period_key
 from .amounts import Amount, exact, round_down, signed
 from .compiler import CompiledRule, CompiledRuleset
 from .errors import ErrorCode, FactError, Problem
@@ -26,7 +26,7 @@ from .history import History, apply_limits
 from .patterns import AFTER, NOT_AFTER
 from .periods import MAX_CLOSINGS, Granted, closings, payments
 from .ruleset import Account, FactIn, Reaches, Ruleset
-from .vetoes import active_vetoes, capped_tier, flags, rules_read
+from .vetoes import active_vetoes, rules_read, shown
 
 #: How many earlier facts an explanation names at most (the latest): a count of thousands says it all,
 #: and naming them all would make every later entry's explanation grow with the resident's history.
@@ -475,7 +475,7 @@ def _miss(fact: Fact, compiled_rule: CompiledRule, message: dict) -> Miss:
 def balances(ruleset: Ruleset, awards: Iterable[Award], residents: Iterable[str] = ()) -> dict[str, Balance]:
     """Index, points and tier per resident from their awards (and the starting index), after the last award.
 
-    The tier respects the vetoes in force then (``engine.vetoes``), and says which capped it.
+    The index shown and its tier respect the vetoes in force then (``engine.vetoes.shown``), and say why.
     """
     accounts = ruleset.accounts
     assert accounts is not None, "a loaded ruleset has accounts (checks.check_ruleset)"
@@ -496,7 +496,8 @@ def balances(ruleset: Ruleset, awards: Iterable[Award], residents: Iterable[str]
     out = {}
     for resident, (index, points) in sorted(totals.items()):
         vetoes = active_vetoes(ruleset, applied.get(resident, ()), last) if last and resident in applied else []
-        tier, bound = capped_tier(ruleset, tier_for(index, ruleset.tiers or []), vetoes)
-        out[resident] = Balance(resident=resident, index=index, points=points, tier=tier.id, tier_title=tier.title,
-                                flags=flags(vetoes), capped_by=bound.reason() if bound else None)
+        seen = shown(ruleset, index, vetoes)
+        assert seen.tier is not None, "a loaded ruleset has tiers (checks.check_ruleset)"
+        out[resident] = Balance(resident=resident, index=seen.index, points=points, tier=seen.tier.id,
+                                tier_title=seen.tier.title, flags=list(seen.flags), capped_by=seen.capped_by)
     return out

@@ -159,8 +159,8 @@ class FieldSpec(Node):
     type: FieldType
     title: str | None = None
     required: bool = True
-    min: float | None = None
-    max: float | None = None
+    min: Annotated[float, Field(allow_inf_nan=False)] | None = None
+    max: Annotated[float, Field(allow_inf_nan=False)] | None = None
     values: list[str] | None = None
     max_length: int = Field(default=200, ge=1, le=10_000)
 
@@ -290,21 +290,23 @@ class Earlier(Node):
 
 
 class Veto(Node):
-    """一票否决: the fact caps the resident's tier and/or sets a named flag, until a period ends or for N months.
+    """一票否决: the fact caps the tier, sets the score and/or sets a named flag, until a period ends or for N months.
 
     A later fact of a rule that ``lifts`` this one ends it (its own award is what the veto
     converts into, e.g. −60 after rectification with a written pledge).
     """
 
     tier_at_most: str | None = Field(default=None, description="the best tier the resident may have meanwhile")
+    score_to: Points | None = Field(default=None, description="the index the resident is shown meanwhile "
+                                                              "(当年得分记为 0: 0), and the tier follows it")
     flag: Identifier | None = Field(default=None, description="a named flag, e.g. commendation_ineligible")
     until_end_of: Period | None = Field(default=None, description="until the end of the calendar period of the fact")
     months: StrictInt | None = Field(default=None, ge=1, le=120, description="or for this many months from the fact")
 
     @model_validator(mode="after")
     def _what_and_how_long(self) -> Veto:
-        if self.tier_at_most is None and self.flag is None:
-            raise ValueError("a veto caps the tier ('tier_at_most') and/or sets a 'flag'")
+        if self.tier_at_most is None and self.flag is None and self.score_to is None:
+            raise ValueError("a veto caps the tier ('tier_at_most'), sets the score ('score_to') and/or sets a 'flag'")
         if (self.until_end_of is None) == (self.months is None):
             raise ValueError("say how long: 'until_end_of' (a period) or 'months', one of them")
         return self

@@ -1,18 +1,21 @@
-"""一票否决: what a resident's vetoes do to the tier and the flags at a moment, and why.
+"""一票否决: what a resident's vetoes do to the score, the tier and the flags at a moment, and why.
 
-A rule with ``veto`` caps the tier and/or sets a named flag from its fact's moment until
+A rule with ``veto`` sets the score shown (当年得分记为 0), caps the tier and/or sets a named
+flag from its fact's moment until
 the end of that fact's calendar period (``until_end_of``) or for ``months``; a later fact
 of a rule that ``lifts`` it ends it sooner. The engine's balances and the store's
-standings (score, summary, board, reports, shop tier gates) read them here.
+standings (score, summary, board, reports, shop tier gates) read them here, through
+``shown``: the one statement of what a resident's index shows under its vetoes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
-from .accounting import add_months, period_window
+from .accounting import add_months, period_window, tier_for
 from .facts import SHANGHAI
 from .ruleset import Ruleset, Tier, Veto
 
@@ -28,6 +31,7 @@ class ActiveVeto:
     until: dt.datetime
     tier_at_most: str | None
     flag: str | None
+    score_to: Decimal | None = None
 
     def reason(self) -> str:
         """Why, in the words a resident reads: 重大违法（f12，2021-05-03 起至 2021-12-31）."""
@@ -64,7 +68,8 @@ def active_vetoes(ruleset: Ruleset, applied: Iterable[tuple[str, str | None, dt.
         until = veto_end(rule.veto, when)
         if until <= moment or any(rule_id in lifted and at > when for at, lifted in lifts):
             continue
-        active.append(ActiveVeto(rule_id, rule.title, fact_id, when, until, rule.veto.tier_at_most, rule.veto.flag))
+        active.append(ActiveVeto(rule_id, rule.title, fact_id, when, until, rule.veto.tier_at_most, rule.veto.flag,
+                                 rule.veto.score_to))
     return active
 
 
@@ -87,3 +92,25 @@ def capped_tier(ruleset: Ruleset, tier: Tier, vetoes: Iterable[ActiveVeto]) -> t
 def flags(vetoes: Iterable[ActiveVeto]) -> list[str]:
     """The flags set, each once, in name order."""
     return sorted({veto.flag for veto in vetoes if veto.flag})
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """What a resident's index shows under the vetoes in force: the score, its tier, the flags, and why."""
+
+    index: Decimal
+    tier: Tier | None
+    flags: tuple[str, ...] = ()
+    capped_by: str | None = None  # the veto that set the score or capped the tier, in words
+
+
+def shown(ruleset: Ruleset, index: Decimal, vetoes: Sequence[ActiveVeto] = ()) -> Shown:
+    """The score shown (the lowest a veto sets, else the index), the tier it falls in after every cap, and why."""
+    setting = [veto for veto in vetoes if veto.score_to is not None]
+    scored_by = min(setting, key=lambda veto: (veto.score_to, veto.since)) if setting else None
+    score = scored_by.score_to if scored_by is not None and scored_by.score_to is not None else index
+    if not ruleset.tiers:
+        return Shown(score, None, tuple(flags(vetoes)), scored_by.reason() if scored_by else None)
+    tier, bound = capped_tier(ruleset, tier_for(score, ruleset.tiers), vetoes)
+    why = bound or scored_by
+    return Shown(score, tier, tuple(flags(vetoes)), why.reason() if why else None)

@@ -20,7 +20,7 @@ from tests.conftest import RULESETS
 from tests.support.fixtures import new_community
 from xinzhi.communities import ResidentCreate, register_residents
 from xinzhi.db.tables import LedgerEntry
-from xinzhi.engine import compile_ruleset_file, evaluate
+from xinzhi.engine import SHANGHAI, compile_ruleset_file, evaluate, read_fact
 from xinzhi.engine.amounts import exact
 from xinzhi.engine.testing import run_test
 from xinzhi.ledger import resident_score
@@ -80,8 +80,12 @@ def test_every_embedded_test_scores_the_same_four_ways(service, file, index):
     chunk = score_chunk(compiled, residents, facts, months, matcher=matcher)
     for way, got in ways.items():
         assert got == awards or not test.expect.awards, (way, got, awards)
+    # a balance is as of the last award (a veto in force then may set the score): the last fact's day, or the
+    # last day closed
+    last_day = max([read_fact(f).occurred_at.astimezone(SHANGHAI).date() for f in facts]
+                   + ([until - dt.timedelta(days=1)] if until else []))
     for resident, (index_, points) in balances.items():
-        score = resident_score(service, community, resident)
+        score = resident_score(service, community, resident, as_of=last_day)
         outcome = chunk.residents[resident]
         dried = next(b for b in dry.balances if b["resident"] == resident)
         for way, got in {"stored": (score.index, score.points), "simulation": (outcome.index, outcome.points),

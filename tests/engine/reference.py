@@ -580,7 +580,13 @@ def balances(ruleset: dict, awards: list[RefAward]) -> dict[str, tuple[int, int,
         if "points" in award.accounts:
             total[1] += award.amount
     last = max((a.occurred_at for a in awards), default=None)
-    return {r: (i, p, vetoed_tier(ruleset, awards, r, tier_of(ruleset, i), last)) for r, (i, p) in totals.items()}
+    out = {}
+    for resident, (index, points) in totals.items():
+        set_to = [rule["veto"]["score_to"] for rule, _ in (in_force(ruleset, awards, resident, last) if last else [])
+                  if rule["veto"].get("score_to") is not None]
+        score = min(set_to) if set_to else index  # 当年得分记为 0: the lowest score a veto sets
+        out[resident] = (score, points, vetoed_tier(ruleset, awards, resident, tier_of(ruleset, score), last))
+    return out
 
 
 def veto_flags(ruleset: dict, awards: list[RefAward], resident: str) -> list[str]:

@@ -407,7 +407,8 @@ def history_rulesets(draw) -> str:
                                                          unique=True))}}
         if draw(st.integers(0, 3)) == 0:
             rule["veto"] = {**draw(st.sampled_from([{"tier_at_most": "B"}, {"tier_at_most": "C"}, {"flag": "x"},
-                                                    {"tier_at_most": "B", "flag": "y"}])),
+                                                    {"tier_at_most": "B", "flag": "y"}, {"score_to": 0},
+                                                    {"score_to": 101, "tier_at_most": "C"}])),
                             **draw(st.sampled_from([{"until_end_of": p} for p in ("week", "month", "year")]
                                                    + [{"months": n} for n in (1, 2)]))}
         rules.append(rule)

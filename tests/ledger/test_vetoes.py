@@ -164,3 +164,19 @@ def test_a_late_fact_that_makes_or_unmakes_a_zero_veto_changes_the_store_as_the_
     assert (balance.index, balance.tier, balance.flags) == (96, "B", ["commendation_ineligible"])
     score = resident_score(service, community, "r1", as_of=dt.date(2021, 6, 1))
     assert (score.index, score.tier, score.flags) == (96, "B", ["commendation_ineligible"])
+
+
+def test_a_veto_that_sets_the_score_shows_it_on_the_score_page_the_board_and_the_csv_until_it_ends(service):
+    standard = STANDARD.replace("veto: {tier_at_most: B, flag: commendation_ineligible, until_end_of: year}",
+                                "veto: {score_to: 0, until_end_of: year}")
+    community = new_community(service, residents=2, ruleset=standard)
+    post_facts(service, community, [fact("d1", "deed", "2021-03-01"), fact("x1", "crime", "2021-05-03")])
+    june = dt.date(2021, 6, 1)
+    score = resident_score(service, community, "r1", as_of=june)
+    assert (score.index, score.points, score.tier) == (0, 20, "C")  # 当年得分记为 0; the points stay spendable
+    assert score.tier_capped_by == "重大违法（x1，2021-05-03 起至 2021-12-31）"
+    rows = export_scores_csv(service, community, june).splitlines()
+    assert f"r1,居民1号,north,h1,2021-06-01,0,20,C,警示,,{score.tier_capped_by}" in rows
+    assert community_summary(service, community, june).tiers == {"A": 0, "B": 1, "C": 1}
+    assert (resident_score(service, community, "r1", as_of=dt.date(2022, 1, 1)).index,
+            resident_score(service, community, "r1", as_of=dt.date(2021, 5, 2)).index) == (120, 120)

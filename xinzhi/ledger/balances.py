@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session, aliased
 from xinzhi.clock import end_of, month_of, start_of_month
 from xinzhi.db.tables import AccountTotal, Appeal, LedgerEntry, MonthFacts, MonthTotal
 from xinzhi.db.tables import Fact as FactRow
-from xinzhi.engine import CompiledRuleset, Fact, History, LimitRef, RepeatRef, Ruleset, tier_for
-from xinzhi.engine.vetoes import ActiveVeto, active_vetoes, capped_tier, flags, rules_read
+from xinzhi.engine import CompiledRuleset, Fact, History, LimitRef, RepeatRef, Ruleset
+from xinzhi.engine.vetoes import ActiveVeto, active_vetoes, flags, rules_read, shown
 
 _CHUNK = 500  # residents per IN (…) list
 
@@ -229,23 +229,23 @@ def account_span(session: Session, community: str, resident: str) -> tuple[dt.da
 
 @dataclass(frozen=True)
 class Standing:
-    """The integrity index (starting index plus the ledger's changes), its tier after vetoes, and the vetoes' flags."""
+    """The score shown (starting index plus the ledger's changes, unless a veto sets it), its tier, the flags."""
 
     index: Decimal
     tier: str | None
     tier_title: str | None
     flags: tuple[str, ...] = ()
-    capped_by: str | None = None  # the veto that capped the tier, in words
+    capped_by: str | None = None  # the veto that set the score or capped the tier, in words
 
 
 def standing(ruleset: Ruleset | None, index_change: Decimal, vetoes: Sequence[ActiveVeto] = ()) -> Standing:
     """The standing a ruleset gives to an index change, under the vetoes in force (``vetoes_by_resident``)."""
-    start = ruleset.accounts.starting_index if ruleset and ruleset.accounts else 0
-    index = start + index_change
-    if ruleset is None or not ruleset.tiers:
-        return Standing(index, None, None, tuple(flags(vetoes)))
-    tier, bound = capped_tier(ruleset, tier_for(index, ruleset.tiers), vetoes)
-    return Standing(index, tier.id, tier.title, tuple(flags(vetoes)), bound.reason() if bound else None)
+    start = ruleset.accounts.starting_index if ruleset and ruleset.accounts else Decimal(0)
+    if ruleset is None:
+        return Standing(start + index_change, None, None, tuple(flags(vetoes)))
+    seen = shown(ruleset, start + index_change, vetoes)
+    tier = seen.tier
+    return Standing(seen.index, tier.id if tier else None, tier.title if tier else None, seen.flags, seen.capped_by)
 
 
 def vetoes_by_resident(session: Session, community: str, ruleset: Ruleset | None, until: dt.datetime, *,

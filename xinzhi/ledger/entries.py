@@ -24,7 +24,7 @@ from xinzhi.communities.service import get_resident
 from xinzhi.db.queries import add_at_commit, add_or_insert
 from xinzhi.db.tables import AccountTotal, LedgerEntry, MonthTotal, Resident, RunningSums, table_of
 from xinzhi.engine import SHANGHAI, Award, Fact
-from xinzhi.engine.amounts import signed
+from xinzhi.engine.amounts import json_ready, signed
 from xinzhi.ledger.models import LedgerEntryRead
 from xinzhi.service import Service
 
@@ -60,7 +60,7 @@ def _row(community: str, resident: str, *, kind: str, index_delta: Decimal | int
             "category": category, "rule_id": rule_id, "ruleset": ruleset, "fact_id": fact_id,
             "limited_by": limited_by, "occurred_at": occurred,
             "month": month_of(occurred),
-            "points_expire_on": points_expire_on, "explanation": explanation, "created_at": now}
+            "points_expire_on": points_expire_on, "explanation": json_ready(explanation), "created_at": now}
 
 
 def plain_fields(fields: dict[str, Any]) -> dict[str, Any]:

@@ -36,6 +36,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Back to whole points, refused while any stored amount has a fraction of a point (it would be lost)."""
+    connection = op.get_bind()
+    for table, columns in SCALED.items():
+        fractional = " OR ".join(f"{c} % 100 <> 0" for c in columns)
+        if connection.execute(sa.text(f"SELECT 1 FROM {table} WHERE {fractional} LIMIT 1")).first():
+            raise RuntimeError(f"cannot downgrade below 0009: {table} holds fractions of a point, which whole-point "
+                               "columns would lose")
     for table, columns in SCALED.items():
         op.execute(f"UPDATE {table} SET " + ", ".join(f"{c} = {c} / 100" for c in columns))
     for table, columns in WIDENED.items():
