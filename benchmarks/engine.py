@@ -336,7 +336,11 @@ def yihe_if_chain(m: dict) -> list[str]:
         kind = m["kind"]
         if kind == "night_disturbance":
             return ["night_disturbance_after_mediation"]
+        if kind == "serious_offence":
+            return ["serious_offence_veto"]
         return ["parking_space_occupied"] if kind == "parking_space_occupied" else []
+    if t == "rectification":
+        return ["rectification_lifts_veto"]
     return []
 
 

@@ -317,6 +317,15 @@ def score_fact(compiled: CompiledRuleset, fact: Fact, history: History, *, expla
                 misses.append(unmet)
             continue
         raw = raw_amount(compiled_rule, fact, compiled.decimals)
+        if total is not None and compiled_rule.rule.exclusive:  # 同一事项按最高一档: rows of a period's total
+            paid = _row_paid(compiled, compiled_rule, fact, history)
+            if paid >= raw > 0:
+                if explain:
+                    misses.append(Miss(fact_id=fact.id, rule_id=rule_id, op="exclusive", reason=(
+                        f"only the highest row of '{compiled_rule.rule.exclusive}' reached in the period counts, "
+                        f"and a row of {signed(paid)} was paid already")))
+                continue
+            raw -= paid  # the difference: the highest row reached is what the period earns
         if raw == 0 and compiled_rule.rule.veto is None and not compiled_rule.rule.lifts:  # a veto applies at 0
             if explain:
                 misses.append(Miss(fact_id=fact.id, rule_id=rule_id, reason="the award for this fact is 0"))
@@ -435,6 +444,24 @@ def _threshold(ruleset: str, compiled_rule: CompiledRule, fact: Fact,
     return (), None, Miss(fact_id=fact.id, rule_id=compiled_rule.rule.id, op="reaches", expected=reaches.at_least,
                           actual=str(total), reason=f"pays once per {reaches.period}, on the fact whose total "
                                                     f"reaches {goal}; the total {said}")
+
+
+def _row_paid(compiled: CompiledRuleset, compiled_rule: CompiledRule, fact: Fact, history: History) -> Decimal:
+    """What the other threshold rows of the rule's exclusive group paid in this period before the fact.
+
+    The highest row whose own total reached its goal before the fact: rows of a period's
+    total pay the difference as the total climbs, so the period earns its highest row.
+    """
+    rule = compiled_rule.rule
+    paid = Decimal(0)
+    for other in compiled.by_fact_type.get(rule.fact, ()):
+        row = other.rule
+        if row.exclusive != rule.exclusive or row.reaches is None or row.award.points is None:
+            continue
+        before = history.total_before(compiled.name, fact, row.id, period_key(row.reaches.period, fact.occurred_at))
+        if before >= exact(row.reaches.at_least):
+            paid = max(paid, row.award.points)
+    return paid
 
 
 def threshold_value(reaches: Reaches, fact: Fact) -> Decimal:

@@ -234,6 +234,11 @@ class History:
             kept.insert(at, (fact.sort_key, value))
         return sum((v for _, v in kept[:at]), Decimal(0)), [key[1] for key, _ in kept[:at + 1]]
 
+    def total_before(self, ruleset: str, fact: Fact, rule_id: str, period: str) -> Decimal:
+        """A threshold's total for its period over the facts before ``fact`` (``tally`` counts them)."""
+        kept = self.tallies[fact.resident].get((ruleset, rule_id, period), [])
+        return sum((v for _, v in kept[:bisect_left(kept, fact.sort_key, key=_first)]), Decimal(0))
+
     def forget_before(self, resident: str, day: int) -> None:
         """Drop what the resident used, occurred, was kept or counted on days up to ``day``.
 

@@ -402,6 +402,11 @@ class ReferenceScorer:
                     continue
             matched.append(rule["id"])
             raw = raw_amount(rule["award"], values, self.ruleset["accounts"]["decimals"])
+            if reached is not None and rule.get("exclusive"):  # rows of a period's total: pay the difference
+                paid = self._row_paid(rule, fact, when)
+                if paid >= raw > 0:
+                    continue
+                raw -= paid
             if raw == 0 and not rule.get("veto") and not rule.get("lifts"):
                 zero.append(rule["id"])
                 continue
@@ -453,6 +458,19 @@ class ReferenceScorer:
         if before < goal <= before + value:
             return tuple(f for f, _ in counted)[-NAMED:], format((before + value).normalize(), "f")
         return None, None
+
+    def _row_paid(self, rule: dict, fact: dict, when: dt.datetime) -> Decimal:
+        """The largest fixed award of the group's threshold rows whose totals reached their goal before ``fact``."""
+        paid = Decimal(0)
+        for row in self.rules:
+            if row.get("exclusive") != rule["exclusive"] or not row.get("reaches") \
+                    or row["award"].get("points") is None:
+                continue
+            counted = self.totals.get((fact["resident"], row["id"], period_of(row["reaches"]["period"], when)), [])
+            before = sum((v for f, v in counted if f != fact["id"]), Decimal(0))
+            if before >= Decimal(str(row["reaches"]["at_least"])):
+                paid = max(paid, row["award"]["points"])
+        return paid
 
     def _latest_earlier(self, spec: dict, fact: dict, when: dt.datetime) -> str | None:
         """The id of the resident's latest earlier fact of ``spec``'s type, window and condition."""

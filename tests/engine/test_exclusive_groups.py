@@ -86,3 +86,28 @@ def test_a_group_that_could_never_choose_is_refused_where_it_is_written(old, new
         compile_ruleset(load_ruleset(DONATIONS.replace(old, new), name="rows.yaml"))
     found = [p for p in raised.value.problems if p.code == "ruleset_exclusive_group"]
     assert any(says in p.message for p in found) and all(p.line and p.path.endswith(".exclusive") for p in found)
+
+
+YEARLY_ROWS = DONATIONS.replace("""  - {id: thanks, title: 致谢, category: giving, fact: donation, award: {points: 1}}
+""", """  - {id: thanks, title: 致谢, category: giving, fact: donation, award: {points: 1}}
+  - {id: year_1000, title: 全年捐款满1000元, category: giving, fact: donation, award: {points: 3},
+     reaches: {period: year, sum: amount, at_least: 1000}, exclusive: year_rows}
+  - {id: year_5000, title: 全年捐款满5000元, category: giving, fact: donation, award: {points: 8},
+     reaches: {period: year, sum: amount, at_least: 5000}, exclusive: year_rows}
+""")
+
+
+@pytest.mark.parametrize(("amounts", "expected"), [
+    ([600, 600, 4000], [("f1", "year_1000", 3), ("f2", "year_5000", 5)]),  # climbs: 3, then the 5 still owed
+    ([6000], [("f0", "year_5000", 8)]),  # both rows at once: the highest only
+    ([6000, 100], [("f0", "year_5000", 8)]),  # nothing more once the highest row is paid
+    ([900, 50], []),
+])
+def test_rows_of_a_periods_total_pay_the_highest_row_reached(amounts, expected):
+    compiled = compile_ruleset(load_ruleset(YEARLY_ROWS, name="rows.yaml"))
+    evaluation = evaluate(compiled, facts(*(("donation", "", {"amount": a}) for a in amounts)), explain=True)
+    assert [(a.fact_id, a.rule_id, a.amount) for a in evaluation.awards if a.rule_id.startswith("year_")] == expected
+    if amounts == [6000, 100]:
+        [miss] = [m for m in evaluation.misses if m.fact_id == "f1" and m.rule_id == "year_1000"]
+        assert "was reached before" in miss.reason
+    assert_agrees(compiled, facts(*(("donation", "", {"amount": a}) for a in amounts)))

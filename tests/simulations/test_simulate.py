@@ -95,8 +95,9 @@ def test_report_sections_are_consistent():
     totals = {t.metric: t for t in report.totals}
     assert sum(r.delta_net for r in report.rules) == report.attribution.total_delta == totals["points_net"].delta
     assert report.attribution.changed_rules == ["garbage_sorting_check", "competition_podium", "volunteer_hours",
-                                                "elderly_visit", "donation_100", "donation_500", "donation_1000",
-                                                "fire_veto", "charity_fund"]
+                                                "elderly_visit", "elderly_visits_5", "elderly_visits_8",
+                                                "donation_100", "donation_500", "donation_1000", "fire_veto",
+                                                "charity_fund"]
     statuses = {r.rule_id: r.status for r in report.rules}
     assert statuses["competition_podium"] == "disabled" and statuses["elderly_visit"] == "added"
     assert sum(report.tiers.baseline_counts) == sum(report.tiers.candidate_counts) == report.source.residents
