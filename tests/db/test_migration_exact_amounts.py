@@ -22,6 +22,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, inspect, select, text
 
+from tests.engine.test_amounts import tenths
 from tests.support.backends import postgres_schema, sqlite_url
 from tests.support.fixtures import settings_for
 from xinzhi.db.database import MIGRATIONS, make_engine
@@ -35,6 +36,7 @@ from xinzhi.ledger import (
     totals_by_category,
     totals_by_resident,
 )
+from xinzhi.registry import publish_ruleset, upload_ruleset
 from xinzhi.review import AppealCreate, file_appeal, list_reviews
 from xinzhi.service import open_service
 
@@ -182,6 +184,12 @@ def old_store(url: str) -> Engine:
     return engine
 
 
+
+def in_tenths(service) -> None:
+    """Community C adopts a standard in tenths of a point: an appeal may then move a fraction of one."""
+    uploaded = upload_ruleset(service, C, tenths())
+    publish_ruleset(service, C, uploaded.id, uploaded.version)
+
 def test_upgrading_keeps_every_whole_amount_exactly_and_the_sums_still_agree(url):
     engine = old_store(url)
     before_indexes = indexes(engine)
@@ -245,7 +253,9 @@ def test_upgrading_keeps_every_whole_amount_exactly_and_the_sums_still_agree(url
         assert [(m["month"], m["awarded"], m["deducted"], m["entries"]) for m in summary["months"]] == [
             ("2021-03", 5, -3, 2), ("2021-04", 0, 0, 2)]
 
-        # The migrated ledger goes on: a correction of an old whole entry to a tenth, an adjustment of 0.5.
+        # The migrated ledger goes on under a standard in tenths: a correction of an old whole entry to a
+        # tenth, an adjustment of 0.5.
+        in_tenths(service)
         correction = file_appeal(service, C, AppealCreate(action="correct", entry=1, amount=Decimal("2.5"),
                                                           reason="只算一半"), actor="committee")
         adjustment = file_appeal(service, C, AppealCreate(action="adjust", resident="r2", index_delta=Decimal("0.5"),
@@ -286,6 +296,7 @@ def test_a_downgrade_never_silently_cuts_a_fraction_of_a_point(url):
     engine = old_store(url)
     service = open_service(settings_for(url))
     try:
+        in_tenths(service)
         file_appeal(service, C, AppealCreate(action="adjust", resident="r2", index_delta=Decimal("0.5"),
                                              points_delta=Decimal("0.5"), reason="补记"), actor="committee")
     finally:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from tests.engine.test_amounts import gift, tenths
 from tests.support.fixtures import new_community
 from xinzhi.db.tables import AccountTotal, LedgerEntry
+from xinzhi.errors import ServiceError
 from xinzhi.ledger import community_summary, export_ledger_csv, export_scores_csv, resident_ledger, resident_score
 from xinzhi.review import AppealCreate, file_appeal
 from xinzhi.scoring import post_facts
@@ -54,3 +55,14 @@ def test_an_appeal_corrects_to_a_tenth_and_refuses_what_the_ledger_cannot_keep(s
     assert resident_score(service, c, "r1").points == Decimal("0.1")
     with pytest.raises(ValueError):
         AppealCreate(action="correct", entry=seq, amount=Decimal("0.001"), reason="太细了")
+
+
+def test_an_appeal_is_refused_an_amount_finer_than_the_standard_states(service, tenths_community):
+    c = tenths_community
+    [fact] = post_facts(service, c, [gift(1, 300)]).results
+    before = resident_score(service, c, "r1")
+    with pytest.raises(ServiceError) as refused:
+        file_appeal(service, c, AppealCreate(action="correct", entry=fact.entries[0].seq, amount=Decimal("0.05"),
+                                             reason="半个十分之一"), actor="committee")
+    assert [(p.path, p.code) for p in refused.value.problems] == [("amount", "request_invalid")]
+    assert "(1)" in refused.value.problems[0].message and resident_score(service, c, "r1") == before

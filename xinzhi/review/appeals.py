@@ -11,11 +11,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from xinzhi.clock import utcnow
+from xinzhi.clock import today, utcnow
 from xinzhi.communities.service import require_community
 from xinzhi.db.queries import community_rows, one_or_not_found
 from xinzhi.db.tables import Appeal, LedgerEntry
-from xinzhi.engine.amounts import signed
+from xinzhi.engine import SHANGHAI, Problem, Ruleset
+from xinzhi.engine.amounts import places, signed, text
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger.entries import (
     adjustment_row,
@@ -25,6 +26,7 @@ from xinzhi.ledger.entries import (
     read_entry,
     reversal_row,
 )
+from xinzhi.registry.service import standard_on
 from xinzhi.review.models import AppealCreate, AppealRead
 from xinzhi.service import Service
 
@@ -67,6 +69,17 @@ def reverse_entry(session: Session, community: str, target: LedgerEntry, reason:
         actor=actor, **explanation))
 
 
+def _within_decimals(data: AppealCreate, ruleset: Ruleset | None) -> None:
+    """An appeal's amounts have no more decimal places than the standard that judges them states."""
+    decimals = ruleset.accounts.decimals if ruleset and ruleset.accounts else 0
+    fine = [Problem(code=ServiceCode.REQUEST_INVALID, path=name,
+                    message=f"{text(value)} has more decimal places than the standard allows ({decimals})")
+            for name, value in (("amount", data.amount), ("index_delta", data.index_delta),
+                                ("points_delta", data.points_delta)) if value is not None and places(value) > decimals]
+    if fine:
+        raise ServiceError(ServiceCode.REQUEST_INVALID, "an amount is finer than the standard's decimals", fine)
+
+
 def file_appeal(service: Service, community: str, data: AppealCreate, *, actor: str = "system") -> AppealRead:
     """Decide an appeal: reverse or correct an entry, or adjust a resident's accounts; reason required."""
     # AppealCreate's validator guarantees the shape: an adjustment names its resident, a reversal or a
@@ -75,10 +88,12 @@ def file_appeal(service: Service, community: str, data: AppealCreate, *, actor: 
         require_community(session, community)
         if data.action == "adjust":
             assert data.resident
-            resident = data.resident
+            resident, day = data.resident, today()
         else:
             assert data.entry is not None
-            resident = _target(session, community, data.entry).resident
+            target = _target(session, community, data.entry)
+            resident, day = target.resident, target.occurred_at.astimezone(SHANGHAI).date()
+        _within_decimals(data, standard_on(service, session, community, day))
     with service.db.writing() as session:
         lock_resident(service, session, community, resident)
         original = None
