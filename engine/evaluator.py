@@ -19,6 +19,7 @@ from . import conditions
 from ._matcher import MATCHER, RuleMatcher
 from .accounting import expiry_date, period_key
 from .amounts import Amount, exact, round_down, signed
+from .amounts import text as written
 from .compiler import CompiledRule, CompiledRuleset
 from .errors import ErrorCode, FactError, Problem
 from .facts import SHANGHAI, Fact
@@ -77,7 +78,8 @@ class Award:
         """The sentence a resident reads: rule, amount, the limit that cut it, the accounts moved."""
         text = f"{self.rule_title} ({self.rule_id}, {self.ruleset}): {signed(self.amount)}"
         if self.limited_by:
-            cap = f"max {self.limit_max}" if self.limit_max is not None else f"at most {self.limit_times} times"
+            cap = f"max {written(self.limit_max)}" if self.limit_max is not None \
+                else f"at most {self.limit_times} times"
             text += f", cut from {signed(self.raw_amount)} by limit {self.limited_by} ({cap})"
         if self.after_fact is not None:
             text += f", after fact {self.after_fact}"
@@ -394,11 +396,10 @@ def raw_amount(compiled_rule: CompiledRule, fact: Fact, decimals: int) -> Decima
         value = fact.fields.get(table.field)
         return table.values.get(value, table.else_) if value is not None else table.else_
     if award.per is not None:
-        units = fact.fields.get(award.per, 0)
-        total = Decimal(str(units)) * points  # decimal: 0.57 h × 100 is 57, not 56.999…
+        units = Decimal(str(fact.fields.get(award.per, 0)))  # decimal: 0.57 h × 100 is 57, not 56.999…
         if award.every is not None:  # 每 100 元: whole blocks of units only
-            total = (Decimal(str(units)) / exact(award.every)).to_integral_value(ROUND_DOWN) * points
-        return round_down(total, decimals)  # toward zero: never over-award
+            units = (units / exact(award.every)).to_integral_value(ROUND_DOWN)
+        return round_down(units * points, decimals)  # toward zero: never over-award
     return points
 
 
