@@ -50,6 +50,7 @@ def check_ruleset(ruleset: Ruleset) -> list[Problem]:
         problems += _check_rule(ruleset, rule)
     problems += _check_period_rules(ruleset)
     problems += _check_vetoes(ruleset)
+    problems += _check_resets(ruleset)
     problems += _check_exclusive_groups(ruleset)
     problems += _check_limits(ruleset)
     problems += _check_tests(ruleset)
@@ -98,9 +99,9 @@ def _check_period_rules(ruleset: Ruleset) -> list[Problem]:
 
 
 def _check_vetoes(ruleset: Ruleset) -> list[Problem]:
-    """A veto caps at a declared tier; a rule lifts only rules that set a veto."""
+    """A veto caps at a declared tier; a rule lifts only rules that set a veto or carry over."""
     tiers = {t.id for t in ruleset.tiers or []}
-    vetoes = {r.id for r in ruleset.rules if r.veto is not None}
+    vetoes = {r.id for r in ruleset.rules if r.veto is not None or r.carries_over}
     problems = []
     for rule in ruleset.rules:
         if rule.veto is not None and rule.veto.tier_at_most is not None and rule.veto.tier_at_most not in tiers:
@@ -109,8 +110,38 @@ def _check_vetoes(ruleset: Ruleset) -> list[Problem]:
         for position, lifted in enumerate(rule.lifts):
             if lifted not in vetoes:
                 problems.append(rule.problem(
-                    ErrorCode.UNKNOWN_RULE, f"'{lifted}' is not a rule with a veto, so there is nothing to lift"
-                    + (f" (rules with a veto: {', '.join(sorted(vetoes))})" if vetoes else ""), "lifts", position))
+                    ErrorCode.UNKNOWN_RULE, f"'{lifted}' is not a rule with a veto or carries_over, so there is "
+                    "nothing to lift" + (f" (such rules: {', '.join(sorted(vetoes))})" if vetoes else ""),
+                    "lifts", position))
+    return problems
+
+
+def _check_resets(ruleset: Ruleset) -> list[Problem]:
+    """One reset per account, never on expiring points; only deductions of a reset account carry over."""
+    accounts = ruleset.accounts
+    if accounts is None:
+        return []
+    problems, reset = [], set()
+    for item in accounts.resets:
+        if item.account in reset:
+            problems.append(item.problem(ErrorCode.BAD_VALUE, f"the {item.account} account is reset twice; write "
+                                         "one reset per account", "account"))
+        if item.account == "points" and accounts.points_expire is not None:
+            problems.append(item.problem(ErrorCode.BAD_VALUE, "points both expire (accounts.points_expire) and are "
+                                         "reset here: say one of the two", "account"))
+        reset.add(item.account)
+    fields = {f.id: f.fields for f in ruleset.fact_types}
+    for rule in ruleset.rules:
+        if not rule.carries_over:
+            continue
+        lowered = set(rule.accounts or accounts.deductions_lower)
+        if 1 in amount_signs(rule, fields.get(rule.fact, {})):
+            problems.append(rule.problem(ErrorCode.BAD_VALUE, "only a deduction carries over, and this rule can "
+                                         "award points", "carries_over"))
+        elif not lowered & reset:
+            problems.append(rule.problem(
+                ErrorCode.BAD_VALUE, f"no account this rule lowers ({', '.join(sorted(lowered))}) is reset "
+                "(accounts.resets), so there is nothing to carry over", "carries_over"))
     return problems
 
 

@@ -26,6 +26,8 @@ from .facts import SHANGHAI, Fact
 from .history import History, apply_limits
 from .patterns import AFTER, NOT_AFTER
 from .periods import MAX_CLOSINGS, Granted, closings, payments
+from .resets import AccountReset, Moved
+from .resets import due as resets_due
 from .ruleset import Account, FactIn, Reaches, Ruleset
 from .vetoes import active_vetoes, rules_read, shown
 
@@ -123,14 +125,16 @@ class Evaluation(BaseModel):
     misses: list[Miss] = []
     residents: list[str] = []  # everyone the facts named, with or without awards: each has a balance
     ignored: int = 0  # facts of types the ruleset does not define, when it (or the call) says to ignore them
+    resets: list[AccountReset] = []  # accounts set back at the ends of the periods closed (年度清零)
 
     def balances(self, ruleset: Ruleset) -> dict[str, Balance]:
         """Every resident the facts named, from the starting index (``balances``)."""
-        return balances(ruleset, self.awards, self.residents)
+        return balances(ruleset, self.awards, self.residents, self.resets)
 
     def as_json(self) -> dict[str, Any]:
-        """Both lists, each item through its own ``as_json``."""
-        return {"awards": [a.as_json() for a in self.awards], "misses": [m.as_json() for m in self.misses]}
+        """The lists, each item through its own ``as_json``."""
+        return {"awards": [a.as_json() for a in self.awards], "misses": [m.as_json() for m in self.misses],
+                "resets": [r.as_json() for r in self.resets]}
 
 
 class Balance(BaseModel):
@@ -210,10 +214,12 @@ def evaluate(compiled: CompiledRuleset, facts: Iterable[FactIn | dict | Fact], *
         fact_awards, fact_misses = score_fact(compiled, fact, history, explain=explain, matcher=matcher)
         awards += fact_awards
         misses += fact_misses
+    resets: list[AccountReset] = []
     if closes_until is not None:
         awards += closing_awards(compiled, awards, residents, compiled.ruleset.effective_from, closes_until)
+        resets = closing_resets(compiled, awards, residents, compiled.ruleset.effective_from, closes_until)
     return Evaluation.model_construct(awards=awards, misses=misses,  # each award made above, not parsed
-                                      residents=residents, ignored=ignored)
+                                      residents=residents, ignored=ignored, resets=resets)
 
 
 def _check_closing(compiled: CompiledRuleset, residents: int, until: dt.date) -> None:
@@ -237,6 +243,15 @@ def closing_awards(compiled: CompiledRuleset, awards: Iterable[Award], residents
     return period_awards(compiled, [Granted(a.resident, a.category, a.occurred_at, a.amount, a.raw_amount)
                                     for a in awards if a.fact_id is not None], residents, first, until,
                          known_from=first)
+
+
+def closing_resets(compiled: CompiledRuleset, awards: Iterable[Award], residents: Iterable[str], first: dt.date,
+                   until: dt.date) -> list[AccountReset]:
+    """The resets (年度清零) at the ends of the periods from ``first`` to ``until``, after ``awards`` (period ones)."""
+    return resets_due(compiled.ruleset, [Moved(a.resident, a.rule_id, a.fact_id, a.occurred_at,
+                                               a.amount if "index" in a.accounts else Decimal(0),
+                                               a.amount if "points" in a.accounts else Decimal(0)) for a in awards],
+                      residents, first, until)
 
 
 def period_awards(compiled: CompiledRuleset, granted: Iterable[Granted], residents: Iterable[str], first: dt.date,
@@ -500,8 +515,9 @@ def _miss(fact: Fact, compiled_rule: CompiledRule, message: dict) -> Miss:
                 actual=None if failure.missing else failure.actual)
 
 
-def balances(ruleset: Ruleset, awards: Iterable[Award], residents: Iterable[str] = ()) -> dict[str, Balance]:
-    """Index, points and tier per resident from their awards (and the starting index), after the last award.
+def balances(ruleset: Ruleset, awards: Iterable[Award], residents: Iterable[str] = (),
+             resets: Iterable[AccountReset] = ()) -> dict[str, Balance]:
+    """Index, points and tier per resident from their awards and resets (and the starting index), after the last.
 
     The index shown and its tier respect the vetoes in force then (``engine.vetoes.shown``), and say why.
     """
@@ -521,6 +537,10 @@ def balances(ruleset: Ruleset, awards: Iterable[Award], residents: Iterable[str]
         if award.rule_id in read:
             applied.setdefault(award.resident, []).append((award.rule_id, award.fact_id, award.occurred_at))
         last = award.occurred_at if last is None else max(last, award.occurred_at)
+    for reset in resets:
+        total = totals.setdefault(reset.resident, [start, Decimal(0)])
+        total[0 if reset.account == "index" else 1] += reset.amount
+        last = reset.occurred_at if last is None else max(last, reset.occurred_at)
     out = {}
     for resident, (index, points) in sorted(totals.items()):
         vetoes = active_vetoes(ruleset, applied.get(resident, ()), last) if last and resident in applied else []

@@ -2,8 +2,8 @@
 
 Merge semantics (documented in docs/ruleset-language.md):
 identity, dates and tests come from the child; ``accounts`` and ``tiers`` from the child
-when given, else the parent; categories and fact types are merged by id (the child's
-entry replaces the parent's); the parent's rules are kept with the child's
+when given, else the parent; categories, fact types and period rules are merged by id
+(the child's entry replaces the parent's); the parent's rules are kept with the child's
 ``overrides`` applied, and the child's own ``rules`` are added after them.
 """
 
@@ -72,6 +72,7 @@ def _merge(parent: Ruleset, child: Ruleset) -> tuple[Ruleset, list[Problem]]:
         "unknown_fact_types": child.unknown_fact_types or parent.unknown_fact_types,
         "categories": _merge_by_id(parent.categories, child.categories),
         "fact_types": _merge_by_id(parent.fact_types, child.fact_types),
+        "period_rules": _merge_by_id(parent.period_rules, child.period_rules),
         "rules": list(rules.values()),
     })
     merged._origin = child._origin

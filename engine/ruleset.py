@@ -119,6 +119,21 @@ class PointsExpiry(Node):
     after_months: int = Field(ge=1, le=240)
 
 
+class Reset(Node):
+    """年度清零: at the end of every ``every`` period the ``account`` is set to ``to``; without one it carries over.
+
+    The reset happens after everything in the period (its period rules' awards too) and
+    moves the account by the difference, as a ledger entry that says from what to what.
+    Deductions of rules with ``carries_over`` not yet lifted are carried into the next
+    period (未整改的带入下一年).
+    """
+
+    account: Account
+    every: Period
+    to: Points | None = Field(default=None, description="the value the account starts the next period with; "
+                                                        "by default the starting index (index) or 0 (points)")
+
+
 def _both_accounts() -> list[Account]:
     """Both accounts: what awards raise and deductions lower unless a ruleset says otherwise."""
     return ["index", "points"]
@@ -133,6 +148,14 @@ class Accounts(Node):
     awards_raise: list[Account] = Field(default_factory=_both_accounts, min_length=1)
     deductions_lower: list[Account] = Field(default_factory=_both_accounts, min_length=1)
     points_expire: PointsExpiry | None = None
+    resets: list[Reset] = Field(default_factory=list, max_length=2, description="年度清零: accounts set back at "
+                                "each period's end; an account not listed carries over (逐年累计)")
+
+    def reset_to(self, reset: Reset) -> Decimal:
+        """What ``reset`` sets its account to: its ``to``, else the starting index (index) or nothing (points)."""
+        if reset.to is not None:
+            return reset.to
+        return self.starting_index if reset.account == "index" else Decimal(0)
 
 
 class Tier(Node):
@@ -337,7 +360,10 @@ class Rule(Node):
                                   "match one fact, only the largest award (or deduction) counts")
     veto: Veto | None = Field(default=None, description="一票否决: cap the tier or set a flag for a while")
     lifts: list[Identifier] = Field(default_factory=list, max_length=50,
-                                    description="rules whose vetoes a fact of this rule ends (e.g. rectification)")
+                                    description="rules whose vetoes (and carried deductions) a fact of this rule "
+                                                "ends (e.g. rectification)")
+    carries_over: StrictBool = Field(default=False, description="未整改的带入下一年: at a reset of its accounts the "
+                                     "deduction is carried into the next period until a fact of a rule that lifts it")
 
 
 class PeriodPoints(Node):
@@ -399,6 +425,7 @@ class RuleOverride(Node):
     not_after: Earlier | None = None
     veto: Veto | None = None
     lifts: list[Identifier] | None = None
+    carries_over: StrictBool | None = None
     enabled: bool | None = None
     note: str | None = None
 

@@ -47,7 +47,7 @@ def run_test(compiled: CompiledRuleset, test: RulesetTest) -> TestOutcome:
         for item in sorted((got - want).keys(), key=str):
             failures.append(f"unexpected award {_show(item)}")
     if test.expect.balances:
-        actual = balances(compiled.ruleset, evaluation.awards, test.expect.balances)
+        actual = balances(compiled.ruleset, evaluation.awards, test.expect.balances, evaluation.resets)
         for resident, expected in test.expect.balances.items():
             balance = actual[resident]
             for key in ("index", "points", "tier", "flags"):

@@ -33,6 +33,7 @@ import xinzhi.rulesets
 from xinzhi.engine import (
     MATCHER,
     SHANGHAI,
+    AccountReset,
     CompiledRuleset,
     DirectorySource,
     Fact,
@@ -45,6 +46,7 @@ from xinzhi.engine import (
     add_months,
     balances,
     closing_awards,
+    closing_resets,
     evaluate,
 )
 
@@ -240,10 +242,13 @@ def score_chunk(compiled: CompiledRuleset, residents: list[str], facts: list[dic
             code = exc.problems[0].code if exc.problems else "invalid"
             rejected[f"{raw.get('type', '?')}: {code}"] += 1
     awards = evaluate(compiled, valid, matcher=matcher).awards
-    if months:  # period rules pay for the replayed months' periods, every resident
-        awards += closing_awards(compiled, awards, residents, dt.date.fromisoformat(f"{months[0]}-01"),
-                                 add_months(dt.date.fromisoformat(f"{months[-1]}-01"), 1))
-    totals = balances(compiled.ruleset, awards, residents=residents)
+    resets: list[AccountReset] = []
+    if months:  # period rules pay for the replayed months' periods, every resident; then accounts reset
+        first = dt.date.fromisoformat(f"{months[0]}-01")
+        until = add_months(dt.date.fromisoformat(f"{months[-1]}-01"), 1)
+        awards += closing_awards(compiled, awards, residents, first, until)
+        resets = closing_resets(compiled, awards, residents, first, until)
+    totals = balances(compiled.ruleset, awards, residents=residents, resets=resets)
     per: dict[str, list] = {rid: [] for rid in residents}
     for award in awards:
         per.setdefault(award.resident, []).append(award)

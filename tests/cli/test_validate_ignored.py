@@ -36,6 +36,16 @@ IGNORED = [
      PARKING + "    after: {fact: warning, within_days: 30}\n", "ruleset_unknown_fact_type"),
     ("a sequence after a field the earlier fact does not have", PARKING,
      PARKING + "    after: {fact: mediation, when: {rating: 5}, within_days: 30}\n", "ruleset_unknown_field"),
+    ("a carry-over on a rule that awards points", ACTIVITY, ACTIVITY + "    carries_over: true\n",
+     "ruleset_bad_value"),
+    ("a carry-over where no account is reset", PARKING, PARKING + "    carries_over: true\n", "ruleset_bad_value"),
+    ("a reset of points that also expire", "    after_months: 24\n",
+     "    after_months: 24\n  resets: [{account: points, every: year}]\n", "ruleset_bad_value"),
+    ("one account reset twice", "    after_months: 24\n",
+     "    after_months: 24\n  resets: [{account: index, every: year},\n           {account: index, every: month}]\n",
+     "ruleset_bad_value"),
+    ("lifting a rule that neither vetoes nor carries over", PARKING,
+     PARKING + "    lifts: [parking_space_occupied]\n", "ruleset_unknown_rule"),
     ("a misspelt key", ACTIVITY, ACTIVITY.replace("limits:", "limit:"), "ruleset_unknown_key"),
 ]
 

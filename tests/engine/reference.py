@@ -52,7 +52,13 @@ Semantics implemented:
   at the end of the month ``after_months`` after the month of the award (only for a
   granted amount > 0 that goes to points);
 * a balance is ``starting_index`` plus the amounts moved into each account; the tier is
-  the band ``index_from <= index < index_below`` holding the index.
+  the band ``index_from <= index < index_below`` holding the index;
+* with ``accounts.resets``, when periods are closed, the account is set back at every end
+  of a period of ``every`` that falls after the standard's first day and by the day closed
+  to (and by the day after ``effective_to``): to ``to`` (default: the starting index, or 0
+  points), plus the amounts a rule with ``carries_over`` took from that account before the
+  end and that no award of a rule lifting it, dated after it and before the end, ended.
+  Everything dated before the end counts before the reset.
 """
 
 from __future__ import annotations
@@ -587,17 +593,65 @@ def tier_of(ruleset: dict, index: int) -> str:
     raise ValueError(f"no tier holds index {index}")
 
 
-def balances(ruleset: dict, awards: list[RefAward]) -> dict[str, tuple[int, int, str]]:
-    """resident → (index, points, tier)."""
+def reset_ends(ruleset: dict, every: str, until: dt.date) -> list[dt.datetime]:
+    """The ends (first moment after) of the periods of ``every`` that reset: after the first day, by ``until``."""
+    day = dt.date.fromisoformat(str(ruleset["effective_from"]))
+    last = until
+    if ruleset.get("effective_to"):
+        last = min(last, dt.date.fromisoformat(str(ruleset["effective_to"])) + dt.timedelta(days=1))
+    ends = []
+    while day < last:
+        following = day + dt.timedelta(days=1)
+        if period_of(every, dt.datetime.combine(day, dt.time(12), SHANGHAI)) != \
+                period_of(every, dt.datetime.combine(following, dt.time(12), SHANGHAI)):
+            ends.append(dt.datetime.combine(following, dt.time(), SHANGHAI))
+        day = following
+    return ends
+
+
+def reset_amounts(ruleset: dict, awards: list[RefAward], resident: str,
+                  until: dt.date) -> list[tuple[dt.datetime, str, Decimal]]:
+    """Each reset of the resident's accounts as (end, account, movement), in time order."""
+    accounts = ruleset.get("accounts") or {}
+    rules = {r["id"]: r for r in ruleset["rules"]}
+    mine = [a for a in awards if a.resident == resident]
+    made: list[tuple[dt.datetime, str, Decimal]] = []
+    events = [(end, spec) for spec in accounts.get("resets") or [] for end in reset_ends(ruleset, spec["every"], until)]
+    for end, reset in sorted(events, key=lambda item: (item[0], item[1]["account"])):
+        account = reset["account"]
+        start = _accounts_of(ruleset)["starting_index"] if account == "index" else 0
+        before = start + sum(a.amount for a in mine if account in a.accounts and a.occurred_at < end) \
+            + sum(amount for at, moved, amount in made if moved == account)
+        to = reset.get("to")
+        to = (start if account == "index" else 0) if to is None else to
+        for award in mine:
+            rule = rules.get(award.rule_id)
+            if rule is None or not rule.get("carries_over") or account not in award.accounts \
+                    or award.amount >= 0 or award.occurred_at >= end:
+                continue
+            if not any(award.rule_id in (rules[b.rule_id].get("lifts") or []) and award.occurred_at < b.occurred_at
+                       < end for b in mine if b.rule_id in rules):
+                to += award.amount
+        made.append((end - dt.timedelta(seconds=1), account, to - before))
+    return made
+
+
+def balances(ruleset: dict, awards: list[RefAward], closes_until: dt.date | None = None,
+             residents: tuple[str, ...] = ()) -> dict[str, tuple[int, int, str]]:
+    """resident → (index, points, tier) for ``residents`` and those awarded, after the resets up to ``closes_until``."""
     start = _accounts_of(ruleset)["starting_index"]
-    totals: dict[str, list[int]] = {}
+    totals: dict[str, list[int]] = {resident: [start, 0] for resident in residents}
     for award in awards:
         total = totals.setdefault(award.resident, [start, 0])
         if "index" in award.accounts:
             total[0] += award.amount
         if "points" in award.accounts:
             total[1] += award.amount
-    last = max((a.occurred_at for a in awards), default=None)
+    if closes_until is not None:
+        for resident, total in totals.items():
+            for _, account, amount in reset_amounts(ruleset, awards, resident, closes_until):
+                total[0 if account == "index" else 1] += amount
+    last = last_moment(ruleset, awards, closes_until, tuple(totals))
     out = {}
     for resident, (index, points) in totals.items():
         set_to = [rule["veto"]["score_to"] for rule, _ in (in_force(ruleset, awards, resident, last) if last else [])
@@ -607,9 +661,20 @@ def balances(ruleset: dict, awards: list[RefAward]) -> dict[str, tuple[int, int,
     return out
 
 
-def veto_flags(ruleset: dict, awards: list[RefAward], resident: str) -> list[str]:
-    """The flags of the vetoes in force after the last award."""
-    last = max((a.occurred_at for a in awards), default=None)
+def last_moment(ruleset: dict, awards: list[RefAward], closes_until: dt.date | None,
+                residents: tuple[str, ...]) -> dt.datetime | None:
+    """When balances are read: the last award, or the last reset that moved an account if later."""
+    moments = [a.occurred_at for a in awards]
+    if closes_until is not None:
+        moments += [at for resident in residents for at, _, amount in
+                    reset_amounts(ruleset, awards, resident, closes_until) if amount]
+    return max(moments, default=None)
+
+
+def veto_flags(ruleset: dict, awards: list[RefAward], resident: str, closes_until: dt.date | None = None,
+               residents: tuple[str, ...] = ()) -> list[str]:
+    """The flags of the vetoes in force when balances are read (``last_moment``)."""
+    last = last_moment(ruleset, awards, closes_until, residents or (resident,))
     return sorted({rule["veto"].get("flag") for rule, _ in in_force(ruleset, awards, resident, last)} - {None})
 
 

@@ -411,15 +411,23 @@ def history_rulesets(draw) -> str:
                                                     {"score_to": 101, "tier_at_most": "C"}])),
                             **draw(st.sampled_from([{"until_end_of": p} for p in ("week", "month", "year")]
                                                    + [{"months": n} for n in (1, 2)]))}
+        if signs == {-1} and draw(st.integers(0, 2)) == 0:
+            rule["carries_over"] = True  # kept only if some account is reset (below)
         rules.append(rule)
-    vetoes = [r["id"] for r in rules if "veto" in r]
+    resets = draw(st.lists(st.fixed_dictionaries(
+        {"account": st.sampled_from(["index", "points"]), "every": st.sampled_from(["month", "quarter", "year"])},
+        optional={"to": st.integers(95, 105)}), max_size=2, unique_by=lambda r: r["account"]))
     for rule in rules:
-        if vetoes and draw(st.integers(0, 3)) == 0:
-            rule["lifts"] = draw(st.lists(st.sampled_from(vetoes), min_size=1, max_size=2, unique=True))
+        if not resets:
+            rule.pop("carries_over", None)
+    liftable = [r["id"] for r in rules if "veto" in r or "carries_over" in r]
+    for rule in rules:
+        if liftable and draw(st.integers(0, 3)) == 0:
+            rule["lifts"] = draw(st.lists(st.sampled_from(liftable), min_size=1, max_size=2, unique=True))
     fields = {"n": {"type": "int", "min": 0, "max": 4}, "kind": {"type": "enum", "values": ["a", "b", "c"]}}
     data = {
         "id": "generated", "version": 1, "title": "生成的上限", "community": "测试", "effective_from": "2021-01-01",
-        "accounts": {"starting_index": 100},
+        "accounts": {"starting_index": 100, "resets": resets},
         "tiers": [{"id": "A", "title": "好", "index_from": 103}, {"id": "B", "title": "中", "index_from": 97,
                                                                   "index_below": 103},
                   {"id": "C", "title": "差", "index_below": 97}],

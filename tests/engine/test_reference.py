@@ -177,9 +177,11 @@ def assert_agrees(compiled, facts: list[dict], evaluation=None, closes_until: dt
     got, want = engine_rows(evaluation.awards), reference_rows(expected.awards)
     assert short(got) == short(want)
     assert got == want
-    engine = engine_balances(compiled.ruleset, evaluation.awards)
-    assert {r: (b.index, b.points, b.tier) for r, b in engine.items()} == ref.balances(ruleset, expected.awards)
-    assert {r: b.flags for r, b in engine.items()} == {r: ref.veto_flags(ruleset, expected.awards, r) for r in engine}
+    engine = engine_balances(compiled.ruleset, evaluation.awards, evaluation.residents, evaluation.resets)
+    assert {r: (b.index, b.points, b.tier) for r, b in engine.items()} == \
+        ref.balances(ruleset, expected.awards, closes_until, tuple(evaluation.residents))
+    assert {r: b.flags for r, b in engine.items()} == {
+        r: ref.veto_flags(ruleset, expected.awards, r, closes_until, tuple(engine)) for r in engine}
 
 
 # ---------------------------------------------------------------- generating facts
@@ -433,7 +435,7 @@ def test_reference_agrees_with_engine_on_embedded_tests(file, index):
                        for e in test.expect.awards)
         assert got == want
     start = ruleset["accounts"]["starting_index"]
-    got_balances = ref.balances(ruleset, result.awards)
+    got_balances = ref.balances(ruleset, result.awards, test.closes_until)
     for resident, expected in (test.expect.balances or {}).items():
         index, points, tier = got_balances.get(resident, (start, 0, ref.tier_of(ruleset, start)))
         for key, value in (("index", index), ("points", points), ("tier", tier)):

@@ -20,7 +20,8 @@ def test_each_repository_ruleset_is_parsed_and_compiled_once(tmp_path, monkeypat
         # publishing ran each version's tests in the (one) draft worker: one parse and one compile each there
         assert service.drafts.run(drafts.stage_runs) == {stage: len(files) for stage in pipeline.STAGE_NAMES}
         with service.db.reading() as session:
-            rows = [row for community in ("yihe", "dongshan") for row in published_rows(session, community)]
+            rows = [row for community in {f.stem.split("_")[0] for f in files}
+                    for row in published_rows(session, community)]
             compiled = [compiled_for(service, session, row) for row in rows]
         service.compiled.clear()  # as if another scoring path asked afresh: the loader's cache answers
         with service.db.reading() as session:

@@ -8,6 +8,7 @@ closed period that arrives late is restated at the next run.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 import pytest
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from xinzhi.db.tables import LedgerEntry
 from xinzhi.engine import compile_ruleset, evaluate, load_ruleset
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger import resident_score
+from xinzhi.registry import publish_ruleset, upload_ruleset
 from xinzhi.scoring import close_periods, post_fact, post_facts
 
 STANDARD = """\
@@ -162,3 +164,15 @@ def test_a_since_that_would_close_too_many_periods_is_refused_before_any_work(se
     run = close_periods(service, community, dt.date(2026, 11, 1))  # the default year back is never refused
     # every 120th clean day, counted from the 119 days the streak reads before since: 4 in 485 days
     assert run.awards_written == len(period_entries(service, community)) == 600 * 4
+
+
+def test_a_version_without_an_end_closes_nothing_after_the_next_one_starts(service):
+    """Found with a third repository standard: two versions both paid 2022's periods, the earlier having no end."""
+    community = new_community(service, residents=1, ruleset=STANDARD)
+    later = upload_ruleset(service, community, STANDARD.replace("id: closing", "id: closing_next")
+                           .replace("effective_from: 2021-01-01", "effective_from: 2022-01-01"))
+    publish_ruleset(service, community, later.id, later.version)
+    close_periods(service, community, dt.date(2023, 1, 1), since=dt.date(2021, 1, 1))
+    paid = Counter((rule, period) for _, rule, _, _, period in period_entries(service, community))
+    assert paid and set(paid.values()) == {1}
+    assert paid[("clean", "2022-12")] == 1

@@ -20,11 +20,11 @@ from tests.engine.test_history import history_rulesets
 from tests.engine.test_reference import SETTINGS, as_dict, fact_streams
 from tests.support.fixtures import granted, new_community
 from xinzhi.db.tables import LedgerEntry, ReviewItem
-from xinzhi.engine import SHANGHAI, compile_ruleset, load_ruleset, read_fact
-from xinzhi.ledger import expire_points, resident_score
+from xinzhi.engine import SHANGHAI, closing_awards, closing_resets, compile_ruleset, evaluate, load_ruleset, read_fact
+from xinzhi.ledger import expire_points, resident_score, resident_totals
 from xinzhi.registry import publish_ruleset, upload_ruleset
 from xinzhi.review import AppealCreate, file_appeal
-from xinzhi.scoring import post_fact, post_facts
+from xinzhi.scoring import close_periods, post_fact, post_facts
 
 STANDARD = """\
 id: late
@@ -166,6 +166,35 @@ def test_any_order_and_any_batches_give_the_balances_of_time_order(service, data
     for resident in ("r1", "r2"):
         ours, theirs = resident_score(service, any_order, resident), resident_score(service, in_order, resident)
         assert (ours.index, ours.points) == (theirs.index, theirs.points)
+
+
+@settings(max_examples=20, **SETTINGS)
+@given(data=st.data())
+def test_closing_between_late_batches_ends_with_the_period_awards_and_resets_of_time_order(service, data):
+    """The closing job runs while facts still arrive out of order: what it paid and reset is brought up to date."""
+    text = data.draw(history_rulesets())
+    compiled = compile_ruleset(load_ruleset(text, name="generated.yaml"))
+    stream = [{**f, "occurred_at": str(f["occurred_at"]).replace(" ", "T")}
+              for f in data.draw(fact_streams(as_dict(compiled), max_size=20, residents=("r1", "r2")))]
+    shuffled = data.draw(st.permutations(stream))
+    cuts = sorted(data.draw(st.sets(st.integers(1, max(1, len(shuffled) - 1)), max_size=3)))
+    community = new_community(service, residents=2, ruleset=text)
+    until = dt.date(2022, 1, 1)
+    for start, end in zip([0, *cuts], [*cuts, len(shuffled)], strict=True):
+        post_facts(service, community, shuffled[start:end])
+        close_periods(service, community, until, since=dt.date(2021, 1, 1))
+    awards = evaluate(compiled, stream).awards  # then closed for every resident, as the store closes
+    awards += closing_awards(compiled, awards, ["r1", "r2"], compiled.ruleset.effective_from, until)
+    resets = closing_resets(compiled, awards, ["r1", "r2"], compiled.ruleset.effective_from, until)
+    start = compiled.ruleset.accounts.starting_index
+    for resident in ("r1", "r2"):
+        index = start + sum(a.amount for a in awards if a.resident == resident and "index" in a.accounts) \
+            + sum(r.amount for r in resets if r.resident == resident and r.account == "index")
+        points = sum(a.amount for a in awards if a.resident == resident and "points" in a.accounts) \
+            + sum(r.amount for r in resets if r.resident == resident and r.account == "points")
+        with service.db.reading() as session:
+            stored = resident_totals(session, community, resident)
+        assert (start + stored.index, stored.points) == (index, points), resident
 
 
 def test_a_year_of_one_residents_facts_in_reverse_order_ends_as_in_time_order(service):

@@ -291,7 +291,7 @@ def cmd_close_periods(args: argparse.Namespace) -> int:
     finally:
         service.close()
     print(f"{run.community}: periods from {run.since} that ended before {run.as_of} closed: "
-          f"{run.awards_written} period award(s) written, {run.restated} restated")
+          f"{run.awards_written} period award(s) written, {run.restated} restated, {run.resets_written} reset(s)")
     return 0
 
 

@@ -21,6 +21,8 @@ from xinzhi.clock import end_of, month_of, start_of_month
 from xinzhi.db.tables import AccountTotal, Appeal, LedgerEntry, MonthFacts, MonthTotal
 from xinzhi.db.tables import Fact as FactRow
 from xinzhi.engine import CompiledRuleset, Fact, History, LimitRef, RepeatRef, Ruleset
+from xinzhi.engine.resets import Moved
+from xinzhi.engine.resets import rules_read as carrying_rules
 from xinzhi.engine.vetoes import ActiveVeto, active_vetoes, flags, rules_read, shown
 
 _CHUNK = 500  # residents per IN (…) list
@@ -276,6 +278,44 @@ def vetoes_by_resident(session: Session, community: str, ruleset: Ruleset | None
     moment = until - dt.timedelta(microseconds=1)
     found = {who: active_vetoes(ruleset, items, moment) for who, items in applied.items()}
     return {who: vetoes for who, vetoes in found.items() if vetoes}
+
+
+def carrying_awards(session: Session, community: str, ruleset: Ruleset,
+                    until: dt.datetime) -> dict[str, list[Moved]]:
+    """The awards a reset reads to carry deductions over (未整改的带入), per resident, as they stood before ``until``.
+
+    They are the awards of the rules that carry over and of those that lift them: a
+    deduction moved what its entries before ``until`` sum to (restated, corrected on
+    appeal); an award counts while it stands and no reversal before ``until`` undid it.
+    """
+    read = carrying_rules(ruleset)
+    if not read:
+        return {}
+    rows = session.execute(select(
+        LedgerEntry.resident, LedgerEntry.fact_id, LedgerEntry.rule_id, LedgerEntry.occurred_at, LedgerEntry.seq,
+        LedgerEntry.kind, LedgerEntry.explanation, LedgerEntry.index_delta, LedgerEntry.points_delta).where(
+        LedgerEntry.community == community, LedgerEntry.rule_id.in_(sorted(read)), LedgerEntry.fact_id.is_not(None),
+        LedgerEntry.kind.in_((*GRANTED, "adjustment")), LedgerEntry.occurred_at < until)).all()
+    moved: dict[tuple[str, str | None, str | None], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    for row in rows:
+        sums = moved[(row.resident, row.fact_id, row.rule_id)]
+        sums[0] += row.index_delta
+        sums[1] += row.points_delta
+    undone = _reversed_awards(session, community, read, None, until)
+    found: dict[str, list[Moved]] = defaultdict(list)
+    for (resident, fact_id, rule_id), when in standing_awards(r for r in rows if r.kind in GRANTED).items():
+        if (fact_id, rule_id) not in undone:
+            index, points = moved[(resident, fact_id, rule_id)]
+            found[resident].append(Moved(resident, rule_id or "", fact_id, when, index, points))
+    return found
+
+
+def reset_sums(session: Session, community: str, account: str, moment: dt.datetime) -> dict[str, Decimal]:
+    """What the resets of ``account`` at ``moment`` (a period's last second) moved so far, per resident."""
+    return {resident: Decimal(amount) for resident, amount in session.execute(
+        select(LedgerEntry.resident, func.sum(LedgerEntry.amount)).where(
+            LedgerEntry.community == community, LedgerEntry.kind == "reset", LedgerEntry.accounts == account,
+            LedgerEntry.occurred_at == moment).group_by(LedgerEntry.resident))}
 
 
 def standing_awards(entries: Iterable[Any]) -> dict[tuple[str, str | None, str | None], dt.datetime]:

@@ -25,6 +25,7 @@ from xinzhi.db.queries import add_at_commit, add_or_insert
 from xinzhi.db.tables import AccountTotal, LedgerEntry, MonthTotal, Resident, RunningSums, table_of
 from xinzhi.engine import SHANGHAI, Award, Fact
 from xinzhi.engine.amounts import json_ready, signed
+from xinzhi.engine.resets import AccountReset
 from xinzhi.ledger.models import LedgerEntryRead
 from xinzhi.service import Service
 
@@ -202,6 +203,22 @@ def expiry_row(community: str, resident: str, *, points: int, expired_on: dt.dat
                 points_expire_on=expired_on,
                 explanation={"summary": summary,
                              "expired_on": expired_on.isoformat(), "job_as_of": as_of.isoformat()})
+
+
+def reset_row(community: str, reset: AccountReset, was: Decimal | None = None, *, as_of: dt.date) -> Row:
+    """An account set back at a period's end (年度清零), or what brings an earlier reset to what it should now be.
+
+    A reset's entries are all of kind ``reset`` at the period's last second: what they sum
+    to is the movement the reset made, so the closing job can tell when it changed.
+    """
+    delta = reset.amount - (was or 0)
+    summary = reset.reason() if was is None else \
+        f"{as_of} 重新结算（期内的记录有变动）：{reset.reason()}，调整由 {signed(was)} 改为 {signed(reset.amount)}"
+    return _row(community, reset.resident, kind="reset", index_delta=delta if reset.account == "index" else 0,
+                points_delta=delta if reset.account == "points" else 0, amount=delta, accounts=(reset.account,),
+                ruleset=reset.ruleset, occurred_at=reset.occurred_at,
+                explanation={"summary": summary, "reset": reset.as_json(), "amount_before": was,
+                             "job_as_of": as_of.isoformat()})
 
 
 def append(session: Session, row: Row) -> LedgerEntry:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from xinzhi.engine.amounts import Amount
 
-Kind = Literal["award", "deduction", "redemption", "refund", "adjustment", "expiry", "restatement"]
+Kind = Literal["award", "deduction", "redemption", "refund", "adjustment", "expiry", "restatement", "reset"]
 
 
 class LedgerEntryRead(BaseModel):

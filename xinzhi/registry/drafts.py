@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 log = logging.getLogger("xinzhi.registry")
 
 if TYPE_CHECKING:
-    from xinzhi.engine import Problem
+    from xinzhi.engine import CompiledRuleset, Evaluation, Problem
 
 Parents = dict[str, tuple[str, str]]
 
@@ -61,10 +61,16 @@ def evaluate_draft(text: str, name: str, parents: Parents, facts: list[dict], ex
                               closes_until=dt.date.fromisoformat(closes_until) if closes_until else None)
     except FactError as exc:
         return _failed("facts", exc.problems)
+    return outcome_of(compiled, evaluation)
+
+
+def outcome_of(compiled: CompiledRuleset, evaluation: Evaluation) -> dict[str, Any]:
+    """A dry-run's result as JSON-ready data, from a draft's worker or a published version alike."""
     return {
         "ruleset": compiled.ref,
         "awards": [a.as_json() for a in evaluation.awards],
         "misses": [m.as_json() for m in evaluation.misses],
+        "resets": [r.as_json() for r in evaluation.resets],
         "balances": [b.model_dump(mode="json") for b in evaluation.balances(compiled.ruleset).values()],
         "ignored": evaluation.ignored,
     }

@@ -61,12 +61,7 @@ def dry_run(service: Service, community: str, ruleset_id: str, version: int, fac
         evaluation = evaluate(compiled, facts, explain=explain, label="facts", closes_until=closes_until)
     except FactError as exc:
         raise _facts_rejected(exc.problems) from None
-    return DryRunResult(ruleset=compiled.ref, draft=False,
-                        awards=[a.as_json() for a in evaluation.awards],
-                        misses=[m.as_json() for m in evaluation.misses],
-                        balances=[b.model_dump(mode="json")
-                                  for b in evaluation.balances(compiled.ruleset).values()],
-                        ignored=evaluation.ignored)
+    return DryRunResult(draft=False, **_worker.outcome_of(compiled, evaluation))
 
 
 def dry_run_draft(service: Service, community: str, text: str, facts: list[dict[str, Any]], *,

@@ -92,6 +92,8 @@ class DryRunResult(BaseModel):
     draft: bool
     awards: list[dict[str, Any]]
     misses: list[dict[str, Any]]
+    resets: list[dict[str, Any]] = Field(default_factory=list, description="accounts set back at the ends of the "
+                                         "periods closed (年度清零), each with its sentence")
     balances: list[dict[str, Any]]
     ignored: int = Field(default=0, description="facts of types the ruleset does not define, skipped because it "
                                                  "says to ignore them")

@@ -7,7 +7,9 @@ ledger — the awards of the residents' facts, as restated — by the engine's o
 (``engine.period_awards``), so a dry-run, an embedded test and the store agree. What is
 due and not yet written is written, dated at the period's last second; what was paid and
 is no longer due (a fact of the period arrived late) is restated; run again, it writes
-nothing. Two runs of one community never overlap (``lock_closing``).
+nothing. Then each account a version resets (年度清零) is set back at the ends of its periods
+(``resetting``), after the period awards. Two runs of one community never overlap
+(``lock_closing``).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger.balances import GRANTED
 from xinzhi.ledger.entries import Row, append_all, award_row, restatement_row
 from xinzhi.registry.service import compiled_for, published_rows
+from xinzhi.scoring.resetting import reset_rows
 from xinzhi.service import Service
 
 log = logging.getLogger("xinzhi.scoring")
@@ -52,13 +55,14 @@ MAX_CHOSEN_CLOSINGS = 5_000_000
 
 
 class ClosingRun(BaseModel):
-    """What one run of the closing job wrote: period awards due, and restatements of ones that changed."""
+    """What one run of the closing job wrote: period awards due, restatements of ones that changed, resets."""
 
     community: str
     as_of: dt.date
     since: dt.date
     awards_written: int
     restated: int
+    resets_written: int = 0  # accounts set back at a period's end (年度清零), or resets brought up to date
 
 
 def close_periods(service: Service, community: str, as_of: dt.date, since: dt.date | None = None) -> ClosingRun:
@@ -86,27 +90,34 @@ def close_periods(service: Service, community: str, as_of: dt.date, since: dt.da
                                [Problem(code=ErrorCode.CLOSING_TOO_LARGE, path="since", message=(
                                    f"closing from {since} for {len(residents)} resident(s) decides about {cost:,} "
                                    f"periods, more than {MAX_CHOSEN_CLOSINGS:,}: choose a later day"))])
+        # a version without an end is in force until the next one starts: it closes nothing after that
+        spans = [(compiled, min(as_of, later.ruleset.effective_from) if later else as_of)
+                 for compiled, later in zip(versions, [*versions[1:], None], strict=True)]
         rows: list[Row] = []
-        for compiled in versions:
-            due = _due(session, community, compiled, residents, max(since, compiled.ruleset.effective_from), as_of)
-            rows += due
+        for compiled, until in spans:
+            rows += _due(session, community, compiled, residents, max(since, compiled.ruleset.effective_from), until,
+                         as_of)
+        for compiled, until in spans:
+            rows += reset_rows(session, community, compiled, residents, since, until, rows, as_of=as_of)
         service.db.lock_residents(session, community, sorted({row["resident"] for row in rows}))
         append_all(session, rows)
-        written = sum(row["kind"] != "restatement" for row in rows)
-        restated = len(rows) - written
-    log.info("closed the periods of %s up to %s: %d period award(s), %d restated", community, as_of, written,
-             restated)
-    return ClosingRun(community=community, as_of=as_of, since=since, awards_written=written, restated=restated)
+        resets = sum(row["kind"] == "reset" for row in rows)
+        restated = sum(row["kind"] == "restatement" for row in rows)
+        written = len(rows) - resets - restated
+    log.info("closed the periods of %s up to %s: %d period award(s), %d restated, %d reset(s)", community, as_of,
+             written, restated, resets)
+    return ClosingRun(community=community, as_of=as_of, since=since, awards_written=written, restated=restated,
+                      resets_written=resets)
 
 
 def _due(session: Session, community: str, compiled: CompiledRuleset, residents: list[str], first: dt.date,
-         as_of: dt.date) -> list[Row]:
-    """The entries that bring one version's period awards from ``first`` to ``as_of`` to what the ledger says."""
+         until: dt.date, as_of: dt.date) -> list[Row]:
+    """The entries that bring one version's period awards from ``first`` to ``until`` to what the ledger says."""
     rules = {rule.id: rule for rule in compiled.ruleset.period_rules if rule.enabled}
-    if not rules or first >= as_of:
+    if not rules or first >= until:
         return []
-    last = as_of if compiled.ruleset.effective_to is None else \
-        min(as_of, compiled.ruleset.effective_to + dt.timedelta(days=1))
+    last = until if compiled.ruleset.effective_to is None else \
+        min(until, compiled.ruleset.effective_to + dt.timedelta(days=1))
     start = _moment(min(lookback_start(rule, first) for rule in rules.values()))
     begin, end = _moment(first), _moment(last)
     granted: dict[tuple, list] = {}  # (resident, fact, rule) → [category, when, amount, raw]: awards of facts
@@ -139,7 +150,7 @@ def _due(session: Session, community: str, compiled: CompiledRuleset, residents:
             paid_before[(resident, rule_id)].add(period_key(rules[rule_id].period, when))
     awards = period_awards(compiled, [Granted(resident, category, when, amount, raw)
                                       for (resident, _, _), (category, when, amount, raw) in granted.items()],
-                           residents, first, as_of, paid_before)
+                           residents, first, last, paid_before)
     due = {(a.resident, a.rule_id, a.occurred_at): award_row(community, a, None) for a in awards}
     rows = []
     for resident, rule_id, when in sorted(due.keys() | decided):
