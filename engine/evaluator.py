@@ -246,12 +246,16 @@ def closing_awards(compiled: CompiledRuleset, awards: Iterable[Award], residents
 
 
 def closing_resets(compiled: CompiledRuleset, awards: Iterable[Award], residents: Iterable[str], first: dt.date,
-                   until: dt.date) -> list[AccountReset]:
-    """The resets (年度清零) at the ends of the periods from ``first`` to ``until``, after ``awards`` (period ones)."""
+                   until: dt.date, *, moving_only: bool = True) -> list[AccountReset]:
+    """The resets (年度清零) at the ends of the periods from ``first`` to ``until``, after ``awards`` (period ones).
+
+    Only those that move an account, unless ``moving_only`` is false (a simulated shop needs
+    every one: spending can leave a balance the reset moves, where the awards alone did not).
+    """
     return resets_due(compiled.ruleset, [Moved(a.resident, a.rule_id, a.fact_id, a.occurred_at,
                                                a.amount if "index" in a.accounts else Decimal(0),
                                                a.amount if "points" in a.accounts else Decimal(0)) for a in awards],
-                      residents, first, until)
+                      residents, first, until, moving_only=moving_only)
 
 
 def period_awards(compiled: CompiledRuleset, granted: Iterable[Granted], residents: Iterable[str], first: dt.date,

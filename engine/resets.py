@@ -162,8 +162,8 @@ def decide(ruleset: Ruleset, reset: Reset, period: ClosedPeriod, resident: str, 
 
 
 def due(ruleset: Ruleset, moved: Iterable[Moved], residents: Iterable[str], first: dt.date,
-        until: dt.date) -> list[AccountReset]:
-    """Every reset that moves something, for the residents' awards (from empty accounts), in time order."""
+        until: dt.date, *, moving_only: bool = True) -> list[AccountReset]:
+    """Every reset that moves something (or every one), for the residents' awards from empty accounts, in time order."""
     events = reset_events(ruleset, first, until)
     if not events:
         return []
@@ -187,6 +187,6 @@ def due(ruleset: Ruleset, moved: Iterable[Moved], residents: Iterable[str], firs
                 position += 1
             made = decide(ruleset, reset, period, resident, balance[reset.account], applied)
             balance[reset.account] += made.amount
-            if made.amount:
+            if made.amount or not moving_only:
                 found.append(made)
     return sorted(found, key=lambda r: (r.period.end, r.resident, r.account))

@@ -247,8 +247,8 @@ def score_chunk(compiled: CompiledRuleset, residents: list[str], facts: list[dic
         first = dt.date.fromisoformat(f"{months[0]}-01")
         until = add_months(dt.date.fromisoformat(f"{months[-1]}-01"), 1)
         awards += closing_awards(compiled, awards, residents, first, until)
-        resets = closing_resets(compiled, awards, residents, first, until)
-    totals = balances(compiled.ruleset, awards, residents=residents, resets=resets)
+        resets = closing_resets(compiled, awards, residents, first, until, moving_only=False)
+    totals = balances(compiled.ruleset, awards, residents=residents, resets=[r for r in resets if r.amount])
     per: dict[str, list] = {rid: [] for rid in residents}
     for award in awards:
         per.setdefault(award.resident, []).append(award)
@@ -281,15 +281,20 @@ def score_chunk(compiled: CompiledRuleset, residents: list[str], facts: list[dic
                 out.deducted -= award.amount
                 if month in monthly:
                     monthly[month][1] -= award.amount
-        _shop_visits(out, rid, by_month, months, monthly, shop, (zones or {}).get(rid, ""), seed)
+        points_reset = {r.period.last_moment.strftime("%Y-%m"): r.after for r in resets
+                        if r.resident == rid and r.account == "points"}
+        _shop_visits(out, rid, by_month, months, monthly, shop, (zones or {}).get(rid, ""), seed, points_reset)
         outcomes[rid] = out
     return ChunkOutcome(residents=outcomes, monthly=monthly, facts=len(valid) + sum(rejected.values()),
                         awards=len(awards), rejected=dict(rejected))
 
 
 def _shop_visits(out: ResidentOutcome, rid: str, by_month: dict[str, Decimal], months: list[str],
-                 monthly: dict[str, list[Decimal]], shop: Shop | None, zone: str, seed: int) -> None:
+                 monthly: dict[str, list[Decimal]], shop: Shop | None, zone: str, seed: int,
+                 points_reset: dict[str, Decimal]) -> None:
     """Month by month: add the month's points, maybe spend some at month end, record liability.
+
+    A month whose end resets the points (清零) ends with what the reset leaves, whatever was spent.
 
     The resident's draws come from their own stream and the same number of draws is made
     every month whatever the balance, so baseline and candidate see the same luck.
@@ -312,6 +317,7 @@ def _shop_visits(out: ResidentOutcome, rid: str, by_month: dict[str, Decimal], m
                     out.redeemed_yuan = round(out.redeemed_yuan + item.cost_yuan, 2)
                     out.redemptions += 1
                     monthly[month][2] += item.price_points
+        balance = points_reset.get(month, balance)
         monthly[month][3] += max(balance, Decimal(0))
 
 

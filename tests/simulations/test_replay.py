@@ -1,0 +1,37 @@
+"""A replay's shop sees what the resets leave: points set back at a month's end are not there to spend next month."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from simulations.population import Shop, ShopItem
+from simulations.replay import score_chunk
+from xinzhi.engine import compile_ruleset, load_ruleset
+
+STANDARD = """\
+id: monthly
+version: 1
+title: 积分每月清零
+community: 测试
+effective_from: 2021-01-01
+accounts: {starting_index: 100, resets: [{account: points, every: month, to: 5}]}
+tiers: [{id: A, title: 全部}]
+categories: [{id: civic, title: 文明}]
+fact_types: [{id: deed, title: 好人好事}]
+rules: [{id: deed, title: 好人好事, category: civic, fact: deed, award: {points: 5}}]
+"""
+
+
+def test_the_shop_spends_only_what_each_months_reset_leaves():
+    compiled = compile_ruleset(load_ruleset(STANDARD, name="monthly.yaml"))
+    shop = Shop(items=[ShopItem(id="soap", title="肥皂", price_points=5, cost_yuan=3)],
+                redeem_probability_per_month=1, max_items_per_visit=3)
+    deeds = [{"id": f"d{m}", "type": "deed", "resident": "r1", "occurred_at": f"2021-0{m}-10T10:00:00+08:00"}
+             for m in (1, 2)]
+    chunk = score_chunk(compiled, ["r1"], deeds, ["2021-01", "2021-02", "2021-03"], shop=shop)
+    # January: 5 earned, which the reset leaves as it is (it moves nothing), and 5 spent: the reset gives back 5.
+    # February: 5 + 5 earned, 10 spent, back to 5. March: nothing earned, 5 spent, back to 5.
+    assert [chunk.monthly[m][2] for m in ("2021-01", "2021-02", "2021-03")] == [5, 10, 5]
+    assert [chunk.monthly[m][3] for m in ("2021-01", "2021-02", "2021-03")] == [5, 5, 5]
+    outcome = chunk.residents["r1"]
+    assert (outcome.points, outcome.redeemed) == (Decimal(5), 20)
