@@ -129,14 +129,16 @@ _SHORTEST_DAYS = {"day": 1, "week": 7, "month": 28, "quarter": 90, "year": 365}
 
 
 def closings(ruleset: Ruleset, residents: int, first: dt.date, until: dt.date) -> int:
-    """How many (resident, period) decisions closing from ``first`` to ``until`` reads, at most (without counting)."""
-    total = 0
-    for rule in ruleset.period_rules:
-        if rule.enabled:
-            low = max(lookback_start(rule, first), ruleset.effective_from)
-            high = until if ruleset.effective_to is None else min(until, ruleset.effective_to + dt.timedelta(days=1))
-            total += max(0, (high - low).days) // _SHORTEST_DAYS[rule.period] + 1
-    return total * residents
+    """How many (resident, period) decisions closing from ``first`` to ``until`` reads, at most (without counting).
+
+    Each period rule decides its periods; each reset of an account (年度清零) its period ends.
+    """
+    high = until if ruleset.effective_to is None else min(until, ruleset.effective_to + dt.timedelta(days=1))
+    spans = [(max(lookback_start(rule, first), ruleset.effective_from), rule.period)
+             for rule in ruleset.period_rules if rule.enabled]
+    spans += [(max(first, ruleset.effective_from), reset.every)
+              for reset in (ruleset.accounts.resets if ruleset.accounts else [])]
+    return residents * sum(max(0, (high - low).days) // _SHORTEST_DAYS[period] + 1 for low, period in spans)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ import datetime as dt
 
 import pytest
 
-from xinzhi.engine import RulesetError, compile_ruleset, evaluate, load_ruleset
+from xinzhi.engine import FactError, RulesetError, compile_ruleset, evaluate, load_ruleset
 
 HEAD = """\
 id: resets
@@ -119,3 +119,15 @@ def test_a_reset_that_could_not_be_honoured_is_refused_where_it_is_written(reset
     with pytest.raises(RulesetError) as caught:
         load_ruleset(text, name="resets.yaml")
     assert [(p.path, says in p.message) for p in caught.value.problems] == [(path, True)]
+
+
+def test_daily_resets_closed_to_2099_are_refused_before_any_work():
+    """Found by review: resets were not counted in a closing's cost, so a daily reset closed to 2099 ran unbounded."""
+    compiled = standard("[{account: points, every: day, to: 0}]")
+    many = [{"id": f"f{n}", "type": "deed", "resident": f"r{n}", "occurred_at": "2021-05-01T10:00:00+08:00"}
+            for n in range(10)]
+    with pytest.raises(FactError) as refused:
+        evaluate(compiled, many, closes_until=dt.date(2099, 12, 31))
+    [problem] = refused.value.problems
+    assert (problem.code, problem.path) == ("closing_too_large", "closes_until")
+    assert len(evaluate(compiled, many, closes_until=dt.date(2022, 1, 1)).resets) == 10  # a year is fine
