@@ -50,7 +50,7 @@ class Award:
     """
 
     fact_id: str | None  # None: a period rule's award, for ``period``
-    resident: str
+    resident: str  # whose account: the resident, or the household where households hold the accounts
     occurred_at: dt.datetime
     ruleset: str
     rule_id: str
@@ -71,6 +71,7 @@ class Award:
     reached_total: str | None = None  # that total, exactly (a decimal as text)
     period: str | None = None  # of a period rule: the closed period it pays for ('2021-12')
     qualified: tuple[str, ...] = ()  # of a period rule: the run of periods that earned it
+    member: str | None = None  # where households hold the accounts: the member whose fact earned it
 
     def as_json(self) -> dict[str, Any]:
         """The award as JSON-ready values (times and dates as ISO text, ``accounts`` as a list)."""
@@ -79,6 +80,8 @@ class Award:
     def summary(self) -> str:
         """The sentence a resident reads: rule, amount, the limit that cut it, the accounts moved."""
         text = f"{self.rule_title} ({self.rule_id}, {self.ruleset}): {signed(self.amount)}"
+        if self.member is not None:
+            text += f" by member {self.member}"
         if self.limited_by:
             cap = f"max {written(self.limit_max)}" if self.limit_max is not None \
                 else f"at most {self.limit_times} times"
@@ -401,7 +404,7 @@ def _award(compiled: CompiledRuleset, fact: Fact, candidate: _Candidate, history
         if expire_after and amount > 0 and "points" in accounts else None,
         occurrence=candidate.occurrence, earlier=candidate.earlier, after_fact=candidate.after_fact,
         reached=candidate.reached, reached_total=candidate.reached_total,
-        repeat_span=repeat.describe() if repeat is not None else None,
+        repeat_span=repeat.describe() if repeat is not None else None, member=fact.member,
     )
 
 

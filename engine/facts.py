@@ -13,11 +13,20 @@ from functools import cached_property
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError, create_model
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    create_model,
+    field_validator,
+)
 from pydantic_core import ErrorDetails
 
 from .errors import ErrorCode, FactError, Problem, format_path
-from .ruleset import FactIn, FactType, FieldSpec, Ruleset
+from .ruleset import FactIn, FactType, FieldSpec, Ruleset, someone_named
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -33,9 +42,11 @@ class Fact:
 
     id: str
     type: str
-    resident: str
+    resident: str  # whose account: the resident, or the household where households hold the accounts
     occurred_at: dt.datetime
     fields: dict[str, Any]
+    member: str | None = None  # where households hold the accounts: the member the fact is about
+    household: str | None = None
 
     @property
     def sort_key(self) -> tuple[dt.datetime, str]:
@@ -44,8 +55,8 @@ class Fact:
 
     def same_as(self, other: Fact) -> bool:
         """Whether another fact under this id has the same content (the same moment in any offset)."""
-        return (self.type, self.resident, self.occurred_at, self.fields) == \
-            (other.type, other.resident, other.occurred_at, other.fields)
+        return (self.type, self.resident, self.member, self.household, self.occurred_at, self.fields) == \
+            (other.type, other.resident, other.member, other.household, other.occurred_at, other.fields)
 
     def conflict(self, earlier: str) -> Problem:
         """The problem of this fact when its id was seen with other content (``earlier`` says where)."""
@@ -111,9 +122,12 @@ class _FactModel(BaseModel):
 
     id: FactId
     type: str
-    resident: FactId
+    household: FactId | None = None
+    resident: FactId | None = Field(default=None, validate_default=True)
     occurred_at: dt.datetime
     fields: BaseModel
+
+    _someone = field_validator("resident")(classmethod(lambda cls, resident, info: someone_named(resident, info)))
 
 
 class FactValidator:
@@ -124,6 +138,7 @@ class FactValidator:
 
     def __init__(self, ruleset: Ruleset):
         self._types: dict[str, FactType] = {t.id: t for t in ruleset.fact_types}
+        self._by_household = ruleset.accounts is not None and ruleset.accounts.held_by == "household"
 
     @cached_property
     def _models(self) -> dict[str, type[_FactModel]]:
@@ -149,8 +164,8 @@ class FactValidator:
     def validate(self, raw: FactIn | dict[str, Any]) -> Fact:
         """One fact, or ``FactError`` listing every problem with it."""
         if isinstance(raw, FactIn):
-            raw = {"id": raw.id, "type": raw.type, "resident": raw.resident, "occurred_at": raw.occurred_at,
-                   "fields": raw.fields}
+            raw = {"id": raw.id, "type": raw.type, "resident": raw.resident, "household": raw.household,
+                   "occurred_at": raw.occurred_at, "fields": raw.fields}
         fact_type = raw.get("type") if isinstance(raw, dict) else None
         model = self._models.get(fact_type) if isinstance(fact_type, str) else None
         if model is None:
@@ -159,10 +174,35 @@ class FactValidator:
             valid = model.model_validate(raw)
         except ValidationError as exc:
             raise FactError([_problem(raw.get("id"), str(fact_type), e) for e in exc.errors()]) from None
+        holder, missing = self._holder(self._types[valid.type], valid.resident, valid.household)
+        if holder is None:
+            raise FactError([Problem(code=ErrorCode.FACT_INVALID, path=missing[0], fact_id=valid.id,
+                                     message=f"fact '{valid.id}' ({valid.type}): field '{missing[0]}': {missing[1]}")])
         occurred = valid.occurred_at
         occurred = occurred.replace(tzinfo=SHANGHAI) if occurred.tzinfo is None else occurred.astimezone(SHANGHAI)
-        return Fact(id=valid.id, type=valid.type, resident=valid.resident, occurred_at=occurred,
-                    fields={k: v for k, v in valid.fields.__dict__.items() if v is not None})
+        return Fact(id=valid.id, type=valid.type, resident=holder, occurred_at=occurred,
+                    fields={k: v for k, v in valid.fields.__dict__.items() if v is not None},
+                    member=valid.resident if self._by_household else None, household=valid.household)
+
+    def _holder(self, fact_type: FactType, resident: str | None,
+                household: str | None) -> tuple[str | None, tuple[str, str]]:
+        """Whose account a fact moves, or which key is missing and why.
+
+        Where households hold the accounts, every fact names its household, and a member's
+        fact its member; elsewhere every fact moves a resident's account, a household fact
+        too (the one it is charged to, e.g. the head of the household).
+        """
+        if self._by_household:
+            if household is None:
+                return None, ("household", "this standard keeps accounts per household (accounts.held_by): "
+                                           "name the household")
+            if fact_type.names == "resident" and resident is None:
+                return None, ("resident", "required field is missing: the member the fact is about")
+            return household, ("", "")
+        if resident is None:
+            return None, ("resident", "this standard keeps accounts per resident: name the resident the household "
+                                      "fact is charged to (e.g. the head of the household)")
+        return resident, ("", "")
 
     def _base_problems(self, raw: Any) -> list[Problem]:
         """Problems of a fact whose type is not one of ours (or that is no fact at all)."""
@@ -198,6 +238,8 @@ def _problem(fact_id: Any, fact_type: str, error: ErrorDetails) -> Problem:
         message = "not a field of this fact type" if loc[:1] == ["fields"] else "not a key of a fact"
     elif error["type"] == "missing":
         message = "required field is missing"
+    elif error["type"] == "value_error":
+        message = str(error.get("ctx", {}).get("error", message))
     known_id = fact_id if isinstance(fact_id, str) and fact_id else None
     return Problem(code=ErrorCode.FACT_INVALID, path=format_path(loc), fact_id=known_id,
                    message=f"fact '{known_id or '?'}'{kind}: field '{field}': {message}")

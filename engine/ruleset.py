@@ -22,6 +22,8 @@ from pydantic import (
     StrictFloat,
     StrictInt,
     Tag,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
@@ -31,6 +33,7 @@ from .errors import ErrorCode, Problem
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$", description="lower-case English id")]
 RulesetRef = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}@[1-9][0-9]*$", description="id@version")]
 Account = Literal["index", "points"]
+Holder = Literal["resident", "household"]
 Period = Literal["day", "week", "month", "quarter", "year"]
 FieldType = Literal["int", "number", "string", "bool", "enum", "date"]
 # Strict: a quoted '3' in a ruleset is text, not a number (facts are coerced; rules are not).
@@ -39,7 +42,7 @@ Scalar = StrictInt | StrictFloat | str | StrictBool | dt.date
 
 #: Names a fact field may not take: they are the fact's own keys, the engine's message
 #: keys, or the condition combinators.
-RESERVED_FIELD_NAMES = frozenset({"id", "sid", "type", "resident", "occurred_at", "all", "any", "not"})
+RESERVED_FIELD_NAMES = frozenset({"id", "sid", "type", "resident", "household", "occurred_at", "all", "any", "not"})
 
 
 class Node(BaseModel):
@@ -142,6 +145,9 @@ def _both_accounts() -> list[Account]:
 class Accounts(Node):
     """What a resident starts with and which accounts awards and deductions move."""
 
+    held_by: Holder = Field(default="resident", description="who holds the accounts: each resident, or each "
+                            "household (户), which every member's facts credit and which starts once at "
+                            "starting_index")
     starting_index: Points = Field(default=Decimal(0))
     decimals: StrictInt = Field(default=0, ge=0, le=2, description="decimal places amounts may have "
                                 "(捐款每 100 元计 0.1 分: 1); per-unit awards are cut to them")
@@ -201,6 +207,8 @@ class FactType(Node):
 
     id: Identifier
     title: str
+    names: Holder = Field(default="resident", description="who a fact of this type is about: a resident, or a "
+                          "household as a whole (a courtyard inspection), which names no member")
     fields: dict[Identifier, FieldSpec] = Field(default_factory=dict, max_length=200)
 
 
@@ -462,14 +470,24 @@ class Expectation(Node):
     balances: dict[str, ExpectedBalance] | None = None
 
 
+def someone_named(resident: str | None, info: ValidationInfo) -> str | None:
+    """A fact is about someone: its resident, or (a household fact) its household; the problem is at ``resident``."""
+    if resident is None and info.data.get("household") is None:
+        raise ValueError("a fact names its resident (or, for a household fact, its household)")
+    return resident
+
+
 class FactIn(Node):
     """A fact as written in a ruleset test or a facts file."""
 
     id: Annotated[str, Field(min_length=1, max_length=128)]
     type: Identifier
-    resident: Annotated[str, Field(min_length=1, max_length=128)]
+    household: Annotated[str, Field(min_length=1, max_length=128)] | None = None
+    resident: Annotated[str, Field(min_length=1, max_length=128)] | None = Field(default=None, validate_default=True)
     occurred_at: dt.datetime
     fields: dict[str, Any] = Field(default_factory=dict)
+
+    _someone = field_validator("resident")(classmethod(lambda cls, resident, info: someone_named(resident, info)))
 
 
 class RulesetTest(Node):
