@@ -108,7 +108,10 @@ def _check_vetoes(ruleset: Ruleset) -> list[Problem]:
             problems.append(_unknown(rule, ErrorCode.UNKNOWN_TIER, "tier", rule.veto.tier_at_most, tiers, "veto",
                                      "tier_at_most"))
         for position, lifted in enumerate(rule.lifts):
-            if lifted not in vetoes:
+            if lifted == rule.id:
+                problems.append(rule.problem(ErrorCode.BAD_VALUE, "a rule cannot lift itself: its next fact would "
+                                             "end what its last one set", "lifts", position))
+            elif lifted not in vetoes:
                 problems.append(rule.problem(
                     ErrorCode.UNKNOWN_RULE, f"'{lifted}' is not a rule with a veto or carries_over, so there is "
                     "nothing to lift" + (f" (such rules: {', '.join(sorted(vetoes))})" if vetoes else ""),

@@ -28,6 +28,7 @@ from .patterns import AFTER, NOT_AFTER
 from .periods import MAX_CLOSINGS, Granted, closings, payments
 from .resets import AccountReset, Moved
 from .resets import due as resets_due
+from .resets import rules_read as resets_read
 from .ruleset import Account, FactIn, Reaches, Ruleset
 from .vetoes import active_vetoes, rules_read, shown
 
@@ -71,7 +72,7 @@ class Award:
     reached_total: str | None = None  # that total, exactly (a decimal as text)
     period: str | None = None  # of a period rule: the closed period it pays for ('2021-12')
     qualified: tuple[str, ...] = ()  # of a period rule: the run of periods that earned it
-    member: str | None = None  # where households hold the accounts: the member whose fact earned it
+    member: str | None = None  # the resident whose fact earned it (a member, where households hold the accounts)
 
     def as_json(self) -> dict[str, Any]:
         """The award as JSON-ready values (times and dates as ISO text, ``accounts`` as a list)."""
@@ -80,7 +81,7 @@ class Award:
     def summary(self) -> str:
         """The sentence a resident reads: rule, amount, the limit that cut it, the accounts moved."""
         text = f"{self.rule_title} ({self.rule_id}, {self.ruleset}): {signed(self.amount)}"
-        if self.member is not None:
+        if self.member is not None and self.member != self.resident:
             text += f" by member {self.member}"
         if self.limited_by:
             cap = f"max {written(self.limit_max)}" if self.limit_max is not None \
@@ -209,7 +210,7 @@ def evaluate(compiled: CompiledRuleset, facts: Iterable[FactIn | dict | Fact], *
     ordered = sorted(_validated(compiled, kept, label), key=lambda f: f.sort_key)
     residents = sorted({f.resident for f in ordered})
     if closes_until is not None:
-        _check_closing(compiled, len(residents), closes_until)
+        _check_closing(compiled, ordered, len(residents), closes_until)
     history = history if history is not None else History()
     awards: list[Award] = []
     misses: list[Miss] = []
@@ -225,9 +226,12 @@ def evaluate(compiled: CompiledRuleset, facts: Iterable[FactIn | dict | Fact], *
                                       residents=residents, ignored=ignored, resets=resets)
 
 
-def _check_closing(compiled: CompiledRuleset, residents: int, until: dt.date) -> None:
+def _check_closing(compiled: CompiledRuleset, facts: list[Fact], residents: int, until: dt.date) -> None:
     """Refuse, before any work, a ``closes_until`` that would close more periods than ``MAX_CLOSINGS``."""
-    cost = closings(compiled.ruleset, residents, compiled.ruleset.effective_from, until)
+    read = resets_read(compiled.ruleset)
+    kinds = {rule.fact for rule in compiled.ruleset.rules if rule.id in read}
+    carrying = sum(1 for fact in facts if fact.type in kinds)
+    cost = closings(compiled.ruleset, residents, compiled.ruleset.effective_from, until, carrying)
     if cost > MAX_CLOSINGS:
         raise FactError([Problem(
             code=ErrorCode.CLOSING_TOO_LARGE, path="closes_until",

@@ -45,7 +45,7 @@ class Fact:
     resident: str  # whose account: the resident, or the household where households hold the accounts
     occurred_at: dt.datetime
     fields: dict[str, Any]
-    member: str | None = None  # where households hold the accounts: the member the fact is about
+    member: str | None = None  # the resident the fact names (a member, where households hold the accounts)
     household: str | None = None
 
     @property
@@ -182,7 +182,7 @@ class FactValidator:
         occurred = occurred.replace(tzinfo=SHANGHAI) if occurred.tzinfo is None else occurred.astimezone(SHANGHAI)
         return Fact(id=valid.id, type=valid.type, resident=holder, occurred_at=occurred,
                     fields={k: v for k, v in valid.fields.__dict__.items() if v is not None},
-                    member=valid.resident if self._by_household else None, household=valid.household)
+                    member=valid.resident, household=valid.household)
 
     def _holder(self, fact_type: FactType, resident: str | None,
                 household: str | None) -> tuple[str | None, tuple[str, str]]:

@@ -128,17 +128,21 @@ MAX_CLOSINGS = 200_000
 _SHORTEST_DAYS = {"day": 1, "week": 7, "month": 28, "quarter": 90, "year": 365}
 
 
-def closings(ruleset: Ruleset, residents: int, first: dt.date, until: dt.date) -> int:
+def closings(ruleset: Ruleset, residents: int, first: dt.date, until: dt.date, carrying: int = 0) -> int:
     """How many (resident, period) decisions closing from ``first`` to ``until`` reads, at most (without counting).
 
-    Each period rule decides its periods; each reset of an account (年度清零) its period ends.
+    Each period rule decides its periods; each reset of an account (年度清零) its period ends,
+    at each of which it also reads the ``carrying`` facts (of rules that carry over or lift).
     """
     high = until if ruleset.effective_to is None else min(until, ruleset.effective_to + dt.timedelta(days=1))
-    spans = [(max(lookback_start(rule, first), ruleset.effective_from), rule.period)
-             for rule in ruleset.period_rules if rule.enabled]
-    spans += [(max(first, ruleset.effective_from), reset.every)
-              for reset in (ruleset.accounts.resets if ruleset.accounts else [])]
-    return residents * sum(max(0, (high - low).days) // _SHORTEST_DAYS[period] + 1 for low, period in spans)
+    def periods(low: dt.date, period: str) -> int:
+        return max(0, (high - low).days) // _SHORTEST_DAYS[period] + 1
+
+    decided = sum(periods(max(lookback_start(rule, first), ruleset.effective_from), rule.period)
+                  for rule in ruleset.period_rules if rule.enabled) * residents
+    ends = sum(periods(max(first, ruleset.effective_from), reset.every)
+               for reset in (ruleset.accounts.resets if ruleset.accounts else []))
+    return decided + ends * (residents + carrying)
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,8 @@ class ServiceCode(StrEnum):
     DRAFTS_BUSY = "drafts_busy"
     FACTS_REJECTED = "facts_rejected"
     FACT_UNKNOWN_RESIDENT = "fact_unknown_resident"
+    FACT_UNKNOWN_HOUSEHOLD = "fact_unknown_household"
+    FACT_WRONG_HOUSEHOLD = "fact_wrong_household"
     FACT_IN_FUTURE = "fact_in_future"
     AS_OF_IN_FUTURE = "as_of_in_future"
     BATCH_TOO_LARGE = "batch_too_large"

@@ -45,7 +45,9 @@ IGNORED = [
      "    after_months: 24\n  resets: [{account: index, every: year},\n           {account: index, every: month}]\n",
      "ruleset_bad_value"),
     ("lifting a rule that neither vetoes nor carries over", PARKING,
-     PARKING + "    lifts: [parking_space_occupied]\n", "ruleset_unknown_rule"),
+     PARKING + "    lifts: [community_activity_join]\n", "ruleset_unknown_rule"),
+    ("a rule that lifts itself", "    lifts: [serious_offence_veto]\n",
+     "    lifts: [serious_offence_veto, rectification_lifts_veto]\n", "ruleset_bad_value"),
     ("a misspelt key", ACTIVITY, ACTIVITY.replace("limits:", "limit:"), "ruleset_unknown_key"),
 ]
 

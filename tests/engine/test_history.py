@@ -422,8 +422,9 @@ def history_rulesets(draw) -> str:
             rule.pop("carries_over", None)
     liftable = [r["id"] for r in rules if "veto" in r or "carries_over" in r]
     for rule in rules:
-        if liftable and draw(st.integers(0, 3)) == 0:
-            rule["lifts"] = draw(st.lists(st.sampled_from(liftable), min_size=1, max_size=2, unique=True))
+        others = [other for other in liftable if other != rule["id"]]  # a rule never lifts itself
+        if others and draw(st.integers(0, 3)) == 0:
+            rule["lifts"] = draw(st.lists(st.sampled_from(others), min_size=1, max_size=2, unique=True))
     fields = {"n": {"type": "int", "min": 0, "max": 4}, "kind": {"type": "enum", "values": ["a", "b", "c"]}}
     data = {
         "id": "generated", "version": 1, "title": "生成的上限", "community": "测试", "effective_from": "2021-01-01",

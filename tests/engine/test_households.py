@@ -88,7 +88,7 @@ def test_where_residents_hold_the_accounts_a_household_fact_is_charged_to_the_re
     standard = compile_ruleset(load_ruleset(VILLAGE.replace("held_by: household", "held_by: resident"),
                                             name="village.yaml"))
     evaluation = evaluate(standard, [{**check("c1", "h1", "dirty"), "resident": "zhang_san"}])
-    assert [(a.resident, a.member, a.amount) for a in evaluation.awards] == [("zhang_san", None, -5)]
+    assert [(a.resident, a.member, a.amount) for a in evaluation.awards] == [("zhang_san", "zhang_san", -5)]
     with pytest.raises(FactError) as refused:
         evaluate(standard, [check("c2", "h1", "dirty")])
     assert refused.value.problems[0].path == "resident" and "charged to" in refused.value.problems[0].message

@@ -131,3 +131,13 @@ def test_daily_resets_closed_to_2099_are_refused_before_any_work():
     [problem] = refused.value.problems
     assert (problem.code, problem.path) == ("closing_too_large", "closes_until")
     assert len(evaluate(compiled, many, closes_until=dt.date(2022, 1, 1)).resets) == 10  # a year is fine
+
+
+def test_a_thousand_carried_deductions_under_daily_resets_are_refused_before_any_work():
+    """Found by attack: 500 rechecks and 500 offences under a daily reset closed to 2099 ran for minutes: each of
+    28,500 ends read every carried deduction, and the cost counted residents × ends only."""
+    compiled = standard("[{account: index, every: day}]")
+    many = facts(*[("recheck", "2021-03-01")] * 500, *[("offence", "2021-03-02")] * 500)
+    with pytest.raises(FactError) as refused:
+        evaluate(compiled, many, closes_until=dt.date(2099, 12, 31))
+    assert refused.value.problems[0].code == "closing_too_large"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -12,7 +12,8 @@ from xinzhi.clock import utcnow
 from xinzhi.communities.models import CommunityCreate, CommunityRead, ResidentCreate, ResidentRead
 from xinzhi.db.queries import community_rows
 from xinzhi.db.tables import Community, CouncilCase, Resident
-from xinzhi.engine import Problem
+from xinzhi.engine import CompiledRuleset, Problem
+from xinzhi.engine.ruleset import Holder
 from xinzhi.errors import NotFound, ServiceCode, ServiceError
 from xinzhi.service import Service
 
@@ -26,12 +27,29 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
+def household_name(members: Sequence[Resident]) -> str:
+    """How a household is called where it is shown: its first member's family name, masked as 张*家."""
+    return f"{members[0].name[:1]}*家" if members else "*家"
+
+
 def require_community(session: Session, community: str) -> Community:
     """The community's row, or ``NotFound`` with ``community_not_found``."""
     row = session.get(Community, community)
     if row is None:
         raise NotFound(ServiceCode.COMMUNITY_NOT_FOUND, f"there is no community '{community}'")
     return row
+
+
+def held_by(compiled: CompiledRuleset) -> Holder:
+    """Who holds the accounts under a version: each resident, or each household (户)."""
+    return compiled.ruleset.accounts.held_by if compiled.ruleset.accounts else "resident"
+
+
+def account_holders(session: Session, community: str, holder: Holder) -> list[str]:
+    """Every account a job decides for (closing, resets): the residents' ids, or their households'."""
+    column = Resident.id if holder == "resident" else Resident.household
+    return list(session.scalars(select(column).distinct().where(Resident.community == community, column.is_not(None))
+                                .order_by(column)))
 
 
 def ensure_community(session: Session, community: str, name: str) -> Community:

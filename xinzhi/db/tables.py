@@ -147,7 +147,9 @@ class Fact(Base):
     community: Mapped[str] = mapped_column(String(64))
     fact_id: Mapped[str] = mapped_column(String(128))
     type: Mapped[str] = mapped_column(String(64))
-    resident: Mapped[str] = mapped_column(String(128))
+    resident: Mapped[str] = mapped_column(String(128))  # the account holder: the resident, or the household
+    member: Mapped[str | None] = mapped_column(String(128))  # the resident named, where households hold accounts
+    household: Mapped[str | None] = mapped_column(String(128))  # the household named, if any
     occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     fields: Mapped[dict[str, Any]] = mapped_column(JSON)
     received: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -156,7 +158,7 @@ class Fact(Base):
 
 
 class LedgerEntry(Base):
-    """One movement of a resident's accounts; never updated, never deleted."""
+    """One movement of an account (a resident's, or a household's); never updated, never deleted."""
 
     __tablename__ = "ledger_entries"
     __table_args__ = (
@@ -168,7 +170,8 @@ class LedgerEntry(Base):
 
     seq: Mapped[int] = mapped_column(SEQ, primary_key=True, autoincrement=True)
     community: Mapped[str] = mapped_column(String(64))
-    resident: Mapped[str] = mapped_column(String(128))
+    resident: Mapped[str] = mapped_column(String(128))  # the account holder: the resident, or the household
+    member: Mapped[str | None] = mapped_column(String(128))  # where households hold accounts: who earned it
     kind: Mapped[str] = mapped_column(String(16))
     amount: Mapped[Decimal] = mapped_column(Points)
     raw_amount: Mapped[Decimal] = mapped_column(Points)

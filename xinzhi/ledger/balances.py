@@ -78,15 +78,18 @@ def resident_totals(session: Session, community: str, resident: str, *, until: d
     return Totals.of(session.execute(select(*_SUMS).where(*_where(community, resident, until))).one())
 
 
-def totals_by_resident(session: Session, community: str, *,
-                       until: dt.datetime | None = None) -> dict[str, Totals]:
-    """Every resident's sums (residents with no entry are absent).
+def totals_by_resident(session: Session, community: str, *, until: dt.datetime | None = None,
+                       residents: Sequence[str] | None = None) -> dict[str, Totals]:
+    """Every resident's sums, or those of ``residents`` (one with no entry is absent).
 
     They start from the running sums kept as entries are appended (``account_totals``: one row
     per resident, however long the ledger). With ``until`` the entries on the shorter side of
     it are summed from the ledger, by month: those before it, or those after it taken away
     from the running sums. A standing as of last month reads a month of entries, not all.
     """
+    if residents is not None:
+        return {resident: sums for resident in residents
+                if (sums := resident_totals(session, community, resident, until=until)).entries}
     kept = {r[0]: Totals.of(r[1:]) for r in session.execute(
         select(AccountTotal.resident, AccountTotal.index_total, AccountTotal.points_total, AccountTotal.awarded,
                AccountTotal.deducted, AccountTotal.entries).where(AccountTotal.community == community))}
@@ -190,7 +193,8 @@ def scoring_history(session: Session, community: str, items: Sequence[tuple[Comp
                     LedgerEntry.resident, LedgerEntry.rule_id, LedgerEntry.category, LedgerEntry.occurred_at,
                     LedgerEntry.fact_id, LedgerEntry.amount, LedgerEntry.raw_amount).where(
                     LedgerEntry.community == community, LedgerEntry.resident.in_(residents[first:first + _CHUNK]),
-                    LedgerEntry.occurred_at >= start, LedgerEntry.occurred_at < end, LedgerEntry.kind.in_(GRANTED))):
+                    LedgerEntry.occurred_at >= start, LedgerEntry.occurred_at < end, LedgerEntry.kind.in_(GRANTED),
+                    LedgerEntry.fact_id.is_not(None))):  # a period rule's award takes no limit's room, as in the engine
                 cutoff = cutoffs.get(resident)
                 if cutoff is not None and (occurred_at, fact_id) >= cutoff:
                     continue
@@ -280,8 +284,8 @@ def vetoes_by_resident(session: Session, community: str, ruleset: Ruleset | None
     return {who: vetoes for who, vetoes in found.items() if vetoes}
 
 
-def carrying_awards(session: Session, community: str, ruleset: Ruleset,
-                    until: dt.datetime) -> dict[str, list[Moved]]:
+def carrying_awards(session: Session, community: str, ruleset: Ruleset, until: dt.datetime, *,
+                    residents: Sequence[str] | None = None) -> dict[str, list[Moved]]:
     """The awards a reset reads to carry deductions over (未整改的带入), per resident, as they stood before ``until``.
 
     They are the awards of the rules that carry over and of those that lift them: a
@@ -295,7 +299,8 @@ def carrying_awards(session: Session, community: str, ruleset: Ruleset,
         LedgerEntry.resident, LedgerEntry.fact_id, LedgerEntry.rule_id, LedgerEntry.occurred_at, LedgerEntry.seq,
         LedgerEntry.kind, LedgerEntry.explanation, LedgerEntry.index_delta, LedgerEntry.points_delta).where(
         LedgerEntry.community == community, LedgerEntry.rule_id.in_(sorted(read)), LedgerEntry.fact_id.is_not(None),
-        LedgerEntry.kind.in_((*GRANTED, "adjustment")), LedgerEntry.occurred_at < until)).all()
+        LedgerEntry.kind.in_((*GRANTED, "adjustment")), LedgerEntry.occurred_at < until,
+        *([LedgerEntry.resident.in_(residents)] if residents is not None else []))).all()
     moved: dict[tuple[str, str | None, str | None], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
     for row in rows:
         sums = moved[(row.resident, row.fact_id, row.rule_id)]
@@ -310,12 +315,30 @@ def carrying_awards(session: Session, community: str, ruleset: Ruleset,
     return found
 
 
-def reset_sums(session: Session, community: str, account: str, moment: dt.datetime) -> dict[str, Decimal]:
+def reset_sums(session: Session, community: str, account: str, moment: dt.datetime, *,
+               residents: Sequence[str] | None = None) -> dict[str, Decimal]:
     """What the resets of ``account`` at ``moment`` (a period's last second) moved so far, per resident."""
     return {resident: Decimal(amount) for resident, amount in session.execute(
         select(LedgerEntry.resident, func.sum(LedgerEntry.amount)).where(
             LedgerEntry.community == community, LedgerEntry.kind == "reset", LedgerEntry.accounts == account,
-            LedgerEntry.occurred_at == moment).group_by(LedgerEntry.resident))}
+            LedgerEntry.occurred_at == moment,
+            *([LedgerEntry.resident.in_(residents)] if residents is not None else [])).group_by(LedgerEntry.resident))}
+
+
+def reset_totals(session: Session, community: str, since: dt.datetime) -> list[tuple[str, str, dt.datetime, Decimal]]:
+    """Every reset from ``since`` on: (holder, account, moment, what its entries moved)."""
+    return [(resident, account, moment, Decimal(amount)) for resident, account, moment, amount in session.execute(
+        select(LedgerEntry.resident, LedgerEntry.accounts, LedgerEntry.occurred_at, func.sum(LedgerEntry.amount))
+        .where(LedgerEntry.community == community, LedgerEntry.kind == "reset", LedgerEntry.occurred_at >= since)
+        .group_by(LedgerEntry.resident, LedgerEntry.accounts, LedgerEntry.occurred_at))]
+
+
+def latest_reset(session: Session, community: str, resident: str) -> dt.datetime | None:
+    """Where a holder's resets may be out of date from: its latest reset, else its first entry (None: no entries)."""
+    reset, first = session.execute(select(
+        func.max(case((LedgerEntry.kind == "reset", LedgerEntry.occurred_at))), func.min(LedgerEntry.occurred_at))
+        .where(LedgerEntry.community == community, LedgerEntry.resident == resident)).one()
+    return reset or first
 
 
 def standing_awards(entries: Iterable[Any]) -> dict[tuple[str, str | None, str | None], dt.datetime]:

@@ -47,7 +47,7 @@ def _row(community: str, resident: str, *, kind: str, index_delta: Decimal | int
          raw_amount: Decimal | int | None = None,
          accounts: tuple[str, ...] | None = None, category: str | None = None, rule_id: str | None = None,
          ruleset: str | None = None, fact_id: str | None = None, limited_by: str | None = None,
-         points_expire_on: dt.date | None = None) -> Row:
+         points_expire_on: dt.date | None = None, member: str | None = None) -> Row:
     """The one shape of a ledger row; ``amount`` is the points (or else index) movement by default."""
     now = utcnow()
     occurred = occurred_at or now
@@ -55,7 +55,7 @@ def _row(community: str, resident: str, *, kind: str, index_delta: Decimal | int
         amount = points_delta if points_delta else index_delta
     if accounts is None:
         accounts = tuple(a for a, d in (("index", index_delta), ("points", points_delta)) if d) or ("points",)
-    return {"community": community, "resident": resident, "kind": kind, "amount": amount,
+    return {"community": community, "resident": resident, "member": member, "kind": kind, "amount": amount,
             "raw_amount": amount if raw_amount is None else raw_amount,
             "index_delta": index_delta, "points_delta": points_delta, "accounts": ",".join(accounts),
             "category": category, "rule_id": rule_id, "ruleset": ruleset, "fact_id": fact_id,
@@ -77,7 +77,7 @@ def award_row(community: str, award: Award, fact: Fact | None) -> Row:
                 index_delta=index, points_delta=points, amount=award.amount, raw_amount=award.raw_amount,
                 accounts=award.accounts, category=award.category, rule_id=award.rule_id, ruleset=award.ruleset,
                 fact_id=award.fact_id, limited_by=award.limited_by, occurred_at=award.occurred_at,
-                points_expire_on=award.points_expire_on, explanation={
+                points_expire_on=award.points_expire_on, member=award.member, explanation={
                     "summary": award.summary(), "rule_title": award.rule_title, "raw_amount": award.raw_amount,
                     "amount": award.amount, "limited_by": award.limited_by, "limit_max": award.limit_max,
                     "limit_times": award.limit_times, "occurrence": award.occurrence, "earlier": list(award.earlier),
@@ -105,7 +105,7 @@ def restatement_row(before: Row, after: Row | None, *, rule_title: str, reason: 
                 points_delta=delta["points_delta"], amount=delta["amount"], raw_amount=delta["raw_amount"],
                 accounts=tuple(base["accounts"].split(",")), category=base["category"], rule_id=base["rule_id"],
                 ruleset=base["ruleset"], fact_id=base["fact_id"], occurred_at=base["occurred_at"],
-                limited_by=after["limited_by"] if after else None,
+                member=base.get("member"), limited_by=after["limited_by"] if after else None,
                 points_expire_on=after["points_expire_on"] if after else None, explanation={
                     "summary": f"{reason}: {rule_title} {signed(was)} → {signed(now)}", "rule_title": rule_title,
                     "restates": {"fact_id": base["fact_id"], "rule_id": base["rule_id"], "amount_before": was,
@@ -218,6 +218,17 @@ def reset_row(community: str, reset: AccountReset, was: Decimal | None = None, *
                 points_delta=delta if reset.account == "points" else 0, amount=delta, accounts=(reset.account,),
                 ruleset=reset.ruleset, occurred_at=reset.occurred_at,
                 explanation={"summary": summary, "reset": reset.as_json(), "amount_before": was,
+                             "job_as_of": as_of.isoformat()})
+
+
+def reset_withdrawal_row(community: str, resident: str, account: str, moment: dt.datetime, was: Decimal, *,
+                         as_of: dt.date) -> Row:
+    """What takes back a reset no standard in force makes any more (a later version starts before that end)."""
+    title = {"index": "诚信指数", "points": "积分"}[account]
+    return _row(community, resident, kind="reset", index_delta=-was if account == "index" else 0,
+                points_delta=-was if account == "points" else 0, amount=-was, accounts=(account,), occurred_at=moment,
+                explanation={"summary": f"{as_of} 重新结算：现行标准在 {moment.astimezone(SHANGHAI):%Y-%m-%d} "
+                                        f"期末不再清零{title}，撤销原调整 {signed(was)}", "amount_before": was,
                              "job_as_of": as_of.isoformat()})
 
 

@@ -118,13 +118,29 @@ class CommunitySummary(BaseModel):
     tiers: dict[str, int]
 
 
+class MemberContribution(BaseModel):
+    """What one member's facts moved in the household's account (where households hold the accounts)."""
+
+    resident: str | None = Field(description="the member; none for facts of the household as a whole and for "
+                                             "entries of the account itself (redemptions, resets)")
+    name: str | None = None
+    index: Amount
+    points: Amount
+    entries: int
+
+
 class HouseholdRead(BaseModel):
-    """A household's members with their scores, and the household's totals."""
+    """A household: its members' scores and totals, or, where households hold the accounts, its own account."""
 
     community: str
     household: str
     as_of: dt.date
-    members: list[ScoreRead]
+    held_by: Literal["resident", "household"] = "resident"
+    members: list[ScoreRead] = Field(description="each member's own account (where residents hold the accounts)")
+    account: ScoreRead | None = Field(default=None, description="the household's account (where households "
+                                                                "hold the accounts): its index, points and tier")
+    contributions: list[MemberContribution] = Field(default_factory=list, description="what each member's facts "
+                                                    "moved in the household's account")
     index_total: Amount
     index_average: float
     points_total: Amount

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from xinzhi.clock import end_of, today
-from xinzhi.communities.service import get_resident, require_community, zones_shown
+from xinzhi.communities.service import get_resident, household_name, require_community, zones_shown
 from xinzhi.db.tables import LedgerEntry, Resident
 from xinzhi.engine import SHANGHAI, Ruleset
 from xinzhi.engine.amounts import text
@@ -37,6 +37,7 @@ from xinzhi.ledger.models import (
     CommunitySummary,
     HouseholdRead,
     LedgerPage,
+    MemberContribution,
     MonthTotal,
     ScoreRead,
     ZoneTotal,
@@ -99,10 +100,33 @@ def household_view(service: Service, community: str, household: str, as_of: dt.d
         if not members:
             raise NotFound(ServiceCode.RESIDENT_NOT_FOUND, f"community '{community}' has no household '{household}'")
         ruleset = standard_on(service, session, community, day)
+        if ruleset is not None and ruleset.accounts is not None and ruleset.accounts.held_by == "household":
+            return _household_account(session, community, household, list(members), day, ruleset)
         scores = [_score(session, m, day, ruleset) for m in members]
     total = sum(s.index for s in scores)
     return HouseholdRead(community=community, household=household, as_of=day, members=scores, index_total=total,
                          index_average=round(total / len(scores), 2), points_total=sum(s.points for s in scores))
+
+
+def _household_account(session: Session, community: str, household: str, members: list[Resident], day: dt.date,
+                       ruleset: Ruleset) -> HouseholdRead:
+    """A household that holds its account: its standing, and what each member's facts moved in it."""
+    holder = Resident(community=community, id=household, name=household_name(members), zone=members[0].zone,
+                      household=household)  # not stored: the account holder as a score reads it
+    account = _score(session, holder, day, ruleset)
+    names = {m.id: m.name for m in members}
+    contributions = [MemberContribution(resident=member, name=names.get(member) if member else None, index=index,
+                                        points=points, entries=entries)
+                     for member, index, points, entries in session.execute(
+                         select(LedgerEntry.member, func.sum(LedgerEntry.index_delta),
+                                func.sum(LedgerEntry.points_delta), func.count())
+                         .where(LedgerEntry.community == community, LedgerEntry.resident == household,
+                                LedgerEntry.occurred_at < end_of(day))
+                         .group_by(LedgerEntry.member))]
+    contributions.sort(key=lambda c: (c.resident is not None, c.resident or ""))  # the household's own first
+    return HouseholdRead(community=community, household=household, as_of=day, held_by="household", members=[],
+                         account=account, contributions=contributions, index_total=account.index,
+                         index_average=float(account.index), points_total=account.points)
 
 
 def community_summary(service: Service, community: str, as_of: dt.date | None = None) -> CommunitySummary:

@@ -355,6 +355,19 @@ def ruleset_in_force(service: Service, community: str, day: dt.date) -> RulesetV
         return in_force(published_rows(session, community), day)
 
 
+def published_spans(service: Service, session: Session, community: str,
+                    as_of: dt.date) -> list[tuple[CompiledRuleset, dt.date]]:
+    """The published versions from the earliest, each with the day after which it closes nothing.
+
+    That is ``as_of``, or the next version's first day if sooner: a version without an end is in
+    force until the next one starts (its own ``effective_to`` bounds it further).
+    """
+    versions = [compiled_for(service, session, row) for row in
+                sorted(published_rows(session, community), key=lambda r: r.effective_from)]
+    return [(compiled, min(as_of, later.ruleset.effective_from) if later else as_of)
+            for compiled, later in zip(versions, [*versions[1:], None], strict=True)]
+
+
 def standard_on(service: Service, session: Session, community: str, day: dt.date) -> Ruleset | None:
     """The ruleset that judges a standing on ``day``: the one in force, else the latest started."""
     rows = published_rows(session, community)

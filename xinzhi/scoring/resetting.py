@@ -17,10 +17,61 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from xinzhi.clock import today
 from xinzhi.engine import SHANGHAI, CompiledRuleset
 from xinzhi.engine.resets import decide, reset_events
-from xinzhi.ledger.balances import Totals, carrying_awards, reset_sums, totals_by_resident
-from xinzhi.ledger.entries import Row, reset_row
+from xinzhi.ledger.balances import (
+    Totals,
+    carrying_awards,
+    latest_reset,
+    reset_sums,
+    reset_totals,
+    totals_by_resident,
+)
+from xinzhi.ledger.entries import Row, reset_row, reset_withdrawal_row
+from xinzhi.registry.service import published_spans
+from xinzhi.service import Service
+
+
+def settle_resets(service: Service, session: Session, community: str,
+                  since: dict[str, dt.datetime | None]) -> list[Row]:
+    """Bring these account holders' resets up to date before anything is spent or after late facts, as expiry is.
+
+    From the earliest holder's moment (a late fact's), or, with None, from the holder's latest
+    reset (a redemption: the periods ended since may not be closed yet): a reset that is due is
+    written, one a late fact changed is brought up to date. The caller holds the holders' locks.
+    """
+    as_of = today()
+    spans = [(compiled, until) for compiled, until in published_spans(service, session, community, as_of)
+             if compiled.ruleset.accounts and compiled.ruleset.accounts.resets]
+    starts = [moment or latest_reset(session, community, holder) for holder, moment in since.items()] if spans else []
+    known = [start for start in starts if start is not None]
+    if not known:
+        return []
+    first = min(known).astimezone(SHANGHAI).date()
+    rows: list[Row] = []
+    for compiled, until in spans:
+        rows += reset_rows(session, community, compiled, sorted(since), max(first, compiled.ruleset.effective_from),
+                           until, rows, as_of=as_of)
+    return rows
+
+
+_FEW = 50  # holders whose sums are read one by one, not the community's at once
+
+
+def withdrawn_resets(session: Session, community: str, spans: list[tuple[CompiledRuleset, dt.date]],
+                     since: dt.date, as_of: dt.date) -> list[Row]:
+    """The entries that take back resets no version makes any more (a later version, published since, ends there).
+
+    A reset stands where a version in force resets that account at that moment (``reset_rows``
+    keeps it up to date); one written at any other period end from ``since`` on is withdrawn.
+    """
+    made = {(period.last_moment, reset.account) for compiled, until in spans
+            for period, reset in reset_events(compiled.ruleset, since, until)}
+    start = dt.datetime.combine(since, dt.time(), SHANGHAI)
+    return [reset_withdrawal_row(community, resident, account, moment, amount, as_of=as_of)
+            for resident, account, moment, amount in reset_totals(session, community, start)
+            if amount and (moment.astimezone(SHANGHAI), account) not in made]
 
 
 def reset_rows(session: Session, community: str, compiled: CompiledRuleset, residents: list[str], first: dt.date,
@@ -41,9 +92,10 @@ def reset_rows(session: Session, community: str, compiled: CompiledRuleset, resi
         for row in (*pending, *rows):
             if row["occurred_at"] < end:
                 unwritten[row["resident"]] += row[column]
-        totals = totals_by_resident(session, community, until=end)
-        made = reset_sums(session, community, reset.account, period.last_moment)
-        applied = carrying_awards(session, community, ruleset, end)
+        few = residents if len(residents) <= _FEW else None  # a holder's own: by the resident index
+        totals = totals_by_resident(session, community, until=end, residents=few)
+        made = reset_sums(session, community, reset.account, period.last_moment, residents=few)
+        applied = carrying_awards(session, community, ruleset, end, residents=few)
         start = accounts.starting_index if reset.account == "index" else Decimal(0)
         for resident in residents:
             sums = totals.get(resident, Totals())

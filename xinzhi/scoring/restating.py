@@ -51,12 +51,28 @@ class Restating:
         return {resident: cause.sort_key for resident, cause in self.causes.items()}
 
 
-def read_as(compiled: CompiledRuleset, fact_id: str, kind: str, resident: str, occurred_at: dt.datetime,
-            fields: dict[str, Any]) -> Fact | None:
+#: The columns of a stored fact that ``stored_fact`` reads.
+STORED = (FactRow.fact_id, FactRow.type, FactRow.resident, FactRow.member, FactRow.household, FactRow.occurred_at,
+          FactRow.fields)
+
+
+def stored_fact(row: Any) -> Fact:
+    """A stored fact as it was scored: its account holder, the resident and household it named, its fields as stored.
+
+    A row written before households held accounts has no ``member``: it named its resident.
+    A household fact where households hold the accounts named no member (its holder is its household).
+    """
+    member = row.member if row.member is not None or row.household == row.resident else row.resident
+    return Fact(id=row.fact_id, type=row.type, resident=row.resident, occurred_at=row.occurred_at, fields=row.fields,
+                member=member, household=row.household)
+
+
+def read_as(compiled: CompiledRuleset, fact: Fact) -> Fact | None:
     """A fact scored before, as ``compiled`` reads it (None: its fields are not this version's, so nothing matches)."""
     try:
-        return compiled.validator.validate({"id": fact_id, "type": kind, "resident": resident,
-                                            "occurred_at": occurred_at, "fields": fields})
+        return compiled.validator.validate({"id": fact.id, "type": fact.type, "resident": fact.member,
+                                            "household": fact.household, "occurred_at": fact.occurred_at,
+                                            "fields": fact.fields})
     except FactError:
         return None
 
@@ -83,8 +99,7 @@ def later_facts(service: Service, session: Session, community: str,
     for first in range(0, len(residents), _CHUNK):
         chunk = residents[first:first + _CHUNK]
         since = min(earliest[r].occurred_at for r in chunk)
-        for row in session.execute(select(FactRow.fact_id, FactRow.type, FactRow.resident, FactRow.occurred_at,
-                                          FactRow.fields, FactRow.ruleset).where(
+        for row in session.execute(select(*STORED, FactRow.ruleset).where(
                 FactRow.community == community, FactRow.resident.in_(chunk), FactRow.occurred_at >= since)):
             if (row.occurred_at, row.fact_id) <= earliest[row.resident].sort_key:
                 continue
@@ -93,8 +108,7 @@ def later_facts(service: Service, session: Session, community: str,
                 version = rows.get(row.ruleset)
                 by_ref[row.ruleset] = compiled_for(service, session, version) if version is not None else None
             compiled = by_ref[row.ruleset]
-            if compiled is not None and (read := read_as(compiled, row.fact_id, row.type, row.resident,
-                                                         row.occurred_at, row.fields)) is not None:
+            if compiled is not None and (read := read_as(compiled, stored_fact(row))) is not None:
                 found[row.resident].append((compiled, read))
     restating = Restating()
     for resident, facts in found.items():

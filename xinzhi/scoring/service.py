@@ -63,7 +63,8 @@ from xinzhi.scoring.models import (
     ImportResult,
     Restated,
 )
-from xinzhi.scoring.restating import later_facts, read_as, restatements
+from xinzhi.scoring.resetting import settle_resets
+from xinzhi.scoring.restating import STORED, later_facts, read_as, restatements, stored_fact
 from xinzhi.service import Service
 
 log = logging.getLogger("xinzhi.scoring")
@@ -110,11 +111,14 @@ def _prepare(service: Service, session: Session, community: str, raws: Sequence[
             errors += [(position, p) for p in exc.problems]
     ids = list(dict.fromkeys(f.id for _, _, f in parsed))
     stored = _stored_facts(session, community, ids)
-    residents = {f.resident for _, _, f in parsed}
-    known_residents = set()
-    for chunk in _chunks(sorted(residents)):
-        known_residents |= set(session.scalars(select(Resident.id).where(
-            Resident.community == community, Resident.id.in_(chunk))))
+    households_of: dict[str, str | None] = {}  # resident → registered household
+    for chunk in _chunks(sorted({f.resident for _, _, f in parsed if f.resident is not None})):
+        households_of.update((resident, household) for resident, household in session.execute(
+            select(Resident.id, Resident.household).where(Resident.community == community, Resident.id.in_(chunk))))
+    known_households: set[str | None] = set()
+    for chunk in _chunks(sorted({f.household for _, _, f in parsed if f.household is not None})):
+        known_households |= set(session.scalars(select(Resident.household).distinct().where(
+            Resident.community == community, Resident.household.in_(chunk))))
     rows = published_rows(session, community)
     new: list[_Prepared] = []
     known_ids: list[str] = []
@@ -123,10 +127,16 @@ def _prepare(service: Service, session: Session, community: str, raws: Sequence[
     ignored = 0
     latest = latest_accepted(service.settings.future_tolerance_minutes)
     for position, raw, fact_in in parsed:
-        if fact_in.resident not in known_residents:
+        if fact_in.resident is not None and fact_in.resident not in households_of:
             errors.append((position, Problem(
                 code=ServiceCode.FACT_UNKNOWN_RESIDENT, path="resident", fact_id=fact_in.id,
                 message=f"fact '{fact_in.id}': community '{community}' has no resident '{fact_in.resident}'")))
+            continue
+        if fact_in.household is not None and fact_in.household not in known_households:
+            errors.append((position, Problem(
+                code=ServiceCode.FACT_UNKNOWN_HOUSEHOLD, path="household", fact_id=fact_in.id,
+                message=f"fact '{fact_in.id}': no resident of '{community}' is registered in household "
+                        f"'{fact_in.household}'")))
             continue
         occurred = fact_in.occurred_at
         occurred = occurred.replace(tzinfo=SHANGHAI) if occurred.tzinfo is None else occurred
@@ -144,6 +154,10 @@ def _prepare(service: Service, session: Session, community: str, raws: Sequence[
                         f"on {shanghai_day(occurred)}")))
             continue
         compiled = compiled_for(service, session, row)
+        fact_in, wrong = _with_household(compiled, fact_in, households_of)
+        if wrong is not None:
+            errors.append((position, wrong))
+            continue
         if (ignore_unknown_types or ignores_unknown_types(compiled)) and not compiled.validator.knows(fact_in):
             ignored += 1
             continue
@@ -167,6 +181,24 @@ def _prepare(service: Service, session: Session, community: str, raws: Sequence[
     return _Batch(new=new, known_ids=known_ids, order=order, errors=errors, ignored=ignored)
 
 
+def _with_household(compiled: CompiledRuleset, fact_in: FactIn,
+                    households_of: dict[str, str | None]) -> tuple[FactIn, Problem | None]:
+    """Where households hold the accounts, a member's fact credits the household the member is registered in.
+
+    The household may be left out (it is filled in) or given (it must be that one).
+    """
+    accounts = compiled.ruleset.accounts
+    if accounts is None or accounts.held_by != "household" or fact_in.resident is None:
+        return fact_in, None
+    registered = households_of[fact_in.resident]
+    if registered is not None and fact_in.household in (None, registered):
+        return fact_in.model_copy(update={"household": registered}), None
+    said = f"resident '{fact_in.resident}' is registered in " + \
+        (f"household '{registered}', not '{fact_in.household}'" if registered else "no household")
+    return fact_in, Problem(code=ServiceCode.FACT_WRONG_HOUSEHOLD, path="household", fact_id=fact_in.id,
+                            message=f"fact '{fact_in.id}': {said}; {compiled.ref} keeps accounts per household")
+
+
 def _as_stored(fact: Fact) -> Fact:
     """The fact as it would read back from the store (fields as plain JSON), to compare with a stored one."""
     return replace(fact, fields=plain_fields(fact.fields))
@@ -176,11 +208,9 @@ def _stored_facts(session: Session, community: str, ids: Sequence[str]) -> dict[
     """The facts already stored under these ids, as they were scored (fields as stored: plain JSON)."""
     stored: dict[str, Fact] = {}
     for chunk in _chunks(list(ids)):
-        for row in session.execute(select(FactRow.fact_id, FactRow.type, FactRow.resident, FactRow.occurred_at,
-                                          FactRow.fields).where(FactRow.community == community,
-                                                                FactRow.fact_id.in_(chunk))):
-            stored[row.fact_id] = Fact(id=row.fact_id, type=row.type, resident=row.resident,
-                                       occurred_at=row.occurred_at, fields=row.fields)
+        for row in session.execute(select(*STORED).where(FactRow.community == community,
+                                                         FactRow.fact_id.in_(chunk))):
+            stored[row.fact_id] = stored_fact(row)
     return stored
 
 
@@ -202,14 +232,12 @@ def _recall_stored(session: Session, community: str, todo: list[_Prepared], hist
         end = max(p.fact.occurred_at for p in items)
         kinds = sorted(compiled.remembered | compiled.tallied)
         for chunk in _chunks(sorted({p.fact.resident for p in items})):
-            rows = session.execute(select(FactRow.fact_id, FactRow.type, FactRow.resident, FactRow.occurred_at,
-                                          FactRow.fields).where(
+            rows = session.execute(select(*STORED).where(
                 FactRow.community == community, FactRow.resident.in_(chunk), FactRow.type.in_(kinds),
                 FactRow.occurred_at >= start, FactRow.occurred_at <= end))
             recall(compiled, [fact for row in rows
                               if (row.occurred_at, row.fact_id) < starts.get(row.resident, _LAST)
-                              and (fact := read_as(compiled, row.fact_id, row.type, row.resident, row.occurred_at,
-                                                   row.fields))], history)
+                              and (fact := read_as(compiled, stored_fact(row)))], history)
 
 
 def _recall_in_batch(p: _Prepared, readers: dict[str, CompiledRuleset], history: History) -> None:
@@ -222,8 +250,7 @@ def _recall_in_batch(p: _Prepared, readers: dict[str, CompiledRuleset], history:
     for compiled in readers.values():
         if compiled.name == p.compiled.name or p.fact.type not in compiled.remembered | compiled.tallied:
             continue
-        fact = read_as(compiled, p.fact.id, p.fact.type, p.fact.resident, p.fact.occurred_at,
-                        plain_fields(p.fact.fields))
+        fact = read_as(compiled, replace(p.fact, fields=plain_fields(p.fact.fields)))
         if fact is not None:
             recall(compiled, [fact], history)
 
@@ -267,7 +294,8 @@ def _commit(service: Service, community: str, batch: list[_Prepared],
                         rescored.append((p.compiled, p.fact, awards))
                         continue
                     facts.append({"community": community, "fact_id": p.fact.id, "type": p.fact.type,
-                                  "resident": p.fact.resident, "occurred_at": p.fact.occurred_at,
+                                  "resident": p.fact.resident, "member": p.fact.member,
+                                  "household": p.fact.household, "occurred_at": p.fact.occurred_at,
                                   "fields": plain_fields(p.fact.fields), "received": p.raw,
                                   "ruleset": p.compiled.ref, "created_at": now})
                     rows = [award_row(community, a, p.fact) for a in awards]
@@ -284,6 +312,7 @@ def _commit(service: Service, community: str, batch: list[_Prepared],
                 since: dict[str, dt.datetime] = {}
                 for p in todo:
                     since.setdefault(p.fact.resident, p.fact.occurred_at)
+                append_all(session, settle_resets(service, session, community, dict(since)))  # 年度清零 already made
                 append_all(session, expiry_corrections(session, community, since))
             return {p.fact.id for p in todo}, [_restated(row) for _, row in restated]
         except IntegrityError:

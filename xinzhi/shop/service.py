@@ -29,8 +29,9 @@ from xinzhi.ledger.balances import (
     standing,
     vetoes_by_resident,
 )
-from xinzhi.ledger.entries import append, lock_resident, redemption_row, refund_row
+from xinzhi.ledger.entries import append, append_all, lock_resident, redemption_row, refund_row
 from xinzhi.registry.service import standard_on
+from xinzhi.scoring.resetting import settle_resets
 from xinzhi.service import Service
 from xinzhi.shop.models import ItemCreate, ItemRead, RedemptionCreate, RedemptionRead
 
@@ -155,6 +156,7 @@ def _spend(service: Service, session: Session, community: str, data: RedemptionC
                            extra={"stock": item.stock})
     if data.redeemed_at is not None:
         _check_date(session, community, data.resident, moment)
+    append_all(session, settle_resets(service, session, community, {data.resident: None}))  # 清零 due, not yet closed
     if item.min_tier:
         allowed, why = _tier_allows(service, session, community, data.resident, item.min_tier, moment)
         if not allowed:

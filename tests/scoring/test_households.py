@@ -1,0 +1,60 @@
+"""Households as accounts in the store: members' facts credit the household they are registered in.
+
+Each entry names the member who earned it; a courtyard inspection is the household's own fact;
+limits, standing and the household view read the household's one account, which starts once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from tests.engine.test_households import VILLAGE
+from tests.support.fixtures import new_community
+from xinzhi.db.tables import LedgerEntry
+from xinzhi.errors import ServiceError
+from xinzhi.ledger import household_view
+from xinzhi.scoring import post_facts
+
+
+def deed(fact_id: str, member: str, day: str = "2024-03-01", **extra) -> dict:
+    return {"id": fact_id, "type": "deed", "resident": member, "occurred_at": f"{day}T10:00:00+08:00", **extra}
+
+
+def test_members_credit_their_households_account_and_each_entry_names_the_member(service):
+    community = new_community(service, residents=5, ruleset=VILLAGE)  # r1 r2 in h1, r3 r4 in h2, r5 in h3
+    post_facts(service, community, [deed("d1", "r1"), deed("d2", "r2"), deed("d3", "r1"), deed("d4", "r3"),
+                                    {"id": "c1", "type": "courtyard_check", "household": "h2",
+                                     "occurred_at": "2024-03-05T10:00:00+08:00", "fields": {"result": "dirty"}}])
+    with service.db.reading() as session:
+        entries = [(e.fact_id, e.resident, e.member, e.amount) for e in session.scalars(
+            select(LedgerEntry).where(LedgerEntry.community == community).order_by(LedgerEntry.occurred_at,
+                                                                                    LedgerEntry.fact_id))]
+    assert entries == [("d1", "h1", "r1", 5), ("d2", "h1", "r2", 5), ("d3", "h1", "r1", 0),  # the household's 10
+                       ("d4", "h2", "r3", 5), ("c1", "h2", None, -5)]
+    home = household_view(service, community, "h1", dt.date(2024, 12, 31))
+    assert home.held_by == "household" and home.members == []
+    assert (home.account.index, home.account.points, home.account.tier) == (110, 10, "ok")  # one base of 100
+    assert home.account.name == "居*家"
+    assert [(c.resident, c.index, c.entries) for c in home.contributions] == [("r1", 5, 2), ("r2", 5, 1)]
+    other = household_view(service, community, "h2", dt.date(2024, 12, 31))
+    assert (other.account.index, [(c.resident, c.index) for c in other.contributions]) == (
+        100, [(None, -5), ("r3", 5)])
+
+
+@pytest.mark.parametrize(("fact", "code", "path"), [
+    (deed("x1", "r1", household="h2"), "fact_wrong_household", "household"),
+    ({"id": "x2", "type": "courtyard_check", "household": "h9", "occurred_at": "2024-03-05T10:00:00+08:00",
+      "fields": {"result": "clean"}}, "fact_unknown_household", "household"),
+    ({"id": "x3", "type": "courtyard_check", "occurred_at": "2024-03-05T10:00:00+08:00",
+      "fields": {"result": "clean"}}, "fact_invalid", "resident"),
+])
+def test_a_fact_for_the_wrong_or_an_unknown_household_is_refused_and_nothing_is_stored(service, fact, code, path):
+    community = new_community(service, residents=4, ruleset=VILLAGE)
+    with pytest.raises(ServiceError) as refused:
+        post_facts(service, community, [deed("ok", "r1"), fact])
+    assert [(p.code, p.path) for p in refused.value.problems] == [(code, f"facts[1].{path}")]
+    with service.db.reading() as session:
+        assert session.scalars(select(LedgerEntry).where(LedgerEntry.community == community)).all() == []
