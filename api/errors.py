@@ -74,6 +74,7 @@ STATUS: dict[Code, tuple[int, str]] = {
     ServiceCode.FACT_UNKNOWN_RESIDENT: (422, "Unknown resident"),
     ServiceCode.FACT_UNKNOWN_HOUSEHOLD: (422, "Unknown household"),
     ServiceCode.FACT_WRONG_HOUSEHOLD: (422, "Not the resident's household"),
+    ServiceCode.RESIDENT_WITHOUT_HOUSEHOLD: (422, "Resident without a household"),
     ServiceCode.FACT_IN_FUTURE: (422, "The fact is dated in the future"),
     ServiceCode.AS_OF_IN_FUTURE: (422, "The day is in the future"),
     ServiceCode.REQUEST_INVALID: (422, "The request is not valid"),

@@ -154,6 +154,8 @@ class Accounts(Node):
     awards_raise: list[Account] = Field(default_factory=_both_accounts, min_length=1)
     deductions_lower: list[Account] = Field(default_factory=_both_accounts, min_length=1)
     points_expire: PointsExpiry | None = None
+    spending_floor: Points = Field(default=Decimal(0), ge=0, description="points a redemption may not take the "
+                                   "account below (only the points above it are spendable)")
     resets: list[Reset] = Field(default_factory=list, max_length=2, description="年度清零: accounts set back at "
                                 "each period's end; an account not listed carries over (逐年累计)")
 

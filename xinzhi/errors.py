@@ -38,6 +38,7 @@ class ServiceCode(StrEnum):
     FACT_UNKNOWN_RESIDENT = "fact_unknown_resident"
     FACT_UNKNOWN_HOUSEHOLD = "fact_unknown_household"
     FACT_WRONG_HOUSEHOLD = "fact_wrong_household"
+    RESIDENT_WITHOUT_HOUSEHOLD = "resident_without_household"
     FACT_IN_FUTURE = "fact_in_future"
     AS_OF_IN_FUTURE = "as_of_in_future"
     BATCH_TOO_LARGE = "batch_too_large"

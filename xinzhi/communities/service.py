@@ -12,7 +12,7 @@ from xinzhi.clock import utcnow
 from xinzhi.communities.models import CommunityCreate, CommunityRead, ResidentCreate, ResidentRead
 from xinzhi.db.queries import community_rows
 from xinzhi.db.tables import Community, CouncilCase, Resident
-from xinzhi.engine import CompiledRuleset, Problem
+from xinzhi.engine import CompiledRuleset, Problem, Ruleset
 from xinzhi.engine.ruleset import Holder
 from xinzhi.errors import NotFound, ServiceCode, ServiceError
 from xinzhi.service import Service
@@ -50,6 +50,17 @@ def account_holders(session: Session, community: str, holder: Holder) -> list[st
     column = Resident.id if holder == "resident" else Resident.household
     return list(session.scalars(select(column).distinct().where(Resident.community == community, column.is_not(None))
                                 .order_by(column)))
+
+
+def account_of(ruleset: Ruleset | None, resident: Resident) -> str:
+    """Whose account a resident spends from: their own, or the household's where households hold the accounts."""
+    if ruleset is None or ruleset.accounts is None or ruleset.accounts.held_by != "household":
+        return resident.id
+    if resident.household is None:
+        raise ServiceError(ServiceCode.RESIDENT_WITHOUT_HOUSEHOLD,
+                           f"{ruleset.ref} keeps accounts per household, and resident '{resident.id}' is registered "
+                           "in none: register the resident's household first")
+    return resident.household
 
 
 def ensure_community(session: Session, community: str, name: str) -> Community:

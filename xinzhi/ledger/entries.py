@@ -173,10 +173,13 @@ def adjustment_row(community: str, resident: str, *, index_delta: Decimal, point
 
 
 def redemption_row(community: str, resident: str, *, redemption: str, item: dict[str, Any], quantity: int,
-                   cost: int, actor: str, moment: dt.datetime) -> Row:
-    """Points spent in the credit supermarket (the index never moves), at the moment of the redemption."""
+                   cost: int, actor: str, moment: dt.datetime, member: str | None = None) -> Row:
+    """Points spent in the credit supermarket (the index never moves), at the moment of the redemption.
+
+    ``resident`` is the account spent from; ``member``, where it is a household's, who redeemed.
+    """
     return _row(community, resident, kind="redemption", index_delta=0, points_delta=-cost, category="shop",
-                occurred_at=moment,
+                occurred_at=moment, member=member,
                 explanation={"summary": f"信用超市兑换 {item['title']} ×{quantity}: -{cost} points",
                              "redemption": redemption, "item": item, "quantity": quantity, "by": actor})
 

@@ -9,6 +9,7 @@ sell stock that is not there. A cancellation refunds and restocks exactly once.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -16,9 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from xinzhi.clock import latest_accepted, utcnow
-from xinzhi.communities.service import get_resident, require_community
+from xinzhi.communities.service import account_of, get_resident, require_community
 from xinzhi.db.queries import community_rows, one_or_not_found
-from xinzhi.db.tables import Redemption, ShopItem
+from xinzhi.db.tables import LedgerEntry, Redemption, ShopItem
 from xinzhi.engine import SHANGHAI, Problem
 from xinzhi.engine.vetoes import tier_rank
 from xinzhi.errors import ServiceCode, ServiceError
@@ -130,11 +131,15 @@ def redeem(service: Service, community: str, data: RedemptionCreate, *, actor: s
                                path="redeemed_at")])
     try:
         with service.db.writing() as session:
-            lock_resident(service, session, community, data.resident)
+            resident = lock_resident(service, session, community, data.resident)
+            ruleset = standard_on(service, session, community, moment.astimezone(SHANGHAI).date())
+            holder = account_of(ruleset, resident)  # a household's account: its members redeem from it
+            service.db.lock_residents(session, community, [holder])
             seen = _seen(session, community, data)
             if seen is not None:
                 return seen
-            return _spend(service, session, community, data, moment, actor)
+            return _spend(service, session, community, data, moment, actor, holder,
+                          ruleset.accounts.spending_floor if ruleset and ruleset.accounts else Decimal(0))
     except IntegrityError:  # the same id raced in for another resident's redemption
         with service.db.reading() as session:
             seen = _seen(session, community, data)
@@ -144,7 +149,8 @@ def redeem(service: Service, community: str, data: RedemptionCreate, *, actor: s
 
 
 def _spend(service: Service, session: Session, community: str, data: RedemptionCreate, moment: dt.datetime,
-           actor: str) -> RedemptionRead:
+           actor: str, holder: str, floor: Decimal) -> RedemptionRead:
+    """The redemption from ``holder``'s account (the resident's, or their household's), above its spending floor."""
     item = one_or_not_found(session, select(ShopItem).where(ShopItem.community == community,
                                                             ShopItem.id == data.item),
                             ServiceCode.ITEM_NOT_FOUND, f"the shop of '{community}' has no item '{data.item}'",
@@ -155,22 +161,25 @@ def _spend(service: Service, session: Session, community: str, data: RedemptionC
         raise ServiceError(ServiceCode.OUT_OF_STOCK, f"'{item.title}': {item.stock} left, {data.quantity} asked",
                            extra={"stock": item.stock})
     if data.redeemed_at is not None:
-        _check_date(session, community, data.resident, moment)
-    append_all(session, settle_resets(service, session, community, {data.resident: None}))  # 清零 due, not yet closed
+        _check_date(session, community, holder, moment)
+    append_all(session, settle_resets(service, session, community, {holder: None}))  # 清零 due, not yet closed
     if item.min_tier:
-        allowed, why = _tier_allows(service, session, community, data.resident, item.min_tier, moment)
+        allowed, why = _tier_allows(service, session, community, holder, item.min_tier, moment)
         if not allowed:
             raise ServiceError(ServiceCode.TIER_TOO_LOW, f"'{item.title}' is for tier {item.min_tier} and above: {why}")
     cost = item.price * data.quantity
-    points = lowest_points_from(session, community, data.resident, moment)
+    points = lowest_points_from(session, community, holder, moment) - floor
     if points < cost:
+        whose = "the resident has" if holder == data.resident else f"household {holder} has"
         raise ServiceError(ServiceCode.INSUFFICIENT_POINTS,
-                           f"'{item.title}' costs {cost} points; the resident has {points}"
+                           f"'{item.title}' costs {cost} points; {whose} {points} to spend"
+                           + (f" above the floor of {floor}" if floor else "")
                            + (" at the least since then" if data.redeemed_at else ""),
                            extra={"points": points, "cost": cost})
     entry = append(session, redemption_row(
-        community, data.resident, redemption=data.id, quantity=data.quantity, cost=cost, actor=actor, moment=moment,
-        item={"id": item.id, "title": item.title, "kind": item.kind, "price": item.price}))
+        community, holder, redemption=data.id, quantity=data.quantity, cost=cost, actor=actor, moment=moment,
+        item={"id": item.id, "title": item.title, "kind": item.kind, "price": item.price},
+        member=data.resident if holder != data.resident else None))
     item.stock -= data.quantity
     row = Redemption(community=community, id=data.id, resident=data.resident, item=item.id, quantity=data.quantity,
                      points=cost, status="completed", ledger_seq=entry.seq, created_by=actor, redeemed_at=moment,
@@ -203,9 +212,12 @@ def cancel_redemption(service: Service, community: str, redemption_id: str, *, r
         if row.status == "cancelled":
             raise ServiceError(ServiceCode.REDEMPTION_CANCELLED,
                                f"redemption '{redemption_id}' was already cancelled and refunded")
+        spent = session.get(LedgerEntry, row.ledger_seq)  # the account it was spent from: given back there
+        holder = spent.resident if spent is not None else resident
+        service.db.lock_residents(session, community, [holder])
         item = session.execute(select(ShopItem).where(ShopItem.community == community, ShopItem.id == row.item)
                                .with_for_update()).scalar_one()
-        entry = append(session, refund_row(community, resident, redemption=row.id, title=item.title,
+        entry = append(session, refund_row(community, holder, redemption=row.id, title=item.title,
                                            quantity=row.quantity, points=row.points, refunds_seq=row.ledger_seq,
                                            reason=reason, actor=actor))
         item.stock += row.quantity
