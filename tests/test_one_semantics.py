@@ -23,7 +23,7 @@ from xinzhi.db.tables import LedgerEntry
 from xinzhi.engine import SHANGHAI, compile_ruleset_file, evaluate, read_fact
 from xinzhi.engine.amounts import exact
 from xinzhi.engine.testing import run_test
-from xinzhi.ledger import resident_score
+from xinzhi.ledger import household_view, resident_score
 from xinzhi.registry import dry_run, publish_ruleset, upload_ruleset
 from xinzhi.scoring import close_periods, post_fact
 
@@ -52,14 +52,19 @@ def test_every_embedded_test_scores_the_same_four_ways(service, file, index):
     test = compiled.ruleset.tests[index]
     facts = [f.model_dump(mode="json") for f in test.facts]
     awards, balances = expected(test)
-    residents = sorted({f["resident"] for f in facts})
+    households = {f["resident"]: f.get("household") for f in facts if f.get("resident")}
+    named = {f["household"] for f in facts if f.get("household")}
+    households |= {f"{h}-1": h for h in named - set(households.values())}  # a member for a household named alone
+    by_household = compiled.ruleset.accounts.held_by == "household"
+    holders = sorted({f["household"] if by_household else f["resident"] for f in facts})  # whose accounts
 
     # 1. the engine, as `xinzhi test` runs it
     assert run_test(compiled, test).passed
 
     # 2. a dry-run of the published version, and 3. stored scoring, one fact per request
     community = new_community(service, ruleset=None)
-    register_residents(service, community, [ResidentCreate(id=r, name=r, zone="north") for r in residents])
+    register_residents(service, community, [ResidentCreate(id=r, name=r, zone="north", household=h)
+                                            for r, h in sorted(households.items())])
     for name in parents_first(file):  # a parent is published first; the child is in force from its own date
         uploaded = upload_ruleset(service, community, (RULESETS / name).read_text(encoding="utf-8"))
         publish_ruleset(service, community, uploaded.id, uploaded.version)
@@ -71,13 +76,13 @@ def test_every_embedded_test_scores_the_same_four_ways(service, file, index):
     ways = {
         "dry-run": Counter((a["fact_id"], a["period"], a["rule_id"], exact(a["amount"])) for a in dry.awards),
         "stored": Counter((r.fact_id, None, e.rule_id, e.amount) for r in stored for e in r.entries
-                          if e.kind in ("award", "deduction")) + period_awards(service, community, residents),
+                          if e.kind in ("award", "deduction")) + period_awards(service, community, holders),
     }
     # 4. a simulation's scorer, with the Python matcher it may use, closing the periods with its last month
     matcher = PythonMatcher()
     matcher.register(compiled)
     months = months_between(compiled.ruleset.effective_from, until - dt.timedelta(days=1)) if until else []
-    chunk = score_chunk(compiled, residents, facts, months, matcher=matcher)
+    chunk = score_chunk(compiled, holders, facts, months, matcher=matcher)
     for way, got in ways.items():
         assert got == awards or not test.expect.awards, (way, got, awards)
     # a balance is as of the last award (a veto in force then may set the score): the last fact's day, or the
@@ -85,7 +90,8 @@ def test_every_embedded_test_scores_the_same_four_ways(service, file, index):
     last_day = max([read_fact(f).occurred_at.astimezone(SHANGHAI).date() for f in facts]
                    + ([until - dt.timedelta(days=1)] if until else []))
     for resident, (index_, points) in balances.items():
-        score = resident_score(service, community, resident, as_of=last_day)
+        score = household_view(service, community, resident, as_of=last_day).account if by_household else \
+            resident_score(service, community, resident, as_of=last_day)
         outcome = chunk.residents[resident]
         dried = next(b for b in dry.balances if b["resident"] == resident)
         for way, got in {"stored": (score.index, score.points), "simulation": (outcome.index, outcome.points),

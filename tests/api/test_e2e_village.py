@@ -1,11 +1,12 @@
 """Acceptance, over HTTP against a real server: a village that keeps its points per household (户积分).
 
-西山村 has three villagers' groups (村民小组) and its own roles. Its standard: every household
-starts once at 100; members' deeds go to the household; a courtyard inspection belongs to the
-household as a whole; only the points earned above the base are spendable; a household below
-70 is suspended from the credit supermarket until it is back at 70 (a tier every item asks
-for); a serious offence makes the household ineligible for the year's star rating, which is
-read at the end of the year. Every number below is worked out by hand in the comments.
+北山村 adopts the repository's village standard (rulesets/xishan_2024.yaml) and has three
+villagers' groups (村民小组) and its own roles. The standard: every household starts once at
+100; members' deeds go to the household; a courtyard inspection belongs to the household as a
+whole; only the points earned above the base are spendable; a household below 70 is suspended
+from the credit supermarket until it is back at 70 (a tier every item asks for); a serious
+offence makes the household ineligible for the year's star rating, which is read at the end of
+the year. Every number below is worked out by hand in the comments.
 """
 
 from __future__ import annotations
@@ -13,40 +14,9 @@ from __future__ import annotations
 import httpx
 
 from tests.api.conftest import serve
+from tests.conftest import RULESETS
 
-VILLAGE = """\
-id: xishan
-version: 1
-title: 西山村户积分管理办法（示例）
-community: 西山村
-effective_from: 2024-01-01
-accounts:
-  held_by: household
-  starting_index: 100
-tiers:
-  - {id: star, title: 星级文明户, index_from: 120}
-  - {id: ok, title: 合格户, index_from: 70, index_below: 120}
-  - {id: suspended, title: 暂停兑换户, index_below: 70}
-categories:
-  - {id: civic, title: 文明新风}
-  - {id: hygiene, title: 庭院卫生}
-  - {id: violations, title: 违规违约}
-fact_types:
-  - {id: deed, title: 好人好事}
-  - id: courtyard_check
-    title: 庭院卫生检查
-    names: household
-    fields: {result: {type: enum, values: [clean, dirty]}}
-  - {id: serious_offence, title: 严重违法违规}
-rules:
-  - {id: deed, title: 好人好事, category: civic, fact: deed, award: {points: 5}, limits: [{period: month, max: 20}]}
-  - {id: courtyard_clean, title: 庭院整洁, category: hygiene, fact: courtyard_check, when: {result: clean},
-     award: {points: 3}}
-  - {id: courtyard_dirty, title: 庭院脏乱, category: hygiene, fact: courtyard_check, when: {result: dirty},
-     award: {points: -10}}
-  - {id: serious_offence, title: 严重违法违规, category: violations, fact: serious_offence, award: {points: -20},
-     veto: {tier_at_most: ok, flag: star_ineligible, until_end_of: year}}
-"""
+VILLAGE = (RULESETS / "xishan_2024.yaml").read_text(encoding="utf-8")
 
 GROUPS = [{"id": "g1", "title": "第一村民小组"}, {"id": "g2", "title": "第二村民小组"},
           {"id": "g3", "title": "第三村民小组"}]
@@ -81,48 +51,48 @@ FACTS = [
 
 def test_a_village_keeps_its_points_per_household_end_to_end(tmp_path):
     with serve(f"sqlite:///{tmp_path / 'village.db'}") as base, httpx.Client(base_url=base, timeout=30) as http:
-        assert http.put("/communities/xishan", json={"name": "西山村", "zones": GROUPS,
+        assert http.put("/communities/beishan", json={"name": "北山村", "zones": GROUPS,
                                                       "roles": ROLES}).status_code == 200
-        assert http.post("/communities/xishan/residents", json=VILLAGERS).status_code == 200
-        uploaded = http.post("/communities/xishan/rulesets", content=VILLAGE.encode(),
+        assert http.post("/communities/beishan/residents", json=VILLAGERS).status_code == 200
+        uploaded = http.post("/communities/beishan/rulesets", content=VILLAGE.encode(),
                              headers={"Content-Type": "application/yaml"})
         assert uploaded.status_code == 201, uploaded.text
-        assert http.post("/communities/xishan/rulesets/xishan/versions/1/publish").status_code == 200
-        posted = http.post("/communities/xishan/facts/batch", json={"facts": FACTS})
+        assert http.post("/communities/beishan/rulesets/xishan_2024/versions/1/publish").status_code == 200
+        posted = http.post("/communities/beishan/facts/batch", json={"facts": FACTS})
         assert posted.status_code == 200, posted.text
 
-        zhang = http.get("/communities/xishan/households/zhang", params={"as_of": "2024-12-31"}).json()
+        zhang = http.get("/communities/beishan/households/zhang", params={"as_of": "2024-12-31"}).json()
         assert (zhang["held_by"], zhang["account"]["index"], zhang["account"]["points"]) == ("household", 123, 23)
         assert (zhang["account"]["tier"], zhang["account"]["name"], zhang["account"]["flags"]) == ("star", "张*家", [])
         assert [(c["resident"], c["index"]) for c in zhang["contributions"]] == [(None, 3), ("zs", 10), ("zs2", 10)]
 
         # year-end eligibility: 王家 has 120 points of index but the offence keeps it from the star rating
-        wang = http.get("/communities/xishan/households/wang", params={"as_of": "2024-12-31"}).json()["account"]
+        wang = http.get("/communities/beishan/households/wang", params={"as_of": "2024-12-31"}).json()["account"]
         assert (wang["index"], wang["tier"], wang["flags"]) == (120, "ok", ["star_ineligible"])
         assert "严重违法违规" in wang["tier_capped_by"]
-        nextyear = http.get("/communities/xishan/households/wang", params={"as_of": "2025-01-01"}).json()["account"]
+        nextyear = http.get("/communities/beishan/households/wang", params={"as_of": "2025-01-01"}).json()["account"]
         assert (nextyear["tier"], nextyear["flags"]) == ("star", [])
 
         # the credit supermarket: only the points above the base (23 for 张家), and never while suspended
-        assert http.put("/communities/xishan/shop/items", json=[
+        assert http.put("/communities/beishan/shop/items", json=[
             {"id": "oil", "kind": "goods", "title": "食用油", "price": 15, "stock": 10, "min_tier": "ok"},
         ]).status_code == 200
-        first = http.post("/communities/xishan/shop/redemptions", json={"id": "r1", "resident": "zs2", "item": "oil"})
+        first = http.post("/communities/beishan/shop/redemptions", json={"id": "r1", "resident": "zs2", "item": "oil"})
         assert first.status_code == 201 and first.json()["points_after"] == 8
-        again = http.post("/communities/xishan/shop/redemptions", json={"id": "r2", "resident": "zs", "item": "oil"})
+        again = http.post("/communities/beishan/shop/redemptions", json={"id": "r2", "resident": "zs", "item": "oil"})
         assert (again.status_code, again.json()["code"]) == (409, "insufficient_points")
-        li = http.post("/communities/xishan/shop/redemptions", json={"id": "r3", "resident": "ly", "item": "oil"})
+        li = http.post("/communities/beishan/shop/redemptions", json={"id": "r3", "resident": "ly", "item": "oil"})
         assert (li.status_code, li.json()["code"]) == (409, "tier_too_low")  # 60: suspended (and nothing to spend)
-        ledger = http.get("/communities/xishan/ledger.csv").text
+        ledger = http.get("/communities/beishan/ledger.csv").text
         assert "redemption" in ledger and "zhang" in ledger
 
         # 李家 back at 70 (two deeds, +10): no longer suspended
-        assert http.post("/communities/xishan/facts/batch", json={"facts": [
+        assert http.post("/communities/beishan/facts/batch", json={"facts": [
             fact("l1", "deed", "09-01", resident="ly"), fact("l2", "deed", "09-02", resident="ly")]}).status_code == 200
-        li = http.get("/communities/xishan/households/li").json()["account"]
+        li = http.get("/communities/beishan/households/li").json()["account"]
         assert (li["index"], li["tier"]) == (70, "ok")
 
         # the groups are the village's own everywhere a resident is shown
-        summary = http.get("/communities/xishan/summary", params={"as_of": "2024-12-31"}).json()
+        summary = http.get("/communities/beishan/summary", params={"as_of": "2024-12-31"}).json()
         assert {z["zone"] for z in summary["zones"]} <= {"g1", "g2", "g3"}
         assert "north" not in str(summary) and "south" not in str(summary)

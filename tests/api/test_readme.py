@@ -29,5 +29,7 @@ def test_the_readme_walkthrough_works_as_written(tmp_path):
     assert run.stdout.count('"resident": "N001"') >= 3 and '"duplicate": false' in run.stdout
     assert '"fact_id": "readme-1"' in run.stdout and '"summary":' in run.stdout
     assert '"title": "第三村民小组"' in run.stdout and '"zone": "g2"' in run.stdout  # another community's own groups
+    assert '"held_by": "household"' in run.stdout and '"name": "张*家"' in run.stdout  # a village's household account
+    assert '"index": 108,' in run.stdout  # 100 once for the household, + 5 for X002's deed, + 3 for its courtyard
     indexes = [int(i) for i in re.findall(r'^    "index": (\d+),$', run.stdout, re.M)]
     assert len(indexes) == 2 and indexes[1] > indexes[0]  # the score moved by the award

@@ -51,6 +51,8 @@ Semantics implemented:
   0) or ``deductions_lower`` (raw < 0); points awarded expire, when the ruleset says so,
   at the end of the month ``after_months`` after the month of the award (only for a
   granted amount > 0 that goes to points);
+* where ``accounts.held_by`` is household, the account is the fact's ``household`` (once per
+  household): limits, repeats, sequences and balances are the household's;
 * a balance is ``starting_index`` plus the amounts moved into each account; the tier is
   the band ``index_from <= index < index_below`` holding the index;
 * with ``accounts.resets``, when periods are closed, the account is set back at every end
@@ -510,7 +512,12 @@ class ReferenceScorer:
 
 
 def score(ruleset: dict, facts: list[dict], closes_until: dt.date | None = None) -> RefResult:
-    """Score ``facts`` from empty limit usage; with ``closes_until``, pay period rules for the periods ended by then."""
+    """Score ``facts`` from empty limit usage; with ``closes_until``, pay period rules for the periods ended by then.
+
+    Where households hold the accounts, a fact's account is its household's: it stands in for the resident.
+    """
+    if (ruleset.get("accounts") or {}).get("held_by") == "household":
+        facts = [{**f, "resident": f["household"]} for f in facts]
     result = ReferenceScorer(ruleset).score(facts)
     if closes_until is not None:
         residents = sorted({f["resident"] for f in facts})
