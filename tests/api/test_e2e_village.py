@@ -92,6 +92,12 @@ def test_a_village_keeps_its_points_per_household_end_to_end(tmp_path):
         li = http.get("/communities/beishan/households/li").json()["account"]
         assert (li["index"], li["tier"]) == (70, "ok")
 
+        # the board ranks households by their masked names; the office's CSV lists each household with its members
+        board = http.get("/communities/beishan/board").json()
+        assert sorted(line["name"] for z in board["zones"] for line in z["ranking"]) == ["张*家", "李*家", "王*家"]
+        scores = http.get("/communities/beishan/scores.csv", params={"as_of": "2024-12-31"}).text.splitlines()
+        assert "zhang,张三、张小四,g1,zhang,2024-12-31,123,23,star,星级文明户,," in scores
+
         # the groups are the village's own everywhere a resident is shown
         summary = http.get("/communities/beishan/summary", params={"as_of": "2024-12-31"}).json()
         assert {z["zone"] for z in summary["zones"]} <= {"g1", "g2", "g3"}

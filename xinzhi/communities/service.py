@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -61,6 +63,30 @@ def account_of(ruleset: Ruleset | None, resident: Resident) -> str:
                            f"{ruleset.ref} keeps accounts per household, and resident '{resident.id}' is registered "
                            "in none: register the resident's household first")
     return resident.household
+
+
+@dataclass(frozen=True)
+class ShownAccount:
+    """An account as reports list it: a resident, or a household (where households hold the accounts)."""
+
+    id: str
+    name: str  # the resident's name, or the members' names (张三、张小四)
+    public_name: str  # as the public board shows it: 张*凤, or 张*家
+    zone: str  # the resident's, or the household's first member's
+    household: str | None
+
+
+def holders_shown(session: Session, community: str, ruleset: Ruleset | None) -> list[ShownAccount]:
+    """Every account of the community by id, as the board, the summary and the scores CSV list them."""
+    residents = session.scalars(select(Resident).where(Resident.community == community).order_by(Resident.id)).all()
+    if ruleset is None or ruleset.accounts is None or ruleset.accounts.held_by != "household":
+        return [ShownAccount(r.id, r.name, mask_name(r.name), r.zone, r.household) for r in residents]
+    members: dict[str, list[Resident]] = defaultdict(list)
+    for resident in residents:
+        if resident.household is not None:
+            members[resident.household].append(resident)
+    return [ShownAccount(household, "、".join(m.name for m in people), household_name(people), people[0].zone,
+                         household) for household, people in sorted(members.items())]
 
 
 def ensure_community(session: Session, community: str, name: str) -> Community:

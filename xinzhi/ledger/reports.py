@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from xinzhi.clock import end_of, today
-from xinzhi.communities.service import get_resident, household_name, require_community, zones_shown
+from xinzhi.communities.service import get_resident, holders_shown, household_name, require_community, zones_shown
 from xinzhi.db.tables import LedgerEntry, Resident
 from xinzhi.engine import SHANGHAI, Ruleset
 from xinzhi.engine.amounts import text
@@ -136,7 +136,7 @@ def community_summary(service: Service, community: str, as_of: dt.date | None = 
     with service.db.reading() as session:
         row = require_community(session, community)
         ruleset = standard_on(service, session, community, day)
-        residents = session.execute(select(Resident.id, Resident.zone).where(Resident.community == community)).all()
+        residents = [(h.id, h.zone) for h in holders_shown(session, community, ruleset)]  # or households
         balances = totals_by_resident(session, community, until=end_of(past) if past else None)
         vetoes = vetoes_by_resident(session, community, ruleset, end_of(day))
         zones: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 5)  # residents, then amounts
@@ -213,13 +213,12 @@ def export_scores_csv(service: Service, community: str, as_of: dt.date | None = 
         ruleset = standard_on(service, session, community, day)
         balances = totals_by_resident(session, community, until=None if day >= today() else end_of(day))
         vetoes = vetoes_by_resident(session, community, ruleset, end_of(day))
-        residents = session.scalars(select(Resident).where(Resident.community == community)
-                                    .order_by(Resident.id)).all()
+        residents = holders_shown(session, community, ruleset)  # or households, where they hold the accounts
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["resident", "name", "zone", "household", "as_of", "index", "points", "tier", "tier_title",
                      "flags", "tier_capped_by"])
-    for r in residents:
+    for r in residents:  # each account: a resident, or a household with its members' names
         totals = balances.get(r.id, Totals())
         standing_ = standing(ruleset, totals.index, vetoes.get(r.id, ()))
         writer.writerow([r.id, r.name, r.zone, r.household or "", day, text(standing_.index), text(totals.points),

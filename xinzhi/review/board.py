@@ -1,7 +1,7 @@
 """The public board (公示): ranking and tiers by zone with masked names, and awards in publicity.
 
 Readable by anyone: no resident ids, households or other personal data — only a masked
-name (张*凤), zone, index and tier.
+name (张*凤, or 张*家 where households hold the accounts), zone, index and tier.
 """
 
 from __future__ import annotations
@@ -10,11 +10,8 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import select
-
 from xinzhi.clock import today, utcnow
-from xinzhi.communities.service import mask_name, require_community, zones_shown
-from xinzhi.db.tables import Resident
+from xinzhi.communities.service import holders_shown, require_community, zones_shown
 from xinzhi.ledger.balances import (
     Standing,
     Totals,
@@ -36,16 +33,13 @@ def public_board(service: Service, community: str, *, top: int = 20, zone: str |
         row = require_community(session, community)
         ruleset = standard_on(service, session, community, day)
         totals = totals_by_resident(session, community)  # running sums: no entry is dated after now
-        query = select(Resident.id, Resident.name, Resident.zone).where(Resident.community == community)
-        if zone:
-            query = query.where(Resident.zone == zone)
-        people = session.execute(query).all()
+        people = [h for h in holders_shown(session, community, ruleset) if not zone or h.zone == zone]
         notices = publicity(session, community, utcnow())
         vetoes = vetoes_by_resident(session, community, ruleset, utcnow())
     by_zone: dict[str, list[tuple[Standing, str]]] = defaultdict(list)
-    for resident, name, resident_zone in people:
-        by_zone[resident_zone].append((standing(ruleset, totals.get(resident, Totals()).index,
-                                                vetoes.get(resident, ())), name))
+    for holder in people:
+        by_zone[holder.zone].append((standing(ruleset, totals.get(holder.id, Totals()).index,
+                                              vetoes.get(holder.id, ())), holder.public_name))
     zones = []
     shown = zones_shown(row, by_zone)
     for zone_id, title in shown.items():
@@ -62,7 +56,7 @@ def public_board(service: Service, community: str, *, top: int = 20, zone: str |
             if position == 1 or standing_.index != members[position - 2][0].index:
                 rank = position
             if position <= top:
-                lines.append(BoardLine(rank=rank, name=mask_name(name), index=standing_.index, tier=standing_.tier,
+                lines.append(BoardLine(rank=rank, name=name, index=standing_.index, tier=standing_.tier,
                                        tier_title=standing_.tier_title))
         zones.append(BoardZone(zone=zone_id, title=title, residents=len(members), tiers=dict(tiers), ranking=lines))
     return BoardRead(community=community, name=row.name, as_of=day, ruleset=ruleset.ref if ruleset else None,
