@@ -7,6 +7,7 @@ limits, standing and the household view read the household's one account, which 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -15,7 +16,8 @@ from tests.engine.test_households import VILLAGE
 from tests.support.fixtures import new_community
 from xinzhi.db.tables import LedgerEntry
 from xinzhi.errors import ServiceError
-from xinzhi.ledger import household_view
+from xinzhi.ledger import household_view, resident_ledger, resident_score
+from xinzhi.review import AppealCreate, file_appeal
 from xinzhi.scoring import post_facts
 
 
@@ -58,3 +60,25 @@ def test_a_fact_for_the_wrong_or_an_unknown_household_is_refused_and_nothing_is_
     assert [(p.code, p.path) for p in refused.value.problems] == [(code, f"facts[1].{path}")]
     with service.db.reading() as session:
         assert session.scalars(select(LedgerEntry).where(LedgerEntry.community == community)).all() == []
+
+
+def test_a_members_score_and_ledger_are_the_households_account(service):
+    community = new_community(service, residents=2, ruleset=VILLAGE)  # r1 r2 in h1
+    post_facts(service, community, [deed("d1", "r1"), deed("d2", "r2")])
+    score = resident_score(service, community, "r2", dt.date(2024, 12, 31))
+    assert (score.resident, score.household, score.index, score.points) == ("r2", "h1", 110, 10)
+    ledger = resident_ledger(service, community, "r2")
+    assert [(e.resident, e.member, e.amount) for e in ledger.entries] == [("h1", "r1", 5), ("h1", "r2", 5)]
+
+
+def test_the_committee_corrects_a_households_entries_and_adjusts_it_through_a_member(service):
+    community = new_community(service, residents=2, ruleset=VILLAGE)  # r1 r2 in h1
+    post_facts(service, community, [deed("d1", "r1"), deed("d2", "r2")])
+    with service.db.reading() as session:
+        first = session.scalars(select(LedgerEntry.seq).where(LedgerEntry.community == community,
+                                                              LedgerEntry.fact_id == "d1")).one()
+    file_appeal(service, community, AppealCreate(action="reverse", entry=first, reason="查无此事"))
+    file_appeal(service, community, AppealCreate(action="adjust", resident="r2", index_delta=Decimal(2),
+                                                 points_delta=Decimal(2), reason="补记"))
+    home = household_view(service, community, "h1")
+    assert (home.account.index, home.account.points) == (107, 7)  # 100 + 5 + 5 − 5 + 2

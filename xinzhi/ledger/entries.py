@@ -282,7 +282,8 @@ def _grouped(rows: list[Row], keys: tuple[str, ...]) -> list[Row]:
 def read_entry(row: Any) -> LedgerEntryRead:
     """A stored row (or a row of selected columns) as the API shows it, in Shanghai time."""
     return LedgerEntryRead(
-        seq=row.seq, resident=row.resident, kind=row.kind, amount=row.amount, raw_amount=row.raw_amount,
+        seq=row.seq, resident=row.resident, member=getattr(row, "member", None),  # selected columns may leave it out
+        kind=row.kind, amount=row.amount, raw_amount=row.raw_amount,
         index_delta=row.index_delta, points_delta=row.points_delta, accounts=row.accounts.split(","),
         category=row.category, rule_id=row.rule_id, ruleset=row.ruleset, fact_id=row.fact_id,
         limited_by=row.limited_by, occurred_at=row.occurred_at.astimezone(SHANGHAI),

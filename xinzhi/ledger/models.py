@@ -16,7 +16,9 @@ class LedgerEntryRead(BaseModel):
     """One ledger entry with its explanation: fact, ruleset, rule, amount before and after limits."""
 
     seq: int
-    resident: str
+    resident: str = Field(description="the account: the resident's, or the household's")
+    member: str | None = Field(default=None, description="where a household holds the account: the member "
+                                                         "whose fact (or redemption) it is")
     kind: Kind
     amount: Amount
     raw_amount: Amount

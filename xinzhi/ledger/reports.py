@@ -16,7 +16,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from xinzhi.clock import end_of, today
-from xinzhi.communities.service import get_resident, holders_shown, household_name, require_community, zones_shown
+from xinzhi.communities.service import (
+    account_of,
+    get_resident,
+    holders_shown,
+    household_name,
+    require_community,
+    zones_shown,
+)
 from xinzhi.db.tables import LedgerEntry, Resident
 from xinzhi.engine import SHANGHAI, Ruleset
 from xinzhi.engine.amounts import text
@@ -68,19 +75,28 @@ def _score(session: Session, resident: Resident, day: dt.date, ruleset: Ruleset 
 
 
 def resident_score(service: Service, community: str, resident: str, as_of: dt.date | None = None) -> ScoreRead:
-    """Index, points, tier and per-category totals as of the end of a day (default today)."""
+    """Index, points, tier and per-category totals as of the end of a day (default today).
+
+    Where households hold the accounts, a member's score is their household's account.
+    """
     day = as_of or today()
     with service.db.reading() as session:
         row = get_resident(session, community, resident)
-        return _score(session, row, day, standard_on(service, session, community, day))
+        ruleset = standard_on(service, session, community, day)
+        holder = account_of(ruleset, row)
+        if holder == row.id:
+            return _score(session, row, day, ruleset)
+        account = Resident(community=community, id=holder, name=row.name, zone=row.zone, household=row.household)
+        return _score(session, account, day, ruleset).model_copy(update={"resident": row.id})  # the household's
 
 
 def resident_ledger(service: Service, community: str, resident: str, *, offset: int = 0, limit: int = 50,
                     kind: str | None = None, newest_first: bool = False) -> LedgerPage:
-    """A resident's ledger in the order it was written (or newest first), each entry explained."""
+    """A resident's ledger (or their household's) in the order it was written (or newest first), each explained."""
     with service.db.reading() as session:
-        get_resident(session, community, resident)
-        where = [LedgerEntry.community == community, LedgerEntry.resident == resident]
+        row = get_resident(session, community, resident)
+        holder = account_of(standard_on(service, session, community, today()), row)  # or the household's account
+        where = [LedgerEntry.community == community, LedgerEntry.resident == holder]
         if kind:
             where.append(LedgerEntry.kind == kind)
         total = session.scalar(select(func.count()).select_from(LedgerEntry).where(*where)) or 0

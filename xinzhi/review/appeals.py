@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xinzhi.clock import today, utcnow
-from xinzhi.communities.service import require_community
+from xinzhi.communities.service import account_of, get_resident, require_community
 from xinzhi.db.queries import community_rows, one_or_not_found
 from xinzhi.db.tables import Appeal, LedgerEntry
 from xinzhi.engine import SHANGHAI, Problem, Ruleset
@@ -22,7 +22,6 @@ from xinzhi.ledger.entries import (
     adjustment_row,
     append,
     correction_row,
-    lock_resident,
     read_entry,
     reversal_row,
 )
@@ -86,16 +85,18 @@ def file_appeal(service: Service, community: str, data: AppealCreate, *, actor: 
     # correction its entry, and a correction the amount.
     with service.db.reading() as session:
         require_community(session, community)
-        if data.action == "adjust":
+        if data.action == "adjust":  # a member's adjustment is their household's, where households hold accounts
             assert data.resident
-            resident, day = data.resident, today()
+            day = today()
+            resident = account_of(standard_on(service, session, community, day),
+                                  get_resident(session, community, data.resident))
         else:
             assert data.entry is not None
             target = _target(session, community, data.entry)
             resident, day = target.resident, target.occurred_at.astimezone(SHANGHAI).date()
         _within_decimals(data, standard_on(service, session, community, day))
     with service.db.writing() as session:
-        lock_resident(service, session, community, resident)
+        service.db.lock_residents(session, community, [resident])  # the account's lock, as scoring takes it
         original = None
         if data.action == "adjust":
             entry = append(session, adjustment_row(community, resident, index_delta=data.index_delta,
