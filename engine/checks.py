@@ -321,7 +321,7 @@ def _check_limits(ruleset: Ruleset) -> list[Problem]:
         [(f"category '{c.id}'", c, f"category {c.id}") for c in ruleset.categories]
     problems = []
     for name, owner, key in owners:
-        seen: set[tuple[str, int]] = set()
+        seen: set[tuple[str, int, str]] = set()
         for position, limit in enumerate(owner.limits):
             given = signs.get(key)
             if not given:
@@ -330,17 +330,21 @@ def _check_limits(ruleset: Ruleset) -> list[Problem]:
                                               "limits", position))
                 continue
             sign = limit_sign(limit, given)
+            if limit.per == "member" and (ruleset.accounts is None or ruleset.accounts.held_by != "household"):
+                problems.append(limit.problem(ErrorCode.BAD_VALUE, "'per: member' counts each member of a "
+                                              "household, and residents hold this standard's accounts: each is "
+                                              "counted alone already", "per"))
             if sign not in given:
                 wanted, other = ("deductions", "deducts") if sign < 0 else ("awards", "awards points")
                 problems.append(limit.problem(ErrorCode.LIMIT_CAPS_NOTHING,
                                               f"this limit caps {wanted}, but no enabled rule of {name} {other}: "
                                               "it would cap nothing", "applies_to"))
-            elif (limit.span, sign) in seen:
+            elif (limit.span, sign, limit.per) in seen:
                 problems.append(limit.problem(
                     ErrorCode.LIMIT_CAPS_NOTHING, f"{name} has two limits per {limit.span} on its "
                     f"{'deductions' if sign < 0 else 'awards'}; write one limit with both 'max' and 'times'",
                     "period" if limit.period else "days"))
-            seen.add((limit.span, sign))
+            seen.add((limit.span, sign, limit.per))
     return problems
 
 

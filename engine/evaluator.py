@@ -392,7 +392,7 @@ def _award(compiled: CompiledRuleset, fact: Fact, candidate: _Candidate, history
     compiled_rule, raw = candidate.compiled_rule, candidate.raw
     rule = compiled_rule.rule
     limits = compiled_rule.limits if raw > 0 else compiled_rule.deduction_limits
-    amount, bound, cap = apply_limits(raw, fact.resident, fact.occurred_at, limits, history)
+    amount, bound, cap = apply_limits(raw, fact.resident, fact.occurred_at, limits, history, fact.member)
     for scope, owner in (("rule", rule.id), ("category", rule.category)):
         if raw and (scope, owner) in compiled.counted:
             history.occur(fact.resident, scope, owner, raw > 0, fact.occurred_at, fact.id)

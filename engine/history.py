@@ -46,9 +46,11 @@ class LimitRef(BaseModel):
     max: Decimal | None = None  # points (a deduction's size)
     times: int | None = None  # applications
     sign: int = 1  # 1: caps awards; -1: caps deductions
+    per_member: bool = False  # where households hold the accounts: each member's usage, not the household's
 
     def __str__(self) -> str:
-        return f"{self.scope}:{self.id}/{self.period}" + ("/deductions" if self.sign < 0 else "")
+        return f"{self.scope}:{self.id}/{self.period}" + ("/deductions" if self.sign < 0 else "") + \
+            ("/member" if self.per_member else "")
 
     def covers(self, rule_id: str | None, category: str | None, amount: Decimal) -> bool:
         """Whether ``amount`` given by ``rule_id`` (a rule of ``category``) falls under this limit."""
@@ -138,7 +140,7 @@ class History:
 
     def record(self, resident: str, *, limits: Iterable[LimitRef], counted: frozenset[tuple[str, str]],
                rule_id: str | None, category: str | None, moment: dt.datetime, fact_id: str | None,
-               amount: Decimal, raw_amount: Decimal) -> None:
+               amount: Decimal, raw_amount: Decimal, member: str | None = None) -> None:
         """Remember an amount granted earlier (from a ledger) against every limit and count it falls under.
 
         This is the one statement of what a limit and a repeat read: a non-zero amount of the
@@ -149,34 +151,34 @@ class History:
         day = moment.astimezone(SHANGHAI).date()
         for limit in limits:
             if limit.covers(rule_id, category, amount):
-                self.use(resident, limit, day, abs(amount))
+                self.use(resident, limit, day, abs(amount), member)
         if raw_amount and fact_id is not None:
             for scope, owner in (("rule", rule_id), ("category", category)):
                 if owner is not None and (scope, owner) in counted:
                     self.occur(resident, scope, owner, raw_amount > 0, moment, fact_id)
 
-    def spent(self, resident: str, limit: LimitRef, day: dt.date) -> tuple[Decimal, int]:
-        """Points and applications already counted against ``limit`` in its span holding ``day``."""
+    def spent(self, resident: str, limit: LimitRef, day: dt.date, member: str | None = None) -> tuple[Decimal, int]:
+        """Points and applications already counted against ``limit`` in its span holding ``day`` (a member's)."""
         if limit.days is None:
             counted = self.used.get(resident)
-            points, times, _ = counted.get(_counter(limit, day), _NOTHING_USED) if counted else _NOTHING_USED
+            points, times, _ = counted.get(_counter(limit, day, member), _NOTHING_USED) if counted else _NOTHING_USED
             return points, times
         windows = self.recent.get(resident)
-        applied = windows.get(_window(limit)) if windows else None
+        applied = windows.get(_window(limit, member)) if windows else None
         if applied is None:
             return Decimal(0), 0
         last = day.toordinal()
         return applied.between(last - limit.days + 1, last)
 
-    def use(self, resident: str, limit: LimitRef, day: dt.date, size: Decimal) -> None:
-        """Count one application of ``size`` points against ``limit`` on ``day``."""
+    def use(self, resident: str, limit: LimitRef, day: dt.date, size: Decimal, member: str | None = None) -> None:
+        """Count one application of ``size`` points against ``limit`` on ``day`` (by ``member``, if it counts them)."""
         if limit.days is None:
-            counted = self.used[resident].setdefault(_counter(limit, day), [Decimal(0), 0, 0])
+            counted = self.used[resident].setdefault(_counter(limit, day, member), [Decimal(0), 0, 0])
             counted[0] += size
             counted[1] += 1
             counted[2] = max(counted[2], day.toordinal())
         else:
-            self.recent[resident][_window(limit)].add(day.toordinal(), size)
+            self.recent[resident][_window(limit, member)].add(day.toordinal(), size)
 
     def earlier(self, resident: str, repeat: RepeatRef, award: bool, moment: dt.datetime, fact_id: str,
                 named: int) -> tuple[int, tuple[str, ...]]:
@@ -327,12 +329,13 @@ class _Rolling:
         return self.sums[high] - self.sums[low], high - low
 
 
-def _counter(limit: LimitRef, day: dt.date) -> tuple:
-    return limit.scope, limit.id, limit.sign, limit.period, period_keys(day)[limit.period]
+def _counter(limit: LimitRef, day: dt.date, member: str | None) -> tuple:
+    return limit.scope, limit.id, limit.sign, limit.period, period_keys(day)[limit.period], \
+        member if limit.per_member else None
 
 
-def _window(limit: LimitRef) -> tuple:
-    return limit.scope, limit.id, limit.sign, limit.period
+def _window(limit: LimitRef, member: str | None) -> tuple:
+    return limit.scope, limit.id, limit.sign, limit.period, member if limit.per_member else None
 
 
 def amount_signs(rule: Rule, fields: dict[str, FieldSpec]) -> set[int]:
@@ -360,7 +363,7 @@ def limit_refs(scope: str, owner_id: str, limits: list[Limit], signs: set[int]) 
     ``applies_to`` where written, else deductions where the owner only deducts, else awards.
     """
     return [LimitRef(scope=scope, id=owner_id, period=lim.span, days=lim.days, max=lim.max, times=lim.times,
-                     sign=limit_sign(lim, signs)) for lim in limits]
+                     sign=limit_sign(lim, signs), per_member=lim.per == "member") for lim in limits]
 
 
 def limit_sign(limit: Limit, signs: set[int]) -> int:
@@ -371,7 +374,7 @@ def limit_sign(limit: Limit, signs: set[int]) -> int:
 
 
 def apply_limits(raw: Decimal, resident: str, moment: dt.datetime, limits: Sequence[LimitRef],
-                 history: History) -> tuple[Decimal, LimitRef | None, str | None]:
+                 history: History, member: str | None = None) -> tuple[Decimal, LimitRef | None, str | None]:
     """Cut an amount to what every limit still allows (a deduction by its size); record what was granted.
 
     ``limits`` are those of the amount's sign. Returns the amount, the binding limit (the
@@ -383,7 +386,7 @@ def apply_limits(raw: Decimal, resident: str, moment: dt.datetime, limits: Seque
     day = moment.astimezone(SHANGHAI).date()
     size, bound, cap = abs(raw), None, None
     for limit in limits:
-        points, times = history.spent(resident, limit, day)
+        points, times = history.spent(resident, limit, day, member)
         if limit.times is not None and times >= limit.times:
             room, which = Decimal(0), "times"
         elif limit.max is not None:
@@ -394,5 +397,5 @@ def apply_limits(raw: Decimal, resident: str, moment: dt.datetime, limits: Seque
             size, bound, cap = room, limit, which
     if size:
         for limit in limits:
-            history.use(resident, limit, day, size)
+            history.use(resident, limit, day, size, member)
     return (size if raw > 0 else -size), bound, cap

@@ -52,7 +52,8 @@ Semantics implemented:
   at the end of the month ``after_months`` after the month of the award (only for a
   granted amount > 0 that goes to points);
 * where ``accounts.held_by`` is household, the account is the fact's ``household`` (once per
-  household): limits, repeats, sequences and balances are the household's;
+  household): limits, repeats, sequences and balances are the household's, except a limit
+  with ``per: member``, whose usage is counted per (household, member);
 * a balance is ``starting_index`` plus the amounts moved into each account; the tier is
   the band ``index_from <= index < index_below`` holding the index;
 * with ``accounts.resets``, when periods are closed, the account is set back at every end
@@ -261,11 +262,13 @@ class RefLimit:
     max: int | None
     times: int | None
     sign: int
+    per_member: bool = False  # counted per (household, member) where households hold the accounts
 
     @property
     def name(self) -> str:
         span = self.period or f"{self.days}d"
-        return f"{self.scope}:{self.owner}/{span}" + ("/deductions" if self.sign < 0 else "")
+        return f"{self.scope}:{self.owner}/{span}" + ("/deductions" if self.sign < 0 else "") + \
+            ("/member" if self.per_member else "")
 
     def spans(self, earlier: dt.datetime, now: dt.datetime) -> bool:
         """Whether an amount granted at ``earlier`` is in this limit's span for a fact at ``now``."""
@@ -332,7 +335,7 @@ def rule_limits(ruleset: dict, rule: dict) -> list[RefLimit]:
             direction = lim.get("applies_to")
             sign = {"awards": 1, "deductions": -1}[direction] if direction else (-1 if signs == {-1} else 1)
             made.append(RefLimit(scope, owner, lim.get("period"), lim.get("days"), lim.get("max"), lim.get("times"),
-                                 sign))
+                                 sign, lim.get("per") == "member"))
         return sorted(made, key=lambda lim: (LENGTHS[lim.period], 0) if lim.period else (lim.days, 1))
 
     return made("rule", rule["id"], rule.get("limits"), amount_signs(ruleset, rule)) + \
@@ -367,7 +370,7 @@ class ReferenceScorer:
         #: (resident, limit, when, size) for every non-zero amount granted against a limit so far
         self.granted: list[tuple[str, RefLimit, dt.datetime, int]] = []
 
-    def _room(self, resident: str, limit: RefLimit, when: dt.datetime) -> float:
+    def _room(self, resident: str | tuple, limit: RefLimit, when: dt.datetime) -> float:
         sizes = [size for who, lim, at, size in self.granted if who == resident and lim == limit
                  and limit.spans(at, when)]
         if limit.times is not None and len(sizes) >= limit.times:
@@ -433,12 +436,13 @@ class ReferenceScorer:
             amount, limited_by = raw, None
             sign = 1 if raw > 0 else -1
             limits = [lim for lim in self.limits[rule["id"]] if lim.sign == sign]
-            rooms = [self._room(resident, lim, when) for lim in limits]
+            who = {lim: (resident, fact.get("member")) if lim.per_member else resident for lim in limits}
+            rooms = [self._room(who[lim], lim, when) for lim in limits]
             if rooms and min(rooms) < abs(raw):
                 amount = sign * min(rooms)
                 limited_by = limits[rooms.index(min(rooms))].name  # first of the least room
             if amount:
-                self.granted += [(resident, lim, when, abs(amount)) for lim in limits]
+                self.granted += [(who[lim], lim, when, abs(amount)) for lim in limits]
             if rule.get("accounts"):
                 accounts = tuple(rule["accounts"])
             else:
@@ -517,7 +521,7 @@ def score(ruleset: dict, facts: list[dict], closes_until: dt.date | None = None)
     Where households hold the accounts, a fact's account is its household's: it stands in for the resident.
     """
     if (ruleset.get("accounts") or {}).get("held_by") == "household":
-        facts = [{**f, "resident": f["household"]} for f in facts]
+        facts = [{**f, "resident": f["household"], "member": f.get("resident")} for f in facts]
     result = ReferenceScorer(ruleset).score(facts)
     if closes_until is not None:
         residents = sorted({f["resident"] for f in facts})

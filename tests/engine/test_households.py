@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from xinzhi.engine import FactError, compile_ruleset, evaluate, load_ruleset
+from tests.engine.test_reference import assert_agrees
+from xinzhi.engine import FactError, RulesetError, compile_ruleset, evaluate, load_ruleset
 
 VILLAGE = """\
 id: village
@@ -92,3 +93,25 @@ def test_where_residents_hold_the_accounts_a_household_fact_is_charged_to_the_re
     with pytest.raises(FactError) as refused:
         evaluate(standard, [check("c2", "h1", "dirty")])
     assert refused.value.problems[0].path == "resident" and "charged to" in refused.value.problems[0].message
+
+
+PER_MEMBER = VILLAGE.replace("limits: [{period: month, max: 10}]",
+                             "limits: [{period: month, max: 15}, {period: month, max: 10, per: member}]")
+
+
+def test_a_limit_per_member_counts_each_members_deeds_within_the_households_limit():
+    standard = compile_ruleset(load_ruleset(PER_MEMBER, name="village.yaml"))
+    facts = [deed("d1", "zhang_san", "h1"), deed("d2", "zhang_san", "h1"), deed("d3", "zhang_san", "h1"),
+             deed("d4", "zhang_si", "h1"), deed("d5", "zhang_si", "h1")]
+    awards = evaluate(standard, facts).awards
+    assert [(a.fact_id, a.member, a.amount, a.limited_by) for a in awards] == [
+        ("d1", "zhang_san", 5, None), ("d2", "zhang_san", 5, None),
+        ("d3", "zhang_san", 0, "rule:deed/month/member"),  # zhang_san's 10
+        ("d4", "zhang_si", 5, None), ("d5", "zhang_si", 0, "rule:deed/month")]  # the household's 15
+    assert_agrees(standard, facts)
+
+
+def test_a_limit_per_member_where_residents_hold_the_accounts_is_refused_where_it_is_written():
+    with pytest.raises(RulesetError) as refused:
+        load_ruleset(PER_MEMBER.replace("held_by: household", "held_by: resident"), name="village.yaml")
+    assert [(p.path, "each member" in p.message) for p in refused.value.problems] == [("rules[0].limits[1].per", True)]

@@ -12,9 +12,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from tests.engine.test_households import VILLAGE
-from tests.support.fixtures import new_community
+from tests.engine.test_households import PER_MEMBER, VILLAGE
+from tests.support.fixtures import granted, new_community
 from xinzhi.db.tables import LedgerEntry
+from xinzhi.engine import compile_ruleset, evaluate, load_ruleset
 from xinzhi.errors import ServiceError
 from xinzhi.ledger import household_view, resident_ledger, resident_score
 from xinzhi.review import AppealCreate, file_appeal
@@ -82,3 +83,14 @@ def test_the_committee_corrects_a_households_entries_and_adjusts_it_through_a_me
                                                  points_delta=Decimal(2), reason="补记"))
     home = household_view(service, community, "h1")
     assert (home.account.index, home.account.points) == (107, 7)  # 100 + 5 + 5 − 5 + 2
+
+
+def test_a_limit_per_member_holds_across_requests_and_late_facts_as_in_the_engine(service):
+    community = new_community(service, residents=2, ruleset=PER_MEMBER)  # r1 r2 in h1
+    facts = [deed(f"d{n}", member, day=f"2024-03-0{n}") for n, member in
+             enumerate(["r1", "r1", "r2", "r1", "r2"], start=1)]
+    for fact in [facts[4], facts[1], facts[3], facts[0], facts[2]]:  # one request each, out of time order
+        post_facts(service, community, [fact])
+    engine = evaluate(compile_ruleset(load_ruleset(PER_MEMBER, name="village.yaml")),
+                      [{**f, "household": "h1"} for f in facts]).awards
+    assert granted(service, community) == sorted((a.fact_id, a.rule_id, a.amount, a.raw_amount) for a in engine)

@@ -189,23 +189,25 @@ def scoring_history(session: Session, community: str, items: Sequence[tuple[Comp
     granted: dict[tuple[str, str | None, str | None], list[Any]] = {}  # (resident, fact, rule) → [category, when, sums]
     for (start, end), residents in by_window.items():
         for first in range(0, len(residents), _CHUNK):
-            for resident, rule_id, category, occurred_at, fact_id, amount, raw_amount in session.execute(select(
+            for resident, rule_id, category, occurred_at, fact_id, amount, raw_amount, member in session.execute(select(
                     LedgerEntry.resident, LedgerEntry.rule_id, LedgerEntry.category, LedgerEntry.occurred_at,
-                    LedgerEntry.fact_id, LedgerEntry.amount, LedgerEntry.raw_amount).where(
+                    LedgerEntry.fact_id, LedgerEntry.amount, LedgerEntry.raw_amount, LedgerEntry.member).where(
                     LedgerEntry.community == community, LedgerEntry.resident.in_(residents[first:first + _CHUNK]),
                     LedgerEntry.occurred_at >= start, LedgerEntry.occurred_at < end, LedgerEntry.kind.in_(GRANTED),
                     LedgerEntry.fact_id.is_not(None))):  # a period rule's award takes no limit's room, as in the engine
                 cutoff = cutoffs.get(resident)
                 if cutoff is not None and (occurred_at, fact_id) >= cutoff:
                     continue
-                sums = granted.setdefault((resident, fact_id, rule_id), [category, occurred_at, 0, 0])
+                sums = granted.setdefault((resident, fact_id, rule_id), [category, occurred_at, 0, 0, None])
                 sums[2] += amount
                 sums[3] += raw_amount
+                sums[4] = sums[4] or member  # a restatement names the member as its award does
     history = History(keep_days=max((compiled.lookback_days for compiled, _ in items), default=0))
     repeated = {resident: frozenset(owners) for resident, owners in counted.items()}
-    for (resident, fact_id, rule_id), (category, occurred_at, amount, raw_amount) in granted.items():
+    for (resident, fact_id, rule_id), (category, occurred_at, amount, raw_amount, member) in granted.items():
         history.record(resident, limits=limits[resident], counted=repeated.get(resident, frozenset()), rule_id=rule_id,
-                       category=category, moment=occurred_at, fact_id=fact_id, amount=amount, raw_amount=raw_amount)
+                       category=category, moment=occurred_at, fact_id=fact_id, amount=amount, raw_amount=raw_amount,
+                       member=member)
     return history
 
 

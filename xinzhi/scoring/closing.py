@@ -154,15 +154,16 @@ def _due(session: Session, community: str, compiled: CompiledRuleset, residents:
     awards = period_awards(compiled, [Granted(resident, category, when, amount, raw)
                                       for (resident, _, _), (category, when, amount, raw) in granted.items()],
                            residents, first, last, paid_before)
-    due = {(a.resident, a.rule_id, a.occurred_at): award_row(community, a, None) for a in awards}
+    due = {(a.resident, a.rule_id, a.occurred_at): a for a in awards}
     rows = []
     for resident, rule_id, when in sorted(due.keys() | decided):
-        now, was = due.get((resident, rule_id, when)), paid.get((resident, rule_id, when))
+        award, was = due.get((resident, rule_id, when)), paid.get((resident, rule_id, when))
         if was is None:
-            assert now is not None
-            rows.append(now)
-        elif (now["amount"] if now else 0) != was["amount"]:
+            assert award is not None
+            rows.append(award_row(community, award, None))
+        elif (award.amount if award else 0) != was["amount"]:  # the explained row only where one is written
             period = period_key(rules[rule_id].period, when)
+            now = award_row(community, award, None) if award else None
             rows.append(restatement_row(was, now, rule_title=rules[rule_id].title,
                                         reason=f"{as_of} 重新结算 {period}（期内的记录有变动）",
                                         because={"closing": as_of.isoformat(), "period": period}))

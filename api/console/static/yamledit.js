@@ -71,10 +71,10 @@ export function parseLimits(text) {
   });
 }
 
-/** Whether the form's "period:max" text can say every limit (no count, rolling window or applies_to). */
+/** Whether the form's "period:max" text can say every limit (no count, rolling window, applies_to or per member). */
 export function plainLimits(limits) {
-  return (limits || []).every((l) => Object.entries(l).every(([k, v]) => k === "period" || k === "max" || v == null)
-    && l.period != null && l.max != null);
+  const plain = ([k, v]) => k === "period" || k === "max" || v == null || (k === "per" && v === "account");
+  return (limits || []).every((l) => Object.entries(l).every(plain) && l.period != null && l.max != null);
 }
 
 export function formatLimits(limits) { return (limits || []).map((l) => `${l.period}:${l.max}`).join(", "); }
