@@ -321,7 +321,7 @@ def _check_limits(ruleset: Ruleset) -> list[Problem]:
         [(f"category '{c.id}'", c, f"category {c.id}") for c in ruleset.categories]
     problems = []
     for name, owner, key in owners:
-        seen: set[tuple[str, int, str]] = set()
+        seen: set[tuple[str, int, str | None]] = set()
         for position, limit in enumerate(owner.limits):
             given = signs.get(key)
             if not given:

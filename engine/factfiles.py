@@ -1,7 +1,8 @@
 """Reading facts from JSON Lines or CSV files, as community offices keep them.
 
-CSV columns: ``id, type, resident, occurred_at`` and then one column per field; an empty
-cell means the field is missing. Values stay strings here: the fact type coerces them.
+CSV columns: ``id, type, resident, occurred_at``, optionally ``household``, and then one
+column per field; an empty cell means the field (or, for a household's own fact, the
+resident) is missing. Values stay strings here: the fact type coerces them.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from .errors import ErrorCode, FactError, Problem
 from .facts import Cell
 
 BASE_COLUMNS = ("id", "type", "resident", "occurred_at")
+WHO = ("resident", "household")  # whose fact: an empty cell names nobody
 
 
 def parse_facts(text: str, *, fmt: str, name: str = "<facts>") -> list[dict[str, Any]]:
@@ -53,9 +55,10 @@ def _csv(text: str, name: str) -> list[dict[str, Any]]:
         facts = []
         for row in reader:
             facts.append({
-                **{c: row[c] for c in BASE_COLUMNS},
+                **{c: row[c] for c in BASE_COLUMNS if c not in WHO},
+                **{c: row[c] for c in WHO if row.get(c) not in ("", None)},
                 "fields": {k: Cell(v) for k, v in row.items()
-                           if k not in BASE_COLUMNS and k and v not in ("", None)},
+                           if k not in BASE_COLUMNS and k not in WHO and k and v not in ("", None)},
             })
     except csv.Error as exc:  # e.g. a field beyond the csv module's limit: the file's fault, located
         raise FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=reader.reader.line_num,

@@ -198,6 +198,8 @@ class FactValidator:
                                            "name the household")
             if fact_type.names == "resident" and resident is None:
                 return None, ("resident", "required field is missing: the member the fact is about")
+            if fact_type.names == "household" and resident is not None:
+                return None, ("resident", "a fact of the household as a whole names only its household, no member")
             return household, ("", "")
         if resident is None:
             return None, ("resident", "this standard keeps accounts per resident: name the resident the household "

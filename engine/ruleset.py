@@ -76,8 +76,9 @@ class Limit(Node):
     applies_to: Literal["awards", "deductions"] | None = Field(
         default=None, description="which amounts are capped; by default those the rules covered give "
                                   "(awards where they give both)")
-    per: Literal["account", "member"] = Field(default="account", description="whose usage counts: the account "
-                                              "holder's, or (where households hold the accounts) each member's")
+    per: Literal["account", "member"] | None = Field(default=None, description="whose usage counts: the account "
+                                                     "holder's (by default), or (where households hold the "
+                                                     "accounts) each member's")
 
     @model_validator(mode="after")
     def _one_span_and_a_cap(self) -> Limit:

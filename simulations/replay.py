@@ -241,6 +241,8 @@ def score_chunk(compiled: CompiledRuleset, residents: list[str], facts: list[dic
         except FactError as exc:
             code = exc.problems[0].code if exc.problems else "invalid"
             rejected[f"{raw.get('type', '?')}: {code}"] += 1
+    if compiled.ruleset.accounts is not None and compiled.ruleset.accounts.held_by == "household":
+        residents = sorted({f.resident for f in valid})  # the households the facts credit hold the accounts
     awards = evaluate(compiled, valid, matcher=matcher).awards
     resets: list[AccountReset] = []
     if months:  # period rules pay for the replayed months' periods, every resident; then accounts reset

@@ -92,8 +92,9 @@ def facts_for(draw, compiled):
                 fields[name] = draw(field_value(spec))
         moment = draw(st.datetimes(min_value=dt.datetime(2021, 1, 1), max_value=dt.datetime(2022, 12, 31)))
         resident = draw(st.sampled_from(["a", "b", "c"]))
-        out.append({"id": f"p{n}", "type": fact_type.id, "resident": resident, "household": f"h-{resident}",
-                    "occurred_at": moment.isoformat(), "fields": fields})
+        named = {"household": f"h-{resident}"} if fact_type.names == "household" else \
+            {"resident": resident, "household": f"h-{resident}"}  # a household's own fact names no member
+        out.append({"id": f"p{n}", "type": fact_type.id, **named, "occurred_at": moment.isoformat(), "fields": fields})
     return out
 
 

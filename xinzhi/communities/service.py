@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from xinzhi.clock import utcnow
 from xinzhi.communities.models import CommunityCreate, CommunityRead, ResidentCreate, ResidentRead
 from xinzhi.db.queries import community_rows
-from xinzhi.db.tables import Community, CouncilCase, Resident
+from xinzhi.db.tables import AccountTotal, Community, CouncilCase, Resident
 from xinzhi.engine import CompiledRuleset, Problem, Ruleset
 from xinzhi.engine.ruleset import Holder
 from xinzhi.errors import NotFound, ServiceCode, ServiceError
@@ -48,10 +48,18 @@ def held_by(compiled: CompiledRuleset) -> Holder:
 
 
 def account_holders(session: Session, community: str, holder: Holder) -> list[str]:
-    """Every account a job decides for (closing, resets): the residents' ids, or their households'."""
+    """Every account a job decides for (closing, resets): the residents' ids, or their households'.
+
+    A household whose members all left still holds what it earned: its account is one too.
+    """
     column = Resident.id if holder == "resident" else Resident.household
-    return list(session.scalars(select(column).distinct().where(Resident.community == community, column.is_not(None))
-                                .order_by(column)))
+    registered: set[str] = {held for held in session.scalars(select(column).distinct().where(
+        Resident.community == community, column.is_not(None))) if held is not None}
+    if holder == "household":
+        residents = select(Resident.id).where(Resident.community == community)
+        registered |= set(session.scalars(select(AccountTotal.resident).where(
+            AccountTotal.community == community, AccountTotal.resident.not_in(residents))))
+    return sorted(registered)
 
 
 def account_of(ruleset: Ruleset | None, resident: Resident) -> str:
@@ -78,8 +86,18 @@ class ShownAccount:
 
 def holders_shown(session: Session, community: str, ruleset: Ruleset | None) -> list[ShownAccount]:
     """Every account of the community by id, as the board, the summary and the scores CSV list them."""
+    held_by = ruleset.accounts.held_by if ruleset is not None and ruleset.accounts is not None else "resident"
+    return _shown(session, community, held_by)
+
+
+def shown_by_id(session: Session, community: str) -> dict[str, ShownAccount]:
+    """Any account by its id, a resident's or a household's (a review item names either)."""
+    return {a.id: a for held_by in ("household", "resident") for a in _shown(session, community, held_by)}
+
+
+def _shown(session: Session, community: str, held_by: Holder) -> list[ShownAccount]:
     residents = session.scalars(select(Resident).where(Resident.community == community).order_by(Resident.id)).all()
-    if ruleset is None or ruleset.accounts is None or ruleset.accounts.held_by != "household":
+    if held_by == "resident":
         return [ShownAccount(r.id, r.name, mask_name(r.name), r.zone, r.household) for r in residents]
     members: dict[str, list[Resident]] = defaultdict(list)
     for resident in residents:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from xinzhi.clock import today
 from xinzhi.communities.service import require_community
-from xinzhi.db.tables import LedgerEntry, Resident
+from xinzhi.db.tables import AccountTotal, LedgerEntry
 from xinzhi.engine import SHANGHAI, Problem
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger.balances import GRANTED
@@ -173,8 +173,8 @@ def expire_points(service: Service, community: str, as_of: dt.date) -> ExpiryRun
     written = total = 0
     with service.db.writing() as session:
         require_community(session, community)
-        residents = list(session.scalars(select(Resident.id).where(Resident.community == community)))
-        service.db.lock_residents(session, community, residents)
+        accounts = list(session.scalars(select(AccountTotal.resident).where(AccountTotal.community == community)))
+        service.db.lock_residents(session, community, accounts)  # every account with entries: a household's too
         entries = []
         for resident, rows in _movements(session, community).items():
             missing, _ = _plan(rows, until)

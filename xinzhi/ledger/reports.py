@@ -189,14 +189,18 @@ def community_summary(service: Service, community: str, as_of: dt.date | None = 
 
 LEDGER_COLUMNS = ("seq", "resident", "kind", "amount", "raw_amount", "index_delta", "points_delta", "accounts",
                   "category", "rule_id", "ruleset", "fact_id", "limited_by", "occurred_at", "points_expire_on",
-                  "explanation")
+                  "explanation", "member")
 
 
 def export_ledger_csv(service: Service, community: str, resident: str | None = None) -> Iterator[str]:
-    """The ledger as CSV text, streamed in chunks (one line per entry, with its explanation)."""
+    """The ledger as CSV text, streamed in chunks (one line per entry, with its explanation).
+
+    A resident's is their account's: their household's, where households hold the accounts.
+    """
     with service.db.reading() as session:
         if resident:
-            get_resident(session, community, resident)
+            resident = account_of(standard_on(service, session, community, today()),
+                                  get_resident(session, community, resident))
         else:
             require_community(session, community)
     yield _line(LEDGER_COLUMNS)
@@ -216,7 +220,7 @@ def export_ledger_csv(service: Service, community: str, resident: str | None = N
                                                                     r.points_delta)),
                              r.accounts.replace(",", "+"), r.category or "", r.rule_id or "", r.ruleset or "",
                              r.fact_id or "", r.limited_by or "", r.occurred_at.astimezone(SHANGHAI).isoformat(),
-                             r.points_expire_on or "", r.explanation.get("summary", "")])
+                             r.points_expire_on or "", r.explanation.get("summary", ""), r.member or ""])
         last = rows[-1].seq
         yield out.getvalue()
 

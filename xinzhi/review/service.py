@@ -17,13 +17,13 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from xinzhi.clock import utcnow
-from xinzhi.communities.service import mask_name, require_community
+from xinzhi.communities.service import require_community, shown_by_id
 from xinzhi.db.queries import community_rows, one_or_not_found
-from xinzhi.db.tables import Appeal, LedgerEntry, Objection, Resident, ReviewItem, table_of
+from xinzhi.db.tables import Appeal, LedgerEntry, Objection, ReviewItem, table_of
 from xinzhi.engine import CompiledRuleset
 from xinzhi.engine.amounts import signed
 from xinzhi.errors import ServiceCode, ServiceError
-from xinzhi.ledger.entries import append, hold_row, lock_resident, release_row, reversal_row
+from xinzhi.ledger.entries import append, hold_row, release_row, reversal_row
 from xinzhi.review.appeals import corrected
 from xinzhi.review.models import (
     ObjectionCreate,
@@ -112,7 +112,7 @@ def decide_review(service: Service, community: str, notice: int, data: ReviewDec
     """Approve (release the award, start publicity) or reject (the hold stands) a pending award."""
     resident = _resident_of(service, community, notice)
     with service.db.writing() as session:
-        lock_resident(service, session, community, resident)
+        service.db.lock_residents(session, community, [resident])  # the account's lock (a household's too)
         row = _review(session, community, notice)
         if row.status != "pending":
             raise ServiceError(ServiceCode.REVIEW_DECIDED, f"award {notice} was already {row.status}")
@@ -137,14 +137,18 @@ def decide_review(service: Service, community: str, notice: int, data: ReviewDec
 
 def publicity(session: Session, community: str, now: dt.datetime) -> list[PublicityNotice]:
     """Approved awards still in their publicity period: notice, masked name, zone, rule, amount."""
-    rows = session.execute(select(ReviewItem, Resident.name, Resident.zone).join(
-        Resident, (Resident.community == ReviewItem.community) & (Resident.id == ReviewItem.resident)).where(
+    rows = session.scalars(select(ReviewItem).where(
         ReviewItem.community == community, ReviewItem.status == "approved", ReviewItem.publicity_until > now)
         .order_by(ReviewItem.seq)).all()
-    return [PublicityNotice(notice=r.seq, name=mask_name(name), zone=zone, rule=r.rule_title, amount=r.amount,
-                            approved_on=r.decided_at.date().isoformat() if r.decided_at else None,
-                            objections_until=r.publicity_until.isoformat() if r.publicity_until else None)
-            for r, name, zone in rows]
+    accounts = shown_by_id(session, community) if rows else {}
+    notices = []
+    for r in rows:  # the account's name: a resident's masked, or a household's 张*家
+        holder = accounts.get(r.resident)
+        notices.append(PublicityNotice(
+            notice=r.seq, name=holder.public_name if holder else "*", zone=holder.zone if holder else "",
+            rule=r.rule_title, amount=r.amount, approved_on=r.decided_at.date().isoformat() if r.decided_at else None,
+            objections_until=r.publicity_until.isoformat() if r.publicity_until else None))
+    return notices
 
 
 def file_objection(service: Service, community: str, data: ObjectionCreate, *, filed_by: str) -> ObjectionRead:
@@ -187,7 +191,7 @@ def resolve_objection(service: Service, community: str, seq: int, data: Objectio
                                  ServiceCode.OBJECTION_NOT_FOUND, f"community '{community}' has no objection {seq}")
         resident: str = _review(session, community, found.notice, column=ReviewItem.resident, for_update=False)
     with service.db.writing() as session:
-        lock_resident(service, session, community, resident)
+        service.db.lock_residents(session, community, [resident])  # the account's lock (a household's too)
         objection = session.execute(select(Objection).where(Objection.community == community, Objection.seq == seq)
                                     .with_for_update()).scalar_one()
         if objection.status != "open":

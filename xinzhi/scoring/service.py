@@ -154,7 +154,7 @@ def _prepare(service: Service, session: Session, community: str, raws: Sequence[
                         f"on {shanghai_day(occurred)}")))
             continue
         compiled = compiled_for(service, session, row)
-        fact_in, wrong = _with_household(compiled, fact_in, households_of)
+        fact_in, wrong = _with_household(compiled, fact_in, households_of, stored.get(fact_in.id))
         if wrong is not None:
             errors.append((position, wrong))
             continue
@@ -181,15 +181,18 @@ def _prepare(service: Service, session: Session, community: str, raws: Sequence[
     return _Batch(new=new, known_ids=known_ids, order=order, errors=errors, ignored=ignored)
 
 
-def _with_household(compiled: CompiledRuleset, fact_in: FactIn,
-                    households_of: dict[str, str | None]) -> tuple[FactIn, Problem | None]:
+def _with_household(compiled: CompiledRuleset, fact_in: FactIn, households_of: dict[str, str | None],
+                    stored: Fact | None) -> tuple[FactIn, Problem | None]:
     """Where households hold the accounts, a member's fact credits the household the member is registered in.
 
-    The household may be left out (it is filled in) or given (it must be that one).
+    The household may be left out (it is filled in) or given (it must be that one). The same
+    fact sent again after its member moved is the one stored: it keeps its household.
     """
     accounts = compiled.ruleset.accounts
     if accounts is None or accounts.held_by != "household" or fact_in.resident is None:
         return fact_in, None
+    if stored is not None and stored.member == fact_in.resident and fact_in.household in (None, stored.household):
+        return fact_in.model_copy(update={"household": stored.household}), None
     registered = households_of[fact_in.resident]
     if registered is not None and fact_in.household in (None, registered):
         return fact_in.model_copy(update={"household": registered}), None
@@ -466,7 +469,9 @@ def recorded_facts(service: Service, community: str, start: dt.date, end: dt.dat
     high = dt.datetime.combine(end, dt.time(), SHANGHAI)
     with service.db.reading() as session:
         require_community(session, community)
-        rows = session.scalars(select(FactRow).where(FactRow.community == community, FactRow.occurred_at >= low,
+        rows = session.execute(select(*STORED).where(FactRow.community == community, FactRow.occurred_at >= low,
                                                      FactRow.occurred_at < high).order_by(FactRow.seq))
-        return [{"id": r.fact_id, "type": r.type, "resident": r.resident, "occurred_at": r.occurred_at.isoformat(),
-                 "fields": dict(r.fields or {})} for r in rows]
+        facts = [stored_fact(row) for row in rows]  # as posted: the resident (member) and household they named
+        return [{"id": f.id, "type": f.type, "occurred_at": f.occurred_at.isoformat(), "fields": dict(f.fields or {}),
+                 **({"resident": f.member} if f.member is not None else {}),
+                 **({"household": f.household} if f.household is not None else {})} for f in facts]
