@@ -332,11 +332,14 @@ def _chunks(items: list[str], size: int) -> list[list[str]]:
 def _run_side(side: str, ruleset: ReplayRuleset, source: ScenarioSource | FactsSource, residents: list[str],
               months: list[str], workers: int, chunk_size: int, progress: Progress | None,
               matcher: str) -> SideResult:
-    chunks = _chunks(residents, chunk_size)
-    by_resident: dict[str, list[dict]] = {}
+    loaded = ruleset.load()
+    by_household = loaded.accounts is not None and loaded.accounts.held_by == "household"
+    by_resident: dict[str, list[dict]] = {}  # by account: a household's members' facts go to one chunk
     if isinstance(source, FactsSource):
         for fact in source.facts:
-            by_resident.setdefault(str(fact.get("resident")), []).append(fact)
+            account = fact.get("household") or fact.get("resident") if by_household else fact.get("resident")
+            by_resident.setdefault(str(account), []).append(fact)
+    chunks = _chunks(sorted(by_resident) if by_household and by_resident else residents, chunk_size)
     init_source = source if isinstance(source, ScenarioSource) else None
     results: dict[int, ChunkOutcome] = {}
     context = multiprocessing.get_context("spawn")
@@ -365,7 +368,7 @@ def _run_side(side: str, ruleset: ReplayRuleset, source: ScenarioSource | FactsS
         facts += outcome.facts
         awards += outcome.awards
         rejected.update(outcome.rejected)
-    return SideResult(ruleset_ref=ruleset.load().ref, residents=dict(sorted(merged.items())), monthly=monthly,
+    return SideResult(ruleset_ref=loaded.ref, residents=dict(sorted(merged.items())), monthly=monthly,
                       facts=facts, awards=awards, rejected=dict(sorted(rejected.items())))
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from simulations.population import Shop, ShopItem
-from simulations.replay import score_chunk
+from simulations.replay import FactsSource, _run_side, score_chunk
+from simulations.run import _ruleset
+from tests.conftest import RULESETS
 from xinzhi.engine import compile_ruleset, load_ruleset
 
 STANDARD = """\
@@ -35,3 +37,12 @@ def test_the_shop_spends_only_what_each_months_reset_leaves():
     assert [chunk.monthly[m][3] for m in ("2021-01", "2021-02", "2021-03")] == [5, 5, 5]
     outcome = chunk.residents["r1"]
     assert (outcome.points, outcome.redeemed) == (Decimal(5), 20)
+
+
+def test_a_households_members_are_replayed_in_one_chunk_however_small_the_chunks():
+    """Found by attack: chunked by member, each chunk scored the household alone and the last one won (105, not 110)."""
+    side = _run_side("candidate", _ruleset(RULESETS / "xishan_2024.yaml", ()), FactsSource(facts=tuple(
+        {"id": f"d{n}", "type": "deed", "resident": member, "household": "zhang",
+         "occurred_at": f"2024-03-0{n}T10:00:00+08:00"} for n, member in enumerate(["zs", "zs2"], start=1)),
+        name="village.jsonl"), ["zs", "zs2"], ["2024-03"], workers=1, chunk_size=1, progress=None, matcher="python")
+    assert {account: (o.index, o.points) for account, o in side.residents.items()} == {"zhang": (110, 10)}
