@@ -14,11 +14,12 @@ from sqlalchemy import select
 
 from tests.engine.test_households import PER_MEMBER, VILLAGE
 from tests.support.fixtures import granted, new_community
+from xinzhi.communities import ResidentCreate, register_residents
 from xinzhi.db.tables import LedgerEntry
 from xinzhi.engine import compile_ruleset, evaluate, load_ruleset
 from xinzhi.errors import ServiceError
 from xinzhi.ledger import household_view, resident_ledger, resident_score
-from xinzhi.review import AppealCreate, file_appeal
+from xinzhi.review import AppealCreate, file_appeal, list_appeals
 from xinzhi.scoring import post_facts
 
 
@@ -83,6 +84,7 @@ def test_the_committee_corrects_a_households_entries_and_adjusts_it_through_a_me
                                                  points_delta=Decimal(2), reason="补记"))
     home = household_view(service, community, "h1")
     assert (home.account.index, home.account.points) == (107, 7)  # 100 + 5 + 5 − 5 + 2
+    assert [a["action"] for a in list_appeals(service, community, resident="r1")] == ["adjust", "reverse"]
 
 
 def test_a_limit_per_member_holds_across_requests_and_late_facts_as_in_the_engine(service):
@@ -94,3 +96,11 @@ def test_a_limit_per_member_holds_across_requests_and_late_facts_as_in_the_engin
     engine = evaluate(compile_ruleset(load_ruleset(PER_MEMBER, name="village.yaml")),
                       [{**f, "household": "h1"} for f in facts]).awards
     assert granted(service, community) == sorted((a.fact_id, a.rule_id, a.amount, a.raw_amount) for a in engine)
+
+
+def test_a_member_without_a_household_is_told_which_field_is_missing(service):
+    community = new_community(service, residents=2, ruleset=VILLAGE)
+    register_residents(service, community, [ResidentCreate(id="r9", name="赵九", zone="north")])
+    with pytest.raises(ServiceError) as refused:
+        resident_score(service, community, "r9")
+    assert [(p.code, p.path) for p in refused.value.problems] == [("resident_without_household", "household")]

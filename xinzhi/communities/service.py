@@ -69,7 +69,9 @@ def account_of(ruleset: Ruleset | None, resident: Resident) -> str:
     if resident.household is None:
         raise ServiceError(ServiceCode.RESIDENT_WITHOUT_HOUSEHOLD,
                            f"{ruleset.ref} keeps accounts per household, and resident '{resident.id}' is registered "
-                           "in none: register the resident's household first")
+                           "in none: register the resident's household first",
+                           [Problem(code=ServiceCode.RESIDENT_WITHOUT_HOUSEHOLD, path="household",
+                                    message=f"resident '{resident.id}' has no household")])
     return resident.household
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from xinzhi.clock import today, utcnow
 from xinzhi.communities.service import account_of, get_resident, require_community
 from xinzhi.db.queries import community_rows, one_or_not_found
-from xinzhi.db.tables import Appeal, LedgerEntry
+from xinzhi.db.tables import Appeal, LedgerEntry, Resident
 from xinzhi.engine import SHANGHAI, Problem, Ruleset
 from xinzhi.engine.amounts import places, signed, text
 from xinzhi.errors import ServiceCode, ServiceError
@@ -133,10 +133,19 @@ def file_appeal(service: Service, community: str, data: AppealCreate, *, actor: 
                           correction=read_entry(entry))
 
 
+def account_named(service: Service, session: Session, community: str, resident: str | None) -> str | None:
+    """The account a filter by resident means: the resident's, or their household's where households hold them."""
+    row = session.get(Resident, (community, resident)) if resident else None
+    if row is None or row.household is None:
+        return resident or None
+    return account_of(standard_on(service, session, community, today()), row)
+
+
 def list_appeals(service: Service, community: str, *, resident: str | None = None) -> list[dict]:
-    """Appeals decided, newest first."""
+    """Appeals decided, newest first (of a resident's account: their household's, where it holds it)."""
     with service.db.reading() as session:
         require_community(session, community)
+        resident = account_named(service, session, community, resident)
         return [{"seq": a.seq, "resident": a.resident, "action": a.action, "target": a.target_seq, "reason": a.reason,
                  "ledger_seq": a.ledger_seq, "decided_by": a.decided_by, "created_at": a.created_at}
                 for a in community_rows(session, Appeal, community, resident=resident or None,

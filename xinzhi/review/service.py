@@ -24,7 +24,7 @@ from xinzhi.engine import CompiledRuleset
 from xinzhi.engine.amounts import signed
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger.entries import append, hold_row, release_row, reversal_row
-from xinzhi.review.appeals import corrected
+from xinzhi.review.appeals import account_named, corrected
 from xinzhi.review.models import (
     ObjectionCreate,
     ObjectionRead,
@@ -86,11 +86,12 @@ def _read(row: ReviewItem) -> ReviewRead:
 
 def list_reviews(service: Service, community: str, *, status: str | None = None,
                  resident: str | None = None) -> list[ReviewRead]:
-    """Awards under review (or decided), oldest first."""
+    """Awards under review (or decided), oldest first (of a resident's account: their household's, if it holds it)."""
     with service.db.reading() as session:
         require_community(session, community)
+        account = account_named(service, session, community, resident)
         return [_read(r) for r in community_rows(session, ReviewItem, community, status=status or None,
-                                                 resident=resident or None, order_by=(ReviewItem.seq,))]
+                                                 resident=account, order_by=(ReviewItem.seq,))]
 
 
 def _review(session: Session, community: str, notice: int, *, column: Any = ReviewItem,
