@@ -41,6 +41,11 @@ def check_ruleset(ruleset: Ruleset) -> list[Problem]:
         problems += _duplicates(kind, items)
     problems += _duplicates("test", ruleset.tests, key="name")
     for fact_type in ruleset.fact_types:
+        if fact_type.charged_to_role is not None and (fact_type.names != "household" or (
+                ruleset.accounts is not None and ruleset.accounts.held_by == "household")):
+            problems.append(fact_type.problem(
+                ErrorCode.BAD_VALUE, "'charged_to_role' charges a household's own fact to one member, where residents "
+                "hold the accounts: it needs 'names: household' and residents holding the accounts", "charged_to_role"))
         for name in fact_type.fields:
             if name in RESERVED_FIELD_NAMES:
                 problems.append(fact_type.problem(ErrorCode.BAD_VALUE,

@@ -214,6 +214,9 @@ class FactType(Node):
     title: str
     names: Holder = Field(default="resident", description="who a fact of this type is about: a resident, or a "
                           "household as a whole (a courtyard inspection), which names no member")
+    charged_to_role: Identifier | None = Field(default=None, description="where residents hold the accounts: a "
+                                               "household fact names no resident and is charged to the household's "
+                                               "member with this community role (e.g. head: 户主)")
     fields: dict[Identifier, FieldSpec] = Field(default_factory=dict, max_length=200)
 
 

@@ -48,6 +48,8 @@ IGNORED = [
      PARKING + "    lifts: [community_activity_join]\n", "ruleset_unknown_rule"),
     ("a rule that lifts itself", "    lifts: [serious_offence_veto]\n",
      "    lifts: [serious_offence_veto, rectification_lifts_veto]\n", "ruleset_bad_value"),
+    ("a head charged with a fact that names a resident", "  - id: rectification\n    title: 整改到位并书面承诺\n",
+     "  - id: rectification\n    title: 整改到位并书面承诺\n    charged_to_role: head\n", "ruleset_bad_value"),
     ("a misspelt key", ACTIVITY, ACTIVITY.replace("limits:", "limit:"), "ruleset_unknown_key"),
 ]
 

@@ -104,3 +104,21 @@ def test_a_member_without_a_household_is_told_which_field_is_missing(service):
     with pytest.raises(ServiceError) as refused:
         resident_score(service, community, "r9")
     assert [(p.code, p.path) for p in refused.value.problems] == [("resident_without_household", "household")]
+
+
+HEADED = VILLAGE.replace("held_by: household", "held_by: resident").replace(
+    "    names: household\n", "    names: household\n    charged_to_role: head\n")
+
+
+def test_where_residents_hold_the_accounts_a_households_fact_is_charged_to_its_head(service):
+    community = new_community(service, residents=4, ruleset=HEADED)  # r1 r2 in h1, r3 r4 in h2
+    register_residents(service, community, [ResidentCreate(id="r2", name="居民2号", zone="south", household="h1",
+                                                           roles=["head"])])
+    check = {"id": "c1", "type": "courtyard_check", "household": "h1", "occurred_at": "2024-03-05T10:00:00+08:00",
+             "fields": {"result": "dirty"}}
+    post_facts(service, community, [check])
+    assert (resident_score(service, community, "r2").index, resident_score(service, community, "r1").index) == (95, 100)
+    with pytest.raises(ServiceError) as refused:  # h2 has no head: the fact must name whom it is charged to
+        post_facts(service, community, [{**check, "id": "c2", "household": "h2"}])
+    assert [(p.code, p.path) for p in refused.value.problems] == [("fact_wrong_household", "facts[0].household")]
+    assert "0 members with role 'head'" in refused.value.problems[0].message

@@ -115,10 +115,12 @@ def _prepare(service: Service, session: Session, community: str, raws: Sequence[
     for chunk in _chunks(sorted({f.resident for _, _, f in parsed if f.resident is not None})):
         households_of.update((resident, household) for resident, household in session.execute(
             select(Resident.id, Resident.household).where(Resident.community == community, Resident.id.in_(chunk))))
-    known_households: set[str | None] = set()
+    members_of: dict[str, list[tuple[str, list]]] = defaultdict(list)  # household → its (resident, roles)
     for chunk in _chunks(sorted({f.household for _, _, f in parsed if f.household is not None})):
-        known_households |= set(session.scalars(select(Resident.household).distinct().where(
-            Resident.community == community, Resident.household.in_(chunk))))
+        for member, household, roles in session.execute(select(Resident.id, Resident.household, Resident.roles)
+                                                        .where(Resident.community == community,
+                                                               Resident.household.in_(chunk))):
+            members_of[household].append((member, roles or []))
     rows = published_rows(session, community)
     new: list[_Prepared] = []
     known_ids: list[str] = []
@@ -132,7 +134,7 @@ def _prepare(service: Service, session: Session, community: str, raws: Sequence[
                 code=ServiceCode.FACT_UNKNOWN_RESIDENT, path="resident", fact_id=fact_in.id,
                 message=f"fact '{fact_in.id}': community '{community}' has no resident '{fact_in.resident}'")))
             continue
-        if fact_in.household is not None and fact_in.household not in known_households:
+        if fact_in.household is not None and fact_in.household not in members_of:
             errors.append((position, Problem(
                 code=ServiceCode.FACT_UNKNOWN_HOUSEHOLD, path="household", fact_id=fact_in.id,
                 message=f"fact '{fact_in.id}': no resident of '{community}' is registered in household "
@@ -154,7 +156,7 @@ def _prepare(service: Service, session: Session, community: str, raws: Sequence[
                         f"on {shanghai_day(occurred)}")))
             continue
         compiled = compiled_for(service, session, row)
-        fact_in, wrong = _with_household(compiled, fact_in, households_of, stored.get(fact_in.id))
+        fact_in, wrong = _with_household(compiled, fact_in, households_of, stored.get(fact_in.id), members_of)
         if wrong is not None:
             errors.append((position, wrong))
             continue
@@ -182,13 +184,19 @@ def _prepare(service: Service, session: Session, community: str, raws: Sequence[
 
 
 def _with_household(compiled: CompiledRuleset, fact_in: FactIn, households_of: dict[str, str | None],
-                    stored: Fact | None) -> tuple[FactIn, Problem | None]:
+                    stored: Fact | None,
+                    members_of: dict[str, list[tuple[str, list]]]) -> tuple[FactIn, Problem | None]:
     """Where households hold the accounts, a member's fact credits the household the member is registered in.
 
     The household may be left out (it is filled in) or given (it must be that one). The same
-    fact sent again after its member moved is the one stored: it keeps its household.
+    fact sent again after its member moved is the one stored: it keeps its household. Where
+    residents hold them, a household's own fact is charged to its member of the role the fact
+    type names (户主), if it names one and the fact names no resident.
     """
     accounts = compiled.ruleset.accounts
+    if accounts is not None and accounts.held_by == "resident" and fact_in.resident is None \
+            and fact_in.household is not None:
+        return _charged(compiled, fact_in, members_of.get(fact_in.household, []))
     if accounts is None or accounts.held_by != "household" or fact_in.resident is None:
         return fact_in, None
     if stored is not None and stored.member == fact_in.resident and fact_in.household in (None, stored.household):
@@ -200,6 +208,20 @@ def _with_household(compiled: CompiledRuleset, fact_in: FactIn, households_of: d
         (f"household '{registered}', not '{fact_in.household}'" if registered else "no household")
     return fact_in, Problem(code=ServiceCode.FACT_WRONG_HOUSEHOLD, path="household", fact_id=fact_in.id,
                             message=f"fact '{fact_in.id}': {said}; {compiled.ref} keeps accounts per household")
+
+
+def _charged(compiled: CompiledRuleset, fact_in: FactIn,
+             members: list[tuple[str, list]]) -> tuple[FactIn, Problem | None]:
+    """A household's own fact with the member it is charged to (``charged_to_role``), or why none can be."""
+    role = next((t.charged_to_role for t in compiled.ruleset.fact_types if t.id == fact_in.type), None)
+    if role is None:
+        return fact_in, None  # the engine asks for the resident
+    holders = sorted(member for member, roles in members if role in roles)
+    if len(holders) == 1:
+        return fact_in.model_copy(update={"resident": holders[0]}), None
+    return fact_in, Problem(code=ServiceCode.FACT_WRONG_HOUSEHOLD, path="household", fact_id=fact_in.id,
+                            message=f"fact '{fact_in.id}': household '{fact_in.household}' has {len(holders)} members "
+                                    f"with role '{role}', and the fact is charged to exactly one: name the resident")
 
 
 def _as_stored(fact: Fact) -> Fact:
