@@ -7,6 +7,10 @@ of its period arrived late) gets another ``reset`` entry for the difference: a r
 entries sum to the movement it makes. Ends are decided in time order, each seeing the
 entries the run decided before it, and nothing is written here: the caller locks the
 residents once and appends every row of the run.
+
+Between closings, scoring a late fact and redeeming points settle the resets of the accounts
+they touch in their own transaction (``settle_resets``), as expiry is settled: a reset due
+since a period ended, or changed by the late fact, is never a balance someone can spend.
 """
 
 from __future__ import annotations
