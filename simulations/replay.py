@@ -36,12 +36,15 @@ from xinzhi.engine import (
     AccountReset,
     CompiledRuleset,
     DirectorySource,
+    ErrorCode,
     Fact,
     FactError,
     Loader,
     MemorySource,
+    Problem,
     RuleMatcher,
     Ruleset,
+    RulesetError,
     RulesetSource,
     add_months,
     balances,
@@ -392,6 +395,41 @@ def _fact_months(facts: Iterable[dict]) -> list[str]:
     return months
 
 
+def _held_by_households(baseline: ReplayRuleset, candidate: ReplayRuleset,
+                        source: ScenarioSource | FactsSource) -> bool:
+    """Whether both standards keep accounts per household (the report is then by household), or refuse a mix.
+
+    A resident's account and a household's are not comparable side by side, and the synthetic
+    population makes no household facts yet: both are refused, located, rather than replayed wrong.
+    """
+    held = [accounts.held_by if (accounts := side.load().accounts) else "resident" for side in (baseline, candidate)]
+    if "household" not in held:
+        return False
+    if held[0] != held[1]:
+        raise RulesetError([Problem(code=ErrorCode.BAD_VALUE, path="accounts.held_by", message=(
+            f"the baseline keeps accounts per {held[0]} and the candidate per {held[1]}: a what-if compares "
+            "standards that keep accounts the same way"))])
+    if isinstance(source, ScenarioSource):
+        raise FactError([Problem(code=ErrorCode.BAD_VALUE, path="source", message=(
+            "accounts are kept per household, and the synthetic population makes no household facts yet: "
+            "replay recorded facts or a facts file that names each fact's household"))])
+    return True
+
+
+def _household_info(source: FactsSource) -> dict[str, ResidentInfo]:
+    """Each household a fact names, grouped by its first member's zone (as the board shows it)."""
+    members: dict[str, list[str]] = {}
+    for fact in source.facts:
+        if fact.get("household"):
+            members.setdefault(str(fact["household"]), [])
+            if fact.get("resident"):
+                members[str(fact["household"])].append(str(fact["resident"]))
+    unknown = ResidentInfo(zone="unknown", origin="unknown", roles=())
+    known = source.residents or {}
+    return {household: next((known[m] for m in sorted(people) if m in known), unknown)
+            for household, people in sorted(members.items())}
+
+
 def replay(baseline: ReplayRuleset, candidate: ReplayRuleset, source: ScenarioSource | FactsSource, *,
            workers: int = 1, chunk_size: int = CHUNK_SIZE, progress: Progress | None = None,
            matcher: str = MATCHER_NAME) -> ReplayResult:
@@ -402,7 +440,11 @@ def replay(baseline: ReplayRuleset, candidate: ReplayRuleset, source: ScenarioSo
     """
     if matcher not in ("durable-rules", "python"):
         raise ValueError(f"unknown matcher {matcher!r}: durable-rules or python")
-    if isinstance(source, ScenarioSource):
+    if _held_by_households(baseline, candidate, source):
+        assert isinstance(source, FactsSource), "_held_by_households refuses a synthetic population"
+        info = _household_info(source)
+        months = list(source.months) if source.months is not None else _fact_months(source.facts)
+    elif isinstance(source, ScenarioSource):
         population = generate_population(source.scenario, source.seed)
         info = {r.id: ResidentInfo(zone=r.zone, origin=r.origin, roles=r.roles) for r in population.residents}
         months = month_keys(source.scenario.period)

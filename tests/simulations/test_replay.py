@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
+
+import pytest
 
 from simulations.population import Shop, ShopItem
 from simulations.replay import FactsSource, _run_side, score_chunk
 from simulations.run import _ruleset
 from tests.conftest import RULESETS
-from xinzhi.engine import compile_ruleset, load_ruleset
+from tests.simulations.conftest import small_scenario
+from xinzhi.engine import FactError, RulesetError, compile_ruleset, load_ruleset
+from xinzhi.simulations.run import simulate
 
 STANDARD = """\
 id: monthly
@@ -46,3 +51,38 @@ def test_a_households_members_are_replayed_in_one_chunk_however_small_the_chunks
          "occurred_at": f"2024-03-0{n}T10:00:00+08:00"} for n, member in enumerate(["zs", "zs2"], start=1)),
         name="village.jsonl"), ["zs", "zs2"], ["2024-03"], workers=1, chunk_size=1, progress=None, matcher="python")
     assert {account: (o.index, o.points) for account, o in side.residents.items()} == {"zhang": (110, 10)}
+
+
+def village_files(tmp_path, points: int = 6):
+    text = (RULESETS / "xishan_2024.yaml").read_text(encoding="utf-8")
+    candidate = tmp_path / "candidate.yaml"
+    candidate.write_text(text.replace("version: 1", "version: 2").replace(
+        "award: {points: 5}, limits: [{period: month, max: 20}]",
+        f"award: {{points: {points}}}, limits: [{{period: month, max: 20}}]"), encoding="utf-8")
+    facts = tmp_path / "facts.jsonl"
+    facts.write_text("\n".join(json.dumps({"id": f"d{n}", "type": "deed", "resident": member, "household": home,
+                                           "occurred_at": f"2024-03-0{n}T10:00:00+08:00"})
+                               for n, (member, home) in enumerate([("zs", "zhang"), ("zs2", "zhang"), ("ly", "li")],
+                                                                  start=1)), encoding="utf-8")
+    return candidate, facts
+
+
+def test_a_what_if_between_household_standards_is_by_household(tmp_path):
+    candidate, facts = village_files(tmp_path)
+    report = json.loads(simulate(RULESETS / "xishan_2024.yaml", candidate, facts=facts, chunk_size=1).json)
+    net = next(t for t in report["totals"] if t["metric"] == "index_net")
+    assert (net["baseline"], net["candidate"]) == (15, 18)  # three deeds, counted once each, per household
+    assert report["source"]["residents"] == 2  # the two households are the accounts compared
+
+
+def test_a_what_if_between_a_resident_and_a_household_standard_is_refused_where_it_differs(tmp_path):
+    candidate, facts = village_files(tmp_path)
+    candidate.write_text(candidate.read_text(encoding="utf-8").replace("held_by: household", "held_by: resident"),
+                         encoding="utf-8")
+    with pytest.raises(RulesetError) as refused:
+        simulate(RULESETS / "xishan_2024.yaml", candidate, facts=facts)
+    assert refused.value.problems[0].path == "accounts.held_by"
+    with pytest.raises(FactError) as synthetic:
+        simulate(RULESETS / "xishan_2024.yaml", RULESETS / "xishan_2024.yaml",
+                 scenario=small_scenario(residents=20, months=1))
+    assert synthetic.value.problems[0].path == "source" and "household" in synthetic.value.problems[0].message
