@@ -31,10 +31,8 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import quote
 
 import httpx
 
@@ -80,22 +78,6 @@ def server(database_url: str, *, auth: bool = False):
     finally:
         process.terminate()
         process.wait(timeout=30)
-
-
-@contextlib.contextmanager
-def postgres_url():
-    from sqlalchemy import create_engine, text
-    base = os.environ.get("XINZHI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-    schema = f"xinzhi_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{base}{'&' if '?' in base else '?'}options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def make_facts(n: int, residents: int, prefix: str, seed: int = 7) -> list[dict]:
@@ -257,7 +239,10 @@ def with_backend(backend: str, measure) -> list:
     if backend == "sqlite":
         with tempfile.TemporaryDirectory() as directory:
             return measure(backend, f"sqlite:///{directory}/bench.db")
-    with postgres_url() as url:
+    sys.path.insert(0, str(ROOT))  # tests.support: the one way a fresh schema is made
+    from tests.support.backends import postgres_schema
+    base = os.environ.get("XINZHI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    with postgres_schema(base, prefix="xinzhi_bench") as url:
         return measure(backend, url)
 
 

@@ -33,10 +33,7 @@ import resource
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMUNITY = "close"
@@ -116,22 +113,6 @@ def late_facts(residents: int, count: int, seed: int) -> list[dict]:
             for n, (when, kind, resident) in enumerate(facts)]
 
 
-@contextlib.contextmanager
-def postgres_schema(base: str) -> Iterator[str]:
-    """A URL whose connections use a brand-new schema, dropped afterwards (as tests/support/backends.py)."""
-    from sqlalchemy import create_engine, text
-    schema = f"xinzhi_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{base}{'&' if '?' in base else '?'}options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 def reset_peak_rss() -> bool:
     """Start the peak RSS (VmHWM) afresh, so the next reading is one close's own (Linux; False elsewhere)."""
     try:
@@ -158,6 +139,8 @@ def run_size(residents: int, seed: int, postgres: str | None, profile: bool) -> 
     from xinzhi.engine import load_ruleset
     from xinzhi.registry import publish_ruleset, upload_ruleset
     from xinzhi.scoring import close_periods, post_facts
+    sys.path.insert(0, str(ROOT))  # tests.support: the one way a fresh schema is made
+    from tests.support.backends import postgres_schema
     from xinzhi.service import open_service
     from xinzhi.settings import Settings
 
@@ -174,7 +157,7 @@ def run_size(residents: int, seed: int, postgres: str | None, profile: bool) -> 
     out: dict = {"residents": residents}
     with contextlib.ExitStack() as stack:
         if postgres:
-            url = stack.enter_context(postgres_schema(postgres))
+            url = stack.enter_context(postgres_schema(postgres, prefix="xinzhi_bench"))
         else:
             url = f"sqlite:///{stack.enter_context(tempfile.TemporaryDirectory())}/closing.db"
         service = open_service(Settings(database_url=url, rulesets_dir=None, max_batch_facts=BATCH))

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
-import pytest
 from sqlalchemy import create_engine, text
 
 ENV = "XINZHI_TEST_POSTGRES_URL"
@@ -20,6 +19,7 @@ def sqlite_url(directory: Path) -> str:
 
 
 def postgres_base_url() -> str:
+    import pytest  # here, not above: benchmarks take a schema from this module without pytest installed
     url = os.environ.get(ENV)
     if not url:
         pytest.fail(f"{ENV} is not set: the store suite must also run against PostgreSQL "
@@ -28,10 +28,10 @@ def postgres_base_url() -> str:
 
 
 @contextlib.contextmanager
-def postgres_schema() -> Iterator[str]:
-    """A URL whose connections use a brand-new schema; the schema is dropped afterwards."""
-    base = postgres_base_url()
-    schema = f"xinzhi_test_{uuid.uuid4().hex[:12]}"
+def postgres_schema(base: str | None = None, prefix: str = "xinzhi_test") -> Iterator[str]:
+    """A URL whose connections use a brand-new schema of ``base`` (default: the tests'); dropped afterwards."""
+    base = base or postgres_base_url()
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
