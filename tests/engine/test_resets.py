@@ -13,8 +13,8 @@ import pytest
 from xinzhi.engine import FactError, RulesetError, compile_ruleset, evaluate, load_ruleset
 
 HEAD = """\
-id: resets
-version: 1
+id: {id}
+version: {version}
 title: 清零
 community: 测试
 effective_from: {start}
@@ -30,17 +30,23 @@ fact_types:
   - {{id: offence, title: 违规}}
   - {{id: recheck, title: 整改复查合格}}
 rules:
-  - {{id: deed, title: 好人好事, category: civic, fact: deed, award: {{points: 5}}}}
+  - {{id: deed, title: 好人好事, category: civic, fact: deed, award: {{points: {deed}}}}}
   - {{id: offence, title: 违规未整改, category: violations, fact: offence, award: {{points: -3}},
      carries_over: {carry}}}
   - {{id: recheck, title: 整改复查合格, category: violations, fact: recheck, award: {{points: 0}}, lifts: [offence]}}
 """
 
 
+def standard_text(resets: str = "[{account: index, every: year}]", *, carry: str = "true", start: str = "2021-01-01",
+                  end: str | None = None, version: int = 1, deed: int = 5, ident: str = "resets") -> str:
+    """The standard of these cases (deed, an offence that carries over, a recheck that lifts it) with its resets."""
+    return HEAD.format(id=ident, version=version, resets=resets, carry=carry, start=start, deed=deed,
+                       end=f"effective_to: {end}\n" if end else "")
+
+
 def standard(resets: str = "[{account: index, every: year}]", carry: str = "true", start: str = "2021-01-01",
              end: str | None = None):
-    text = HEAD.format(resets=resets, carry=carry, start=start, end=f"effective_to: {end}\n" if end else "")
-    return compile_ruleset(load_ruleset(text, name="resets.yaml"))
+    return compile_ruleset(load_ruleset(standard_text(resets, carry=carry, start=start, end=end), name="resets.yaml"))
 
 
 def facts(*items: tuple[str, str]) -> list[dict]:
@@ -113,7 +119,7 @@ def test_a_reset_explains_itself_as_data():
     ("[{account: index, every: year, to: 0.5}]", "accounts.resets[0].to", "decimal places"),
 ])
 def test_a_reset_that_could_not_be_honoured_is_refused_where_it_is_written(resets, path, says):
-    text = HEAD.format(resets=resets, carry="true", start="2021-01-01", end="")
+    text = standard_text(resets)
     if "no account this rule lowers" in says:
         text = text.replace("carries_over: true", "carries_over: true, accounts: [index]")
     with pytest.raises(RulesetError) as caught:

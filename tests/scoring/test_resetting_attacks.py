@@ -11,41 +11,17 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from tests.engine.test_resets import standard_text
 from tests.support.fixtures import new_community
 from xinzhi.db.tables import LedgerEntry
 from xinzhi.engine import compile_ruleset, evaluate, load_ruleset
 from xinzhi.ledger import resident_score
 from xinzhi.scoring import close_periods, post_facts
 
-HEAD = """\
-id: {id}
-version: {version}
-title: 年度清零
-community: 测试
-effective_from: {start}
-{end}accounts:
-  starting_index: 100
-  resets: {resets}
-tiers: [{{id: A, title: 全部}}]
-categories:
-  - {{id: civic, title: 文明}}
-  - {{id: violations, title: 违规}}
-fact_types:
-  - {{id: deed, title: 好人好事}}
-  - {{id: offence, title: 违规}}
-  - {{id: recheck, title: 整改复查合格}}
-rules:
-  - {{id: deed, title: 好人好事, category: civic, fact: deed, award: {{points: {deed}}}}}
-  - {{id: offence, title: 违规未整改, category: violations, fact: offence, award: {{points: -3}},
-     carries_over: {carry}}}
-  - {{id: recheck, title: 整改复查合格, category: violations, fact: recheck, award: {{points: 0}}, lifts: [offence]}}
-"""
-
 
 def standard(resets: str = "[{account: index, every: year}]", *, carry: str = "true", start: str = "2021-01-01",
-             end: str | None = None, version: int = 1, deed: int = 2, ident: str = "attacks") -> str:
-    return HEAD.format(id=ident, version=version, resets=resets, carry=carry, start=start, deed=deed,
-                       end=f"effective_to: {end}\n" if end else "")
+             end: str | None = None, version: int = 1, deed: int = 2) -> str:
+    return standard_text(resets, carry=carry, start=start, end=end, version=version, deed=deed, ident="attacks")
 
 
 def fact(fid: str, kind: str, resident: str, when: str) -> dict:

@@ -89,17 +89,22 @@ class ShownAccount:
 def holders_shown(session: Session, community: str, ruleset: Ruleset | None) -> list[ShownAccount]:
     """Every account of the community by id, as the board, the summary and the scores CSV list them."""
     held_by = ruleset.accounts.held_by if ruleset is not None and ruleset.accounts is not None else "resident"
-    return _shown(session, community, held_by)
+    return _shown(_residents(session, community), held_by)
 
 
 def shown_by_id(session: Session, community: str) -> dict[str, ShownAccount]:
     """Any account by its id, a resident's or a household's (a review item names either)."""
-    return {a.id: a for held_by in ("household", "resident") for a in _shown(session, community, held_by)}
+    residents = _residents(session, community)
+    return {a.id: a for held_by in ("household", "resident") for a in _shown(residents, held_by)}
 
 
-def _shown(session: Session, community: str, held_by: Holder) -> list[ShownAccount]:
-    residents = session.execute(select(Resident.id, Resident.name, Resident.zone, Resident.household).where(
-        Resident.community == community).order_by(Resident.id)).all()  # columns, not objects: a city has a million
+def _residents(session: Session, community: str) -> Sequence[Any]:
+    """Id, name, zone and household of every resident: columns, not objects, for a city has a million."""
+    return session.execute(select(Resident.id, Resident.name, Resident.zone, Resident.household).where(
+        Resident.community == community).order_by(Resident.id)).all()
+
+
+def _shown(residents: Sequence[Any], held_by: Holder) -> list[ShownAccount]:
     if held_by == "resident":
         return [ShownAccount(r.id, r.name, mask_name(r.name), r.zone, r.household) for r in residents]
     members: dict[str, list[Any]] = defaultdict(list)

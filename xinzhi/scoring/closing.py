@@ -85,15 +85,15 @@ def close_periods(service: Service, community: str, as_of: dt.date, since: dt.da
         require_community(session, community)
         service.db.lock_closing(session, community)
         spans = published_spans(service, session, community, as_of)
-        holders = {kind: account_holders(session, community, kind) for kind in ("resident", "household")}
+        holders = {kind: account_holders(session, community, kind) for kind in {held_by(c) for c, _ in spans}}
         cost = sum(closings(c.ruleset, len(holders[held_by(c)]), max(since, c.ruleset.effective_from), until)
                    + len(reset_events(c.ruleset, since, until)) * _PER_RESET_END for c, until in spans)
         if chosen and cost > MAX_CHOSEN_CLOSINGS:
             raise ServiceError(ServiceCode.REQUEST_INVALID, f"closing from {since} decides about {cost:,} periods",
                                [Problem(code=ErrorCode.CLOSING_TOO_LARGE, path="since", message=(
-                                   f"closing from {since} for {len(holders['resident'])} resident(s) decides about "
-                                   f"{cost:,} "
-                                   f"periods, more than {MAX_CHOSEN_CLOSINGS:,}: choose a later day"))])
+                                   f"closing from {since} for {max(map(len, holders.values()), default=0)} "
+                                   f"account(s) decides about {cost:,} periods, more than "
+                                   f"{MAX_CHOSEN_CLOSINGS:,}: choose a later day"))])
         rows: list[Row] = []
         for compiled, until in spans:
             rows += _due(session, community, compiled, holders[held_by(compiled)],
