@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from html import escape
 
-from .report import SimulationReport
+from .report import HouseholdsSection, SimulationReport, TierMigration
 
 #: What a chart or a cell shows: an amount (exact) or a statistic (a float).
 Number = float | Decimal
@@ -240,6 +240,45 @@ def _delta_cell(x: Number) -> Raw:
     return Raw(f'<span style="color:{color}">{_t(_signed(x))}</span>')
 
 
+def _migration(tiers: TierMigration, title: str) -> str:
+    """Counts per tier as bars, and the matrix of moves coloured by direction."""
+    labels = [f"{t.id} {t.title}" for t in tiers.tiers]
+    chart = grouped_bars(title, labels, [("基线", BASE, tiers.baseline_counts), ("候选", CAND, tiers.candidate_counts)])
+    peak = max([v for row in tiers.matrix for v in row] + [1])
+    rows = []
+    for i, row in enumerate(tiers.matrix):
+        cells = []
+        for j, v in enumerate(row):
+            alpha = 0.08 + 0.8 * v / peak if v else 0
+            color = "107,143,201" if i == j else ("42,157,111" if j < i else "209,73,91")
+            cells.append(Raw(f'<span class="cell" style="background:rgba({color},{alpha:.2f})">{v:,}</span>'))
+        rows.append([f"基线 {labels[i]}", *cells])
+    return chart + _table(["基线 \\ 候选", *labels], rows)
+
+
+HELD_BY = {"resident": "居民个人", "household": "家庭"}
+
+
+def _households(section: HouseholdsSection) -> str:
+    """The change by household: who holds the accounts, the spread, the zones and the households' tiers."""
+    dist = section.distribution
+    held = section.held_by
+    parts = [
+        "<h2>按家庭</h2>"
+        f"<p>{section.households:,} 户。账户持有：基线为{HELD_BY.get(held['baseline'], held['baseline'])}，"
+        f"候选为{HELD_BY.get(held['candidate'], held['candidate'])}。"
+        f"{dist.gainers:,} 户增加，{dist.losers:,} 户减少，{dist.unchanged:,} 户不变；"
+        f"户均变化 {_signed(dist.mean)}，中位数 {_signed(dist.median)}。</p>",
+        _table(["家庭", "户数", "基线户均", "候选户均", "基线占比", "候选占比", "基线基尼", "候选基尼", "户均变化"],
+               [[g.title, g.residents, _num(g.baseline.mean), _num(g.candidate.mean), f"{g.baseline.share:.1%}",
+                 f"{g.candidate.share:.1%}", f"{g.baseline.gini:.3f}", f"{g.candidate.gini:.3f}",
+                 _delta_cell(g.delta_mean)] for g in section.groups])]
+    if section.tiers is not None:
+        parts.append("<h3>家庭等级迁移</h3>" + _migration(section.tiers, "各等级户数"))
+    parts.append(f'<p class="note">{_t(section.note)}</p>')
+    return "".join(parts)
+
+
 def render_html(report: SimulationReport) -> str:
     """The whole report as one page, from nothing but ``report``: a report.json read back renders the same page."""
     b, c = report.baseline, report.candidate
@@ -316,20 +355,9 @@ def render_html(report: SimulationReport) -> str:
             ["上限", "基线", "候选"], [[lim.limit, lim.baseline, lim.candidate] for lim in report.limits]))
 
     # tiers
-    tiers = report.tiers
-    labels = [f"{t.id} {t.title}" for t in tiers.tiers]
-    sections.append("<h2>诚信等级迁移</h2>" + grouped_bars(
-        "各等级人数", labels, [("基线", BASE, tiers.baseline_counts), ("候选", CAND, tiers.candidate_counts)]))
-    peak = max([v for row in tiers.matrix for v in row] + [1])
-    rows = []
-    for i, row in enumerate(tiers.matrix):
-        cells = []
-        for j, v in enumerate(row):
-            alpha = 0.08 + 0.8 * v / peak if v else 0
-            color = "107,143,201" if i == j else ("42,157,111" if j < i else "209,73,91")
-            cells.append(Raw(f'<span class="cell" style="background:rgba({color},{alpha:.2f})">{v:,}</span>'))
-        rows.append([f"基线 {labels[i]}", *cells])
-    sections.append(_table(["基线 \\ 候选", *labels], rows))
+    sections.append("<h2>诚信等级迁移</h2>" + _migration(report.tiers, "各等级人数"))
+    if report.households is not None:
+        sections.append(_households(report.households))
 
     # residents
     sections.append("<h2>居民个人变化</h2>" + histogram(

@@ -284,11 +284,13 @@ def generate_population(scenario: Scenario, seed: int | None = None) -> Populati
     rng = random.Random(f"{seed}:population")
     residents: list[Resident] = []
     remaining = scenario.residents
+    initials = [z.id[:1].upper() for z in scenario.zones]
+    unique = len(set(initials)) == len(initials)  # else g1, g2, g3 would all make households G0001…
     for number, zone in enumerate(scenario.zones):
         quota = remaining if number == len(scenario.zones) - 1 else round(scenario.residents * zone.share)
         quota = min(quota, remaining)
         remaining -= quota
-        prefix = zone.id[:1].upper()
+        prefix = zone.id[:1].upper() if unique else f"{zone.id.upper()}-"
         household = 0
         while quota > 0:
             household += 1

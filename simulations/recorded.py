@@ -51,8 +51,9 @@ def facts_recorded(service: Service, community: str, start: dt.date, end: dt.dat
                    ) -> tuple[list[dict], dict[str, ResidentInfo]]:
     """The community's facts with ``start <= occurred_at < end`` (Shanghai days) and its residents."""
     facts = recorded_facts(service, community, start, end)
-    residents = {r.id: ResidentInfo(zone=r.zone, origin="unknown", roles=tuple(r.roles))
+    residents = {r.id: ResidentInfo(zone=r.zone, origin="unknown", roles=tuple(r.roles), household=r.household)
                  for r in list_residents(service, community, limit=None)}
     for fact in facts:
-        residents.setdefault(fact["resident"], ResidentInfo(zone="unknown", origin="unknown", roles=()))
+        if "resident" in fact:  # a household's own fact names no resident
+            residents.setdefault(fact["resident"], ResidentInfo(zone="unknown", origin="unknown", roles=()))
     return facts, dict(sorted(residents.items()))

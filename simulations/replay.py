@@ -5,8 +5,10 @@ ever lives in the calling process: each side (baseline, candidate) gets its own 
 ``spawn`` worker processes that ends with the side's run. The two sides share nothing —
 not a process, not a host, not a limit counter.
 
-Work is partitioned by resident (limits, tiers and redemptions are per resident, so the
-partition is exact) into fixed-size chunks of the sorted resident ids. A chunk's outcome
+Work is partitioned by household (limits, tiers and redemptions are per account holder, a
+resident or a household, so the partition is exact whichever holds the accounts) into
+fixed-size chunks of the sorted households; a resident of no household is a household of
+one. A chunk's outcome
 does not depend on which worker ran it or alongside what, and chunks are combined in chunk
 order, so any number of workers gives identical results.
 
@@ -34,17 +36,15 @@ from xinzhi.engine import (
     MATCHER,
     SHANGHAI,
     AccountReset,
+    Award,
     CompiledRuleset,
     DirectorySource,
-    ErrorCode,
     Fact,
     FactError,
     Loader,
     MemorySource,
-    Problem,
     RuleMatcher,
     Ruleset,
-    RulesetError,
     RulesetSource,
     add_months,
     balances,
@@ -137,9 +137,15 @@ class ResidentOutcome:
 
 @dataclass
 class ChunkOutcome:
-    """What a worker sends back for one chunk of residents; chunks are merged in chunk order."""
+    """What a worker sends back for one chunk of residents; chunks are merged in chunk order.
+
+    ``residents`` has every resident of the chunk. Where households hold the accounts, a
+    member's outcome is what their own facts earned, with the household's index and tier,
+    and ``households`` has the accounts themselves (and the shop's visits).
+    """
 
     residents: dict[str, ResidentOutcome]
+    households: dict[str, ResidentOutcome]
     monthly: dict[str, list[Decimal]]   # month -> [issued, deducted, redeemed, outstanding (positive balances)]
     facts: int
     awards: int
@@ -152,6 +158,7 @@ class SideResult:
 
     ruleset_ref: str
     residents: dict[str, ResidentOutcome]
+    households: dict[str, ResidentOutcome]  # the accounts, where households hold them (else empty)
     monthly: dict[str, list[Decimal]]
     facts: int
     awards: int
@@ -165,6 +172,7 @@ class ResidentInfo:
     zone: str
     origin: str
     roles: tuple[str, ...]
+    household: str | None = None
 
 
 @dataclass
@@ -216,82 +224,160 @@ def _init_worker(ruleset: ReplayRuleset, source: ScenarioSource | None, matcher:
         population = generate_population(source.scenario, source.seed)
         _STATE["population"] = population
         _STATE["cases"] = case_facts(population)
+        _STATE["zones"] = {r.id: r.zone for r in population.residents}  # once per worker, not per chunk
+        _STATE["households"] = {r.id: r.household for r in population.residents}
+        _STATE["household_types"] = _household_types(compiled.ruleset)
 
 
-def _work(number: int, residents: list[str], facts: list[dict] | None, months: list[str]) -> tuple[int, ChunkOutcome]:
+def _work(number: int, residents: list[str], households: dict[str, str], facts: list[dict] | None,
+          months: list[str]) -> tuple[int, ChunkOutcome]:
     compiled = _STATE["compiled"]
     population: Population | None = _STATE.get("population")
     if facts is None:
         assert population is not None
         by_resident = facts_for(population, residents, _STATE["cases"])
-        facts = [f for rid in residents for f in by_resident[rid]]
+        households = {rid: _STATE["households"][rid] for rid in residents}
+        own = _STATE["household_types"]
+        facts = [_as_household_fact(f, own, households) for rid in residents for f in by_resident[rid]]
     shop = population.scenario.shop if population is not None else None
-    zones = {r.id: r.zone for r in population.residents} if population is not None else {}
     seed = population.seed if population is not None else 0
-    return number, score_chunk(compiled, residents, facts, months, shop=shop, zones=zones, seed=seed,
-                               matcher=_STATE.get("matcher", MATCHER))
+    return number, score_chunk(compiled, residents, facts, months, households=households, shop=shop,
+                               zones=_STATE.get("zones", {}), seed=seed, matcher=_STATE.get("matcher", MATCHER))
+
+
+def _household_types(ruleset: Ruleset) -> frozenset[str]:
+    """The fact types a standard keeping accounts per household says are the household's own."""
+    if not _held_by_household(ruleset):
+        return frozenset()
+    return frozenset(t.id for t in ruleset.fact_types if t.names == "household")
+
+
+def _as_household_fact(fact: dict, own: frozenset[str], households: dict[str, str]) -> dict:
+    """A synthetic fact of a type that is the household's own names the household, no member.
+
+    The population draws such facts for the head of each household (an activity ``per: household``).
+    """
+    if fact["type"] not in own:
+        return fact
+    named = {k: v for k, v in fact.items() if k != "resident"}
+    return {**named, "household": households[fact["resident"]]}
+
+
+def _held_by_household(ruleset: Ruleset) -> bool:
+    return ruleset.accounts is not None and ruleset.accounts.held_by == "household"
+
+
+def _with_household(fact: dict, households: dict[str, str]) -> dict:
+    """A member's fact names the household the member is registered in, unless it names one itself."""
+    resident = fact.get("resident")
+    if fact.get("household") or not isinstance(resident, str) or resident not in households:
+        return fact
+    return {**fact, "household": households[resident]}
 
 
 def score_chunk(compiled: CompiledRuleset, residents: list[str], facts: list[dict], months: list[str], *,
-                shop: Shop | None = None, zones: dict[str, str] | None = None, seed: int = 0,
-                matcher: RuleMatcher = MATCHER) -> ChunkOutcome:
-    """Score one chunk's facts (all of its residents' facts) and play out the shop visits."""
+                households: dict[str, str] | None = None, shop: Shop | None = None,
+                zones: dict[str, str] | None = None, seed: int = 0, matcher: RuleMatcher = MATCHER) -> ChunkOutcome:
+    """Score one chunk's facts (all of its households' facts) and play out the shop visits.
+
+    ``households`` maps the chunk's residents to the household each is registered in; where
+    households hold the accounts, a member's fact that names no household is the registered one's.
+    """
+    households = households or {}
+    by_household = _held_by_household(compiled.ruleset)
     valid: list[Fact] = []
     rejected: Counter[str] = Counter()
     for raw in facts:
         try:
-            valid.append(compiled.validator.validate(raw))
+            valid.append(compiled.validator.validate(_with_household(raw, households) if by_household else raw))
         except FactError as exc:
             code = exc.problems[0].code if exc.problems else "invalid"
             rejected[f"{raw.get('type', '?')}: {code}"] += 1
-    if compiled.ruleset.accounts is not None and compiled.ruleset.accounts.held_by == "household":
-        residents = sorted({f.resident for f in valid})  # the households the facts credit hold the accounts
+    holders = sorted(set(households.values()) | {f.resident for f in valid}) if by_household else residents
     awards = evaluate(compiled, valid, matcher=matcher).awards
     resets: list[AccountReset] = []
-    if months:  # period rules pay for the replayed months' periods, every resident; then accounts reset
+    if months:  # period rules pay for the replayed months' periods, every account; then accounts reset
         first = dt.date.fromisoformat(f"{months[0]}-01")
         until = add_months(dt.date.fromisoformat(f"{months[-1]}-01"), 1)
-        awards += closing_awards(compiled, awards, residents, first, until)
-        resets = closing_resets(compiled, awards, residents, first, until, moving_only=False)
-    totals = balances(compiled.ruleset, awards, residents=residents, resets=[r for r in resets if r.amount])
-    per: dict[str, list] = {rid: [] for rid in residents}
+        awards += closing_awards(compiled, awards, holders, first, until)
+        resets = closing_resets(compiled, awards, holders, first, until, moving_only=False)
+    totals = balances(compiled.ruleset, awards, residents=holders, resets=[r for r in resets if r.amount])
+    per: dict[str, list] = {holder: [] for holder in holders}
     for award in awards:
         per.setdefault(award.resident, []).append(award)
     fact_counts = Counter(f.resident for f in valid)
     monthly = {m: [Decimal(0)] * 4 for m in months}
-    outcomes: dict[str, ResidentOutcome] = {}
-    for rid in sorted(per):
-        bal = totals[rid]
-        out = ResidentOutcome(index=bal.index, points=bal.points, tier=bal.tier, facts=fact_counts.get(rid, 0))
-        by_month: dict[str, Decimal] = {}
-        for award in per[rid]:
-            rule = award.rule_id
-            out.rule_amounts[rule] = out.rule_amounts.get(rule, Decimal(0)) + award.amount
-            out.rule_awards[rule] = out.rule_awards.get(rule, 0) + 1
-            if award.amount:
-                out.rule_paid[rule] = out.rule_paid.get(rule, 0) + 1
-            if award.limited_by:
-                out.rule_bound[rule] = out.rule_bound.get(rule, 0) + 1
-                out.rule_cut[rule] = out.rule_cut.get(rule, Decimal(0)) + (award.raw_amount - award.amount)
-                out.limits_bound[award.limited_by] = out.limits_bound.get(award.limited_by, 0) + 1
-            if "points" not in award.accounts:
-                continue
-            month = award.occurred_at.strftime("%Y-%m")
-            by_month[month] = by_month.get(month, Decimal(0)) + award.amount
-            if award.amount > 0:
-                out.earned += award.amount
-                if month in monthly:
-                    monthly[month][0] += award.amount
-            elif award.amount < 0:
-                out.deducted -= award.amount
-                if month in monthly:
-                    monthly[month][1] -= award.amount
+    accounts: dict[str, ResidentOutcome] = {}
+    for holder in sorted(per):
+        bal = totals[holder]
+        out = ResidentOutcome(index=bal.index, points=bal.points, tier=bal.tier, facts=fact_counts.get(holder, 0))
+        by_month = _tally(out, per[holder])
+        for month, (earned, deducted) in by_month.items():
+            if month in monthly:
+                monthly[month][0] += earned
+                monthly[month][1] += deducted
         points_reset = {r.period.last_moment.strftime("%Y-%m"): r.after for r in resets
-                        if r.resident == rid and r.account == "points"}
-        _shop_visits(out, rid, by_month, months, monthly, shop, (zones or {}).get(rid, ""), seed, points_reset)
-        outcomes[rid] = out
-    return ChunkOutcome(residents=outcomes, monthly=monthly, facts=len(valid) + sum(rejected.values()),
-                        awards=len(awards), rejected=dict(rejected))
+                        if r.resident == holder and r.account == "points"}
+        _shop_visits(out, holder, {m: e - d for m, (e, d) in by_month.items()}, months, monthly, shop,
+                     (zones or {}).get(holder, ""), seed, points_reset)
+        accounts[holder] = out
+    if not by_household:
+        return ChunkOutcome(residents=accounts, households={}, monthly=monthly,
+                            facts=len(valid) + sum(rejected.values()), awards=len(awards), rejected=dict(rejected))
+    return ChunkOutcome(residents=_members(residents, households, accounts, awards, valid), households=accounts,
+                        monthly=monthly, facts=len(valid) + sum(rejected.values()), awards=len(awards),
+                        rejected=dict(rejected))
+
+
+def _tally(out: ResidentOutcome, awards: Iterable[Award]) -> dict[str, tuple[Decimal, Decimal]]:
+    """Add the awards to ``out`` rule by rule; the points earned and deducted, by month."""
+    by_month: dict[str, tuple[Decimal, Decimal]] = {}
+    for award in awards:
+        rule = award.rule_id
+        out.rule_amounts[rule] = out.rule_amounts.get(rule, Decimal(0)) + award.amount
+        out.rule_awards[rule] = out.rule_awards.get(rule, 0) + 1
+        if award.amount:
+            out.rule_paid[rule] = out.rule_paid.get(rule, 0) + 1
+        if award.limited_by:
+            out.rule_bound[rule] = out.rule_bound.get(rule, 0) + 1
+            out.rule_cut[rule] = out.rule_cut.get(rule, Decimal(0)) + (award.raw_amount - award.amount)
+            out.limits_bound[award.limited_by] = out.limits_bound.get(award.limited_by, 0) + 1
+        if "points" not in award.accounts or not award.amount:
+            continue
+        month = award.occurred_at.strftime("%Y-%m")
+        earned, deducted = by_month.get(month, (Decimal(0), Decimal(0)))
+        if award.amount > 0:
+            out.earned += award.amount
+            by_month[month] = (earned + award.amount, deducted)
+        else:
+            out.deducted -= award.amount
+            by_month[month] = (earned, deducted - award.amount)
+    return by_month
+
+
+def _members(residents: list[str], households: dict[str, str], accounts: dict[str, ResidentOutcome],
+             awards: list[Award], valid: list[Fact]) -> dict[str, ResidentOutcome]:
+    """Each member's part where households hold the accounts: their own awards, their household's index and tier.
+
+    A household's own facts (which name no member) are in its account and in no member's part;
+    the shop's visits are the household's.
+    """
+    mine: dict[str, list[Award]] = {}
+    home: dict[str, str] = dict(households)
+    for award in awards:
+        if award.member is not None:
+            mine.setdefault(award.member, []).append(award)
+            home.setdefault(award.member, award.resident)
+    fact_counts = Counter(f.member for f in valid if f.member is not None)
+    members: dict[str, ResidentOutcome] = {}
+    for rid in sorted(set(residents) | set(mine)):
+        account = accounts.get(home.get(rid, ""))
+        out = ResidentOutcome(index=account.index if account else Decimal(0), points=Decimal(0),
+                              tier=account.tier if account else "", facts=fact_counts.get(rid, 0))
+        _tally(out, mine.get(rid, []))
+        out.points = out.earned - out.deducted
+        members[rid] = out
+    return members
 
 
 def _shop_visits(out: ResidentOutcome, rid: str, by_month: dict[str, Decimal], months: list[str],
@@ -332,17 +418,78 @@ def _chunks(items: list[str], size: int) -> list[list[str]]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-def _run_side(side: str, ruleset: ReplayRuleset, source: ScenarioSource | FactsSource, residents: list[str],
+@dataclass(frozen=True)
+class Households:
+    """The residents grouped so that no account is split between chunks, whoever holds the accounts.
+
+    A resident, the household they are registered in and every household their facts name are
+    one unit (a resident of no household is a unit alone); a unit is named by its first id.
+    """
+
+    registered: dict[str, str]       # resident -> the household they are registered in (or a fact names)
+    units: dict[str, list[str]]      # unit -> its residents, sorted
+    unit_of: dict[str, str]          # 'r:' resident or 'h:' household -> its unit
+
+    @classmethod
+    def of(cls, info: dict[str, ResidentInfo], facts: Iterable[dict] = ()) -> Households:
+        """Union-find over residents and households: linear in residents and facts, whatever their order."""
+        parent: dict[str, str] = {}
+
+        def root(key: str) -> str:
+            parent.setdefault(key, key)
+            while parent[key] != key:
+                parent[key] = parent[parent[key]]
+                key = parent[key]
+            return key
+
+        def join(a: str, b: str) -> None:
+            ra, rb = root(a), root(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+
+        registered: dict[str, str] = {rid: r.household for rid, r in info.items() if r.household}
+        nobody = False  # a fact that names neither a resident nor a household: scored (and refused) alone
+        for rid in info:
+            root(f"r:{rid}")
+        for rid, home in registered.items():
+            join(f"r:{rid}", f"h:{home}")
+        for fact in facts:
+            resident, household = fact.get("resident"), fact.get("household")
+            if resident is not None:
+                root(f"r:{resident}")
+            if household is not None:
+                root(f"h:{household}")
+                if resident is not None:
+                    join(f"r:{resident}", f"h:{household}")
+                    registered.setdefault(str(resident), str(household))
+            nobody = nobody or (resident is None and household is None)
+        unit_of = {key: root(key) for key in parent}
+        units: dict[str, list[str]] = {}
+        for key in sorted(parent):
+            members = units.setdefault(root(key), [])
+            if key.startswith("r:"):
+                members.append(key[2:])
+        if nobody:
+            units[""] = []
+        return cls(registered=registered, units=units, unit_of=unit_of)
+
+    def unit(self, fact: dict) -> str:
+        """The unit whose chunk scores a fact."""
+        household, resident = fact.get("household"), fact.get("resident")
+        if household is not None:
+            return self.unit_of[f"h:{household}"]
+        return self.unit_of[f"r:{resident}"] if resident is not None else ""
+
+
+def _run_side(side: str, ruleset: ReplayRuleset, source: ScenarioSource | FactsSource, households: Households,
               months: list[str], workers: int, chunk_size: int, progress: Progress | None,
               matcher: str) -> SideResult:
     loaded = ruleset.load()
-    by_household = loaded.accounts is not None and loaded.accounts.held_by == "household"
-    by_resident: dict[str, list[dict]] = {}  # by account: a household's members' facts go to one chunk
+    by_unit: dict[str, list[dict]] = {}  # a household's members' facts go to one chunk
     if isinstance(source, FactsSource):
         for fact in source.facts:
-            account = fact.get("household") or fact.get("resident") if by_household else fact.get("resident")
-            by_resident.setdefault(str(account), []).append(fact)
-    chunks = _chunks(sorted(by_resident) if by_household and by_resident else residents, chunk_size)
+            by_unit.setdefault(households.unit(fact), []).append(fact)
+    chunks = _chunks(sorted(households.units), chunk_size)
     init_source = source if isinstance(source, ScenarioSource) else None
     results: dict[int, ChunkOutcome] = {}
     context = multiprocessing.get_context("spawn")
@@ -350,8 +497,10 @@ def _run_side(side: str, ruleset: ReplayRuleset, source: ScenarioSource | FactsS
                              initargs=(ruleset, init_source, matcher)) as pool:
         futures = []
         for number, chunk in enumerate(chunks):
-            chunk_facts = None if init_source else [f for rid in chunk for f in by_resident.get(rid, [])]
-            futures.append(pool.submit(_work, number, chunk, chunk_facts, months))
+            residents = [rid for unit in chunk for rid in households.units[unit]]
+            registered = {rid: households.registered[rid] for rid in residents if rid in households.registered}
+            chunk_facts = None if init_source else [f for unit in chunk for f in by_unit.get(unit, [])]
+            futures.append(pool.submit(_work, number, residents, registered, chunk_facts, months))
         if progress:
             progress(side, 0, len(chunks))
         for done, future in enumerate(as_completed(futures), start=1):
@@ -360,18 +509,21 @@ def _run_side(side: str, ruleset: ReplayRuleset, source: ScenarioSource | FactsS
             if progress:
                 progress(side, done, len(chunks))
     merged: dict[str, ResidentOutcome] = {}
+    accounts: dict[str, ResidentOutcome] = {}
     monthly = {m: [Decimal(0)] * 4 for m in months}
     facts = awards = 0
     rejected: Counter[str] = Counter()
     for number in sorted(results):
         outcome = results[number]
         merged.update(outcome.residents)
+        accounts.update(outcome.households)
         for month, values in outcome.monthly.items():
             monthly[month] = [a + b for a, b in zip(monthly[month], values, strict=True)]
         facts += outcome.facts
         awards += outcome.awards
         rejected.update(outcome.rejected)
-    return SideResult(ruleset_ref=loaded.ref, residents=dict(sorted(merged.items())), monthly=monthly,
+    return SideResult(ruleset_ref=loaded.ref, residents=dict(sorted(merged.items())),
+                      households=dict(sorted(accounts.items())), monthly=monthly,
                       facts=facts, awards=awards, rejected=dict(sorted(rejected.items())))
 
 
@@ -395,41 +547,6 @@ def _fact_months(facts: Iterable[dict]) -> list[str]:
     return months
 
 
-def _held_by_households(baseline: ReplayRuleset, candidate: ReplayRuleset,
-                        source: ScenarioSource | FactsSource) -> bool:
-    """Whether both standards keep accounts per household (the report is then by household), or refuse a mix.
-
-    A resident's account and a household's are not comparable side by side, and the synthetic
-    population makes no household facts yet: both are refused, located, rather than replayed wrong.
-    """
-    held = [accounts.held_by if (accounts := side.load().accounts) else "resident" for side in (baseline, candidate)]
-    if "household" not in held:
-        return False
-    if held[0] != held[1]:
-        raise RulesetError([Problem(code=ErrorCode.BAD_VALUE, path="accounts.held_by", message=(
-            f"the baseline keeps accounts per {held[0]} and the candidate per {held[1]}: a what-if compares "
-            "standards that keep accounts the same way"))])
-    if isinstance(source, ScenarioSource):
-        raise FactError([Problem(code=ErrorCode.BAD_VALUE, path="source", message=(
-            "accounts are kept per household, and the synthetic population makes no household facts yet: "
-            "replay recorded facts or a facts file that names each fact's household"))])
-    return True
-
-
-def _household_info(source: FactsSource) -> dict[str, ResidentInfo]:
-    """Each household a fact names, grouped by its first member's zone (as the board shows it)."""
-    members: dict[str, list[str]] = {}
-    for fact in source.facts:
-        if fact.get("household"):
-            members.setdefault(str(fact["household"]), [])
-            if fact.get("resident"):
-                members[str(fact["household"])].append(str(fact["resident"]))
-    unknown = ResidentInfo(zone="unknown", origin="unknown", roles=())
-    known = source.residents or {}
-    return {household: next((known[m] for m in sorted(people) if m in known), unknown)
-            for household, people in sorted(members.items())}
-
-
 def replay(baseline: ReplayRuleset, candidate: ReplayRuleset, source: ScenarioSource | FactsSource, *,
            workers: int = 1, chunk_size: int = CHUNK_SIZE, progress: Progress | None = None,
            matcher: str = MATCHER_NAME) -> ReplayResult:
@@ -440,22 +557,24 @@ def replay(baseline: ReplayRuleset, candidate: ReplayRuleset, source: ScenarioSo
     """
     if matcher not in ("durable-rules", "python"):
         raise ValueError(f"unknown matcher {matcher!r}: durable-rules or python")
-    if _held_by_households(baseline, candidate, source):
-        assert isinstance(source, FactsSource), "_held_by_households refuses a synthetic population"
-        info = _household_info(source)
-        months = list(source.months) if source.months is not None else _fact_months(source.facts)
-    elif isinstance(source, ScenarioSource):
+    if isinstance(source, ScenarioSource):
         population = generate_population(source.scenario, source.seed)
-        info = {r.id: ResidentInfo(zone=r.zone, origin=r.origin, roles=r.roles) for r in population.residents}
+        info = {r.id: ResidentInfo(zone=r.zone, origin=r.origin, roles=r.roles, household=r.household)
+                for r in population.residents}
         months = month_keys(source.scenario.period)
+        households = Households.of(info)
     else:
-        ids = sorted({str(f.get("resident")) for f in source.facts} | set(source.residents or {}))
+        ids = sorted({str(f["resident"]) for f in source.facts if f.get("resident") is not None}
+                     | set(source.residents or {}))
         unknown = ResidentInfo(zone="unknown", origin="unknown", roles=())
         info = {rid: (source.residents or {}).get(rid, unknown) for rid in ids}
         months = list(source.months) if source.months is not None else _fact_months(source.facts)
-    residents = sorted(info)
+        households = Households.of(info, source.facts)
+        info = {rid: r if r.household or rid not in households.registered
+                else ResidentInfo(zone=r.zone, origin=r.origin, roles=r.roles, household=households.registered[rid])
+                for rid, r in info.items()}
     workers = max(1, int(workers))
-    base = _run_side("baseline", baseline, source, residents, months, workers, chunk_size, progress, matcher)
-    cand = _run_side("candidate", candidate, source, residents, months, workers, chunk_size, progress, matcher)
+    base = _run_side("baseline", baseline, source, households, months, workers, chunk_size, progress, matcher)
+    cand = _run_side("candidate", candidate, source, households, months, workers, chunk_size, progress, matcher)
     return ReplayResult(baseline=base, candidate=cand, residents=info, months=months, workers=workers,
                         matcher=matcher)

@@ -12,12 +12,20 @@ What a committee reads in it:
 - ``rules``: per rule: points issued, residents reached, how often its limit bound, and
   the change it accounts for (per-rule changes add up exactly to the total change);
 - ``tiers``: the migration matrix between baseline and candidate tiers;
+- ``households``: the change by household (distribution, zones, and the tier migration
+  where households hold the accounts), whenever the residents live in known households;
 - ``liability``: what the credit supermarket owes: outstanding points (and yuan, when the
   scenario prices the shop's items), month by month.
 
 "Points" here are net redeemable points awarded over the period (awards minus deductions,
 before shop redemptions), unless a field says otherwise. Gini is computed over those
 points clipped at zero.
+
+Totals, rules, limits and liability are over the accounts a standard keeps (residents, or
+households). The per-resident sections are over residents whoever holds the accounts: where
+households hold them, a resident's points are what their own facts earned for the household,
+and their index and tier are the household's — so a switch from resident to household
+accounts shows, person by person, whose tier moves.
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -188,7 +196,8 @@ class RuleSide(_Model):
     deducted: Amount = Field(description="points taken by deductions (a positive number)")
     net: Amount
     awards: int
-    residents_reached: int = Field(description="residents who got a non-zero amount from the rule")
+    residents_reached: int = Field(description="accounts (residents, or households where they hold the accounts) "
+                                               "that got a non-zero amount from the rule")
     limit_bound: int = Field(description="awards cut by a limit")
     points_cut: Amount = Field(description="points the limits withheld")
 
@@ -204,7 +213,7 @@ class RuleImpact(_Model):
     candidate: RuleSide
     delta_net: Amount
     share_of_change: float | None = Field(description="delta_net over the total change of points")
-    by_zone: dict[str, Amount] = Field(description="delta_net per zone")
+    by_zone: dict[str, Amount] = Field(description="delta_net per zone (a household's is its first member's)")
 
 
 class LimitBinding(_Model):
@@ -242,6 +251,24 @@ class TierMigration(_Model):
     moved_up: int
     moved_down: int
     unchanged: int
+
+
+class HouseholdsSection(_Model):
+    """The change of points by household, whoever holds the accounts.
+
+    Where a standard keeps accounts per household, a household's points are its account's
+    (its own facts included); where residents hold them, the sum of its members' points.
+    Counts named ``residents`` in the distribution and groups count households here.
+    """
+
+    households: int
+    held_by: dict[str, str] = Field(description="who holds the accounts under each standard: resident or household")
+    distribution: DeltaDistribution
+    groups: list[GroupStats] = Field(description="all households, then by zone (a household's first member's)")
+    tiers: TierMigration | None = Field(description="households' tiers; only where both standards keep accounts "
+                                                    "per household (a resident-held standard gives no household "
+                                                    "a tier)")
+    note: str
 
 
 class LiabilitySide(_Model):
@@ -298,6 +325,7 @@ class SimulationReport(_Model):
     limits: list[LimitBinding]
     attribution: Attribution
     tiers: TierMigration
+    households: HouseholdsSection | None = None
     liability: Liability
 
 
@@ -355,10 +383,19 @@ def _side_group(values: list[Decimal], community_total: Decimal) -> GroupSide:
                      gini=gini([float(v) for v in values]))
 
 
-def _rule_side(side: SideResult, rule_id: str) -> RuleSide:
+def _held_by(ruleset: Ruleset) -> str:
+    return ruleset.accounts.held_by if ruleset.accounts is not None else "resident"
+
+
+def _accounts(side: SideResult, ruleset: Ruleset) -> dict[str, ResidentOutcome]:
+    """The accounts a standard keeps: its households' where they hold them, else its residents'."""
+    return side.households if _held_by(ruleset) == "household" else side.residents
+
+
+def _rule_side(accounts: dict[str, ResidentOutcome], rule_id: str) -> RuleSide:
     issued, deducted, cut = Decimal(0), Decimal(0), Decimal(0)
     awards = reached = bound = 0
-    for out in side.residents.values():
+    for out in accounts.values():
         n = out.rule_awards.get(rule_id, 0)
         if not n:
             continue
@@ -371,6 +408,43 @@ def _rule_side(side: SideResult, rule_id: str) -> RuleSide:
         cut += out.rule_cut.get(rule_id, Decimal(0))
     return RuleSide(issued=issued, deducted=deducted, net=issued - deducted, awards=awards,
                     residents_reached=reached, limit_bound=bound, points_cut=cut)
+
+
+def _distribution(values: list[Decimal]) -> DeltaDistribution:
+    """How sorted changes spread: quantiles, extremes and the histogram."""
+    return DeltaDistribution(
+        residents=len(values), gainers=sum(v > 0 for v in values), losers=sum(v < 0 for v in values),
+        unchanged=sum(v == 0 for v in values), mean=r4(statistics.fmean(values)) if values else 0.0,
+        median=quantile(values, 0.5), p05=quantile(values, 0.05), p25=quantile(values, 0.25),
+        p75=quantile(values, 0.75), p95=quantile(values, 0.95), min=values[0] if values else 0,
+        max=values[-1] if values else 0, histogram=_histogram(values))
+
+
+def _group(dimension: str, gid: str, title: str, bv: list[Decimal], cv: list[Decimal],
+           totals: tuple[Decimal, Decimal]) -> GroupStats:
+    bs, cs = _side_group(bv, totals[0]), _side_group(cv, totals[1])
+    return GroupStats(dimension=dimension, id=gid, title=title, residents=len(bv), baseline=bs, candidate=cs,
+                      delta_mean=r4(cs.mean - bs.mean), delta_total=cs.total - bs.total)
+
+
+def _migration(tiers: list[TierInfo], pairs: Iterable[tuple[str, str]]) -> TierMigration:
+    """The matrix of (baseline tier, candidate tier) pairs; a pair with a tier of neither standard is left out."""
+    order = {t.id: i for i, t in enumerate(tiers)}
+    matrix = [[0] * len(tiers) for _ in tiers]
+    up = down = same = 0
+    for before, after in pairs:
+        if before not in order or after not in order:
+            continue
+        matrix[order[before]][order[after]] += 1
+        if order[after] < order[before]:
+            up += 1
+        elif order[after] > order[before]:
+            down += 1
+        else:
+            same += 1
+    return TierMigration(tiers=tiers, matrix=matrix, baseline_counts=[sum(row) for row in matrix],
+                         candidate_counts=[sum(col) for col in zip(*matrix, strict=True)] if matrix else [],
+                         moved_up=up, moved_down=down, unchanged=same)
 
 
 def _rule_fingerprint(ruleset: Ruleset, rule_id: str) -> dict | None:
@@ -418,6 +492,7 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
     base_src, base_rs = baseline
     cand_src, cand_rs = candidate
     B, C = result.baseline, result.candidate
+    BA, CA = _accounts(B, base_rs), _accounts(C, cand_rs)
     ids = sorted(result.residents)
     info = result.residents
     empty = ResidentOutcome(index=Decimal(0), points=Decimal(0), tier="")
@@ -425,9 +500,16 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
     def get(side: SideResult, rid: str) -> ResidentOutcome:
         return side.residents.get(rid, empty)
 
+    homes = _households(result)
+
+    def zone_of(account: str, accounts: dict[str, ResidentOutcome], side: SideResult) -> str:
+        if accounts is side.households:
+            return homes[account][0] if account in homes else "unknown"
+        return info[account].zone if account in info else "unknown"
+
     # ---- totals
     def sums(side: SideResult, ruleset: Ruleset) -> dict[str, Decimal | int]:  # amounts, and counts
-        outs = [get(side, rid) for rid in ids]
+        outs = list(_accounts(side, ruleset).values())
         assert ruleset.accounts is not None  # a loaded ruleset has accounts (engine.checks refuses one without)
         start = ruleset.accounts.starting_index
         return {
@@ -457,19 +539,21 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
     rule_ids = list(dict.fromkeys([r.id for r in base_rs.rules] + [r.id for r in cand_rs.rules]))
     titles_by_rule = {r.id: (r.title, r.category) for r in base_rs.rules}
     titles_by_rule.update({r.id: (r.title, r.category) for r in cand_rs.rules})
-    zones = sorted({info[rid].zone for rid in ids}, key=names.zone_order)
+    zones = sorted({info[rid].zone for rid in ids} | {zone for zone, _ in homes.values()}, key=names.zone_order)
     total_delta = sc["points_net"] - sb["points_net"]
     rules, changed = [], []
     for rule_id in rule_ids:
-        bside, cside = _rule_side(B, rule_id), _rule_side(C, rule_id)
+        bside, cside = _rule_side(BA, rule_id), _rule_side(CA, rule_id)
         status = _status(_rule_fingerprint(base_rs, rule_id), _rule_fingerprint(cand_rs, rule_id))
         if status != "unchanged":
             changed.append(rule_id)
         by_zone = {z: Decimal(0) for z in zones}
-        for rid in ids:
-            d = get(C, rid).rule_amounts.get(rule_id, Decimal(0)) - get(B, rid).rule_amounts.get(rule_id, Decimal(0))
-            if d:
-                by_zone[info[rid].zone] += d
+        for side, accounts, sign in ((B, BA, -1), (C, CA, 1)):
+            for account, out in accounts.items():
+                amount = out.rule_amounts.get(rule_id, Decimal(0))
+                if amount:
+                    zone = zone_of(account, accounts, side)
+                    by_zone[zone] = by_zone.get(zone, Decimal(0)) + sign * amount
         delta = cside.net - bside.net
         rules.append(RuleImpact(rule_id=rule_id, title=titles_by_rule[rule_id][0], category=titles_by_rule[rule_id][1],
                                 status=status, baseline=bside, candidate=cside, delta_net=delta,
@@ -482,9 +566,9 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
              " Per-rule changes add up exactly to the total change; a rule whose definition did not change can"
              " still move when it shares a category limit with a changed rule.")
 
-    limit_names = sorted({k for side in (B, C) for o in side.residents.values() for k in o.limits_bound})
-    limits = [LimitBinding(limit=name, baseline=sum(o.limits_bound.get(name, 0) for o in B.residents.values()),
-                           candidate=sum(o.limits_bound.get(name, 0) for o in C.residents.values()))
+    limit_names = sorted({k for accounts in (BA, CA) for o in accounts.values() for k in o.limits_bound})
+    limits = [LimitBinding(limit=name, baseline=sum(o.limits_bound.get(name, 0) for o in BA.values()),
+                           candidate=sum(o.limits_bound.get(name, 0) for o in CA.values()))
               for name in limit_names]
 
     # ---- per resident
@@ -499,31 +583,24 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
             baseline_points=b.points, candidate_points=c.points, delta_points=c.points - b.points,
             baseline_index=b.index, candidate_index=c.index, baseline_tier=b.tier, candidate_tier=c.tier,
             main_rule=main, main_rule_delta=rule_deltas.get(main, 0) if main else 0))
-    values = sorted(d.delta_points for d in deltas)
-    distribution = DeltaDistribution(
-        residents=len(values), gainers=sum(v > 0 for v in values), losers=sum(v < 0 for v in values),
-        unchanged=sum(v == 0 for v in values), mean=r4(statistics.fmean(values)) if values else 0.0,
-        median=quantile(values, 0.5), p05=quantile(values, 0.05), p25=quantile(values, 0.25),
-        p75=quantile(values, 0.75), p95=quantile(values, 0.95), min=values[0] if values else 0,
-        max=values[-1] if values else 0, histogram=_histogram(values))
+    distribution = _distribution(sorted(d.delta_points for d in deltas))
     gainers = [d for d in sorted(deltas, key=lambda d: (-d.delta_points, d.resident)) if d.delta_points > 0][:TOP]
     losers = [d for d in sorted(deltas, key=lambda d: (d.delta_points, d.resident)) if d.delta_points < 0][:TOP]
 
     # ---- fairness
-    bt = sum((get(B, rid).points for rid in ids), Decimal(0))
-    ct = sum((get(C, rid).points for rid in ids), Decimal(0))
+    everyone = (sum((get(B, rid).points for rid in ids), Decimal(0)), sum((get(C, rid).points for rid in ids),
+                                                                         Decimal(0)))
     groups: list[GroupStats] = []
 
     def add_group(dimension: str, gid: str, title: str, members: list[str]) -> None:
-        bv = [get(B, rid).points for rid in members]
-        cv = [get(C, rid).points for rid in members]
-        bs, cs = _side_group(bv, bt), _side_group(cv, ct)
-        groups.append(GroupStats(dimension=dimension, id=gid, title=title, residents=len(members), baseline=bs,
-                                 candidate=cs, delta_mean=r4(cs.mean - bs.mean), delta_total=cs.total - bs.total))
+        groups.append(_group(dimension, gid, title, [get(B, rid).points for rid in members],
+                             [get(C, rid).points for rid in members], everyone))
 
     add_group("all", "all", "全体居民", ids)
     for zone in zones:
-        add_group("zone", zone, names.zone_title(zone), [rid for rid in ids if info[rid].zone == zone])
+        members = [rid for rid in ids if info[rid].zone == zone]
+        if members:
+            add_group("zone", zone, names.zone_title(zone), members)
     for origin in sorted({info[rid].origin for rid in ids}):
         if origin != "unknown":
             add_group("origin", origin, _ORIGIN_TITLES.get(origin, origin),
@@ -551,23 +628,8 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
 
     # ---- tiers
     tiers = _tier_list(base_rs, cand_rs)
-    order = {t.id: i for i, t in enumerate(tiers)}
-    matrix = [[0] * len(tiers) for _ in tiers]
-    up = down = same = 0
-    for rid in ids:
-        bt_, ct_ = get(B, rid).tier, get(C, rid).tier
-        if bt_ not in order or ct_ not in order:
-            continue
-        matrix[order[bt_]][order[ct_]] += 1
-        if order[ct_] < order[bt_]:
-            up += 1
-        elif order[ct_] > order[bt_]:
-            down += 1
-        else:
-            same += 1
-    migration = TierMigration(tiers=tiers, matrix=matrix, baseline_counts=[sum(row) for row in matrix],
-                              candidate_counts=[sum(col) for col in zip(*matrix, strict=True)] if matrix else [],
-                              moved_up=up, moved_down=down, unchanged=same)
+    migration = _migration(tiers, ((get(B, rid).tier, get(C, rid).tier) for rid in ids))
+    households = _households_section(result, (base_rs, cand_rs), homes, zones, names, tiers) if homes else None
 
     # ---- liability
     ypp = None
@@ -575,8 +637,8 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
         ratios = [i.cost_yuan / i.price_points for i in scenario.shop.items]
         ypp = r4(sum(ratios) / len(ratios))
 
-    def liability_side(side: SideResult, s: dict[str, Decimal | int]) -> LiabilitySide:
-        outs = [get(side, rid) for rid in ids]
+    def liability_side(accounts: dict[str, ResidentOutcome], s: dict[str, Decimal | int]) -> LiabilitySide:
+        outs = list(accounts.values())
         outstanding = s["points_outstanding"]
         return LiabilitySide(
             points_earned=s["points_earned"], points_deducted=s["points_deducted"],
@@ -584,7 +646,7 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
             redeemed_yuan=r4(sum(o.redeemed_yuan for o in outs)), outstanding_points=outstanding,
             outstanding_yuan=r4(float(outstanding) * ypp) if ypp is not None else None,
             negative_balances=sum(o.balance < 0 for o in outs))
-    lb, lc = liability_side(B, sb), liability_side(C, sc)
+    lb, lc = liability_side(BA, sb), liability_side(CA, sc)
     delta_yuan = None  # the sides have yuan exactly when the scenario prices the shop (ypp)
     if lc.outstanding_yuan is not None and lb.outstanding_yuan is not None:
         delta_yuan = r4(lc.outstanding_yuan - lb.outstanding_yuan)
@@ -597,16 +659,65 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
         delta_outstanding_points=lc.outstanding_points - lb.outstanding_points,
         delta_outstanding_yuan=delta_yuan,
         monthly=monthly,
-        note="未兑换积分为期末各居民正余额之和；兑换行为按情景中的信用超市参数模拟（两方案使用相同随机数）。"
-             "积分过期未计入（模拟期短于过期期限时无影响）。 Outstanding = sum of positive balances at the end;"
-             " shop visits follow the scenario with the same draws under both rulesets; expiry is not applied.")
+        note="未兑换积分为期末各账户（居民或家庭）正余额之和；兑换行为按情景中的信用超市参数模拟（两方案使用相同随机数）。"
+             "积分过期未计入（模拟期短于过期期限时无影响）。 Outstanding = sum of positive balances of the accounts"
+             " (residents or households) at the end; shop visits follow the scenario with the same draws under both"
+             " rulesets; expiry is not applied.")
 
     return SimulationReport(
         matcher=result.matcher, baseline=ruleset_info(base_src, base_rs), candidate=ruleset_info(cand_src, cand_rs),
         source=source, rejected_facts={"baseline": B.rejected, "candidate": C.rejected}, totals=totals,
         residents=ResidentsSection(distribution=distribution, top_gainers=gainers, top_losers=losers),
         fairness=Fairness(groups=groups, zone_gap=gap), rules=rules, limits=limits, attribution=attribution,
-        tiers=migration, liability=liability)
+        tiers=migration, households=households, liability=liability)
+
+
+def _households(result: ReplayResult) -> dict[str, tuple[str, list[str]]]:
+    """Every household: its zone (its first member's, as the board shows it) and its members."""
+    members: dict[str, list[str]] = {}
+    for rid, person in sorted(result.residents.items()):
+        if person.household:
+            members.setdefault(person.household, []).append(rid)
+    for side in (result.baseline, result.candidate):
+        for household in side.households:  # a household known only from its own facts
+            members.setdefault(household, [])
+    return {h: (result.residents[people[0]].zone if people else "unknown", people)
+            for h, people in sorted(members.items())}
+
+
+def _households_section(result: ReplayResult, rulesets: tuple[Ruleset, Ruleset],
+                        homes: dict[str, tuple[str, list[str]]], zones: list[str], names: GroupNames,
+                        tiers: list[TierInfo]) -> HouseholdsSection:
+    """The change by household: each side's household points, their spread and zones, and households' tiers."""
+    held = [_held_by(ruleset) for ruleset in rulesets]
+    empty = ResidentOutcome(index=Decimal(0), points=Decimal(0), tier="")
+
+    def points(side: SideResult, held_by: str, household: str) -> Decimal:
+        if held_by == "household":
+            return side.households.get(household, empty).points
+        return sum((side.residents.get(rid, empty).points for rid in homes[household][1]), Decimal(0))
+
+    ids = list(homes)
+    before = {h: points(result.baseline, held[0], h) for h in ids}
+    after = {h: points(result.candidate, held[1], h) for h in ids}
+    everyone = (sum(before.values(), Decimal(0)), sum(after.values(), Decimal(0)))
+    groups = [_group("all", "all", "全体家庭", [before[h] for h in ids], [after[h] for h in ids], everyone)]
+    for zone in zones:
+        inside = [h for h in ids if homes[h][0] == zone]
+        if inside:
+            groups.append(_group("zone", zone, names.zone_title(zone), [before[h] for h in inside],
+                                 [after[h] for h in inside], everyone))
+    migration = None
+    if held == ["household", "household"]:
+        migration = _migration(tiers, ((result.baseline.households.get(h, empty).tier,
+                                        result.candidate.households.get(h, empty).tier) for h in ids))
+    return HouseholdsSection(
+        households=len(ids), held_by={"baseline": held[0], "candidate": held[1]},
+        distribution=_distribution(sorted(after[h] - before[h] for h in ids)), groups=groups, tiers=migration,
+        note="按家庭：家庭持有账户时为家庭账户的积分（含户的事实），居民持有账户时为家庭成员积分之和；"
+             "家庭的分区按其第一位成员。 By household: the household's account where households hold the"
+             " accounts (its own facts included), else the sum of its members' points; a household's zone is its"
+             " first member's.")
 
 
 _ORIGIN_TITLES = {"local": "本地居民", "elsewhere": "外来居民"}

@@ -82,7 +82,9 @@ def test_every_embedded_test_scores_the_same_four_ways(service, file, index):
     matcher = PythonMatcher()
     matcher.register(compiled)
     months = months_between(compiled.ruleset.effective_from, until - dt.timedelta(days=1)) if until else []
-    chunk = score_chunk(compiled, holders, facts, months, matcher=matcher)
+    chunk = score_chunk(compiled, sorted(households) if by_household else holders, facts, months,
+                        households={r: h for r, h in households.items() if h}, matcher=matcher)
+    accounts = chunk.households if by_household else chunk.residents
     for way, got in ways.items():
         assert got == awards or not test.expect.awards, (way, got, awards)
     # a balance is as of the last award (a veto in force then may set the score): the last fact's day, or the
@@ -92,14 +94,14 @@ def test_every_embedded_test_scores_the_same_four_ways(service, file, index):
     for resident, (index_, points) in balances.items():
         score = household_view(service, community, resident, as_of=last_day).account if by_household else \
             resident_score(service, community, resident, as_of=last_day)
-        outcome = chunk.residents[resident]
+        outcome = accounts[resident]
         dried = next(b for b in dry.balances if b["resident"] == resident)
         for way, got in {"stored": (score.index, score.points), "simulation": (outcome.index, outcome.points),
                          "dry-run": (exact(dried["index"]), exact(dried["points"]))}.items():
             assert got[0] == index_ if index_ is not None else True, (way, resident, got)
             assert got[1] == points if points is not None else True, (way, resident, got)
     simulated = Counter()
-    for resident, outcome in chunk.residents.items():
+    for resident, outcome in accounts.items():
         simulated.update({(resident, rule): amount for rule, amount in outcome.rule_amounts.items()})
     per_rule = Counter()
     for award in evaluate(compiled, facts, closes_until=until).awards:

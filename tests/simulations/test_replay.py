@@ -1,18 +1,15 @@
-"""A replay's shop sees what the resets leave: points set back at a month's end are not there to spend next month."""
+"""Replays: the shop after resets, a household kept in one chunk, and what-ifs by household and by resident."""
 
 from __future__ import annotations
 
 import json
 from decimal import Decimal
 
-import pytest
-
-from simulations.population import Shop, ShopItem
-from simulations.replay import FactsSource, _run_side, score_chunk
+from simulations.population import SCENARIOS, Shop, ShopItem, generate_population, load_scenario
+from simulations.replay import FactsSource, Households, ScenarioSource, _run_side, replay, score_chunk
 from simulations.run import _ruleset
 from tests.conftest import RULESETS
-from tests.simulations.conftest import small_scenario
-from xinzhi.engine import FactError, RulesetError, compile_ruleset, load_ruleset
+from xinzhi.engine import compile_ruleset, load_ruleset
 from xinzhi.simulations.run import simulate
 
 STANDARD = """\
@@ -46,43 +43,91 @@ def test_the_shop_spends_only_what_each_months_reset_leaves():
 
 def test_a_households_members_are_replayed_in_one_chunk_however_small_the_chunks():
     """Found by attack: chunked by member, each chunk scored the household alone and the last one won (105, not 110)."""
-    side = _run_side("candidate", _ruleset(RULESETS / "xishan_2024.yaml", ()), FactsSource(facts=tuple(
-        {"id": f"d{n}", "type": "deed", "resident": member, "household": "zhang",
-         "occurred_at": f"2024-03-0{n}T10:00:00+08:00"} for n, member in enumerate(["zs", "zs2"], start=1)),
-        name="village.jsonl"), ["zs", "zs2"], ["2024-03"], workers=1, chunk_size=1, progress=None, matcher="python")
-    assert {account: (o.index, o.points) for account, o in side.residents.items()} == {"zhang": (110, 10)}
+    facts = tuple({"id": f"d{n}", "type": "deed", "resident": member, "household": "zhang",
+                   "occurred_at": f"2024-03-0{n}T10:00:00+08:00"} for n, member in enumerate(["zs", "zs2"], start=1))
+    side = _run_side("candidate", _ruleset(RULESETS / "xishan_2024.yaml", ()),
+                     FactsSource(facts=facts, name="village.jsonl"), Households.of({}, facts), ["2024-03"],
+                     workers=1, chunk_size=1, progress=None, matcher="python")
+    assert {account: (o.index, o.points) for account, o in side.households.items()} == {"zhang": (110, 10)}
+    # each member's part: what their own deed earned, and the household's index and tier
+    assert {rid: (o.points, o.index, o.tier) for rid, o in side.residents.items()} == {
+        "zs": (5, 110, "ok"), "zs2": (5, 110, "ok")}
 
 
-def village_files(tmp_path, points: int = 6):
+def village_files(tmp_path, points: int = 6, held_by: str = "household",
+                  deeds: tuple[tuple[str, str], ...] = (("zs", "zhang"), ("zs2", "zhang"), ("ly", "li"))):
     text = (RULESETS / "xishan_2024.yaml").read_text(encoding="utf-8")
     candidate = tmp_path / "candidate.yaml"
     candidate.write_text(text.replace("version: 1", "version: 2").replace(
         "award: {points: 5}, limits: [{period: month, max: 20}]",
-        f"award: {{points: {points}}}, limits: [{{period: month, max: 20}}]"), encoding="utf-8")
+        f"award: {{points: {points}}}, limits: [{{period: month, max: 20}}]").replace(
+        "held_by: household", f"held_by: {held_by}"), encoding="utf-8")
     facts = tmp_path / "facts.jsonl"
     facts.write_text("\n".join(json.dumps({"id": f"d{n}", "type": "deed", "resident": member, "household": home,
-                                           "occurred_at": f"2024-03-0{n}T10:00:00+08:00"})
-                               for n, (member, home) in enumerate([("zs", "zhang"), ("zs2", "zhang"), ("ly", "li")],
-                                                                  start=1)), encoding="utf-8")
+                                           "occurred_at": f"2024-03-{n:02d}T10:00:00+08:00"})
+                               for n, (member, home) in enumerate(deeds, start=1)), encoding="utf-8")
     return candidate, facts
 
 
-def test_a_what_if_between_household_standards_is_by_household(tmp_path):
+def test_a_what_if_between_household_standards_is_by_household_and_by_resident(tmp_path):
     candidate, facts = village_files(tmp_path)
-    report = json.loads(simulate(RULESETS / "xishan_2024.yaml", candidate, facts=facts, chunk_size=1).json)
+    result = simulate(RULESETS / "xishan_2024.yaml", candidate, facts=facts, chunk_size=1)
+    report = json.loads(result.json)
     net = next(t for t in report["totals"] if t["metric"] == "index_net")
     assert (net["baseline"], net["candidate"]) == (15, 18)  # three deeds, counted once each, per household
-    assert report["source"]["residents"] == 2  # the two households are the accounts compared
+    assert report["source"]["residents"] == 3
+    households = report["households"]
+    assert households["households"] == 2 and households["held_by"] == {"baseline": "household",
+                                                                          "candidate": "household"}
+    assert [(g["id"], g["baseline"]["total"], g["candidate"]["total"]) for g in households["groups"]] == [
+        ("all", 15, 18), ("unknown", 15, 18)]
+    assert households["tiers"]["baseline_counts"] == [0, 2, 0]  # star, ok, suspended: both households ok
+    people = {p["resident"]: p for p in report["residents"]["top_gainers"]}
+    assert {rid: (p["baseline_points"], p["candidate_points"], p["candidate_index"]) for rid, p in people.items()} \
+        == {"ly": (5, 6, 106), "zs": (5, 6, 112), "zs2": (5, 6, 112)}
+    assert "按家庭" in result.html and "家庭等级迁移" in result.html
 
 
-def test_a_what_if_between_a_resident_and_a_household_standard_is_refused_where_it_differs(tmp_path):
-    candidate, facts = village_files(tmp_path)
-    candidate.write_text(candidate.read_text(encoding="utf-8").replace("held_by: household", "held_by: resident"),
-                         encoding="utf-8")
-    with pytest.raises(RulesetError) as refused:
-        simulate(RULESETS / "xishan_2024.yaml", candidate, facts=facts)
-    assert refused.value.problems[0].path == "accounts.held_by"
-    with pytest.raises(FactError) as synthetic:
-        simulate(RULESETS / "xishan_2024.yaml", RULESETS / "xishan_2024.yaml",
-                 scenario=small_scenario(residents=20, months=1))
-    assert synthetic.value.problems[0].path == "source" and "household" in synthetic.value.problems[0].message
+def test_a_switch_from_household_to_resident_accounts_shows_each_residents_tier_move(tmp_path):
+    """Hand-computed. Four deeds of zs fill the household's 20 a month; zs2's deed on the 5th then earns nothing.
+
+    Kept per resident, zs still has 20 (120, star) and zs2 5 (105, ok): zs2 falls from the household's star.
+    """
+    candidate, facts = village_files(tmp_path, points=5, held_by="resident",
+                                     deeds=(("zs", "zhang"),) * 4 + (("zs2", "zhang"),))
+    report = json.loads(simulate(RULESETS / "xishan_2024.yaml", candidate, facts=facts).json)
+    net = next(t for t in report["totals"] if t["metric"] == "index_net")
+    assert (net["baseline"], net["candidate"]) == (20, 25)  # one household account; two resident accounts
+    tiers = report["tiers"]
+    assert [t["id"] for t in tiers["tiers"]] == ["star", "ok", "suspended"]
+    assert (tiers["moved_down"], tiers["unchanged"], tiers["matrix"][0]) == (1, 1, [1, 1, 0])
+    people = {p["resident"]: p for p in report["residents"]["top_gainers"]}
+    assert (people["zs2"]["baseline_tier"], people["zs2"]["candidate_tier"], people["zs2"]["delta_points"]) == \
+        ("star", "ok", 5)
+    households = report["households"]
+    assert households["held_by"] == {"baseline": "household", "candidate": "resident"}
+    assert (households["groups"][0]["baseline"]["total"], households["groups"][0]["candidate"]["total"]) == (20, 25)
+    assert households["tiers"] is None  # a resident-held standard gives no household a tier
+
+
+def test_a_synthetic_village_credits_members_and_courtyards_to_households():
+    """Every household's account is its members' parts plus its own (courtyard) facts; members show its tier."""
+    scenario = load_scenario(SCENARIOS / "xishan_village.yaml").model_copy(update={"residents": 120})
+    source = ScenarioSource(scenario=scenario, seed=7)
+    village = _ruleset(RULESETS / "xishan_2024.yaml", ())
+    result = replay(village, village, source, workers=2, chunk_size=7)
+    side = result.baseline
+    population = generate_population(scenario, 7)
+    homes = {r.household for r in population.residents}
+    assert set(side.households) == homes and set(side.residents) == {r.id for r in population.residents}
+    courtyard = 0
+    for household, account in side.households.items():
+        members = [r.id for r in population.residents if r.household == household]
+        own = account.rule_amounts.get("courtyard_clean", 0) + account.rule_amounts.get("courtyard_dirty", 0)
+        courtyard += account.rule_awards.get("courtyard_clean", 0) + account.rule_awards.get("courtyard_dirty", 0)
+        assert account.points == sum(side.residents[m].points for m in members) + own
+        assert {side.residents[m].tier for m in members} == {account.tier}
+    assert courtyard > len(homes) * 6  # about one inspection a month, a year long
+    one = simulate(RULESETS / "xishan_2024.yaml", RULESETS / "xishan_2024.yaml", scenario=scenario, seed=7, workers=1)
+    two = simulate(RULESETS / "xishan_2024.yaml", RULESETS / "xishan_2024.yaml", scenario=scenario, seed=7, workers=2)
+    assert one.json == two.json and json.loads(one.json)["households"]["households"] == len(homes)
