@@ -27,6 +27,7 @@ from starlette.types import ExceptionHandler
 from xinzhi.engine import Problem, RulesetError, XinzhiError, format_path
 from xinzhi.engine.amounts import to_json
 from xinzhi.errors import ServiceCode, ServiceError
+from xinzhi.spreadsheets import XLSX_MEDIA_TYPE
 
 log = logging.getLogger("xinzhi.api")
 
@@ -261,6 +262,9 @@ _UNSTORABLE = re.compile(rb"(?<!\\)(?:\\\\)*(?:\\u0000|\\u[dD][89abAB][0-9a-fA-F
                          rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2})")
 
 
+SPREADSHEET_BODIES = (b"text/csv", b"application/csv", XLSX_MEDIA_TYPE.encode())
+
+
 class BodyLimit:
     """ASGI middleware: refuse a request body larger than ``max_bytes`` with 413, before any work."""
 
@@ -288,9 +292,11 @@ class BodyLimit:
             if not message.get("more_body"):
                 break
         body = b"".join(chunks)
-        json_body = headers.get(b"content-type", b"").split(b";")[0].strip().endswith(b"json")
-        if b"\x00" in body or (json_body and _UNSTORABLE.search(body)) or b"%00" in scope.get("query_string", b"") \
-                or "\x00" in scope.get("path", ""):
+        media = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        json_body = media.endswith(b"json")
+        spreadsheet = media in SPREADSHEET_BODIES  # bytes the import decodes and checks itself (UTF-16, .xlsx)
+        if (b"\x00" in body and not spreadsheet) or (json_body and _UNSTORABLE.search(body)) \
+                or b"%00" in scope.get("query_string", b"") or "\x00" in scope.get("path", ""):
             response = problem(ServiceCode.REQUEST_INVALID, "text may not hold NUL characters or lone surrogates "
                                "(\\u0000, \\ud800): no person means them and no database stores them")
             return await response(scope, receive, send)

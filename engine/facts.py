@@ -26,6 +26,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from .errors import ErrorCode, FactError, Problem, format_path
+from .moments import Day, Moment
 from .ruleset import FactIn, FactType, FieldSpec, Ruleset, someone_named
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -107,7 +108,7 @@ def _annotation(spec: FieldSpec) -> Any:
         "string": Annotated[str, StringConstraints(max_length=spec.max_length)],
         "bool": Annotated[bool, _YES_OR_NO],
         "enum": Literal[tuple(spec.values or ())],
-        "date": dt.date,
+        "date": Day,
     }[spec.type]
     return (base, ...) if spec.required else (base | None, None)
 
@@ -124,7 +125,7 @@ class _FactModel(BaseModel):
     type: str
     household: FactId | None = None
     resident: FactId | None = Field(default=None, validate_default=True)
-    occurred_at: dt.datetime
+    occurred_at: Moment
     fields: BaseModel
 
     _someone = field_validator("resident")(classmethod(lambda cls, resident, info: someone_named(resident, info)))

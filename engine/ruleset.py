@@ -29,6 +29,7 @@ from pydantic import (
 
 from .amounts import Amount, Cap, Points
 from .errors import ErrorCode, Problem
+from .moments import Moment
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$", description="lower-case English id")]
 RulesetRef = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}@[1-9][0-9]*$", description="id@version")]
@@ -492,7 +493,7 @@ class FactIn(Node):
     type: Identifier
     household: Annotated[str, Field(min_length=1, max_length=128)] | None = None
     resident: Annotated[str, Field(min_length=1, max_length=128)] | None = Field(default=None, validate_default=True)
-    occurred_at: dt.datetime
+    occurred_at: Moment
     fields: dict[str, Any] = Field(default_factory=dict)
 
     _someone = field_validator("resident")(classmethod(lambda cls, resident, info: someone_named(resident, info)))

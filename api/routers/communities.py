@@ -6,16 +6,17 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import Field
 
 from xinzhi import communities, ledger, scoring
 from xinzhi.communities import CommunityConfiguration, CommunityCreate, CommunityRead
 from xinzhi.ledger import CommunitySummary, ExpiryRun, HouseholdRead
 from xinzhi.scoring import ClosingRun
+from xinzhi.spreadsheets import xlsx_bytes
 
 from ..access import CallerDep
 from ..deps import FIRST_DAY, LAST_DAY, AsOf, CommunityId, ServiceDep
+from ..downloads import CsvStream, CsvText, XlsxFile, attachment
 
 router = APIRouter(prefix="/communities", tags=["communities"])
 
@@ -56,37 +57,30 @@ def household(service: ServiceDep, community: CommunityId, household: str, as_of
     return ledger.household_view(service, community, household, as_of)
 
 
-class CsvText(PlainTextResponse):
-    """A CSV export: the class says ``text/csv``, so the OpenAPI document declares the type that is sent."""
-
-    media_type = "text/csv"
-
-
-class CsvStream(StreamingResponse):
-    """A CSV export streamed line by line, declared as ``text/csv`` like ``CsvText``."""
-
-    media_type = "text/csv"
-
-
 @router.get("/{community}/ledger.csv", response_class=CsvStream)
 def ledger_csv(service: ServiceDep, community: CommunityId, resident: str | None = None) -> CsvStream:
     """The whole ledger (or one resident's) as CSV, one line per entry with its explanation."""
-    rows = ledger.export_ledger_csv(service, community, resident)
-    first = next(rows)  # raises not-found before the response starts
-    return CsvStream(_prepend(first, rows),
-                     headers={"Content-Disposition": f'attachment; filename="{community}-ledger.csv"'})
+    return CsvStream.of(ledger.export_ledger_csv(service, community, resident), f"{community}-ledger.csv")
 
 
-def _prepend(first, rest):
-    yield first
-    yield from rest
+@router.get("/{community}/ledger.xlsx", response_class=XlsxFile)
+def ledger_xlsx(service: ServiceDep, community: CommunityId, resident: str | None = None) -> XlsxFile:
+    """The ledger export as an Excel workbook (up to a worksheet's 1,048,576 rows; CSV has no limit)."""
+    return XlsxFile(xlsx_bytes(ledger.ledger_rows(service, community, resident), "台账"),
+                    headers=attachment(f"{community}-ledger.xlsx"))
 
 
 @router.get("/{community}/scores.csv", response_class=CsvText)
 def scores_csv(service: ServiceDep, community: CommunityId, as_of: AsOf = None) -> CsvText:
-    """Every resident's index, points and tier as CSV."""
-    return CsvText(ledger.export_scores_csv(service, community, as_of),
-                   headers={"Content-Disposition": f'attachment; filename="{community}-scores.csv"'})
+    """Every account's index, points and tier as CSV (with a BOM, so Excel reads the Chinese)."""
+    return CsvText(ledger.export_scores_csv(service, community, as_of), headers=attachment(f"{community}-scores.csv"))
+
+
+@router.get("/{community}/scores.xlsx", response_class=XlsxFile)
+def scores_xlsx(service: ServiceDep, community: CommunityId, as_of: AsOf = None) -> XlsxFile:
+    """The scores export as an Excel workbook."""
+    return XlsxFile(xlsx_bytes(ledger.scores_rows(service, community, as_of), "积分"),
+                    headers=attachment(f"{community}-scores.xlsx"))
 
 
 @router.post("/{community}/jobs/close-periods")

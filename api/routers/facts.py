@@ -11,11 +11,16 @@ from xinzhi import registry, scoring
 from xinzhi.registry import DryRunInline, DryRunResult
 from xinzhi.scoring import FactBatchResult, FactResult, ImportResult
 from xinzhi.settings import BATCH_CEILING
+from xinzhi.spreadsheets import XLSX_MEDIA_TYPE, csv_text, xlsx_bytes
 
 from ..access import CallerDep
 from ..deps import CommunityId, ServiceDep
+from ..downloads import CsvText, XlsxFile, attachment
 from ..errors import DRAFT_RESPONSES
-from .rulesets import CSV_TYPES, text_body
+from .rulesets import body_of
+
+XLSX = XLSX_MEDIA_TYPE
+FILE_TYPES = {"text/csv": "csv", "application/csv": "csv", "text/plain": "csv", XLSX: "xlsx"}
 
 router = APIRouter(prefix="/communities/{community}", tags=["facts"])
 
@@ -47,16 +52,37 @@ def post_batch(service: ServiceDep, community: CommunityId,
 
 
 @router.post("/facts/import", openapi_extra={"requestBody": {"required": True, "content": {
-    "text/csv": {"schema": {"type": "string"}}}}})
-async def import_csv(request: Request, service: ServiceDep, community: CommunityId,
-                     skip_bad_rows: bool = Query(default=False,
-                                                 description="store the good rows of a file with errors"),
-                     name: str = Query(default="facts.csv", max_length=200),
-                     ignore_unknown_types: IgnoreUnknownTypes = False) -> ImportResult:
-    """Import facts from CSV (``id,type,resident,occurred_at,<field>…``) with a per-row error report."""
-    text = await text_body(request, CSV_TYPES)
-    return await run_in_threadpool(scoring.import_facts_csv, service, community, text, skip_bad_rows=skip_bad_rows,
-                                   name=name, ignore_unknown_types=ignore_unknown_types)
+    "text/csv": {"schema": {"type": "string"}}, XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
+async def import_file(request: Request, service: ServiceDep, community: CommunityId,
+                      skip_bad_rows: bool = Query(default=False,
+                                                  description="store the good rows of a file with errors"),
+                      name: str = Query(default="facts.csv", max_length=200),
+                      ignore_unknown_types: IgnoreUnknownTypes = False) -> ImportResult:
+    """Import facts from CSV (UTF-8, GBK or GB18030) or .xlsx (``id,type,resident,occurred_at,<field>…``).
+
+    Headers may be keys or the templates' titles; a per-row error report names each bad row.
+    """
+    media, data = await body_of(request, tuple(FILE_TYPES))
+    return await run_in_threadpool(scoring.import_facts_file, service, community, data, fmt=FILE_TYPES[media],
+                                   skip_bad_rows=skip_bad_rows, name=name, ignore_unknown_types=ignore_unknown_types)
+
+
+FactTypeId = Annotated[str, Query(alias="type", min_length=1, max_length=64,
+                                 description="the fact type, as the standard in force names it")]
+
+
+@router.get("/facts/template.csv", response_class=CsvText)
+def template_csv(service: ServiceDep, community: CommunityId, fact_type: FactTypeId) -> CsvText:
+    """A blank CSV for one fact type, headed ``标题（key）`` from the standard in force, to fill in and import."""
+    header, _ = scoring.fact_template(service, community, fact_type)
+    return CsvText(csv_text([header]), headers=attachment(f"{community}-{fact_type}-template.csv"))
+
+
+@router.get("/facts/template.xlsx", response_class=XlsxFile)
+def template_xlsx(service: ServiceDep, community: CommunityId, fact_type: FactTypeId) -> XlsxFile:
+    """The same blank sheet as an Excel workbook, with a second sheet saying what to write in each column."""
+    header, notes = scoring.fact_template(service, community, fact_type)
+    return XlsxFile(xlsx_bytes([header], "事实", notes), headers=attachment(f"{community}-{fact_type}-template.xlsx"))
 
 
 @router.post("/dry-run", responses=DRAFT_RESPONSES)

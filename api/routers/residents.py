@@ -11,7 +11,7 @@ from xinzhi.communities import ResidentCreate, ResidentRead
 from xinzhi.ledger import LedgerPage, ScoreRead
 
 from ..deps import AsOf, CommunityId, Limit, Offset, ResidentId, ServiceDep
-from .communities import CsvStream, _prepend
+from ..downloads import CsvStream
 
 router = APIRouter(prefix="/communities/{community}/residents", tags=["residents"])
 
@@ -47,6 +47,4 @@ def resident_ledger(service: ServiceDep, community: CommunityId, resident: Resid
 @router.get("/{resident}/ledger.csv", response_class=CsvStream)
 def ledger_csv(service: ServiceDep, community: CommunityId, resident: ResidentId) -> CsvStream:
     """The resident's ledger as CSV."""
-    rows = ledger.export_ledger_csv(service, community, resident)
-    first = next(rows)
-    return CsvStream(_prepend(first, rows))
+    return CsvStream.of(ledger.export_ledger_csv(service, community, resident))

@@ -30,17 +30,22 @@ YAML_BODY = {"requestBody": {"required": True, "content": {
 
 
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain")
-CSV_TYPES = ("text/csv", "application/csv", "text/plain")
 
 
-async def text_body(request: Request, accepted: tuple[str, ...]) -> str:
-    """The request body as UTF-8 text (YAML or CSV uploads) of an accepted content type."""
+async def body_of(request: Request, accepted: tuple[str, ...]) -> tuple[str, bytes]:
+    """The request body's media type (the first accepted one when none is named) and bytes."""
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media and media not in accepted:
         raise ApiError(ApiCode.UNSUPPORTED_MEDIA_TYPE,
                        f"send the body as {accepted[0]} (or {', '.join(accepted[1:])}), not {media}")
+    return media or accepted[0], await request.body()
+
+
+async def text_body(request: Request, accepted: tuple[str, ...]) -> str:
+    """The request body as UTF-8 text (a YAML upload) of an accepted content type."""
+    _, data = await body_of(request, accepted)
     try:
-        return (await request.body()).decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ServiceError(ServiceCode.REQUEST_INVALID, f"the body is not UTF-8 text (byte {exc.start})") from None
 

@@ -28,9 +28,10 @@ def race(bases: list[str], path: str, body: dict, n: int = 20) -> list[httpx.Res
 
 def test_readme_path_demo_post_a_fact_see_the_explained_score_and_restart(tmp_path, monkeypatch):
     monkeypatch.delenv("XINZHI_DATABASE_URL", raising=False)  # the default: ./xinzhi.db, created on first start
-    today = dt.date.today().isoformat()
+    # an hour ago in Shanghai: "today at 09:00" is still in the future before 09:00 (found at 08:18 local)
+    earlier = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).astimezone(dt.timezone(dt.timedelta(hours=8)))
     fact = {"id": "readme-1", "type": "volunteering", "resident": "N001",
-            "occurred_at": f"{today}T09:00:00+08:00", "fields": {"hours": 2.5}}
+            "occurred_at": earlier.isoformat(timespec="seconds"), "fields": {"hours": 2.5}}
     with serve(None, demo=True, cwd=tmp_path) as base, httpx.Client(base_url=base, timeout=30) as http:
         summary = http.get("/communities/yihe/summary").json()
         assert summary["residents"] >= 200 and summary["facts"] >= 1000

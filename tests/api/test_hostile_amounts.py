@@ -17,8 +17,6 @@ Found by attack (kept here, failing, until fixed):
 
 from __future__ import annotations
 
-import csv
-import io
 import itertools
 import json
 import uuid
@@ -27,6 +25,7 @@ from decimal import Decimal
 import pytest
 
 from tests.engine.test_amounts import gift, tenths
+from tests.support.exports import read_rows
 
 PROBLEM = "application/problem+json"
 FRESH = itertools.count(1000)  # fact numbers for the entries corrections target
@@ -230,14 +229,13 @@ def test_the_ledger_csv_keeps_tenths_exact_and_ten_of_them_make_one(client):
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
     text = response.content.decode("utf-8")
     assert text == client.get(f"/communities/{community}/ledger.csv").text
-    rows = list(csv.DictReader(io.StringIO(text)))
+    rows = read_rows(text)
     assert len(rows) == 10
     assert {(r["amount"], r["raw_amount"], r["index_delta"], r["points_delta"]) for r in rows} == {
         ("0.1", "0.1", "0.1", "0.1")}
     assert sum(Decimal(r["amount"]) for r in rows) == Decimal(1)
     assert all("+0.1" in r["explanation"] and "捐款" in r["explanation"] for r in rows)
-    scores = {r["resident"]: r for r in csv.DictReader(io.StringIO(
-        client.get(f"/communities/{community}/scores.csv").text))}
+    scores = {r["resident"]: r for r in read_rows(client.get(f"/communities/{community}/scores.csv").text)}
     assert (scores["r1"]["index"], scores["r1"]["points"]) == ("1020", "1")
     score = client.get(f"/communities/{community}/residents/r1/score").json()
     assert (score["index"], score["points"], score["tier"]) == (1020, 1, "A")

@@ -100,8 +100,10 @@ def test_request_limits_and_shapes(client, community, path, body, status, code):
 def test_uploads_must_have_a_text_content_type(client, community):
     response = client.post(f"/communities/{community}/rulesets", json={"id": "civic"})
     assert_problem(response, 415, "unsupported_media_type")
-    assert_problem(client.post(f"/communities/{community}/facts/import", content=b"\xff\xfe",
-                               headers={"content-type": "text/csv"}), 422, "request_invalid")
+    not_text = client.post(f"/communities/{community}/facts/import", content=b"id,type\n\x80\x80",
+                           headers={"content-type": "text/csv"})  # neither UTF-8 nor GBK/GB18030
+    assert_problem(not_text, 422, "facts_rejected")
+    assert not_text.json()["errors"][0]["row"] == 2
 
 
 def test_unknown_things_are_404_problems(client, community):

@@ -10,9 +10,7 @@ integers that were there. Both backends: a SQLite file and a fresh PostgreSQL sc
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 from collections.abc import Iterator
 from decimal import Decimal
@@ -25,6 +23,7 @@ from sqlalchemy import Engine, inspect, select, text
 
 from tests.engine.test_amounts import tenths
 from tests.support.backends import postgres_schema, sqlite_url
+from tests.support.exports import read_rows
 from tests.support.fixtures import settings_for
 from xinzhi.db.database import MIGRATIONS, make_engine
 from xinzhi.db.tables import AccountTotal, LedgerEntry, MonthTotal, ReviewItem
@@ -257,7 +256,7 @@ def test_upgrading_keeps_every_whole_amount_exactly_and_the_sums_still_agree(url
         assert all(type(e["amount"]) is int for e in page["entries"])
         [held] = list_reviews(service, C)
         assert held.amount == Decimal(4) and held.model_dump(mode="json")["amount"] == 4
-        lines = list(csv.DictReader(io.StringIO("".join(export_ledger_csv(service, C)))))
+        lines = read_rows("".join(export_ledger_csv(service, C)))
         assert [(r["seq"], r["amount"], r["raw_amount"]) for r in lines] == [
             ("1", "5", "7"), ("2", "-3", "-3"), ("3", "2", "2"), ("4", str(BIG), str(BIG))]
         summary = community_summary(service, C).model_dump(mode="json")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
 from tests.engine.test_amounts import gift, tenths
+from tests.support.exports import read_rows
 from tests.support.fixtures import new_community
 from xinzhi.db.tables import AccountTotal, LedgerEntry
 from xinzhi.errors import ServiceError
@@ -37,9 +36,9 @@ def test_ten_tenths_are_exactly_one_point_in_the_ledger_its_sums_and_its_reports
     entries = resident_ledger(service, c, "r1").entries
     assert {e.model_dump(mode="json")["amount"] for e in entries} == {0.1}
     assert all("+0.1" in e.explanation["summary"] for e in entries)
-    scores = {row["resident"]: row for row in csv.DictReader(io.StringIO(export_scores_csv(service, c)))}
+    scores = {row["resident"]: row for row in read_rows(export_scores_csv(service, c))}
     assert (scores["r1"]["index"], scores["r2"]["index"], scores["r2"]["points"]) == ("1020", "1019.2", "0.2")
-    ledger = list(csv.DictReader(io.StringIO("".join(export_ledger_csv(service, c, "r2")))))
+    ledger = read_rows("".join(export_ledger_csv(service, c, "r2")))
     assert [row["amount"] for row in ledger] == ["0.2"]
     summary = community_summary(service, c).model_dump(mode="json")
     assert [(m["awarded"], m["entries"]) for m in summary["months"]] == [(1.2, 11)]

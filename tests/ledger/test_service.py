@@ -125,7 +125,7 @@ def test_csv_import_reports_rows_and_stores_nothing_from_a_bad_file(service, com
 def test_exports_household_and_summary_agree_with_the_ledger(service, community):
     import_facts_csv(service, community, CSV_OK)
     ledger = "".join(export_ledger_csv(service, community)).splitlines()
-    assert ledger[0].startswith("seq,resident,kind,amount") and len(ledger) == 4
+    assert ledger[0].startswith("\ufeff序号（seq）,账户（resident）,类别（kind）,分值（amount）") and len(ledger) == 4
     scores = export_scores_csv(service, community, dt.date(2021, 12, 31)).splitlines()
     assert "r2,居民2号,south,h1,2021-12-31,107,7,B,一般,," in scores  # no flags, no cap
     home = household_view(service, community, "h1", dt.date(2021, 12, 31))

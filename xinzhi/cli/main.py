@@ -27,7 +27,7 @@ from xinzhi.engine import (
     run_tests,
 )
 from xinzhi.engine.amounts import signed
-from xinzhi.engine.factfiles import read_facts
+from xinzhi.engine.factfiles import format_of, read_facts
 from xinzhi.engine.schema import ruleset_json_schema_text
 
 
@@ -204,10 +204,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     service = open_service(_settings(args))
     try:
         path = Path(args.file)
-        text = path.read_text(encoding="utf-8-sig")
-        fmt = "csv" if path.suffix.lower() == ".csv" else "jsonl"
-        result = import_facts_file(service, args.community, text, fmt=fmt, skip_bad_rows=args.skip_bad_rows,
-                                   name=str(path))
+        result = import_facts_file(service, args.community, path.read_bytes(), fmt=format_of(path),
+                                   skip_bad_rows=args.skip_bad_rows, name=str(path))
         for error in result.errors:
             print(f"{path}:{error.row}: skipped: {error.message} [{error.code}]", file=sys.stderr)
         print(f"{result.rows} rows: {result.scored} scored, {result.duplicates} seen before, "
@@ -330,7 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--database-url", help="overrides XINZHI_DATABASE_URL (default sqlite:///./xinzhi.db)")
     p.add_argument("--log-level", default="info")
     p.set_defaults(run=cmd_serve)
-    p = sub.add_parser("import", help="import facts (CSV or JSONL) into a community's ledger")
+    p = sub.add_parser("import", help="import facts (CSV in UTF-8 or GBK, Excel .xlsx, or JSONL) into a ledger")
     p.add_argument("file")
     p.add_argument("--community", required=True)
     p.add_argument("--skip-bad-rows", action="store_true", help="store the good rows of a CSV file with errors")

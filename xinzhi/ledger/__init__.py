@@ -45,8 +45,10 @@ from .reports import (
     export_ledger_csv,
     export_scores_csv,
     household_view,
+    ledger_rows,
     resident_ledger,
     resident_score,
+    scores_rows,
 )
 
 __all__ = [
@@ -54,7 +56,8 @@ __all__ = [
     "LedgerPage", "MonthTotal", "ScoreRead", "Standing", "Totals", "ZoneTotal", "adjustment_row", "append",
     "append_all", "award_row", "community_months", "community_summary", "correction_row", "expire_points",
     "expiring_points", "expiry_moment", "expiry_row", "export_ledger_csv", "export_scores_csv", "facts_counted",
-    "hold_row", "household_view", "lock_resident", "read_entry", "redemption_row", "refund_row", "release_row",
-    "resident_ledger", "resident_score", "resident_totals", "reversal_row", "scoring_history", "simulate",
+    "hold_row", "household_view", "ledger_rows", "lock_resident", "read_entry", "redemption_row", "refund_row",
+    "release_row", "resident_ledger", "resident_score", "resident_totals", "reversal_row", "scores_rows",
+    "scoring_history", "simulate",
     "standing", "totals_by_category", "totals_by_resident",
 ]

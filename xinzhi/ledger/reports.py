@@ -5,9 +5,7 @@ Every figure is a sum of ledger entries, nothing else.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
@@ -26,7 +24,6 @@ from xinzhi.communities.service import (
 )
 from xinzhi.db.tables import LedgerEntry, Resident
 from xinzhi.engine import SHANGHAI, Ruleset
-from xinzhi.engine.amounts import text
 from xinzhi.errors import NotFound, ServiceCode
 from xinzhi.ledger.balances import (
     Totals,
@@ -51,6 +48,7 @@ from xinzhi.ledger.models import (
 )
 from xinzhi.registry.service import standard_on
 from xinzhi.service import Service
+from xinzhi.spreadsheets import csv_chunks, csv_text, titled
 
 
 def _categories(ruleset: Ruleset | None, totals: dict[str | None, Totals]) -> list[CategoryTotal]:
@@ -187,13 +185,18 @@ def community_summary(service: Service, community: str, as_of: dt.date | None = 
                             tiers={t: tiers.get(t, 0) for t in order})
 
 
-LEDGER_COLUMNS = ("seq", "resident", "kind", "amount", "raw_amount", "index_delta", "points_delta", "accounts",
-                  "category", "rule_id", "ruleset", "fact_id", "limited_by", "occurred_at", "points_expire_on",
-                  "explanation", "member")
+LEDGER_COLUMNS = (("seq", "序号"), ("resident", "账户"), ("kind", "类别"), ("amount", "分值"),
+                  ("raw_amount", "上限前分值"), ("index_delta", "诚信指数变化"), ("points_delta", "积分变化"),
+                  ("accounts", "计入账户"), ("category", "分类"), ("rule_id", "规则"), ("ruleset", "标准版本"),
+                  ("fact_id", "事实编号"), ("limited_by", "受限于"), ("occurred_at", "发生时间"),
+                  ("points_expire_on", "积分到期日"), ("explanation", "说明"), ("member", "成员"))
+SCORES_COLUMNS = (("resident", "居民"), ("name", "姓名"), ("zone", "分区"), ("household", "家庭"),
+                  ("as_of", "截至"), ("index", "诚信指数"), ("points", "积分"), ("tier", "等级"),
+                  ("tier_title", "等级名称"), ("flags", "标记"), ("tier_capped_by", "等级受限原因"))
 
 
-def export_ledger_csv(service: Service, community: str, resident: str | None = None) -> Iterator[str]:
-    """The ledger as CSV text, streamed in chunks (one line per entry, with its explanation).
+def ledger_rows(service: Service, community: str, resident: str | None = None) -> Iterator[list]:
+    """The ledger as rows, the titled header first (one row per entry, with its explanation), read in pages.
 
     A resident's is their account's: their household's, where households hold the accounts.
     """
@@ -203,7 +206,7 @@ def export_ledger_csv(service: Service, community: str, resident: str | None = N
                                   get_resident(session, community, resident))
         else:
             require_community(session, community)
-    yield _line(LEDGER_COLUMNS)
+    yield titled(LEDGER_COLUMNS)
     last = 0
     while True:
         with service.db.reading() as session:
@@ -213,20 +216,21 @@ def export_ledger_csv(service: Service, community: str, resident: str | None = N
             rows = session.scalars(query.order_by(LedgerEntry.seq).limit(2000)).all()
         if not rows:
             return
-        out = io.StringIO()
-        writer = csv.writer(out)
         for r in rows:
-            writer.writerow([r.seq, r.resident, r.kind, *map(text, (r.amount, r.raw_amount, r.index_delta,
-                                                                    r.points_delta)),
-                             r.accounts.replace(",", "+"), r.category or "", r.rule_id or "", r.ruleset or "",
-                             r.fact_id or "", r.limited_by or "", r.occurred_at.astimezone(SHANGHAI).isoformat(),
-                             r.points_expire_on or "", r.explanation.get("summary", ""), r.member or ""])
+            yield [r.seq, r.resident, r.kind, r.amount, r.raw_amount, r.index_delta, r.points_delta,
+                   r.accounts.replace(",", "+"), r.category or "", r.rule_id or "", r.ruleset or "",
+                   r.fact_id or "", r.limited_by or "", r.occurred_at.astimezone(SHANGHAI).isoformat(),
+                   r.points_expire_on or "", r.explanation.get("summary", ""), r.member or ""]
         last = rows[-1].seq
-        yield out.getvalue()
 
 
-def export_scores_csv(service: Service, community: str, as_of: dt.date | None = None) -> str:
-    """Every resident's index, points and tier as CSV."""
+def export_ledger_csv(service: Service, community: str, resident: str | None = None) -> Iterator[str]:
+    """The ledger as CSV (Excel-ready), streamed in chunks."""
+    return csv_chunks(ledger_rows(service, community, resident))
+
+
+def scores_rows(service: Service, community: str, as_of: dt.date | None = None) -> list[list]:
+    """Every account's index, points and tier as rows, the titled header first."""
     day = as_of or today()
     with service.db.reading() as session:
         require_community(session, community)
@@ -234,20 +238,16 @@ def export_scores_csv(service: Service, community: str, as_of: dt.date | None = 
         balances = totals_by_resident(session, community, until=None if day >= today() else end_of(day))
         vetoes = vetoes_by_resident(session, community, ruleset, end_of(day))
         residents = holders_shown(session, community, ruleset)  # or households, where they hold the accounts
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["resident", "name", "zone", "household", "as_of", "index", "points", "tier", "tier_title",
-                     "flags", "tier_capped_by"])
+    rows: list[list] = [titled(SCORES_COLUMNS)]
     for r in residents:  # each account: a resident, or a household with its members' names
         totals = balances.get(r.id, Totals())
         standing_ = standing(ruleset, totals.index, vetoes.get(r.id, ()))
-        writer.writerow([r.id, r.name, r.zone, r.household or "", day, text(standing_.index), text(totals.points),
-                         standing_.tier or "", standing_.tier_title or "", " ".join(standing_.flags),
-                         standing_.capped_by or ""])
-    return out.getvalue()
+        rows.append([r.id, r.name, r.zone, r.household or "", day, standing_.index, totals.points,
+                     standing_.tier or "", standing_.tier_title or "", " ".join(standing_.flags),
+                     standing_.capped_by or ""])
+    return rows
 
 
-def _line(values) -> str:
-    out = io.StringIO()
-    csv.writer(out).writerow(values)
-    return out.getvalue()
+def export_scores_csv(service: Service, community: str, as_of: dt.date | None = None) -> str:
+    """Every account's index, points and tier as CSV (Excel-ready)."""
+    return csv_text(scores_rows(service, community, as_of))

@@ -438,23 +438,26 @@ def _refuse_one(errors: list[tuple[int, Problem]]) -> ServiceError:
                         problems[0].message if len(problems) == 1 else "the fact was rejected", problems)
 
 
-def import_facts_csv(service: Service, community: str, text: str, *, skip_bad_rows: bool = False,
+def import_facts_csv(service: Service, community: str, text: str | bytes, *, skip_bad_rows: bool = False,
                      name: str = "facts.csv", ignore_unknown_types: bool = False) -> ImportResult:
     """Import a spreadsheet of facts (``import_facts``), with a per-row error report."""
     return import_facts_file(service, community, text, fmt="csv", skip_bad_rows=skip_bad_rows, name=name,
                              ignore_unknown_types=ignore_unknown_types)
 
 
-def import_facts_file(service: Service, community: str, text: str, *, fmt: str, skip_bad_rows: bool = False,
-                      name: str = "facts", ignore_unknown_types: bool = False) -> ImportResult:
-    """Import a file of facts (``csv`` or ``jsonl``) all or nothing: one transaction, scored as a batch is.
+def import_facts_file(service: Service, community: str, data: str | bytes, *, fmt: str,
+                      skip_bad_rows: bool = False, name: str = "facts",
+                      ignore_unknown_types: bool = False) -> ImportResult:
+    """Import a file of facts (``csv``, ``xlsx`` or ``jsonl``) all or nothing: one transaction, scored as a batch is.
+
+    Bytes are read as ``engine.factfiles`` says (UTF-8, UTF-16 or GBK/GB18030 text; a workbook).
 
     Nothing is stored unless every row is good or ``skip_bad_rows`` is asked for; then the
     good rows are stored together, in (``occurred_at``, id) order like any batch, and a
     process killed half-way leaves none of them.
     """
     try:
-        raws = parse_facts(text.lstrip("\ufeff"), fmt=fmt, name=name)
+        raws = parse_facts(data, fmt=fmt, name=name)
     except FactError as exc:
         raise ServiceError(ServiceCode.FACTS_REJECTED, "the file cannot be read as facts", exc.problems) from None
     if len(raws) > service.settings.max_import_rows:

@@ -1,0 +1,104 @@
+"""Fact files as an office saves them: CSV in UTF-8 / GBK / GB18030 / UTF-16, and .xlsx, with Chinese headers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+
+import pytest
+from openpyxl import Workbook
+
+from xinzhi.engine import FactError
+from xinzhi.engine.factfiles import XLSX_MAX_INFLATED, column_key, parse_facts, read_facts
+
+HEADER = "编号（id）,事实类型（type）,居民（resident）,发生时间（occurred_at）,服务内容（activity）"
+ROW = "v1,volunteering,A1,2026/11/20 9:00,清扫楼道"
+EXPECTED = {"id": "v1", "type": "volunteering", "resident": "A1", "occurred_at": "2026/11/20 9:00",
+            "fields": {"activity": "清扫楼道"}}
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16"])
+def test_a_csv_is_read_in_the_encoding_excel_saved_it_in(tmp_path, encoding):
+    path = tmp_path / "facts.csv"
+    path.write_bytes(f"{HEADER}\r\n{ROW}\r\n".encode(encoding))
+    assert read_facts(path) == [EXPECTED]
+
+
+def test_gb18030_beyond_gbk_is_read_too(tmp_path):
+    path = tmp_path / "facts.csv"
+    rare = "𠀀"  # a character GBK lacks and GB18030 has (four bytes)
+    path.write_bytes(f"{HEADER}\n{ROW}{rare}\n".encode("gb18030"))
+    assert read_facts(path)[0]["fields"]["activity"] == f"清扫楼道{rare}"
+
+
+def test_bytes_that_are_no_text_are_refused_at_their_row():
+    data = f"{HEADER}\n{ROW}\n".encode() + b"v2,volunteering,A1,2026-11-21,\x80\xff\n"
+    with pytest.raises(FactError) as refused:
+        parse_facts(data, fmt="csv", name="office.csv")
+    problem = refused.value.problems[0]
+    assert (problem.file, problem.row) == ("office.csv", 3) and "GBK" in problem.message
+
+
+@pytest.mark.parametrize(("header", "key"), [
+    ("occurred_at", "occurred_at"), ("发生时间", "occurred_at"), ("发生时间（occurred_at）", "occurred_at"),
+    ("时长(hours)", "hours"), (" 居民 ", "resident"), ("家庭", "household"), ("备注", "备注")])
+def test_a_header_names_its_key_by_the_key_its_title_or_both(header, key):
+    assert column_key(header) == key
+
+
+def test_a_header_without_a_base_column_names_it_in_both_languages():
+    with pytest.raises(FactError) as refused:
+        parse_facts("编号,居民\nv1,A1\n", fmt="csv", name="office.csv")
+    assert "type, occurred_at" in refused.value.problems[0].message
+    assert "事实类型、发生时间" in refused.value.problems[0].message
+
+
+def workbook(rows: list[list[object]]) -> bytes:
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_an_xlsx_is_read_with_its_date_cells_and_numbers_as_text(tmp_path):
+    path = tmp_path / "facts.xlsx"
+    path.write_bytes(workbook([
+        ["编号（id）", "事实类型（type）", "居民（resident）", "发生时间（occurred_at）", "时长（hours）",
+         "服务内容（activity）"],
+        [1001, "volunteering", "A1", dt.datetime(2026, 11, 20, 9, 0), 2.0, "清扫楼道"],
+        [None, None, None, None, None, None],  # an empty row, as spreadsheets keep them, is no fact
+        ["v2", "volunteering", "A1", "2026/11/21 14:30", 1.5, None],
+    ]))
+    assert read_facts(path) == [
+        {"id": "1001", "type": "volunteering", "resident": "A1", "occurred_at": "2026-11-20T09:00:00",
+         "fields": {"hours": "2", "activity": "清扫楼道"}},
+        {"id": "v2", "type": "volunteering", "resident": "A1", "occurred_at": "2026/11/21 14:30",
+         "fields": {"hours": "1.5"}},
+    ]
+
+
+def test_a_file_that_is_no_workbook_is_refused():
+    with pytest.raises(FactError, match="not an .xlsx workbook"):
+        parse_facts(b"id,type\n", fmt="xlsx", name="facts.xlsx")
+
+
+def test_a_workbook_that_inflates_too_far_is_refused_before_it_is_opened():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (XLSX_MAX_INFLATED + 1))
+    assert len(out.getvalue()) < 200_000  # small on the wire
+    with pytest.raises(FactError, match="inflates to"):
+        parse_facts(out.getvalue(), fmt="xlsx", name="bomb.xlsx")
+
+
+def test_a_damaged_workbook_is_refused_as_the_files_fault():
+    data = bytearray(workbook([["id"]]))
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            dst.writestr(item, b"<not xml" if item.filename.endswith("workbook.xml") else src.read(item))
+    with pytest.raises(FactError, match="not readable as an .xlsx workbook"):
+        parse_facts(out.getvalue(), fmt="xlsx", name="damaged.xlsx")
