@@ -11,12 +11,13 @@ from .tokens import (
     Principal,
     create_token,
     hash_token,
+    list_tokens,
     resolve_token,
     revoke_token,
 )
 
 __all__ = [
     "ANONYMOUS", "AuditNote", "AuditRead", "CreatedToken", "PREFIX", "Principal", "SYSTEM", "TOKEN_ROLES",
-    "auditing", "create_token", "hash_token", "list_audit", "open_note", "record_audit", "resolve_token",
-    "revoke_token",
+    "auditing", "create_token", "hash_token", "list_audit", "list_tokens", "open_note", "record_audit",
+    "resolve_token", "revoke_token",
 ]

@@ -89,11 +89,30 @@ def resolve_token(service: Service, token: str) -> Principal | None:
                          resident=row.resident)
 
 
-def revoke_token(service: Service, token_id: str) -> bool:
-    """Revoke a token by its id; True if it existed."""
+def list_tokens(service: Service) -> list[ApiToken]:
+    """Every token ever created, oldest first, revoked ones too (their secrets are not stored)."""
+    with service.db.reading() as session:
+        rows = list(session.scalars(select(ApiToken).order_by(ApiToken.created_at, ApiToken.id)))
+        session.expunge_all()
+        return rows
+
+
+def revoke_token(service: Service, token: str) -> str | None:
+    """Revoke a token by its id, or by its label when one token in use carries it; the id revoked, or None.
+
+    A label several tokens in use carry is refused with their ids: revoking them all by mistake
+    would lock out people the operator did not mean.
+    """
     with service.db.writing() as session:
-        row = session.get(ApiToken, token_id)
+        row = session.get(ApiToken, token)
         if row is None:
-            return False
+            named = list(session.scalars(select(ApiToken).where(ApiToken.label == token,
+                                                                ApiToken.revoked_at.is_(None))))
+            if len(named) > 1:
+                raise ServiceError(ServiceCode.REQUEST_INVALID, f"{len(named)} tokens in use are labelled "
+                                   f"{token!r} ({', '.join(r.id for r in named)}): revoke one by its id")
+            row = named[0] if named else None
+        if row is None:
+            return None
         row.revoked_at = row.revoked_at or utcnow()
-        return True
+        return row.id

@@ -151,6 +151,39 @@ def _settings(args: argparse.Namespace):
         raise SystemExit(2) from None
 
 
+def _database_name(settings) -> str:
+    """The database as a person can find it: a SQLite file by its full path, a server's URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return f"sqlite:///{Path(url.database).resolve()}"
+    return url.render_as_string(hide_password=True)
+
+
+def _store(args: argparse.Namespace, *, load_rulesets: bool = True):
+    """The service over the database a command works on, named on stderr.
+
+    A command run where there is no database would quietly make an empty one (a token no
+    server knows, an import nobody sees): when the database is the default SQLite file and it
+    does not exist, the command stops and says where it looked. Naming it (``--database-url``,
+    ``XINZHI_DATABASE_URL``) creates it as asked.
+    """
+    from sqlalchemy.engine import make_url
+
+    from xinzhi.service import open_service
+
+    settings = _settings(args)
+    url = make_url(settings.database_url)
+    default_file = url.get_backend_name() == "sqlite" and "database_url" not in settings.model_fields_set
+    if default_file and url.database and not Path(url.database).exists():
+        print(f"xinzhi: no database at {Path(url.database).resolve()}: run this where `xinzhi serve` runs, "
+              "or name the database with --database-url or XINZHI_DATABASE_URL", file=sys.stderr)
+        raise SystemExit(2)
+    print(f"xinzhi: database {_database_name(settings)}", file=sys.stderr)
+    return open_service(settings, load_rulesets=load_rulesets)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """``xinzhi serve``: run the HTTP API until stopped; ``--demo`` seeds community ``yihe`` first."""
     import uvicorn
@@ -170,7 +203,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                       f"{seeded['facts']} scored facts", flush=True)
             else:
                 print(f"demo: community '{DEMO_COMMUNITY}' already seeded", flush=True)
-        print(f"xinzhi: serving {settings.database_url} on http://{args.host}:{args.port} "
+        print(f"xinzhi: serving {_database_name(settings)} on http://{args.host}:{args.port} "
               f"(API docs at http://{args.host}:{args.port}/docs)", flush=True)
         uvicorn.run(create_app(service=service), host=args.host, port=args.port, log_level=args.log_level)
     finally:
@@ -199,9 +232,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     """``xinzhi import``: score a CSV or JSONL file of facts into a community's ledger."""
     from xinzhi.errors import ServiceError
     from xinzhi.scoring import import_facts_file
-    from xinzhi.service import open_service
 
-    service = open_service(_settings(args))
+    service = _store(args)
     try:
         path = Path(args.file)
         result = import_facts_file(service, args.community, path.read_bytes(), fmt=format_of(path),
@@ -222,16 +254,20 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_token(args: argparse.Namespace) -> int:
     """``xinzhi token``: create a token (the secret goes to stdout, once) or revoke one; both audited."""
-    from xinzhi.access import AuditNote, create_token, record_audit, revoke_token
+    from xinzhi.access import AuditNote, create_token, list_tokens, record_audit, revoke_token
     from xinzhi.errors import ServiceError
-    from xinzhi.service import open_service
 
-    service = open_service(_settings(args), load_rulesets=False)
+    service = _store(args, load_rulesets=False)
     try:
+        if args.token_command == "list":
+            _print_tokens(list_tokens(service))
+            return 0
         if args.token_command == "revoke":
             found = revoke_token(service, args.id)
-            record_audit(service, AuditNote(f"token revoke {args.id}", actor="cli"), status=200 if found else 404)
-            print(f"token {args.id} revoked" if found else f"no token {args.id}", file=sys.stderr)
+            record_audit(service, AuditNote(f"token revoke {found or args.id}", actor="cli"),
+                         status=200 if found else 404)
+            print(f"token {found} revoked" if found else f"no token with the id or label {args.id!r} "
+                  "(xinzhi token list shows them)", file=sys.stderr)
             return 0 if found else 1
         created = create_token(service, args.role, community=args.community, resident=args.resident, label=args.label)
         record_audit(service, AuditNote(f"token create {created.id}", actor="cli", community=args.community,
@@ -247,6 +283,15 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_tokens(tokens: list) -> None:
+    """One line per token: id, label, roles, scope, when created and whether revoked; never a secret."""
+    print("id\tlabel\troles\tcommunity\tresident\tcreated\trevoked")
+    for t in tokens:
+        print("\t".join([t.id, t.label or "-", "+".join(t.roles), t.community or "-", t.resident or "-",
+                         t.created_at.strftime("%Y-%m-%d %H:%M"),
+                         t.revoked_at.strftime("%Y-%m-%d %H:%M") if t.revoked_at else "-"]))
+
+
 def cmd_expire(args: argparse.Namespace) -> int:
     """``xinzhi expire``: write the expiry entries due before a day (meant to run daily)."""
     import datetime as dt
@@ -254,9 +299,8 @@ def cmd_expire(args: argparse.Namespace) -> int:
     from xinzhi.clock import today
     from xinzhi.errors import ServiceError
     from xinzhi.ledger import expire_points
-    from xinzhi.service import open_service
 
-    service = open_service(_settings(args))
+    service = _store(args)
     try:
         as_of = dt.date.fromisoformat(args.as_of) if args.as_of else today()
         run = expire_points(service, args.community, as_of)
@@ -276,9 +320,8 @@ def cmd_close_periods(args: argparse.Namespace) -> int:
     from xinzhi.clock import today
     from xinzhi.errors import ServiceError
     from xinzhi.scoring import close_periods
-    from xinzhi.service import open_service
 
-    service = open_service(_settings(args))
+    service = _store(args)
     try:
         as_of = dt.date.fromisoformat(args.as_of) if args.as_of else today()
         run = close_periods(service, args.community, as_of,
@@ -345,7 +388,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", help="and began on or after this day (default a year before --as-of)")
     p.add_argument("--database-url", help="overrides XINZHI_DATABASE_URL")
     p.set_defaults(run=cmd_close_periods)
-    p = sub.add_parser("token", help="create or revoke an API token (committee, staff, resident)")
+    p = sub.add_parser("token", help="create, list or revoke API tokens (committee, staff, resident)")
     tokens = p.add_subparsers(dest="token_command", required=True)
     t = tokens.add_parser("create", help="print a new token once; only its hash is stored")
     t.add_argument("--role", action="append", required=True, choices=["committee", "staff", "resident"],
@@ -355,8 +398,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--label", help="who holds it, for the audit trail")
     t.add_argument("--database-url", help="overrides XINZHI_DATABASE_URL")
     t.set_defaults(run=cmd_token)
-    t = tokens.add_parser("revoke", help="revoke a token by its id")
-    t.add_argument("id")
+    t = tokens.add_parser("revoke", help="revoke a token by its id, or by its label")
+    t.add_argument("id", help="the token's id (t…) or the label given when it was created")
+    t.add_argument("--database-url", help="overrides XINZHI_DATABASE_URL")
+    t.set_defaults(run=cmd_token)
+    t = tokens.add_parser("list", help="every token: id, label, roles, scope, created, revoked (no secrets)")
     t.add_argument("--database-url", help="overrides XINZHI_DATABASE_URL")
     t.set_defaults(run=cmd_token)
     add_simulate_command(sub)
