@@ -11,7 +11,7 @@ from xinzhi.service import Service, open_service
 from xinzhi.settings import Settings
 from xinzhi.simulations.jobs import SimulationJobs
 
-from . import console, errors
+from . import console, docs_page, errors
 from .access import POLICIES, AuditTrail, require
 from .routers import (
     appeals,
@@ -45,8 +45,9 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
             if owned:
                 app.state.service.close()
 
-    app = FastAPI(title="信治 Xinzhi", version="0.1.0", lifespan=lifespan,
+    app = FastAPI(title="信治 Xinzhi", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Community integrity points: rulesets, facts, an append-only explained ledger.")
+    app.include_router(docs_page.pages)  # Swagger UI and ReDoc load from a CDN: blank on a closed network
     errors.install(app)
     app.add_middleware(errors.BodyLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(AuditTrail)
