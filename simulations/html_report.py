@@ -235,8 +235,10 @@ class Raw(str):
     """Already-escaped HTML for a table cell."""
 
 
-def _delta_cell(x: Number) -> Raw:
-    color = UP if x > 0 else DOWN if x < 0 else "#666"
+def _delta_cell(x: Number, rise_is: str = "good") -> Raw:
+    """A change coloured by what it means: green better, red worse, grey neither (a cost rising is red)."""
+    better = x > 0 if rise_is == "good" else x < 0
+    color = "#666" if not x or rise_is == "neutral" else UP if better else DOWN
     return Raw(f'<span style="color:{color}">{_t(_signed(x))}</span>')
 
 
@@ -256,6 +258,7 @@ def _migration(tiers: TierMigration, title: str) -> str:
     return chart + _table(["基线 \\ 候选", *labels], rows)
 
 
+SIDES = {"baseline": "仅基线有此规则", "candidate": "仅候选有此规则", "both": "两方案都有此规则"}
 HELD_BY = {"resident": "居民个人", "household": "家庭"}
 
 
@@ -316,9 +319,15 @@ def render_html(report: SimulationReport) -> str:
         f"<li>期末未兑换积分（信用超市负债）：候选 {_num(liab.candidate.outstanding_points)}，"
         f"基线 {_num(liab.baseline.outstanding_points)}{_t(yuan)}</li>"
         f"<li>诚信等级：{report.tiers.moved_up:,} 人升级，{report.tiers.moved_down:,} 人降级</li></ul>")
+    if report.unexercised:
+        sections.append(
+            '<div class="warn"><b>注意：以下规则在本次模拟中没有任何对应事实，其影响（包括成本）未被估计，'
+            "不能当作 0。</b><ul>" + "".join(
+                f"<li>{_t(u.title)}（{_t(u.rule_id)}，事实类型 {_t(u.fact_type)}；"
+                f"{SIDES[u.side]}）</li>" for u in report.unexercised) + "</ul></div>")
     sections.append("<h2>总量</h2>" + _table(
         ["指标", "基线", "候选", "变化"],
-        [[t.title, _num(t.baseline), _num(t.candidate), _delta_cell(t.delta)] for t in report.totals]))
+        [[t.title, _num(t.baseline), _num(t.candidate), _delta_cell(t.delta, t.rise_is)] for t in report.totals]))
 
     # fairness
     zones = [g for g in report.fairness.groups if g.dimension in ("zone", "origin")]
@@ -346,13 +355,14 @@ def render_html(report: SimulationReport) -> str:
         ["规则", "状态", "基线积分", "候选积分", "变化", "占总变化", "基线覆盖人数", "候选覆盖人数",
          "基线触顶次数", "候选触顶次数", *[f"{zone_titles.get(z, z)}变化" for z in zone_ids]],
         [[f"{r.title}（{r.rule_id}）", STATUS.get(r.status, r.status), _num(r.baseline.net), _num(r.candidate.net),
-          _delta_cell(r.delta_net), f"{r.share_of_change:.1%}" if r.share_of_change is not None else "—",
+          _delta_cell(r.delta_net, "neutral"), f"{r.share_of_change:.1%}" if r.share_of_change is not None else "—",
           r.baseline.residents_reached, r.candidate.residents_reached, r.baseline.limit_bound,
-          r.candidate.limit_bound, *[_delta_cell(r.by_zone.get(z, 0)) for z in zone_ids]] for r in report.rules]))
+          r.candidate.limit_bound, *[_delta_cell(r.by_zone.get(z, 0), "neutral") for z in zone_ids]]
+         for r in report.rules]))
     sections.append(f'<p class="note">{_t(a.note)}</p>')
     if report.limits:
         sections.append("<h3>上限触发次数</h3>" + _table(
-            ["上限", "基线", "候选"], [[lim.limit, lim.baseline, lim.candidate] for lim in report.limits]))
+            ["上限", "基线", "候选"], [[lim.title, lim.baseline, lim.candidate] for lim in report.limits]))
 
     # tiers
     sections.append("<h2>诚信等级迁移</h2>" + _migration(report.tiers, "各等级人数"))
@@ -393,6 +403,8 @@ def render_html(report: SimulationReport) -> str:
           s.outstanding_points, _num(s.outstanding_yuan) if s.outstanding_yuan is not None else "—",
           s.negative_balances] for name, s in (("基线", liab.baseline), ("候选", liab.candidate))]))
     sections.append(f'<p class="note">{_t(liab.note)}</p>')
+    if liab.yuan_basis:
+        sections.append(f'<p class="note">{_t(liab.yuan_basis)}</p>')
     rejected = {k: v for side in report.rejected_facts.values() for k, v in side.items()}
     if rejected:
         sections.append("<h3>未能计分的事实</h3>" + _table(
@@ -406,7 +418,8 @@ def render_html(report: SimulationReport) -> str:
              "th,td{border:1px solid #ddd;padding:3px 8px}th{background:#f5f5f5}td.n{text-align:right}"
              ".note{color:#666;font-size:12px}.lead{background:#f7f9fc;padding:.8em 1em;border-radius:6px}"
              f"svg.chart{{display:block;margin:1em 0;max-width:100%;height:auto;font-family:{FONT}}}"
-             ".cell{display:inline-block;min-width:3em;text-align:right;padding:0 4px}")
+             ".cell{display:inline-block;min-width:3em;text-align:right;padding:0 4px}"
+             ".warn{background:#fff4e5;border-left:4px solid #e69500;padding:.6em 1em;margin:1em 0}")
     return ('<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>规则变更模拟报告：{_t(b.ref)} → {_t(c.ref)}</title><style>{style}</style></head><body>"

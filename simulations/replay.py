@@ -150,6 +150,7 @@ class ChunkOutcome:
     facts: int
     awards: int
     rejected: dict[str, int]
+    fact_types: dict[str, int]  # facts scored, by type: a rule whose type never came is one nothing tested
 
 
 @dataclass
@@ -163,6 +164,7 @@ class SideResult:
     facts: int
     awards: int
     rejected: dict[str, int]
+    fact_types: dict[str, int]
 
 
 @dataclass
@@ -321,12 +323,10 @@ def score_chunk(compiled: CompiledRuleset, residents: list[str], facts: list[dic
         _shop_visits(out, holder, {m: e - d for m, (e, d) in by_month.items()}, months, monthly, shop,
                      (zones or {}).get(holder, ""), seed, points_reset)
         accounts[holder] = out
-    if not by_household:
-        return ChunkOutcome(residents=accounts, households={}, monthly=monthly,
-                            facts=len(valid) + sum(rejected.values()), awards=len(awards), rejected=dict(rejected))
-    return ChunkOutcome(residents=_members(residents, households, accounts, awards, valid), households=accounts,
-                        monthly=monthly, facts=len(valid) + sum(rejected.values()), awards=len(awards),
-                        rejected=dict(rejected))
+    members = _members(residents, households, accounts, awards, valid) if by_household else accounts
+    return ChunkOutcome(residents=members, households=accounts if by_household else {}, monthly=monthly,
+                        facts=len(valid) + sum(rejected.values()), awards=len(awards), rejected=dict(rejected),
+                        fact_types=dict(Counter(f.type for f in valid)))
 
 
 def _tally(out: ResidentOutcome, awards: Iterable[Award]) -> dict[str, tuple[Decimal, Decimal]]:
@@ -513,6 +513,7 @@ def _run_side(side: str, ruleset: ReplayRuleset, source: ScenarioSource | FactsS
     monthly = {m: [Decimal(0)] * 4 for m in months}
     facts = awards = 0
     rejected: Counter[str] = Counter()
+    fact_types: Counter[str] = Counter()
     for number in sorted(results):
         outcome = results[number]
         merged.update(outcome.residents)
@@ -522,9 +523,10 @@ def _run_side(side: str, ruleset: ReplayRuleset, source: ScenarioSource | FactsS
         facts += outcome.facts
         awards += outcome.awards
         rejected.update(outcome.rejected)
+        fact_types.update(outcome.fact_types)
     return SideResult(ruleset_ref=loaded.ref, residents=dict(sorted(merged.items())),
-                      households=dict(sorted(accounts.items())), monthly=monthly,
-                      facts=facts, awards=awards, rejected=dict(sorted(rejected.items())))
+                      households=dict(sorted(accounts.items())), monthly=monthly, facts=facts, awards=awards,
+                      rejected=dict(sorted(rejected.items())), fact_types=dict(sorted(fact_types.items())))
 
 
 def _fact_months(facts: Iterable[dict]) -> list[str]:

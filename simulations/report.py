@@ -37,6 +37,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -91,6 +92,8 @@ class TotalRow(_Model):
     baseline: Amount
     candidate: Amount
     delta: Amount
+    rise_is: Literal["good", "bad", "neutral"] = Field(description="what a rise means to the committee: more "
+                                                               "liability or more cut by limits is bad")
 
 
 class Bin(_Model):
@@ -220,6 +223,7 @@ class LimitBinding(_Model):
     """How often one limit cut an award, under each ruleset."""
 
     limit: str
+    title: str = Field(description="the limit in words: whose (a rule's or a category's title), over what period")
     baseline: int
     candidate: int
 
@@ -231,6 +235,16 @@ class Attribution(_Model):
     causes: list[str] = Field(description="rules whose points changed, largest change first")
     changed_rules: list[str] = Field(description="rules whose definition differs between the rulesets")
     note: str
+
+
+class Unexercised(_Model):
+    """A rule no fact of the replay could reach: its effect (and its cost) is not in this report."""
+
+    rule_id: str
+    title: str
+    fact_type: str
+    side: Literal["baseline", "candidate", "both"] = Field(description="the standard(s) that have the rule")
+    message: str
 
 
 class TierInfo(_Model):
@@ -300,6 +314,7 @@ class Liability(_Model):
     """What the credit supermarket owes under each ruleset, in points and (when priced) yuan, month by month."""
 
     yuan_per_point: float | None
+    yuan_basis: str | None = Field(description="where the yuan figure comes from")
     baseline: LiabilitySide
     candidate: LiabilitySide
     delta_outstanding_points: Amount
@@ -318,6 +333,8 @@ class SimulationReport(_Model):
     candidate: RulesetInfo
     source: SourceInfo
     rejected_facts: dict[str, dict[str, int]]
+    unexercised: list[Unexercised] = Field(description="rules whose fact type the replay never had: read their "
+                                                       "change as unknown, not as zero")
     totals: list[TotalRow]
     residents: ResidentsSection
     fairness: Fairness
@@ -532,8 +549,8 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
         "points_redeemed": "兑换积分", "points_outstanding": "未兑换积分（负债）",
     }
     sb, sc = sums(B, base_rs), sums(C, cand_rs)
-    totals = [TotalRow(metric=k, title=titles[k], baseline=sb[k], candidate=sc[k], delta=sc[k] - sb[k])
-              for k in titles]
+    totals = [TotalRow(metric=k, title=titles[k], baseline=sb[k], candidate=sc[k], delta=sc[k] - sb[k],
+                       rise_is=RISE_IS.get(k, "neutral")) for k in titles]
 
     # ---- per rule
     rule_ids = list(dict.fromkeys([r.id for r in base_rs.rules] + [r.id for r in cand_rs.rules]))
@@ -567,7 +584,8 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
              " still move when it shares a category limit with a changed rule.")
 
     limit_names = sorted({k for accounts in (BA, CA) for o in accounts.values() for k in o.limits_bound})
-    limits = [LimitBinding(limit=name, baseline=sum(o.limits_bound.get(name, 0) for o in BA.values()),
+    limits = [LimitBinding(limit=name, title=limit_title(name, (cand_rs, base_rs)),
+                           baseline=sum(o.limits_bound.get(name, 0) for o in BA.values()),
                            candidate=sum(o.limits_bound.get(name, 0) for o in CA.values()))
               for name in limit_names]
 
@@ -632,10 +650,13 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
     households = _households_section(result, (base_rs, cand_rs), homes, zones, names, tiers) if homes else None
 
     # ---- liability
-    ypp = None
+    ypp = basis = None
     if scenario and scenario.shop:
         ratios = [i.cost_yuan / i.price_points for i in scenario.shop.items]
         ypp = r4(sum(ratios) / len(ratios))
+        basis = (f"按情景「{scenario.title}」中信用超市 {len(ratios)} 种商品每分的平均成本（成本 ÷ 所需积分）"
+                 f" {ypp} 元/分估算。 Yuan = points × {ypp}, the mean cost per point of the scenario's "
+                 f"{len(ratios)} shop items (cost ÷ price in points).")
 
     def liability_side(accounts: dict[str, ResidentOutcome], s: dict[str, Decimal | int]) -> LiabilitySide:
         outs = list(accounts.values())
@@ -655,7 +676,7 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
                         baseline_outstanding=B.monthly[m][3], candidate_outstanding=C.monthly[m][3])
                for m in result.months]
     liability = Liability(
-        yuan_per_point=ypp, baseline=lb, candidate=lc,
+        yuan_per_point=ypp, yuan_basis=basis, baseline=lb, candidate=lc,
         delta_outstanding_points=lc.outstanding_points - lb.outstanding_points,
         delta_outstanding_yuan=delta_yuan,
         monthly=monthly,
@@ -666,7 +687,8 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
 
     return SimulationReport(
         matcher=result.matcher, baseline=ruleset_info(base_src, base_rs), candidate=ruleset_info(cand_src, cand_rs),
-        source=source, rejected_facts={"baseline": B.rejected, "candidate": C.rejected}, totals=totals,
+        source=source, rejected_facts={"baseline": B.rejected, "candidate": C.rejected},
+        unexercised=_unexercised(result, base_rs, cand_rs), totals=totals,
         residents=ResidentsSection(distribution=distribution, top_gainers=gainers, top_losers=losers),
         fairness=Fairness(groups=groups, zone_gap=gap), rules=rules, limits=limits, attribution=attribution,
         tiers=migration, households=households, liability=liability)
@@ -718,6 +740,42 @@ def _households_section(result: ReplayResult, rulesets: tuple[Ruleset, Ruleset],
              "家庭的分区按其第一位成员。 By household: the household's account where households hold the"
              " accounts (its own facts included), else the sum of its members' points; a household's zone is its"
              " first member's.")
+
+
+RISE_IS: dict[str, Literal["good", "bad", "neutral"]] = {
+    "facts_rejected": "bad", "awards_limited": "bad", "points_cut_by_limits": "bad", "points_outstanding": "bad"}
+PERIOD_WORDS = {"day": "每日", "week": "每周", "month": "每月", "quarter": "每季度", "year": "每年"}
+
+
+def limit_title(key: str, rulesets: Sequence[Ruleset]) -> str:
+    """``category:environment/month`` as 类别「环境卫生」每月上限, from the first ruleset that names it."""
+    owner, _, rest = key.partition("/")
+    scope, _, owner_id = owner.partition(":")
+    period, *flags = rest.split("/")
+    things = [(r.id, r.title) for rs in rulesets for r in rs.rules] if scope == "rule" else \
+        [(c.id, c.title) for rs in rulesets for c in rs.categories]
+    title = next((t for i, t in things if i == owner_id), owner_id)
+    span = PERIOD_WORDS.get(period) or (f"每 {period[:-1]} 天" if period.endswith("d") else period)
+    return (f"{'规则' if scope == 'rule' else '类别'}「{title}」{span}{'扣分' if 'deductions' in flags else ''}上限"
+            + ("（每位成员）" if "member" in flags else ""))
+
+
+def _unexercised(result: ReplayResult, baseline: Ruleset, candidate: Ruleset) -> list[Unexercised]:
+    """Rules whose fact type no replayed fact had, on the side(s) that have them."""
+    sides: dict[str, tuple[str, str, list[str]]] = {}
+    for name, ruleset, side in (("baseline", baseline, result.baseline), ("candidate", candidate, result.candidate)):
+        for rule in ruleset.rules:
+            if rule.enabled and rule.fact and not side.fact_types.get(rule.fact):
+                title, fact, seen = sides.setdefault(rule.id, (rule.title, rule.fact, []))
+                seen.append(name)
+    out = []
+    for rule_id, (title, fact, seen) in sides.items():
+        side: Literal["baseline", "candidate", "both"] = "both" if len(seen) == 2 else \
+            "baseline" if seen == ["baseline"] else "candidate"
+        out.append(Unexercised(rule_id=rule_id, title=title, fact_type=fact, side=side, message=(
+            f"规则「{title}」：模拟中没有任何「{fact}」事实，它的影响（含成本）不在本报告中，不是 0。"
+            f" No replayed fact is of type {fact}: this rule's effect, and its cost, is unknown here, not zero.")))
+    return out
 
 
 _ORIGIN_TITLES = {"local": "本地居民", "elsewhere": "外来居民"}
