@@ -27,6 +27,7 @@ from starlette.types import ExceptionHandler
 from xinzhi.engine import Problem, RulesetError, XinzhiError, format_path
 from xinzhi.engine.amounts import to_json
 from xinzhi.errors import ServiceCode, ServiceError
+from xinzhi.messages import Message, language_of, title
 from xinzhi.spreadsheets import XLSX_MEDIA_TYPE
 
 log = logging.getLogger("xinzhi.api")
@@ -57,57 +58,57 @@ class ApiError(Exception):
 
 Code = ServiceCode | ApiCode
 
-STATUS: dict[Code, tuple[int, str]] = {
-    ServiceCode.COMMUNITY_NOT_FOUND: (404, "Community not found"),
-    ServiceCode.RESIDENT_NOT_FOUND: (404, "Resident not found"),
-    ServiceCode.RULESET_NOT_FOUND: (404, "Ruleset not found"),
-    ServiceCode.ZONE_NOT_DECLARED: (422, "Not one of the community's zones"),
-    ServiceCode.ROLE_NOT_DECLARED: (422, "Not one of the community's roles"),
-    ServiceCode.CONFIGURATION_IN_USE: (409, "A zone or role still in use"),
-    ServiceCode.RULESET_INVALID: (422, "The ruleset has problems"),
-    ServiceCode.RULESET_TESTS_FAILED: (422, "The ruleset's embedded tests failed"),
-    ServiceCode.RULESET_PUBLISHED: (409, "A published ruleset cannot change"),
-    ServiceCode.RULESET_DATES_OVERLAP: (409, "Effective dates overlap a published version"),
-    ServiceCode.RULESET_PARENT_UNPUBLISHED: (409, "A parent in the extends chain is not published"),
-    ServiceCode.DRAFT_TOO_SLOW: (422, "The draft took too long"),
-    ServiceCode.DRAFTS_BUSY: (429, "Too many draft tasks at once"),
-    ServiceCode.FACTS_REJECTED: (422, "Facts rejected"),
-    ServiceCode.FACT_UNKNOWN_RESIDENT: (422, "Unknown resident"),
-    ServiceCode.FACT_UNKNOWN_HOUSEHOLD: (422, "Unknown household"),
-    ServiceCode.FACT_WRONG_HOUSEHOLD: (422, "Not the resident's household"),
-    ServiceCode.RESIDENT_WITHOUT_HOUSEHOLD: (422, "Resident without a household"),
-    ServiceCode.FACT_IN_FUTURE: (422, "The fact is dated in the future"),
-    ServiceCode.AS_OF_IN_FUTURE: (422, "The day is in the future"),
-    ServiceCode.REQUEST_INVALID: (422, "The request is not valid"),
-    ServiceCode.BATCH_TOO_LARGE: (413, "Too many items in one request"),
-    ServiceCode.REQUEST_TOO_LARGE: (413, "Request body too large"),
-    ServiceCode.ITEM_NOT_FOUND: (404, "Shop item not found"),
-    ServiceCode.ITEM_INACTIVE: (409, "The item is not offered"),
-    ServiceCode.OUT_OF_STOCK: (409, "Out of stock"),
-    ServiceCode.INSUFFICIENT_POINTS: (409, "Not enough points"),
-    ServiceCode.TIER_TOO_LOW: (409, "Tier too low for this item"),
-    ServiceCode.REDEMPTION_NOT_FOUND: (404, "Redemption not found"),
-    ServiceCode.REDEMPTION_CANCELLED: (409, "Redemption already cancelled"),
-    ServiceCode.REDEMPTION_ID_CONFLICT: (409, "Redemption id already used"),
-    ServiceCode.REDEMPTION_DATE_INVALID: (422, "The redemption cannot be dated so"),
-    ServiceCode.CASE_NOT_FOUND: (404, "Council case not found"),
-    ServiceCode.CASE_WRONG_STATE: (409, "The case is not in a state for this"),
-    ServiceCode.ENTRY_NOT_FOUND: (404, "Ledger entry not found"),
-    ServiceCode.ENTRY_ALREADY_CORRECTED: (409, "The entry was already reversed or corrected"),
-    ServiceCode.REVIEW_NOT_FOUND: (404, "Award under review not found"),
-    ServiceCode.REVIEW_DECIDED: (409, "The award was already decided"),
-    ServiceCode.OBJECTION_NOT_FOUND: (404, "Objection not found"),
-    ServiceCode.OBJECTION_RESOLVED: (409, "The objection was already resolved"),
-    ServiceCode.PUBLICITY_CLOSED: (409, "Not open for objections"),
-    ServiceCode.SIMULATION_NOT_FOUND: (404, "Simulation not found"),
-    ServiceCode.SIMULATION_NOT_READY: (409, "Simulation report not ready"),
-    ServiceCode.SIMULATION_FAILED: (500, "The simulation failed"),
-    ApiCode.UNAUTHORIZED: (401, "A token is needed"),
-    ApiCode.FORBIDDEN: (403, "Not allowed for this role"),
-    ApiCode.NOT_FOUND: (404, "Not found"),
-    ApiCode.METHOD_NOT_ALLOWED: (405, "Method not allowed"),
-    ApiCode.UNSUPPORTED_MEDIA_TYPE: (415, "Unsupported media type"),
-    ApiCode.INTERNAL: (500, "Internal error"),
+STATUS: dict[Code, int] = {  # the title a person reads is xinzhi.messages'
+    ServiceCode.COMMUNITY_NOT_FOUND: 404,
+    ServiceCode.RESIDENT_NOT_FOUND: 404,
+    ServiceCode.RULESET_NOT_FOUND: 404,
+    ServiceCode.ZONE_NOT_DECLARED: 422,
+    ServiceCode.ROLE_NOT_DECLARED: 422,
+    ServiceCode.CONFIGURATION_IN_USE: 409,
+    ServiceCode.RULESET_INVALID: 422,
+    ServiceCode.RULESET_TESTS_FAILED: 422,
+    ServiceCode.RULESET_PUBLISHED: 409,
+    ServiceCode.RULESET_DATES_OVERLAP: 409,
+    ServiceCode.RULESET_PARENT_UNPUBLISHED: 409,
+    ServiceCode.DRAFT_TOO_SLOW: 422,
+    ServiceCode.DRAFTS_BUSY: 429,
+    ServiceCode.FACTS_REJECTED: 422,
+    ServiceCode.FACT_UNKNOWN_RESIDENT: 422,
+    ServiceCode.FACT_UNKNOWN_HOUSEHOLD: 422,
+    ServiceCode.FACT_WRONG_HOUSEHOLD: 422,
+    ServiceCode.RESIDENT_WITHOUT_HOUSEHOLD: 422,
+    ServiceCode.FACT_IN_FUTURE: 422,
+    ServiceCode.AS_OF_IN_FUTURE: 422,
+    ServiceCode.REQUEST_INVALID: 422,
+    ServiceCode.BATCH_TOO_LARGE: 413,
+    ServiceCode.REQUEST_TOO_LARGE: 413,
+    ServiceCode.ITEM_NOT_FOUND: 404,
+    ServiceCode.ITEM_INACTIVE: 409,
+    ServiceCode.OUT_OF_STOCK: 409,
+    ServiceCode.INSUFFICIENT_POINTS: 409,
+    ServiceCode.TIER_TOO_LOW: 409,
+    ServiceCode.REDEMPTION_NOT_FOUND: 404,
+    ServiceCode.REDEMPTION_CANCELLED: 409,
+    ServiceCode.REDEMPTION_ID_CONFLICT: 409,
+    ServiceCode.REDEMPTION_DATE_INVALID: 422,
+    ServiceCode.CASE_NOT_FOUND: 404,
+    ServiceCode.CASE_WRONG_STATE: 409,
+    ServiceCode.ENTRY_NOT_FOUND: 404,
+    ServiceCode.ENTRY_ALREADY_CORRECTED: 409,
+    ServiceCode.REVIEW_NOT_FOUND: 404,
+    ServiceCode.REVIEW_DECIDED: 409,
+    ServiceCode.OBJECTION_NOT_FOUND: 404,
+    ServiceCode.OBJECTION_RESOLVED: 409,
+    ServiceCode.PUBLICITY_CLOSED: 409,
+    ServiceCode.SIMULATION_NOT_FOUND: 404,
+    ServiceCode.SIMULATION_NOT_READY: 409,
+    ServiceCode.SIMULATION_FAILED: 500,
+    ApiCode.UNAUTHORIZED: 401,
+    ApiCode.FORBIDDEN: 403,
+    ApiCode.NOT_FOUND: 404,
+    ApiCode.METHOD_NOT_ALLOWED: 405,
+    ApiCode.UNSUPPORTED_MEDIA_TYPE: 415,
+    ApiCode.INTERNAL: 500,
 }
 
 
@@ -149,46 +150,62 @@ DRAFT_RESPONSES: dict[int | str, dict[str, Any]] = {
 MAX_PROBLEMS = 100  # an answer lists this many and counts the rest: a bad request cannot make a huge reply
 
 
-def problem(code: Code, detail: str, problems: list[Problem] | None = None, *, status: int | None = None,
-            **extra: Any) -> JSONResponse:
-    """A problem+json response for ``code``, its ``errors[]`` the first problems as the engine dumps them."""
-    default_status, title = STATUS[code]
+def problem(code: Code, detail: str | Message, problems: list[Problem] | None = None, *, status: int | None = None,
+            language: str = "en", **extra: Any) -> JSONResponse:
+    """A problem+json response for ``code``, its ``errors[]`` the first problems as the engine dumps them.
+
+    ``title`` (and ``detail``, when it is a ``Message``) are in ``language``; ``Content-Language`` says which.
+    """
+    default_status = STATUS[code]
     problems = problems or []
-    body = {"type": f"urn:xinzhi:problem:{code.value}", "title": title, "status": status or default_status,
+    if isinstance(detail, Message):
+        detail = detail.render(language)
+    body = {"type": f"urn:xinzhi:problem:{code.value}", "title": title(code.value, language),
+            "status": status or default_status,
             "code": code.value, "detail": detail,
             "errors": [p.model_dump(mode="json") for p in problems[:MAX_PROBLEMS]],
             **jsonable_encoder(extra, custom_encoder={Decimal: to_json})}  # an amount: a number, exactly
     if len(problems) > MAX_PROBLEMS:
         body["errors_total"] = len(problems)
-    return JSONResponse(body, status_code=status or default_status, media_type=MEDIA_TYPE)
+    return JSONResponse(body, status_code=status or default_status, media_type=MEDIA_TYPE,
+                        headers={"Content-Language": language})
 
 
-async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:
-    answer = problem(exc.code, exc.detail, exc.problems, **exc.extra)
+def reader_language(request: Request) -> str:
+    """The language the caller reads: ``Accept-Language`` (the console sends its switch), English by default."""
+    return language_of(request.headers.get("accept-language"))
+
+
+async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
+    answer = problem(exc.code, exc.message or exc.detail, exc.problems, language=reader_language(request),
+                     **exc.extra)
     if exc.code == ServiceCode.DRAFTS_BUSY:
         answer.headers["Retry-After"] = "5"
     return answer
 
 
-async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-    return problem(exc.code, exc.detail, exc.problems)
+async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+    return problem(exc.code, exc.detail, exc.problems, language=reader_language(request))
 
 
-async def _engine_error(_: Request, exc: Exception) -> JSONResponse:
+async def _engine_error(request: Request, exc: Exception) -> JSONResponse:
     """An engine error no service turned into a ``ServiceError``: still a 422 with its problems, never a 500."""
     problems = exc.problems if isinstance(exc, XinzhiError) else []
+    language = reader_language(request)
     if isinstance(exc, RulesetError):
-        return problem(ServiceCode.RULESET_INVALID, "the ruleset has problems", problems)
-    return problem(ServiceCode.FACTS_REJECTED, "some facts were rejected; nothing was stored", problems)
+        return problem(ServiceCode.RULESET_INVALID, "the ruleset has problems", problems, language=language)
+    return problem(ServiceCode.FACTS_REJECTED, "some facts were rejected; nothing was stored", problems,
+                   language=language)
 
 
-async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     # The location (body, query, path) is left out of the path: ``facts[0].id``, ``as_of``.
     errors = exc.errors()
     problems = [Problem(code=ServiceCode.REQUEST_INVALID, message=e.get("msg", "invalid"),
                         path=format_path(list(e.get("loc", ()))[1:])) for e in errors[:MAX_PROBLEMS]]
     extra = {"errors_total": len(errors)} if len(errors) > MAX_PROBLEMS else {}
-    return problem(ServiceCode.REQUEST_INVALID, "the request does not have the expected shape", problems, **extra)
+    return problem(ServiceCode.REQUEST_INVALID, "the request does not have the expected shape", problems,
+                   language=reader_language(request), **extra)
 
 
 async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:

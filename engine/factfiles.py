@@ -19,7 +19,7 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 #: An .xlsx is a zip: what its parts may inflate to, and how many rows a sheet may hold.
 XLSX_MAX_INFLATED = 64 * 1024 * 1024
 XLSX_MAX_ROWS = 200_000
+XLSX_MAX_SHEETS = 64
 
 
 def format_of(path: str | Path) -> str:
@@ -45,22 +46,44 @@ def format_of(path: str | Path) -> str:
 
 
 def decode_text(data: bytes, name: str) -> str:
-    """UTF-8 (BOM or not), UTF-16 with a BOM, else GB18030 (a superset of GBK); else a located refusal."""
-    encodings = ["utf-16"] if data.startswith((b"\xff\xfe", b"\xfe\xff")) else ["utf-8-sig", "gb18030"]
+    """UTF-8 (BOM or not), UTF-16 with a BOM, else GB18030 (a superset of GBK); else a located refusal.
+
+    A file that reads as UTF-8, Chinese included, up to a stray byte is a damaged UTF-8 file,
+    not a GBK one: read as GB18030 its Chinese would be stored as mojibake (社区 → 绀惧尯).
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings = ["utf-16"]
+    else:
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            read = data[:exc.start].decode("utf-8-sig")
+            if any(ord(c) >= 0x800 for c in read):  # three-byte UTF-8 (CJK) before the fault: a UTF-8 file
+                _not_text(data, exc.start, name)
+        encodings = ["gb18030"]
     furthest = 0  # the encoding that read furthest tells where the file goes wrong
     for encoding in encodings:
         try:
             return data.decode(encoding)
         except UnicodeDecodeError as exc:
             furthest = max(furthest, exc.start)
-    row = data[:furthest].count(b"\n") + 1
-    raise FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=row, message=(
-        f"the file is neither UTF-8 nor GBK/GB18030 text (byte {furthest}): save it from Excel as "
+    _not_text(data, furthest, name)
+    raise AssertionError("unreachable")
+
+
+def _not_text(data: bytes, at: int, name: str) -> None:
+    raise FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=data[:at].count(b"\n") + 1, message=(
+        f"the file is neither UTF-8 nor GBK/GB18030 text (byte {at}): save it from Excel as "
         "\"CSV UTF-8\" or as .xlsx"))])
 
 
 def parse_facts(data: str | bytes, *, fmt: str, name: str = "<facts>") -> list[dict[str, Any]]:
     """Raw fact dicts from ``jsonl``, ``csv`` or ``xlsx``; unreadable files and lines raise ``FactError``."""
+    return [fact for _, fact in parse_fact_rows(data, fmt=fmt, name=name)]
+
+
+def parse_fact_rows(data: str | bytes, *, fmt: str, name: str = "<facts>") -> list[tuple[int, dict[str, Any]]]:
+    """Each fact with the row (a CSV or JSON Lines line, a sheet's row) a clerk sees it on."""
     if fmt == "xlsx":
         if isinstance(data, str):
             raise FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, file=name,
@@ -83,7 +106,7 @@ def parse_facts(data: str | bytes, *, fmt: str, name: str = "<facts>") -> list[d
             problems.append(Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=number,
                                     message="each line must be a JSON object"))
             continue
-        facts.append(fact)
+        facts.append((number, fact))
     if problems:
         raise FactError(problems)
     return facts
@@ -98,36 +121,54 @@ def column_key(header: str) -> str:
     return _BY_TITLE.get(text, text)
 
 
-def _table(header: Sequence[str], rows: Iterable[Sequence[str]], name: str) -> list[dict[str, Any]]:
-    """Facts from a header and rows of text cells (CSV and .xlsx alike)."""
+def _table(header: Sequence[str], rows: Iterable[tuple[int, Sequence[str]]],
+           name: str) -> list[tuple[int, dict[str, Any]]]:
+    """Facts from a header and numbered rows of text cells (CSV and .xlsx alike)."""
+    def refused(row: int, message: str) -> FactError:
+        return FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=row, message=message)])
+
+    while header and not header[-1]:
+        header = header[:-1]  # trailing empty header cells: a spreadsheet's unused columns
     keys = [column_key(h) for h in header]
     missing = [c for c in BASE_COLUMNS if c not in keys]
     if missing:
-        raise FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=1, message=(
-            f"the header lacks column(s): {', '.join(missing)} "
-            f"({'、'.join(COLUMN_TITLES[c] for c in missing)})"))])
+        raise refused(1, f"the header lacks column(s): {', '.join(missing)} "
+                         f"({'、'.join(COLUMN_TITLES[c] for c in missing)})")
+    twice = sorted({k for k in keys if k and keys.count(k) > 1})
+    if twice:
+        raise refused(1, f"two columns name the same key: {', '.join(twice)} — keep one of each")
     facts = []
-    for number, cells in enumerate(rows, start=2):
+    for number, cells in rows:
         if any(_UNSTORABLE.search(cell) for cell in cells):
-            raise FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=number, message=(
-                "a cell holds a NUL character or a lone surrogate: no person means them and no database stores "
-                "them"))])
+            raise refused(number, "a cell holds a NUL character or a lone surrogate: no person means them and no "
+                                  "database stores them")
+        if any(cells[len(keys):]):
+            raise refused(number, f"this row has {len(cells)} cells, the header {len(keys)} columns: a value with "
+                                  "a comma (1,000) must be quoted")
         row = dict(zip(keys, cells, strict=False))
-        facts.append({
+        facts.append((number, {
             **{c: row.get(c, "") for c in BASE_COLUMNS if c not in WHO},
             **{c: row[c] for c in WHO if row.get(c) not in ("", None)},
             "fields": {k: Cell(v) for k, v in row.items()
                        if k not in BASE_COLUMNS and k not in WHO and k and v not in ("", None)},
-        })
+        }))
     return facts
 
 
-def _csv(text: str, name: str) -> list[dict[str, Any]]:
+def _csv(text: str, name: str) -> list[tuple[int, dict[str, Any]]]:
     # newline="": the csv module splits lines itself, so a lone CR (as old spreadsheets end lines) ends a row
     reader = csv.reader(io.StringIO(text, newline=""))
+
+    def numbered() -> Iterator[tuple[int, list[str]]]:
+        start = reader.line_num + 1
+        for row in reader:
+            if any(row):
+                yield start, row
+            start = reader.line_num + 1
+
     try:
-        header = next(reader, [])
-        return _table(header, (row for row in reader if row), name)
+        header = next((row for row in reader if any(row)), [])  # blank lines above the header are no header
+        return _table(header, numbered(), name)
     except csv.Error as exc:  # e.g. a field beyond the csv module's limit: the file's fault, located
         raise FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=reader.line_num,
                                  message=f"not readable as CSV: {exc}")]) from None
@@ -146,38 +187,97 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _xlsx(data: bytes, name: str) -> list[dict[str, Any]]:
-    """The first sheet of a workbook; its size checked before it is inflated (a zip can be a bomb)."""
+def _xlsx(data: bytes, name: str) -> list[tuple[int, dict[str, Any]]]:
+    """The first sheet of a workbook, its parts counted before openpyxl builds an object for each."""
     from openpyxl import load_workbook  # only where a workbook is read
 
     def unreadable(message: str, row: int | None = None) -> FactError:
         return FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=row, message=message)])
 
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            inflated = sum(part.file_size for part in archive.infolist())
-    except (zipfile.BadZipFile, ValueError):
-        raise unreadable("not an .xlsx workbook (an .xlsx file is a zip archive)") from None
-    if inflated > XLSX_MAX_INFLATED:
-        raise unreadable(f"the workbook inflates to {inflated:,} bytes; at most {XLSX_MAX_INFLATED:,} are read")
+    _check_parts(data, unreadable)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            sheet = book.worksheets[0]
+            sheet.reset_dimensions()  # a <dimension> of A1:XFD… would pad every row to 16,384 cells
+            body, header, filled = [], None, 0
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                cells = [_cell_text(v) for v in values]
+                if not any(cells):
+                    continue
+                if header is None:
+                    header = cells
+                    continue
+                filled += 1
+                if filled > XLSX_MAX_ROWS:
+                    raise unreadable(f"a sheet holds at most {XLSX_MAX_ROWS:,} rows of facts", row=number)
+                body.append((number, cells))
+        finally:
+            book.close()
+    except FactError:
+        raise
     except Exception as exc:  # openpyxl raises many kinds for a damaged workbook: all are the file's fault
         raise unreadable(f"not readable as an .xlsx workbook: {type(exc).__name__}") from None
+    return _table(header or [], body, name)
+
+
+#: What a workbook of facts may hold, per part: a few (rows, cells, strings) for free, then some per byte
+#: of the file as sent — each costs a real file several compressed bytes, and a bomb none — up to a ceiling.
+XLSX_LIMITS = {"<row": (20_000, 1, 300_000), "<c ": (100_000, 4, 3_000_000), "<si": (20_000, 1, 500_000),
+               "<xf": (5_000, 0, 5_000), "<sheet ": (64, 0, 64)}
+
+
+ISO_DATE_CELL = 't="d"'  # a cell holding an ISO 8601 date, which may carry an offset
+_ZONED_DATE = re.compile(rb'<c\b[^>]*\bt="d"[^>]*>\s*<v>[^<]*(?:Z|[+-]\d\d:?\d\d)\s*</v>')
+
+
+def _check_parts(data: bytes, unreadable: Callable[[str], FactError]) -> None:
+    """The zip's size as inflated, its sheets, and its rows, cells, strings and styles, counted in C-speed scans.
+
+    A 131 KB workbook of five million empty strings took openpyxl 82 s and 563 MB; counting
+    its parts first costs a read of what the zip inflates to, which is bounded too.
+    """
     try:
-        sheet = book.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header = [_cell_text(v) for v in next(rows, ())]
-        body = []
-        for number, values in enumerate(rows, start=2):
-            if number > XLSX_MAX_ROWS + 1:
-                raise unreadable(f"a sheet holds at most {XLSX_MAX_ROWS:,} rows of facts", row=number)
-            cells = [_cell_text(v) for v in values]
-            if any(cells):
-                body.append(cells)
-        return _table(header, body, name)
-    finally:
-        book.close()
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+            inflated = sum(part.file_size for part in parts)
+            if inflated > XLSX_MAX_INFLATED:
+                raise unreadable(f"the workbook inflates to {inflated:,} bytes; at most {XLSX_MAX_INFLATED:,} "
+                                 "are read")
+            sheets = [p for p in parts if p.filename.startswith("xl/worksheets/")]
+            if len(sheets) > XLSX_MAX_SHEETS:
+                raise unreadable(f"the workbook has {len(sheets)} sheets; facts are read from the first of at most "
+                                 f"{XLSX_MAX_SHEETS}")
+            counts: dict[str, int] = dict.fromkeys(XLSX_LIMITS, 0)
+            for part in parts:
+                if part.filename.endswith(".xml"):
+                    found = _tokens(archive, part.filename, [*XLSX_LIMITS, ISO_DATE_CELL])
+                    for token in XLSX_LIMITS:
+                        counts[token] += found[token]
+                    if found[ISO_DATE_CELL] and _ZONED_DATE.search(archive.read(part.filename)):
+                        raise unreadable("a date cell carries a time zone, which openpyxl drops: write that "
+                                         "moment as text (2026-02-01T10:00:00+09:00)")
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):  # also a zip whose sizes lie (BadZipFile)
+        raise unreadable("not an .xlsx workbook (an .xlsx file is a zip archive)") from None
+    over = [f"{counts[t]:,} {t.strip('<').strip()}" for t, (free, per_byte, ceiling) in XLSX_LIMITS.items()
+            if counts[t] > min(ceiling, free + per_byte * len(data))]
+    if over:
+        raise unreadable(f"the workbook holds more than a sheet of facts does ({', '.join(over)}): "
+                         "save only the facts, or split the file")
+
+
+def _tokens(archive: zipfile.ZipFile, member: str, tokens: Iterable[str]) -> dict[str, int]:
+    """How often each token occurs in a member, read in slices (a token across two slices counted once)."""
+    found = {t: 0 for t in tokens}
+    keep = max(len(t) for t in found) - 1
+    tail = b""
+    with archive.open(member) as stream:
+        while chunk := stream.read(1 << 20):
+            block = tail + chunk
+            for token in found:
+                found[token] += block.count(token.encode()) - tail.count(token.encode())
+            tail = block[-keep:]
+    return found
 
 
 def read_facts(path: Path) -> list[dict[str, Any]]:

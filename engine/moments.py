@@ -23,13 +23,22 @@ from pydantic import BeforeValidator
 _SEP = r"\s*[-/.]\s*"
 _DAY = (rf"(?P<y>\d{{4}})(?:{_SEP}(?P<m>\d{{1,2}}){_SEP}(?P<d>\d{{1,2}})"
         r"|\s*年\s*(?P<cm>\d{1,2})\s*月\s*(?P<cd>\d{1,2})\s*[日号]?)")
-_TIME = (r"(?:(?:\s+|\s*T\s*|(?<=[日号])\s*)(?P<H>\d{1,2})\s*[:：时点]\s*(?:(?P<M>\d{1,2})\s*分?)?"
-         r"\s*(?:[:：]\s*(?P<S>\d{1,2})|(?P<CS>\d{1,2})\s*秒)?)?")
+_TIME = (r"(?:(?:\s+|\s*T\s*|(?<=[日号])\s*)(?P<H>\d{1,2})\s*"
+         r"(?:[:：]\s*(?P<M>\d{1,2})(?:\s*[:：]\s*(?P<S>\d{1,2}))?"  # 9:30, 9:30:15
+         r"|[时点]\s*(?:(?P<CM>\d{1,2})\s*分\s*(?:(?P<CS>\d{1,2})\s*秒)?)?))?")  # 9时, 9时30分, 9点30分15秒
 _WRITTEN = re.compile(rf"{_DAY}{_TIME}")
 _DIGITS = re.compile(r"\d+")
 _YEAR_LAST = re.compile(r"(?P<a>\d{1,2})\s*[-/.]\s*(?P<b>\d{1,2})\s*[-/.]\s*(?P<y>\d{4})(?P<rest>\D.*)?")
 _SHORT_LAST = re.compile(r"\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{2}(?:\D.*)?")
 _SHORT_YEAR = re.compile(r"\d{2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}(?:\D.*)?")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _from_digits(text: str) -> dt.datetime:
@@ -53,7 +62,7 @@ def _written(text: str, shown: str) -> dt.datetime | None:
     if match is None:
         return None
     month, day = (match["m"], match["d"]) if match["m"] else (match["cm"], match["cd"])
-    clock = [int(match[k] or 0) for k in ("H", "M")] + [int(match["S"] or match["CS"] or 0)]
+    clock = [int(match["H"] or 0), int(match["M"] or match["CM"] or 0), int(match["S"] or match["CS"] or 0)]
     return _moment(shown, int(match["y"]), int(month), int(day), *clock)
 
 
@@ -68,6 +77,8 @@ def read_moment(value: Any) -> Any:
     text = value.strip()
     if _DIGITS.fullmatch(text):
         return _from_digits(text)
+    if _is_number(text):  # 1763600000.5, +1763600000, 1.76e9, 46054.5 (an Excel serial): never a moment
+        raise ValueError(f"{text!r} is a number, not a date: write 2026-11-20 09:00")
     if _SHORT_YEAR.fullmatch(text) or _SHORT_LAST.fullmatch(text):
         raise ValueError(f"{text!r}: write the year in four digits, e.g. 2026-11-20")
     year_last = _YEAR_LAST.fullmatch(text)

@@ -763,9 +763,10 @@ def limit_title(key: str, rulesets: Sequence[Ruleset]) -> str:
 def _unexercised(result: ReplayResult, baseline: Ruleset, candidate: Ruleset) -> list[Unexercised]:
     """Rules whose fact type no replayed fact had, on the side(s) that have them."""
     sides: dict[str, tuple[str, str, list[str]]] = {}
-    for name, ruleset, side in (("baseline", baseline, result.baseline), ("candidate", candidate, result.candidate)):
+    for name, ruleset, replayed in (("baseline", baseline, result.baseline),
+                                    ("candidate", candidate, result.candidate)):
         for rule in ruleset.rules:
-            if rule.enabled and rule.fact and not side.fact_types.get(rule.fact):
+            if rule.enabled and rule.fact and not replayed.fact_types.get(rule.fact):
                 title, fact, seen = sides.setdefault(rule.id, (rule.title, rule.fact, []))
                 seen.append(name)
     out = []

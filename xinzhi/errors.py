@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 
 from xinzhi.engine import Problem
+from xinzhi.messages import Message
 
 
 class ServiceCode(StrEnum):
@@ -73,11 +74,14 @@ class ServiceError(Exception):
 
     ``problems`` are the engine's ``Problem`` items (engine or service codes), so the
     same bad fact reads the same wherever it was refused; ``extra`` adds members to the
-    HTTP problem (e.g. a publish's test outcomes).
+    HTTP problem (e.g. a publish's test outcomes). A ``Message`` as the detail is said in the
+    reader's language (``xinzhi.messages``); ``detail`` is then its English, for logs.
     """
 
-    def __init__(self, code: ServiceCode, detail: str, problems: Iterable[Problem] = (),
+    def __init__(self, code: ServiceCode, detail: str | Message, problems: Iterable[Problem] = (),
                  extra: dict | None = None):
+        self.message = detail if isinstance(detail, Message) else None
+        detail = detail.render("en") if isinstance(detail, Message) else detail
         super().__init__(detail)
         self.code = code
         self.detail = detail

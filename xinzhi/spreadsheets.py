@@ -3,6 +3,10 @@
 Chinese Excel opens a CSV without a byte-order mark as GBK, so every CSV starts with one.
 A header is ``标题（key）``: a clerk reads the title, a program (and ``xinzhi import``,
 through ``engine.factfiles.column_key``) reads the key.
+
+Text that people typed (a name, a fact id, a reason) is never a formula when Excel opens the
+export: a CSV cell starting with ``= + - @`` gets a leading ``'`` (as OWASP advises), and a
+workbook cell is stored as text. Control characters a worksheet cannot hold are shown as ``�``.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ def csv_chunks(rows: Iterable[Sequence[Any]], per_chunk: int = 2000) -> Iterator
     out, count, first = io.StringIO(), 0, True
     writer = csv.writer(out)
     for row in rows:
-        writer.writerow([text(cell) if isinstance(cell, Decimal) else cell for cell in row])  # exact digits
+        writer.writerow([_csv_cell(cell) for cell in row])
         count += 1
         if count == per_chunk:
             yield (BOM if first else "") + out.getvalue()
@@ -60,7 +64,7 @@ def xlsx_bytes(rows: Iterable[Sequence[Any]], sheet: str, notes: Sequence[Sequen
         if number > XLSX_MAX_ROWS:
             raise ServiceError(ServiceCode.REQUEST_INVALID, f"more than {XLSX_MAX_ROWS:,} rows do not fit in one "
                                                             "worksheet: export CSV instead")
-        data.append([_number(cell) for cell in row])
+        data.append([_xlsx_cell(data, cell) for cell in row])
     if notes:
         explained = book.create_sheet("填写说明")
         for row in notes:
@@ -70,8 +74,27 @@ def xlsx_bytes(rows: Iterable[Sequence[Any]], sheet: str, notes: Sequence[Sequen
     return out.getvalue()
 
 
-def _number(cell: Any) -> Any:
-    """An amount as a number Excel sums (at most two places, so a float holds it), not as text."""
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(cell: Any) -> Any:
+    """An amount with its exact digits; typed text that Excel would run as a formula, quoted."""
+    if isinstance(cell, Decimal):
+        return text(cell)
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
+def _xlsx_cell(sheet: Any, cell: Any) -> Any:
+    """An amount as a number Excel sums (at most two places, so a float holds it); text as text, never a formula."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     if isinstance(cell, Decimal):
         return int(cell) if cell == cell.to_integral_value() else float(cell)
-    return cell
+    if not isinstance(cell, str):
+        return cell
+    written = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", cell))
+    written.data_type = "s"  # '=HYPERLINK(…)' typed as a name stays a name
+    return written

@@ -56,15 +56,18 @@ def post_batch(service: ServiceDep, community: CommunityId,
 async def import_file(request: Request, service: ServiceDep, community: CommunityId,
                       skip_bad_rows: bool = Query(default=False,
                                                   description="store the good rows of a file with errors"),
-                      name: str = Query(default="facts.csv", max_length=200),
+                      name: str | None = Query(default=None, max_length=200,
+                                               description="file name shown in problems (default facts.csv / .xlsx)"),
                       ignore_unknown_types: IgnoreUnknownTypes = False) -> ImportResult:
     """Import facts from CSV (UTF-8, GBK or GB18030) or .xlsx (``id,type,resident,occurred_at,<field>…``).
 
     Headers may be keys or the templates' titles; a per-row error report names each bad row.
     """
     media, data = await body_of(request, tuple(FILE_TYPES))
-    return await run_in_threadpool(scoring.import_facts_file, service, community, data, fmt=FILE_TYPES[media],
-                                   skip_bad_rows=skip_bad_rows, name=name, ignore_unknown_types=ignore_unknown_types)
+    fmt = FILE_TYPES[media]
+    return await run_in_threadpool(scoring.import_facts_file, service, community, data, fmt=fmt,
+                                   skip_bad_rows=skip_bad_rows, name=name or f"facts.{fmt}",
+                                   ignore_unknown_types=ignore_unknown_types)
 
 
 FactTypeId = Annotated[str, Query(alias="type", min_length=1, max_length=64,

@@ -13,6 +13,7 @@ from tests.conftest import ROOT
 from xinzhi.api.errors import MEDIA_TYPE, STATUS, ApiCode, install
 from xinzhi.engine import ErrorCode, FactError, Problem, RulesetError
 from xinzhi.errors import ServiceCode
+from xinzhi.messages import TITLES
 
 API_ONLY_HEADING = "Only the HTTP layer meets these"
 
@@ -28,15 +29,17 @@ def sections() -> tuple[str, str]:
 
 
 def test_docs_list_every_service_code_with_its_status():
-    assert documented(sections()[0]) == {code.value: STATUS[code][0] for code in ServiceCode}
+    assert documented(sections()[0]) == {code.value: STATUS[code] for code in ServiceCode}
 
 
 def test_docs_list_the_http_only_codes_apart():
-    assert documented(sections()[1]) == {code.value: STATUS[code][0] for code in ApiCode}
+    assert documented(sections()[1]) == {code.value: STATUS[code] for code in ApiCode}
 
 
 def test_every_code_has_a_status_and_no_code_is_both():
     assert set(STATUS) == set(ServiceCode) | set(ApiCode)
+    assert set(TITLES) == {c.value for c in STATUS}  # and a title in Chinese and English
+    assert all(zh and en and zh != en for zh, en in TITLES.values())
     assert not {c.value for c in ServiceCode} & {c.value for c in ApiCode}
 
 

@@ -60,7 +60,7 @@ def test_score_json_is_consistent_with_explained_awards(facts):
         assert balance["points"] == sum(a["amount"] for a in mine if "points" in a["accounts"])
         assert balance["index"] == 100 + sum(a["amount"] for a in mine if "index" in a["accounts"])
     assert any(m["reason"] for m in out["misses"])
-    assert "张秀凤" in result.stdout  # UTF-8 names survive
+    assert "志愿服务时长" in result.stdout  # UTF-8 titles survive
 
 
 def test_explain_prints_the_resolved_child():

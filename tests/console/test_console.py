@@ -92,7 +92,7 @@ def test_committee_edits_validates_tests_and_publishes(page, demo, artifacts):
     assert "未通过" in page.text("#tests")
     page.click("#publish")
     page.wait_text("发布被拒绝", selector="#publish-result", timeout=30)
-    assert "yihe_2021@2 stays a draft" in page.text("#publish-result")
+    assert "yihe_2021@2 仍是草案" in page.text("#publish-result")  # the server says it in the console's language
     page.screenshot(artifacts / "editor-publish-refused.png")
 
     # back to 2 points, and a higher monthly limit for app reports: tests pass, diff shows it, publish

@@ -17,6 +17,7 @@ from xinzhi.db.tables import AccountTotal, Community, CouncilCase, Resident
 from xinzhi.engine import CompiledRuleset, Problem, Ruleset
 from xinzhi.engine.ruleset import Holder
 from xinzhi.errors import NotFound, ServiceCode, ServiceError
+from xinzhi.messages import Message
 from xinzhi.service import Service
 
 
@@ -38,7 +39,7 @@ def require_community(session: Session, community: str) -> Community:
     """The community's row, or ``NotFound`` with ``community_not_found``."""
     row = session.get(Community, community)
     if row is None:
-        raise NotFound(ServiceCode.COMMUNITY_NOT_FOUND, f"there is no community '{community}'")
+        raise NotFound(ServiceCode.COMMUNITY_NOT_FOUND, Message.of("no_community", community=community))
     return row
 
 
@@ -253,7 +254,8 @@ def get_resident(session: Session, community: str, resident: str) -> Resident:
     require_community(session, community)
     row = session.get(Resident, (community, resident))
     if row is None:
-        raise NotFound(ServiceCode.RESIDENT_NOT_FOUND, f"community '{community}' has no resident '{resident}'")
+        raise NotFound(ServiceCode.RESIDENT_NOT_FOUND, Message.of("no_resident", community=community,
+                                                                  resident=resident))
     return row
 
 

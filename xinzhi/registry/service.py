@@ -34,6 +34,7 @@ from xinzhi.engine import (
     RulesetSource,
 )
 from xinzhi.errors import ServiceCode, ServiceError
+from xinzhi.messages import Message
 from xinzhi.registry import drafts as _worker
 from xinzhi.registry.models import (
     PublishResult,
@@ -212,7 +213,7 @@ def publish_ruleset(service: Service, community: str, ruleset_id: str, version: 
     failed = [t for t in tests if not t.passed]
     if failed:
         raise ServiceError(ServiceCode.RULESET_TESTS_FAILED,
-                           f"{len(failed)} of {len(tests)} embedded test(s) failed; {row.ref} stays a draft",
+                           Message.of("tests_failed", failed=len(failed), total=len(tests), ref=row.ref),
                            [Problem(code=ServiceCode.RULESET_TESTS_FAILED, message=f"{t.name}: {f}",
                                     path=f"tests[{i}]") for i, t in enumerate(tests) if not t.passed
                             for f in t.failures],

@@ -48,7 +48,7 @@ from xinzhi.engine import (
     recall,
     score_fact,
 )
-from xinzhi.engine.factfiles import parse_facts
+from xinzhi.engine.factfiles import parse_fact_rows
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger.balances import GRANTED, scoring_history
 from xinzhi.ledger.entries import append_all, award_row, plain_fields, read_entry
@@ -457,7 +457,8 @@ def import_facts_file(service: Service, community: str, data: str | bytes, *, fm
     process killed half-way leaves none of them.
     """
     try:
-        raws = parse_facts(data, fmt=fmt, name=name)
+        rows = parse_fact_rows(data, fmt=fmt, name=name)
+        raws = [fact for _, fact in rows]
     except FactError as exc:
         raise ServiceError(ServiceCode.FACTS_REJECTED, "the file cannot be read as facts", exc.problems) from None
     if len(raws) > service.settings.max_import_rows:
@@ -467,15 +468,15 @@ def import_facts_file(service: Service, community: str, data: str | bytes, *, fm
         batch = _prepare(service, session, community, raws, ignore_unknown_types=ignore_unknown_types)
 
     def at_rows(errors: list[tuple[int, Problem]]) -> list[Problem]:
-        # A row of the file is where the fact stands (the header is row 1); paths stay the fact's own.
-        return [p.model_copy(update={"file": name, "row": position + 2})
+        # A row of the file is where the fact stands, as a clerk sees it; paths stay the fact's own.
+        return [p.model_copy(update={"file": name, "row": rows[position][0]})
                 for position, p in sorted(errors, key=lambda e: e[0])]
 
     def refuse(errors: list[tuple[int, Problem]]) -> ServiceError:
-        rows = at_rows(errors)
+        located = at_rows(errors)
         return ServiceError(ServiceCode.FACTS_REJECTED,
-                            f"{len({e.row for e in rows})} of {len(raws)} row(s) have errors; nothing was "
-                            "stored (ask to skip bad rows to import the others)", rows)
+                            f"{len({e.row for e in located})} of {len(raws)} row(s) have errors; nothing was "
+                            "stored (ask to skip bad rows to import the others)", located)
 
     row_errors = at_rows(batch.errors)
     if row_errors and not skip_bad_rows:

@@ -31,6 +31,7 @@ from xinzhi.ledger.balances import (
     vetoes_by_resident,
 )
 from xinzhi.ledger.entries import append, append_all, lock_resident, redemption_row, refund_row
+from xinzhi.messages import Message
 from xinzhi.registry.service import standard_on
 from xinzhi.scoring.resetting import settle_resets
 from xinzhi.service import Service
@@ -156,9 +157,10 @@ def _spend(service: Service, session: Session, community: str, data: RedemptionC
                             ServiceCode.ITEM_NOT_FOUND, f"the shop of '{community}' has no item '{data.item}'",
                             for_update=True)
     if not item.active:
-        raise ServiceError(ServiceCode.ITEM_INACTIVE, f"'{item.title}' is not offered at the moment")
+        raise ServiceError(ServiceCode.ITEM_INACTIVE, Message.of("item_inactive", item=item.title))
     if item.stock < data.quantity:
-        raise ServiceError(ServiceCode.OUT_OF_STOCK, f"'{item.title}': {item.stock} left, {data.quantity} asked",
+        raise ServiceError(ServiceCode.OUT_OF_STOCK,
+                           Message.of("out_of_stock", item=item.title, stock=item.stock, asked=data.quantity),
                            extra={"stock": item.stock})
     if data.redeemed_at is not None:
         _check_date(session, community, holder, moment)
@@ -166,16 +168,18 @@ def _spend(service: Service, session: Session, community: str, data: RedemptionC
     if item.min_tier:
         allowed, why = _tier_allows(service, session, community, holder, item.min_tier, moment)
         if not allowed:
-            raise ServiceError(ServiceCode.TIER_TOO_LOW, f"'{item.title}' is for tier {item.min_tier} and above: {why}")
+            raise ServiceError(ServiceCode.TIER_TOO_LOW,
+                               Message.of("tier_too_low", item=item.title, tier=item.min_tier, why=why))
     cost = item.price * data.quantity
     points = lowest_points_from(session, community, holder, moment) - floor
     if points < cost:
-        whose = "the resident has" if holder == data.resident else f"household {holder} has"
-        raise ServiceError(ServiceCode.INSUFFICIENT_POINTS,
-                           f"'{item.title}' costs {cost} points; {whose} {points} to spend"
-                           + (f" above the floor of {floor}" if floor else "")
-                           + (" at the least since then" if data.redeemed_at else ""),
-                           extra={"points": points, "cost": cost})
+        nothing = Message.of("nothing")
+        raise ServiceError(ServiceCode.INSUFFICIENT_POINTS, Message.of(
+            "insufficient_points", item=item.title, cost=cost, points=points,
+            whose=Message.of("whose_resident") if holder == data.resident else
+            Message.of("whose_household", household=holder),
+            floor=Message.of("above_floor", floor=floor) if floor else nothing,
+            since=Message.of("since_then") if data.redeemed_at else nothing), extra={"points": points, "cost": cost})
     entry = append(session, redemption_row(
         community, holder, redemption=data.id, quantity=data.quantity, cost=cost, actor=actor, moment=moment,
         item={"id": item.id, "title": item.title, "kind": item.kind, "price": item.price},

@@ -16,7 +16,8 @@ export class ApiError extends Error {
 }
 
 export async function api(method, path, { json, text, contentType } = {}) {
-  const headers = {};
+  // the server says its refusals in the console's language (the switch at the top right)
+  const headers = { "Accept-Language": localStorage.getItem("xinzhi.lang") === "en" ? "en" : "zh-CN" };
   const tok = token();
   if (tok) headers.Authorization = `Bearer ${tok}`;
   let body;

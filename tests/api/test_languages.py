@@ -1,0 +1,42 @@
+"""A refusal is read in the reader's language: Chinese for ``Accept-Language: zh``, English otherwise."""
+
+from __future__ import annotations
+
+import pytest
+
+from xinzhi.messages import Message, language_of
+
+ZH = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}
+EN = {"Accept-Language": "en-US,en;q=0.9"}
+
+
+@pytest.mark.parametrize(("header", "language"), [
+    (None, "en"), ("", "en"), ("zh-CN", "zh"), ("zh-CN,zh;q=0.9,en;q=0.8", "zh"), ("en;q=0.5,zh;q=0.9", "zh"),
+    ("en-GB,zh;q=0.1", "en"), ("fr-FR", "en"), ("zh;q=0", "en"), ("zh;q=bad,en", "en"), ("*", "en")])
+def test_the_language_is_the_readers_first_choice_of_those_there_are(header, language):
+    assert language_of(header) == language
+
+
+def test_a_sentence_nests_its_parts_in_the_same_language():
+    message = Message.of("insufficient_points", item="肥皂", cost=10, points=4,
+                         whose=Message.of("whose_household", household="zhang"),
+                         floor=Message.of("above_floor", floor=100), since=Message.of("nothing"))
+    assert message.render("zh") == "「肥皂」需要 10 分，家庭「zhang」可用 4 分（100 分以上的部分）"
+    assert message.render("en") == "'肥皂' costs 10 points; household zhang has 4 to spend above the floor of 100"
+
+
+def test_a_shop_refusal_and_a_missing_resident_read_in_chinese_or_english(client, community):
+    items = [{"id": "soap", "kind": "goods", "title": "肥皂", "price": 50, "stock": 3}]
+    assert client.put(f"/communities/{community}/shop/items", json=items).status_code == 200
+    body = {"id": "v-lang-1", "resident": "r1", "item": "soap"}
+    zh = client.post(f"/communities/{community}/shop/redemptions", json=body, headers=ZH)
+    assert zh.status_code == 409 and zh.headers["content-language"] == "zh"
+    assert (zh.json()["code"], zh.json()["title"]) == ("insufficient_points", "积分不足")
+    assert zh.json()["detail"] == "「肥皂」需要 50 分，该居民可用 0 分"
+    en = client.post(f"/communities/{community}/shop/redemptions", json=body, headers=EN)
+    assert (en.json()["title"], en.json()["detail"]) == ("Not enough points",
+                                                         "'肥皂' costs 50 points; the resident has 0 to spend")
+    missing = client.get(f"/communities/{community}/residents/ghost/score", headers=ZH).json()
+    assert (missing["title"], missing["detail"]) == ("没有这位居民", f"社区「{community}」没有居民「ghost」")
+    forbidden = client.get("/communities/nowhere/summary", headers=ZH).json()
+    assert forbidden["title"] == "没有这个社区" and forbidden["detail"] == "没有社区「nowhere」"
