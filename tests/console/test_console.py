@@ -232,6 +232,19 @@ def test_lobby_board_shows_masked_names_only(page, demo, artifacts):
     page.screenshot(artifacts / "board.png", full_page=False)
 
 
+def test_the_board_names_its_standard_and_a_mistyped_community(page, demo, artifacts):
+    """The standard by its title, never its id; a wrong address says so instead of "cannot refresh"."""
+    page.goto(f"{demo.base}/console/board?community=yihe",
+              wait_for="document.body.dataset.loaded && document.querySelectorAll('li .name').length > 0")
+    meta = page.text("#board-meta")
+    assert "现行标准：亿和社区" in meta and "yihe_2021@" not in meta, meta
+    page.goto(f"{demo.base}/console/board?community=yihee",
+              wait_for="!document.querySelector('#board-offline').hidden")
+    shown = page.text("#board-offline")
+    assert "没有社区「yihee」" in shown and "暂时无法更新" not in shown, shown
+    page.screenshot(artifacts / "board-no-such-community.png", full_page=False)
+
+
 def test_committee_runs_a_what_if(page, demo, artifacts):
     sign_in(page, demo, demo.token("committee"))
     page.goto(f"{demo.base}/console/#/whatif", wait_for="document.querySelector('#whatif-start')")

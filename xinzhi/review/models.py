@@ -54,6 +54,7 @@ class BoardRead(BaseModel):
     name: str
     as_of: dt.date
     ruleset: str | None
+    ruleset_title: str | None = Field(default=None, description="the standard's title, as a person reads it")
     zones: list[BoardZone]
     publicity: list[PublicityNotice]
 

@@ -3,7 +3,7 @@ import { api, ApiError, clearToken, get, post, setToken, token } from "./api.js"
 import { lang, setLang, t } from "./i18n.js";
 import { editorPage } from "./editor.js";
 import { whatifPage } from "./whatif.js";
-import { h, clear, fmtTime, zoneName, zoneTitles, describeEntry, errorBox } from "./ui.js";
+import { h, clear, fmtTime, zoneName, zoneTitles, describeEntry, errorBox, shanghaiToday } from "./ui.js";
 
 const view = document.getElementById("view");
 const state = { me: null, community: "yihe" };
@@ -101,7 +101,7 @@ async function rulesetsPage() {
 }
 
 export function inForceVersions(rows) {
-  const today = new Date().toISOString().slice(0, 10);
+  const today = shanghaiToday();
   const out = {};
   for (const r of rows.filter((x) => x.status === "published" && x.effective_from <= today && (!x.effective_to || today <= x.effective_to))) {
     const best = rows.find((x) => x.id === r.id && x.version === out[r.id]);

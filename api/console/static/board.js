@@ -16,7 +16,10 @@ async function load() {
   return { board, active };
 }
 
+class NoSuchCommunity extends Error {}
+
 async function check(response) {
+  if (response.status === 404) throw new NoSuchCommunity(community);  // a mistyped address, not a network fault
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
   return response.json();
 }
@@ -25,7 +28,7 @@ function render({ board, active }) {
   document.title = t("board_title", { name: board.name || community });
   document.getElementById("board-title").textContent = t("board_title", { name: board.name || community });
   const meta = clear(document.getElementById("board-meta"));
-  meta.append(h("div", {}, t("board_ruleset", { ref: board.ruleset || "-" })), h("div", { id: "board-updated" }, t("board_updated", { time: new Date().toLocaleString(lang() === "en" ? "en-GB" : "zh-CN") })));
+  meta.append(h("div", {}, t("board_ruleset", { ref: board.ruleset_title || board.ruleset || "-" })), h("div", { id: "board-updated" }, t("board_updated", { time: new Date().toLocaleString(lang() === "en" ? "en-GB" : "zh-CN") })));
   const main = clear(document.getElementById("board"));
   for (const zone of board.zones) {
     const tiers = h("div", { class: "tiers" }, ...Object.entries(zone.tiers).map(([tier, n]) => h("span", {}, `${tier} · ${t("board_people", { n })}`)));
@@ -47,7 +50,7 @@ async function tick() {
     render(await load());
     offline.hidden = true;
   } catch (err) {
-    offline.textContent = t("board_offline");
+    offline.textContent = err instanceof NoSuchCommunity ? t("board_no_community", { community }) : t("board_offline");
     offline.hidden = false;
   }
 }

@@ -3,15 +3,12 @@
 // and a form for the common edits (award, limits, switch a rule off).
 import { api, ApiError, get, post } from "./api.js";
 import { t } from "./i18n.js";
-import { h, clear } from "./ui.js";
+import { h, clear, shanghaiToday } from "./ui.js";
 import { flow, formatLimits, formatTable, parseLimits, parseTable, plainLimits, setRuleKey } from "./yamledit.js";
 
 const DEBOUNCE_MS = 700;
 
-function today() {
-  const d = new Date();
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
-}
+const today = shanghaiToday;
 
 export async function editorPage({ base, ruleset, version, inForceVersions, problemBox }) {
   const [rows, current] = await Promise.all([get(`${base}/rulesets?id=${encodeURIComponent(ruleset)}`),

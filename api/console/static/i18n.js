@@ -6,7 +6,7 @@ const STRINGS = {
     signin_button: "登录", signin_bad: "令牌无效或已撤销。", community: "社区",
     nav_rulesets: "评定标准", nav_whatif: "模拟推演", nav_residents: "居民与家庭", nav_counter: "信用超市柜台",
     nav_council: "诚信议事会", nav_reviews: "审核与异议", nav_mine: "我的积分", nav_board: "公示大屏",
-    roles: "角色", role_committee: "政策委员会", role_staff: "社区工作人员", role_resident: "居民",
+    roles: "角色", role_committee: "积分评定委员会", role_staff: "社区工作人员", role_resident: "居民",
     loading: "加载中…", error: "出错了", forbidden: "您的令牌无权打开此页面。",
     // rulesets
     rulesets_title: "评定标准与版本", version: "版本", status: "状态", effective_from: "生效日期", title: "标题",
@@ -65,6 +65,7 @@ const STRINGS = {
     board_title: "{name} · 诚信积分公示", board_ranking: "诚信榜", board_tiers: "等级分布", board_active: "本月最活跃的类别",
     board_updated: "更新于 {time}", board_rank: "名次", board_people: "{n} 人", board_entries: "{n} 次",
     board_ruleset: "现行标准：{ref}", board_offline: "暂时无法更新，显示的是上次的数据。",
+    board_no_community: "没有社区「{community}」：请检查地址中的 community=…",
   },
   en: {
     app_title: "Xinzhi · integrity points console", lang_switch: "中文", sign_out: "Sign out",
@@ -72,7 +73,7 @@ const STRINGS = {
     signin_button: "Sign in", signin_bad: "The token is unknown or revoked.", community: "Community",
     nav_rulesets: "Standard", nav_whatif: "What-if", nav_residents: "Residents & households", nav_counter: "Shop counter",
     nav_council: "Integrity council", nav_reviews: "Reviews & objections", nav_mine: "My points", nav_board: "Lobby board",
-    roles: "Roles", role_committee: "policy committee", role_staff: "community staff", role_resident: "resident",
+    roles: "Roles", role_committee: "points committee", role_staff: "community staff", role_resident: "resident",
     loading: "Loading…", error: "Something went wrong", forbidden: "Your token may not open this page.",
     rulesets_title: "Rulesets and versions", version: "Version", status: "Status", effective_from: "Effective from", title: "Title",
     status_draft: "draft", status_published: "published", in_force: "in force", open: "Open", new_draft: "New draft from this version",
@@ -123,6 +124,7 @@ const STRINGS = {
     board_title: "{name} · integrity points board", board_ranking: "Ranking", board_tiers: "Tiers", board_active: "Most active categories this month",
     board_updated: "Updated {time}", board_rank: "Rank", board_people: "{n} people", board_entries: "{n} times",
     board_ruleset: "Standard in force: {ref}", board_offline: "Cannot refresh right now; showing the last data.",
+    board_no_community: "There is no community \"{community}\": check community=… in the address.",
   },
 };
 

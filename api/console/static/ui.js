@@ -13,6 +13,11 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+// Today as the community lives it (Asia/Shanghai), not the UTC date: "in force" turns at local midnight.
+export function shanghaiToday() {
+  return new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai" }).format(new Date());
+}
+
 export function clear(el) { while (el.firstChild) el.firstChild.remove(); return el; }
 
 export function fmtTime(iso) { return iso ? iso.replace("T", " ").slice(0, 16) : ""; }
