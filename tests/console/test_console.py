@@ -192,8 +192,11 @@ def test_staff_redeems_and_closes_a_council_case(page, demo, artifacts):
     assert "约定晚十点后不用洗衣机" in page.text("#case-page")
     assert "N003=4" in page.text("#case-page")
     awards = page.text("#case-awards")
-    assert "N002" in awards and "N003" in awards and "mediation_party" in awards, awards
+    assert "N002" in awards and "N003" in awards and "mediation_party" not in awards, awards  # titles, not ids
+    assert "物业公司" in page.text("#case-page") and "property_company" not in page.text("#case-page")
     page.screenshot(artifacts / "council-closed.png")
+    page.goto(f"{demo.base}/console/#/council", wait_for="document.querySelector('#case-stats')")
+    assert "解决率" in page.text("#case-stats") and "{" not in page.text("#case-stats")  # words, not JSON
 
 
 def test_resident_sees_only_their_own_page(page, demo, artifacts):

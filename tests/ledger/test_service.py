@@ -99,7 +99,7 @@ def test_expiry_spends_the_earliest_points_first_and_runs_once(service, communit
     expiry = resident_ledger(service, community, "r1", kind="expiry").entries
     assert [(e.amount, e.index_delta, str(e.points_expire_on)) for e in expiry] == [(-5, 0, "2023-05-31"),
                                                                                     (-10, 0, "2023-09-30")]
-    assert "expired" in expiry[0].explanation["summary"]
+    assert "日终到期" in expiry[0].explanation["summary"]
 
 
 CSV_OK = """id,type,resident,occurred_at,name,count,kind

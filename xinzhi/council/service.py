@@ -138,7 +138,7 @@ def close_case(service: Service, community: str, case_id: str, data: CaseClose, 
             raise _reject(checked.errors, len(facts))
         row.fact_ids = [f["id"] for f in facts]
         session.flush()
-    result = post_facts(service, community, facts)
+    result = post_facts(service, community, facts, explain=True)  # a few facts: the rule titles people read
     awards = [{"fact_id": r.fact_id, "resident": r.resident, "entries": [e.model_dump(mode="json") for e in r.entries]}
               for r in result.results]
     return _read(row, awards)

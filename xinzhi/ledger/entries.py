@@ -157,8 +157,8 @@ def correction_row(target: LedgerEntry, *, amount: Decimal, reason: str, actor: 
                 index_delta=delta if "index" in accounts else 0, points_delta=delta if "points" in accounts else 0,
                 accounts=tuple(accounts), category=target.category, rule_id=target.rule_id, ruleset=target.ruleset,
                 fact_id=target.fact_id,
-                explanation={"summary": f"申诉更正 entry {target.seq}: {signed(target.amount)} → {signed(amount)} "
-                                        f"({signed(delta)}): {reason}",
+                explanation={"summary": f"申诉更正第 {target.seq} 条：{signed(target.amount)} → {signed(amount)}"
+                                        f"（{signed(delta)}）：{reason}",
                              "corrects": target.seq, "amount_before": target.amount, "amount_after": amount,
                              "reason": reason, "by": actor})
 
@@ -167,7 +167,7 @@ def adjustment_row(community: str, resident: str, *, index_delta: Decimal, point
                    actor: str) -> Row:
     """A committee's manual adjustment of a resident's accounts."""
     return _row(community, resident, kind="adjustment", index_delta=index_delta, points_delta=points_delta,
-                explanation={"summary": f"议事会调整 index {signed(index_delta)}, points {signed(points_delta)}: "
+                explanation={"summary": f"议事会调整：诚信指数 {signed(index_delta)}，积分 {signed(points_delta)}："
                                         f"{reason}",
                              "reason": reason, "by": actor})
 
@@ -180,7 +180,7 @@ def redemption_row(community: str, resident: str, *, redemption: str, item: dict
     """
     return _row(community, resident, kind="redemption", index_delta=0, points_delta=-cost, category="shop",
                 occurred_at=moment, member=member,
-                explanation={"summary": f"信用超市兑换 {item['title']} ×{quantity}: -{cost} points",
+                explanation={"summary": f"信用超市兑换 {item['title']} ×{quantity}：-{cost} 积分",
                              "redemption": redemption, "item": item, "quantity": quantity, "by": actor})
 
 
@@ -188,7 +188,7 @@ def refund_row(community: str, resident: str, *, redemption: str, title: str, qu
                refunds_seq: int, reason: str | None, actor: str) -> Row:
     """Points given back when a redemption is cancelled."""
     return _row(community, resident, kind="refund", index_delta=0, points_delta=points, category="shop",
-                explanation={"summary": f"取消兑换 {title} ×{quantity}: +{points} points", "redemption": redemption,
+                explanation={"summary": f"取消兑换 {title} ×{quantity}：+{points} 积分", "redemption": redemption,
                              "refunds_seq": refunds_seq, "reason": reason, "by": actor})
 
 
@@ -199,9 +199,8 @@ def expiry_row(community: str, resident: str, *, points: int, expired_on: dt.dat
     Negative ``points`` give back points that expired in excess: a fact posted late left
     fewer of them unspent on that date (``expiry.expiry_corrections``).
     """
-    summary = f"{points} unspent point(s) expired at the end of {expired_on}; the integrity index is unchanged" \
-        if points > 0 else f"{-points} point(s) expired at the end of {expired_on} given back: facts posted " \
-        "later left fewer unspent then"
+    summary = f"{points} 分未用积分于 {expired_on} 日终到期（诚信指数不变）" if points > 0 else \
+        f"退回 {expired_on} 日终多扣的到期积分 {-points} 分：之后补录的事实使当时未用的积分更少"
     return _row(community, resident, kind="expiry", index_delta=0, points_delta=-points, occurred_at=moment,
                 points_expire_on=expired_on,
                 explanation={"summary": summary,

@@ -50,9 +50,13 @@ from xinzhi.registry.service import standard_on
 from xinzhi.service import Service
 from xinzhi.spreadsheets import csv_chunks, csv_text, titled
 
+#: Entries no rule's category holds: the shop's, and expiry, resets and committee adjustments.
+LEDGER_CATEGORY_TITLES: dict[str | None, str] = {"shop": "信用超市", None: "到期、清零与调整"}
+
 
 def _categories(ruleset: Ruleset | None, totals: dict[str | None, Totals]) -> list[CategoryTotal]:
-    titles: dict[str | None, str] = {c.id: c.title for c in ruleset.categories} if ruleset else {}
+    titles: dict[str | None, str] = {**LEDGER_CATEGORY_TITLES,
+                                     **({c.id: c.title for c in ruleset.categories} if ruleset else {})}
     return [CategoryTotal(category=c or "(none)", title=titles.get(c), index=s.index, points=s.points,
                           entries=s.entries)
             for c, s in sorted(totals.items(), key=lambda item: item[0] or "")]

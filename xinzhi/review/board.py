@@ -60,7 +60,8 @@ def public_board(service: Service, community: str, *, top: int = 20, zone: str |
                                        tier_title=standing_.tier_title))
         zones.append(BoardZone(zone=zone_id, title=title, residents=len(members), tiers=dict(tiers), ranking=lines))
     return BoardRead(community=community, name=row.name, as_of=day, ruleset=ruleset.ref if ruleset else None,
-                     ruleset_title=f"{ruleset.title}（第 {ruleset.version} 版）" if ruleset else None, zones=zones, publicity=[n for n in notices if not zone or n.zone == zone])
+                     ruleset_title=f"{ruleset.title}（第 {ruleset.version} 版）" if ruleset else None, zones=zones,
+                     publicity=[n for n in notices if not zone or n.zone == zone])
 
 
 def category_activity(service: Service, community: str, month: str | None = None) -> dict[str, Any]:

@@ -237,8 +237,19 @@ async function councilPage() {
   const list = h("table", { id: "cases" }, h("tr", {}, ...["kind", "zone", "description", "parties", "status"].map((k) => h("th", {}, t(k)))));
   for (const c of cases) list.append(h("tr", {}, h("td", {}, h("a", { href: `#/case/${c.id}` }, `${c.id} ${t(`kind_${c.kind}`)}`)), h("td", {}, zoneName(c.zone)),
     h("td", {}, c.description), h("td", {}, c.parties.join("、")), h("td", {}, t(`case_${c.status}`))));
-  return h("div", { class: "grid2" }, h("div", { class: "card" }, h("h2", {}, t("cases")), list, h("h3", {}, t("statistics")), h("pre", { class: "muted" }, JSON.stringify(stats, null, 1))),
+  return h("div", { class: "grid2" }, h("div", { class: "card" }, h("h2", {}, t("cases")), list, h("h3", {}, t("statistics")), statsTable(stats)),
     h("div", { class: "card" }, h("h2", {}, t("report_case")), form));
+}
+
+// The council's statistics in words and numbers, not raw JSON.
+function statsTable(stats) {
+  const pct = (x) => `${Math.round((x || 0) * 1000) / 10}%`;
+  const table = h("table", { id: "case-stats" },
+    ...[["stat_total", stats.total], ["stat_open", stats.open], ["stat_closed", stats.closed], ["stat_resolution", pct(stats.resolution_rate)],
+        ["stat_days", stats.average_days_to_close == null ? "—" : stats.average_days_to_close]]
+      .map(([k, v]) => h("tr", {}, h("th", {}, t(k)), h("td", {}, String(v)))),
+    ...Object.entries(stats.by_kind || {}).map(([kind, n]) => h("tr", {}, h("th", {}, t(`kind_${kind}`)), h("td", {}, String(n)))));
+  return table;
 }
 
 async function casePage(id) {
@@ -246,7 +257,7 @@ async function casePage(id) {
   const msg = h("div", { id: "case-msg" });
   const parts = [h("h2", {}, `${c.id} · ${t(`kind_${c.kind}`)} · `, h("span", { id: "case-status" }, t(`case_${c.status}`))),
     h("p", {}, `${zoneName(c.zone)} ${c.building || ""} — ${c.description}`), h("p", {}, `${t("parties")}: ${c.parties.join("、")}`)];
-  if (c.members.length) parts.push(h("p", {}, `${t("members")}: ${c.members.map((m) => `${m.name}（${m.role}${m.resident ? " " + m.resident : ""}）`).join("、")}`));
+  if (c.members.length) parts.push(h("p", {}, `${t("members")}: ${c.members.map((m) => `${m.name}（${t(`member_${m.role}`)}${m.resident ? " " + m.resident : ""}）`).join("、")}`));
   if (c.status === "reported") {
     const members = h("textarea", { id: "convene-members", rows: 4, cols: 60 }, "社区 王主任,staff\n物业 孙经理,property_company");
     const button = h("button", { class: "primary", id: "convene", type: "button" }, t("convene"));
@@ -279,7 +290,7 @@ async function casePage(id) {
     parts.push(h("p", {}, `${t("outcome")}: ${c.outcome}`), h("p", {}, `${t("satisfaction")}: ${Object.entries(c.satisfaction || {}).map(([k, v]) => `${k}=${v}`).join("、")}`));
     const awards = h("table", { id: "case-awards" }, h("tr", {}, ...["resident", "rule", "amount"].map((k) => h("th", {}, t(k)))));
     const given = c.awards && c.awards.length ? c.awards : JSON.parse(sessionStorage.getItem(`xinzhi.case.awards.${id}`) || "[]");
-    for (const a of given) for (const e of a.entries || [a]) awards.append(h("tr", {}, h("td", {}, e.resident || a.resident || ""), h("td", {}, e.rule_id || ""), h("td", {}, e.amount ?? "")));
+    for (const a of given) for (const e of a.entries || [a]) awards.append(h("tr", {}, h("td", {}, e.resident || a.resident || ""), h("td", {}, (e.explanation && e.explanation.rule_title) || e.rule_id || ""), h("td", {}, e.amount ?? "")));
     parts.push(h("h3", {}, t("awards")), awards);
   }
   parts.push(msg);

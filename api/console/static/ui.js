@@ -43,6 +43,12 @@ export function describeEntry(e) {
     }
     return text;
   }
-  const kind = { redemption: "kind_redemption", refund: "kind_refund", expiry: "kind_expiry", adjustment: "kind_adjustment" }[e.kind];
+  // held for review, released, reversed: said once, with the award's own sign (not "调整 −5 … +5")
+  if (ex.holds) return t("entry_held", { summary: ex.summary.replace(/^待议事会审核:\s*/, "") });
+  if (ex.releases) return t("entry_released", { summary: ex.summary.replace(/^议事会审核通过:\s*/, "") });
+  if (ex.reverses) return t("entry_reversed", { seq: ex.reverses, amount: sign(e.amount), reason: ex.reason || "" });
+  const kind = { redemption: "kind_redemption", refund: "kind_refund", expiry: "kind_expiry", adjustment: "kind_adjustment",
+                 reset: "kind_reset", restatement: "kind_restatement" }[e.kind];
+  if (ex.summary && kind && e.kind !== "adjustment") return ex.summary;  // the server's sentence says it all
   return `${kind ? t(kind) : e.kind} ${sign(e.amount)}${ex.summary ? ` — ${ex.summary}` : ""}`;
 }
