@@ -52,27 +52,24 @@ def decode_text(data: bytes, name: str) -> str:
     not a GBK one: read as GB18030 its Chinese would be stored as mojibake (社区 → 绀惧尯).
     """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encodings = ["utf-16"]
-    else:
         try:
-            return data.decode("utf-8-sig")
+            return data.decode("utf-16")
         except UnicodeDecodeError as exc:
-            read = data[:exc.start].decode("utf-8-sig")
-            if any(ord(c) >= 0x800 for c in read):  # three-byte UTF-8 (CJK) before the fault: a UTF-8 file
-                _not_text(data, exc.start, name)
-        encodings = ["gb18030"]
-    furthest = 0  # the encoding that read furthest tells where the file goes wrong
-    for encoding in encodings:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError as exc:
-            furthest = max(furthest, exc.start)
-    _not_text(data, furthest, name)
-    raise AssertionError("unreachable")
+            raise _not_text(data, exc.start, name) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if any(ord(c) >= 0x800 for c in data[:exc.start].decode("utf-8-sig")):  # CJK before the fault: UTF-8
+            raise _not_text(data, exc.start, name) from None
+        as_utf8 = exc.start
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError as exc:  # the encoding that read furthest tells where the file goes wrong
+        raise _not_text(data, max(as_utf8, exc.start), name) from None
 
 
-def _not_text(data: bytes, at: int, name: str) -> None:
-    raise FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=data[:at].count(b"\n") + 1, message=(
+def _not_text(data: bytes, at: int, name: str) -> FactError:
+    return FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=data[:at].count(b"\n") + 1, message=(
         f"the file is neither UTF-8 nor GBK/GB18030 text (byte {at}): save it from Excel as "
         "\"CSV UTF-8\" or as .xlsx"))])
 

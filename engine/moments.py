@@ -27,6 +27,8 @@ _TIME = (r"(?:(?:\s+|\s*T\s*|(?<=[日号])\s*)(?P<H>\d{1,2})\s*"
          r"(?:[:：]\s*(?P<M>\d{1,2})(?:\s*[:：]\s*(?P<S>\d{1,2}))?"  # 9:30, 9:30:15
          r"|[时点]\s*(?:(?P<CM>\d{1,2})\s*分\s*(?:(?P<CS>\d{1,2})\s*秒)?)?))?")  # 9时, 9时30分, 9点30分15秒
 _WRITTEN = re.compile(rf"{_DAY}{_TIME}")
+#: What programs send (and most facts are): ISO 8601 with a time and an offset, left to pydantic in one regex.
+_ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d{1,6})?)?(?:Z|[+-]\d\d:\d\d)")
 _DIGITS = re.compile(r"\d+")
 _YEAR_LAST = re.compile(r"(?P<a>\d{1,2})\s*[-/.]\s*(?P<b>\d{1,2})\s*[-/.]\s*(?P<y>\d{4})(?P<rest>\D.*)?")
 _SHORT_LAST = re.compile(r"\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{2}(?:\D.*)?")
@@ -75,6 +77,8 @@ def read_moment(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     text = value.strip()
+    if _ISO.fullmatch(text):  # the hot path of every batch: one regex, not seven
+        return text
     if _DIGITS.fullmatch(text):
         return _from_digits(text)
     if _is_number(text):  # 1763600000.5, +1763600000, 1.76e9, 46054.5 (an Excel serial): never a moment

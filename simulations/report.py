@@ -519,8 +519,8 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
 
     homes = _households(result)
 
-    def zone_of(account: str, accounts: dict[str, ResidentOutcome], side: SideResult) -> str:
-        if accounts is side.households:
+    def zone_of(account: str, held_by: str) -> str:
+        if held_by == "household":
             return homes[account][0] if account in homes else "unknown"
         return info[account].zone if account in info else "unknown"
 
@@ -565,11 +565,11 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
         if status != "unchanged":
             changed.append(rule_id)
         by_zone = {z: Decimal(0) for z in zones}
-        for side, accounts, sign in ((B, BA, -1), (C, CA, 1)):
+        for held_by, accounts, sign in ((_held_by(base_rs), BA, -1), (_held_by(cand_rs), CA, 1)):
             for account, out in accounts.items():
                 amount = out.rule_amounts.get(rule_id, Decimal(0))
                 if amount:
-                    zone = zone_of(account, accounts, side)
+                    zone = zone_of(account, held_by)
                     by_zone[zone] = by_zone.get(zone, Decimal(0)) + sign * amount
         delta = cside.net - bside.net
         rules.append(RuleImpact(rule_id=rule_id, title=titles_by_rule[rule_id][0], category=titles_by_rule[rule_id][1],

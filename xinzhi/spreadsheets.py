@@ -57,6 +57,18 @@ def xlsx_bytes(rows: Iterable[Sequence[Any]], sheet: str, notes: Sequence[Sequen
     More rows than a worksheet holds is refused: the CSV export has no such limit.
     """
     from openpyxl import Workbook  # only where a workbook is written
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    def cell(value: Any) -> Any:
+        """An amount as a number Excel sums (two places at most: a float holds it); text as text, never a formula."""
+        if isinstance(value, Decimal):
+            return int(value) if value == value.to_integral_value() else float(value)
+        if not isinstance(value, str):
+            return value
+        written = WriteOnlyCell(data, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", value))
+        written.data_type = "s"  # '=HYPERLINK(…)' typed as a name stays a name
+        return written
 
     book = Workbook(write_only=True)
     data = book.create_sheet(sheet)
@@ -64,7 +76,7 @@ def xlsx_bytes(rows: Iterable[Sequence[Any]], sheet: str, notes: Sequence[Sequen
         if number > XLSX_MAX_ROWS:
             raise ServiceError(ServiceCode.REQUEST_INVALID, f"more than {XLSX_MAX_ROWS:,} rows do not fit in one "
                                                             "worksheet: export CSV instead")
-        data.append([_xlsx_cell(data, cell) for cell in row])
+        data.append([cell(value) for value in row])
     if notes:
         explained = book.create_sheet("填写说明")
         for row in notes:
@@ -84,17 +96,3 @@ def _csv_cell(cell: Any) -> Any:
     if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
         return "'" + cell
     return cell
-
-
-def _xlsx_cell(sheet: Any, cell: Any) -> Any:
-    """An amount as a number Excel sums (at most two places, so a float holds it); text as text, never a formula."""
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    if isinstance(cell, Decimal):
-        return int(cell) if cell == cell.to_integral_value() else float(cell)
-    if not isinstance(cell, str):
-        return cell
-    written = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", cell))
-    written.data_type = "s"  # '=HYPERLINK(…)' typed as a name stays a name
-    return written
