@@ -26,8 +26,9 @@ from starlette.types import ExceptionHandler
 
 from xinzhi.engine import Problem, RulesetError, XinzhiError, format_path
 from xinzhi.engine.amounts import to_json
+from xinzhi.engine.errors import input_words
 from xinzhi.errors import ServiceCode, ServiceError
-from xinzhi.messages import Message, language_of, title
+from xinzhi.messages import Message, language_of, problem_text, title
 from xinzhi.spreadsheets import XLSX_MEDIA_TYPE
 
 log = logging.getLogger("xinzhi.api")
@@ -163,7 +164,8 @@ def problem(code: Code, detail: str | Message, problems: list[Problem] | None = 
     body = {"type": f"urn:xinzhi:problem:{code.value}", "title": title(code.value, language),
             "status": status or default_status,
             "code": code.value, "detail": detail,
-            "errors": [p.model_dump(mode="json") for p in problems[:MAX_PROBLEMS]],
+            "errors": [{**p.model_dump(mode="json"), "message": problem_text(p, language)}
+                       for p in problems[:MAX_PROBLEMS]],
             **jsonable_encoder(extra, custom_encoder={Decimal: to_json})}  # an amount: a number, exactly
     if len(problems) > MAX_PROBLEMS:
         body["errors_total"] = len(problems)
@@ -193,26 +195,28 @@ async def _engine_error(request: Request, exc: Exception) -> JSONResponse:
     problems = exc.problems if isinstance(exc, XinzhiError) else []
     language = reader_language(request)
     if isinstance(exc, RulesetError):
-        return problem(ServiceCode.RULESET_INVALID, "the ruleset has problems", problems, language=language)
-    return problem(ServiceCode.FACTS_REJECTED, "some facts were rejected; nothing was stored", problems,
-                   language=language)
+        return problem(ServiceCode.RULESET_INVALID, Message.of("ruleset_problems"), problems, language=language)
+    return problem(ServiceCode.FACTS_REJECTED, Message.of("facts_rejected"), problems, language=language)
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     # The location (body, query, path) is left out of the path: ``facts[0].id``, ``as_of``.
     errors = exc.errors()
     problems = [Problem(code=ServiceCode.REQUEST_INVALID, message=e.get("msg", "invalid"),
-                        path=format_path(list(e.get("loc", ()))[1:])) for e in errors[:MAX_PROBLEMS]]
+                        path=format_path(list(e.get("loc", ()))[1:]), says="bad_input",
+                        params={"key": format_path(list(e.get("loc", ()))[1:]) or "", "reason": input_words(e)})
+                for e in errors[:MAX_PROBLEMS]]
     extra = {"errors_total": len(errors)} if len(errors) > MAX_PROBLEMS else {}
-    return problem(ServiceCode.REQUEST_INVALID, "the request does not have the expected shape", problems,
+    return problem(ServiceCode.REQUEST_INVALID, Message.of("request_shape"), problems,
                    language=reader_language(request), **extra)
 
 
-async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    language = reader_language(request)
     if exc.status_code == 404:
-        return problem(ApiCode.NOT_FOUND, "no such endpoint; see /docs")
+        return problem(ApiCode.NOT_FOUND, Message.of("no_endpoint"), language=language)
     if exc.status_code == 405:
-        answer = problem(ApiCode.METHOD_NOT_ALLOWED, "this endpoint does not take that method; see /docs")
+        answer = problem(ApiCode.METHOD_NOT_ALLOWED, Message.of("no_method"), language=language)
         answer.headers.update(exc.headers or {})  # Allow: the methods it does take
         return answer
     if exc.status_code == 400:

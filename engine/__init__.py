@@ -41,14 +41,14 @@ from .pipeline import (
 from .resets import AccountReset
 from .ruleset import FactIn, Ruleset
 from .sources import DirectorySource, MemorySource, RulesetSource
-from .testing import TestOutcome, run_tests
+from .testing import Mismatch, TestOutcome, run_tests
 
 __all__ = [
     "AccountReset", "Award", "Balance", "CACHE", "CompiledRuleset", "DirectorySource", "ErrorCode", "Evaluation",
     "Fact", "FactError", "FactIn", "Granted", "History", "LimitRef", "Loaded", "Loader", "MATCHER", "MemorySource",
-    "Miss", "Problem", "RepeatRef", "RuleMatcher", "Ruleset", "RulesetError", "RulesetSource", "SHANGHAI", "STAGES",
-    "StageCache", "TestOutcome", "XinzhiError", "add_months", "balances", "closing_awards", "closing_resets",
-    "compile_ruleset", "compile_ruleset_file", "evaluate", "format_path", "ignores_unknown_types", "load_ruleset",
-    "load_ruleset_file", "lookback_start", "parse_ruleset", "period_awards", "period_key", "period_window",
-    "read_fact", "recall", "run_tests", "score_fact", "tier_for", "validate_facts",
+    "Mismatch", "Miss", "Problem", "RepeatRef", "RuleMatcher", "Ruleset", "RulesetError", "RulesetSource", "SHANGHAI",
+    "STAGES", "StageCache", "TestOutcome", "XinzhiError", "add_months", "balances", "closing_awards",
+    "closing_resets", "compile_ruleset", "compile_ruleset_file", "evaluate", "format_path", "ignores_unknown_types",
+    "load_ruleset", "load_ruleset_file", "lookback_start", "parse_ruleset", "period_awards", "period_key",
+    "period_window", "read_fact", "recall", "run_tests", "score_fact", "tier_for", "validate_facts",
 ]

@@ -81,7 +81,7 @@ class Source:
                 return span
         return None
 
-    def problem(self, code: ErrorCode, message: str, path: Path) -> Problem:
+    def problem(self, code: ErrorCode, message: str, path: Path, says: str | None = None, **params: Any) -> Problem:
         span = self.locate(path)
         return Problem(
             code=code,
@@ -90,6 +90,8 @@ class Source:
             line=span[0] if span else None,
             column=span[1] if span else None,
             path=format_path(path),
+            says=says,
+            params=params,
         )
 
 
@@ -120,6 +122,7 @@ def parse_yaml(text: str, name: str) -> tuple[Source | None, list[Problem]]:
         return None, [Problem(
             code=ErrorCode.YAML_SYNTAX,
             message=f"YAML syntax: {exc.problem or exc.context}",
+            says="yaml_syntax", params={"problem": exc.problem or exc.context or ""},
             file=name,
             line=mark.line + 1 if mark else None,
             column=mark.column + 1 if mark else None,
@@ -176,6 +179,7 @@ def _index(loader: yaml.SafeLoader, node: yaml.Node, path: Path, spans: dict, pr
                 problems.append(Problem(
                     code=ErrorCode.DUPLICATE_KEY,
                     message=f"key '{key}' appears twice in the same mapping; the second would silently win",
+                    says="duplicate_key", params={"key": str(key)},
                     file=name,
                     line=key_node.start_mark.line + 1,
                     column=key_node.start_mark.column + 1,

@@ -217,7 +217,8 @@ def _check_tiers(ruleset: Ruleset) -> list[Problem]:
 def _unknown(node: Node, code: ErrorCode, kind: str, name: str, known: Iterable[str], *path) -> Problem:
     hint = difflib.get_close_matches(name, list(known), n=1)
     suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
-    return node.problem(code, f"unknown {kind} '{name}'{suggestion}", *path)
+    return node.problem(code, f"unknown {kind} '{name}'{suggestion}", *path, says="unknown_reference",
+                        name=name, hint=hint[0] if hint else "")
 
 
 def _check_rule(ruleset: Ruleset, rule: Rule) -> list[Problem]:

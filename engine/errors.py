@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic_core import ErrorDetails
 
 
 class ErrorCode(StrEnum):
@@ -57,6 +58,10 @@ class Problem(BaseModel):
     ``path`` in one syntax for ruleset keys and fact fields alike (``rules[2].award``,
     ``fields.hours``, ``facts[0].occurred_at``); ``fact_id`` names the fact. Unknown
     places are left out when serialised, so every layer shows the same shape.
+
+    ``message`` is English. ``says`` and ``params`` are what the sentence is made of, so a
+    layer that speaks to people can say it in their language (``xinzhi.messages``); they are
+    not part of the answer a program reads.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -69,6 +74,8 @@ class Problem(BaseModel):
     row: int | None = None
     path: str | None = None
     fact_id: str | None = None
+    says: str | None = Field(default=None, exclude=True)
+    params: dict[str, Any] = Field(default_factory=dict, exclude=True)
 
     @model_serializer(mode="wrap")
     def _known_only(self, handler: SerializerFunctionWrapHandler) -> Any:
@@ -85,6 +92,25 @@ class Problem(BaseModel):
     def __str__(self) -> str:
         where = ":".join(str(p) for p in (self.file, self.line or self.row, self.column) if p is not None)
         return f"{where}: {self.message} [{self.code}]" if where else f"{self.message} [{self.code}]"
+
+
+class Refusal(ValueError):
+    """A value a validator refuses, with what the refusal says as data (pydantic keeps it as ``ctx.error``)."""
+
+    def __init__(self, message: str, says: str, **params: Any):
+        super().__init__(message)
+        self.says, self.params = says, {key: str(value) for key, value in params.items()}
+
+
+def input_words(error: ErrorDetails) -> dict[str, Any]:
+    """What a pydantic error says, as data (its type and context), for a ``Problem``'s ``params``."""
+    refusal = (error.get("ctx") or {}).get("error")
+    if isinstance(refusal, Refusal):
+        return {"says": refusal.says, "params": refusal.params}
+    context = {key: str(value) for key, value in (error.get("ctx") or {}).items()}
+    if "expected" in context:  # "'day', 'week' or 'month'": a list, whatever language says it
+        context["expected"] = context["expected"].replace(" or ", ", ")
+    return {"says": f"input.{error['type']}", "params": context}
 
 
 def format_path(parts: Iterable[str | int]) -> str | None:

@@ -25,7 +25,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
-from .errors import ErrorCode, FactError, Problem, format_path
+from .errors import ErrorCode, FactError, Problem, Refusal, format_path, input_words
 from .moments import Day, Moment
 from .ruleset import FactIn, FactType, FieldSpec, Ruleset, someone_named
 
@@ -69,7 +69,7 @@ class Fact:
 def _not_a_bool(value: Any) -> Any:
     """``hours: true`` is not one hour: a yes/no is refused where a number is declared (pydantic would take it)."""
     if isinstance(value, bool):
-        raise ValueError("a number is expected here, not true or false")
+        raise Refusal("a number is expected here, not true or false", "input.number_not_bool")
     return value
 
 
@@ -94,8 +94,9 @@ def _yes_or_no(value: Any) -> Any:
         word = value.strip().lower()
         if word in YES or word in NO:
             return word in YES
-        raise ValueError(f"'{value}' is not yes or no; write one of {'/'.join(YES)} or {'/'.join(NO)}")
-    raise ValueError("true or false is expected here")
+        raise Refusal(f"'{value}' is not yes or no; write one of {'/'.join(YES)} or {'/'.join(NO)}", "input.yes_no",
+                      text=value, yes="/".join(YES), no="/".join(NO))
+    raise Refusal("true or false is expected here", "input.bool_type")
 
 
 _YES_OR_NO = BeforeValidator(_yes_or_no)
@@ -245,4 +246,6 @@ def _problem(fact_id: Any, fact_type: str, error: ErrorDetails) -> Problem:
         message = str(error.get("ctx", {}).get("error", message))
     known_id = fact_id if isinstance(fact_id, str) and fact_id else None
     return Problem(code=ErrorCode.FACT_INVALID, path=format_path(loc), fact_id=known_id,
-                   message=f"fact '{known_id or '?'}'{kind}: field '{field}': {message}")
+                   message=f"fact '{known_id or '?'}'{kind}: field '{field}': {message}",
+                   says="fact_field", params={"fact": known_id or "?", "type": fact_type, "field": field or "",
+                                              "reason": input_words(error)})

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from ._source import Path, Source, parse_yaml
-from .errors import ErrorCode, Problem
+from .errors import ErrorCode, Problem, input_words
 from .ruleset import Comparison, Condition, Node, Ruleset
 
 
@@ -61,8 +61,8 @@ def _validation_problems(exc: ValidationError, source: Source) -> list[Problem]:
         by_path.setdefault(_data_path(source.data, error["loc"]), []).append(error)
     problems = []
     for path, errors in by_path.items():
-        code, message = _describe(errors, path)
-        problems.append(source.problem(code, message, path))
+        code, message, says, params = _describe(errors, path)
+        problems.append(source.problem(code, message, path, says, **params))
     return problems
 
 
@@ -87,34 +87,39 @@ def _is_union_tag(part: str) -> bool:
     return part in {"value", "comparison", "int", "float", "str", "bool", "date"} or "[" in part
 
 
-def _describe(errors: list[ErrorDetails], path: Path) -> tuple[ErrorCode, str]:
+def _describe(errors: list[ErrorDetails], path: Path) -> tuple[ErrorCode, str, str, dict[str, Any]]:
+    """The code, the English message, and what it says as data (for other languages)."""
     if not path:
-        where = "the ruleset"
+        key = ""
     else:  # a list item by its list's name: 'limits[0]', not '0'
-        where = f"'{path[-2]}[{path[-1]}]'" if isinstance(path[-1], int) and len(path) > 1 else f"'{path[-1]}'"
+        key = f"{path[-2]}[{path[-1]}]" if isinstance(path[-1], int) and len(path) > 1 else str(path[-1])
+    where = f"'{key}'" if key else "the ruleset"
     first = errors[0]
     kind = first["type"]
     if kind == "extra_forbidden":
-        key = path[-1]
+        unknown = str(path[-1])
         allowed = _allowed_keys(first["loc"][:-1])
-        hint = difflib.get_close_matches(str(key), allowed, n=1)
+        hint = difflib.get_close_matches(unknown, allowed, n=1)
         if hint:
             suggestion = f"; did you mean '{hint[0]}'?"
         else:
             suggestion = f"; allowed keys: {', '.join(allowed)}" if allowed else ""
-        return ErrorCode.UNKNOWN_KEY, f"unknown key '{key}'{suggestion}"
+        return ErrorCode.UNKNOWN_KEY, f"unknown key '{unknown}'{suggestion}", "unknown_key", {
+            "key": unknown, "hint": hint[0] if hint else "", "allowed": ", ".join(allowed)}
     if kind == "missing":
-        return ErrorCode.MISSING_KEY, f"required key {where} is missing"
+        return ErrorCode.MISSING_KEY, f"required key {where} is missing", "missing_key", {"key": key}
+    got = repr(first["input"])[:40] if isinstance(first.get("input"), int | float | str | bool) else ""
     if path and path[-1] == "period" and kind == "literal_error":
         return ErrorCode.BAD_PERIOD, (f"'{first['input']}' is not a period; use one of day, week, month, "
-                                      "quarter, year")
+                                      "quarter, year"), "bad_period", {"got": got}
     if len(errors) > 1 and all(e["type"].endswith("_type") or e["type"].endswith("_parsing") for e in errors):
         wanted = ", ".join(dict.fromkeys(e["msg"].removeprefix("Input should be a valid ") for e in errors))
-        return ErrorCode.WRONG_TYPE, f"{where} has the wrong type ({type(first['input']).__name__}); expected {wanted}"
+        english = f"{where} has the wrong type ({type(first['input']).__name__}); expected {wanted}"
+        return ErrorCode.WRONG_TYPE, english, "wrong_type", {"key": key, "got": got}
     message = first["msg"].removeprefix("Value error, ")
-    if kind.endswith("_type") or kind.endswith("_parsing"):
-        return ErrorCode.WRONG_TYPE, f"{where}: {message} (got {first['input']!r})"
-    return ErrorCode.BAD_VALUE, f"{where}: {message}"
+    code = ErrorCode.WRONG_TYPE if kind.endswith("_type") or kind.endswith("_parsing") else ErrorCode.BAD_VALUE
+    english = f"{where}: {message} (got {first['input']!r})" if code == ErrorCode.WRONG_TYPE else f"{where}: {message}"
+    return code, english, "bad_input", {"key": key, "reason": input_words(first), "got": got}
 
 
 def _allowed_keys(loc: tuple) -> list[str]:

@@ -20,6 +20,8 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator
 
+from .errors import Refusal
+
 _SEP = r"\s*[-/.]\s*"
 _DAY = (rf"(?P<y>\d{{4}})(?:{_SEP}(?P<m>\d{{1,2}}){_SEP}(?P<d>\d{{1,2}})"
         r"|\s*年\s*(?P<cm>\d{1,2})\s*月\s*(?P<cd>\d{1,2})\s*[日号]?)")
@@ -45,7 +47,8 @@ def _is_number(text: str) -> bool:
 
 def _from_digits(text: str) -> dt.datetime:
     if len(text) not in (8, 12, 14):
-        raise ValueError(f"{text!r} is not a date: write 2026-11-20 09:00 (eight digits are read as YYYYMMDD)")
+        raise Refusal(f"{text!r} is not a date: write 2026-11-20 09:00 (eight digits are read as YYYYMMDD)",
+                      "moment.digits", text=text)
     clock = [int(text[i:i + 2]) for i in range(8, len(text), 2)] + [0, 0, 0]
     return _moment(text, int(text[0:4]), int(text[4:6]), int(text[6:8]), *clock[:3])
 
@@ -55,7 +58,7 @@ def _moment(text: str, year: int, month: int, day: int, hour: int = 0, minute: i
     try:  # no offset written: Asia/Shanghai, set where facts are read
         return dt.datetime(year, month, day, hour, minute, second)  # noqa: DTZ001
     except ValueError as exc:
-        raise ValueError(f"{text!r} is not a real date and time ({exc})") from None
+        raise Refusal(f"{text!r} is not a real date and time ({exc})", "moment.unreal", text=text) from None
 
 
 def _written(text: str, shown: str) -> dt.datetime | None:
@@ -71,7 +74,8 @@ def _written(text: str, shown: str) -> dt.datetime | None:
 def read_moment(value: Any) -> Any:
     """A datetime from the spellings above; anything else is left to pydantic's ISO 8601 reading."""
     if isinstance(value, bool | int | float):
-        raise ValueError("a date and time is written as text, e.g. 2026-11-20 09:00, not as a number")
+        raise Refusal("a date and time is written as text, e.g. 2026-11-20 09:00, not as a number", "moment.number",
+                      text=value)
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return dt.datetime.combine(value, dt.time())
     if not isinstance(value, str):
@@ -82,9 +86,9 @@ def read_moment(value: Any) -> Any:
     if _DIGITS.fullmatch(text):
         return _from_digits(text)
     if _is_number(text):  # 1763600000.5, +1763600000, 1.76e9, 46054.5 (an Excel serial): never a moment
-        raise ValueError(f"{text!r} is a number, not a date: write 2026-11-20 09:00")
+        raise Refusal(f"{text!r} is a number, not a date: write 2026-11-20 09:00", "moment.number", text=text)
     if _SHORT_YEAR.fullmatch(text) or _SHORT_LAST.fullmatch(text):
-        raise ValueError(f"{text!r}: write the year in four digits, e.g. 2026-11-20")
+        raise Refusal(f"{text!r}: write the year in four digits, e.g. 2026-11-20", "moment.short_year", text=text)
     year_last = _YEAR_LAST.fullmatch(text)
     return _written(_year_first(text, year_last) if year_last else text, text) or text
 
@@ -97,7 +101,8 @@ def _year_first(text: str, match: re.Match[str]) -> str:
     elif b > 12 >= a or a == b:
         month, day = a, b
     else:
-        raise ValueError(f"{text!r}: day and month cannot be told apart; write the year first, e.g. 2026-11-20")
+        raise Refusal(f"{text!r}: day and month cannot be told apart; write the year first, e.g. 2026-11-20",
+                      "moment.ambiguous", text=text)
     return f"{match['y']}-{month}-{day}{match['rest'] or ''}"
 
 
@@ -106,7 +111,8 @@ def read_day(value: Any) -> Any:
     moment = read_moment(value)
     if isinstance(moment, dt.datetime):
         if moment.time() != dt.time():
-            raise ValueError(f"{value!r} is a day: write it without a time of day, e.g. 2026-11-20")
+            raise Refusal(f"{value!r} is a day: write it without a time of day, e.g. 2026-11-20",
+                          "moment.day_with_time", text=value)
         return moment.date()
     return moment
 

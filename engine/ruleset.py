@@ -53,12 +53,13 @@ class Node(BaseModel):
 
     _origin: Any = PrivateAttr(default=None)  # (Source, path) set by the loader
 
-    def problem(self, code: ErrorCode, message: str, *subpath: str | int) -> Problem:
+    def problem(self, code: ErrorCode, message: str, *subpath: str | int, says: str | None = None,
+                **params: Any) -> Problem:
         """A problem located at this node (or one of its keys) in the file it came from."""
         if self._origin is None:
-            return Problem(code=code, message=message)
+            return Problem(code=code, message=message, says=says, params=params)
         source, path = self._origin
-        return source.problem(code, message, path + tuple(subpath))
+        return source.problem(code, message, path + tuple(subpath), says, **params)
 
 
 class Limit(Node):

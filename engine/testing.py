@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import replace
+from typing import Any
 
 from pydantic import BaseModel
 
-from .amounts import signed
+from .amounts import json_ready, signed
 from .compiler import CompiledRuleset
 from .errors import FactError
 from .evaluator import balances, evaluate
@@ -16,12 +17,32 @@ from .facts import SHANGHAI
 from .ruleset import RulesetTest
 
 
+class Mismatch(BaseModel):
+    """One difference between a test's ``expect`` and what came, as data an editor can turn into a new expectation.
+
+    ``path`` is inside the test's ``expect``: ``["awards", 2]`` is the third expected award
+    (``actual`` the award that came in its place, or None when none came), ``["awards"]`` an
+    award that came unlisted (``expected`` None), ``["balances", "r1", "index"]`` one part of a
+    balance. An award is written as a test writes it: fact or period, rule, amount, and the
+    limit that cut it when the test checks limits.
+    """
+
+    path: list[str | int]
+    expected: Any = None
+    actual: Any = None
+
+
 class TestOutcome(BaseModel):
-    """One embedded test's result: passed, or each difference between what it expected and what came."""
+    """One embedded test's result: passed, or each difference between what it expected and what came.
+
+    ``failures`` says each difference in a sentence; ``mismatches`` says the same differences as
+    data (none when the facts themselves were refused).
+    """
 
     name: str
     passed: bool
     failures: list[str] = []
+    mismatches: list[Mismatch] = []
 
 
 def run_tests(compiled: CompiledRuleset) -> list[TestOutcome]:
@@ -36,16 +57,19 @@ def run_test(compiled: CompiledRuleset, test: RulesetTest) -> TestOutcome:
     except FactError as exc:
         return TestOutcome(name=test.name, passed=False, failures=[p.message for p in exc.problems])
     failures: list[str] = []
+    mismatches: list[Mismatch] = []
     if test.expect.awards is not None:
         want_limits = any(e.limited_by for e in test.expect.awards)
-        got = Counter((a.fact_id, a.period, a.rule_id, a.amount, a.limited_by if want_limits else None)
-                      for a in evaluation.awards)
-        want = Counter((e.fact, e.period, e.rule, e.amount, e.limited_by if want_limits else None)
-                       for e in test.expect.awards)
+        got_items = [(a.fact_id, a.period, a.rule_id, a.amount, a.limited_by if want_limits else None)
+                     for a in evaluation.awards]
+        want_items = [(e.fact, e.period, e.rule, e.amount, e.limited_by if want_limits else None)
+                      for e in test.expect.awards]
+        got, want = Counter(got_items), Counter(want_items)
         for item in sorted((want - got).keys(), key=str):
             failures.append(f"expected award {_show(item)} was not given")
         for item in sorted((got - want).keys(), key=str):
             failures.append(f"unexpected award {_show(item)}")
+        mismatches += _award_mismatches(want_items, got_items, want - got, got - want)
     if test.expect.balances:
         actual = balances(compiled.ruleset, evaluation.awards, test.expect.balances, evaluation.resets)
         for resident, expected in test.expect.balances.items():
@@ -54,7 +78,46 @@ def run_test(compiled: CompiledRuleset, test: RulesetTest) -> TestOutcome:
                 want_value = getattr(expected, key)
                 if want_value is not None and getattr(balance, key) != want_value:
                     failures.append(f"{resident}: {key} is {getattr(balance, key)}, expected {want_value}")
-    return TestOutcome(name=test.name, passed=not failures, failures=failures)
+                    mismatches.append(Mismatch(path=["balances", resident, key], expected=json_ready(want_value),
+                                               actual=json_ready(getattr(balance, key))))
+    return TestOutcome(name=test.name, passed=not failures, failures=failures, mismatches=mismatches)
+
+
+def _award_mismatches(want_items: list[tuple], got_items: list[tuple], missing: Counter,
+                      extra: Counter) -> list[Mismatch]:
+    """The awards that differ, an expected one paired with what came for the same fact (or period) and rule.
+
+    So an award whose amount (or limit) changed is one mismatch at its own place in the test,
+    not a "not given" and an "unexpected" far apart.
+    """
+    missing, extra = Counter(missing), Counter(extra)
+    unmatched_want = []  # (index in expect.awards, item), in the order the test lists them
+    for index, item in enumerate(want_items):
+        if missing[item]:
+            missing[item] -= 1
+            unmatched_want.append((index, item))
+    unmatched_got = []  # in the order they were awarded
+    for item in got_items:
+        if extra[item]:
+            extra[item] -= 1
+            unmatched_got.append(item)
+    out = []
+    for index, item in unmatched_want:
+        twin = next((g for g in unmatched_got if g[:3] == item[:3]), None)
+        if twin is not None:
+            unmatched_got.remove(twin)
+        out.append(Mismatch(path=["awards", index], expected=_written(item),
+                            actual=_written(twin) if twin else None))
+    out += [Mismatch(path=["awards"], actual=_written(item)) for item in unmatched_got]
+    return out
+
+
+def _written(item: tuple) -> dict[str, Any]:
+    """An award as a test's ``expect.awards`` writes it."""
+    fact, period, rule, amount, limited = item
+    written = {"fact": fact} if fact is not None else {"period": period}
+    written |= {"rule": rule, "amount": json_ready(amount)}
+    return written | ({"limited_by": limited} if limited else {})
 
 
 def _dated_for(compiled: CompiledRuleset, test: RulesetTest) -> CompiledRuleset:

@@ -7,11 +7,12 @@ CJK fonts a machine is likely to have, falling back to its default sans-serif.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from decimal import Decimal
 from html import escape
 
-from .report import HouseholdsSection, SimulationReport, TierMigration
+from .report import HouseholdsSection, ReviewSection, ReviewSide, SimulationReport, TierMigration
 
 #: What a chart or a cell shows: an amount (exact) or a statistic (a float).
 Number = float | Decimal
@@ -57,6 +58,31 @@ def _nice_max(value: float) -> float:
         if value <= step * magnitude:
             return step * magnitude
     return 10 * magnitude
+
+
+def _nice_step(value: float) -> float:
+    """The smallest 1, 2, 2.5 or 5 × 10ⁿ at least ``value`` (> 0): a step a reader counts in."""
+    magnitude = 10.0 ** math.floor(math.log10(value))
+    return next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= value)
+
+
+def fitted_axis(values: Sequence[float]) -> tuple[float, float, float]:
+    """Low and high bound and step of a line chart's y axis: the data's range, a tenth wider on each side.
+
+    A line's height, not its length, carries the value, so its axis need not start at 0 — and
+    one that does draws a 4% change as a flat line. The bounds are whole steps; values all on
+    one side of 0 keep the axis on that side (a count never gets a negative axis).
+    """
+    lo, hi = min(values, default=0.0), max(values, default=0.0)
+    spread = hi - lo or max(abs(hi) * 0.1, 1.0)
+    step = _nice_step(spread * 1.2 / 4)
+    low = math.floor((lo - spread * 0.1) / step) * step
+    high = math.ceil((hi + spread * 0.1) / step) * step
+    if lo >= 0 > low:
+        low = 0.0
+    if hi <= 0 < high:
+        high = 0.0
+    return low, high, step
 
 
 def _legend(x: float, y: float, items: list[tuple[str, str]]) -> str:
@@ -162,23 +188,34 @@ def paired_hbars(title: str, shown: list[tuple[str, Number, Number]], width: int
 
 def lines(title: str, labels: list[str], shown: list[tuple[str, str, Sequence[Number]]],
           width: int = 640, height: int = 300) -> str:
-    """Line chart whose y axis starts at 0: shift series with negative values up before drawing them."""
+    """Line chart whose y axis fits the data (``fitted_axis``); where it leaves out 0 the chart says so."""
     series = _floats(shown)
     left, right, top, bottom = 70, 20, 40, 55
     plot_w, plot_h = width - left - right, height - top - bottom
-    vmax = _nice_max(max([v for _, _, vals in series for v in vals] + [0]))
+    low, high, tick = fitted_axis([v for _, _, vals in series for v in vals])
 
     def y(v: float) -> float:
-        return top + plot_h * (vmax - v) / vmax
+        return top + plot_h * (high - v) / (high - low)
 
     def x(i: int) -> float:
         return left + (plot_w * i / (len(labels) - 1) if len(labels) > 1 else plot_w / 2)
 
+    # every tick label with the step's decimals (a step is 1, 2, 2.5 or 5 × 10ⁿ)
+    places = next((d for d in range(10) if math.isclose(round(tick, d), tick, rel_tol=1e-9)), 10)
+
+    def tick_label(v: float) -> str:
+        return f"{v:,.{places}f}"
+
     parts = [f'<text x="{left}" y="22" font-size="14" font-weight="bold">{_t(title)}</text>']
-    for k in range(5):
-        v = vmax * k / 4
-        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="{GRID}"/>'
-                     f'<text x="{left - 6}" y="{y(v) + 4:.1f}" font-size="11" text-anchor="end">{_num(v)}</text>')
+    for k in range(round((high - low) / tick) + 1):
+        v = round(low + tick * k, 10)
+        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
+                     f'stroke="{"#555" if v == 0 else GRID}"/>'
+                     f'<text x="{left - 6}" y="{y(v) + 4:.1f}" font-size="11" text-anchor="end">{tick_label(v)}</text>')
+    if low > 0 or high < 0:
+        said = f"纵轴从 {tick_label(low)} 起，不从 0 起" if low > 0 else f"纵轴到 {tick_label(high)} 为止，不含 0"
+        parts.append(f'<text class="axis-note" x="{width - right}" y="35" font-size="11" text-anchor="end" '
+                     f'fill="{DOWN}">{said}</text>')
     step = max(1, len(labels) // 12)
     for i, label in enumerate(labels):
         if i % step == 0:
@@ -282,6 +319,43 @@ def _households(section: HouseholdsSection) -> str:
     return "".join(parts)
 
 
+def _publicity(side: ReviewSide) -> str:
+    if side.publicity_days is None:
+        return "批准后公示，天数按系统默认"
+    return "批准即发放，不公示" if side.publicity_days == 0 else f"批准后公示 {side.publicity_days} 天"
+
+
+def _review(section: ReviewSection) -> str:
+    """The committee's workload: awards held for review under each standard, by rule and by month."""
+    said = [f"{name}：{side.rules} 条规则需委员会审核，待审核奖励 {side.awards:,} 条 / {_num(side.points)} 分"
+            f"（{_publicity(side)}）" if side.rules else f"{name}：没有需委员会审核的规则"
+            for name, side in (("基线", section.baseline), ("候选", section.candidate))]
+    counted = ("总量、规则、等级与负债均按这些奖励全部获批计入。" if section.counted_in_totals
+               else "总量、规则、等级与负债均未计入这些奖励。")
+    parts = ["<h2>委员会审核与公示</h2>", f"<p>{'；<br>'.join(_t(x) for x in said)}。<br>{counted}</p>"]
+    if section.rules:
+        parts.append(_table(["规则", "基线待审核条数", "候选待审核条数", "基线待审核积分", "候选待审核积分"],
+                            [[r.title, f"{r.baseline_awards:,}", f"{r.candidate_awards:,}", _num(r.baseline_points),
+                              _num(r.candidate_points)] for r in section.rules]))
+    if section.monthly:
+        parts.append(grouped_bars("每月待审核奖励条数", [m.month for m in section.monthly],
+                                  [("基线", BASE, [m.baseline_awards for m in section.monthly]),
+                                   ("候选", CAND, [m.candidate_awards for m in section.monthly])]))
+        parts.append(_table(["月份", "基线条数", "候选条数", "基线积分", "候选积分"],
+                            [[m.month, f"{m.baseline_awards:,}", f"{m.candidate_awards:,}", _num(m.baseline_points),
+                              _num(m.candidate_points)] for m in section.monthly]))
+    parts.append(f'<p class="note">{_t(section.note)}</p>')
+    return "".join(parts)
+
+
+def _validity(months: int | None, whose: str = "") -> str:
+    """How long points stay valid: ``候选 24 个月``, ``基线不过期``."""
+    return f"{whose}不过期" if months is None else f"{whose} {months} 个月".lstrip()
+
+
+MATCHERS = {"durable-rules": "durable-rules（标准匹配器）", "python": "Python 匹配器（与标准匹配器逐条核对一致）"}
+
+
 def render_html(report: SimulationReport) -> str:
     """The whole report as one page, from nothing but ``report``: a report.json read back renders the same page."""
     b, c = report.baseline, report.candidate
@@ -295,7 +369,8 @@ def render_html(report: SimulationReport) -> str:
     sections.append(
         f"<h1>规则变更模拟报告</h1>"
         f'<p class="lead">基线：<b>{_t(b.title)}</b>（{_t(b.ref)}）<br>候选：<b>{_t(c.title)}</b>（{_t(c.ref)}）<br>'
-        f"数据：{_t(source_text)}，居民 {src.residents:,} 人，期间 {_t(months)}。匹配引擎：{_t(report.matcher)}。</p>")
+        f"数据：{_t(source_text)}，居民 {src.residents:,} 人，期间 {_t(months)}。"
+        f"匹配引擎：{_t(MATCHERS.get(report.matcher, report.matcher))}。</p>")
     a = report.attribution
     rules_by_id = {r.rule_id: r for r in report.rules}
     causes = "、".join(f"{rules_by_id[k].title}（{_signed(rules_by_id[k].delta_net)}）" for k in a.causes[:5]) or "无"
@@ -311,23 +386,38 @@ def render_html(report: SimulationReport) -> str:
     yuan = (f"，约合 {_num(cand_yuan)} 元（基线 {_num(base_yuan)} 元）"
             if cand_yuan is not None and base_yuan is not None else "")
     dist = report.residents.distribution
+    expiry_text = ""
+    lb, lc = liab.baseline, liab.candidate
+    if lb.points_expire_after_months is not None or lc.points_expire_after_months is not None:
+        expiry_text = (f"<li>到期作废积分：候选 {_num(lc.points_expired)}，基线 {_num(lb.points_expired)}"
+                       f"（积分有效期：{_validity(lc.points_expire_after_months, '候选')}，"
+                       f"{_validity(lb.points_expire_after_months, '基线')}）</li>")
+    rv = report.review
+    review_text = ""
+    reviewing = bool(rv.baseline.rules or rv.candidate.rules)
+    if reviewing:
+        review_text = (f"<li>待委员会审核的奖励：候选 {rv.candidate.awards:,} 条 / {_num(rv.candidate.points)} 分，"
+                       f"基线 {rv.baseline.awards:,} 条 / {_num(rv.baseline.points)} 分"
+                       f"（{'总量按全部获批计入' if rv.counted_in_totals else '总量未计入'}）</li>")
     sections.append(
         "<h2>要点</h2><ul>"
         f"<li>净发放积分变化 {_signed(a.total_delta)}；变化来自：{_t(causes)}</li>"
         f"<li>{dist.gainers:,} 人增加，{dist.losers:,} 人减少，{dist.unchanged:,} 人不变</li>"
         f"{gap_text}"
-        f"<li>期末未兑换积分（信用超市负债）：候选 {_num(liab.candidate.outstanding_points)}，"
-        f"基线 {_num(liab.baseline.outstanding_points)}{_t(yuan)}</li>"
+        f"<li>期末未兑换积分（信用超市负债）：候选 {_num(lc.outstanding_points)}，"
+        f"基线 {_num(lb.outstanding_points)}{_t(yuan)}</li>"
+        f"{expiry_text}{review_text}"
         f"<li>诚信等级：{report.tiers.moved_up:,} 人升级，{report.tiers.moved_down:,} 人降级</li></ul>")
     if report.unexercised:
         sections.append(
             '<div class="warn"><b>注意：以下规则在本次模拟中没有任何对应事实，其影响（包括成本）未被估计，'
             "不能当作 0。</b><ul>" + "".join(
-                f"<li>{_t(u.title)}（{_t(u.rule_id)}，事实类型 {_t(u.fact_type)}；"
+                f"<li>{_t(u.title)}（事实类型「{_t(u.fact_type_title)}」；"
                 f"{SIDES[u.side]}）</li>" for u in report.unexercised) + "</ul></div>")
     sections.append("<h2>总量</h2>" + _table(
         ["指标", "基线", "候选", "变化"],
-        [[t.title, _num(t.baseline), _num(t.candidate), _delta_cell(t.delta, t.rise_is)] for t in report.totals]))
+        [[t.title, _num(t.baseline), _num(t.candidate), _delta_cell(t.delta, t.rise_is)] for t in report.totals
+         if reviewing or not t.metric.startswith("review_")]))  # no standard reviews: no review rows
 
     # fairness
     zones = [g for g in report.fairness.groups if g.dimension in ("zone", "origin")]
@@ -354,7 +444,7 @@ def render_html(report: SimulationReport) -> str:
     sections.append(_table(
         ["规则", "状态", "基线积分", "候选积分", "变化", "占总变化", "基线覆盖人数", "候选覆盖人数",
          "基线触顶次数", "候选触顶次数", *[f"{zone_titles.get(z, z)}变化" for z in zone_ids]],
-        [[f"{r.title}（{r.rule_id}）", STATUS.get(r.status, r.status), _num(r.baseline.net), _num(r.candidate.net),
+        [[r.title, STATUS.get(r.status, r.status), _num(r.baseline.net), _num(r.candidate.net),
           _delta_cell(r.delta_net, "neutral"), f"{r.share_of_change:.1%}" if r.share_of_change is not None else "—",
           r.baseline.residents_reached, r.candidate.residents_reached, r.baseline.limit_bound,
           r.candidate.limit_bound, *[_delta_cell(r.by_zone.get(z, 0), "neutral") for z in zone_ids]]
@@ -376,12 +466,14 @@ def render_html(report: SimulationReport) -> str:
                     f'{_signed(dist.p05)} 至 {_signed(dist.p95)}，'
                     f'最小 {_signed(dist.min)}，最大 {_signed(dist.max)}。</p>')
     rule_title = {r.rule_id: r.title for r in report.rules}
+    tier_title = {t.id: t.title for t in report.tiers.tiers}.get
     for name, people in (("增加最多", report.residents.top_gainers), ("减少最多", report.residents.top_losers)):
         if people:
             sections.append(f"<h3>{name}</h3>" + _table(
                 ["居民", "分区", "基线积分", "候选积分", "变化", "等级", "主要原因"],
                 [[p.resident, zone_titles.get(p.zone, p.zone), p.baseline_points, p.candidate_points,
-                  _delta_cell(p.delta_points), f"{p.baseline_tier} → {p.candidate_tier}",
+                  _delta_cell(p.delta_points),
+                  f"{tier_title(p.baseline_tier, p.baseline_tier)} → {tier_title(p.candidate_tier, p.candidate_tier)}",
                   f"{rule_title.get(p.main_rule, p.main_rule) if p.main_rule else '—'}（{_signed(p.main_rule_delta)}）"]
                  for p in people], numeric_from=2))
 
@@ -396,15 +488,23 @@ def render_html(report: SimulationReport) -> str:
          ("候选发放", CAND, [m.candidate_issued for m in liab.monthly]),
          ("基线兑换", "#9aa9c0", [m.baseline_redeemed for m in liab.monthly]),
          ("候选兑换", "#e6b48f", [m.candidate_redeemed for m in liab.monthly])]))
+    if any(m.baseline_expired or m.candidate_expired for m in liab.monthly):
+        sections.append(lines(
+            "每月末到期作废积分", [m.month for m in liab.monthly],
+            [("基线", BASE, [m.baseline_expired for m in liab.monthly]),
+             ("候选", CAND, [m.candidate_expired for m in liab.monthly])]))
     sections.append(_table(
-        ["", "发放积分", "扣除积分", "兑换积分", "兑换次数", "兑换成本（元）", "未兑换积分", "负债（元）",
-         "负余额人数"],
+        ["", "发放积分", "扣除积分", "兑换积分", "兑换次数", "兑换成本（元）", "积分有效期", "到期作废积分",
+         "未兑换积分", "负债（元）", "负余额人数"],
         [[name, s.points_earned, s.points_deducted, s.points_redeemed, s.redemptions, _num(s.redeemed_yuan),
+          _validity(s.points_expire_after_months), s.points_expired,
           s.outstanding_points, _num(s.outstanding_yuan) if s.outstanding_yuan is not None else "—",
           s.negative_balances] for name, s in (("基线", liab.baseline), ("候选", liab.candidate))]))
     sections.append(f'<p class="note">{_t(liab.note)}</p>')
     if liab.yuan_basis:
         sections.append(f'<p class="note">{_t(liab.yuan_basis)}</p>')
+    if reviewing:
+        sections.append(_review(rv))
     rejected = {k: v for side in report.rejected_facts.values() for k, v in side.items()}
     if rejected:
         sections.append("<h3>未能计分的事实</h3>" + _table(

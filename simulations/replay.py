@@ -29,7 +29,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import xinzhi.rulesets
 from xinzhi.engine import (
@@ -66,6 +66,12 @@ from .population import (
 REPO_RULESETS = Path(xinzhi.rulesets.__file__).resolve().parent
 CHUNK_SIZE = 200
 MATCHER_NAME = "durable-rules"
+
+#: The columns of a month's tally (``ChunkOutcome.monthly``): points issued, deducted, redeemed in the
+#: shop, outstanding at the month's end (positive balances), expired at its end, and the awards (count
+#: and points) of rules under committee review.
+ISSUED, DEDUCTED, REDEEMED, OUTSTANDING, EXPIRED, HELD, HELD_POINTS = range(7)
+MONTH_COLUMNS = 7
 
 Progress = Callable[[str, int, int], None]
 
@@ -119,6 +125,7 @@ class ResidentOutcome:
     earned: Decimal = Decimal(0)    # positive points awarded
     deducted: Decimal = Decimal(0)  # points taken by deductions (positive number)
     redeemed: Decimal = Decimal(0)  # points spent in the shop
+    expired: Decimal = Decimal(0)   # unspent points that expired (accounts.points_expire) within the months
     redeemed_yuan: float = 0.0
     redemptions: int = 0
     facts: int = 0
@@ -131,8 +138,8 @@ class ResidentOutcome:
 
     @property
     def balance(self) -> Decimal:
-        """Points still held (after redemptions)."""
-        return self.points - self.redeemed
+        """Points still held at the end: after redemptions and expiry."""
+        return self.points - self.redeemed - self.expired
 
 
 @dataclass
@@ -146,7 +153,7 @@ class ChunkOutcome:
 
     residents: dict[str, ResidentOutcome]
     households: dict[str, ResidentOutcome]
-    monthly: dict[str, list[Decimal]]   # month -> [issued, deducted, redeemed, outstanding (positive balances)]
+    monthly: dict[str, list[Decimal]]   # month -> its tally, MONTH_COLUMNS long (ISSUED … HELD_POINTS)
     facts: int
     awards: int
     rejected: dict[str, int]
@@ -298,6 +305,7 @@ def score_chunk(compiled: CompiledRuleset, residents: list[str], facts: list[dic
     holders = sorted(set(households.values()) | {f.resident for f in valid}) if by_household else residents
     awards = evaluate(compiled, valid, matcher=matcher).awards
     resets: list[AccountReset] = []
+    until = dt.date.min
     if months:  # period rules pay for the replayed months' periods, every account; then accounts reset
         first = dt.date.fromisoformat(f"{months[0]}-01")
         until = add_months(dt.date.fromisoformat(f"{months[-1]}-01"), 1)
@@ -308,7 +316,11 @@ def score_chunk(compiled: CompiledRuleset, residents: list[str], facts: list[dic
     for award in awards:
         per.setdefault(award.resident, []).append(award)
     fact_counts = Counter(f.resident for f in valid)
-    monthly = {m: [Decimal(0)] * 4 for m in months}
+    monthly = {m: [Decimal(0)] * MONTH_COLUMNS for m in months}
+    reviewed = reviewed_rules(compiled.ruleset)
+    # expiry is replayed only where some points expire on a day of the months (a what-if shorter than the
+    # standard's expiry has none, and its workers never load the ledger's code)
+    expiring = any(a.points_expire_on is not None and a.points_expire_on < until for a in awards)
     accounts: dict[str, ResidentOutcome] = {}
     for holder in sorted(per):
         bal = totals[holder]
@@ -316,17 +328,41 @@ def score_chunk(compiled: CompiledRuleset, residents: list[str], facts: list[dic
         by_month = _tally(out, per[holder])
         for month, (earned, deducted) in by_month.items():
             if month in monthly:
-                monthly[month][0] += earned
-                monthly[month][1] += deducted
+                monthly[month][ISSUED] += earned
+                monthly[month][DEDUCTED] += deducted
+        for award in per[holder]:
+            month = award.occurred_at.strftime("%Y-%m")
+            if held_for_review(award, reviewed) and month in monthly:
+                monthly[month][HELD] += 1
+                monthly[month][HELD_POINTS] += award.amount
         points_reset = {r.period.last_moment.strftime("%Y-%m"): r.after for r in resets
                         if r.resident == holder and r.account == "points"}
         _shop_visits(out, holder, {m: e - d for m, (e, d) in by_month.items()}, months, monthly, shop,
-                     (zones or {}).get(holder, ""), seed, points_reset)
+                     (zones or {}).get(holder, ""), seed, points_reset,
+                     Expiring.of(per[holder], months) if expiring else None)
         accounts[holder] = out
     members = _members(residents, households, accounts, awards, valid) if by_household else accounts
     return ChunkOutcome(residents=members, households=accounts if by_household else {}, monthly=monthly,
                         facts=len(valid) + sum(rejected.values()), awards=len(awards), rejected=dict(rejected),
                         fact_types=dict(Counter(f.type for f in valid)))
+
+
+def reviewed_rules(ruleset: Ruleset) -> frozenset[str]:
+    """The rules whose awards the committee reviews (``review: committee``)."""
+    return frozenset(rule.id for rule in ruleset.rules if rule.review == "committee")
+
+
+def held_for_review(award: Award, reviewed: frozenset[str]) -> bool:
+    """Whether the store would hold this award for the committee (as ``xinzhi.review`` does: a non-zero amount).
+
+    Such an award is scored and counted here as if approved; the report counts them apart as
+    the committee's workload and the points that wait on its decision.
+    """
+    return award.rule_id in reviewed and bool(award.amount)
+
+
+def _moves_points(award: Award) -> bool:
+    return "points" in award.accounts and bool(award.amount)
 
 
 def _tally(out: ResidentOutcome, awards: Iterable[Award]) -> dict[str, tuple[Decimal, Decimal]]:
@@ -342,7 +378,7 @@ def _tally(out: ResidentOutcome, awards: Iterable[Award]) -> dict[str, tuple[Dec
             out.rule_bound[rule] = out.rule_bound.get(rule, 0) + 1
             out.rule_cut[rule] = out.rule_cut.get(rule, Decimal(0)) + (award.raw_amount - award.amount)
             out.limits_bound[award.limited_by] = out.limits_bound.get(award.limited_by, 0) + 1
-        if "points" not in award.accounts or not award.amount:
+        if not _moves_points(award):
             continue
         month = award.occurred_at.strftime("%Y-%m")
         earned, deducted = by_month.get(month, (Decimal(0), Decimal(0)))
@@ -380,12 +416,63 @@ def _members(residents: list[str], households: dict[str, str], accounts: dict[st
     return members
 
 
+def _month_end(month: str) -> dt.datetime:
+    """The midnight (Shanghai) that ends ``month``: its points expiring on its last day are gone from then."""
+    return dt.datetime.combine(add_months(dt.date.fromisoformat(f"{month}-01"), 1), dt.time(), SHANGHAI)
+
+
+@dataclass
+class Expiring:
+    """One account's points movements replayed month by month through the store's own expiry.
+
+    ``xinzhi.ledger.simulate`` is the one definition the ledger's expiry job uses: every decrease
+    (a deduction, a redemption) spends the earliest-expiring points first, an award first pays back
+    a negative balance, and points expiring on a day are gone from the next midnight. The amounts
+    and expiry dates are the engine's (``Award.points_expire_on``). The shop visits at the month's
+    last moment, so it may spend points that expire that day; what is left of them then expires.
+    """
+
+    moves: dict[str, list[tuple[dt.datetime, Decimal, dt.date | None]]]  # by month, in time order
+    first: dt.date  # the earliest day any of them expires: no month ending before it needs a replay
+    done: list[tuple[dt.datetime, Decimal, dt.date | None]] = field(default_factory=list)
+    expired: Decimal = Decimal(0)  # so far
+
+    @classmethod
+    def of(cls, awards: Iterable[Award], months: list[str]) -> Expiring:
+        """The points movements of the account's awards in ``months``, as the shop's balance counts them."""
+        moves: dict[str, list[tuple[dt.datetime, Decimal, dt.date | None]]] = {}
+        for award in sorted((a for a in awards if _moves_points(a)), key=lambda a: a.occurred_at):
+            moves.setdefault(award.occurred_at.strftime("%Y-%m"), []).append(
+                (award.occurred_at, award.amount, award.points_expire_on))
+        kept = {m: moves[m] for m in months if m in moves}
+        return cls(moves=kept, first=min((day for month in kept.values() for _, _, day in month if day is not None),
+                                         default=dt.date.max))
+
+    def month_end(self, month: str, redeemed: Decimal) -> Decimal:
+        """The points that expire at the end of ``month``, whose shop visit spent ``redeemed``."""
+        end = _month_end(month)
+        self.done += self.moves.get(month, [])
+        if redeemed:
+            self.done.append((end - dt.timedelta(microseconds=1), -redeemed, None))
+        if self.first >= end.date():  # nothing expires before this month ends
+            return Decimal(0)
+        from xinzhi.ledger import simulate  # here: only a run in which points expire loads the ledger's code
+
+        # simulate's signature says int points; the ledger gives it its Decimal amounts, and so do we
+        expired, _ = simulate(cast(list[tuple[dt.datetime, int, dt.date | None]], self.done), end)
+        total = Decimal(sum(expired.values()))
+        gone, self.expired = total - self.expired, total
+        return gone
+
+
 def _shop_visits(out: ResidentOutcome, rid: str, by_month: dict[str, Decimal], months: list[str],
                  monthly: dict[str, list[Decimal]], shop: Shop | None, zone: str, seed: int,
-                 points_reset: dict[str, Decimal]) -> None:
-    """Month by month: add the month's points, maybe spend some at month end, record liability.
+                 points_reset: dict[str, Decimal], expiring: Expiring | None = None) -> None:
+    """Month by month: add the month's points, maybe spend some at month end, expire, record liability.
 
-    A month whose end resets the points (清零) ends with what the reset leaves, whatever was spent.
+    A month whose end resets the points (清零) ends with what the reset leaves, whatever was spent
+    (a standard cannot both reset and expire points). Points expiring at a month's end are gone
+    after its shop visit (``Expiring``).
 
     The resident's draws come from their own stream and the same number of draws is made
     every month whatever the balance, so baseline and candidate see the same luck.
@@ -394,6 +481,7 @@ def _shop_visits(out: ResidentOutcome, rid: str, by_month: dict[str, Decimal], m
     balance = Decimal(0)
     for month in months:
         balance += by_month.get(month, Decimal(0))
+        spent = Decimal(0)
         if shop is not None:
             visit = rng.random() < shop.redeem_probability_per_month * shop.zone.get(zone, 1.0)
             picks = [rng.random() for _ in range(shop.max_items_per_visit)]
@@ -404,12 +492,18 @@ def _shop_visits(out: ResidentOutcome, rid: str, by_month: dict[str, Decimal], m
                         break
                     item = affordable[int(pick * len(affordable))]
                     balance -= item.price_points
-                    out.redeemed += item.price_points
+                    spent += item.price_points
                     out.redeemed_yuan = round(out.redeemed_yuan + item.cost_yuan, 2)
                     out.redemptions += 1
-                    monthly[month][2] += item.price_points
+        out.redeemed += spent
+        monthly[month][REDEEMED] += spent
         balance = points_reset.get(month, balance)
-        monthly[month][3] += max(balance, Decimal(0))
+        if expiring is not None:
+            gone = expiring.month_end(month, spent)
+            balance -= gone
+            out.expired += gone
+            monthly[month][EXPIRED] += gone
+        monthly[month][OUTSTANDING] += max(balance, Decimal(0))
 
 
 # ---------------------------------------------------------------- the run
@@ -510,7 +604,7 @@ def _run_side(side: str, ruleset: ReplayRuleset, source: ScenarioSource | FactsS
                 progress(side, done, len(chunks))
     merged: dict[str, ResidentOutcome] = {}
     accounts: dict[str, ResidentOutcome] = {}
-    monthly = {m: [Decimal(0)] * 4 for m in months}
+    monthly = {m: [Decimal(0)] * MONTH_COLUMNS for m in months}
     facts = awards = 0
     rejected: Counter[str] = Counter()
     fact_types: Counter[str] = Counter()

@@ -15,7 +15,11 @@ What a committee reads in it:
 - ``households``: the change by household (distribution, zones, and the tier migration
   where households hold the accounts), whenever the residents live in known households;
 - ``liability``: what the credit supermarket owes: outstanding points (and yuan, when the
-  scenario prices the shop's items), month by month.
+  scenario prices the shop's items), month by month, after the points each standard lets
+  expire (``accounts.points_expire``), and how many expired;
+- ``review``: the awards each standard holds for the committee's review (``review:
+  committee``), by rule and by month: the committee's workload. The other sections count
+  them as approved.
 
 "Points" here are net redeemable points awarded over the period (awards minus deductions,
 before shop redemptions), unless a field says otherwise. Gini is computed over those
@@ -45,7 +49,19 @@ from xinzhi.engine import Ruleset
 from xinzhi.engine.amounts import Amount
 
 from .population import Scenario
-from .replay import ReplayResult, ReplayRuleset, ResidentOutcome, SideResult
+from .replay import (
+    EXPIRED,
+    HELD,
+    HELD_POINTS,
+    ISSUED,
+    OUTSTANDING,
+    REDEEMED,
+    ReplayResult,
+    ReplayRuleset,
+    ResidentOutcome,
+    SideResult,
+    reviewed_rules,
+)
 
 SCHEMA_VERSION = 1
 TOP = 10
@@ -243,6 +259,7 @@ class Unexercised(_Model):
     rule_id: str
     title: str
     fact_type: str
+    fact_type_title: str
     side: Literal["baseline", "candidate", "both"] = Field(description="the standard(s) that have the rule")
     message: str
 
@@ -291,21 +308,30 @@ class LiabilitySide(_Model):
     points_earned: Amount
     points_deducted: Amount
     points_redeemed: Amount
+    points_expired: Amount = Field(description="unspent points that expired within the period "
+                                               "(accounts.points_expire), earliest-expiring spent first as in "
+                                               "the ledger")
+    points_expire_after_months: int | None = Field(description="the standard's expiry: unspent points expire at "
+                                                               "the end of the month this many months after "
+                                                               "the award; null: they never expire")
     redemptions: int
     redeemed_yuan: float
-    outstanding_points: Amount = Field(description="sum of residents' positive balances at the end")
+    outstanding_points: Amount = Field(description="sum of residents' positive balances at the end, after "
+                                                   "redemptions and expiry")
     outstanding_yuan: float | None
     negative_balances: int = Field(description="residents whose deductions exceed what they hold")
 
 
 class MonthRow(_Model):
-    """Points issued, redeemed and outstanding at the end of one month, under each ruleset."""
+    """Points issued, redeemed, expired and outstanding at the end of one month, under each ruleset."""
 
     month: str
     baseline_issued: Amount
     candidate_issued: Amount
     baseline_redeemed: Amount
     candidate_redeemed: Amount
+    baseline_expired: Amount = Field(description="points that expired at the month's end")
+    candidate_expired: Amount
     baseline_outstanding: Amount
     candidate_outstanding: Amount
 
@@ -320,6 +346,52 @@ class Liability(_Model):
     delta_outstanding_points: Amount
     delta_outstanding_yuan: float | None
     monthly: list[MonthRow]
+    note: str
+
+
+class ReviewSide(_Model):
+    """The awards one ruleset holds for the committee's review over the period."""
+
+    rules: int = Field(description="rules with review: committee")
+    awards: int = Field(description="awards the store would hold for review: of those rules, with a non-zero "
+                                    "amount (each one a decision for the committee and, approved, a notice on "
+                                    "the public board)")
+    points: Amount = Field(description="their amounts, summed: the points that wait on the committee")
+    publicity_days: int | None = Field(description="days an approved award stays on the public board (公示); null: "
+                                                   "the standard leaves it to the service's default")
+
+
+class ReviewRule(_Model):
+    """One rule under review in either ruleset: its held awards and points under each."""
+
+    rule_id: str
+    title: str
+    baseline_awards: int = Field(description="0 where the baseline does not review the rule")
+    candidate_awards: int
+    baseline_points: Amount
+    candidate_points: Amount
+
+
+class ReviewMonth(_Model):
+    """The awards held for review in one month (by the moment of the fact), under each ruleset."""
+
+    month: str
+    baseline_awards: int
+    candidate_awards: int
+    baseline_points: Amount
+    candidate_points: Amount
+
+
+class ReviewSection(_Model):
+    """Awards held for the committee's review (``review: committee``) and 公示, under each ruleset."""
+
+    counted_in_totals: bool = Field(description="whether the totals, rules, residents, tiers and liability count "
+                                                "these awards (as approved); the store counts one only once the "
+                                                "committee approves it")
+    baseline: ReviewSide
+    candidate: ReviewSide
+    rules: list[ReviewRule]
+    monthly: list[ReviewMonth]
     note: str
 
 
@@ -344,6 +416,7 @@ class SimulationReport(_Model):
     tiers: TierMigration
     households: HouseholdsSection | None = None
     liability: Liability
+    review: ReviewSection
 
 
 # ---------------------------------------------------------------- statistics
@@ -540,13 +613,16 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
             "points_deducted": sum((o.deducted for o in outs), Decimal(0)),
             "points_net": sum((o.points for o in outs), Decimal(0)),
             "points_redeemed": sum((o.redeemed for o in outs), Decimal(0)),
+            "points_expired": sum((o.expired for o in outs), Decimal(0)),
             "points_outstanding": sum((max(o.balance, Decimal(0)) for o in outs), Decimal(0)),
+            **_held_for_review(outs, reviewed_rules(ruleset)),
         }
     titles = {
         "facts_scored": "计分事实数", "facts_rejected": "被拒事实数", "awards": "赋分/扣分条数",
         "awards_limited": "受上限截断条数", "points_cut_by_limits": "上限截去积分", "index_net": "诚信指数净增",
         "points_earned": "发放积分", "points_deducted": "扣除积分", "points_net": "净发放积分",
-        "points_redeemed": "兑换积分", "points_outstanding": "未兑换积分（负债）",
+        "points_redeemed": "兑换积分", "points_expired": "到期作废积分", "points_outstanding": "未兑换积分（负债）",
+        "review_awards": "待审核奖励条数", "review_points": "待审核积分",
     }
     sb, sc = sums(B, base_rs), sums(C, cand_rs)
     totals = [TotalRow(metric=k, title=titles[k], baseline=sb[k], candidate=sc[k], delta=sc[k] - sb[k],
@@ -579,9 +655,7 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
     causes = [r.rule_id for r in sorted(rules, key=lambda r: (-abs(r.delta_net), r.rule_id)) if r.delta_net]
     attribution = Attribution(
         total_delta=total_delta, causes=causes, changed_rules=changed,
-        note="各规则的积分变化之和恰等于总变化。定义未改的规则也可能因与改动规则共用类别上限而变化。"
-             " Per-rule changes add up exactly to the total change; a rule whose definition did not change can"
-             " still move when it shares a category limit with a changed rule.")
+        note="各规则的积分变化之和恰等于总变化。定义未改的规则也可能因与改动规则共用类别上限而变化。")
 
     limit_names = sorted({k for accounts in (BA, CA) for o in accounts.values() for k in o.limits_bound})
     limits = [LimitBinding(limit=name, title=limit_title(name, (cand_rs, base_rs)),
@@ -655,35 +729,41 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
         ratios = [i.cost_yuan / i.price_points for i in scenario.shop.items]
         ypp = r4(sum(ratios) / len(ratios))
         basis = (f"按情景「{scenario.title}」中信用超市 {len(ratios)} 种商品每分的平均成本（成本 ÷ 所需积分）"
-                 f" {ypp} 元/分估算。 Yuan = points × {ypp}, the mean cost per point of the scenario's "
-                 f"{len(ratios)} shop items (cost ÷ price in points).")
+                 f" {ypp} 元/分估算。")
 
-    def liability_side(accounts: dict[str, ResidentOutcome], s: dict[str, Decimal | int]) -> LiabilitySide:
+    def liability_side(accounts: dict[str, ResidentOutcome], s: dict[str, Decimal | int],
+                       ruleset: Ruleset) -> LiabilitySide:
         outs = list(accounts.values())
         outstanding = s["points_outstanding"]
+        expiry = ruleset.accounts.points_expire if ruleset.accounts is not None else None
         return LiabilitySide(
             points_earned=s["points_earned"], points_deducted=s["points_deducted"],
-            points_redeemed=s["points_redeemed"], redemptions=sum(o.redemptions for o in outs),
+            points_redeemed=s["points_redeemed"], points_expired=s["points_expired"],
+            points_expire_after_months=expiry.after_months if expiry is not None else None,
+            redemptions=sum(o.redemptions for o in outs),
             redeemed_yuan=r4(sum(o.redeemed_yuan for o in outs)), outstanding_points=outstanding,
             outstanding_yuan=r4(float(outstanding) * ypp) if ypp is not None else None,
             negative_balances=sum(o.balance < 0 for o in outs))
-    lb, lc = liability_side(BA, sb), liability_side(CA, sc)
+    lb, lc = liability_side(BA, sb, base_rs), liability_side(CA, sc, cand_rs)
     delta_yuan = None  # the sides have yuan exactly when the scenario prices the shop (ypp)
     if lc.outstanding_yuan is not None and lb.outstanding_yuan is not None:
         delta_yuan = r4(lc.outstanding_yuan - lb.outstanding_yuan)
-    monthly = [MonthRow(month=m, baseline_issued=B.monthly[m][0], candidate_issued=C.monthly[m][0],
-                        baseline_redeemed=B.monthly[m][2], candidate_redeemed=C.monthly[m][2],
-                        baseline_outstanding=B.monthly[m][3], candidate_outstanding=C.monthly[m][3])
+    monthly = [MonthRow(month=m, baseline_issued=B.monthly[m][ISSUED], candidate_issued=C.monthly[m][ISSUED],
+                        baseline_redeemed=B.monthly[m][REDEEMED], candidate_redeemed=C.monthly[m][REDEEMED],
+                        baseline_expired=B.monthly[m][EXPIRED], candidate_expired=C.monthly[m][EXPIRED],
+                        baseline_outstanding=B.monthly[m][OUTSTANDING],
+                        candidate_outstanding=C.monthly[m][OUTSTANDING])
                for m in result.months]
     liability = Liability(
         yuan_per_point=ypp, yuan_basis=basis, baseline=lb, candidate=lc,
         delta_outstanding_points=lc.outstanding_points - lb.outstanding_points,
         delta_outstanding_yuan=delta_yuan,
         monthly=monthly,
-        note="未兑换积分为期末各账户（居民或家庭）正余额之和；兑换行为按情景中的信用超市参数模拟（两方案使用相同随机数）。"
-             "积分过期未计入（模拟期短于过期期限时无影响）。 Outstanding = sum of positive balances of the accounts"
-             " (residents or households) at the end; shop visits follow the scenario with the same draws under both"
-             " rulesets; expiry is not applied.")
+        note="未兑换积分为期末各账户（居民或家庭）正余额之和，已扣除兑换和到期作废的积分；兑换行为按情景中的信用超市参数模拟"
+             "（两方案使用相同随机数），每月月末兑换一次。到期作废与正式账本相同：按各标准的积分有效期，扣分和兑换先用最早到期的"
+             "积分，到期当日仍未用完的部分在次日零时作废；模拟期短于有效期时不会有积分作废。")
+
+    review = _review_section(result, (base_rs, cand_rs), (BA, CA), (sb, sc))
 
     return SimulationReport(
         matcher=result.matcher, baseline=ruleset_info(base_src, base_rs), candidate=ruleset_info(cand_src, cand_rs),
@@ -691,7 +771,42 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
         unexercised=_unexercised(result, base_rs, cand_rs), totals=totals,
         residents=ResidentsSection(distribution=distribution, top_gainers=gainers, top_losers=losers),
         fairness=Fairness(groups=groups, zone_gap=gap), rules=rules, limits=limits, attribution=attribution,
-        tiers=migration, households=households, liability=liability)
+        tiers=migration, households=households, liability=liability, review=review)
+
+
+def _held_for_review(accounts: Iterable[ResidentOutcome], reviewed: frozenset[str]) -> dict[str, Decimal | int]:
+    """The awards of ``reviewed`` rules with a non-zero amount (``replay.held_for_review``), and their points."""
+    outs = list(accounts)
+    return {"review_awards": sum(o.rule_paid.get(rule, 0) for o in outs for rule in reviewed),
+            "review_points": sum((o.rule_amounts.get(rule, Decimal(0)) for o in outs for rule in reviewed), Decimal(0))}
+
+
+def _review_section(result: ReplayResult, rulesets: tuple[Ruleset, Ruleset],
+                    accounts: tuple[dict[str, ResidentOutcome], dict[str, ResidentOutcome]],
+                    sums: tuple[dict[str, Decimal | int], dict[str, Decimal | int]]) -> ReviewSection:
+    """What each standard leaves to the committee: awards held for review, by rule and by month."""
+    reviewed = [reviewed_rules(ruleset) for ruleset in rulesets]
+    titles = {rule.id: rule.title for ruleset in rulesets for rule in ruleset.rules}  # the candidate's title wins
+    sides = [ReviewSide(rules=len(ids), awards=int(s["review_awards"]), points=s["review_points"],
+                        publicity_days=ruleset.publicity_days)
+             for ids, s, ruleset in zip(reviewed, sums, rulesets, strict=True)]
+    rules = []
+    either = reviewed[0] | reviewed[1]
+    for rule_id in dict.fromkeys(r.id for ruleset in rulesets for r in ruleset.rules if r.id in either):
+        base, cand = (_held_for_review(outs.values(), ids & {rule_id})
+                      for outs, ids in zip(accounts, reviewed, strict=True))
+        rules.append(ReviewRule(rule_id=rule_id, title=titles[rule_id], baseline_awards=int(base["review_awards"]),
+                                candidate_awards=int(cand["review_awards"]), baseline_points=base["review_points"],
+                                candidate_points=cand["review_points"]))
+    B, C = result.baseline.monthly, result.candidate.monthly
+    monthly = [ReviewMonth(month=m, baseline_awards=int(B[m][HELD]), candidate_awards=int(C[m][HELD]),
+                           baseline_points=B[m][HELD_POINTS], candidate_points=C[m][HELD_POINTS])
+               for m in result.months]
+    return ReviewSection(
+        counted_in_totals=True, baseline=sides[0], candidate=sides[1], rules=rules, monthly=monthly,
+        note="标为委员会审核的规则，其奖励在正式账本中先冻结：批准前不能兑换、不计入诚信指数，"
+             "批准后在公示栏公示，驳回则不发放。本报告的总量、规则、居民、等级和负债均按这些奖励全部获批计入；"
+             "若全部驳回，净发放积分将少去上述待审核积分。审核期间暂不能兑换的时间差未模拟。")
 
 
 def _households(result: ReplayResult) -> dict[str, tuple[str, list[str]]]:
@@ -737,9 +852,7 @@ def _households_section(result: ReplayResult, rulesets: tuple[Ruleset, Ruleset],
         households=len(ids), held_by={"baseline": held[0], "candidate": held[1]},
         distribution=_distribution(sorted(after[h] - before[h] for h in ids)), groups=groups, tiers=migration,
         note="按家庭：家庭持有账户时为家庭账户的积分（含户的事实），居民持有账户时为家庭成员积分之和；"
-             "家庭的分区按其第一位成员。 By household: the household's account where households hold the"
-             " accounts (its own facts included), else the sum of its members' points; a household's zone is its"
-             " first member's.")
+             "家庭的分区按其第一位成员。")
 
 
 RISE_IS: dict[str, Literal["good", "bad", "neutral"]] = {
@@ -763,6 +876,7 @@ def limit_title(key: str, rulesets: Sequence[Ruleset]) -> str:
 def _unexercised(result: ReplayResult, baseline: Ruleset, candidate: Ruleset) -> list[Unexercised]:
     """Rules whose fact type no replayed fact had, on the side(s) that have them."""
     sides: dict[str, tuple[str, str, list[str]]] = {}
+    fact_titles = {t.id: t.title for ruleset in (baseline, candidate) for t in ruleset.fact_types}
     for name, ruleset, replayed in (("baseline", baseline, result.baseline),
                                     ("candidate", candidate, result.candidate)):
         for rule in ruleset.rules:
@@ -773,9 +887,10 @@ def _unexercised(result: ReplayResult, baseline: Ruleset, candidate: Ruleset) ->
     for rule_id, (title, fact, seen) in sides.items():
         side: Literal["baseline", "candidate", "both"] = "both" if len(seen) == 2 else \
             "baseline" if seen == ["baseline"] else "candidate"
-        out.append(Unexercised(rule_id=rule_id, title=title, fact_type=fact, side=side, message=(
-            f"规则「{title}」：模拟中没有任何「{fact}」事实，它的影响（含成本）不在本报告中，不是 0。"
-            f" No replayed fact is of type {fact}: this rule's effect, and its cost, is unknown here, not zero.")))
+        fact_title = fact_titles.get(fact, fact)
+        out.append(Unexercised(rule_id=rule_id, title=title, fact_type=fact, fact_type_title=fact_title, side=side,
+                               message=f"规则「{title}」：模拟中没有任何「{fact_title}」事实，它的影响（含成本）不在本报告中，"
+                                       "不是 0。"))
     return out
 
 

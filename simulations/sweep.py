@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from xinzhi.engine import Ruleset
 from xinzhi.engine.amounts import Amount
 
-from .html_report import BASE, CAND, UP, _num, _t, _table, lines
+from .html_report import BASE, CAND, MATCHERS, UP, _num, _t, _table, lines
 from .population import Scenario
 from .replay import Progress, ReplayRuleset
 from .report import r4
@@ -135,6 +135,7 @@ class SweepReport(BaseModel):
     kind: str = "xinzhi.sweep"
     matcher: str
     baseline: str
+    baseline_title: str
     parameter: str
     rule_title: str
     baseline_points_net: Amount
@@ -180,7 +181,8 @@ def run_sweep(baseline_path: str | Path, spec: SweepSpec, out: str | Path, *, sc
     base_totals = {t.metric: t for t in first.totals}
     gap = first.fairness.zone_gap
     title = next(r.title for r in first.rules if r.rule_id == spec.rule)
-    sweep = SweepReport(matcher=first.matcher, baseline=baseline.ref, parameter=spec.label, rule_title=title,
+    sweep = SweepReport(matcher=first.matcher, baseline=baseline.ref, baseline_title=baseline.title,
+                        parameter=spec.label, rule_title=title,
                         baseline_points_net=base_totals["points_net"].baseline,
                         baseline_zone_gap=r4(gap.baseline_mean_gap) if gap else None, rows=rows)
     (out / "sweep.json").write_text(sweep.model_dump_json(indent=2) + "\n", encoding="utf-8")
@@ -202,10 +204,8 @@ def render_sweep_html(sweep: SweepReport) -> str:
     ]
     gaps = [r.zone_gap for r in sweep.rows if r.zone_gap is not None]
     if len(gaps) == len(sweep.rows):  # every value has a zone gap
-        shift = -min(gaps + [0.0])  # the line chart starts at 0: show the gap's size
-        title = f"分区人均积分差（第一分区 − 第二分区）随{what}变化" + (f"，已加 {shift:.1f} 作图" if shift else "")
-        charts.append(lines(title, values, [("候选", CAND, [g + shift for g in gaps]),
-                                     ("基线", BASE, [(sweep.baseline_zone_gap or 0) + shift] * len(gaps))]))
+        charts.append(lines(f"分区人均积分差（第一分区 − 第二分区）随{what}变化", values,
+                            [("候选", CAND, gaps), ("基线", BASE, [sweep.baseline_zone_gap or 0.0] * len(gaps))]))
     table = _table(["取值", "净发放积分", "较基线", "该规则积分", "覆盖人数", "触顶次数", "增加人数", "减少人数",
                     "分区差", "未兑换积分", "负债（元）"],
                    [[r.value, r.points_net, r.delta_points_net, r.rule_points, r.rule_residents_reached,
@@ -216,8 +216,9 @@ def render_sweep_html(sweep: SweepReport) -> str:
              "margin:2em auto;max-width:1000px;color:#222;padding:0 1em}table{border-collapse:collapse;font-size:13px}"
              "th,td{border:1px solid #ddd;padding:3px 8px}td.n{text-align:right}svg.chart{display:block;margin:1em 0}")
     return ('<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
-            f"<title>参数扫描：{_t(sweep.parameter)}</title><style>{style}</style></head><body>"
+            f"<title>参数扫描：{_t(sweep.rule_title)}</title><style>{style}</style></head><body>"
             f"<h1>参数扫描：{_t(sweep.rule_title)}（{_t(sweep.parameter)}）</h1>"
-            f"<p>基线 {_t(sweep.baseline)}，匹配引擎 {_t(sweep.matcher)}。"
+            f"<p>基线：{_t(sweep.baseline_title)}（{_t(sweep.baseline)}），"
+            f"匹配引擎：{_t(MATCHERS.get(sweep.matcher, sweep.matcher))}。"
             "每个取值一份完整报告见 value_N/report.html。</p>"
             + table + "".join(charts) + "</body></html>\n")

@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, RedirectResponse
 
 from xinzhi.errors import ServiceCode, ServiceError
-from xinzhi.registry import run_draft_tests
+from xinzhi.registry import propose_expectations, run_draft_tests
 from xinzhi.review import category_activity
 
 from ..access import CallerDep
@@ -74,11 +74,16 @@ def whoami(caller: CallerDep) -> dict[str, Any]:
 @helpers.post("/communities/{community}/rulesets/test", openapi_extra=YAML_BODY, responses=DRAFT_RESPONSES)
 async def draft_tests(request: Request, db: ServiceDep, community: CommunityId, caller: CallerDep,
                       name: str = Query(default="draft.yaml", max_length=200)) -> dict[str, Any]:
-    """Run a draft text's embedded tests without storing it; 422 lists problems if it does not load."""
+    """Run a draft text's embedded tests without storing it; 422 lists problems if it does not load.
+
+    With failures comes ``expectations``: the line edits that would make the failed tests
+    expect what came (``propose_expectations``), for the editor to offer; nothing is changed here.
+    """
     text = await text_body(request, YAML_TYPES)
     if len(text.encode()) > MAX_DRAFT_BYTES:
         raise ServiceError(ServiceCode.REQUEST_TOO_LARGE, f"a ruleset may be at most {MAX_DRAFT_BYTES} bytes")
     outcome = await run_in_threadpool(run_draft_tests, db, community, text, name=name, actor=caller.actor)
     tests = outcome["tests"]
+    expectations = await run_in_threadpool(propose_expectations, text, tests)
     return {"ruleset": outcome["ruleset"], "passed": sum(1 for t in tests if t["passed"]), "total": len(tests),
-            "tests": tests, "checked_at": dt.datetime.now(dt.UTC).isoformat()}
+            "tests": tests, "expectations": expectations, "checked_at": dt.datetime.now(dt.UTC).isoformat()}

@@ -117,6 +117,8 @@ def test_reviewed_awards_are_pending_then_publicized_and_an_upheld_objection_rev
             "fields": {"hours": 3}}
     posted = site.as_("staff", "POST", "/communities/{c}/facts", json=fact).json()
     assert [(e["kind"], e["amount"]) for e in posted["entries"]] == [("award", 12)]
+    [held] = posted["under_review"]  # the answer says the award waits for the committee
+    assert (held["rule_id"], held["amount"], held["status"]) == ("heritage_hours", 12, "pending"), held
     score = site.as_("staff", "GET", "/communities/{c}/residents/s1/score").json()
     assert (score["index"], score["points"]) == (100, 0)  # pending: visible, not spendable, not in the index
     [pending] = site.as_("committee", "GET", "/communities/{c}/reviews", params={"status": "pending"}).json()
@@ -129,6 +131,9 @@ def test_reviewed_awards_are_pending_then_publicized_and_an_upheld_objection_rev
                     ).status_code == 403
     approved = site.as_("committee", "POST", f"/communities/{{c}}/reviews/{notice}", json={"decision": "approve"})
     assert approved.json()["status"] == "approved"
+    again = site.as_("staff", "POST", "/communities/{c}/facts", json=fact).json()  # a retry says where it stands now
+    assert again["duplicate"] and [h["status"] for h in again["under_review"]] == ["approved"]
+    assert again["under_review"][0]["notice"] == notice
     assert site.as_("committee", "POST", f"/communities/{{c}}/reviews/{notice}", json={"decision": "reject"}
                     ).json()["code"] == "review_already_decided"
     score = site.as_("staff", "GET", "/communities/{c}/residents/s1/score").json()

@@ -40,3 +40,35 @@ def test_a_shop_refusal_and_a_missing_resident_read_in_chinese_or_english(client
     assert (missing["title"], missing["detail"]) == ("没有这位居民", f"社区「{community}」没有居民「ghost」")
     forbidden = client.get("/communities/nowhere/summary", headers=ZH).json()
     assert forbidden["title"] == "没有这个社区" and forbidden["detail"] == "没有社区「nowhere」"
+
+
+BROKEN = [  # (what the committee or the clerk sent, what the Chinese reader is told, where)
+    ("ruleset", "rules:\n  - id: a\n    title: 甲\n   award: 2\n", "YAML 格式有误", 4),
+    ("ruleset", "id: x\nversion: 1\ntitle: 甲\ncommunity: c\neffective_from: 2026-01-01\ncategories: []\n"
+                "fact_types: []\nrules: []\nrulez: []\n", "这里不能写「rulez」，是不是「rules」？", 9),
+]
+
+
+@pytest.mark.parametrize(("kind", "body", "said", "line"), BROKEN)
+def test_a_ruleset_problem_is_said_in_plain_chinese_at_its_line(client, community, kind, body, said, line):
+    headers = {**ZH, "content-type": "application/yaml"}
+    answer = client.post(f"/communities/{community}/rulesets", content=body.encode(), headers=headers).json()
+    assert answer["code"] == "ruleset_invalid" and answer["detail"].startswith("评定标准有"), answer
+    [problem] = [p for p in answer["errors"] if said in p["message"]]
+    assert problem["line"] == line
+    english = client.post(f"/communities/{community}/rulesets", content=body.encode(),
+                          headers={**EN, "content-type": "application/yaml"}).json()
+    assert all(not any("\u4e00" <= c <= "\u9fff" for c in p["message"]) for p in english["errors"]), english
+
+
+def test_request_fact_and_endpoint_refusals_read_in_chinese(client, community):
+    short = client.post(f"/communities/{community}/objections", json={"notice": 1, "reason": "无"}, headers=ZH).json()
+    assert (short["title"], short["detail"]) == ("请求有误", "请求的内容不符合要求")
+    assert [p["message"] for p in short["errors"]] == ["「reason」至少要 2 个字"]
+    fact = {"id": "lang-f1", "type": "volunteering", "resident": "r1", "occurred_at": "05/06/2026", "fields": {}}
+    refused = client.post(f"/communities/{community}/facts", json=fact, headers=ZH).json()
+    messages = " ".join(p["message"] for p in refused["errors"])
+    assert "「05/06/2026」分不清日和月" in messages, refused
+    nowhere = client.get("/no/such/place", headers=ZH).json()
+    assert (nowhere["title"], nowhere["detail"]) == ("没有这个地址", "没有这个地址，请查看 /docs")
+    assert client.get("/no/such/place", headers=EN).json()["title"] == "Not found"

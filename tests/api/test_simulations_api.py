@@ -18,7 +18,7 @@ from xinzhi.simulations.run import simulate
 SMALL = {"residents": 60, "months": 2, "seed": 3}
 TOP_LEVEL = {"kind", "schema_version", "matcher", "baseline", "candidate", "source", "rejected_facts", "totals",
              "residents", "fairness", "rules", "limits", "attribution", "tiers", "households", "liability",
-             "unexercised"}
+             "unexercised", "review"}
 
 
 def wait(client, location: str, timeout: float = 50) -> dict:

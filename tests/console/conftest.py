@@ -6,6 +6,7 @@ when missing; without it the tests fail rather than skip). Screenshots go to ``t
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,6 +20,15 @@ from tests.conftest import ROOT
 from .cdp import Browser, Page
 
 ARTIFACTS = ROOT / "test-artifacts" / "console"
+ENGLISH_PHRASE = re.compile(r"\b[A-Za-z]{2,}(?: [A-Za-z]{2,}){2,}\b")  # three English words in a row
+
+
+def assert_chinese(text: str, where: str = "the page") -> None:
+    """Fail on untranslated English: three English words in a row (ids, refs and single terms are left alone)."""
+    found = ENGLISH_PHRASE.search(text)
+    if found:
+        around = text[max(0, found.start() - 60):found.end() + 60]
+        raise AssertionError(f"English in {where}, which should be Chinese: {found.group(0)!r} in …{around}…")
 
 
 class Demo:

@@ -14,7 +14,8 @@ import httpx
 from tests.conftest import RULESETS
 from xinzhi.engine import load_ruleset_file
 
-from .conftest import sign_in
+from .conftest import assert_chinese, sign_in
+from .phone import PHONES, as_phone, layout_problems
 
 
 def _line_of(text: str, rule: str, startswith: str) -> int:
@@ -207,6 +208,14 @@ def test_resident_sees_only_their_own_page(page, demo, artifacts):
     page.wait_text("（N001）")
     assert page.eval("[...document.querySelectorAll('#nav a')].map(a => a.id)") == ["nav-mine", "nav-board"]
     page.screenshot(artifacts / "resident-mine.png")
+    for label, (width, height) in PHONES.items():  # residents use phones: a whole year's ledger, readable
+        as_phone(page, width, height)
+        page.browser.pump(0.3)
+        assert layout_problems(page) == [], f"my points at {width}px"
+        page.screenshot(artifacts / f"resident-mine-phone-{label}.png")
+    assert page.eval("document.querySelectorAll('#ledger tr').length") > 5
+    page.call("Emulation.setDeviceMetricsOverride", {"width": 1400, "height": 1000, "deviceScaleFactor": 1,
+                                                     "mobile": False})
 
     page.goto(f"{demo.base}/console/#/resident/N002", wait_for="document.querySelector('#resident-missing')")
     page.wait_text("未找到居民 N002，或您无权查看。")
@@ -233,6 +242,11 @@ def test_lobby_board_shows_masked_names_only(page, demo, artifacts):
     first = page.eval("document.body.dataset.loaded")
     page.wait(f"document.body.dataset.loaded !== '{first}'", timeout=15, message="the board did not refresh itself")
     page.screenshot(artifacts / "board.png", full_page=False)
+    for label, (width, height) in PHONES.items():  # the same board on a resident's phone: one column, readable
+        as_phone(page, width, height)
+        page.browser.pump(0.3)
+        assert layout_problems(page) == [], f"the board at {width}px"
+        page.screenshot(artifacts / f"board-phone-{label}.png")
 
 
 def test_the_board_names_its_standard_and_a_mistyped_community(page, demo, artifacts):
@@ -276,18 +290,25 @@ def test_pages_render_with_every_outside_request_blocked(page, demo, artifacts):
 
     sign_in(page, demo, demo.token("committee", "staff"))
     assert page.eval("getComputedStyle(document.querySelector('header#top')).backgroundColor") == "rgb(139, 26, 26)"
-    for route, ready, words in (
-            ("#/rulesets", "#rulesets", "现行"),
-            ("#/editor/yihe_2021/1", "#gutter div", "常用修改"),
-            ("#/residents", "#residents", "户号"),
-            ("#/resident/N001", "#ledger", "积分明细"),
-            ("#/counter/N001", "#items", "当前积分"),
-            ("#/council", "#case-submit", "上报纠纷"),
-            ("#/reviews", "#objections, #reviews, .card", "异议"),
-            ("#/whatif", "#whatif-start", "模拟推演")):
+    pages = (("#/rulesets", "#rulesets", "现行", "in force"),
+             ("#/editor/yihe_2021/1", "#gutter div", "常用修改", "Common edits"),
+             ("#/residents", "#residents", "户号", "Household"),
+             ("#/resident/N001", "#ledger", "积分明细", "Ledger"),
+             ("#/counter/N001", "#items", "当前积分", "Points"),
+             ("#/council", "#case-submit", "上报纠纷", "Report a dispute"),
+             ("#/reviews", "#objections, #reviews, .card", "异议", "Objections"),
+             ("#/whatif", "#whatif-start", "模拟推演", "What-if"))
+    for route, ready, words, _ in pages:  # every page in Chinese, no English sentence left on it
         page.goto(f"{demo.base}/console/{route}", wait_for=f"document.querySelector({json.dumps(ready)})")
         page.wait_text(words)
+        assert_chinese(page.text(), route)
         page.screenshot(artifacts / f"offline-{route.split('/')[1]}.png", full_page=False)
+    page.click("#lang")
+    for route, ready, _, words in pages:  # and in English on request
+        page.goto(f"{demo.base}/console/{route}", wait_for=f"document.querySelector({json.dumps(ready)})")
+        page.wait_text(words)
+        page.screenshot(artifacts / f"offline-en-{route.split('/')[1]}.png", full_page=False)
+    page.click("#lang")
 
     # the interception is live: a request to the outside is answered as a network failure
     outcome = page.eval("fetch('http://example.invalid/probe').then(() => 'reached', () => 'blocked')")

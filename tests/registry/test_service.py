@@ -85,6 +85,26 @@ def test_diff_lists_changes_rule_by_rule(service, community):
     assert diff.other_changes["effective_from"] == {"before": "2021-01-01", "after": "2022-01-01"}
 
 
+def test_diff_shows_every_other_change_with_its_values_item_by_item(service, community):
+    v2 = civic(2, effective_from="2022-01-01", activity_points=3).replace(
+        "  - {id: violations, title: 违规扣分}",
+        "  - {id: violations, title: 违规行为}\n  - {id: care, title: 邻里关爱}")
+    upload_ruleset(service, community, v2 + "publicity_days: 5\n")
+    other = diff_rulesets(service, community, "civic", 1, 2).other_changes
+    assert other["categories[violations]"] == {"before": {"title": "违规扣分"}, "after": {"title": "违规行为"}}
+    assert other["categories[care]"] == {"before": None, "after": {"id": "care", "title": "邻里关爱", "limits": []}}
+    assert "categories[participation]" not in other
+    assert other["publicity_days"] == {"before": None, "after": 5}
+    # a test by its name, with only what changed: its expectations (the tier stays B) and its facts' new dates
+    test = other["tests[activity gives 2]"]
+    assert (test["before"]["expect"], test["after"]["expect"]) == (
+        {"awards": [{"fact": "t1", "rule": "activity_join", "amount": 2}],
+         "balances": {"r1": {"index": 102, "points": 2}}},
+        {"awards": [{"fact": "t1", "rule": "activity_join", "amount": 3}],
+         "balances": {"r1": {"index": 103, "points": 3}}})
+    assert "name" not in test["before"] and test["after"]["facts"][0]["occurred_at"].startswith("2022-")
+
+
 def test_dry_runs_store_nothing_and_drafts_never_reach_the_servers_engine(service, community):
     registered = MATCHER.registered
     facts = [{"id": "d1", "type": "activity", "resident": "x", "occurred_at": "2022-03-01T10:00:00+08:00",

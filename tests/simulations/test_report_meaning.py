@@ -35,7 +35,8 @@ def test_a_new_rule_no_fact_reached_is_a_warning_not_a_zero(outcome):
     assert "不是 0" in warned["tree_planting"]["message"]
     rule = next(r for r in report["rules"] if r["rule_id"] == "tree_planting")
     assert (rule["status"], rule["candidate"]["awards"]) == ("added", 0)  # what the committee would read as free
-    assert "义务植树（tree_planting，事实类型 tree_planting；仅候选有此规则）" in outcome.html
+    assert warned["tree_planting"]["fact_type_title"] == "义务植树"
+    assert "义务植树（事实类型「义务植树」；仅候选有此规则）" in outcome.html  # titles, not ids
     assert "owners_meeting_attendance" not in warned  # a rule the scenario does reach is not listed
 
 

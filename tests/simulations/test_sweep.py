@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -53,3 +54,32 @@ def test_award_sweep_gives_one_row_per_value(tmp_path):
     html = (tmp_path / "sweep.html").read_text(encoding="utf-8")
     assert html.count("<svg") >= 3 and "参数扫描" in html
     assert (tmp_path / "value_2" / "report.json").exists() and len(list((tmp_path / "drafts").glob("*.yaml"))) == 3
+
+
+def test_a_small_change_is_drawn_on_an_axis_that_fits_it_and_says_it_does_not_start_at_0():
+    """Net points 1,000 → 1,040 (+4%): the axis runs 980–1,060 in steps of 20, the two points half the plot apart."""
+    from xinzhi.simulations.html_report import fitted_axis, lines
+    from xinzhi.simulations.sweep import SweepReport, SweepRow, render_sweep_html
+
+    assert fitted_axis([1000, 1040]) == (980, 1060, 20)
+    assert fitted_axis([0, 3]) == (0, 4, 1)        # a count keeps its axis at 0 and above
+    assert fitted_axis([-3, -1]) == (-4, 0, 1)     # a gap below 0 stays below
+    assert fitted_axis([7, 7]) == (6.5, 7.5, 0.5)  # one value: an axis around it
+    chart = lines("净发放积分", ["1", "2"], [("候选", "#000", [1000, 1040])])
+    assert "纵轴从 980 起，不从 0 起" in chart and ">1,060</text>" in chart
+    heights = [float(y) for y in re.findall(r'<circle cx="[\d.]+" cy="([\d.]+)"', chart)]
+    assert heights[0] - heights[1] == pytest.approx((300 - 40 - 55) / 2, abs=0.2)  # each drawn to 0.1
+    assert "纵轴从" not in lines("分区差", ["1", "2"], [("候选", "#000", [-3, -1])])  # its axis holds 0
+    tiny = lines("分区差", ["1", "2"], [("候选", "#000", [0.1234, 0.1236])])  # a gap moving by 0.0002
+    assert "纵轴从 0.1233 起，不从 0 起" in tiny and ">0.1237</text>" in tiny
+
+    rows = [SweepRow(value=v, candidate=f"c@{v}", points_net=net, delta_points_net=net - 1000, rule_points=net - 900,
+                     rule_residents_reached=50, rule_limit_bound=0, gainers=5, losers=0, zone_gap=gap,
+                     outstanding_points=net, outstanding_yuan=None)
+            for v, net, gap in ((1, 1000, -2.5), (2, 1040, -1.5))]
+    html = render_sweep_html(SweepReport(matcher="durable-rules", baseline="yihe_2021@1", baseline_title="亿和标准",
+                                         parameter="x.award", rule_title="出席", baseline_points_net=1000,
+                                         baseline_zone_gap=-2.0, rows=rows))
+    assert html.count("纵轴从") == 2  # net points and liability; reach (50 and 0) holds 0
+    assert "纵轴到 -1.0 为止，不含 0" in html  # the gap, −2.5 to −1.5
+    assert "已加" not in html and "基线：亿和标准（yihe_2021@1）" in html

@@ -120,6 +120,7 @@ def hold_row(award: Row) -> Row:
             "index_delta": -award["index_delta"], "points_delta": -award["points_delta"],
             "limited_by": None, "points_expire_on": None,
             "explanation": {"summary": f"待议事会审核: {award['explanation']['summary']}",
+                            "rule_title": award["explanation"].get("rule_title", award["rule_id"]),
                             "holds": {"fact_id": award["fact_id"], "rule_id": award["rule_id"]}}}
     return held
 

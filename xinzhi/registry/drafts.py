@@ -36,7 +36,9 @@ def _load(text: str, name: str, parents: Parents):
 
 def _failed(kind: str, problems: list[Problem]) -> dict[str, Any]:
     """A task's refusal as data: the engine's problems, dumped as the HTTP edge shows them."""
-    return {"error": kind, "problems": [p.model_dump(mode="json") for p in problems]}
+    # what each problem says travels too, so the server can say it in the reader's language
+    return {"error": kind, "problems": [{**p.model_dump(mode="json"), "says": p.says, "params": p.params}
+                                        for p in problems]}
 
 
 def problems(outcome: dict[str, Any]) -> list[Problem]:

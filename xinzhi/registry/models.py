@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from xinzhi.engine import FactIn
+from xinzhi.engine import FactIn, Mismatch
 from xinzhi.settings import BATCH_CEILING
 
 
@@ -35,11 +35,12 @@ class RulesetRead(RulesetSummary):
 
 
 class TestOutcomeRead(BaseModel):
-    """One embedded test's outcome, with each failed expectation."""
+    """One embedded test's outcome, with each failed expectation in words and as data."""
 
     name: str
     passed: bool
     failures: list[str] = []
+    mismatches: list[Mismatch] = []
 
 
 class PublishResult(BaseModel):
@@ -65,8 +66,10 @@ class RulesetDiff(BaseModel):
     base: str
     other: str
     rules: list[RuleChange]
-    other_changes: dict[str, dict[str, Any]] = Field(default_factory=dict,
-                                                     description="accounts, tiers, categories, dates")
+    other_changes: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="every other part that differs, each with its before and after: dates, "
+                                          "accounts, tiers, …; an item of a list by its id (a test by its name), "
+                                          "e.g. 'categories[care]', 'tests[…]', showing the keys that differ")
 
 
 class DryRunIn(BaseModel):

@@ -71,9 +71,7 @@ def _loaded(session: Session, community: str, text: str, name: str, source: Rule
 
 def ruleset_invalid(problems: list[Problem]) -> ServiceError:
     """The refusal of a ruleset that does not load, listing the engine's problems (here or from a worker)."""
-    return ServiceError(ServiceCode.RULESET_INVALID,
-                        f"the ruleset has {len(problems)} problem(s); each is listed with its line and column",
-                        problems)
+    return ServiceError(ServiceCode.RULESET_INVALID, Message.of("ruleset_n_problems", n=len(problems)), problems)
 
 
 def upload_ruleset(service: Service, community: str, text: str, *, source_name: str = "upload.yaml") -> RulesetSummary:
@@ -175,11 +173,48 @@ def diff_rulesets(service: Service, community: str, ruleset_id: str, base: int, 
                      for key in sorted(set(before) | set(after)) if before.get(key) != after.get(key)}
             if parts:
                 changes.append(RuleChange(rule=rule_id, change="changed", fields=parts))
-    other_parts = {key: {"before": a.get(key), "after": b.get(key)}
-                   for key in ("title", "effective_from", "effective_to", "accounts", "tiers", "categories",
-                               "fact_types") if a.get(key) != b.get(key)}
+    other_parts: dict[str, dict[str, Any]] = {}
+    for key in OTHER_PARTS:
+        if a.get(key) == b.get(key):
+            continue
+        items_a, items_b = _by_id(a.get(key)), _by_id(b.get(key))
+        if items_a is None or items_b is None:
+            other_parts[key] = _narrowed(a.get(key), b.get(key))
+            continue
+        for item in [*items_a, *(i for i in items_b if i not in items_a)]:
+            if items_a.get(item) != items_b.get(item):
+                other_parts[f"{key}[{item}]"] = _narrowed(items_a.get(item), items_b.get(item))
     return RulesetDiff(ruleset=ruleset_id, base=f"{ruleset_id}@{base}", other=f"{ruleset_id}@{other}",
                        rules=changes, other_changes=other_parts)
+
+
+#: Every part of a resolved ruleset but its identity and its rules (compared rule by rule above).
+OTHER_PARTS = ("title", "community", "description", "effective_from", "effective_to", "accounts", "tiers",
+               "categories", "fact_types", "period_rules", "publicity_days", "unknown_fact_types", "tests")
+
+
+def _by_id(value: Any) -> dict[str, Any] | None:
+    """A list of items named by ``id`` (a test by ``name``) as a mapping, so each changed item is shown alone."""
+    if value is None:
+        return {}
+    if not isinstance(value, list) or not all(isinstance(v, dict) and (v.get("id") or v.get("name")) for v in value):
+        return None
+    named = {str(v.get("id") or v.get("name")): v for v in value}
+    return named if len(named) == len(value) else None  # two items of one name: the whole list, before and after
+
+
+def _narrowed(before: Any, after: Any) -> dict[str, Any]:
+    """Before and after, keeping of two mappings only the keys that differ (at every depth).
+
+    A test whose expected amount changed shows ``{expect: {awards: [...]}}`` on each side, not
+    its facts and name again; a value added or taken away is None on the side that lacks it.
+    """
+    if isinstance(before, dict) and isinstance(after, dict):
+        parts = {key: _narrowed(before.get(key), after.get(key))
+                 for key in [*before, *(k for k in after if k not in before)] if before.get(key) != after.get(key)}
+        return {"before": {k: v["before"] for k, v in parts.items() if v["before"] is not None},
+                "after": {k: v["after"] for k, v in parts.items() if v["after"] is not None}}
+    return {"before": before, "after": after}
 
 
 def _overlaps(a_from: dt.date, a_to: dt.date | None, b_from: dt.date, b_to: dt.date | None) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from xinzhi.engine import Problem
@@ -23,6 +25,20 @@ class Restated(BaseModel):
     because: str = Field(description="the late fact that changed it")
 
 
+_UNDER_REVIEW = ("awards of rules under committee review (``review: committee``): held, neither in the index "
+                 "nor spendable, until the committee approves them; the ledger's ``held`` entry says the same")
+
+
+class UnderReview(BaseModel):
+    """An award the fact earned that waits for the committee (its number is the one to object to once shown)."""
+
+    notice: int
+    rule_id: str
+    rule_title: str
+    amount: Amount
+    status: Literal["pending", "approved", "rejected", "reversed"]
+
+
 class FactResult(BaseModel):
     """The outcome of posting one fact; ``duplicate`` when the id was seen before."""
 
@@ -31,6 +47,7 @@ class FactResult(BaseModel):
     ruleset: str
     duplicate: bool
     entries: list[LedgerEntryRead]
+    under_review: list[UnderReview] = Field(default_factory=list, description=_UNDER_REVIEW)
     restated: list[Restated] = Field(default_factory=list, description=_RESTATED)
 
 
@@ -54,6 +71,7 @@ class FactBrief(BaseModel):
     ruleset: str
     duplicate: bool
     entries: list[EntryBrief] | list[LedgerEntryRead]
+    under_review: list[UnderReview] = Field(default_factory=list, description=_UNDER_REVIEW)
 
 
 class FactBatchResult(BaseModel):

@@ -32,7 +32,7 @@ from xinzhi.clock import latest_accepted, month_of, utcnow
 from xinzhi.communities.service import require_community
 from xinzhi.db.queries import add_at_commit
 from xinzhi.db.tables import Fact as FactRow
-from xinzhi.db.tables import LedgerEntry, MonthFacts, Resident, table_of
+from xinzhi.db.tables import LedgerEntry, MonthFacts, Resident, ReviewItem, table_of
 from xinzhi.engine import (
     SHANGHAI,
     CompiledRuleset,
@@ -53,6 +53,7 @@ from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger.balances import GRANTED, scoring_history
 from xinzhi.ledger.entries import append_all, award_row, plain_fields, read_entry
 from xinzhi.ledger.expiry import expiry_corrections
+from xinzhi.messages import Message
 from xinzhi.registry.service import compiled_for, in_force, published_rows, shanghai_day
 from xinzhi.review.service import hold_for_review
 from xinzhi.scoring.models import (
@@ -62,6 +63,7 @@ from xinzhi.scoring.models import (
     FactResult,
     ImportResult,
     Restated,
+    UnderReview,
 )
 from xinzhi.scoring.resetting import settle_resets
 from xinzhi.scoring.restating import STORED, later_facts, read_as, restatements, stored_fact
@@ -359,6 +361,7 @@ def _results(service: Service, community: str, order: list[str], duplicates: set
     """What the ledger holds for each fact id, in input order, as ``model`` (entries briefly unless ``explain``)."""
     facts: dict[str, Any] = {}
     entries: dict[str, list] = defaultdict(list)
+    held: dict[str, list[UnderReview]] = defaultdict(list)
     table = LedgerEntry.__table__
     columns = list(table.c) if explain else [table.c.fact_id, table.c.seq, table.c.rule_id, table.c.amount,
                                                table.c.raw_amount, table.c.limited_by, table.c.index_delta,
@@ -377,13 +380,17 @@ def _results(service: Service, community: str, order: list[str], duplicates: set
                     EntryBrief(seq=row.seq, rule_id=row.rule_id, amount=row.amount, raw_amount=row.raw_amount,
                                limited_by=row.limited_by, index_delta=row.index_delta,
                                points_delta=row.points_delta))
+            for item in session.scalars(select(ReviewItem).where(
+                    ReviewItem.community == community, ReviewItem.fact_id.in_(chunk)).order_by(ReviewItem.seq)):
+                held[item.fact_id].append(UnderReview(notice=item.seq, rule_id=item.rule_id, rule_title=item.rule_title,
+                                                      amount=item.amount, status=item.status))
     results, first_seen = [], set()
     for fact_id in order:
         fact = facts[fact_id]
         duplicate = fact_id in duplicates or fact_id in first_seen
         first_seen.add(fact_id)
         results.append(model(fact_id=fact_id, resident=fact.resident, ruleset=fact.ruleset,
-                             duplicate=duplicate, entries=entries[fact_id]))
+                             duplicate=duplicate, entries=entries[fact_id], under_review=held[fact_id]))
     return results
 
 
@@ -391,7 +398,7 @@ def _reject(errors: list[tuple[int, Problem]], total: int) -> ServiceError:
     """The refusal of a batch: each problem placed at its fact in the request (``facts[3].fields.hours``)."""
     problems = [p.under(f"facts[{position}]") for position, p in sorted(errors, key=lambda e: e[0])]
     bad = len({position for position, _ in errors})
-    return ServiceError(ServiceCode.FACTS_REJECTED, f"{bad} of {total} fact(s) rejected; nothing was stored", problems)
+    return ServiceError(ServiceCode.FACTS_REJECTED, Message.of("facts_n_rejected", bad=bad, total=total), problems)
 
 
 def post_facts(service: Service, community: str, raws: Sequence[Any], *, explain: bool = False,

@@ -3,7 +3,7 @@ import { api, ApiError, clearToken, get, post, setToken, token } from "./api.js"
 import { lang, setLang, t } from "./i18n.js";
 import { editorPage } from "./editor.js";
 import { whatifPage } from "./whatif.js";
-import { h, clear, fmtTime, zoneName, zoneTitles, describeEntry, errorBox, shanghaiToday } from "./ui.js";
+import { h, clear, fmtShanghai, fmtTime, zoneName, zoneTitles, describeEntry, errorBox, heldAwards, shanghaiToday } from "./ui.js";
 
 const view = document.getElementById("view");
 const state = { me: null, community: "yihe" };
@@ -142,23 +142,68 @@ async function residentPage(id) {
     if (err.status === 404) return h("div", { class: "card", id: "resident-missing" }, h("div", { class: "msg bad" }, t("not_found_resident", { id })));
     throw err;
   }
-  const ledger = await get(`${base()}/residents/${encodeURIComponent(id)}/ledger?newest_first=true&limit=100`);
+  const [ledger, board] = await Promise.all([get(`${base()}/residents/${encodeURIComponent(id)}/ledger?newest_first=true&limit=100`),
+    get(`${base()}/board?top=1`)]);
   const cats = h("table", { id: "categories" }, h("tr", {}, ...["category", "index", "points", "entries"].map((k) => h("th", {}, t(k)))));
   for (const c of score.categories) cats.append(h("tr", {}, h("td", {}, c.title || c.category), h("td", {}, c.index), h("td", {}, c.points), h("td", {}, c.entries)));
   const exp = score.expiring.length ? h("table", { id: "expiring" }, h("tr", {}, h("th", {}, t("expires_on")), h("th", {}, t("points"))),
     ...score.expiring.map((e) => h("tr", {}, h("td", {}, e.expires_on), h("td", {}, e.points)))) : h("p", { class: "muted" }, t("nothing_expiring"));
   const titles = Object.fromEntries(score.categories.map((c) => [c.category, c.title || c.category]));
   const led = h("table", { id: "ledger" }, h("tr", {}, ...["when", "category", "amount", "explanation"].map((k) => h("th", {}, t(k)))));
-  for (const e of ledger.entries) {
-    led.append(h("tr", {}, h("td", {}, fmtTime(e.occurred_at)), h("td", {}, titles[e.category] || e.category || ""),
-      h("td", { class: e.amount < 0 ? "bad" : "ok" }, (e.amount > 0 ? "+" : "") + e.amount), h("td", { class: "explain" }, describeEntry(e))));
+  const holds = heldAwards(ledger.entries);
+  const shown = new Set(ledger.entries.filter((x) => x.kind === "award").map((x) => `${x.fact_id}|${x.rule_id}`));
+  const holdOfShown = (x) => x.explanation && x.explanation.holds && shown.has(`${x.explanation.holds.fact_id}|${x.explanation.holds.rule_id}`);
+  for (const e of ledger.entries.filter((x) => !holdOfShown(x))) {
+    const held = e.kind === "award" && holds.has(`${e.fact_id}|${e.rule_id}`);
+    const amount = (e.amount > 0 ? "+" : "") + e.amount;
+    led.append(h("tr", { class: held ? "held" : "" }, h("td", {}, fmtTime(e.occurred_at)), h("td", {}, titles[e.category] || e.category || ""),
+      h("td", { class: held ? "muted" : e.amount < 0 ? "bad" : "ok" }, held ? `(${amount})` : amount), h("td", { class: "explain" }, describeEntry(e, { held }))));
   }
   return h("div", { id: "resident-page" },
     h("div", { class: "card" }, h("h2", {}, `${score.name}（${score.resident}）`),
-      h("p", { class: "muted" }, `${zoneName(score.zone)} · `, score.household ? h("a", { href: `#/household/${encodeURIComponent(score.household)}` }, `${t("household")} ${score.household}`) : "", ` · ${score.ruleset || ""} · ${score.as_of}`),
+      h("p", { class: "muted" }, `${zoneName(score.zone)} · `, score.household ? h("a", { href: `#/household/${encodeURIComponent(score.household)}` }, `${t("household")} ${score.household}`) : "", ` · ${(board.ruleset === score.ruleset && board.ruleset_title) || score.ruleset || ""} · ${score.as_of}`),
       h("div", { class: "stats" }, stat(t("index"), score.index, "stat-index"), stat(t("points"), score.points, "stat-points"), stat(t("tier"), `${score.tier || "-"} ${score.tier_title || ""}`, "stat-tier"))),
     h("div", { class: "grid2" }, h("div", { class: "card" }, h("h3", {}, t("ledger")), led),
-      h("div", {}, h("div", { class: "card" }, h("h3", {}, t("categories")), cats), h("div", { class: "card" }, h("h3", {}, t("expiring")), exp))));
+      h("div", {}, publicityCard(board.publicity), h("div", { class: "card" }, h("h3", {}, t("categories")), cats),
+        h("div", { class: "card" }, h("h3", {}, t("expiring")), exp))));
+}
+
+// The community's 公示, with a way to object to each notice (residents and staff may; the committee decides).
+function publicityCard(notices) {
+  const card = h("div", { class: "card", id: "publicity" }, h("h3", {}, t("publicity_title")));
+  if (!notices.length) {
+    card.append(h("p", { class: "muted" }, t("publicity_none")));
+    return card;
+  }
+  const mayObject = ["resident", "staff"].some((r) => state.me.roles.includes(r));
+  for (const n of notices) {
+    const item = h("div", { class: "notice", "data-notice": n.notice },
+      h("div", {}, h("b", {}, `#${n.notice} `), `${n.name} · ${n.rule} `, h("b", { class: "ok" }, `+${n.amount}`)),
+      h("div", { class: "muted" }, t("publicity_until", { time: fmtShanghai(n.objections_until) })));
+    if (mayObject) item.append(objectionForm(n.notice));
+    card.append(item);
+  }
+  return card;
+}
+
+function objectionForm(notice) {
+  const out = h("div", { class: "objection-out" });
+  const open = h("button", { class: "secondary object", type: "button" }, t("object"));
+  const reason = h("textarea", { class: "object-reason", rows: 3, maxlength: 2000, placeholder: t("object_reason") });
+  const send = h("button", { class: "primary object-send", type: "button" }, t("object_send"));
+  const cancel = h("button", { class: "secondary object-cancel", type: "button" }, t("object_cancel"));
+  const form = h("div", { class: "stack objection-form", hidden: true }, reason, h("div", { class: "row" }, send, cancel));
+  open.addEventListener("click", () => { form.hidden = false; open.hidden = true; reason.focus(); });
+  cancel.addEventListener("click", () => { form.hidden = true; open.hidden = false; clear(out); });
+  send.addEventListener("click", async () => {
+    clear(out);
+    try {
+      const filed = await post(`${base()}/objections`, { notice, reason: reason.value.trim() });
+      form.hidden = true;
+      out.append(h("div", { class: "msg ok objection-filed" }, t("objection_filed", { notice, seq: filed.seq })));
+    } catch (err) { out.append(problemBox(err)); }
+  });
+  return h("div", {}, open, form, out);
 }
 
 function stat(label, value, id) { return h("div", { class: "stat", id }, h("span", { class: "muted" }, label), h("b", {}, String(value))); }
@@ -302,7 +347,7 @@ async function reviewsPage() {
   const [reviews, objections] = await Promise.all([get(`${base()}/reviews?status=pending`), get(`${base()}/objections`)]);
   const rt = h("table", { id: "reviews" }, h("tr", {}, ...["notice", "resident", "rule", "amount", ""].map((k) => h("th", {}, k ? t(k) : ""))));
   for (const r of reviews) {
-    const act = (decision) => { const b = h("button", { class: "secondary", type: "button" }, t(decision)); b.addEventListener("click", async () => { await post(`${base()}/reviews/${r.notice}`, { decision }); route(); }); return b; };
+    const act = (decision) => { const b = h("button", { class: `secondary ${decision}`, "data-notice": r.notice, type: "button" }, t(decision)); b.addEventListener("click", async () => { await post(`${base()}/reviews/${r.notice}`, { decision }); route(); }); return b; };
     rt.append(h("tr", {}, h("td", {}, r.notice), h("td", {}, r.resident), h("td", {}, r.rule_title), h("td", {}, r.amount), h("td", {}, act("approve"), " ", act("reject"))));
   }
   const ot = h("table", { id: "objections" }, h("tr", {}, ...["notice", "reason", "status", ""].map((k) => h("th", {}, k ? t(k) : ""))));
@@ -311,7 +356,7 @@ async function reviewsPage() {
     if (o.status === "open") {
       const resolution = h("input", { placeholder: t("resolution"), size: 16 });
       const decide = (decision) => {
-        const b = h("button", { class: "secondary", type: "button" }, t(decision));
+        const b = h("button", { class: `secondary ${decision}`, "data-objection": o.seq, type: "button" }, t(decision));
         b.addEventListener("click", async () => {
           try { await post(`${base()}/objections/${o.seq}`, { decision, resolution: resolution.value }); route(); } catch (err) { cell.append(problemBox(err)); }
         });

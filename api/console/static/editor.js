@@ -1,12 +1,14 @@
 // The standard editor: YAML with line numbers, errors at their line (debounced server
-// validation), embedded tests, rule-by-rule diff against the version in force, publish,
-// and a form for the common edits (award, limits, switch a rule off).
+// validation), embedded tests (with new expectations proposed from their results, to accept
+// or dismiss), rule-by-rule diff against the version in force, publish, and a form for the
+// common edits (award, limits, switch a rule off) that keeps the rule's title and note in step.
 import { api, ApiError, get, post } from "./api.js";
 import { t } from "./i18n.js";
 import { h, clear, shanghaiToday } from "./ui.js";
-import { flow, formatLimits, formatTable, parseLimits, parseTable, plainLimits, setRuleKey } from "./yamledit.js";
+import { flow, formatLimits, formatTable, parseLimits, parseTable, plainLimits, restate, setRuleKey } from "./yamledit.js";
 
 const DEBOUNCE_MS = 700;
+const ROW = 20;  // px: the textarea's line height (style.css), the height of a line that does not wrap
 
 const today = shanghaiToday;
 
@@ -18,8 +20,10 @@ export async function editorPage({ base, ruleset, version, inForceVersions, prob
 
   const status = h("div", { id: "editor-status", class: "muted" });
   const gutter = h("div", { class: "gutter", id: "gutter" });
-  const area = h("textarea", { id: "yaml", spellcheck: "false", wrap: "off", value: current.yaml });
+  const area = h("textarea", { id: "yaml", spellcheck: "false", value: current.yaml });  // long lines wrap softly
   const bands = h("div", { class: "bands", id: "bands" });  // a red band and the message behind each line with a problem
+  // each line laid out as the textarea lays it out, to learn how many rows it wraps into
+  const mirror = h("div", { class: "yaml-mirror", "aria-hidden": "true" });
   const problems = h("ul", { id: "problems" });
   const problemsHead = h("div", { id: "problems-head" });
   const testsOut = h("div", { id: "tests" });
@@ -27,25 +31,48 @@ export async function editorPage({ base, ruleset, version, inForceVersions, prob
   const publishOut = h("div", { id: "publish-result" });
   const title = h("h2", { id: "editor-title" });
   let marks = new Map();
+  let tops = [0];  // where each line starts, in px from the top of the text
+  const ruleTitle = (id) => [...(state.resolved.rules || []), ...(state.resolved.period_rules || [])].find((r) => r.id === id)?.title || id;
+
+  // A soft-wrapped line may take several rows: its number and its error band get the height
+  // the mirror measures for it, so they stay beside the line however narrow the screen.
+  let heightOf = new Map();  // a line's text → its height at the width measured (typing measures the new lines only)
+  function lineHeights(lines) {
+    if (!area.clientWidth) return lines.map(() => ROW);  // not on screen yet: measured again when it is
+    if (mirror.style.width !== `${area.clientWidth}px` || heightOf.size > 20000) {
+      heightOf = new Map();
+      mirror.style.width = `${area.clientWidth}px`;
+    }
+    const fresh = [...new Set(lines.filter((line) => !heightOf.has(line)))];
+    if (fresh.length) {
+      mirror.replaceChildren(...fresh.map((line) => h("div", {}, line)));
+      [...mirror.children].forEach((row, i) => heightOf.set(fresh[i], row.offsetHeight || ROW));
+      clear(mirror);
+    }
+    return lines.map((line) => heightOf.get(line));
+  }
 
   function drawGutter() {
-    const n = area.value.split("\n").length;
+    const lines = area.value.split("\n");
+    const heights = lineHeights(lines);
+    tops = heights.reduce((acc, height) => { acc.push(acc[acc.length - 1] + height); return acc; }, [0]);
     clear(gutter);
-    for (let i = 1; i <= n; i++) {
-      const mark = marks.get(i);
-      gutter.append(h("div", { class: mark ? "err" : "", "data-line": i, title: mark || null }, String(i)));
-    }
-    gutter.scrollTop = area.scrollTop;
+    heights.forEach((height, i) => {
+      const mark = marks.get(i + 1);
+      gutter.append(h("div", { class: mark ? "err" : "", "data-line": i + 1, title: mark || null, style: `height:${height}px` }, String(i + 1)));
+    });
     clear(bands);
     for (const [line, message] of marks) {
-      bands.append(h("div", { class: "band", "data-line": line, style: `top:${(line - 1) * 20}px` }, h("span", {}, message.split("\n")[0])));
+      if (line > lines.length) continue;
+      bands.append(h("div", { class: "band", "data-line": line, style: `top:${tops[line - 1]}px;height:${heights[line - 1]}px` },
+        h("span", {}, message.split("\n")[0])));
     }
     syncScroll();
   }
 
   function syncScroll() {
     gutter.scrollTop = area.scrollTop;
-    bands.style.transform = `translate(${-area.scrollLeft}px, ${-area.scrollTop}px)`;
+    bands.style.transform = `translateY(${-area.scrollTop}px)`;
   }
 
   function showProblems(list) {
@@ -68,7 +95,7 @@ export async function editorPage({ base, ruleset, version, inForceVersions, prob
     const pos = lines.slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0);
     area.focus();
     area.setSelectionRange(pos, pos + (lines[line - 1] || "").length);
-    area.scrollTop = Math.max(0, (line - 5) * 20);
+    area.scrollTop = Math.max(0, (tops[line - 1] || 0) - 4 * ROW);
     syncScroll();
   }
 
@@ -109,20 +136,54 @@ export async function editorPage({ base, ruleset, version, inForceVersions, prob
     state.timer = setTimeout(validate, DEBOUNCE_MS);
   });
   area.addEventListener("scroll", syncScroll);
+  let measured = 0;  // the width the rows were measured at: a new width wraps them anew
+  new ResizeObserver(() => { if (area.clientWidth !== measured) { measured = area.clientWidth; drawGutter(); } }).observe(area);
 
   // buttons
   const btn = (id, label, fn, cls = "secondary") => { const b = h("button", { id, class: cls, type: "button" }, t(label)); b.addEventListener("click", fn); return b; };
   const validateBtn = btn("validate", "validate", () => { clearTimeout(state.timer); validate(); });
-  const testsBtn = btn("run-tests", "run_tests", async () => {
+  async function runTests(...before) {
     clear(testsOut).append(h("p", { class: "muted" }, t("loading")));
+    const text = area.value;
     try {
-      const out = await api("POST", `/console/api${base}/rulesets/test`, { text: area.value });
-      clear(testsOut).append(testsTable(out.tests, out.passed, out.total));
+      const out = await api("POST", `/console/api${base}/rulesets/test`, { text });
+      clear(testsOut).append(...before, testsTable(out.tests, out.passed, out.total, ruleTitle));
+      if (!area.readOnly) offerExpectations(out.expectations, text);
     } catch (err) {
       clear(testsOut).append(problemBox(err));
       if (err.code === "ruleset_invalid") showProblems(err.errors);
     }
-  });
+  }
+  const testsBtn = btn("run-tests", "run_tests", () => runTests());
+
+  // The failed tests made to expect what came: shown line by line (old → new), written only
+  // when the member accepts, and only into the text the tests ran on.
+  function offerExpectations(proposal, text) {
+    if (!proposal || (!proposal.edits.length && !proposal.left.length)) return;
+    const box = h("div", { class: "expectations", id: "expectations" });
+    testsOut.prepend(box);
+    if (proposal.left.length) box.append(h("div", { class: "msg bad", id: "expectations-left" }, t("expect_left", { tests: proposal.left.join(" · ") })));
+    if (!proposal.edits.length) return;
+    const review = h("div", { id: "expectations-review", hidden: true }, h("p", {}, t("expect_title")),
+      ...proposal.edits.map((e) => h("div", { class: "hunk" }, h("div", { class: "muted" }, t("expect_line", { line: e.line, test: e.test })),
+        ...e.before.map((line) => h("div", { class: "del" }, line)), ...e.after.map((line) => h("div", { class: "ins" }, line)))),
+      h("p", { class: "muted" }, t("expect_names")));
+    const offer = btn("update-expectations", "expect_offer", () => { review.hidden = false; offer.hidden = true; }, "primary");
+    const dismiss = btn("dismiss-expectations", "expect_dismiss", () => { review.hidden = true; offer.hidden = false; });
+    const accept = btn("accept-expectations", "expect_accept", async () => {
+      if (area.value !== text) { review.append(h("div", { class: "msg bad" }, t("expect_stale"))); return; }
+      const lines = text.split("\n");
+      for (const e of [...proposal.edits].sort((a, b) => b.line - a.line)) lines.splice(e.line - 1, e.before.length, ...e.after);
+      area.value = lines.join("\n");
+      drawGutter();
+      clear(publishOut);  // a refusal of the text before is no longer the news
+      clearTimeout(state.timer);
+      await validate();
+      await runTests(h("div", { class: "msg ok", id: "expectations-applied" }, t("expect_applied", { n: proposal.edits.length })));
+    }, "primary");
+    review.append(h("div", { class: "row" }, accept, dismiss));
+    box.append(offer, review);
+  }
   const diffBtn = btn("show-diff", "show_diff", async () => {
     clear(diffOut);
     const force = inForce();
@@ -130,7 +191,7 @@ export async function editorPage({ base, ruleset, version, inForceVersions, prob
     if (!state.saved && !state.published) { diffOut.append(h("p", { class: "bad" }, t("save_first"))); return; }
     try {
       const d = await get(`${base}/rulesets/${encodeURIComponent(ruleset)}/diff?base=${force}&other=${state.version}`);
-      diffOut.append(diffTable(d));
+      diffOut.append(diffView(d));
     } catch (err) { diffOut.append(problemBox(err)); }
   });
   const publishBtn = btn("publish", "publish", async () => {
@@ -148,9 +209,10 @@ export async function editorPage({ base, ruleset, version, inForceVersions, prob
       rows.splice(0, rows.length, ...(await get(`${base}/rulesets?id=${encodeURIComponent(ruleset)}`)));
     } catch (err) {
       const box = h("div", { class: "msg bad", id: "publish-refused" }, t("publish_refused", { detail: err.message }));
-      if (err.errors && err.errors.length) box.append(h("ul", {}, ...err.errors.map((e) => h("li", {}, e.message))));
       publishOut.append(box);
-      if (err.body && err.body.tests) publishOut.append(testsTable(err.body.tests, err.body.tests.filter((x) => x.passed).length, err.body.tests.length));
+      // failed tests are listed once, in the tests' own table (with new expectations offered), not here too
+      if (err.body && err.body.tests) await runTests();
+      else if (err.errors && err.errors.length) box.append(h("ul", {}, ...err.errors.map((e) => h("li", {}, e.message))));
     }
   }, "primary");
 
@@ -214,9 +276,16 @@ export async function editorPage({ base, ruleset, version, inForceVersions, prob
     if (text !== null && !f.limits.disabled) text = setRuleKey(text, r.id, "limits", limits.length ? flow(limits) : null);
     if (text !== null) text = setRuleKey(text, r.id, "enabled", f.enabled.checked ? null : "false");
     if (text === null) { formMsg.append(h("div", { class: "msg bad" }, t("form_not_here", { rule: r.id }))); return; }
-    area.value = text;
+    const said = restate(text, r.id, changedValues(r, award, f.limits.disabled ? [] : limits));
+    area.value = said.text;
     drawGutter();
     formMsg.append(h("div", { class: "msg ok" }, t("form_applied", { rule: r.id })));
+    for (const c of said.restated) {
+      formMsg.append(h("div", { class: "msg ok restated" }, t("form_restated", { rule: r.id, field: t(`form_field_${c.key}`), old: c.old, new: c.now })));
+    }
+    for (const c of said.stale) {
+      formMsg.append(h("div", { class: "msg bad stale" }, t("form_stale", { rule: r.id, field: t(`form_field_${c.key}`), old: c.old })));
+    }
     clearTimeout(state.timer);
     validate();
   });
@@ -231,29 +300,60 @@ export async function editorPage({ base, ruleset, version, inForceVersions, prob
   return h("div", { id: "editor-page" },
     h("div", { class: "card" }, title, readOnlyNote, h("div", { class: "row" }, draftBtn, validateBtn, testsBtn, diffBtn, publishBtn), status, problemsHead),
     h("div", { class: "grid2" },
-      h("div", {}, h("div", { class: "editor" }, gutter, h("div", { class: "editor-main" }, bands, area)), h("div", { class: "card" }, problems)),
+      h("div", {}, h("div", { class: "editor" }, gutter, h("div", { class: "editor-main" }, mirror, bands, area)), h("div", { class: "card" }, problems)),
       h("div", {}, form, h("div", { class: "card" }, publishOut, testsOut, diffOut))));
 }
 
-function testsTable(tests, passed, total) {
+/** [old, new] of each value the form may change: the award's points (or each table value) and each limit's max by period. */
+function changedValues(r, award, limits) {
+  const before = r.award || {};
+  const pairs = before.table ? Object.entries(award.table.values).map(([k, v]) => [before.table.values[k], v]) : [[before.points, award.points]];
+  for (const l of limits) pairs.push([(r.limits || []).find((x) => x.period === l.period)?.max, l.max]);
+  return pairs;
+}
+
+function testsTable(tests, passed, total, ruleTitle) {
   const table = h("table", { class: "tests-table" }, h("caption", { id: "tests-summary", class: passed === total ? "ok" : "bad" }, t("tests_result", { passed, total })));
   for (const x of tests) {
+    // each difference once: as data in the console's language, or the engine's sentence when the facts were refused
+    const said = x.mismatches && x.mismatches.length ? x.mismatches.map((m) => mismatchText(m, ruleTitle)) : x.failures || [];
     table.append(h("tr", { class: x.passed ? "pass" : "fail" }, h("td", { class: x.passed ? "ok" : "bad" }, x.passed ? `✓ ${t("test_pass")}` : `✗ ${t("test_fail")}`),
-      h("td", {}, x.name, ...(x.failures || []).map((m) => h("div", { class: "bad" }, m)))));
+      h("td", {}, x.name, ...said.map((m) => h("div", { class: "bad failure" }, m)))));
   }
   return table;
 }
 
-function diffTable(d) {
+const BALANCE_PARTS = { index: "index", points: "points", tier: "tier", flags: "mm_flags" };
+const shown = (v) => (typeof v === "string" ? v : flow(v ?? null));
+const signedAmount = (a) => `${a.amount > 0 ? "+" : ""}${a.amount}${a.limited_by ? t("mm_limited", { limit: a.limited_by }) : ""}`;
+
+function mismatchText(m, ruleTitle) {
+  if (m.path[0] === "balances") {
+    const [, resident, part] = m.path;
+    return t("mm_balance", { resident, key: t(BALANCE_PARTS[part] || part), expected: shown(m.expected), actual: shown(m.actual) });
+  }
+  const award = m.expected || m.actual;
+  const what = award.fact != null ? t("mm_fact", { fact: award.fact }) : t("mm_period", { period: award.period });
+  const params = { rule: ruleTitle(award.rule), what, expected: m.expected && signedAmount(m.expected), actual: m.actual && signedAmount(m.actual) };
+  return t(!m.actual ? "mm_missing" : !m.expected ? "mm_extra" : "mm_changed", params);
+}
+
+/** One changed part: its name, what it was and what it becomes (either may be absent). */
+function change(key, v) {
+  const side = (value, label, cls) => (value === null || value === undefined ? h("span", { class: "muted" }, t("diff_absent"))
+    : h("span", { class: cls }, `${t(label)} ${shown(value)}`));
+  return h("div", { class: "change" }, h("b", {}, key), ": ", side(v.before, "before", "bad"), " → ", side(v.after, "after", "ok"));
+}
+
+function diffView(d) {
   const box = h("div", {}, h("h3", {}, t("diff_title", { base: d.base, other: d.other })));
   if (!d.rules.length) box.append(h("p", { class: "muted" }, t("diff_none")));
   const table = h("table", { id: "diff-table" });
   for (const c of d.rules) {
-    const fields = Object.entries(c.fields || {}).map(([k, v]) => h("div", {}, `${k}: `, h("span", { class: "bad" }, `${t("before")} ${flow(v.before ?? null)}`), " → ", h("span", { class: "ok" }, `${t("after")} ${flow(v.after ?? null)}`)));
-    table.append(h("tr", {}, h("td", {}, c.rule), h("td", {}, t(`change_${c.change}`)), h("td", {}, ...fields)));
+    table.append(h("tr", {}, h("td", {}, c.rule), h("td", {}, t(`change_${c.change}`)), h("td", {}, ...Object.entries(c.fields || {}).map(([k, v]) => change(k, v)))));
   }
   box.append(table);
-  const others = Object.keys(d.other_changes || {});
-  if (others.length) box.append(h("p", { class: "muted" }, `${t("other_changes")}: ${others.join(", ")}`));
+  const others = Object.entries(d.other_changes || {});
+  if (others.length) box.append(h("h4", {}, t("other_changes")), h("div", { id: "diff-other" }, ...others.map(([k, v]) => change(k, v))));
   return box;
 }

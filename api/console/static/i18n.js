@@ -26,6 +26,17 @@ const STRINGS = {
     form_enabled: "启用此规则", form_apply: "写入 YAML", form_applied: "已改写规则 {rule} 的 YAML，正在重新校验…",
     form_not_here: "规则 {rule} 不在本文件中（来自所继承的标准），请在 overrides 中修改。",
     lines: "行",
+    form_field_title: "标题", form_field_note: "说明", form_restated: "规则 {rule} 的{field}已随之改写：{old} → {new}",
+    form_stale: "{field}中仍写着旧分值 {old}（规则 {rule}），请在 YAML 中核对。",
+    mm_changed: "{rule}（{what}）：预期 {expected}，实际 {actual}", mm_missing: "{rule}（{what}）：预期 {expected}，实际没有给分",
+    mm_extra: "{rule}（{what}）：实际给了 {actual}，测试没有列出", mm_balance: "{resident} 的{key}：预期 {expected}，实际 {actual}",
+    mm_fact: "事实 {fact}", mm_period: "周期 {period}", mm_limited: "（被上限 {limit} 截减）", mm_flags: "标记",
+    expect_offer: "更新测试预期", expect_title: "按实际结果改写以下测试预期（红色为原行，绿色为新行），请核对后接受：",
+    expect_line: "第 {line} 行 · {test}", expect_accept: "接受并写入 YAML", expect_dismiss: "不用了",
+    expect_names: "测试名称若写着旧分值，请在 YAML 中一并修改。",
+    expect_left: "以下测试的预期无法自动改写，请在 YAML 中手动修改：{tests}",
+    expect_stale: "运行测试后 YAML 又改动过：请重新运行测试，再更新预期。",
+    expect_applied: "已改写 {n} 处测试预期，草稿已重新校验，测试已重新运行。", diff_absent: "（无）",
     // what-if
     whatif_title: "模拟推演（What-if）", baseline: "基准标准", candidate: "候选标准", scenario: "情景",
     start: "开始", progress: "进度", report: "报告", whatif_unavailable: "模拟推演接口尚未启用。",
@@ -71,6 +82,13 @@ const STRINGS = {
     board_updated: "更新于 {time}", board_rank: "名次", board_people: "{n} 人", board_entries: "{n} 次",
     board_ruleset: "现行标准：{ref}", board_offline: "暂时无法更新，显示的是上次的数据。",
     board_no_community: "没有社区「{community}」：请检查地址中的 community=…",
+    // 公示 and objections, on the board and the resident's phone
+    publicity_title: "公示中的加分", publicity_none: "目前没有公示中的加分。",
+    publicity_until: "异议截止 {time}", publicity_how: "如有异议，请在截止前到社区办公室提出，或在「我的积分」中提交。",
+    object: "提出异议", object_reason: "异议理由（至少 2 个字）", object_send: "提交异议", object_cancel: "取消",
+    objection_filed: "已提交对公示第 {notice} 号的异议（异议第 {seq} 号），积分评定委员会将核实处理。",
+    under_review: "待委员会审核，暂不计入", review_status_pending: "待审核", review_status_approved: "已通过",
+    review_status_rejected: "未通过", review_status_reversed: "已撤销",
   },
   en: {
     app_title: "Xinzhi · integrity points console", lang_switch: "中文", sign_out: "Sign out",
@@ -97,6 +115,17 @@ const STRINGS = {
     form_enabled: "Rule switched on", form_apply: "Write into YAML", form_applied: "Rewrote the YAML of rule {rule}; validating again…",
     form_not_here: "Rule {rule} is not in this file (it comes from the extended standard); change it under overrides.",
     lines: "lines",
+    form_field_title: "title", form_field_note: "note", form_restated: "Rewrote the {field} of rule {rule} to match: {old} → {new}",
+    form_stale: "The {field} of rule {rule} still states the old value {old}: check it in the YAML.",
+    mm_changed: "{rule} ({what}): expected {expected}, got {actual}", mm_missing: "{rule} ({what}): expected {expected}, none given",
+    mm_extra: "{rule} ({what}): {actual} given, not listed in the test", mm_balance: "{resident}'s {key}: expected {expected}, got {actual}",
+    mm_fact: "fact {fact}", mm_period: "period {period}", mm_limited: " (cut by the limit {limit})", mm_flags: "flags",
+    expect_offer: "Update test expectations", expect_title: "Rewrite these test expectations to the actual results (red: the line now, green: the new line); check, then accept:",
+    expect_line: "line {line} · {test}", expect_accept: "Accept and write into the YAML", expect_dismiss: "Dismiss",
+    expect_names: "If a test's name states an old value, change it in the YAML too.",
+    expect_left: "These tests' expectations cannot be rewritten automatically; change them in the YAML: {tests}",
+    expect_stale: "The YAML changed after the tests ran: run the tests again, then update the expectations.",
+    expect_applied: "Rewrote {n} test expectation(s); the draft is validated again and the tests ran again.", diff_absent: "(none)",
     whatif_title: "What-if simulation", baseline: "Baseline", candidate: "Candidate", scenario: "Scenario",
     start: "Start", progress: "Progress", report: "Report", whatif_unavailable: "The simulation API is not enabled yet.",
     whatif_points: "Points issued", whatif_zone: "Zones", whatif_liability: "Redemption liability", whatif_tiers: "Tier movements",
@@ -135,11 +164,24 @@ const STRINGS = {
     board_updated: "Updated {time}", board_rank: "Rank", board_people: "{n} people", board_entries: "{n} times",
     board_ruleset: "Standard in force: {ref}", board_offline: "Cannot refresh right now; showing the last data.",
     board_no_community: "There is no community \"{community}\": check community=… in the address.",
+    publicity_title: "Awards in publicity", publicity_none: "No award is in publicity now.",
+    publicity_until: "Objections until {time}", publicity_how: "To object, tell the community office before the deadline, or use My points.",
+    object: "Object", object_reason: "Why you object (at least 2 characters)", object_send: "Send objection", object_cancel: "Cancel",
+    objection_filed: "Your objection to notice {notice} is filed (objection {seq}); the points committee will look into it.",
+    under_review: "Waiting for the committee; not counted yet", review_status_pending: "under review", review_status_approved: "approved",
+    review_status_rejected: "rejected", review_status_reversed: "reversed",
   },
 };
 
+let chosen = null;  // a page's own choice (the board's ?lang=en), not remembered for the console
+
 export function lang() {
-  return localStorage.getItem("xinzhi.lang") === "en" ? "en" : "zh";
+  return chosen || (localStorage.getItem("xinzhi.lang") === "en" ? "en" : "zh");
+}
+
+export function chooseLang(value) {
+  chosen = value === "en" ? "en" : "zh";
+  document.documentElement.lang = chosen === "en" ? "en" : "zh-CN";
 }
 
 export function setLang(value) {

@@ -22,6 +22,14 @@ export function clear(el) { while (el.firstChild) el.firstChild.remove(); return
 
 export function fmtTime(iso) { return iso ? iso.replace("T", " ").slice(0, 16) : ""; }
 
+// A moment as the community's clock shows it (Asia/Shanghai), whatever zone the server wrote it in.
+export function fmtShanghai(iso) {
+  if (!iso) return "";
+  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit",
+    day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
+}
+
 // The community's own titles of its zones (GET /communities/{c}), loaded when the console opens a community.
 export const zoneTitles = {};
 export function zoneName(zone) { return zoneTitles[zone] || zone || ""; }
@@ -30,10 +38,16 @@ export function errorBox(text) { return h("div", { class: "msg bad" }, text); }
 
 const sign = (n) => (n > 0 ? `+${n}` : String(n));
 
+/** The awards a ledger page holds for review (by fact and rule): each is said on its award, its hold row left out. */
+export function heldAwards(entries) {
+  return new Set(entries.filter((e) => e.explanation && e.explanation.holds).map((e) => `${e.explanation.holds.fact_id}|${e.explanation.holds.rule_id}`));
+}
+
 /** One ledger entry in plain words: "参加垃圾分类检查合格 +2，本月该项已达上限 10 分". */
-export function describeEntry(e) {
+export function describeEntry(e, { held = false } = {}) {
   const ex = e.explanation || {};
-  if (e.kind === "award" || e.kind === "deduction" || e.kind === "held") {
+  if (held) return t("entry_held", { summary: `${ex.rule_title || e.rule_id} ${sign(e.amount)}` });
+  if (e.kind === "award" || e.kind === "deduction") {
     let text = `${ex.rule_title || e.rule_id || ""} ${sign(e.amount)}`;
     if (e.limited_by) {
       const [scope, period] = e.limited_by.split(":")[0] === "category" ? ["scope_category", e.limited_by.split("/").pop()] : ["scope_rule", e.limited_by.split("/").pop()];
@@ -44,7 +58,7 @@ export function describeEntry(e) {
     return text;
   }
   // held for review, released, reversed: said once, with the award's own sign (not "调整 −5 … +5")
-  if (ex.holds) return t("entry_held", { summary: ex.summary.replace(/^待议事会审核:\s*/, "") });
+  if (ex.holds) return t("entry_held", { summary: `${ex.rule_title || ex.holds.rule_id} ${sign(-e.amount)}` });
   if (ex.releases) return t("entry_released", { summary: ex.summary.replace(/^议事会审核通过:\s*/, "") });
   if (ex.reverses) return t("entry_reversed", { seq: ex.reverses, amount: sign(e.amount), reason: ex.reason || "" });
   const kind = { redemption: "kind_redemption", refund: "kind_refund", expiry: "kind_expiry", adjustment: "kind_adjustment",

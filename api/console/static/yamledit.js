@@ -90,3 +90,45 @@ export function parseTable(text) {
 }
 
 export function formatTable(values) { return Object.entries(values || {}).map(([k, v]) => `${k}:${v}`).join(", "); }
+
+const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+// a number stated as points: "2 分", "2分", "2 个积分", "2 points"
+const UNIT = "\\s*(?:个)?(?:积分|分|points?|pts?\\b)";
+
+/**
+ * Rule ``id``'s title and note after its values changed (``pairs``: [old, new] numbers): an old
+ * value the text states once, as points ("每次 2 分"), becomes the new one; an old value it
+ * states otherwise, or more than once, or that two changes share, is left as written and
+ * reported as stale for the person to check. Returns {text, restated: [{key, old, now}], stale: [{key, old}]}.
+ */
+export function restate(text, id, pairs) {
+  const changes = pairs.filter(([old, now]) => old != null && now != null && Number(old) !== Number(now));
+  const out = { text, restated: [], stale: [] };
+  const lines = text.split("\n");
+  const block = findRule(lines, id);
+  if (!block || !changes.length) return out;
+  for (const key of ["title", "note"]) {
+    const found = findKey(lines, block, key);
+    if (!found) continue;
+    const written = lines.slice(found.start, found.end).join("\n");
+    const head = written.indexOf(":") + 1;  // the value only, never the key
+    const value = written.slice(head);
+    const cuts = [];
+    for (const [old, now] of changes) {
+      const number = `(?<![\\d.])${escapeRe(String(old))}(?![\\d.])`;
+      const anywhere = [...value.matchAll(new RegExp(number, "g"))];
+      if (!anywhere.length) continue;
+      const stated = [...value.matchAll(new RegExp(`${number}(?=${UNIT})`, "g"))];
+      const shared = changes.some(([o, n]) => Number(o) === Number(old) && Number(n) !== Number(now));
+      if (anywhere.length === 1 && stated.length === 1 && !shared) cuts.push({ at: stated[0].index, old: String(old), now: String(now) });
+      else if (!out.stale.some((x) => x.key === key && Number(x.old) === Number(old))) out.stale.push({ key, old });
+    }
+    if (!cuts.length) continue;
+    let edited = value;
+    for (const c of [...cuts].sort((a, b) => b.at - a.at)) edited = edited.slice(0, c.at) + c.now + edited.slice(c.at + c.old.length);
+    lines.splice(found.start, found.end - found.start, ...(written.slice(0, head) + edited).split("\n"));
+    out.restated.push(...cuts.sort((a, b) => a.at - b.at).map((c) => ({ key, old: c.old, now: c.now })));
+  }
+  out.text = lines.join("\n");
+  return out;
+}
