@@ -354,3 +354,15 @@ def test_form_edits_rewrite_only_the_rule_they_change(page, demo):
     assert all(rules[i].model_dump() == next(r for r in before.rules if r.id == i).model_dump() for i in unchanged)
     # award 4 lines → 1, + limits, + enabled, − community_activity_join's limits: every other line as it was
     assert text.count("\n") == original.count("\n") - 3 + 1 + 1 - 1
+
+
+def test_the_page_last_asked_for_is_the_one_shown(page, demo):
+    """Two pages asked for in quick succession: the slower first one, arriving late, does not cover the second."""
+    sign_in(page, demo, demo.token("committee", "staff"))
+    for _ in range(3):
+        page.eval("location.hash = '#/editor/yihe_2021/1'; setTimeout(() => { location.hash = '#/council'; }, 0)")
+        page.wait("document.querySelector('#case-submit')", message="the page asked for last never came")
+        page.browser.pump(1.5)  # time for the editor's answers to arrive
+        assert page.eval("!!document.querySelector('#case-submit') && !document.querySelector('#yaml')")
+        page.eval("location.hash = '#/rulesets'")
+        page.wait("document.querySelector('#rulesets')")

@@ -377,7 +377,10 @@ export function problemBox(err) {
 }
 
 // ---- routing ----
+let routed = 0;  // the latest route: a slower page that arrives after a newer one is dropped, not shown over it
+
 async function route() {
+  const mine = ++routed;
   renderChrome();
   if (!state.me) { clear(view).append(signInPage()); return; }
   const [page, ...args] = location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
@@ -406,8 +409,9 @@ async function route() {
   clear(view).append(h("p", { class: "muted" }, t("loading")));
   try {
     const node = await entry[1]();
-    clear(view).append(node);
+    if (mine === routed) clear(view).append(node);
   } catch (err) {
+    if (mine !== routed) return;
     clear(view).append(err instanceof ApiError && err.status === 403 ? h("div", { class: "msg bad", id: "forbidden" }, t("forbidden")) : errorBox(`${t("error")}: ${err.message}`));
   }
 }
