@@ -184,6 +184,8 @@ POLICIES: dict[str, Policy] = {
     "residents": Policy(read=roles(C, S, R), write=roles(S),
                         routes={("GET", f"{P}/residents"): roles(C, S)}),
     "rulesets": Policy(read=roles(C, S), write=roles(C)),
+    "catalogue": Policy(read=roles(C, S), write=roles(C)),
+    "adoption": Policy(read=roles(C, S), write=roles(C)),
     "facts": Policy(read=roles(C, S), write=roles(S), routes={("POST", f"{P}/dry-run"): roles(C, S)}),
     "shop": Policy(read=roles(C, S, R), write=roles(S), routes={("POST", f"{P}/shop/redemptions"): roles(S, R)}),
     "council": Policy(read=roles(C, S), write=roles(S), routes={("POST", f"{P}/cases"): roles(S, R)}),

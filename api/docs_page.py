@@ -22,7 +22,12 @@ STYLE = ("body{font-family:'Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sa
          "margin:.4em 0;font-size:13px}th,td{border:1px solid #ddd;padding:2px 8px;vertical-align:top}"
          "th{background:#f5f5f5}.m{display:inline-block;min-width:4.2em;font-weight:bold}.get{color:#1b6ac9}"
          ".post{color:#2a8a4a}.put{color:#b26b00}.delete{color:#c0392b}.note{color:#666}"
-         "nav a{margin-right:1em}@media (max-width:600px){table{font-size:12px}}")
+         "nav{display:flex;flex-wrap:wrap;gap:.2em 1em}h3,code,.path,td{overflow-wrap:anywhere}"
+         # a phone: each table row a block of labelled lines (the header row's words before each cell)
+         "@media (max-width:600px){body{margin:1em auto}table,tbody,tr,td{display:block}table{width:100%}"
+         "tr:first-child{display:none}tr{border:1px solid #ddd;margin:.4em 0;padding:.2em .5em}"
+         "td{border:0;padding:1px 0}td:empty{display:none}"
+         "td::before{content:attr(data-h);color:#666;font-size:12px;margin-right:.6em}}")
 
 
 def _schema_text(schema: dict[str, Any]) -> str:
@@ -44,7 +49,8 @@ def _schema_text(schema: dict[str, Any]) -> str:
 def _table(head: list[str], rows: list[list[str]]) -> str:
     if not rows:
         return ""
-    cells = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    cells = "".join("<tr>" + "".join(f'<td data-h="{escape(h)}">{c}</td>' for h, c in zip(head, row, strict=True))
+                    + "</tr>" for row in rows)
     return "<table><tr>" + "".join(f"<th>{h}</th>" for h in head) + f"</tr>{cells}</table>"
 
 
@@ -91,7 +97,7 @@ def render(spec: dict[str, Any]) -> str:
                 tag = (operations[method].get("tags") or ["other"])[0]
                 by_tag.setdefault(tag, []).append(_operation(method, path, operations[method]))
     schemas = spec.get("components", {}).get("schemas", {})
-    nav = "".join(f'<a href="#tag-{escape(tag)}">{escape(tag)}</a>' for tag in by_tag)
+    nav = " ".join(f'<a href="#tag-{escape(tag)}">{escape(tag)}</a>' for tag in by_tag)
     body = "".join(f'<h2 id="tag-{escape(tag)}">{escape(tag)}</h2>' + "".join(ops) for tag, ops in by_tag.items())
     body += '<h2 id="schemas">数据结构 schemas</h2>' + "".join(_schema(n, s) for n, s in sorted(schemas.items()))
     title = escape(f"{info.get('title', 'API')} {info.get('version', '')}".strip())
@@ -103,7 +109,7 @@ def render(spec: dict[str, Any]) -> str:
             '机器可读的描述在 <a href="/openapi.json">/openapi.json</a>。'
             " Served by the server itself, nothing loaded from elsewhere; the machine-readable description is at"
             ' <a href="/openapi.json">/openapi.json</a>.</p>'
-            f'<nav>{nav}<a href="#schemas">schemas</a></nav>{body}</body></html>\n')
+            f'<nav>{nav} <a href="#schemas">schemas</a></nav>{body}</body></html>\n')
 
 
 pages = APIRouter(include_in_schema=False)

@@ -101,6 +101,12 @@ STATUS: dict[Code, int] = {  # the title a person reads is xinzhi.messages'
     ServiceCode.OBJECTION_NOT_FOUND: 404,
     ServiceCode.OBJECTION_RESOLVED: 409,
     ServiceCode.PUBLICITY_CLOSED: 409,
+    ServiceCode.CATALOGUE_NOT_FOUND: 404,
+    ServiceCode.CATALOGUE_CONFLICT: 409,
+    ServiceCode.RULESET_NOT_PUBLISHED: 409,
+    ServiceCode.BUNDLE_INVALID: 422,
+    ServiceCode.BODY_NOT_DECLARED: 422,
+    ServiceCode.ADOPTION_INCOMPLETE: 409,
     ServiceCode.SIMULATION_NOT_FOUND: 404,
     ServiceCode.SIMULATION_NOT_READY: 409,
     ServiceCode.SIMULATION_FAILED: 500,
@@ -171,6 +177,12 @@ def problem(code: Code, detail: str | Message, problems: list[Problem] | None = 
         body["errors_total"] = len(problems)
     return JSONResponse(body, status_code=status or default_status, media_type=MEDIA_TYPE,
                         headers={"Content-Language": language})
+
+
+def said_to(request: Request, problems: list[Problem]) -> list[Problem]:
+    """Problems in an answer that is not a refusal (a preview, an import's skipped rows), in the reader's language."""
+    language = reader_language(request)
+    return [p.model_copy(update={"message": problem_text(p, language)}) for p in problems]
 
 
 def reader_language(request: Request) -> str:

@@ -14,9 +14,11 @@ from xinzhi.simulations.jobs import SimulationJobs
 from . import console, docs_page, errors
 from .access import POLICIES, AuditTrail, require
 from .routers import (
+    adoption,
     appeals,
     audit,
     board,
+    catalogue,
     communities,
     council,
     facts,
@@ -51,8 +53,8 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
     errors.install(app)
     app.add_middleware(errors.BodyLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(AuditTrail)
-    for module in (communities, residents, rulesets, facts, shop, council, appeals, review, board, audit,
-                   simulations):
+    for module in (communities, residents, rulesets, catalogue, adoption, facts, shop, council, appeals, review,
+                   board, audit, simulations):
         name = module.__name__.rsplit(".", 1)[-1]
         app.include_router(module.router, dependencies=[require(POLICIES[name])], responses=errors.RESPONSES)
     app.include_router(console.pages, dependencies=[require(POLICIES["console"])])

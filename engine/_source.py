@@ -99,24 +99,27 @@ def parse_yaml(text: str, name: str) -> tuple[Source | None, list[Problem]]:
     """Parse one YAML document; syntax errors and duplicate keys come back as problems."""
     if len(text.encode("utf-8")) > MAX_SOURCE_BYTES:
         return None, [Problem(code=ErrorCode.TOO_LARGE, file=name,
-                              message=f"ruleset is larger than {MAX_SOURCE_BYTES} bytes")]
+                              message=f"ruleset is larger than {MAX_SOURCE_BYTES} bytes",
+                              says="too_large.bytes", params={"most": f"{MAX_SOURCE_BYTES:,}"})]
     try:
         loader = _BoundedLoader(text)  # the reader refuses unprintable characters here
         node = loader.get_single_node()
         if node is not None and _expanded_size(node, {}) > MAX_NODES:
             return None, [Problem(code=ErrorCode.TOO_LARGE, file=name, line=1, column=1,
                                   message=f"the ruleset would have more than {MAX_NODES:,} values once its "
-                                          "aliases (*name) are expanded; write the values out")]
+                                          "aliases (*name) are expanded; write the values out",
+                                  says="too_large.aliases", params={"most": f"{MAX_NODES:,}"})]
         data = loader.construct_document(node) if node is not None else None
     except _TooDeep as exc:
         return None, [Problem(code=ErrorCode.TOO_LARGE, file=name, line=exc.mark.line + 1,
                               column=exc.mark.column + 1,
-                              message=f"the ruleset nests deeper than {MAX_DEPTH} levels")]
+                              message=f"the ruleset nests deeper than {MAX_DEPTH} levels",
+                              says="too_large.depth", params={"most": MAX_DEPTH})]
     except yaml.reader.ReaderError as exc:
         line, column = _line_column(text, exc.position)
-        return None, [Problem(code=ErrorCode.BAD_CHARACTER, file=name, line=line, column=column,
-                              message=f"character U+{exc.character:04X} is not allowed in a ruleset"
-                              if isinstance(exc.character, int) else f"YAML: {exc}")]
+        return None, [_bad_character(exc.character, "", name, line, column) if isinstance(exc.character, int)
+                      else Problem(code=ErrorCode.BAD_CHARACTER, file=name, line=line, column=column,
+                                   message=f"YAML: {exc}", says="bad_character.unknown")]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         return None, [Problem(
@@ -128,9 +131,11 @@ def parse_yaml(text: str, name: str) -> tuple[Source | None, list[Problem]]:
             column=mark.column + 1 if mark else None,
         )]
     except yaml.YAMLError as exc:
-        return None, [Problem(code=ErrorCode.YAML_SYNTAX, message=f"YAML: {exc}", file=name)]
+        return None, [Problem(code=ErrorCode.YAML_SYNTAX, message=f"YAML: {exc}", file=name,
+                              says="yaml_syntax", params={"problem": str(exc)})]
     except ValueError as exc:  # e.g. a timestamp PyYAML recognises but cannot build
-        return None, [Problem(code=ErrorCode.YAML_SYNTAX, message=f"YAML value: {exc}", file=name)]
+        return None, [Problem(code=ErrorCode.YAML_SYNTAX, message=f"YAML value: {exc}", file=name,
+                              says="yaml_value")]
     spans: dict[Path, tuple[int, int]] = {}
     problems: list[Problem] = []
     bad_keys: list[Problem] = []
@@ -155,24 +160,30 @@ def _bad_text(value: str) -> str | None:
     return None
 
 
+def _bad_character(code: int, where: str, name: str, line: int, column: int, path: Path = ()) -> Problem:
+    """A character no ruleset may hold, named by its code point (it may be invisible, or unprintable in a reply)."""
+    char = f"U+{code:04X}"
+    return Problem(code=ErrorCode.BAD_CHARACTER, file=name, line=line, column=column, path=format_path(path),
+                   message=f"character {char} is not allowed in a ruleset" + (f"'s {where}" if where else ""),
+                   says=f"bad_character.{where or 'file'}", params={"char": char})
+
+
 def _index(loader: yaml.SafeLoader, node: yaml.Node, path: Path, spans: dict, problems: list[Problem],
            bad_keys: list[Problem], name: str) -> None:
     spans.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
     if isinstance(node, yaml.ScalarNode) and isinstance(node.value, str):
         bad = _bad_text(node.value)
         if bad is not None:
-            problems.append(Problem(code=ErrorCode.BAD_CHARACTER, file=name, line=node.start_mark.line + 1,
-                                    column=node.start_mark.column + 1, path=format_path(path),
-                                    message=f"character U+{ord(bad):04X} is not allowed in a ruleset's text"))
+            problems.append(_bad_character(ord(bad), "text", name, node.start_mark.line + 1,
+                                           node.start_mark.column + 1, path))
     if isinstance(node, yaml.MappingNode):
         seen: set[Any] = set()
         for key_node, value_node in node.value:
             key = _scalar_key(loader, key_node)
             bad = _bad_text(key) if isinstance(key, str) else None
             if bad is not None:  # placed by the mapping's path: a path holding the key would echo the character
-                bad_keys.append(Problem(code=ErrorCode.BAD_CHARACTER, file=name, line=key_node.start_mark.line + 1,
-                                        column=key_node.start_mark.column + 1, path=format_path(path),
-                                        message=f"character U+{ord(bad):04X} is not allowed in a ruleset's key"))
+                bad_keys.append(_bad_character(ord(bad), "key", name, key_node.start_mark.line + 1,
+                                               key_node.start_mark.column + 1, path))
                 continue
             child = path + (key,)
             if key in seen:

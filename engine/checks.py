@@ -27,15 +27,18 @@ def check_ruleset(ruleset: Ruleset) -> list[Problem]:
     problems: list[Problem] = []
     if ruleset.accounts is None:
         problems.append(ruleset.problem(ErrorCode.MISSING_KEY,
-                                        "required key 'accounts' is missing (and no parent provides it)"))
+                                        "required key 'accounts' is missing (and no parent provides it)",
+                                        says="missing_key_inherited", key="accounts"))
     if not ruleset.tiers:
         problems.append(ruleset.problem(ErrorCode.MISSING_KEY,
-                                        "required key 'tiers' is missing (and no parent provides it)"))
+                                        "required key 'tiers' is missing (and no parent provides it)",
+                                        says="missing_key_inherited", key="tiers"))
     else:
         problems += _check_tiers(ruleset)
     if ruleset.effective_to and ruleset.effective_to < ruleset.effective_from:
         problems.append(ruleset.problem(ErrorCode.BAD_VALUE, "effective_to is before effective_from",
-                                        "effective_to"))
+                                        "effective_to", says="dates_reversed", start=str(ruleset.effective_from),
+                                        end=str(ruleset.effective_to)))
     for kind, items in (("tier", ruleset.tiers or []), ("category", ruleset.categories),
                         ("fact type", ruleset.fact_types), ("rule", [*ruleset.rules, *ruleset.period_rules])):
         problems += _duplicates(kind, items)
@@ -45,12 +48,13 @@ def check_ruleset(ruleset: Ruleset) -> list[Problem]:
                 ruleset.accounts is not None and ruleset.accounts.held_by == "household")):
             problems.append(fact_type.problem(
                 ErrorCode.BAD_VALUE, "'charged_to_role' charges a household's own fact to one member, where residents "
-                "hold the accounts: it needs 'names: household' and residents holding the accounts", "charged_to_role"))
+                "hold the accounts: it needs 'names: household' and residents holding the accounts", "charged_to_role",
+                says="charged_to_role_misplaced"))
         for name in fact_type.fields:
             if name in RESERVED_FIELD_NAMES:
                 problems.append(fact_type.problem(ErrorCode.BAD_VALUE,
                                                   f"field name '{name}' is reserved; choose another",
-                                                  "fields", name))
+                                                  "fields", name, says="reserved_field", name=name))
     for rule in ruleset.rules:
         problems += _check_rule(ruleset, rule)
     problems += _check_period_rules(ruleset)
@@ -67,7 +71,8 @@ def _check_decimals(ruleset: Ruleset) -> list[Problem]:
     """Every amount the ruleset states has at most the decimal places it allows itself (``accounts.decimals``)."""
     decimals = ruleset.accounts.decimals if ruleset.accounts else 0
     return [node.problem(ErrorCode.BAD_VALUE, f"{value} has more decimal places than accounts.decimals "
-                         f"({decimals}) allows", *path)
+                         f"({decimals}) allows", *path, says="too_many_decimals", value=str(value),
+                         decimals=decimals)
             for node, path, value in _amounts(ruleset) if places(value) > decimals]
 
 
@@ -115,12 +120,13 @@ def _check_vetoes(ruleset: Ruleset) -> list[Problem]:
         for position, lifted in enumerate(rule.lifts):
             if lifted == rule.id:
                 problems.append(rule.problem(ErrorCode.BAD_VALUE, "a rule cannot lift itself: its next fact would "
-                                             "end what its last one set", "lifts", position))
+                                             "end what its last one set", "lifts", position, says="lifts_itself"))
             elif lifted not in vetoes:
                 problems.append(rule.problem(
                     ErrorCode.UNKNOWN_RULE, f"'{lifted}' is not a rule with a veto or carries_over, so there is "
                     "nothing to lift" + (f" (such rules: {', '.join(sorted(vetoes))})" if vetoes else ""),
-                    "lifts", position))
+                    "lifts", position, says="lifts_nothing" if vetoes else "lifts_nothing.none", name=lifted,
+                    rules=", ".join(sorted(vetoes))))
     return problems
 
 
@@ -133,10 +139,11 @@ def _check_resets(ruleset: Ruleset) -> list[Problem]:
     for item in accounts.resets:
         if item.account in reset:
             problems.append(item.problem(ErrorCode.BAD_VALUE, f"the {item.account} account is reset twice; write "
-                                         "one reset per account", "account"))
+                                         "one reset per account", "account", says="reset_twice",
+                                         account=item.account))
         if item.account == "points" and accounts.points_expire is not None:
             problems.append(item.problem(ErrorCode.BAD_VALUE, "points both expire (accounts.points_expire) and are "
-                                         "reset here: say one of the two", "account"))
+                                         "reset here: say one of the two", "account", says="expire_and_reset"))
         reset.add(item.account)
     fields = {f.id: f.fields for f in ruleset.fact_types}
     for rule in ruleset.rules:
@@ -145,11 +152,12 @@ def _check_resets(ruleset: Ruleset) -> list[Problem]:
         lowered = set(rule.accounts or accounts.deductions_lower)
         if 1 in amount_signs(rule, fields.get(rule.fact, {})):
             problems.append(rule.problem(ErrorCode.BAD_VALUE, "only a deduction carries over, and this rule can "
-                                         "award points", "carries_over"))
+                                         "award points", "carries_over", says="carries_over_awards"))
         elif not lowered & reset:
             problems.append(rule.problem(
                 ErrorCode.BAD_VALUE, f"no account this rule lowers ({', '.join(sorted(lowered))}) is reset "
-                "(accounts.resets), so there is nothing to carry over", "carries_over"))
+                "(accounts.resets), so there is nothing to carry over", "carries_over", says="carries_over_no_reset",
+                accounts=", ".join(sorted(lowered))))
     return problems
 
 
@@ -165,12 +173,14 @@ def _check_exclusive_groups(ruleset: Ruleset) -> list[Problem]:
         facts = sorted({r.fact for r in enabled})
         if len(enabled) < 2:
             message = f"exclusive group '{name}' has only rule '{rules[0].id}'; a group chooses among two or more"
+            said = {"says": "exclusive_alone", "group": name, "rule": rules[0].id}
         elif len(facts) > 1:
             message = (f"exclusive group '{name}' mixes fact types {', '.join(facts)}; only rules of one fact "
                        "type can match the same fact")
+            said = {"says": "exclusive_mixed", "group": name, "facts": ", ".join(facts)}
         else:
             continue
-        problems += [rule.problem(ErrorCode.EXCLUSIVE_GROUP, message, "exclusive") for rule in rules]
+        problems += [rule.problem(ErrorCode.EXCLUSIVE_GROUP, message, "exclusive", **said) for rule in rules]
     return problems
 
 
@@ -180,7 +190,8 @@ def _duplicates(kind: str, items: Iterable[Node], key: str = "id") -> list[Probl
     for item in items:
         value = getattr(item, key)
         if value in seen:
-            problems.append(item.problem(ErrorCode.DUPLICATE_ID, f"{kind} '{value}' is defined twice", key))
+            problems.append(item.problem(ErrorCode.DUPLICATE_ID, f"{kind} '{value}' is defined twice", key,
+                                         says="defined_twice", kind=kind, name=value))
         seen.add(value)
     return problems
 
@@ -193,24 +204,29 @@ def _check_tiers(ruleset: Ruleset) -> list[Problem]:
         if tier.index_from is not None and tier.index_below is not None and tier.index_below <= tier.index_from:
             problems.append(tier.problem(ErrorCode.BAD_VALUE,
                                          f"tier '{tier.id}': index_below must be greater than index_from",
-                                         "index_below"))
+                                         "index_below", says="tier_bounds", tier=tier.id))
     if tiers[0].index_from is not None:
         problems.append(tiers[0].problem(ErrorCode.TIER_GAP,
                                          f"an index below {tiers[0].index_from} falls in no tier; leave "
-                                         f"index_from out on the lowest tier ('{tiers[0].id}')", "index_from"))
+                                         f"index_from out on the lowest tier ('{tiers[0].id}')", "index_from",
+                                         says="tier_gap_below", index=tiers[0].index_from, tier=tiers[0].id))
     if tiers[-1].index_below is not None:
         problems.append(tiers[-1].problem(ErrorCode.TIER_GAP,
                                           f"an index of {tiers[-1].index_below} or more falls in no tier; leave "
-                                          f"index_below out on the highest tier ('{tiers[-1].id}')", "index_below"))
+                                          f"index_below out on the highest tier ('{tiers[-1].id}')", "index_below",
+                                          says="tier_gap_above", index=tiers[-1].index_below, tier=tiers[-1].id))
     for lower, upper in pairwise(tiers):
         end = lower.index_below
         if end is None or (upper.index_from is not None and end > upper.index_from):
             problems.append(upper.problem(ErrorCode.TIER_OVERLAP,
-                                          f"tiers '{lower.id}' and '{upper.id}' overlap", "index_from"))
+                                          f"tiers '{lower.id}' and '{upper.id}' overlap", "index_from",
+                                          says="tier_overlap", lower=lower.id, upper=upper.id))
         elif upper.index_from is not None and end < upper.index_from:
             problems.append(upper.problem(ErrorCode.TIER_GAP,
                                           f"an index from {end} up to {upper.index_from} falls in no tier "
-                                          f"(between '{lower.id}' and '{upper.id}')", "index_from"))
+                                          f"(between '{lower.id}' and '{upper.id}')", "index_from",
+                                          says="tier_gap_between", start=end, end=upper.index_from, lower=lower.id,
+                                          upper=upper.id))
     return problems
 
 
@@ -239,7 +255,7 @@ def _check_rule(ruleset: Ruleset, rule: Rule) -> list[Problem]:
             problems.append(rule.problem(
                 ErrorCode.ABSENCE_ONLY,
                 f"rule '{rule.id}' could match a fact only because fields are missing; add a test that "
-                "something is present or has a value", "when"))
+                "something is present or has a value", "when", says="absence_only", rule=rule.id))
     award = rule.award
     if award.per is not None:
         spec = fields.get(award.per)
@@ -248,12 +264,14 @@ def _check_rule(ruleset: Ruleset, rule: Rule) -> list[Problem]:
                                      fields, "per"))
         elif spec.type not in ("int", "number"):
             problems.append(award.problem(ErrorCode.TYPE_MISMATCH,
-                                          f"'per' needs a numeric field; '{award.per}' is {spec.type}", "per"))
+                                          f"'per' needs a numeric field; '{award.per}' is {spec.type}", "per",
+                                          says="needs_numeric", key="per", field=award.per, field_type=spec.type))
         elif award.points and any(bound is None or abs(exact(bound)) / exact(award.every or 1) * abs(award.points)
                                   > LARGEST for bound in (spec.max, spec.min)):
             problems.append(award.problem(
                 ErrorCode.BAD_VALUE, f"'{award.per}' needs 'min' and 'max' such that one award stays within "
-                                     f"±{LARGEST:,} points ({award.points} per unit)", "per"))
+                                     f"±{LARGEST:,} points ({award.points} per unit)", "per",
+                says="per_unbounded", field=award.per, largest=f"{LARGEST:,}", points=str(award.points)))
     if award.table is not None:
         spec = fields.get(award.table.field)
         if spec is None:
@@ -261,10 +279,11 @@ def _check_rule(ruleset: Ruleset, rule: Rule) -> list[Problem]:
                                      award.table.field, fields, "field"))
         else:
             for key in award.table.values:
-                message = _value_mismatch(spec, key)
-                if message:
-                    problems.append(award.table.problem(ErrorCode.TYPE_MISMATCH,
-                                                        f"table key {key!r}: {message}", "values", key))
+                mismatch = _value_mismatch(spec, key)
+                if mismatch:
+                    problems.append(award.table.problem(ErrorCode.TYPE_MISMATCH, f"table key {key!r}: {mismatch[0]}",
+                                                        "values", key, says="table_key_mismatch", value=str(key),
+                                                        reason=mismatch[1]))
     problems += _check_repeats(rule)
     reaches = rule.reaches
     if reaches is not None and reaches.sum is not None:
@@ -274,7 +293,9 @@ def _check_rule(ruleset: Ruleset, rule: Rule) -> list[Problem]:
                                      "sum"))
         elif spec.type not in ("int", "number"):
             problems.append(reaches.problem(ErrorCode.TYPE_MISMATCH,
-                                            f"'sum' needs a numeric field; '{reaches.sum}' is {spec.type}", "sum"))
+                                            f"'sum' needs a numeric field; '{reaches.sum}' is {spec.type}", "sum",
+                                            says="needs_numeric", key="sum", field=reaches.sum,
+                                            field_type=spec.type))
     for key in ("after", "not_after"):
         earlier = getattr(rule, key)
         if earlier is not None:
@@ -293,7 +314,7 @@ def _check_earlier(earlier: Earlier, fact_types: dict[str, FactType]) -> list[Pr
     if not problems and conditions.satisfiable_by_absence(conditions.build(earlier.when, fact_type.fields)):
         problems.append(earlier.problem(ErrorCode.ABSENCE_ONLY, f"the earlier '{earlier.fact}' could match only "
                                         "because fields are missing; add a test that something is present or has "
-                                        "a value", "when"))
+                                        "a value", "when", says="absence_only.earlier", fact=earlier.fact))
     return problems
 
 
@@ -308,10 +329,12 @@ def _check_repeats(rule: Rule) -> list[Problem]:
         return []
     if award.points is None or award.per is not None:
         return [repeats.problem(ErrorCode.BAD_VALUE, "'amounts' replace the rule's fixed points; an award per "
-                                "unit or from a table scales by 'multipliers' instead", "amounts")]
+                                "unit or from a table scales by 'multipliers' instead", "amounts",
+                                says="amounts_need_fixed_points")]
     return [repeats.problem(ErrorCode.BAD_VALUE, f"amount {amount} of occurrence {n}: the rule's points "
                             f"are {signed(award.points)}, so every amount needs that sign (and is never 0)",
-                            "amounts", n - 1)
+                            "amounts", n - 1, says="amount_sign", amount=str(amount), n=n,
+                            points=signed(award.points))
             for n, amount in enumerate(repeats.amounts, start=1) if amount * award.points <= 0]
 
 
@@ -323,33 +346,36 @@ def _check_limits(ruleset: Ruleset) -> list[Problem]:
         if rule.enabled and rule.fact in fields:
             signs[rule.id] = amount_signs(rule, fields[rule.fact])
             signs.setdefault(f"category {rule.category}", set()).update(signs[rule.id])
-    owners = [(f"rule '{r.id}'", r, r.id) for r in ruleset.rules if r.id in signs] + \
-        [(f"category '{c.id}'", c, f"category {c.id}") for c in ruleset.categories]
+    owners = [("rule", r, r.id) for r in ruleset.rules if r.id in signs] + \
+        [("category", c, f"category {c.id}") for c in ruleset.categories]
     problems = []
-    for name, owner, key in owners:
+    for kind, owner, key in owners:
+        name, whose = f"{kind} '{owner.id}'", {"kind": kind, "name": owner.id}
         seen: set[tuple[str, int, str | None]] = set()
         for position, limit in enumerate(owner.limits):
             given = signs.get(key)
             if not given:
                 problems.append(owner.problem(ErrorCode.LIMIT_CAPS_NOTHING,
                                               f"{name} has no enabled rule: its limit would cap nothing",
-                                              "limits", position))
+                                              "limits", position, says="limit_no_rule", **whose))
                 continue
             sign = limit_sign(limit, given)
             if limit.per == "member" and (ruleset.accounts is None or ruleset.accounts.held_by != "household"):
                 problems.append(limit.problem(ErrorCode.BAD_VALUE, "'per: member' counts each member of a "
                                               "household, and residents hold this standard's accounts: each is "
-                                              "counted alone already", "per"))
+                                              "counted alone already", "per", says="per_member_by_resident"))
             if sign not in given:
                 wanted, other = ("deductions", "deducts") if sign < 0 else ("awards", "awards points")
                 problems.append(limit.problem(ErrorCode.LIMIT_CAPS_NOTHING,
                                               f"this limit caps {wanted}, but no enabled rule of {name} {other}: "
-                                              "it would cap nothing", "applies_to"))
+                                              "it would cap nothing", "applies_to", says="limit_wrong_sign",
+                                              sign=wanted, **whose))
             elif (limit.span, sign, limit.per) in seen:
                 problems.append(limit.problem(
                     ErrorCode.LIMIT_CAPS_NOTHING, f"{name} has two limits per {limit.span} on its "
                     f"{'deductions' if sign < 0 else 'awards'}; write one limit with both 'max' and 'times'",
-                    "period" if limit.period else "days"))
+                    "period" if limit.period else "days", says="limit_twice", span=limit.span,
+                    sign="deductions" if sign < 0 else "awards", **whose))
             seen.add((limit.span, sign, limit.per))
     return problems
 
@@ -371,13 +397,16 @@ def _check_condition(condition: Condition, fields: dict[str, FieldSpec], fact: s
                 continue
             if key in ("above", "at_least", "below", "at_most") and spec.type not in ORDERED_TYPES:
                 problems.append(condition.problem(ErrorCode.TYPE_MISMATCH,
-                                                  f"'{word}' compares order, but '{name}' is {spec.type}", *path))
+                                                  f"'{word}' compares order, but '{name}' is {spec.type}", *path,
+                                                  says="order_on_unordered", word=word, field=name,
+                                                  field_type=spec.type))
                 continue
             for item in value if isinstance(value, list) else [value]:
-                message = _value_mismatch(spec, item)
-                if message:
-                    problems.append(condition.problem(ErrorCode.TYPE_MISMATCH,
-                                                      f"'{name}' {word} {item!r}: {message}", *path))
+                mismatch = _value_mismatch(spec, item)
+                if mismatch:
+                    problems.append(condition.problem(
+                        ErrorCode.TYPE_MISMATCH, f"'{name}' {word} {item!r}: {mismatch[0]}", *path,
+                        says="condition_mismatch", field=name, word=word, value=str(item), reason=mismatch[1]))
     for child in [*(condition.all_ or ()), *(condition.any_ or ())]:
         problems += _check_condition(child, fields, fact)
     if condition.not_ is not None:
@@ -385,8 +414,8 @@ def _check_condition(condition: Condition, fields: dict[str, FieldSpec], fact: s
     return problems
 
 
-def _value_mismatch(spec: FieldSpec, value: Any) -> str | None:
-    """Why ``value`` cannot be compared with a field of this type (None when it can)."""
+def _value_mismatch(spec: FieldSpec, value: Any) -> tuple[str, dict[str, Any]] | None:
+    """Why ``value`` cannot be compared with a field of this type, in English and as data (None when it can)."""
     kind = spec.type
     ok = {
         "int": isinstance(value, int) and not isinstance(value, bool),
@@ -397,9 +426,11 @@ def _value_mismatch(spec: FieldSpec, value: Any) -> str | None:
         "date": isinstance(value, dt.date) and not isinstance(value, dt.datetime),
     }[kind]
     if not ok:
-        return f"the field is {kind}, the value is {type(value).__name__}"
+        return f"the field is {kind}, the value is {type(value).__name__}", {
+            "says": "mismatch.type", "params": {"field_type": kind, "value_type": type(value).__name__}}
     if kind == "enum" and value not in (spec.values or []):
-        return f"not one of {', '.join(spec.values or [])}"
+        listed = ", ".join(spec.values or [])
+        return f"not one of {listed}", {"says": "mismatch.enum", "params": {"values": listed}}
     return None
 
 
@@ -414,15 +445,17 @@ def _check_tests(ruleset: Ruleset) -> list[Problem]:
                 problems.append(_unknown(expected, ErrorCode.UNKNOWN_RULE, "rule", expected.rule,
                                          rules | period_rules, "rule"))
             elif (expected.rule in period_rules) != (expected.period is not None):
+                by_period = expected.rule in period_rules
                 problems.append(expected.problem(
                     ErrorCode.BAD_VALUE, f"rule '{expected.rule}' pays for " + (
                         "a closed period: name its 'period' (e.g. 2021-12), not a fact"
-                        if expected.rule in period_rules else "a fact: name its 'fact', not a period"),
-                    "period" if expected.period is not None else "fact"))
+                        if by_period else "a fact: name its 'fact', not a period"),
+                    "period" if expected.period is not None else "fact",
+                    says="expected_by_period" if by_period else "expected_by_fact", rule=expected.rule))
         if test.closes_until is None and any(e.period is not None for e in test.expect.awards or []):
             problems.append(test.problem(ErrorCode.BAD_VALUE, "the test expects period awards but closes no "
                                                               "period: add 'closes_until' (e.g. 2022-01-01)",
-                                         "closes_until"))
+                                         "closes_until", says="test_closes_nothing"))
         for balance in (test.expect.balances or {}).values():
             if balance.tier is not None and balance.tier not in tiers:
                 problems.append(_unknown(balance, ErrorCode.UNKNOWN_TIER, "tier", balance.tier, tiers, "tier"))

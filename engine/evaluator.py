@@ -236,7 +236,9 @@ def _check_closing(compiled: CompiledRuleset, facts: list[Fact], residents: int,
         raise FactError([Problem(
             code=ErrorCode.CLOSING_TOO_LARGE, path="closes_until",
             message=f"closing the periods up to {until} for {residents} resident(s) decides about {cost:,} periods, "
-                    f"more than {MAX_CLOSINGS:,}: close up to an earlier day, or with fewer residents")])
+                    f"more than {MAX_CLOSINGS:,}: close up to an earlier day, or with fewer residents",
+            says="closing_too_large", params={"until": str(until), "residents": residents, "cost": f"{cost:,}",
+                                              "most": f"{MAX_CLOSINGS:,}"})])
 
 
 def closing_awards(compiled: CompiledRuleset, awards: Iterable[Award], residents: Iterable[str], first: dt.date,

@@ -27,13 +27,13 @@ def resolve(ruleset: Ruleset, load_parent: ParentLoader,
     chain = _chain + (ruleset.ref,)
     if ruleset.extends in chain:
         cycle = " → ".join(chain + (ruleset.extends,))
-        return None, [ruleset.problem(ErrorCode.EXTENDS_CYCLE,
-                                 f"extends forms a cycle: {cycle}", "extends")]
+        return None, [ruleset.problem(ErrorCode.EXTENDS_CYCLE, f"extends forms a cycle: {cycle}", "extends",
+                                      says="extends_cycle", cycle=cycle)]
     loaded = load_parent(ruleset.extends)
     if loaded is None:
         return None, [ruleset.problem(ErrorCode.EXTENDS_UNKNOWN,
-                                 f"extends '{ruleset.extends}', but no ruleset with that id and version "
-                                 "is known", "extends")]
+                                      f"extends '{ruleset.extends}', but no ruleset with that id and version "
+                                      "is known", "extends", says="extends_unknown", ref=ruleset.extends)]
     parent, problems = loaded
     if parent is None or problems:
         return None, problems
@@ -51,16 +51,19 @@ def _merge(parent: Ruleset, child: Ruleset) -> tuple[Ruleset, list[Problem]]:
         if rule is None:
             hint = difflib.get_close_matches(override.rule, list(rules), n=1)
             problems.append(override.problem(ErrorCode.UNKNOWN_RULE,
-                                       f"override of unknown rule '{override.rule}' in {parent.ref}"
-                                       + (f"; did you mean '{hint[0]}'?" if hint else ""), "rule"))
+                                             f"override of unknown rule '{override.rule}' in {parent.ref}"
+                                             + (f"; did you mean '{hint[0]}'?" if hint else ""), "rule",
+                                             says="override_unknown", rule=override.rule, parent=parent.ref,
+                                             hint=hint[0] if hint else ""))
             continue
         changes = {name: getattr(override, name) for name in override.model_fields_set if name != "rule"}
         rules[rule.id] = rule.model_copy(update=changes)
     for rule in child.rules:
         if rule.id in rules:
             problems.append(rule.problem(ErrorCode.DUPLICATE_ID,
-                                       f"rule '{rule.id}' already exists in {parent.ref}; change it under "
-                                       "'overrides' instead", "id"))
+                                         f"rule '{rule.id}' already exists in {parent.ref}; change it under "
+                                         "'overrides' instead", "id", says="rule_in_parent", rule=rule.id,
+                                         parent=parent.ref))
             continue
         rules[rule.id] = rule
     merged = child.model_copy(update={

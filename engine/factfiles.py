@@ -71,7 +71,7 @@ def decode_text(data: bytes, name: str) -> str:
 def _not_text(data: bytes, at: int, name: str) -> FactError:
     return FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=data[:at].count(b"\n") + 1, message=(
         f"the file is neither UTF-8 nor GBK/GB18030 text (byte {at}): save it from Excel as "
-        "\"CSV UTF-8\" or as .xlsx"))])
+        "\"CSV UTF-8\" or as .xlsx"), says="file.not_text", params={"byte": at})])
 
 
 def parse_facts(data: str | bytes, *, fmt: str, name: str = "<facts>") -> list[dict[str, Any]]:
@@ -84,7 +84,7 @@ def parse_fact_rows(data: str | bytes, *, fmt: str, name: str = "<facts>") -> li
     if fmt == "xlsx":
         if isinstance(data, str):
             raise FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, file=name,
-                                     message="an .xlsx file is binary: send its bytes")])
+                                     message="an .xlsx file is binary: send its bytes", says="xlsx.as_text")])
         return _xlsx(data, name)
     text = decode_text(data, name) if isinstance(data, bytes) else data.lstrip("\ufeff")
     if fmt == "csv":
@@ -97,11 +97,11 @@ def parse_fact_rows(data: str | bytes, *, fmt: str, name: str = "<facts>") -> li
             fact = json.loads(line)
         except json.JSONDecodeError as exc:
             problems.append(Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=number, column=exc.colno,
-                                    message=f"not valid JSON: {exc.msg}"))
+                                    message=f"not valid JSON: {exc.msg}", says="jsonl.invalid"))
             continue
         if not isinstance(fact, dict):
             problems.append(Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=number,
-                                    message="each line must be a JSON object"))
+                                    message="each line must be a JSON object", says="jsonl.not_object"))
             continue
         facts.append((number, fact))
     if problems:
@@ -121,8 +121,9 @@ def column_key(header: str) -> str:
 def _table(header: Sequence[str], rows: Iterable[tuple[int, Sequence[str]]],
            name: str) -> list[tuple[int, dict[str, Any]]]:
     """Facts from a header and numbered rows of text cells (CSV and .xlsx alike)."""
-    def refused(row: int, message: str) -> FactError:
-        return FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=row, message=message)])
+    def refused(row: int, message: str, says: str, **params: Any) -> FactError:
+        return FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=row, message=message, says=says,
+                                  params=params)])
 
     while header and not header[-1]:
         header = header[:-1]  # trailing empty header cells: a spreadsheet's unused columns
@@ -130,18 +131,21 @@ def _table(header: Sequence[str], rows: Iterable[tuple[int, Sequence[str]]],
     missing = [c for c in BASE_COLUMNS if c not in keys]
     if missing:
         raise refused(1, f"the header lacks column(s): {', '.join(missing)} "
-                         f"({'、'.join(COLUMN_TITLES[c] for c in missing)})")
+                         f"({'、'.join(COLUMN_TITLES[c] for c in missing)})", "table.missing_columns",
+                      missing=", ".join(missing), titles="、".join(COLUMN_TITLES[c] for c in missing))
     twice = sorted({k for k in keys if k and keys.count(k) > 1})
     if twice:
-        raise refused(1, f"two columns name the same key: {', '.join(twice)} — keep one of each")
+        raise refused(1, f"two columns name the same key: {', '.join(twice)} — keep one of each",
+                      "table.columns_twice", keys=", ".join(twice))
     facts = []
     for number, cells in rows:
         if any(_UNSTORABLE.search(cell) for cell in cells):
             raise refused(number, "a cell holds a NUL character or a lone surrogate: no person means them and no "
-                                  "database stores them")
+                                  "database stores them", "table.unstorable")
         if any(cells[len(keys):]):
             raise refused(number, f"this row has {len(cells)} cells, the header {len(keys)} columns: a value with "
-                                  "a comma (1,000) must be quoted")
+                                  "a comma (1,000) must be quoted", "table.extra_cells", cells=len(cells),
+                          columns=len(keys))
         row = dict(zip(keys, cells, strict=False))
         facts.append((number, {
             **{c: row.get(c, "") for c in BASE_COLUMNS if c not in WHO},
@@ -168,7 +172,7 @@ def _csv(text: str, name: str) -> list[tuple[int, dict[str, Any]]]:
         return _table(header, numbered(), name)
     except csv.Error as exc:  # e.g. a field beyond the csv module's limit: the file's fault, located
         raise FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=reader.line_num,
-                                 message=f"not readable as CSV: {exc}")]) from None
+                                 message=f"not readable as CSV: {exc}", says="csv.unreadable")]) from None
 
 
 def _cell_text(value: Any) -> str:
@@ -188,8 +192,9 @@ def _xlsx(data: bytes, name: str) -> list[tuple[int, dict[str, Any]]]:
     """The first sheet of a workbook, its parts counted before openpyxl builds an object for each."""
     from openpyxl import load_workbook  # only where a workbook is read
 
-    def unreadable(message: str, row: int | None = None) -> FactError:
-        return FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=row, message=message)])
+    def unreadable(message: str, says: str, row: int | None = None, **params: Any) -> FactError:
+        return FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=row, message=message, says=says,
+                                  params=params)])
 
     _check_parts(data, unreadable)
     try:
@@ -207,14 +212,15 @@ def _xlsx(data: bytes, name: str) -> list[tuple[int, dict[str, Any]]]:
                     continue
                 filled += 1
                 if filled > XLSX_MAX_ROWS:
-                    raise unreadable(f"a sheet holds at most {XLSX_MAX_ROWS:,} rows of facts", row=number)
+                    raise unreadable(f"a sheet holds at most {XLSX_MAX_ROWS:,} rows of facts", "xlsx.too_many_rows",
+                                     row=number, most=f"{XLSX_MAX_ROWS:,}")
                 body.append((number, cells))
         finally:
             book.close()
     except FactError:
         raise
     except Exception as exc:  # openpyxl raises many kinds for a damaged workbook: all are the file's fault
-        raise unreadable(f"not readable as an .xlsx workbook: {type(exc).__name__}") from None
+        raise unreadable(f"not readable as an .xlsx workbook: {type(exc).__name__}", "xlsx.damaged") from None
     return _table(header or [], body, name)
 
 
@@ -228,7 +234,7 @@ ISO_DATE_CELL = 't="d"'  # a cell holding an ISO 8601 date, which may carry an o
 _ZONED_DATE = re.compile(rb'<c\b[^>]*\bt="d"[^>]*>\s*<v>[^<]*(?:Z|[+-]\d\d:?\d\d)\s*</v>')
 
 
-def _check_parts(data: bytes, unreadable: Callable[[str], FactError]) -> None:
+def _check_parts(data: bytes, unreadable: Callable[..., FactError]) -> None:
     """The zip's size as inflated, its sheets, and its rows, cells, strings and styles, counted in C-speed scans.
 
     A 131 KB workbook of five million empty strings took openpyxl 82 s and 563 MB; counting
@@ -240,11 +246,11 @@ def _check_parts(data: bytes, unreadable: Callable[[str], FactError]) -> None:
             inflated = sum(part.file_size for part in parts)
             if inflated > XLSX_MAX_INFLATED:
                 raise unreadable(f"the workbook inflates to {inflated:,} bytes; at most {XLSX_MAX_INFLATED:,} "
-                                 "are read")
+                                 "are read", "xlsx.inflated", size=f"{inflated:,}", most=f"{XLSX_MAX_INFLATED:,}")
             sheets = [p for p in parts if p.filename.startswith("xl/worksheets/")]
             if len(sheets) > XLSX_MAX_SHEETS:
                 raise unreadable(f"the workbook has {len(sheets)} sheets; facts are read from the first of at most "
-                                 f"{XLSX_MAX_SHEETS}")
+                                 f"{XLSX_MAX_SHEETS}", "xlsx.too_many_sheets", sheets=len(sheets), most=XLSX_MAX_SHEETS)
             counts: dict[str, int] = dict.fromkeys(XLSX_LIMITS, 0)
             for part in parts:
                 if part.filename.endswith(".xml"):
@@ -253,14 +259,14 @@ def _check_parts(data: bytes, unreadable: Callable[[str], FactError]) -> None:
                         counts[token] += found[token]
                     if found[ISO_DATE_CELL] and _ZONED_DATE.search(archive.read(part.filename)):
                         raise unreadable("a date cell carries a time zone, which openpyxl drops: write that "
-                                         "moment as text (2026-02-01T10:00:00+09:00)")
+                                         "moment as text (2026-02-01T10:00:00+09:00)", "xlsx.zoned_date")
     except (zipfile.BadZipFile, ValueError, OSError, EOFError):  # also a zip whose sizes lie (BadZipFile)
-        raise unreadable("not an .xlsx workbook (an .xlsx file is a zip archive)") from None
+        raise unreadable("not an .xlsx workbook (an .xlsx file is a zip archive)", "xlsx.not_zip") from None
     over = [f"{counts[t]:,} {t.strip('<').strip()}" for t, (free, per_byte, ceiling) in XLSX_LIMITS.items()
             if counts[t] > min(ceiling, free + per_byte * len(data))]
     if over:
         raise unreadable(f"the workbook holds more than a sheet of facts does ({', '.join(over)}): "
-                         "save only the facts, or split the file")
+                         "save only the facts, or split the file", "xlsx.too_full")
 
 
 def _tokens(archive: zipfile.ZipFile, member: str, tokens: Iterable[str]) -> dict[str, int]:

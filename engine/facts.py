@@ -63,7 +63,8 @@ class Fact:
         """The problem of this fact when its id was seen with other content (``earlier`` says where)."""
         return Problem(code=ErrorCode.FACT_ID_CONFLICT, path="id", fact_id=self.id,
                        message=f"fact '{self.id}' was {earlier} with other content (type, resident, time or "
-                               "fields); the same id must always mean the same fact")
+                               "fields); the same id must always mean the same fact",
+                       says="fact_id_conflict", params={"fact": self.id, "earlier": earlier})
 
 
 def _not_a_bool(value: Any) -> Any:
@@ -178,8 +179,11 @@ class FactValidator:
             raise FactError([_problem(raw.get("id"), str(fact_type), e) for e in exc.errors()]) from None
         holder, missing = self._holder(self._types[valid.type], valid.resident, valid.household)
         if holder is None:
-            raise FactError([Problem(code=ErrorCode.FACT_INVALID, path=missing[0], fact_id=valid.id,
-                                     message=f"fact '{valid.id}' ({valid.type}): field '{missing[0]}': {missing[1]}")])
+            key, why, says = missing
+            raise FactError([Problem(code=ErrorCode.FACT_INVALID, path=key, fact_id=valid.id,
+                                     message=f"fact '{valid.id}' ({valid.type}): field '{key}': {why}",
+                                     says="fact_field", params={"fact": valid.id, "type": valid.type, "field": key,
+                                                                "reason": {"says": says, "params": {}}})])
         occurred = valid.occurred_at
         occurred = occurred.replace(tzinfo=SHANGHAI) if occurred.tzinfo is None else occurred.astimezone(SHANGHAI)
         return Fact(id=valid.id, type=valid.type, resident=holder, occurred_at=occurred,
@@ -187,8 +191,8 @@ class FactValidator:
                     member=valid.resident, household=valid.household)
 
     def _holder(self, fact_type: FactType, resident: str | None,
-                household: str | None) -> tuple[str | None, tuple[str, str]]:
-        """Whose account a fact moves, or which key is missing and why.
+                household: str | None) -> tuple[str | None, tuple[str, str, str]]:
+        """Whose account a fact moves, or which key is missing and why (in English, and the key of what it says).
 
         Where households hold the accounts, every fact names its household, and a member's
         fact its member; elsewhere every fact moves a resident's account, a household fact
@@ -197,16 +201,18 @@ class FactValidator:
         if self._by_household:
             if household is None:
                 return None, ("household", "this standard keeps accounts per household (accounts.held_by): "
-                                           "name the household")
+                                           "name the household", "holder.household")
             if fact_type.names == "resident" and resident is None:
-                return None, ("resident", "required field is missing: the member the fact is about")
+                return None, ("resident", "required field is missing: the member the fact is about",
+                              "holder.member")
             if fact_type.names == "household" and resident is not None:
-                return None, ("resident", "a fact of the household as a whole names only its household, no member")
-            return household, ("", "")
+                return None, ("resident", "a fact of the household as a whole names only its household, no member",
+                              "holder.no_member")
+            return household, ("", "", "")
         if resident is None:
             return None, ("resident", "this standard keeps accounts per resident: name the resident the household "
-                                      "fact is charged to (e.g. the head of the household)")
-        return resident, ("", "")
+                                      "fact is charged to (e.g. the head of the household)", "holder.resident")
+        return resident, ("", "", "")
 
     def _base_problems(self, raw: Any) -> list[Problem]:
         """Problems of a fact whose type is not one of ours (or that is no fact at all)."""
@@ -216,7 +222,8 @@ class FactValidator:
             return exc.problems
         known = ", ".join(sorted(self._types))
         return [Problem(code=ErrorCode.FACT_UNKNOWN_TYPE, path="type", fact_id=fact_in.id,
-                        message=f"fact '{fact_in.id}': unknown type '{fact_in.type}'; this ruleset knows {known}")]
+                        message=f"fact '{fact_in.id}': unknown type '{fact_in.type}'; this ruleset knows {known}",
+                        says="fact_unknown_type", params={"fact": fact_in.id, "type": fact_in.type, "known": known})]
 
 
 def read_fact(raw: Any) -> FactIn:
@@ -226,7 +233,8 @@ def read_fact(raw: Any) -> FactIn:
     fact lacking ``resident`` gets the same problem whether it is posted or dry-run.
     """
     if not isinstance(raw, dict):
-        raise FactError([Problem(code=ErrorCode.FACT_INVALID, message="a fact must be a JSON object")])
+        raise FactError([Problem(code=ErrorCode.FACT_INVALID, message="a fact must be a JSON object",
+                                 says="fact_not_object")])
     try:
         return FactIn.model_validate(raw)
     except ValidationError as exc:

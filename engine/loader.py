@@ -27,7 +27,8 @@ def parse_ruleset(text: str, name: str) -> tuple[Ruleset | None, list[Problem]]:
         return None, problems
     if not isinstance(source.data, dict):
         return None, problems + [source.problem(
-            ErrorCode.WRONG_TYPE, "a ruleset file must be a mapping of keys such as id, version, rules", ())]
+            ErrorCode.WRONG_TYPE, "a ruleset file must be a mapping of keys such as id, version, rules", (),
+            "not_a_mapping")]
     try:
         ruleset = Ruleset.model_validate(source.data)
     except ValidationError as exc:

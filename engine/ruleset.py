@@ -28,7 +28,7 @@ from pydantic import (
 )
 
 from .amounts import Amount, Cap, Points
-from .errors import ErrorCode, Problem
+from .errors import ErrorCode, Problem, Refusal
 from .moments import Moment
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$", description="lower-case English id")]
@@ -85,9 +85,10 @@ class Limit(Node):
     @model_validator(mode="after")
     def _one_span_and_a_cap(self) -> Limit:
         if (self.period is None) == (self.days is None):
-            raise ValueError("a limit needs either 'period' (day … year) or 'days' (a rolling window), not both")
+            raise Refusal("a limit needs either 'period' (day … year) or 'days' (a rolling window), not both",
+                          "limit.span")
         if self.max is None and self.times is None:
-            raise ValueError("a limit needs 'max' (points), 'times' (applications), or both")
+            raise Refusal("a limit needs 'max' (points), 'times' (applications), or both", "limit.cap")
         return self
 
     @property
@@ -114,10 +115,11 @@ class Repeats(Node):
     @model_validator(mode="after")
     def _one_span_and_one_scale(self) -> Repeats:
         if (self.period is None) == (self.days is None):
-            raise ValueError("repeats need either 'period' (day … year) or 'days' (a rolling window), not both")
+            raise Refusal("repeats need either 'period' (day … year) or 'days' (a rolling window), not both",
+                          "repeats.span")
         if (self.amounts is None) == (self.multipliers is None):
-            raise ValueError("repeats need either 'amounts' (by occurrence) or 'multipliers' (of the rule's "
-                             "amount), not both")
+            raise Refusal("repeats need either 'amounts' (by occurrence) or 'multipliers' (of the rule's "
+                          "amount), not both", "repeats.scale")
         return self
 
 
@@ -203,9 +205,9 @@ class FieldSpec(Node):
     @model_validator(mode="after")
     def _enum_has_values(self) -> FieldSpec:
         if self.type == "enum" and not self.values:
-            raise ValueError("an enum field needs a non-empty 'values' list")
+            raise Refusal("an enum field needs a non-empty 'values' list", "field.enum_values")
         if self.type != "enum" and self.values is not None:
-            raise ValueError("'values' is only for enum fields")
+            raise Refusal("'values' is only for enum fields", "field.values_not_enum")
         return self
 
 
@@ -238,8 +240,8 @@ class Comparison(Node):
     @model_validator(mode="after")
     def _not_empty(self) -> Comparison:
         if not self.model_fields_set:
-            raise ValueError("a comparison needs at least one of: is, is_not, above, at_least, "
-                             "below, at_most, in, not_in, present")
+            raise Refusal("a comparison needs at least one of: is, is_not, above, at_least, "
+                          "below, at_most, in, not_in, present", "comparison.empty")
         return self
 
 
@@ -270,7 +272,7 @@ class Condition(Node):
     @model_validator(mode="after")
     def _not_empty(self) -> Condition:
         if not self.model_fields_set and not self.model_extra:
-            raise ValueError("an empty condition tests nothing; name a field, or use all / any / not")
+            raise Refusal("an empty condition tests nothing; name a field, or use all / any / not", "condition.empty")
         return self
 
 
@@ -298,11 +300,12 @@ class AwardSpec(Node):
     @model_validator(mode="after")
     def _one_form(self) -> AwardSpec:
         if (self.table is None) == (self.points is None):
-            raise ValueError("an award needs either 'points' (optionally with 'per') or 'table', not both")
+            raise Refusal("an award needs either 'points' (optionally with 'per') or 'table', not both",
+                          "award.one_form")
         if self.per is not None and self.points is None:
-            raise ValueError("'per' needs 'points' (points per unit)")
+            raise Refusal("'per' needs 'points' (points per unit)", "award.per_without_points")
         if self.every is not None and self.per is None:
-            raise ValueError("'every' needs 'per' (the field whose units it counts in blocks)")
+            raise Refusal("'every' needs 'per' (the field whose units it counts in blocks)", "award.every_without_per")
         return self
 
 
@@ -347,9 +350,10 @@ class Veto(Node):
     @model_validator(mode="after")
     def _what_and_how_long(self) -> Veto:
         if self.tier_at_most is None and self.flag is None and self.score_to is None:
-            raise ValueError("a veto caps the tier ('tier_at_most'), sets the score ('score_to') and/or sets a 'flag'")
+            raise Refusal("a veto caps the tier ('tier_at_most'), sets the score ('score_to') and/or sets a 'flag'",
+                          "veto.does_nothing")
         if (self.until_end_of is None) == (self.months is None):
-            raise ValueError("say how long: 'until_end_of' (a period) or 'months', one of them")
+            raise Refusal("say how long: 'until_end_of' (a period) or 'months', one of them", "veto.how_long")
         return self
 
 
@@ -394,7 +398,7 @@ class PeriodPoints(Node):
     @model_validator(mode="after")
     def _a_bound(self) -> PeriodPoints:
         if self.at_least is None and self.at_most is None:
-            raise ValueError("say 'at_least' or 'at_most' (or both)")
+            raise Refusal("say 'at_least' or 'at_most' (or both)", "period_points.bound")
         return self
 
 
@@ -423,9 +427,10 @@ class PeriodRule(Node):
     @model_validator(mode="after")
     def _a_condition(self) -> PeriodRule:
         if not self.without and self.points is None:
-            raise ValueError("a period rule needs 'without' (categories) or 'points' (a category's bound)")
+            raise Refusal("a period rule needs 'without' (categories) or 'points' (a category's bound)",
+                          "period_rule.condition")
         if not self.award:
-            raise ValueError("'award' of 0 pays nothing")
+            raise Refusal("'award' of 0 pays nothing", "period_rule.zero")
         return self
 
 
@@ -460,7 +465,7 @@ class ExpectedAward(Node):
     @model_validator(mode="after")
     def _fact_or_period(self) -> ExpectedAward:
         if (self.fact is None) == (self.period is None):
-            raise ValueError("an expected award names either its 'fact' or its 'period'")
+            raise Refusal("an expected award names either its 'fact' or its 'period'", "expected.fact_or_period")
         return self
 
 
@@ -483,7 +488,7 @@ class Expectation(Node):
 def someone_named(resident: str | None, info: ValidationInfo) -> str | None:
     """A fact is about someone: its resident, or (a household fact) its household; the problem is at ``resident``."""
     if resident is None and info.data.get("household") is None:
-        raise ValueError("a fact names its resident (or, for a household fact, its household)")
+        raise Refusal("a fact names its resident (or, for a household fact, its household)", "fact.nobody")
     return resident
 
 

@@ -32,16 +32,30 @@ class Mismatch(BaseModel):
     actual: Any = None
 
 
+class Said(BaseModel):
+    """What one failure says, as data: a sentence key and its parameters (and, for a refused fact, its code).
+
+    A failure's sentence is English; a reader of another language is told the same from this
+    (``xinzhi.messages``), as a ``Problem`` is. It travels as plain data, from a draft's worker too.
+    """
+
+    says: str | None = None
+    params: dict[str, Any] = {}
+    code: str = ""
+
+
 class TestOutcome(BaseModel):
     """One embedded test's result: passed, or each difference between what it expected and what came.
 
-    ``failures`` says each difference in a sentence; ``mismatches`` says the same differences as
-    data (none when the facts themselves were refused).
+    ``failures`` says each difference in a sentence, and ``said`` (one for each, in the same
+    order) what the sentence is made of; ``mismatches`` says the same differences as data (none
+    when the facts themselves were refused).
     """
 
     name: str
     passed: bool
     failures: list[str] = []
+    said: list[Said] = []
     mismatches: list[Mismatch] = []
 
 
@@ -55,8 +69,10 @@ def run_test(compiled: CompiledRuleset, test: RulesetTest) -> TestOutcome:
     try:
         evaluation = evaluate(_dated_for(compiled, test), test.facts, closes_until=test.closes_until)
     except FactError as exc:
-        return TestOutcome(name=test.name, passed=False, failures=[p.message for p in exc.problems])
+        return TestOutcome(name=test.name, passed=False, failures=[p.message for p in exc.problems],
+                           said=[Said(says=p.says, params=p.params, code=p.code) for p in exc.problems])
     failures: list[str] = []
+    said: list[Said] = []
     mismatches: list[Mismatch] = []
     if test.expect.awards is not None:
         want_limits = any(e.limited_by for e in test.expect.awards)
@@ -67,8 +83,10 @@ def run_test(compiled: CompiledRuleset, test: RulesetTest) -> TestOutcome:
         got, want = Counter(got_items), Counter(want_items)
         for item in sorted((want - got).keys(), key=str):
             failures.append(f"expected award {_show(item)} was not given")
+            said.append(Said(says="test.award_missing", params={"award": _said_award(item)}))
         for item in sorted((got - want).keys(), key=str):
             failures.append(f"unexpected award {_show(item)}")
+            said.append(Said(says="test.award_extra", params={"award": _said_award(item)}))
         mismatches += _award_mismatches(want_items, got_items, want - got, got - want)
     if test.expect.balances:
         actual = balances(compiled.ruleset, evaluation.awards, test.expect.balances, evaluation.resets)
@@ -78,9 +96,12 @@ def run_test(compiled: CompiledRuleset, test: RulesetTest) -> TestOutcome:
                 want_value = getattr(expected, key)
                 if want_value is not None and getattr(balance, key) != want_value:
                     failures.append(f"{resident}: {key} is {getattr(balance, key)}, expected {want_value}")
+                    said.append(Said(says="test.balance", params={"resident": resident, "part": key,
+                                                                  "actual": str(getattr(balance, key)),
+                                                                  "expected": str(want_value)}))
                     mismatches.append(Mismatch(path=["balances", resident, key], expected=json_ready(want_value),
                                                actual=json_ready(getattr(balance, key))))
-    return TestOutcome(name=test.name, passed=not failures, failures=failures, mismatches=mismatches)
+    return TestOutcome(name=test.name, passed=not failures, failures=failures, said=said, mismatches=mismatches)
 
 
 def _award_mismatches(want_items: list[tuple], got_items: list[tuple], missing: Counter,
@@ -137,6 +158,15 @@ def _dated_for(compiled: CompiledRuleset, test: RulesetTest) -> CompiledRuleset:
         return compiled
     return replace(compiled, ruleset=compiled.ruleset.model_copy(update={"effective_from": start,
                                                                           "effective_to": None}))
+
+
+def _said_award(item: tuple) -> dict[str, Any]:
+    """An award as ``_show`` says it, as data: rule, signed amount, its fact or period, and the limit that cut it."""
+    fact, period, rule, amount, limited = item
+    return {"says": "test.award_for_fact" if fact is not None else "test.award_for_period",
+            "params": {"rule": rule, "amount": signed(amount), "fact": fact or "", "period": period or "",
+                       "limited": {"says": "test.limited" if limited else "test.unlimited",
+                                   "params": {"limit": limited or ""}}}}
 
 
 def _show(item: tuple) -> str:

@@ -519,7 +519,13 @@ def render_html(report: SimulationReport) -> str:
              ".note{color:#666;font-size:12px}.lead{background:#f7f9fc;padding:.8em 1em;border-radius:6px}"
              f"svg.chart{{display:block;margin:1em 0;max-width:100%;height:auto;font-family:{FONT}}}"
              ".cell{display:inline-block;min-width:3em;text-align:right;padding:0 4px}"
-             ".warn{background:#fff4e5;border-left:4px solid #e69500;padding:.6em 1em;margin:1em 0}")
+             ".warn{background:#fff4e5;border-left:4px solid #e69500;padding:.6em 1em;margin:1em 0}"
+             # a phone: a row's first cell on a line of its own, the others four to a line; every row
+             # (the header's too) wraps alike, so a value stays under its heading
+             "@media (max-width:600px){body{margin:1em auto;padding:0 .6em}table{display:block;font-size:12px}"
+             "thead,tbody{display:block}tr{display:flex;flex-wrap:wrap;border-bottom:1px solid #ddd}"
+             "th,td{box-sizing:border-box;flex:1 0 25%;min-width:0;border:0;padding:2px 4px;overflow-wrap:anywhere}"
+             "th{text-align:right}th:first-child,td:first-child{flex-basis:100%;font-weight:bold;text-align:left}}")
     return ('<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>规则变更模拟报告：{_t(b.ref)} → {_t(c.ref)}</title><style>{style}</style></head><body>"

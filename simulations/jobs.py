@@ -29,7 +29,7 @@ from typing import Any, Literal, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from xinzhi import registry
+from xinzhi import catalogue, registry
 from xinzhi.engine import MemorySource, Problem, XinzhiError
 from xinzhi.errors import NotFound, ServiceCode, ServiceError
 from xinzhi.service import Service
@@ -68,6 +68,10 @@ class SimulationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     baseline: str = Field(pattern=REF, description="the standard in force, e.g. yihe_2021@1")
     candidate: str = Field(pattern=REF, description="the proposed standard (a draft is fine), e.g. yihe_2021@2")
+    candidate_upstream: int | None = Field(
+        default=None, ge=1, le=2**31 - 1,
+        description="the candidate as it would be on this newer catalogue version of the parent it extends "
+                    "(what adopting it would score; see GET …/rulesets/{id}/versions/{v}/upstream)")
     source: SimulationSource = Field(default_factory=SimulationSource,
                                      description='{"kind": "scenario", …} (the default) or {"kind": "store", '
                                                  '"period": …}')
@@ -266,6 +270,20 @@ def _invalid(field_name: str, message: str) -> ServiceError:
                         extra={"field": field_name})
 
 
+def _upstream_snapshot(service: Service, community: str, ref: str, to: int) -> RulesetSnapshot:
+    """The candidate moved onto ``parent@to`` (the upstream preview's text), if that text loads."""
+    ruleset_id, _, version = ref.partition("@")
+    preview = catalogue.upstream_preview(service, community, ruleset_id, int(version), to)
+    if preview.yaml is None or preview.problems:
+        raise ServiceError(ServiceCode.RULESET_INVALID,
+                           f"candidate_upstream: {ref} on {preview.target or to} has problems; fix them in a draft",
+                           preview.problems, extra={"field": "candidate_upstream"})
+    with service.db.reading() as session:
+        parents = registry.registry_loader(session, community).run(preview.yaml, f"{ruleset_id}.yaml",
+                                                                   until="resolve").parents
+    return RulesetSnapshot(ref=f"{ref}→{preview.target}", text=preview.yaml, parents=dict(parents))
+
+
 def _snapshot(service: Service, community: str, field_name: str, ref: str) -> RulesetSnapshot:
     """The version named by ``ref`` with its parents, as the registry resolves them (404 / 422 naming the field)."""
     ruleset_id, _, version = ref.partition("@")
@@ -310,6 +328,7 @@ def start_simulation(jobs: SimulationJobs, community: str, data: SimulationCreat
     """Check the source, read both rulesets from the registry now, and queue the run."""
     _check_source(data.source)
     baseline = _snapshot(jobs.service, community, "baseline", data.baseline)
-    candidate = _snapshot(jobs.service, community, "candidate", data.candidate)
+    candidate = _snapshot(jobs.service, community, "candidate", data.candidate) if data.candidate_upstream is None \
+        else _upstream_snapshot(jobs.service, community, data.candidate, data.candidate_upstream)
     return jobs.submit(_Job(id=uuid.uuid4().hex, community=community, baseline=baseline, candidate=candidate,
                             source=data.source, matcher=data.matcher, started_by=actor))

@@ -59,6 +59,13 @@ TITLES: dict[str, tuple[str, str]] = {
     "objection_not_found": ("没有这条异议", "Objection not found"),
     "objection_already_resolved": ("这条异议已经处理", "The objection was already resolved"),
     "publicity_closed": ("公示期已过，不再受理异议", "Not open for objections"),
+    "catalogue_not_found": ("标准库中没有这个共享标准", "No such shared standard in the catalogue"),
+    "catalogue_conflict": ("标准库中已有同名同版本、内容不同的标准",
+                           "The catalogue holds other content under that id and version"),
+    "ruleset_not_published": ("只能共享已发布的版本", "Only a published version can be shared"),
+    "bundle_invalid": ("标准文件包无效或已被改动", "The bundle is not valid or was altered"),
+    "body_not_declared": ("不是本社区登记的审议机构", "Not one of the community's bodies"),
+    "adoption_incomplete": ("还有审议机构未通过", "Not every required body has approved it"),
     "simulation_not_found": ("没有这次模拟", "Simulation not found"),
     "simulation_not_ready": ("模拟报告还没有完成", "Simulation report not ready"),
     "simulation_failed": ("模拟失败", "The simulation failed"),
@@ -90,6 +97,10 @@ SENTENCES: dict[str, tuple[str, str]] = {
     "no_method": ("这个地址不接受这种操作，请查看 /docs", "this endpoint does not take that method; see /docs"),
     "ruleset_problems": ("评定标准有问题，见逐条说明", "the ruleset has problems"),
     "facts_rejected": ("有事实未被接受，全部未保存", "some facts were rejected; nothing was stored"),
+    "body_not_declared": ("「{body}」不是社区「{community}」登记的审议机构",
+                          "'{body}' is not one of {community}'s bodies"),
+    "adoption_incomplete": ("{ref} 还需经 {bodies} 通过后才能发布",
+                            "{ref} needs the approval of {bodies} before it is published"),
     "ruleset_n_problems": ("评定标准有 {n} 个问题，逐条列出了行和列",
                            "the ruleset has {n} problem(s); each is listed with its line and column"),
     "facts_n_rejected": ("{total} 条事实中有 {bad} 条未被接受，全部未保存",
@@ -181,17 +192,156 @@ PROBLEMS_ZH: dict[str, str] = {
     "input.string_pattern_mismatch": "格式不对", "input.value_error": "的值不符合要求：{error}",
     "input.json_invalid": "不是有效的 JSON", "input.json_type": "应为 JSON",
     "input.union_tag_invalid": "类型不对", "input.union_tag_not_found": "类型不对",
+    "closing_from_too_large": "从 {since} 起结算要判定约 {cost} 个周期，超过了 {most} 个：请选一个更晚的日期",
+    "fact.no_resident": "事实「{fact}」：本社区没有居民「{resident}」",
+    "fact.no_household": "事实「{fact}」：本社区没有人登记在户「{household}」",
+    "fact.in_future": "事实「{fact}」的时间是 {when}，晚于现在：还没有发生的事不能计分",
+    "fact.not_in_force": "事实「{fact}」：{day} 这一天本社区没有已发布的评定标准生效",
     "moment.digits": "「{text}」不是日期：请写成 2026-11-20 09:00（八位数字按年月日读）",
     "moment.unreal": "「{text}」不是真实存在的日期或时间",
     "moment.number": "「{text}」是数字，不是日期：请写成 2026-11-20 09:00",
     "moment.short_year": "「{text}」：年份请写四位，如 2026-11-20",
     "moment.ambiguous": "「{text}」分不清日和月：请把年份写在前面，如 2026-11-20",
     "moment.day_with_time": "「{text}」是日期：请不要写时刻，如 2026-11-20",
+    # reading a ruleset file (engine._source, engine.loader)
+    "yaml_value": "有一个值读不出来，多半是不存在的日期（如 2026-02-30）：请检查年、月、日",
+    "not_a_mapping": "评定标准文件要由“键: 值”组成（如 id、version、rules）",
+    "too_large.bytes": "评定标准文件超过了 {most} 字节",
+    "too_large.aliases": "评定标准里的引用（*名称）展开后超过 {most} 个值：请把这些值直接写出来",
+    "too_large.depth": "评定标准的层次超过了 {most} 层",
+    "bad_character.file": "文件里有不能用的字符 {char}（看不见的控制字符）：请删掉它",
+    "bad_character.text": "文字里有不能用的字符 {char}（看不见的控制字符或残缺的字符）：请删掉它",
+    "bad_character.key": "键名里有不能用的字符 {char}（看不见的控制字符或残缺的字符）：请删掉它",
+    "bad_character.unknown": "文件里有读不出来的字符：请删掉它",
+    # a part of a ruleset that cannot stand on its own (engine.ruleset); said after the key, as an input's reason
+    "limit.span": "：上限要写「period」（日、周、月、季度、年）或「days」（滚动的天数），只写其中一个",
+    "limit.cap": "：上限要写「max」（分数）、「times」（次数），或两个都写",
+    "repeats.span": "：要写「period」（日、周、月、季度、年）或「days」（滚动的天数），只写其中一个",
+    "repeats.scale": "：要写「amounts」（每一次的分值）或「multipliers」（规则分值的倍数），只写其中一个",
+    "field.enum_values": "：选项字段（enum）要有一个不为空的「values」列表",
+    "field.values_not_enum": "：只有选项字段（enum）才写「values」",
+    "comparison.empty": "：比较至少要写一项：is、is_not、above、at_least、below、at_most、in、not_in、present",
+    "condition.empty": "：空的条件什么也不检查，请写一个字段，或用 all、any、not",
+    "award.one_form": "：分值要写「points」（可以加「per」）或「table」，只写其中一种",
+    "award.per_without_points": "：写了「per」就要写「points」（每单位的分值）",
+    "award.every_without_per": "：写了「every」就要写「per」（按哪个字段的数量分段计分）",
+    "veto.does_nothing": "：一票否决要限制等级（「tier_at_most」）、设定分数（「score_to」）"
+                         "或设一个标记（「flag」），至少一项",
+    "veto.how_long": "：请写明持续多久：「until_end_of」（到某个周期结束）或「months」（几个月），只写其中一个",
+    "period_points.bound": "：请写「at_least」或「at_most」（或两个都写）",
+    "period_rule.condition": "：周期规则要写「without」（哪些分类没有记录）或「points」（某个分类的分数范围）",
+    "period_rule.zero": "：「award」为 0 就什么也不发",
+    "expected.fact_or_period": "：预期的一笔要写它的「fact」或「period」，只写其中一个",
+    "fact.nobody": "：事实要写明是哪位居民（一户整体的事实写明是哪一户）",
+    # what the whole ruleset says together (engine.checks, engine.extends)
+    "missing_key_inherited": "缺少必填的「{key}」（所继承的标准里也没有）",
+    "dates_reversed": "结束日期「effective_to」（{end}）早于开始日期「effective_from」（{start}）",
+    "charged_to_role_misplaced": "「charged_to_role」是把一户整体的事实记到户里某位成员（如户主）名下："
+                                 "只有写了「names: household」的事实类型才能用，而且账户要按居民记，不按户记",
+    "reserved_field": "字段名「{name}」是保留的名字，请换一个",
+    "too_many_decimals": "{value} 的小数位数超过了「accounts.decimals」允许的 {decimals} 位",
+    "lifts_itself": "规则不能撤销自己：否则它的每一件新事实都会解除上一件设下的处理",
+    "lifts_nothing": "规则「{name}」既没有一票否决（「veto」）也不带入下一期（「carries_over」），没有可撤销的；"
+                     "可以撤销的规则有{rules}",
+    "lifts_nothing.none": "规则「{name}」既没有一票否决（「veto」）也不带入下一期（「carries_over」），没有可撤销的",
+    "reset_twice": "{account}账户的清零写了两次：每个账户只写一次",
+    "expire_and_reset": "积分既设了到期（「accounts.points_expire」）又在这里清零：两者只能选一个",
+    "carries_over_awards": "只有扣分才能带入下一期，而这条规则可能加分",
+    "carries_over_no_reset": "这条规则扣减的账户（{accounts}）都没有设清零（「accounts.resets」），"
+                             "没有什么可带入下一期",
+    "exclusive_alone": "同一事项组「{group}」只有规则「{rule}」一条可用：同一事项组是在两条或更多规则中按最高一档计分",
+    "exclusive_mixed": "同一事项组「{group}」混用了不同的事实类型{facts}："
+                       "只有同一种事实类型的规则才会对同一件事实计分",
+    "defined_twice": "{kind}「{name}」定义了两次",
+    "tier_bounds": "等级「{tier}」的「index_below」必须大于「index_from」",
+    "tier_gap_below": "诚信指数低于 {index} 时不属于任何等级：最低的等级（「{tier}」）请不要写「index_from」",
+    "tier_gap_above": "诚信指数达到 {index} 及以上时不属于任何等级：最高的等级（「{tier}」）请不要写「index_below」",
+    "tier_overlap": "等级「{lower}」和「{upper}」的范围重叠",
+    "tier_gap_between": "诚信指数从 {start} 到 {end}（不含 {end}）不属于任何等级（在「{lower}」和「{upper}」之间）",
+    "absence_only": "规则「{rule}」只会因为有字段没填而对上：请加一个条件，要求某个字段已填写或等于某个值",
+    "absence_only.earlier": "之前的「{fact}」只会因为有字段没填而对上：请加一个条件，要求某个字段已填写或等于某个值",
+    "needs_numeric": "「{key}」要用数字字段，而「{field}」是{field_type}",
+    "per_unbounded": "按「{field}」计分，要给「{field}」写「min」和「max」，"
+                     "使一次加减不超过 ±{largest} 分（每单位 {points} 分）",
+    "table_key_mismatch": "查表的值「{value}」：{reason}",
+    "condition_mismatch": "条件「{field}」的「{word}」写的「{value}」：{reason}",
+    "mismatch.type": "字段是{field_type}，写的却是{value_type}",
+    "mismatch.enum": "不是{values}之一",
+    "order_on_unordered": "「{word}」是比大小，而「{field}」是{field_type}，不能比大小",
+    "amounts_need_fixed_points": "「amounts」按次数替换规则的固定分值；"
+                                 "按单位计分或查表计分的规则请改用「multipliers」（倍数）",
+    "amount_sign": "第 {n} 次的分值 {amount}：规则的分值是 {points}，"
+                   "每一次的分值都要与它同为加分或同为扣分（且不能为 0）",
+    "limit_no_rule": "{kind}「{name}」没有启用的规则：它的上限什么也限制不了",
+    "per_member_by_resident": "「per: member」是按户里每位成员分别计数，"
+                              "而本标准的账户按居民记：每个人本来就是分开计数的",
+    "limit_wrong_sign": "这条上限限制的是{sign}，但{kind}「{name}」没有会{sign}的启用规则：它什么也限制不了",
+    "limit_twice": "{kind}「{name}」的{sign}有两条{span}的上限：请合成一条，同时写「max」和「times」",
+    "expected_by_period": "规则「{rule}」在周期结束时计分：请写「period」（如 2021-12），不要写「fact」",
+    "expected_by_fact": "规则「{rule}」按事实计分：请写「fact」，不要写「period」",
+    "test_closes_nothing": "这个测试预期有周期结束时的计分，却没有结束任何周期："
+                           "请加上「closes_until」（如 2022-01-01）",
+    "extends_cycle": "「extends」绕成了一个圈：{cycle}",
+    "extends_unknown": "「extends」写的是「{ref}」，但没有这个编号和版本的标准",
+    "override_unknown": "「{parent}」中没有规则「{rule}」，无法修改{suggestion}",
+    "rule_in_parent": "规则「{rule}」在「{parent}」中已经有了：要修改它，请写在「overrides」下",
+    # facts (engine.facts, engine.evaluator)
+    "fact_id_conflict": "事实编号「{fact}」{earlier}，但内容（类型、居民、时间或字段）不同：同一个编号只能指同一件事",
+    "fact_unknown_type": "事实「{fact}」的类型「{type}」不是本标准定义的；本标准的事实类型有{known}",
+    "fact_not_object": "每条事实都要写成“键: 值”的形式（JSON 对象）",
+    "holder.household": "必须填写：本标准按户记账（「accounts.held_by」），请写明是哪一户",
+    "holder.member": "必须填写：这件事实是关于户里哪位成员的",
+    "holder.no_member": "不能填写：一户整体的事实只写明是哪一户，不写成员",
+    "holder.resident": "必须填写：本标准按居民记账，请写明这件一户整体的事实记到哪位居民名下（如户主）",
+    "closing_too_large": "结算到 {until} 的各个周期，{residents} 位居民共要判定约 {cost} 个周期，超过了 {most} 个："
+                         "请结算到更早的日期，或减少居民",
+    # files of facts (engine.factfiles)
+    "file.not_text": "文件不是 UTF-8 或 GBK 文字（第 {byte} 个字节读不出来）：请在 Excel 中另存为“CSV UTF-8”或 .xlsx",
+    "xlsx.as_text": ".xlsx 文件是二进制文件：请直接上传文件本身",
+    "jsonl.invalid": "这一行不是有效的 JSON",
+    "jsonl.not_object": "每一行都要是一条“键: 值”形式的事实（JSON 对象）",
+    "table.missing_columns": "表头缺少这些列：{titles}（{missing}）",
+    "table.columns_twice": "有两列是同一个键：{keys}，每个只留一列",
+    "table.unstorable": "有单元格含有空字符（NUL）或残缺的字符：没有人会这样写，也无法保存",
+    "table.extra_cells": "这一行有 {cells} 个单元格，表头只有 {columns} 列：带逗号的值（如 1,000）要加引号",
+    "csv.unreadable": "不能按 CSV 读取：可能有单元格太长，或引号没有配对",
+    "xlsx.too_many_rows": "一张工作表最多 {most} 行事实",
+    "xlsx.damaged": "不能按 .xlsx 工作簿读取：文件可能已损坏，请用 Excel 重新保存",
+    "xlsx.inflated": "工作簿解压后有 {size} 字节，最多只读 {most} 字节",
+    "xlsx.too_many_sheets": "工作簿有 {sheets} 个工作表：事实只从第一个读取，而且最多 {most} 个工作表",
+    "xlsx.zoned_date": "有日期单元格带了时区，读取时会丢失：请把这个时间写成文字（如 2026-02-01T10:00:00+09:00）",
+    "xlsx.not_zip": "不是 .xlsx 工作簿（.xlsx 文件是一个 zip 压缩包）",
+    "xlsx.too_full": "工作簿里的内容比一张事实表应有的多：请只保存事实，或把文件拆开",
+    # a ruleset's embedded tests (engine.testing)
+    "test.award_missing": "预期的这一笔没有出现：{award}",
+    "test.award_extra": "出现了测试没有预期的一笔：{award}",
+    "test.award_for_fact": "事实「{fact}」按规则「{rule}」{amount} 分{limited}",
+    "test.award_for_period": "周期 {period} 按规则「{rule}」{amount} 分{limited}",
+    "test.limited": "（被上限「{limit}」削减）",
+    "test.unlimited": "",
+    "test.balance": "居民「{resident}」的{part}是 {actual}，预期是 {expected}",
 }
 
 #: What an unknown reference names, by the problem's code.
 _NOUNS_ZH = {"ruleset_unknown_category": "分类", "ruleset_unknown_tier": "等级",
              "ruleset_unknown_fact_type": "事实类型", "ruleset_unknown_field": "字段", "ruleset_unknown_rule": "规则"}
+
+#: Words of the ruleset language a sentence names (a kind of part, an account, a type, a period, a sign), in Chinese.
+_TERMS_ZH = {
+    "rule": "规则", "category": "分类", "tier": "等级", "fact type": "事实类型", "test": "测试",
+    "index": "诚信指数", "points": "积分", "flags": "标记", "awards": "加分", "deductions": "扣分",
+    "int": "整数", "number": "数字", "string": "文字", "bool": "是或否", "enum": "选项", "date": "日期",
+    "str": "文字", "float": "小数", "list": "列表", "dict": "键值对", "NoneType": "空值", "datetime": "日期和时刻",
+    "day": "日", "week": "周", "month": "月", "quarter": "季度", "year": "年",
+}
+#: The parameters that hold such words (several joined by ", ").
+_TERMED = ("kind", "account", "accounts", "part", "field_type", "value_type", "sign")
+#: The parameters that list names (joined by ", "), each said in 「」.
+_LISTED = ("facts", "rules", "known", "keys", "values", "missing")
+#: Where a fact's id was met before (``Fact.conflict``'s words, chosen by its callers).
+_EARLIER_ZH = {"given earlier in the same input": "在同一批中已经出现过",
+               "given earlier in the same request": "在同一次提交中已经出现过",
+               "stored before": "已经登记过", "stored meanwhile": "刚刚已被登记"}
 
 #: PyYAML's problems in plain words: what is wrong, and what usually fixes it.
 _YAML_ZH = (
@@ -229,9 +379,24 @@ def _said(says: str, params: dict[str, Any], code: str = "") -> str | None:
     if template is None:
         return None
     values = dict(params)
-    if isinstance(values.get("reason"), dict):
-        reason = values["reason"]
-        values["reason"] = _said(reason.get("says", ""), reason.get("params", {})) or "的值不符合要求"
+    for key, part in params.items():  # a part that is itself a sentence (why, an award): said first
+        if isinstance(part, dict):
+            values[key] = _said(part.get("says", ""), part.get("params", {}))
+            if values[key] is None:
+                if key != "reason":
+                    return None
+                values[key] = "的值不符合要求"
+    for key in _TERMED:
+        if key in values:
+            values[key] = "、".join(_TERMS_ZH.get(word, word) for word in str(values[key]).split(", "))
+    for key in _LISTED:
+        if values.get(key):
+            values[key] = "、".join(f"「{name}」" for name in str(values[key]).split(", "))
+    if "span" in values:  # a limit's: a period's name, or a rolling window of days ("30d")
+        span = str(values["span"])
+        values["span"] = f"每 {span[:-1]} 天" if span[:-1].isdigit() else f"每{_TERMS_ZH.get(span, span)}"
+    if "earlier" in values:
+        values["earlier"] = _EARLIER_ZH.get(values["earlier"], "已经用过")
     if "hint" in values:
         allowed = f"；这里可以写：{values['allowed']}" if values.get("allowed") else ""
         values["suggestion"] = f"，是不是「{values['hint']}」？" if values["hint"] else allowed

@@ -10,13 +10,15 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, RedirectResponse
 
+from xinzhi.engine import Problem
 from xinzhi.errors import ServiceCode, ServiceError
+from xinzhi.messages import problem_text
 from xinzhi.registry import propose_expectations, run_draft_tests
 from xinzhi.review import category_activity
 
 from ..access import CallerDep
 from ..deps import CommunityId, ServiceDep
-from ..errors import DRAFT_RESPONSES, ApiCode, ApiError
+from ..errors import DRAFT_RESPONSES, ApiCode, ApiError, reader_language
 from ..routers.rulesets import YAML_BODY, YAML_TYPES, text_body
 
 STATIC = Path(__file__).with_name("static")
@@ -78,6 +80,7 @@ async def draft_tests(request: Request, db: ServiceDep, community: CommunityId, 
 
     With failures comes ``expectations``: the line edits that would make the failed tests
     expect what came (``propose_expectations``), for the editor to offer; nothing is changed here.
+    Each failure is said in the reader's language (the editor shows it where a fact was refused).
     """
     text = await text_body(request, YAML_TYPES)
     if len(text.encode()) > MAX_DRAFT_BYTES:
@@ -85,5 +88,15 @@ async def draft_tests(request: Request, db: ServiceDep, community: CommunityId, 
     outcome = await run_in_threadpool(run_draft_tests, db, community, text, name=name, actor=caller.actor)
     tests = outcome["tests"]
     expectations = await run_in_threadpool(propose_expectations, text, tests)
+    language = reader_language(request)
     return {"ruleset": outcome["ruleset"], "passed": sum(1 for t in tests if t["passed"]), "total": len(tests),
-            "tests": tests, "expectations": expectations, "checked_at": dt.datetime.now(dt.UTC).isoformat()}
+            "tests": [_in_words(t, language) for t in tests], "expectations": expectations,
+            "checked_at": dt.datetime.now(dt.UTC).isoformat()}
+
+
+def _in_words(test: dict[str, Any], language: str) -> dict[str, Any]:
+    """A test's outcome with each failure in ``language``, made from what it says (``said``, one per failure)."""
+    said = test.pop("said", [])
+    test["failures"] = [problem_text(Problem(code=s["code"], message=english, says=s["says"], params=s["params"]),
+                                     language) for english, s in zip(test["failures"], said, strict=True)]
+    return test

@@ -16,7 +16,7 @@ from xinzhi.spreadsheets import XLSX_MEDIA_TYPE, csv_text, xlsx_bytes
 from ..access import CallerDep
 from ..deps import CommunityId, ServiceDep
 from ..downloads import CsvText, XlsxFile, attachment
-from ..errors import DRAFT_RESPONSES
+from ..errors import DRAFT_RESPONSES, said_to
 from .rulesets import body_of
 
 XLSX = XLSX_MEDIA_TYPE
@@ -61,13 +61,15 @@ async def import_file(request: Request, service: ServiceDep, community: Communit
                       ignore_unknown_types: IgnoreUnknownTypes = False) -> ImportResult:
     """Import facts from CSV (UTF-8, GBK or GB18030) or .xlsx (``id,type,resident,occurred_at,<field>…``).
 
-    Headers may be keys or the templates' titles; a per-row error report names each bad row.
+    Headers may be keys or the templates' titles; a per-row error report names each bad row
+    (skipped rows' problems in the reader's language, as a refusal's are).
     """
     media, data = await body_of(request, tuple(FILE_TYPES))
     fmt = FILE_TYPES[media]
-    return await run_in_threadpool(scoring.import_facts_file, service, community, data, fmt=fmt,
-                                   skip_bad_rows=skip_bad_rows, name=name or f"facts.{fmt}",
-                                   ignore_unknown_types=ignore_unknown_types)
+    result = await run_in_threadpool(scoring.import_facts_file, service, community, data, fmt=fmt,
+                                     skip_bad_rows=skip_bad_rows, name=name or f"facts.{fmt}",
+                                     ignore_unknown_types=ignore_unknown_types)
+    return result.model_copy(update={"errors": said_to(request, result.errors)})
 
 
 FactTypeId = Annotated[str, Query(alias="type", min_length=1, max_length=64,

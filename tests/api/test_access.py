@@ -52,6 +52,19 @@ MATRIX = [
     ("POST", "/communities/{community}/rulesets/{ruleset_id}/versions/{version}/publish", "C", None),
     ("POST", "/communities/{community}/rulesets/{ruleset_id}/versions/{version}/dry-run", "C",
      {"json": {"facts": [FACT]}}),
+    ("POST", "/communities/{community}/rulesets/{ruleset_id}/versions/{version}/share", "C", {"json": {}}),
+    ("GET", "/communities/{community}/rulesets/{ruleset_id}/versions/{version}/upstream", "CS", None),
+    ("POST", "/communities/{community}/rulesets/{ruleset_id}/versions/{version}/upstream/adopt", "C",
+     {"json": {"to": 2}}),
+    ("GET", "/communities/{community}/catalogue", "CS", None),
+    ("GET", "/communities/{community}/catalogue/{catalogue_id}/versions/{version}", "CS", None),
+    ("POST", "/communities/{community}/catalogue/{catalogue_id}/versions/{version}/derive", "C",
+     {"json": {"id": "derived", "title": "派生标准", "effective_from": "2024-01-01"}}),
+    ("GET", "/communities/{community}/catalogue/{catalogue_id}/versions/{version}/bundle", "CS", None),
+    ("POST", "/communities/{community}/catalogue/bundles", "C", YAML),
+    ("POST", "/communities/{community}/rulesets/{ruleset_id}/versions/{version}/adoption", "C",
+     {"json": {"body": "two_committees", "decision": "comment", "held_on": "2026-11-20", "recorded_by": "王芳"}}),
+    ("GET", "/communities/{community}/rulesets/{ruleset_id}/versions/{version}/adoption", "CS", None),
     ("POST", "/communities/{community}/facts", "S", {"json": FACT}),
     ("POST", "/communities/{community}/facts/batch", "S", {"json": {"facts": [FACT]}}),
     ("POST", "/communities/{community}/facts/import", "S",
@@ -122,6 +135,7 @@ def site(app_client) -> tuple[Seeded, dict]:
     objection = site.as_("staff", "POST", "/communities/{c}/objections",
                          json={"notice": second, "reason": "疑问"}).json()["seq"]
     values = {"community": site.community, "resident": "n1", "household": "h1", "ruleset_id": "cycle", "job": "none",
+              "catalogue_id": "cycle",
               "version": 1, "redemption": redemption, "case": case, "notice": first, "objection": objection}
     return site, values
 

@@ -69,6 +69,12 @@ def test_request_fact_and_endpoint_refusals_read_in_chinese(client, community):
     refused = client.post(f"/communities/{community}/facts", json=fact, headers=ZH).json()
     messages = " ".join(p["message"] for p in refused["errors"])
     assert "「05/06/2026」分不清日和月" in messages, refused
+    stranger = client.post(f"/communities/{community}/facts", headers=ZH, json={
+        **fact, "id": "lang-f2", "resident": "nobody", "occurred_at": "2026-01-05T10:00:00+08:00"}).json()
+    assert [p["message"] for p in stranger["errors"]] == ["事实「lang-f2」：本社区没有居民「nobody」"], stranger
+    future = client.post(f"/communities/{community}/facts", headers=ZH, json={
+        **fact, "id": "lang-f3", "occurred_at": "2099-01-05T10:00:00+08:00"}).json()
+    assert future["errors"][0]["message"].startswith("事实「lang-f3」的时间是 2099-01-05 10:00，晚于现在"), future
     nowhere = client.get("/no/such/place", headers=ZH).json()
     assert (nowhere["title"], nowhere["detail"]) == ("没有这个地址", "没有这个地址，请查看 /docs")
     assert client.get("/no/such/place", headers=EN).json()["title"] == "Not found"

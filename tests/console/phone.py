@@ -8,6 +8,7 @@ column of vertical characters").
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from .cdp import Page
@@ -26,3 +27,11 @@ def as_phone(page: Page, width: int, height: int) -> None:
 def layout_problems(page: Page) -> list[str]:
     """Everything on the rendered page a phone reader could not read (empty when it is fine)."""
     return page.eval(_PROBLEMS)
+
+
+def frame_layout_problems(page: Page, frame: str) -> list[str]:
+    """``layout_problems`` inside a same-origin iframe (``frame`` selects it), against the iframe's own width."""
+    script = (_PROBLEMS.replace("getComputedStyle(", "win.getComputedStyle(").replace("document.", "doc.")
+              .replace("(() => {", f"(() => {{ const frame = document.querySelector({json.dumps(frame)});"
+                       " const doc = frame.contentDocument; const win = frame.contentWindow;", 1))
+    return page.eval(script)

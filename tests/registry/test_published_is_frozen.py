@@ -14,6 +14,7 @@ import pytest
 
 from tests.support.fixtures import new_community
 from tests.support.standard import civic
+from xinzhi.catalogue import ShareIn, share_standard
 from xinzhi.communities import CommunityCreate, ResidentCreate, create_community, register_residents
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.registry import publish_ruleset, upload_ruleset
@@ -70,10 +71,11 @@ def test_a_published_child_keeps_scoring_as_it_was_published(service, database_u
     ref, text = parent()
     summary = upload_ruleset(service, source, text)
     publish_ruleset(service, source, summary.id, summary.version)
+    share_standard(service, source, summary.id, summary.version, ShareIn(), actor="source")
     reuser = f"c{uuid.uuid4().hex[:12]}"
     create_community(service, CommunityCreate(id=reuser, name="复用社区"))
     register_residents(service, reuser, [ResidentCreate(id="r1", name="居民", zone="north")])
-    kid = upload_ruleset(service, reuser, child(ref))  # the parent is found among `source`'s published versions
+    kid = upload_ruleset(service, reuser, child(ref))  # the parent: the catalogue's copy
     publish_ruleset(service, reuser, kid.id, kid.version)
     assert activity_award(service, reuser) == 2
     # the reusing community now uploads a version of the parent's id of its own, with another award

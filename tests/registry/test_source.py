@@ -9,6 +9,7 @@ import pytest
 
 from tests.support.fixtures import new_community
 from tests.support.standard import civic
+from xinzhi.catalogue import ShareIn, share_standard
 from xinzhi.engine import CACHE
 from xinzhi.registry import (
     RegistrySource,
@@ -34,10 +35,11 @@ def child_of(parent: str, ruleset_id: str) -> str:
 
 @pytest.fixture
 def shared(service):
-    """``ref`` published by a first community (award 2) and by a second (award 3), plus a third
-    community that only holds a draft of it (award 4)."""
+    """``ref`` published by a first community (award 2) and shared with everyone, published by a
+    second (award 3) and kept to itself, plus a third community that only holds a draft of it (award 4)."""
     ruleset_id = f"s{uuid.uuid4().hex[:10]}"
     first, second = (new_community(service, ruleset=standard(ruleset_id, points=p)) for p in (2, 3))
+    share_standard(service, first, ruleset_id, 1, ShareIn(), actor="first")
     drafting = new_community(service, ruleset=None)
     upload_ruleset(service, drafting, standard(ruleset_id, points=4))
     return ruleset_id, first, second, drafting
@@ -48,7 +50,7 @@ CASES = [
     pytest.param("first", "{id}@1", 2, id="own-published"),
     pytest.param("second", "{id}@1", 3, id="own-before-the-earlier-published"),
     pytest.param("drafting", "{id}@1", 4, id="own-draft-first"),
-    pytest.param("stranger", "{id}@1", 2, id="else-the-earliest-published"),
+    pytest.param("stranger", "{id}@1", 2, id="else-the-catalogue-copy"),
     pytest.param("stranger", "{id}@2", None, id="unknown-version"),
     pytest.param("stranger", "{id}@one", None, id="not-a-version"),
 ]

@@ -21,8 +21,16 @@ class Label(BaseModel):
     title: str = Field(min_length=1, max_length=100, description="what people read: 北区, 第三村民小组, 党员")
 
 
+class Body(Label):
+    """A body that studies a draft standard before it is adopted: 两委会, 党员大会, 股东代表大会, 居民代表大会."""
+
+    required: bool = Field(default=True, description="its approval is needed before a version can be published")
+
+
 class CommunityConfiguration(BaseModel):
-    """How a community describes itself: its zones or groups, and its residents' roles.
+    """How a community describes itself: its zones or groups, residents' roles, and the bodies that adopt standards.
+
+    A version is published only once every required body has approved it (``xinzhi.adoption``).
 
     ``None`` leaves a list undeclared: any zone (or role) id is then accepted as given.
     Once declared, residents and cases must use the declared ids, and reports show the titles.
@@ -32,8 +40,9 @@ class CommunityConfiguration(BaseModel):
 
     zones: list[Label] | None = Field(default=None, max_length=500)
     roles: list[Label] | None = Field(default=None, max_length=100)
+    bodies: list[Body] | None = Field(default=None, max_length=20)
 
-    @field_validator("zones", "roles")
+    @field_validator("zones", "roles", "bodies")
     @classmethod
     def _distinct(cls, labels: list[Label] | None) -> list[Label] | None:
         ids = [label.id for label in labels or ()]

@@ -127,7 +127,7 @@ def ensure_community(session: Session, community: str, name: str) -> Community:
 
 
 def _read(session: Session, row: Community, residents: int | None = None) -> CommunityRead:
-    return CommunityRead(id=row.id, name=row.name, zones=row.zones, roles=row.roles,
+    return CommunityRead(id=row.id, name=row.name, zones=row.zones, roles=row.roles, bodies=row.bodies,
                          residents=_count(session, row.id) if residents is None else residents)
 
 
@@ -145,6 +145,8 @@ def create_community(service: Service, data: CommunityCreate) -> CommunityRead:
         if data.roles is not None:
             _check_still_declared(session, row.id, "roles", {r.id for r in data.roles})
             row.roles = [r.model_dump() for r in data.roles]
+        if data.bodies is not None:
+            row.bodies = [b.model_dump() for b in data.bodies]
         session.flush()
         return _read(session, row)
 

@@ -111,6 +111,7 @@ class Community(Base):
     name: Mapped[str] = mapped_column(String(200))
     zones: Mapped[list[Any] | None] = mapped_column(JSON)  # [{id, title}]; None: not declared, any id goes
     roles: Mapped[list[Any] | None] = mapped_column(JSON)
+    bodies: Mapped[list[Any] | None] = mapped_column(JSON)  # [{id, title, required}]: who adopts a standard
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -269,6 +270,56 @@ class RulesetVersion(Base):
     def ref(self) -> str:
         """``id@version``: the name a version goes by in ledger entries and messages."""
         return f"{self.ruleset_id}@{self.version}"
+
+
+class CatalogueEntry(Base):
+    """A published standard shared to the server's catalogue: a frozen copy other communities extend.
+
+    The text and its whole ``extends`` chain are copied when it is shared (or imported from a
+    bundle), so what a child pinned to ``catalogue_id@version`` reads never changes, whatever
+    its source community does later.
+    """
+
+    __tablename__ = "catalogue_entries"
+    __table_args__ = (UniqueConstraint("catalogue_id", "version", name="uq_catalogue_entries_version"),)
+
+    seq: Mapped[int] = mapped_column(SEQ, primary_key=True, autoincrement=True)
+    catalogue_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    source_community: Mapped[str] = mapped_column(String(64))
+    source_name: Mapped[str] = mapped_column(String(300))
+    yaml_text: Mapped[str] = mapped_column(Text)
+    parents: Mapped[dict[str, Any]] = mapped_column(JSON)  # ref → [text, name] of each ``extends`` parent
+    digest: Mapped[str] = mapped_column(String(80))
+    audience: Mapped[list[str] | None] = mapped_column(JSON)  # community ids; null: every community
+    audience_title: Mapped[str | None] = mapped_column(String(200))  # the group's name, e.g. a town
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON)
+    origin: Mapped[str] = mapped_column(String(16))  # shared | imported
+    provenance: Mapped[dict[str, Any]] = mapped_column(JSON)
+    shared_by: Mapped[str] = mapped_column(String(64))
+    shared_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AdoptionDecision(Base):
+    """What one body decided on one draft version, item by item, with who recorded it and when (append-only)."""
+
+    __tablename__ = "adoption_decisions"
+    __table_args__ = (ForeignKeyConstraint(["community"], ["communities.id"]),
+                      Index("ix_adoption_decisions_version", "community", "ruleset_id", "version"))
+
+    seq: Mapped[int] = mapped_column(SEQ, primary_key=True, autoincrement=True)
+    community: Mapped[str] = mapped_column(String(64))
+    ruleset_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    yaml_digest: Mapped[str] = mapped_column(String(80))  # the text decided on: a later edit needs a new decision
+    body: Mapped[str] = mapped_column(String(64))
+    decision: Mapped[str] = mapped_column(String(16))  # approve | reject | comment
+    held_on: Mapped[dt.date] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    comments: Mapped[list[Any]] = mapped_column(JSON)  # [{item, text}]
+    actor: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ShopItem(Base):

@@ -14,7 +14,7 @@ from xinzhi.engine import FactError, Problem, evaluate
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.registry import drafts as _worker
 from xinzhi.registry.models import DryRunResult
-from xinzhi.registry.service import _loaded, _row, compiled_for, ruleset_invalid
+from xinzhi.registry.service import _loaded, compiled_for, ruleset_invalid, stored_version
 from xinzhi.registry.source import registry_loader
 from xinzhi.service import Service
 
@@ -48,7 +48,7 @@ def dry_run(service: Service, community: str, ruleset_id: str, version: int, fac
     """Score facts from empty accounts under a stored version (nothing is written)."""
     _check_size(service, facts)
     with service.db.reading() as session:
-        row = _row(session, community, ruleset_id, version)
+        row = stored_version(session, community, ruleset_id, version)
         if row.status == "published":
             compiled = compiled_for(service, session, row)
         else:

@@ -117,7 +117,13 @@ def list_rulesets(service: Service, community: str, *, ruleset_id: str | None = 
         return [summarize(r) for r in rows]
 
 
-def _row(session: Session, community: str, ruleset_id: str, version: int) -> RulesetVersion:
+def dump_resolved(session: Session, row: RulesetVersion) -> dict[str, Any]:
+    """A stored version resolved now, as the diff compares it."""
+    return dump(_resolved(session, row))
+
+
+def stored_version(session: Session, community: str, ruleset_id: str, version: int) -> RulesetVersion:
+    """A community's stored version, or ``ruleset_not_found`` (``community_not_found`` first)."""
     require_community(session, community)
     return one_or_not_found(session, select(RulesetVersion).where(
         RulesetVersion.community == community, RulesetVersion.ruleset_id == ruleset_id,
@@ -132,7 +138,8 @@ def _resolved(session: Session, row: RulesetVersion) -> Ruleset:
     return ruleset
 
 
-def _dump(ruleset: Ruleset) -> dict[str, Any]:
+def dump(ruleset: Ruleset) -> dict[str, Any]:
+    """A resolved ruleset as the diff compares it (its overrides and extends already applied)."""
     return ruleset.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"overrides", "extends"})
 
 
@@ -140,7 +147,7 @@ def ruleset_texts(service: Service, community: str, ruleset_id: str,
                   version: int) -> tuple[str, dict[str, tuple[str, str]]]:
     """A version's YAML and its ``extends`` chain's, as the registry resolves them now (404 / 422)."""
     with service.db.reading() as session:
-        row = _row(session, community, ruleset_id, version)
+        row = stored_version(session, community, ruleset_id, version)
         return row.yaml_text, _loaded(session, community, row.yaml_text, row.source_name,
                                       version_source(session, row)).parents
 
@@ -148,17 +155,22 @@ def ruleset_texts(service: Service, community: str, ruleset_id: str,
 def get_ruleset(service: Service, community: str, ruleset_id: str, version: int) -> RulesetRead:
     """One version: its YAML as uploaded and the ruleset fully resolved."""
     with service.db.reading() as session:
-        row = _row(session, community, ruleset_id, version)
+        row = stored_version(session, community, ruleset_id, version)
         ruleset = _resolved(session, row)
         return RulesetRead(**summarize(row).model_dump(), yaml=row.yaml_text,
-                           resolved=_dump(ruleset) | {"lineage": list(ruleset.lineage)})
+                           resolved=dump(ruleset) | {"lineage": list(ruleset.lineage)})
 
 
 def diff_rulesets(service: Service, community: str, ruleset_id: str, base: int, other: int) -> RulesetDiff:
     """Rule by rule: added, removed, and changed title, category, condition, award, limits, on/off."""
     with service.db.reading() as session:
-        a = _dump(_resolved(session, _row(session, community, ruleset_id, base)))
-        b = _dump(_resolved(session, _row(session, community, ruleset_id, other)))
+        a = dump(_resolved(session, stored_version(session, community, ruleset_id, base)))
+        b = dump(_resolved(session, stored_version(session, community, ruleset_id, other)))
+    return diff_resolved(a, b, ruleset_id, f"{ruleset_id}@{base}", f"{ruleset_id}@{other}")
+
+
+def diff_resolved(a: dict[str, Any], b: dict[str, Any], ruleset_id: str, base: str, other: str) -> RulesetDiff:
+    """Two resolved rulesets (as dumped) compared rule by rule, then every other part item by item."""
     rules_a = {r["id"]: r for r in a.get("rules", [])}
     rules_b = {r["id"]: r for r in b.get("rules", [])}
     changes: list[RuleChange] = []
@@ -184,8 +196,7 @@ def diff_rulesets(service: Service, community: str, ruleset_id: str, base: int, 
         for item in [*items_a, *(i for i in items_b if i not in items_a)]:
             if items_a.get(item) != items_b.get(item):
                 other_parts[f"{key}[{item}]"] = _narrowed(items_a.get(item), items_b.get(item))
-    return RulesetDiff(ruleset=ruleset_id, base=f"{ruleset_id}@{base}", other=f"{ruleset_id}@{other}",
-                       rules=changes, other_changes=other_parts)
+    return RulesetDiff(ruleset=ruleset_id, base=base, other=other, rules=changes, other_changes=other_parts)
 
 
 #: Every part of a resolved ruleset but its identity and its rules (compared rule by rule above).
@@ -228,12 +239,14 @@ def _overlaps(a_from: dt.date, a_to: dt.date | None, b_from: dt.date, b_to: dt.d
 
 def publish_ruleset(service: Service, community: str, ruleset_id: str, version: int, *,
                     actor: str = "system") -> PublishResult:
-    """Publish a draft if every embedded test passes and its dates overlap no published version.
+    """Publish a draft if its tests pass, its dates overlap no published version and its bodies approved it.
 
+    The bodies are those the community requires (``xinzhi.adoption``), approving its current text.
     Its tests run ahead of any dry-run waiting for a draft worker (``urgent``).
     """
+    from xinzhi.adoption import require_adopted  # adoption reads the registry's versions: imported here, once used
     with service.db.reading() as session:
-        row = _row(session, community, ruleset_id, version)
+        row = stored_version(session, community, ruleset_id, version)
         if row.status == "published":
             raise ServiceError(ServiceCode.RULESET_PUBLISHED, f"{row.ref} is already published")
         registry = RegistrySource(session, community)
@@ -241,6 +254,8 @@ def publish_ruleset(service: Service, community: str, ruleset_id: str, version: 
         _check_parents_published(registry, row, parents)
         text, name = row.yaml_text, row.source_name
     _check_overlap(service, community, row)
+    with service.db.reading() as session:
+        require_adopted(session, stored_version(session, community, ruleset_id, version))  # before the tests run
     outcome = service.drafts.run(_worker.test_draft, text, name, parents, caller=actor, urgent=True)
     if "error" in outcome:
         raise ruleset_invalid(_worker.problems(outcome))
@@ -255,7 +270,7 @@ def publish_ruleset(service: Service, community: str, ruleset_id: str, version: 
                            extra={"tests": [t.model_dump() for t in tests]})
     with service.db.writing() as session:
         service.db.lock_publishing(session, community)
-        row = _row(session, community, ruleset_id, version)
+        row = stored_version(session, community, ruleset_id, version)
         if row.status == "published" or row.yaml_text != text:
             raise ServiceError(ServiceCode.RULESET_PUBLISHED, f"{row.ref} changed while its tests ran; try again")
         _check_overlap(service, community, row, session)
@@ -264,6 +279,7 @@ def publish_ruleset(service: Service, community: str, ruleset_id: str, version: 
             raise ServiceError(ServiceCode.RULESET_PUBLISHED, f"a parent of {row.ref} changed while its tests ran; "
                                                               "try again")
         _check_parents_published(registry, row, parents)
+        require_adopted(session, row)
         row.parents = {ref: list(found) for ref, found in parents.items()}  # frozen: what it scores never changes
         row.status, row.published_at = "published", utcnow()
         log.info("published %s of %s (effective %s – %s; %d embedded tests passed)", row.ref, community,
@@ -275,8 +291,7 @@ def publish_ruleset(service: Service, community: str, ruleset_id: str, version: 
 def _check_parents_published(registry: RegistrySource, row: RulesetVersion, parents: dict[str, Any]) -> None:
     """A version is published on published parents only, so what it resolves to is settled."""
     for ref in parents:
-        parent = registry.row(ref)
-        if parent is None or parent.status != "published":
+        if not registry.settled(ref):
             raise ServiceError(ServiceCode.RULESET_PARENT_UNPUBLISHED,
                                f"{row.ref} extends {ref}, which is still a draft; publish {ref} first",
                                [Problem(code=ServiceCode.RULESET_PARENT_UNPUBLISHED, path="extends",
@@ -342,11 +357,15 @@ def community_for_ruleset(ruleset_id: str) -> str:
 
 
 def load_repository_rulesets(service: Service, directory: Path) -> list[str]:
-    """Upload and publish each repository ruleset not stored yet; parents before children.
+    """Upload, publish and share each repository ruleset not stored yet; parents before children.
 
     Each file goes through the loader's parse stage here, under the name it is stored with,
-    so that uploading, publishing and the first scoring find it parsed already.
+    so that uploading, publishing and the first scoring find it parsed already. A standard in
+    the repository is meant for reuse: once published it is shared with every community, so
+    another community's ``extends`` finds it in the catalogue.
     """
+    from xinzhi.catalogue import ShareIn, share_standard  # the catalogue builds on the registry, not the reverse
+
     pending = []
     for file in sorted(Path(directory).glob("*.yaml")):
         text, name = file.read_text(encoding="utf-8"), f"rulesets/{file.name}"
@@ -362,10 +381,12 @@ def load_repository_rulesets(service: Service, directory: Path) -> list[str]:
             community = community_for_ruleset(head.id)
             with service.db.writing() as session:
                 ensure_community(session, community, head.community or community)
-                exists = session.scalar(select(RulesetVersion.seq).where(
+                status = session.scalar(select(RulesetVersion.status).where(
                     RulesetVersion.community == community, RulesetVersion.ruleset_id == head.id,
                     RulesetVersion.version == head.version))
-            if exists is not None:
+            if status is not None:
+                if status == "published":  # stored before the catalogue existed: shared now (once)
+                    share_standard(service, community, head.id, head.version, ShareIn(), actor="system")
                 pending.remove(item)
                 continue
             try:
@@ -376,6 +397,7 @@ def load_repository_rulesets(service: Service, directory: Path) -> list[str]:
             progress = True
             try:
                 publish_ruleset(service, community, head.id, head.version)
+                share_standard(service, community, head.id, head.version, ShareIn(), actor="system")
                 loaded.append(f"{community}/{head.ref}")
             except ServiceError:
                 pass  # stays a draft: a failing repository ruleset must not stop the server

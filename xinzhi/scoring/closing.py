@@ -93,7 +93,9 @@ def close_periods(service: Service, community: str, as_of: dt.date, since: dt.da
                                [Problem(code=ErrorCode.CLOSING_TOO_LARGE, path="since", message=(
                                    f"closing from {since} for {max(map(len, holders.values()), default=0)} "
                                    f"account(s) decides about {cost:,} periods, more than "
-                                   f"{MAX_CHOSEN_CLOSINGS:,}: choose a later day"))])
+                                   f"{MAX_CHOSEN_CLOSINGS:,}: choose a later day"), says="closing_from_too_large",
+                                   params={"since": str(since), "cost": f"{cost:,}",
+                                           "most": f"{MAX_CHOSEN_CLOSINGS:,}"})])
         rows: list[Row] = []
         for compiled, until in spans:
             rows += _due(session, community, compiled, holders[held_by(compiled)],

@@ -134,13 +134,15 @@ def _prepare(service: Service, session: Session, community: str, raws: Sequence[
         if fact_in.resident is not None and fact_in.resident not in households_of:
             errors.append((position, Problem(
                 code=ServiceCode.FACT_UNKNOWN_RESIDENT, path="resident", fact_id=fact_in.id,
-                message=f"fact '{fact_in.id}': community '{community}' has no resident '{fact_in.resident}'")))
+                message=f"fact '{fact_in.id}': community '{community}' has no resident '{fact_in.resident}'",
+                says="fact.no_resident", params={"fact": fact_in.id, "resident": fact_in.resident})))
             continue
         if fact_in.household is not None and fact_in.household not in members_of:
             errors.append((position, Problem(
                 code=ServiceCode.FACT_UNKNOWN_HOUSEHOLD, path="household", fact_id=fact_in.id,
                 message=f"fact '{fact_in.id}': no resident of '{community}' is registered in household "
-                        f"'{fact_in.household}'")))
+                        f"'{fact_in.household}'",
+                says="fact.no_household", params={"fact": fact_in.id, "household": fact_in.household})))
             continue
         occurred = fact_in.occurred_at
         occurred = occurred.replace(tzinfo=SHANGHAI) if occurred.tzinfo is None else occurred
@@ -148,14 +150,17 @@ def _prepare(service: Service, session: Session, community: str, raws: Sequence[
             errors.append((position, Problem(
                 code=ServiceCode.FACT_IN_FUTURE, path="occurred_at", fact_id=fact_in.id,
                 message=f"fact '{fact_in.id}': it is dated {occurred.astimezone(SHANGHAI):%Y-%m-%d %H:%M}, after now; "
-                        "points cannot be earned before the deed")))
+                        "points cannot be earned before the deed",
+                says="fact.in_future", params={"fact": fact_in.id,
+                                               "when": f"{occurred.astimezone(SHANGHAI):%Y-%m-%d %H:%M}"})))
             continue
         row = in_force(rows, shanghai_day(occurred))
         if row is None:
             errors.append((position, Problem(
                 code=ErrorCode.FACT_NOT_IN_FORCE, path="occurred_at", fact_id=fact_in.id,
                 message=f"fact '{fact_in.id}': no published ruleset of '{community}' is in force "
-                        f"on {shanghai_day(occurred)}")))
+                        f"on {shanghai_day(occurred)}",
+                says="fact.not_in_force", params={"fact": fact_in.id, "day": str(shanghai_day(occurred))})))
             continue
         compiled = compiled_for(service, session, row)
         fact_in, wrong = _with_household(compiled, fact_in, households_of, stored.get(fact_in.id), members_of)

@@ -30,5 +30,29 @@ export async function api(method, path, { json, text, contentType } = {}) {
   return data;
 }
 
+// A file from the API (CSV, Excel) saved under `filename`: fetched with the token (a plain link
+// would go without it), then handed to the browser through a blob link. Resolves to the blob.
+export async function download(path, filename) {
+  const headers = { "Accept-Language": localStorage.getItem("xinzhi.lang") === "en" ? "en" : "zh-CN" };
+  const tok = token();
+  if (tok) headers.Authorization = `Bearer ${tok}`;
+  const response = await fetch(path, { headers });
+  if (!response.ok) {
+    const type = response.headers.get("content-type") || "";
+    throw new ApiError(response.status, type.includes("json") ? await response.json() : { detail: await response.text() });
+  }
+  const blob = await response.blob();
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = filename;
+  link.hidden = true;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);  // the browser copies it first; a minute is plenty
+  return blob;
+}
+
 export const get = (path) => api("GET", path);
 export const post = (path, json) => api("POST", path, { json });

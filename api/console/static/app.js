@@ -1,5 +1,5 @@
 // The console: sign in with a token, then the pages of the token's roles (hash routes).
-import { api, ApiError, clearToken, get, post, setToken, token } from "./api.js";
+import { api, ApiError, clearToken, download, get, post, setToken, token } from "./api.js";
 import { lang, setLang, t } from "./i18n.js";
 import { editorPage } from "./editor.js";
 import { whatifPage } from "./whatif.js";
@@ -130,8 +130,105 @@ async function residentsPage() {
   };
   search.addEventListener("input", draw);
   draw();
-  return h("div", { class: "card" }, h("h2", {}, t("residents_title")), h("div", { class: "row" }, search, h("span", { class: "muted" }, `${all.length}`)),
-    h("table", { id: "residents" }, h("thead", {}, h("tr", {}, ...["resident_id", "name", "zone", "household"].map((k) => h("th", {}, t(k))))), body));
+  const files = await spreadsheetsCard();
+  return h("div", {}, files, h("div", { class: "card" }, h("h2", {}, t("residents_title")), h("div", { class: "row" }, search, h("span", { class: "muted" }, `${all.length}`)),
+    h("table", { id: "residents" }, h("thead", {}, h("tr", {}, ...["resident_id", "name", "zone", "household"].map((k) => h("th", {}, t(k))))), body)));
+}
+
+// ---- spreadsheets: exports, fact templates, the file import (downloads carry the token: api.js download) ----
+const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+const may = (...roles) => roles.some((r) => state.me.roles.includes(r));
+
+// A button that saves what `target()` names ([path, file name]); says "downloaded" or why not in `status`.
+function downloadButton(label, id, target, status) {
+  const button = h("button", { class: "secondary download", id, type: "button" }, label);
+  button.addEventListener("click", async () => {
+    clear(status);
+    const [path, filename] = target();
+    button.disabled = true;
+    try {
+      await download(path, filename);
+      status.append(h("div", { class: "msg ok download-ok" }, t("downloaded", { file: filename })));
+    } catch (err) {
+      status.append(problemBox(err));
+    } finally { button.disabled = false; }
+  });
+  return button;
+}
+
+// The fact types of the standard in force (the one the templates are made from), by title.
+async function factTypes() {
+  const board = await get(`${base()}/board?top=1`);
+  if (!board.ruleset) return [];
+  const at = board.ruleset.lastIndexOf("@");
+  const version = await get(`${base()}/rulesets/${encodeURIComponent(board.ruleset.slice(0, at))}/versions/${board.ruleset.slice(at + 1)}`);
+  return version.resolved.fact_types || [];
+}
+
+async function spreadsheetsCard() {
+  const c = state.community;
+  const status = h("div", { id: "files-status" });
+  const exports = h("div", { class: "files-row", id: "exports" },
+    h("span", { class: "files-label" }, t("export_scores")),
+    downloadButton(t("excel"), "scores-xlsx", () => [`${base()}/scores.xlsx`, `${c}-scores.xlsx`], status),
+    downloadButton(t("csv"), "scores-csv", () => [`${base()}/scores.csv`, `${c}-scores.csv`], status),
+    h("span", { class: "files-label" }, t("export_ledger")),
+    downloadButton(t("excel"), "ledger-xlsx", () => [`${base()}/ledger.xlsx`, `${c}-ledger.xlsx`], status),
+    downloadButton(t("csv"), "ledger-csv", () => [`${base()}/ledger.csv`, `${c}-ledger.csv`], status));
+  const types = await factTypes();
+  const kind = h("select", { id: "template-type" }, ...types.map((f) => h("option", { value: f.id }, f.title || f.id)));
+  const template = (ext) => () => [`${base()}/facts/template.${ext}?type=${encodeURIComponent(kind.value)}`, `${c}-${kind.value}-template.${ext}`];
+  const templates = types.length
+    ? h("div", { class: "files-row", id: "templates" }, h("label", {}, t("fact_template"), kind),
+      downloadButton(t("template_excel"), "template-xlsx", template("xlsx"), status),
+      downloadButton(t("template_csv"), "template-csv", template("csv"), status))
+    : h("p", { class: "muted", id: "templates" }, t("no_standard_in_force"));
+  const card = h("div", { class: "card", id: "spreadsheets" }, h("h2", {}, t("spreadsheets_title")), exports, templates, status);
+  if (may("staff")) card.append(importForm());  // facts are written by staff
+  return card;
+}
+
+function importForm() {
+  // the browser's own file field speaks the browser's language: a button of ours opens it, and says what was chosen
+  const file = h("input", { type: "file", id: "import-file", hidden: true, accept: `.csv,.xlsx,text/csv,${XLSX_TYPE}` });
+  const pick = h("button", { class: "secondary", id: "import-pick", type: "button" }, t("import_pick"));
+  const picked = h("span", { id: "import-name", class: "muted" }, t("import_none"));
+  pick.addEventListener("click", () => file.click());
+  file.addEventListener("change", () => { picked.textContent = file.files[0] ? file.files[0].name : t("import_none"); });
+  const skip = h("input", { type: "checkbox", id: "import-skip" });
+  const go = h("button", { class: "primary", id: "import-go", type: "button" }, t("import_go"));
+  const out = h("div", { id: "import-out" });
+  go.addEventListener("click", async () => {
+    clear(out);
+    const chosen = file.files[0];
+    if (!chosen) { out.append(errorBox(t("import_choose"))); return; }
+    const xlsx = /\.xlsx$/i.test(chosen.name);
+    go.disabled = true;
+    try {
+      const r = await api("POST", `${base()}/facts/import?skip_bad_rows=${skip.checked}&name=${encodeURIComponent(chosen.name)}`,
+        { text: chosen, contentType: xlsx ? XLSX_TYPE : "text/csv" });
+      out.append(h("div", { class: r.skipped ? "msg bad" : "msg ok", id: "import-done" },
+        t("import_done", { file: chosen.name, rows: r.rows, scored: r.scored, duplicates: r.duplicates, skipped: r.skipped }),
+        r.ignored ? t("import_ignored", { n: r.ignored }) : "", r.restated.length ? t("import_restated", { n: r.restated.length }) : ""));
+      if (r.errors.length) out.append(rowProblems(r.errors));
+    } catch (err) {
+      if (err.code === "facts_rejected" && err.errors.length) {
+        out.append(h("div", { class: "msg bad", id: "import-refused" }, t("import_refused", { file: chosen.name, n: err.body.errors_total || err.errors.length })),
+          rowProblems(err.errors));
+      } else out.append(problemBox(err));
+    } finally { go.disabled = false; }
+  });
+  return h("div", { id: "import" }, h("h3", {}, t("import_title")), h("p", { class: "muted" }, t("import_hint")),
+    h("div", { class: "files-row" }, pick, picked, file), h("div", { class: "files-row" }, h("label", {}, skip, t("import_skip")), go), out);
+}
+
+// Each bad row of a file: the row a clerk sees in the sheet (the header is row 1), the fact's id, what is wrong.
+function rowProblems(problems) {
+  const table = h("table", { id: "import-errors" }, h("tr", {}, ...["import_row", "import_fact", "import_problem"].map((k) => h("th", {}, t(k)))));
+  for (const p of problems) {
+    table.append(h("tr", { "data-row": p.row ?? "" }, h("td", {}, p.row ? t("row_n", { row: p.row }) : "—"), h("td", {}, p.fact_id || ""), h("td", {}, p.message)));
+  }
+  return table;
 }
 
 async function residentPage(id) {
@@ -163,9 +260,19 @@ async function residentPage(id) {
     h("div", { class: "card" }, h("h2", {}, `${score.name}（${score.resident}）`),
       h("p", { class: "muted" }, `${zoneName(score.zone)} · `, score.household ? h("a", { href: `#/household/${encodeURIComponent(score.household)}` }, `${t("household")} ${score.household}`) : "", ` · ${(board.ruleset === score.ruleset && board.ruleset_title) || score.ruleset || ""} · ${score.as_of}`),
       h("div", { class: "stats" }, stat(t("index"), score.index, "stat-index"), stat(t("points"), score.points, "stat-points"), stat(t("tier"), `${score.tier || "-"} ${score.tier_title || ""}`, "stat-tier"))),
-    h("div", { class: "grid2" }, h("div", { class: "card" }, h("h3", {}, t("ledger")), led),
+    h("div", { class: "grid2" }, h("div", { class: "card" }, h("h3", {}, t("ledger")), ledgerDownloads(score.resident), led),
       h("div", {}, publicityCard(board.publicity), h("div", { class: "card" }, h("h3", {}, t("categories")), cats),
         h("div", { class: "card" }, h("h3", {}, t("expiring")), exp))));
+}
+
+// The resident's whole ledger as a file: Excel for staff and the committee, CSV for everyone who sees the page.
+function ledgerDownloads(resident) {
+  const status = h("div", { id: "ledger-files-status" });
+  const name = `${state.community}-${resident}-ledger`;
+  const q = encodeURIComponent(resident);
+  return h("div", { id: "ledger-files" }, h("div", { class: "files-row" }, h("span", { class: "files-label" }, t("download_ledger")),
+    may("staff", "committee") ? downloadButton(t("excel"), "resident-ledger-xlsx", () => [`${base()}/ledger.xlsx?resident=${q}`, `${name}.xlsx`], status) : "",
+    downloadButton(t("csv"), "resident-ledger-csv", () => [`${base()}/residents/${q}/ledger.csv`, `${name}.csv`], status)), status);
 }
 
 // The community's 公示, with a way to object to each notice (residents and staff may; the committee decides).

@@ -1,0 +1,161 @@
+"""The catalogue of shared standards: a committee shares a published version, others browse and derive.
+
+Sharing copies the version's text and its whole frozen ``extends`` chain into the catalogue,
+with a digest of all of it (the one a bundle carries). A child extends ``id@version`` of the
+catalogue and is pinned to it: the copy never changes, so neither does what the child resolves
+to. Who may see an entry — every community, or a named group of them — is the registry's rule
+(``xinzhi.registry.source.shared_with``), so browsing and resolving can never disagree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+
+from xinzhi.catalogue.models import CatalogueEntryRead, CatalogueEntryText, DeriveIn, ShareIn, StandardSummary
+from xinzhi.communities.service import require_community
+from xinzhi.db.tables import CatalogueEntry, Community, RulesetVersion
+from xinzhi.engine import Loader, MemorySource, run_tests
+from xinzhi.errors import ServiceCode, ServiceError
+from xinzhi.registry import RulesetSummary, upload_ruleset
+from xinzhi.registry.source import catalogue_entry, shared_with
+from xinzhi.service import Service
+
+Chain = dict[str, tuple[str, str]]  # ref → (text, source name) of each parent, nearest first
+
+
+def content_digest(ref: str, text: str, name: str, parents: Chain) -> str:
+    """sha256 over the standard and its chain, in one canonical form: the digest a bundle is checked by."""
+    def part(r: str, t: str, n: str) -> dict[str, str]:
+        return {"ref": r, "source_name": n, "yaml": t}
+    content = {"standard": part(ref, text, name), "parents": [part(r, t, n) for r, (t, n) in sorted(parents.items())]}
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def summarize_standard(text: str, name: str, parents: Chain, *, run: bool) -> StandardSummary:
+    """What a standard covers and how its embedded tests fare, from its text and chain alone.
+
+    A version shared from this server passed every test when it was published (the publish
+    gate), so its tests are counted, not run again (``run=False``: a server starting up shares
+    its repository standards without compiling them); an imported one is run.
+    """
+    loader = Loader(MemorySource({ref: list(found) for ref, found in parents.items()}))
+    ruleset, written = loader.load(text, name), loader.run(text, name, until="parse").parsed
+    passed = sum(o.passed for o in run_tests(loader.compile(text, name))) if run else len(ruleset.tests)
+    return StandardSummary(description=ruleset.description, effective_from=ruleset.effective_from,
+                           extends=written.extends if written else None,
+                           categories=[c.title for c in ruleset.categories],
+                           fact_types=[f.title or f.id for f in ruleset.fact_types], rules=len(ruleset.rules),
+                           tests=len(ruleset.tests), tests_passed=passed)
+
+
+def read_entry(entry: CatalogueEntry) -> CatalogueEntryRead:
+    """An entry as the API shows it (its text and chain left out: ``get_entry`` has them)."""
+    return CatalogueEntryRead(
+        catalogue_id=entry.catalogue_id, version=entry.version, ref=f"{entry.catalogue_id}@{entry.version}",
+        title=entry.title, source_community=entry.source_community, audience=entry.audience,
+        audience_title=entry.audience_title, summary=StandardSummary.model_validate(entry.summary),
+        origin=entry.origin, provenance=entry.provenance, digest=entry.digest, shared_by=entry.shared_by,
+        shared_at=entry.shared_at)
+
+
+def store_entry(session: Any, *, catalogue_id: str, version: int, title: str, text: str, name: str, parents: Chain,
+                source_community: str, audience: list[str] | None, audience_title: str | None, origin: str,
+                provenance: dict[str, Any], actor: str) -> CatalogueEntry:
+    """Add a copy to the catalogue; the same content again is the same entry, other content under its ref refused."""
+    ref = f"{catalogue_id}@{version}"
+    digest = content_digest(ref, text, name, parents)
+    existing = session.scalar(select(CatalogueEntry).where(CatalogueEntry.catalogue_id == catalogue_id,
+                                                           CatalogueEntry.version == version))
+    if existing is not None:
+        if existing.digest != digest:
+            raise ServiceError(ServiceCode.CATALOGUE_CONFLICT,
+                               f"the catalogue already holds other content as {ref} (from {existing.source_community})")
+        return existing
+    entry = CatalogueEntry(
+        catalogue_id=catalogue_id, version=version, title=title, source_community=source_community,
+        source_name=name, yaml_text=text, parents={r: list(found) for r, found in parents.items()}, digest=digest,
+        audience=audience, audience_title=audience_title,
+        summary=summarize_standard(text, name, parents, run=origin == "imported").model_dump(mode="json"),
+        origin=origin,
+        provenance=provenance, shared_by=actor)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def share_standard(service: Service, community: str, ruleset_id: str, version: int, body: ShareIn, *,
+                   actor: str) -> CatalogueEntryRead:
+    """Put a published version of this community in the catalogue, for every community or a named group."""
+    with service.db.writing() as session:
+        community_row = require_community(session, community)
+        row = session.scalar(select(RulesetVersion).where(
+            RulesetVersion.community == community, RulesetVersion.ruleset_id == ruleset_id,
+            RulesetVersion.version == version))
+        if row is None:
+            raise ServiceError(ServiceCode.RULESET_NOT_FOUND, f"no version {ruleset_id}@{version} in {community}")
+        if row.status != "published" or row.parents is None:
+            raise ServiceError(ServiceCode.RULESET_NOT_PUBLISHED,
+                               f"{row.ref} is a draft; publish it before sharing it")
+        for member in body.communities or ():
+            if session.get(Community, member) is None:
+                raise ServiceError(ServiceCode.COMMUNITY_NOT_FOUND, f"there is no community '{member}' to share with")
+        audience = sorted(set(body.communities) | {community}) if body.communities is not None else None
+        parents = {ref: (found[0], found[1]) for ref, found in row.parents.items()}
+        entry = store_entry(session, catalogue_id=row.ruleset_id, version=row.version, title=row.title,
+                            text=row.yaml_text, name=row.source_name, parents=parents, source_community=community,
+                            audience=audience, audience_title=body.group_title, origin="shared",
+                            provenance={"community": community, "community_name": community_row.name,
+                                        "published_at": row.published_at.isoformat() if row.published_at else None},
+                            actor=actor)
+        return read_entry(entry)
+
+
+def list_catalogue(service: Service, community: str) -> list[CatalogueEntryRead]:
+    """The shared standards this community may see, by id then newest version first."""
+    with service.db.reading() as session:
+        require_community(session, community)
+        entries = session.scalars(select(CatalogueEntry).order_by(CatalogueEntry.catalogue_id,
+                                                                  CatalogueEntry.version.desc())).all()
+        return [read_entry(e) for e in entries if shared_with(e, community)]
+
+
+def visible_entry(session: Any, community: str, catalogue_id: str, version: int) -> CatalogueEntry:
+    """The entry, or ``catalogue_not_found`` (also when it exists but is not shared with this community)."""
+    entry = catalogue_entry(session, community, f"{catalogue_id}@{version}")
+    if entry is None:
+        raise ServiceError(ServiceCode.CATALOGUE_NOT_FOUND,
+                           f"the catalogue has no {catalogue_id}@{version} shared with {community}")
+    return entry
+
+
+def get_entry(service: Service, community: str, catalogue_id: str, version: int) -> CatalogueEntryText:
+    """One shared standard with its text and the texts of its chain."""
+    with service.db.reading() as session:
+        require_community(session, community)
+        entry = visible_entry(session, community, catalogue_id, version)
+        return CatalogueEntryText(**read_entry(entry).model_dump(), yaml=entry.yaml_text,
+                                  parents={ref: found[0] for ref, found in entry.parents.items()})
+
+
+def derive_standard(service: Service, community: str, catalogue_id: str, version: int,
+                    body: DeriveIn) -> RulesetSummary:
+    """A first draft of this community's own standard: it extends the shared one, pinned to its version.
+
+    The draft states nothing of its own yet; the committee adds overrides, categories and rules,
+    then tests and publishes it as any draft.
+    """
+    with service.db.reading() as session:
+        community_row = require_community(session, community)
+        visible_entry(session, community, catalogue_id, version)
+        name = community_row.name
+    head = {"id": body.id, "version": 1, "title": body.title, "community": name,
+            "effective_from": body.effective_from, "extends": f"{catalogue_id}@{version}"}
+    text = (f"# 沿用标准库中的 {catalogue_id}@{version}：这里只写本社区与它不同的地方\n"
+            + yaml.safe_dump(head, allow_unicode=True, sort_keys=False))
+    return upload_ruleset(service, community, text, source_name=f"{body.id}.yaml")
