@@ -101,6 +101,11 @@ SENTENCES: dict[str, tuple[str, str]] = {
                           "'{body}' is not one of {community}'s bodies"),
     "adoption_incomplete": ("{ref} 还需经 {bodies} 通过后才能发布",
                             "{ref} needs the approval of {bodies} before it is published"),
+    "rows_rejected": ("{total} 行中有 {bad} 行有错误，一行也没有导入（可选择跳过有错误的行，导入其余各行）",
+                      "{bad} of {total} row(s) have errors; nothing was stored (ask to skip bad rows to import the "
+                      "others)"),
+    "import_summary": ("共 {rows} 行：计分 {scored} 条，此前已有 {duplicates} 条，跳过 {skipped} 行",
+                       "{rows} rows: {scored} scored, {duplicates} seen before, {skipped} skipped"),
     "ruleset_n_problems": ("评定标准有 {n} 个问题，逐条列出了行和列",
                            "the ruleset has {n} problem(s); each is listed with its line and column"),
     "facts_n_rejected": ("{total} 条事实中有 {bad} 条未被接受，全部未保存",

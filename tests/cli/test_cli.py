@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -11,9 +12,10 @@ import pytest
 from tests.conftest import ROOT, RULESETS
 
 
-def xinzhi(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
+def xinzhi(*args: str, cwd=ROOT, lang: str = "C.UTF-8") -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES", "XINZHI_LANG")}
     return subprocess.run([sys.executable, "-m", "xinzhi.cli.main", *args], cwd=cwd, capture_output=True,
-                          text=True, encoding="utf-8", timeout=120)
+                          text=True, encoding="utf-8", timeout=120, env={**env, "LANG": lang})
 
 
 def test_validate_and_test_pass_on_the_repository_rulesets():
@@ -36,6 +38,9 @@ def test_validate_reports_located_problems_and_exits_1(tmp_path):
     line = next(n for n, text in enumerate(broken.splitlines(), 1) if "category: enviroment" in text)
     assert f"broken.yaml:{line}:" in result.stderr
     assert "did you mean 'environment'" in result.stderr
+    chinese = xinzhi("validate", str(path), lang="zh_CN.UTF-8")  # an office PC set up in Chinese
+    assert chinese.returncode == 1 and f"broken.yaml:{line}:" in chinese.stderr
+    assert "没有分类「enviroment」，是不是「environment」？" in chinese.stderr, chinese.stderr
 
 
 def test_test_command_fails_on_a_wrong_expectation(tmp_path):

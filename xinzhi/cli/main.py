@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from xinzhi.cli.simulate import add_simulate_command
+from xinzhi.cli.words import language, said
 from xinzhi.engine import (
     DirectorySource,
     Loaded,
@@ -29,6 +30,7 @@ from xinzhi.engine import (
 from xinzhi.engine.amounts import signed
 from xinzhi.engine.factfiles import format_of, read_facts
 from xinzhi.engine.schema import ruleset_json_schema_text
+from xinzhi.messages import Message, problem_text
 
 
 def _load(files: list[str], *, until: str = "check") -> tuple[list[Loaded], int]:
@@ -42,7 +44,7 @@ def _load(files: list[str], *, until: str = "check") -> tuple[list[Loaded], int]
             loaded.append(loader.run(path.read_text(encoding="utf-8"), str(path), until=until).raise_problems())
         except RulesetError as exc:
             for problem in exc.problems:
-                print(problem, file=sys.stderr)
+                print(said(problem), file=sys.stderr)
             status = 1
     return loaded, status
 
@@ -84,7 +86,7 @@ def cmd_score(args: argparse.Namespace) -> int:
                               ignore_unknown_types=args.ignore_unknown_types)
     except XinzhiError as exc:
         for problem in exc.problems:
-            print(problem, file=sys.stderr)
+            print(said(problem), file=sys.stderr)
         return 1
     totals = evaluation.balances(compiled.ruleset)  # every resident the facts named, awarded or not
     if args.json:
@@ -239,13 +241,15 @@ def cmd_import(args: argparse.Namespace) -> int:
         result = import_facts_file(service, args.community, path.read_bytes(), fmt=format_of(path),
                                    skip_bad_rows=args.skip_bad_rows, name=str(path))
         for error in result.errors:
-            print(f"{path}:{error.row}: skipped: {error.message} [{error.code}]", file=sys.stderr)
-        print(f"{result.rows} rows: {result.scored} scored, {result.duplicates} seen before, "
-              f"{result.skipped} skipped")
+            print(f"{path}:{error.row}: skipped: {problem_text(error, language())} [{error.code}]", file=sys.stderr)
+        print(Message.of("import_summary", rows=result.rows, scored=result.scored, duplicates=result.duplicates,
+                         skipped=result.skipped).render(language()))
     except (ServiceError, XinzhiError) as exc:
         for problem in exc.problems:  # file:row: message [code], as every layer words it
-            print(problem, file=sys.stderr)
-        print(getattr(exc, "detail", "the facts were rejected; nothing was stored"), file=sys.stderr)
+            print(said(problem), file=sys.stderr)
+        message = exc.message if isinstance(exc, ServiceError) else None
+        plain = getattr(exc, "detail", None) or Message.of("facts_rejected").render(language())
+        print(message.render(language()) if message else plain, file=sys.stderr)
         return 1
     finally:
         service.close()

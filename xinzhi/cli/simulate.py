@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from xinzhi.cli.words import said
 from xinzhi.engine import XinzhiError
 from xinzhi.engine.amounts import signed
 from xinzhi.simulations.population import DEFAULT_SCENARIO
@@ -145,7 +146,7 @@ def _report_failure(exc: Exception, scenario: str | None) -> bool:
     """Print a failure a person can act on (bad ruleset, scenario, file or store); False if unexpected."""
     if isinstance(exc, XinzhiError):
         for problem in exc.problems:
-            print(problem, file=sys.stderr)
+            print(said(problem), file=sys.stderr)
     elif isinstance(exc, ValidationError):  # before ValueError: pydantic's is one
         print(f"scenario {scenario}: {exc}", file=sys.stderr)
     elif isinstance(exc, (OSError, ValueError)):

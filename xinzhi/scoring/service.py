@@ -487,8 +487,7 @@ def import_facts_file(service: Service, community: str, data: str | bytes, *, fm
     def refuse(errors: list[tuple[int, Problem]]) -> ServiceError:
         located = at_rows(errors)
         return ServiceError(ServiceCode.FACTS_REJECTED,
-                            f"{len({e.row for e in located})} of {len(raws)} row(s) have errors; nothing was "
-                            "stored (ask to skip bad rows to import the others)", located)
+                            Message.of("rows_rejected", bad=len({e.row for e in located}), total=len(raws)), located)
 
     row_errors = at_rows(batch.errors)
     if row_errors and not skip_bad_rows:
