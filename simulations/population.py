@@ -17,6 +17,7 @@ import math
 import random
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -273,8 +274,9 @@ class Population:
     seed: int
     residents: tuple[Resident, ...]
 
+    @cached_property
     def by_id(self) -> dict[str, Resident]:
-        """Built on every call: keep the result for many look-ups."""
+        """Built once per population: every chunk looks residents up here (a dict per chunk was quadratic)."""
         return {r.id: r for r in self.residents}
 
 
@@ -359,6 +361,8 @@ def case_facts(population: Population) -> dict[str, list[dict]]:
     for r in population.residents:
         by_zone.setdefault(r.zone, []).append(r)
     mediators_all = [r for r in population.residents if set(r.roles) & set(med.mediator_roles)]
+    everyone = _Pool(mediators_all)
+    local_mediators = {zone.id: _Pool([m for m in mediators_all if m.zone == zone.id]) for zone in scenario.zones}
     end = scenario.period.end
     month_start = scenario.period.start
     number = 0
@@ -377,9 +381,7 @@ def case_facts(population: Population) -> dict[str, list[dict]]:
                 count = min(int(med.parties.draw(rng, zone.id)), len(people))
                 parties = rng.sample(people, count)
                 satisfaction = int(med.satisfaction.draw(rng, zone.id))
-                local = [m for m in mediators_all if m.zone == zone.id and m not in parties]
-                pool = local or [m for m in mediators_all if m not in parties]
-                mediator = pool[rng.randrange(len(pool))] if pool else None
+                mediator = _mediator(rng, (local_mediators[zone.id], everyone), parties)
                 for party in parties:
                     out.setdefault(party.id, []).append(_fact(
                         f"{case}-{party.id}", med.fact_type, party.id, moment,
@@ -401,6 +403,31 @@ def case_facts(population: Population) -> dict[str, list[dict]]:
     return out
 
 
+class _Pool:
+    """Mediators in population order, with each one's position (so a draw can skip the parties)."""
+
+    def __init__(self, residents: list[Resident]):
+        self.residents = residents
+        self.position = {r.id: i for i, r in enumerate(residents)}
+
+
+def _mediator(rng: random.Random, pools: tuple[_Pool, _Pool], parties: list[Resident]) -> Resident | None:
+    """A mediator of the zone who is not a party (else one of any zone), as one draw over that pool.
+
+    The pool without the parties is never built: the draw's position skips the few parties in
+    it. Building it for every case scanned every mediator, which made a city's cases quadratic
+    in its population; the draws are the same as when it was built.
+    """
+    for pool in pools:
+        skipped = sorted(pool.position[p.id] for p in parties if p.id in pool.position)
+        if len(pool.residents) > len(skipped):
+            k = rng.randrange(len(pool.residents) - len(skipped))
+            for position in skipped:
+                k += position <= k
+            return pool.residents[k]
+    return None
+
+
 def _next_month(day: dt.date) -> dt.date:
     return add_months(day.replace(day=1), 1)
 
@@ -408,7 +435,7 @@ def _next_month(day: dt.date) -> dt.date:
 def facts_for(population: Population, residents: Iterable[str], cases: dict[str, list[dict]] | None = None,
               ) -> dict[str, list[dict]]:
     """Facts of the given residents, by resident; identical whichever residents are asked for."""
-    index = population.by_id()
+    index = population.by_id
     cases = case_facts(population) if cases is None else cases
     return {rid: resident_facts(population, index[rid]) + cases.get(rid, []) for rid in residents}
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from tests.simulations.conftest import small_scenario
@@ -84,3 +87,21 @@ def test_scenario_problems_are_reported():
     data["zones"][0]["share"] = 0.9
     with pytest.raises(ValidationError, match="add up to 1"):
         Scenario.model_validate(data)
+
+
+@given(st.integers(0, 40), st.integers(0, 40), st.sets(st.integers(0, 79), max_size=4), st.integers(0, 2**32))
+def test_a_mediator_is_drawn_as_from_the_pool_without_the_parties(local_count, other_count, party_positions, seed):
+    """The same draw as building "mediators of the zone but the parties, else of any zone" and picking one."""
+    from xinzhi.simulations.population import Resident, _mediator, _Pool
+
+    def person(i: int, zone: str) -> Resident:
+        return Resident(id=f"m{i}", household=f"h{i}", zone=zone, origin="local", roles=("mediator",),
+                        engagement=1.0, head=True)
+    everyone = [person(i, "north" if i < local_count else "south") for i in range(local_count + other_count)]
+    local = [m for m in everyone if m.zone == "north"]
+    parties = [everyone[p] for p in party_positions if p < len(everyone)]
+    pool = [m for m in local if m not in parties] or [m for m in everyone if m not in parties]
+    expected_rng, rng = random.Random(seed), random.Random(seed)
+    expected = pool[expected_rng.randrange(len(pool))] if pool else None
+    assert _mediator(rng, (_Pool(local), _Pool(everyone)), parties) == expected
+    assert rng.random() == expected_rng.random()  # the stream is left where the naive draw left it
