@@ -23,6 +23,8 @@ def test_a_draft_is_published_only_after_every_required_body_approves(client):
     assert refused.status_code == 409 and refused.json()["code"] == "adoption_incomplete"
     assert refused.json()["missing"] == ["两委会", "股东代表大会"]
     assert refused.json()["detail"] == "civic@1 还需经 两委会、股东代表大会 通过后才能发布"
+    assert [e["message"] for e in refused.json()["errors"]] == ["「两委会」还没有通过 civic@1",
+                                                               "「股东代表大会」还没有通过 civic@1"]
     meeting = {"decision": "approve", "held_on": "2026-11-20", "recorded_by": "记录人 王芳",
                "comments": [{"item": "activity_join", "text": "同意"}]}
     assert client.post(adoption, json={**meeting, "body": "two_committees"}).status_code == 201

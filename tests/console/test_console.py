@@ -157,17 +157,33 @@ def test_staff_redeems_and_closes_a_council_case(page, demo, artifacts):
 
     page.goto(f"{demo.base}/console/#/counter/{rich}", wait_for="document.querySelector('#items')")
     page.wait_text(f"当前积分 {scores[rich]['points']}", selector="#counter-balance")
+    after = scores[rich]["points"] - cheap["price"]
+    page.click(f"button.redeem[data-item='{cheap['id']}']")  # asked first; 取消 spends nothing
+    page.wait_text(f"兑换「{cheap['title']}」，扣 {cheap['price']} 分，兑换后剩余 {after} 分。确认吗？",
+                   selector="#redeem-confirm")
+    page.click("#redeem-no")
+    page.wait("!document.querySelector('#redeem-confirm')")
     page.click(f"button.redeem[data-item='{cheap['id']}']")
+    page.wait("document.querySelector('#redeem-yes')")
+    page.screenshot(artifacts / "counter-confirm.png")
+    page.eval("document.querySelector('#redeem-yes').click(); document.querySelector('#redeem-yes').click()")
     page.wait_text(f"已为 {rich} 兑换 {cheap['title']}，扣 {cheap['price']} 分，剩余积分 "
                    f"{scores[rich]['points'] - cheap['price']}", selector="#redeem-ok")
-    page.wait_text(f"当前积分 {scores[rich]['points'] - cheap['price']}", selector="#counter-balance")
+    page.wait_text(f"当前积分 {after}", selector="#counter-balance")  # a double click spent once
     page.screenshot(artifacts / "counter-redeemed.png")
+    page.click("#redeem-undo")  # a mistake at the counter: refunded and restocked, on the spot
+    page.wait_text("已撤销：积分已退回，库存已恢复。", selector="#redeem-undone")
+    page.wait_text(f"当前积分 {scores[rich]['points']}", selector="#counter-balance")
+    page.click(f"button.redeem[data-item='{cheap['id']}']")
+    page.click("#redeem-yes")
+    page.wait_text(f"当前积分 {after}", selector="#counter-balance")
 
     page.fill("#counter-resident", poor)
     page.click("#counter-lookup")
     page.wait("document.querySelector('#counter-balance') && "
               f"document.querySelector('#counter-balance').innerText.includes('{poor}')")
     page.click(f"button.redeem[data-item='{dear['id']}']")
+    page.click("#redeem-yes")
     page.wait_text("兑换被拒绝：", selector="#redeem-refused")
     assert re.search("积分不足|信用等级不够", page.text("#redeem-refused"))
     page.screenshot(artifacts / "counter-refused.png")

@@ -354,7 +354,7 @@ UNMET = {
     "bad_character.unknown": "PyYAML names the character as a number whenever it reads text, as a ruleset always is",
     # said by the services, which need a store: tests/api/test_languages.py says them in Chinese
     "fact.no_resident": "scoring", "fact.no_household": "scoring", "fact.in_future": "scoring",
-    "fact.not_in_force": "scoring", "closing_from_too_large": "closing",
+    "fact.not_in_force": "scoring", "closing_from_too_large": "closing", "body_not_approved": "adoption",
 }
 
 

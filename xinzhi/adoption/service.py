@@ -50,7 +50,7 @@ def record_decision(service: Service, community: str, ruleset_id: str, version: 
                                [Problem(code=ServiceCode.BODY_NOT_DECLARED, path="body",
                                         message=f"'{data.body}' is not one of the community's bodies")])
         if row.status == "published":
-            raise ServiceError(ServiceCode.RULESET_PUBLISHED, f"{row.ref} is published; its adoption record is closed")
+            raise ServiceError(ServiceCode.RULESET_PUBLISHED, Message.of("adoption_closed", ref=row.ref))
         decision = AdoptionDecision(community=community, ruleset_id=ruleset_id, version=version,
                                     yaml_digest=text_digest(row.yaml_text), body=data.body, decision=data.decision,
                                     held_on=data.held_on, recorded_by=data.recorded_by,
@@ -89,6 +89,7 @@ def require_adopted(session: Session, row: RulesetVersion) -> None:
         raise ServiceError(ServiceCode.ADOPTION_INCOMPLETE,
                            Message.of("adoption_incomplete", ref=row.ref, bodies="、".join(record.missing)),
                            [Problem(code=ServiceCode.ADOPTION_INCOMPLETE, path=f"bodies.{b.id}",
-                                    message=f"{b.title} has not approved {row.ref}")
+                                    message=f"{b.title} has not approved {row.ref}", says="body_not_approved",
+                                    params={"body": b.title, "ref": row.ref})
                             for b in record.bodies if b.required and b.latest != "approve"],
                            extra={"missing": record.missing})

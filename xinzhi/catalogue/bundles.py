@@ -20,6 +20,7 @@ from xinzhi.communities.service import require_community
 from xinzhi.engine import Loader, MemorySource, Problem, RulesetError
 from xinzhi.engine.ruleset import RulesetRef
 from xinzhi.errors import ServiceCode, ServiceError
+from xinzhi.messages import Message
 from xinzhi.service import Service
 
 FORMAT = 1
@@ -75,34 +76,34 @@ def export_bundle(service: Service, community: str, catalogue_id: str, version: 
     return yaml.dump(bundle, Dumper=_Literal, allow_unicode=True, sort_keys=False, width=10_000)
 
 
-def _refused(message: str, problems: list[Problem] | None = None) -> ServiceError:
-    return ServiceError(ServiceCode.BUNDLE_INVALID, message, problems or [])
+def _refused(key: str, problems: list[Problem] | None = None, **params: object) -> ServiceError:
+    return ServiceError(ServiceCode.BUNDLE_INVALID, Message.of(key, **params), problems or [])
 
 
 def read_bundle(text: str) -> Bundle:
     """The bundle in ``text``, or ``bundle_invalid`` saying why; nothing here trusts the text."""
     if len(text.encode("utf-8")) > MAX_BUNDLE_BYTES:
-        raise _refused(f"a bundle is at most {MAX_BUNDLE_BYTES:,} bytes")
+        raise _refused("bundle_too_large", most=f"{MAX_BUNDLE_BYTES:,}")
     try:
         depth = 0
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.AliasEvent):
-                raise _refused("a bundle has no aliases (*name)")
+                raise _refused("bundle_aliases")
             depth += isinstance(event, yaml.CollectionStartEvent) - isinstance(event, yaml.CollectionEndEvent)
             if depth > MAX_DEPTH:
-                raise _refused(f"a bundle nests at most {MAX_DEPTH} levels")
+                raise _refused("bundle_nests", most=MAX_DEPTH)
         data: Any = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise _refused(f"not a bundle: the YAML does not read ({exc})") from None
+        raise _refused("bundle_unreadable", problem=str(exc).splitlines()[0]) from None
     try:
         bundle = Bundle.model_validate(data)
     except ValidationError as exc:
-        raise _refused("not a bundle", [Problem(code=ServiceCode.BUNDLE_INVALID, message=e["msg"],
+        raise _refused("bundle_shape", [Problem(code=ServiceCode.BUNDLE_INVALID, message=e["msg"],
                                                 path=".".join(str(p) for p in e["loc"]))
                                         for e in exc.errors()[:20]]) from None
     chain = {p.ref: (p.yaml, p.source_name) for p in bundle.parents}
     if content_digest(bundle.standard.ref, bundle.standard.yaml, bundle.standard.source_name, chain) != bundle.digest:
-        raise _refused("the bundle's digest does not match its content: it was changed after it was exported")
+        raise _refused("bundle_digest")
     return bundle
 
 
@@ -119,9 +120,9 @@ def import_bundle(service: Service, community: str, text: str, *, actor: str) ->
         loaded = Loader(MemorySource({r: list(f) for r, f in chain.items()})).run(standard.yaml, standard.source_name)
         loaded.raise_problems()
     except RulesetError as exc:
-        raise _refused(f"the bundle's standard {standard.ref} does not load", exc.problems) from None
+        raise _refused("bundle_does_not_load", exc.problems, ref=standard.ref) from None
     if set(loaded.parents) != set(chain) or loaded.parsed is None or loaded.parsed.ref != standard.ref:
-        raise _refused(f"the bundle's chain is not what {standard.ref} extends")
+        raise _refused("bundle_chain", ref=standard.ref)
     catalogue_id, _, version = standard.ref.partition("@")
     with service.db.writing() as session:
         require_community(session, community)

@@ -21,6 +21,7 @@ from xinzhi.communities.service import require_community
 from xinzhi.db.tables import CatalogueEntry, Community, RulesetVersion
 from xinzhi.engine import Loader, MemorySource, run_tests
 from xinzhi.errors import ServiceCode, ServiceError
+from xinzhi.messages import Message
 from xinzhi.registry import RulesetSummary, upload_ruleset
 from xinzhi.registry.source import catalogue_entry, shared_with
 from xinzhi.service import Service
@@ -75,7 +76,7 @@ def store_entry(session: Any, *, catalogue_id: str, version: int, title: str, te
     if existing is not None:
         if existing.digest != digest:
             raise ServiceError(ServiceCode.CATALOGUE_CONFLICT,
-                               f"the catalogue already holds other content as {ref} (from {existing.source_community})")
+                               Message.of("catalogue_taken", ref=ref, source=existing.source_community))
         return existing
     entry = CatalogueEntry(
         catalogue_id=catalogue_id, version=version, title=title, source_community=source_community,
@@ -100,8 +101,7 @@ def share_standard(service: Service, community: str, ruleset_id: str, version: i
         if row is None:
             raise ServiceError(ServiceCode.RULESET_NOT_FOUND, f"no version {ruleset_id}@{version} in {community}")
         if row.status != "published" or row.parents is None:
-            raise ServiceError(ServiceCode.RULESET_NOT_PUBLISHED,
-                               f"{row.ref} is a draft; publish it before sharing it")
+            raise ServiceError(ServiceCode.RULESET_NOT_PUBLISHED, Message.of("not_published_yet", ref=row.ref))
         for member in body.communities or ():
             if session.get(Community, member) is None:
                 raise ServiceError(ServiceCode.COMMUNITY_NOT_FOUND, f"there is no community '{member}' to share with")
@@ -130,7 +130,7 @@ def visible_entry(session: Any, community: str, catalogue_id: str, version: int)
     entry = catalogue_entry(session, community, f"{catalogue_id}@{version}")
     if entry is None:
         raise ServiceError(ServiceCode.CATALOGUE_NOT_FOUND,
-                           f"the catalogue has no {catalogue_id}@{version} shared with {community}")
+                           Message.of("no_catalogue_entry", ref=f"{catalogue_id}@{version}", community=community))
     return entry
 
 

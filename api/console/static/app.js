@@ -3,6 +3,7 @@ import { api, ApiError, clearToken, download, get, post, setToken, token } from 
 import { lang, setLang, t } from "./i18n.js";
 import { editorPage } from "./editor.js";
 import { whatifPage } from "./whatif.js";
+import { adoptionPage, cataloguePage, shareControl, upstreamPage } from "./catalogue.js";
 import { h, clear, fmtShanghai, fmtTime, zoneName, zoneTitles, describeEntry, errorBox, heldAwards, shanghaiToday } from "./ui.js";
 
 const view = document.getElementById("view");
@@ -10,6 +11,7 @@ const state = { me: null, community: "yihe" };
 
 const PAGES = [
   { id: "rulesets", label: "nav_rulesets", roles: ["committee"] },
+  { id: "catalogue", label: "nav_catalogue", roles: ["committee", "staff"] },
   { id: "whatif", label: "nav_whatif", roles: ["committee"] },
   { id: "residents", label: "nav_residents", roles: ["staff", "committee"] },
   { id: "counter", label: "nav_counter", roles: ["staff"] },
@@ -85,17 +87,26 @@ function signInPage() {
 
 // ---- rulesets list ----
 async function rulesetsPage() {
-  const rows = await get(`${base()}/rulesets`);
+  const [rows, community] = await Promise.all([get(`${base()}/rulesets`), get(base())]);
   const inForce = inForceVersions(rows);
+  const bodies = (community.bodies || []).length > 0;  // the versions' adoption by them is a page of its own
   const table = h("table", { id: "rulesets" }, h("tr", {}, ...["title", "version", "status", "effective_from", ""].map((k) => h("th", {}, k ? t(k) : ""))));
   for (const r of rows.sort((a, b) => a.id.localeCompare(b.id) || b.version - a.version)) {
     const force = inForce[r.id] === r.version;
+    const link = (page, label, cls) => [" ", h("a", { href: `#/${page}/${encodeURIComponent(r.id)}/${r.version}`, class: cls }, t(label))];
+    const actions = h("td", {}, h("a", { href: `#/editor/${r.id}/${r.version}`, class: "open-version" }, t("open")),
+      ...(r.extends ? link("upstream", "upstream", "open-upstream") : []), ...(bodies ? link("adoption", "adoption", "open-adoption") : []));
     table.append(h("tr", {},
       h("td", {}, `${r.title} `, h("span", { class: "muted" }, r.id)),
       h("td", {}, `v${r.version}`),
       h("td", {}, h("span", { class: `pill ${r.status}` }, t(`status_${r.status}`)), force ? h("span", { class: "pill published" }, t("in_force")) : ""),
       h("td", {}, r.effective_from + (r.effective_to ? ` – ${r.effective_to}` : "")),
-      h("td", {}, h("a", { href: `#/editor/${r.id}/${r.version}`, class: "open-version" }, t("open")))));
+      actions));
+    if (r.status === "published") {
+      const share = shareControl(pageContext(), r);
+      actions.append(" ", share.button);
+      table.append(h("tr", { class: "share-row" }, h("td", { colspan: 5 }, share.panel)));
+    }
   }
   return h("div", { class: "card" }, h("h2", {}, t("rulesets_title")), table);
 }
@@ -338,20 +349,43 @@ async function counterPage(prefill) {
       const table = h("table", { id: "items" }, h("tr", {}, ...["item", "price", "stock", "min_tier", ""].map((k) => h("th", {}, k ? t(k) : ""))));
       for (const it of items) {
         const button = h("button", { class: "primary redeem", "data-item": it.id, type: "button" }, t("redeem"));
-        button.addEventListener("click", async () => {
+        // asked once more before points are spent; the id is fixed when asked, so a double click redeems once
+        button.addEventListener("click", () => {
           clear(msg);
-          try {
-            const r = await post(`${base()}/shop/redemptions`, { id: crypto.randomUUID(), resident: id, item: it.id });
-            sessionStorage.setItem("xinzhi.counter.msg", t("redeemed", { resident: id, item: r.item_title || it.title, points: r.points, after: r.points_after }));
-            await lookup();
-          } catch (err) {
-            msg.append(h("div", { class: "msg bad", id: "redeem-refused" }, t("refused", { reason: (err.code && t(err.code) !== err.code) ? t(err.code) : err.message }), h("div", { class: "muted" }, err.message)));
-          }
+          const redemption = crypto.randomUUID();
+          const yes = h("button", { class: "primary", id: "redeem-yes", type: "button" }, t("redeem_yes"));
+          const no = h("button", { class: "secondary", id: "redeem-no", type: "button" }, t("object_cancel"));
+          no.addEventListener("click", () => clear(msg));
+          yes.addEventListener("click", async () => {
+            yes.disabled = true;
+            try {
+              const r = await post(`${base()}/shop/redemptions`, { id: redemption, resident: id, item: it.id });
+              sessionStorage.setItem("xinzhi.counter.msg", JSON.stringify({ id: r.id, text: t("redeemed", { resident: id, item: r.item_title || it.title, points: r.points, after: r.points_after }) }));
+              await lookup();
+            } catch (err) {
+              clear(msg).append(h("div", { class: "msg bad", id: "redeem-refused" }, t("refused", { reason: (err.code && t(err.code) !== err.code) ? t(err.code) : err.message }), h("div", { class: "muted" }, err.message)));
+            }
+          });
+          msg.append(h("div", { class: "msg", id: "redeem-confirm" }, t("redeem_confirm", { name: score.name, resident: id, item: it.title, points: it.price, after: score.points - it.price }),
+            h("div", { class: "row" }, yes, no)));
         });
         table.append(h("tr", {}, h("td", {}, it.title), h("td", {}, it.price), h("td", { class: "stock" }, it.stock ?? "∞"), h("td", {}, it.min_tier || ""), h("td", {}, button)));
       }
-      const done = sessionStorage.getItem("xinzhi.counter.msg");
-      if (done) { sessionStorage.removeItem("xinzhi.counter.msg"); msg.append(h("div", { class: "msg ok", id: "redeem-ok" }, done)); }
+      const done = JSON.parse(sessionStorage.getItem("xinzhi.counter.msg") || "null");
+      if (done) {
+        sessionStorage.removeItem("xinzhi.counter.msg");
+        const undo = h("button", { class: "secondary", id: "redeem-undo", type: "button" }, t("redeem_undo"));
+        undo.addEventListener("click", async () => {  // a redemption made by mistake: refunded and restocked, once
+          try {
+            await post(`${base()}/shop/redemptions/${encodeURIComponent(done.id)}/cancel`, { reason: t("redeem_undo_reason") });
+            sessionStorage.setItem("xinzhi.counter.msg.undone", t("redeem_undone"));
+            await lookup();
+          } catch (err) { msg.append(problemBox(err)); }
+        });
+        msg.append(h("div", { class: "msg ok", id: "redeem-ok" }, done.text, " ", undo));
+      }
+      const undone = sessionStorage.getItem("xinzhi.counter.msg.undone");
+      if (undone) { sessionStorage.removeItem("xinzhi.counter.msg.undone"); msg.append(h("div", { class: "msg ok", id: "redeem-undone" }, undone)); }
       out.append(h("p", { id: "counter-balance" }, `${score.name}（${score.resident}）: `, t("balance", { points: score.points, index: score.index, tier: `${score.tier || "-"} ${score.tier_title || ""}` })), msg, table);
     } catch (err) {
       out.append(errorBox(err.status === 404 ? t("not_found_resident", { id }) : err.message));
@@ -483,6 +517,9 @@ export function problemBox(err) {
   return box;
 }
 
+// What the catalogue, upstream and adoption pages (catalogue.js) are given.
+const pageContext = () => ({ base: base(), community: state.community, roles: state.me.roles, reload: route });
+
 // ---- routing ----
 let routed = 0;  // the latest route: a slower page that arrives after a newer one is dropped, not shown over it
 
@@ -495,6 +532,9 @@ async function route() {
     rulesets: ["rulesets", () => rulesetsPage()],
     editor: ["rulesets", () => editorPage({ base: base(), ruleset: args[0], version: Number(args[1]), inForceVersions, problemBox })],
     whatif: ["whatif", () => whatifPage({ base: base(), community: state.community })],
+    catalogue: ["catalogue", () => cataloguePage(pageContext())],
+    upstream: ["rulesets", () => upstreamPage(pageContext(), args[0], Number(args[1]), args[2] ? Number(args[2]) : null)],
+    adoption: ["rulesets", () => adoptionPage(pageContext(), args[0], Number(args[1]))],
     residents: ["residents", () => residentsPage()],
     resident: [null, () => residentPage(args[0])],
     household: ["residents", () => householdPage(args[0])],

@@ -5,6 +5,7 @@
 import { api, ApiError, get, post } from "./api.js";
 import { t } from "./i18n.js";
 import { h, clear, shanghaiToday } from "./ui.js";
+import { UNSAVED_KEY } from "./catalogue.js";
 import { flow, formatLimits, formatTable, parseLimits, parseTable, plainLimits, restate, setRuleKey } from "./yamledit.js";
 
 const DEBOUNCE_MS = 700;
@@ -108,6 +109,7 @@ export async function editorPage({ base, ruleset, version, inForceVersions, prob
       if (seq !== state.seq) return;
       state.version = summary.version;
       state.saved = true;
+      if (unsaved) { sessionStorage.removeItem(UNSAVED_KEY); unsaved = null; }  // the moved text is a draft now
       const read = await get(`${base}/rulesets/${encodeURIComponent(summary.id)}/versions/${summary.version}`);
       if (seq !== state.seq) return;
       state.resolved = read.resolved;
@@ -212,6 +214,7 @@ export async function editorPage({ base, ruleset, version, inForceVersions, prob
       publishOut.append(box);
       // failed tests are listed once, in the tests' own table (with new expectations offered), not here too
       if (err.body && err.body.tests) await runTests();
+      else if (err.code === "adoption_incomplete") box.append(" ", h("a", { href: adoptionHref(), id: "publish-adoption" }, t("adoption_record_link")));
       else if (err.errors && err.errors.length) box.append(h("ul", {}, ...err.errors.map((e) => h("li", {}, e.message))));
     }
   }, "primary");
@@ -230,6 +233,14 @@ export async function editorPage({ base, ruleset, version, inForceVersions, prob
     validate();
   });
   const readOnlyNote = h("div", { class: "msg", id: "read-only" }, t("read_only"));
+  // the community's bodies on this version, and (a standard extending a shared one) its parent's newer versions
+  const adoptionHref = () => `#/adoption/${encodeURIComponent(ruleset)}/${state.version}`;
+  const adoptionBtn = btn("open-adoption", "adoption", () => {
+    if (!state.saved && !state.published) { clear(publishOut).append(h("div", { class: "msg bad" }, t("save_first"))); return; }
+    location.hash = adoptionHref();
+  });
+  const upstreamBtn = btn("open-upstream", "upstream", () => { location.hash = `#/upstream/${encodeURIComponent(ruleset)}/${current.version}`; });
+  upstreamBtn.hidden = !current.extends;
   area.readOnly = state.published;
   readOnlyNote.hidden = draftBtn.hidden = !state.published;
   title.textContent = `${t("editor_title")} · ${current.ref} (${t(`status_${current.status}`)})`;
@@ -291,6 +302,19 @@ export async function editorPage({ base, ruleset, version, inForceVersions, prob
   });
   fillRules();
   drawGutter();
+  // the parent's newer version adopted, but the moved text does not load (catalogue.js): shown unsaved with its problems
+  let unsaved = JSON.parse(sessionStorage.getItem(UNSAVED_KEY) || "null");
+  if (unsaved && (unsaved.ruleset !== ruleset || unsaved.version !== version)) unsaved = null;
+  if (unsaved) {
+    area.value = unsaved.yaml;
+    area.readOnly = state.published = state.saved = false;
+    state.version = Number((/^version:\s*(\d+)/m.exec(unsaved.yaml) || [])[1]) || version;
+    readOnlyNote.hidden = draftBtn.hidden = true;
+    title.textContent = `${t("editor_title")} · ${ruleset}@${state.version} (${t("unsaved")})`;
+    status.className = "bad";
+    status.textContent = t("unsaved_moved", { target: unsaved.target });
+    showProblems(unsaved.errors || []);
+  }
 
   form = h("div", { class: "card stack", id: "rule-form" }, h("h3", {}, t("form_title")),
     h("label", {}, t("form_rule"), f.rule), h("label", {}, t("form_points"), h("span", {}, f.points, " ", f.per)),
@@ -298,7 +322,7 @@ export async function editorPage({ base, ruleset, version, inForceVersions, prob
     h("label", { class: "row" }, f.enabled, t("form_enabled")), apply, formMsg);
 
   return h("div", { id: "editor-page" },
-    h("div", { class: "card" }, title, readOnlyNote, h("div", { class: "row" }, draftBtn, validateBtn, testsBtn, diffBtn, publishBtn), status, problemsHead),
+    h("div", { class: "card" }, title, readOnlyNote, h("div", { class: "row" }, draftBtn, validateBtn, testsBtn, diffBtn, publishBtn, adoptionBtn, upstreamBtn), status, problemsHead),
     h("div", { class: "grid2" },
       h("div", {}, h("div", { class: "editor" }, gutter, h("div", { class: "editor-main" }, mirror, bands, area)), h("div", { class: "card" }, problems)),
       h("div", {}, form, h("div", { class: "card" }, publishOut, testsOut, diffOut))));

@@ -57,7 +57,7 @@ export async function whatifPage({ base, community }) {
     } else if (job.status === "done") {
       const [json, html] = await Promise.all([get(`${base}/simulations/${id}/report.json`), api("GET", `${base}/simulations/${id}/report.html`)]);
       const frame = h("iframe", { id: "whatif-frame", sandbox: "allow-same-origin", title: t("report") });
-      report.append(summary(json), frame);
+      report.append(summary(json, job), frame);
       // as tall as the report (no second scroll bar inside the page), again when a narrower screen makes it longer
       const fit = () => { frame.style.height = `${frame.contentDocument.documentElement.scrollHeight + 4}px`; };
       frame.addEventListener("load", () => { fit(); new ResizeObserver(fit).observe(frame.contentDocument.documentElement); });
@@ -81,11 +81,11 @@ function metricTitle(row) {
   return lang() === "en" && t(key) !== key ? t(key) : row.title || row.metric;
 }
 
-function summary(report) {
+function summary(report, job) {
   const table = h("table", { id: "whatif-totals" }, h("tr", {}, ...["whatif_metric", "baseline", "candidate", "whatif_delta"].map((k) => h("th", {}, t(k)))));
   for (const r of report.totals || []) {
     table.append(h("tr", { "data-metric": r.metric }, h("td", {}, metricTitle(r)), h("td", {}, String(r.baseline)), h("td", {}, String(r.candidate)),
       h("td", { class: r.delta > 0 ? "ok" : r.delta < 0 ? "bad" : "" }, (r.delta > 0 ? "+" : "") + r.delta)));
   }
-  return h("div", { class: "card" }, h("h3", {}, `${t("report")}: ${report.baseline.ref} → ${report.candidate.ref}`), table);
+  return h("div", { class: "card" }, h("h3", {}, `${t("report")}: ${job.baseline} → ${job.candidate}`), table);
 }
