@@ -381,4 +381,13 @@ def test_adoption_panel_then_publishing_waits_for_every_required_body(page, demo
     _phone(page, artifacts, "adoption-published")
     record_now = httpx.get(f"{world['url'](B)}/rulesets/{ADOPT}/versions/1/adoption", headers=world["admin"]).json()
     assert record_now["status"] == "published" and record_now["complete"]
+
+    # the next draft goes to the bodies with what it changes: the draft against the version published
+    second = (ADOPT_TEXT.replace("version: 1", "version: 2", 1).replace("award: {points: 3}", "award: {points: 4}")
+              .replace("effective_from: 2023-01-01", "effective_from: 2024-01-01"))
+    _ok(httpx.post(f"{world['url'](B)}/rulesets", content=second.encode(), headers={**world["admin"], **YAML}))
+    page.goto(f"{demo.base}/console/#/adoption/{ADOPT}/2", wait_for="document.querySelector('#adoption-diff')")
+    shown = page.text("#adoption-diff")
+    assert f"{ADOPT}@1 → {ADOPT}@2" in shown and "{points: 3}" in shown and "{points: 4}" in shown, shown
+    assert page.eval("document.querySelector('#adoption-whatif').getAttribute('href')") == "#/whatif"
     assert page.blocked == []

@@ -7,6 +7,7 @@ import { api, download, get, post } from "./api.js";
 import { lang, t } from "./i18n.js";
 import { h, clear, shanghaiToday } from "./ui.js";
 import { flow } from "./yamledit.js";
+import { diffView } from "./editor.js";
 
 // The editor opens this text unsaved, with its problems (an adoption whose moved text does not load).
 export const UNSAVED_KEY = "xinzhi.editor.unsaved";
@@ -303,8 +304,13 @@ export async function adoptionPage({ base, roles, reload }, ruleset, version) {
   const page = h("div", { id: "adoption-page" });
   const head = h("div", { class: "card" }, h("h2", {}, t("adoption_title", { title: current.title }), muted(current.ref), " ",
     h("span", { class: `pill ${record.status}` }, t(`status_${record.status}`))),
-    h("div", { class: "row" }, h("a", { href: `#/editor/${enc(ruleset)}/${version}`, id: "adoption-editor" }, t("back_to_editor"))));
+    h("div", { class: "row" }, h("a", { href: `#/editor/${enc(ruleset)}/${version}`, id: "adoption-editor" }, t("back_to_editor")),
+      h("a", { href: "#/whatif", id: "adoption-whatif" }, t("adoption_whatif"))));
   page.append(head);
+  // what the bodies study: the draft against the last published version of the same standard, change by change
+  const published = (await get(`${base}/rulesets?id=${enc(ruleset)}`)).filter((r) => r.status === "published" && r.version !== version);
+  const previous = published.sort((a, b) => b.version - a.version)[0];
+  if (previous) page.append(h("div", { class: "card", id: "adoption-diff" }, diffView(await get(`${base}/rulesets/${enc(ruleset)}/diff?base=${previous.version}&other=${version}`))));
   const done = sessionStorage.getItem("xinzhi.adoption.msg");
   sessionStorage.removeItem("xinzhi.adoption.msg");
   if (done) head.append(h("div", { class: "msg ok", id: "adoption-saved" }, done));

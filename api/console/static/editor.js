@@ -369,7 +369,7 @@ function change(key, v) {
   return h("div", { class: "change" }, h("b", {}, key), ": ", side(v.before, "before", "bad"), " → ", side(v.after, "after", "ok"));
 }
 
-function diffView(d) {
+export function diffView(d) {
   const box = h("div", {}, h("h3", {}, t("diff_title", { base: d.base, other: d.other })));
   if (!d.rules.length) box.append(h("p", { class: "muted" }, t("diff_none")));
   const table = h("table", { id: "diff-table" });
