@@ -106,6 +106,7 @@ STATUS: dict[Code, int] = {  # the title a person reads is xinzhi.messages'
     ServiceCode.RULESET_NOT_PUBLISHED: 409,
     ServiceCode.BUNDLE_INVALID: 422,
     ServiceCode.BODY_NOT_DECLARED: 422,
+    ServiceCode.RULESET_EXISTS: 409,
     ServiceCode.ADOPTION_INCOMPLETE: 409,
     ServiceCode.SIMULATION_NOT_FOUND: 404,
     ServiceCode.SIMULATION_NOT_READY: 409,

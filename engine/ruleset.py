@@ -519,7 +519,7 @@ class Ruleset(Node):
     """A committee's scoring standard (评定标准), as written or as resolved after ``extends``."""
 
     id: Identifier
-    version: StrictInt = Field(ge=1)
+    version: StrictInt = Field(ge=1, le=2**31 - 1)  # the store's and the API's bound
     title: str
     community: str
     effective_from: dt.date

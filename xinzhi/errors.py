@@ -69,6 +69,7 @@ class ServiceCode(StrEnum):
     RULESET_NOT_PUBLISHED = "ruleset_not_published"
     BUNDLE_INVALID = "bundle_invalid"
     BODY_NOT_DECLARED = "body_not_declared"
+    RULESET_EXISTS = "ruleset_already_exists"
     ADOPTION_INCOMPLETE = "adoption_incomplete"
     SIMULATION_NOT_FOUND = "simulation_not_found"
     SIMULATION_NOT_READY = "simulation_not_ready"

@@ -101,6 +101,12 @@ def read_bundle(text: str) -> Bundle:
         raise _refused("bundle_shape", [Problem(code=ServiceCode.BUNDLE_INVALID, message=e["msg"],
                                                 path=".".join(str(p) for p in e["loc"]))
                                         for e in exc.errors()[:20]]) from None
+    if len({p.ref for p in bundle.parents} | {bundle.standard.ref}) != len(bundle.parents) + 1:
+        raise _refused("bundle_chain_twice")
+    for part in (bundle.standard, *bundle.parents):  # a text is the ref it is filed under, or nothing trusts it
+        written = Loader().run(part.yaml, part.source_name, until="parse").parsed
+        if written is not None and written.ref != part.ref:
+            raise _refused("bundle_mislabelled", ref=part.ref, written=written.ref)
     chain = {p.ref: (p.yaml, p.source_name) for p in bundle.parents}
     if content_digest(bundle.standard.ref, bundle.standard.yaml, bundle.standard.source_name, chain) != bundle.digest:
         raise _refused("bundle_digest")

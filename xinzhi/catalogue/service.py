@@ -68,7 +68,12 @@ def read_entry(entry: CatalogueEntry) -> CatalogueEntryRead:
 def store_entry(session: Any, *, catalogue_id: str, version: int, title: str, text: str, name: str, parents: Chain,
                 source_community: str, audience: list[str] | None, audience_title: str | None, origin: str,
                 provenance: dict[str, Any], actor: str) -> CatalogueEntry:
-    """Add a copy to the catalogue; the same content again is the same entry, other content under its ref refused."""
+    """Add a copy to the catalogue; the same content again is the same entry, other content under its ref refused.
+
+    The same content shared or imported again widens who sees it (never narrows it): a
+    community that imports an entry it could not see holds its text anyway, and sharing with
+    every community after sharing with a group means every community.
+    """
     ref = f"{catalogue_id}@{version}"
     digest = content_digest(ref, text, name, parents)
     existing = session.scalar(select(CatalogueEntry).where(CatalogueEntry.catalogue_id == catalogue_id,
@@ -77,6 +82,10 @@ def store_entry(session: Any, *, catalogue_id: str, version: int, title: str, te
         if existing.digest != digest:
             raise ServiceError(ServiceCode.CATALOGUE_CONFLICT,
                                Message.of("catalogue_taken", ref=ref, source=existing.source_community))
+        if existing.audience is not None:
+            existing.audience = None if audience is None else sorted(set(existing.audience) | set(audience))
+            if audience is None:
+                existing.audience_title = None
         return existing
     entry = CatalogueEntry(
         catalogue_id=catalogue_id, version=version, title=title, source_community=source_community,
@@ -154,6 +163,9 @@ def derive_standard(service: Service, community: str, catalogue_id: str, version
         community_row = require_community(session, community)
         visible_entry(session, community, catalogue_id, version)
         name = community_row.name
+        if session.scalar(select(RulesetVersion.seq).where(RulesetVersion.community == community,
+                                                           RulesetVersion.ruleset_id == body.id).limit(1)):
+            raise ServiceError(ServiceCode.RULESET_EXISTS, Message.of("ruleset_exists", ruleset=body.id))
     head = {"id": body.id, "version": 1, "title": body.title, "community": name,
             "effective_from": body.effective_from, "extends": f"{catalogue_id}@{version}"}
     text = (f"# 沿用标准库中的 {catalogue_id}@{version}：这里只写本社区与它不同的地方\n"

@@ -21,7 +21,7 @@ from xinzhi.communities.service import require_community
 from xinzhi.db.tables import CatalogueEntry, RulesetVersion
 from xinzhi.engine import Loader, MemorySource, Ruleset
 from xinzhi.errors import ServiceCode, ServiceError
-from xinzhi.registry import RulesetSummary, upload_ruleset
+from xinzhi.registry import RulesetSummary, summarize, upload_ruleset
 from xinzhi.registry.service import diff_resolved, dump, dump_resolved, stored_version
 from xinzhi.registry.source import RegistrySource, shared_with
 from xinzhi.service import Service
@@ -113,9 +113,12 @@ def adopt_upstream(service: Service, community: str, ruleset_id: str, version: i
     if preview.yaml is None:
         raise ServiceError(ServiceCode.CATALOGUE_NOT_FOUND, f"{preview.ruleset} has no newer parent to move to")
     with service.db.reading() as session:
-        versions = session.scalars(select(RulesetVersion.version).where(
+        rows = session.scalars(select(RulesetVersion).where(
             RulesetVersion.community == community, RulesetVersion.ruleset_id == ruleset_id)).all()
-    next_version = max(versions) + 1
+        for row in rows:  # adopted already (a retry, a second click): that draft, not another copy
+            if row.version > version and row.status == "draft" and row.extends == preview.target:
+                return summarize(row)
+    next_version = max(r.version for r in rows) + 1
     text = re.sub(r"^version:[^\n]*$", f"version: {next_version}", preview.yaml, count=1, flags=re.MULTILINE)
     try:
         return upload_ruleset(service, community, text, source_name=f"{ruleset_id}.yaml")

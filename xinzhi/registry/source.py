@@ -19,8 +19,12 @@ from xinzhi.engine import Loader, MemorySource, RulesetSource
 
 
 def shared_with(entry: CatalogueEntry, community: str) -> bool:
-    """Whether a community sees a catalogue entry: shared with every community, or with a group holding it."""
-    return entry.audience is None or community in entry.audience or community == entry.source_community
+    """Whether a community sees a catalogue entry: shared with every community, or with a group holding it.
+
+    Not by its source: a bundle's provenance is its own word. A community sharing its standard
+    is in the audience it shares with, and an importer in the audience of what it imported.
+    """
+    return entry.audience is None or community in entry.audience
 
 
 def catalogue_entry(session: Session, community: str, ref: str) -> CatalogueEntry | None:
@@ -42,7 +46,13 @@ class RegistrySource:
         self.frozen: dict[str, tuple[str, str]] = {}  # the chains of catalogue copies met so far
 
     def find(self, ref: str) -> tuple[str, str] | None:
-        """This community's version of ``ref``, else the catalogue's copy, else a copy's frozen parent."""
+        """A frozen parent of a catalogue copy met on the way, else this community's version, else the catalogue's.
+
+        Once the chain has entered a catalogue copy it stays in that copy's frozen chain: a
+        community's own ``base@1`` must not replace the parent the copy was shared with.
+        """
+        if ref in self.frozen:
+            return self.frozen[ref]
         own = self.own(ref)
         if own is not None:
             return own.yaml_text, own.source_name
@@ -50,7 +60,7 @@ class RegistrySource:
         if entry is not None:
             self.frozen.update({parent: (text, name) for parent, (text, name) in entry.parents.items()})
             return entry.yaml_text, entry.source_name
-        return self.frozen.get(ref)
+        return None
 
     def own(self, ref: str) -> RulesetVersion | None:
         """This community's own version of ``ref``, draft or published."""
@@ -62,11 +72,13 @@ class RegistrySource:
             RulesetVersion.version == int(version)))
 
     def settled(self, ref: str) -> bool:
-        """Whether ``ref`` can no longer change: published here, or a catalogue copy (or part of one)."""
+        """Whether ``ref`` can no longer change: a catalogue copy (or part of one), or published here."""
+        if ref in self.frozen:
+            return True
         own = self.own(ref)
         if own is not None:
             return own.status == "published"
-        return catalogue_entry(self.session, self.community, ref) is not None or ref in self.frozen
+        return catalogue_entry(self.session, self.community, ref) is not None
 
 
 def version_source(session: Session, row: RulesetVersion) -> RulesetSource:
