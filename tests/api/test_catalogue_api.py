@@ -18,18 +18,23 @@ from xinzhi.settings import Settings
 YAML = {"content-type": "application/yaml"}
 
 
-def _community(client: TestClient) -> str:
+def _community(client: TestClient, **extra) -> str:
+    """A community over HTTP (with ``extra`` configuration, e.g. bodies) and one resident, r1."""
     community = f"c{uuid.uuid4().hex[:10]}"
-    assert client.put(f"/communities/{community}", json={"name": "测试社区"}).status_code == 200
+    assert client.put(f"/communities/{community}", json={"name": "测试社区", **extra}).status_code == 200
     assert client.post(f"/communities/{community}/residents",
                        json=[{"id": "r1", "name": "居民甲", "zone": "north"}]).status_code == 200
     return community
 
 
-def _publish(client: TestClient, community: str, text: str) -> dict:
+def _upload(client: TestClient, community: str, text: str) -> dict:
     draft = client.post(f"/communities/{community}/rulesets", content=text.encode(), headers=YAML)
     assert draft.status_code == 201, draft.text
-    ref = draft.json()
+    return draft.json()
+
+
+def _publish(client: TestClient, community: str, text: str) -> dict:
+    ref = _upload(client, community, text)
     published = client.post(f"/communities/{community}/rulesets/{ref['id']}/versions/{ref['version']}/publish")
     assert published.status_code == 200, published.text
     return ref

@@ -16,31 +16,9 @@ import yaml
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import PROBLEM, authorize
+from tests.api.test_catalogue_api import YAML, _community, _publish, _upload
 from tests.catalogue.test_catalogue import child, parent
 from xinzhi.catalogue.service import content_digest
-
-YAML = {"content-type": "application/yaml"}
-
-
-def _community(client: TestClient, **extra) -> str:
-    community = f"c{uuid.uuid4().hex[:10]}"
-    assert client.put(f"/communities/{community}", json={"name": "测试社区", **extra}).status_code == 200
-    assert client.post(f"/communities/{community}/residents",
-                       json=[{"id": "r1", "name": "居民甲", "zone": "north"}]).status_code == 200
-    return community
-
-
-def _upload(client: TestClient, community: str, text: str) -> dict:
-    draft = client.post(f"/communities/{community}/rulesets", content=text.encode(), headers=YAML)
-    assert draft.status_code == 201, draft.text
-    return draft.json()
-
-
-def _publish(client: TestClient, community: str, text: str) -> dict:
-    ref = _upload(client, community, text)
-    published = client.post(f"/communities/{community}/rulesets/{ref['id']}/versions/{ref['version']}/publish")
-    assert published.status_code == 200, published.text
-    return ref
 
 
 def _fresh(prefix: str = "s") -> str:
@@ -447,15 +425,7 @@ def test_an_entry_shared_with_a_group_looks_like_nothing_to_a_community_outside_
 
 
 def test_upstream_preview_never_offers_a_version_not_shared_with_the_community(client):
-    a, b = _community(client), _community(client)
-    shared, own = _fresh(), _fresh("b")
-    _publish(client, a, parent(shared, dates="effective_from: 2021-01-01\neffective_to: 2024-12-31"))
-    client.post(f"/communities/{a}/rulesets/{shared}/versions/1/share", json={})
-    _publish(client, b, child(own, f"{shared}@1"))
-    _publish(client, a, parent(shared, 2, points=5, dates="effective_from: 2025-01-01"))
-    elsewhere = _community(client)
-    assert client.post(f"/communities/{a}/rulesets/{shared}/versions/2/share",
-                       json={"communities": [elsewhere]}).status_code == 201
+    b, shared, own = _adoptable(client, share_v2_with={"communities": [_community(client)]})
     preview = client.get(f"/communities/{b}/rulesets/{own}/versions/1/upstream")
     assert preview.status_code == 200 and preview.json()["newer"] == [] and preview.json()["target"] is None
     hidden = client.get(f"/communities/{b}/rulesets/{own}/versions/1/upstream", params={"to": 2})
@@ -548,14 +518,16 @@ def test_upstream_on_a_standard_without_extends_and_to_that_is_not_newer(client)
     assert [r["version"] for r in client.get(f"/communities/{b}/rulesets", params={"id": own}).json()] == [1]
 
 
-def _adoptable(client) -> tuple[str, str, str]:
+def _adoptable(client, share_v2_with: dict | None = None) -> tuple[str, str, str]:
+    """A shares @1, B's child extends it, A publishes @2 and shares it (with everyone, or as ``share_v2_with``)."""
     a, b = _community(client), _community(client)
     shared, own = _fresh(), _fresh("b")
     _publish(client, a, parent(shared, dates="effective_from: 2021-01-01\neffective_to: 2024-12-31"))
     client.post(f"/communities/{a}/rulesets/{shared}/versions/1/share", json={})
     _publish(client, b, child(own, f"{shared}@1"))
     _publish(client, a, parent(shared, 2, points=5, dates="effective_from: 2025-01-01"))
-    assert client.post(f"/communities/{a}/rulesets/{shared}/versions/2/share", json={}).status_code == 201
+    assert client.post(f"/communities/{a}/rulesets/{shared}/versions/2/share",
+                       json=share_v2_with or {}).status_code == 201
     return b, shared, own
 
 

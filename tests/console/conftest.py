@@ -12,10 +12,13 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.api.conftest import serve
+from tests.api.cycle import RESIDENTS
 from tests.conftest import ROOT
+from tests.support.cycle_standard import CYCLE_V1
 
 from .cdp import Browser, Page
 
@@ -76,6 +79,26 @@ def page(browser) -> Iterator[Page]:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+ZONES = [{"id": "north", "title": "北区"}, {"id": "south", "title": "南区"}]
+
+
+def cycle_community(demo: Demo, community: str, name: str, facts: list[dict]) -> dict:
+    """A community of the demo server's own (the cycle standard, four residents in 北区 and 南区) with ``facts``.
+
+    Returns the community's URL, an unrestricted committee+staff header, and the answer to each fact.
+    """
+    admin = {"Authorization": f"Bearer {demo.token('committee', 'staff')}"}
+    url = f"{demo.base}/communities/{community}"
+    with httpx.Client(headers=admin, timeout=30) as client:
+        done = [client.put(url, json={"name": name, "zones": ZONES}),
+                client.post(f"{url}/residents", json=RESIDENTS),
+                client.post(f"{url}/rulesets", content=CYCLE_V1.encode(), headers={"content-type": "application/yaml"}),
+                client.post(f"{url}/rulesets/cycle/versions/1/publish")]
+        posted = [client.post(f"{url}/facts", json=fact) for fact in facts]
+    assert all(r.status_code < 300 for r in done + posted), [r.text for r in done + posted]
+    return {"url": url, "admin": admin, "posted": [r.json() for r in posted]}
 
 
 def sign_in(page: Page, demo: Demo, token: str) -> None:

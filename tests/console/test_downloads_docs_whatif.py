@@ -19,13 +19,11 @@ import openpyxl
 import pytest
 
 from tests.api.cycle import RESIDENTS
-from tests.support.cycle_standard import CYCLE_V1
 
-from .conftest import assert_chinese, sign_in
+from .conftest import assert_chinese, cycle_community, sign_in
 from .phone import PHONES, as_phone, frame_layout_problems, layout_problems
 
 COMMUNITY = "sheetsui"
-ZONES = [{"id": "north", "title": "北区"}, {"id": "south", "title": "南区"}]
 BOM = b"\xef\xbb\xbf"
 METHODS = ("get", "post", "put", "delete", "patch")
 DESKTOP = {"width": 1400, "height": 1000, "deviceScaleFactor": 1, "mobile": False}
@@ -34,19 +32,9 @@ DESKTOP = {"width": 1400, "height": 1000, "deviceScaleFactor": 1, "mobile": Fals
 @pytest.fixture(scope="module")
 def sheets(demo):
     """A community of its own (the cycle standard, four residents, two scored activities)."""
-    admin = {"Authorization": f"Bearer {demo.token('committee', 'staff')}"}
-    url = f"{demo.base}/communities/{COMMUNITY}"
-    with httpx.Client(headers=admin, timeout=30) as client:
-        done = [client.put(url, json={"name": "表格社区", "zones": ZONES}),
-                client.post(f"{url}/residents", json=RESIDENTS),
-                client.post(f"{url}/rulesets", content=CYCLE_V1.encode(), headers={"content-type": "application/yaml"}),
-                client.post(f"{url}/rulesets/cycle/versions/1/publish")]
-        done += [client.post(f"{url}/facts", json={"id": f"seed-{i}", "type": "activity", "resident": resident,
-                                                    "occurred_at": "2024-05-01T19:00:00+08:00",
-                                                    "fields": {"name": "重阳节敬老活动"}})
-                 for i, resident in enumerate(("n1", "s1"))]
-        assert all(r.status_code < 300 for r in done), [r.text for r in done]
-    return {"url": url, "admin": admin}
+    return cycle_community(demo, COMMUNITY, "表格社区", [
+        {"id": f"seed-{i}", "type": "activity", "resident": resident, "occurred_at": "2024-05-01T19:00:00+08:00",
+         "fields": {"name": "重阳节敬老活动"}} for i, resident in enumerate(("n1", "s1"))])
 
 
 def _allow_downloads(page, directory: Path) -> None:

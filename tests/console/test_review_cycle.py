@@ -11,35 +11,21 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.api.cycle import RESIDENTS
-from tests.support.cycle_standard import CYCLE_V1
-
-from .conftest import assert_chinese, sign_in
+from .conftest import assert_chinese, cycle_community, sign_in
 from .phone import PHONES, as_phone, layout_problems
 
 COMMUNITY = "cycleui"
-ZONES = [{"id": "north", "title": "北区"}, {"id": "south", "title": "南区"}]
 HELD_RULE = "非遗传承（需议事会审核）"
 
 
 @pytest.fixture(scope="module")
 def cycle(demo):
-    admin = {"Authorization": f"Bearer {demo.token('committee', 'staff')}"}
-    url = f"{demo.base}/communities/{COMMUNITY}"
-    with httpx.Client(headers=admin, timeout=30) as client:
-        done = [client.put(url, json={"name": "循环社区", "zones": ZONES}),
-                client.post(f"{url}/residents", json=RESIDENTS),
-                client.post(f"{url}/rulesets", content=CYCLE_V1.encode(), headers={"content-type": "application/yaml"}),
-                client.post(f"{url}/rulesets/cycle/versions/1/publish")]
-        assert all(r.status_code < 300 for r in done), [r.text for r in done]
-        for i in range(4):
-            client.post(f"{url}/facts", json={"id": f"act-{i}", "type": "activity", "resident": "s1",
-                                              "occurred_at": f"2024-05-0{i + 1}T19:00:00+08:00",
-                                              "fields": {"name": "重阳节敬老活动"}}).raise_for_status()
-        posted = client.post(f"{url}/facts", json={"id": "her-1", "type": "heritage", "resident": "s1",
-                                                   "occurred_at": "2024-06-01T10:00:00+08:00", "fields": {"hours": 3}})
-    assert posted.status_code == 201, posted.text
-    return {"url": url, "admin": admin, "posted": posted.json()}
+    made = cycle_community(demo, COMMUNITY, "循环社区", [
+        *({"id": f"act-{i}", "type": "activity", "resident": "s1", "occurred_at": f"2024-05-0{i + 1}T19:00:00+08:00",
+           "fields": {"name": "重阳节敬老活动"}} for i in range(4)),
+        {"id": "her-1", "type": "heritage", "resident": "s1", "occurred_at": "2024-06-01T10:00:00+08:00",
+         "fields": {"hours": 3}}])
+    return {**made, "posted": made["posted"][-1]}
 
 
 def _score(cycle, resident: str) -> dict:

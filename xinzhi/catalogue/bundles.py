@@ -17,7 +17,8 @@ from xinzhi.catalogue.models import CatalogueEntryRead
 from xinzhi.catalogue.service import content_digest, read_entry, store_entry, visible_entry
 from xinzhi.clock import utcnow
 from xinzhi.communities.service import require_community
-from xinzhi.engine import Loader, MemorySource, Problem, RulesetError
+from xinzhi.engine import Loader, MemorySource, Problem, RulesetError, format_path
+from xinzhi.engine.errors import input_words
 from xinzhi.engine.ruleset import RulesetRef
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.messages import Message
@@ -99,7 +100,8 @@ def read_bundle(text: str) -> Bundle:
         bundle = Bundle.model_validate(data)
     except ValidationError as exc:
         raise _refused("bundle_shape", [Problem(code=ServiceCode.BUNDLE_INVALID, message=e["msg"],
-                                                path=".".join(str(p) for p in e["loc"]))
+                                                path=format_path(e["loc"]), says="bad_input",
+                                                params={"key": format_path(e["loc"]) or "", "reason": input_words(e)})
                                         for e in exc.errors()[:20]]) from None
     if len({p.ref for p in bundle.parents} | {bundle.standard.ref}) != len(bundle.parents) + 1:
         raise _refused("bundle_chain_twice")

@@ -23,6 +23,7 @@ from xinzhi.engine import Loader, MemorySource, run_tests
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.messages import Message
 from xinzhi.registry import RulesetSummary, upload_ruleset
+from xinzhi.registry.service import stored_version
 from xinzhi.registry.source import catalogue_entry, shared_with
 from xinzhi.service import Service
 
@@ -104,11 +105,7 @@ def share_standard(service: Service, community: str, ruleset_id: str, version: i
     """Put a published version of this community in the catalogue, for every community or a named group."""
     with service.db.writing() as session:
         community_row = require_community(session, community)
-        row = session.scalar(select(RulesetVersion).where(
-            RulesetVersion.community == community, RulesetVersion.ruleset_id == ruleset_id,
-            RulesetVersion.version == version))
-        if row is None:
-            raise ServiceError(ServiceCode.RULESET_NOT_FOUND, f"no version {ruleset_id}@{version} in {community}")
+        row = stored_version(session, community, ruleset_id, version)
         if row.status != "published" or row.parents is None:
             raise ServiceError(ServiceCode.RULESET_NOT_PUBLISHED, Message.of("not_published_yet", ref=row.ref))
         for member in body.communities or ():

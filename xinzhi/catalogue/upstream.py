@@ -19,7 +19,7 @@ from sqlalchemy import select
 from xinzhi.catalogue.models import OverrideStatus, UpstreamPreview
 from xinzhi.communities.service import require_community
 from xinzhi.db.tables import CatalogueEntry, RulesetVersion
-from xinzhi.engine import Loader, MemorySource, Ruleset
+from xinzhi.engine import Loader, Ruleset
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.registry import RulesetSummary, summarize, upload_ruleset
 from xinzhi.registry.service import diff_resolved, dump, dump_resolved, stored_version
@@ -49,7 +49,7 @@ def _parent(session: Any, community: str, ref: str) -> dict[str, Any]:
     found = source.find(ref)
     if found is None:
         return {}
-    loaded = Loader(MemorySource({r: list(f) for r, f in source.frozen.items()})).run(*found, until="check")
+    loaded = Loader(source).run(*found, until="check")  # its own parents as the child would find them
     return dump(loaded.ruleset) if loaded.ruleset is not None else {}
 
 

@@ -4,7 +4,7 @@
 // draft's adoption by the community's bodies (each body's decisions, recording one).
 // Rules, bodies and standards are named by their titles; ids only as muted secondary text.
 import { api, download, get, post } from "./api.js";
-import { lang, t } from "./i18n.js";
+import { t } from "./i18n.js";
 import { h, clear, shanghaiToday } from "./ui.js";
 import { flow } from "./yamledit.js";
 import { diffView } from "./editor.js";
@@ -13,13 +13,10 @@ import { diffView } from "./editor.js";
 export const UNSAVED_KEY = "xinzhi.editor.unsaved";
 const enc = encodeURIComponent;
 const muted = (text) => h("span", { class: "muted id" }, ` ${text}`);
-// A refusal as the reader reads it: the server's title is always in their language; its detail and
-// problems are shown when they are too (some catalogue refusals are detailed in English only, for logs).
-const readable = (text) => lang() === "en" || /[\u4e00-\u9fff]/.test(text || "");
+// A refusal as the server says it in the reader's language, each problem with its line where it has one.
 function refusal(err) {
-  const title = err.body && err.body.title;
-  const box = h("div", { class: "msg bad refusal" }, readable(err.message) ? err.message : title || err.message);
-  const items = (err.errors || []).filter((e) => readable(e.message));
+  const box = h("div", { class: "msg bad refusal" }, err.message);
+  const items = err.errors || [];
   if (items.length) box.append(h("ul", {}, ...items.map((e) => h("li", {}, e.line ? `${t("line_col", { line: e.line, column: e.column || 1 })} ` : "", e.message))));
   return box;
 }
