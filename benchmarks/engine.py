@@ -13,7 +13,10 @@ peak RSS is its own; the facts are regenerated there from the same seed):
        in time order in chunks of --chunk facts sharing one History (as the store and
        the simulations call it): validation and coercion, sorting, matching through
        durable-rules, amounts, limits, Award objects; once without and once with
-       explanations.
+       explanations. The engine drives durable-rules' C core directly (engine/_matcher.py).
+  (0s) the same two rows with the engine's matcher swapped for durable-rules' stock Python
+       host (tests/engine/stock_host.py, what the engine ran before issue 15): the lean
+       path's gain, with and without explanations (targets: 2× and 1.5×).
   (a)  durable-rules on its own: the same compiled definition registered (deep-copied) in a
        ``durable.engine.Host`` whose dispatcher is off, one-argument callbacks that only record,
        each message asserted then retracted in one session (messages built beforehand).
@@ -25,10 +28,6 @@ peak RSS is its own; the facts are regenerated there from the same seed):
   (h)  with --history: row (0) for yihe without the rules that read a resident's history
        (repeats, sequences, count caps, rolling windows) and for yihe with more of them, on the
        same stream; the second must score at least half as fast as the first (issue 11).
-
-If importing the engine replaces durable-rules' module-level ``json`` (engine/_matcher.py
-does, to write floats durable-rules can parse), row (a) restores the standard library's in
-its own process, and an extra row times durable-rules with the engine's replacement.
 
 Before timing, an agreement check runs every matcher on the first facts and stops the
 benchmark if any of them disagrees with the engine.
@@ -431,10 +430,11 @@ def zen_matched(response: dict) -> list[str]:
 VARIANTS = {
     "engine": "(0) full engine: evaluate(), 10k chunks",
     "engine_explain": "(0) full engine: evaluate(explain=True)",
+    "engine_stock": "(0s) engine on the stock durable-rules host",
+    "engine_stock_explain": "(0s) same, explain=True",
     "engine_per_fact": "(h) engine, yihe without history-aware rules",
     "engine_history": "(h) engine, yihe with history-aware rules",
     "durable": "(a) durable-rules alone: assert+retract",
-    "durable_engine_json": "(a) same, with the engine's json.dumps hook",
     "python": "(b) plain Python if-chain",
     "zen": "(c) zen-engine decision table, per fact",
     "zen_batch": "(c) zen-engine evaluate_batch (threads)",
@@ -452,9 +452,13 @@ def run_variant(variant: str, ruleset_path: str, n: int, residents: int, seed: i
     dates = _date_fields(compiled.ruleset)
     measured, results = len(facts), 0
     extra: dict = {}
-    if variant in ("engine", "engine_explain", *HISTORY_VARIANTS):
-        from xinzhi.engine import History, evaluate
-        explain = variant == "engine_explain"
+    if variant in ("engine", "engine_explain", "engine_stock", "engine_stock_explain", *HISTORY_VARIANTS):
+        from xinzhi.engine import MATCHER, History, evaluate
+        explain = variant.endswith("_explain")
+        matcher = MATCHER
+        if variant.startswith("engine_stock"):
+            from tests.engine.stock_host import StockHost
+            matcher = StockHost()
         # A stream in time order, evaluated in chunks with one History, as the store and
         # the simulations call the engine: the same awards as one call over all facts.
         facts.sort(key=lambda f: (f["occurred_at"], f["id"]))
@@ -464,17 +468,13 @@ def run_variant(variant: str, ruleset_path: str, n: int, residents: int, seed: i
         rss_before = rss_mb()
         start = _clock()
         for i in range(0, len(facts), chunk):
-            awards += evaluate(compiled, facts[i:i + chunk], history=history, explain=explain).awards
+            awards += evaluate(compiled, facts[i:i + chunk], history=history, explain=explain,
+                               matcher=matcher).awards
         seconds, cpu = _since(start)
         results = len(awards)
         if variant in HISTORY_VARIANTS:
             extra = {"met": history_counts(awards), "share": history_share(compiled)}
-    elif variant in ("durable", "durable_engine_json"):
-        import durable.engine
-        patched = durable.engine.json is not json  # the engine may hook durable-rules' serialiser
-        extra["json_patched"] = patched
-        if variant == "durable" and patched:
-            durable.engine.json = json  # durable-rules as shipped (this process never runs the engine)
+    elif variant == "durable":
         raw = RawDurable(compiled.definition)
         messages = [{**message_of(f, dates), "id": f["id"], "sid": "0"} for f in facts]
         del facts
@@ -592,7 +592,8 @@ def benchmark(args) -> None:
           f"({check['awards']:,} awards; rule matches {check['matches']})", flush=True)
 
     zen_limit = args.zen_facts if args.zen_facts and args.zen_facts < args.facts else None
-    plan = ["engine", "engine_explain", "durable"] + (["python"] if is_yihe else []) + ["zen"]
+    plan = ["engine", "engine_explain", "engine_stock", "engine_stock_explain", "durable"] + \
+        (["python"] if is_yihe else []) + ["zen"]
     if args.zen_batch or (args.only and "zen_batch" in args.only):
         plan.append("zen_batch")
     if args.history or (args.only and args.only & set(HISTORY_VARIANTS)):
@@ -607,9 +608,6 @@ def benchmark(args) -> None:
         print(f"  running {VARIANTS[variant]} ...", flush=True)
         rows.append(_spawned(run_variant, variant, ruleset_path, args.facts, args.residents, args.seed, limit,
                                      args.chunk))
-        if rows[-1].get("json_patched") and variant == "durable":
-            # importing the engine replaced durable.engine.json: also time durable-rules with that hook
-            plan.insert(0, "durable_engine_json")
     contention = None
     if pressure is not None:
         contention = (cpu_pressure() - pressure) / 1e6 / (time.perf_counter() - wall)
@@ -642,6 +640,12 @@ def benchmark(args) -> None:
     cpu_rate = {k: r["facts"] / r["cpu"] for k, r in by.items()}
     if all(v in by for v in HISTORY_VARIANTS):
         history_report(by)
+    for lean, stock, target in (("engine", "engine_stock", 2.0), ("engine_explain", "engine_stock_explain", 1.5)):
+        if lean in by and stock in by:
+            gain = cpu_rate[lean] / cpu_rate[stock]
+            print(f"lean path / stock host{' with explanations' if 'explain' in lean else ''} = "
+                  f"{cpu_rate[lean]:,.0f} / {cpu_rate[stock]:,.0f} facts per CPU-second = {gain:.2f}× "
+                  f"({'meets' if gain >= target else 'BELOW'} the {target}× target of issue 15)")
     if "durable" not in by:
         return
     print()
@@ -652,11 +656,6 @@ def benchmark(args) -> None:
               f"per CPU-second = {ratio:.0%} ({verdict} the 50% target; by wall clock {wall_ratio:.0%})")
     if "engine_explain" in by:
         print(f"with explanations / raw durable-rules = {cpu_rate['engine_explain'] / cpu_rate['durable']:.0%}")
-    if "durable_engine_json" in by:
-        print(f"the engine replaces durable.engine.json (engine/_matcher.py): durable-rules alone with that hook "
-              f"runs at {cpu_rate['durable_engine_json'] / cpu_rate['durable']:.0%} of its stock speed"
-              + (f"; full engine / hooked durable-rules = {cpu_rate['engine'] / cpu_rate['durable_engine_json']:.0%}"
-                 if "engine" in by else ""))
     if "python" in by:
         print(f"plain Python is {cpu_rate['python'] / cpu_rate['durable']:,.0f}x raw durable-rules")
     if "zen" in by:
@@ -770,7 +769,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="measure the zen rows on the first N facts only (default 0: all)")
     parser.add_argument("--zen-batch", action="store_true",
                         help="also time ZenEngine.evaluate_batch (multi-threaded; slower here than per-fact calls)")
-    shown = ", ".join(v for v in VARIANTS if v != "durable_engine_json")
+    shown = ", ".join(VARIANTS)
     parser.add_argument("--only", type=lambda text: set(text.split(",")), metavar="V1,V2",
                         help=f"run only these variants ({shown})")
     parser.add_argument("--history", action="store_true",

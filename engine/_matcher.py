@@ -1,32 +1,36 @@
-"""The one durable-rules host of a process, behind one lock.
+"""The one durable-rules matcher of a process: its C core driven directly, behind one lock.
 
-durable-rules attributes callbacks to the wrong caller when called from several threads,
-cannot unregister a ruleset, keeps at most 1,024 live sessions per ruleset, and crashes
-in ``delete_state`` for a session created by an unmatched fact (found here, see
-docs/durable-rules-notes.md). So: one host per process with its background dispatcher
-off; every call under one lock; each ruleset definition registered once under a name
-unique to its content; every fact asserted and then retracted in a single session, so
-no state survives a call and the session count stays at one per ruleset.
+durable-rules' Python host costs ~75% of a match (per fact: three ``json.dumps`` each
+building a fresh encoder, two ``json.loads``, a closure and a promise per fired rule,
+../shared/DURABLE_RULES.md). This module calls the same C core the host calls —
+``create_ruleset`` once per definition, then per fact ``assert_fact``, the fired rules
+read back with ``start_action_for_state`` / ``complete_and_start_action``, and
+``retract_fact`` — and nothing else. That core is not a documented API: the version is
+pinned in pyproject.toml and tests/engine/test_lean_matcher.py proves it fires exactly
+what the stock host fires, on every ruleset in the repository and on generated facts.
+
+It keeps the host pattern's immunities (docs/durable-rules-notes.md): no host, so no
+dispatcher thread and no callbacks to misattribute or swallow exceptions; every call
+under one lock; each definition registered once under a name unique to its content
+(a ruleset cannot be unregistered); one session (``sid = "0"``) per ruleset with every
+fact retracted right after it is matched, so no state survives a call and the session
+count stays at one; a fresh ``id`` per message; floats written so the core can parse them.
 """
 
 from __future__ import annotations
 
-import copy
 import itertools
 import json
 import threading
-import types
-from contextlib import contextmanager, suppress
 from typing import Protocol
 
-import durable.engine
-from durable.engine import Host, MessageNotHandledException
+import durable_rules_engine as core
 
 SESSION = "0"
 
-#: Retracting a fact that matched no rule raises; there is nothing to undo then. One
-#: instance serves every call (``suppress`` is reentrant), so no fact pays to build one.
-_UNMATCHED = suppress(MessageNotHandledException)
+#: What ``assert_fact`` / ``retract_fact`` answer first: 0 the state changed (rules may
+#: have fired), 1 no rule matched (retracting a fact that matched none answers this too).
+_CHANGED, _UNMATCHED = 0, 1
 
 
 def _json_number(value: float) -> str:
@@ -42,73 +46,40 @@ def _json_number(value: float) -> str:
     return text
 
 
-def _json_dumps(value, **_ignored) -> str:
-    """``json.dumps(value, ensure_ascii=False)``, with every float written as above."""
+def _float_safe(value) -> str:
+    """``value`` as JSON (UTF-8 kept), every float written as above: for definitions and rare messages."""
     if isinstance(value, float):
         return _json_number(value)
     if isinstance(value, dict):
-        return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{_json_dumps(v)}"
+        return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{_float_safe(v)}"
                               for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)):
-        return "[" + ",".join(_json_dumps(v) for v in value) + "]"
+        return "[" + ",".join(_float_safe(v) for v in value) + "]"
     return json.dumps(value, ensure_ascii=False)
 
 
-#: durable-rules serialises every message and definition with its module's ``json``; this
-#: stand-in is swapped in (under the matcher's lock) only while a definition is registered
-#: or a message holds a float Python would write with a bare exponent, so the common
-#: path keeps the C encoder.
-_FLOAT_SAFE_JSON = types.SimpleNamespace(dumps=_json_dumps, loads=json.loads)
+#: One encoder for every message, built once (``json.dumps`` with options builds one per call).
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _has_bare_exponent(message: dict) -> bool:
     return any(type(v) is float and "e" in repr(v) for v in message.values())
 
 
-@contextmanager
-def _float_safe_json():
-    durable.engine.json = _FLOAT_SAFE_JSON
-    try:
-        yield
-    finally:
-        durable.engine.json = json
-
-
-class _QuietHost(Host):
-    """A host without the background dispatcher thread (only needed for timers)."""
-
-    def _run(self) -> None:
-        return None
-
-
 class Matcher:
-    """Serialised access to the process's durable-rules host."""
+    """Serialised access to durable-rules' C core: one handle per registered definition."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._host = _QuietHost()
-        self._registered: set[str] = set()
-        self._fired: list[str] = []
+        self._handles: dict[str, tuple[int, frozenset[str]]] = {}
         self._ids = itertools.count(1)
 
     @property
     def registered(self) -> int:
-        return len(self._registered)
-
-    def _register(self, name: str, definition: dict) -> None:
-        rules = copy.deepcopy(definition)  # set_rulesets mutates what it is given
-        for rule_id, rule in rules.items():
-            rule["run"] = self._recorder(rule_id)
-        self._host.set_rulesets({name: rules})
-        self._registered.add(name)
-
-    def _recorder(self, rule_id: str):
-        def record(_context) -> None:  # a plain one-argument function, as durable-rules requires
-            self._fired.append(rule_id)
-        return record
+        return len(self._handles)
 
     def match(self, name: str, definition: dict, message: dict) -> list[str]:
-        """Ids of every rule of ``definition`` that matches ``message`` (engine values only).
+        """Ids of every rule of ``definition`` that matches ``message`` (engine values only), in firing order.
 
         ``message`` gets the engine's own ``id`` and ``sid`` keys added (it is built per call
         by ``evaluator.to_message``; copying it again costs more than the match itself saves).
@@ -116,26 +87,45 @@ class Matcher:
         if not definition:
             return []
         with self._lock:
-            if name not in self._registered:
-                with _float_safe_json():
-                    self._register(name, definition)
+            registered = self._handles.get(name)
+            if registered is None:
+                registered = self._handles[name] = (core.create_ruleset(name, _float_safe(definition)),
+                                                    frozenset(definition))
+            handle, rule_ids = registered
             message["id"], message["sid"] = f"m{next(self._ids)}", SESSION
-            if _has_bare_exponent(message):
-                with _float_safe_json():
-                    return self._assert_and_retract(name, message)
-            return self._assert_and_retract(name, message)
+            text = _float_safe(message) if _has_bare_exponent(message) else _encode(message)
+            try:
+                return self._fired(handle, rule_ids, core.assert_fact(handle, text))
+            finally:
+                self._drain(handle, core.retract_fact(handle, text))
 
-    def _assert_and_retract(self, name: str, fact: dict) -> list[str]:
-        self._fired = []
-        try:
-            self._host.assert_fact(name, fact)
-        except MessageNotHandledException:
+    @staticmethod
+    def _fired(handle: int, rule_ids: frozenset[str], asserted: tuple[int, int]) -> list[str]:
+        """The rules the assertion fired, in the core's order: each action names one rule."""
+        status, state = asserted
+        if status != _CHANGED:
             return []
-        finally:
-            with _UNMATCHED:
-                self._host.retract_fact(name, fact)
-        return self._fired
+        fired = []
+        action = core.start_action_for_state(handle, state)
+        text = action[1] if action else None
+        while text:
+            fired.append(_rule_of(text, rule_ids))
+            text = core.complete_and_start_action(handle, state)
+        return fired
 
+    @staticmethod
+    def _drain(handle: int, retracted: tuple[int, int]) -> None:
+        """Leave no action pending after a retraction (none is expected: every rule needs the fact)."""
+        status, state = retracted
+        if status == _CHANGED and core.start_action_for_state(handle, state):
+            while core.complete_and_start_action(handle, state):
+                pass
+
+
+def _rule_of(action: str, rule_ids: frozenset[str]) -> str:
+    """The rule an action names: ``{"<rule id>":{"m":{…}}}``, read without parsing the fact again."""
+    rule_id = action[2:action.find('"', 2)]
+    return rule_id if rule_id in rule_ids else next(iter(json.loads(action)))
 
 
 class RuleMatcher(Protocol):

@@ -84,7 +84,7 @@ class SimulationRead(BaseModel):
     id: str
     community: str
     status: Status
-    progress: dict[str, list[int]] = Field(description="side (baseline, candidate) -> [chunks done, chunks]")
+    progress: dict[str, list[int]] = Field(description="phase ('replay') -> [parts done, parts]")
     percent: float
     baseline: str
     candidate: str
@@ -142,8 +142,8 @@ class _Job:
         if self.status == "done":
             percent = 100.0
         else:
-            total = max((t for _, t in self.progress.values()), default=0)
-            percent = round(100 * sum(d for d, _ in self.progress.values()) / (2 * total), 1) if total else 0.0
+            total = sum(t for _, t in self.progress.values())
+            percent = round(100 * sum(d for d, _ in self.progress.values()) / total, 1) if total else 0.0
         base = f"/communities/{self.community}/simulations/{self.id}"
         return SimulationRead(
             id=self.id, community=self.community, status=self.status,

@@ -15,7 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
-from collections.abc import Iterable, Iterator
+from array import array
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -267,6 +269,65 @@ class Resident:
 
 
 @dataclass(frozen=True)
+class Household:
+    """A household as ``households`` draws it: its id, zone and members (the head first)."""
+
+    id: str
+    zone: str
+    members: tuple[Resident, ...]
+
+
+def households(scenario: Scenario, seed: int) -> Iterator[Household]:
+    """Households filled zone by zone; origin per household; roles and engagement per person.
+
+    One stream draws them all in this order, so a city's are drawn without holding them: a
+    shard keeps its own and forgets the rest. Within a zone the order is that of the ids
+    (numbers are zero-padded to the widest the zone can need), so a resident's place in
+    the zone is also their place in the population sorted by id.
+    """
+    rng = random.Random(f"{seed}:population")
+    quotas = _quotas(scenario)
+    for zone in scenario.zones:
+        quota = quotas[zone.id]
+        prefix, width = _household_prefix(scenario, zone), _household_width(quota)
+        household = 0
+        while quota > 0:
+            household += 1
+            size = min(int(weighted(rng, scenario.household_sizes)), quota)
+            quota -= size
+            hid = f"{prefix}{household:0{width}d}"
+            origin = "elsewhere" if rng.random() < zone.from_elsewhere else "local"
+            members = []
+            for member in range(1, size + 1):
+                roles = tuple(r.id for r in scenario.roles if rng.random() < r.share.get(zone.id, 0.0))
+                engagement = rng.gammavariate(scenario.engagement_shape, 1.0 / scenario.engagement_shape)
+                members.append(Resident(id=f"{hid}-{member}", household=hid, zone=zone.id, origin=origin,
+                                        roles=roles, engagement=round(engagement, 6), head=member == 1))
+            yield Household(id=hid, zone=zone.id, members=tuple(members))
+
+
+def _quotas(scenario: Scenario) -> dict[str, int]:
+    """Residents per zone: its share of the population, the last zone taking what is left."""
+    quotas, remaining = {}, scenario.residents
+    for number, zone in enumerate(scenario.zones):
+        quota = remaining if number == len(scenario.zones) - 1 else round(scenario.residents * zone.share)
+        quotas[zone.id] = min(quota, remaining)
+        remaining -= quotas[zone.id]
+    return quotas
+
+
+def _household_prefix(scenario: Scenario, zone: Zone) -> str:
+    initials = [z.id[:1].upper() for z in scenario.zones]
+    unique = len(set(initials)) == len(initials)  # else g1, g2, g3 would all make households G0001…
+    return zone.id[:1].upper() if unique else f"{zone.id.upper()}-"
+
+
+def _household_width(quota: int) -> int:
+    """Digits of a household number: four, or as many as the zone's residents could need (ids sort as numbers)."""
+    return max(4, len(str(quota)))
+
+
+@dataclass(frozen=True)
 class Population:
     """The residents a scenario and a seed generate: the same pair always gives the same residents."""
 
@@ -279,33 +340,67 @@ class Population:
         """Built once per population: every chunk looks residents up here (a dict per chunk was quadratic)."""
         return {r.id: r for r in self.residents}
 
+    @cached_property
+    def census(self) -> Census:
+        """Drawn again from the scenario (cheap next to the facts): what the council's cases are drawn from."""
+        return Census.of(self.scenario, self.seed)
+
 
 def generate_population(scenario: Scenario, seed: int | None = None) -> Population:
-    """Households filled zone by zone; origin per household; roles and engagement per person."""
+    """Every household's members, sorted by id (for a village or a test; a city is drawn by shard)."""
     seed = scenario.seed if seed is None else seed
-    rng = random.Random(f"{seed}:population")
-    residents: list[Resident] = []
-    remaining = scenario.residents
-    initials = [z.id[:1].upper() for z in scenario.zones]
-    unique = len(set(initials)) == len(initials)  # else g1, g2, g3 would all make households G0001…
-    for number, zone in enumerate(scenario.zones):
-        quota = remaining if number == len(scenario.zones) - 1 else round(scenario.residents * zone.share)
-        quota = min(quota, remaining)
-        remaining -= quota
-        prefix = zone.id[:1].upper() if unique else f"{zone.id.upper()}-"
-        household = 0
-        while quota > 0:
-            household += 1
-            size = min(int(weighted(rng, scenario.household_sizes)), quota)
-            quota -= size
-            hid = f"{prefix}{household:04d}"
-            origin = "elsewhere" if rng.random() < zone.from_elsewhere else "local"
-            for member in range(1, size + 1):
-                roles = tuple(r.id for r in scenario.roles if rng.random() < r.share.get(zone.id, 0.0))
-                engagement = rng.gammavariate(scenario.engagement_shape, 1.0 / scenario.engagement_shape)
-                residents.append(Resident(id=f"{hid}-{member}", household=hid, zone=zone.id, origin=origin,
-                                          roles=roles, engagement=round(engagement, 6), head=member == 1))
+    residents = [r for household in households(scenario, seed) for r in household.members]
     return Population(scenario=scenario, seed=seed, residents=tuple(sorted(residents, key=lambda r: r.id)))
+
+
+@dataclass(frozen=True)
+class Roll:
+    """One zone's residents in id order, compactly: where each household starts, and who may mediate."""
+
+    zone: str
+    prefix: str
+    width: int
+    starts: array  # the place of each household's first member
+    size: int  # residents
+    mediators: array  # the places of the residents holding a mediator role, ascending
+
+    def resident(self, place: int) -> tuple[str, str]:
+        """The resident at ``place`` and their household."""
+        household = bisect_right(self.starts, place) - 1
+        hid = f"{self.prefix}{household + 1:0{self.width}d}"
+        return f"{hid}-{place - self.starts[household] + 1}", hid
+
+
+@dataclass(frozen=True)
+class Census:
+    """Who lives in which zone and who may mediate, in a few bytes a resident: what the council's cases are drawn from.
+
+    Built by one pass of ``households``; the cases of a city are then drawn without its residents in memory.
+    """
+
+    scenario: Scenario
+    seed: int
+    rolls: dict[str, Roll]  # by zone, in the scenario's order
+
+    @classmethod
+    def of(cls, scenario: Scenario, seed: int) -> Census:
+        """One pass over the households, keeping a place per household and per mediator."""
+        mediating = set(scenario.mediation.mediator_roles) if scenario.mediation else set()
+        starts: dict[str, array] = {z.id: array("q") for z in scenario.zones}
+        mediators: dict[str, array] = {z.id: array("q") for z in scenario.zones}
+        sizes = dict.fromkeys(starts, 0)
+        for household in households(scenario, seed):
+            zone = household.zone
+            starts[zone].append(sizes[zone])
+            for member in household.members:
+                if mediating & set(member.roles):
+                    mediators[zone].append(sizes[zone])
+                sizes[zone] += 1
+        quotas = _quotas(scenario)
+        rolls = {z.id: Roll(zone=z.id, prefix=_household_prefix(scenario, z), width=_household_width(quotas[z.id]),
+                            starts=starts[z.id], size=sizes[z.id], mediators=mediators[z.id])
+                 for z in scenario.zones}
+        return cls(scenario=scenario, seed=seed, rolls=rolls)
 
 
 # ---------------------------------------------------------------- facts
@@ -335,10 +430,9 @@ def activity_rate(act: Activity, resident: Resident, months: int) -> float:
     return rate
 
 
-def resident_facts(population: Population, resident: Resident) -> list[dict]:
+def resident_facts(scenario: Scenario, seed: int, resident: Resident) -> list[dict]:
     """The resident's own facts (everything except council cases), drawn from their own stream."""
-    scenario = population.scenario
-    rng = random.Random(f"{population.seed}:facts:{resident.id}")
+    rng = random.Random(f"{seed}:facts:{resident.id}")
     start, days, months = scenario.period.start, scenario.period.days, scenario.period.months
     facts = []
     for key, act in scenario.activities.items():
@@ -350,52 +444,56 @@ def resident_facts(population: Population, resident: Resident) -> list[dict]:
     return facts
 
 
-def case_facts(population: Population) -> dict[str, list[dict]]:
-    """Integrity-council cases for the whole community, by resident (parties and mediators)."""
-    scenario, med = population.scenario, population.scenario.mediation
+def case_facts(census: Census, keep: Callable[[str], bool] | None = None) -> dict[str, list[dict]]:
+    """Integrity-council cases for the whole community, by resident (parties and mediators).
+
+    Every case is drawn; only the facts of residents whose household ``keep`` accepts are
+    made (a shard's), so each shard draws the same cases and a city's fit in a worker.
+    """
+    scenario, med = census.scenario, census.scenario.mediation
     out: dict[str, list[dict]] = {}
     if med is None:
         return out
-    rng = random.Random(f"{population.seed}:cases")
-    by_zone: dict[str, list[Resident]] = {}
-    for r in population.residents:
-        by_zone.setdefault(r.zone, []).append(r)
-    mediators_all = [r for r in population.residents if set(r.roles) & set(med.mediator_roles)]
-    everyone = _Pool(mediators_all)
-    local_mediators = {zone.id: _Pool([m for m in mediators_all if m.zone == zone.id]) for zone in scenario.zones}
+    rng = random.Random(f"{census.seed}:cases")
+    everyone = _Pool([census.rolls[z] for z in sorted(census.rolls, key=lambda z: census.rolls[z].prefix)])
+    local = {zone: _Pool([roll]) for zone, roll in census.rolls.items()}
     end = scenario.period.end
     month_start = scenario.period.start
     number = 0
+    mine = keep or (lambda _household: True)
     for _ in range(scenario.period.months):
         next_start = _next_month(month_start)
         days = (min(next_start, end) - month_start).days
         for zone in scenario.zones:
-            people = by_zone.get(zone.id, [])
-            if not people:
+            roll = census.rolls[zone.id]
+            if not roll.size:
                 continue
-            lam = len(people) / 1000 * med.cases_per_1000_per_month * med.zone.get(zone.id, 1.0)
+            lam = roll.size / 1000 * med.cases_per_1000_per_month * med.zone.get(zone.id, 1.0)
             for _case in range(poisson(rng, lam)):
                 number += 1
                 case = f"C-{number:05d}"
                 moment = _moment(rng, month_start, days, (9, 20))
-                count = min(int(med.parties.draw(rng, zone.id)), len(people))
-                parties = rng.sample(people, count)
+                count = min(int(med.parties.draw(rng, zone.id)), roll.size)
+                parties = rng.sample(range(roll.size), count)  # the draws of sampling the residents themselves
                 satisfaction = int(med.satisfaction.draw(rng, zone.id))
-                mediator = _mediator(rng, (local_mediators[zone.id], everyone), parties)
-                for party in parties:
-                    out.setdefault(party.id, []).append(_fact(
-                        f"{case}-{party.id}", med.fact_type, party.id, moment,
-                        {"case": case, "role": "party", "satisfaction": satisfaction}))
+                mediator = _mediator(rng, (local[zone.id], everyone), zone.id, parties)
+                for place in parties:
+                    rid, hid = roll.resident(place)
+                    if mine(hid):
+                        out.setdefault(rid, []).append(_fact(
+                            f"{case}-{rid}", med.fact_type, rid, moment,
+                            {"case": case, "role": "party", "satisfaction": satisfaction}))
                     if med.relapse and rng.random() < med.relapse.probability.get(satisfaction, 0.0):
                         later = moment + dt.timedelta(days=rng.randint(1, med.relapse.within_days),
                                                       hours=rng.randint(0, 3))
                         later = later.replace(hour=22 + rng.randrange(2), minute=rng.randrange(60))
-                        if later.date() < end:
-                            out[party.id].append(_fact(f"{case}-{party.id}-relapse", med.relapse.fact_type,
-                                                       party.id, later, dict(med.relapse.fields)))
-                if mediator is not None:
-                    out.setdefault(mediator.id, []).append(_fact(
-                        f"{case}-{mediator.id}", med.fact_type, mediator.id, moment,
+                        if later.date() < end and mine(hid):
+                            out[rid].append(_fact(f"{case}-{rid}-relapse", med.relapse.fact_type, rid, later,
+                                                  dict(med.relapse.fields)))
+                if mediator is not None and mine(mediator[1]):
+                    rid = mediator[0]
+                    out.setdefault(rid, []).append(_fact(
+                        f"{case}-{rid}", med.fact_type, rid, moment,
                         {"case": case, "role": "mediator", "satisfaction": satisfaction}))
         month_start = next_start
         if month_start >= end:
@@ -404,14 +502,35 @@ def case_facts(population: Population) -> dict[str, list[dict]]:
 
 
 class _Pool:
-    """Mediators in population order, with each one's position (so a draw can skip the parties)."""
+    """Mediators of some zones in population order (zones by prefix, then place), as places in their rolls."""
 
-    def __init__(self, residents: list[Resident]):
-        self.residents = residents
-        self.position = {r.id: i for i, r in enumerate(residents)}
+    def __init__(self, rolls: list[Roll]):
+        self.rolls = rolls
+        self.offsets = [0]
+        for roll in rolls:
+            self.offsets.append(self.offsets[-1] + len(roll.mediators))
+
+    def __len__(self) -> int:
+        return self.offsets[-1]
+
+    def position(self, zone: str, place: int) -> int | None:
+        """Where the resident at ``place`` in ``zone`` stands in the pool, if a mediator of it."""
+        for number, roll in enumerate(self.rolls):
+            if roll.zone == zone:
+                k = bisect_left(roll.mediators, place)
+                found = k < len(roll.mediators) and roll.mediators[k] == place
+                return self.offsets[number] + k if found else None
+        return None
+
+    def at(self, k: int) -> tuple[str, str]:
+        """The mediator at position ``k``: their id and household."""
+        number = bisect_right(self.offsets, k) - 1
+        roll = self.rolls[number]
+        return roll.resident(roll.mediators[k - self.offsets[number]])
 
 
-def _mediator(rng: random.Random, pools: tuple[_Pool, _Pool], parties: list[Resident]) -> Resident | None:
+def _mediator(rng: random.Random, pools: tuple[_Pool, _Pool], zone: str,
+              parties: list[int]) -> tuple[str, str] | None:
     """A mediator of the zone who is not a party (else one of any zone), as one draw over that pool.
 
     The pool without the parties is never built: the draw's position skips the few parties in
@@ -419,12 +538,12 @@ def _mediator(rng: random.Random, pools: tuple[_Pool, _Pool], parties: list[Resi
     in its population; the draws are the same as when it was built.
     """
     for pool in pools:
-        skipped = sorted(pool.position[p.id] for p in parties if p.id in pool.position)
-        if len(pool.residents) > len(skipped):
-            k = rng.randrange(len(pool.residents) - len(skipped))
+        skipped = sorted(p for p in (pool.position(zone, place) for place in parties) if p is not None)
+        if len(pool) > len(skipped):
+            k = rng.randrange(len(pool) - len(skipped))
             for position in skipped:
                 k += position <= k
-            return pool.residents[k]
+            return pool.at(k)
     return None
 
 
@@ -436,15 +555,16 @@ def facts_for(population: Population, residents: Iterable[str], cases: dict[str,
               ) -> dict[str, list[dict]]:
     """Facts of the given residents, by resident; identical whichever residents are asked for."""
     index = population.by_id
-    cases = case_facts(population) if cases is None else cases
-    return {rid: resident_facts(population, index[rid]) + cases.get(rid, []) for rid in residents}
+    cases = case_facts(population.census) if cases is None else cases
+    return {rid: resident_facts(population.scenario, population.seed, index[rid]) + cases.get(rid, [])
+            for rid in residents}
 
 
 def generate_facts(population: Population) -> Iterator[dict]:
     """Every fact of the population, resident by resident (ids sorted)."""
-    cases = case_facts(population)
+    cases = case_facts(population.census)
     for resident in population.residents:
-        yield from resident_facts(population, resident)
+        yield from resident_facts(population.scenario, population.seed, resident)
         yield from cases.get(resident.id, [])
 
 

@@ -1,35 +1,23 @@
-"""Replaying facts under a baseline and a candidate ruleset, in worker processes.
-
-durable-rules cannot drop a registered ruleset and a discarded host leaks, so no engine
-ever lives in the calling process: each side (baseline, candidate) gets its own pool of
-``spawn`` worker processes that ends with the side's run. The two sides share nothing —
-not a process, not a host, not a limit counter.
+"""Replaying one chunk of households' facts under one ruleset: what a what-if worker does.
 
 Work is partitioned by household (limits, tiers and redemptions are per account holder, a
-resident or a household, so the partition is exact whichever holds the accounts) into
-fixed-size chunks of the sorted households; a resident of no household is a household of
-one. A chunk's outcome
-does not depend on which worker ran it or alongside what, and chunks are combined in chunk
-order, so any number of workers gives identical results.
-
-For a synthetic scenario a worker regenerates the population (cheap, seeded) and draws its
-own residents' facts; only resident ids cross the process boundary. For a facts file the
-chunks carry the facts.
+resident or a household, so the partition is exact whichever holds the accounts); a
+resident of no household is a household of one. A chunk's outcome does not depend on which
+worker scored it or alongside what (``simulations.shards`` runs the chunks and adds up their
+summaries).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import multiprocessing
 import random
 from collections import Counter
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 import xinzhi.rulesets
 from xinzhi.engine import (
@@ -54,13 +42,8 @@ from xinzhi.engine import (
 )
 
 from .population import (
-    Population,
     Scenario,
     Shop,
-    case_facts,
-    facts_for,
-    generate_population,
-    month_keys,
 )
 
 REPO_RULESETS = Path(xinzhi.rulesets.__file__).resolve().parent
@@ -104,6 +87,13 @@ class ReplayRuleset:
         """SHA-256 of the text: the report names exactly what was run."""
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
+    def portable(self) -> ReplayRuleset:
+        """The same ruleset with its parents' texts in memory: what a worker on any machine can compile."""
+        if isinstance(self.parents, MemorySource):
+            return self
+        resolved = Loader(self.parents).run(self.text, self.name, until="resolve")
+        return ReplayRuleset(name=self.name, text=self.text, parents=MemorySource(dict(resolved.parents)))
+
     def load(self) -> Ruleset:
         """Load, resolve and check (raises ``RulesetError`` with every problem). Registers nothing."""
         return Loader(self.parents).load(self.text, self.name)
@@ -126,7 +116,7 @@ class ResidentOutcome:
     deducted: Decimal = Decimal(0)  # points taken by deductions (positive number)
     redeemed: Decimal = Decimal(0)  # points spent in the shop
     expired: Decimal = Decimal(0)   # unspent points that expired (accounts.points_expire) within the months
-    redeemed_yuan: float = 0.0
+    redeemed_yuan: Decimal = Decimal(0)  # what the shop's redemptions cost it, exactly
     redemptions: int = 0
     facts: int = 0
     rule_amounts: dict[str, Decimal] = field(default_factory=dict)  # rule -> net amount
@@ -161,20 +151,6 @@ class ChunkOutcome:
 
 
 @dataclass
-class SideResult:
-    """One ruleset's outcome over every resident: its chunks merged."""
-
-    ruleset_ref: str
-    residents: dict[str, ResidentOutcome]
-    households: dict[str, ResidentOutcome]  # the accounts, where households hold them (else empty)
-    monthly: dict[str, list[Decimal]]
-    facts: int
-    awards: int
-    rejected: dict[str, int]
-    fact_types: dict[str, int]
-
-
-@dataclass
 class ResidentInfo:
     """What the report groups a resident by, known before any fact is scored."""
 
@@ -182,18 +158,6 @@ class ResidentInfo:
     origin: str
     roles: tuple[str, ...]
     household: str | None = None
-
-
-@dataclass
-class ReplayResult:
-    """Both sides over the same residents and months: the input of ``report.build_report``."""
-
-    baseline: SideResult
-    candidate: SideResult
-    residents: dict[str, ResidentInfo]
-    months: list[str]
-    workers: int
-    matcher: str = MATCHER_NAME
 
 
 # ---------------------------------------------------------------- sources of facts
@@ -216,52 +180,14 @@ class FactsSource:
     months: tuple[str, ...] | None = None
 
 
-# ---------------------------------------------------------------- worker side
-
-_STATE: dict[str, Any] = {}
-
-
-def _init_worker(ruleset: ReplayRuleset, source: ScenarioSource | None, matcher: str) -> None:
-    compiled = ruleset.compile()
-    _STATE.clear()
-    _STATE["compiled"] = compiled
-    if matcher == "python":
-        from .matcher import PythonMatcher
-        _STATE["matcher"] = PythonMatcher()
-        _STATE["matcher"].register(compiled)
-    if source is not None:
-        population = generate_population(source.scenario, source.seed)
-        _STATE["population"] = population
-        _STATE["cases"] = case_facts(population)
-        _STATE["zones"] = {r.id: r.zone for r in population.residents}  # once per worker, not per chunk
-        _STATE["households"] = {r.id: r.household for r in population.residents}
-        _STATE["household_types"] = _household_types(compiled.ruleset)
-
-
-def _work(number: int, residents: list[str], households: dict[str, str], facts: list[dict] | None,
-          months: list[str]) -> tuple[int, ChunkOutcome]:
-    compiled = _STATE["compiled"]
-    population: Population | None = _STATE.get("population")
-    if facts is None:
-        assert population is not None
-        by_resident = facts_for(population, residents, _STATE["cases"])
-        households = {rid: _STATE["households"][rid] for rid in residents}
-        own = _STATE["household_types"]
-        facts = [_as_household_fact(f, own, households) for rid in residents for f in by_resident[rid]]
-    shop = population.scenario.shop if population is not None else None
-    seed = population.seed if population is not None else 0
-    return number, score_chunk(compiled, residents, facts, months, households=households, shop=shop,
-                               zones=_STATE.get("zones", {}), seed=seed, matcher=_STATE.get("matcher", MATCHER))
-
-
-def _household_types(ruleset: Ruleset) -> frozenset[str]:
+def household_types(ruleset: Ruleset) -> frozenset[str]:
     """The fact types a standard keeping accounts per household says are the household's own."""
     if not _held_by_household(ruleset):
         return frozenset()
     return frozenset(t.id for t in ruleset.fact_types if t.names == "household")
 
 
-def _as_household_fact(fact: dict, own: frozenset[str], households: dict[str, str]) -> dict:
+def as_household_fact(fact: dict, own: frozenset[str], households: dict[str, str]) -> dict:
     """A synthetic fact of a type that is the household's own names the household, no member.
 
     The population draws such facts for the head of each household (an activity ``per: household``).
@@ -493,7 +419,7 @@ def _shop_visits(out: ResidentOutcome, rid: str, by_month: dict[str, Decimal], m
                     item = affordable[int(pick * len(affordable))]
                     balance -= item.price_points
                     spent += item.price_points
-                    out.redeemed_yuan = round(out.redeemed_yuan + item.cost_yuan, 2)
+                    out.redeemed_yuan += Decimal(str(item.cost_yuan))
                     out.redemptions += 1
         out.redeemed += spent
         monthly[month][REDEEMED] += spent
@@ -575,55 +501,7 @@ class Households:
         return self.unit_of[f"r:{resident}"] if resident is not None else ""
 
 
-def _run_side(side: str, ruleset: ReplayRuleset, source: ScenarioSource | FactsSource, households: Households,
-              months: list[str], workers: int, chunk_size: int, progress: Progress | None,
-              matcher: str) -> SideResult:
-    loaded = ruleset.load()
-    by_unit: dict[str, list[dict]] = {}  # a household's members' facts go to one chunk
-    if isinstance(source, FactsSource):
-        for fact in source.facts:
-            by_unit.setdefault(households.unit(fact), []).append(fact)
-    chunks = _chunks(sorted(households.units), chunk_size)
-    init_source = source if isinstance(source, ScenarioSource) else None
-    results: dict[int, ChunkOutcome] = {}
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
-                             initargs=(ruleset, init_source, matcher)) as pool:
-        futures = []
-        for number, chunk in enumerate(chunks):
-            residents = [rid for unit in chunk for rid in households.units[unit]]
-            registered = {rid: households.registered[rid] for rid in residents if rid in households.registered}
-            chunk_facts = None if init_source else [f for unit in chunk for f in by_unit.get(unit, [])]
-            futures.append(pool.submit(_work, number, residents, registered, chunk_facts, months))
-        if progress:
-            progress(side, 0, len(chunks))
-        for done, future in enumerate(as_completed(futures), start=1):
-            number, outcome = future.result()
-            results[number] = outcome
-            if progress:
-                progress(side, done, len(chunks))
-    merged: dict[str, ResidentOutcome] = {}
-    accounts: dict[str, ResidentOutcome] = {}
-    monthly = {m: [Decimal(0)] * MONTH_COLUMNS for m in months}
-    facts = awards = 0
-    rejected: Counter[str] = Counter()
-    fact_types: Counter[str] = Counter()
-    for number in sorted(results):
-        outcome = results[number]
-        merged.update(outcome.residents)
-        accounts.update(outcome.households)
-        for month, values in outcome.monthly.items():
-            monthly[month] = [a + b for a, b in zip(monthly[month], values, strict=True)]
-        facts += outcome.facts
-        awards += outcome.awards
-        rejected.update(outcome.rejected)
-        fact_types.update(outcome.fact_types)
-    return SideResult(ruleset_ref=loaded.ref, residents=dict(sorted(merged.items())),
-                      households=dict(sorted(accounts.items())), monthly=monthly, facts=facts, awards=awards,
-                      rejected=dict(sorted(rejected.items())), fact_types=dict(sorted(fact_types.items())))
-
-
-def _fact_months(facts: Iterable[dict]) -> list[str]:
+def fact_months(facts: Iterable[dict]) -> list[str]:
     """Every month (Shanghai time) from the first fact's to the last's."""
     seen = set()
     for fact in facts:
@@ -641,36 +519,3 @@ def _fact_months(facts: Iterable[dict]) -> list[str]:
         months.append(f"{year}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
-
-
-def replay(baseline: ReplayRuleset, candidate: ReplayRuleset, source: ScenarioSource | FactsSource, *,
-           workers: int = 1, chunk_size: int = CHUNK_SIZE, progress: Progress | None = None,
-           matcher: str = MATCHER_NAME) -> ReplayResult:
-    """Both sides, one after the other, each in its own short-lived pool of ``workers`` processes.
-
-    ``matcher`` is "durable-rules" (the default, the matcher of record) or "python" (see
-    ``simulations.matcher``: same conditions, checked by a differential test).
-    """
-    if matcher not in ("durable-rules", "python"):
-        raise ValueError(f"unknown matcher {matcher!r}: durable-rules or python")
-    if isinstance(source, ScenarioSource):
-        population = generate_population(source.scenario, source.seed)
-        info = {r.id: ResidentInfo(zone=r.zone, origin=r.origin, roles=r.roles, household=r.household)
-                for r in population.residents}
-        months = month_keys(source.scenario.period)
-        households = Households.of(info)
-    else:
-        ids = sorted({str(f["resident"]) for f in source.facts if f.get("resident") is not None}
-                     | set(source.residents or {}))
-        unknown = ResidentInfo(zone="unknown", origin="unknown", roles=())
-        info = {rid: (source.residents or {}).get(rid, unknown) for rid in ids}
-        months = list(source.months) if source.months is not None else _fact_months(source.facts)
-        households = Households.of(info, source.facts)
-        info = {rid: r if r.household or rid not in households.registered
-                else ResidentInfo(zone=r.zone, origin=r.origin, roles=r.roles, household=households.registered[rid])
-                for rid, r in info.items()}
-    workers = max(1, int(workers))
-    base = _run_side("baseline", baseline, source, households, months, workers, chunk_size, progress, matcher)
-    cand = _run_side("candidate", candidate, source, households, months, workers, chunk_size, progress, matcher)
-    return ReplayResult(baseline=base, candidate=cand, residents=info, months=months, workers=workers,
-                        matcher=matcher)

@@ -1,6 +1,6 @@
 """The comparison of a baseline and a candidate ruleset over the same facts.
 
-``build_report`` turns a ``ReplayResult`` into a ``SimulationReport`` (pydantic, so the JSON
+``build_report`` turns a run's summary (``shards.ReplayResult``) into a ``SimulationReport`` (pydantic, so the JSON
 has a schema: ``SimulationReport.model_json_schema()``). The JSON is deterministic: no
 timestamps, no absolute paths, no worker count, every list in a fixed order and every
 float rounded — the same seed gives byte-identical JSON whatever the number of workers.
@@ -34,10 +34,8 @@ accounts shows, person by person, whose tier moves.
 
 from __future__ import annotations
 
-import math
-import statistics
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -49,31 +47,15 @@ from xinzhi.engine import Ruleset
 from xinzhi.engine.amounts import Amount
 
 from .population import Scenario
-from .replay import (
-    EXPIRED,
-    HELD,
-    HELD_POINTS,
-    ISSUED,
-    OUTSTANDING,
-    REDEEMED,
-    ReplayResult,
-    ReplayRuleset,
-    ResidentOutcome,
-    SideResult,
-    reviewed_rules,
-)
+from .replay import EXPIRED, HELD, HELD_POINTS, ISSUED, OUTSTANDING, REDEEMED, ReplayRuleset, reviewed_rules
+from .shards import ReplayResult
+from .summary import ZERO, RuleTally, Side, Spread, Summary, held_by, r4
 
 SCHEMA_VERSION = 1
-TOP = 10
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-def r4(x: float) -> float:
-    """Rounded to 4 places, as every float of the report is (so its JSON is byte-stable); never -0.0."""
-    return round(float(x), 4) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
 # ---------------------------------------------------------------- models
@@ -421,42 +403,6 @@ class SimulationReport(_Model):
 
 # ---------------------------------------------------------------- statistics
 
-def gini(values: Sequence[float]) -> float:
-    """Gini coefficient of the values clipped at zero; 0.0 when nobody has anything."""
-    xs = sorted(max(float(v), 0.0) for v in values)  # a statistic: floats, rounded (r4)
-    n, total = len(xs), sum(xs)
-    if n == 0 or total == 0:
-        return 0.0
-    weighted = sum((i + 1) * x for i, x in enumerate(xs))
-    return r4(2 * weighted / (n * total) - (n + 1) / n)
-
-
-def quantile(sorted_values: Sequence[float | Decimal], q: float) -> float:
-    """Linear interpolation between the closest ranks; the values must already be sorted."""
-    if not sorted_values:
-        return 0.0
-    pos = (len(sorted_values) - 1) * q
-    lo = int(pos)
-    hi = min(lo + 1, len(sorted_values) - 1)
-    low, high = float(sorted_values[lo]), float(sorted_values[hi])  # a statistic: floats, rounded (r4)
-    return r4(low + (high - low) * (pos - lo))
-
-
-def _histogram(amounts: list[Decimal]) -> list[Bin]:
-    """Twenty-odd bins of whole points; an amount with decimals falls in the bin of its floor."""
-    if not amounts:
-        return []
-    values = [math.floor(a) for a in amounts]
-    lo, hi = min(values), max(values)
-    if lo == hi:
-        return [Bin(low=lo, high=lo + 1, count=len(values))]
-    width = max(1, -(-(hi - lo + 1) // 20))
-    start = lo - (lo % width)
-    counts = Counter((v - start) // width for v in values)
-    return [Bin(low=start + k * width, high=start + (k + 1) * width, count=counts.get(k, 0))
-            for k in range((hi - start) // width + 1)]
-
-
 # ---------------------------------------------------------------- building the report
 
 def ruleset_info(source: ReplayRuleset, ruleset: Ruleset) -> RulesetInfo:
@@ -465,73 +411,52 @@ def ruleset_info(source: ReplayRuleset, ruleset: Ruleset) -> RulesetInfo:
                        lineage=list(ruleset.lineage))
 
 
-def _side_group(values: list[Decimal], community_total: Decimal) -> GroupSide:
-    total = sum(values, Decimal(0))
-    return GroupSide(total=total, mean=r4(statistics.fmean(values)) if values else 0.0,
-                     median=r4(float(statistics.median(values))) if values else 0.0,
-                     share=r4(float(total / community_total)) if community_total else 0.0,
-                     gini=gini([float(v) for v in values]))
+def _side_group(values: Spread, community_total: Decimal) -> GroupSide:
+    total = values.total
+    return GroupSide(total=total, mean=values.mean(), median=values.median(),
+                     share=r4(float(total / community_total)) if community_total else 0.0, gini=values.gini())
 
 
-def _held_by(ruleset: Ruleset) -> str:
-    return ruleset.accounts.held_by if ruleset.accounts is not None else "resident"
+def _rule_side(side: Side, rule_id: str) -> RuleSide:
+    tally = side.rules.get(rule_id, RuleTally())
+    return RuleSide(issued=tally.issued, deducted=tally.deducted, net=tally.issued - tally.deducted,
+                    awards=tally.awards, residents_reached=tally.reached, limit_bound=tally.bound,
+                    points_cut=tally.cut)
 
 
-def _accounts(side: SideResult, ruleset: Ruleset) -> dict[str, ResidentOutcome]:
-    """The accounts a standard keeps: its households' where they hold them, else its residents'."""
-    return side.households if _held_by(ruleset) == "household" else side.residents
-
-
-def _rule_side(accounts: dict[str, ResidentOutcome], rule_id: str) -> RuleSide:
-    issued, deducted, cut = Decimal(0), Decimal(0), Decimal(0)
-    awards = reached = bound = 0
-    for out in accounts.values():
-        n = out.rule_awards.get(rule_id, 0)
-        if not n:
-            continue
-        amount = out.rule_amounts.get(rule_id, Decimal(0))
-        issued += max(amount, Decimal(0))
-        deducted += max(-amount, Decimal(0))
-        awards += n
-        reached += 1 if out.rule_paid.get(rule_id, 0) else 0
-        bound += out.rule_bound.get(rule_id, 0)
-        cut += out.rule_cut.get(rule_id, Decimal(0))
-    return RuleSide(issued=issued, deducted=deducted, net=issued - deducted, awards=awards,
-                    residents_reached=reached, limit_bound=bound, points_cut=cut)
-
-
-def _distribution(values: list[Decimal]) -> DeltaDistribution:
-    """How sorted changes spread: quantiles, extremes and the histogram."""
+def _distribution(values: Spread) -> DeltaDistribution:
+    """How changes spread: quantiles, extremes and the histogram."""
+    gainers, losers, unchanged = values.signs()
+    low, high = values.bounds()
     return DeltaDistribution(
-        residents=len(values), gainers=sum(v > 0 for v in values), losers=sum(v < 0 for v in values),
-        unchanged=sum(v == 0 for v in values), mean=r4(statistics.fmean(values)) if values else 0.0,
-        median=quantile(values, 0.5), p05=quantile(values, 0.05), p25=quantile(values, 0.25),
-        p75=quantile(values, 0.75), p95=quantile(values, 0.95), min=values[0] if values else 0,
-        max=values[-1] if values else 0, histogram=_histogram(values))
+        residents=len(values), gainers=gainers, losers=losers, unchanged=unchanged, mean=values.mean(),
+        median=values.quantile(0.5), p05=values.quantile(0.05), p25=values.quantile(0.25),
+        p75=values.quantile(0.75), p95=values.quantile(0.95), min=low, max=high,
+        histogram=[Bin(low=lo, high=hi, count=n) for lo, hi, n in values.histogram()])
 
 
-def _group(dimension: str, gid: str, title: str, bv: list[Decimal], cv: list[Decimal],
+def _group(dimension: str, gid: str, title: str, spreads: tuple[Spread, Spread],
            totals: tuple[Decimal, Decimal]) -> GroupStats:
-    bs, cs = _side_group(bv, totals[0]), _side_group(cv, totals[1])
-    return GroupStats(dimension=dimension, id=gid, title=title, residents=len(bv), baseline=bs, candidate=cs,
+    bs, cs = _side_group(spreads[0], totals[0]), _side_group(spreads[1], totals[1])
+    return GroupStats(dimension=dimension, id=gid, title=title, residents=len(spreads[0]), baseline=bs, candidate=cs,
                       delta_mean=r4(cs.mean - bs.mean), delta_total=cs.total - bs.total)
 
 
-def _migration(tiers: list[TierInfo], pairs: Iterable[tuple[str, str]]) -> TierMigration:
+def _migration(tiers: list[TierInfo], pairs: Counter[tuple[str, str]]) -> TierMigration:
     """The matrix of (baseline tier, candidate tier) pairs; a pair with a tier of neither standard is left out."""
     order = {t.id: i for i, t in enumerate(tiers)}
     matrix = [[0] * len(tiers) for _ in tiers]
     up = down = same = 0
-    for before, after in pairs:
+    for (before, after), n in pairs.items():
         if before not in order or after not in order:
             continue
-        matrix[order[before]][order[after]] += 1
+        matrix[order[before]][order[after]] += n
         if order[after] < order[before]:
-            up += 1
+            up += n
         elif order[after] > order[before]:
-            down += 1
+            down += n
         else:
-            same += 1
+            same += n
     return TierMigration(tiers=tiers, matrix=matrix, baseline_counts=[sum(row) for row in matrix],
                          candidate_counts=[sum(col) for col in zip(*matrix, strict=True)] if matrix else [],
                          moved_up=up, moved_down=down, unchanged=same)
@@ -574,49 +499,26 @@ def _tier_list(base: Ruleset, cand: Ruleset) -> list[TierInfo]:
 def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
                  candidate: tuple[ReplayRuleset, Ruleset], source: SourceInfo,
                  scenario: Scenario | None = None, names: GroupNames | None = None) -> SimulationReport:
-    """The whole comparison; ``scenario`` prices the shop in yuan.
+    """The whole comparison from the run's summary; ``scenario`` prices the shop in yuan.
 
     Zones and roles are ordered and titled by ``names`` (default: the scenario's).
     """
     names = names or (GroupNames.of(scenario) if scenario else GroupNames())
     base_src, base_rs = baseline
     cand_src, cand_rs = candidate
-    B, C = result.baseline, result.candidate
-    BA, CA = _accounts(B, base_rs), _accounts(C, cand_rs)
-    ids = sorted(result.residents)
-    info = result.residents
-    empty = ResidentOutcome(index=Decimal(0), points=Decimal(0), tier="")
-
-    def get(side: SideResult, rid: str) -> ResidentOutcome:
-        return side.residents.get(rid, empty)
-
-    homes = _households(result)
-
-    def zone_of(account: str, held_by: str) -> str:
-        if held_by == "household":
-            return homes[account][0] if account in homes else "unknown"
-        return info[account].zone if account in info else "unknown"
+    summary = result.summary
+    B, C = summary.baseline, summary.candidate
+    people, homes = summary.residents, summary.households
 
     # ---- totals
-    def sums(side: SideResult, ruleset: Ruleset) -> dict[str, Decimal | int]:  # amounts, and counts
-        outs = list(_accounts(side, ruleset).values())
-        assert ruleset.accounts is not None  # a loaded ruleset has accounts (engine.checks refuses one without)
-        start = ruleset.accounts.starting_index
-        return {
-            "facts_scored": side.facts - sum(side.rejected.values()),
-            "facts_rejected": sum(side.rejected.values()),
-            "awards": side.awards,
-            "awards_limited": sum(sum(o.rule_bound.values()) for o in outs),
-            "points_cut_by_limits": sum((sum(o.rule_cut.values(), Decimal(0)) for o in outs), Decimal(0)),
-            "index_net": sum((o.index - start for o in outs), Decimal(0)),
-            "points_earned": sum((o.earned for o in outs), Decimal(0)),
-            "points_deducted": sum((o.deducted for o in outs), Decimal(0)),
-            "points_net": sum((o.points for o in outs), Decimal(0)),
-            "points_redeemed": sum((o.redeemed for o in outs), Decimal(0)),
-            "points_expired": sum((o.expired for o in outs), Decimal(0)),
-            "points_outstanding": sum((max(o.balance, Decimal(0)) for o in outs), Decimal(0)),
-            **_held_for_review(outs, reviewed_rules(ruleset)),
-        }
+    def sums(side: Side, ruleset: Ruleset) -> dict[str, Decimal | int]:  # amounts, and counts
+        rejected = sum(side.rejected.values())
+        awards, points = side.review(reviewed_rules(ruleset))
+        return {"facts_scored": side.facts - rejected, "facts_rejected": rejected, "awards": side.awards,
+                **{k: side.sums.get(k, 0) for k in ("awards_limited", "points_cut_by_limits", "index_net",
+                                                     "points_earned", "points_deducted", "points_net",
+                                                     "points_redeemed", "points_expired", "points_outstanding")},
+                "review_awards": awards, "review_points": points}
     titles = {
         "facts_scored": "计分事实数", "facts_rejected": "被拒事实数", "awards": "赋分/扣分条数",
         "awards_limited": "受上限截断条数", "points_cut_by_limits": "上限截去积分", "index_net": "诚信指数净增",
@@ -632,21 +534,16 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
     rule_ids = list(dict.fromkeys([r.id for r in base_rs.rules] + [r.id for r in cand_rs.rules]))
     titles_by_rule = {r.id: (r.title, r.category) for r in base_rs.rules}
     titles_by_rule.update({r.id: (r.title, r.category) for r in cand_rs.rules})
-    zones = sorted({info[rid].zone for rid in ids} | {zone for zone, _ in homes.values()}, key=names.zone_order)
+    zones = sorted({gid for crowd in (people, homes) for dim, gid in crowd.groups if dim == "zone"},
+                   key=names.zone_order)
     total_delta = sc["points_net"] - sb["points_net"]
     rules, changed = [], []
     for rule_id in rule_ids:
-        bside, cside = _rule_side(BA, rule_id), _rule_side(CA, rule_id)
+        bside, cside = _rule_side(B, rule_id), _rule_side(C, rule_id)
         status = _status(_rule_fingerprint(base_rs, rule_id), _rule_fingerprint(cand_rs, rule_id))
         if status != "unchanged":
             changed.append(rule_id)
-        by_zone = {z: Decimal(0) for z in zones}
-        for held_by, accounts, sign in ((_held_by(base_rs), BA, -1), (_held_by(cand_rs), CA, 1)):
-            for account, out in accounts.items():
-                amount = out.rule_amounts.get(rule_id, Decimal(0))
-                if amount:
-                    zone = zone_of(account, held_by)
-                    by_zone[zone] = by_zone.get(zone, Decimal(0)) + sign * amount
+        by_zone = {z: C.by_zone.get((rule_id, z), ZERO) - B.by_zone.get((rule_id, z), ZERO) for z in zones}
         delta = cside.net - bside.net
         rules.append(RuleImpact(rule_id=rule_id, title=titles_by_rule[rule_id][0], category=titles_by_rule[rule_id][1],
                                 status=status, baseline=bside, candidate=cside, delta_net=delta,
@@ -657,54 +554,36 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
         total_delta=total_delta, causes=causes, changed_rules=changed,
         note="各规则的积分变化之和恰等于总变化。定义未改的规则也可能因与改动规则共用类别上限而变化。")
 
-    limit_names = sorted({k for accounts in (BA, CA) for o in accounts.values() for k in o.limits_bound})
-    limits = [LimitBinding(limit=name, title=limit_title(name, (cand_rs, base_rs)),
-                           baseline=sum(o.limits_bound.get(name, 0) for o in BA.values()),
-                           candidate=sum(o.limits_bound.get(name, 0) for o in CA.values()))
-              for name in limit_names]
+    limits = [LimitBinding(limit=name, title=limit_title(name, (cand_rs, base_rs)), baseline=B.limits.get(name, 0),
+                           candidate=C.limits.get(name, 0))
+              for name in sorted(set(B.limits) | set(C.limits))]
 
     # ---- per resident
-    deltas = []
-    for rid in ids:
-        b, c = get(B, rid), get(C, rid)
-        rule_deltas = {k: c.rule_amounts.get(k, Decimal(0)) - b.rule_amounts.get(k, Decimal(0))
-                       for k in set(b.rule_amounts) | set(c.rule_amounts)}
-        main = min((k for k, v in rule_deltas.items() if v), key=lambda k: (-abs(rule_deltas[k]), k), default=None)
-        deltas.append(ResidentDelta(
-            resident=rid, zone=info[rid].zone, origin=info[rid].origin, roles=list(info[rid].roles),
-            baseline_points=b.points, candidate_points=c.points, delta_points=c.points - b.points,
-            baseline_index=b.index, candidate_index=c.index, baseline_tier=b.tier, candidate_tier=c.tier,
-            main_rule=main, main_rule_delta=rule_deltas.get(main, 0) if main else 0))
-    distribution = _distribution(sorted(d.delta_points for d in deltas))
-    gainers = [d for d in sorted(deltas, key=lambda d: (-d.delta_points, d.resident)) if d.delta_points > 0][:TOP]
-    losers = [d for d in sorted(deltas, key=lambda d: (d.delta_points, d.resident)) if d.delta_points < 0][:TOP]
+    distribution = _distribution(people.deltas)
+    gainers = [ResidentDelta(**vars(m)) for m in summary.gainers]
+    losers = [ResidentDelta(**vars(m)) for m in summary.losers]
 
     # ---- fairness
-    everyone = (sum((get(B, rid).points for rid in ids), Decimal(0)), sum((get(C, rid).points for rid in ids),
-                                                                         Decimal(0)))
+    everyone_spreads = people.groups.get(("all", "all"), (Spread(), Spread()))
+    everyone = (everyone_spreads[0].total, everyone_spreads[1].total)
     groups: list[GroupStats] = []
 
-    def add_group(dimension: str, gid: str, title: str, members: list[str]) -> None:
-        groups.append(_group(dimension, gid, title, [get(B, rid).points for rid in members],
-                             [get(C, rid).points for rid in members], everyone))
+    def add_group(dimension: str, gid: str, title: str) -> None:
+        if (dimension, gid) in people.groups:
+            groups.append(_group(dimension, gid, title, people.groups[(dimension, gid)], everyone))
 
-    add_group("all", "all", "全体居民", ids)
+    add_group("all", "all", "全体居民")
     for zone in zones:
-        members = [rid for rid in ids if info[rid].zone == zone]
-        if members:
-            add_group("zone", zone, names.zone_title(zone), members)
-    for origin in sorted({info[rid].origin for rid in ids}):
+        add_group("zone", zone, names.zone_title(zone))
+    for origin in sorted(gid for dim, gid in people.groups if dim == "origin"):
         if origin != "unknown":
-            add_group("origin", origin, _ORIGIN_TITLES.get(origin, origin),
-                      [rid for rid in ids if info[rid].origin == origin])
+            add_group("origin", origin, _ORIGIN_TITLES.get(origin, origin))
     role_titles = names.roles
-    for role in list(role_titles) + sorted({x for rid in ids for x in info[rid].roles} - set(role_titles)):
-        members = [rid for rid in ids if role in info[rid].roles]
-        if members:
-            add_group("role", role, role_titles.get(role, role), members)
-    no_role = [rid for rid in ids if not info[rid].roles]
-    if scenario and no_role:
-        add_group("role", "none", "无特定身份", no_role)
+    held_roles = {gid for dim, gid in people.groups if dim == "role"} - {"none"}
+    for role in list(role_titles) + sorted(held_roles - set(role_titles)):
+        add_group("role", role, role_titles.get(role, role))
+    if scenario:
+        add_group("role", "none", "无特定身份")
     zone_groups = [g for g in groups if g.dimension == "zone" and g.id != "unknown"]
     gap = None
     if len(zone_groups) >= 2:
@@ -720,8 +599,8 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
 
     # ---- tiers
     tiers = _tier_list(base_rs, cand_rs)
-    migration = _migration(tiers, ((get(B, rid).tier, get(C, rid).tier) for rid in ids))
-    households = _households_section(result, (base_rs, cand_rs), homes, zones, names, tiers) if homes else None
+    migration = _migration(tiers, people.tiers)
+    households = _households_section(summary, (base_rs, cand_rs), zones, names, tiers) if homes.count else None
 
     # ---- liability
     ypp = basis = None
@@ -731,20 +610,17 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
         basis = (f"按情景「{scenario.title}」中信用超市 {len(ratios)} 种商品每分的平均成本（成本 ÷ 所需积分）"
                  f" {ypp} 元/分估算。")
 
-    def liability_side(accounts: dict[str, ResidentOutcome], s: dict[str, Decimal | int],
-                       ruleset: Ruleset) -> LiabilitySide:
-        outs = list(accounts.values())
+    def liability_side(side: Side, s: dict[str, Decimal | int], ruleset: Ruleset) -> LiabilitySide:
         outstanding = s["points_outstanding"]
         expiry = ruleset.accounts.points_expire if ruleset.accounts is not None else None
         return LiabilitySide(
             points_earned=s["points_earned"], points_deducted=s["points_deducted"],
             points_redeemed=s["points_redeemed"], points_expired=s["points_expired"],
             points_expire_after_months=expiry.after_months if expiry is not None else None,
-            redemptions=sum(o.redemptions for o in outs),
-            redeemed_yuan=r4(sum(o.redeemed_yuan for o in outs)), outstanding_points=outstanding,
-            outstanding_yuan=r4(float(outstanding) * ypp) if ypp is not None else None,
-            negative_balances=sum(o.balance < 0 for o in outs))
-    lb, lc = liability_side(BA, sb, base_rs), liability_side(CA, sc, cand_rs)
+            redemptions=side.sums.get("redemptions", 0), redeemed_yuan=r4(float(side.sums.get("redeemed_yuan", 0))),
+            outstanding_points=outstanding, outstanding_yuan=r4(float(outstanding) * ypp) if ypp is not None else None,
+            negative_balances=side.sums.get("negative_balances", 0))
+    lb, lc = liability_side(B, sb, base_rs), liability_side(C, sc, cand_rs)
     delta_yuan = None  # the sides have yuan exactly when the scenario prices the shop (ypp)
     if lc.outstanding_yuan is not None and lb.outstanding_yuan is not None:
         delta_yuan = r4(lc.outstanding_yuan - lb.outstanding_yuan)
@@ -763,94 +639,61 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
              "（两方案使用相同随机数），每月月末兑换一次。到期作废与正式账本相同：按各标准的积分有效期，扣分和兑换先用最早到期的"
              "积分，到期当日仍未用完的部分在次日零时作废；模拟期短于有效期时不会有积分作废。")
 
-    review = _review_section(result, (base_rs, cand_rs), (BA, CA), (sb, sc))
+    review = _review_section(result, (base_rs, cand_rs), (sb, sc))
 
     return SimulationReport(
         matcher=result.matcher, baseline=ruleset_info(base_src, base_rs), candidate=ruleset_info(cand_src, cand_rs),
-        source=source, rejected_facts={"baseline": B.rejected, "candidate": C.rejected},
-        unexercised=_unexercised(result, base_rs, cand_rs), totals=totals,
+        source=source, rejected_facts={"baseline": dict(sorted(B.rejected.items())),
+                                       "candidate": dict(sorted(C.rejected.items()))},
+        unexercised=_unexercised(summary, base_rs, cand_rs), totals=totals,
         residents=ResidentsSection(distribution=distribution, top_gainers=gainers, top_losers=losers),
         fairness=Fairness(groups=groups, zone_gap=gap), rules=rules, limits=limits, attribution=attribution,
         tiers=migration, households=households, liability=liability, review=review)
 
 
-def _held_for_review(accounts: Iterable[ResidentOutcome], reviewed: frozenset[str]) -> dict[str, Decimal | int]:
-    """The awards of ``reviewed`` rules with a non-zero amount (``replay.held_for_review``), and their points."""
-    outs = list(accounts)
-    return {"review_awards": sum(o.rule_paid.get(rule, 0) for o in outs for rule in reviewed),
-            "review_points": sum((o.rule_amounts.get(rule, Decimal(0)) for o in outs for rule in reviewed), Decimal(0))}
-
-
 def _review_section(result: ReplayResult, rulesets: tuple[Ruleset, Ruleset],
-                    accounts: tuple[dict[str, ResidentOutcome], dict[str, ResidentOutcome]],
                     sums: tuple[dict[str, Decimal | int], dict[str, Decimal | int]]) -> ReviewSection:
     """What each standard leaves to the committee: awards held for review, by rule and by month."""
     reviewed = [reviewed_rules(ruleset) for ruleset in rulesets]
+    sides = (result.summary.baseline, result.summary.candidate)
     titles = {rule.id: rule.title for ruleset in rulesets for rule in ruleset.rules}  # the candidate's title wins
-    sides = [ReviewSide(rules=len(ids), awards=int(s["review_awards"]), points=s["review_points"],
-                        publicity_days=ruleset.publicity_days)
-             for ids, s, ruleset in zip(reviewed, sums, rulesets, strict=True)]
+    totals = [ReviewSide(rules=len(ids), awards=int(s["review_awards"]), points=s["review_points"],
+                         publicity_days=ruleset.publicity_days)
+              for ids, s, ruleset in zip(reviewed, sums, rulesets, strict=True)]
     rules = []
     either = reviewed[0] | reviewed[1]
     for rule_id in dict.fromkeys(r.id for ruleset in rulesets for r in ruleset.rules if r.id in either):
-        base, cand = (_held_for_review(outs.values(), ids & {rule_id})
-                      for outs, ids in zip(accounts, reviewed, strict=True))
-        rules.append(ReviewRule(rule_id=rule_id, title=titles[rule_id], baseline_awards=int(base["review_awards"]),
-                                candidate_awards=int(cand["review_awards"]), baseline_points=base["review_points"],
-                                candidate_points=cand["review_points"]))
-    B, C = result.baseline.monthly, result.candidate.monthly
+        (base_awards, base_points), (cand_awards, cand_points) = (
+            side.review(ids & {rule_id}) for side, ids in zip(sides, reviewed, strict=True))
+        rules.append(ReviewRule(rule_id=rule_id, title=titles[rule_id], baseline_awards=base_awards,
+                                candidate_awards=cand_awards, baseline_points=base_points,
+                                candidate_points=cand_points))
+    B, C = sides[0].monthly, sides[1].monthly
     monthly = [ReviewMonth(month=m, baseline_awards=int(B[m][HELD]), candidate_awards=int(C[m][HELD]),
                            baseline_points=B[m][HELD_POINTS], candidate_points=C[m][HELD_POINTS])
                for m in result.months]
     return ReviewSection(
-        counted_in_totals=True, baseline=sides[0], candidate=sides[1], rules=rules, monthly=monthly,
+        counted_in_totals=True, baseline=totals[0], candidate=totals[1], rules=rules, monthly=monthly,
         note="标为委员会审核的规则，其奖励在正式账本中先冻结：批准前不能兑换、不计入诚信指数，"
              "批准后在公示栏公示，驳回则不发放。本报告的总量、规则、居民、等级和负债均按这些奖励全部获批计入；"
              "若全部驳回，净发放积分将少去上述待审核积分。审核期间暂不能兑换的时间差未模拟。")
 
 
-def _households(result: ReplayResult) -> dict[str, tuple[str, list[str]]]:
-    """Every household: its zone (its first member's, as the board shows it) and its members."""
-    members: dict[str, list[str]] = {}
-    for rid, person in sorted(result.residents.items()):
-        if person.household:
-            members.setdefault(person.household, []).append(rid)
-    for side in (result.baseline, result.candidate):
-        for household in side.households:  # a household known only from its own facts
-            members.setdefault(household, [])
-    return {h: (result.residents[people[0]].zone if people else "unknown", people)
-            for h, people in sorted(members.items())}
-
-
-def _households_section(result: ReplayResult, rulesets: tuple[Ruleset, Ruleset],
-                        homes: dict[str, tuple[str, list[str]]], zones: list[str], names: GroupNames,
+def _households_section(summary: Summary, rulesets: tuple[Ruleset, Ruleset], zones: list[str], names: GroupNames,
                         tiers: list[TierInfo]) -> HouseholdsSection:
     """The change by household: each side's household points, their spread and zones, and households' tiers."""
-    held = [_held_by(ruleset) for ruleset in rulesets]
-    empty = ResidentOutcome(index=Decimal(0), points=Decimal(0), tier="")
-
-    def points(side: SideResult, held_by: str, household: str) -> Decimal:
-        if held_by == "household":
-            return side.households.get(household, empty).points
-        return sum((side.residents.get(rid, empty).points for rid in homes[household][1]), Decimal(0))
-
-    ids = list(homes)
-    before = {h: points(result.baseline, held[0], h) for h in ids}
-    after = {h: points(result.candidate, held[1], h) for h in ids}
-    everyone = (sum(before.values(), Decimal(0)), sum(after.values(), Decimal(0)))
-    groups = [_group("all", "all", "全体家庭", [before[h] for h in ids], [after[h] for h in ids], everyone)]
+    held = [held_by(ruleset) for ruleset in rulesets]
+    homes = summary.households
+    all_spreads = homes.groups[("all", "all")]
+    everyone = (all_spreads[0].total, all_spreads[1].total)
+    groups = [_group("all", "all", "全体家庭", all_spreads, everyone)]
     for zone in zones:
-        inside = [h for h in ids if homes[h][0] == zone]
-        if inside:
-            groups.append(_group("zone", zone, names.zone_title(zone), [before[h] for h in inside],
-                                 [after[h] for h in inside], everyone))
-    migration = None
-    if held == ["household", "household"]:
-        migration = _migration(tiers, ((result.baseline.households.get(h, empty).tier,
-                                        result.candidate.households.get(h, empty).tier) for h in ids))
+        if ("zone", zone) in homes.groups:
+            groups.append(_group("zone", zone, names.zone_title(zone), homes.groups[("zone", zone)], everyone))
+    migration = _migration(tiers, homes.tiers) if held == ["household", "household"] else None
     return HouseholdsSection(
-        households=len(ids), held_by={"baseline": held[0], "candidate": held[1]},
-        distribution=_distribution(sorted(after[h] - before[h] for h in ids)), groups=groups, tiers=migration,
+        households=homes.count, held_by={"baseline": held[0], "candidate": held[1]},
+        distribution=_distribution(homes.deltas), groups=groups, tiers=migration,
         note="按家庭：家庭持有账户时为家庭账户的积分（含户的事实），居民持有账户时为家庭成员积分之和；"
              "家庭的分区按其第一位成员。")
 
@@ -873,12 +716,12 @@ def limit_title(key: str, rulesets: Sequence[Ruleset]) -> str:
             + ("（每位成员）" if "member" in flags else ""))
 
 
-def _unexercised(result: ReplayResult, baseline: Ruleset, candidate: Ruleset) -> list[Unexercised]:
+def _unexercised(summary: Summary, baseline: Ruleset, candidate: Ruleset) -> list[Unexercised]:
     """Rules whose fact type no replayed fact had, on the side(s) that have them."""
     sides: dict[str, tuple[str, str, list[str]]] = {}
     fact_titles = {t.id: t.title for ruleset in (baseline, candidate) for t in ruleset.fact_types}
-    for name, ruleset, replayed in (("baseline", baseline, result.baseline),
-                                    ("candidate", candidate, result.candidate)):
+    for name, ruleset, replayed in (("baseline", baseline, summary.baseline),
+                                    ("candidate", candidate, summary.candidate)):
         for rule in ruleset.rules:
             if rule.enabled and rule.fact and not replayed.fact_types.get(rule.fact):
                 title, fact, seen = sides.setdefault(rule.id, (rule.title, rule.fact, []))

@@ -6,6 +6,7 @@ Used by the CLI (``xinzhi simulate``) and meant for an API background job as wel
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,8 +15,9 @@ from xinzhi.service import Service
 
 from .html_report import render_html
 from .population import Scenario, generate_facts, generate_population, load_scenario
-from .replay import CHUNK_SIZE, FactsSource, Progress, ReplayRuleset, ScenarioSource, replay
+from .replay import CHUNK_SIZE, FactsSource, Progress, ReplayRuleset, ScenarioSource
 from .report import GroupNames, SimulationReport, SourceInfo, build_report, report_json, schema_json
+from .shards import replay
 
 
 @dataclass
@@ -42,7 +44,8 @@ def simulate(baseline: str | Path | ReplayRuleset, candidate: str | Path | Repla
              workers: int = 1, search: tuple[str, ...] = (), chunk_size: int = CHUNK_SIZE,
              progress: Progress | None = None, matcher: str = "durable-rules",
              recorded: str | None = None, community: str | None = None,
-             service: Service | None = None) -> Outcome:
+             service: Service | None = None, scheduler: str | None = None,
+             cancelled: Callable[[], bool] | None = None) -> Outcome:
     """Replay under both rulesets and build the comparison (raises RulesetError / FactError).
 
     A ruleset is a file (its parents found beside it, in ``search``, then in the repository's
@@ -51,6 +54,7 @@ def simulate(baseline: str | Path | ReplayRuleset, candidate: str | Path | Repla
     The facts come from exactly one of: ``scenario`` (synthetic), ``facts`` (a JSONL/CSV
     file), ``recorded`` (a period such as ``2021`` or ``2021-Q2`` of the facts ``community``
     recorded; ``service`` is an open service, else one is opened from XINZHI_* settings).
+    ``scheduler`` and ``cancelled``: see ``shards.replay``.
     """
     if sum(x is not None for x in (scenario, facts, recorded)) != 1:
         raise ValueError("give exactly one of scenario, facts or recorded")
@@ -70,8 +74,8 @@ def simulate(baseline: str | Path | ReplayRuleset, candidate: str | Path | Repla
         source, names = _recorded_source(recorded, community, service)
         info_name, info_title, kind, seed = source.name, None, "store", None
     result = replay(base_src, cand_src, source, workers=workers, chunk_size=chunk_size, progress=progress,
-                    matcher=matcher)
-    info = SourceInfo(kind=kind, name=info_name, title=info_title, seed=seed, residents=len(result.residents),
+                    matcher=matcher, scheduler=scheduler, cancelled=cancelled)
+    info = SourceInfo(kind=kind, name=info_name, title=info_title, seed=seed, residents=result.summary.residents.count,
                       months=result.months)
     report = build_report(result, (base_src, base_rs), (cand_src, cand_rs), info, scenario, names)
     return Outcome(report=report, json=report_json(report), html=render_html(report))

@@ -146,7 +146,7 @@ class SweepReport(BaseModel):
 def run_sweep(baseline_path: str | Path, spec: SweepSpec, out: str | Path, *, scenario: Scenario | None = None,
               facts: str | Path | None = None, seed: int | None = None, workers: int = 1,
               search: tuple[str, ...] = (), matcher: str = "durable-rules", progress: Progress | None = None,
-              on_value: Callable[[int], None] | None = None) -> SweepReport:
+              on_value: Callable[[int], None] | None = None, scheduler: str | None = None) -> SweepReport:
     """A full comparison per value in ``out``/value_N (drafts in ``out``/drafts); bad parameters fail before any run."""
     out = Path(out)
     drafts = out / "drafts"
@@ -162,7 +162,7 @@ def run_sweep(baseline_path: str | Path, spec: SweepSpec, out: str | Path, *, sc
         draft = drafts / f"{spec.label.replace('.', '_')}_{value}.yaml"
         draft.write_text(texts[value], encoding="utf-8")
         outcome = simulate(baseline_path, draft, scenario=scenario, facts=facts, seed=seed, workers=workers,
-                           search=search, progress=progress, matcher=matcher)
+                           search=search, progress=progress, matcher=matcher, scheduler=scheduler)
         write_outputs(outcome, out / f"value_{value}")
         report = outcome.report
         first = first or report

@@ -45,7 +45,7 @@ def test_a_job_compares_registry_versions_in_the_background(jobs, service):
     assert view.status in ("queued", "running", "done") and view.started_by == "tester"
     done = wait(jobs, community, view.id)
     assert done.status == "done", done.problems
-    assert done.progress["baseline"][0] == done.progress["baseline"][1] >= 1
+    assert done.progress["replay"][0] == done.progress["replay"][1] >= 1
     report = json.loads(jobs.report(community, view.id, "json").read_text(encoding="utf-8"))
     assert report["candidate"]["lineage"] == ["dongshan_2022@1", "yihe_2021@1"]
     assert "<svg" in jobs.report(community, view.id, "html").read_text(encoding="utf-8")

@@ -63,7 +63,7 @@ def test_a_residents_facts_do_not_depend_on_who_else_is_generated():
     population = generate_population(small_scenario(residents=200, months=2), 3)
     ids = [r.id for r in population.residents]
     whole = facts_for(population, ids)
-    part = facts_for(population, ids[50:60], case_facts(population))
+    part = facts_for(population, ids[50:60], case_facts(population.census))
     assert part == {rid: whole[rid] for rid in ids[50:60]}
 
 
@@ -89,19 +89,23 @@ def test_scenario_problems_are_reported():
         Scenario.model_validate(data)
 
 
-@given(st.integers(0, 40), st.integers(0, 40), st.sets(st.integers(0, 79), max_size=4), st.integers(0, 2**32))
-def test_a_mediator_is_drawn_as_from_the_pool_without_the_parties(local_count, other_count, party_positions, seed):
+@given(st.sets(st.integers(0, 59), max_size=40), st.integers(0, 40), st.sets(st.integers(0, 59), max_size=4),
+       st.integers(0, 2**32))
+def test_a_mediator_is_drawn_as_from_the_pool_without_the_parties(local_places, other_count, parties, seed):
     """The same draw as building "mediators of the zone but the parties, else of any zone" and picking one."""
-    from xinzhi.simulations.population import Resident, _mediator, _Pool
+    from array import array
 
-    def person(i: int, zone: str) -> Resident:
-        return Resident(id=f"m{i}", household=f"h{i}", zone=zone, origin="local", roles=("mediator",),
-                        engagement=1.0, head=True)
-    everyone = [person(i, "north" if i < local_count else "south") for i in range(local_count + other_count)]
-    local = [m for m in everyone if m.zone == "north"]
-    parties = [everyone[p] for p in party_positions if p < len(everyone)]
-    pool = [m for m in local if m not in parties] or [m for m in everyone if m not in parties]
+    from xinzhi.simulations.population import Roll, _mediator, _Pool
+
+    def roll(zone: str, prefix: str, size: int, mediators: list[int]) -> Roll:
+        return Roll(zone=zone, prefix=prefix, width=4, starts=array("q", range(size)), size=size,
+                    mediators=array("q", mediators))  # households of one
+    north = roll("north", "N", 60, sorted(local_places))
+    south = roll("south", "S", 40, list(range(other_count)))
+    everyone = [north.resident(p) for p in north.mediators] + [south.resident(p) for p in south.mediators]
+    away = {north.resident(p) for p in parties}
+    pool = [m for m in everyone[:len(north.mediators)] if m not in away] or [m for m in everyone if m not in away]
     expected_rng, rng = random.Random(seed), random.Random(seed)
     expected = pool[expected_rng.randrange(len(pool))] if pool else None
-    assert _mediator(rng, (_Pool(local), _Pool(everyone)), parties) == expected
+    assert _mediator(rng, (_Pool([north]), _Pool([north, south])), "north", sorted(parties)) == expected
     assert rng.random() == expected_rng.random()  # the stream is left where the naive draw left it

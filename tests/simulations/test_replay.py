@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from simulations.population import SCENARIOS, Shop, ShopItem, generate_population, load_scenario
-from simulations.replay import FactsSource, Households, ScenarioSource, _run_side, replay, score_chunk
+from simulations.population import SCENARIOS, Shop, ShopItem, generate_facts, generate_population, load_scenario
+from simulations.replay import FactsSource, as_household_fact, household_types, score_chunk
 from simulations.run import _ruleset
+from simulations.shards import replay
 from tests.conftest import RULESETS
 from xinzhi.engine import compile_ruleset, load_ruleset
 from xinzhi.simulations.run import simulate
@@ -45,13 +46,14 @@ def test_a_households_members_are_replayed_in_one_chunk_however_small_the_chunks
     """Found by attack: chunked by member, each chunk scored the household alone and the last one won (105, not 110)."""
     facts = tuple({"id": f"d{n}", "type": "deed", "resident": member, "household": "zhang",
                    "occurred_at": f"2024-03-0{n}T10:00:00+08:00"} for n, member in enumerate(["zs", "zs2"], start=1))
-    side = _run_side("candidate", _ruleset(RULESETS / "xishan_2024.yaml", ()),
-                     FactsSource(facts=facts, name="village.jsonl"), Households.of({}, facts), ["2024-03"],
-                     workers=1, chunk_size=1, progress=None, matcher="python")
-    assert {account: (o.index, o.points) for account, o in side.households.items()} == {"zhang": (110, 10)}
-    # each member's part: what their own deed earned, and the household's index and tier
-    assert {rid: (o.points, o.index, o.tier) for rid, o in side.residents.items()} == {
-        "zs": (5, 110, "ok"), "zs2": (5, 110, "ok")}
+    village = _ruleset(RULESETS / "xishan_2024.yaml", ())
+    summary = replay(village, village, FactsSource(facts=facts, name="village.jsonl", months=("2024-03",)),
+                     workers=1, chunk_size=1, matcher="python").summary
+    side = summary.candidate
+    assert (side.sums["index_net"], side.sums["points_net"], summary.households.count) == (10, 10, 1)  # 110, 10
+    # each member's part: what their own deed earned, and the household's tier
+    assert summary.residents.groups[("all", "all")][1].counts == {5: 2}
+    assert summary.residents.tiers == {("ok", "ok"): 2}
 
 
 def village_files(tmp_path, points: int = 6, held_by: str = "household",
@@ -113,12 +115,13 @@ def test_a_switch_from_household_to_resident_accounts_shows_each_residents_tier_
 def test_a_synthetic_village_credits_members_and_courtyards_to_households():
     """Every household's account is its members' parts plus its own (courtyard) facts; members show its tier."""
     scenario = load_scenario(SCENARIOS / "xishan_village.yaml").model_copy(update={"residents": 120})
-    source = ScenarioSource(scenario=scenario, seed=7)
-    village = _ruleset(RULESETS / "xishan_2024.yaml", ())
-    result = replay(village, village, source, workers=2, chunk_size=7)
-    side = result.baseline
+    compiled = _ruleset(RULESETS / "xishan_2024.yaml", ()).compile()
     population = generate_population(scenario, 7)
     homes = {r.household for r in population.residents}
+    registered = {r.id: r.household for r in population.residents}
+    facts = [as_household_fact(f, household_types(compiled.ruleset), registered) for f in generate_facts(population)]
+    side = score_chunk(compiled, sorted(registered), facts, [f"2024-{m:02d}" for m in range(1, 13)],
+                       households=registered)
     assert set(side.households) == homes and set(side.residents) == {r.id for r in population.residents}
     courtyard = 0
     for household, account in side.households.items():

@@ -19,11 +19,11 @@ from xinzhi.engine import XinzhiError
 from xinzhi.engine.amounts import signed
 from xinzhi.simulations.population import DEFAULT_SCENARIO
 
-SIDES = {"baseline": "基线", "candidate": "候选"}
+PHASES = {"replay": "重放"}
 
 
 class ProgressBar:
-    """A one-line progress bar on stderr (a plain line per side when stderr is not a terminal)."""
+    """A one-line progress bar on stderr (a plain line per phase when stderr is not a terminal)."""
 
     def __init__(self, stream=None, width: int = 30):
         self.stream = stream or sys.stderr
@@ -32,11 +32,11 @@ class ProgressBar:
         self.started = time.perf_counter()
 
     def __call__(self, side: str, done: int, total: int) -> None:
-        """Report ``done`` of ``total`` chunks of one side (the simulation's progress callback)."""
-        label = f"{SIDES.get(side, side)} {side}"
+        """Report ``done`` of ``total`` parts of one phase (the simulation's progress callback)."""
+        label = f"{PHASES.get(side, side)} {side}"
         filled = int(self.width * done / total) if total else self.width
         bar = "#" * filled + "." * (self.width - filled)
-        line = f"{label:<20} [{bar}] {done}/{total} chunks  {time.perf_counter() - self.started:6.1f}s"
+        line = f"{label:<20} [{bar}] {done}/{total}  {time.perf_counter() - self.started:6.1f}s"
         if self.tty:
             self.stream.write("\r" + line + ("\n" if done == total else ""))
         elif done == total or done == 0:
@@ -76,6 +76,10 @@ def add_simulate_command(subparsers) -> argparse.ArgumentParser:
                    help="durable-rules (default, the matcher of record) or python: the same conditions "
                         "compiled to Python, about twice as fast, checked against durable-rules by a "
                         "differential test; the report names the matcher used")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on Dask distributed: 'local' starts a cluster of --workers processes for the run, "
+                        "an address (tcp://host:8786) uses a running one (docs/simulations.md); default: local "
+                        "worker processes without Dask")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=cmd_simulate)
     return p
@@ -113,7 +117,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         outcome = simulate(args.baseline, args.candidate, scenario=scenario, facts=args.facts, seed=args.seed,
                            workers=args.workers, search=tuple(args.rulesets),
                            progress=None if args.quiet else ProgressBar(), matcher=args.matcher,
-                           recorded=args.from_store, community=args.community, service=service)
+                           recorded=args.from_store, community=args.community, service=service,
+                           scheduler=args.scheduler)
         paths = write_outputs(outcome, args.out)
     except Exception as exc:
         if not _report_failure(exc, args.scenario):
@@ -179,7 +184,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             raise ValueError("--sweep works with --scenario or --facts (store sweeps: export the period first)")
         sweep = run_sweep(args.baseline, spec, args.out, scenario=scenario, facts=args.facts, seed=args.seed,
                           workers=args.workers, search=tuple(args.rulesets), matcher=args.matcher,
-                          progress=None if args.quiet else ProgressBar(),
+                          scheduler=args.scheduler, progress=None if args.quiet else ProgressBar(),
                           on_value=None if args.quiet else
                           (lambda v: print(f"{spec.label} = {v}", file=sys.stderr, flush=True)))
     except Exception as exc:
