@@ -111,6 +111,7 @@ STATUS: dict[Code, int] = {  # the title a person reads is xinzhi.messages'
     ServiceCode.SIMULATION_NOT_FOUND: 404,
     ServiceCode.SIMULATION_NOT_READY: 409,
     ServiceCode.SIMULATION_FAILED: 500,
+    ServiceCode.SIMULATION_FINISHED: 409,
     ApiCode.UNAUTHORIZED: 401,
     ApiCode.FORBIDDEN: 403,
     ApiCode.NOT_FOUND: 404,

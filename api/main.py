@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
         try:
             yield
         finally:
-            # drop queued simulations, wait for a running one (its worker processes end with it)
+            # the runner stops: a running simulation goes back to the queue (its worker processes end)
             await anyio.to_thread.run_sync(app.state.simulations.close)
             if owned:
                 app.state.service.close()

@@ -1,15 +1,15 @@
-"""What-if simulations as background jobs of one service process (the HTTP layer only maps them).
+"""What-if simulations as background jobs: rows in the store, run by whichever service process claims them.
 
 ``start_simulation`` reads both rulesets from the community's registry at once (drafts
-included, ``extends`` resolved by the registry), so a draft changed later does not change
-a queued job, and queues the run on ``SimulationJobs``' thread. The run starts its own
-worker processes, so no durable-rules engine of a draft ever lives in the service process;
-its rulesets stay in memory (nothing but the report is written). A failed job records the
-same ``Problem`` items a refused request lists (``failure``).
-
-Jobs (status and reports) are kept by the process that ran them, in
-``XINZHI_SIMULATIONS_DIR`` (default: a temporary directory removed at shutdown), the
-newest ``MAX_JOBS_KEPT`` finished ones.
+included, ``extends`` resolved by the registry), so a draft changed later does not change a
+queued job, and stores the job. Every service process runs one job at a time: its runner
+thread claims the oldest queued job of the store, runs it in worker processes (or on the
+Dask cluster of ``XINZHI_SIMULATION_SCHEDULER``), writes its progress and a heartbeat as it
+goes, and stores the report in the job's row. So any process answers for any job (status,
+progress, report, cancel), and a job is never lost: a process that stops gracefully puts its
+running job back in the queue, and one that dies leaves a heartbeat that goes stale, after
+which its job ends failed. A failed job records the same ``Problem`` items a refused request
+lists (``failure``).
 """
 
 from __future__ import annotations
@@ -17,35 +17,37 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import shutil
-import tempfile
+import socket
 import threading
+import time
 import traceback
 import uuid
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal, TypedDict
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from xinzhi import catalogue, registry
+from xinzhi import catalogue, jobs, registry
+from xinzhi.clock import utcnow
 from xinzhi.engine import MemorySource, Problem, XinzhiError
-from xinzhi.errors import NotFound, ServiceCode, ServiceError
+from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.service import Service
 
 from .population import SCENARIOS
 from .recorded import parse_period
-from .replay import Progress, ReplayRuleset
+from .replay import ReplayRuleset
+from .shards import Cancelled
 
 log = logging.getLogger("xinzhi.simulations")
 
 MAX_RESIDENTS = 20_000
 MAX_MONTHS = 36
 MAX_RESIDENT_MONTHS = 120_000     # e.g. 10,000 residents × 12 months; a run of about a minute on 2 cores
-MAX_JOBS_KEPT = 100               # finished jobs kept per process (older ones and their files are dropped)
+MAX_JOBS_KEPT = 100               # finished jobs kept per community (older ones are deleted)
+HEARTBEAT = dt.timedelta(seconds=2)  # how often a running job says it is alive (and looks for a cancel)
+STALE = dt.timedelta(seconds=30)     # a running job silent this long lost its process: it ends failed
 REF = r"^[A-Za-z0-9_.\-]{1,100}@[0-9]{1,9}$"
-Status = Literal["queued", "running", "done", "failed"]
+Status = Literal["queued", "running", "done", "failed", "cancelled"]
 
 
 class SimulationSource(BaseModel):
@@ -96,15 +98,9 @@ class SimulationRead(BaseModel):
     finished_at: dt.datetime | None = None
     error: str | None = None
     problems: list[Problem] = Field(default_factory=list)
+    cancel_requested: bool = Field(default=False, description="a cancel was asked for; the run stops at its next "
+                                                              "part")
     links: dict[str, str]
-
-
-class _RunOptions(TypedDict):
-    """The keyword arguments of ``run.simulate`` that a job passes whatever its source."""
-
-    workers: int
-    progress: Progress
-    matcher: str
 
 
 @dataclass(frozen=True)
@@ -120,38 +116,32 @@ class RulesetSnapshot:
         return ReplayRuleset(name=self.ref.replace("@", "-v") + ".yaml", text=self.text,
                              parents=MemorySource(self.parents))
 
+    def stored(self) -> dict[str, Any]:
+        """As JSON for the job's row (read back by ``of``)."""
+        return {"ref": self.ref, "text": self.text, "parents": {k: list(v) for k, v in self.parents.items()}}
 
-@dataclass
-class _Job:
-    id: str
-    community: str
-    baseline: RulesetSnapshot
-    candidate: RulesetSnapshot
-    source: SimulationSource
-    matcher: str
-    started_by: str
-    status: Status = "queued"
-    progress: dict[str, list[int]] = field(default_factory=dict)
-    error: str | None = None
-    problems: list[Problem] = field(default_factory=list)
-    created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
-    started_at: dt.datetime | None = None
-    finished_at: dt.datetime | None = None
+    @classmethod
+    def of(cls, stored: dict[str, Any]) -> RulesetSnapshot:
+        """A snapshot as ``stored`` keeps it in the job's row."""
+        return cls(ref=stored["ref"], text=stored["text"],
+                   parents={k: (v[0], v[1]) for k, v in stored["parents"].items()})
 
-    def read(self) -> SimulationRead:
-        if self.status == "done":
-            percent = 100.0
-        else:
-            total = sum(t for _, t in self.progress.values())
-            percent = round(100 * sum(d for d, _ in self.progress.values()) / total, 1) if total else 0.0
-        base = f"/communities/{self.community}/simulations/{self.id}"
-        return SimulationRead(
-            id=self.id, community=self.community, status=self.status,
-            progress={k: list(v) for k, v in self.progress.items()}, percent=percent, baseline=self.baseline.ref,
-            candidate=self.candidate.ref, source=self.source.model_dump(exclude_none=True), matcher=self.matcher,
-            started_by=self.started_by, created_at=self.created_at, started_at=self.started_at,
-            finished_at=self.finished_at, error=self.error, problems=list(self.problems),
-            links={"self": base, "report_json": f"{base}/report.json", "report_html": f"{base}/report.html"})
+
+def read(row: jobs.Job) -> SimulationRead:
+    """A job as the API shows it."""
+    progress = {k: list(v) for k, v in (row.progress or {}).items()}
+    total = sum(t for _, t in progress.values())
+    percent = 100.0 if row.status == "done" else \
+        round(100 * sum(d for d, _ in progress.values()) / total, 1) if total else 0.0
+    base = f"/communities/{row.community}/simulations/{row.id}"
+    return SimulationRead(
+        id=row.id, community=row.community, status=row.status, progress=progress, percent=percent,
+        baseline=row.baseline, candidate=row.candidate, source=row.request["source"], matcher=row.matcher,
+        started_by=row.started_by, created_at=row.created_at, started_at=row.started_at,
+        finished_at=row.finished_at, error=row.error, problems=[Problem.model_validate(p) for p in row.problems],
+        cancel_requested=row.cancel_requested,
+        links={"self": base, "report_json": f"{base}/report.json", "report_html": f"{base}/report.html",
+               "cancel": f"{base}/cancel"})
 
 
 def failure(exc: Exception) -> dict[str, Any]:
@@ -168,88 +158,107 @@ def failure(exc: Exception) -> dict[str, Any]:
 
 
 class SimulationJobs:
-    """The jobs of one service process: one run at a time on a background thread."""
+    """The store's jobs as this process sees them, and its runner: one job at a time, claimed from the queue."""
 
     def __init__(self, service: Service):
         settings = service.settings
         self.service = service
         self.workers = min(settings.simulation_workers, os.cpu_count() or 1)
-        self.owned = settings.simulations_dir is None
-        self.root = Path(settings.simulations_dir or tempfile.mkdtemp(prefix="xinzhi-simulations-"))
-        self.root.mkdir(parents=True, exist_ok=True)
-        self._jobs: dict[str, _Job] = {}
-        self._lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="simulation")
+        self.scheduler = settings.simulation_scheduler
+        self.runner = f"{socket.gethostname()}:{os.getpid()}"
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._end_orphans()
+        self._thread = threading.Thread(target=self._loop, name="simulations", daemon=True)
+        self._thread.start()
 
-    def submit(self, job: _Job) -> SimulationRead:
-        """Queued behind any running job; returns at once, and drops the oldest finished jobs over ``MAX_JOBS_KEPT``."""
-        with self._lock:
-            self._jobs[job.id] = job
-            view = job.read()
-        self._pool.submit(self._run, job)
-        self._prune()
-        return view
+    def submit(self, community: str, snapshots: tuple[RulesetSnapshot, RulesetSnapshot], source: SimulationSource,
+               matcher: str, actor: str) -> SimulationRead:
+        """Queued for the first runner free (this process's or another's); returns at once."""
+        job = jobs.add_job(self.service, id=uuid.uuid4().hex, community=community, baseline=snapshots[0].ref,
+                           candidate=snapshots[1].ref, matcher=matcher, started_by=actor,
+                           request={"source": source.model_dump(exclude_none=True),
+                                    "baseline": snapshots[0].stored(), "candidate": snapshots[1].stored()})
+        self._wake.set()
+        jobs.prune_finished(self.service, community, MAX_JOBS_KEPT)
+        return read(job)
 
     def get(self, community: str, job_id: str) -> SimulationRead:
         """One job of the community (another community's job looks like no job)."""
-        with self._lock:
-            job = self._jobs.get(job_id)
-            if job is None or job.community != community:
-                raise NotFound(ServiceCode.SIMULATION_NOT_FOUND,
-                               f"community '{community}' has no simulation '{job_id}'")
-            return job.read()
+        return read(jobs.find_job(self.service, community, job_id))
 
     def listing(self, community: str, status: Status | None = None) -> list[SimulationRead]:
-        """The community's jobs in this process, newest first."""
-        with self._lock:
-            jobs = sorted((j for j in self._jobs.values() if j.community == community and
-                           (status is None or j.status == status)), key=lambda j: j.created_at, reverse=True)
-            return [j.read() for j in jobs]
+        """The community's jobs, newest first."""
+        return [read(job) for job in jobs.community_jobs(self.service, community, status)]
 
-    def report(self, community: str, job_id: str, kind: Literal["json", "html"]) -> Path:
-        """The file of a finished job's report (409 while it runs or when it failed)."""
-        view = self.get(community, job_id)
-        if view.status != "done":
-            detail = (f"simulation '{job_id}' failed: {view.error}; GET …/simulations/{job_id} lists its problems"
-                      if view.status == "failed" else
-                      f"simulation '{job_id}' is {view.status}; its report is not ready (GET …/simulations/{job_id})")
-            raise ServiceError(ServiceCode.SIMULATION_NOT_READY, detail, extra={"job_status": view.status})
-        return self.root / job_id / f"report.{kind}"
+    def report(self, community: str, job_id: str, kind: Literal["json", "html"]) -> str:
+        """A finished job's report (409 while it waits or runs, or when it failed or was cancelled)."""
+        job = jobs.find_job(self.service, community, job_id, reports=True)
+        if job.status != "done":
+            ended = f"failed: {job.error}" if job.status == "failed" else "was cancelled"
+            detail = (f"simulation '{job_id}' {ended}; GET …/simulations/{job_id} says more"
+                      if job.status in jobs.FINISHED else
+                      f"simulation '{job_id}' is {job.status}; its report is not ready (GET …/simulations/{job_id})")
+            raise ServiceError(ServiceCode.SIMULATION_NOT_READY, detail, extra={"job_status": job.status})
+        text = job.report_json if kind == "json" else job.report_html
+        assert text is not None, "a done job has its reports"
+        return text
+
+    def cancel(self, community: str, job_id: str) -> SimulationRead:
+        """A queued job ends cancelled at once; a running one when its runner next looks (within ``HEARTBEAT``)."""
+        return read(jobs.request_cancel(self.service, community, job_id))
 
     def close(self) -> None:
-        """Drop queued jobs, let a running one finish (its worker processes end with it), remove owned files."""
-        self._pool.shutdown(wait=True, cancel_futures=True)
-        if self.owned:
-            shutil.rmtree(self.root, ignore_errors=True)
+        """Stop the runner: a job it is running goes back to the queue, for this process's successor or another."""
+        self._stopping.set()
+        self._wake.set()
+        self._thread.join()
 
-    def _prune(self) -> None:
-        with self._lock:
-            finished = sorted((j.created_at, i) for i, j in self._jobs.items() if j.status in ("done", "failed"))
-            dropped = [i for _, i in finished[:max(0, len(finished) - MAX_JOBS_KEPT)]]
-            for job_id in dropped:
-                self._jobs.pop(job_id, None)
-        for job_id in dropped:
-            shutil.rmtree(self.root / job_id, ignore_errors=True)
+    def _end_orphans(self) -> None:
+        """Running jobs whose process stopped end failed: a dead pid on this host at once, elsewhere when stale."""
+        host = self.runner.split(":")[0]
+        now = utcnow()
+        for job_id, runner, beat, _ in jobs.running_jobs(self.service):
+            runner_host, _, pid = (runner or ":").rpartition(":")
+            dead_here = runner_host == host and pid.isdigit() and not _alive(int(pid))
+            if dead_here or beat is None or now - beat > STALE:
+                error = f"the process running it ({runner}) stopped before it finished; start it again"
+                jobs.end_orphan(self.service, job_id, beat, error,
+                                [Problem(code=ServiceCode.SIMULATION_FAILED, message=error).model_dump()])
 
-    def _update(self, job: _Job, **changes: Any) -> None:
-        with self._lock:
-            for key, value in changes.items():
-                setattr(job, key, value)
+    def _loop(self) -> None:
+        next_sweep = 0.0
+        while not self._stopping.is_set():
+            job = jobs.claim_next(self.service, self.runner)
+            if job is not None:
+                self._run(job)
+                continue
+            self._wake.wait(1.0)
+            self._wake.clear()
+            if time.monotonic() >= next_sweep:
+                self._end_orphans()
+                next_sweep = time.monotonic() + STALE.total_seconds() / 3
 
-    def _run(self, job: _Job) -> None:
-        from .run import scenario_with, simulate, write_outputs
+    def _set(self, job_id: str, **values: Any) -> bool:
+        return jobs.update_running(self.service, job_id, self.runner, **values)
 
-        directory = self.root / job.id
-        directory.mkdir(parents=True, exist_ok=True)
-        self._update(job, status="running", started_at=dt.datetime.now(dt.UTC))
+    def _run(self, job: jobs.Job) -> None:
+        from .run import scenario_with, simulate
 
-        def progress(side: str, done: int, total: int) -> None:
-            self._update(job, progress={**job.progress, side: [done, total]})
+        stop = threading.Event()
+        beating = threading.Thread(target=self._heartbeat, args=(job.id, stop), daemon=True)
+        beating.start()
+
+        def progress(phase: str, done: int, total: int) -> None:
+            self._set(job.id, progress={phase: [done, total]}, heartbeat_at=utcnow())
 
         try:
-            baseline, candidate = job.baseline.ruleset(), job.candidate.ruleset()
-            options: _RunOptions = {"workers": self.workers, "progress": progress, "matcher": job.matcher}
-            source = job.source
+            baseline, candidate = (RulesetSnapshot.of(job.request[side]).ruleset()
+                                   for side in ("baseline", "candidate"))
+            source = SimulationSource.model_validate(job.request["source"])
+            options: dict[str, Any] = {"workers": self.workers, "progress": progress, "matcher": job.matcher,
+                                       "scheduler": self.scheduler,
+                                       "cancelled": lambda: stop.is_set() or self._stopping.is_set()}
             if source.kind == "scenario":
                 scenario = scenario_with(SCENARIOS / f"{source.scenario}.yaml", residents=source.residents,
                                          months=source.months)
@@ -257,11 +266,37 @@ class SimulationJobs:
             else:
                 outcome = simulate(baseline, candidate, recorded=source.period, community=job.community,
                                    service=self.service, **options)
-            write_outputs(outcome, directory)
-            self._update(job, status="done", finished_at=dt.datetime.now(dt.UTC))
+            self._set(job.id, status="done", finished_at=utcnow(), report_json=outcome.json, report_html=outcome.html)
+        except Cancelled:
+            if self._stopping.is_set():  # this process stops: the job waits for the next runner
+                self._set(job.id, status="queued", runner=None, started_at=None, heartbeat_at=None, progress={})
+            else:
+                self._set(job.id, status="cancelled", finished_at=utcnow())
         except Exception as exc:  # a background job reports, it does not raise
             log.warning("simulation %s of %s failed: %s", job.id, job.community, exc)
-            self._update(job, status="failed", finished_at=dt.datetime.now(dt.UTC), **failure(exc))
+            found = failure(exc)
+            self._set(job.id, status="failed", finished_at=utcnow(), error=found["error"],
+                      problems=[p.model_dump() for p in found["problems"]])
+        finally:
+            stop.set()
+            beating.join()
+
+    def _heartbeat(self, job_id: str, stop: threading.Event) -> None:
+        """While the job runs: say it is alive, and turn a cancel asked for in the store (or a stop) into ``stop``."""
+        while not stop.wait(HEARTBEAT.total_seconds()):
+            asked = any(found == job_id and cancel for found, _, _, cancel in jobs.running_jobs(self.service))
+            if asked or self._stopping.is_set() or not self._set(job_id, heartbeat_at=utcnow()):
+                stop.set()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _invalid(field_name: str, message: str) -> ServiceError:
@@ -323,12 +358,11 @@ def _check_source(source: SimulationSource) -> None:
                                            f"{MAX_RESIDENT_MONTHS:,} resident-months; simulate fewer")
 
 
-def start_simulation(jobs: SimulationJobs, community: str, data: SimulationCreate, *,
+def start_simulation(runner: SimulationJobs, community: str, data: SimulationCreate, *,
                      actor: str = "system") -> SimulationRead:
     """Check the source, read both rulesets from the registry now, and queue the run."""
     _check_source(data.source)
-    baseline = _snapshot(jobs.service, community, "baseline", data.baseline)
-    candidate = _snapshot(jobs.service, community, "candidate", data.candidate) if data.candidate_upstream is None \
-        else _upstream_snapshot(jobs.service, community, data.candidate, data.candidate_upstream)
-    return jobs.submit(_Job(id=uuid.uuid4().hex, community=community, baseline=baseline, candidate=candidate,
-                            source=data.source, matcher=data.matcher, started_by=actor))
+    baseline = _snapshot(runner.service, community, "baseline", data.baseline)
+    candidate = _snapshot(runner.service, community, "candidate", data.candidate) if data.candidate_upstream is None \
+        else _upstream_snapshot(runner.service, community, data.candidate, data.candidate_upstream)
+    return runner.submit(community, (baseline, candidate), data.source, data.matcher, actor)

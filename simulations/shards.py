@@ -23,7 +23,6 @@ import hashlib
 import multiprocessing
 import uuid
 from collections.abc import Callable, Generator, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -228,27 +227,37 @@ def replay(baseline: ReplayRuleset, candidate: ReplayRuleset, source: ScenarioSo
     if progress:
         progress("replay", 0, len(tasks))
     results = cluster.results(tasks, scheduler, workers) if scheduler else _processes(tasks, workers)
+    done = 0
     try:
-        for done, part in enumerate(results, start=1):
-            summary.merge(part)
-            if progress:
-                progress("replay", done, len(tasks))
+        for part in results:  # a part, or None after a second without one: time to ask about a cancel
+            if part is not None:
+                done += 1
+                summary.merge(part)
+                if progress:
+                    progress("replay", done, len(tasks))
             if cancelled is not None and cancelled():
                 raise Cancelled(f"cancelled after {done} of {len(tasks)} parts")
     finally:
-        results.close()  # stops what is still queued, at once
+        results.close()  # nothing queued runs, and the worker processes stop
     for side in (summary.baseline, summary.candidate):  # months no chunk had (none, when nobody is replayed)
         for month in months:
             side.monthly.setdefault(month, [Decimal(0)] * MONTH_COLUMNS)
     return ReplayResult(summary=summary, months=months, workers=workers, matcher=matcher)
 
 
-def _processes(tasks: list[Task], workers: int) -> Generator[Summary, None, None]:
-    """The tasks on a short-lived pool of ``spawn`` processes, results as they finish."""
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
-    try:
-        futures = [pool.submit(function, *args) for function, args in tasks]
-        for future in as_completed(futures):
-            yield future.result()
-    finally:  # done, failed or closed early: nothing queued runs; a task running ends with its process
-        pool.shutdown(wait=False, cancel_futures=True)
+def _processes(tasks: list[Task], workers: int) -> Generator[Summary | None, None, None]:
+    """The tasks on a short-lived pool of ``spawn`` processes: results as they finish, None each idle second."""
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:  # leaving it terminates the processes
+        finished = pool.imap_unordered(_call, tasks)
+        for _ in tasks:
+            while True:
+                try:
+                    yield finished.next(timeout=1.0)
+                    break
+                except multiprocessing.TimeoutError:
+                    yield None
+
+
+def _call(task: Task) -> Summary:
+    function, args = task
+    return function(*args)

@@ -19,7 +19,7 @@ import pytest
 from tests.conftest import ROOT
 
 PRODUCT = ("engine", "api", "simulations", "xinzhi")
-DOMAINS = ("access", "communities", "council", "ledger", "registry", "review", "scoring", "shop")
+DOMAINS = ("access", "communities", "council", "jobs", "ledger", "registry", "review", "scoring", "shop")
 WEB = ("fastapi", "starlette", "uvicorn", "httpx")
 DATABASE = ("sqlalchemy", "alembic", "psycopg", "xinzhi.db")
 

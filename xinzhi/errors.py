@@ -74,6 +74,7 @@ class ServiceCode(StrEnum):
     SIMULATION_NOT_FOUND = "simulation_not_found"
     SIMULATION_NOT_READY = "simulation_not_ready"
     SIMULATION_FAILED = "simulation_failed"
+    SIMULATION_FINISHED = "simulation_finished"
 
 
 class ServiceError(Exception):

@@ -70,6 +70,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "simulation_not_found": ("没有这次模拟", "Simulation not found"),
     "simulation_not_ready": ("模拟报告还没有完成", "Simulation report not ready"),
     "simulation_failed": ("模拟失败", "The simulation failed"),
+    "simulation_finished": ("模拟已经结束，无法取消", "The simulation has already ended"),
     "unauthorized": ("需要登录令牌", "A token is needed"),
     "forbidden": ("当前身份不能这样操作", "Not allowed for this role"),
     "not_found": ("没有这个地址", "Not found"),

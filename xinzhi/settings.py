@@ -43,8 +43,10 @@ class Settings(BaseSettings):
                                                       "a little); later facts are refused")
     simulation_workers: int = Field(default=1, ge=1, le=64,
                                     description="worker processes of one what-if job (a job runs at a time)")
-    simulations_dir: Path | None = Field(default=None, description="where jobs keep their reports (default: a "
-                                                                   "temporary directory removed at shutdown)")
+    simulation_scheduler: str | None = Field(
+        default=None, max_length=200,
+        description="run what-if jobs on Dask distributed: 'local' (a cluster of simulation_workers processes per "
+                    "job) or a running scheduler's address, tcp://host:8786 (default: worker processes, no Dask)")
     auth: bool = Field(default=True, description="require role tokens (XINZHI_AUTH=off only for local trials)")
 
     @field_validator("database_url")

@@ -34,24 +34,30 @@ def start(response: Response, jobs: SimulationsDep, community: CommunityId, body
 @router.get("/simulations")
 def list_simulations(jobs: SimulationsDep, community: CommunityId,
                      status: Status | None = None) -> list[SimulationRead]:
-    """This process's simulations of the community, newest first."""
+    """The community's simulations, newest first (whichever process runs them)."""
     return jobs.listing(community, status)
 
 
 @router.get("/simulations/{job}")
 def get_simulation(jobs: SimulationsDep, community: CommunityId, job: str) -> SimulationRead:
-    """Status and progress (chunks of residents done per side)."""
+    """Status and progress (parts of the run done)."""
     return jobs.get(community, job)
+
+
+@router.post("/simulations/{job}/cancel", status_code=202)
+def cancel_simulation(jobs: SimulationsDep, community: CommunityId, job: str) -> SimulationRead:
+    """Stop a simulation: a queued one at once, a running one within seconds (409 when it has ended)."""
+    return jobs.cancel(community, job)
 
 
 @router.get("/simulations/{job}/report.json", response_class=Response,
             responses={200: {"content": {"application/json": {}}, "description": "the report (report.schema.json)"}})
 def report_json(jobs: SimulationsDep, community: CommunityId, job: str) -> Response:
     """The comparison report as JSON (schema: simulations/report.schema.json)."""
-    return Response(jobs.report(community, job, "json").read_bytes(), media_type="application/json")
+    return Response(jobs.report(community, job, "json").encode("utf-8"), media_type="application/json")
 
 
 @router.get("/simulations/{job}/report.html", response_class=HTMLResponse)
 def report_html(jobs: SimulationsDep, community: CommunityId, job: str) -> HTMLResponse:
     """The report as one self-contained HTML page (inline SVG charts, no scripts, no network)."""
-    return HTMLResponse(jobs.report(community, job, "html").read_text(encoding="utf-8"))
+    return HTMLResponse(jobs.report(community, job, "html"))

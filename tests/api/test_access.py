@@ -105,6 +105,7 @@ MATRIX = [
     ("GET", "/communities/{community}/simulations/{job}", "C", None),
     ("GET", "/communities/{community}/simulations/{job}/report.json", "C", None),
     ("GET", "/communities/{community}/simulations/{job}/report.html", "C", None),
+    ("POST", "/communities/{community}/simulations/{job}/cancel", "C", None),
     ("GET", "/audit", "C", None),
 ]
 LETTER = {"committee": "C", "staff": "S", "resident": "R"}

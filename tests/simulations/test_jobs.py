@@ -1,14 +1,19 @@
-"""Simulation jobs of a service process: rulesets read from the registry at submission, run in the background."""
+"""Simulation jobs: rulesets read from the registry at submission, rows of the store, run by a process's runner."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import socket
 import time
 
 import pytest
+from sqlalchemy import select
 
 from tests.conftest import RULESETS
 from tests.support.fixtures import new_community
+from xinzhi.clock import utcnow
+from xinzhi.db.tables import SimulationJob
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.registry import upload_ruleset
 from xinzhi.simulations.jobs import SimulationCreate, SimulationJobs, start_simulation
@@ -23,7 +28,7 @@ def wait(jobs: SimulationJobs, community: str, job_id: str, timeout: float = 120
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         view = jobs.get(community, job_id)
-        if view.status in ("done", "failed"):
+        if view.status in ("done", "failed", "cancelled"):
             return view
         time.sleep(0.1)
     raise AssertionError("job did not finish")
@@ -46,11 +51,9 @@ def test_a_job_compares_registry_versions_in_the_background(jobs, service):
     done = wait(jobs, community, view.id)
     assert done.status == "done", done.problems
     assert done.progress["replay"][0] == done.progress["replay"][1] >= 1
-    report = json.loads(jobs.report(community, view.id, "json").read_text(encoding="utf-8"))
+    report = json.loads(jobs.report(community, view.id, "json"))
     assert report["candidate"]["lineage"] == ["dongshan_2022@1", "yihe_2021@1"]
-    assert "<svg" in jobs.report(community, view.id, "html").read_text(encoding="utf-8")
-    assert sorted(p.name for p in (jobs.root / view.id).iterdir()) == ["report.html", "report.json",
-                                                                       "report.schema.json"]
+    assert "<svg" in jobs.report(community, view.id, "html")
     assert [v.id for v in jobs.listing(community)] == [view.id]
     with pytest.raises(ServiceError) as other:
         jobs.get("another-community", view.id)
@@ -90,7 +93,75 @@ def test_the_same_run_directly_gives_the_same_totals(jobs, service):
                                source={"kind": "scenario", "residents": 20, "months": 1, "seed": 5})
     view = wait(jobs, community, start_simulation(jobs, community, request).id)
     assert view.status == "done", view.problems
-    via_job = json.loads(jobs.report(community, view.id, "json").read_text(encoding="utf-8"))
+    via_job = json.loads(jobs.report(community, view.id, "json"))
     direct = simulate(RULESETS / "yihe_2021.yaml", RULESETS / "dongshan_2022.yaml",
                       scenario=scenario_with(SCENARIOS / "yihe_default.yaml", residents=20, months=1), seed=5)
     assert json.loads(direct.json)["totals"] == via_job["totals"]
+
+
+LONG = {"kind": "scenario", "residents": 3000, "months": 12, "seed": 2}  # a run of many seconds: time to cancel
+
+
+def test_a_queued_job_is_cancelled_at_once_and_a_running_one_within_seconds(jobs, service):
+    community = new_community(service, residents=0, ruleset=YIHE)
+    running = start_simulation(jobs, community, SimulationCreate(baseline="yihe_2021@1", candidate="yihe_2021@1",
+                                                                 source=LONG))
+    queued = start_simulation(jobs, community, SimulationCreate(baseline="yihe_2021@1", candidate="yihe_2021@1",
+                                                                source=LONG))
+    assert jobs.cancel(community, queued.id).status == "cancelled"  # one runner: it waited behind the first
+    deadline = time.monotonic() + 60
+    while jobs.get(community, running.id).status != "running" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    asked = jobs.cancel(community, running.id)
+    assert asked.status == "running" and asked.cancel_requested
+    started = time.monotonic()
+    ended = wait(jobs, community, running.id)
+    assert ended.status == "cancelled" and time.monotonic() - started < 15
+    for job_id in (running.id, queued.id):
+        with pytest.raises(ServiceError) as again:
+            jobs.cancel(community, job_id)
+        assert again.value.code == ServiceCode.SIMULATION_FINISHED and again.value.extra["job_status"] == "cancelled"
+        with pytest.raises(ServiceError) as no_report:
+            jobs.report(community, job_id, "json")
+        assert no_report.value.code == ServiceCode.SIMULATION_NOT_READY
+
+
+def test_a_stopping_process_puts_its_job_back_and_the_next_one_finishes_it(service):
+    community = new_community(service, residents=0, ruleset=YIHE)
+    first = SimulationJobs(service)
+    view = start_simulation(first, community, SimulationCreate(  # a few seconds: stopped while it runs
+        baseline="yihe_2021@1", candidate="yihe_2021@1", source={"kind": "scenario", "residents": 1000, "months": 12}))
+    deadline = time.monotonic() + 60
+    while first.get(community, view.id).status != "running" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    first.close()
+    assert first.get(community, view.id).status == "queued"
+    second = SimulationJobs(service)
+    try:
+        assert wait(second, community, view.id, timeout=300).status == "done"
+    finally:
+        second.close()
+
+
+def test_a_job_whose_process_died_ends_failed_never_lost(jobs, service):
+    """kill -9 leaves a running row: a dead pid on this host ends it at once, a stale heartbeat elsewhere."""
+    community = new_community(service, residents=0)
+    now = utcnow()
+    with service.db.writing() as session:
+        for job_id, runner, beat in (("deadhere", f"{socket.gethostname()}:999999999", now),
+                                     ("silent", "elsewhere:42", now - dt.timedelta(minutes=5)),
+                                     ("alive", "elsewhere:43", now)):
+            session.add(SimulationJob(id=job_id, community=community, status="running", baseline="civic@1",
+                                      candidate="civic@1", matcher="durable-rules", started_by="tester",
+                                      request={"source": {"kind": "scenario"}}, runner=runner, heartbeat_at=beat,
+                                      cancel_requested=False, progress={}, problems=[], created_at=now))
+    restarted = SimulationJobs(service)
+    try:
+        with service.db.reading() as session:
+            status = dict(session.execute(select(SimulationJob.id, SimulationJob.status)
+                                          .where(SimulationJob.community == community)).all())
+        assert status == {"deadhere": "failed", "silent": "failed", "alive": "running"}
+        failed = restarted.get(community, "deadhere")
+        assert "stopped before it finished" in failed.error and failed.problems[0].code == ServiceCode.SIMULATION_FAILED
+    finally:
+        restarted.close()

@@ -494,3 +494,37 @@ class AuditRecord(Base):
     status: Mapped[int] = mapped_column(Integer)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SimulationJob(Base):
+    """A what-if job: what it compares and who asked, where it stands, and its report once done.
+
+    In the database so that any service process answers for any job, whichever process runs
+    it, and so that a job outlives the process: a runner that stops is found by its stale
+    heartbeat and its job ends failed, never lost.
+    """
+
+    __tablename__ = "simulation_jobs"
+    __table_args__ = (ForeignKeyConstraint(["community"], ["communities.id"]),
+                      Index("ix_simulation_jobs_community", "community", "created_at"),
+                      Index("ix_simulation_jobs_status", "status", "created_at"))
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    community: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # queued | running | done | failed | cancelled
+    baseline: Mapped[str] = mapped_column(String(200))
+    candidate: Mapped[str] = mapped_column(String(200))
+    matcher: Mapped[str] = mapped_column(String(32))
+    request: Mapped[dict[str, Any]] = mapped_column(JSON)  # the source and both standards' texts, read at submission
+    started_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    runner: Mapped[str | None] = mapped_column(String(200))  # host:pid of the process running it
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    progress: Mapped[dict[str, Any]] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    problems: Mapped[list[Any]] = mapped_column(JSON)
+    report_json: Mapped[str | None] = mapped_column(Text)
+    report_html: Mapped[str | None] = mapped_column(Text)
