@@ -207,7 +207,8 @@ def test_upgrading_keeps_every_whole_amount_exactly_and_the_sums_still_agree(url
     try:
         assert version(engine) == HEAD
         assert all("BIGINT" in kind for kind in column_types(engine).values()), column_types(engine)
-        assert indexes(engine) == before_indexes  # SQLite's batch copy kept every index
+        after_indexes = indexes(engine)  # SQLite's batch copy kept every index (later revisions add some)
+        assert all(before_indexes[table] <= after_indexes[table] for table in before_indexes), after_indexes
         assert raw_amounts(engine) == {table: {k: tuple(v * 100 for v in values) for k, values in rows.items()}
                                        for table, rows in old_amounts().items()}
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Collection, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, event, select
+from sqlalchemy import ColumnElement, Row, Select, any_, bindparam, event, func, literal_column, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -31,19 +34,39 @@ def one_or_not_found(session: Session, statement: Select[Any], code: ServiceCode
     return found
 
 
+def any_of(session: Session, column: Any, values: Collection[Any]) -> ColumnElement[bool]:
+    """``column`` equals one of ``values``, sent as one parameter however many there are.
+
+    An ``IN (…)`` list is a statement per length: compiled again each time, chunked to stay
+    under the drivers' limits, and on PostgreSQL planned generically from statistics that
+    may be stale (a prepared ``IN`` of 500 ids once took 475 ms where the index takes 2).
+    One array (``= ANY``) or JSON list (``IN (SELECT value FROM json_each)``) keeps one
+    statement text, one cached compilation and one plan: the index on ``column``.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(select(literal_column("value")).select_from(func.json_each(bindparam(None, json.dumps(
+        list(values))))))
+
+
 def add_or_insert(session: Session, entity: type[Any], rows: list[dict[str, Any]], *, keys: tuple[str, ...],
-                  sums: tuple[str, ...]) -> None:
+                  sums: tuple[str, ...], returning: Sequence[str] = ()) -> Sequence[Row[Any]]:
     """Add each row's ``sums`` to the stored row with the same ``keys``, inserting it if there is none.
 
     One statement on either backend (``INSERT … ON CONFLICT … DO UPDATE``); callers hold the
-    locks that keep two writers off the same keys.
+    locks that keep two writers off the same keys. ``returning`` names columns to read back
+    from the rows as they now stand (in no particular order).
     """
     if not rows:
-        return
+        return []
     table = entity.__table__
     upsert = (postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(table)
-    session.execute(upsert.on_conflict_do_update(
-        index_elements=list(keys), set_={c: table.c[c] + upsert.excluded[c] for c in sums}), rows)
+    statement = upsert.on_conflict_do_update(index_elements=list(keys),
+                                             set_={c: table.c[c] + upsert.excluded[c] for c in sums})
+    if returning:
+        return session.execute(statement.returning(*(table.c[c] for c in returning)), rows).all()
+    session.execute(statement, rows)
+    return []
 
 
 _AT_COMMIT = "xinzhi_sums_at_commit"

@@ -30,6 +30,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -158,6 +159,10 @@ class Fact(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+#: The entries ``ix_ledger_expiry`` holds, said as a literal (a partial index serves only a query that says it).
+EXPIRY = text("kind = 'expiry'")
+
+
 class LedgerEntry(Base):
     """One movement of an account (a resident's, or a household's); never updated, never deleted."""
 
@@ -167,6 +172,10 @@ class LedgerEntry(Base):
         Index("ix_ledger_resident_time", "community", "resident", "occurred_at"),
         Index("ix_ledger_fact", "community", "fact_id"),
         Index("ix_ledger_month", "community", "month"),
+        # Only expiry entries (a few per resident and year): scoring finds a resident's latest without
+        # reading its awards. A planner uses it for a query that says ``EXPIRY`` itself, not a parameter.
+        Index("ix_ledger_expiry", "community", "resident", "points_expire_on", sqlite_where=EXPIRY,
+              postgresql_where=EXPIRY),
     )
 
     seq: Mapped[int] = mapped_column(SEQ, primary_key=True, autoincrement=True)
@@ -238,6 +247,21 @@ class MonthFacts(Base):
 
     community: Mapped[str] = mapped_column(String(64), primary_key=True)
     month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    facts: Mapped[int] = mapped_column(BigInteger)
+
+
+class ResidentFacts(Base):
+    """How many facts each account holder has stored, counted in the transaction that stores them.
+
+    Scoring reads it under the holder's lock: a count it left behind says no other request or
+    process scored for the holder since (``xinzhi.scoring.histories``).
+    """
+
+    __tablename__ = "resident_facts"
+    __table_args__ = (ForeignKeyConstraint(["community"], ["communities.id"]),)
+
+    community: Mapped[str] = mapped_column(String(64), primary_key=True)
+    resident: Mapped[str] = mapped_column(String(128), primary_key=True)
     facts: Mapped[int] = mapped_column(BigInteger)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -18,14 +18,13 @@ from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from xinzhi.clock import end_of, month_of, start_of_month
+from xinzhi.db.queries import any_of
 from xinzhi.db.tables import AccountTotal, Appeal, LedgerEntry, MonthFacts, MonthTotal
 from xinzhi.db.tables import Fact as FactRow
-from xinzhi.engine import CompiledRuleset, Fact, History, LimitRef, RepeatRef, Ruleset
+from xinzhi.engine import CompiledRuleset, History, LimitRef, RepeatRef, Ruleset
 from xinzhi.engine.resets import Moved
 from xinzhi.engine.resets import rules_read as carrying_rules
 from xinzhi.engine.vetoes import ActiveVeto, active_vetoes, flags, rules_read, shown
-
-_CHUNK = 500  # residents per IN (…) list
 
 
 @dataclass(frozen=True)
@@ -157,58 +156,61 @@ def facts_counted(session: Session, community: str, *, day: dt.date | None = Non
 GRANTED = ("award", "deduction", "restatement")  # what scoring granted: an award, as restated since
 
 
-def scoring_history(session: Session, community: str, items: Sequence[tuple[CompiledRuleset, Fact]], *,
-                    before: dict[str, tuple[dt.datetime, str]] | None = None) -> History:
-    """What the ledger says of these facts' limits and repeats: the room used, the earlier occurrences.
+def scoring_history(session: Session, community: str,
+                    spans: Mapping[str, tuple[Collection[CompiledRuleset], dt.datetime, dt.datetime]], *,
+                    before: Mapping[str, tuple[dt.datetime, str]] | None = None) -> dict[str, History]:
+    """What the ledger says of each account holder's limits and repeats: the room used, the earlier occurrences.
 
-    What counts is the engine's rule (``History.record``), applied to each fact's amount
-    under each rule as restated since (``GRANTED`` summed). This reads the entries of each
-    resident's spans, one query per distinct window (most residents of a batch share one)
-    and per chunk of residents; for a resident in ``before``, only the facts that sort
-    before its key (the rest are being scored again).
+    ``spans`` gives per holder the versions that score it and its first and last moment scored.
+    What counts is the engine's rule (``History.record``), applied to each fact's amount under
+    each rule as restated since (``GRANTED`` summed), for every limit and repeat of those
+    versions, not only the facts' own rules': the history stays true for whatever the holder
+    does next (``xinzhi.scoring.histories`` keeps it between batches). One query reads every
+    holder's spans; for a holder in ``before``, only the facts that sort before its key (the
+    rest are being scored again).
     """
-    limits: dict[str, set[LimitRef]] = defaultdict(set)
-    counted: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    read: dict[str, tuple[frozenset[LimitRef], list[LimitRef | RepeatRef]]] = {}  # per version: limits, spans
+    histories: dict[str, History] = {}
+    limits: dict[str, frozenset[LimitRef]] = {}
+    counted: dict[str, frozenset[tuple[str, str]]] = {}
     windows: dict[str, tuple[dt.datetime, dt.datetime]] = {}
-    for compiled, fact in items:
-        for compiled_rule in compiled.by_fact_type.get(fact.type, ()):
-            rule_limits = (*compiled_rule.limits, *compiled_rule.deduction_limits)
-            limits[fact.resident].update(rule_limits)
-            spans: list[LimitRef | RepeatRef] = [*rule_limits]
-            if compiled_rule.repeat is not None:
-                spans.append(compiled_rule.repeat)
-                counted[fact.resident].add((compiled_rule.repeat.scope, compiled_rule.repeat.id))
-            for span in spans:
-                start, end = span.window(fact.occurred_at)
-                known = windows.get(fact.resident)
-                windows[fact.resident] = (min(known[0], start), max(known[1], end)) if known else (start, end)
-    by_window: dict[tuple[dt.datetime, dt.datetime], list[str]] = defaultdict(list)
-    for resident, window in windows.items():
-        by_window[window].append(resident)
+    for holder, (versions, first, last) in spans.items():
+        histories[holder] = History(keep_days=max(compiled.lookback_days for compiled in versions))
+        limits[holder], counted[holder], reach = frozenset(), frozenset(), []
+        for compiled in versions:
+            if compiled.name not in read:
+                rules = compiled.rules.values()
+                held = frozenset(limit for rule in rules for limit in (*rule.limits, *rule.deduction_limits))
+                read[compiled.name] = held, [*held, *(rule.repeat for rule in rules if rule.repeat is not None)]
+            limits[holder] |= read[compiled.name][0]
+            counted[holder] |= compiled.counted
+            reach += read[compiled.name][1]
+        if reach:
+            windows[holder] = min(span.window(first)[0] for span in reach), max(span.window(last)[1] for span in reach)
+    if not windows:
+        return histories
     cutoffs = before or {}
-    granted: dict[tuple[str, str | None, str | None], list[Any]] = {}  # (resident, fact, rule) → [category, when, sums]
-    for (start, end), residents in by_window.items():
-        for first in range(0, len(residents), _CHUNK):
-            for resident, rule_id, category, occurred_at, fact_id, amount, raw_amount, member in session.execute(select(
-                    LedgerEntry.resident, LedgerEntry.rule_id, LedgerEntry.category, LedgerEntry.occurred_at,
-                    LedgerEntry.fact_id, LedgerEntry.amount, LedgerEntry.raw_amount, LedgerEntry.member).where(
-                    LedgerEntry.community == community, LedgerEntry.resident.in_(residents[first:first + _CHUNK]),
-                    LedgerEntry.occurred_at >= start, LedgerEntry.occurred_at < end, LedgerEntry.kind.in_(GRANTED),
-                    LedgerEntry.fact_id.is_not(None))):  # a period rule's award takes no limit's room, as in the engine
-                cutoff = cutoffs.get(resident)
-                if cutoff is not None and (occurred_at, fact_id) >= cutoff:
-                    continue
-                sums = granted.setdefault((resident, fact_id, rule_id), [category, occurred_at, 0, 0, None])
-                sums[2] += amount
-                sums[3] += raw_amount
-                sums[4] = sums[4] or member  # a restatement names the member as its award does
-    history = History(keep_days=max((compiled.lookback_days for compiled, _ in items), default=0))
-    repeated = {resident: frozenset(owners) for resident, owners in counted.items()}
+    granted: dict[tuple[str, str | None, str | None], list[Any]] = {}  # (holder, fact, rule) → [category, when, sums]
+    for resident, rule_id, category, occurred_at, fact_id, amount, raw_amount, member in session.execute(select(
+            LedgerEntry.resident, LedgerEntry.rule_id, LedgerEntry.category, LedgerEntry.occurred_at,
+            LedgerEntry.fact_id, LedgerEntry.amount, LedgerEntry.raw_amount, LedgerEntry.member).where(
+            LedgerEntry.community == community, any_of(session, LedgerEntry.resident, sorted(windows)),
+            LedgerEntry.occurred_at >= min(start for start, _ in windows.values()),
+            LedgerEntry.occurred_at < max(end for _, end in windows.values()), LedgerEntry.kind.in_(GRANTED),
+            LedgerEntry.fact_id.is_not(None))):  # a period rule's award takes no limit's room, as in the engine
+        start, end = windows[resident]
+        cutoff = cutoffs.get(resident)
+        if not start <= occurred_at < end or cutoff is not None and (occurred_at, fact_id) >= cutoff:
+            continue
+        sums = granted.setdefault((resident, fact_id, rule_id), [category, occurred_at, 0, 0, None])
+        sums[2] += amount
+        sums[3] += raw_amount
+        sums[4] = sums[4] or member  # a restatement names the member as its award does
     for (resident, fact_id, rule_id), (category, occurred_at, amount, raw_amount, member) in granted.items():
-        history.record(resident, limits=limits[resident], counted=repeated.get(resident, frozenset()), rule_id=rule_id,
-                       category=category, moment=occurred_at, fact_id=fact_id, amount=amount, raw_amount=raw_amount,
-                       member=member)
-    return history
+        histories[resident].record(resident, limits=limits[resident], counted=counted[resident], rule_id=rule_id,
+                                   category=category, moment=occurred_at, fact_id=fact_id, amount=amount,
+                                   raw_amount=raw_amount, member=member)
+    return histories
 
 
 def lowest_points_from(session: Session, community: str, resident: str, moment: dt.datetime) -> Decimal:

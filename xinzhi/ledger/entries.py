@@ -47,8 +47,13 @@ def _row(community: str, resident: str, *, kind: str, index_delta: Decimal | int
          raw_amount: Decimal | int | None = None,
          accounts: tuple[str, ...] | None = None, category: str | None = None, rule_id: str | None = None,
          ruleset: str | None = None, fact_id: str | None = None, limited_by: str | None = None,
-         points_expire_on: dt.date | None = None, member: str | None = None) -> Row:
-    """The one shape of a ledger row; ``amount`` is the points (or else index) movement by default."""
+         points_expire_on: dt.date | None = None, member: str | None = None, as_json: bool = True) -> Row:
+    """The one shape of a ledger row; ``amount`` is the points (or else index) movement by default.
+
+    The explanation's amounts become JSON numbers here (``json_ready``), as the store gives them
+    back, unless ``as_json`` is off: the store's JSON writes a ``Decimal`` with the same digits,
+    so an award, built by the thousand in a batch and read in memory only for its words, skips it.
+    """
     now = utcnow()
     occurred = occurred_at or now
     if amount is None:
@@ -61,7 +66,8 @@ def _row(community: str, resident: str, *, kind: str, index_delta: Decimal | int
             "category": category, "rule_id": rule_id, "ruleset": ruleset, "fact_id": fact_id,
             "limited_by": limited_by, "occurred_at": occurred,
             "month": month_of(occurred),
-            "points_expire_on": points_expire_on, "explanation": json_ready(explanation), "created_at": now}
+            "points_expire_on": points_expire_on, "explanation": json_ready(explanation) if as_json else explanation,
+            "created_at": now}
 
 
 def plain_fields(fields: dict[str, Any]) -> dict[str, Any]:
@@ -85,7 +91,7 @@ def award_row(community: str, award: Award, fact: Fact | None) -> Row:
                     "reached_total": award.reached_total, "period": award.period, "qualified": list(award.qualified),
                     "fact": None if fact is None else {
                         "id": fact.id, "type": fact.type, "occurred_at": fact.occurred_at.isoformat(),
-                        "fields": plain_fields(fact.fields)}})
+                        "fields": plain_fields(fact.fields)}}, as_json=False)
 
 
 _MOVED = ("amount", "raw_amount", "index_delta", "points_delta")

@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 
 from xinzhi.clock import today
 from xinzhi.communities.service import require_community
-from xinzhi.db.tables import AccountTotal, LedgerEntry
+from xinzhi.db.queries import any_of
+from xinzhi.db.tables import EXPIRY, AccountTotal, LedgerEntry
 from xinzhi.engine import SHANGHAI, Problem
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger.balances import GRANTED
@@ -35,7 +36,6 @@ from xinzhi.service import Service
 log = logging.getLogger("xinzhi.ledger")
 
 NEVER = dt.date.max
-_CHUNK = 500  # residents per IN (…) list
 
 
 def expiry_moment(day: dt.date) -> dt.datetime:
@@ -81,7 +81,7 @@ def _movements(session: Session, community: str, residents: list[str] | None = N
                    LedgerEntry.points_expire_on, LedgerEntry.kind, LedgerEntry.fact_id, LedgerEntry.rule_id).where(
         LedgerEntry.community == community, LedgerEntry.points_delta != 0)
     if residents is not None:
-        query = query.where(LedgerEntry.resident.in_(residents))
+        query = query.where(any_of(session, LedgerEntry.resident, residents))
     by_resident: dict[str, list] = defaultdict(list)
     for row in session.execute(query.order_by(LedgerEntry.resident, LedgerEntry.occurred_at, LedgerEntry.seq)):
         by_resident[row.resident].append(row)
@@ -135,14 +135,13 @@ def expiry_corrections(session: Session, community: str, since: dict[str, dt.dat
     expiry after it are read. A date whose unspent points changed gets the difference: more
     points expire, or (negative) the excess is given back at the date it expired.
     """
-    passed: dict[str, dt.date] = {}
-    residents = sorted(since)
-    for first in range(0, len(residents), _CHUNK):
-        passed.update({resident: day for resident, day in session.execute(select(
-            LedgerEntry.resident, func.max(LedgerEntry.points_expire_on)).where(
-            LedgerEntry.community == community, LedgerEntry.resident.in_(residents[first:first + _CHUNK]),
-            LedgerEntry.kind == "expiry").group_by(LedgerEntry.resident)) if day is not None})
+    passed = {resident: day for resident, day in session.execute(select(
+        LedgerEntry.resident, func.max(LedgerEntry.points_expire_on)).where(
+        LedgerEntry.community == community, any_of(session, LedgerEntry.resident, sorted(since)), EXPIRY)
+        .group_by(LedgerEntry.resident)) if day is not None}
     touched = [r for r, day in passed.items() if expiry_moment(day) > since[r]]
+    if not touched:
+        return []
     rows = []
     for resident, movements in _movements(session, community, touched).items():
         last = passed[resident]

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from xinzhi.db.queries import any_of
 from xinzhi.db.tables import Appeal, LedgerEntry
 from xinzhi.db.tables import Fact as FactRow
 from xinzhi.engine import SHANGHAI, Award, CompiledRuleset, Fact, FactError
@@ -32,7 +33,6 @@ from xinzhi.ledger.entries import Row, award_row, restatement_row
 from xinzhi.registry.service import compiled_for, published_rows
 from xinzhi.service import Service
 
-_CHUNK = 500
 _SUMMED = ("amount", "raw_amount", "index_delta", "points_delta")
 
 SortKey = tuple[dt.datetime, str]
@@ -95,12 +95,11 @@ def later_facts(service: Service, session: Session, community: str,
     by_ref: dict[str, CompiledRuleset | None] = {}
     rows: dict[str, Any] | None = None  # the published versions by ref, read once if a later fact is found
     found: dict[str, list[tuple[CompiledRuleset, Fact]]] = defaultdict(list)
-    residents = sorted(earliest)
-    for first in range(0, len(residents), _CHUNK):
-        chunk = residents[first:first + _CHUNK]
-        since = min(earliest[r].occurred_at for r in chunk)
+    if earliest:
+        since = min(fact.occurred_at for fact in earliest.values())
         for row in session.execute(select(*STORED, FactRow.ruleset).where(
-                FactRow.community == community, FactRow.resident.in_(chunk), FactRow.occurred_at >= since)):
+                FactRow.community == community, any_of(session, FactRow.resident, sorted(earliest)),
+                FactRow.occurred_at >= since)):
             if (row.occurred_at, row.fact_id) <= earliest[row.resident].sort_key:
                 continue
             if row.ruleset not in by_ref:
@@ -122,6 +121,8 @@ def restatements(session: Session, community: str, restating: Restating,
                  rescored: Sequence[tuple[CompiledRuleset, Fact, list[Award]]],
                  now: dt.datetime) -> list[tuple[CompiledRuleset, Row]]:
     """The entries that bring each stored fact scored again to its new amounts, rule by rule, with its version."""
+    if not rescored:
+        return []
     before = _granted(session, community, [fact.id for _, fact, _ in rescored])
     vetoing = {rule_id for compiled, _, _ in rescored for rule_id in rules_read(compiled.ruleset)}
     stands = _standing(session, community, [fact.id for _, fact, _ in rescored], vetoing) if vetoing else set()
@@ -156,41 +157,35 @@ def _nothing(row: Row | None) -> Row | None:
 def _standing(session: Session, community: str, fact_ids: list[str],
               rules: set[str]) -> set[tuple[str | None, str | None]]:
     """Which (fact, rule) awards of ``rules`` stand now (``ledger.balances.standing_awards``)."""
-    found: set[tuple[str | None, str | None]] = set()
-    for first in range(0, len(fact_ids), _CHUNK):
-        found |= {(fact_id, rule_id) for (_, fact_id, rule_id) in standing_awards(session.execute(select(
-            LedgerEntry.resident, LedgerEntry.fact_id, LedgerEntry.rule_id, LedgerEntry.occurred_at, LedgerEntry.seq,
-            LedgerEntry.kind, LedgerEntry.explanation).where(
-            LedgerEntry.community == community, LedgerEntry.fact_id.in_(fact_ids[first:first + _CHUNK]),
-            LedgerEntry.rule_id.in_(sorted(rules)), LedgerEntry.kind.in_(GRANTED))))}
-    return found
+    return {(fact_id, rule_id) for (_, fact_id, rule_id) in standing_awards(session.execute(select(
+        LedgerEntry.resident, LedgerEntry.fact_id, LedgerEntry.rule_id, LedgerEntry.occurred_at, LedgerEntry.seq,
+        LedgerEntry.kind, LedgerEntry.explanation).where(
+        LedgerEntry.community == community, any_of(session, LedgerEntry.fact_id, fact_ids),
+        LedgerEntry.rule_id.in_(sorted(rules)), LedgerEntry.kind.in_(GRANTED))))}
 
 
 def _granted(session: Session, community: str, fact_ids: list[str]) -> dict[str, dict[str, Row]]:
     """Per fact and rule, what its entries sum to now, and whether an appeal decided it (``appealed``)."""
     sums: dict[str, dict[str, Row]] = defaultdict(dict)
     seqs: dict[int, Row] = {}
-    for first in range(0, len(fact_ids), _CHUNK):
-        for entry in session.execute(select(
-                LedgerEntry.seq, LedgerEntry.kind, LedgerEntry.community, LedgerEntry.resident, LedgerEntry.fact_id,
-                LedgerEntry.rule_id, LedgerEntry.category, LedgerEntry.ruleset, LedgerEntry.accounts,
-                LedgerEntry.occurred_at, *(getattr(LedgerEntry, k) for k in _SUMMED)).where(
-                LedgerEntry.community == community, LedgerEntry.fact_id.in_(fact_ids[first:first + _CHUNK]),
-                LedgerEntry.rule_id.is_not(None))):
-            held = sums[entry.fact_id].setdefault(entry.rule_id, {
-                "community": entry.community, "resident": entry.resident, "fact_id": entry.fact_id,
-                "rule_id": entry.rule_id, "category": entry.category, "ruleset": entry.ruleset,
-                "accounts": entry.accounts, "occurred_at": entry.occurred_at, "appealed": False,
-                **dict.fromkeys(_SUMMED, 0)})
-            seqs[entry.seq] = held
-            if entry.kind in GRANTED:
-                for k in _SUMMED:
-                    held[k] += getattr(entry, k)
-    targets = list(seqs)
-    for first in range(0, len(targets), _CHUNK):
-        for seq in session.scalars(select(Appeal.target_seq).where(
-                Appeal.community == community, Appeal.target_seq.in_(targets[first:first + _CHUNK]),
-                Appeal.action.in_(("reverse", "correct")))):
-            if seq is not None:
-                seqs[seq]["appealed"] = True
+    for entry in session.execute(select(
+            LedgerEntry.seq, LedgerEntry.kind, LedgerEntry.community, LedgerEntry.resident, LedgerEntry.fact_id,
+            LedgerEntry.rule_id, LedgerEntry.category, LedgerEntry.ruleset, LedgerEntry.accounts,
+            LedgerEntry.occurred_at, *(getattr(LedgerEntry, k) for k in _SUMMED)).where(
+            LedgerEntry.community == community, any_of(session, LedgerEntry.fact_id, fact_ids),
+            LedgerEntry.rule_id.is_not(None))):
+        held = sums[entry.fact_id].setdefault(entry.rule_id, {
+            "community": entry.community, "resident": entry.resident, "fact_id": entry.fact_id,
+            "rule_id": entry.rule_id, "category": entry.category, "ruleset": entry.ruleset,
+            "accounts": entry.accounts, "occurred_at": entry.occurred_at, "appealed": False,
+            **dict.fromkeys(_SUMMED, 0)})
+        seqs[entry.seq] = held
+        if entry.kind in GRANTED:
+            for k in _SUMMED:
+                held[k] += getattr(entry, k)
+    for seq in session.scalars(select(Appeal.target_seq).where(
+            Appeal.community == community, any_of(session, Appeal.target_seq, list(seqs)),
+            Appeal.action.in_(("reverse", "correct")))):
+        if seq is not None:
+            seqs[seq]["appealed"] = True
     return sums

@@ -20,8 +20,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
 from sqlalchemy import insert, select
@@ -30,9 +31,9 @@ from sqlalchemy.orm import Session
 
 from xinzhi.clock import latest_accepted, month_of, utcnow
 from xinzhi.communities.service import require_community
-from xinzhi.db.queries import add_at_commit
+from xinzhi.db.queries import add_at_commit, add_or_insert, any_of
 from xinzhi.db.tables import Fact as FactRow
-from xinzhi.db.tables import LedgerEntry, MonthFacts, Resident, ReviewItem, table_of
+from xinzhi.db.tables import LedgerEntry, MonthFacts, Resident, ResidentFacts, ReviewItem, table_of
 from xinzhi.engine import (
     SHANGHAI,
     CompiledRuleset,
@@ -48,14 +49,17 @@ from xinzhi.engine import (
     recall,
     score_fact,
 )
+from xinzhi.engine.amounts import json_ready
 from xinzhi.engine.factfiles import parse_fact_rows
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger.balances import GRANTED, scoring_history
 from xinzhi.ledger.entries import append_all, award_row, plain_fields, read_entry
 from xinzhi.ledger.expiry import expiry_corrections
+from xinzhi.ledger.models import LedgerEntryRead
 from xinzhi.messages import Message
 from xinzhi.registry.service import compiled_for, in_force, published_rows, shanghai_day
 from xinzhi.review.service import hold_for_review
+from xinzhi.scoring.histories import Histories, Kept, histories_of
 from xinzhi.scoring.models import (
     EntryBrief,
     FactBatchResult,
@@ -66,12 +70,11 @@ from xinzhi.scoring.models import (
     UnderReview,
 )
 from xinzhi.scoring.resetting import settle_resets
-from xinzhi.scoring.restating import STORED, later_facts, read_as, restatements, stored_fact
+from xinzhi.scoring.restating import STORED, Restating, later_facts, read_as, restatements, stored_fact
 from xinzhi.service import Service
 
 log = logging.getLogger("xinzhi.scoring")
 
-CHUNK = 500
 RETRIES = 5
 _LAST = (dt.datetime.max.replace(tzinfo=dt.UTC), "")  # sorts after every fact
 
@@ -95,11 +98,6 @@ class _Batch:
     ignored: int = 0  # facts of types the ruleset in force does not define, skipped as it (or the call) said
 
 
-def _chunks(items: Sequence, size: int = CHUNK):
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
 def _prepare(service: Service, session: Session, community: str, raws: Sequence[Any], *,
              ignore_unknown_types: bool = False) -> _Batch:
     """Parse, find the version in force, and validate every fact (no writes)."""
@@ -111,17 +109,16 @@ def _prepare(service: Service, session: Session, community: str, raws: Sequence[
             parsed.append((position, raw, read_fact(raw)))
         except FactError as exc:
             errors += [(position, p) for p in exc.problems]
-    ids = list(dict.fromkeys(f.id for _, _, f in parsed))
-    stored = _stored_facts(session, community, ids)
-    households_of: dict[str, str | None] = {}  # resident → registered household
-    for chunk in _chunks(sorted({f.resident for _, _, f in parsed if f.resident is not None})):
-        households_of.update((resident, household) for resident, household in session.execute(
-            select(Resident.id, Resident.household).where(Resident.community == community, Resident.id.in_(chunk))))
+    stored = _stored_facts(session, community, list(dict.fromkeys(f.id for _, _, f in parsed)))
+    residents = sorted({f.resident for _, _, f in parsed if f.resident is not None})
+    households_of: dict[str, str | None] = {resident: household for resident, household in session.execute(select(
+        Resident.id, Resident.household).where(Resident.community == community,
+                                               any_of(session, Resident.id, residents)))} if residents else {}
     members_of: dict[str, list[tuple[str, list]]] = defaultdict(list)  # household → its (resident, roles)
-    for chunk in _chunks(sorted({f.household for _, _, f in parsed if f.household is not None})):
-        for member, household, roles in session.execute(select(Resident.id, Resident.household, Resident.roles)
-                                                        .where(Resident.community == community,
-                                                               Resident.household.in_(chunk))):
+    households = sorted({f.household for _, _, f in parsed if f.household is not None})
+    if households:
+        for member, household, roles in session.execute(select(Resident.id, Resident.household, Resident.roles).where(
+                Resident.community == community, any_of(session, Resident.household, households))):
             members_of[household].append((member, roles or []))
     rows = published_rows(session, community)
     new: list[_Prepared] = []
@@ -175,7 +172,7 @@ def _prepare(service: Service, session: Session, community: str, raws: Sequence[
         except FactError as exc:
             errors += [(position, p) for p in exc.problems]
             continue
-        earlier, where = (seen[fact.id], "given earlier in the same request") if fact.id in seen else \
+        earlier, where = (_as_stored(seen[fact.id]), "given earlier in the same request") if fact.id in seen else \
             (stored.get(fact.id), "stored before")
         if earlier is not None:  # the first stands; the same fact again is a duplicate, other content a conflict
             if not earlier.same_as(_as_stored(fact)):
@@ -184,7 +181,7 @@ def _prepare(service: Service, session: Session, community: str, raws: Sequence[
             known_ids.append(fact.id)
             order.append(fact.id)
             continue
-        seen[fact.id] = _as_stored(fact)
+        seen[fact.id] = fact
         order.append(fact.id)
         new.append(_Prepared(position, raw, fact, compiled))
     return _Batch(new=new, known_ids=known_ids, order=order, errors=errors, ignored=ignored)
@@ -238,22 +235,20 @@ def _as_stored(fact: Fact) -> Fact:
 
 def _stored_facts(session: Session, community: str, ids: Sequence[str]) -> dict[str, Fact]:
     """The facts already stored under these ids, as they were scored (fields as stored: plain JSON)."""
-    stored: dict[str, Fact] = {}
-    for chunk in _chunks(list(ids)):
-        for row in session.execute(select(*STORED).where(FactRow.community == community,
-                                                         FactRow.fact_id.in_(chunk))):
-            stored[row.fact_id] = stored_fact(row)
-    return stored
+    if not ids:
+        return {}
+    return {row.fact_id: stored_fact(row) for row in session.execute(select(*STORED).where(
+        FactRow.community == community, any_of(session, FactRow.fact_id, ids)))}
 
 
-def _recall_stored(session: Session, community: str, todo: list[_Prepared], history: History,
+def _recall_stored(session: Session, community: str, stream: list[_Prepared], histories: dict[str, History],
                    starts: dict[str, tuple[dt.datetime, str]]) -> None:
-    """Keep in ``history`` the stored facts the batch's sequences and thresholds look back to (windows, periods).
+    """Keep in each holder's history the stored facts its sequences and thresholds look back to (windows, periods).
 
-    A resident's stored facts from ``starts`` on are being scored again with the batch: they are not read back.
+    A holder's stored facts from ``starts`` on are being scored again with the batch: they are not read back.
     """
     by_ruleset: dict[str, list[_Prepared]] = defaultdict(list)
-    for p in todo:
+    for p in stream:
         if p.compiled.window_days or p.compiled.tally_periods:
             by_ruleset[p.compiled.name].append(p)
     for items in by_ruleset.values():
@@ -261,15 +256,17 @@ def _recall_stored(session: Session, community: str, todo: list[_Prepared], hist
         first = min(p.fact.occurred_at for p in items)
         start = min([first - dt.timedelta(days=compiled.window_days + 1),
                      *(period_window(period, first)[0] for period in compiled.tally_periods)])
-        end = max(p.fact.occurred_at for p in items)
-        kinds = sorted(compiled.remembered | compiled.tallied)
-        for chunk in _chunks(sorted({p.fact.resident for p in items})):
-            rows = session.execute(select(*STORED).where(
-                FactRow.community == community, FactRow.resident.in_(chunk), FactRow.type.in_(kinds),
-                FactRow.occurred_at >= start, FactRow.occurred_at <= end))
-            recall(compiled, [fact for row in rows
-                              if (row.occurred_at, row.fact_id) < starts.get(row.resident, _LAST)
-                              and (fact := read_as(compiled, stored_fact(row)))], history)
+        rows = session.execute(select(*STORED).where(
+            FactRow.community == community, any_of(session, FactRow.resident, sorted({p.fact.resident for p in items})),
+            FactRow.type.in_(sorted(compiled.remembered | compiled.tallied)), FactRow.occurred_at >= start,
+            FactRow.occurred_at <= max(p.fact.occurred_at for p in items)))
+        recalled: dict[str, list[Fact]] = defaultdict(list)
+        for row in rows:
+            if (row.occurred_at, row.fact_id) < starts.get(row.resident, _LAST) and \
+                    (fact := read_as(compiled, stored_fact(row))) is not None:
+                recalled[row.resident].append(fact)
+        for holder, facts in recalled.items():
+            recall(compiled, facts, histories[holder])
 
 
 def _recall_in_batch(p: _Prepared, readers: dict[str, CompiledRuleset], history: History) -> None:
@@ -288,70 +285,212 @@ def _recall_in_batch(p: _Prepared, readers: dict[str, CompiledRuleset], history:
 
 
 def _commit(service: Service, community: str, batch: list[_Prepared],
-            refuse: Callable[[list[tuple[int, Problem]]], ServiceError]) -> tuple[set[str], list[Restated]]:
+            refuse: Callable[[list[tuple[int, Problem]]], ServiceError]) -> tuple[dict[str, _Fresh], list[Restated]]:
     """Score and store the new facts in one transaction, retrying if a racing post won.
 
-    Returns the ids this call stored (a racing request may have stored some of the others:
-    the same facts are then duplicates; other content under their ids is refused with
-    ``refuse``, as the caller reports problems), and the earlier results it restated.
+    Returns what this call stored for each fact it stored (a racing request may have stored
+    some of the others: the same facts are then duplicates; other content under their ids
+    is refused with ``refuse``, as the caller reports problems), and the earlier results it restated.
+
+    The ids were found unstored before the transaction (``_prepare``); the first attempt trusts
+    that, and the unique constraint on (community, fact id) catches a post that raced it.
     """
+    kept = histories_of(service)
     attempt = 0
     while True:
         attempt += 1
+        holders: _Holders | None = None
         try:
             with service.db.writing() as session:
                 service.db.lock_residents(session, community, (p.fact.resident for p in batch))
-                stored = _stored_facts(session, community, [p.fact.id for p in batch])
-                conflicts = [(p.position, p.fact.conflict("stored meanwhile")) for p in batch
-                             if p.fact.id in stored and not stored[p.fact.id].same_as(_as_stored(p.fact))]
-                if conflicts:
-                    raise refuse(conflicts)
-                todo = sorted((p for p in batch if p.fact.id not in stored), key=lambda p: p.fact.sort_key)
+                todo = sorted(batch if attempt == 1 else _unstored(session, community, batch, refuse),
+                              key=lambda p: p.fact.sort_key)
                 if not todo:
-                    return set(), []
-                restating = later_facts(service, session, community, [(p.compiled, p.fact) for p in todo])
+                    return {}, []
+                holders = _Holders(community, todo, _count_facts(session, community, todo))
+                histories = holders.take(kept)
+                restating = later_facts(service, session, community,
+                                        [(p.compiled, p.fact) for p in todo if p.fact.resident not in histories])
                 starts = restating.starts
                 stream = sorted([*todo, *(_Prepared(-1, None, fact, compiled) for compiled, fact in restating.later)],
                                 key=lambda p: p.fact.sort_key)
-                history = scoring_history(session, community, [(p.compiled, p.fact) for p in stream], before=starts)
-                _recall_stored(session, community, stream, history, starts)
-                now = utcnow()
-                facts, entries, rescored = [], [], []
-                readers = {p.compiled.name: p.compiled for p in stream
-                           if p.compiled.window_days or p.compiled.tally_periods}
-                for p in stream:
-                    awards, _ = score_fact(p.compiled, p.fact, history)
-                    _recall_in_batch(p, readers, history)
-                    if p.raw is None:
-                        rescored.append((p.compiled, p.fact, awards))
-                        continue
-                    facts.append({"community": community, "fact_id": p.fact.id, "type": p.fact.type,
-                                  "resident": p.fact.resident, "member": p.fact.member,
-                                  "household": p.fact.household, "occurred_at": p.fact.occurred_at,
-                                  "fields": plain_fields(p.fact.fields), "received": p.raw,
-                                  "ruleset": p.compiled.ref, "created_at": now})
-                    rows = [award_row(community, a, p.fact) for a in awards]
-                    entries += rows + hold_for_review(session, community, p.compiled, rows)
-                restated = restatements(session, community, restating, rescored, now)
-                for compiled, row in restated:
-                    entries += [row, *hold_for_review(session, community, compiled, [row])]
-                session.execute(insert(table_of(FactRow)), facts)
-                per_month = Counter(month_of(p.fact.occurred_at) for p in todo)
-                add_at_commit(session, MonthFacts, [{"community": community, "month": month, "facts": count}
-                                                    for month, count in sorted(per_month.items())],
-                              keys=("community", "month"), sums=("facts",))
+                unknown = [p for p in stream if p.fact.resident not in histories]
+                histories |= scoring_history(session, community, _spans(unknown), before=starts)
+                _recall_stored(session, community, unknown, histories, starts)
+                entries, restated = _score(session, community, stream, histories, restating)
+                session.execute(insert(table_of(FactRow)), holders.rows())
+                add_at_commit(session, MonthFacts, holders.months(), keys=("community", "month"), sums=("facts",))
                 append_all(session, entries)
+                fresh = _fresh(session, community, todo, entries)
                 since: dict[str, dt.datetime] = {}
                 for p in todo:
                     since.setdefault(p.fact.resident, p.fact.occurred_at)
                 append_all(session, settle_resets(service, session, community, dict(since)))  # 年度清零 already made
                 append_all(session, expiry_corrections(session, community, since))
-            return {p.fact.id for p in todo}, [_restated(row) for _, row in restated]
-        except IntegrityError:
-            if attempt == RETRIES:
+                holders.keep(kept, histories, restated=set(starts))  # before the holders' locks go (see ``keep``)
+            return fresh, [_restated(row) for _, row in restated]
+        except BaseException as failed:
+            if holders is not None:
+                holders.forget(kept)
+            if not isinstance(failed, IntegrityError) or attempt == RETRIES:
                 raise
             log.info("scoring %d fact(s) of %s raced another writer; retrying (%d of %d)", len(batch), community,
                      attempt, RETRIES - 1)
+
+
+@dataclass
+class _Fresh:
+    """A fact this call stored: whose account and which version, its granted entries and awards held for review."""
+
+    resident: str
+    ruleset: str
+    entries: list[tuple[int, dict[str, Any]]]  # (seq, the row written), in ``seq`` order
+    held: list[UnderReview]
+
+
+def _fresh(session: Session, community: str, todo: list[_Prepared], rows: list[dict[str, Any]]) -> dict[str, _Fresh]:
+    """The new facts' results from the rows just written: only their numbers (and any review notices) are read."""
+    ids = [p.fact.id for p in todo]
+    seqs = {(fact_id, rule_id): seq for seq, fact_id, rule_id in session.execute(select(
+        LedgerEntry.seq, LedgerEntry.fact_id, LedgerEntry.rule_id).where(
+        LedgerEntry.community == community, any_of(session, LedgerEntry.fact_id, ids),
+        LedgerEntry.kind.in_(("award", "deduction"))))}  # a new fact has one award per rule, and no restatement yet
+    fresh = {p.fact.id: _Fresh(p.fact.resident, p.compiled.ref, [], []) for p in todo}
+    for row in rows:
+        if row["kind"] in ("award", "deduction") and row["fact_id"] in fresh:
+            fresh[row["fact_id"]].entries.append((seqs[(row["fact_id"], row["rule_id"])], row))
+    for result in fresh.values():
+        result.entries.sort(key=lambda entry: entry[0])
+    if any(row["kind"] == "adjustment" and "holds" in row["explanation"] for row in rows):
+        for fact_id, held in _under_review(session, community, ids).items():
+            fresh[fact_id].held = held
+    return fresh
+
+
+def _under_review(session: Session, community: str, ids: list[str]) -> dict[str, list[UnderReview]]:
+    """The awards of these facts held for the committee, by fact, in notice order."""
+    held: dict[str, list[UnderReview]] = defaultdict(list)
+    for item in session.scalars(select(ReviewItem).where(
+            ReviewItem.community == community, any_of(session, ReviewItem.fact_id, ids)).order_by(ReviewItem.seq)):
+        held[item.fact_id].append(UnderReview(notice=item.seq, rule_id=item.rule_id, rule_title=item.rule_title,
+                                              amount=item.amount, status=item.status))
+    return held
+
+
+def _unstored(session: Session, community: str, batch: list[_Prepared],
+              refuse: Callable[[list[tuple[int, Problem]]], ServiceError]) -> list[_Prepared]:
+    """The facts of ``batch`` still unstored, the holders now locked; other content stored meanwhile is refused."""
+    stored = _stored_facts(session, community, [p.fact.id for p in batch])
+    conflicts = [(p.position, p.fact.conflict("stored meanwhile")) for p in batch
+                 if p.fact.id in stored and not stored[p.fact.id].same_as(_as_stored(p.fact))]
+    if conflicts:
+        raise refuse(conflicts)
+    return [p for p in batch if p.fact.id not in stored]
+
+
+def _count_facts(session: Session, community: str, todo: list[_Prepared]) -> dict[str, int]:
+    """Count the new facts into each holder's stored facts (``resident_facts``); the counts before them."""
+    added = Counter(p.fact.resident for p in todo)
+    counted = add_or_insert(session, ResidentFacts, [{"community": community, "resident": holder, "facts": n}
+                                                     for holder, n in sorted(added.items())],
+                            keys=("community", "resident"), sums=("facts",), returning=("resident", "facts"))
+    return {row.resident: row.facts - added[row.resident] for row in counted}
+
+
+class _Holders:
+    """A batch's new facts by account holder: what they add to the store, and the holders' kept histories."""
+
+    def __init__(self, community: str, todo: list[_Prepared], facts: dict[str, int]):
+        self.community, self.todo, self.facts = community, todo, facts  # ``facts``: each holder's count before
+        self.added = Counter(p.fact.resident for p in todo)
+        self.first: dict[str, tuple[dt.datetime, str]] = {}
+        self.latest: dict[str, tuple[dt.datetime, str]] = {}
+        self.versions: dict[str, dict[str, CompiledRuleset]] = defaultdict(dict)
+        for p in todo:  # in (occurred_at, id) order
+            self.first.setdefault(p.fact.resident, p.fact.sort_key)
+            self.latest[p.fact.resident] = p.fact.sort_key
+            self.versions[p.fact.resident][p.compiled.name] = p.compiled
+
+    def version(self, holder: str) -> str | None:
+        """The one version scoring the holder's new facts, if it reads history (else nothing is worth keeping)."""
+        versions = list(self.versions[holder].values())
+        return versions[0].name if len(versions) == 1 and versions[0].lookback_days else None
+
+    def take(self, kept: Histories) -> dict[str, History]:
+        """The histories kept of these holders that are still true (``scoring.histories``), for this transaction."""
+        taken = {}
+        for holder, first in self.first.items():
+            version = self.version(holder)
+            history = kept.take(self.community, holder, version=version, facts=self.facts[holder], first=first) \
+                if version is not None else None
+            if history is not None:
+                taken[holder] = history
+        return taken
+
+    def keep(self, kept: Histories, histories: dict[str, History], *, restated: set[str]) -> None:
+        """Keep the histories this batch leaves true once it commits: of one version each, and none restated.
+
+        Kept while the transaction still holds the holders' locks, so the next writer of a holder
+        (another request thread) finds it; should the commit fail, ``forget`` takes them back.
+        """
+        for holder in self.first.keys() - restated:
+            version = self.version(holder)
+            if version is not None:
+                kept.keep(self.community, holder, Kept(histories[holder], version, self.counted(holder),
+                                                       self.latest[holder]))
+
+    def forget(self, kept: Histories) -> None:
+        """Take back what ``keep`` kept for a transaction that did not commit: its counts never came to be."""
+        for holder in self.first:
+            kept.forget(self.community, holder, facts=self.counted(holder))
+
+    def counted(self, holder: str) -> int:
+        """The holder's count of stored facts once this batch commits."""
+        return self.facts[holder] + self.added[holder]
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The fact rows to insert, in (occurred_at, id) order."""
+        now = utcnow()
+        return [{"community": self.community, "fact_id": p.fact.id, "type": p.fact.type, "resident": p.fact.resident,
+                 "member": p.fact.member, "household": p.fact.household, "occurred_at": p.fact.occurred_at,
+                 "fields": plain_fields(p.fact.fields), "received": p.raw, "ruleset": p.compiled.ref,
+                 "created_at": now} for p in self.todo]
+
+    def months(self) -> list[dict[str, Any]]:
+        """How many facts the batch adds to each month (``month_facts``)."""
+        per_month = Counter(month_of(p.fact.occurred_at) for p in self.todo)
+        return [{"community": self.community, "month": month, "facts": count}
+                for month, count in sorted(per_month.items())]
+
+
+def _spans(stream: list[_Prepared]) -> dict[str, tuple[list[CompiledRuleset], dt.datetime, dt.datetime]]:
+    """Per holder of a stream in time order: the versions scoring it, its first and last moment."""
+    versions: dict[str, dict[str, CompiledRuleset]] = defaultdict(dict)
+    moments: dict[str, list[dt.datetime]] = {}
+    for p in stream:
+        versions[p.fact.resident][p.compiled.name] = p.compiled
+        moments.setdefault(p.fact.resident, [p.fact.occurred_at, p.fact.occurred_at])[1] = p.fact.occurred_at
+    return {holder: (list(versions[holder].values()), first, last) for holder, (first, last) in moments.items()}
+
+
+def _score(session: Session, community: str, stream: list[_Prepared], histories: dict[str, History],
+           restating: Restating) -> tuple[list[dict[str, Any]], list[tuple[CompiledRuleset, dict[str, Any]]]]:
+    """Score the stream in time order: the new facts' entries (and holds), and the restatements of stored ones."""
+    entries, rescored = [], []
+    readers = {p.compiled.name: p.compiled for p in stream if p.compiled.window_days or p.compiled.tally_periods}
+    for p in stream:
+        history = histories[p.fact.resident]
+        awards, _ = score_fact(p.compiled, p.fact, history)
+        _recall_in_batch(p, readers, history)
+        if p.raw is None:
+            rescored.append((p.compiled, p.fact, awards))
+            continue
+        rows = [award_row(community, a, p.fact) for a in awards]
+        entries += rows + hold_for_review(session, community, p.compiled, rows)
+    restated = restatements(session, community, restating, rescored, utcnow())
+    for compiled, row in restated:
+        entries += [row, *hold_for_review(session, community, compiled, [row])]
+    return entries, restated
 
 
 def _restated(row: dict[str, Any]) -> Restated:
@@ -361,42 +500,54 @@ def _restated(row: dict[str, Any]) -> Restated:
                     because=because["fact_id"])
 
 
-def _results(service: Service, community: str, order: list[str], duplicates: set[str], model: type[_Result], *,
+def _results(service: Service, community: str, order: list[str], fresh: dict[str, _Fresh], model: type[_Result], *,
              explain: bool = True) -> list[_Result]:
-    """What the ledger holds for each fact id, in input order, as ``model`` (entries briefly unless ``explain``)."""
-    facts: dict[str, Any] = {}
-    entries: dict[str, list] = defaultdict(list)
-    held: dict[str, list[UnderReview]] = defaultdict(list)
+    """Each fact id's result, in input order, as ``model`` (entries briefly unless ``explain``).
+
+    Facts this call stored come from what it wrote (``fresh``); every other id — stored
+    before, by an earlier or a racing request — is read back from the ledger: a repeat post
+    returns exactly what the first one stored.
+    """
+    known = {fact_id: (f.resident, f.ruleset, [_entry(seq, row, explain) for seq, row in f.entries], f.held)
+             for fact_id, f in fresh.items()}
+    stored = [fact_id for fact_id in dict.fromkeys(order) if fact_id not in fresh]
+    if stored:
+        known |= _read_back(service, community, stored, explain)
+    results, first_seen = [], set()
+    for fact_id in order:
+        resident, ruleset, entries, held = known[fact_id]
+        results.append(model(fact_id=fact_id, resident=resident, ruleset=ruleset,
+                             duplicate=fact_id not in fresh or fact_id in first_seen, entries=entries,
+                             under_review=held))
+        first_seen.add(fact_id)
+    return results
+
+
+def _read_back(service: Service, community: str, ids: list[str], explain: bool) -> dict[str, tuple]:
+    """What the ledger holds for stored facts: (resident, version, entries, awards under review) by id."""
     table = LedgerEntry.__table__
     columns = list(table.c) if explain else [table.c.fact_id, table.c.seq, table.c.rule_id, table.c.amount,
                                                table.c.raw_amount, table.c.limited_by, table.c.index_delta,
                                                table.c.points_delta]
+    entries: dict[str, list] = defaultdict(list)
     with service.db.reading() as session:
-        unique = list(dict.fromkeys(order))
-        for chunk in _chunks(unique):
-            for row in session.execute(select(FactRow.fact_id, FactRow.resident, FactRow.ruleset).where(
-                    FactRow.community == community, FactRow.fact_id.in_(chunk))):
-                facts[row.fact_id] = row
-            for row in session.execute(select(*columns).where(
-                    table.c.community == community, table.c.fact_id.in_(chunk),
-                    table.c.kind.in_(GRANTED)).order_by(table.c.seq)):
-                entries[row.fact_id].append(
-                    read_entry(row) if explain else
-                    EntryBrief(seq=row.seq, rule_id=row.rule_id, amount=row.amount, raw_amount=row.raw_amount,
-                               limited_by=row.limited_by, index_delta=row.index_delta,
-                               points_delta=row.points_delta))
-            for item in session.scalars(select(ReviewItem).where(
-                    ReviewItem.community == community, ReviewItem.fact_id.in_(chunk)).order_by(ReviewItem.seq)):
-                held[item.fact_id].append(UnderReview(notice=item.seq, rule_id=item.rule_id, rule_title=item.rule_title,
-                                                      amount=item.amount, status=item.status))
-    results, first_seen = [], set()
-    for fact_id in order:
-        fact = facts[fact_id]
-        duplicate = fact_id in duplicates or fact_id in first_seen
-        first_seen.add(fact_id)
-        results.append(model(fact_id=fact_id, resident=fact.resident, ruleset=fact.ruleset,
-                             duplicate=duplicate, entries=entries[fact_id], under_review=held[fact_id]))
-    return results
+        facts = session.execute(select(FactRow.fact_id, FactRow.resident, FactRow.ruleset).where(
+            FactRow.community == community, any_of(session, FactRow.fact_id, ids))).all()
+        for row in session.execute(select(*columns).where(
+                table.c.community == community, any_of(session, table.c.fact_id, ids),
+                table.c.kind.in_(GRANTED)).order_by(table.c.seq)):
+            entries[row.fact_id].append(_entry(row.seq, row._mapping, explain))
+        held = _under_review(session, community, ids)
+    return {row.fact_id: (row.resident, row.ruleset, entries[row.fact_id], held.get(row.fact_id, []))
+            for row in facts}
+
+
+def _entry(seq: int, row: Mapping[Any, Any], explain: bool) -> EntryBrief | LedgerEntryRead:
+    """An entry of a result, from a stored row or one just written (numbered ``seq``): brief unless ``explain``."""
+    if explain:  # a row just written has an award's amounts in its explanation as Decimal (``award_row``)
+        return read_entry(SimpleNamespace(**{**row, "seq": seq, "explanation": json_ready(row["explanation"])}))
+    return EntryBrief(seq=seq, rule_id=row["rule_id"], amount=row["amount"], raw_amount=row["raw_amount"],
+                      limited_by=row["limited_by"], index_delta=row["index_delta"], points_delta=row["points_delta"])
 
 
 def _reject(errors: list[tuple[int, Problem]], total: int) -> ServiceError:
@@ -425,9 +576,8 @@ def post_facts(service: Service, community: str, raws: Sequence[Any], *, explain
 
     if batch.errors:
         raise refuse(batch.errors)
-    new_ids, restated = _commit(service, community, batch.new, refuse)
-    duplicates = set(batch.order) - new_ids
-    results = _results(service, community, batch.order, duplicates, FactBrief, explain=explain)
+    fresh, restated = _commit(service, community, batch.new, refuse)
+    results = _results(service, community, batch.order, fresh, FactBrief, explain=explain)
     return FactBatchResult(scored=sum(not r.duplicate for r in results),
                            duplicates=sum(r.duplicate for r in results), ignored=batch.ignored, results=results,
                            restated=restated)
@@ -439,8 +589,8 @@ def post_fact(service: Service, community: str, raw: Any) -> FactResult:
         batch = _prepare(service, session, community, [raw])
     if batch.errors:
         raise _refuse_one(batch.errors)
-    new_ids, restated = _commit(service, community, batch.new, _refuse_one)
-    result = _results(service, community, batch.order, set(batch.order) - new_ids, FactResult)[0]
+    fresh, restated = _commit(service, community, batch.new, _refuse_one)
+    result = _results(service, community, batch.order, fresh, FactResult)[0]
     return result.model_copy(update={"restated": restated})
 
 
@@ -492,10 +642,10 @@ def import_facts_file(service: Service, community: str, data: str | bytes, *, fm
     row_errors = at_rows(batch.errors)
     if row_errors and not skip_bad_rows:
         raise refuse(batch.errors)
-    new_ids, restated = _commit(service, community, batch.new, refuse)
+    fresh, restated = _commit(service, community, batch.new, refuse)
     log.info("imported %s into %s: %d rows, %d scored, %d duplicates, %d skipped", name, community, len(raws),
-             len(new_ids), len(batch.order) - len(new_ids), len({e.row for e in row_errors}))
-    return ImportResult(rows=len(raws), scored=len(new_ids), duplicates=len(batch.order) - len(new_ids),
+             len(fresh), len(batch.order) - len(fresh), len({e.row for e in row_errors}))
+    return ImportResult(rows=len(raws), scored=len(fresh), duplicates=len(batch.order) - len(fresh),
                         ignored=batch.ignored,
                         skipped=len({e.row for e in row_errors}), errors=row_errors, restated=restated)
 
