@@ -8,11 +8,13 @@ their Chinese names (编号, 事实类型, 居民, 家庭, 发生时间). Values
 coerces them, and ``engine.moments`` reads the dates.
 
 Text files are read as an office saves them: UTF-8 with or without a BOM, UTF-16 with a
-BOM, or GBK / GB18030 (what Chinese Excel writes as "CSV").
+BOM, or GBK / GB18030 (what Chinese Excel writes as "CSV"). A file of millions of facts is
+read a slice at a time (``stream_fact_rows``), with the same rows and refusals.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -20,6 +22,7 @@ import json
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +41,10 @@ XLSX_MAX_INFLATED = 64 * 1024 * 1024
 XLSX_MAX_ROWS = 200_000
 XLSX_MAX_SHEETS = 64
 
+SLICE = 1 << 20  # bytes (or characters) read at a time from a text file of facts
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_WIDE = re.compile("[\u0800-\U0010ffff]")  # CJK and beyond: three bytes or more in UTF-8
+
 
 def format_of(path: str | Path) -> str:
     """``csv``, ``xlsx`` or ``jsonl`` (any other suffix), by the file name."""
@@ -46,30 +53,75 @@ def format_of(path: str | Path) -> str:
 
 
 def decode_text(data: bytes, name: str) -> str:
-    """UTF-8 (BOM or not), UTF-16 with a BOM, else GB18030 (a superset of GBK); else a located refusal.
+    """UTF-8 (BOM or not), UTF-16 with a BOM, else GB18030 (a superset of GBK); else a located refusal."""
+    return data.decode(text_codec(lambda: iter((data,)), name))
+
+
+def text_codec(slices: Callable[[], Iterator[bytes]], name: str) -> str:
+    """The codec a text file reads in (see ``decode_text``), tried a slice at a time; else a located refusal.
 
     A file that reads as UTF-8, Chinese included, up to a stray byte is a damaged UTF-8 file,
     not a GBK one: read as GB18030 its Chinese would be stored as mojibake (社区 → 绀惧尯).
+    ``slices`` gives the file's bytes from the start, each time it is called.
     """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if _head(slices(), 2).startswith(_UTF16_BOMS):
+        fault = _fault("utf-16", slices())
+        if fault is not None:
+            raise _not_text(slices, fault[0], name)
+        return "utf-16"
+    fault = _fault("utf-8", _without_bom(slices()))  # counted after the BOM, as Python's utf-8-sig counts
+    if fault is None:
+        return "utf-8-sig"
+    as_utf8, chinese_before = fault
+    if chinese_before:
+        raise _not_text(slices, as_utf8, name)
+    fault = _fault("gb18030", slices())
+    if fault is not None:  # the encoding that read furthest tells where the file goes wrong
+        raise _not_text(slices, max(as_utf8, fault[0]), name)
+    return "gb18030"
+
+
+def _head(slices: Iterator[bytes], size: int) -> bytes:
+    """The first ``size`` bytes or more (fewer only if there are no more), taken from ``slices``."""
+    head = b""
+    for piece in slices:
+        head += piece
+        if len(head) >= size:
+            break
+    return head
+
+
+def _without_bom(slices: Iterator[bytes]) -> Iterator[bytes]:
+    return chain((_head(slices, len(codecs.BOM_UTF8)).removeprefix(codecs.BOM_UTF8),), slices)
+
+
+def _fault(codec: str, slices: Iterator[bytes]) -> tuple[int, bool] | None:
+    """Where ``codec`` first fails to read the bytes, and whether a character from U+0800 came before it.
+
+    ``None`` where it reads them all. The offset counts from the first of ``slices``.
+    """
+    decoder = codecs.getincrementaldecoder(codec)()
+    offset, wide = 0, False
+    for piece, final in chain(((piece, False) for piece in slices), ((b"", True),)):
+        pending = decoder.getstate()[0]
         try:
-            return data.decode("utf-16")
+            text = decoder.decode(piece, final)
         except UnicodeDecodeError as exc:
-            raise _not_text(data, exc.start, name) from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        if any(ord(c) >= 0x800 for c in data[:exc.start].decode("utf-8-sig")):  # CJK before the fault: UTF-8
-            raise _not_text(data, exc.start, name) from None
-        as_utf8 = exc.start
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError as exc:  # the encoding that read furthest tells where the file goes wrong
-        raise _not_text(data, max(as_utf8, exc.start), name) from None
+            read = (pending + piece)[:exc.start].decode(codec, errors="replace")
+            return offset - len(pending) + exc.start, wide or bool(_WIDE.search(read))
+        wide = wide or bool(_WIDE.search(text))
+        offset += len(piece)
+    return None
 
 
-def _not_text(data: bytes, at: int, name: str) -> FactError:
-    return FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=data[:at].count(b"\n") + 1, message=(
+def _not_text(slices: Callable[[], Iterator[bytes]], at: int, name: str) -> FactError:
+    row, seen = 1, 0
+    for piece in slices():
+        row += piece[:max(0, at - seen)].count(b"\n")
+        seen += len(piece)
+        if seen >= at:
+            break
+    return FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=row, message=(
         f"the file is neither UTF-8 nor GBK/GB18030 text (byte {at}): save it from Excel as "
         "\"CSV UTF-8\" or as .xlsx"), says="file.not_text", params={"byte": at})])
 
@@ -88,9 +140,53 @@ def parse_fact_rows(data: str | bytes, *, fmt: str, name: str = "<facts>") -> li
         return _xlsx(data, name)
     text = decode_text(data, name) if isinstance(data, bytes) else data.lstrip("\ufeff")
     if fmt == "csv":
-        return _csv(text, name)
-    facts, problems = [], []
-    for number, line in enumerate(text.splitlines(), start=1):
+        return list(_csv(io.StringIO(text, newline=""), name))
+    return list(_jsonl(text.splitlines(), name))
+
+
+def stream_fact_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Each fact of a file with its row, as ``parse_fact_rows`` reads it, a slice of the file at a time.
+
+    Refusals come as they would for the whole file: an encoding's before any fact, a CSV row's
+    where the row comes, the JSON lines' after the last fact (every bad line at once). An .xlsx
+    is read whole: its sheet is bounded (``XLSX_MAX_ROWS``).
+    """
+    name, fmt = str(path), format_of(path)
+    if fmt == "xlsx":
+        yield from _xlsx(path.read_bytes(), name)
+        return
+    codec = text_codec(lambda: _slices(path), name)
+    with path.open("rb") as raw, io.TextIOWrapper(raw, encoding=codec, newline="") as text:
+        if fmt == "csv":
+            yield from _csv(text, name)
+        else:
+            yield from _jsonl(_lines(iter(lambda: text.read(SLICE), "")), name)
+
+
+def _slices(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as raw:
+        yield from iter(lambda: raw.read(SLICE), b"")
+
+
+def _lines(pieces: Iterable[str]) -> Iterator[str]:
+    """The lines ``str.splitlines`` cuts the whole text into, cut a piece at a time.
+
+    The last line of each piece waits for the next: it may go on there, or end in a CR before an LF.
+    """
+    rest = ""
+    for piece in pieces:
+        lines = (rest + piece).splitlines(keepends=True)
+        rest = lines.pop() if lines else ""
+        for line in lines:
+            yield (line.splitlines() or [""])[0]
+    if rest:
+        yield (rest.splitlines() or [""])[0]
+
+
+def _jsonl(lines: Iterable[str], name: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The facts of JSON Lines, each with its line; every bad line refused at once, after the last."""
+    problems = []
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
@@ -103,10 +199,9 @@ def parse_fact_rows(data: str | bytes, *, fmt: str, name: str = "<facts>") -> li
             problems.append(Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=number,
                                     message="each line must be a JSON object", says="jsonl.not_object"))
             continue
-        facts.append((number, fact))
+        yield number, fact
     if problems:
         raise FactError(problems)
-    return facts
 
 
 def column_key(header: str) -> str:
@@ -119,7 +214,7 @@ def column_key(header: str) -> str:
 
 
 def _table(header: Sequence[str], rows: Iterable[tuple[int, Sequence[str]]],
-           name: str) -> list[tuple[int, dict[str, Any]]]:
+           name: str) -> Iterator[tuple[int, dict[str, Any]]]:
     """Facts from a header and numbered rows of text cells (CSV and .xlsx alike)."""
     def refused(row: int, message: str, says: str, **params: Any) -> FactError:
         return FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=row, message=message, says=says,
@@ -137,7 +232,6 @@ def _table(header: Sequence[str], rows: Iterable[tuple[int, Sequence[str]]],
     if twice:
         raise refused(1, f"two columns name the same key: {', '.join(twice)} — keep one of each",
                       "table.columns_twice", keys=", ".join(twice))
-    facts = []
     for number, cells in rows:
         if any(_UNSTORABLE.search(cell) for cell in cells):
             raise refused(number, "a cell holds a NUL character or a lone surrogate: no person means them and no "
@@ -147,18 +241,20 @@ def _table(header: Sequence[str], rows: Iterable[tuple[int, Sequence[str]]],
                                   "a comma (1,000) must be quoted", "table.extra_cells", cells=len(cells),
                           columns=len(keys))
         row = dict(zip(keys, cells, strict=False))
-        facts.append((number, {
+        yield number, {
             **{c: row.get(c, "") for c in BASE_COLUMNS if c not in WHO},
             **{c: row[c] for c in WHO if row.get(c) not in ("", None)},
             "fields": {k: Cell(v) for k, v in row.items()
                        if k not in BASE_COLUMNS and k not in WHO and k and v not in ("", None)},
-        }))
-    return facts
+        }
 
 
-def _csv(text: str, name: str) -> list[tuple[int, dict[str, Any]]]:
-    # newline="": the csv module splits lines itself, so a lone CR (as old spreadsheets end lines) ends a row
-    reader = csv.reader(io.StringIO(text, newline=""))
+def _csv(lines: Iterable[str], name: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The facts of CSV lines read with ``newline=""``.
+
+    The csv module splits rows itself, so a lone CR (as old spreadsheets end lines) ends a row.
+    """
+    reader = csv.reader(lines)
 
     def numbered() -> Iterator[tuple[int, list[str]]]:
         start = reader.line_num + 1
@@ -169,7 +265,7 @@ def _csv(text: str, name: str) -> list[tuple[int, dict[str, Any]]]:
 
     try:
         header = next((row for row in reader if any(row)), [])  # blank lines above the header are no header
-        return _table(header, numbered(), name)
+        yield from _table(header, numbered(), name)
     except csv.Error as exc:  # e.g. a field beyond the csv module's limit: the file's fault, located
         raise FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=reader.line_num,
                                  message=f"not readable as CSV: {exc}", says="csv.unreadable")]) from None
@@ -221,7 +317,7 @@ def _xlsx(data: bytes, name: str) -> list[tuple[int, dict[str, Any]]]:
         raise
     except Exception as exc:  # openpyxl raises many kinds for a damaged workbook: all are the file's fault
         raise unreadable(f"not readable as an .xlsx workbook: {type(exc).__name__}", "xlsx.damaged") from None
-    return _table(header or [], body, name)
+    return list(_table(header or [], body, name))
 
 
 #: What a workbook of facts may hold, per part: a few (rows, cells, strings) for free, then some per byte

@@ -7,8 +7,11 @@ a threshold (累计满 50 小时) adds up the period's facts. An evaluation star
 ``History``, or from one filled from a ledger (``History.record``) so that all hold across
 requests. Calendar limits keep a sum per period; rolling windows and occurrences keep each
 item's day or moment, read by bisection.
-Scoring in time order drops what no later fact can read (``forget_before``), so a history
-shared by a long stream holds about the longest span's worth of each resident's past.
+A history scores in time order (each fact on or after the facts it scored before, whoever's):
+it drops what no later fact can read (``forget_before``). Calendar limits and thresholds keep
+their counts by period, so that a period that has ended goes for every resident at once; the
+rest goes once older than the longest span read. A history shared by a long stream holds the
+periods still running and about that span's worth of each resident's past.
 """
 
 from __future__ import annotations
@@ -16,14 +19,15 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_left, bisect_right, insort
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from decimal import Decimal
+from functools import lru_cache
 from itertools import accumulate
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from .accounting import period_keys, span_window
+from .accounting import period_keys, period_window, span_window
 from .facts import SHANGHAI, Fact
 from .patterns import EarlierTest
 from .ruleset import FieldSpec, Limit, Repeats, Rule
@@ -31,7 +35,8 @@ from .ruleset import FieldSpec, Limit, Repeats, Rule
 #: A calendar period's length in days, roughly: how limits are ordered, shortest first.
 PERIOD_DAYS = {"day": 1, "week": 7, "month": 31, "quarter": 92, "year": 366}
 _BIG = 1 << 62
-_NOTHING_USED = (Decimal(0), 0, 0)  # points, applications, latest day
+_ZERO = Decimal(0)
+_Entries = TypeVar("_Entries", bound=MutableMapping[Any, Any])  # a resident's entries in one part
 
 
 class LimitRef(BaseModel):
@@ -119,24 +124,25 @@ def repeat_ref(rule: Rule, repeats: Repeats) -> RepeatRef:
 class History:
     """A resident's past as limits, repeats, sequences and thresholds read it (see the module's docstring).
 
-    Each part is kept per resident, so that ``forget_before`` visits only the resident scored.
+    Calendar limits and thresholds keep their counts by period, each period's by resident: an
+    ended period goes whole. The other parts are kept per resident, so that ``forget_before``
+    visits only the resident scored.
     """
 
     def __init__(self, keep_days: int = 0) -> None:
-        self.used: defaultdict[str, dict[tuple, list[Any]]] = \
-            defaultdict(dict)  # resident → {calendar limit and period: [points, times, latest day]}
-        self.recent: defaultdict[str, defaultdict[tuple, _Rolling]] = \
-            defaultdict(lambda: defaultdict(_Rolling))  # resident → {window: its applications by day}
+        self.used: dict[tuple, _Period] = {}  # (scope, owner, sign, period, its key) → its counters by holder
+        self.recent: defaultdict[str, dict[tuple, _Rolling]] = \
+            defaultdict(dict)  # resident → {window: its applications by day}
         self.occurred: defaultdict[str, defaultdict[tuple, list[tuple[dt.datetime, str]]]] = \
             defaultdict(lambda: defaultdict(list))  # resident → {(scope, owner, award): [(when, fact)]}
         self.marked: defaultdict[str, defaultdict[str, list[tuple[tuple[dt.datetime, str], int, frozenset[str]]]]] \
             = defaultdict(lambda: defaultdict(list))  # resident → {ruleset: [((when, fact id), day, marks)]}
-        self.tallies: defaultdict[str, defaultdict[tuple, list[tuple[tuple[dt.datetime, str], Decimal]]]] = \
-            defaultdict(lambda: defaultdict(list))  # resident → {(ruleset, rule, period): [((when, fact), value)]}
+        self.tallies: dict[tuple, _Tallies] = {}  # (ruleset, rule, period key) → its facts and totals by resident
         # A history shared by rulesets (versions of a batch) must keep what the longest-reaching one
         # reads, even while scoring a fact of another: its creator says how far that is.
         self.keep_days = keep_days
-        self.swept: dict[str, int] = {}  # resident → the last day ``forget_before`` dropped
+        self.swept = -_BIG  # the latest day ``forget_before`` was given
+        self.edges: tuple[int, int, dt.datetime, dt.datetime] | None = None  # that day's: see ``_edges``
 
     def record(self, resident: str, *, limits: Iterable[LimitRef], counted: frozenset[tuple[str, str]],
                rule_id: str | None, category: str | None, moment: dt.datetime, fact_id: str | None,
@@ -160,9 +166,9 @@ class History:
     def spent(self, resident: str, limit: LimitRef, day: dt.date, member: str | None = None) -> tuple[Decimal, int]:
         """Points and applications already counted against ``limit`` in its span holding ``day`` (a member's)."""
         if limit.days is None:
-            counted = self.used.get(resident)
-            points, times, _ = counted.get(_counter(limit, day, member), _NOTHING_USED) if counted else _NOTHING_USED
-            return points, times
+            period = self.used.get(_counter(limit, day))
+            counted = period.counts.get(_holder(limit, resident, member)) if period is not None else None
+            return (counted[0], counted[1]) if counted is not None else (_ZERO, 0)
         windows = self.recent.get(resident)
         applied = windows.get(_window(limit, member)) if windows else None
         if applied is None:
@@ -173,12 +179,24 @@ class History:
     def use(self, resident: str, limit: LimitRef, day: dt.date, size: Decimal, member: str | None = None) -> None:
         """Count one application of ``size`` points against ``limit`` on ``day`` (by ``member``, if it counts them)."""
         if limit.days is None:
-            counted = self.used[resident].setdefault(_counter(limit, day, member), [Decimal(0), 0, 0])
-            counted[0] += size
-            counted[1] += 1
-            counted[2] = max(counted[2], day.toordinal())
+            key = _counter(limit, day)
+            period = self.used.get(key)
+            if period is None:
+                period = self.used[key] = _Period(_last_day(limit.period, day))
+            holder = _holder(limit, resident, member)
+            counted = period.counts.get(holder)
+            if counted is None:
+                period.counts[holder] = [_ZERO + size, 1]
+            else:
+                counted[0] += size
+                counted[1] += 1
         else:
-            self.recent[resident][_window(limit, member)].add(day.toordinal(), size)
+            windows = self.recent[resident]
+            key = _window(limit, member)
+            applied = windows.get(key)
+            if applied is None:
+                applied = windows[key] = _Rolling(limit.days)
+            applied.add(day.toordinal(), size)
 
     def earlier(self, resident: str, repeat: RepeatRef, award: bool, moment: dt.datetime, fact_id: str,
                 named: int) -> tuple[int, tuple[str, ...]]:
@@ -230,50 +248,100 @@ class History:
 
         Totals are kept per ruleset version, as marks are: each version's condition decides what counts.
         """
-        kept = self.tallies[fact.resident][(ruleset, rule_id, period)]
+        key = (ruleset, rule_id, period)
+        tallies = self.tallies.get(key)
+        if tallies is None:  # the threshold's first fact of a period: an earlier period of it has ended
+            for ended in [other for other, them in self.tallies.items()
+                          if other[:2] == key[:2] and them.latest < fact.occurred_at]:
+                del self.tallies[ended]
+            tallies = self.tallies[key] = _Tallies(fact.occurred_at)
+        counted = tallies.of(fact.resident)
+        tallies.latest = max(tallies.latest, fact.occurred_at)
+        kept = counted.kept
         at = bisect_left(kept, fact.sort_key, key=_first)
         if at == len(kept) or kept[at][0] != fact.sort_key:  # a fact counts once, however it came in
             kept.insert(at, (fact.sort_key, value))
-        return sum((v for _, v in kept[:at]), Decimal(0)), [key[1] for key, _ in kept[:at + 1]]
+        return counted.before(at), [*counted.names, *(key[1] for key, _ in kept[:at + 1])]
 
     def total_before(self, ruleset: str, fact: Fact, rule_id: str, period: str) -> Decimal:
         """A threshold's total for its period over the facts before ``fact`` (``tally`` counts them)."""
-        kept = self.tallies[fact.resident].get((ruleset, rule_id, period), [])
-        return sum((v for _, v in kept[:bisect_left(kept, fact.sort_key, key=_first)]), Decimal(0))
+        tallies = self.tallies.get((ruleset, rule_id, period))
+        counted = tallies.by.get(fact.resident) if tallies is not None else None
+        if counted is None:
+            return Decimal(0)
+        return counted.before(bisect_left(counted.kept, fact.sort_key, key=_first))
 
     def forget_before(self, resident: str, day: int) -> None:
-        """Drop what the resident used, occurred, was kept or counted on days up to ``day``.
+        """Drop what no later fact reads: ended periods, and what the resident used, occurred or kept up to ``day``.
 
         The caller passes the fact's day less the longest span its ruleset reads (or
         ``keep_days``, if longer): scoring in time order, no later fact looks back that far,
-        so results are the same and a resident's history is bounded by that span, however
-        long the stream. A calendar counter goes once its latest use is that old: a period
-        no longer than the span cannot hold both that use and a later fact.
+        so results are the same and a history is bounded by that span, however long the
+        stream. The fact's day is thus at least ``day + keep_days`` (a history made with its
+        ruleset's ``lookback_days`` knows it exactly) and at least a period's length after
+        ``day``: a calendar limit's period goes, for everyone, once it has ended before that,
+        since a limit reads only the period holding the fact; a threshold's once its latest fact
+        is older than ``day`` (or a fact of its next period is counted, ``tally``); a rolling
+        window's applications once the window has passed them. A threshold's facts before that
+        day are folded into its total (``_Tally``).
         """
-        if self.swept.get(resident, -_BIG) >= day:
-            return  # nothing has become old enough since the last call
-        self.swept[resident] = day
-        start = dt.datetime.combine(dt.date.fromordinal(day + 1), dt.time(), SHANGHAI)
-        for kept in self.marked.get(resident, {}).values():  # days rise with the kept facts' order
-            del kept[:bisect_right(kept, day, key=_day)]
-        counted = self.used.get(resident)
-        if counted:
-            for key in [key for key, (_, _, latest) in counted.items() if latest <= day]:
-                del counted[key]
-        for applied in self.recent.get(resident, {}).values():
-            applied.drop_through(day)
-        for occurred in self.occurred.get(resident, {}).values():
-            del occurred[:bisect_left(occurred, (start, ""))]
-        for totals in self.tallies.get(resident, {}).values():
-            del totals[:bisect_left(totals, (start, ""), key=_first)]
+        if day > self.swept:
+            self.swept = day
+            for key in [key for key, period in self.used.items()
+                        if period.last < day + max(self.keep_days, PERIOD_DAYS[key[3]])]:
+                del self.used[key]
+            start = self._edges(day)[1]
+            for key in [key for key, tallies in self.tallies.items() if tallies.latest < start]:
+                del self.tallies[key]
+        now, start, today = self._edges(day)
+        _drop(self.recent, resident, lambda _, applied: applied.drop_through(max(day, now - applied.span)))
+        _drop(self.marked, resident, lambda _, kept: _shed(kept, bisect_right(kept, day, key=_day)))  # days rise
+        _drop(self.occurred, resident, lambda _, occurred: _shed(occurred, bisect_left(occurred, (start, ""))))
+        for tallies in self.tallies.values():
+            counted = tallies.by.get(resident)
+            if counted is not None:
+                counted.fold(today)
+
+    def _edges(self, day: int) -> tuple[int, dt.datetime, dt.datetime]:
+        """The scored fact's earliest day, when the day after ``day`` starts and when that earliest day starts.
+
+        What is older than the second is forgotten, what is older than the third folded. Kept for
+        the next call, which is given the same day more often than not.
+        """
+        if self.edges is None or self.edges[0] != day:
+            now = day + self.keep_days
+            self.edges = (day, now, dt.datetime.combine(dt.date.fromordinal(day + 1), dt.time(), SHANGHAI),
+                          dt.datetime.combine(dt.date.fromordinal(max(now, day + 1)), dt.time(), SHANGHAI))
+        return self.edges[1:]
 
     def held(self) -> dict[str, int]:
         """How many items each part holds, over all residents: what a long stream makes grow, if anything."""
-        return {"limit counters": sum(map(len, self.used.values())),
+        return {"limit counters": sum(len(period.counts) for period in self.used.values()),
                 "window entries": sum(len(a.days) for w in self.recent.values() for a in w.values()),
                 "occurrences": sum(len(o) for w in self.occurred.values() for o in w.values()),
                 "kept facts": sum(len(k) for w in self.marked.values() for k in w.values()),
-                "threshold counts": sum(len(t) for w in self.tallies.values() for t in w.values())}
+                "threshold counts": sum(len(t.names) + len(t.kept) for w in self.tallies.values()
+                                        for t in w.by.values())}
+
+
+def _drop(part: MutableMapping[str, _Entries], resident: str, gone: Callable[[Any, Any], bool]) -> None:
+    """Forget the resident's entries in ``part`` that ``gone`` finds empty (after trimming them), then the resident.
+
+    An empty entry kept would cost more than the items it once held, for every resident gone quiet.
+    """
+    entries = part.get(resident)
+    if entries is None:
+        return
+    for key in [key for key, entry in entries.items() if gone(key, entry)]:
+        del entries[key]
+    if not entries:
+        del part[resident]
+
+
+def _shed(items: list, oldest: int) -> bool:
+    """Drop the ``oldest`` first items; whether none is left."""
+    del items[:oldest]
+    return not items
 
 
 def _first(item: tuple) -> Any:
@@ -293,9 +361,10 @@ class _Rolling:
     read instead made a resident's long stream quadratic.
     """
 
-    __slots__ = ("days", "sizes", "sums", "stale")
+    __slots__ = ("days", "sizes", "span", "stale", "sums")
 
-    def __init__(self) -> None:
+    def __init__(self, span: int) -> None:
+        self.span = span  # the window's length in days
         self.days: list[int] = []
         self.sizes: list[Decimal] = []
         self.sums: list[Decimal] = [Decimal(0)]  # sums[i]: the points of the first i applications
@@ -313,12 +382,13 @@ class _Rolling:
         self.sizes.insert(at, size)
         self.stale = True
 
-    def drop_through(self, day: int) -> None:
-        """Forget the applications of days up to ``day`` (the sums are rebuilt at the next read)."""
+    def drop_through(self, day: int) -> bool:
+        """Forget the applications of days up to ``day`` (sums rebuilt at the next read); whether none is left."""
         cut = bisect_right(self.days, day)
         if cut:
             del self.days[:cut], self.sizes[:cut]
             self.stale = True
+        return not self.days
 
     def between(self, first: int, last: int) -> tuple[Decimal, int]:
         """Points and applications on days ``first`` … ``last``."""
@@ -329,9 +399,73 @@ class _Rolling:
         return self.sums[high] - self.sums[low], high - low
 
 
-def _counter(limit: LimitRef, day: dt.date, member: str | None) -> tuple:
-    return limit.scope, limit.id, limit.sign, limit.period, period_keys(day)[limit.period], \
-        member if limit.per_member else None
+class _Period:
+    """A calendar limit's counts in one period, by holder (a resident, or a resident's member): [points, times]."""
+
+    __slots__ = ("counts", "last")
+
+    def __init__(self, last: int) -> None:
+        self.last = last  # the ordinal of the period's last day
+        self.counts: dict[str | tuple[str, str | None], list[Any]] = {}
+
+
+class _Tallies:
+    """A threshold's facts in one period, by resident, and when the latest of them happened."""
+
+    __slots__ = ("by", "latest")
+
+    def __init__(self, first: dt.datetime) -> None:
+        self.by: dict[str, _Tally] = {}
+        self.latest = first
+
+    def of(self, resident: str) -> _Tally:
+        counted = self.by.get(resident)
+        if counted is None:
+            counted = self.by[resident] = _Tally()
+        return counted
+
+
+class _Tally:
+    """A resident's facts counted by a threshold in one period: the earlier folded into a total and names.
+
+    Scoring in time order counts no fact before those folded (``forget_before`` folds the facts
+    before the scored fact's day), so their moments and values need not be kept: a resident's
+    year of volunteering costs only the names an award may cite.
+    """
+
+    __slots__ = ("folded", "kept", "names")
+
+    def __init__(self) -> None:
+        self.folded = _ZERO  # the total of the facts folded
+        self.names: tuple[str, ...] = ()  # their ids, in order
+        self.kept: list[tuple[tuple[dt.datetime, str], Decimal]] = []  # the others: ((when, fact), value)
+
+    def before(self, at: int) -> Decimal:
+        """The total of the facts folded and of the first ``at`` kept."""
+        return sum((value for _, value in self.kept[:at]), self.folded)
+
+    def fold(self, today: dt.datetime) -> None:
+        """Fold the facts counted before ``today`` into the total and the names."""
+        cut = bisect_left(self.kept, (today, ""), key=_first)
+        if cut:
+            self.folded = sum((value for _, value in self.kept[:cut]), self.folded)
+            self.names = (*self.names, *(fact_id for (_, fact_id), _ in self.kept[:cut]))
+            del self.kept[:cut]
+
+
+@lru_cache(maxsize=4096)
+def _last_day(period: str, day: dt.date) -> int:
+    """The ordinal of the last day of the calendar ``period`` holding ``day``."""
+    _, end = period_window(period, dt.datetime.combine(day, dt.time(), SHANGHAI))
+    return end.date().toordinal() - 1
+
+
+def _counter(limit: LimitRef, day: dt.date) -> tuple:
+    return limit.scope, limit.id, limit.sign, limit.period, period_keys(day)[limit.period]
+
+
+def _holder(limit: LimitRef, resident: str, member: str | None) -> str | tuple[str, str | None]:
+    return (resident, member) if limit.per_member else resident
 
 
 def _window(limit: LimitRef, member: str | None) -> tuple:

@@ -9,8 +9,17 @@ import zipfile
 import pytest
 from openpyxl import Workbook
 
-from xinzhi.engine import FactError
-from xinzhi.engine.factfiles import XLSX_MAX_INFLATED, column_key, parse_facts, read_facts
+from xinzhi.engine import FactError, factfiles
+from xinzhi.engine.factfiles import (
+    XLSX_MAX_INFLATED,
+    column_key,
+    decode_text,
+    format_of,
+    parse_fact_rows,
+    parse_facts,
+    read_facts,
+    stream_fact_rows,
+)
 
 HEADER = "编号（id）,事实类型（type）,居民（resident）,发生时间（occurred_at）,服务内容（activity）"
 ROW = "v1,volunteering,A1,2026/11/20 9:00,清扫楼道"
@@ -102,3 +111,74 @@ def test_a_damaged_workbook_is_refused_as_the_files_fault():
             dst.writestr(item, b"<not xml" if item.filename.endswith("workbook.xml") else src.read(item))
     with pytest.raises(FactError, match="not readable as an .xlsx workbook"):
         parse_facts(out.getvalue(), fmt="xlsx", name="damaged.xlsx")
+
+
+# ---------------------------------------------------------------- a file read a slice at a time
+
+JSONL_LINES = [
+    '{"id": "j1", "type": "volunteering", "resident": "王五", "occurred_at": "2026-11-20T09:00:00", '
+    '"fields": {"activity": "清扫楼道"}}',
+    '{"id": "j2", "type": "volunteering", "resident": "A1", "occurred_at": "2026-11-21T09:00:00"}',
+    '{"id": "j3", "type": "volunteering", "resident": "A1", "occurred_at": "2026-11-22T09:00:00"}',
+]
+TEXTS = {  # every way a line ends: CR LF, a lone CR, and (for JSON Lines, as str.splitlines has it) U+2028
+    "facts.csv": f"{HEADER}\r\n{ROW}\r\nv2,volunteering,A2,2026/11/21 9:00,\"扫\r\n地\"\r{ROW.replace('v1', 'v3')}\n",
+    "facts.jsonl": f"{JSONL_LINES[0]}\r\n\r\n{JSONL_LINES[1]}\u2028{JSONL_LINES[2]}\r\n\n",
+}
+
+
+def streamed(path, monkeypatch, size: int):
+    """``stream_fact_rows`` reading ``size`` bytes (or characters) at a time, and what it raised, if anything."""
+    monkeypatch.setattr(factfiles, "SLICE", size)
+    rows = []
+    try:
+        for row in stream_fact_rows(path):
+            rows.append(row)
+    except FactError as exc:
+        return rows, [p.model_dump() for p in exc.problems]
+    return rows, None
+
+
+def whole(path):
+    try:
+        return parse_fact_rows(path.read_bytes(), fmt=format_of(path), name=str(path)), None
+    except FactError as exc:
+        return None, [p.model_dump() for p in exc.problems]
+
+
+@pytest.mark.parametrize("name", sorted(TEXTS))
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "utf-16"])
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 1 << 20])
+def test_a_file_read_in_slices_gives_the_rows_of_the_whole(tmp_path, monkeypatch, name, encoding, size):
+    path = tmp_path / name
+    path.write_bytes(TEXTS[name].encode(encoding))
+    expected, refused = whole(path)
+    assert refused is None
+    assert streamed(path, monkeypatch, size) == (expected, None)
+    assert len(expected) == 3
+
+
+@pytest.mark.parametrize(("name", "data"), [
+    ("bad.jsonl", "\n".join([JSONL_LINES[0], "{not json", "[1, 2]", JSONL_LINES[2].replace("A1", "A\u20281")])
+     .encode()),  # U+2028 inside a string ends the line for str.splitlines, so for both readers
+    ("bad.csv", f"{HEADER}\n{ROW}\nv2,volunteering,A1,2026-11-21,x,1,000\n{ROW}\n".encode()),
+    ("bad.csv", f"{HEADER}\n{ROW}\n".encode() + b"v2,volunteering,A1,2026-11-21,\x80\xff\n"),
+    ("bad.csv", "编号\n".encode("utf-16-le").join([b"\xff\xfe", b"\x00\xd8"])),
+    ("bad.jsonl", "\ufeff社区".encode() + b"\xff\n{}\n"),  # damaged UTF-8 after a BOM, Chinese right before
+], ids=["json lines", "csv extra cells", "not text", "utf-16 lone surrogate", "utf-8 bom"])
+def test_a_file_read_in_slices_is_refused_as_the_whole_is(tmp_path, monkeypatch, name, data):
+    path = tmp_path / name
+    path.write_bytes(data)
+    _, refused = whole(path)
+    assert refused
+    for size in (1, 5, 1 << 20):
+        assert streamed(path, monkeypatch, size)[1] == refused
+
+
+def test_damaged_utf8_after_a_bom_is_refused_not_read_as_gbk():
+    """A BOM once shifted the byte counted by three: Chinese just before the fault went unseen and the file
+    was read as GB18030 — mojibake stored as facts."""
+    data = "\ufeff编号,事实类型\n社区".encode() + b"\xff"
+    with pytest.raises(FactError) as refused:
+        decode_text(data, "office.csv")
+    assert (refused.value.problems[0].code, refused.value.problems[0].row) == ("facts_unreadable", 2)

@@ -8,28 +8,34 @@ from __future__ import annotations
 
 import argparse
 import ctypes
-import json
 import logging
 import sys
 import unicodedata
+from itertools import chain
 from pathlib import Path
 
 import yaml
 
 from xinzhi.cli.simulate import add_simulate_command
+from xinzhi.cli.streamed import Spool, write_json
 from xinzhi.cli.words import language, said
 from xinzhi.engine import (
+    Award,
     DirectorySource,
+    History,
     Loaded,
     Loader,
+    Miss,
     RulesetError,
     XinzhiError,
-    evaluate,
     run_tests,
+    score_fact,
 )
 from xinzhi.engine.amounts import signed
-from xinzhi.engine.factfiles import format_of, read_facts
+from xinzhi.engine.factfiles import format_of, stream_fact_rows
+from xinzhi.engine.ordering import OrderedFacts
 from xinzhi.engine.schema import ruleset_json_schema_text
+from xinzhi.engine.sheet import BalanceSheet
 from xinzhi.messages import Message, problem_text
 
 
@@ -76,43 +82,67 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    """``xinzhi score``: score a facts file under a ruleset from empty accounts, as a table or JSON."""
+    """``xinzhi score``: score a facts file under a ruleset from empty accounts, as a table or JSON.
+
+    What ``evaluate`` would print, for a file of any length: the facts are read a slice at a
+    time and sorted on disk (``OrderedFacts``), scored in time order by a history that forgets
+    what no later fact reads, and summed per resident (``BalanceSheet``); the explained awards
+    and misses wait on disk until the balances are out.
+    """
     loaded, status = _load([args.file], until="compile")
     compiled = loaded[0].compiled if loaded else None
     if status or compiled is None:
         return status or 1
-    try:
-        evaluation = evaluate(compiled, read_facts(Path(args.facts)), explain=args.explain,
-                              ignore_unknown_types=args.ignore_unknown_types)
-    except XinzhiError as exc:
-        for problem in exc.problems:
-            print(said(problem), file=sys.stderr)
-        return 1
-    totals = evaluation.balances(compiled.ruleset)  # every resident the facts named, awarded or not
-    if args.json:
-        out = {"ruleset": compiled.ref, "ignored": evaluation.ignored,
-               "balances": [b.model_dump(mode="json") for b in totals.values()]}
+    path = Path(args.facts)
+    facts = OrderedFacts(compiled, name=str(path), ignore_unknown_types=args.ignore_unknown_types)
+    history = History(keep_days=compiled.lookback_days)  # knows how far back the facts read: forgets sooner
+    sheet = BalanceSheet(compiled.ruleset)
+    with Spool() as awards, Spool() as misses:
+        try:
+            for row, raw in stream_fact_rows(path):
+                facts.add(row, raw)
+            for fact in facts:
+                sheet.name(fact.resident)  # every resident the facts name has a balance, awarded or not
+                scored, missed = score_fact(compiled, fact, history, explain=args.explain)
+                for award in scored:
+                    sheet.add(award)
+                    if args.explain:
+                        awards.add(award.as_json() if args.json else _award_line(award))
+                for miss in missed:
+                    misses.add(miss.as_json() if args.json else _miss_line(miss))
+        except XinzhiError as exc:
+            for problem in exc.problems:
+                print(said(problem), file=sys.stderr)
+            return 1
+        if args.json:
+            balances = (balance.model_dump(mode="json") for balance in sheet.balances())
+            write_json(sys.stdout, {"ruleset": compiled.ref, "ignored": facts.ignored, "balances": balances,
+                                    **({"awards": iter(awards), "misses": iter(misses)} if args.explain else {})})
+            print()
+            return 0
+        if facts.ignored:
+            print(f"ignored {facts.ignored} fact(s) of types {compiled.ref} does not define", file=sys.stderr)
+        print(f"{'resident':<16} {'index':>6} {'points':>7}  tier")
+        for balance in sheet.balances():
+            print(f"{_pad(balance.resident, 16)} {balance.index:>6} {balance.points:>7}  "
+                  f"{balance.tier} {balance.tier_title}")
         if args.explain:
-            out["awards"] = [a.as_json() for a in evaluation.awards]
-            out["misses"] = [m.as_json() for m in evaluation.misses]
-        json.dump(out, sys.stdout, ensure_ascii=False, indent=2, default=str)
-        print()
-        return 0
-    if evaluation.ignored:
-        print(f"ignored {evaluation.ignored} fact(s) of types {compiled.ref} does not define", file=sys.stderr)
-    print(f"{'resident':<16} {'index':>6} {'points':>7}  tier")
-    for balance in totals.values():
-        print(f"{_pad(balance.resident, 16)} {balance.index:>6} {balance.points:>7}  "
-              f"{balance.tier} {balance.tier_title}")
-    if args.explain:
-        print()
-        for award in evaluation.awards:
-            cut = f" (raw {signed(award.raw_amount)}, limited by {award.limited_by})" if award.limited_by else ""
-            print(f"{award.fact_id:<12} {_pad(award.resident, 10)} {award.rule_id:<34} {signed(award.amount):>4}{cut}  "
-                  f"{award.rule_title}")
-        for miss in evaluation.misses:
-            print(f"{miss.fact_id:<12} {'':<10} {miss.rule_id:<34}   —  {miss.reason}")
+            print()
+            for line in chain(awards, misses):
+                print(line)
     return 0
+
+
+def _award_line(award: Award) -> str:
+    """An award as ``xinzhi score --explain`` lists it: fact, resident, rule, amount, the limit that cut it."""
+    cut = f" (raw {signed(award.raw_amount)}, limited by {award.limited_by})" if award.limited_by else ""
+    return f"{award.fact_id:<12} {_pad(award.resident, 10)} {award.rule_id:<34} {signed(award.amount):>4}{cut}  " \
+        f"{award.rule_title}"
+
+
+def _miss_line(miss: Miss) -> str:
+    """A rule that gave nothing, as ``xinzhi score --explain`` lists it after the awards: why."""
+    return f"{miss.fact_id:<12} {'':<10} {miss.rule_id:<34}   —  {miss.reason}"
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
