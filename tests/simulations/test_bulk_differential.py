@@ -1,0 +1,315 @@
+"""The bulk (Polars) evaluator gives exactly the awards ``evaluate`` gives, and refuses what it cannot score.
+
+On the repository's standards (those the bulk path refuses rules of, with those rules
+switched off), the synthetic population's stream and property-generated facts; and on small
+standards written here so that every construct it claims is exercised where it bites:
+every comparison, per-unit and table amounts, exclusive rows, limits of rules and categories
+on points and on applications, of awards and of deductions, a member's limits in a household,
+vetoes and lifts. Their facts are crowded into a few weeks around month, quarter and week
+ends (in two time zones), so that limits bind and ties of moment are ordered by id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import RULESETS
+from tests.generated_facts import facts_for
+from tests.simulations.conftest import small_scenario
+from xinzhi.engine import compile_ruleset, evaluate, load_ruleset, load_ruleset_file
+from xinzhi.simulations.bulk import BulkUnsupported, bulk_supports, evaluate_bulk, without_refused
+from xinzhi.simulations.population import generate_facts, generate_population
+
+FILES = sorted(RULESETS.glob("*.yaml"))
+REPOSITORY = {path.name: compile_ruleset(load_ruleset_file(path)) for path in FILES}
+STREAM = list(generate_facts(generate_population(small_scenario(residents=200, months=4), 77)))
+
+HEAD = """
+version: 1
+title: 批量评估对照
+community: 测试社区
+effective_from: 2021-01-01
+tiers:
+  - {id: A, title: 好, index_from: 100}
+  - {id: B, title: 一般, index_below: 100}
+"""
+
+EVERY_CONSTRUCT = "id: every_construct" + HEAD + """
+accounts:
+  starting_index: 100
+  decimals: 2
+  points_expire: {after_months: 12}
+categories:
+  - id: visits
+    title: 走访
+    limits: [{period: month, max: 24}, {period: week, times: 14}, {period: month, max: 6, applies_to: deductions}]
+  - id: giving
+    title: 捐助
+    limits: [{period: quarter, max: 10}, {period: year, times: 6}]
+  - {id: offences, title: 违规}
+fact_types:
+  - id: visit
+    title: 走访
+    fields:
+      n: {type: int, min: -5, max: 20}
+      h: {type: number, min: -3, max: 12, required: false}
+      s: {type: string, max_length: 3, required: false}
+      k: {type: enum, values: [a, b, c]}
+      ok: {type: bool, required: false}
+      d: {type: date, required: false}
+  - id: gift
+    title: 捐助
+    fields:
+      yuan: {type: number, min: 0, max: 2000}
+      level: {type: int, min: 1, max: 5, required: false}
+  - id: offence
+    title: 违规
+    fields:
+      kind: {type: enum, values: [minor, major]}
+  - {id: mend, title: 整改}
+rules:
+  - {id: v_is, title: t, category: visits, fact: visit, when: {k: a}, award: {points: 1},
+     limits: [{period: day, max: 1}]}
+  - {id: v_is_not, title: t, category: visits, fact: visit, when: {k: {is_not: b}}, award: {points: 0.5},
+     limits: [{period: week, times: 2}]}
+  - {id: v_order, title: t, category: visits, fact: visit, when: {n: {above: 2, at_most: 15}, h: {below: 9.5}},
+     award: {points: 1.25, per: h}, limits: [{period: month, max: 5, times: 3}]}
+  - {id: v_units, title: t, category: visits, fact: visit, when: {n: {at_least: -4, below: 4}},
+     award: {points: 2, per: n}, limits: [{period: month, max: 3, applies_to: deductions}, {period: month, max: 6}]}
+  - {id: v_lists, title: t, category: visits, fact: visit, when: {s: {not_in: [x]}, d: {at_least: 2021-06-01}},
+     award: {points: 1}}
+  - {id: v_in, title: t, category: visits, fact: visit, when: {k: {in: [b, c]}, n: {in: [1, 7, 20]},
+     d: {not_in: [2021-03-31, 2022-01-01]}},
+     award: {points: 4}}
+  - {id: v_any_not, title: t, category: visits, fact: visit,
+     when: {n: {at_least: -5}, any: [{k: {in: [b, c]}}, {not: {h: {at_least: 1}}}], not: {d: {below: 2021-04-01}}},
+     award: {table: {field: k, values: {a: 1, b: 2}, else: 0.25}}}
+  - {id: v_present, title: t, category: visits, fact: visit, when: {ok: {present: false}, s: {present: true}},
+     award: {points: 3}}
+  - {id: v_false, title: t, category: visits, fact: visit, when: {ok: false}, award: {points: -1},
+     limits: [{period: month, max: 1}]}
+  - {id: v_not_all, title: t, category: visits, fact: visit, when: {not: {all: [{k: a}, {n: {at_least: 5}}]}},
+     award: {points: -0.5}}
+  - {id: v_two_caps, title: t, category: visits, fact: visit, when: {d: {is_not: 2021-04-02}},
+     award: {points: 1.5}, limits: [{period: month, max: 3}, {period: week, times: 2}]}
+  - {id: v_more, title: t, category: visits, fact: visit,
+     when: {h: {in: [1, 2.5, 0], at_least: -2.5}, n: {not_in: [3, 4]}, ok: {is_not: true}}, award: {points: 0.75}}
+  - {id: v_text, title: t, category: visits, fact: visit, when: {n: {above: -1},
+     any: [{s: 中}, {ok: true}, {s: {is_not: x}}, {k: {not_in: [a]}}], d: {above: 2020-06-01, at_most: 2023-06-01}},
+     award: {points: 0.2}}
+  - {id: g100, title: t, category: giving, fact: gift, when: {yuan: {at_least: 100}}, award: {points: 1},
+     exclusive: rows}
+  - {id: g500, title: t, category: giving, fact: gift, when: {yuan: {at_least: 500}}, award: {points: 3},
+     exclusive: rows}
+  - {id: g500_again, title: t, category: giving, fact: gift, when: {yuan: {at_least: 500.5}}, award: {points: 3},
+     exclusive: rows}
+  - {id: g_level, title: t, category: giving, fact: gift, award: {table: {field: level, values: {1: 1, 2: 2.5}}},
+     exclusive: rows}
+  - {id: g_blocks, title: t, category: giving, fact: gift, award: {points: 0.1, per: yuan, every: 100}}
+  - {id: g_quarters, title: t, category: giving, fact: gift, award: {points: 0.25, per: yuan, every: 2.5},
+     limits: [{period: day, times: 1}]}
+  - {id: g_hundredths, title: t, category: giving, fact: gift, when: {yuan: {below: 7}},
+     award: {points: 0.37, per: yuan}}
+  - {id: major, title: t, category: offences, fact: offence, when: {kind: major}, award: {points: -5},
+     veto: {tier_at_most: B, until_end_of: year}}
+  - {id: minor, title: t, category: offences, fact: offence, when: {kind: minor}, award: {points: -2},
+     limits: [{period: year, times: 1}]}
+  - {id: mend, title: t, category: offences, fact: mend, award: {points: 0}, lifts: [major],
+     repeats: {period: year, multipliers: [1, 2]}}
+  - {id: o_repeat, title: t, category: offences, fact: offence, when: {kind: minor}, award: {points: -2},
+     repeats: {period: month, amounts: [-2, -4, -6.5]}, limits: [{period: month, max: 9}]}
+  - {id: o_after, title: t, category: offences, fact: offence, when: {kind: major},
+     after: {fact: visit, when: {k: b}, within_days: 3}, award: {points: -1}}
+  - {id: o_not_after, title: t, category: offences, fact: offence,
+     not_after: {fact: offence, when: {kind: minor}, within_days: 2}, award: {points: -3},
+     limits: [{period: week, max: 4}]}
+  - {id: v_after_self, title: t, category: visits, fact: visit, when: {k: a},
+     after: {fact: visit, within_days: 1}, not_after: {fact: mend, within_days: 5}, award: {points: 2}}
+  - {id: v_twice, title: t, category: visits, fact: visit, when: {k: c}, award: {points: 1, per: n},
+     repeats: {period: week, multipliers: [1, 2, 3]}}
+"""
+
+HOUSEHOLDS = "id: households" + HEAD + """
+unknown_fact_types: ignore
+accounts:
+  held_by: household
+  decimals: 1
+categories:
+  - {id: civic, title: 文明, limits: [{period: month, max: 12}]}
+  - {id: hygiene, title: 卫生}
+fact_types:
+  - id: deed
+    title: 好人好事
+    fields: {hours: {type: number, min: 0, max: 10}}
+  - id: yard
+    title: 庭院检查
+    names: household
+    fields: {result: {type: enum, values: [clean, dirty]}}
+rules:
+  - {id: deed, title: t, category: civic, fact: deed, award: {points: 1.5, per: hours},
+     limits: [{period: month, max: 6, per: member}, {period: week, times: 3, per: member}]}
+  - {id: yard_clean, title: t, category: hygiene, fact: yard, when: {result: clean}, award: {points: 3},
+     limits: [{period: month, times: 2}]}
+  - {id: yard_dirty, title: t, category: hygiene, fact: yard, when: {result: dirty}, award: {points: -10},
+     veto: {flag: star_ineligible, months: 2}}
+"""
+
+REFUSED = {  # a construct the bulk path does not score → the words its refusal must say
+    "repeats: {period: year, amounts: [-1, -2], of: category}": "repeats of its category",
+    "repeats: {days: 30, multipliers: [1, 2]}": "repeats within a rolling window of 30 days",
+    "repeats: {period: year, multipliers: [1, 2]}, exclusive: rows": "repeats of a rule in an exclusive group",
+    "reaches: {period: month, at_least: 3}": "reaches (a threshold)",
+    "limits: [{days: 30, max: 5}]": "rolling window of 30 days",
+    "when: {yuan: {above: 9007199254740993}}": "test of 'yuan' with an integer beyond 2**53",
+}
+
+
+def written(text: str):
+    return compile_ruleset(load_ruleset(text))
+
+
+CONSTRUCTS = {"every_construct": written(EVERY_CONSTRUCT), "households": written(HOUSEHOLDS)}
+
+#: Moments around the end of a week, a month and a quarter, in Shanghai time and in UTC (a local day later).
+MOMENTS = ["2021-03-28T23:59:59+08:00", "2021-03-29T00:00:00+08:00", "2021-03-30T10:00:00+08:00",
+           "2021-03-31T16:30:00Z", "2021-03-31T23:00:00+08:00", "2021-04-01T00:00:00+08:00",
+           "2021-04-01T09:00:00+08:00", "2021-04-04T12:00:00+08:00", "2021-04-05T08:00:00+08:00",
+           "2021-04-12T08:00:00Z", "2021-06-30T20:00:00Z", "2021-12-31T23:00:00+08:00", "2022-01-01T08:00:00"]
+
+
+@st.composite
+def crowded(draw, compiled):
+    """Facts of ``compiled``'s types on few moments and few people, so that limits bind and ties happen."""
+    out = []
+    for batch in range(3):
+        for fact in draw(facts_for(compiled)):
+            fact = {**fact, "id": f"c{batch}-{fact['id']}", "occurred_at": draw(st.sampled_from(MOMENTS))}
+            if "resident" in fact:
+                fact["resident"] = draw(st.sampled_from(["a", "b", "c"] if batch else ["a"]))
+            fact["household"] = draw(st.sampled_from(["h1", "h2"]))
+            out.append(fact)
+    return out
+
+
+def same(compiled, facts):
+    assert evaluate_bulk(compiled, facts) == evaluate(compiled, facts).awards
+
+
+def test_every_repository_ruleset_is_scored_or_refused_by_name():
+    for name, compiled in REPOSITORY.items():
+        reasons = bulk_supports(compiled)
+        assert all(reason.startswith("rule '") for reason in reasons), name
+        if reasons:
+            with pytest.raises(BulkUnsupported):
+                evaluate_bulk(compiled, [])
+    yihe = bulk_supports(REPOSITORY["yihe_2021.yaml"])
+    assert yihe == ["rule 'volunteer_50_hours_year': reaches (a threshold)"]
+    assert bulk_supports(REPOSITORY["xishan_2024.yaml"]) == []
+
+
+@pytest.mark.parametrize("construct", sorted(REFUSED))
+def test_each_unsupported_construct_is_refused_naming_rule_and_construct(construct):
+    text = EVERY_CONSTRUCT.replace(
+        "  - {id: mend, title: t,", f"  - {{id: refused, title: t, category: offences, fact: gift, "
+        f"award: {{points: -1}}, {construct}}}\n  - {{id: mend, title: t,")
+    compiled = written(text)
+    reasons = bulk_supports(compiled)
+    assert len(reasons) == 1 and reasons[0].startswith("rule 'refused': ") and REFUSED[construct] in reasons[0]
+    with pytest.raises(BulkUnsupported, match="refused"):
+        evaluate_bulk(compiled, [])
+
+
+def test_a_category_rolling_limit_is_refused_for_each_of_its_rules():
+    compiled = written(EVERY_CONSTRUCT.replace("limits: [{period: quarter, max: 10}, {period: year, times: 6}]",
+                                               "limits: [{days: 7, times: 6}]"))
+    assert {reason.split("'")[1] for reason in bulk_supports(compiled)} == {
+        "g100", "g500", "g500_again", "g_level", "g_blocks", "g_quarters", "g_hundredths"}
+
+
+def without_refused_names(compiled):
+    scored = without_refused(compiled)
+    assert bulk_supports(scored) == []
+    return scored
+
+
+SPOKEN = sorted(name for name, compiled in REPOSITORY.items()
+                if {f["type"] for f in STREAM} & {t.id for t in compiled.ruleset.fact_types})
+
+
+@pytest.mark.parametrize("name", SPOKEN)
+def test_identical_awards_on_the_synthetic_stream(name):
+    compiled = without_refused_names(REPOSITORY[name])
+    known = {t.id for t in compiled.ruleset.fact_types}
+    facts = [f for f in STREAM if f["type"] in known]
+    expected = evaluate(compiled, facts).awards
+    assert len(expected) > 500 and any(a.limited_by for a in expected)
+    assert evaluate_bulk(compiled, facts) == expected
+
+
+@pytest.mark.parametrize("name", sorted(REPOSITORY))
+def test_identical_awards_on_property_generated_facts(name):
+    compiled = without_refused_names(REPOSITORY[name])
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(facts=facts_for(compiled))
+    def check(facts):
+        same(compiled, facts)
+
+    check()
+
+
+@pytest.mark.parametrize("name", sorted(CONSTRUCTS))
+def test_identical_awards_on_crowded_facts_for_every_construct(name):
+    compiled = CONSTRUCTS[name]
+    assert bulk_supports(compiled) == []
+    bound: set[str] = set()
+    scored: set[str] = set()
+
+    @settings(max_examples=250, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+    @given(facts=crowded(compiled))
+    def check(facts):
+        expected = evaluate(compiled, facts).awards
+        assert evaluate_bulk(compiled, facts) == expected
+        bound.update(a.limited_by for a in expected if a.limited_by)
+        scored.update(a.rule_id for a in expected if a.after_fact or a.occurrence or not a.limited_by)
+
+    check()
+    never = set(compiled.rules) - scored - {"g500_again"}  # the row a tie gives to g500, listed first
+    assert not never, f"never scored, so proven nothing about: {never}"
+    limits = {str(ref) for rule in compiled.rules.values() for ref in (*rule.limits, *rule.deduction_limits)}
+    assert limits <= bound, f"never bound, so proven nothing about: {limits - bound}"
+
+
+def test_an_award_names_at_most_the_latest_ten_earlier_occurrences():
+    compiled = CONSTRUCTS["every_construct"]
+    facts = [{"id": f"o{i:02d}", "type": "offence", "resident": "a", "occurred_at": f"2021-05-{i + 1:02d}T10:00:00",
+              "fields": {"kind": "minor"}} for i in range(13)]
+    got = evaluate_bulk(compiled, facts)
+    assert got == evaluate(compiled, facts).awards
+    assert max(len(a.earlier) for a in got) == 10 and max(a.occurrence or 0 for a in got) == 13
+
+
+def test_no_facts_no_awards():
+    assert evaluate_bulk(CONSTRUCTS["every_construct"], []) == []
+
+
+def test_a_fact_of_an_unknown_type_is_ignored_as_evaluate_ignores_it():
+    compiled = CONSTRUCTS["households"]
+    facts = [{"id": "x1", "type": "deed", "resident": "m", "household": "h", "occurred_at": "2021-05-01T10:00:00",
+              "fields": {"hours": 2.5}},
+             {"id": "x2", "type": "stranger", "resident": "m", "household": "h", "occurred_at": "2021-05-01T10:00:00"}]
+    same(compiled, facts)
+    assert [a.amount for a in evaluate_bulk(compiled, facts)] == [Decimal("3.7")]
+
+
+def test_a_moment_in_utc_counts_in_its_shanghai_day_and_period():
+    moment = dt.datetime(2021, 3, 31, 16, 30, tzinfo=dt.UTC)  # 2021-04-01 in Shanghai: a new month's room
+    compiled = CONSTRUCTS["every_construct"]
+    facts = [{"id": f"f{i}", "type": "offence", "resident": "a", "occurred_at": (moment - dt.timedelta(seconds=i))
+              .isoformat(), "fields": {"kind": "minor"}} for i in range(3)]
+    same(compiled, facts)
