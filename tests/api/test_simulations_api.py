@@ -66,7 +66,7 @@ def test_a_simulation_runs_in_the_background_and_serves_json_and_html(client, yi
 
     done = wait(client, location)
     assert done["status"] == "done", done["problems"]
-    assert done["percent"] == 100.0 and done["progress"]["replay"] == [4, 4]  # four parts a worker
+    assert done["percent"] == 100.0 and done["progress"]["replay"] == [8, 8]  # eight parts a worker
     assert (done["baseline"], done["candidate"], done["source"]["residents"]) == ("yihe_2021@1", "dongshan_2022@1", 60)
 
     response = client.get(f"{location}/report.json")

@@ -130,7 +130,7 @@ def test_cli_writes_json_schema_and_html(tmp_path, capsys):
                           "--residents", "80", "--months", "2", "--seed", "3", "--workers", "2", "--out", str(out)])
     captured = capsys.readouterr()
     assert code == 0, captured.err
-    assert "[####" in captured.err and "8/8" in captured.err  # the progress bar: four parts a worker
+    assert "[####" in captured.err and "16/16" in captured.err  # the progress bar: eight parts a worker
     assert "garbage_sorting_check" in captured.out
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     schema = json.loads((out / "report.schema.json").read_text(encoding="utf-8"))
