@@ -218,7 +218,7 @@ class SimulationJobs:
         """Running jobs whose process stopped end failed: a dead pid on this host at once, elsewhere when stale."""
         host = self.runner.split(":")[0]
         now = utcnow()
-        for job_id, runner, beat, _ in jobs.running_jobs(self.service):
+        for job_id, runner, beat in jobs.running_jobs(self.service):
             runner_host, _, pid = (runner or ":").rpartition(":")
             dead_here = runner_host == host and pid.isdigit() and not _alive(int(pid))
             if dead_here or beat is None or now - beat > STALE:
@@ -284,8 +284,8 @@ class SimulationJobs:
     def _heartbeat(self, job_id: str, stop: threading.Event) -> None:
         """While the job runs: say it is alive, and turn a cancel asked for in the store (or a stop) into ``stop``."""
         while not stop.wait(HEARTBEAT.total_seconds()):
-            asked = any(found == job_id and cancel for found, _, _, cancel in jobs.running_jobs(self.service))
-            if asked or self._stopping.is_set() or not self._set(job_id, heartbeat_at=utcnow()):
+            asked = jobs.heartbeat(self.service, job_id, self.runner)  # None: no longer this runner's
+            if asked is not False or self._stopping.is_set():
                 stop.set()
 
 

@@ -220,11 +220,8 @@ class Side:
     def count(self, chunk: ChunkOutcome, accounts: dict[str, ResidentOutcome], ruleset: Ruleset,
               zone_of: dict[str, str]) -> None:
         """Add a chunk scored under ``ruleset``; ``accounts`` are the ones it keeps (households' or residents')."""
-        self.facts += chunk.facts
-        self.awards += chunk.awards
-        self.rejected.update(chunk.rejected)
-        self.fact_types.update(chunk.fact_types)
-        self.merge(Side(monthly=chunk.monthly))
+        self.merge(Side(facts=chunk.facts, awards=chunk.awards, rejected=Counter(chunk.rejected),
+                        fact_types=Counter(chunk.fact_types), monthly=chunk.monthly))
         assert ruleset.accounts is not None  # a loaded ruleset has accounts (engine.checks refuses one without)
         start = ruleset.accounts.starting_index
         sums = self.sums

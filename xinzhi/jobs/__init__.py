@@ -11,11 +11,12 @@ from .service import (
     community_jobs,
     end_orphan,
     find_job,
+    heartbeat,
     prune_finished,
     request_cancel,
     running_jobs,
     update_running,
 )
 
-__all__ = ["FINISHED", "Job", "add_job", "claim_next", "community_jobs", "end_orphan", "find_job",
+__all__ = ["FINISHED", "Job", "add_job", "claim_next", "community_jobs", "end_orphan", "find_job", "heartbeat",
            "prune_finished", "request_cancel", "running_jobs", "update_running"]

@@ -129,12 +129,21 @@ def update_running(service: Service, job_id: str, holder: str, **values: Any) ->
         return changed is not None
 
 
-def running_jobs(service: Service) -> list[tuple[str, str | None, dt.datetime | None, bool]]:
-    """Every running job: its id, runner, last heartbeat, and whether a cancel was asked for."""
+def heartbeat(service: Service, job_id: str, holder: str) -> bool | None:
+    """Say ``holder``'s running job is alive; whether a cancel was asked for (None: the job is no longer its)."""
+    with service.db.writing() as session:
+        asked = session.execute(update(SimulationJob).where(
+            SimulationJob.id == job_id, SimulationJob.runner == holder, SimulationJob.status == "running")
+            .values(heartbeat_at=utcnow()).returning(SimulationJob.cancel_requested)).first()
+        return None if asked is None else bool(asked[0])
+
+
+def running_jobs(service: Service) -> list[tuple[str, str | None, dt.datetime | None]]:
+    """Every running job: its id, runner and last heartbeat."""
     with service.db.reading() as session:
         return [tuple(r) for r in session.execute(  # type: ignore[misc]
-            select(SimulationJob.id, SimulationJob.runner, SimulationJob.heartbeat_at,
-                   SimulationJob.cancel_requested).where(SimulationJob.status == "running")).all()]
+            select(SimulationJob.id, SimulationJob.runner, SimulationJob.heartbeat_at)
+            .where(SimulationJob.status == "running")).all()]
 
 
 def end_orphan(service: Service, job_id: str, heartbeat: dt.datetime | None, error: str,
