@@ -44,6 +44,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMUNITY = "yihe"
@@ -64,7 +65,7 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(database_url: str, *, auth: bool = False):
+def server(database_url: str, *, auth: bool = False, workers: int = 1):
     """A ``xinzhi serve`` process on a free port: yields its base URL and pid.
 
     Tokens are off by default (this benchmark measures scoring, not tokens); the soak turns them on.
@@ -72,7 +73,8 @@ def server(database_url: str, *, auth: bool = False):
     port = free_port()
     xinzhi = Path(sys.executable).parent / "xinzhi"
     process = subprocess.Popen([str(xinzhi), "serve", "--port", str(port), "--log-level", "warning",
-                                "--database-url", database_url], cwd=ROOT, stdout=subprocess.DEVNULL,
+                                "--database-url", database_url, "--workers", str(workers)],
+                               cwd=ROOT, stdout=subprocess.DEVNULL,
                                env={**os.environ, "XINZHI_AUTH": "on" if auth else "off"})
     base = f"http://127.0.0.1:{port}"
     try:
@@ -116,13 +118,19 @@ def window_rates(done: list[tuple[float, int]], began: float, window: int) -> tu
             (total - counts[last]) / (moments[-1] - moments[last]))
 
 
+def _tree(pid: int) -> list[psutil.Process]:
+    """The server and every process it started (``--server-workers``' processes, a dry-run pool)."""
+    root = psutil.Process(pid)
+    return [root, *root.children(recursive=True)]
+
+
 def rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/statm") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+    """Resident memory of the server's processes together."""
+    return sum(process.memory_info().rss for process in _tree(pid)) / 1e6
 
 
 def run(backend: str, url: str, args) -> dict:
-    with server(url) as (base, pid), httpx.Client(base_url=base, timeout=120) as http:
+    with server(url, workers=args.server_workers) as (base, pid), httpx.Client(base_url=base, timeout=120) as http:
         residents = [{"id": f"B{i:05d}", "name": f"居民{i}", "zone": "north" if i % 2 else "south",
                       "household": f"H{i // 3:05d}"} for i in range(args.residents)]
         for begin in range(0, len(residents), 5000):
@@ -196,10 +204,8 @@ def in_process_drafts(n: int) -> tuple[float, float]:
 
 
 def cpu_ms(pid: int) -> float:
-    """CPU time (user + system) the process has used, in ms: unlike latency, not inflated by a busy machine."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+    """CPU ms (user + system) the server's processes have used: unlike latency, not inflated by a busy machine."""
+    return sum(sum(process.cpu_times()[:2]) for process in _tree(pid)) * 1000
 
 
 def timings(http: httpx.Client, path: str, times: int, pid: int) -> tuple[float, float, float]:
@@ -284,6 +290,7 @@ def main() -> None:
     parser.add_argument("--residents", type=int, default=2_000)
     parser.add_argument("--batch", type=int, default=1_000)
     parser.add_argument("--clients", type=int, default=1)
+    parser.add_argument("--server-workers", type=int, default=1, help="ingest: server processes (serve --workers)")
     parser.add_argument("--window", type=int, default=0,
                         help="ingest: facts in the first and last windows compared (default: a tenth of --facts)")
     parser.add_argument("--singles", type=int, default=500)
@@ -299,12 +306,13 @@ def main() -> None:
                 for r in with_backend(backend, lambda b, url: [run(b, url, args)])]
         print(f"\nbatch ingest over HTTP ({args.residents:,} residents, one fact a minute in time order; "
               "first and last window in facts/s; server CPU ms per 1,000 facts)")
-        print("| backend | facts | batch | clients | facts/s | window | first window | last window | last / first "
-              "| server CPU | single p50 / p99 ms | RSS over ingest MB | RSS over drafts MB |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        print("| backend | server workers | facts | batch | clients | facts/s | window | first window | last window "
+              "| last / first | server CPU | single p50 / p99 ms | RSS over ingest MB | RSS over drafts MB |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for r in rows:
             rss = f"{r['draft_rss'][0]:.0f} → {r['draft_rss'][1]:.0f}" if r["draft_rss"] else "—"
-            print(f"| {r['backend']} | {r['facts']:,} | {r['batch']} | {r['clients']} | {r['batch_rate']:,.0f} "
+            print(f"| {r['backend']} | {args.server_workers} | {r['facts']:,} | {r['batch']} | {r['clients']} "
+                  f"| {r['batch_rate']:,.0f} "
                   f"| {r['window']:,} | {r['first_rate']:,.0f} | {r['last_rate']:,.0f} "
                   f"| {r['last_rate'] / r['first_rate']:.2f} | {r['cpu_per_1000']:,.0f} "
                   f"| {r['p50']:.1f} / {r['p99']:.1f} | {r['ingest_rss'][0]:.0f} → {r['ingest_rss'][1]:.0f} | {rss} |")

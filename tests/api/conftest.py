@@ -68,8 +68,8 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(database_url: str | None, *, demo: bool = False, cwd: Path | None = None,
-          auth: bool = False, xinzhi: Path | None = None, log: Path | None = None) -> Iterator[str]:
+def serve(database_url: str | None, *, demo: bool = False, cwd: Path | None = None, auth: bool = False,
+          xinzhi: Path | None = None, log: Path | None = None, workers: int = 1) -> Iterator[str]:
     """A real ``xinzhi serve`` process on a free port; yields its base URL, stops it afterwards.
 
     ``xinzhi`` is the command to run (default: this environment's). ``log`` takes the server's
@@ -77,7 +77,8 @@ def serve(database_url: str | None, *, demo: bool = False, cwd: Path | None = No
     A port taken between ``free_port`` and the server's bind (another xdist worker's server, say)
     is given up for another one, at most three times."""
     for attempt in range(3):
-        process, sink, base = _start(database_url, demo=demo, cwd=cwd, auth=auth, xinzhi=xinzhi, log=log)
+        process, sink, base = _start(database_url, demo=demo, cwd=cwd, auth=auth, xinzhi=xinzhi, log=log,
+                                     workers=workers)
         try:
             said = _wait_until_up(process, base, log)
             if said is None:
@@ -90,10 +91,10 @@ def serve(database_url: str | None, *, demo: bool = False, cwd: Path | None = No
 
 
 def _start(database_url: str | None, *, demo: bool, cwd: Path | None, auth: bool, xinzhi: Path | None,
-           log: Path | None) -> tuple[subprocess.Popen, IO[str] | None, str]:
+           log: Path | None, workers: int) -> tuple[subprocess.Popen, IO[str] | None, str]:
     port = free_port()
     command = [str(xinzhi or Path(sys.executable).parent / "xinzhi"), "serve", "--port", str(port),
-               "--log-level", "warning"]
+               "--log-level", "warning", "--workers", str(workers)]
     command += (["--database-url", database_url] if database_url else []) + (["--demo"] if demo else [])
     sink = log.open("w", encoding="utf-8") if log else None
     process = subprocess.Popen(command, cwd=cwd, stdout=sink or subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

@@ -72,6 +72,30 @@ def test_two_server_processes_on_postgresql_score_a_raced_fact_once():
         assert ledger["total"] == len(responses[0].json()["entries"]) >= 1
 
 
+def test_serve_with_two_worker_processes_scores_as_one_process_does(tmp_path):
+    """Each worker keeps its own residents' histories: the day and month limits must hold across them."""
+    day = dt.datetime(2024, 3, 4, 9, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    facts = [{"id": f"v{i}", "type": "volunteering", "resident": f"w{i % 2}",
+              "occurred_at": (day + dt.timedelta(days=i // 6, minutes=i)).isoformat(), "fields": {"hours": 3}}
+             for i in range(36)]  # 3 a day each: 6 + 6 + 4 under the day's 16, and the month's 40 reached
+    ledgers = []
+    for workers in (1, 2):
+        with serve(f"sqlite:///{tmp_path / f'{workers}.db'}", workers=workers) as base:
+            with httpx.Client(base_url=base, timeout=30) as http:
+                assert http.post("/communities/yihe/residents", json=[
+                    {"id": f"w{i}", "name": f"居民{i}", "zone": "north"} for i in range(2)]).status_code == 200
+            for fact in facts:  # a connection each, so the kernel spreads them over the workers
+                with httpx.Client(base_url=base, timeout=30) as http:
+                    assert http.post("/communities/yihe/facts", json=fact).status_code == 201
+            with httpx.Client(base_url=base, timeout=30) as http:
+                ledgers.append([[(e["fact_id"], e["amount"], e["limited_by"]) for e in http.get(
+                    f"/communities/yihe/residents/w{i}/ledger", params={"limit": 500}).json()["entries"]]
+                    for i in range(2)])
+    assert ledgers[0] == ledgers[1]
+    assert {(limited or "/none").rsplit("/", 1)[1] for ledger in ledgers[0] for _, _, limited in ledger} == {
+        "none", "day", "month"}
+
+
 def test_two_server_processes_on_postgresql_publish_one_of_two_versions_with_the_same_start():
     """Found by attack: 4 of 12 races published both; publishing is serialised per community."""
     with postgres_schema() as url, serve(url) as first, serve(url) as second:

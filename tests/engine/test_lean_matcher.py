@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import RULESETS
 from tests.engine.stock_host import StockHost
 from tests.generated_facts import facts_for
 from tests.simulations.conftest import small_scenario
 from xinzhi.engine import compile_ruleset, load_ruleset, load_ruleset_file
-from xinzhi.engine._matcher import MATCHER, Matcher
+from xinzhi.engine._matcher import MATCHER, Matcher, _has_bare_exponent
 from xinzhi.engine.evaluator import to_message
 from xinzhi.simulations.population import generate_facts, generate_population
 
@@ -98,3 +99,8 @@ def test_no_state_outlives_a_match_and_each_definition_is_registered_once():
              for f in facts]
     assert first == again and any(first)  # nothing asserted earlier lingers to change a later match
     assert matcher.registered == 1
+
+
+@given(st.floats() | st.sampled_from([1e-4, 9.999999999999999e-05, 1e16, 9999999999999998.0, -1e16, -1e-4, 5e-324]))
+def test_a_bare_exponent_is_found_by_comparing_exactly_where_repr_prints_one(value):
+    assert _has_bare_exponent({"x": value}) == ("e" in repr(value))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Sequence
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Row, Select, any_, bindparam, event, func, literal_column, select
@@ -59,14 +60,22 @@ def add_or_insert(session: Session, entity: type[Any], rows: list[dict[str, Any]
     """
     if not rows:
         return []
-    table = entity.__table__
-    upsert = (postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(table)
-    statement = upsert.on_conflict_do_update(index_elements=list(keys),
-                                             set_={c: table.c[c] + upsert.excluded[c] for c in sums})
+    statement = _upsert(session.get_bind().dialect.name, entity, keys, sums, tuple(returning))
     if returning:
-        return session.execute(statement.returning(*(table.c[c] for c in returning)), rows).all()
+        return session.execute(statement, rows).all()
     session.execute(statement, rows)
     return []
+
+
+@lru_cache(maxsize=64)
+def _upsert(dialect: str, entity: type[Any], keys: tuple[str, ...], sums: tuple[str, ...],
+            returning: tuple[str, ...]) -> Any:
+    """``add_or_insert``'s statement, built once: reading ``excluded`` copies every column of the table each time."""
+    table = entity.__table__
+    upsert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table)
+    statement = upsert.on_conflict_do_update(index_elements=list(keys),
+                                             set_={c: table.c[c] + upsert.excluded[c] for c in sums})
+    return statement.returning(*(table.c[c] for c in returning)) if returning else statement
 
 
 _AT_COMMIT = "xinzhi_sums_at_commit"

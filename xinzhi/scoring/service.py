@@ -546,8 +546,10 @@ def _entry(seq: int, row: Mapping[Any, Any], explain: bool) -> EntryBrief | Ledg
     """An entry of a result, from a stored row or one just written (numbered ``seq``): brief unless ``explain``."""
     if explain:  # a row just written has an award's amounts in its explanation as Decimal (``award_row``)
         return read_entry(SimpleNamespace(**{**row, "seq": seq, "explanation": json_ready(row["explanation"])}))
-    return EntryBrief(seq=seq, rule_id=row["rule_id"], amount=row["amount"], raw_amount=row["raw_amount"],
-                      limited_by=row["limited_by"], index_delta=row["index_delta"], points_delta=row["points_delta"])
+    # the row's amounts were checked as they were written (``Points``): not again for each entry of each batch
+    return EntryBrief.model_construct(seq=seq, rule_id=row["rule_id"], amount=row["amount"],
+                                      raw_amount=row["raw_amount"], limited_by=row["limited_by"],
+                                      index_delta=row["index_delta"], points_delta=row["points_delta"])
 
 
 def _reject(errors: list[tuple[int, Problem]], total: int) -> ServiceError:
