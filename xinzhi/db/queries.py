@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Row, Select, any_, bindparam, event, func, literal_column, select
+from sqlalchemy import ColumnElement, Row, Select, Table, any_, bindparam, event, func, literal_column, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -60,7 +60,7 @@ def add_or_insert(session: Session, entity: type[Any], rows: list[dict[str, Any]
     """
     if not rows:
         return []
-    statement = _upsert(session.get_bind().dialect.name, entity, keys, sums, tuple(returning))
+    statement = _upsert(session.get_bind().dialect.name, entity.__table__, keys, sums, tuple(returning))
     if returning:
         return session.execute(statement, rows).all()
     session.execute(statement, rows)
@@ -68,10 +68,9 @@ def add_or_insert(session: Session, entity: type[Any], rows: list[dict[str, Any]
 
 
 @lru_cache(maxsize=64)
-def _upsert(dialect: str, entity: type[Any], keys: tuple[str, ...], sums: tuple[str, ...],
+def _upsert(dialect: str, table: Table, keys: tuple[str, ...], sums: tuple[str, ...],
             returning: tuple[str, ...]) -> Any:
     """``add_or_insert``'s statement, built once: reading ``excluded`` copies every column of the table each time."""
-    table = entity.__table__
     upsert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table)
     statement = upsert.on_conflict_do_update(index_elements=list(keys),
                                              set_={c: table.c[c] + upsert.excluded[c] for c in sums})
