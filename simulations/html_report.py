@@ -353,7 +353,8 @@ def _validity(months: int | None, whose: str = "") -> str:
     return f"{whose}不过期" if months is None else f"{whose} {months} 个月".lstrip()
 
 
-MATCHERS = {"durable-rules": "durable-rules（标准匹配器）", "python": "Python 匹配器（与标准匹配器逐条核对一致）"}
+MATCHERS = {"durable-rules": "durable-rules（标准匹配器）", "python": "Python 匹配器（与标准匹配器逐条核对一致）",
+            "polars-bulk": "Polars 列式评估（仅用于模拟，与标准匹配器逐条核对一致）"}
 
 
 def render_html(report: SimulationReport) -> str:

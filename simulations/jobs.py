@@ -36,7 +36,7 @@ from xinzhi.service import Service
 from .population import SCENARIOS
 from .recorded import parse_period
 from .replay import ReplayRuleset
-from .shards import Cancelled
+from .shards import Cancelled, refuse_unsupported
 
 log = logging.getLogger("xinzhi.simulations")
 
@@ -77,7 +77,10 @@ class SimulationCreate(BaseModel):
     source: SimulationSource = Field(default_factory=SimulationSource,
                                      description='{"kind": "scenario", …} (the default) or {"kind": "store", '
                                                  '"period": …}')
-    matcher: Literal["durable-rules", "python"] = "durable-rules"
+    matcher: Literal["durable-rules", "python", "polars-bulk"] = Field(
+        default="durable-rules", description="durable-rules (the matcher of record), python, or polars-bulk: "
+                                             "the columnar evaluator for a city, refused (422) for a standard it "
+                                             "cannot score")
 
 
 class SimulationRead(BaseModel):
@@ -365,4 +368,10 @@ def start_simulation(runner: SimulationJobs, community: str, data: SimulationCre
     baseline = _snapshot(runner.service, community, "baseline", data.baseline)
     candidate = _snapshot(runner.service, community, "candidate", data.candidate) if data.candidate_upstream is None \
         else _upstream_snapshot(runner.service, community, data.candidate, data.candidate_upstream)
+    if data.matcher == "polars-bulk":
+        from .bulk import BulkUnsupported  # Polars, loaded only where the bulk path is chosen
+        try:
+            refuse_unsupported(baseline.ruleset(), candidate.ruleset())
+        except BulkUnsupported as exc:
+            raise _invalid("matcher", str(exc)) from None
     return runner.submit(community, (baseline, candidate), data.source, data.matcher, actor)

@@ -58,6 +58,14 @@ MONTH_COLUMNS = 7
 
 Progress = Callable[[str, int, int], None]
 
+#: What scores a chunk's valid facts: ``evaluate``'s awards through a matcher, or the bulk path's (``shards``).
+AwardsOf = Callable[[CompiledRuleset, list[Fact]], list[Award]]
+
+
+def engine_awards(compiled: CompiledRuleset, facts: list[Fact], matcher: RuleMatcher = MATCHER) -> list[Award]:
+    """The engine's awards for the facts, matched by ``matcher``."""
+    return evaluate(compiled, facts, matcher=matcher).awards
+
 
 # ---------------------------------------------------------------- rulesets
 
@@ -212,7 +220,8 @@ def _with_household(fact: dict, households: dict[str, str]) -> dict:
 
 def score_chunk(compiled: CompiledRuleset, residents: list[str], facts: list[dict], months: list[str], *,
                 households: dict[str, str] | None = None, shop: Shop | None = None,
-                zones: dict[str, str] | None = None, seed: int = 0, matcher: RuleMatcher = MATCHER) -> ChunkOutcome:
+                zones: dict[str, str] | None = None, seed: int = 0,
+                awards_of: AwardsOf = engine_awards) -> ChunkOutcome:
     """Score one chunk's facts (all of its households' facts) and play out the shop visits.
 
     ``households`` maps the chunk's residents to the household each is registered in; where
@@ -229,7 +238,7 @@ def score_chunk(compiled: CompiledRuleset, residents: list[str], facts: list[dic
             code = exc.problems[0].code if exc.problems else "invalid"
             rejected[f"{raw.get('type', '?')}: {code}"] += 1
     holders = sorted(set(households.values()) | {f.resident for f in valid}) if by_household else residents
-    awards = evaluate(compiled, valid, matcher=matcher).awards
+    awards = awards_of(compiled, valid)
     resets: list[AccountReset] = []
     until = dt.date.min
     if months:  # period rules pay for the replayed months' periods, every account; then accounts reset

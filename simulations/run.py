@@ -15,7 +15,7 @@ from xinzhi.service import Service
 
 from .html_report import render_html
 from .population import Scenario, generate_facts, generate_population, load_scenario
-from .replay import CHUNK_SIZE, FactsSource, Progress, ReplayRuleset, ScenarioSource
+from .replay import FactsSource, Progress, ReplayRuleset, ScenarioSource
 from .report import GroupNames, SimulationReport, SourceInfo, build_report, report_json, schema_json
 from .shards import replay
 
@@ -41,7 +41,7 @@ def scenario_with(path: str | Path, *, residents: int | None = None, months: int
 
 def simulate(baseline: str | Path | ReplayRuleset, candidate: str | Path | ReplayRuleset, *,
              scenario: Scenario | None = None, facts: str | Path | None = None, seed: int | None = None,
-             workers: int = 1, search: tuple[str, ...] = (), chunk_size: int = CHUNK_SIZE,
+             workers: int = 1, search: tuple[str, ...] = (), chunk_size: int | None = None,
              progress: Progress | None = None, matcher: str = "durable-rules",
              recorded: str | None = None, community: str | None = None,
              service: Service | None = None, scheduler: str | None = None,

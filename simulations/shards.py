@@ -25,9 +25,10 @@ import uuid
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
-from xinzhi.engine import MATCHER, CompiledRuleset, RuleMatcher
+from xinzhi.engine import CompiledRuleset
 
 from . import cluster
 from .population import Census, Household, case_facts, households, month_keys, resident_facts
@@ -35,6 +36,7 @@ from .replay import (
     CHUNK_SIZE,
     MATCHER_NAME,
     MONTH_COLUMNS,
+    AwardsOf,
     FactsSource,
     Households,
     Progress,
@@ -42,13 +44,16 @@ from .replay import (
     ResidentInfo,
     ScenarioSource,
     as_household_fact,
+    engine_awards,
     fact_months,
     household_types,
     score_chunk,
 )
 from .summary import Summary, summarise
 
-MATCHERS = ("durable-rules", "python")
+MATCHERS = ("durable-rules", "python", "polars-bulk")
+#: Households a task scores at once: the bulk path pays a fixed cost per call, which a larger chunk spreads.
+CHUNK_SIZES = {"durable-rules": CHUNK_SIZE, "python": CHUNK_SIZE, "polars-bulk": 2_000}
 
 
 @dataclass
@@ -92,14 +97,17 @@ def _state(run: Run) -> dict[str, Any]:
         return state
     compiled = [run.baseline.compile()]
     compiled.append(compiled[0] if run.candidate == run.baseline else run.candidate.compile())
-    matchers: list[RuleMatcher] = [MATCHER, MATCHER]
+    awards_of: AwardsOf = engine_awards
     if run.matcher == "python":
         from .matcher import PythonMatcher
         python = PythonMatcher()
         for one in compiled:
             python.register(one)
-        matchers = [python, python]
-    state = {"compiled": compiled, "matchers": matchers}
+        awards_of = partial(engine_awards, matcher=python)
+    elif run.matcher == "polars-bulk":  # Polars is loaded only where it is chosen
+        from .bulk import evaluate_bulk
+        awards_of = evaluate_bulk
+    state = {"compiled": compiled, "awards_of": awards_of}
     if run.source is not None:
         state["census"] = Census.of(run.source.scenario, run.source.seed)  # once per worker: every shard reads it
     while len(_RUNS) >= _KEPT_RUNS:
@@ -119,9 +127,8 @@ def _score(state: dict[str, Any], info: dict[str, ResidentInfo], registered: dic
     residents = sorted(info)
     chunks = [score_chunk(one, residents, [as_household_fact(f, types, registered) for f in facts]
                           if synthetic and types else facts, months, households=registered, shop=shop, zones=zones,
-                          seed=seed, matcher=matcher)
-              for one, matcher, types in zip(compiled, state["matchers"],
-                                             (household_types(c.ruleset) for c in compiled), strict=True)]
+                          seed=seed, awards_of=state["awards_of"])
+              for one, types in zip(compiled, (household_types(c.ruleset) for c in compiled), strict=True)]
     return summarise((chunks[0], chunks[1]), (compiled[0].ruleset, compiled[1].ruleset), info,
                      with_no_role=synthetic)
 
@@ -205,20 +212,26 @@ def _tasks(run: Run, source: ScenarioSource | FactsSource, months: list[str], wo
 
 
 def replay(baseline: ReplayRuleset, candidate: ReplayRuleset, source: ScenarioSource | FactsSource, *,
-           workers: int = 1, chunk_size: int = CHUNK_SIZE, progress: Progress | None = None,
+           workers: int = 1, chunk_size: int | None = None, progress: Progress | None = None,
            matcher: str = MATCHER_NAME, scheduler: str | None = None,
            cancelled: Callable[[], bool] | None = None) -> ReplayResult:
     """Both standards over the source in ``workers`` processes; the summaries merged as they come.
 
-    ``matcher`` is "durable-rules" (the default, the matcher of record) or "python" (see
-    ``simulations.matcher``: same conditions, checked by a differential test). ``scheduler``
+    ``matcher`` is "durable-rules" (the default, the matcher of record), "python" (see
+    ``simulations.matcher``: same conditions, checked by a differential test) or "polars-bulk"
+    (``simulations.bulk``: the same awards column-wise, for what it supports; a standard using
+    what it does not is refused here, with the reasons). ``chunk_size`` households go to a task
+    (default: ``CHUNK_SIZES``). ``scheduler``
     runs the tasks on Dask distributed: "local" starts a cluster of ``workers`` processes for
     this run, an address (``tcp://host:8786``) uses a running one (``simulations.cluster``).
     ``cancelled`` is asked after every task: when it says so, the run stops with ``Cancelled``.
     """
     if matcher not in MATCHERS:
-        raise ValueError(f"unknown matcher {matcher!r}: durable-rules or python")
+        raise ValueError(f"unknown matcher {matcher!r}: {', '.join(MATCHERS)}")
+    if matcher == "polars-bulk":
+        refuse_unsupported(baseline, candidate)
     workers = max(1, int(workers))
+    chunk_size = chunk_size or CHUNK_SIZES[matcher]
     if isinstance(source, ScenarioSource):
         months = month_keys(source.scenario.period)
     else:
@@ -246,6 +259,14 @@ def replay(baseline: ReplayRuleset, candidate: ReplayRuleset, source: ScenarioSo
         for month in months:
             side.monthly.setdefault(month, [Decimal(0)] * MONTH_COLUMNS)
     return ReplayResult(summary=summary, months=months, workers=workers, matcher=matcher)
+
+
+def refuse_unsupported(*sides: ReplayRuleset) -> None:
+    """``BulkUnsupported`` naming every construct of either standard the bulk path does not score."""
+    from .bulk import BulkUnsupported, bulk_supports
+    reasons = [reason for side in sides for reason in bulk_supports(side.compile())]
+    if reasons:
+        raise BulkUnsupported(list(dict.fromkeys(reasons)))
 
 
 def _processes(tasks: list[Task], workers: int) -> Generator[Summary | None, None, None]:

@@ -86,6 +86,20 @@ def test_an_unknown_version_is_refused_naming_the_field(jobs, service):
     assert jobs.listing(community) == []
 
 
+def test_the_bulk_path_is_refused_at_submission_for_a_standard_it_cannot_score(jobs, service):
+    community = new_community(service, residents=0, ruleset=YIHE)
+    upload_ruleset(service, community, "id: rolling\nversion: 1\ntitle: 滚动窗口\ncommunity: 亿和社区\n"
+                                      "effective_from: 2021-01-01\nextends: yihe_2021@1\noverrides:\n"
+                                      "  - rule: volunteer_hours\n    limits: [{days: 30, max: 40}]\n")
+    request = SimulationCreate(baseline="yihe_2021@1", candidate="rolling@1", matcher="polars-bulk",
+                               source={"kind": "scenario", "residents": 20, "months": 1})
+    with pytest.raises(ServiceError) as refused:
+        start_simulation(jobs, community, request)
+    assert refused.value.code == ServiceCode.REQUEST_INVALID and refused.value.extra["field"] == "matcher"
+    assert "volunteer_hours" in refused.value.detail and "30 days" in refused.value.detail
+    assert jobs.listing(community) == []
+
+
 def test_the_same_run_directly_gives_the_same_totals(jobs, service):
     community = new_community(service, residents=0, ruleset=YIHE)
     upload_ruleset(service, community, DONGSHAN)

@@ -11,7 +11,8 @@ from tests.conftest import ROOT, RULESETS
 from tests.simulations.conftest import YIHE, small_scenario, write_draft
 from xinzhi.cli.main import main as simulate_main
 from xinzhi.engine import ErrorCode
-from xinzhi.simulations.population import generate_facts, generate_population
+from xinzhi.simulations.bulk import BulkUnsupported
+from xinzhi.simulations.population import SCENARIOS, generate_facts, generate_population, load_scenario
 from xinzhi.simulations.report import SimulationReport
 from xinzhi.simulations.run import simulate
 
@@ -181,6 +182,31 @@ def test_python_matcher_gives_the_same_report_and_says_so():
     assert json.loads(durable.json)["matcher"] == "durable-rules"
     assert json.loads(python.json)["matcher"] == "python"
     assert python.json.replace('"matcher": "python"', '"matcher": "durable-rules"') == durable.json
+
+
+def test_the_bulk_path_gives_the_same_report_and_says_so(tmp_path):
+    """A village what-if (a changed deed award) through Polars and through durable-rules: one report but its name."""
+    scenario = load_scenario(SCENARIOS / "xishan_village.yaml").model_copy(update={"residents": 150})
+    village = RULESETS / "xishan_2024.yaml"
+    candidate = tmp_path / "candidate.yaml"
+    candidate.write_text(village.read_text(encoding="utf-8").replace("version: 1", "version: 2").replace(
+        "fact: deed, award: {points: 5}", "fact: deed, award: {points: 7}"), encoding="utf-8")
+    durable = simulate(village, candidate, scenario=scenario, seed=3, workers=1)
+    bulk = simulate(village, candidate, scenario=scenario, seed=3, workers=2, matcher="polars-bulk")
+    assert json.loads(bulk.json)["matcher"] == "polars-bulk"
+    unchanged = simulate(village, village, scenario=scenario, seed=3)
+    assert json.loads(durable.json)["totals"] != json.loads(unchanged.json)["totals"]
+    assert bulk.json.replace('"matcher": "polars-bulk"', '"matcher": "durable-rules"') == durable.json
+
+
+def test_the_bulk_path_refuses_a_standard_it_cannot_score_before_any_worker_starts(tmp_path):
+    draft = write_draft(tmp_path, "rolling", """overrides:
+  - rule: volunteer_hours
+    limits: [{days: 30, max: 40}]
+""")
+    with pytest.raises(BulkUnsupported) as refused:
+        simulate(YIHE, draft, scenario=small_scenario(residents=20, months=1), seed=1, matcher="polars-bulk")
+    assert any("volunteer_hours" in reason and "rolling" in reason for reason in refused.value.reasons)
 
 
 def test_the_published_report_schema_is_current():

@@ -18,6 +18,7 @@ from xinzhi.cli.words import said
 from xinzhi.engine import XinzhiError
 from xinzhi.engine.amounts import signed
 from xinzhi.simulations.population import DEFAULT_SCENARIO
+from xinzhi.simulations.shards import MATCHERS
 
 PHASES = {"replay": "重放"}
 
@@ -72,10 +73,11 @@ def add_simulate_command(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--rulesets", action="append", default=[], metavar="DIR",
                    help="another directory where parent rulesets (extends) are looked up")
     p.add_argument("--export-facts", metavar="FILE", help="also write the synthetic facts as JSON Lines")
-    p.add_argument("--matcher", choices=("durable-rules", "python"), default="durable-rules",
-                   help="durable-rules (default, the matcher of record) or python: the same conditions "
-                        "compiled to Python, about twice as fast, checked against durable-rules by a "
-                        "differential test; the report names the matcher used")
+    p.add_argument("--matcher", choices=MATCHERS, default="durable-rules",
+                   help="durable-rules (default, the matcher of record); python: the same conditions "
+                        "compiled to Python; polars-bulk: the same awards computed column-wise, for a city "
+                        "(refused, with the reasons, for a standard using what it does not score); both "
+                        "checked against durable-rules by differential tests; the report names the one used")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run on Dask distributed: 'local' starts a cluster of --workers processes for the run, "
                         "an address (tcp://host:8786) uses a running one (docs/simulations.md); default: local "
