@@ -40,6 +40,7 @@ from .replay import (
     FactsSource,
     Households,
     Progress,
+    Readings,
     ReplayRuleset,
     ResidentInfo,
     ScenarioSource,
@@ -125,9 +126,10 @@ def _score(state: dict[str, Any], info: dict[str, ResidentInfo], registered: dic
     """
     compiled: list[CompiledRuleset] = state["compiled"]
     residents = sorted(info)
+    readings = Readings(compiled[0].ruleset, compiled[1].ruleset, len(facts))
     chunks = [score_chunk(one, residents, [as_household_fact(f, types, registered) for f in facts]
                           if synthetic and types else facts, months, households=registered, shop=shop, zones=zones,
-                          seed=seed, awards_of=state["awards_of"])
+                          seed=seed, awards_of=state["awards_of"], readings=readings)
               for one, types in zip(compiled, (household_types(c.ruleset) for c in compiled), strict=True)]
     return summarise((chunks[0], chunks[1]), (compiled[0].ruleset, compiled[1].ruleset), info,
                      with_no_role=synthetic)

@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.conftest import RULESETS
 from xinzhi.engine import FactError, compile_ruleset_file
-from xinzhi.engine.moments import read_day, read_moment
+from xinzhi.engine.errors import Refusal
+from xinzhi.engine.moments import _written, read_day, read_moment
 
 ACCEPTED = [
     ("2026-11-20T09:30:00", dt.datetime(2026, 11, 20, 9, 30)),
@@ -74,3 +77,18 @@ def test_a_fact_reads_the_spellings_and_names_the_field_of_a_refused_one():
     with pytest.raises(FactError) as refused:
         compiled.validator.validate({**fact, "occurred_at": 20210501})
     assert refused.value.problems[0].path == "occurred_at" and "number" in refused.value.problems[0].message
+
+
+@given(st.integers(1000, 9999), st.integers(0, 19), st.integers(0, 39), st.integers(0, 29), st.integers(0, 69),
+       st.none() | st.integers(0, 69))
+def test_iso_without_an_offset_reads_as_the_year_first_spellings_read_it(year, month, day, hour, minute, second):
+    """Its own quick path (every synthetic fact takes it) gives the same moment, or the same refusal."""
+    text = f"{year}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}" + ("" if second is None else f":{second:02d}")
+
+    def outcome(read):
+        try:
+            return read()
+        except Refusal as refusal:
+            return str(refusal)
+
+    assert outcome(lambda: read_moment(text)) == outcome(lambda: _written(text, text))

@@ -56,6 +56,24 @@ def test_a_households_members_are_replayed_in_one_chunk_however_small_the_chunks
     assert summary.residents.tiers == {("ok", "ok"): 2}
 
 
+def test_a_fact_type_the_candidate_defines_otherwise_is_read_again_under_it(tmp_path):
+    """Facts read alike are read once for both sides; a type whose fields differ is not among them."""
+    text = (RULESETS / "yihe_2021.yaml").read_text(encoding="utf-8")
+    candidate = tmp_path / "candidate.yaml"
+    candidate.write_text(text.replace("version: 1", "version: 2").replace(
+        "count: {type: int, min: 1, max: 500, title: 清理张数}", "count: {type: int, min: 1, max: 5, title: 清理张数}"),
+        encoding="utf-8")
+    facts = tmp_path / "facts.jsonl"
+    facts.write_text("\n".join(json.dumps({"id": f"a{n}", "type": kind, "resident": "r1", "fields": fields,
+                                           "occurred_at": f"2021-03-{n:02d}T10:00:00+08:00"})
+                               for n, (kind, fields) in enumerate([("small_ad_cleanup", {"count": 20}),
+                                                                   ("garbage_check", {"result": "excellent"})],
+                                                                  start=1)), encoding="utf-8")
+    report = json.loads(simulate(RULESETS / "yihe_2021.yaml", candidate, facts=facts).json)
+    assert report["rejected_facts"]["baseline"] == {}
+    assert report["rejected_facts"]["candidate"] == {"small_ad_cleanup: fact_invalid": 1}
+
+
 def village_files(tmp_path, points: int = 6, held_by: str = "household",
                   deeds: tuple[tuple[str, str], ...] = (("zs", "zhang"), ("zs2", "zhang"), ("ly", "li"))):
     text = (RULESETS / "xishan_2024.yaml").read_text(encoding="utf-8")
