@@ -9,10 +9,11 @@ test_bulk_differential.py proves it gives exactly the awards of ``evaluate`` (wi
 It covers what a rule decides from its fact alone — conditions, fixed, per-unit and table
 amounts, exclusive rows, vetoes and lifts (their awards; the vetoes themselves act on
 balances), points expiry, households holding accounts — and what it reads of the resident's
-earlier facts in three ways: calendar limits, sequences (after / not_after) and a rule's own
-repeats in a calendar period. The rest is refused up front by ``bulk_supports``, never scored
-differently: thresholds (reaches), rolling-day limits, and repeats of a category, over
-rolling days or of an exclusive row (``bulk_repeats.refused``).
+earlier facts in four ways: calendar limits, sequences (after / not_after), a rule's own
+repeats in a calendar period and thresholds (reaches), rows of an exclusive group among them.
+The rest is refused up front by ``bulk_supports``, never scored differently: rolling-day
+limits, and repeats of a category, over rolling days or of an exclusive row
+(``bulk_repeats.refused``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from xinzhi.engine.evaluator import Award
 from xinzhi.engine.facts import Fact
 from xinzhi.engine.ruleset import FactIn
 
-from . import bulk_repeats, bulk_sequences
+from . import bulk_repeats, bulk_sequences, bulk_thresholds
 from .bulk_amounts import raw_column
 from .bulk_conditions import expression
 from .bulk_frame import Columns, columns
@@ -55,8 +56,9 @@ def bulk_supports(compiled: CompiledRuleset) -> list[str]:
 def without_refused(compiled: CompiledRuleset) -> CompiledRuleset:
     """``compiled`` with the rules the bulk path refuses switched off: another standard, for comparisons only.
 
-    The benchmark and the differential test score the repository's standards this way; a
-    committee's what-if never should, since it would leave out rules the standard has.
+    The benchmark times a standard this way where the bulk path refuses rules of it (none of
+    the repository's, today); a committee's what-if never should, since it would leave out
+    rules the standard has.
     """
     refused = {rule_id for rule_id, _ in _refusals(compiled)}
     rules = [rule.model_copy(update={"enabled": False}) if rule.id in refused else rule
@@ -72,8 +74,6 @@ def _refusals(compiled: CompiledRuleset) -> list[tuple[str, str]]:
         repeats = bulk_repeats.refused(compiled_rule)
         if repeats is not None:
             reasons.append((rule_id, f"rule '{rule_id}': {repeats}"))
-        if rule.reaches is not None:
-            reasons.append((rule_id, f"rule '{rule_id}': reaches (a threshold)"))
         for limit in (*compiled_rule.limits, *compiled_rule.deduction_limits):
             if limit.days is not None:
                 reasons.append((rule_id, f"rule '{rule_id}': limit {limit} (a rolling window of {limit.days} days)"))
@@ -101,6 +101,7 @@ def evaluate_bulk(compiled: CompiledRuleset, facts: Iterable[FactIn | dict | Fac
 def candidates(compiled: CompiledRuleset, laid: Columns, rules: list[CompiledRule]) -> pl.DataFrame:
     """The rules that match each fact with an amount to give, largest of each exclusive group, in scoring order."""
     fields = {t.id: t.fields for t in compiled.ruleset.fact_types}
+    tallied = bulk_thresholds.tallies(laid, rules, fields)
     parts = []
     for index, compiled_rule in enumerate(rules):
         rule = compiled_rule.rule
@@ -111,16 +112,18 @@ def candidates(compiled: CompiledRuleset, laid: Columns, rules: list[CompiledRul
         found = matched.select("row", rule=pl.lit(index, dtype=pl.Int64),
                                raw=raw_column(compiled_rule, matched, fields[rule.fact], compiled.decimals),
                                group=pl.lit(rule.exclusive, dtype=pl.String))
+        found = bulk_thresholds.reached(found, index, rules, tallied)  # its facts counted whatever else holds
         found = bulk_sequences.follow(found, compiled_rule, laid, fields)
         if rule.veto is None and not rule.lifts:  # a veto's fact gives an award (of 0 too); others need an amount
             found = found.filter(pl.col("raw") != 0)
         parts.append(found)
     empty = pl.DataFrame(schema={"row": pl.Int64, "rule": pl.Int64, "raw": pl.Int64, "group": pl.String,
-                                 "after_fact": pl.String})
+                                 "reached": pl.List(pl.String), "reached_total": pl.String, "after_fact": pl.String})
     cands = pl.concat([empty, *parts]).sort("row", "rule")
     size = pl.col("raw").abs()
     first_largest = pl.col("rule").filter(size == size.max()).min()  # the first listed on a tie
     cands = cands.filter(pl.col("group").is_null() | (pl.col("rule") == first_largest.over("row", "group")))
     cands = (cands.with_row_index("cand").with_columns(pl.col("cand").cast(pl.Int64))
-             .join(laid.facts, on="row", how="left", maintain_order="left").select(*NEEDED, "after_fact"))
+             .join(laid.facts, on="row", how="left", maintain_order="left")
+             .select(*NEEDED, "after_fact", "reached", "reached_total"))
     return bulk_repeats.repeated(cands, rules)

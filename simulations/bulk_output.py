@@ -29,8 +29,9 @@ def awards(compiled: CompiledRuleset, scored: pl.DataFrame, rules: Sequence[Comp
     bounds = [str(ref) for ref in refs]
     out = []
     rows = scored.sort("cand").select("row", "rule", "raw", "amount", "bound", "cap", "occurrence", "earlier",
-                                         "after_fact")
-    for row, index, raw, amount, bound, cap, occurrence, earlier, after_fact in rows.iter_rows():
+                                         "after_fact", "reached", "reached_total")
+    for (row, index, raw, amount, bound, cap, occurrence, earlier, after_fact, reached,
+         reached_total) in rows.iter_rows():
         fact, compiled_rule = ordered[row], rules[index]
         rule = compiled_rule.rule
         accounts = compiled_rule.award_accounts if raw > 0 else compiled_rule.deduction_accounts
@@ -44,6 +45,7 @@ def awards(compiled: CompiledRuleset, scored: pl.DataFrame, rules: Sequence[Comp
             points_expire_on=expiry_date(fact.occurred_at, expire_after)
             if expire_after and amount > 0 and "points" in accounts else None,
             after_fact=after_fact, occurrence=occurrence, earlier=tuple(earlier) if earlier else (),
+            reached=tuple(reached) if reached else (), reached_total=reached_total,
             repeat_span=compiled_rule.repeat.describe() if compiled_rule.repeat is not None else None,
             member=fact.member))
     return out

@@ -15,11 +15,10 @@ from collections.abc import Sequence
 import polars as pl
 
 from xinzhi.engine.compiler import CompiledRule
-from xinzhi.engine.evaluator import NAMED
 from xinzhi.engine.history import RepeatRef
 
 from .bulk_amounts import hundredths
-from .bulk_periods import period_key
+from .bulk_periods import latest_ids, period_key
 
 
 def refused(compiled_rule: CompiledRule) -> str | None:
@@ -49,11 +48,10 @@ def repeated(cands: pl.DataFrame, rules: Sequence[CompiledRule]) -> pl.DataFrame
         key = ["resident", pl.col("raw").sign(), period_key(pl.lit(repeat.period))]
         counted = pl.col("raw") != 0  # nothing (a veto's fact) is no occurrence
         occurrence = pl.int_range(1, pl.len() + 1).over(key)
-        earlier = pl.concat_list([pl.col("id").shift(back).over(key) for back in range(NAMED, 0, -1)])
         parts.append(cands.filter(pl.col("rule") == index).with_columns(
             raw=pl.when(counted).then(_scaled(repeat, occurrence)).otherwise(pl.col("raw")),
             occurrence=pl.when(counted).then(occurrence),
-            earlier=pl.when(counted).then(earlier.list.drop_nulls())))
+            earlier=pl.when(counted).then(latest_ids(key, own=False))))
     return pl.concat(parts).sort("cand")
 
 

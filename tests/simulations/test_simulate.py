@@ -199,6 +199,20 @@ def test_the_bulk_path_gives_the_same_report_and_says_so(tmp_path):
     assert bulk.json.replace('"matcher": "polars-bulk"', '"matcher": "durable-rules"') == durable.json
 
 
+def test_the_bulk_path_gives_what_durable_rules_gives_thresholds_included(tmp_path):
+    """Yihe and a draft paying its yearly volunteering award at 10 hours, not 50 (reached by many)."""
+    draft = write_draft(tmp_path, "ten_hours", """overrides:
+  - rule: volunteer_50_hours_year
+    reaches: {period: year, sum: hours, at_least: 10}
+""")
+    scenario = small_scenario(residents=150, months=6)
+    durable = simulate(YIHE, draft, scenario=scenario, seed=5, workers=1)
+    bulk = simulate(YIHE, draft, scenario=scenario, seed=5, workers=1, matcher="polars-bulk")
+    reached = {r["rule_id"]: r["candidate"]["awards"] for r in json.loads(durable.json)["rules"]}
+    assert reached["volunteer_50_hours_year"] >= 10
+    assert bulk.json.replace('"matcher": "polars-bulk"', '"matcher": "durable-rules"') == durable.json
+
+
 def test_the_bulk_path_refuses_a_standard_it_cannot_score_before_any_worker_starts(tmp_path):
     draft = write_draft(tmp_path, "rolling", """overrides:
   - rule: volunteer_hours
