@@ -41,6 +41,8 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _here]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from xinzhi.simulations.shards import MATCHERS  # noqa: E402
+
 PY = sys.executable
 BIN = Path(PY).parent
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -155,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline", default=str(ROOT / "rulesets" / "yihe_2021.yaml"))
     parser.add_argument("--candidate", default=str(ROOT / "rulesets" / "dongshan_2022.yaml"))
     parser.add_argument("--workers", default="1,2", help="worker counts, comma-separated")
-    parser.add_argument("--matcher", default="durable-rules", choices=("durable-rules", "python"))
+    parser.add_argument("--matcher", default="durable-rules", choices=MATCHERS)
     parser.add_argument("--no-dask", action="store_true", help="skip the run on a two-worker Dask cluster")
     parser.add_argument("--json", help="also write the rows to this file")
     args = parser.parse_args(argv)

@@ -25,7 +25,7 @@ from .errors import ErrorCode, FactError, Problem
 from .facts import SHANGHAI, Fact
 from .history import History, apply_limits
 from .patterns import AFTER, NOT_AFTER
-from .periods import MAX_CLOSINGS, Granted, closings, payments
+from .periods import MAX_CLOSINGS, Earned, closings, payments
 from .resets import AccountReset, Moved
 from .resets import due as resets_due
 from .resets import rules_read as resets_read
@@ -249,8 +249,7 @@ def closing_awards(compiled: CompiledRuleset, awards: Iterable[Award], residents
     first replayed month for a simulation; no period before it is read (it has no facts for
     want of them, not for want of offences).
     """
-    return period_awards(compiled, [Granted(a.resident, a.category, a.occurred_at, a.amount, a.raw_amount)
-                                    for a in awards if a.fact_id is not None], residents, first, until,
+    return period_awards(compiled, (a for a in awards if a.fact_id is not None), residents, first, until,
                          known_from=first)
 
 
@@ -261,13 +260,13 @@ def closing_resets(compiled: CompiledRuleset, awards: Iterable[Award], residents
     Only those that move an account, unless ``moving_only`` is false (a simulated shop needs
     every one: spending can leave a balance the reset moves, where the awards alone did not).
     """
-    return resets_due(compiled.ruleset, [Moved(a.resident, a.rule_id, a.fact_id, a.occurred_at,
+    return resets_due(compiled.ruleset, (Moved(a.resident, a.rule_id, a.fact_id, a.occurred_at,  # none without resets
                                                a.amount if "index" in a.accounts else Decimal(0),
-                                               a.amount if "points" in a.accounts else Decimal(0)) for a in awards],
+                                               a.amount if "points" in a.accounts else Decimal(0)) for a in awards),
                       residents, first, until, moving_only=moving_only)
 
 
-def period_awards(compiled: CompiledRuleset, granted: Iterable[Granted], residents: Iterable[str], first: dt.date,
+def period_awards(compiled: CompiledRuleset, granted: Iterable[Earned], residents: Iterable[str], first: dt.date,
                   until: dt.date, paid_before: Mapping[tuple[str, str], set[str]] | None = None, *,
                   known_from: dt.date | None = None) -> list[Award]:
     """The awards of period rules for the periods from ``first`` that end by ``until`` (``periods.payments``)."""

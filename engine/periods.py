@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Protocol
 
 from .accounting import add_months, period_keys, period_window
 from .facts import SHANGHAI
@@ -155,9 +156,33 @@ class Payment:
     qualified: tuple[str, ...]
 
 
+class Earned(Protocol):
+    """What a period rule reads of an award of a fact: an engine ``Award`` as it is, or a ledger row's ``Granted``."""
+
+    @property
+    def resident(self) -> str:
+        """Whose account it went to."""
+
+    @property
+    def category(self) -> str:
+        """The category of its rule."""
+
+    @property
+    def occurred_at(self) -> dt.datetime:
+        """When its fact happened."""
+
+    @property
+    def amount(self) -> Decimal:
+        """What it gave, after limits."""
+
+    @property
+    def raw_amount(self) -> Decimal:
+        """What its rule gave before limits (a deduction capped to nothing still happened)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Granted:
-    """An award of a fact, as period rules read it."""
+    """An award of a fact read back from the ledger, as period rules read it."""
 
     resident: str
     category: str
@@ -166,7 +191,7 @@ class Granted:
     raw_amount: Decimal
 
 
-def payments(ruleset: Ruleset, granted: Iterable[Granted], residents: Iterable[str], first: dt.date,
+def payments(ruleset: Ruleset, granted: Iterable[Earned], residents: Iterable[str], first: dt.date,
              until: dt.date, paid_before: Mapping[tuple[str, str], set[str]] | None = None, *,
              known_from: dt.date | None = None) -> list[Payment]:
     """What every enabled period rule pays each resident for the periods from ``first`` that end by ``until``.

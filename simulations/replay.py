@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import cast
 
 import xinzhi.rulesets
+from xinzhi.clock import month_of
 from xinzhi.engine import (
     MATCHER,
     SHANGHAI,
@@ -291,11 +292,11 @@ def score_chunk(compiled: CompiledRuleset, residents: list[str], facts: list[dic
                 monthly[month][ISSUED] += earned
                 monthly[month][DEDUCTED] += deducted
         for award in per[holder]:
-            month = award.occurred_at.strftime("%Y-%m")
+            month = month_of(award.occurred_at)
             if held_for_review(award, reviewed) and month in monthly:
                 monthly[month][HELD] += 1
                 monthly[month][HELD_POINTS] += award.amount
-        points_reset = {r.period.last_moment.strftime("%Y-%m"): r.after for r in resets
+        points_reset = {month_of(r.period.last_moment): r.after for r in resets
                         if r.resident == holder and r.account == "points"}
         _shop_visits(out, holder, {m: e - d for m, (e, d) in by_month.items()}, months, monthly, shop,
                      (zones or {}).get(holder, ""), seed, points_reset,
@@ -340,7 +341,7 @@ def _tally(out: ResidentOutcome, awards: Iterable[Award]) -> dict[str, tuple[Dec
             out.limits_bound[award.limited_by] = out.limits_bound.get(award.limited_by, 0) + 1
         if not _moves_points(award):
             continue
-        month = award.occurred_at.strftime("%Y-%m")
+        month = month_of(award.occurred_at)
         earned, deducted = by_month.get(month, (Decimal(0), Decimal(0)))
         if award.amount > 0:
             out.earned += award.amount
@@ -402,7 +403,7 @@ class Expiring:
         """The points movements of the account's awards in ``months``, as the shop's balance counts them."""
         moves: dict[str, list[tuple[dt.datetime, Decimal, dt.date | None]]] = {}
         for award in sorted((a for a in awards if _moves_points(a)), key=lambda a: a.occurred_at):
-            moves.setdefault(award.occurred_at.strftime("%Y-%m"), []).append(
+            moves.setdefault(month_of(award.occurred_at), []).append(
                 (award.occurred_at, award.amount, award.points_expire_on))
         kept = {m: moves[m] for m in months if m in moves}
         return cls(moves=kept, first=min((day for month in kept.values() for _, _, day in month if day is not None),
