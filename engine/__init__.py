@@ -14,7 +14,6 @@ from .evaluator import (
     Balance,
     Evaluation,
     Miss,
-    balances,
     closing_awards,
     closing_resets,
     evaluate,
@@ -40,6 +39,7 @@ from .pipeline import (
 )
 from .resets import AccountReset
 from .ruleset import FactIn, Ruleset
+from .sheet import balances
 from .sources import DirectorySource, MemorySource, RulesetSource
 from .testing import Mismatch, TestOutcome, run_tests
 

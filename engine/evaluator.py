@@ -30,7 +30,6 @@ from .resets import AccountReset, Moved
 from .resets import due as resets_due
 from .resets import rules_read as resets_read
 from .ruleset import Account, FactIn, Reaches, Ruleset
-from .vetoes import active_vetoes, rules_read, shown
 
 #: How many earlier facts an explanation names at most (the latest): a count of thousands says it all,
 #: and naming them all would make every later entry's explanation grow with the resident's history.
@@ -132,7 +131,8 @@ class Evaluation(BaseModel):
     resets: list[AccountReset] = []  # accounts set back at the ends of the periods closed (年度清零)
 
     def balances(self, ruleset: Ruleset) -> dict[str, Balance]:
-        """Every resident the facts named, from the starting index (``balances``)."""
+        """Every resident the facts named, from the starting index (``sheet.balances``)."""
+        from .sheet import balances  # the sheet sums this module's awards: imported when first asked
         return balances(ruleset, self.awards, self.residents, self.resets)
 
     def as_json(self) -> dict[str, Any]:
@@ -211,7 +211,7 @@ def evaluate(compiled: CompiledRuleset, facts: Iterable[FactIn | dict | Fact], *
     residents = sorted({f.resident for f in ordered})
     if closes_until is not None:
         _check_closing(compiled, ordered, len(residents), closes_until)
-    history = history if history is not None else History()
+    history = history if history is not None else History(keep_days=compiled.lookback_days)  # forgets soonest
     awards: list[Award] = []
     misses: list[Miss] = []
     for fact in ordered:
@@ -525,39 +525,3 @@ def _miss(fact: Fact, compiled_rule: CompiledRule, message: dict) -> Miss:
     return Miss(fact_id=fact.id, rule_id=compiled_rule.rule.id, reason=failure.describe(),
                 field=failure.field, op=failure.op, expected=failure.expected,
                 actual=None if failure.missing else failure.actual)
-
-
-def balances(ruleset: Ruleset, awards: Iterable[Award], residents: Iterable[str] = (),
-             resets: Iterable[AccountReset] = ()) -> dict[str, Balance]:
-    """Index, points and tier per resident from their awards and resets (and the starting index), after the last.
-
-    The index shown and its tier respect the vetoes in force then (``engine.vetoes.shown``), and say why.
-    """
-    accounts = ruleset.accounts
-    assert accounts is not None, "a loaded ruleset has accounts (checks.check_ruleset)"
-    start = Decimal(accounts.starting_index)
-    totals: dict[str, list[Decimal]] = {r: [start, Decimal(0)] for r in residents}
-    read = rules_read(ruleset)
-    applied: dict[str, list[tuple[str, str | None, dt.datetime]]] = {}
-    last: dt.datetime | None = None
-    for award in awards:
-        total = totals.setdefault(award.resident, [start, Decimal(0)])
-        if "index" in award.accounts:
-            total[0] += award.amount
-        if "points" in award.accounts:
-            total[1] += award.amount
-        if award.rule_id in read:
-            applied.setdefault(award.resident, []).append((award.rule_id, award.fact_id, award.occurred_at))
-        last = award.occurred_at if last is None else max(last, award.occurred_at)
-    for reset in resets:
-        total = totals.setdefault(reset.resident, [start, Decimal(0)])
-        total[0 if reset.account == "index" else 1] += reset.amount
-        last = reset.occurred_at if last is None else max(last, reset.occurred_at)
-    out = {}
-    for resident, (index, points) in sorted(totals.items()):
-        vetoes = active_vetoes(ruleset, applied.get(resident, ()), last) if last and resident in applied else []
-        seen = shown(ruleset, index, vetoes)
-        assert seen.tier is not None, "a loaded ruleset has tiers (checks.check_ruleset)"
-        out[resident] = Balance(resident=resident, index=seen.index, points=points, tier=seen.tier.id,
-                                tier_title=seen.tier.title, flags=list(seen.flags), capped_by=seen.capped_by)
-    return out

@@ -1,15 +1,14 @@
 """Balances summed as awards come: a stream of any length holds a sum per resident, never its awards.
 
-``evaluator.balances`` says what a balance is over a list of awards; a ``BalanceSheet`` is that
-sum kept up to date one award at a time, so that ``xinzhi score`` can score millions of facts
-and then show each resident's balance, one at a time, without the awards or all the balances
-in memory at once. A test holds the two to the same answers.
+A ``BalanceSheet`` keeps each sum up to date one award at a time, so that ``xinzhi score`` can
+score millions of facts and then show each resident's balance, one at a time, without the
+awards or all the balances in memory at once; ``balances`` is the same sheet over a list.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 from .evaluator import Award, Balance
@@ -66,3 +65,19 @@ class BalanceSheet:
             assert seen.tier is not None, "a loaded ruleset has tiers (checks.check_ruleset)"
             yield Balance(resident=resident, index=seen.index, points=points, tier=seen.tier.id,
                           tier_title=seen.tier.title, flags=list(seen.flags), capped_by=seen.capped_by)
+
+
+def balances(ruleset: Ruleset, awards: Iterable[Award], residents: Iterable[str] = (),
+             resets: Iterable[AccountReset] = ()) -> dict[str, Balance]:
+    """Index, points and tier per resident from their awards and resets (and the starting index), after the last.
+
+    The index shown and its tier respect the vetoes in force then (``engine.vetoes.shown``), and say why.
+    """
+    sheet = BalanceSheet(ruleset)
+    for resident in residents:
+        sheet.name(resident)
+    for award in awards:
+        sheet.add(award)
+    for reset in resets:
+        sheet.reset(reset)
+    return {balance.resident: balance for balance in sheet.balances()}

@@ -12,9 +12,10 @@ from pydantic import BaseModel
 from .amounts import json_ready, signed
 from .compiler import CompiledRuleset
 from .errors import FactError
-from .evaluator import balances, evaluate
+from .evaluator import evaluate
 from .facts import SHANGHAI
 from .ruleset import RulesetTest
+from .sheet import balances
 
 
 class Mismatch(BaseModel):
