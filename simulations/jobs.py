@@ -32,6 +32,7 @@ from xinzhi.clock import utcnow
 from xinzhi.engine import MemorySource, Problem, XinzhiError
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.service import Service
+from xinzhi.settings import Settings
 
 from .population import SCENARIOS
 from .recorded import parse_period
@@ -40,9 +41,8 @@ from .shards import Cancelled, refuse_unsupported
 
 log = logging.getLogger("xinzhi.simulations")
 
-MAX_RESIDENTS = 20_000
+MAX_RESIDENTS = 10_000_000  # a prefecture: the schema's bound; a deployment's are its settings (simulation_max_*)
 MAX_MONTHS = 36
-MAX_RESIDENT_MONTHS = 120_000     # e.g. 10,000 residents × 12 months; a run of about a minute on 2 cores
 MAX_JOBS_KEPT = 100               # finished jobs kept per community (older ones are deleted)
 HEARTBEAT = dt.timedelta(seconds=2)  # how often a running job says it is alive (and looks for a cancel)
 STALE = dt.timedelta(seconds=30)     # a running job silent this long lost its process: it ends failed
@@ -336,8 +336,8 @@ def _snapshot(service: Service, community: str, field_name: str, ref: str) -> Ru
     return RulesetSnapshot(ref=ref, text=text, parents=parents)
 
 
-def _check_source(source: SimulationSource) -> None:
-    """422 naming the field: a store source needs a period, a scenario source must exist and be bounded."""
+def _check_source(source: SimulationSource, settings: Settings) -> None:
+    """422 naming the field: a store source needs a period, a scenario source must exist and be within the settings."""
     if source.kind == "store":
         extra = [name for name in ("residents", "months", "seed") if getattr(source, name) is not None]
         if source.period is None:
@@ -355,16 +355,20 @@ def _check_source(source: SimulationSource) -> None:
     if not path.is_file():
         known = ", ".join(sorted(p.stem for p in SCENARIOS.glob("*.yaml")))
         raise _invalid("source.scenario", f"no scenario '{source.scenario}' (known: {known})")
+    if source.residents is not None and source.residents > settings.simulation_max_residents:
+        raise _invalid("source.residents", f"{source.residents:,} residents is more than this service simulates "
+                                           f"({settings.simulation_max_residents:,}, XINZHI_SIMULATION_MAX_RESIDENTS)")
     if source.residents is not None and source.months is not None \
-            and source.residents * source.months > MAX_RESIDENT_MONTHS:
-        raise _invalid("source.residents", f"{source.residents} residents × {source.months} months is more than "
-                                           f"{MAX_RESIDENT_MONTHS:,} resident-months; simulate fewer")
+            and source.residents * source.months > settings.simulation_max_resident_months:
+        raise _invalid("source.residents", f"{source.residents:,} residents × {source.months} months is more than "
+                                           f"{settings.simulation_max_resident_months:,} resident-months "
+                                           "(XINZHI_SIMULATION_MAX_RESIDENT_MONTHS); simulate fewer")
 
 
 def start_simulation(runner: SimulationJobs, community: str, data: SimulationCreate, *,
                      actor: str = "system") -> SimulationRead:
     """Check the source, read both rulesets from the registry now, and queue the run."""
-    _check_source(data.source)
+    _check_source(data.source, runner.service.settings)
     baseline = _snapshot(runner.service, community, "baseline", data.baseline)
     candidate = _snapshot(runner.service, community, "candidate", data.candidate) if data.candidate_upstream is None \
         else _upstream_snapshot(runner.service, community, data.candidate, data.candidate_upstream)

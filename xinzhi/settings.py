@@ -47,6 +47,12 @@ class Settings(BaseSettings):
         default=None, max_length=200,
         description="run what-if jobs on Dask distributed: 'local' (a cluster of simulation_workers processes per "
                     "job) or a running scheduler's address, tcp://host:8786 (default: worker processes, no Dask)")
+    simulation_max_residents: int = Field(
+        default=20_000, ge=1, le=10_000_000,
+        description="most residents a what-if job may draw (a city: raise it, with workers or a Dask cluster to match)")
+    simulation_max_resident_months: int = Field(
+        default=120_000, ge=1, le=10_000_000 * 36,
+        description="most residents × months of a what-if job (120,000: about a minute on 2 cores)")
     auth: bool = Field(default=True, description="require role tokens (XINZHI_AUTH=off only for local trials)")
 
     @field_validator("database_url")

@@ -100,6 +100,23 @@ def test_the_bulk_path_is_refused_at_submission_for_a_standard_it_cannot_score(j
     assert jobs.listing(community) == []
 
 
+def test_how_many_residents_a_job_may_draw_is_a_setting(jobs, service, monkeypatch):
+    community = new_community(service, residents=0)
+    city = {"kind": "scenario", "residents": 50_000, "months": 1}
+    with pytest.raises(ServiceError) as refused:
+        start_simulation(jobs, community, SimulationCreate(baseline="civic@1", candidate="civic@1", source=city))
+    assert refused.value.extra["field"] == "source.residents" and "XINZHI_SIMULATION_MAX_RESIDENTS" in \
+        refused.value.detail
+    monkeypatch.setattr(service, "settings", service.settings.model_copy(update={"simulation_max_residents": 50_000}))
+    with pytest.raises(ServiceError) as too_long:
+        start_simulation(jobs, community, SimulationCreate(baseline="civic@1", candidate="civic@1",
+                                                           source={**city, "months": 3}))
+    assert "XINZHI_SIMULATION_MAX_RESIDENT_MONTHS" in too_long.value.detail
+    view = start_simulation(jobs, community, SimulationCreate(baseline="civic@1", candidate="civic@1", source=city))
+    jobs.cancel(community, view.id)
+    assert wait(jobs, community, view.id).status == "cancelled"
+
+
 def test_the_same_run_directly_gives_the_same_totals(jobs, service):
     community = new_community(service, residents=0, ruleset=YIHE)
     upload_ruleset(service, community, DONGSHAN)
