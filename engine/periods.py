@@ -209,8 +209,11 @@ def payments(ruleset: Ruleset, granted: Iterable[Earned], residents: Iterable[st
     for award in granted:
         keys = period_keys(award.occurred_at.astimezone(SHANGHAI).date())
         for kind in kinds:
-            totals.setdefault((award.resident, kind, keys[kind]), PeriodTotals()).add(
-                award.category, award.amount, award.raw_amount)
+            key = (award.resident, kind, keys[kind])
+            period = totals.get(key)
+            if period is None:  # made once a period (``setdefault`` would make one for every award)
+                period = totals[key] = PeriodTotals()
+            period.add(award.category, award.amount, award.raw_amount)
     found = []
     for rule in rules:
         periods = rule_periods(ruleset, rule, max(lookback_start(rule, first), known_from or dt.date.min), until)

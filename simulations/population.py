@@ -277,13 +277,14 @@ class Household:
     members: tuple[Resident, ...]
 
 
-def households(scenario: Scenario, seed: int) -> Iterator[Household]:
+def households(scenario: Scenario, seed: int, keep: Callable[[str], bool] | None = None) -> Iterator[Household]:
     """Households filled zone by zone; origin per household; roles and engagement per person.
 
     One stream draws them all in this order, so a city's are drawn without holding them: a
-    shard keeps its own and forgets the rest. Within a zone the order is that of the ids
-    (numbers are zero-padded to the widest the zone can need), so a resident's place in
-    the zone is also their place in the population sorted by id.
+    shard keeps its own (``keep``, by household id) and forgets the rest, whose draws are
+    made but not built into residents. Within a zone the order is that of the ids (numbers
+    are zero-padded to the widest the zone can need), so a resident's place in the zone is
+    also their place in the population sorted by id.
     """
     rng = random.Random(f"{seed}:population")
     quotas = _quotas(scenario)
@@ -297,13 +298,16 @@ def households(scenario: Scenario, seed: int) -> Iterator[Household]:
             quota -= size
             hid = f"{prefix}{household:0{width}d}"
             origin = "elsewhere" if rng.random() < zone.from_elsewhere else "local"
+            kept = keep is None or keep(hid)
             members = []
             for member in range(1, size + 1):
                 roles = tuple(r.id for r in scenario.roles if rng.random() < r.share.get(zone.id, 0.0))
                 engagement = rng.gammavariate(scenario.engagement_shape, 1.0 / scenario.engagement_shape)
-                members.append(Resident(id=f"{hid}-{member}", household=hid, zone=zone.id, origin=origin,
-                                        roles=roles, engagement=round(engagement, 6), head=member == 1))
-            yield Household(id=hid, zone=zone.id, members=tuple(members))
+                if kept:
+                    members.append(Resident(id=f"{hid}-{member}", household=hid, zone=zone.id, origin=origin,
+                                            roles=roles, engagement=round(engagement, 6), head=member == 1))
+            if kept:
+                yield Household(id=hid, zone=zone.id, members=tuple(members))
 
 
 def _quotas(scenario: Scenario) -> dict[str, int]:

@@ -146,7 +146,7 @@ def scenario_shard(run: Run, shard: int, shards: int, months: list[str], chunk_s
 
     cases = case_facts(census, mine)
     summary = Summary()
-    for batch in _batches((h for h in households(scenario, seed) if mine(h.id)), chunk_size):
+    for batch in _batches(households(scenario, seed, keep=mine), chunk_size):
         people = [r for household in batch for r in household.members]
         info = {r.id: ResidentInfo(zone=r.zone, origin=r.origin, roles=r.roles, household=r.household)
                 for r in people}
