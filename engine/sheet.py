@@ -63,8 +63,9 @@ class BalanceSheet:
             vetoes = active_vetoes(self.ruleset, applied, self.last) if self.last and applied else []
             seen = shown(self.ruleset, index, vetoes)
             assert seen.tier is not None, "a loaded ruleset has tiers (checks.check_ruleset)"
-            yield Balance(resident=resident, index=seen.index, points=points, tier=seen.tier.id,
-                          tier_title=seen.tier.title, flags=list(seen.flags), capped_by=seen.capped_by)
+            # sums of checked amounts (a city's what-if makes millions): not checked again
+            yield Balance.model_construct(resident=resident, index=seen.index, points=points, tier=seen.tier.id,
+                                          tier_title=seen.tier.title, flags=list(seen.flags), capped_by=seen.capped_by)
 
 
 def balances(ruleset: Ruleset, awards: Iterable[Award], residents: Iterable[str] = (),
