@@ -25,6 +25,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
+from .canonical import CanonicalReader
 from .errors import ErrorCode, FactError, Problem, Refusal, format_path, input_words
 from .moments import Day, Moment
 from .ruleset import FactIn, FactType, FieldSpec, Ruleset, someone_named
@@ -159,6 +160,10 @@ class FactValidator:
             )
         return models
 
+    @cached_property
+    def _canonical(self) -> dict[str, CanonicalReader]:
+        return {type_id: CanonicalReader(fact_type) for type_id, fact_type in self._types.items()}
+
     def knows(self, raw: Any) -> bool:
         """Whether a fact (validated or not) is of a type this ruleset defines."""
         fact_type = raw.type if isinstance(raw, Fact | FactIn) else raw.get("type") if isinstance(raw, dict) else None
@@ -170,25 +175,29 @@ class FactValidator:
             raw = {"id": raw.id, "type": raw.type, "resident": raw.resident, "household": raw.household,
                    "occurred_at": raw.occurred_at, "fields": raw.fields}
         fact_type = raw.get("type") if isinstance(raw, dict) else None
-        model = self._models.get(fact_type) if isinstance(fact_type, str) else None
-        if model is None:
+        if not isinstance(fact_type, str) or fact_type not in self._types:
             raise FactError(self._base_problems(raw))
-        try:
-            valid = model.model_validate(raw)
-        except ValidationError as exc:
-            raise FactError([_problem(raw.get("id"), str(fact_type), e) for e in exc.errors()]) from None
-        holder, missing = self._holder(self._types[valid.type], valid.resident, valid.household)
+        model = self._models[fact_type]
+        quick = self._canonical[fact_type].read(raw)
+        if quick is not None:
+            fact_id, resident, household, occurred, fields = quick
+        else:
+            try:
+                valid = model.model_validate(raw)
+            except ValidationError as exc:
+                raise FactError([_problem(raw.get("id"), str(fact_type), e) for e in exc.errors()]) from None
+            fact_id, resident, household, occurred = valid.id, valid.resident, valid.household, valid.occurred_at
+            fields = {k: v for k, v in valid.fields.__dict__.items() if v is not None}
+        holder, missing = self._holder(self._types[fact_type], resident, household)
         if holder is None:
             key, why, says = missing
-            raise FactError([Problem(code=ErrorCode.FACT_INVALID, path=key, fact_id=valid.id,
-                                     message=f"fact '{valid.id}' ({valid.type}): field '{key}': {why}",
-                                     says="fact_field", params={"fact": valid.id, "type": valid.type, "field": key,
+            raise FactError([Problem(code=ErrorCode.FACT_INVALID, path=key, fact_id=fact_id,
+                                     message=f"fact '{fact_id}' ({fact_type}): field '{key}': {why}",
+                                     says="fact_field", params={"fact": fact_id, "type": fact_type, "field": key,
                                                                 "reason": {"says": says, "params": {}}})])
-        occurred = valid.occurred_at
         occurred = occurred.replace(tzinfo=SHANGHAI) if occurred.tzinfo is None else occurred.astimezone(SHANGHAI)
-        return Fact(id=valid.id, type=valid.type, resident=holder, occurred_at=occurred,
-                    fields={k: v for k, v in valid.fields.__dict__.items() if v is not None},
-                    member=valid.resident, household=valid.household)
+        return Fact(id=fact_id, type=fact_type, resident=holder, occurred_at=occurred, fields=fields,
+                    member=resident, household=household)
 
     def _holder(self, fact_type: FactType, resident: str | None,
                 household: str | None) -> tuple[str | None, tuple[str, str, str]]:

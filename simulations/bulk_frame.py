@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import attrgetter
 
 import polars as pl
 
@@ -35,7 +36,8 @@ def columns(compiled: CompiledRuleset, given: Iterable[FactIn | dict | Fact]) ->
     facts = list(given)
     if ignores_unknown_types(compiled):
         facts = [f for f in facts if compiled.validator.knows(f)]
-    ordered = sorted(validate_facts(compiled, facts), key=lambda f: f.sort_key)
+    # the engine's order, (occurred_at, id): by id, then stably by time (a tuple key compares several times slower)
+    ordered = sorted(sorted(validate_facts(compiled, facts), key=attrgetter("id")), key=attrgetter("occurred_at"))
     who = pl.DataFrame({
         "row": pl.Series(range(len(ordered)), dtype=pl.Int64),
         "id": pl.Series([f.id for f in ordered], dtype=pl.String),
@@ -50,8 +52,9 @@ def columns(compiled: CompiledRuleset, given: Iterable[FactIn | dict | Fact]) ->
     fields = {}
     for kind, rows in by_type.items():
         data = {"row": pl.Series(rows, dtype=pl.Int64)}
+        stated = [ordered[row].fields for row in rows]
         for name, spec in specs[kind].items():
-            values = [ordered[row].fields.get(name) for row in rows]
+            values = [one.get(name) for one in stated]
             if spec.type == "date":
                 values = [None if v is None else conditions.engine_value(v) for v in values]
             elif spec.type == "number":  # -0.0 is 0.0 to every test and amount; one key for lookups

@@ -28,6 +28,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
+from xinzhi import tuning
 from xinzhi.engine import CompiledRuleset
 
 from . import cluster
@@ -96,6 +97,7 @@ def _state(run: Run) -> dict[str, Any]:
     state = _RUNS.get(run.key)
     if state is not None:
         return state
+    tuning.collect_garbage_rarely()  # a worker scores as a server does (``xinzhi.tuning``)
     compiled = [run.baseline.compile()]
     compiled.append(compiled[0] if run.candidate == run.baseline else run.candidate.compile())
     awards_of: AwardsOf = engine_awards

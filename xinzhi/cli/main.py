@@ -7,8 +7,6 @@ Rulesets load through the engine's ``Loader``, their parents found among the fil
 from __future__ import annotations
 
 import argparse
-import ctypes
-import gc
 import logging
 import os
 import sys
@@ -18,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from xinzhi import tuning
 from xinzhi.cli.simulate import add_simulate_command
 from xinzhi.cli.streamed import Spool, write_json
 from xinzhi.cli.words import language, said
@@ -226,8 +225,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from xinzhi.cli.demo import DEMO_COMMUNITY, seed_demo
     from xinzhi.service import open_service
 
-    _few_malloc_arenas()
-    _collect_garbage_rarely()
+    tuning.few_malloc_arenas()
+    tuning.collect_garbage_rarely()
     settings = _settings(args)
     service = open_service(settings)  # migrates and seeds once, before any worker process starts
     try:
@@ -242,7 +241,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
               f"(API docs at http://{args.host}:{args.port}/docs)", flush=True)
         if args.workers == 1:
             app = create_app(service=service)
-            _freeze_start_up()
+            tuning.freeze_start_up()
             uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
             return 0
     finally:
@@ -257,45 +256,11 @@ def worker_app():
     """The app of one of ``serve --workers``' processes: tuned as one server is, settings from the environment."""
     from xinzhi.api.main import create_app
 
-    _few_malloc_arenas()
-    _collect_garbage_rarely()
+    tuning.few_malloc_arenas()
+    tuning.collect_garbage_rarely()
     app = create_app()
-    _freeze_start_up()
+    tuning.freeze_start_up()
     return app
-
-
-def _freeze_start_up() -> None:
-    """What start-up built (rulesets, schemas, routes) lives as long as the process: never walked by the collector."""
-    gc.collect()
-    gc.freeze()
-
-
-def _few_malloc_arenas(arenas: int = 2) -> None:
-    """Let the server's request threads share a few malloc arenas (as ``MALLOC_ARENA_MAX=2`` would).
-
-    glibc gives threads up to 8 arenas per core, and each keeps what it freed: under a
-    10-minute soak the server's memory crept up 45 MB on SQLite while the Python heap stayed
-    flat (benchmarks/soak.py; flat with two arenas). Elsewhere than glibc nothing changes.
-    """
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return
-    libc.mallopt(_M_ARENA_MAX, arenas)
-
-
-_M_ARENA_MAX = -8  # glibc's malloc.h
-
-
-def _collect_garbage_rarely(young: int = 10_000) -> None:
-    """Run the cycle collector after ``young`` new objects instead of 700.
-
-    Scoring a batch of 1,000 facts makes some 100,000 short-lived objects; at Python's default
-    the collector ran ~150 times a batch and its full passes walked the server's whole heap: a
-    quarter of a batch's CPU (benchmarks/api.py: 319 → 252 ms per 1,000 facts). Garbage in cycles
-    waits a little longer; the server's RSS over that ingest is unchanged (119 → 155 MB).
-    """
-    gc.set_threshold(young, *gc.get_threshold()[1:])
 
 
 def cmd_import(args: argparse.Namespace) -> int:
