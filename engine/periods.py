@@ -15,9 +15,8 @@ agree; the closing job writes what is missing and restates what changed.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
@@ -40,18 +39,23 @@ class ClosedPeriod:
         return dt.datetime.combine(self.end, dt.time(), SHANGHAI) - dt.timedelta(seconds=1)
 
 
-@dataclass
+_NOTHING = Decimal(0)
+
+
 class PeriodTotals:
     """A resident's awards of facts in one period, per category: how many (not nothing) and their points."""
 
-    counted: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    points: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    __slots__ = ("counted", "points")
+
+    def __init__(self) -> None:
+        self.counted: dict[str, int] = {}
+        self.points: dict[str, Decimal] = {}
 
     def add(self, category: str, amount: Decimal, raw_amount: Decimal) -> None:
         """Count one award of a fact (a deduction capped to nothing still happened)."""
         if raw_amount:
-            self.counted[category] += 1
-        self.points[category] += amount
+            self.counted[category] = self.counted.get(category, 0) + 1
+        self.points[category] = self.points.get(category, _NOTHING) + amount
 
 
 def periods_between(period: str, first: dt.date, last: dt.date) -> list[ClosedPeriod]:
