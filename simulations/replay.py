@@ -329,15 +329,18 @@ def _moves_points(award: Award) -> bool:
 def _tally(out: ResidentOutcome, awards: Iterable[Award]) -> dict[str, tuple[Decimal, Decimal]]:
     """Add the awards to ``out`` rule by rule; the points earned and deducted, by month."""
     by_month: dict[str, tuple[Decimal, Decimal]] = {}
+    per_rule: dict[str, list] = {}  # rule → [net amount, awards, paid, bound, cut]: one lookup an award
     for award in awards:
-        rule = award.rule_id
-        out.rule_amounts[rule] = out.rule_amounts.get(rule, Decimal(0)) + award.amount
-        out.rule_awards[rule] = out.rule_awards.get(rule, 0) + 1
+        sums = per_rule.get(award.rule_id)
+        if sums is None:
+            sums = per_rule[award.rule_id] = [Decimal(0), 0, 0, 0, Decimal(0)]
+        sums[0] += award.amount
+        sums[1] += 1
         if award.amount:
-            out.rule_paid[rule] = out.rule_paid.get(rule, 0) + 1
+            sums[2] += 1
         if award.limited_by:
-            out.rule_bound[rule] = out.rule_bound.get(rule, 0) + 1
-            out.rule_cut[rule] = out.rule_cut.get(rule, Decimal(0)) + (award.raw_amount - award.amount)
+            sums[3] += 1
+            sums[4] += award.raw_amount - award.amount
             out.limits_bound[award.limited_by] = out.limits_bound.get(award.limited_by, 0) + 1
         if not _moves_points(award):
             continue
@@ -349,6 +352,14 @@ def _tally(out: ResidentOutcome, awards: Iterable[Award]) -> dict[str, tuple[Dec
         else:
             out.deducted -= award.amount
             by_month[month] = (earned, deducted - award.amount)
+    for rule, (net, count, paid, bound, cut) in per_rule.items():
+        out.rule_amounts[rule] = out.rule_amounts.get(rule, Decimal(0)) + net
+        out.rule_awards[rule] = out.rule_awards.get(rule, 0) + count
+        if paid:
+            out.rule_paid[rule] = out.rule_paid.get(rule, 0) + paid
+        if bound:
+            out.rule_bound[rule] = out.rule_bound.get(rule, 0) + bound
+            out.rule_cut[rule] = out.rule_cut.get(rule, Decimal(0)) + cut
     return by_month
 
 
