@@ -12,6 +12,7 @@ import contextlib
 import functools
 import hashlib
 import json
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +26,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from xinzhi.engine.amounts import to_json
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+#: The tables scoring reads by lists of ids, growing with every batch: PostgreSQL needs their statistics.
+_GROWING = ("facts", "ledger_entries", "resident_facts", "account_totals", "residents")
+_FRESH_ROWS = 20_000  # rows written before their statistics are first refreshed
+_FRESH_SHARE = 0.2  # then each time the tables have grown by this share
 _MIGRATION_LOCK = 0x5869_6E7A  # "Xinz": one migrator at a time on PostgreSQL
 #: JSON columns (an entry's explanation) keep amounts as numbers with their exact digits.
 _JSON = functools.partial(json.dumps, default=lambda value: to_json(_amount(value)))
@@ -97,6 +102,9 @@ class Database:
             else engine
         self._read = sessionmaker(snapshot, expire_on_commit=False)
         self._write = sessionmaker(engine.execution_options(xinzhi_write=True), expire_on_commit=False)
+        self._counting = threading.Lock()
+        self._written = 0  # rows this process wrote since the tables' statistics were refreshed
+        self._held = 0  # rows the tables held then, as PostgreSQL counted them
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Session]:
@@ -136,6 +144,30 @@ class Database:
             session.execute(text("SELECT count(pg_advisory_xact_lock(k)) FROM "
                                  "(SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY 1) AS ordered"),
                             {"keys": keys})
+
+    def wrote(self, rows: int) -> None:
+        """Count rows a write added; on PostgreSQL, once the tables have grown by a fifth, refresh their statistics.
+
+        Without statistics (autovacuum off, or behind a table that grows by the batch) the planner
+        takes a table of 350,000 ledger entries for 144 rows and finds 1,000 fact ids by reading all
+        of a community's entries: 200 ms a lookup, and more as the table grows (benchmarks/api.py,
+        PostgreSQL: the last 100k facts of a million at 0.41× the rate of the first). ``ANALYZE``
+        samples a fixed number of rows, so it costs about the same at any size.
+        """
+        if self.backend != "postgresql":
+            return
+        with self._counting:
+            self._written += rows
+            if self._written < max(_FRESH_ROWS, _FRESH_SHARE * self._held):
+                return
+            self._written = 0
+        with self.engine.connect() as connection:
+            connection.execute(text(f"ANALYZE {', '.join(_GROWING)}"))
+            held = connection.scalar(text("SELECT sum(reltuples) FROM pg_class "
+                                          "WHERE oid = ANY(CAST(:tables AS regclass[]))"), {"tables": list(_GROWING)})
+            connection.commit()
+        with self._counting:
+            self._held = max(int(held or 0), 0)
 
     def dispose(self) -> None:
         """Close the pooled connections (when the service closes)."""

@@ -328,6 +328,7 @@ def _commit(service: Service, community: str, batch: list[_Prepared],
                 append_all(session, settle_resets(service, session, community, dict(since)))  # 年度清零 already made
                 append_all(session, expiry_corrections(session, community, since))
                 holders.keep(kept, histories, restated=set(starts))  # before the holders' locks go (see ``keep``)
+            service.db.wrote(len(todo) + len(entries))
             return fresh, [_restated(row) for _, row in restated]
         except BaseException as failed:
             if holders is not None:
