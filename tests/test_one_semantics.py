@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from functools import partial
 
 import pytest
 from sqlalchemy import select
 
 from simulations.matcher import PythonMatcher
-from simulations.replay import score_chunk
+from simulations.replay import engine_awards, score_chunk
 from tests.conftest import RULESETS
 from tests.support.fixtures import new_community
 from xinzhi.communities import ResidentCreate, register_residents
@@ -83,7 +84,8 @@ def test_every_embedded_test_scores_the_same_four_ways(service, file, index):
     matcher.register(compiled)
     months = months_between(compiled.ruleset.effective_from, until - dt.timedelta(days=1)) if until else []
     chunk = score_chunk(compiled, sorted(households) if by_household else holders, facts, months,
-                        households={r: h for r, h in households.items() if h}, matcher=matcher)
+                        households={r: h for r, h in households.items() if h},
+                        awards_of=partial(engine_awards, matcher=matcher))
     accounts = chunk.households if by_household else chunk.residents
     for way, got in ways.items():
         assert got == awards or not test.expect.awards, (way, got, awards)

@@ -91,7 +91,7 @@ def serve(database_url: str | None, *, demo: bool = False, cwd: Path | None = No
 
 
 def _start(database_url: str | None, *, demo: bool, cwd: Path | None, auth: bool, xinzhi: Path | None,
-           log: Path | None, workers: int) -> tuple[subprocess.Popen, IO[str] | None, str]:
+           log: Path | None, workers: int = 1) -> tuple[subprocess.Popen, IO[str] | None, str]:
     port = free_port()
     command = [str(xinzhi or Path(sys.executable).parent / "xinzhi"), "serve", "--port", str(port),
                "--log-level", "warning", "--workers", str(workers)]

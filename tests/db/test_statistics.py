@@ -57,3 +57,18 @@ def test_sqlite_counts_nothing(tmp_path, rows):
         assert service.db._written == 0
     finally:
         service.close()
+
+
+def test_statistics_that_cannot_be_refreshed_fail_no_request(monkeypatch, caplog):
+    """The facts are stored before the statistics are looked at: a failing ANALYZE is logged, not raised."""
+    monkeypatch.setattr(database, "_FRESH_ROWS", 10)
+    monkeypatch.setattr(database, "_GROWING", ("facts", "no_such_table"))
+    with postgres_schema() as url:
+        service = open_service(settings_for(url))
+        try:
+            community = new_community(service)
+            result = post_facts(service, community, facts(0, 20))
+            assert result.scored == 20
+            assert "could not refresh the statistics" in caplog.text
+        finally:
+            service.close()

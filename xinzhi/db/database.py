@@ -12,6 +12,7 @@ import contextlib
 import functools
 import hashlib
 import json
+import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
@@ -21,10 +22,12 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from xinzhi.engine.amounts import to_json
 
+log = logging.getLogger("xinzhi.db")
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 #: The tables scoring reads by lists of ids, growing with every batch: PostgreSQL needs their statistics.
 _GROWING = ("facts", "ledger_entries", "resident_facts", "account_totals", "residents")
@@ -161,11 +164,15 @@ class Database:
             if self._written < max(_FRESH_ROWS, _FRESH_SHARE * self._held):
                 return
             self._written = 0
-        with self.engine.connect() as connection:
-            connection.execute(text(f"ANALYZE {', '.join(_GROWING)}"))
-            held = connection.scalar(text("SELECT sum(reltuples) FROM pg_class "
-                                          "WHERE oid = ANY(CAST(:tables AS regclass[]))"), {"tables": list(_GROWING)})
-            connection.commit()
+        try:  # after the write committed: a failure here must not fail the request that made it
+            with self.engine.connect() as connection:
+                connection.execute(text(f"ANALYZE {', '.join(_GROWING)}"))
+                held = connection.scalar(text("SELECT sum(reltuples) FROM pg_class WHERE oid = ANY(CAST(:tables AS "
+                                              "regclass[]))"), {"tables": list(_GROWING)})
+                connection.commit()
+        except SQLAlchemyError as exc:
+            log.warning("could not refresh the statistics of %s: %s", ", ".join(_GROWING), exc)
+            return
         with self._counting:
             self._held = max(int(held or 0), 0)
 
