@@ -3,7 +3,8 @@
 The engine (``xinzhi test``), a dry-run of the published version, stored scoring (one fact
 per request, in time order, so limits, repeats and sequences are read back from the
 ledger and the stored facts) and a simulation's scorer (with its Python matcher) must
-give the same awards and the same balances: those the test expects.
+give the same awards and the same balances: those the test expects. Where the bulk path
+scores the standard, its chunk is the Python matcher's, outcome for outcome.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from functools import partial
 import pytest
 from sqlalchemy import select
 
+from simulations.bulk import bulk_supports, evaluate_bulk
 from simulations.matcher import PythonMatcher
 from simulations.replay import engine_awards, score_chunk
 from tests.conftest import RULESETS
@@ -86,6 +88,9 @@ def test_every_embedded_test_scores_the_same_four_ways(service, file, index):
     chunk = score_chunk(compiled, sorted(households) if by_household else holders, facts, months,
                         households={r: h for r, h in households.items() if h},
                         awards_of=partial(engine_awards, matcher=matcher))
+    if not bulk_supports(compiled):  # 5. the bulk path, where it scores the standard: the very same chunk
+        assert score_chunk(compiled, sorted(households) if by_household else holders, facts, months,
+                           households={r: h for r, h in households.items() if h}, awards_of=evaluate_bulk) == chunk
     accounts = chunk.households if by_household else chunk.residents
     for way, got in ways.items():
         assert got == awards or not test.expect.awards, (way, got, awards)
