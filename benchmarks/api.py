@@ -40,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -118,15 +119,19 @@ def window_rates(done: list[tuple[float, int]], began: float, window: int) -> tu
             (total - counts[last]) / (moments[-1] - moments[last]))
 
 
-def _tree(pid: int) -> list[psutil.Process]:
-    """The server and every process it started (``--server-workers``' processes, a dry-run pool)."""
+def _tree(pid: int, read: Callable[[psutil.Process], float]) -> float:
+    """``read`` summed over the server and every process it started (``--server-workers``', a dry-run pool)."""
     root = psutil.Process(pid)
-    return [root, *root.children(recursive=True)]
+    total = read(root)
+    for child in root.children(recursive=True):
+        with contextlib.suppress(psutil.NoSuchProcess):  # a worker may end between the listing and the read
+            total += read(child)
+    return total
 
 
 def rss_mb(pid: int) -> float:
     """Resident memory of the server's processes together."""
-    return sum(process.memory_info().rss for process in _tree(pid)) / 1e6
+    return _tree(pid, lambda process: process.memory_info().rss) / 1e6
 
 
 def run(backend: str, url: str, args) -> dict:
@@ -205,7 +210,7 @@ def in_process_drafts(n: int) -> tuple[float, float]:
 
 def cpu_ms(pid: int) -> float:
     """CPU ms (user + system) the server's processes have used: unlike latency, not inflated by a busy machine."""
-    return sum(sum(process.cpu_times()[:2]) for process in _tree(pid)) * 1000
+    return _tree(pid, lambda process: sum(process.cpu_times()[:2])) * 1000
 
 
 def timings(http: httpx.Client, path: str, times: int, pid: int) -> tuple[float, float, float]:

@@ -228,11 +228,17 @@ class Readings:
     which both sides are given in the same order.
     """
 
-    def __init__(self, first: Ruleset, second: Ruleset, size: int) -> None:
-        theirs = {t.id: t.model_dump() for t in second.fact_types}  # as written: not where it was written
-        alike = _held_by_household(first) == _held_by_household(second)
-        self.alike = frozenset(t.id for t in first.fact_types if alike and theirs.get(t.id) == t.model_dump())
+    def __init__(self, alike: frozenset[str], size: int) -> None:
+        self.alike = alike  # ``read_alike``: worked out once a run, not once a chunk
         self.read: list[Fact | FactError | None] = [None] * size
+
+
+def read_alike(first: Ruleset, second: Ruleset) -> frozenset[str]:
+    """The fact types two standards define equally, where they also keep their accounts alike."""
+    if _held_by_household(first) != _held_by_household(second):
+        return frozenset()
+    theirs = {t.id: t.model_dump() for t in second.fact_types}  # as written: not where it was written
+    return frozenset(t.id for t in first.fact_types if theirs.get(t.id) == t.model_dump())
 
 
 def score_chunk(compiled: CompiledRuleset, residents: list[str], facts: list[dict], months: list[str], *,

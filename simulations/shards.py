@@ -49,6 +49,7 @@ from .replay import (
     engine_awards,
     fact_months,
     household_types,
+    read_alike,
     score_chunk,
 )
 from .summary import Summary, summarise
@@ -112,7 +113,8 @@ def _state(run: Run) -> dict[str, Any]:
     elif run.matcher == "polars-bulk":  # Polars is loaded only where it is chosen
         from .bulk import evaluate_bulk
         awards_of = evaluate_bulk
-    state = {"compiled": compiled, "awards_of": awards_of}
+    state = {"compiled": compiled, "awards_of": awards_of,
+             "alike": read_alike(compiled[0].ruleset, compiled[1].ruleset)}
     if run.source is not None:
         state["census"] = Census.of(run.source.scenario, run.source.seed)  # once per worker: every shard reads it
     while len(_RUNS) >= _KEPT_RUNS:
@@ -130,7 +132,7 @@ def _score(state: dict[str, Any], info: dict[str, ResidentInfo], registered: dic
     """
     compiled: list[CompiledRuleset] = state["compiled"]
     residents = sorted(info)
-    readings = Readings(compiled[0].ruleset, compiled[1].ruleset, len(facts))
+    readings = Readings(state["alike"], len(facts))
     chunks = [score_chunk(one, residents, [as_household_fact(f, types, registered) for f in facts]
                           if synthetic and types else facts, months, households=registered, shop=shop, zones=zones,
                           seed=seed, awards_of=state["awards_of"], readings=readings)
