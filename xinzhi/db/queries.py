@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Row, Select, Table, any_, bindparam, event, func, literal_column, select
+from sqlalchemy import ColumnElement, Row, Select, Table, any_, bindparam, event, func, insert, literal_column, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -65,6 +65,25 @@ def add_or_insert(session: Session, entity: type[Any], rows: list[dict[str, Any]
         return session.execute(statement, rows).all()
     session.execute(statement, rows)
     return []
+
+
+def insert_numbered(session: Session, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` into a table numbered by its integer primary key; the numbers, in the rows' order.
+
+    PostgreSQL numbers them in the statement (``RETURNING``, rows sent as multi-row ``VALUES``).
+    On SQLite a write transaction is the only writer (``BEGIN IMMEDIATE``) and a new row's
+    rowid is one more than the table's largest, so a batch's rows are numbered consecutively up
+    to the last one inserted: one ``executemany`` and ``last_insert_rowid()``, where a
+    ``RETURNING`` statement built from the rows cost more than the insert and a query after it.
+    """
+    if not rows:
+        return []
+    key = table.primary_key.columns[0]
+    if session.get_bind().dialect.name == "postgresql":
+        return list(session.scalars(insert(table).returning(key, sort_by_parameter_order=True), rows))
+    session.execute(insert(table), rows)
+    last = session.execute(select(func.last_insert_rowid())).scalar_one()
+    return list(range(last - len(rows) + 1, last + 1))
 
 
 @lru_cache(maxsize=64)

@@ -16,12 +16,12 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xinzhi.clock import month_of, utcnow
 from xinzhi.communities.service import get_resident
-from xinzhi.db.queries import add_at_commit, add_or_insert
+from xinzhi.db.queries import add_at_commit, add_or_insert, insert_numbered
 from xinzhi.db.tables import AccountTotal, LedgerEntry, MonthTotal, Resident, RunningSums, table_of
 from xinzhi.engine import SHANGHAI, Award, Fact
 from xinzhi.engine.amounts import json_ready, signed
@@ -250,11 +250,13 @@ def append(session: Session, row: Row) -> LedgerEntry:
     return entry
 
 
-def append_all(session: Session, rows: list[Row]) -> None:
-    """Write many rows in one statement (scoring, expiry)."""
-    if rows:
-        session.execute(insert(table_of(LedgerEntry)), rows)
-        _add_to_totals(session, rows)
+def append_all(session: Session, rows: list[Row]) -> list[int]:
+    """Write many rows in one statement (scoring, expiry); their ``seq`` numbers, in the rows' order."""
+    if not rows:
+        return []
+    seqs = insert_numbered(session, table_of(LedgerEntry), rows)
+    _add_to_totals(session, rows)
+    return seqs
 
 
 def _add_to_totals(session: Session, rows: list[Row]) -> None:

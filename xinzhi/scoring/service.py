@@ -320,8 +320,7 @@ def _commit(service: Service, community: str, batch: list[_Prepared],
                 entries, restated = _score(session, community, stream, histories, restating)
                 session.execute(insert(table_of(FactRow)), holders.rows())
                 add_at_commit(session, MonthFacts, holders.months(), keys=("community", "month"), sums=("facts",))
-                append_all(session, entries)
-                fresh = _fresh(session, community, todo, entries)
+                fresh = _fresh(session, community, todo, entries, append_all(session, entries))
                 since: dict[str, dt.datetime] = {}
                 for p in todo:
                     since.setdefault(p.fact.resident, p.fact.occurred_at)
@@ -349,17 +348,14 @@ class _Fresh:
     held: list[UnderReview]
 
 
-def _fresh(session: Session, community: str, todo: list[_Prepared], rows: list[dict[str, Any]]) -> dict[str, _Fresh]:
-    """The new facts' results from the rows just written: only their numbers (and any review notices) are read."""
+def _fresh(session: Session, community: str, todo: list[_Prepared], rows: list[dict[str, Any]],
+           seqs: list[int]) -> dict[str, _Fresh]:
+    """The new facts' results from the rows just written (numbered ``seqs``); only review notices are read."""
     ids = [p.fact.id for p in todo]
-    seqs = {(fact_id, rule_id): seq for seq, fact_id, rule_id in session.execute(select(
-        LedgerEntry.seq, LedgerEntry.fact_id, LedgerEntry.rule_id).where(
-        LedgerEntry.community == community, any_of(session, LedgerEntry.fact_id, ids),
-        LedgerEntry.kind.in_(("award", "deduction"))))}  # a new fact has one award per rule, and no restatement yet
     fresh = {p.fact.id: _Fresh(p.fact.resident, p.compiled.ref, [], []) for p in todo}
-    for row in rows:
+    for seq, row in zip(seqs, rows, strict=True):
         if row["kind"] in ("award", "deduction") and row["fact_id"] in fresh:
-            fresh[row["fact_id"]].entries.append((seqs[(row["fact_id"], row["rule_id"])], row))
+            fresh[row["fact_id"]].entries.append((seq, row))
     for result in fresh.values():
         result.entries.sort(key=lambda entry: entry[0])
     if any(row["kind"] == "adjustment" and "holds" in row["explanation"] for row in rows):
