@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any, TypeGuard
 
 from .moments import ISO_WITH_OFFSET, LOCAL_ISO
-from .ruleset import FactType, FieldSpec
+from .ruleset import IDENTIFIER, FactType, FieldSpec
 
 KEYS = frozenset({"id", "type", "household", "resident", "occurred_at", "fields"})
 _EXACT = 2 ** 53  # an int beyond this is left to pydantic's float, whose rounding is its own
@@ -53,6 +53,23 @@ def _name(value: Any) -> TypeGuard[str]:
     return type(value) is str and 1 <= len(value) <= 128
 
 
+#: (id, type, resident, household, moment, fields as given): what ``FactIn`` would hold
+Base = tuple[str, str, str | None, str | None, dt.datetime, Any]
+
+
+def read_base(raw: dict[str, Any]) -> Base | None:
+    """The keys every fact has, as ``FactIn`` would hold them; None if any is not canonical."""
+    if not raw.keys() <= KEYS:
+        return None
+    fact_id, fact_type, resident, household = raw.get("id"), raw.get("type"), raw.get("resident"), raw.get("household")
+    if not _name(fact_id) or type(fact_type) is not str or not IDENTIFIER.fullmatch(fact_type) \
+            or not (resident is None or _name(resident)) or not (household is None or _name(household)) \
+            or resident is None and household is None:
+        return None
+    moment = _moment(raw.get("occurred_at"))
+    return None if moment is None else (fact_id, fact_type, resident, household, moment, raw.get("fields", {}))
+
+
 class CanonicalReader:
     """One fact type's quick reading: ``read`` gives (id, resident, household, moment, fields) or None."""
 
@@ -65,15 +82,16 @@ class CanonicalReader:
 
     def read(self, raw: dict[str, Any]) -> tuple[str, str | None, str | None, dt.datetime, dict[str, Any]] | None:
         """The fact's parts as the model would give them, in its field order; None if anything is not canonical."""
-        if not self.whole or not raw.keys() <= KEYS:
+        base = read_base(raw) if self.whole else None
+        if base is None:
             return None
-        fact_id, resident, household = raw.get("id"), raw.get("resident"), raw.get("household")
-        if not _name(fact_id) or not (resident is None or _name(resident)) \
-                or not (household is None or _name(household)) or resident is None and household is None:
-            return None
-        moment = _moment(raw.get("occurred_at"))
-        given = raw.get("fields", {})
-        if moment is None or type(given) is not dict or not given.keys() <= self.known:
+        fact_id, _, resident, household, moment, given = base
+        fields = self.read_fields(given)
+        return None if fields is None else (fact_id, resident, household, moment, fields)
+
+    def read_fields(self, given: Any) -> dict[str, Any] | None:
+        """A fact's fields as the fields model would give them, in its order; None if any is not canonical."""
+        if not self.whole or type(given) is not dict or not given.keys() <= self.known:
             return None
         fields = {}
         for name, required, reader in self.fields:
@@ -86,7 +104,7 @@ class CanonicalReader:
             if value is _NOT_CANONICAL:
                 return None
             fields[name] = value
-        return fact_id, resident, household, moment, fields
+        return fields
 
 
 def _moment(text: Any) -> dt.datetime | None:

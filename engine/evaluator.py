@@ -41,12 +41,15 @@ def _latest(names: tuple[str, ...], total: int) -> str:
     return ", ".join(names) + (f" — the latest {len(names)} of {total}" if total > len(names) else "")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class Award:
     """One rule's award (or deduction) for one fact, explained.
 
-    Computed by the engine, never parsed from input, so a plain frozen dataclass (one per
+    Computed by the engine, never parsed from input, so a plain slotted dataclass (one per
     award keeps garbage-collector work low); ``as_json`` serialises it through pydantic.
+    Not frozen, though nothing assigns to one once made: a frozen dataclass sets each of its
+    25 fields through ``object.__setattr__``, which made an award four times as costly to
+    build, and a city's what-if builds tens of millions. Hashed by value, as a frozen one is.
     """
 
     fact_id: str | None  # None: a period rule's award, for ``period``

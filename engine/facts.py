@@ -25,7 +25,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
-from .canonical import CanonicalReader
+from .canonical import CanonicalReader, read_base
 from .errors import ErrorCode, FactError, Problem, Refusal, format_path, input_words
 from .moments import Day, Moment
 from .ruleset import FactIn, FactType, FieldSpec, Ruleset, someone_named
@@ -171,14 +171,17 @@ class FactValidator:
 
     def validate(self, raw: FactIn | dict[str, Any]) -> Fact:
         """One fact, or ``FactError`` listing every problem with it."""
-        if isinstance(raw, FactIn):
+        quick = None
+        if isinstance(raw, FactIn):  # its keys were read (``read_fact``): only its fields are left
+            fields = self._canonical[raw.type].read_fields(raw.fields) if raw.type in self._types else None
+            quick = None if fields is None else (raw.id, raw.resident, raw.household, raw.occurred_at, fields)
             raw = {"id": raw.id, "type": raw.type, "resident": raw.resident, "household": raw.household,
                    "occurred_at": raw.occurred_at, "fields": raw.fields}
         fact_type = raw.get("type") if isinstance(raw, dict) else None
         if not isinstance(fact_type, str) or fact_type not in self._types:
             raise FactError(self._base_problems(raw))
         model = self._models[fact_type]
-        quick = self._canonical[fact_type].read(raw)
+        quick = quick or self._canonical[fact_type].read(raw)
         if quick is not None:
             fact_id, resident, household, occurred, fields = quick
         else:
@@ -244,6 +247,12 @@ def read_fact(raw: Any) -> FactIn:
     if not isinstance(raw, dict):
         raise FactError([Problem(code=ErrorCode.FACT_INVALID, message="a fact must be a JSON object",
                                  says="fact_not_object")])
+    base = read_base(raw)
+    if base is not None:  # canonical: what the model would make of it, without it (``canonical``)
+        fact_id, fact_type, resident, household, moment, fields = base
+        if type(fields) is dict and all(type(key) is str for key in fields):
+            return FactIn.model_construct(id=fact_id, type=fact_type, household=household, resident=resident,
+                                          occurred_at=moment, fields=fields)
     try:
         return FactIn.model_validate(raw)
     except ValidationError as exc:

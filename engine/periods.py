@@ -210,7 +210,11 @@ def payments(ruleset: Ruleset, granted: Iterable[Earned], residents: Iterable[st
         return []
     totals: dict[tuple[str, str, str], PeriodTotals] = {}  # (resident, period kind, key) → totals
     kinds = {rule.period for rule in rules}
+    read = {category for rule in rules  # the categories ``qualifies`` reads: no totals of the others
+            for category in (*rule.without, *((rule.points.category,) if rule.points is not None else ()))}
     for award in granted:
+        if award.category not in read:  # most awards, skipped: a period of none of these reads as no awards
+            continue
         keys = period_keys(award.occurred_at.astimezone(SHANGHAI).date())
         for kind in kinds:
             key = (award.resident, kind, keys[kind])

@@ -9,6 +9,7 @@ by ``engine.checks`` because they need the whole ruleset at once.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -31,7 +32,8 @@ from .amounts import Amount, Cap, Points
 from .errors import ErrorCode, Problem, Refusal
 from .moments import Moment
 
-Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$", description="lower-case English id")]
+IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+Identifier = Annotated[str, Field(pattern=IDENTIFIER.pattern, description="lower-case English id")]
 RulesetRef = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}@[1-9][0-9]*$", description="id@version")]
 Account = Literal["index", "points"]
 Holder = Literal["resident", "household"]

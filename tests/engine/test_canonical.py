@@ -18,7 +18,8 @@ from tests.conftest import RULESETS
 from tests.generated_facts import TEXT, field_value
 from tests.support.standard import CIVIC_V1
 from xinzhi.engine import FactError, compile_ruleset, compile_ruleset_file, load_ruleset
-from xinzhi.engine.facts import FactValidator
+from xinzhi.engine.facts import FactValidator, read_fact
+from xinzhi.engine.ruleset import FactIn
 from xinzhi.simulations.population import DEFAULT_SCENARIO, SCENARIOS, generate_facts, generate_population
 from xinzhi.simulations.run import scenario_with
 
@@ -40,6 +41,9 @@ rules:
 
 class _Never:
     def read(self, raw):
+        return None
+
+    def read_fields(self, given):
         return None
 
 
@@ -84,7 +88,7 @@ def raw_facts(draw):
     raw = {"id": "f1", "type": fact_type.id, "resident": "r1", "household": "H1",
            "occurred_at": draw(MOMENTS), "fields": fields}
     odd = draw(st.sampled_from(["field", "field", "field", "left out", "unknown field", "id", "resident",
-                                "household", "extra key", "no fields", "nobody", "none"]))
+                                "household", "type", "extra key", "no fields", "nobody", "none"]))
     if odd == "field" and fields:
         fields[draw(st.sampled_from(sorted(fields)))] = draw(ODD_VALUES)
     elif odd == "left out" and fields:
@@ -93,6 +97,8 @@ def raw_facts(draw):
         fields["unknown_field"] = 1
     elif odd in ("id", "resident", "household"):
         raw[odd] = draw(NAMES)
+    elif odd == "type":
+        raw["type"] = draw(st.sampled_from(["Volunteering", "x" * 64, "", 3, None, f"{fact_type.id}\n", "活动"]))
     elif odd == "extra key":
         raw["extra"] = 1
     elif odd == "no fields":
@@ -107,6 +113,32 @@ def raw_facts(draw):
 def test_a_fact_read_quickly_is_the_fact_the_models_read(drawn):
     compiled, raw = drawn
     assert outcome(compiled.validator, raw) == outcome(by_models(compiled), raw)
+
+
+def fact_in(read, raw):
+    """A fact's keys as ``read`` gives them, the values with their types; or that it refused them.
+
+    (A refusal's words are the model's either way: only canonical facts are read without it.)
+    """
+    try:
+        got = read(raw)
+    except (FactError, ValueError):
+        return "refused"
+    return [(key, value, type(value), getattr(value, "tzinfo", None)) for key, value in got.__dict__.items()]
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(raw_facts())
+def test_a_facts_keys_read_quickly_are_what_the_model_reads(drawn):
+    """``read_fact`` reads the keys without the model where they are canonical; then the validator reads only fields."""
+    compiled, raw = drawn
+    assert fact_in(read_fact, raw) == fact_in(FactIn.model_validate, raw)
+    assert outcome(compiled.validator, raw) == outcome(by_models(compiled), raw)
+    try:
+        keys = read_fact(raw)
+    except FactError:
+        return
+    assert outcome(compiled.validator, keys) == outcome(by_models(compiled), keys)
 
 
 ACTIVITY = {"id": "v1", "type": "volunteering", "resident": "r1", "occurred_at": "2021-03-01T09:00:00+08:00"}
