@@ -7,10 +7,13 @@ from collections.abc import Collection, Sequence
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Row, Select, Table, any_, bindparam, event, func, insert, literal_column, select
+import psycopg
+from sqlalchemy import ColumnElement, Row, Select, Table, any_, bindparam, event, func, literal_column, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from xinzhi.errors import NotFound, ServiceCode
@@ -67,6 +70,41 @@ def add_or_insert(session: Session, entity: type[Any], rows: list[dict[str, Any]
     return []
 
 
+def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows through the driver's bulk path: ``COPY`` on PostgreSQL, ``executemany`` on SQLite.
+
+    A batch writes a fact row and an entry per award; through ``insert`` SQLAlchemy built a
+    parameter dict per row and psycopg dumped each row in Python, a fifth of a batch's time.
+    Each value still passes its column type's own bind processor (``Points``, ``UTCDateTime``,
+    JSON), so a row is stored exactly as ``insert`` stores it. Every row has the first's keys.
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    names = tuple(rows[0])
+    writers = list(zip(names, _processors(dialect, table, names), strict=True))
+    values = [[row[name] if process is None else process(row[name]) for name, process in writers] for row in rows]
+    columns = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
+    if dialect.name != "postgresql":
+        connection.exec_driver_sql(f"INSERT INTO {table.name} ({columns}) VALUES ({', '.join('?' * len(names))})",
+                                   [tuple(row) for row in values])
+        return
+    statement = f"COPY {table.name} ({columns}) FROM STDIN"
+    try:
+        with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in values:
+                copy.write_row(row)
+    except psycopg.IntegrityError as exc:  # a racing writer stored the same key: callers retry on this
+        raise IntegrityError(statement, None, exc) from exc
+
+
+@lru_cache(maxsize=64)
+def _processors(dialect: Dialect, table: Table, names: tuple[str, ...]) -> tuple[Any, ...]:
+    """The columns' bind processors for ``dialect`` (None where a value goes to the driver as it is)."""
+    return tuple(table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
+
+
 def insert_numbered(session: Session, table: Table, rows: list[dict[str, Any]]) -> list[int]:
     """Insert ``rows`` into a table numbered by its integer primary key; the numbers, in the rows' order.
 
@@ -83,9 +121,9 @@ def insert_numbered(session: Session, table: Table, rows: list[dict[str, Any]]) 
     if session.get_bind().dialect.name == "postgresql":
         numbers = sorted(session.scalars(select(func.nextval(func.pg_get_serial_sequence(table.name, key.name)))
                                          .select_from(func.generate_series(1, len(rows)))))
-        session.execute(insert(table), [{**row, key.name: number} for row, number in zip(rows, numbers, strict=True)])
+        insert_rows(session, table, [{**row, key.name: number} for row, number in zip(rows, numbers, strict=True)])
         return numbers
-    session.execute(insert(table), rows)
+    insert_rows(session, table, rows)
     last = session.execute(select(func.last_insert_rowid())).scalar_one()
     return list(range(last - len(rows) + 1, last + 1))
 

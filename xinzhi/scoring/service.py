@@ -25,13 +25,13 @@ from dataclasses import dataclass, replace
 from types import SimpleNamespace
 from typing import Any, TypeVar
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from xinzhi.clock import latest_accepted, month_of, utcnow
 from xinzhi.communities.service import require_community
-from xinzhi.db.queries import add_at_commit, add_or_insert, any_of
+from xinzhi.db.queries import add_at_commit, add_or_insert, any_of, insert_rows
 from xinzhi.db.tables import Fact as FactRow
 from xinzhi.db.tables import LedgerEntry, MonthFacts, Resident, ResidentFacts, ReviewItem, table_of
 from xinzhi.engine import (
@@ -318,7 +318,7 @@ def _commit(service: Service, community: str, batch: list[_Prepared],
                 histories |= scoring_history(session, community, _spans(unknown), before=starts)
                 _recall_stored(session, community, unknown, histories, starts)
                 entries, restated = _score(session, community, stream, histories, restating)
-                session.execute(insert(table_of(FactRow)), holders.rows())
+                insert_rows(session, table_of(FactRow), holders.rows())
                 add_at_commit(session, MonthFacts, holders.months(), keys=("community", "month"), sums=("facts",))
                 fresh = _fresh(session, community, todo, entries, append_all(session, entries))
                 since: dict[str, dt.datetime] = {}
