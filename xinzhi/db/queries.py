@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any, TypeVar
 
 import psycopg
-from sqlalchemy import ColumnElement, Row, Select, Table, any_, bindparam, event, func, literal_column, select
+from sqlalchemy import ColumnElement, Row, Select, Table, any_, bindparam, cast, event, func, literal_column, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -63,10 +63,12 @@ def add_or_insert(session: Session, entity: type[Any], rows: list[dict[str, Any]
     """
     if not rows:
         return []
-    statement = _upsert(session.get_bind().dialect.name, entity.__table__, keys, sums, tuple(returning))
+    dialect = session.get_bind().dialect.name
+    statement = _upsert(dialect, entity.__table__, tuple(rows[0]), keys, sums, tuple(returning))
+    parameters: Any = {name: [row[name] for row in rows] for name in rows[0]} if dialect == "postgresql" else rows
     if returning:
-        return session.execute(statement, rows).all()
-    session.execute(statement, rows)
+        return session.execute(statement, parameters).all()
+    session.execute(statement, parameters)
     return []
 
 
@@ -129,10 +131,20 @@ def insert_numbered(session: Session, table: Table, rows: list[dict[str, Any]]) 
 
 
 @lru_cache(maxsize=64)
-def _upsert(dialect: str, table: Table, keys: tuple[str, ...], sums: tuple[str, ...],
+def _upsert(dialect: str, table: Table, names: tuple[str, ...], keys: tuple[str, ...], sums: tuple[str, ...],
             returning: tuple[str, ...]) -> Any:
-    """``add_or_insert``'s statement, built once: reading ``excluded`` copies every column of the table each time."""
-    upsert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table)
+    """``add_or_insert``'s statement, built once: reading ``excluded`` copies every column of the table each time.
+
+    On PostgreSQL the rows go as one array per column (``unnest``): one statement text
+    whatever their number, which the driver prepares once, where many rows' ``VALUES`` were
+    a new text to parse for every batch.
+    """
+    if dialect == "postgresql":
+        arrays = {name: ARRAY(table.c[name].type) for name in names}  # each value through its column's type
+        upsert = postgresql_insert(table).from_select(names, select(*(
+            func.unnest(cast(bindparam(name, type_=array), array)) for name, array in arrays.items())))
+    else:
+        upsert = sqlite_insert(table)
     statement = upsert.on_conflict_do_update(index_elements=list(keys),
                                              set_={c: table.c[c] + upsert.excluded[c] for c in sums})
     return statement.returning(*(table.c[c] for c in returning)) if returning else statement

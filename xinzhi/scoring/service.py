@@ -513,9 +513,10 @@ def _results(service: Service, community: str, order: list[str], fresh: dict[str
     results, first_seen = [], set()
     for fact_id in order:
         resident, ruleset, entries, held = known[fact_id]
-        results.append(model(fact_id=fact_id, resident=resident, ruleset=ruleset,
-                             duplicate=fact_id not in fresh or fact_id in first_seen, entries=entries,
-                             under_review=held))
+        # built of values made here (entries are models already): not validated again, fact by fact
+        results.append(model.model_construct(fact_id=fact_id, resident=resident, ruleset=ruleset,
+                                             duplicate=fact_id not in fresh or fact_id in first_seen, entries=entries,
+                                             under_review=held))
         first_seen.add(fact_id)
     return results
 
