@@ -94,7 +94,8 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         return
     statement = f"COPY {table.name} ({columns}) FROM STDIN"
     try:
-        with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+        driver: Any = connection.connection.driver_connection  # psycopg's, in the session's transaction
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
             for row in values:
                 copy.write_row(row)
     except psycopg.IntegrityError as exc:  # a racing writer stored the same key: callers retry on this
@@ -139,6 +140,7 @@ def _upsert(dialect: str, table: Table, names: tuple[str, ...], keys: tuple[str,
     whatever their number, which the driver prepares once, where many rows' ``VALUES`` were
     a new text to parse for every batch.
     """
+    upsert: Any
     if dialect == "postgresql":
         arrays = {name: ARRAY(table.c[name].type) for name in names}  # each value through its column's type
         upsert = postgresql_insert(table).from_select(names, select(*(

@@ -505,8 +505,9 @@ def _results(service: Service, community: str, order: list[str], fresh: dict[str
     before, by an earlier or a racing request — is read back from the ledger: a repeat post
     returns exactly what the first one stored.
     """
-    known = {fact_id: (f.resident, f.ruleset, [_entry(seq, row, explain) for seq, row in f.entries], f.held)
-             for fact_id, f in fresh.items()}
+    known: dict[str, tuple[str, str, Any, list[UnderReview]]] = {  # entries: all brief, or all explained
+        fact_id: (f.resident, f.ruleset, [_entry(seq, row, explain) for seq, row in f.entries], f.held)
+        for fact_id, f in fresh.items()}
     stored = [fact_id for fact_id in dict.fromkeys(order) if fact_id not in fresh]
     if stored:
         known |= _read_back(service, community, stored, explain)
