@@ -7,8 +7,22 @@ from collections.abc import Collection, Sequence
 from functools import lru_cache
 from typing import Any, TypeVar
 
+import orjson
 import psycopg
-from sqlalchemy import ColumnElement, Row, Select, Table, any_, bindparam, cast, event, func, literal_column, select
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    Table,
+    any_,
+    bindparam,
+    cast,
+    event,
+    func,
+    literal_column,
+    select,
+    true,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -59,13 +73,20 @@ def add_or_insert(session: Session, entity: type[Any], rows: list[dict[str, Any]
 
     One statement on either backend (``INSERT … ON CONFLICT … DO UPDATE``); callers hold the
     locks that keep two writers off the same keys. ``returning`` names columns to read back
-    from the rows as they now stand (in no particular order).
+    from the rows as they now stand (in no particular order). Every row has the first's keys.
     """
     if not rows:
         return []
-    dialect = session.get_bind().dialect.name
-    statement = _upsert(dialect, entity.__table__, tuple(rows[0]), keys, sums, tuple(returning))
-    parameters: Any = {name: [row[name] for row in rows] for name in rows[0]} if dialect == "postgresql" else rows
+    dialect = session.get_bind().dialect
+    table, names = entity.__table__, tuple(rows[0])
+    statement = _upsert(dialect.name, table, names, keys, sums, tuple(returning))
+    parameters: Any
+    if dialect.name == "postgresql":
+        parameters = {name: [row[name] for row in rows] for name in names}
+    else:  # the column types' processors first, as they would run on the parameters
+        writers = list(zip(names, _processors(dialect, table, names), strict=True))
+        parameters = {"rows": orjson.dumps([[row[name] if process is None else process(row[name])
+                                             for name, process in writers] for row in rows]).decode()}
     if returning:
         return session.execute(statement, parameters).all()
     session.execute(statement, parameters)
@@ -136,17 +157,20 @@ def _upsert(dialect: str, table: Table, names: tuple[str, ...], keys: tuple[str,
             returning: tuple[str, ...]) -> Any:
     """``add_or_insert``'s statement, built once: reading ``excluded`` copies every column of the table each time.
 
-    On PostgreSQL the rows go as one array per column (``unnest``): one statement text
-    whatever their number, which the driver prepares once, where many rows' ``VALUES`` were
-    a new text to parse for every batch.
+    The rows go as one parameter per column on PostgreSQL (an array each, ``unnest``) and as
+    one JSON array of rows on SQLite (``json_each``): one statement text whatever their number,
+    where many rows' ``VALUES`` (or a row's parameters each) were Python work per row and, on
+    PostgreSQL, a new text for the driver to parse every batch.
     """
     upsert: Any
     if dialect == "postgresql":
         arrays = {name: ARRAY(table.c[name].type) for name in names}  # each value through its column's type
         upsert = postgresql_insert(table).from_select(names, select(*(
             func.unnest(cast(bindparam(name, type_=array), array)) for name, array in arrays.items())))
-    else:
-        upsert = sqlite_insert(table)
+    else:  # ``WHERE true``: SQLite reads ``ON CONFLICT`` after a bare ``SELECT … FROM`` as a join's
+        upsert = sqlite_insert(table).from_select(names, select(*(
+            func.json_extract(literal_column("value"), f"$[{i}]") for i in range(len(names))))
+            .select_from(func.json_each(bindparam("rows"))).where(true()))
     statement = upsert.on_conflict_do_update(index_elements=list(keys),
                                              set_={c: table.c[c] + upsert.excluded[c] for c in sums})
     return statement.returning(*(table.c[c] for c in returning)) if returning else statement
