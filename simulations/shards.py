@@ -100,7 +100,9 @@ def _state(run: Run) -> dict[str, Any]:
     state = _RUNS.get(run.key)
     if state is not None:
         return state
-    tuning.collect_garbage_rarely()  # a worker scores as a server does (``xinzhi.tuning``)
+    # as a server does (``xinzhi.tuning``), and rarer still: a chunk's facts and awards all live until it is
+    # summarised, so each young collection walked them again (a shard of 6,000 residents: 0.35 → 0.11 CPU-s)
+    tuning.collect_garbage_rarely(young=100_000)
     compiled = [run.baseline.compile()]
     compiled.append(compiled[0] if run.candidate == run.baseline else run.candidate.compile())
     awards_of: AwardsOf = engine_awards

@@ -245,6 +245,13 @@ MOMENTS = ["2021-03-28T23:59:59+08:00", "2021-03-29T00:00:00+08:00", "2021-03-30
            "2021-04-12T08:00:00Z", "2021-06-30T20:00:00Z", "2021-12-31T23:00:00+08:00", "2022-01-01T08:00:00"]
 
 
+#: Two visits in each of March's last two weeks: a monthly cap binds before a weekly count does, which
+#: drawn facts seldom do (Hypothesis's draws shift with the constants of whatever modules are loaded).
+TWO_WEEKS_OF_VISITS = [{"id": f"w{day}", "type": "visit", "resident": "a", "household": "h1",
+                        "occurred_at": f"2021-03-{day}T09:00:00+08:00", "fields": {"n": 1, "k": "a", "d": "2021-03-01"}}
+                       for day in (22, 23, 29, 30)]
+
+
 @st.composite
 def crowded(draw, compiled):
     """Facts of ``compiled``'s types on few moments and few people, so that limits bind and ties happen."""
@@ -322,15 +329,16 @@ def test_identical_awards_on_crowded_facts_for_every_construct(name):
     bound: set[str] = set()
     scored: set[str] = set()
 
-    @settings(max_examples=250, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
-    @given(facts=crowded(compiled))
     def check(facts):
         expected = evaluate(compiled, facts).awards
         assert evaluate_bulk(compiled, facts) == expected
         bound.update(a.limited_by for a in expected if a.limited_by)
         scored.update(a.rule_id for a in expected if a.after_fact or a.occurrence or not a.limited_by)
 
-    check()
+    settings(max_examples=250, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])(
+        given(facts=crowded(compiled))(check))()
+    if "v_two_caps" in compiled.rules:
+        check(TWO_WEEKS_OF_VISITS)
     never = set(compiled.rules) - scored - {"g500_again"}  # the row a tie gives to g500, listed first
     assert not never, f"never scored, so proven nothing about: {never}"
     limits = {str(ref) for rule in compiled.rules.values() for ref in (*rule.limits, *rule.deduction_limits)}
