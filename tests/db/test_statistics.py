@@ -72,3 +72,4 @@ def test_statistics_that_cannot_be_refreshed_fail_no_request(monkeypatch, caplog
             assert "could not refresh the statistics" in caplog.text
         finally:
             service.close()
+
