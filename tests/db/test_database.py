@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import text
+import datetime as dt
+
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import DateTime, text
+from sqlalchemy.dialects import sqlite
 
 from tests.support.fixtures import settings_for
+from xinzhi.db.tables import UTCDateTime
 from xinzhi.service import open_service
 
 
@@ -17,3 +23,15 @@ def test_sqlite_connections_keep_pages_and_wal_for_a_city(tmp_path):
             assert connection.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 10000
     finally:
         service.close()
+
+
+@given(st.datetimes(min_value=dt.datetime(1, 1, 2), max_value=dt.datetime(9999, 12, 30),
+                    timezones=st.sampled_from([dt.UTC, dt.timezone(dt.timedelta(hours=8)),
+                                               dt.timezone(dt.timedelta(hours=-5, minutes=-30))])))
+def test_a_moment_is_stored_on_sqlite_as_sqlalchemys_datetime_stores_it(moment):
+    """``UTCDateTime``'s one-step text on SQLite is what its UTC conversion and SQLite's ``DATETIME`` make."""
+    dialect = sqlite.dialect()
+    column = UTCDateTime()
+    generic = DateTime().dialect_impl(dialect).bind_processor(dialect)
+    assert column.bind_processor(dialect)(moment) == generic(column.process_bind_param(moment, dialect))
+    assert column.bind_processor(dialect)(None) is None
