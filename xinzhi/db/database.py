@@ -46,8 +46,8 @@ def _json_text(value: object) -> str:
 
 #: A city's store is gigabytes, and a batch touches a leaf of every index for each of its holders.
 #: With SQLite's defaults (2 MB of pages per connection, the WAL copied back every 1,000 pages)
-#: scoring 1,000 facts cost 161 ms of CPU at 100k facts stored and 213 ms at 1M; with these,
-#: 170 and 187 (benchmarks/README.md, "batch ingest over 1M facts").
+#: ``post_facts`` took 161 ms of CPU per 1,000 facts at 100k facts stored and 213 ms at 1M; with
+#: these, 170 and 187, flat (benchmarks/README.md, "batch ingest over 1M facts").
 SQLITE_AT_SCALE = ("cache_size=-65536", "wal_autocheckpoint=10000")  # 64 MB of pages; ~40 MB of WAL
 
 

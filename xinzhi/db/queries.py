@@ -1,4 +1,4 @@
-"""Queries every domain writes the same way: a community's rows, one row or "not found", and running sums."""
+"""Queries every domain writes the same way: a community's rows, one row or "not found", running sums, many rows."""
 
 from __future__ import annotations
 
@@ -80,13 +80,8 @@ def add_or_insert(session: Session, entity: type[Any], rows: list[dict[str, Any]
     dialect = session.get_bind().dialect
     table, names = entity.__table__, tuple(rows[0])
     statement = _upsert(dialect.name, table, names, keys, sums, tuple(returning))
-    parameters: Any
-    if dialect.name == "postgresql":
-        parameters = {name: [row[name] for row in rows] for name in names}
-    else:  # the column types' processors first, as they would run on the parameters
-        writers = list(zip(names, _processors(dialect, table, names), strict=True))
-        parameters = {"rows": orjson.dumps([[row[name] if process is None else process(row[name])
-                                             for name, process in writers] for row in rows]).decode()}
+    parameters: Any = {name: [row[name] for row in rows] for name in names} if dialect.name == "postgresql" \
+        else {"rows": orjson.dumps(_processed(dialect, table, rows)).decode()}
     if returning:
         return session.execute(statement, parameters).all()
     session.execute(statement, parameters)
@@ -105,12 +100,10 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         return
     connection = session.connection()
     dialect = connection.dialect
-    names = tuple(rows[0])
-    writers = list(zip(names, _processors(dialect, table, names), strict=True))
-    values = [[row[name] if process is None else process(row[name]) for name, process in writers] for row in rows]
-    columns = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
+    values = _processed(dialect, table, rows)
+    columns = ", ".join(dialect.identifier_preparer.quote(name) for name in rows[0])
     if dialect.name != "postgresql":
-        connection.exec_driver_sql(f"INSERT INTO {table.name} ({columns}) VALUES ({', '.join('?' * len(names))})",
+        connection.exec_driver_sql(f"INSERT INTO {table.name} ({columns}) VALUES ({', '.join('?' * len(rows[0]))})",
                                    [tuple(row) for row in values])
         return
     statement = f"COPY {table.name} ({columns}) FROM STDIN"
@@ -121,6 +114,12 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
                 copy.write_row(row)
     except psycopg.IntegrityError as exc:  # a racing writer stored the same key: callers retry on this
         raise IntegrityError(statement, None, exc) from exc
+
+
+def _processed(dialect: Dialect, table: Table, rows: list[dict[str, Any]]) -> list[list[Any]]:
+    """Each row's values (in the first row's key order) as the driver takes them: through their columns' types."""
+    writers = list(zip(rows[0], _processors(dialect, table, tuple(rows[0])), strict=True))
+    return [[row[name] if process is None else process(row[name]) for name, process in writers] for row in rows]
 
 
 @lru_cache(maxsize=64)

@@ -90,9 +90,11 @@ class Points(TypeDecorator):
         """Hundredths of a point; a float is refused (it is not the amount anyone wrote)."""
         if value is None:
             return None
+        if type(value) is int:  # most sums and zeros: exact as they are
+            return value * self._SCALE
         if isinstance(value, float):
             raise TypeError(f"amount {value!r} is a float; amounts are Decimal")
-        scaled = Decimal(value) * self._SCALE
+        scaled = (value if type(value) is Decimal else Decimal(value)) * self._SCALE
         if scaled != scaled.to_integral_value():
             raise ValueError(f"amount {value} is finer than 1/{self._SCALE} of a point")
         return int(scaled)
