@@ -9,8 +9,11 @@ from hypothesis import strategies as st
 from sqlalchemy import DateTime, text
 from sqlalchemy.dialects import sqlite
 
-from tests.support.fixtures import settings_for
+from tests.db.test_statistics import facts
+from tests.support.fixtures import new_community, settings_for
+from xinzhi.db import database
 from xinzhi.db.tables import UTCDateTime
+from xinzhi.scoring import post_facts
 from xinzhi.service import open_service
 
 
@@ -35,3 +38,22 @@ def test_a_moment_is_stored_on_sqlite_as_sqlalchemys_datetime_stores_it(moment):
     generic = DateTime().dialect_impl(dialect).bind_processor(dialect)
     assert column.bind_processor(dialect)(moment) == generic(column.process_bind_param(moment, dialect))
     assert column.bind_processor(dialect)(None) is None
+
+
+def wal_after(tmp_path, name: str, restart_every: int, monkeypatch) -> int:
+    monkeypatch.setattr(database, "_WAL_ROWS", restart_every)
+    service = open_service(settings_for(f"sqlite:///{tmp_path}/{name}.db"))
+    try:
+        community = new_community(service)
+        for first in range(0, 600, 100):
+            post_facts(service, community, facts(first, 100))
+        return (tmp_path / f"{name}.db-wal").stat().st_size
+    finally:
+        service.close()
+
+
+def test_the_sqlite_wal_is_restarted_as_rows_are_written(tmp_path, monkeypatch):
+    """A server always has a reader, and SQLite's own checkpoints wait for none: the service restarts the WAL."""
+    never = wal_after(tmp_path, "never", 10**9, monkeypatch)
+    often = wal_after(tmp_path, "often", 150, monkeypatch)
+    assert often < never / 2, (often, never)
