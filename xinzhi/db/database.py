@@ -168,7 +168,7 @@ class Database:
                             {"keys": keys})
 
     def wrote(self, rows: int) -> None:
-        """Count rows a write added; on PostgreSQL, once the tables have grown by a fifth, refresh their statistics.
+        """Count rows a write added: on PostgreSQL, refresh statistics as tables grow; on SQLite, restart the WAL.
 
         Without statistics (autovacuum off, or behind a table that grows by the batch) the planner
         takes a table of 350,000 ledger entries for 144 rows and finds 1,000 fact ids by reading all
