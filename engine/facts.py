@@ -171,7 +171,7 @@ class FactValidator:
 
     def validate(self, raw: FactIn | dict[str, Any]) -> Fact:
         """One fact, or ``FactError`` listing every problem with it."""
-        quick = None
+        quick, keys_read = None, isinstance(raw, FactIn)
         if isinstance(raw, FactIn):  # its keys were read (``read_fact``): only its fields are left
             fields = self._canonical[raw.type].read_fields(raw.fields) if raw.type in self._types else None
             quick = None if fields is None else (raw.id, raw.resident, raw.household, raw.occurred_at, fields)
@@ -181,7 +181,8 @@ class FactValidator:
         if not isinstance(fact_type, str) or fact_type not in self._types:
             raise FactError(self._base_problems(raw))
         model = self._models[fact_type]
-        quick = quick or self._canonical[fact_type].read(raw)
+        if not keys_read:  # a ``FactIn`` whose fields are not canonical goes to the model, not read quickly again
+            quick = self._canonical[fact_type].read(raw)
         if quick is not None:
             fact_id, resident, household, occurred, fields = quick
         else:

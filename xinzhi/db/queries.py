@@ -129,7 +129,7 @@ def _processors(dialect: Dialect, table: Table, names: tuple[str, ...]) -> tuple
 
 
 def insert_numbered(session: Session, table: Table, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert ``rows`` into a table numbered by its integer primary key; the numbers, in the rows' order.
+    """Insert ``rows`` into a table numbered by its integer primary key; the numbers, rising in the rows' order.
 
     On PostgreSQL the rows take numbers drawn from the key's sequence first, in one query. On
     SQLite a write transaction is the only writer (``BEGIN IMMEDIATE``) and a new row's rowid

@@ -350,14 +350,12 @@ class _Fresh:
 
 def _fresh(session: Session, community: str, todo: list[_Prepared], rows: list[dict[str, Any]],
            seqs: list[int]) -> dict[str, _Fresh]:
-    """The new facts' results from the rows just written (numbered ``seqs``); only review notices are read."""
+    """The new facts' results from the rows just written (numbered ``seqs``, rising); only review notices are read."""
     ids = [p.fact.id for p in todo]
     fresh = {p.fact.id: _Fresh(p.fact.resident, p.compiled.ref, [], []) for p in todo}
     for seq, row in zip(seqs, rows, strict=True):
         if row["kind"] in ("award", "deduction") and row["fact_id"] in fresh:
-            fresh[row["fact_id"]].entries.append((seq, row))
-    for result in fresh.values():
-        result.entries.sort(key=lambda entry: entry[0])
+            fresh[row["fact_id"]].entries.append((seq, row))  # in ``seq`` order, as the numbers rise
     if any(row["kind"] == "adjustment" and "holds" in row["explanation"] for row in rows):
         for fact_id, held in _under_review(session, community, ids).items():
             fresh[fact_id].held = held
