@@ -39,7 +39,12 @@ def period_keys(day: dt.date) -> dict[str, str]:
 
 def period_window(period: str, moment: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     """Start (inclusive) and end (exclusive) of the period containing ``moment``, in Shanghai time."""
-    day = moment.astimezone(SHANGHAI).date()
+    return _calendar_window(period, moment.astimezone(SHANGHAI).date())
+
+
+@lru_cache(maxsize=4096)
+def _calendar_window(period: str, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The period holding a local day (cached: limits and repeats ask it a few times for each fact scored)."""
     if period == "day":
         start = day
         end = day + dt.timedelta(days=1)
@@ -65,7 +70,12 @@ def span_window(period: str | None, days: int | None, moment: dt.datetime) -> tu
     if days is None:
         assert period is not None, "a span is a calendar period or a number of days"
         return period_window(period, moment)
-    day = moment.astimezone(SHANGHAI).date()
+    return _rolling_window(days, moment.astimezone(SHANGHAI).date())
+
+
+@lru_cache(maxsize=4096)
+def _rolling_window(days: int, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The ``days`` ending with a local day (cached, as ``_calendar_window``)."""
     start, end = day - dt.timedelta(days=days - 1), day + dt.timedelta(days=1)
     return dt.datetime.combine(start, dt.time(), SHANGHAI), dt.datetime.combine(end, dt.time(), SHANGHAI)
 

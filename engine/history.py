@@ -142,6 +142,7 @@ class History:
         # reads, even while scoring a fact of another: its creator says how far that is.
         self.keep_days = keep_days
         self.swept = -_BIG  # the latest day ``forget_before`` was given
+        self.sweep_after = _BIG  # no period of ``used`` can go before ``forget_before`` is given a later day
         self.edges: tuple[int, int, dt.datetime, dt.datetime] | None = None  # that day's: see ``_edges``
 
     def record(self, resident: str, *, limits: Iterable[LimitRef], counted: frozenset[tuple[str, str]],
@@ -183,6 +184,7 @@ class History:
             period = self.used.get(key)
             if period is None:
                 period = self.used[key] = _Period(_last_day(limit.period, day))
+                self.sweep_after = min(self.sweep_after, self._kept_until(key, period))
             holder = _holder(limit, resident, member)
             counted = period.counts.get(holder)
             if counted is None:
@@ -287,9 +289,11 @@ class History:
         """
         if day > self.swept:
             self.swept = day
-            for key in [key for key, period in self.used.items()
-                        if period.last < day + max(self.keep_days, PERIOD_DAYS[key[3]])]:
-                del self.used[key]
+            if day > self.sweep_after:
+                for key in [key for key, period in self.used.items() if self._kept_until(key, period) < day]:
+                    del self.used[key]
+                self.sweep_after = min((self._kept_until(key, period) for key, period in self.used.items()),
+                                       default=_BIG)
             start = self._edges(day)[1]
             for key in [key for key, tallies in self.tallies.items() if tallies.latest < start]:
                 del self.tallies[key]
@@ -301,6 +305,10 @@ class History:
             counted = tallies.by.get(resident)
             if counted is not None:
                 counted.fold(today)
+
+    def _kept_until(self, key: tuple, period: _Period) -> int:
+        """The last day ``forget_before`` may be given with the period still kept: a fact may still read it."""
+        return period.last - max(self.keep_days, PERIOD_DAYS[key[3]])
 
     def _edges(self, day: int) -> tuple[int, dt.datetime, dt.datetime]:
         """The scored fact's earliest day, when the day after ``day`` starts and when that earliest day starts.

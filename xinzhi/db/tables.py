@@ -99,6 +99,10 @@ class Points(TypeDecorator):
             raise ValueError(f"amount {value} is finer than 1/{self._SCALE} of a point")
         return int(scaled)
 
+    def bind_processor(self, dialect: Any) -> Any:
+        """``process_bind_param`` itself: the integer column needs nothing more, and a batch binds thousands."""
+        return lambda value: self.process_bind_param(value, dialect)
+
     def process_result_value(self, value: int | None, dialect: Any) -> Decimal | None:
         """The exact amount, without trailing zeros: 102000 is 1020, 10 is 0.1."""
         return None if value is None else Decimal(value) / self._SCALE

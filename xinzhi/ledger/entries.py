@@ -276,13 +276,16 @@ _SUMMED = tuple(RunningSums.__annotations__)  # index_total, points_total, award
 
 def _grouped(rows: list[Row], keys: tuple[str, ...]) -> list[Row]:
     """The rows' sums per value of ``keys`` (no category counts as ``""``), in key order."""
-    groups: dict[tuple[str, ...], list[int]] = {}
+    groups: dict[tuple[str, ...], list[Any]] = {}
     for row in rows:
         sums = groups.setdefault(tuple(row[k] or "" for k in keys), [0] * len(_SUMMED))
-        for i, value in enumerate((row["index_delta"], row["points_delta"],
-                                   row["amount"] if row["kind"] == "award" else 0,
-                                   row["amount"] if row["kind"] == "deduction" else 0, 1)):
-            sums[i] += value
+        sums[0] += row["index_delta"]
+        sums[1] += row["points_delta"]
+        if row["kind"] == "award":
+            sums[2] += row["amount"]
+        elif row["kind"] == "deduction":
+            sums[3] += row["amount"]
+        sums[4] += 1
     return [{**dict(zip(keys, key, strict=True)), **dict(zip(_SUMMED, sums, strict=True))}
             for key, sums in sorted(groups.items())]
 

@@ -121,6 +121,7 @@ def _prepare(service: Service, session: Session, community: str, raws: Sequence[
                 Resident.community == community, any_of(session, Resident.household, households))):
             members_of[household].append((member, roles or []))
     rows = published_rows(session, community)
+    versions: dict[dt.date, CompiledRuleset | None] = {}  # by Shanghai day: a batch's facts share a few days
     new: list[_Prepared] = []
     known_ids: list[str] = []
     order: list[str] = []
@@ -151,15 +152,18 @@ def _prepare(service: Service, session: Session, community: str, raws: Sequence[
                 says="fact.in_future", params={"fact": fact_in.id,
                                                "when": f"{occurred.astimezone(SHANGHAI):%Y-%m-%d %H:%M}"})))
             continue
-        row = in_force(rows, shanghai_day(occurred))
-        if row is None:
+        day = shanghai_day(occurred)
+        if day not in versions:
+            row = in_force(rows, day)
+            versions[day] = None if row is None else compiled_for(service, session, row)
+        compiled = versions[day]
+        if compiled is None:
             errors.append((position, Problem(
                 code=ErrorCode.FACT_NOT_IN_FORCE, path="occurred_at", fact_id=fact_in.id,
                 message=f"fact '{fact_in.id}': no published ruleset of '{community}' is in force "
                         f"on {shanghai_day(occurred)}",
-                says="fact.not_in_force", params={"fact": fact_in.id, "day": str(shanghai_day(occurred))})))
+                says="fact.not_in_force", params={"fact": fact_in.id, "day": str(day)})))
             continue
-        compiled = compiled_for(service, session, row)
         fact_in, wrong = _with_household(compiled, fact_in, households_of, stored.get(fact_in.id), members_of)
         if wrong is not None:
             errors.append((position, wrong))
