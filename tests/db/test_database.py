@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import datetime as dt
 
 from hypothesis import given
@@ -26,6 +28,39 @@ def test_sqlite_connections_keep_pages_and_wal_for_a_city(tmp_path):
             assert connection.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 10000
     finally:
         service.close()
+
+
+def sqlite_heap_bytes() -> int:
+    """What SQLite has allocated in this process: its own count, from the library Python's ``sqlite3`` uses."""
+    library = ctypes.CDLL(ctypes.util.find_library("sqlite3"))
+    library.sqlite3_memory_used.restype = ctypes.c_int64
+    return library.sqlite3_memory_used()
+
+
+def test_sqlite_pages_of_all_connections_stay_under_the_process_limit(tmp_path, monkeypatch):
+    """Six connections each reading 12 MB would keep 72 MB of pages; the process keeps about its limit of 8 MB."""
+    monkeypatch.setattr(database, "SQLITE_PAGES_PER_PROCESS", 8 << 20)
+    engine = database.make_engine(f"sqlite:///{tmp_path}/pages.db")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE filler (n INTEGER PRIMARY KEY, text TEXT)")
+        connection.exec_driver_sql("INSERT INTO filler (text) SELECT printf('%.200c', 'x') FROM "
+                                   "(WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k LIMIT 50000) "
+                                   "SELECT i FROM k)")
+    before = sqlite_heap_bytes()
+    connections = [engine.connect() for _ in range(6)]
+    try:
+        for connection in connections:
+            assert connection.exec_driver_sql("SELECT sum(length(text)) FROM filler").scalar() == 50_000 * 200
+        held = sqlite_heap_bytes() - before
+    finally:
+        for connection in connections:
+            connection.close()
+        engine.dispose()
+        monkeypatch.undo()
+        reset = database.make_engine(f"sqlite:///{tmp_path}/reset.db")  # the process's limit back to the service's
+        reset.connect().close()
+        reset.dispose()
+    assert held < 12 << 20, f"SQLite holds {held / 1e6:.0f} MB of pages"
 
 
 @given(st.datetimes(min_value=dt.datetime(1, 1, 2), max_value=dt.datetime(9999, 12, 30),
