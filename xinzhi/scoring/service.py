@@ -161,7 +161,7 @@ def _prepare(service: Service, session: Session, community: str, raws: Sequence[
             errors.append((position, Problem(
                 code=ErrorCode.FACT_NOT_IN_FORCE, path="occurred_at", fact_id=fact_in.id,
                 message=f"fact '{fact_in.id}': no published ruleset of '{community}' is in force "
-                        f"on {shanghai_day(occurred)}",
+                        f"on {day}",
                 says="fact.not_in_force", params={"fact": fact_in.id, "day": str(day)})))
             continue
         fact_in, wrong = _with_household(compiled, fact_in, households_of, stored.get(fact_in.id), members_of)
