@@ -9,10 +9,14 @@ and the awards are those of scoring in memory, with a history that forgets later
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from xinzhi.engine import History, compile_ruleset, evaluate, load_ruleset, score_fact, validate_facts
+from xinzhi.engine import History, LimitRef, compile_ruleset, evaluate, load_ruleset, score_fact, validate_facts
+from xinzhi.engine.history import PERIOD_DAYS
 
 RULESET = """\
 id: forgetting
@@ -118,3 +122,36 @@ def test_one_residents_history_keeps_only_the_running_periods_once_it_knows_the_
         score_fact(compiled, fact, history)
         most = max(most, history.held()["limit counters"])
     assert most <= CALENDAR_LIMITS
+
+
+FIRST_DAY = dt.date(2023, 12, 1).toordinal()
+CALENDAR = st.sampled_from(sorted(PERIOD_DAYS))
+STEPS = st.lists(st.one_of(
+    st.tuples(st.just("use"), CALENDAR, st.integers(0, 800)),  # a limit's room used on day FIRST_DAY + n
+    st.tuples(st.just("forget"), st.just(""), st.integers(-400, 800))), max_size=60)
+
+
+@given(keep_days=st.sampled_from([0, 1, 30, 400]), steps=STEPS)
+def test_a_limit_period_goes_exactly_when_no_later_fact_can_read_it(keep_days, steps):
+    """``forget_before`` sweeps only once a period can have ended; it keeps and drops what a sweep every call would.
+
+    The rule written out: a period is dropped once the day given is past its last day less the
+    longer of its length and ``keep_days``, at the first call given a later day than before.
+    """
+    history = History(keep_days=keep_days)
+    expected: dict[tuple, int] = {}  # the periods a sweep on every call keeps, with their last days
+    swept = None
+    for action, period, offset in steps:
+        day = FIRST_DAY + offset
+        if action == "use":
+            limit = LimitRef(scope="rule", id="r", period=period, max=Decimal(10))
+            history.use("r1", limit, dt.date.fromordinal(day), Decimal(1))
+            for key, counted in history.used.items():
+                expected.setdefault(key, counted.last)
+        else:
+            history.forget_before("r1", day)
+            if swept is None or day > swept:
+                swept = day
+                expected = {key: last for key, last in expected.items()
+                            if last >= day + max(keep_days, PERIOD_DAYS[key[3]])}
+        assert set(history.used) == set(expected)
