@@ -313,6 +313,9 @@ def main() -> None:
     parser.add_argument("--ledger-sizes", default="10000,100000,1000000", help="reads: ledger entries to measure at")
     parser.add_argument("--reads", type=int, default=40, help="reads: requests per measurement")
     args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))  # the benchmarks package (and the engine package, not engine.py beside this)
+    from benchmarks.machine import describe
+    print(describe(), flush=True)
     phases = args.phases.split(",")
     if "ingest" in phases:
         rows = [r for backend in args.backends.split(",")

@@ -41,6 +41,7 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _here]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks.machine import describe  # noqa: E402
 from xinzhi.simulations.shards import MATCHERS  # noqa: E402
 
 PY = sys.executable
@@ -167,8 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     rows, identical = [], True
     header = (f"{'residents':>10} {'facts':>11} {'run':<20} {'wall s':>8} {'facts/s':>9} {'× 1 worker':>10} "
               f"{'caller MB':>9} {'worker MB':>9} {'same bytes':>10}")
-    print(f"{args.months} months, matcher {args.matcher}, {os.cpu_count()} cores\n\n{header}\n{'-' * len(header)}",
-          flush=True)
+    print(f"{describe()}\n{args.months} months, matcher {args.matcher}, {os.cpu_count()} cores\n\n{header}\n"
+          f"{'-' * len(header)}", flush=True)
     with tempfile.TemporaryDirectory(prefix="xinzhi-bench-") as tmp:
         for residents in populations:
             runs = [(w, None) for w in counts] + ([] if args.no_dask else [(2, "dask")])
