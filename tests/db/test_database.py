@@ -38,7 +38,10 @@ def sqlite_heap_bytes() -> int:
 
 
 def test_sqlite_pages_of_all_connections_stay_under_the_process_limit(tmp_path, monkeypatch):
-    """Six connections each reading 12 MB would keep 72 MB of pages; the process keeps about its limit of 8 MB."""
+    """Six connections each reading a 12 MB table keep ~58 MB of pages unbounded; under a limit of 8 MB, about that.
+
+    The count is SQLite's own; that it moves at all shows it is the library Python's ``sqlite3`` uses.
+    """
     monkeypatch.setattr(database, "SQLITE_PAGES_PER_PROCESS", 8 << 20)
     engine = database.make_engine(f"sqlite:///{tmp_path}/pages.db")
     with engine.begin() as connection:
@@ -60,7 +63,7 @@ def test_sqlite_pages_of_all_connections_stay_under_the_process_limit(tmp_path, 
         reset = database.make_engine(f"sqlite:///{tmp_path}/reset.db")  # the process's limit back to the service's
         reset.connect().close()
         reset.dispose()
-    assert held < 12 << 20, f"SQLite holds {held / 1e6:.0f} MB of pages"
+    assert 4 << 20 < held < 12 << 20, f"SQLite holds {held / 1e6:.0f} MB of pages"
 
 
 @given(st.datetimes(min_value=dt.datetime(1, 1, 2), max_value=dt.datetime(9999, 12, 30),
