@@ -38,7 +38,7 @@ def sqlite_heap_bytes() -> int:
 
 
 def test_sqlite_pages_of_all_connections_stay_under_the_process_limit(tmp_path, monkeypatch):
-    """Six connections each reading a 12 MB table keep 60–70 MB of pages unbounded; under 8 MB more than before, about that.
+    """Six connections reading a 12 MB table keep 60–70 MB of pages unbounded; under 8 MB more than before, about that.
 
     The count is SQLite's own; that it moves at all shows it is the library Python's ``sqlite3`` uses.
     """
