@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import datetime as dt
 
 from hypothesis import given
@@ -28,43 +26,6 @@ def test_sqlite_connections_keep_pages_and_wal_for_a_city(tmp_path):
             assert connection.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 10000
     finally:
         service.close()
-
-
-def sqlite_heap_bytes() -> int:
-    """What SQLite has allocated in this process: its own count, from the library Python's ``sqlite3`` uses."""
-    library = ctypes.CDLL(ctypes.util.find_library("sqlite3"))
-    library.sqlite3_memory_used.restype = ctypes.c_int64
-    return library.sqlite3_memory_used()
-
-
-def test_sqlite_pages_of_all_connections_stay_under_the_process_limit(tmp_path, monkeypatch):
-    """Six connections reading a 12 MB table keep 60–70 MB of pages unbounded; under 8 MB more than before, about that.
-
-    The count is SQLite's own; that it moves at all shows it is the library Python's ``sqlite3`` uses.
-    """
-    engine = database.make_engine(f"sqlite:///{tmp_path}/pages.db")
-    with engine.begin() as connection:
-        connection.exec_driver_sql("CREATE TABLE filler (n INTEGER PRIMARY KEY, text TEXT)")
-        connection.exec_driver_sql("INSERT INTO filler (text) SELECT printf('%.200c', 'x') FROM "
-                                   "(WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k LIMIT 50000) "
-                                   "SELECT i FROM k)")
-    engine.dispose()
-    before = sqlite_heap_bytes()  # the limit is the process's: what other tests left open counts too
-    monkeypatch.setattr(database, "SQLITE_PAGES_PER_PROCESS", before + (8 << 20))
-    connections = [engine.connect() for _ in range(6)]  # all new: each sets the limit as it connects
-    try:
-        for connection in connections:
-            assert connection.exec_driver_sql("SELECT sum(length(text)) FROM filler").scalar() == 50_000 * 200
-        held = sqlite_heap_bytes() - before
-    finally:
-        for connection in connections:
-            connection.close()
-        engine.dispose()
-        monkeypatch.undo()
-        reset = database.make_engine(f"sqlite:///{tmp_path}/reset.db")  # the process's limit back to the service's
-        reset.connect().close()
-        reset.dispose()
-    assert 4 << 20 < held < 12 << 20, f"SQLite holds {held / 1e6:.0f} MB of pages"
 
 
 @given(st.datetimes(min_value=dt.datetime(1, 1, 2), max_value=dt.datetime(9999, 12, 30),

@@ -53,10 +53,6 @@ def _json_text(value: object) -> str:
 #: ``post_facts`` took 161 ms of CPU per 1,000 facts at 100k facts stored and 213 ms at 1M; with
 #: these, 170 and 187, flat (benchmarks/README.md, "batch ingest over 1M facts").
 SQLITE_AT_SCALE = ("cache_size=-65536", "wal_autocheckpoint=10000")  # 64 MB of pages; ~40 MB of WAL
-#: Every connection of the pool (up to 16) may keep 64 MB of pages: a server busy with reads would
-#: hold a gigabyte. SQLite keeps the pages of all its connections in a process under this instead
-#: (``PRAGMA soft_heap_limit``: a connection over it reuses its own pages rather than take more).
-SQLITE_PAGES_PER_PROCESS = 128 << 20
 
 
 def make_engine(url: str, *, busy_timeout_ms: int = 30_000) -> Engine:
@@ -80,7 +76,6 @@ def make_engine(url: str, *, busy_timeout_ms: int = 30_000) -> Engine:
             cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             for pragma in SQLITE_AT_SCALE:
                 cursor.execute(f"PRAGMA {pragma}")
-            cursor.execute(f"PRAGMA soft_heap_limit={SQLITE_PAGES_PER_PROCESS}")
             cursor.close()
 
         @event.listens_for(engine, "begin")
