@@ -124,6 +124,31 @@ def test_kept_histories_score_as_the_store_reads(service, other_processes, name,
             sorted((a.fact_id, a.rule_id, a.amount) for a in engine)
 
 
+@pytest.mark.parametrize("late", [False, True], ids=["in-time-order", "a-late-batch"])
+@pytest.mark.parametrize("name", sorted(STREAMS))
+def test_two_processes_taking_turns_catch_up_with_each_other(service, other_processes, monkeypatch, name, late):
+    """Batch by batch the other process posts: each one's kept histories catch up with what the other stored."""
+    standard, stream = STREAMS[name]
+    another, forgetful = other_processes
+    facts = stream(11)
+    alternating, forgotten = (new_community(service, ruleset=standard) for _ in range(2))
+    caught_up: list[str] = []
+    real = scoring._caught_up
+
+    def counting(*args):
+        histories = real(*args)
+        caught_up.extend(histories)
+        return histories
+
+    monkeypatch.setattr(scoring, "_caught_up", counting)
+    for number, batch in enumerate(in_batches(facts, 7, late=late)):
+        post_facts(another if number % 2 else service, alternating, batch)
+        scoring.histories_of(forgetful).clear()
+        post_facts(forgetful, forgotten, batch)
+    assert caught_up  # holders were caught up, not only read from the store
+    assert ledger(service, alternating) == ledger(service, forgotten)
+
+
 def test_a_batch_rolled_back_keeps_no_history(service, monkeypatch):
     facts = yihe_stream(3)
     kept, fresh = (new_community(service, ruleset=YIHE) for _ in range(2))

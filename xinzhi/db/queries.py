@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -11,9 +11,11 @@ import orjson
 import psycopg
 from sqlalchemy import (
     ColumnElement,
+    FromClause,
     Row,
     Select,
     Table,
+    and_,
     any_,
     bindparam,
     cast,
@@ -28,7 +30,9 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import Join
 
 from xinzhi.errors import NotFound, ServiceCode
 
@@ -65,6 +69,46 @@ def any_of(session: Session, column: Any, values: Collection[Any]) -> ColumnElem
         return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
     return column.in_(select(literal_column("value")).select_from(func.json_each(bindparam(None, json.dumps(
         list(values))))))
+
+
+def each_from(session: Session, entity: type[Any], community: str, starts: Mapping[str, Any]) -> FromClause:
+    """``entity``'s rows of each resident in ``starts`` from that resident's own moment on (``occurred_at``).
+
+    One lower bound for all, the earliest, would read every resident's rows from there: a
+    holder quiet for weeks made a batch read weeks of everyone's facts, more as the store grew.
+    Each bound is a range of the index on (community, resident, occurred_at). The pairs go as
+    one parameter, so the statement text is one whatever their number (``any_of``): two arrays
+    unnested on PostgreSQL, a JSON list on SQLite (moments in the text the column stores).
+    """
+    dialect = session.get_bind().dialect
+    residents, moment = sorted(starts), entity.occurred_at
+    if dialect.name == "postgresql":
+        bounds: Any = func.unnest(bindparam(None, residents, type_=ARRAY(entity.resident.type)),
+                                  bindparam(None, [starts[r] for r in residents], type_=ARRAY(moment.type))
+                                  ).table_valued("resident", "start").render_derived()
+        resident, start = bounds.c.resident, bounds.c.start
+    else:
+        stored = moment.type.dialect_impl(dialect).bind_processor(dialect)
+        bounds = func.json_each(bindparam(None, json.dumps([[r, stored(starts[r])] for r in residents]))).table_valued(
+            "value")
+        resident, start = (func.json_extract(bounds.c.value, literal_column(f"'$[{i}]'")) for i in (0, 1))
+    return _Leading(bounds, entity.__table__,
+                    and_(entity.community == community, entity.resident == resident, moment >= start))
+
+
+class _Leading(Join):
+    """A join run in the order written: the bounds first, then an index range of the table for each.
+
+    SQLite's planner, knowing no sizes, would scan the community's whole index and the bounds
+    for every row; its ``CROSS JOIN`` keeps the written order (PostgreSQL plans it either way).
+    """
+
+    inherit_cache = True
+
+
+@compiles(_Leading, "sqlite")
+def _cross_join(join: _Leading, compiler: Any, **kw: Any) -> str:
+    return compiler.visit_join(join, **kw).replace(" JOIN ", " CROSS JOIN ", 1)
 
 
 def add_or_insert(session: Session, entity: type[Any], rows: list[dict[str, Any]], *, keys: tuple[str, ...],

@@ -18,10 +18,10 @@ from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from xinzhi.clock import end_of, month_of, start_of_month
-from xinzhi.db.queries import any_of
+from xinzhi.db.queries import each_from
 from xinzhi.db.tables import AccountTotal, Appeal, LedgerEntry, MonthFacts, MonthTotal
 from xinzhi.db.tables import Fact as FactRow
-from xinzhi.engine import CompiledRuleset, History, LimitRef, RepeatRef, Ruleset
+from xinzhi.engine import SHANGHAI, CompiledRuleset, History, LimitRef, RepeatRef, Ruleset
 from xinzhi.engine.resets import Moved
 from xinzhi.engine.resets import rules_read as carrying_rules
 from xinzhi.engine.vetoes import ActiveVeto, active_vetoes, flags, rules_read, shown
@@ -156,9 +156,28 @@ def facts_counted(session: Session, community: str, *, day: dt.date | None = Non
 GRANTED = ("award", "deduction", "restatement")  # what scoring granted: an award, as restated since
 
 
+@dataclass(frozen=True)
+class _Reads:
+    """What a holder's history reads from the ledger under some versions: limits, repeat counts, their spans."""
+
+    limits: frozenset[LimitRef]
+    counted: frozenset[tuple[str, str]]
+    spans: tuple[LimitRef | RepeatRef, ...]
+    keep_days: int
+
+    @classmethod
+    def of(cls, versions: Collection[CompiledRuleset]) -> _Reads:
+        rules = [rule for compiled in versions for rule in compiled.rules.values()]
+        limits = frozenset(limit for rule in rules for limit in (*rule.limits, *rule.deduction_limits))
+        return cls(limits, frozenset().union(*(compiled.counted for compiled in versions)),
+                   (*limits, *(rule.repeat for rule in rules if rule.repeat is not None)),
+                   max(compiled.lookback_days for compiled in versions))
+
+
 def scoring_history(session: Session, community: str,
                     spans: Mapping[str, tuple[Collection[CompiledRuleset], dt.datetime, dt.datetime]], *,
-                    before: Mapping[str, tuple[dt.datetime, str]] | None = None) -> dict[str, History]:
+                    before: Mapping[str, tuple[dt.datetime, str]] | None = None,
+                    since: Mapping[str, tuple[History, tuple[dt.datetime, str]]] | None = None) -> dict[str, History]:
     """What the ledger says of each account holder's limits and repeats: the room used, the earlier occurrences.
 
     ``spans`` gives per holder the versions that score it and its first and last moment scored.
@@ -167,40 +186,44 @@ def scoring_history(session: Session, community: str,
     versions, not only the facts' own rules': the history stays true for whatever the holder
     does next (``xinzhi.scoring.histories`` keeps it between batches). One query reads every
     holder's spans; for a holder in ``before``, only the facts that sort before its key (the
-    rest are being scored again).
+    rest are being scored again). A holder in ``since`` has a history kept from an earlier
+    batch (``xinzhi.scoring.histories``): only the facts sorting after its key are recorded,
+    into that history, bringing it up to date with what another process scored since.
     """
-    read: dict[str, tuple[frozenset[LimitRef], list[LimitRef | RepeatRef]]] = {}  # per version: limits, spans
+    since = since or {}
     histories: dict[str, History] = {}
     limits: dict[str, frozenset[LimitRef]] = {}
     counted: dict[str, frozenset[tuple[str, str]]] = {}
     windows: dict[str, tuple[dt.datetime, dt.datetime]] = {}
+    read: dict[tuple[str, ...], _Reads] = {}  # holders scored by the same versions read the same limits and spans
+    edges: dict[tuple[tuple[str, ...], dt.date, dt.date], tuple[dt.datetime, dt.datetime]] = {}  # spans' by days
     for holder, (versions, first, last) in spans.items():
-        histories[holder] = History(keep_days=max(compiled.lookback_days for compiled in versions))
-        limits[holder], counted[holder], reach = frozenset(), frozenset(), []
-        for compiled in versions:
-            if compiled.name not in read:
-                rules = compiled.rules.values()
-                held = frozenset(limit for rule in rules for limit in (*rule.limits, *rule.deduction_limits))
-                read[compiled.name] = held, [*held, *(rule.repeat for rule in rules if rule.repeat is not None)]
-            limits[holder] |= read[compiled.name][0]
-            counted[holder] |= compiled.counted
-            reach += read[compiled.name][1]
-        if reach:
-            windows[holder] = min(span.window(first)[0] for span in reach), max(span.window(last)[1] for span in reach)
+        names = tuple(compiled.name for compiled in versions)
+        reads = read.get(names) or read.setdefault(names, _Reads.of(versions))
+        limits[holder], counted[holder] = reads.limits, reads.counted
+        histories[holder] = since[holder][0] if holder in since else History(keep_days=reads.keep_days)
+        if reads.spans:
+            days = names, first.astimezone(SHANGHAI).date(), last.astimezone(SHANGHAI).date()  # a span's edges
+            if days not in edges:
+                edges[days] = (min(span.window(first)[0] for span in reads.spans),
+                               max(span.window(last)[1] for span in reads.spans))
+            start, end = edges[days]
+            windows[holder] = max(start, since[holder][1][0]) if holder in since else start, end
     if not windows:
         return histories
     cutoffs = before or {}
+    stored = each_from(session, LedgerEntry, community, {holder: start for holder, (start, _) in windows.items()})
     granted: dict[tuple[str, str | None, str | None], list[Any]] = {}  # (holder, fact, rule) → [category, when, sums]
     for resident, rule_id, category, occurred_at, fact_id, amount, raw_amount, member in session.execute(select(
             LedgerEntry.resident, LedgerEntry.rule_id, LedgerEntry.category, LedgerEntry.occurred_at,
-            LedgerEntry.fact_id, LedgerEntry.amount, LedgerEntry.raw_amount, LedgerEntry.member).where(
-            LedgerEntry.community == community, any_of(session, LedgerEntry.resident, sorted(windows)),
-            LedgerEntry.occurred_at >= min(start for start, _ in windows.values()),
+            LedgerEntry.fact_id, LedgerEntry.amount, LedgerEntry.raw_amount, LedgerEntry.member
+    ).select_from(stored).where(
             LedgerEntry.occurred_at < max(end for _, end in windows.values()), LedgerEntry.kind.in_(GRANTED),
             LedgerEntry.fact_id.is_not(None))):  # a period rule's award takes no limit's room, as in the engine
         start, end = windows[resident]
         cutoff = cutoffs.get(resident)
-        if not start <= occurred_at < end or cutoff is not None and (occurred_at, fact_id) >= cutoff:
+        if not start <= occurred_at < end or cutoff is not None and (occurred_at, fact_id) >= cutoff or \
+                resident in since and (occurred_at, fact_id) <= since[resident][1]:
             continue
         sums = granted.setdefault((resident, fact_id, rule_id), [category, occurred_at, 0, 0, None])
         sums[2] += amount

@@ -8,7 +8,9 @@ that holds, the next batch takes it from here instead:
 
 * the holder's count of stored facts (``resident_facts``, counted in the transaction that
   stores them and read under the holder's lock) is the one the history was kept with: no
-  other request or process scored for the holder since;
+  other request or process scored for the holder since — or, if another process did, the
+  facts it stored all come after the history's, and the history catches up with them
+  (``scoring.service._caught_up``);
 * one version scores the holder's facts, the one the history was read for, and it reads
   history at all (``lookback_days``);
 * the facts come after every fact the history holds: in time order nothing is scored
@@ -54,13 +56,15 @@ class Histories:
         self._held = held
         self._lock = threading.Lock()
 
-    def take(self, community: str, holder: str, *, version: str, facts: int, first: SortKey) -> History | None:
-        """The holder's history if it is still true (see the module), for the caller's transaction alone."""
+    def take(self, community: str, holder: str, *, version: str, first: SortKey) -> Kept | None:
+        """The holder's kept history if it was read for ``version`` and ends before ``first``, for the caller alone.
+
+        The caller compares its count with the store's: equal, it is true (see the module); lower,
+        another process scored for the holder since, and it may catch up (``scoring.service``).
+        """
         with self._lock:
             kept = self._kept.pop((community, holder), None)
-        if kept is None or kept.version != version or kept.facts != facts or not kept.latest < first:
-            return None
-        return kept.history
+        return kept if kept is not None and kept.version == version and kept.latest < first else None
 
     def keep(self, community: str, holder: str, kept: Kept) -> None:
         """Keep a history the caller's transaction leaves true, unless one of a later count is kept already."""

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from xinzhi.clock import latest_accepted, month_of, utcnow
 from xinzhi.communities.service import require_community
-from xinzhi.db.queries import add_at_commit, add_or_insert, any_of, insert_rows
+from xinzhi.db.queries import add_at_commit, add_or_insert, any_of, each_from, insert_rows
 from xinzhi.db.tables import Fact as FactRow
 from xinzhi.db.tables import LedgerEntry, MonthFacts, Resident, ResidentFacts, ReviewItem, table_of
 from xinzhi.engine import (
@@ -70,13 +70,14 @@ from xinzhi.scoring.models import (
     UnderReview,
 )
 from xinzhi.scoring.resetting import settle_resets
-from xinzhi.scoring.restating import STORED, Restating, later_facts, read_as, restatements, stored_fact
+from xinzhi.scoring.restating import STORED, Restating, SortKey, later_facts, read_as, restatements, stored_fact
 from xinzhi.service import Service
 
 log = logging.getLogger("xinzhi.scoring")
 
 RETRIES = 5
 _LAST = (dt.datetime.max.replace(tzinfo=dt.UTC), "")  # sorts after every fact
+_FIRST = (dt.datetime.min.replace(tzinfo=dt.UTC), "")  # and before every one
 
 _Result = TypeVar("_Result", FactResult, FactBrief)
 
@@ -246,11 +247,13 @@ def _stored_facts(session: Session, community: str, ids: Sequence[str]) -> dict[
 
 
 def _recall_stored(session: Session, community: str, stream: list[_Prepared], histories: dict[str, History],
-                   starts: dict[str, tuple[dt.datetime, str]]) -> None:
+                   starts: Mapping[str, SortKey], since: Mapping[str, SortKey] | None = None) -> None:
     """Keep in each holder's history the stored facts its sequences and thresholds look back to (windows, periods).
 
     A holder's stored facts from ``starts`` on are being scored again with the batch: they are not read back.
+    A history kept since a holder's key in ``since`` (``_caught_up``) is given only the facts after it.
     """
+    since = since or {}
     by_ruleset: dict[str, list[_Prepared]] = defaultdict(list)
     for p in stream:
         if p.compiled.window_days or p.compiled.tally_periods:
@@ -260,13 +263,15 @@ def _recall_stored(session: Session, community: str, stream: list[_Prepared], hi
         first = min(p.fact.occurred_at for p in items)
         start = min([first - dt.timedelta(days=compiled.window_days + 1),
                      *(period_window(period, first)[0] for period in compiled.tally_periods)])
-        rows = session.execute(select(*STORED).where(
-            FactRow.community == community, any_of(session, FactRow.resident, sorted({p.fact.resident for p in items})),
-            FactRow.type.in_(sorted(compiled.remembered | compiled.tallied)), FactRow.occurred_at >= start,
+        starts_of = {p.fact.resident: max(start, since[p.fact.resident][0]) if p.fact.resident in since else start
+                     for p in items}
+        rows = session.execute(select(*STORED).select_from(each_from(session, FactRow, community, starts_of)).where(
+            FactRow.type.in_(sorted(compiled.remembered | compiled.tallied)),
             FactRow.occurred_at <= max(p.fact.occurred_at for p in items)))
         recalled: dict[str, list[Fact]] = defaultdict(list)
         for row in rows:
             if (row.occurred_at, row.fact_id) < starts.get(row.resident, _LAST) and \
+                    (row.occurred_at, row.fact_id) > since.get(row.resident, _FIRST) and \
                     (fact := read_as(compiled, stored_fact(row))) is not None:
                 recalled[row.resident].append(fact)
         for holder, facts in recalled.items():
@@ -312,7 +317,8 @@ def _commit(service: Service, community: str, batch: list[_Prepared],
                 if not todo:
                     return {}, []
                 holders = _Holders(community, todo, _count_facts(session, community, todo))
-                histories = holders.take(kept)
+                histories, behind = holders.take(kept)
+                histories |= _caught_up(session, community, holders, behind)
                 restating = later_facts(service, session, community,
                                         [(p.compiled, p.fact) for p in todo if p.fact.resident not in histories])
                 starts = restating.starts
@@ -415,16 +421,24 @@ class _Holders:
         versions = list(self.versions[holder].values())
         return versions[0].name if len(versions) == 1 and versions[0].lookback_days else None
 
-    def take(self, kept: Histories) -> dict[str, History]:
-        """The histories kept of these holders that are still true (``scoring.histories``), for this transaction."""
-        taken = {}
+    def take(self, kept: Histories) -> tuple[dict[str, History], dict[str, Kept]]:
+        """The histories kept of these holders (``scoring.histories``), for this transaction.
+
+        Those still true, and those another process scored facts for since (counts behind the store's).
+        """
+        true, behind = {}, {}
         for holder, first in self.first.items():
             version = self.version(holder)
-            history = kept.take(self.community, holder, version=version, facts=self.facts[holder], first=first) \
-                if version is not None else None
-            if history is not None:
-                taken[holder] = history
-        return taken
+            taken = kept.take(self.community, holder, version=version, first=first) if version is not None else None
+            if taken is not None and taken.facts == self.facts[holder]:
+                true[holder] = taken.history
+            elif taken is not None and taken.facts < self.facts[holder]:
+                behind[holder] = taken
+        return true, behind
+
+    def ref(self, holder: str) -> str:
+        """The published version scoring the holder's new facts (one, where a history is kept)."""
+        return next(iter(self.versions[holder].values())).ref
 
     def keep(self, kept: Histories, histories: dict[str, History], *, restated: set[str]) -> None:
         """Keep the histories this batch leaves true once it commits: of one version each, and none restated.
@@ -460,6 +474,40 @@ class _Holders:
         per_month = Counter(month_of(p.fact.occurred_at) for p in self.todo)
         return [{"community": self.community, "month": month, "facts": count}
                 for month, count in sorted(per_month.items())]
+
+
+def _caught_up(session: Session, community: str, holders: _Holders, behind: dict[str, Kept]) -> dict[str, History]:
+    """Kept histories of holders another process stored facts for since, brought up to date from the store.
+
+    With two server processes on one store, nearly every holder of a batch had facts scored by
+    the other since this process kept its history, and reading a year of its entries again made
+    each batch slower as the store grew. A kept history is true again once the facts stored
+    after it are recorded into it, as a history read from the store records them (the same
+    ``scoring_history`` and ``_recall_stored``, from the history's latest fact on) — if they are
+    all the facts the holder gained (the count says so), all scored by the same version, and all
+    sort before the batch's: then they were scored in time order after the history's. Any
+    other holder reads the store as if nothing were kept.
+    """
+    if not behind:
+        return {}
+    since = {holder: kept.latest for holder, kept in behind.items()}
+    gained: dict[str, list[Any]] = defaultdict(list)
+    stored = each_from(session, FactRow, community, {holder: moment for holder, (moment, _) in since.items()})
+    for row in session.execute(select(FactRow.resident, FactRow.occurred_at, FactRow.fact_id, FactRow.ruleset)
+                               .select_from(stored)):
+        if (row.occurred_at, row.fact_id) > since[row.resident]:
+            gained[row.resident].append(row)
+    ready = {holder for holder, kept in behind.items()
+             if kept.facts + len(gained[holder]) == holders.facts[holder] and all(
+                 row.ruleset == holders.ref(holder) and (row.occurred_at, row.fact_id) < holders.first[holder]
+                 for row in gained[holder])}
+    if not ready:
+        return {}
+    stream = [p for p in holders.todo if p.fact.resident in ready]
+    histories = scoring_history(session, community, _spans(stream),
+                                since={holder: (behind[holder].history, since[holder]) for holder in ready})
+    _recall_stored(session, community, stream, histories, {}, {holder: since[holder] for holder in ready})
+    return histories
 
 
 def _spans(stream: list[_Prepared]) -> dict[str, tuple[list[CompiledRuleset], dt.datetime, dt.datetime]]:
