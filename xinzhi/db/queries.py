@@ -11,7 +11,6 @@ import orjson
 import psycopg
 from sqlalchemy import (
     ColumnElement,
-    FromClause,
     Row,
     Select,
     Table,
@@ -71,14 +70,17 @@ def any_of(session: Session, column: Any, values: Collection[Any]) -> ColumnElem
         list(values))))))
 
 
-def each_from(session: Session, entity: type[Any], community: str, starts: Mapping[str, Any]) -> FromClause:
-    """``entity``'s rows of each resident in ``starts`` from that resident's own moment on (``occurred_at``).
+def each_from(session: Session, columns: Sequence[Any], entity: type[Any], community: str,
+              starts: Mapping[str, Any], *where: Any) -> Select[Any]:
+    """``columns`` of ``entity``'s rows (``where`` all holds) of each resident in ``starts``, from its own moment on.
 
     One lower bound for all, the earliest, would read every resident's rows from there: a
     holder quiet for weeks made a batch read weeks of everyone's facts, more as the store grew.
-    Each bound is a range of the index on (community, resident, occurred_at). The pairs go as
-    one parameter, so the statement text is one whatever their number (``any_of``): two arrays
-    unnested on PostgreSQL, a JSON list on SQLite (moments in the text the column stores).
+    Each bound is a range of the index on (community, resident, occurred_at), taken in turn
+    for each resident, whatever the planner knows of the tables' sizes: without statistics both
+    planners would rather scan the community's rows once. The pairs go as one parameter, so the
+    statement text is one whatever their number (``any_of``): two arrays unnested on
+    PostgreSQL, a JSON list on SQLite (moments in the text the column stores).
     """
     dialect = session.get_bind().dialect
     residents, moment = sorted(starts), entity.occurred_at
@@ -86,21 +88,23 @@ def each_from(session: Session, entity: type[Any], community: str, starts: Mappi
         bounds: Any = func.unnest(bindparam(None, residents, type_=ARRAY(entity.resident.type)),
                                   bindparam(None, [starts[r] for r in residents], type_=ARRAY(moment.type))
                                   ).table_valued("resident", "start").render_derived()
-        resident, start = bounds.c.resident, bounds.c.start
-    else:
-        stored = moment.type.dialect_impl(dialect).bind_processor(dialect)
-        bounds = func.json_each(bindparam(None, json.dumps([[r, stored(starts[r])] for r in residents]))).table_valued(
-            "value")
-        resident, start = (func.json_extract(bounds.c.value, literal_column(f"'$[{i}]'")) for i in (0, 1))
-    return _Leading(bounds, entity.__table__,
-                    and_(entity.community == community, entity.resident == resident, moment >= start))
+        # LATERAL, and OFFSET 0 so it stays a subquery: an index range per resident, never a hash join
+        rows = select(*columns).where(entity.community == community, entity.resident == bounds.c.resident,
+                                      moment >= bounds.c.start, *where).offset(0).lateral()
+        return select(*rows.c).select_from(bounds).join(rows, true())
+    stored = moment.type.dialect_impl(dialect).bind_processor(dialect)
+    bounds = func.json_each(bindparam(None, json.dumps([[r, stored(starts[r])] for r in residents]))).table_valued(
+        "value")
+    resident, start = (func.json_extract(bounds.c.value, literal_column(f"'$[{i}]'")) for i in (0, 1))
+    return select(*columns).select_from(_Leading(bounds, entity.__table__, and_(
+        entity.community == community, entity.resident == resident, moment >= start))).where(*where)
 
 
 class _Leading(Join):
     """A join run in the order written: the bounds first, then an index range of the table for each.
 
     SQLite's planner, knowing no sizes, would scan the community's whole index and the bounds
-    for every row; its ``CROSS JOIN`` keeps the written order (PostgreSQL plans it either way).
+    for every row; its ``CROSS JOIN`` keeps the written order.
     """
 
     inherit_cache = True

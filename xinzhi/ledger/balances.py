@@ -212,12 +212,11 @@ def scoring_history(session: Session, community: str,
     if not windows:
         return histories
     cutoffs = before or {}
-    stored = each_from(session, LedgerEntry, community, {holder: start for holder, (start, _) in windows.items()})
     granted: dict[tuple[str, str | None, str | None], list[Any]] = {}  # (holder, fact, rule) → [category, when, sums]
-    for resident, rule_id, category, occurred_at, fact_id, amount, raw_amount, member in session.execute(select(
-            LedgerEntry.resident, LedgerEntry.rule_id, LedgerEntry.category, LedgerEntry.occurred_at,
-            LedgerEntry.fact_id, LedgerEntry.amount, LedgerEntry.raw_amount, LedgerEntry.member
-    ).select_from(stored).where(
+    for resident, rule_id, category, occurred_at, fact_id, amount, raw_amount, member in session.execute(each_from(
+            session, (LedgerEntry.resident, LedgerEntry.rule_id, LedgerEntry.category, LedgerEntry.occurred_at,
+                      LedgerEntry.fact_id, LedgerEntry.amount, LedgerEntry.raw_amount, LedgerEntry.member),
+            LedgerEntry, community, {holder: start for holder, (start, _) in windows.items()},
             LedgerEntry.occurred_at < max(end for _, end in windows.values()), LedgerEntry.kind.in_(GRANTED),
             LedgerEntry.fact_id.is_not(None))):  # a period rule's award takes no limit's room, as in the engine
         start, end = windows[resident]

@@ -265,9 +265,9 @@ def _recall_stored(session: Session, community: str, stream: list[_Prepared], hi
                      *(period_window(period, first)[0] for period in compiled.tally_periods)])
         starts_of = {p.fact.resident: max(start, since[p.fact.resident][0]) if p.fact.resident in since else start
                      for p in items}
-        rows = session.execute(select(*STORED).select_from(each_from(session, FactRow, community, starts_of)).where(
-            FactRow.type.in_(sorted(compiled.remembered | compiled.tallied)),
-            FactRow.occurred_at <= max(p.fact.occurred_at for p in items)))
+        rows = session.execute(each_from(session, STORED, FactRow, community, starts_of,
+                                         FactRow.type.in_(sorted(compiled.remembered | compiled.tallied)),
+                                         FactRow.occurred_at <= max(p.fact.occurred_at for p in items)))
         recalled: dict[str, list[Fact]] = defaultdict(list)
         for row in rows:
             if (row.occurred_at, row.fact_id) < starts.get(row.resident, _LAST) and \
@@ -492,9 +492,9 @@ def _caught_up(session: Session, community: str, holders: _Holders, behind: dict
         return {}
     since = {holder: kept.latest for holder, kept in behind.items()}
     gained: dict[str, list[Any]] = defaultdict(list)
-    stored = each_from(session, FactRow, community, {holder: moment for holder, (moment, _) in since.items()})
-    for row in session.execute(select(FactRow.resident, FactRow.occurred_at, FactRow.fact_id, FactRow.ruleset)
-                               .select_from(stored)):
+    for row in session.execute(each_from(session, (FactRow.resident, FactRow.occurred_at, FactRow.fact_id,
+                                                   FactRow.ruleset), FactRow, community,
+                                         {holder: moment for holder, (moment, _) in since.items()})):
         if (row.occurred_at, row.fact_id) > since[row.resident]:
             gained[row.resident].append(row)
     ready = {holder for holder, kept in behind.items()
