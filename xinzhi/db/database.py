@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from xinzhi.db.turns import Turns
 from xinzhi.engine.amounts import to_json
 
 log = logging.getLogger("xinzhi.db")
@@ -115,9 +116,11 @@ def migrate(engine: Engine) -> None:
 class Database:
     """The engine and the two kinds of session the services use."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, *, busy_timeout_ms: int = 30_000):
         self.engine = engine
         self.backend = engine.dialect.name
+        # PostgreSQL queues the waiters of an advisory lock in order already (``lock_residents``)
+        self._turns = Turns(busy_timeout_ms / 1000) if self.backend == "sqlite" else None
         # A read sees one snapshot on either backend (SQLite's read transaction is one already), so the
         # figures of one report agree with each other even while writers commit between its queries.
         snapshot = engine.execution_options(isolation_level="REPEATABLE READ") if self.backend == "postgresql" \
@@ -136,8 +139,12 @@ class Database:
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[Session]:
-        """One write transaction: committed if the block succeeds, rolled back otherwise."""
-        with self._write() as session, session.begin():
+        """One write transaction: committed if the block succeeds, rolled back otherwise.
+
+        On SQLite this process's writers take turns in the order they asked (``db.turns``).
+        """
+        with self._turns.turn() if self._turns else contextlib.nullcontext(), self._write() as session, \
+                session.begin():
             yield session
 
     def before_each_commit(self, hook: Callable[[Session], None]) -> None:
