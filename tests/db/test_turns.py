@@ -63,3 +63,35 @@ def test_a_writer_that_waited_too_long_goes_anyway_and_the_queue_recovers():
     with turns.turn():  # nobody is left in the queue to wait for
         assert len(turns._queue) == 1
     assert not turns._queue
+
+
+def test_a_place_taken_on_arrival_writes_before_a_writer_that_came_later_but_was_ready_first():
+    """A batch takes its place as it arrives and writes when it comes, though a later one asked to write first."""
+    turns = Turns(wait_s=30)
+    order: list[str] = []
+    arrived, ready = threading.Event(), threading.Event()
+
+    def early() -> None:
+        with turns.place():  # arrives first, then reads and validates its facts for a while
+            arrived.set()
+            ready.wait(10)
+            with turns.turn():
+                order.append("early")
+            with turns.turn():  # a second write of the same request keeps the same place
+                order.append("early again")
+
+    first = threading.Thread(target=early)
+    first.start()
+    arrived.wait(10)
+    def later() -> None:
+        with turns.turn():
+            order.append("late")
+
+    late = threading.Thread(target=later)
+    late.start()
+    queued(turns, 2)  # the later writer waits, though the early one has not asked to write yet
+    ready.set()
+    for thread in (first, late):
+        thread.join(10)
+    assert order == ["early", "early again", "late"]
+    assert not turns._queue

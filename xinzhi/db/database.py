@@ -147,6 +147,10 @@ class Database:
                 session.begin():
             yield session
 
+    def queued(self) -> contextlib.AbstractContextManager[None]:
+        """Take this thread's place among SQLite's writers now, for the writes the block makes (``db.turns``)."""
+        return self._turns.place() if self._turns else contextlib.nullcontext()
+
     def before_each_commit(self, hook: Callable[[Session], None]) -> None:
         """Run ``hook`` with every write session just before it commits (rows it adds commit with it)."""
         event.listen(self._write, "before_commit", hook)

@@ -619,15 +619,16 @@ def post_facts(service: Service, community: str, raws: Sequence[Any], *, explain
     if len(raws) > service.settings.max_batch_facts:
         raise ServiceError(ServiceCode.BATCH_TOO_LARGE,
                            f"a batch holds at most {service.settings.max_batch_facts} facts; got {len(raws)}")
-    with service.db.reading() as session:
-        batch = _prepare(service, session, community, raws, ignore_unknown_types=ignore_unknown_types)
 
     def refuse(errors: list[tuple[int, Problem]]) -> ServiceError:
         return _reject(errors, len(raws))
 
-    if batch.errors:
-        raise refuse(batch.errors)
-    fresh, restated = _commit(service, community, batch.new, refuse)
+    with service.db.queued():  # stored in the order batches came: one that overtook another restates its holders
+        with service.db.reading() as session:
+            batch = _prepare(service, session, community, raws, ignore_unknown_types=ignore_unknown_types)
+        if batch.errors:
+            raise refuse(batch.errors)
+        fresh, restated = _commit(service, community, batch.new, refuse)
     results = _results(service, community, batch.order, fresh, FactBrief, explain=explain)
     return FactBatchResult(scored=sum(not r.duplicate for r in results),
                            duplicates=sum(r.duplicate for r in results), ignored=batch.ignored, results=results,
