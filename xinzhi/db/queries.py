@@ -92,7 +92,7 @@ def each_from(session: Session, columns: Sequence[Any], entity: type[Any], commu
         rows = select(*columns).where(entity.community == community, entity.resident == bounds.c.resident,
                                       moment >= bounds.c.start, *where).offset(0).lateral()
         return select(*rows.c).select_from(bounds).join(rows, true())
-    stored = moment.type.dialect_impl(dialect).bind_processor(dialect)
+    stored = _processors(dialect, entity.__table__, ("occurred_at",))[0]  # the text the column stores
     bounds = func.json_each(bindparam(None, json.dumps([[r, stored(starts[r])] for r in residents]))).table_valued(
         "value")
     resident, start = (func.json_extract(bounds.c.value, literal_column(f"'$[{i}]'")) for i in (0, 1))

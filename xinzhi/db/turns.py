@@ -21,7 +21,7 @@ from collections.abc import Iterator
 
 
 class Turns:
-    """Writers of this process, one at a time, in the order they asked."""
+    """Writers of this process, one at a time, in the order they took their places."""
 
     def __init__(self, wait_s: float):
         self._wait_s = wait_s
