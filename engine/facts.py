@@ -28,6 +28,7 @@ from pydantic_core import ErrorDetails
 from .canonical import CanonicalReader, read_base
 from .errors import ErrorCode, FactError, Problem, Refusal, format_path, input_words
 from .moments import Day, Moment
+from .trusted import trusted
 from .ruleset import FactIn, FactType, FieldSpec, Ruleset, someone_named
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -252,7 +253,7 @@ def read_fact(raw: Any) -> FactIn:
     if base is not None:  # canonical: what the model would make of it, without it (``canonical``)
         fact_id, fact_type, resident, household, moment, fields = base
         if type(fields) is dict and all(type(key) is str for key in fields):
-            return FactIn.model_construct(id=fact_id, type=fact_type, household=household, resident=resident,
+            return trusted(FactIn, id=fact_id, type=fact_type, household=household, resident=resident,
                                           occurred_at=moment, fields=fields)
     try:
         return FactIn.model_validate(raw)

@@ -14,6 +14,7 @@ from decimal import Decimal
 from .evaluator import Award, Balance
 from .resets import AccountReset
 from .ruleset import Ruleset
+from .trusted import trusted
 from .vetoes import active_vetoes, rules_read, shown
 
 _ZERO = Decimal(0)  # shared by every resident not yet given points: a sum costs nothing until it moves
@@ -64,7 +65,7 @@ class BalanceSheet:
             seen = shown(self.ruleset, index, vetoes)
             assert seen.tier is not None, "a loaded ruleset has tiers (checks.check_ruleset)"
             # sums of checked amounts (a city's what-if makes millions): not checked again
-            yield Balance.model_construct(resident=resident, index=seen.index, points=points, tier=seen.tier.id,
+            yield trusted(Balance, resident=resident, index=seen.index, points=points, tier=seen.tier.id,
                                           tier_title=seen.tier.title, flags=list(seen.flags), capped_by=seen.capped_by)
 
 

@@ -7,6 +7,8 @@ facts give the same rule ids in the same order through both.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,7 +18,7 @@ from tests.engine.stock_host import StockHost
 from tests.generated_facts import facts_for
 from tests.simulations.conftest import small_scenario
 from xinzhi.engine import compile_ruleset, load_ruleset, load_ruleset_file
-from xinzhi.engine._matcher import MATCHER, Matcher, _has_bare_exponent
+from xinzhi.engine._matcher import MATCHER, Matcher, _encode, _has_bare_exponent
 from xinzhi.engine.evaluator import to_message
 from xinzhi.simulations.population import generate_facts, generate_population
 
@@ -104,3 +106,15 @@ def test_no_state_outlives_a_match_and_each_definition_is_registered_once():
 @given(st.floats() | st.sampled_from([1e-4, 9.999999999999999e-05, 1e16, 9999999999999998.0, -1e16, -1e-4, 5e-324]))
 def test_a_bare_exponent_is_found_by_comparing_exactly_where_repr_prints_one(value):
     assert _has_bare_exponent({"x": value}) == ("e" in repr(value))
+
+
+@given(st.dictionaries(st.text(max_size=8), st.floats(allow_nan=False, allow_infinity=False) | st.text() |
+                       st.integers(min_value=-2 ** 63, max_value=2 ** 200) | st.booleans() | st.none(), max_size=6))
+def test_a_message_is_written_as_json_writes_it_wherever_it_has_no_bare_exponent(message):
+    try:
+        expected = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+        expected.encode()
+    except UnicodeEncodeError:  # a lone surrogate: no JSON the core could read either way
+        return
+    if not _has_bare_exponent(message):
+        assert _encode(message) == expected

@@ -51,6 +51,7 @@ from xinzhi.engine import (
 )
 from xinzhi.engine.amounts import json_ready
 from xinzhi.engine.factfiles import parse_fact_rows
+from xinzhi.engine.trusted import trusted
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger.balances import GRANTED, scoring_history
 from xinzhi.ledger.entries import append_all, award_row, plain_fields, read_entry
@@ -565,7 +566,7 @@ def _results(service: Service, community: str, order: list[str], fresh: dict[str
     for fact_id in order:
         resident, ruleset, entries, held = known[fact_id]
         # built of values made here (entries are models already): not validated again, fact by fact
-        results.append(model.model_construct(fact_id=fact_id, resident=resident, ruleset=ruleset,
+        results.append(trusted(model, fact_id=fact_id, resident=resident, ruleset=ruleset,
                                              duplicate=fact_id not in fresh or fact_id in first_seen, entries=entries,
                                              under_review=held))
         first_seen.add(fact_id)
@@ -596,7 +597,7 @@ def _entry(seq: int, row: Mapping[Any, Any], explain: bool) -> EntryBrief | Ledg
     if explain:  # a row just written has an award's amounts in its explanation as Decimal (``award_row``)
         return read_entry(SimpleNamespace(**{**row, "seq": seq, "explanation": json_ready(row["explanation"])}))
     # the row's amounts were checked as they were written (``Points``): not again for each entry of each batch
-    return EntryBrief.model_construct(seq=seq, rule_id=row["rule_id"], amount=row["amount"],
+    return trusted(EntryBrief, seq=seq, rule_id=row["rule_id"], amount=row["amount"],
                                       raw_amount=row["raw_amount"], limited_by=row["limited_by"],
                                       index_delta=row["index_delta"], points_delta=row["points_delta"])
 
