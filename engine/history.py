@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from decimal import Decimal
 from functools import lru_cache
+from heapq import heappop, heappush
 from itertools import accumulate
 from typing import Any, TypeVar
 
@@ -142,7 +143,8 @@ class History:
         # reads, even while scoring a fact of another: its creator says how far that is.
         self.keep_days = keep_days
         self.swept = -_BIG  # the latest day ``forget_before`` was given
-        self.sweep_after = _BIG  # no period of ``used`` can go before ``forget_before`` is given a later day
+        # the periods of ``used`` by the last day ``forget_before`` may be given with each kept (``_kept_until``)
+        self.endings: list[tuple[int, int, tuple, _Period]] = []
         self.edges: tuple[int, int, dt.datetime, dt.datetime] | None = None  # that day's: see ``_edges``
 
     def record(self, resident: str, *, limits: Iterable[LimitRef], counted: frozenset[tuple[str, str]],
@@ -184,7 +186,7 @@ class History:
             period = self.used.get(key)
             if period is None:
                 period = self.used[key] = _Period(_last_day(limit.period, day))
-                self.sweep_after = min(self.sweep_after, self._kept_until(key, period))
+                heappush(self.endings, (self._kept_until(key, period), id(period), key, period))
             holder = _holder(limit, resident, member)
             counted = period.counts.get(holder)
             if counted is None:
@@ -289,11 +291,11 @@ class History:
         """
         if day > self.swept:
             self.swept = day
-            if day > self.sweep_after:
-                for key in [key for key, period in self.used.items() if self._kept_until(key, period) < day]:
+            endings = self.endings
+            while endings and endings[0][0] < day:  # the periods that ended before it, soonest first
+                _, _, key, period = heappop(endings)
+                if self.used.get(key) is period:
                     del self.used[key]
-                self.sweep_after = min((self._kept_until(key, period) for key, period in self.used.items()),
-                                       default=_BIG)
             start = self._edges(day)[1]
             for key in [key for key, tallies in self.tallies.items() if tallies.latest < start]:
                 del self.tallies[key]
