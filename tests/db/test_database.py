@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
+
+import pytest
 
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import DateTime, text
-from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects import postgresql, sqlite
 
 from tests.db.test_statistics import facts
 from tests.support.fixtures import new_community, settings_for
 from xinzhi.db import database
-from xinzhi.db.tables import UTCDateTime
+from xinzhi.db.tables import Points, UTCDateTime
 from xinzhi.scoring import post_facts
 from xinzhi.service import open_service
 
@@ -38,6 +41,23 @@ def test_a_moment_is_stored_on_sqlite_as_sqlalchemys_datetime_stores_it(moment):
     generic = DateTime().dialect_impl(dialect).bind_processor(dialect)
     assert column.bind_processor(dialect)(moment) == generic(column.process_bind_param(moment, dialect))
     assert column.bind_processor(dialect)(None) is None
+
+
+@pytest.mark.parametrize("dialect", [sqlite.dialect(), postgresql.dialect()], ids=["sqlite", "postgresql"])
+def test_a_remembered_value_does_not_let_its_equal_of_another_type_through(dialect):
+    """Bind processors remember values (``tables.remembered``), by type: a float equal to a stored amount,
+    a naive twin of a stored moment, are refused as they would be the first time."""
+    amount, moment = Points().bind_processor(dialect), UTCDateTime().bind_processor(dialect) or (
+        lambda value: UTCDateTime().process_bind_param(value, dialect))
+    assert amount(Decimal(6)) == amount(6) == 600 and amount(Decimal("0.25")) == 25
+    with pytest.raises(TypeError, match="float"):
+        amount(6.0)
+    with pytest.raises(ValueError, match="finer"):
+        amount(Decimal("0.001"))
+    utc = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    moment(utc)
+    with pytest.raises(ValueError, match="naive"):
+        moment(utc.replace(tzinfo=None))
 
 
 def wal_after(tmp_path, name: str, restart_every: int, monkeypatch) -> int:

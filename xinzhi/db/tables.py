@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -40,15 +39,12 @@ from sqlalchemy.types import TypeDecorator
 from xinzhi.clock import utcnow
 from xinzhi.engine.amounts import MAX_DECIMALS
 
-def remembered(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """A bind processor that remembers what it made of the last few thousand values (of each type).
-
-    A batch binds the same moments and amounts again and again: a fact's moment for its row
-    and each of its entries, one ``created_at`` for every row, a few amounts for thousands of
-    entries and sums. Each took 0.6–1.9 µs to make anew, 0.1 to look up. By type, so a float
-    equal to a remembered amount is still refused.
-    """
-    return lru_cache(maxsize=4096, typed=True)(process)
+#: What the moment and amount columns' bind processors made of the last few thousand values (of each
+#: type, so that a float equal to a remembered amount is still refused), shared by every column: a
+#: batch binds the same values again and again — a fact's moment for its row and each of its
+#: entries, one ``created_at`` for every row, a few amounts for thousands of entries and sums.
+#: Each took 0.6–1.9 µs to make anew, 0.1 to look up.
+remembered = lru_cache(maxsize=8192, typed=True)
 
 
 SEQ = BigInteger().with_variant(Integer, "sqlite")  # 64-bit on PostgreSQL; SQLite's rowid for autoincrement
@@ -62,11 +58,7 @@ class UTCDateTime(TypeDecorator):
 
     def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
         """Stored as naive UTC; a naive datetime is refused rather than guessed at."""
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(dt.UTC).replace(tzinfo=None)
+        return _naive_utc(value)
 
     def bind_processor(self, dialect: Any) -> Any:
         """On SQLite, the text its ``DATETIME`` stores (``2024-01-01 00:00:00.000000``) made in one step.
@@ -74,14 +66,7 @@ class UTCDateTime(TypeDecorator):
         SQLAlchemy's formats seven fields through a dict, for each of the thousands of moments a
         batch writes (4% of its CPU); ``tests/db/test_database.py`` holds the two to the same text.
         """
-        if dialect.name != "sqlite":
-            return super().bind_processor(dialect)
-        to_utc = self.process_bind_param
-
-        def process(value: dt.datetime | None) -> str | None:
-            naive = to_utc(value, dialect)
-            return None if naive is None else naive.isoformat(" ", "microseconds")
-        return remembered(process)
+        return _sqlite_text if dialect.name == "sqlite" else super().bind_processor(dialect)
 
     def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
         """Stored naive UTC comes back aware."""
@@ -97,28 +82,49 @@ class Points(TypeDecorator):
 
     impl = BigInteger
     cache_ok = True
-    _SCALE = 10 ** MAX_DECIMALS
 
     def process_bind_param(self, value: Decimal | int | None, dialect: Any) -> int | None:
         """Hundredths of a point; a float is refused (it is not the amount anyone wrote)."""
-        if value is None:
-            return None
-        if type(value) is int:  # most sums and zeros: exact as they are
-            return value * self._SCALE
-        if isinstance(value, float):
-            raise TypeError(f"amount {value!r} is a float; amounts are Decimal")
-        scaled = (value if type(value) is Decimal else Decimal(value)) * self._SCALE
-        if scaled != scaled.to_integral_value():
-            raise ValueError(f"amount {value} is finer than 1/{self._SCALE} of a point")
-        return int(scaled)
+        return _hundredths(value)
 
     def bind_processor(self, dialect: Any) -> Any:
-        """``process_bind_param`` itself (``remembered``): the integer column needs nothing more."""
-        return remembered(lambda value: self.process_bind_param(value, dialect))
+        """``_hundredths`` itself: the integer column needs nothing more."""
+        return _hundredths
 
     def process_result_value(self, value: int | None, dialect: Any) -> Decimal | None:
         """The exact amount, without trailing zeros: 102000 is 1020, 10 is 0.1."""
-        return None if value is None else Decimal(value) / self._SCALE
+        return None if value is None else Decimal(value) / _SCALE
+
+
+_SCALE = 10 ** MAX_DECIMALS
+
+
+@remembered
+def _hundredths(value: Decimal | int | None) -> int | None:
+    if value is None:
+        return None
+    if type(value) is int:  # most sums and zeros: exact as they are
+        return value * _SCALE
+    if isinstance(value, float):
+        raise TypeError(f"amount {value!r} is a float; amounts are Decimal")
+    scaled = (value if type(value) is Decimal else Decimal(value)) * _SCALE
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"amount {value} is finer than 1/{_SCALE} of a point")
+    return int(scaled)
+
+
+def _naive_utc(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+@remembered
+def _sqlite_text(value: dt.datetime | None) -> str | None:
+    naive = _naive_utc(value)
+    return None if naive is None else naive.isoformat(" ", "microseconds")
 
 
 
