@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from decimal import ROUND_DOWN, Decimal
+from functools import lru_cache
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
@@ -52,6 +53,7 @@ def signed(value: Decimal | int) -> str:
     return shown if shown.startswith("-") else "+" + shown
 
 
+@lru_cache(maxsize=4096, typed=True)  # a batch's results and explanations write a few amounts thousands of times
 def to_json(value: Decimal | int) -> int | float:
     """A JSON number with the amount's exact digits: an int when whole, else the float whose repr they are.
 
