@@ -28,8 +28,8 @@ from pydantic_core import ErrorDetails
 from .canonical import CanonicalReader, read_base
 from .errors import ErrorCode, FactError, Problem, Refusal, format_path, input_words
 from .moments import Day, Moment
-from .trusted import trusted
 from .ruleset import FactIn, FactType, FieldSpec, Ruleset, someone_named
+from .trusted import trusted
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -6,7 +6,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import DateTime, text

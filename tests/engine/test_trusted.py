@@ -10,7 +10,7 @@ import pytest
 from xinzhi.engine.evaluator import Balance
 from xinzhi.engine.facts import FactIn
 from xinzhi.engine.trusted import trusted
-from xinzhi.scoring.models import EntryBrief, FactBrief, FactResult
+from xinzhi.scoring import EntryBrief, FactBrief, FactResult
 
 ENTRY = {"seq": 7, "rule_id": "volunteer_hours", "amount": Decimal(6), "raw_amount": Decimal(8),
          "limited_by": "volunteer_hours: 10 per month", "index_delta": Decimal(6), "points_delta": Decimal(0)}
