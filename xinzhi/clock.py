@@ -9,6 +9,7 @@ no balance counts points that do not exist yet.
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 from xinzhi.engine import SHANGHAI
 
@@ -33,6 +34,7 @@ def latest_accepted(tolerance_minutes: int) -> dt.datetime:
     return utcnow() + dt.timedelta(minutes=tolerance_minutes)
 
 
+@lru_cache(maxsize=4096)  # a fact's moment is grouped for its row, each of its entries and their sums
 def month_of(moment: dt.datetime) -> str:
     """The calendar month (``2021-05``, Asia/Shanghai) a moment falls in: how the ledger and its sums group by month."""
     local = moment.astimezone(SHANGHAI)
