@@ -254,7 +254,7 @@ def read_fact(raw: Any) -> FactIn:
         fact_id, fact_type, resident, household, moment, fields = base
         if type(fields) is dict and all(type(key) is str for key in fields):
             return trusted(FactIn, id=fact_id, type=fact_type, household=household, resident=resident,
-                                          occurred_at=moment, fields=fields)
+                           occurred_at=moment, fields=fields)
     try:
         return FactIn.model_validate(raw)
     except ValidationError as exc:

@@ -66,7 +66,7 @@ class BalanceSheet:
             assert seen.tier is not None, "a loaded ruleset has tiers (checks.check_ruleset)"
             # sums of checked amounts (a city's what-if makes millions): not checked again
             yield trusted(Balance, resident=resident, index=seen.index, points=points, tier=seen.tier.id,
-                                          tier_title=seen.tier.title, flags=list(seen.flags), capped_by=seen.capped_by)
+                          tier_title=seen.tier.title, flags=list(seen.flags), capped_by=seen.capped_by)
 
 
 def balances(ruleset: Ruleset, awards: Iterable[Award], residents: Iterable[str] = (),

@@ -4,7 +4,7 @@ A batch of 1,000 facts made some 3,000 models of values its own code had just ma
 checked (a fact's keys, each result and entry), and ``model_construct`` — pure Python that
 reads the model's fields and defaults for every call — took 3–4 µs each, a twentieth of a
 batch. Where every field is given, what it leaves in an instance is the values, which were
-set, and the private attributes' defaults: this sets those (under 1 µs).
+set, and the private attributes' defaults: this sets those (1–1.5 µs).
 ``tests/engine/test_trusted.py`` holds the two to equal instances for every model made this way.
 """
 

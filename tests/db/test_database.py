@@ -44,7 +44,7 @@ def test_a_moment_is_stored_on_sqlite_as_sqlalchemys_datetime_stores_it(moment):
 
 @pytest.mark.parametrize("dialect", [sqlite.dialect(), postgresql.dialect()], ids=["sqlite", "postgresql"])
 def test_a_remembered_value_does_not_let_its_equal_of_another_type_through(dialect):
-    """Bind processors remember values (``tables.remembered``), by type: a float equal to a stored amount,
+    """Bind processors remember values (``tables._remembered``), by type: a float equal to a stored amount,
     a naive twin of a stored moment, are refused as they would be the first time."""
     amount, moment = Points().bind_processor(dialect), UTCDateTime().bind_processor(dialect) or (
         lambda value: UTCDateTime().process_bind_param(value, dialect))

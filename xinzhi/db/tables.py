@@ -44,7 +44,7 @@ from xinzhi.engine.amounts import MAX_DECIMALS
 #: batch binds the same values again and again — a fact's moment for its row and each of its
 #: entries, one ``created_at`` for every row, a few amounts for thousands of entries and sums.
 #: Each took 0.6–1.9 µs to make anew, 0.1 to look up.
-remembered = lru_cache(maxsize=8192, typed=True)
+_remembered = lru_cache(maxsize=8192, typed=True)
 
 
 SEQ = BigInteger().with_variant(Integer, "sqlite")  # 64-bit on PostgreSQL; SQLite's rowid for autoincrement
@@ -99,7 +99,7 @@ class Points(TypeDecorator):
 _SCALE = 10 ** MAX_DECIMALS
 
 
-@remembered
+@_remembered
 def _hundredths(value: Decimal | int | None) -> int | None:
     if value is None:
         return None
@@ -121,7 +121,7 @@ def _naive_utc(value: dt.datetime | None) -> dt.datetime | None:
     return value.astimezone(dt.UTC).replace(tzinfo=None)
 
 
-@remembered
+@_remembered
 def _sqlite_text(value: dt.datetime | None) -> str | None:
     naive = _naive_utc(value)
     return None if naive is None else naive.isoformat(" ", "microseconds")

@@ -567,8 +567,8 @@ def _results(service: Service, community: str, order: list[str], fresh: dict[str
         resident, ruleset, entries, held = known[fact_id]
         # built of values made here (entries are models already): not validated again, fact by fact
         results.append(trusted(model, fact_id=fact_id, resident=resident, ruleset=ruleset,
-                                             duplicate=fact_id not in fresh or fact_id in first_seen, entries=entries,
-                                             under_review=held))
+                               duplicate=fact_id not in fresh or fact_id in first_seen, entries=entries,
+                               under_review=held))
         first_seen.add(fact_id)
     return results
 
@@ -597,9 +597,8 @@ def _entry(seq: int, row: Mapping[Any, Any], explain: bool) -> EntryBrief | Ledg
     if explain:  # a row just written has an award's amounts in its explanation as Decimal (``award_row``)
         return read_entry(SimpleNamespace(**{**row, "seq": seq, "explanation": json_ready(row["explanation"])}))
     # the row's amounts were checked as they were written (``Points``): not again for each entry of each batch
-    return trusted(EntryBrief, seq=seq, rule_id=row["rule_id"], amount=row["amount"],
-                                      raw_amount=row["raw_amount"], limited_by=row["limited_by"],
-                                      index_delta=row["index_delta"], points_delta=row["points_delta"])
+    return trusted(EntryBrief, seq=seq, rule_id=row["rule_id"], amount=row["amount"], raw_amount=row["raw_amount"],
+                   limited_by=row["limited_by"], index_delta=row["index_delta"], points_delta=row["points_delta"])
 
 
 def _reject(errors: list[tuple[int, Problem]], total: int) -> ServiceError:
