@@ -199,7 +199,9 @@ def scoring_history(session: Session, community: str,
     edges: dict[tuple[tuple[str, ...], dt.date, dt.date], tuple[dt.datetime, dt.datetime]] = {}  # spans' by days
     for holder, (versions, first, last) in spans.items():
         names = tuple(compiled.name for compiled in versions)
-        reads = read.get(names) or read.setdefault(names, _Reads.of(versions))
+        if names not in read:
+            read[names] = _Reads.of(versions)
+        reads = read[names]
         limits[holder], counted[holder] = reads.limits, reads.counted
         histories[holder] = since[holder][0] if holder in since else History(keep_days=reads.keep_days)
         if reads.spans:
