@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Mapping, Sequence
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any, TypeVar
 
 import orjson
@@ -152,7 +153,7 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     columns = ", ".join(dialect.identifier_preparer.quote(name) for name in rows[0])
     if dialect.name != "postgresql":
         connection.exec_driver_sql(f"INSERT INTO {table.name} ({columns}) VALUES ({', '.join('?' * len(rows[0]))})",
-                                   [tuple(row) for row in values])
+                                   values)
         return
     statement = f"COPY {table.name} ({columns}) FROM STDIN"
     try:
@@ -164,10 +165,16 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         raise IntegrityError(statement, None, exc) from exc
 
 
-def _processed(dialect: Dialect, table: Table, rows: list[dict[str, Any]]) -> list[list[Any]]:
-    """Each row's values (in the first row's key order) as the driver takes them: through their columns' types."""
-    writers = list(zip(rows[0], _processors(dialect, table, tuple(rows[0])), strict=True))
-    return [[row[name] if process is None else process(row[name]) for name, process in writers] for row in rows]
+def _processed(dialect: Dialect, table: Table, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """Each row's values (in the first row's key order) as the driver takes them: through their columns' types.
+
+    Column by column, with ``map``: a loop over each value of each row in Python was a
+    twentieth of storing a batch, more than the processors it called.
+    """
+    names = tuple(rows[0])
+    values = map(itemgetter(*names), rows) if len(names) > 1 else ((row[names[0]],) for row in rows)
+    columns = zip(zip(*values, strict=True), _processors(dialect, table, names), strict=True)
+    return list(zip(*(column if process is None else map(process, column) for column, process in columns), strict=True))
 
 
 @lru_cache(maxsize=64)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import select
@@ -75,8 +76,11 @@ def plain_fields(fields: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in fields.items()}
 
 
-def award_row(community: str, award: Award, fact: Fact | None) -> Row:
-    """An award (or deduction) the engine computed for a fact (or a closed period), with any limit that bound it."""
+def award_row(community: str, award: Award, fact: Fact | None, fields: dict[str, Any] | None = None) -> Row:
+    """An award (or deduction) the engine computed for a fact (or a closed period), with any limit that bound it.
+
+    ``fields`` are the fact's as stored (``plain_fields``), where the caller made them already for its row.
+    """
     index = award.amount if "index" in award.accounts else 0
     points = award.amount if "points" in award.accounts else 0
     return _row(community, award.resident, kind="deduction" if award.raw_amount < 0 else "award",
@@ -91,7 +95,7 @@ def award_row(community: str, award: Award, fact: Fact | None) -> Row:
                     "reached_total": award.reached_total, "period": award.period, "qualified": list(award.qualified),
                     "fact": None if fact is None else {
                         "id": fact.id, "type": fact.type, "occurred_at": fact.occurred_at.isoformat(),
-                        "fields": plain_fields(fact.fields)}}, as_json=False)
+                        "fields": plain_fields(fact.fields) if fields is None else fields}}, as_json=False)
 
 
 _MOVED = ("amount", "raw_amount", "index_delta", "points_delta")
@@ -276,18 +280,28 @@ _SUMMED = tuple(RunningSums.__annotations__)  # index_total, points_total, award
 
 def _grouped(rows: list[Row], keys: tuple[str, ...]) -> list[Row]:
     """The rows' sums per value of ``keys`` (no category counts as ``""``), in key order."""
-    groups: dict[tuple[str, ...], list[Any]] = {}
+    key_of = itemgetter(*keys) if len(keys) > 1 else lambda row: (row[keys[0]],)
+    groups: dict[tuple[str | None, ...], list[Any]] = {}
     for row in rows:
-        sums = groups.setdefault(tuple(row[k] or "" for k in keys), [0] * len(_SUMMED))
+        key = key_of(row)
+        sums = groups.get(key)
+        if sums is None:
+            sums = groups[key] = [0] * len(_SUMMED)
         sums[0] += row["index_delta"]
         sums[1] += row["points_delta"]
-        if row["kind"] == "award":
+        kind = row["kind"]
+        if kind == "award":
             sums[2] += row["amount"]
-        elif row["kind"] == "deduction":
+        elif kind == "deduction":
             sums[3] += row["amount"]
         sums[4] += 1
+    named: dict[tuple[str, ...], list[Any]] = {}  # a few groups: ``None`` named ``""`` only now, once per group
+    for key, sums in groups.items():
+        name = tuple(k or "" for k in key)
+        known = named.get(name)
+        named[name] = sums if known is None else [a + b for a, b in zip(known, sums, strict=True)]
     return [{**dict(zip(keys, key, strict=True)), **dict(zip(_SUMMED, sums, strict=True))}
-            for key, sums in sorted(groups.items())]
+            for key, sums in sorted(named.items())]
 
 
 def read_entry(row: Any) -> LedgerEntryRead:

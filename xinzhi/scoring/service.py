@@ -89,6 +89,7 @@ class _Prepared:
     raw: dict[str, Any] | None  # None: a stored fact, scored again (``restating``)
     fact: Fact
     compiled: CompiledRuleset
+    fields: dict[str, Any] | None = None  # a new fact's fields as stored (``plain_fields``): its row's and its entries'
 
 
 @dataclass
@@ -189,7 +190,7 @@ def _prepare(service: Service, session: Session, community: str, raws: Sequence[
             continue
         seen[fact.id] = fact
         order.append(fact.id)
-        new.append(_Prepared(position, raw, fact, compiled))
+        new.append(_Prepared(position, raw, fact, compiled, plain_fields(fact.fields)))
     return _Batch(new=new, known_ids=known_ids, order=order, errors=errors, ignored=ignored)
 
 
@@ -467,7 +468,7 @@ class _Holders:
         now = utcnow()
         return [{"community": self.community, "fact_id": p.fact.id, "type": p.fact.type, "resident": p.fact.resident,
                  "member": p.fact.member, "household": p.fact.household, "occurred_at": p.fact.occurred_at,
-                 "fields": plain_fields(p.fact.fields), "received": p.raw, "ruleset": p.compiled.ref,
+                 "fields": p.fields, "received": p.raw, "ruleset": p.compiled.ref,
                  "created_at": now} for p in self.todo]
 
     def months(self) -> list[dict[str, Any]]:
@@ -533,7 +534,7 @@ def _score(session: Session, community: str, stream: list[_Prepared], histories:
         if p.raw is None:
             rescored.append((p.compiled, p.fact, awards))
             continue
-        rows = [award_row(community, a, p.fact) for a in awards]
+        rows = [award_row(community, a, p.fact, p.fields) for a in awards]
         entries += rows + hold_for_review(session, community, p.compiled, rows)
     restated = restatements(session, community, restating, rescored, utcnow())
     for compiled, row in restated:
