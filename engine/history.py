@@ -36,6 +36,10 @@ from .ruleset import FieldSpec, Limit, Repeats, Rule
 #: A calendar period's length in days, roughly: how limits are ordered, shortest first.
 PERIOD_DAYS = {"day": 1, "week": 7, "month": 31, "quarter": 92, "year": 366}
 _BIG = 1 << 62
+#: A resident's own past is trimmed at most once in this many days (``History.forget_before``): a history
+#: then holds up to a week more than any fact reads, which changes no result; trimming at every fact was
+#: a twentieth of scoring a batch in the service, where a holder's fact comes every day or two.
+SWEEP_DAYS = 7
 _ZERO = Decimal(0)
 _Entries = TypeVar("_Entries", bound=MutableMapping[Any, Any])  # a resident's entries in one part
 
@@ -146,6 +150,7 @@ class History:
         # the periods of ``used`` by the last day ``forget_before`` may be given with each kept (``_kept_until``)
         self.endings: list[tuple[int, int, tuple, _Period]] = []
         self.edges: tuple[int, int, dt.datetime, dt.datetime] | None = None  # that day's: see ``_edges``
+        self.due: dict[str, int] = {}  # resident → the day ``forget_before`` next trims their past (a week on)
 
     def record(self, resident: str, *, limits: Iterable[LimitRef], counted: frozenset[tuple[str, str]],
                rule_id: str | None, category: str | None, moment: dt.datetime, fact_id: str | None,
@@ -287,9 +292,13 @@ class History:
         since a limit reads only the period holding the fact; a threshold's once its latest fact
         is older than ``day`` (or a fact of its next period is counted, ``tally``); a rolling
         window's applications once the window has passed them. A threshold's facts before that
-        day are folded into its total (``_Tally``).
+        day are folded into its total (``_Tally``). A resident's own parts (windows, sequences,
+        occurrences, threshold facts) are trimmed once in ``SWEEP_DAYS``: what a trim leaves is
+        never read, so a later one does it as well.
         """
         if day > self.swept:
+            if day // SWEEP_DAYS > self.swept // SWEEP_DAYS:  # once a week: only residents trimmed in the last
+                self.due = {holder: due for holder, due in self.due.items() if due > day}
             self.swept = day
             endings = self.endings
             while endings and endings[0][0] < day:  # the periods that ended before it, soonest first
@@ -299,6 +308,10 @@ class History:
             start = self._edges(day)[1]
             for key in [key for key, tallies in self.tallies.items() if tallies.latest < start]:
                 del self.tallies[key]
+        due = self.due.get(resident)
+        if due is not None and day < due:
+            return
+        self.due[resident] = day + SWEEP_DAYS
         now, start, today = self._edges(day)
         _drop(self.recent, resident, lambda _, applied: applied.drop_through(max(day, now - applied.span)))
         _drop(self.marked, resident, lambda _, kept: _shed(kept, bisect_right(kept, day, key=_day)))  # days rise

@@ -16,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from xinzhi.engine import History, LimitRef, compile_ruleset, evaluate, load_ruleset, score_fact, validate_facts
+from xinzhi.engine import history as history_module
 from xinzhi.engine.history import PERIOD_DAYS
 
 RULESET = """\
@@ -91,6 +92,18 @@ def test_forgetting_changes_no_award(scored):
     assert explained(scored["awards"]) == expected
     assert {a[1] for a in expected} == {"deed", "hours", "litter", "deed_after"}
     assert any(a[3] for a in expected) and any(a[8] for a in expected)  # limits bound, thresholds reached
+
+
+@pytest.mark.parametrize("days", [1, 3, 30])
+def test_trimming_a_residents_past_more_or_less_often_changes_no_award(scored, monkeypatch, days):
+    """What a trim leaves is never read: trimming at every fact, or once a month, gives the weekly trim's awards."""
+    monkeypatch.setattr(history_module, "SWEEP_DAYS", days)
+    compiled = scored["compiled"]
+    history = History(keep_days=compiled.lookback_days)
+    awards = []
+    for fact in sorted(validate_facts(compiled, scored["raws"]), key=lambda f: f.sort_key):
+        awards += score_fact(compiled, fact, history)[0]
+    assert explained(awards) == explained(scored["awards"])
 
 
 def test_a_stream_in_time_order_holds_at_most_one_running_period_per_limit_and_resident(scored):
