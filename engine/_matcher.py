@@ -74,9 +74,11 @@ def _encode(message: dict) -> str:
 def _has_bare_exponent(message: dict) -> bool:
     """Whether a float of ``message`` prints with an exponent, as ``repr`` does below 1e-4 and from 1e16.
 
-    Compared, not printed: this runs for every fact scored (``v - v == 0`` leaves out inf and nan).
+    Compared, not printed: this runs for every fact scored (``v - v == 0`` leaves out inf and nan), and
+    most have no float at all, which ``in`` over the values' types finds without a Python loop.
     """
-    return any(type(v) is float and v != 0 and not 1e-4 <= abs(v) < 1e16 and v - v == 0 for v in message.values())
+    return float in map(type, message.values()) and any(
+        type(v) is float and v != 0 and not 1e-4 <= abs(v) < 1e16 and v - v == 0 for v in message.values())
 
 
 class Matcher:

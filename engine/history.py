@@ -149,7 +149,6 @@ class History:
         self.swept = -_BIG  # the latest day ``forget_before`` was given
         # the periods of ``used`` by the last day ``forget_before`` may be given with each kept (``_kept_until``)
         self.endings: list[tuple[int, int, tuple, _Period]] = []
-        self.edges: tuple[int, int, dt.datetime, dt.datetime] | None = None  # that day's: see ``_edges``
         self.due: dict[str, int] = {}  # resident → the day ``forget_before`` next trims their past (a week on)
 
     def record(self, resident: str, *, limits: Iterable[LimitRef], counted: frozenset[tuple[str, str]],
@@ -305,14 +304,14 @@ class History:
                 _, _, key, period = heappop(endings)
                 if self.used.get(key) is period:
                     del self.used[key]
-            start = self._edges(day)[1]
+            start = _edges(day, self.keep_days)[1]
             for key in [key for key, tallies in self.tallies.items() if tallies.latest < start]:
                 del self.tallies[key]
         due = self.due.get(resident)
         if due is not None and day < due:
             return
         self.due[resident] = day + SWEEP_DAYS
-        now, start, today = self._edges(day)
+        now, start, today = _edges(day, self.keep_days)
         _drop(self.recent, resident, lambda _, applied: applied.drop_through(max(day, now - applied.span)))
         _drop(self.marked, resident, lambda _, kept: _shed(kept, bisect_right(kept, day, key=_day)))  # days rise
         _drop(self.occurred, resident, lambda _, occurred: _shed(occurred, bisect_left(occurred, (start, ""))))
@@ -325,17 +324,6 @@ class History:
         """The last day ``forget_before`` may be given with the period still kept: a fact may still read it."""
         return period.last - max(self.keep_days, PERIOD_DAYS[key[3]])
 
-    def _edges(self, day: int) -> tuple[int, dt.datetime, dt.datetime]:
-        """The scored fact's earliest day, when the day after ``day`` starts and when that earliest day starts.
-
-        What is older than the second is forgotten, what is older than the third folded. Kept for
-        the next call, which is given the same day more often than not.
-        """
-        if self.edges is None or self.edges[0] != day:
-            now = day + self.keep_days
-            self.edges = (day, now, dt.datetime.combine(dt.date.fromordinal(day + 1), dt.time(), SHANGHAI),
-                          dt.datetime.combine(dt.date.fromordinal(max(now, day + 1)), dt.time(), SHANGHAI))
-        return self.edges[1:]
 
     def held(self) -> dict[str, int]:
         """How many items each part holds, over all residents: what a long stream makes grow, if anything."""
@@ -345,6 +333,18 @@ class History:
                 "kept facts": sum(len(k) for w in self.marked.values() for k in w.values()),
                 "threshold counts": sum(len(t.names) + len(t.kept) for w in self.tallies.values()
                                         for t in w.by.values())}
+
+
+@lru_cache(maxsize=256)
+def _edges(day: int, keep_days: int) -> tuple[int, dt.datetime, dt.datetime]:
+    """The scored fact's earliest day, when the day after ``day`` starts and when that earliest day starts.
+
+    What is older than the second is forgotten, what is older than the third folded. Remembered:
+    the service keeps a history per account holder, and a batch's holders share a few days.
+    """
+    now = day + keep_days
+    return (now, dt.datetime.combine(dt.date.fromordinal(day + 1), dt.time(), SHANGHAI),
+            dt.datetime.combine(dt.date.fromordinal(max(now, day + 1)), dt.time(), SHANGHAI))
 
 
 def _drop(part: MutableMapping[str, _Entries], resident: str, gone: Callable[[Any, Any], bool]) -> None:
