@@ -300,8 +300,8 @@ def _grouped(rows: list[Row], keys: tuple[str, ...]) -> list[Row]:
         name = tuple(k or "" for k in key)
         known = named.get(name)
         named[name] = sums if known is None else [a + b for a, b in zip(known, sums, strict=True)]
-    return [{**dict(zip(keys, key, strict=True)), **dict(zip(_SUMMED, sums, strict=True))}
-            for key, sums in sorted(named.items())]
+    columns = keys + _SUMMED
+    return [dict(zip(columns, (*key, *sums), strict=True)) for key, sums in sorted(named.items())]
 
 
 def read_entry(row: Any) -> LedgerEntryRead:
