@@ -296,7 +296,7 @@ class History:
         never read, so a later one does it as well.
         """
         if day > self.swept:
-            if day // SWEEP_DAYS > self.swept // SWEEP_DAYS:  # once a week: only residents trimmed in the last
+            if day // SWEEP_DAYS > self.swept // SWEEP_DAYS:  # weekly: keep the residents whose trim is to come
                 self.due = {holder: due for holder, due in self.due.items() if due > day}
             self.swept = day
             endings = self.endings
@@ -323,7 +323,6 @@ class History:
     def _kept_until(self, key: tuple, period: _Period) -> int:
         """The last day ``forget_before`` may be given with the period still kept: a fact may still read it."""
         return period.last - max(self.keep_days, PERIOD_DAYS[key[3]])
-
 
     def held(self) -> dict[str, int]:
         """How many items each part holds, over all residents: what a long stream makes grow, if anything."""
