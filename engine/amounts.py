@@ -39,8 +39,9 @@ def round_down(value: Decimal, decimals: int) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_DOWN)
 
 
+@lru_cache(maxsize=4096, typed=True)  # every award's summary writes its amount: a batch's are a few values
 def text(value: Decimal | int) -> str:
-    """The amount as people write it: 1020, 0.1, -2.5 (no exponent, no trailing zeros)."""
+    """The amount as people write it: 1020, 0.1, -2.5 (no exponent, no trailing zeros); equal amounts alike."""
     if isinstance(value, int):
         return str(value)
     written = format(value.normalize(), "f")

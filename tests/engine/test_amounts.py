@@ -119,6 +119,14 @@ def test_an_amount_is_written_with_its_exact_digits(value, written, with_sign, j
     assert type(to_json(value)) is type(json_value)
 
 
+@given(st.decimals(min_value=-10**9, max_value=10**9, places=2), st.integers(min_value=0, max_value=3))
+def test_equal_amounts_are_written_alike_whichever_was_written_first(amount, zeros):
+    """``text`` remembers what it wrote: 2.5 written first must not make 2.50 (equal, other digits) differ."""
+    padded = amount.quantize(Decimal(1).scaleb(-2 - zeros))
+    assert padded == amount
+    assert text(padded) == text.__wrapped__(padded) == text(amount) == text.__wrapped__(amount)
+
+
 def test_a_float_from_yaml_or_json_is_read_as_the_digits_it_was_written_with():
     assert exact(0.1) == Decimal("0.1") and exact(1019) == Decimal(1019)
     assert exact(0.30000000000000004) != Decimal("0.3")
