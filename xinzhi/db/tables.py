@@ -127,8 +127,6 @@ def _sqlite_text(value: dt.datetime | None) -> str | None:
     return None if naive is None else naive.isoformat(" ", "microseconds")
 
 
-
-
 class Base(DeclarativeBase):
     """The declarative base; ``dict`` and ``list`` annotations map to JSON columns."""
 
