@@ -11,12 +11,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import orjson
 from alembic import command
@@ -27,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from xinzhi.db.turns import Turns
+from xinzhi.db.wal import WalKeeper
 from xinzhi.engine.amounts import to_json
 
 log = logging.getLogger("xinzhi.db")
@@ -35,8 +34,6 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _GROWING = ("facts", "ledger_entries", "resident_facts", "account_totals", "residents")
 _FRESH_ROWS = 20_000  # rows written before their statistics are first refreshed
 _FRESH_SHARE = 0.2  # then each time the tables have grown by this share
-_WAL_ROWS = 20_000  # rows written between the SQLite write-ahead log's restarts (``Database._restart_wal``)
-_WAL_WAIT_MS = 200  # how long a restart waits for readers of older snapshots
 _MIGRATION_LOCK = 0x5869_6E7A  # "Xinz": one migrator at a time on PostgreSQL
 
 
@@ -52,8 +49,9 @@ def _json_text(value: object) -> str:
 #: A city's store is gigabytes, and a batch touches a leaf of every index for each of its holders.
 #: With SQLite's defaults (2 MB of pages per connection, the WAL copied back every 1,000 pages)
 #: ``post_facts`` took 161 ms of CPU per 1,000 facts at 100k facts stored and 213 ms at 1M; with
-#: these, 170 and 187, flat (benchmarks/README.md, "batch ingest over 1M facts").
-SQLITE_AT_SCALE = ("cache_size=-65536", "wal_autocheckpoint=10000")  # 64 MB of pages; ~40 MB of WAL
+#: 64 MB, 170 and 187, flat (benchmarks/README.md, "batch ingest over 1M facts"). The WAL is copied
+#: back by ``db.wal``, off the write path; SQLite's own copy at commit is only a backstop (400 MB).
+SQLITE_AT_SCALE = ("cache_size=-65536", "wal_autocheckpoint=100000")
 
 
 def make_engine(url: str, *, busy_timeout_ms: int = 30_000) -> Engine:
@@ -121,6 +119,7 @@ class Database:
         self.backend = engine.dialect.name
         # PostgreSQL queues the waiters of an advisory lock in order already (``lock_residents``)
         self._turns = Turns(busy_timeout_ms / 1000) if self.backend == "sqlite" else None
+        self._wal = WalKeeper(engine) if self.backend == "sqlite" else None
         # A read sees one snapshot on either backend (SQLite's read transaction is one already), so the
         # figures of one report agree with each other even while writers commit between its queries.
         snapshot = engine.execution_options(isolation_level="REPEATABLE READ") if self.backend == "postgresql" \
@@ -179,7 +178,7 @@ class Database:
                             {"keys": keys})
 
     def wrote(self, rows: int) -> None:
-        """Count rows a write added: on PostgreSQL, refresh statistics as tables grow; on SQLite, restart the WAL.
+        """Count rows a write added: on PostgreSQL, refresh statistics as tables grow; on SQLite, keep the WAL short.
 
         Without statistics (autovacuum off, or behind a table that grows by the batch) the planner
         takes a table of 350,000 ledger entries for 144 rows and finds 1,000 fact ids by reading all
@@ -187,8 +186,8 @@ class Database:
         PostgreSQL: the last 100k facts of a million at 0.41× the rate of the first). ``ANALYZE``
         samples a fixed number of rows, so it costs about the same at any size.
         """
-        if self.backend == "sqlite":
-            self._restart_wal(rows)
+        if self._wal is not None:
+            self._wal.wrote(rows)
             return
         with self._counting:
             self._written += rows
@@ -207,32 +206,8 @@ class Database:
         with self._counting:
             self._held = max(int(held or 0), 0)
 
-    def _restart_wal(self, rows: int) -> None:
-        """Every ``_WAL_ROWS`` rows, copy the WAL back and have the next writer start it over.
-
-        SQLite's own checkpoints never wait for readers, and a server taking requests two at a
-        time always has one: the WAL then grew without end (1.3 GB at 250,000 facts), and every
-        read and write with it. ``RESTART`` waits for the readers of older snapshots, here at most
-        ``_WAL_WAIT_MS`` (a request's reads are short); if they are not done, the next try is
-        ``_WAL_ROWS`` rows on.
-        """
-        with self._counting:
-            self._written += rows
-            if self._written < _WAL_ROWS:
-                return
-            self._written = 0
-        try:  # after the write committed: a failure here must not fail the request that made it
-            with self.engine.connect() as connection:
-                driver: Any = connection.connection.driver_connection  # outside any transaction, as it must be
-                waits = driver.execute("PRAGMA busy_timeout").fetchone()[0]
-                driver.execute(f"PRAGMA busy_timeout={_WAL_WAIT_MS}")
-                try:
-                    driver.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
-                finally:
-                    driver.execute(f"PRAGMA busy_timeout={int(waits)}")
-        except (SQLAlchemyError, sqlite3.Error) as exc:
-            log.warning("could not restart the write-ahead log: %s", exc)
-
     def dispose(self) -> None:
         """Close the pooled connections (when the service closes)."""
+        if self._wal is not None:
+            self._wal.close()
         self.engine.dispose()
