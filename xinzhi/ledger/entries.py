@@ -48,14 +48,17 @@ def _row(community: str, resident: str, *, kind: str, index_delta: Decimal | int
          raw_amount: Decimal | int | None = None,
          accounts: tuple[str, ...] | None = None, category: str | None = None, rule_id: str | None = None,
          ruleset: str | None = None, fact_id: str | None = None, limited_by: str | None = None,
-         points_expire_on: dt.date | None = None, member: str | None = None, as_json: bool = True) -> Row:
+         points_expire_on: dt.date | None = None, member: str | None = None, as_json: bool = True,
+         created_at: dt.datetime | None = None) -> Row:
     """The one shape of a ledger row; ``amount`` is the points (or else index) movement by default.
 
     The explanation's amounts become JSON numbers here (``json_ready``), as the store gives them
     back, unless ``as_json`` is off: the store's JSON writes a ``Decimal`` with the same digits,
     so an award, built by the thousand in a batch and read in memory only for its words, skips it.
+
+    ``created_at`` is when the entry is written: one moment for a batch's entries, given by its writer.
     """
-    now = utcnow()
+    now = created_at or utcnow()
     occurred = occurred_at or now
     if amount is None:
         amount = points_delta if points_delta else index_delta
@@ -76,7 +79,8 @@ def plain_fields(fields: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in fields.items()}
 
 
-def award_row(community: str, award: Award, fact: Fact | None, fields: dict[str, Any] | None = None) -> Row:
+def award_row(community: str, award: Award, fact: Fact | None, fields: dict[str, Any] | None = None, *,
+              created_at: dt.datetime | None = None) -> Row:
     """An award (or deduction) the engine computed for a fact (or a closed period), with any limit that bound it.
 
     ``fields`` are the fact's as stored (``plain_fields``), where the caller made them already for its row.
@@ -95,7 +99,8 @@ def award_row(community: str, award: Award, fact: Fact | None, fields: dict[str,
                     "reached_total": award.reached_total, "period": award.period, "qualified": list(award.qualified),
                     "fact": None if fact is None else {
                         "id": fact.id, "type": fact.type, "occurred_at": fact.occurred_at.isoformat(),
-                        "fields": plain_fields(fact.fields) if fields is None else fields}}, as_json=False)
+                        "fields": plain_fields(fact.fields) if fields is None else fields}}, as_json=False,
+                created_at=created_at)
 
 
 _MOVED = ("amount", "raw_amount", "index_delta", "points_delta")
