@@ -115,14 +115,13 @@ def _prepare(service: Service, session: Session, community: str, raws: Sequence[
     stored = _stored_facts(session, community, list(dict.fromkeys(f.id for _, _, f in parsed)))
     residents = sorted({f.resident for _, _, f in parsed if f.resident is not None})
     rows_of = session.connection().execute  # Core rows: the ORM's loading took a tenth of reading a batch
-    households_of: dict[str, str | None] = {resident: household for resident, household in rows_of(select(
-        Resident.id, Resident.household).where(Resident.community == community,
-                                               any_of(session, Resident.id, residents)))} if residents else {}
+    households_of: dict[str, str | None] = dict(rows_of(select(Resident.id, Resident.household).where(
+        Resident.community == community, any_of(session, Resident.id, residents))).all()) if residents else {}
     members_of: dict[str, list[tuple[str, list]]] = defaultdict(list)  # household → its (resident, roles)
     households = sorted({f.household for _, _, f in parsed if f.household is not None})
     if households:
         for member, household, roles in rows_of(select(Resident.id, Resident.household, Resident.roles).where(
-                Resident.community == community, any_of(session, Resident.household, households))):
+                Resident.community == community, any_of(session, Resident.household, households))).all():
             members_of[household].append((member, roles or []))
     rows = published_rows(session, community)
     versions: dict[dt.date, CompiledRuleset | None] = {}  # by Shanghai day: a batch's facts share a few days
