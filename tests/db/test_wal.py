@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import signal
 import threading
 import time
 from collections.abc import Callable
 
+import httpx
+import pytest
+from sqlalchemy import func, select, text
+
+from tests.api.conftest import serve
+from tests.api.test_hostile_rulesets import server_pid
 from tests.db.test_statistics import facts
 from tests.support.fixtures import new_community, settings_for
+from tests.support.standard import CIVIC_V1
 from xinzhi.db import wal
+from xinzhi.db.tables import Fact
+from xinzhi.ledger import totals_by_resident
 from xinzhi.scoring import post_facts
 from xinzhi.service import open_service
 
@@ -60,3 +72,57 @@ def test_closing_the_service_stops_its_copier(tmp_path, monkeypatch):
     assert copiers() == before + 1
     service.close()
     assert copiers() == before
+
+
+BATCH = 500
+FAR_FUTURE = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
+
+
+def batch(k: int) -> list[dict]:
+    start = dt.datetime(2021, 1, 1, 8, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    return [{"id": f"w{k}-{i}", "type": "cleanup", "resident": f"r{1 + i % 50}",
+             "occurred_at": (start + dt.timedelta(minutes=k * BATCH + i)).isoformat(), "fields": {"count": 1 + i % 7}}
+            for i in range(BATCH)]
+
+
+@pytest.mark.parametrize("delay", [2.5, 4.0])
+def test_a_kill_while_the_log_is_copied_back_loses_no_acknowledged_batch(tmp_path, delay):
+    """kill -9 a server while it posts batches and its copier works: every answered batch is stored, whole."""
+    url = f"sqlite:///{tmp_path / 'k.db'}"
+    answered: list[int] = []
+    with serve(url, cwd=tmp_path) as base:
+        with httpx.Client(base_url=base, timeout=60) as http:
+            assert http.put("/communities/walk", json={"name": "日志社区"}).status_code == 200
+            assert http.post("/communities/walk/residents", json=[
+                {"id": f"r{i}", "name": f"居民{i}", "zone": "north"} for i in range(1, 51)]).status_code == 200
+            assert http.post("/communities/walk/rulesets", content=CIVIC_V1.encode(),
+                             headers={"content-type": "application/yaml"}).status_code == 201
+            assert http.post("/communities/walk/rulesets/civic/versions/1/publish").status_code == 200
+        pid = server_pid(httpx.Client(base_url=base))
+
+        def post() -> None:
+            with httpx.Client(base_url=base, timeout=60) as http:
+                for k in range(1_000):
+                    try:
+                        http.post("/communities/walk/facts/batch", json={"facts": batch(k)}).raise_for_status()
+                    except httpx.TransportError:
+                        return  # the server died under us: that is the point
+                    answered.append(k)
+
+        sender = threading.Thread(target=post)
+        sender.start()
+        time.sleep(delay)
+        os.kill(pid, signal.SIGKILL)
+        sender.join()
+    assert len(answered) * BATCH * 2 > wal.COPY_ROWS  # the copier had started: the kill may have met it
+    service = open_service(settings_for(url))
+    try:
+        with service.db.reading() as session:
+            assert session.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+            stored = session.scalar(select(func.count()).select_from(Fact).where(Fact.community == "walk"))
+            kept, summed = (totals_by_resident(session, "walk"),
+                            totals_by_resident(session, "walk", until=FAR_FUTURE))
+        assert stored % BATCH == 0 and stored >= len(answered) * BATCH, (stored, len(answered))
+        assert kept == summed
+    finally:
+        service.close()
