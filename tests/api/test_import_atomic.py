@@ -15,9 +15,8 @@ import time
 import httpx
 import pytest
 
-from tests.api.conftest import serve
+from tests.api.conftest import make_community, serve
 from tests.api.test_hostile_rulesets import server_pid
-from tests.support.standard import CIVIC_V1
 
 ROWS = 20_000
 
@@ -29,9 +28,9 @@ def csv_file() -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def stored_facts(base: str) -> int:
+def stored_facts(base: str, community: str) -> int:
     with httpx.Client(base_url=base, timeout=60) as http:
-        return http.get("/communities/atomic/summary").json()["facts"]
+        return http.get(f"/communities/{community}/summary").json()["facts"]
 
 
 @pytest.mark.parametrize("delay", [0.5, 1.5, 3.0])
@@ -39,19 +38,15 @@ def test_a_kill_during_a_large_import_leaves_none_or_all_of_it(tmp_path, delay):
     url = f"sqlite:///{tmp_path / 'x.db'}"
     with serve(url, cwd=tmp_path) as base:
         with httpx.Client(base_url=base, timeout=60) as http:
-            assert http.put("/communities/atomic", json={"name": "导入社区"}).status_code == 200
-            assert http.post("/communities/atomic/residents", json=[
-                {"id": f"r{i}", "name": f"居民{i}", "zone": "north"} for i in range(1, 51)]).status_code == 200
-            assert http.post("/communities/atomic/rulesets", content=CIVIC_V1.encode(),
-                             headers={"content-type": "application/yaml"}).status_code == 201
-            assert http.post("/communities/atomic/rulesets/civic/versions/1/publish").status_code == 200
+            community = make_community(http, residents=50)
         pid = server_pid(httpx.Client(base_url=base))
         body = csv_file()
 
         def upload() -> None:
             try:
                 with httpx.Client(base_url=base, timeout=120) as http:
-                    http.post("/communities/atomic/facts/import", content=body, headers={"content-type": "text/csv"})
+                    http.post(f"/communities/{community}/facts/import", content=body,
+                              headers={"content-type": "text/csv"})
             except httpx.TransportError:
                 pass  # the server died under us: that is the point
 
@@ -61,4 +56,4 @@ def test_a_kill_during_a_large_import_leaves_none_or_all_of_it(tmp_path, delay):
         os.kill(pid, signal.SIGKILL)
         sender.join()
     with serve(url, cwd=tmp_path) as base:
-        assert stored_facts(base) in (0, ROWS)
+        assert stored_facts(base, community) in (0, ROWS)

@@ -13,11 +13,10 @@ import httpx
 import pytest
 from sqlalchemy import func, select, text
 
-from tests.api.conftest import serve
+from tests.api.conftest import make_community, serve
 from tests.api.test_hostile_rulesets import server_pid
 from tests.db.test_statistics import facts
 from tests.support.fixtures import new_community, settings_for
-from tests.support.standard import CIVIC_V1
 from xinzhi.db import wal
 from xinzhi.db.tables import Fact
 from xinzhi.ledger import totals_by_resident
@@ -92,19 +91,14 @@ def test_a_kill_while_the_log_is_copied_back_loses_no_acknowledged_batch(tmp_pat
     answered: list[int] = []
     with serve(url, cwd=tmp_path) as base:
         with httpx.Client(base_url=base, timeout=60) as http:
-            assert http.put("/communities/walk", json={"name": "日志社区"}).status_code == 200
-            assert http.post("/communities/walk/residents", json=[
-                {"id": f"r{i}", "name": f"居民{i}", "zone": "north"} for i in range(1, 51)]).status_code == 200
-            assert http.post("/communities/walk/rulesets", content=CIVIC_V1.encode(),
-                             headers={"content-type": "application/yaml"}).status_code == 201
-            assert http.post("/communities/walk/rulesets/civic/versions/1/publish").status_code == 200
+            community = make_community(http, residents=50)
         pid = server_pid(httpx.Client(base_url=base))
 
         def post() -> None:
             with httpx.Client(base_url=base, timeout=60) as http:
                 for k in range(1_000):
                     try:
-                        http.post("/communities/walk/facts/batch", json={"facts": batch(k)}).raise_for_status()
+                        http.post(f"/communities/{community}/facts/batch", json={"facts": batch(k)}).raise_for_status()
                     except httpx.TransportError:
                         return  # the server died under us: that is the point
                     answered.append(k)
@@ -119,9 +113,9 @@ def test_a_kill_while_the_log_is_copied_back_loses_no_acknowledged_batch(tmp_pat
     try:
         with service.db.reading() as session:
             assert session.execute(text("PRAGMA integrity_check")).scalar() == "ok"
-            stored = session.scalar(select(func.count()).select_from(Fact).where(Fact.community == "walk"))
-            kept, summed = (totals_by_resident(session, "walk"),
-                            totals_by_resident(session, "walk", until=FAR_FUTURE))
+            stored = session.scalar(select(func.count()).select_from(Fact).where(Fact.community == community))
+            kept, summed = (totals_by_resident(session, community),
+                            totals_by_resident(session, community, until=FAR_FUTURE))
         assert stored % BATCH == 0 and stored >= len(answered) * BATCH, (stored, len(answered))
         assert kept == summed
     finally:
