@@ -16,14 +16,17 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from typing import Any
 
+from xinzhi import tuning
+
 
 def results(tasks: list[tuple[Callable[..., Any], tuple]], scheduler: str,
             workers: int) -> Generator[Any | None, None, None]:
     """Each task's result as it finishes, None each second without one; closing cancels what has not run."""
     from distributed import Client, LocalCluster, wait
 
-    local = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) \
-        if scheduler == "local" else None
+    with tuning.every_cpu():  # the workers spread over the CPUs, even under a server (``tuning.python_on_one_cpu``)
+        local = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) \
+            if scheduler == "local" else None
     client = Client(local if local is not None else scheduler)
     pending: set = set()
     try:

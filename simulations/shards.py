@@ -281,7 +281,9 @@ def refuse_unsupported(*sides: ReplayRuleset) -> None:
 
 def _processes(tasks: list[Task], workers: int) -> Generator[Summary | None, None, None]:
     """The tasks on a short-lived pool of ``spawn`` processes: results as they finish, None each idle second."""
-    with multiprocessing.get_context("spawn").Pool(workers) as pool:  # leaving it terminates the processes
+    with tuning.every_cpu():  # the workers spread over the CPUs, even under a server (``tuning.python_on_one_cpu``)
+        pool = multiprocessing.get_context("spawn").Pool(workers)
+    with pool:  # leaving it terminates the processes
         finished = pool.imap_unordered(_call, tasks)
         for _ in tasks:
             while True:

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
         default=120_000, ge=1, le=10_000_000 * 36,
         description="most residents × months of a what-if job (120,000: about a minute on 2 cores)")
     auth: bool = Field(default=True, description="require role tokens (XINZHI_AUTH=off only for local trials)")
+    python_on_one_cpu: bool = Field(
+        default=True, description="a one-process server runs its request threads on one CPU (only one runs Python at "
+                                  "a time; spread, they lost a quarter of their CPU to moving between CPUs)")
 
     @field_validator("database_url")
     @classmethod

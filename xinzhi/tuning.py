@@ -6,8 +6,11 @@ made for programs that do neither.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import gc
+import os
+from collections.abc import Iterator
 
 _M_ARENA_MAX = -8  # glibc's malloc.h
 
@@ -41,6 +44,45 @@ def collect_garbage_rarely(young: int = 50_000, older: int = 50) -> None:
     (in-process ``post_facts`` to 200k facts, six runs alternated: 3% less CPU).
     """
     gc.set_threshold(young, older, older)
+
+
+#: Every CPU the process could use before ``python_on_one_cpu`` narrowed its request threads to one.
+_every_cpu: set[int] | None = None
+
+
+def python_on_one_cpu() -> None:
+    """Keep this thread, and the threads it starts (the server's event loop and request workers), on one CPU.
+
+    Only one thread runs Python at a time (the GIL), so a server process gains nothing from
+    its request threads spreading over CPUs, and on this project's 2-core virtual machine it
+    lost a quarter of its CPU to them doing so: each hand-over of the GIL woke a thread on the
+    other CPU, whose caches held none of the batch's objects (batch ingest over HTTP, alternated:
+    ~200 µs of server CPU per fact spread, ~150 on one CPU; benchmarks/README.md). Work that
+    runs without the GIL on threads of its own (``db.wal``'s copier) and the processes the
+    server starts (draft workers, what-if pools) go back to every CPU (``every_cpu``).
+    Where the platform cannot set a thread's CPUs, nothing changes.
+    """
+    global _every_cpu
+    if not hasattr(os, "sched_setaffinity"):
+        return
+    allowed = os.sched_getaffinity(0)
+    if len(allowed) > 1:
+        _every_cpu = set(allowed)
+        os.sched_setaffinity(0, {max(allowed)})  # 0: this thread; threads started from now on inherit it
+
+
+@contextlib.contextmanager
+def every_cpu() -> Iterator[None]:
+    """Within the block, this thread (and what it starts: a worker process, a thread) may run on every CPU again."""
+    if _every_cpu is None:
+        yield
+        return
+    narrowed = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, _every_cpu)
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, narrowed)
 
 
 def freeze_start_up() -> None:

@@ -242,6 +242,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if args.workers == 1:
             app = create_app(service=service)
             tuning.freeze_start_up()
+            if settings.python_on_one_cpu:
+                tuning.python_on_one_cpu()
             uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
             return 0
     finally:

@@ -20,6 +20,8 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from xinzhi import tuning
+
 log = logging.getLogger("xinzhi.db")
 
 RESTART_ROWS = 20_000  # rows written between restarts of the log, on the write path
@@ -55,9 +57,10 @@ class WalKeeper:
                 self._written = self._copied = 0
             elif copy:
                 self._copied = self._written
-                if self._copier is None:
+                if self._copier is None:  # its work runs without Python's lock: on any CPU
                     self._copier = threading.Thread(target=self._copy_back, name="xinzhi-wal", daemon=True)
-                    self._copier.start()
+                    with tuning.every_cpu():
+                        self._copier.start()
         if restart:
             self._checkpoint("RESTART")
         elif copy:

@@ -20,6 +20,8 @@ import threading
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from xinzhi import tuning
+
 log = logging.getLogger("xinzhi.registry")
 
 if TYPE_CHECKING:
@@ -125,9 +127,10 @@ class DraftWorkerError(RuntimeError):
 
 class _Child:
     def __init__(self) -> None:
-        self.process = subprocess.Popen([sys.executable, "-c", "from xinzhi.registry.drafts import serve; serve()"],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8",
-                                        bufsize=1)
+        with tuning.every_cpu():  # a process of its own: not on the server's one CPU for Python
+            self.process = subprocess.Popen([sys.executable, "-c", "from xinzhi.registry.drafts import serve; serve()"],
+                                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                            encoding="utf-8", bufsize=1)
         assert self.process.stdin is not None and self.process.stdout is not None  # both are pipes (PIPE above)
         self.stdin, self.stdout = self.process.stdin, self.process.stdout
         self.tasks = 0
