@@ -93,7 +93,7 @@ def test_floats_and_chinese_text_reach_the_core_as_it_can_read_them(fields, fire
 
 
 def test_no_state_outlives_a_match_and_each_definition_is_registered_once():
-    matcher, compiled = Matcher(), COMPILED["yihe_2021.yaml"]
+    matcher, compiled = Matcher(remembered=0), COMPILED["yihe_2021.yaml"]  # every match asks the core
     facts = [f for f in STREAM if compiled.validator.knows(f)][:300]
     first = [matcher.match(compiled.name, compiled.definition, to_message(compiled.validator.validate(f)))
              for f in facts]
@@ -101,6 +101,27 @@ def test_no_state_outlives_a_match_and_each_definition_is_registered_once():
              for f in facts]
     assert first == again and any(first)  # nothing asserted earlier lingers to change a later match
     assert matcher.registered == 1
+
+
+@pytest.mark.parametrize("remembered", [1, 7, 4096])
+def test_remembered_answers_are_the_cores_whatever_the_bound_and_the_ruleset(remembered):
+    asking, remembering = Matcher(remembered=0), Matcher(remembered=remembered)
+    messages = [(compiled, to_message(compiled.validator.validate(f))) for compiled in COMPILED.values()
+                for f in STREAM[:400] if compiled.validator.knows(f)]
+    for compiled, message in messages + messages:  # the second time round, from what is remembered (or not)
+        assert remembering.match(compiled.name, compiled.definition, message) == \
+            asking.match(compiled.name, compiled.definition, message)
+    assert len(remembering._answers) <= remembered
+
+
+def test_one_and_one_point_zero_and_true_are_three_messages_to_remember():
+    compiled = compile_ruleset(load_ruleset(FLOATS.replace("{below: 0.0001}", "{at_least: 1}").replace(
+        "{type: number, min: 0, max: 100000000000000000}", "{type: number}"), name="floats.yaml"))
+    matcher, asking, values = Matcher(), Matcher(remembered=0), (1, 1.0, True, "1", 0.5, 1, True, "1")
+    assert [matcher.match(compiled.name, compiled.definition, {"type": "act", "hours": hours}) for hours in values] \
+        == [asking.match(compiled.name, compiled.definition, {"type": "act", "hours": hours}) for hours in values]
+    assert len(matcher._answers) == 5  # 1 == 1.0 == True in Python: a dict of values would have taken them for one
+    assert matcher.match(compiled.name, compiled.definition, {"type": "act", "hours": 1}) == ["tiny"]
 
 
 @given(st.floats() | st.sampled_from([1e-4, 9.999999999999999e-05, 1e16, 9999999999999998.0, -1e16, -1e-4, 5e-324]))
