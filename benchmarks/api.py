@@ -5,8 +5,9 @@ then measures over HTTP:
 
 * batch ingest: facts/s posting ``--facts`` facts in batches of ``--batch`` (``--clients`` at
   a time), overall and over the first and the last ``--window`` facts (by default a tenth of
-  the run: 100,000 of 1M): ingest should stay flat as the store grows. Facts come one a minute from
-  2024-01-01 in time order (1M facts reach late 2025), civic kinds spread over
+  the run: 100,000 of 1M): ingest should stay flat as the store grows. The server's CPU per 1,000
+  facts over those two windows says whether its work grows, apart from a machine whose speed
+  drifts. Facts come one a minute from 2024-01-01 in time order (1M facts reach late 2025), civic kinds spread over
   ``--residents`` residents; the server's CPU per 1,000 facts is shown too, which a busy
   machine inflates less than the rate;
 * single-fact latency: p50 / p99 of one ``POST /facts`` at a time;
@@ -151,12 +152,21 @@ def run(backend: str, url: str, args) -> dict:
             for first in range(warm, warm + args.facts, args.batch))]
         done: list[tuple[float, int]] = []
         clients = threading.local()
+        window = args.window or max(args.batch, args.facts // 10)
+        # The server's CPU as the first window ends and as the last begins (to a batch): whether its work
+        # per fact grows with the store, apart from a machine whose speed drifts during a long run.
+        marks, cpu_at, posted, counting = (window, args.facts - window), {}, [0], threading.Lock()
 
         def post_batch(body: tuple[bytes, int]) -> None:
             if not hasattr(clients, "http"):
                 clients.http = httpx.Client(base_url=base, timeout=300, headers={"content-type": "application/json"})
             clients.http.post(f"/communities/{COMMUNITY}/facts/batch", content=body[0]).raise_for_status()
-            done.append((time.perf_counter(), body[1]))
+            with counting:
+                done.append((time.perf_counter(), body[1]))
+                posted[0] += body[1]
+                for mark in marks:
+                    if posted[0] >= mark and mark not in cpu_at:
+                        cpu_at[mark] = (cpu_ms(pid), posted[0])
 
         ingest_rss = [rss_mb(pid)]
         cpu, own_cpu = cpu_ms(pid), time.process_time()
@@ -164,10 +174,12 @@ def run(backend: str, url: str, args) -> dict:
         with ThreadPoolExecutor(args.clients) as pool:
             list(pool.map(post_batch, bodies))
         batch_rate = args.facts / (time.perf_counter() - began)
-        cpu_per_1000 = (cpu_ms(pid) - cpu) / args.facts * 1000
+        ended = cpu_ms(pid)
+        cpu_per_1000 = (ended - cpu) / args.facts * 1000
         client_per_1000 = (time.process_time() - own_cpu) / args.facts * 1_000_000
-        window = args.window or max(args.batch, args.facts // 10)
         first_rate, last_rate = window_rates(done, began, window)
+        (first_cpu, first_posted), (last_cpu, last_posted) = (cpu_at[mark] for mark in marks)
+        window_cpu = ((first_cpu - cpu) / first_posted * 1000, (ended - last_cpu) / (args.facts - last_posted) * 1000)
 
         singles = make_facts(args.singles, args.residents, "s-", first=warm + args.facts, seed=11)
         latencies = []
@@ -193,7 +205,8 @@ def run(backend: str, url: str, args) -> dict:
             draft_rss = (before, rss_mb(pid))
         return {"backend": backend, "facts": args.facts, "batch": args.batch, "clients": args.clients,
                 "batch_rate": batch_rate, "window": window, "first_rate": first_rate, "last_rate": last_rate,
-                "cpu_per_1000": cpu_per_1000, "client_per_1000": client_per_1000, "p50": statistics.median(latencies),
+                "cpu_per_1000": cpu_per_1000, "window_cpu": window_cpu, "client_per_1000": client_per_1000,
+                "p50": statistics.median(latencies),
                 "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], "draft_rss": draft_rss,
                 "ingest_rss": ingest_rss}
 
@@ -323,14 +336,16 @@ def main() -> None:
         print(f"\nbatch ingest over HTTP ({args.residents:,} residents, one fact a minute in time order; "
               "first and last window in facts/s; server and client CPU ms per 1,000 facts)")
         print("| backend | server workers | facts | batch | clients | facts/s | window | first window | last window "
-              "| last / first | server / client CPU | single p50 / p99 ms | RSS over ingest MB | RSS over drafts MB |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+              "| last / first | server / client CPU | server CPU first / last window | single p50 / p99 ms "
+              "| RSS over ingest MB | RSS over drafts MB |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for r in rows:
             rss = f"{r['draft_rss'][0]:.0f} → {r['draft_rss'][1]:.0f}" if r["draft_rss"] else "—"
             print(f"| {r['backend']} | {args.server_workers} | {r['facts']:,} | {r['batch']} | {r['clients']} "
                   f"| {r['batch_rate']:,.0f} "
                   f"| {r['window']:,} | {r['first_rate']:,.0f} | {r['last_rate']:,.0f} "
                   f"| {r['last_rate'] / r['first_rate']:.2f} | {r['cpu_per_1000']:,.0f} / {r['client_per_1000']:,.0f} "
+                  f"| {r['window_cpu'][0]:,.0f} / {r['window_cpu'][1]:,.0f} "
                   f"| {r['p50']:.1f} / {r['p99']:.1f} | {r['ingest_rss'][0]:.0f} → {r['ingest_rss'][1]:.0f} | {rss} |")
         if args.drafts:
             before, after = in_process_drafts(args.drafts)
