@@ -41,14 +41,15 @@ def post_fact(service: ServiceDep, community: CommunityId, response: Response,
     return result
 
 
-@router.post("/facts/batch")
+@router.post("/facts/batch", response_model=FactBatchResult)
 def post_batch(service: ServiceDep, community: CommunityId,
                facts: Annotated[list[dict[str, Any]], Body(embed=True, max_length=BATCH_CEILING,
                                                             examples=[[FACT_EXAMPLE]])],
                explain: bool = Query(default=False, description="full explained entries instead of brief ones"),
-               ignore_unknown_types: IgnoreUnknownTypes = False) -> FactBatchResult:
+               ignore_unknown_types: IgnoreUnknownTypes = False) -> Response:
     """Score a batch (up to the configured size): all valid or nothing stored."""
-    return scoring.post_facts(service, community, facts, explain=explain, ignore_unknown_types=ignore_unknown_types)
+    return Response(scoring.post_facts_json(service, community, facts, explain=explain,
+                                            ignore_unknown_types=ignore_unknown_types), media_type="application/json")
 
 
 @router.post("/facts/import", openapi_extra={"requestBody": {"required": True, "content": {

@@ -51,9 +51,10 @@ def backend(service) -> str:
     return service.db.backend
 
 
-def new_community(service: Service, *, residents: int = 5, ruleset: str | None = CIVIC_V1) -> str:
+def new_community(service: Service, *, residents: int = 5, ruleset: str | None = CIVIC_V1,
+                  community: str | None = None) -> str:
     """A fresh community with the civic standard published and residents r1… in both zones."""
-    community = f"c{uuid.uuid4().hex[:12]}"
+    community = community or f"c{uuid.uuid4().hex[:12]}"
     create_community(service, CommunityCreate(id=community, name=f"测试社区 {community}"))
     register_residents(service, community, [
         ResidentCreate(id=f"r{i}", name=f"居民{i}号", zone="north" if i % 2 else "south", household=f"h{(i + 1) // 2}")

@@ -20,8 +20,8 @@ class Restated(BaseModel):
     fact_id: str
     resident: str
     rule_id: str
-    amount_before: int
-    amount_after: int
+    amount_before: Amount  # an award of tenths is restated in tenths (as ``int`` a late fact's batch was refused
+    amount_after: Amount  # with a 500 after it had been stored)
     because: str = Field(description="the late fact that changed it")
 
 

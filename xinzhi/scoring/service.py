@@ -25,6 +25,8 @@ from dataclasses import dataclass, replace
 from types import SimpleNamespace
 from typing import Any, TypeVar
 
+import orjson
+from pydantic import TypeAdapter
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -49,7 +51,7 @@ from xinzhi.engine import (
     recall,
     score_fact,
 )
-from xinzhi.engine.amounts import json_ready
+from xinzhi.engine.amounts import json_ready, to_json
 from xinzhi.engine.factfiles import parse_fact_rows
 from xinzhi.engine.trusted import trusted
 from xinzhi.errors import ServiceCode, ServiceError
@@ -617,6 +619,41 @@ def post_facts(service: Service, community: str, raws: Sequence[Any], *, explain
     full explained entries. Facts of a type the ruleset in force does not define are refused,
     unless it or ``ignore_unknown_types`` says to skip them (counted in ``ignored``).
     """
+    return _batch_result(service, community, *_post(service, community, raws, ignore_unknown_types), explain)
+
+
+_BATCH_JSON = TypeAdapter(FactBatchResult)
+
+
+def post_facts_json(service: Service, community: str, raws: Sequence[Any], *, explain: bool = False,
+                    ignore_unknown_types: bool = False) -> bytes:
+    """``post_facts``, its result as the API sends it: the JSON ``FactBatchResult`` writes.
+
+    A batch of new facts with brief entries (what a client posting its records gets, batch
+    after batch) is written from the rows just stored, without a model per fact and per entry:
+    making those and writing them took ~9 µs of a fact's ~150 (``_results``, then pydantic's
+    JSON). Anything else (explained entries, an id seen before) is written through the models.
+    ``tests/scoring/test_batch_json.py`` holds the two to the same bytes.
+    """
+    batch, fresh, restated = _post(service, community, raws, ignore_unknown_types)
+    if explain or len(fresh) != len(batch.order):  # an id seen before (or twice): read back through the models
+        return _BATCH_JSON.dump_json(_batch_result(service, community, batch, fresh, restated, explain))
+    results = []
+    for fact_id in batch.order:
+        f = fresh[fact_id]
+        results.append({"fact_id": fact_id, "resident": f.resident, "ruleset": f.ruleset, "duplicate": False,
+                        "entries": [{"seq": seq, "rule_id": row["rule_id"], "amount": to_json(row["amount"]),
+                                     "raw_amount": to_json(row["raw_amount"]), "limited_by": row["limited_by"],
+                                     "index_delta": to_json(row["index_delta"]),
+                                     "points_delta": to_json(row["points_delta"])} for seq, row in f.entries],
+                        "under_review": [held.model_dump(mode="json") for held in f.held]})
+    return orjson.dumps({"scored": len(results), "duplicates": 0, "ignored": batch.ignored, "results": results,
+                         "restated": [r.model_dump(mode="json") for r in restated]})
+
+
+def _post(service: Service, community: str, raws: Sequence[Any],
+          ignore_unknown_types: bool) -> tuple[_Batch, dict[str, _Fresh], list[Restated]]:
+    """Validate and store a batch: what it was, what this call stored for each new fact, what it restated."""
     if len(raws) > service.settings.max_batch_facts:
         raise ServiceError(ServiceCode.BATCH_TOO_LARGE,
                            f"a batch holds at most {service.settings.max_batch_facts} facts; got {len(raws)}")
@@ -630,6 +667,11 @@ def post_facts(service: Service, community: str, raws: Sequence[Any], *, explain
         if batch.errors:
             raise refuse(batch.errors)
         fresh, restated = _commit(service, community, batch.new, refuse)
+    return batch, fresh, restated
+
+
+def _batch_result(service: Service, community: str, batch: _Batch, fresh: dict[str, _Fresh],
+                  restated: list[Restated], explain: bool) -> FactBatchResult:
     results = _results(service, community, batch.order, fresh, FactBrief, explain=explain)
     return FactBatchResult(scored=sum(not r.duplicate for r in results),
                            duplicates=sum(r.duplicate for r in results), ignored=batch.ignored, results=results,
