@@ -60,7 +60,8 @@ def python_on_one_cpu() -> None:
     ~200 µs of server CPU per fact spread, ~150 on one CPU; benchmarks/README.md). Work that
     runs without the GIL on threads of its own (``db.wal``'s copier) and the processes the
     server starts (draft workers, what-if pools) go back to every CPU (``every_cpu``).
-    Where the platform cannot set a thread's CPUs, nothing changes.
+    The CPU is the one the kernel runs this thread on now, so that servers started side by side
+    stay where its balancing put them. Where the platform cannot set a thread's CPUs, nothing changes.
     """
     global _every_cpu
     if not hasattr(os, "sched_setaffinity"):
@@ -68,7 +69,17 @@ def python_on_one_cpu() -> None:
     allowed = os.sched_getaffinity(0)
     if len(allowed) > 1:
         _every_cpu = set(allowed)
-        os.sched_setaffinity(0, {max(allowed)})  # 0: this thread; threads started from now on inherit it
+        os.sched_setaffinity(0, {_this_cpu(allowed)})  # 0: this thread; threads started from now on inherit it
+
+
+def _this_cpu(allowed: set[int]) -> int:
+    """The CPU this thread runs on (``/proc``'s field 39), or the last one allowed where that cannot be read."""
+    try:
+        with open("/proc/thread-self/stat", encoding="ascii") as stat:
+            cpu = int(stat.read().rsplit(")", 1)[1].split()[36])
+    except (OSError, ValueError, IndexError):
+        return max(allowed)
+    return cpu if cpu in allowed else max(allowed)
 
 
 @contextlib.contextmanager
