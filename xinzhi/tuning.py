@@ -68,8 +68,11 @@ def python_on_one_cpu() -> None:
         return
     allowed = os.sched_getaffinity(0)
     if len(allowed) > 1:
+        try:
+            os.sched_setaffinity(0, {_this_cpu(allowed)})  # 0: this thread; threads started from now on inherit it
+        except OSError:  # a sandbox that refuses it: the threads stay spread, as before
+            return
         _every_cpu = set(allowed)
-        os.sched_setaffinity(0, {_this_cpu(allowed)})  # 0: this thread; threads started from now on inherit it
 
 
 def _this_cpu(allowed: set[int]) -> int:
