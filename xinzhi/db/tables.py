@@ -31,6 +31,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    case,
+    func,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -248,6 +250,15 @@ class RunningSums:
     entries: Mapped[int] = mapped_column(BigInteger)
 
 
+#: What ``RunningSums``' columns sum, in their order, for a group of ledger entries: the one statement of
+#: that rule, read by the running sums as entries are written and by balances summed from the ledger.
+RUNNING_SUMS = (func.coalesce(func.sum(LedgerEntry.index_delta), 0),
+                func.coalesce(func.sum(LedgerEntry.points_delta), 0),
+                func.coalesce(func.sum(case((LedgerEntry.kind == "award", LedgerEntry.amount), else_=0)), 0),
+                func.coalesce(func.sum(case((LedgerEntry.kind == "deduction", LedgerEntry.amount), else_=0)), 0),
+                func.count())
+
+
 class AccountTotal(RunningSums, Base):
     """A resident's running sums of the ledger, kept in the transaction that appends each entry.
 
@@ -266,7 +277,7 @@ class MonthTotal(RunningSums, Base):
     """A community's running sums of the ledger per month and category (``""``: no category).
 
     The summary reads closed months from here and sums only the part of the month it stands
-    in; the sums are added at commit, in key order (``xinzhi.db.queries.add_at_commit``).
+    in; the sums are added at commit, in key order (``xinzhi.db.queries.at_commit``, ``add_groups``).
     """
 
     __tablename__ = "month_totals"

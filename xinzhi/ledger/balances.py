@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, aliased
 
 from xinzhi.clock import end_of, month_of, start_of_month
 from xinzhi.db.queries import each_from
+from xinzhi.db.tables import RUNNING_SUMS as _SUMS
 from xinzhi.db.tables import AccountTotal, Appeal, LedgerEntry, MonthFacts, MonthTotal
 from xinzhi.db.tables import Fact as FactRow
 from xinzhi.engine import SHANGHAI, CompiledRuleset, History, LimitRef, RepeatRef, Ruleset
@@ -50,12 +51,6 @@ class Totals:
     def __sub__(self, other: Totals) -> Totals:
         return Totals(self.index - other.index, self.points - other.points, self.awarded - other.awarded,
                       self.deducted - other.deducted, self.entries - other.entries)
-
-
-_SUMS = (func.coalesce(func.sum(LedgerEntry.index_delta), 0), func.coalesce(func.sum(LedgerEntry.points_delta), 0),
-         func.coalesce(func.sum(case((LedgerEntry.kind == "award", LedgerEntry.amount), else_=0)), 0),
-         func.coalesce(func.sum(case((LedgerEntry.kind == "deduction", LedgerEntry.amount), else_=0)), 0),
-         func.count())
 
 
 def _where(community: str, resident: str | None, until: dt.datetime | None, month: str | None = None,

@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from xinzhi.clock import month_of, utcnow
 from xinzhi.communities.service import get_resident
-from xinzhi.db.queries import add_at_commit, add_or_insert, insert_numbered
-from xinzhi.db.tables import AccountTotal, LedgerEntry, MonthTotal, Resident, RunningSums, table_of
+from xinzhi.db.queries import add_groups, any_of, at_commit, insert_numbered
+from xinzhi.db.tables import RUNNING_SUMS, AccountTotal, LedgerEntry, MonthTotal, Resident, RunningSums, table_of
 from xinzhi.engine import SHANGHAI, Award, Fact
 from xinzhi.engine.amounts import json_ready, signed
 from xinzhi.engine.resets import AccountReset
@@ -255,7 +254,7 @@ def append(session: Session, row: Row) -> LedgerEntry:
     entry = LedgerEntry(**row)
     session.add(entry)
     session.flush()
-    _add_to_totals(session, [row])
+    _add_to_totals(session, [entry.seq])
     return entry
 
 
@@ -264,49 +263,29 @@ def append_all(session: Session, rows: list[Row]) -> list[int]:
     if not rows:
         return []
     seqs = insert_numbered(session, table_of(LedgerEntry), rows)
-    _add_to_totals(session, rows)
+    _add_to_totals(session, seqs)
     return seqs
 
 
-def _add_to_totals(session: Session, rows: list[Row]) -> None:
-    """Add the rows to their residents' running sums and their community's month sums, in the same transaction.
+def _add_to_totals(session: Session, seqs: list[int]) -> None:
+    """Add the entries just written (``seqs``) to their residents' running sums and their community's month sums.
 
     A resident's sums are written at once (writers hold the resident's lock); the month sums,
-    which every writer of the community shares, at commit (``add_at_commit``).
+    which every writer of the community shares, at commit (``at_commit``). Both are summed in
+    SQL from the rows as stored, by the one statement of what running sums are (``RUNNING_SUMS``).
     """
-    add_or_insert(session, AccountTotal, _grouped(rows, ("community", "resident")), keys=("community", "resident"),
-                  sums=_SUMMED)
-    month = ("community", "month", "category")
-    add_at_commit(session, MonthTotal, _grouped(rows, month), keys=month, sums=_SUMMED)
+    add_groups(session, AccountTotal, _HOLDER, _SUMMED, any_of(session, LedgerEntry.seq, seqs))
+    at_commit(session, MonthTotal, _add_to_months, list).extend(seqs)
 
 
-_SUMMED = tuple(RunningSums.__annotations__)  # index_total, points_total, awarded, deducted, entries
+def _add_to_months(session: Session, seqs: list[int]) -> None:
+    add_groups(session, MonthTotal, _MONTH, _SUMMED, any_of(session, LedgerEntry.seq, seqs))
 
 
-def _grouped(rows: list[Row], keys: tuple[str, ...]) -> list[Row]:
-    """The rows' sums per value of ``keys`` (no category counts as ``""``), in key order."""
-    key_of = itemgetter(*keys) if len(keys) > 1 else lambda row: (row[keys[0]],)
-    groups: dict[tuple[str | None, ...], list[Any]] = {}
-    for row in rows:
-        key = key_of(row)
-        sums = groups.get(key)
-        if sums is None:
-            sums = groups[key] = [0] * len(_SUMMED)
-        sums[0] += row["index_delta"]
-        sums[1] += row["points_delta"]
-        kind = row["kind"]
-        if kind == "award":
-            sums[2] += row["amount"]
-        elif kind == "deduction":
-            sums[3] += row["amount"]
-        sums[4] += 1
-    named: dict[tuple[str, ...], list[Any]] = {}  # a few groups: ``None`` named ``""`` only now, once per group
-    for key, sums in groups.items():
-        name = tuple(k or "" for k in key)
-        known = named.get(name)
-        named[name] = sums if known is None else [a + b for a, b in zip(known, sums, strict=True)]
-    columns = keys + _SUMMED
-    return [dict(zip(columns, (*key, *sums), strict=True)) for key, sums in sorted(named.items())]
+_SUMMED = dict(zip(RunningSums.__annotations__, RUNNING_SUMS, strict=True))  # index_total: its sum, …
+_HOLDER = {"community": LedgerEntry.community, "resident": LedgerEntry.resident}
+_MONTH = {"community": LedgerEntry.community, "month": LedgerEntry.month,
+          "category": func.coalesce(LedgerEntry.category, "")}  # no category counts as ""
 
 
 def read_entry(row: Any) -> LedgerEntryRead:
