@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 import uuid
 
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
+from pydantic_core import PydanticSerializationError
 
 from tests.scoring.test_restating import STANDARD, fact
 from tests.support.fixtures import new_community, settings_for
@@ -95,3 +97,15 @@ def test_random_batches_in_any_order_are_written_as_their_models_write_them(stor
                      **({"hours": hours} if kind == "volunteer" else {})) for kind, day, resident, hours in facts]
         through_models, through_json = answers(stores, community, raws)
         assert through_json == through_models
+
+
+@given(text=st.text())
+def test_any_text_of_a_result_is_written_as_pydantic_writes_it(text):
+    """Ids, rule ids and limits reach the JSON as text: orjson and pydantic escape it alike, or both refuse it."""
+    try:
+        expected = TypeAdapter(str).dump_json(text)
+    except PydanticSerializationError:  # a lone surrogate: no UTF-8 for it (nor could it have been stored)
+        with pytest.raises(orjson.JSONEncodeError):
+            orjson.dumps(text)
+        return
+    assert orjson.dumps(text) == expected
