@@ -7,6 +7,9 @@ import os
 import subprocess
 import sys
 
+import httpx
+import psutil
+
 from tests.api.conftest import CIVIC_V1, make_community, serve
 from tests.api.test_hostile_rulesets import server_pid
 from tests.db.test_statistics import facts
@@ -45,14 +48,11 @@ def test_request_threads_share_one_cpu_and_what_they_start_within_every_cpu_spre
     assert seen["own_within"] == seen["thread_within"] == seen["child_within"] == allowed
 
 
-def _cpus(pid: int, task: str | None = None) -> list[int]:
-    return sorted(os.sched_getaffinity(int(task or pid)))
+def _cpus(task: int | str) -> list[int]:
+    return sorted(os.sched_getaffinity(int(task)))
 
 
 def test_a_server_keeps_its_request_threads_on_one_cpu_and_its_log_copier_and_draft_workers_on_all(tmp_path):
-    import httpx
-    import psutil
-
     allowed = sorted(os.sched_getaffinity(0))
     with serve(f"sqlite:///{tmp_path}/one-cpu.db") as base, httpx.Client(base_url=base, timeout=60) as client:
         community = make_community(client)
@@ -62,7 +62,7 @@ def test_a_server_keeps_its_request_threads_on_one_cpu_and_its_log_copier_and_dr
         assert client.post(f"/communities/{community}/dry-run",
                            json={"ruleset": CIVIC_V1, "facts": facts(5000, 1)}).status_code == 200
         pid = server_pid(client)
-        threads = {task: _cpus(pid, task) for task in os.listdir(f"/proc/{pid}/task")}
+        threads = {task: _cpus(task) for task in os.listdir(f"/proc/{pid}/task")}
         workers = [_cpus(child.pid) for child in psutil.Process(pid).children(recursive=True)]
     if len(allowed) == 1:
         assert set(map(tuple, threads.values())) == {tuple(allowed)}

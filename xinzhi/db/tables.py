@@ -250,13 +250,15 @@ class RunningSums:
     entries: Mapped[int] = mapped_column(BigInteger)
 
 
-#: What ``RunningSums``' columns sum, in their order, for a group of ledger entries: the one statement of
-#: that rule, read by the running sums as entries are written and by balances summed from the ledger.
-RUNNING_SUMS = (func.coalesce(func.sum(LedgerEntry.index_delta), 0),
-                func.coalesce(func.sum(LedgerEntry.points_delta), 0),
-                func.coalesce(func.sum(case((LedgerEntry.kind == "award", LedgerEntry.amount), else_=0)), 0),
-                func.coalesce(func.sum(case((LedgerEntry.kind == "deduction", LedgerEntry.amount), else_=0)), 0),
-                func.count())
+#: What each of ``RunningSums``' columns sums, in their order, for a group of ledger entries: the one
+#: statement of that rule, read by the running sums as entries are written and by balances summed from the ledger.
+RUNNING_SUMS = {
+    "index_total": func.coalesce(func.sum(LedgerEntry.index_delta), 0),
+    "points_total": func.coalesce(func.sum(LedgerEntry.points_delta), 0),
+    "awarded": func.coalesce(func.sum(case((LedgerEntry.kind == "award", LedgerEntry.amount), else_=0)), 0),
+    "deducted": func.coalesce(func.sum(case((LedgerEntry.kind == "deduction", LedgerEntry.amount), else_=0)), 0),
+    "entries": func.count(),
+}
 
 
 class AccountTotal(RunningSums, Base):

@@ -19,8 +19,7 @@ from sqlalchemy.orm import Session, aliased
 
 from xinzhi.clock import end_of, month_of, start_of_month
 from xinzhi.db.queries import each_from
-from xinzhi.db.tables import RUNNING_SUMS as _SUMS
-from xinzhi.db.tables import AccountTotal, Appeal, LedgerEntry, MonthFacts, MonthTotal
+from xinzhi.db.tables import RUNNING_SUMS, AccountTotal, Appeal, LedgerEntry, MonthFacts, MonthTotal
 from xinzhi.db.tables import Fact as FactRow
 from xinzhi.engine import SHANGHAI, CompiledRuleset, History, LimitRef, RepeatRef, Ruleset
 from xinzhi.engine.resets import Moved
@@ -51,6 +50,9 @@ class Totals:
     def __sub__(self, other: Totals) -> Totals:
         return Totals(self.index - other.index, self.points - other.points, self.awarded - other.awarded,
                       self.deducted - other.deducted, self.entries - other.entries)
+
+
+_SUMS = tuple(RUNNING_SUMS.values())  # in ``Totals.of``'s order
 
 
 def _where(community: str, resident: str | None, until: dt.datetime | None, month: str | None = None,

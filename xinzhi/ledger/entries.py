@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from xinzhi.clock import month_of, utcnow
 from xinzhi.communities.service import get_resident
 from xinzhi.db.queries import add_groups, any_of, at_commit, insert_numbered
-from xinzhi.db.tables import RUNNING_SUMS, AccountTotal, LedgerEntry, MonthTotal, Resident, RunningSums, table_of
+from xinzhi.db.tables import RUNNING_SUMS, AccountTotal, LedgerEntry, MonthTotal, Resident, table_of
 from xinzhi.engine import SHANGHAI, Award, Fact
 from xinzhi.engine.amounts import json_ready, signed
 from xinzhi.engine.resets import AccountReset
@@ -274,15 +274,14 @@ def _add_to_totals(session: Session, seqs: list[int]) -> None:
     which every writer of the community shares, at commit (``at_commit``). Both are summed in
     SQL from the rows as stored, by the one statement of what running sums are (``RUNNING_SUMS``).
     """
-    add_groups(session, AccountTotal, _HOLDER, _SUMMED, any_of(session, LedgerEntry.seq, seqs))
+    add_groups(session, AccountTotal, _HOLDER, RUNNING_SUMS, any_of(session, LedgerEntry.seq, seqs))
     at_commit(session, MonthTotal, _add_to_months, list).extend(seqs)
 
 
 def _add_to_months(session: Session, seqs: list[int]) -> None:
-    add_groups(session, MonthTotal, _MONTH, _SUMMED, any_of(session, LedgerEntry.seq, seqs))
+    add_groups(session, MonthTotal, _MONTH, RUNNING_SUMS, any_of(session, LedgerEntry.seq, seqs))
 
 
-_SUMMED = dict(zip(RunningSums.__annotations__, RUNNING_SUMS, strict=True))  # index_total: its sum, …
 _HOLDER = {"community": LedgerEntry.community, "resident": LedgerEntry.resident}
 _MONTH = {"community": LedgerEntry.community, "month": LedgerEntry.month,
           "category": func.coalesce(LedgerEntry.category, "")}  # no category counts as ""
