@@ -43,7 +43,9 @@ def open_service(settings: Settings | None = None, *, load_rulesets: bool = True
     settings = settings or Settings()
     engine = make_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
     migrate(engine)
-    service = Service(settings, Database(engine, busy_timeout_ms=settings.sqlite_busy_timeout_ms))
+    writer = make_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms, writer=True) \
+        if engine.dialect.name == "sqlite" else None
+    service = Service(settings, Database(engine, busy_timeout_ms=settings.sqlite_busy_timeout_ms, writer=writer))
     if load_rulesets and settings.rulesets_dir is not None:
         from xinzhi.registry.service import load_repository_rulesets
         load_repository_rulesets(service, settings.rulesets_dir)

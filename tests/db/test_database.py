@@ -8,11 +8,12 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import DateTime, text
+from sqlalchemy import DateTime, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from tests.support.fixtures import settings_for
+from tests.support.fixtures import new_community, settings_for
 from xinzhi.db.tables import Points, UTCDateTime
+from xinzhi.scoring import post_facts
 from xinzhi.service import open_service
 
 
@@ -23,6 +24,25 @@ def test_sqlite_connections_keep_pages_and_wal_for_a_city(tmp_path):
         with service.db.engine.connect() as connection:
             assert connection.execute(text("PRAGMA cache_size")).scalar() == -65536
             assert connection.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 100000
+    finally:
+        service.close()
+
+
+def test_every_write_of_a_sqlite_process_takes_the_same_connection(tmp_path):
+    """A SQLite connection drops its page cache after another one wrote: writes keep to one, readers or not."""
+    service = open_service(settings_for(f"sqlite:///{tmp_path}/one.db"))
+    writers: list[object] = []
+    try:
+        community = new_community(service, residents=3)
+        event.listen(service.db.writer, "begin", lambda conn: writers.append(conn.connection.driver_connection))
+        for i in range(4):
+            with service.db.reading() as session:  # a request validating its batch holds a connection meanwhile
+                session.execute(text("SELECT 1"))
+                post_facts(service, community, [{"id": f"f{i}", "type": "cleanup", "resident": "r1",
+                                                 "occurred_at": f"2024-05-0{i + 1}T09:00:00+08:00",
+                                                 "fields": {"count": 1}}])
+        assert len(writers) >= 4
+        assert all(writer is writers[0] for writer in writers)
     finally:
         service.close()
 
