@@ -132,6 +132,16 @@ def _tree(pid: int, read: Callable[[psutil.Process], float]) -> float:
     return total
 
 
+def file_io(pid: int) -> tuple[float, ...]:
+    """Bytes and calls the server's processes read and wrote (``/proc/<pid>/io``): a store's page reads and log writes.
+
+    Unlike the rates, these do not move with the machine's speed: what a change to the store's
+    work does shows here even on a run the machine slowed.
+    """
+    fields = ("read_chars", "write_chars", "read_count", "write_count")
+    return tuple(_tree(pid, lambda process, f=f: getattr(process.io_counters(), f)) for f in fields)
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of the server's processes together."""
     return _tree(pid, lambda process: process.memory_info().rss) / 1e6
@@ -169,12 +179,14 @@ def run(backend: str, url: str, args) -> dict:
                         cpu_at[mark] = (cpu_ms(pid), posted[0])
 
         ingest_rss = [rss_mb(pid)]
+        io_before = file_io(pid)
         cpu, own_cpu = cpu_ms(pid), time.process_time()
         began = time.perf_counter()
         with ThreadPoolExecutor(args.clients) as pool:
             list(pool.map(post_batch, bodies))
         batch_rate = args.facts / (time.perf_counter() - began)
         ended = cpu_ms(pid)
+        io_per_fact = [(after - before) / args.facts for before, after in zip(io_before, file_io(pid), strict=True)]
         cpu_per_1000 = (ended - cpu) / args.facts * 1000
         client_per_1000 = (time.process_time() - own_cpu) / args.facts * 1_000_000
         first_rate, last_rate = window_rates(done, began, window)
@@ -208,7 +220,7 @@ def run(backend: str, url: str, args) -> dict:
                 "cpu_per_1000": cpu_per_1000, "window_cpu": window_cpu, "client_per_1000": client_per_1000,
                 "p50": statistics.median(latencies),
                 "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], "draft_rss": draft_rss,
-                "ingest_rss": ingest_rss}
+                "ingest_rss": ingest_rss, "io": io_per_fact}
 
 
 def in_process_drafts(n: int) -> tuple[float, float]:
@@ -337,8 +349,8 @@ def main() -> None:
               "first and last window in facts/s; server and client CPU ms per 1,000 facts)")
         print("| backend | server workers | facts | batch | clients | facts/s | window | first window | last window "
               "| last / first | server / client CPU | server CPU first / last window | single p50 / p99 ms "
-              "| RSS over ingest MB | RSS over drafts MB |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+              "| RSS over ingest MB | RSS over drafts MB | server file I/O per fact: read / written KB (calls) |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for r in rows:
             rss = f"{r['draft_rss'][0]:.0f} → {r['draft_rss'][1]:.0f}" if r["draft_rss"] else "—"
             print(f"| {r['backend']} | {args.server_workers} | {r['facts']:,} | {r['batch']} | {r['clients']} "
@@ -346,7 +358,8 @@ def main() -> None:
                   f"| {r['window']:,} | {r['first_rate']:,.0f} | {r['last_rate']:,.0f} "
                   f"| {r['last_rate'] / r['first_rate']:.2f} | {r['cpu_per_1000']:,.0f} / {r['client_per_1000']:,.0f} "
                   f"| {r['window_cpu'][0]:,.0f} / {r['window_cpu'][1]:,.0f} "
-                  f"| {r['p50']:.1f} / {r['p99']:.1f} | {r['ingest_rss'][0]:.0f} → {r['ingest_rss'][1]:.0f} | {rss} |")
+                  f"| {r['p50']:.1f} / {r['p99']:.1f} | {r['ingest_rss'][0]:.0f} → {r['ingest_rss'][1]:.0f} | {rss} "
+                  f"| {r['io'][0] / 1024:.1f} ({r['io'][2]:.1f}) / {r['io'][1] / 1024:.1f} ({r['io'][3]:.1f}) |")
         if args.drafts:
             before, after = in_process_drafts(args.drafts)
             print(f"\nfor contrast, {args.drafts} fresh drafts compiled inside one process (what the server avoids): "
