@@ -21,9 +21,10 @@ def test_sqlite_connections_keep_pages_and_wal_for_a_city(tmp_path):
     """What keeps ingest flat as a SQLite store grows to gigabytes (``database.SQLITE_AT_SCALE``)."""
     service = open_service(settings_for(f"sqlite:///{tmp_path}/city.db"))
     try:
-        with service.db.engine.connect() as connection:
-            assert connection.execute(text("PRAGMA cache_size")).scalar() == -65536
-            assert connection.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 100000
+        for engine in (service.db.engine, service.db.writer):  # readers' and writers' connections alike
+            with engine.connect() as connection:
+                assert connection.execute(text("PRAGMA cache_size")).scalar() == -65536
+                assert connection.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 100000
     finally:
         service.close()
 

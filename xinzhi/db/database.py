@@ -58,7 +58,7 @@ def make_engine(url: str, *, busy_timeout_ms: int = 30_000, writer: bool = False
     """An engine for ``url``; a SQLite file (and its directory) is created on first start.
 
     On SQLite, ``writer`` makes the engine of a process's writers (``Database``): one connection
-    kept, more only while writers overlap (a turn waited out, a write within a write).
+    kept, more only while writers overlap (one that waited out its turn, ``Database.writing``).
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -124,8 +124,9 @@ class Database:
         A SQLite connection drops its whole page cache when it begins a transaction after
         another connection wrote. Writers taking pooled connections in turn each began cold,
         reading again the index pages the previous batch had just read; one connection for
-        all of a process's writes (``make_engine(writer=True)``) keeps them. Over HTTP at
-        150,000 facts, alternated: 3–9% more facts/s, 4–8% less server CPU (benchmarks/README.md).
+        all of a process's writes (``make_engine(writer=True)``) keeps them: over HTTP the
+        server's file reads fell from 3.4 to 1.5 calls a fact at 120–240k facts stored
+        (benchmarks/README.md).
         """
         self.engine = engine
         self.writer = writer or engine
