@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Mapping
+from typing import NamedTuple
 from weakref import WeakKeyDictionary
 
 from xinzhi.engine import History
@@ -38,9 +39,11 @@ from xinzhi.service import Service
 HELD = 100_000  # holders a process keeps (a few kB each: a year of counters, a sequence's window of facts)
 
 
-@dataclass(frozen=True)
-class Kept:
-    """A holder's history, the version it was read for, the holder's facts count and latest fact it is true at."""
+class Kept(NamedTuple):
+    """A holder's history, the version it was read for, the holder's facts count and latest fact it is true at.
+
+    A tuple: some 800 are made for each batch of 1,000 facts.
+    """
 
     history: History
     version: str
@@ -56,33 +59,41 @@ class Histories:
         self._held = held
         self._lock = threading.Lock()
 
-    def take(self, community: str, holder: str, *, version: str, first: SortKey) -> Kept | None:
-        """The holder's kept history if it was read for ``version`` and ends before ``first``, for the caller alone.
+    def take(self, community: str, wanted: Mapping[str, tuple[str, SortKey]]) -> dict[str, Kept]:
+        """The kept histories of a batch's holders, each (version, first fact) in ``wanted``, for the caller alone.
 
-        The caller compares its count with the store's: equal, it is true (see the module); lower,
-        another process scored for the holder since, and it may catch up (``scoring.service``).
+        A history is given if it was read for that version and ends before that fact. The caller
+        compares its count with the store's: equal, it is true (see the module); lower, another
+        process scored for the holder since, and it may catch up (``scoring.service``). One lock
+        for the batch: a batch of 1,000 facts has some 800 holders.
         """
+        taken = {}
         with self._lock:
-            kept = self._kept.pop((community, holder), None)
-        return kept if kept is not None and kept.version == version and kept.latest < first else None
+            for holder, (version, first) in wanted.items():
+                kept = self._kept.pop((community, holder), None)
+                if kept is not None and kept.version == version and kept.latest < first:
+                    taken[holder] = kept
+        return taken
 
-    def keep(self, community: str, holder: str, kept: Kept) -> None:
-        """Keep a history the caller's transaction leaves true, unless one of a later count is kept already."""
+    def keep(self, community: str, histories: Mapping[str, Kept]) -> None:
+        """Keep the histories the caller's transaction leaves true, unless one of a later count is kept already."""
         with self._lock:
-            known = self._kept.get((community, holder))
-            if known is not None and known.facts >= kept.facts:
-                return
-            self._kept[(community, holder)] = kept
-            self._kept.move_to_end((community, holder))
+            for holder, kept in histories.items():
+                known = self._kept.get((community, holder))
+                if known is not None and known.facts >= kept.facts:
+                    continue
+                self._kept[(community, holder)] = kept
+                self._kept.move_to_end((community, holder))
             while len(self._kept) > self._held:
                 self._kept.popitem(last=False)
 
-    def forget(self, community: str, holder: str, *, facts: int) -> None:
-        """Drop the holder's history kept at ``facts`` stored facts (a transaction that kept it failed)."""
+    def forget(self, community: str, counts: Mapping[str, int]) -> None:
+        """Drop each holder's history kept at its count in ``counts`` (a transaction that kept it failed)."""
         with self._lock:
-            known = self._kept.get((community, holder))
-            if known is not None and known.facts == facts:
-                del self._kept[(community, holder)]
+            for holder, facts in counts.items():
+                known = self._kept.get((community, holder))
+                if known is not None and known.facts == facts:
+                    del self._kept[(community, holder)]
 
     def clear(self) -> None:
         """Forget every history: the next batches read the store."""

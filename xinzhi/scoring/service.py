@@ -403,7 +403,7 @@ def _count_facts(session: Session, community: str, todo: list[_Prepared]) -> dic
     counted = add_or_insert(session, ResidentFacts, [{"community": community, "resident": holder, "facts": n}
                                                      for holder, n in sorted(added.items())],
                             keys=("community", "resident"), sums=("facts",), returning=("resident", "facts"))
-    return {row.resident: row.facts - added[row.resident] for row in counted}
+    return {holder: facts - added[holder] for holder, facts in counted}
 
 
 class _Holders:
@@ -419,11 +419,9 @@ class _Holders:
             self.first.setdefault(p.fact.resident, p.fact.sort_key)
             self.latest[p.fact.resident] = p.fact.sort_key
             self.versions[p.fact.resident][p.compiled.name] = p.compiled
-
-    def version(self, holder: str) -> str | None:
-        """The one version scoring the holder's new facts, if it reads history (else nothing is worth keeping)."""
-        versions = list(self.versions[holder].values())
-        return versions[0].name if len(versions) == 1 and versions[0].lookback_days else None
+        # each holder scored by one version that reads history, and that version (else nothing is worth keeping)
+        self.reading = {holder: next(iter(versions)) for holder, versions in self.versions.items()
+                        if len(versions) == 1 and next(iter(versions.values())).lookback_days}
 
     def take(self, kept: Histories) -> tuple[dict[str, History], dict[str, Kept]]:
         """The histories kept of these holders (``scoring.histories``), for this transaction.
@@ -431,13 +429,13 @@ class _Holders:
         Those still true, and those another process scored facts for since (counts behind the store's).
         """
         true, behind = {}, {}
-        for holder, first in self.first.items():
-            version = self.version(holder)
-            taken = kept.take(self.community, holder, version=version, first=first) if version is not None else None
-            if taken is not None and taken.facts == self.facts[holder]:
-                true[holder] = taken.history
-            elif taken is not None and taken.facts < self.facts[holder]:
-                behind[holder] = taken
+        taken = kept.take(self.community, {holder: (version, self.first[holder])
+                                           for holder, version in self.reading.items()})
+        for holder, history in taken.items():
+            if history.facts == self.facts[holder]:
+                true[holder] = history.history
+            elif history.facts < self.facts[holder]:
+                behind[holder] = history
         return true, behind
 
     def ref(self, holder: str) -> str:
@@ -450,16 +448,12 @@ class _Holders:
         Kept while the transaction still holds the holders' locks, so the next writer of a holder
         (another request thread) finds it; should the commit fail, ``forget`` takes them back.
         """
-        for holder in self.first.keys() - restated:
-            version = self.version(holder)
-            if version is not None:
-                kept.keep(self.community, holder, Kept(histories[holder], version, self.counted(holder),
-                                                       self.latest[holder]))
+        kept.keep(self.community, {holder: Kept(histories[holder], version, self.counted(holder), self.latest[holder])
+                                   for holder, version in self.reading.items() if holder not in restated})
 
     def forget(self, kept: Histories) -> None:
         """Take back what ``keep`` kept for a transaction that did not commit: its counts never came to be."""
-        for holder in self.first:
-            kept.forget(self.community, holder, facts=self.counted(holder))
+        kept.forget(self.community, {holder: self.counted(holder) for holder in self.first})
 
     def counted(self, holder: str) -> int:
         """The holder's count of stored facts once this batch commits."""
