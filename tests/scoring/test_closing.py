@@ -19,7 +19,7 @@ from xinzhi.clock import today
 from xinzhi.db.tables import LedgerEntry
 from xinzhi.engine import compile_ruleset, evaluate, load_ruleset
 from xinzhi.errors import ServiceCode, ServiceError
-from xinzhi.ledger import resident_score
+from xinzhi.ledger import expire_points, resident_score
 from xinzhi.registry import publish_ruleset, upload_ruleset
 from xinzhi.scoring import close_periods, post_fact, post_facts
 
@@ -176,3 +176,21 @@ def test_a_version_without_an_end_closes_nothing_after_the_next_one_starts(servi
     paid = Counter((rule, period) for _, rule, _, _, period in period_entries(service, community))
     assert paid and set(paid.values()) == {1}
     assert paid[("clean", "2022-12")] == 1
+
+
+def test_each_period_award_expires_on_its_own_date(service):
+    """Period awards carry no fact id: each one is still an award of its own, expiring when it says."""
+    community = new_community(service, residents=1, ruleset=STANDARD.replace(
+        "accounts: {starting_index: 100}", "accounts: {starting_index: 100, points_expire: {after_months: 12}}"))
+    close_periods(service, community, dt.date(2024, 1, 1), since=dt.date(2021, 1, 1))
+    awards = [(e[3], e[4]) for e in period_entries(service, community)]
+    assert awards == [(10, "2021-12"), (10, "2022-12"), (10, "2023-12")]
+    with service.db.reading() as session:
+        expiries = [str(e.points_expire_on) for e in session.scalars(select(LedgerEntry).where(
+            LedgerEntry.community == community, LedgerEntry.fact_id.is_(None)).order_by(LedgerEntry.seq))]
+    assert expiries == ["2022-12-31", "2023-12-31", "2024-12-31"]
+    assert [(str(e.expires_on), e.points) for e in resident_score(service, community, "r1", dt.date(2023, 6, 1))
+            .expiring] == [("2023-12-31", 10)]  # 2021's award expired at the end of 2022
+    run = expire_points(service, community, dt.date(2024, 1, 1))
+    assert (run.entries_written, run.points_expired) == (2, 20)
+    assert resident_score(service, community, "r1", dt.date(2024, 1, 1)).points == 10

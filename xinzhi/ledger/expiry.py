@@ -96,18 +96,21 @@ def _replayed(rows: list) -> list[tuple[dt.datetime, int, dt.date | None]]:
     deduction would add points that never expire; netted, the award is what time order gives.
     """
     movements: list[list[Any]] = []
-    awards: dict[tuple[str, str], list[Any]] = {}
+    awards: dict[tuple[str | None, str, dt.datetime | None], list[Any]] = {}
     for r in rows:
         if r.kind == "expiry":
             continue
-        granted = awards.get((r.fact_id, r.rule_id)) if r.kind in GRANTED else None
+        # A fact's award is its fact's and rule's; a period award (no fact) is its rule's at its period's end,
+        # where closing dates it and its restatements: each year's award expires on its own date.
+        key = (r.fact_id, r.rule_id, None if r.fact_id is not None else r.occurred_at)
+        granted = awards.get(key) if r.kind in GRANTED else None
         if granted is not None:
             granted[1] += r.points_delta
             granted[2] = r.points_expire_on or granted[2]
             continue
         movements.append([r.occurred_at, r.points_delta, r.points_expire_on])
         if r.kind in GRANTED:
-            awards[(r.fact_id, r.rule_id)] = movements[-1]
+            awards[key] = movements[-1]
     return [(moment, points, expires_on) for moment, points, expires_on in movements]
 
 
