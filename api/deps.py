@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 
 from xinzhi.communities import COMMUNITY_ID
+from xinzhi.engine.moments import FIRST_DAY, LAST_DAY
 from xinzhi.service import Service
 from xinzhi.simulations.jobs import SimulationJobs
 
@@ -28,7 +29,6 @@ CommunityId = Annotated[str, Path(max_length=64, pattern=COMMUNITY_ID, descripti
 ResidentId = Annotated[str, Path(max_length=128)]
 # Every number and date a client sends is bounded where it is declared (the schema says so too): a
 # database integer holds it, and a day lies in the years a community keeps records for.
-FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
 MAX_SEQ = 2**62
 AsOf = Annotated[dt.date | None, Query(ge=FIRST_DAY, le=LAST_DAY,
                                        description="standing at the end of this day (Asia/Shanghai); default today")]

@@ -17,6 +17,7 @@ from . import conditions
 from .amounts import LARGEST, exact, places, signed
 from .errors import ErrorCode, Problem
 from .history import amount_signs, limit_sign
+from .moments import FIRST_DAY, LAST_DAY
 from .ruleset import RESERVED_FIELD_NAMES, Comparison, Condition, Earlier, FactType, FieldSpec, Node, Rule, Ruleset
 
 ORDERED_TYPES = {"int", "number", "date"}
@@ -35,6 +36,11 @@ def check_ruleset(ruleset: Ruleset) -> list[Problem]:
                                         says="missing_key_inherited", key="tiers"))
     else:
         problems += _check_tiers(ruleset)
+    for key in ("effective_from", "effective_to"):
+        day = getattr(ruleset, key)
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            problems.append(ruleset.problem(ErrorCode.BAD_VALUE, f"{key} {day} is outside the years 2000-2099",
+                                            key, says="day_outside_years", key=key, day=str(day)))
     if ruleset.effective_to and ruleset.effective_to < ruleset.effective_from:
         problems.append(ruleset.problem(ErrorCode.BAD_VALUE, "effective_to is before effective_from",
                                         "effective_to", says="dates_reversed", start=str(ruleset.effective_from),

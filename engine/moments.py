@@ -22,6 +22,10 @@ from pydantic import BeforeValidator
 
 from .errors import Refusal
 
+#: The years a community keeps records for: every day a client or a ruleset names lies in them, so no
+#: date arithmetic (a lookback before a standard's start, the day after its end) leaves what ``date`` holds.
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+
 _SEP = r"\s*[-/.]\s*"
 _DAY = (rf"(?P<y>\d{{4}})(?:{_SEP}(?P<m>\d{{1,2}}){_SEP}(?P<d>\d{{1,2}})"
         r"|\s*年\s*(?P<cm>\d{1,2})\s*月\s*(?P<cd>\d{1,2})\s*[日号]?)")

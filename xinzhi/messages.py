@@ -264,6 +264,7 @@ PROBLEMS_ZH: dict[str, str] = {
     "fact.nobody": "：事实要写明是哪位居民（一户整体的事实写明是哪一户）",
     # what the whole ruleset says together (engine.checks, engine.extends)
     "missing_key_inherited": "缺少必填的「{key}」（所继承的标准里也没有）",
+    "day_outside_years": "「{key}」的日期 {day} 不在 2000–2099 年之间",
     "dates_reversed": "结束日期「effective_to」（{end}）早于开始日期「effective_from」（{start}）",
     "charged_to_role_misplaced": "「charged_to_role」是把一户整体的事实记到户里某位成员（如户主）名下："
                                  "只有写了「names: household」的事实类型才能用，而且账户要按居民记，不按户记",

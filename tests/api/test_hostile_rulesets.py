@@ -1,9 +1,9 @@
 """Hostile ruleset text at a real server: refused with a located 422, the server's memory flat.
 
 A 370-byte alias bomb once took a server past 5 GB in 28 s, deep nesting answered 500, and
-so did a lone surrogate in a key (found by fuzzing); the same texts through upload, the draft
-dry-run (a worker process) and the editor's test run must now be refused at once, and the
-server must not grow while refusing them.
+so did a lone surrogate in a key (found by fuzzing) and a standard dated in year 1 or 9999;
+the same texts through upload, the draft dry-run (a worker process) and the editor's test run
+must now be refused at once, and the server must not grow while refusing them.
 """
 
 from __future__ import annotations
@@ -24,6 +24,11 @@ HOSTILE = [
     pytest.param(CIVIC_V1.replace("title:", 'title: "\\u0000"\nx:', 1), "ruleset_bad_character", id="escaped-nul"),
     pytest.param(CIVIC_V1.replace("title:", '"\\ud800": {a: "\\u0001"}\ntitle:', 1), "ruleset_bad_character",
                  id="lone-surrogate-in-a-key"),
+    # dates no period arithmetic can hold: the draft's dry-run and publishing answered 500
+    pytest.param(CIVIC_V1.replace("effective_from: 2021-01-01", "effective_from: 0001-01-01"), "ruleset_bad_value",
+                 id="year-one"),
+    pytest.param(CIVIC_V1.replace("effective_from: 2021-01-01", "effective_from: 2021-01-01\neffective_to: 9999-12-31"),
+                 "ruleset_bad_value", id="year-9999"),
 ]
 
 

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from xinzhi.engine import FactIn, Mismatch
+from xinzhi.engine.moments import FIRST_DAY, LAST_DAY
 from xinzhi.settings import BATCH_CEILING
 
 
@@ -77,7 +78,7 @@ class DryRunIn(BaseModel):
 
     facts: list[FactIn] = Field(max_length=BATCH_CEILING)
     explain: bool = True
-    closes_until: dt.date | None = Field(default=None, ge=dt.date(2000, 1, 1), le=dt.date(2099, 12, 31),
+    closes_until: dt.date | None = Field(default=None, ge=FIRST_DAY, le=LAST_DAY,
                                          description="close the periods that end by this day: period rules "
                                                      "(streaks, absences) pay for them")
 

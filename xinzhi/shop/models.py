@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator
 
 from xinzhi.engine import SHANGHAI
+from xinzhi.engine.moments import FIRST_DAY, LAST_DAY
 
 ItemKind = Literal["goods", "course", "service"]
 
@@ -53,7 +54,7 @@ class RedemptionCreate(BaseModel):
     def _shanghai(cls, moment: dt.datetime | None) -> dt.datetime | None:
         if moment is None:
             return None
-        if not 2000 <= moment.year <= 2099:
+        if not FIRST_DAY.year <= moment.year <= LAST_DAY.year:
             raise ValueError("a redemption is dated between 2000 and 2099")
         return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
 
