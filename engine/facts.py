@@ -69,14 +69,21 @@ class Fact:
                        says="fact_id_conflict", params={"fact": self.id, "earlier": earlier})
 
 
-def _not_a_bool(value: Any) -> Any:
-    """``hours: true`` is not one hour: a yes/no is refused where a number is declared (pydantic would take it)."""
+def _a_number(value: Any) -> Any:
+    """What pydantic would take for a number and a clerk never means: a yes/no, digits with underscores.
+
+    ``hours: true`` is not one hour, and a cell or string ``1_0`` (Python reads it as 10) is a typo,
+    not ten hours.
+    """
     if isinstance(value, bool):
         raise Refusal("a number is expected here, not true or false", "input.number_not_bool")
+    if isinstance(value, str) and "_" in value:
+        raise Refusal(f"'{value}' is not a number: write digits alone, without '_'", "input.number_underscore",
+                      text=value)
     return value
 
 
-_NUMBER = BeforeValidator(_not_a_bool)
+_NUMBER = BeforeValidator(_a_number)
 
 
 class Cell(str):

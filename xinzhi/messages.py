@@ -205,6 +205,7 @@ PROBLEMS_ZH: dict[str, str] = {
     "input.decimal_type": "应为数字", "input.finite_number": "应为有限的数字",
     "input.decimal_max_places": "小数最多 {decimal_places} 位", "input.decimal_max_digits": "数字位数太多",
     "input.number_not_bool": "应为数字，不能写 true 或 false",
+    "input.number_underscore": "「{text}」不是数字：请只写数字，不要带下划线「_」",
     "input.bool_parsing": "应为 true 或 false", "input.bool_type": "应为 true 或 false",
     "input.yes_no": "「{text}」不是“是”或“否”：请写 {yes} 之一表示是，{no} 之一表示否",
     "input.string_type": "应为文字",

@@ -403,7 +403,7 @@ def _count_facts(session: Session, community: str, todo: list[_Prepared]) -> dic
     counted = add_or_insert(session, ResidentFacts, [{"community": community, "resident": holder, "facts": n}
                                                      for holder, n in sorted(added.items())],
                             keys=("community", "resident"), sums=("facts",), returning=("resident", "facts"))
-    return {holder: facts - added[holder] for holder, facts in counted}
+    return {row.resident: row.facts - added[row.resident] for row in counted}
 
 
 class _Holders:
