@@ -19,7 +19,9 @@ from xinzhi.shop import (
     ItemCreate,
     RedemptionCreate,
     cancel_redemption,
+    get_redemption,
     list_items,
+    list_redemptions,
     put_items,
     redeem,
 )
@@ -127,6 +129,10 @@ def test_the_same_redemption_sent_again_spends_once_and_another_use_of_its_id_is
     first = redeem(service, shop, RedemptionCreate(id="voucher-1", resident="r4", item="soap"))
     again = redeem(service, shop, RedemptionCreate(id="voucher-1", resident="r4", item="soap"))
     assert (first.duplicate, again.duplicate) == (False, True) and again.ledger_seq == first.ledger_seq
+    put_items(service, shop, [ItemCreate(id="soap", kind="goods", title="肥皂（新）", price=10, stock=1000)])
+    renamed = redeem(service, shop, RedemptionCreate(id="voucher-1", resident="r4", item="soap"))
+    read = [get_redemption(service, shop, "voucher-1"), *list_redemptions(service, shop, resident="r4")]
+    assert {r.item_title for r in [first, renamed, *read]} == {"洗衣皂"}  # its title then, as the first answer said
     for other in (RedemptionCreate(id="voucher-1", resident="r4", item="soap", quantity=2),
                   RedemptionCreate(id="voucher-1", resident="r5", item="soap")):
         with pytest.raises(ServiceError) as raised:

@@ -74,7 +74,8 @@ class RedemptionRead(BaseModel):
     duplicate: bool = Field(default=False, description="this id was redeemed before: its first result")
     ledger_seq: int
     refund_seq: int | None
-    points_after: int | None = None
+    points_after: int | None = Field(default=None, description="the points the holder could still spend right "
+                                     "after it: in the answer that made it (a duplicate's or a later read's is null)")
     created_by: str
     cancelled_by: str | None
     cancel_reason: str | None

@@ -44,6 +44,13 @@ def _read_item(row: ShopItem) -> ItemRead:
                     active=row.active)
 
 
+def _stored_redemptions(session: Session, rows: list[Redemption], **extra) -> list[RedemptionRead]:
+    """Redemptions read back, each with its item's title as its ledger entry wrote it (the item may be renamed)."""
+    titles = dict(session.execute(select(LedgerEntry.seq, LedgerEntry.explanation["item"]["title"].as_string()).where(
+        LedgerEntry.seq.in_([row.ledger_seq for row in rows]))).all()) if rows else {}
+    return [_read_redemption(row, item_title=titles.get(row.ledger_seq), **extra) for row in rows]
+
+
 def _read_redemption(row: Redemption, **extra) -> RedemptionRead:
     return RedemptionRead(community=row.community, id=row.id, resident=row.resident, item=row.item,
                           quantity=row.quantity, points=row.points, status=row.status, redeemed_at=row.redeemed_at,
@@ -114,7 +121,7 @@ def _seen(session: Session, community: str, data: RedemptionCreate) -> Redemptio
             (data.redeemed_at is not None and row.redeemed_at != data.redeemed_at):
         raise ServiceError(ServiceCode.REDEMPTION_ID_CONFLICT,
                            f"the redemption id '{data.id}' was already used for another redemption; choose a new id")
-    return _read_redemption(row, duplicate=True)
+    return _stored_redemptions(session, [row], duplicate=True)[0]
 
 
 def redeem(service: Service, community: str, data: RedemptionCreate, *, actor: str = "system") -> RedemptionRead:
@@ -241,11 +248,10 @@ def list_redemptions(service: Service, community: str, *, resident: str | None =
             require_community(session, community)
         rows = community_rows(session, Redemption, community, resident=resident or None,
                               order_by=(Redemption.seq.desc(),), offset=offset, limit=limit)
-        return [_read_redemption(r) for r in rows]
+        return _stored_redemptions(session, list(rows))
 
 
 def get_redemption(service: Service, community: str, redemption_id: str) -> RedemptionRead:
     """One redemption."""
     with service.db.reading() as session:
-        row = _redemption(session, community, redemption_id)
-        return _read_redemption(row)
+        return _stored_redemptions(session, [_redemption(session, community, redemption_id)])[0]
