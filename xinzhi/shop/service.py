@@ -46,7 +46,8 @@ def _read_item(row: ShopItem) -> ItemRead:
 
 def _stored_redemptions(session: Session, rows: list[Redemption], **extra) -> list[RedemptionRead]:
     """Redemptions read back, each with its item's title as its ledger entry wrote it (the item may be renamed)."""
-    titles = dict(session.execute(select(LedgerEntry.seq, LedgerEntry.explanation["item"]["title"].as_string()).where(
+    title = LedgerEntry.explanation["item"]["title"].as_string()
+    titles: dict[int, str | None] = dict(session.execute(select(LedgerEntry.seq, title).where(
         LedgerEntry.seq.in_([row.ledger_seq for row in rows]))).all()) if rows else {}
     return [_read_redemption(row, item_title=titles.get(row.ledger_seq), **extra) for row in rows]
 
