@@ -63,6 +63,18 @@ def test_undeclared_zones_and_roles_are_refused_with_their_place(client):
     assert len(client.get(f"/communities/{community}/residents").json()) == 6  # nothing stored
 
 
+def test_one_resident_twice_in_a_list_must_say_the_same_twice(client):
+    community = village(client)
+    same = {"id": "x1", "name": "王五", "zone": "g1"}
+    assert client.post(f"/communities/{community}/residents", json=[same, same]).status_code == 200
+    refused = client.post(f"/communities/{community}/residents", json=[
+        {"id": "p1", "name": "李一", "zone": "g1"}, same, {"id": "p1", "name": "李大", "zone": "g2"}])
+    assert refused.status_code == 422, refused.text
+    assert [(e["code"], e["path"]) for e in refused.json()["errors"]] == [("request_invalid", "[2].id")]
+    people = {p["id"]: p for p in client.get(f"/communities/{community}/residents").json()}
+    assert people["p1"]["name"] == "李一" and "x1" in people  # the refused list stored nothing
+
+
 def test_a_zone_or_role_in_use_cannot_be_dropped_and_changes_are_audited(client):
     community = village(client)
     dropped = client.put(f"/communities/{community}", json={"name": "东山村", "zones": GROUPS[:2]})

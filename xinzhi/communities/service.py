@@ -209,7 +209,21 @@ def read_resident(row: Resident) -> ResidentRead:
 
 
 def register_residents(service: Service, community: str, residents: list[ResidentCreate]) -> list[ResidentRead]:
-    """Add residents, or update name, zone, household and roles of known ones."""
+    """Add residents, or update name, zone, household and roles of known ones.
+
+    One id twice in a list must say the same twice: which of two registrations was meant
+    cannot be told, and the later one silently won.
+    """
+    first: dict[str, tuple[int, ResidentCreate]] = {}
+    conflicts = []
+    for i, resident in enumerate(residents):
+        j, earlier = first.setdefault(resident.id, (i, resident))
+        if earlier != resident:
+            conflicts.append(Problem(code=ServiceCode.REQUEST_INVALID, path=f"[{i}].id", message=(
+                f"resident '{resident.id}' is given twice with different details (also at [{j}])")))
+    if conflicts:
+        raise ServiceError(ServiceCode.REQUEST_INVALID, f"{len(conflicts)} resident id(s) given twice with different "
+                                                        "details; nothing was stored", conflicts)
     with service.db.writing() as session:
         _check_declared(require_community(session, community),
                         [(f"[{i}].zone", r.zone) for i, r in enumerate(residents)],
