@@ -34,8 +34,13 @@ class _TooDeep(Exception):
         self.mark = mark
 
 
+class _BadValue(Exception):
+    def __init__(self, mark: yaml.Mark, reason: str):
+        self.mark, self.reason = mark, reason
+
+
 class _BoundedLoader(yaml.SafeLoader):
-    """``SafeLoader`` whose composer refuses to nest deeper than ``MAX_DEPTH``."""
+    """``SafeLoader`` whose composer refuses to nest deeper than ``MAX_DEPTH``; a value it cannot build is placed."""
 
     _depth = 0
 
@@ -47,6 +52,12 @@ class _BoundedLoader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except ValueError as exc:  # a timestamp PyYAML recognises but cannot build (2021-02-30): where it is written
+            raise _BadValue(node.start_mark, str(exc)) from None
 
 
 def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
@@ -133,9 +144,9 @@ def parse_yaml(text: str, name: str) -> tuple[Source | None, list[Problem]]:
     except yaml.YAMLError as exc:
         return None, [Problem(code=ErrorCode.YAML_SYNTAX, message=f"YAML: {exc}", file=name,
                               says="yaml_syntax", params={"problem": str(exc)})]
-    except ValueError as exc:  # e.g. a timestamp PyYAML recognises but cannot build
-        return None, [Problem(code=ErrorCode.YAML_SYNTAX, message=f"YAML value: {exc}", file=name,
-                              says="yaml_value")]
+    except _BadValue as exc:
+        return None, [Problem(code=ErrorCode.YAML_SYNTAX, message=f"YAML value: {exc.reason}", file=name,
+                              line=exc.mark.line + 1, column=exc.mark.column + 1, says="yaml_value")]
     spans: dict[Path, tuple[int, int]] = {}
     problems: list[Problem] = []
     bad_keys: list[Problem] = []

@@ -242,6 +242,17 @@ def test_a_key_holding_a_lone_surrogate_is_refused_where_it_stands_and_never_ech
     json.dumps(bad.model_dump(mode="json"), ensure_ascii=False).encode("utf-8")
 
 
+@pytest.mark.parametrize(("written", "reason"), [("2021-02-30", "day is out of range"),
+                                                 ("2021-01-01 25:00:00", "hour must be in 0..23")])
+def test_a_moment_that_does_not_exist_is_refused_where_it_is_written(written, reason):
+    with pytest.raises(RulesetError) as caught:
+        load_ruleset(broken("effective_from: 2021-01-01", f"effective_from: {written}"), name=FILE)
+    (bad,) = caught.value.problems
+    line = next(n for n, text in enumerate(BASE.splitlines(), 1) if text.startswith("effective_from:"))
+    assert (bad.code, bad.line, bad.column, bad.says) == (ErrorCode.YAML_SYNTAX, line, 17, "yaml_value")
+    assert reason in bad.message
+
+
 def test_base_ruleset_is_valid():
     ruleset = load_ruleset(BASE, name=FILE)
     assert [rule.id for rule in ruleset.rules] == ["volunteer_hours"]
