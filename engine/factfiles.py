@@ -254,22 +254,26 @@ def _csv(lines: Iterable[str], name: str) -> Iterator[tuple[int, dict[str, Any]]
     """The facts of CSV lines read with ``newline=""``.
 
     The csv module splits rows itself, so a lone CR (as old spreadsheets end lines) ends a row.
+    Strictly: a quote never closed is refused at the row it opens in, where leniently it took
+    the rest of the file into one cell (and the error blamed a later column).
     """
-    reader = csv.reader(lines)
+    reader = csv.reader(lines, strict=True)
+    start = [1]  # the line the row being read began on
 
     def numbered() -> Iterator[tuple[int, list[str]]]:
-        start = reader.line_num + 1
+        start[0] = reader.line_num + 1
         for row in reader:
             if any(row):
-                yield start, row
-            start = reader.line_num + 1
+                yield start[0], row
+            start[0] = reader.line_num + 1
 
     try:
         header = next((row for row in reader if any(row)), [])  # blank lines above the header are no header
         yield from _table(header, numbered(), name)
-    except csv.Error as exc:  # e.g. a field beyond the csv module's limit: the file's fault, located
-        raise FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=reader.line_num,
-                                 message=f"not readable as CSV: {exc}", says="csv.unreadable")]) from None
+    except csv.Error as exc:  # a quote never closed, a field beyond the csv module's limit: the file's fault, located
+        raise FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=start[0],
+                                 message=f"not readable as CSV from this row on: {exc} (is a quote not closed?)",
+                                 says="csv.unreadable")]) from None
 
 
 def _cell_text(value: Any) -> str:

@@ -49,6 +49,17 @@ def test_bytes_that_are_no_text_are_refused_at_their_row():
     assert (problem.file, problem.row) == ("office.csv", 3) and "GBK" in problem.message
 
 
+@pytest.mark.parametrize(("text", "row"), [
+    ('id,type,resident,occurred_at\na1,act,r1,2021-01-01\na2,"act,r1,2021-01-01\na3,act,r1,2021-01-01\n', 3),
+    ('id,type,resident,occurred_at\na1,"act"x,r1,2021-01-01\n', 2),
+])
+def test_a_quote_never_closed_is_refused_at_the_row_it_opens_in(text, row):
+    # found by attack: read leniently, the rest of the file became one cell and the error blamed occurred_at
+    with pytest.raises(FactError) as raised:
+        factfiles.parse_facts(text.encode(), fmt="csv", name="f.csv")
+    assert [(p.code, p.row) for p in raised.value.problems] == [("facts_unreadable", row)]
+
+
 @pytest.mark.parametrize(("header", "key"), [
     ("occurred_at", "occurred_at"), ("发生时间", "occurred_at"), ("发生时间（occurred_at）", "occurred_at"),
     ("时长(hours)", "hours"), (" 居民 ", "resident"), ("家庭", "household"), ("备注", "备注")])
