@@ -362,7 +362,7 @@ def _check_parts(data: bytes, unreadable: Callable[..., FactError]) -> None:
                 if part.filename.endswith(".xml") and _counted(archive, part.filename, counts, most) \
                         and _ZONED_DATE.search(archive.read(part.filename)):
                     raise unreadable("a date cell carries a time zone, which openpyxl drops: write that "
-                                         "moment as text (2026-02-01T10:00:00+09:00)", "xlsx.zoned_date")
+                                     "moment as text (2026-02-01T10:00:00+09:00)", "xlsx.zoned_date")
     except (zipfile.BadZipFile, ValueError, OSError, EOFError):  # also a zip whose sizes lie (BadZipFile)
         raise unreadable("not an .xlsx workbook (an .xlsx file is a zip archive)", "xlsx.not_zip") from None
     over = [f"{counts[name.encode()]:,} {name}" for name in XLSX_LIMITS if counts[name.encode()] > most[name]]

@@ -431,11 +431,11 @@ class _Holders:
         true, behind = {}, {}
         taken = kept.take(self.community, {holder: (version, self.first[holder])
                                            for holder, version in self.reading.items()})
-        for holder, history in taken.items():
-            if history.facts == self.facts[holder]:
-                true[holder] = history.history
-            elif history.facts < self.facts[holder]:
-                behind[holder] = history
+        for holder, held in taken.items():
+            if held.facts == self.facts[holder]:
+                true[holder] = held.history
+            elif held.facts < self.facts[holder]:
+                behind[holder] = held
         return true, behind
 
     def ref(self, holder: str) -> str:
