@@ -86,3 +86,14 @@ def test_a_zone_or_role_in_use_cannot_be_dropped_and_changes_are_audited(client)
     audit = client.get("/audit", params={"community": community}).json()
     assert [(a["action"], a["status"]) for a in audit[:2]] == [(f"PUT /communities/{community}", 200),
                                                               (f"PUT /communities/{community}", 409)]
+
+
+def test_a_name_holds_only_characters_people_see_and_a_role_counts_once(client):
+    community = village(client)
+    for bad in ("王\u202e五", "王\x01五", "王\u200b五"):  # a right-to-left override, a control, a zero-width space
+        refused = client.post(f"/communities/{community}/residents", json=[{"id": "x9", "name": bad, "zone": "g1"}])
+        assert refused.status_code == 422, refused.text
+        assert [e["path"] for e in refused.json()["errors"]] == ["[0].name"]
+    kept = client.post(f"/communities/{community}/residents", json=[
+        {"id": "x9", "name": "阿卜杜·热合曼", "zone": "g1", "roles": ["elder", "elder"]}])
+    assert kept.status_code == 200 and kept.json()[0]["roles"] == ["elder"]

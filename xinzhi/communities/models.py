@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 #: A zone's or a role's id: what residents, facts and reports carry (``north``, ``group-3``, ``party_member``).
 LabelId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
 #: A community id as it appears in every URL; no other id can exist, so a path holding another is malformed.
 COMMUNITY_ID = r"^[a-z][a-z0-9_-]{0,63}$"
+
+
+def _printable(name: str) -> str:
+    """A name people read on the board, in reports and in Excel: no control or invisible format characters.
+
+    A right-to-left override (U+202E) in a name turns the rest of a board's line around; a control
+    character breaks a spreadsheet's cell.
+    """
+    bad = next((c for c in name if unicodedata.category(c) in ("Cc", "Cf")), None)
+    if bad is not None:
+        raise ValueError(f"a name may not hold the invisible character U+{ord(bad):04X}")
+    return name
+
+
+#: What a resident is called: 1–200 characters people can see.
+PersonName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_printable)]
 
 
 class Label(BaseModel):
@@ -71,14 +88,20 @@ class ResidentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(min_length=1, max_length=128)
-    name: str = Field(min_length=1, max_length=200)
+    name: PersonName
     zone: LabelId = Field(description="one of the community's zones (any id if it declares none)")
     household: str | None = Field(default=None, max_length=128)
-    roles: list[LabelId] = Field(default=[], max_length=16, description="of the community's roles")
+    roles: list[LabelId] = Field(default=[], max_length=16, description="of the community's roles (each once)")
+
+    @field_validator("roles")
+    @classmethod
+    def _each_once(cls, roles: list[str]) -> list[str]:
+        return list(dict.fromkeys(roles))
 
 
 class ResidentRead(ResidentCreate):
     """A registered resident, with the name as the public board masks it."""
 
+    name: str  # as stored: a name registered before names were checked still reads
     community: str
     masked_name: str
