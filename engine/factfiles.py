@@ -258,20 +258,21 @@ def _csv(lines: Iterable[str], name: str) -> Iterator[tuple[int, dict[str, Any]]
     the rest of the file into one cell (and the error blamed a later column).
     """
     reader = csv.reader(lines, strict=True)
-    start = [1]  # the line the row being read began on
+    start = 1  # the line the row being read began on
 
     def numbered() -> Iterator[tuple[int, list[str]]]:
-        start[0] = reader.line_num + 1
+        nonlocal start
+        start = reader.line_num + 1
         for row in reader:
             if any(row):
-                yield start[0], row
-            start[0] = reader.line_num + 1
+                yield start, row
+            start = reader.line_num + 1
 
     try:
         header = next((row for row in reader if any(row)), [])  # blank lines above the header are no header
         yield from _table(header, numbered(), name)
     except csv.Error as exc:  # a quote never closed, a field beyond the csv module's limit: the file's fault, located
-        raise FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=start[0],
+        raise FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=start,
                                  message=f"not readable as CSV from this row on: {exc} (is a quote not closed?)",
                                  says="csv.unreadable")]) from None
 
@@ -355,7 +356,7 @@ def _check_parts(data: bytes, unreadable: Callable[..., FactError]) -> None:
             if len(sheets) > XLSX_MAX_SHEETS:
                 raise unreadable(f"the workbook has {len(sheets)} sheets; facts are read from the first of at most "
                                  f"{XLSX_MAX_SHEETS}", "xlsx.too_many_sheets", sheets=len(sheets), most=XLSX_MAX_SHEETS)
-            most = {name: min(ceiling, free + per_byte * len(data)) for name, (free, per_byte, ceiling)
+            most = {name.encode(): min(ceiling, free + per_byte * len(data)) for name, (free, per_byte, ceiling)
                     in XLSX_LIMITS.items()}
             counts: Counter[bytes] = Counter()
             for part in parts:
@@ -365,13 +366,13 @@ def _check_parts(data: bytes, unreadable: Callable[..., FactError]) -> None:
                                      "moment as text (2026-02-01T10:00:00+09:00)", "xlsx.zoned_date")
     except (zipfile.BadZipFile, ValueError, OSError, EOFError):  # also a zip whose sizes lie (BadZipFile)
         raise unreadable("not an .xlsx workbook (an .xlsx file is a zip archive)", "xlsx.not_zip") from None
-    over = [f"{counts[name.encode()]:,} {name}" for name in XLSX_LIMITS if counts[name.encode()] > most[name]]
+    over = [f"{counts[part]:,} {part.decode()}" for part in most if counts[part] > most[part]]
     if over:
         raise unreadable(f"the workbook holds more than a sheet of facts does ({', '.join(over)}): "
                          "save only the facts, or split the file", "xlsx.too_full")
 
 
-def _counted(archive: zipfile.ZipFile, member: str, counts: Counter[bytes], most: dict[str, int]) -> bool:
+def _counted(archive: zipfile.ZipFile, member: str, counts: Counter[bytes], most: dict[bytes, int]) -> bool:
     """Count a member's parts into ``counts``, read in slices, until one is over ``most``; whether it holds ISO dates.
 
     A part across two slices is counted once: the slice before's tail is scanned with the next one.
@@ -383,7 +384,7 @@ def _counted(archive: zipfile.ZipFile, member: str, counts: Counter[bytes], most
             counts.update(_PART.findall(block))
             counts.subtract(_PART.findall(tail))
             dated = dated or ISO_DATE_CELL.encode() in block
-            if any(counts[name.encode()] > most[name] for name in most):
+            if any(counts[part] > most[part] for part in most):
                 break
             tail = block[-40:]
     return dated

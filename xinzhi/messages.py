@@ -205,6 +205,7 @@ PROBLEMS_ZH: dict[str, str] = {
     "input.decimal_type": "应为数字", "input.finite_number": "应为有限的数字",
     "input.decimal_max_places": "小数最多 {decimal_places} 位", "input.decimal_max_digits": "数字位数太多",
     "input.number_not_bool": "应为数字，不能写 true 或 false",
+    "input.invisible_character": "不能含有看不见的字符 {code}（控制符或格式符，多半是复制粘贴带进来的）",
     "input.number_underscore": "「{text}」不是数字：请只写数字，不要带下划线「_」",
     "input.bool_parsing": "应为 true 或 false", "input.bool_type": "应为 true 或 false",
     "input.yes_no": "「{text}」不是“是”或“否”：请写 {yes} 之一表示是，{no} 之一表示否",
@@ -265,6 +266,7 @@ PROBLEMS_ZH: dict[str, str] = {
     "fact.nobody": "：事实要写明是哪位居民（一户整体的事实写明是哪一户）",
     # what the whole ruleset says together (engine.checks, engine.extends)
     "missing_key_inherited": "缺少必填的「{key}」（所继承的标准里也没有）",
+    "resident_given_twice": "居民「{resident}」在这份名单里出现了两次（另一处在 {at}），两处信息不一样：请只保留一处",
     "day_outside_years": "「{key}」的日期 {day} 不在 2000–2099 年之间",
     "dates_reversed": "结束日期「effective_to」（{end}）早于开始日期「effective_from」（{start}）",
     "charged_to_role_misplaced": "「charged_to_role」是把一户整体的事实记到户里某位成员（如户主）名下："

@@ -71,6 +71,9 @@ def test_one_resident_twice_in_a_list_must_say_the_same_twice(client):
         {"id": "p1", "name": "李一", "zone": "g1"}, same, {"id": "p1", "name": "李大", "zone": "g2"}])
     assert refused.status_code == 422, refused.text
     assert [(e["code"], e["path"]) for e in refused.json()["errors"]] == [("request_invalid", "[2].id")]
+    said = client.post(f"/communities/{community}/residents", headers={"Accept-Language": "zh"}, json=[
+        {"id": "p1", "name": "李一", "zone": "g1"}, {"id": "p1", "name": "李大", "zone": "g2"}]).json()
+    assert said["errors"][0]["message"].startswith("居民「p1」在这份名单里出现了两次"), said
     people = {p["id"]: p for p in client.get(f"/communities/{community}/residents").json()}
     assert people["p1"]["name"] == "李一" and "x1" in people  # the refused list stored nothing
 
@@ -94,6 +97,9 @@ def test_a_name_holds_only_characters_people_see_and_a_role_counts_once(client):
         refused = client.post(f"/communities/{community}/residents", json=[{"id": "x9", "name": bad, "zone": "g1"}])
         assert refused.status_code == 422, refused.text
         assert [e["path"] for e in refused.json()["errors"]] == ["[0].name"]
+    said = client.post(f"/communities/{community}/residents", headers={"Accept-Language": "zh"},
+                       json=[{"id": "x9", "name": "王\u202e五", "zone": "g1"}]).json()
+    assert "不能含有看不见的字符 U+202E" in said["errors"][0]["message"], said
     kept = client.post(f"/communities/{community}/residents", json=[
         {"id": "x9", "name": "阿卜杜·热合曼", "zone": "g1", "roles": ["elder", "elder"]}])
     assert kept.status_code == 200 and kept.json()[0]["roles"] == ["elder"]

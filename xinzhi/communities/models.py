@@ -7,6 +7,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from xinzhi.engine.errors import Refusal
+
 #: A zone's or a role's id: what residents, facts and reports carry (``north``, ``group-3``, ``party_member``).
 LabelId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
 #: A community id as it appears in every URL; no other id can exist, so a path holding another is malformed.
@@ -21,7 +23,8 @@ def _printable(name: str) -> str:
     """
     bad = next((c for c in name if unicodedata.category(c) in ("Cc", "Cf")), None)
     if bad is not None:
-        raise ValueError(f"a name may not hold the invisible character U+{ord(bad):04X}")
+        raise Refusal(f"a name may not hold the invisible character U+{ord(bad):04X}", "input.invisible_character",
+                      code=f"U+{ord(bad):04X}")
     return name
 
 

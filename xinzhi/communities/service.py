@@ -220,7 +220,8 @@ def register_residents(service: Service, community: str, residents: list[Residen
         j, earlier = first.setdefault(resident.id, (i, resident))
         if earlier != resident:
             conflicts.append(Problem(code=ServiceCode.REQUEST_INVALID, path=f"[{i}].id", message=(
-                f"resident '{resident.id}' is given twice with different details (also at [{j}])")))
+                f"resident '{resident.id}' is given twice with different details (also at [{j}])"),
+                says="resident_given_twice", params={"resident": resident.id, "at": f"[{j}]"}))
     if conflicts:
         raise ServiceError(ServiceCode.REQUEST_INVALID, f"{len(conflicts)} resident id(s) given twice with different "
                                                         "details; nothing was stored", conflicts)
