@@ -15,6 +15,8 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse
 
+from .bodies import StrictJsonRoute
+
 METHODS = ("get", "post", "put", "delete", "patch")
 STYLE = ("body{font-family:'Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;max-width:1000px;"
          "margin:1.5em auto;padding:0 1em;color:#222;line-height:1.5}h2{border-bottom:2px solid #eee;margin-top:2em}"
@@ -112,7 +114,7 @@ def render(spec: dict[str, Any]) -> str:
             f'<nav>{nav} <a href="#schemas">schemas</a></nav>{body}</body></html>\n')
 
 
-pages = APIRouter(include_in_schema=False)
+pages = APIRouter(include_in_schema=False, route_class=StrictJsonRoute)
 
 
 @pages.get("/docs", response_class=HTMLResponse)

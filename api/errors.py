@@ -234,9 +234,11 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
         answer.headers.update(exc.headers or {})  # Allow: the methods it does take
         return answer
     if exc.status_code == 400:
-        # FastAPI's answer to a JSON body it cannot even decode (not UTF-8): to this API, like any
-        # other malformed body, a 422 ``request_invalid`` (400 is not an answer the API declares)
-        return problem(ServiceCode.REQUEST_INVALID, "the body could not be decoded: send JSON as UTF-8 text")
+        # FastAPI's answer to a body it could not read, whose cause ``api.bodies`` says: like any other
+        # malformed body, a 422 ``request_invalid`` (400 is not an answer the API declares)
+        if isinstance(exc.__cause__, ServiceError):
+            return await _service_error(request, exc.__cause__)
+        return problem(ServiceCode.REQUEST_INVALID, Message.of("body_unreadable"), language=language)
     code: Code = ServiceCode.REQUEST_INVALID if exc.status_code < 500 else ApiCode.INTERNAL
     return problem(code, str(exc.detail), status=exc.status_code)
 
@@ -304,6 +306,11 @@ _SUSPECT = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 SPREADSHEET_BODIES = (b"text/csv", b"application/csv", XLSX_MEDIA_TYPE.encode())
 
 
+def _header(headers: dict[bytes, bytes], name: bytes) -> str | None:
+    value = headers.get(name)
+    return None if value is None else value.decode("latin-1")
+
+
 class BodyLimit:
     """ASGI middleware: refuse a request body larger than ``max_bytes`` with 413, before any work."""
 
@@ -333,11 +340,12 @@ class BodyLimit:
         body = b"".join(chunks)
         media = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
         json_body = media.endswith(b"json")
-        spreadsheet = media in SPREADSHEET_BODIES  # bytes the import decodes and checks itself (UTF-16, .xlsx)
-        if (b"\x00" in body and not spreadsheet) or (json_body and _SUSPECT.search(body) and _UNSTORABLE.search(body)) \
+        # bytes read and checked by their reader (a spreadsheet in UTF-16 or .xlsx; JSON by ``api.bodies``)
+        read_later = json_body or media in SPREADSHEET_BODIES
+        if (b"\x00" in body and not read_later) or (json_body and _SUSPECT.search(body) and _UNSTORABLE.search(body)) \
                 or b"%00" in scope.get("query_string", b"") or "\x00" in scope.get("path", ""):
-            response = problem(ServiceCode.REQUEST_INVALID, "text may not hold NUL characters or lone surrogates "
-                               "(\\u0000, \\ud800): no person means them and no database stores them")
+            response = problem(ServiceCode.REQUEST_INVALID, Message.of("unstorable_text"),
+                               language=language_of(_header(headers, b"accept-language")))
             return await response(scope, receive, send)
         sent = False
 
@@ -351,6 +359,7 @@ class BodyLimit:
         return await self.app(scope, replay, send)
 
     async def _refuse(self, scope, receive, send):
-        response = problem(ServiceCode.REQUEST_TOO_LARGE,
-                           f"request bodies are limited to {self.max_bytes} bytes; send smaller batches")
+        language = language_of(_header(dict(scope.get("headers") or []), b"accept-language"))
+        response = problem(ServiceCode.REQUEST_TOO_LARGE, Message.of("body_too_large", most=self.max_bytes),
+                           language=language)
         await response(scope, receive, send)

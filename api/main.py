@@ -13,6 +13,7 @@ from xinzhi.simulations.jobs import SimulationJobs
 
 from . import console, docs_page, errors
 from .access import POLICIES, AuditTrail, require
+from .bodies import StrictJsonRoute
 from .routers import (
     adoption,
     appeals,
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
 
     app = FastAPI(title="信治 Xinzhi", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Community integrity points: rulesets, facts, an append-only explained ledger.")
+    app.router.route_class = StrictJsonRoute  # its own routes' too (``/health``)
     app.include_router(docs_page.pages)  # Swagger UI and ReDoc load from a CDN: blank on a closed network
     errors.install(app)
     app.add_middleware(errors.BodyLimit, max_bytes=settings.max_request_bytes)

@@ -95,6 +95,12 @@ SENTENCES: dict[str, tuple[str, str]] = {
     "since_then": ("（自兑换日起的最低余额）", " at the least since then"),
     "nothing": ("", ""),
     "request_shape": ("请求的内容不符合要求", "the request does not have the expected shape"),
+    "body_unreadable": ("请求的内容读不出来，见逐条说明", "the body could not be read"),
+    "body_too_large": ("请求的内容最多 {most} 字节：请分批发送", "request bodies are limited to {most} bytes; "
+                       "send smaller batches"),
+    "unstorable_text": ("文字里不能有空字符或残缺的字符（\\u0000、\\ud800）：没有人会这样写，数据库也无法保存",
+                        "text may not hold NUL characters or lone surrogates (\\u0000, \\ud800): no person means "
+                        "them and no database stores them"),
     "no_endpoint": ("没有这个地址，请查看 /docs", "no such endpoint; see /docs"),
     "no_method": ("这个地址不接受这种操作，请查看 /docs", "this endpoint does not take that method; see /docs"),
     "ruleset_problems": ("评定标准有问题，见逐条说明", "the ruleset has problems"),
@@ -206,6 +212,8 @@ PROBLEMS_ZH: dict[str, str] = {
     "input.decimal_max_places": "小数最多 {decimal_places} 位", "input.decimal_max_digits": "数字位数太多",
     "input.number_not_bool": "应为数字，不能写 true 或 false",
     "input.invisible_character": "不能含有看不见的字符 {code}（控制符或格式符，多半是复制粘贴带进来的）",
+    "input.needed_for": "操作是「{action}」时必须填写",
+    "input.adjusts_nothing": "调整要写一个不为 0 的「index_delta」（诚信指数）或「points_delta」（积分）",
     "input.number_underscore": "「{text}」不是数字：请只写数字，不要带下划线「_」",
     "input.bool_parsing": "应为 true 或 false", "input.bool_type": "应为 true 或 false",
     "input.yes_no": "「{text}」不是“是”或“否”：请写 {yes} 之一表示是，{no} 之一表示否",
@@ -328,6 +336,19 @@ PROBLEMS_ZH: dict[str, str] = {
     "holder.resident": "必须填写：本标准按居民记账，请写明这件一户整体的事实记到哪位居民名下（如户主）",
     "closing_too_large": "结算到 {until} 的各个周期，{residents} 位居民共要判定约 {cost} 个周期，超过了 {most} 个："
                          "请结算到更早的日期，或减少居民",
+    # a request's body (api.bodies)
+    "body.utf16": "请求的内容是 UTF-16 文字：请用 UTF-8 编码发送",
+    "body.not_utf8": "请求的内容不是 UTF-8 文字（第 {byte} 个字节读不出来）：请用 UTF-8 编码发送",
+    "body.not_json": "请求的内容不是有效的 JSON：第 {line} 行第 {column} 个字符处{fault}",
+    "body.too_deep": "请求的内容里列表和对象嵌套的层次太多",
+    "json.value": "缺少值（或多了一个逗号）",
+    "json.comma": "缺少逗号「,」",
+    "json.colon": "缺少冒号「:」",
+    "json.key_quotes": "键名要用双引号括起来（也可能是多了一个逗号）",
+    "json.unclosed": "有引号没有配对",
+    "json.control": "引号里的换行或制表符要写成 \\n 或 \\t",
+    "json.escape": "反斜杠「\\」后面的字符不能这样转义",
+    "json.extra": "JSON 已经结束，后面还有多余的内容",
     # files of facts (engine.factfiles)
     "file.not_text": "文件不是 UTF-8 或 GBK 文字（第 {byte} 个字节读不出来）：请在 Excel 中另存为“CSV UTF-8”或 .xlsx",
     "xlsx.as_text": ".xlsx 文件是二进制文件：请直接上传文件本身",

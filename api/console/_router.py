@@ -17,6 +17,7 @@ from xinzhi.registry import propose_expectations, run_draft_tests
 from xinzhi.review import category_activity
 
 from ..access import CallerDep
+from ..bodies import StrictJsonRoute
 from ..deps import CommunityId, ServiceDep
 from ..errors import DRAFT_RESPONSES, ApiCode, ApiError, reader_language
 from ..routers.rulesets import YAML_BODY, YAML_TYPES, text_body
@@ -26,8 +27,8 @@ TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=u
          ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml", ".ico": "image/x-icon"}
 MAX_DRAFT_BYTES = 512 * 1024
 
-pages = APIRouter(prefix="/console", tags=["console"], include_in_schema=False)
-helpers = APIRouter(prefix="/console/api", tags=["console"])
+pages = APIRouter(prefix="/console", tags=["console"], include_in_schema=False, route_class=StrictJsonRoute)
+helpers = APIRouter(prefix="/console/api", tags=["console"], route_class=StrictJsonRoute)
 
 
 def _file(name: str) -> FileResponse:

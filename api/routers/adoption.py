@@ -8,9 +8,10 @@ from xinzhi import adoption
 from xinzhi.adoption import AdoptionRecord, DecisionIn, DecisionRead
 
 from ..access import CallerDep
+from ..bodies import StrictJsonRoute
 from ..deps import CommunityId, ServiceDep, Version
 
-router = APIRouter(prefix="/communities/{community}", tags=["adoption"])
+router = APIRouter(prefix="/communities/{community}", tags=["adoption"], route_class=StrictJsonRoute)
 
 
 @router.post("/rulesets/{ruleset_id}/versions/{version}/adoption", status_code=201)

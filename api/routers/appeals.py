@@ -10,9 +10,10 @@ from xinzhi import review
 from xinzhi.review import AppealCreate, AppealRead
 
 from ..access import CallerDep
+from ..bodies import StrictJsonRoute
 from ..deps import CommunityId, ServiceDep
 
-router = APIRouter(prefix="/communities/{community}/appeals", tags=["appeals"])
+router = APIRouter(prefix="/communities/{community}/appeals", tags=["appeals"], route_class=StrictJsonRoute)
 
 
 @router.post("", status_code=201)

@@ -8,9 +8,10 @@ from xinzhi import access
 from xinzhi.access import AuditRead
 
 from ..access import CallerDep
+from ..bodies import StrictJsonRoute
 from ..deps import Limit, Offset, ServiceDep
 
-router = APIRouter(tags=["audit"])
+router = APIRouter(tags=["audit"], route_class=StrictJsonRoute)
 
 
 @router.get("/audit")

@@ -7,9 +7,10 @@ from fastapi import APIRouter, Query
 from xinzhi import review
 from xinzhi.review import BoardRead
 
+from ..bodies import StrictJsonRoute
 from ..deps import CommunityId, ServiceDep
 
-router = APIRouter(prefix="/communities/{community}/board", tags=["board"])
+router = APIRouter(prefix="/communities/{community}/board", tags=["board"], route_class=StrictJsonRoute)
 
 
 @router.get("")

@@ -12,12 +12,13 @@ from xinzhi.catalogue import AdoptIn, CatalogueEntryRead, CatalogueEntryText, De
 from xinzhi.registry import RulesetSummary
 
 from ..access import CallerDep
+from ..bodies import StrictJsonRoute
 from ..deps import CommunityId, ServiceDep, Version
 from ..downloads import attachment
 from ..errors import said_to
 from .rulesets import YAML_BODY, YAML_TYPES, text_body
 
-router = APIRouter(prefix="/communities/{community}", tags=["catalogue"])
+router = APIRouter(prefix="/communities/{community}", tags=["catalogue"], route_class=StrictJsonRoute)
 
 
 class YamlFile(Response):

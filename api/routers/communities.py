@@ -15,10 +15,11 @@ from xinzhi.scoring import ClosingRun
 from xinzhi.spreadsheets import xlsx_bytes
 
 from ..access import CallerDep
+from ..bodies import StrictJsonRoute
 from ..deps import FIRST_DAY, LAST_DAY, AsOf, CommunityId, ServiceDep
 from ..downloads import CsvStream, CsvText, XlsxFile, attachment
 
-router = APIRouter(prefix="/communities", tags=["communities"])
+router = APIRouter(prefix="/communities", tags=["communities"], route_class=StrictJsonRoute)
 
 
 class CommunityBody(CommunityConfiguration):

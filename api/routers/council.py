@@ -8,9 +8,10 @@ from xinzhi import council
 from xinzhi.council import CaseClose, CaseConvene, CaseRead, CaseReport, CaseStats
 
 from ..access import CallerDep, acting_for
+from ..bodies import StrictJsonRoute
 from ..deps import CommunityId, Limit, Offset, ServiceDep
 
-router = APIRouter(prefix="/communities/{community}/cases", tags=["council"])
+router = APIRouter(prefix="/communities/{community}/cases", tags=["council"], route_class=StrictJsonRoute)
 
 
 @router.post("", status_code=201)

@@ -14,6 +14,7 @@ from xinzhi.settings import BATCH_CEILING
 from xinzhi.spreadsheets import XLSX_MEDIA_TYPE, csv_text, xlsx_bytes
 
 from ..access import CallerDep
+from ..bodies import StrictJsonRoute
 from ..deps import CommunityId, ServiceDep
 from ..downloads import CsvText, XlsxFile, attachment
 from ..errors import DRAFT_RESPONSES, said_to
@@ -22,7 +23,7 @@ from .rulesets import body_of
 XLSX = XLSX_MEDIA_TYPE
 FILE_TYPES = {"text/csv": "csv", "application/csv": "csv", "text/plain": "csv", XLSX: "xlsx"}
 
-router = APIRouter(prefix="/communities/{community}", tags=["facts"])
+router = APIRouter(prefix="/communities/{community}", tags=["facts"], route_class=StrictJsonRoute)
 
 IgnoreUnknownTypes = Annotated[bool, Query(description="skip (and count in `ignored`) facts of types the ruleset in "
                                                      "force does not define, instead of refusing the request")]

@@ -10,10 +10,11 @@ from xinzhi import communities, ledger
 from xinzhi.communities import ResidentCreate, ResidentRead
 from xinzhi.ledger import LedgerPage, ScoreRead
 
+from ..bodies import StrictJsonRoute
 from ..deps import AsOf, CommunityId, Limit, Offset, ResidentId, ServiceDep
 from ..downloads import CsvStream
 
-router = APIRouter(prefix="/communities/{community}/residents", tags=["residents"])
+router = APIRouter(prefix="/communities/{community}/residents", tags=["residents"], route_class=StrictJsonRoute)
 
 
 @router.get("")

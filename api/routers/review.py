@@ -14,9 +14,10 @@ from xinzhi.review import (
 )
 
 from ..access import CallerDep
+from ..bodies import StrictJsonRoute
 from ..deps import CommunityId, Seq, ServiceDep
 
-router = APIRouter(prefix="/communities/{community}", tags=["review"])
+router = APIRouter(prefix="/communities/{community}", tags=["review"], route_class=StrictJsonRoute)
 
 
 @router.get("/reviews")

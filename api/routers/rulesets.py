@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from xinzhi import registry
-from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.registry import (
     DryRunIn,
     DryRunResult,
@@ -19,10 +18,11 @@ from xinzhi.registry import (
 )
 
 from ..access import CallerDep
+from ..bodies import StrictJsonRoute, utf8_text
 from ..deps import CommunityId, ServiceDep, Version
 from ..errors import DRAFT_RESPONSES, ApiCode, ApiError
 
-router = APIRouter(prefix="/communities/{community}", tags=["rulesets"])
+router = APIRouter(prefix="/communities/{community}", tags=["rulesets"], route_class=StrictJsonRoute)
 
 YAML_BODY = {"requestBody": {"required": True, "content": {
     "application/yaml": {"schema": {"type": "string"}},
@@ -44,10 +44,7 @@ async def body_of(request: Request, accepted: tuple[str, ...]) -> tuple[str, byt
 async def text_body(request: Request, accepted: tuple[str, ...]) -> str:
     """The request body as UTF-8 text (a YAML upload) of an accepted content type."""
     _, data = await body_of(request, accepted)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ServiceError(ServiceCode.REQUEST_INVALID, f"the body is not UTF-8 text (byte {exc.start})") from None
+    return utf8_text(data)
 
 
 @router.post("/rulesets", status_code=201, openapi_extra=YAML_BODY)

@@ -11,9 +11,10 @@ from xinzhi import shop
 from xinzhi.shop import ItemCreate, ItemRead, RedemptionCreate, RedemptionRead
 
 from ..access import CallerDep, acting_for
+from ..bodies import StrictJsonRoute
 from ..deps import CommunityId, Limit, Offset, ServiceDep
 
-router = APIRouter(prefix="/communities/{community}/shop", tags=["shop"])
+router = APIRouter(prefix="/communities/{community}/shop", tags=["shop"], route_class=StrictJsonRoute)
 
 
 class CancelBody(BaseModel):

@@ -13,9 +13,10 @@ from fastapi.responses import HTMLResponse
 from xinzhi.simulations.jobs import SimulationCreate, SimulationRead, Status, start_simulation
 
 from ..access import CallerDep
+from ..bodies import StrictJsonRoute
 from ..deps import CommunityId, SimulationsDep
 
-router = APIRouter(prefix="/communities/{community}", tags=["simulations"])
+router = APIRouter(prefix="/communities/{community}", tags=["simulations"], route_class=StrictJsonRoute)
 
 
 LOCATION = {"Location": {"description": "the job, to follow until it is done", "required": True,

@@ -190,3 +190,32 @@ def test_the_public_board_masks_names_and_shows_no_ids(site):
     text = response.text
     for secret in ("n1", "n2", "s1", "s2", "h1", "张三凤", "王秀英", "household", "\"resident\"", "\"id\""):
         assert secret not in text
+
+
+@pytest.mark.parametrize(("appeal", "said"), [
+    ({"action": "reverse"}, {"entry": "「entry」操作是「reverse」时必须填写"}),
+    ({"action": "correct", "entry": 1}, {"amount": "「amount」操作是「correct」时必须填写"}),
+    ({"action": "adjust", "points_delta": 2}, {"resident": "「resident」操作是「adjust」时必须填写"}),
+    ({"action": "adjust", "resident": "n2"},
+     {"points_delta": "「points_delta」调整要写一个不为 0 的「index_delta」（诚信指数）或「points_delta」（积分）"}),
+    ({"action": "adjust", "resident": "n2", "index_delta": "x"}, {"index_delta": "「index_delta」应为数字"}),
+])
+def test_an_appeal_without_what_its_action_needs_is_refused_at_that_field(site, appeal, said):
+    answer = site.as_("committee", "POST", "/communities/{c}/appeals", json={**appeal, "reason": "更正"},
+                      headers={"accept-language": "zh"})
+    assert answer.status_code == 422, answer.text
+    assert {p["path"]: p["message"] for p in answer.json()["errors"]} == said
+
+
+def test_a_satisfaction_out_of_range_is_refused_at_its_party(site):
+    case = site.as_("staff", "POST", "/communities/{c}/cases", json={
+        "kind": "noise", "zone": "north", "description": "夜间噪音", "parties": ["n2"],
+        "reported_by": "网格员 刘"}).json()
+    site.as_("staff", "POST", f"/communities/{{c}}/cases/{case['id']}/convene",
+             json={"members": [{"name": "社区 王主任", "role": "staff"}]})
+    answer = site.as_("staff", "POST", f"/communities/{{c}}/cases/{case['id']}/close",
+                      json={"outcome": "调解", "satisfaction": {"n2": 9}}, headers={"accept-language": "zh"})
+    assert answer.status_code == 422
+    said = [(p["path"], p["message"]) for p in answer.json()["errors"]]
+    assert said == [("satisfaction.n2", "「satisfaction.n2」不能大于 5")]
+    assert site.as_("staff", "GET", f"/communities/{{c}}/cases/{case['id']}").json()["status"] == "convened"

@@ -362,6 +362,9 @@ UNMET = {
     "fact.no_resident": "scoring", "fact.no_household": "scoring", "fact.in_future": "scoring",
     "fact.not_in_force": "scoring", "closing_from_too_large": "closing", "body_not_approved": "adoption",
     "resident_given_twice": "registering residents (tests/api/test_community_configuration.py)",
+    **{says: "reading a request's body (api.bodies: tests/api/test_bodies.py)" for says in (
+        "body.utf16", "body.not_utf8", "body.not_json", "body.too_deep", "json.value", "json.comma", "json.colon",
+        "json.key_quotes", "json.unclosed", "json.control", "json.escape", "json.extra")},
 }
 
 

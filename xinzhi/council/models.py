@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field
 
 from xinzhi.communities.models import LabelId
 
@@ -46,14 +46,8 @@ class CaseClose(BaseModel):
     """How a case ended: its outcome and every party's satisfaction (1–5), no one else's."""
 
     outcome: str = Field(min_length=1, max_length=4000)
-    satisfaction: dict[str, int] = Field(description="each party's satisfaction, 1–5")
-
-    @model_validator(mode="after")
-    def _range(self) -> CaseClose:
-        bad = [k for k, v in self.satisfaction.items() if not 1 <= v <= 5]
-        if bad:
-            raise ValueError(f"satisfaction must be 1–5 (for {', '.join(bad)})")
-        return self
+    satisfaction: dict[Annotated[str, Field(max_length=128)], Annotated[int, Field(ge=1, le=5)]] = Field(
+        max_length=20, description="each party's satisfaction, 1–5")
 
 
 class CaseRead(BaseModel):

@@ -6,9 +6,10 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from xinzhi.engine.amounts import EXACT, Amount, schema
+from xinzhi.engine.errors import Refusal
 from xinzhi.ledger.models import LedgerEntryRead
 
 #: What an appeal may set an entry to, or move an account by.
@@ -118,22 +119,35 @@ class AppealCreate(BaseModel):
 
     action: Literal["reverse", "correct", "adjust"]
     reason: str = Field(min_length=2, max_length=2000)
-    entry: int | None = Field(default=None, ge=1, le=2**62, description="ledger entry seq (reverse, correct)")
+    entry: int | None = Field(default=None, ge=1, le=2**62, validate_default=True,
+                              description="ledger entry seq (reverse, correct)")
     amount: Correction | None = Field(
-        default=None, description="correct: the amount the entry should have had")
-    resident: str | None = Field(default=None, max_length=128, description="adjust: whose accounts")
+        default=None, validate_default=True, description="correct: the amount the entry should have had")
+    resident: str | None = Field(default=None, max_length=128, validate_default=True,
+                                 description="adjust: whose accounts")
     index_delta: Correction = Field(default=Decimal(0), description="adjust: change of the index")
-    points_delta: Correction = Field(default=Decimal(0), description="adjust: change of the points")
+    points_delta: Correction = Field(default=Decimal(0), validate_default=True,
+                                     description="adjust: change of the points")
 
-    @model_validator(mode="after")
-    def _shape(self) -> AppealCreate:
-        if self.action in ("reverse", "correct") and self.entry is None:
-            raise ValueError(f"'{self.action}' needs 'entry' (the ledger entry's seq)")
-        if self.action == "correct" and self.amount is None:
-            raise ValueError("'correct' needs 'amount'")
-        if self.action == "adjust" and (not self.resident or not (self.index_delta or self.points_delta)):
-            raise ValueError("'adjust' needs 'resident' and a non-zero index_delta or points_delta")
-        return self
+    @field_validator("entry", "amount", "resident")
+    @classmethod
+    def _needed(cls, value: object, info: ValidationInfo) -> object:
+        """Refused at the field an action needs (a check of the whole model would name no field)."""
+        action = info.data.get("action")  # absent when the action itself was refused
+        if value in (None, "") and action in _NEEDED[info.field_name or ""]:
+            raise Refusal(f"'{action}' needs '{info.field_name}'", "input.needed_for", action=action)
+        return value
+
+    @field_validator("points_delta")
+    @classmethod
+    def _moves(cls, value: Decimal, info: ValidationInfo) -> Decimal:
+        if info.data.get("action") == "adjust" and not value and not info.data.get("index_delta", 1):
+            raise Refusal("'adjust' needs a non-zero index_delta or points_delta", "input.adjusts_nothing")
+        return value
+
+
+#: The fields an appeal's action needs.
+_NEEDED = {"entry": ("reverse", "correct"), "amount": ("correct",), "resident": ("adjust",)}
 
 
 class AppealRead(BaseModel):
