@@ -271,13 +271,14 @@ def closing_resets(compiled: CompiledRuleset, awards: Iterable[Award], residents
 
 def period_awards(compiled: CompiledRuleset, granted: Iterable[Earned], residents: Iterable[str], first: dt.date,
                   until: dt.date, paid_before: Mapping[tuple[str, str], set[str]] | None = None, *,
-                  known_from: dt.date | None = None) -> list[Award]:
+                  known_from: dt.date | None = None, moved_in: Mapping[str, dt.date] | None = None) -> list[Award]:
     """The awards of period rules for the periods from ``first`` that end by ``until`` (``periods.payments``)."""
     awards = []
     expire_after = compiled.points_expire_after_months
     accounts = compiled.ruleset.accounts
     assert accounts is not None, "a loaded ruleset has accounts (checks.check_ruleset)"
-    for paid in payments(compiled.ruleset, granted, residents, first, until, paid_before, known_from=known_from):
+    for paid in payments(compiled.ruleset, granted, residents, first, until, paid_before, known_from=known_from,
+                         moved_in=moved_in):
         rule, moment = paid.rule, paid.period.last_moment
         moved = tuple(rule.accounts or (accounts.awards_raise if rule.award > 0 else accounts.deductions_lower))
         awards.append(Award(

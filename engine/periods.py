@@ -197,13 +197,15 @@ class Granted:
 
 def payments(ruleset: Ruleset, granted: Iterable[Earned], residents: Iterable[str], first: dt.date,
              until: dt.date, paid_before: Mapping[tuple[str, str], set[str]] | None = None, *,
-             known_from: dt.date | None = None) -> list[Payment]:
+             known_from: dt.date | None = None, moved_in: Mapping[str, dt.date] | None = None) -> list[Payment]:
     """What every enabled period rule pays each resident for the periods from ``first`` that end by ``until``.
 
     ``granted`` holds the awards of facts from ``lookback_start`` the earliest rule's periods on;
     ``paid_before`` the keys each (resident, rule) was paid for before ``first``. With
     ``known_from``, no period that begins earlier is read: the facts begin there (a
-    simulation's first month), and a month before them is unknown, not clean.
+    simulation's first month), and a month before them is unknown, not clean. ``moved_in``
+    says the same of each account it names: a month before a family came was not a clean
+    month here (连续 12 个月无违规 counts the months it lived in the community).
     """
     rules = [rule for rule in ruleset.period_rules if rule.enabled]
     if not rules:
@@ -227,8 +229,12 @@ def payments(ruleset: Ruleset, granted: Iterable[Earned], residents: Iterable[st
         periods = rule_periods(ruleset, rule, max(lookback_start(rule, first), known_from or dt.date.min), until)
         lead = sum(1 for period in periods if period.start < first)
         for resident in residents:
-            mine = {p.key: t for p in periods if (t := totals.get((resident, rule.period, p.key))) is not None}
+            lived, ahead = periods, lead
+            if moved_in and resident in moved_in:  # only the periods it lived here
+                lived = [period for period in periods if period.start >= moved_in[resident]]
+                ahead = sum(1 for period in lived if period.start < first)
+            mine = {p.key: t for p in lived if (t := totals.get((resident, rule.period, p.key))) is not None}
             paid = (paid_before or {}).get((resident, rule.id), set())
             found += [Payment(resident, rule, period, tuple(run))
-                      for period, run in period_payments(rule, periods, mine, paid, lead=lead)]
+                      for period, run in period_payments(rule, lived, mine, paid, lead=ahead)]
     return sorted(found, key=lambda p: (p.period.end, p.resident, p.rule.id))

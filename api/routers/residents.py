@@ -27,7 +27,7 @@ def list_residents(service: ServiceDep, community: CommunityId, zone: str | None
 @router.post("")
 def register_residents(service: ServiceDep, community: CommunityId,
                        residents: Annotated[list[ResidentCreate], Body(max_length=10_000)]) -> list[ResidentRead]:
-    """Register residents (or update known ones): name, zone, household, roles."""
+    """Register residents (or update known ones): name, zone, household, roles, the day each moved in."""
     return communities.register_residents(service, community, residents)
 
 

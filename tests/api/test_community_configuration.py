@@ -103,3 +103,19 @@ def test_a_name_holds_only_characters_people_see_and_a_role_counts_once(client):
     kept = client.post(f"/communities/{community}/residents", json=[
         {"id": "x9", "name": "阿卜杜·热合曼", "zone": "g1", "roles": ["elder", "elder"]}])
     assert kept.status_code == 200 and kept.json()[0]["roles"] == ["elder"]
+
+
+def test_the_day_a_resident_moved_in_is_kept_read_back_and_bounded(client):
+    community = village(client)
+    stored = client.post(f"/communities/{community}/residents", json=[
+        {"id": "x8", "name": "赵八", "zone": "g2", "moved_in": "2024-07-01"}])
+    assert stored.status_code == 200 and stored.json()[0]["moved_in"] == "2024-07-01"
+    listed = client.get(f"/communities/{community}/residents", params={"zone": "g2"}).json()
+    assert {r["id"]: r["moved_in"] for r in listed}["x8"] == "2024-07-01"
+    for bad in ("1999-12-31", "2024-02-30", "七月"):
+        refused = client.post(f"/communities/{community}/residents", headers={"Accept-Language": "zh"},
+                              json=[{"id": "x8", "name": "赵八", "zone": "g2", "moved_in": bad}])
+        assert refused.status_code == 422, refused.text
+        assert [e["path"] for e in refused.json()["errors"]] == ["[0].moved_in"]
+    kept = client.get(f"/communities/{community}/residents", params={"zone": "g2"}).json()
+    assert {r["id"]: r["moved_in"] for r in kept}["x8"] == "2024-07-01"

@@ -10,7 +10,7 @@ import datetime as dt
 
 import pytest
 
-from xinzhi.engine import FactError, RulesetError, compile_ruleset, evaluate, load_ruleset, run_tests
+from xinzhi.engine import FactError, RulesetError, compile_ruleset, evaluate, load_ruleset, period_awards, run_tests
 from xinzhi.simulations.replay import score_chunk
 
 STANDARD = """\
@@ -94,6 +94,24 @@ def test_period_rules_in_a_committees_words(period_rules, facts, until, expected
 def test_a_month_begun_before_the_standard_never_counts():
     assert paid(CLEAN_YEAR, [fact("d1", "deed", "2021-03-01", points=1)], "2022-03-01", "2021-01-15") == \
         [("r1", "clean", "2022-01", 10)]
+
+
+@pytest.mark.parametrize(("moved_in", "expected"), [
+    (None, [("r1", "clean", "2021-12", 10), ("r2", "clean", "2021-12", 10)]),
+    ("2021-01-01", [("r1", "clean", "2021-12", 10), ("r2", "clean", "2021-12", 10)]),
+    ("2021-01-02", [("r2", "clean", "2021-12", 10)]),  # January began before: its streak starts in February
+    ("2021-02-01", [("r2", "clean", "2021-12", 10)]),
+])
+def test_no_month_before_a_family_moved_in_counts_as_a_clean_month_here(moved_in, expected):
+    """Found by review: closing paid 连续 12 个月无违规 for the years before a resident was registered."""
+    rules = compiled(CLEAN_YEAR)
+    awards = period_awards(rules, [], ["r1", "r2"], dt.date(2021, 1, 1), dt.date(2022, 1, 1),
+                           moved_in={"r1": dt.date.fromisoformat(moved_in)} if moved_in else None)
+    assert [(a.resident, a.rule_id, a.period, a.amount) for a in awards] == expected
+    later = period_awards(rules, [], ["r1"], dt.date(2021, 1, 1), dt.date(2023, 2, 1),
+                          moved_in={"r1": dt.date.fromisoformat(moved_in)} if moved_in else None)
+    assert [a.period for a in later] == (["2021-12", "2022-12"] if moved_in in (None, "2021-01-01") else
+                                        ["2022-01", "2023-01"])
 
 
 def test_a_period_award_is_dated_at_the_periods_end_and_says_what_qualified():

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from tests.support.fixtures import new_community
 from xinzhi.cli.main import main
 from xinzhi.clock import today
+from xinzhi.communities import ResidentCreate, moved_in_days, register_residents
 from xinzhi.db.tables import LedgerEntry
 from xinzhi.engine import compile_ruleset, evaluate, load_ruleset
 from xinzhi.errors import ServiceCode, ServiceError
@@ -194,3 +195,39 @@ def test_each_period_award_expires_on_its_own_date(service):
     run = expire_points(service, community, dt.date(2024, 1, 1))
     assert (run.entries_written, run.points_expired) == (2, 20)
     assert resident_score(service, community, "r1", dt.date(2024, 1, 1)).points == 10
+
+
+def test_no_period_before_a_resident_moved_in_is_paid_and_one_paid_before_it_was_known_is_restated(service):
+    """Found by review: closing paid 连续 12 个月无违规 for the years before a resident lived here."""
+    community = new_community(service, residents=3, ruleset=STANDARD)
+    close_periods(service, community, dt.date(2022, 3, 1), since=dt.date(2021, 1, 1))
+    assert ("r1", "clean", "award", 10, "2021-12") in period_entries(service, community)
+    register_residents(service, community, [ResidentCreate(id="r1", name="居民1号", zone="north", household="h1",
+                                                           moved_in=dt.date(2021, 7, 1))])
+    run = close_periods(service, community, dt.date(2022, 3, 1), since=dt.date(2021, 1, 1))
+    assert (run.awards_written, run.restated) == (0, 1)
+    stored = period_entries(service, community)
+    assert [(kind, amount) for resident, rule, kind, amount, _ in stored if (resident, rule) == ("r1", "clean")] == [
+        ("award", 10), ("restatement", -10)]
+    assert ("r2", "clean", "award", 10, "2021-12") in stored
+    assert resident_score(service, community, "r1", as_of=dt.date(2022, 3, 1)).index == 100
+    later = close_periods(service, community, dt.date(2022, 7, 1), since=dt.date(2021, 1, 1))
+    assert later.awards_written == 1  # r1's first clean year here: July 2021 to June 2022
+    assert period_entries(service, community)[-1] == ("r1", "clean", "award", 10, "2022-06")
+
+
+@pytest.mark.parametrize(("days", "expected"), [
+    ({"r1": "2021-07-01", "r2": "2021-03-01"}, {"h1": dt.date(2021, 3, 1)}),  # the first member to come
+    ({"r1": "2021-07-01"}, {}),  # r2's day unknown: h1 may have lived here all along
+    ({"r3": "2022-01-01"}, {"h2": dt.date(2022, 1, 1)}),
+])
+def test_a_households_day_is_its_first_members_when_every_members_is_known(service, days, expected):
+    community = new_community(service, residents=3, ruleset=None)
+    register_residents(service, community, [
+        ResidentCreate(id=f"r{i}", name=f"居民{i}号", zone="north", household=f"h{(i + 1) // 2}",
+                       moved_in=dt.date.fromisoformat(days[f"r{i}"]) if f"r{i}" in days else None)
+        for i in range(1, 4)])
+    with service.db.reading() as session:
+        assert moved_in_days(session, community, "household") == expected
+        assert moved_in_days(session, community, "resident") == {
+            resident: dt.date.fromisoformat(day) for resident, day in days.items()}

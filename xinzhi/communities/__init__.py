@@ -18,6 +18,7 @@ from .service import (
     list_communities,
     list_residents,
     mask_name,
+    moved_in_days,
     open_community,
     read_resident,
     register_residents,
@@ -28,6 +29,6 @@ from .service import (
 __all__ = [
     "COMMUNITY_ID", "CommunityConfiguration", "CommunityCreate", "CommunityRead", "Label", "ResidentCreate",
     "ResidentRead", "check_zone", "create_community", "ensure_community", "get_community", "get_resident",
-    "list_communities", "list_residents", "mask_name", "open_community", "read_resident", "register_residents",
-    "require_community", "titles",
+    "list_communities", "list_residents", "mask_name", "moved_in_days", "open_community", "read_resident",
+    "register_residents", "require_community", "titles",
 ]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from xinzhi.engine.errors import Refusal
+from xinzhi.engine.moments import FIRST_DAY, LAST_DAY
 
 #: A zone's or a role's id: what residents, facts and reports carry (``north``, ``group-3``, ``party_member``).
 LabelId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
@@ -95,6 +97,10 @@ class ResidentCreate(BaseModel):
     zone: LabelId = Field(description="one of the community's zones (any id if it declares none)")
     household: str | None = Field(default=None, max_length=128)
     roles: list[LabelId] = Field(default=[], max_length=16, description="of the community's roles (each once)")
+    moved_in: dt.date | None = Field(
+        default=None, ge=FIRST_DAY, le=LAST_DAY,
+        description="the first day the resident lives in the community (入住): period rules (连续 12 个月无违规) "
+                    "count no period that began before it; none: every period the standard is in force")
 
     @field_validator("roles")
     @classmethod

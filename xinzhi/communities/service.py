@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -61,6 +62,22 @@ def account_holders(session: Session, community: str, holder: Holder) -> list[st
         registered |= set(session.scalars(select(AccountTotal.resident).where(
             AccountTotal.community == community, AccountTotal.resident.not_in(residents))))
     return sorted(registered)
+
+
+def moved_in_days(session: Session, community: str, holder: Holder) -> dict[str, dt.date]:
+    """Each account's first day in the community, where its residents' registrations say (``moved_in``).
+
+    A household's is its first member's, when every member's is known: one member there
+    all along makes the household's every period one it lived here.
+    """
+    days: dict[str, dt.date | None] = {}
+    for resident, household, moved_in in session.execute(select(Resident.id, Resident.household, Resident.moved_in)
+                                                         .where(Resident.community == community)):
+        held = resident if holder == "resident" else household
+        if held is not None:
+            earlier = days.get(held, moved_in)
+            days[held] = None if moved_in is None or earlier is None else min(moved_in, earlier)
+    return {held: day for held, day in days.items() if day is not None}
 
 
 def account_of(ruleset: Ruleset | None, resident: Resident) -> str:
@@ -205,11 +222,12 @@ def list_communities(service: Service) -> list[CommunityRead]:
 def read_resident(row: Resident) -> ResidentRead:
     """A resident's row as the service returns it, with the masked name."""
     return ResidentRead(community=row.community, id=row.id, name=row.name, zone=row.zone,
-                        household=row.household, roles=row.roles, masked_name=mask_name(row.name))
+                        household=row.household, roles=row.roles, moved_in=row.moved_in,
+                        masked_name=mask_name(row.name))
 
 
 def register_residents(service: Service, community: str, residents: list[ResidentCreate]) -> list[ResidentRead]:
-    """Add residents, or update name, zone, household and roles of known ones.
+    """Add residents, or update name, zone, household, roles and moving-in day of known ones.
 
     One id twice in a list must say the same twice: which of two registrations was meant
     cannot be told, and the later one silently won.
@@ -240,6 +258,7 @@ def register_residents(service: Service, community: str, residents: list[Residen
                 session.add(row)
                 known[data.id] = row
             row.name, row.zone, row.household, row.roles = data.name, data.zone, data.household, list(data.roles)
+            row.moved_in = data.moved_in
             out.append(row)
         session.flush()
         return [read_resident(r) for r in out]

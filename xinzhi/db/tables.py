@@ -171,6 +171,7 @@ class Resident(Base):
     zone: Mapped[str] = mapped_column(String(64))
     household: Mapped[str | None] = mapped_column(String(128))
     roles: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    moved_in: Mapped[dt.date | None] = mapped_column(Date)  # period rules count no period that began before it
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

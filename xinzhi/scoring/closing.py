@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xinzhi.clock import today
-from xinzhi.communities.service import account_holders, held_by, require_community
+from xinzhi.communities.service import account_holders, held_by, moved_in_days, require_community
 from xinzhi.db.tables import LedgerEntry
 from xinzhi.engine import (
     SHANGHAI,
@@ -85,7 +85,9 @@ def close_periods(service: Service, community: str, as_of: dt.date, since: dt.da
         require_community(session, community)
         service.db.lock_closing(session, community)
         spans = published_spans(service, session, community, as_of)
-        holders = {kind: account_holders(session, community, kind) for kind in {held_by(c) for c, _ in spans}}
+        kinds = {held_by(c) for c, _ in spans}
+        holders = {kind: account_holders(session, community, kind) for kind in kinds}
+        moved_in = {kind: moved_in_days(session, community, kind) for kind in kinds}
         cost = sum(closings(c.ruleset, len(holders[held_by(c)]), max(since, c.ruleset.effective_from), until)
                    + len(reset_events(c.ruleset, since, until)) * _PER_RESET_END for c, until in spans)
         if chosen and cost > MAX_CHOSEN_CLOSINGS:
@@ -99,7 +101,7 @@ def close_periods(service: Service, community: str, as_of: dt.date, since: dt.da
         rows: list[Row] = []
         for compiled, until in spans:
             rows += _due(session, community, compiled, holders[held_by(compiled)],
-                         max(since, compiled.ruleset.effective_from), until, as_of)
+                         max(since, compiled.ruleset.effective_from), until, as_of, moved_in[held_by(compiled)])
         for compiled, until in spans:
             rows += reset_rows(session, community, compiled, holders[held_by(compiled)], since, until, rows,
                                as_of=as_of)
@@ -116,8 +118,12 @@ def close_periods(service: Service, community: str, as_of: dt.date, since: dt.da
 
 
 def _due(session: Session, community: str, compiled: CompiledRuleset, residents: list[str], first: dt.date,
-         until: dt.date, as_of: dt.date) -> list[Row]:
-    """The entries that bring one version's period awards from ``first`` to ``until`` to what the ledger says."""
+         until: dt.date, as_of: dt.date, moved_in: dict[str, dt.date]) -> list[Row]:
+    """The entries that bring one version's period awards from ``first`` to ``until`` to what the ledger says.
+
+    An account pays for no period that began before it moved in (``moved_in``): what a period
+    rule once paid for one, before its day was registered, is restated to nothing.
+    """
     rules = {rule.id: rule for rule in compiled.ruleset.period_rules if rule.enabled}
     if not rules or first >= until:
         return []
@@ -155,7 +161,7 @@ def _due(session: Session, community: str, compiled: CompiledRuleset, residents:
             paid_before[(resident, rule_id)].add(period_key(rules[rule_id].period, when))
     awards = period_awards(compiled, [Granted(resident, category, when, amount, raw)
                                       for (resident, _, _), (category, when, amount, raw) in granted.items()],
-                           residents, first, last, paid_before)
+                           residents, first, last, paid_before, moved_in=moved_in)
     due = {(a.resident, a.rule_id, a.occurred_at): a for a in awards}
     rows = []
     for resident, rule_id, when in sorted(due.keys() | decided):
