@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -37,7 +38,13 @@ JSON_FAULTS = {
     "Invalid \\escape": ("json.escape", "a backslash is followed by a character it cannot escape"),
     "Invalid \\uXXXX escape": ("json.escape", "a backslash is followed by a character it cannot escape"),
     "Extra data": ("json.extra", "the JSON has ended and more follows"),
+    "Unexpected UTF-8 BOM": ("json.bom", "a second byte-order mark (BOM) stands before the JSON"),
 }
+
+#: What every escape of a NUL or a surrogate holds: a body without it (nearly every one) is not walked.
+_SUSPECT = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+#: What no person means and no database stores: NUL, and a surrogate not paired into a character.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def _refused(problem: Problem) -> ServiceError:
@@ -47,8 +54,8 @@ def _refused(problem: Problem) -> ServiceError:
 def utf8_text(data: bytes) -> str:
     """The body as text: UTF-8, a byte-order mark allowed (Notepad writes one); UTF-16 or GBK refused."""
     if data[:2] in _UTF16_BOMS or b"\x00" in data[:2]:  # JSON or YAML starts with a character of ASCII
-        raise _refused(Problem(code=ServiceCode.REQUEST_INVALID, message="the body is UTF-16 text; send it as UTF-8",
-                               says="body.utf16"))
+        raise _refused(Problem(code=ServiceCode.REQUEST_INVALID, says="body.utf16",
+                               message="the body is UTF-16 (or UTF-32) text; send it as UTF-8"))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -75,16 +82,37 @@ def _repeated(pairs: list[tuple[str, Any]]) -> str:
     raise AssertionError("no key is repeated")
 
 
-def _path_to(target: object, value: Any) -> str | None:
-    """Where ``target`` is within ``value`` (read only to say where a refusal is)."""
+def _first_within(targets: list[_Twice], value: Any) -> tuple[str | None, _Twice]:
+    """The first of ``targets`` found within ``value``, and where (read only to say where a refusal is).
+
+    Of objects holding a key twice, an inner one may have been dropped by an outer one's repeated
+    key; the outermost is always there.
+    """
+    wanted = {id(target) for target in targets}
     stack: list[tuple[list[str | int], Any]] = [([], value)]
     while stack:
         path, value = stack.pop()
-        if value is target:
-            return format_path(path)
+        if id(value) in wanted:
+            return format_path(path), value
         children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
         stack += [([*path, key], child) for key, child in children]
-    raise AssertionError("the object is not within the value")
+    raise AssertionError("none of the objects is within the value")
+
+
+def _unstorable(value: Any) -> tuple[str | None, str] | None:
+    """The path of the first key or text holding NUL or a lone surrogate, and the character; none if none."""
+    stack: list[tuple[list[str | int], Any]] = [([], value)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str) and (found := _UNSTORABLE.search(value)):
+            return format_path(path), found.group()
+        if isinstance(value, dict):
+            for key in value:
+                if found := _UNSTORABLE.search(key):
+                    return format_path(path), found.group()
+        children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        stack += [([*path, key], child) for key, child in children]
+    return None
 
 
 def json_value(data: bytes) -> Any:
@@ -112,12 +140,22 @@ def json_value(data: bytes) -> Any:
     except RecursionError:
         raise _refused(Problem(code=ServiceCode.REQUEST_INVALID, says="body.too_deep",
                                message="the body nests lists and objects too deeply")) from None
+    except ValueError:  # an integer of more digits than Python converts (4,300)
+        raise _refused(Problem(code=ServiceCode.REQUEST_INVALID, says="body.long_number",
+                               message="a number in the body has thousands of digits")) from None
     if twice:
-        key = twice[0].twice
+        where, holder = _first_within(twice, value)
+        key = holder.twice
         raise _refused(Problem(code=ServiceCode.REQUEST_INVALID, path=format_path(
-            [part for part in [_path_to(twice[0], value), key] if part]), says="duplicate_key", params={"key": key},
+            [part for part in [where, key] if part]), says="duplicate_key", params={"key": key},
             message=f"'{key}' is written twice in one object; the later would silently replace the earlier: "
                     "write it once"))
+    if _SUSPECT.search(data) and (unstorable := _unstorable(value)) is not None:
+        path, character = unstorable
+        code = f"U+{ord(character):04X}"
+        raise ServiceError(ServiceCode.REQUEST_INVALID, Message.of("unstorable_text"), [Problem(
+            code=ServiceCode.REQUEST_INVALID, path=path, says="body.unstorable", params={"code": code},
+            message=f"text may not hold {code}: a NUL, or half of a character")])
     return value
 
 

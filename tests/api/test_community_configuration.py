@@ -112,7 +112,13 @@ def test_the_day_a_resident_moved_in_is_kept_read_back_and_bounded(client):
     assert stored.status_code == 200 and stored.json()[0]["moved_in"] == "2024-07-01"
     listed = client.get(f"/communities/{community}/residents", params={"zone": "g2"}).json()
     assert {r["id"]: r["moved_in"] for r in listed}["x8"] == "2024-07-01"
-    for bad in ("1999-12-31", "2024-02-30", "七月"):
+    spelled = client.post(f"/communities/{community}/residents", json=[
+        {"id": "x7", "name": "钱七", "zone": "g2", "moved_in": "2024年7月1日"}])
+    assert spelled.status_code == 200 and spelled.json()[0]["moved_in"] == "2024-07-01"
+    later = client.post(f"/communities/{community}/residents", headers={"Accept-Language": "zh"},
+                        json=[{"id": "x8", "name": "赵八", "zone": "g2", "moved_in": "2099-12-31"}])
+    assert later.status_code == 422 and "晚于今天" in later.json()["errors"][0]["message"], later.text
+    for bad in ("1999-12-31", "2024-02-30", "七月", 1719792000, "2024-07-01 10:00"):
         refused = client.post(f"/communities/{community}/residents", headers={"Accept-Language": "zh"},
                               json=[{"id": "x8", "name": "赵八", "zone": "g2", "moved_in": bad}])
         assert refused.status_code == 422, refused.text

@@ -78,3 +78,17 @@ def test_request_fact_and_endpoint_refusals_read_in_chinese(client, community):
     nowhere = client.get("/no/such/place", headers=ZH).json()
     assert (nowhere["title"], nowhere["detail"]) == ("没有这个地址", "没有这个地址，请查看 /docs")
     assert client.get("/no/such/place", headers=EN).json()["title"] == "Not found"
+
+
+def test_what_is_not_found_and_a_refused_fact_are_said_in_chinese_too(client, community):
+    """Found by attack: their titles were Chinese, their details English."""
+    said = {path: client.request(method, f"/communities/{community}{path}", json=body, headers=ZH).json()["detail"]
+            for method, path, body in [
+                ("POST", "/shop/redemptions", {"id": "v-none", "resident": "r1", "item": "no-such-item"}),
+                ("GET", "/cases/no-such-case", None),
+                ("POST", "/appeals", {"action": "reverse", "entry": 999_999, "reason": "核实"}),
+                ("POST", "/facts", {"id": "zh-1", "type": "activity", "resident": "nobody",
+                                    "occurred_at": "2021-03-01T10:00:00+08:00", "fields": {"name": "a"}})]}
+    assert said == {"/shop/redemptions": "信用超市没有商品「no-such-item」",
+                    "/cases/no-such-case": "没有议事案件「no-such-case」", "/appeals": "台账中没有第 999999 条",
+                    "/facts": "这条事实未被接受，什么也没有保存（见逐条说明）"}

@@ -231,3 +231,12 @@ def test_a_households_day_is_its_first_members_when_every_members_is_known(servi
         assert moved_in_days(session, community, "household") == expected
         assert moved_in_days(session, community, "resident") == {
             resident: dt.date.fromisoformat(day) for resident, day in days.items()}
+
+
+def test_a_since_after_as_of_is_refused_at_since(service):
+    community = new_community(service, residents=1, ruleset=STANDARD)
+    with pytest.raises(ServiceError) as refused:
+        close_periods(service, community, dt.date(2022, 3, 1), since=dt.date(2022, 3, 2))
+    [problem] = refused.value.problems
+    assert (problem.path, problem.says) == ("since", "since_after_as_of")
+    assert period_entries(service, community) == []

@@ -8,8 +8,9 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from xinzhi.clock import today
 from xinzhi.engine.errors import Refusal
-from xinzhi.engine.moments import FIRST_DAY, LAST_DAY
+from xinzhi.engine.moments import FIRST_DAY, LAST_DAY, Day
 
 #: A zone's or a role's id: what residents, facts and reports carry (``north``, ``group-3``, ``party_member``).
 LabelId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
@@ -97,15 +98,25 @@ class ResidentCreate(BaseModel):
     zone: LabelId = Field(description="one of the community's zones (any id if it declares none)")
     household: str | None = Field(default=None, max_length=128)
     roles: list[LabelId] = Field(default=[], max_length=16, description="of the community's roles (each once)")
-    moved_in: dt.date | None = Field(
+    moved_in: Day | None = Field(
         default=None, ge=FIRST_DAY, le=LAST_DAY,
-        description="the first day the resident lives in the community (入住): period rules (连续 12 个月无违规) "
-                    "count no period that began before it; none: every period the standard is in force")
+        description="the first day the resident lives in the community (入住), today at the latest: period rules "
+                    "(连续 12 个月无违规) count no period that began before it; none: every period the standard is in "
+                    "force")
 
     @field_validator("roles")
     @classmethod
     def _each_once(cls, roles: list[str]) -> list[str]:
         return list(dict.fromkeys(roles))
+
+    @field_validator("moved_in")
+    @classmethod
+    def _not_yet(cls, day: dt.date | None) -> dt.date | None:
+        """A day to come would restate every period award the resident has, as if it never lived here."""
+        if day is not None and day > today():
+            raise Refusal(f"{day} is after today: register the day a resident has moved in", "input.moved_in_later",
+                          day=day)
+        return day
 
 
 class ResidentRead(ResidentCreate):

@@ -25,6 +25,7 @@ from xinzhi.db.queries import community_rows, one_or_not_found
 from xinzhi.db.tables import CouncilCase
 from xinzhi.engine import SHANGHAI
 from xinzhi.errors import ServiceCode, ServiceError
+from xinzhi.messages import Message
 from xinzhi.service import Service
 
 
@@ -74,7 +75,7 @@ def _locked(session, community: str, case_id: str) -> CouncilCase:
 def _case(session: Session, community: str, case_id: str, *, for_update: bool = False) -> CouncilCase:
     return one_or_not_found(session, select(CouncilCase).where(CouncilCase.community == community,
                                                                CouncilCase.id == case_id),
-                            ServiceCode.CASE_NOT_FOUND, f"community '{community}' has no council case '{case_id}'",
+                            ServiceCode.CASE_NOT_FOUND, Message.of("no_case", community=community, case=case_id),
                             for_update=for_update)
 
 

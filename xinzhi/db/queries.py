@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import Join
 
 from xinzhi.errors import NotFound, ServiceCode
+from xinzhi.messages import Message
 
 T = TypeVar("T")
 
@@ -47,7 +48,7 @@ def community_rows(session: Session, table: type[T], community: str, *, order_by
     return list(session.scalars(statement.order_by(*order_by).offset(offset).limit(limit)))
 
 
-def one_or_not_found(session: Session, statement: Select[Any], code: ServiceCode, message: str, *,
+def one_or_not_found(session: Session, statement: Select[Any], code: ServiceCode, message: str | Message, *,
                      for_update: bool = False) -> Any:
     """The single value ``statement`` selects, or ``NotFound`` with the domain's code and message."""
     found = session.scalar(statement.with_for_update() if for_update else statement)

@@ -25,6 +25,7 @@ from xinzhi.ledger.entries import (
     read_entry,
     reversal_row,
 )
+from xinzhi.messages import Message
 from xinzhi.registry.service import standard_on
 from xinzhi.review.models import AppealCreate, AppealRead
 from xinzhi.service import Service
@@ -35,7 +36,7 @@ APPEALABLE = ("award", "deduction", "adjustment", "expiry", "restatement")
 def _target(session: Session, community: str, seq: int) -> LedgerEntry:
     return one_or_not_found(session, select(LedgerEntry).where(LedgerEntry.community == community,
                                                                LedgerEntry.seq == seq),
-                            ServiceCode.ENTRY_NOT_FOUND, f"community '{community}' has no ledger entry {seq}")
+                            ServiceCode.ENTRY_NOT_FOUND, Message.of("no_entry", community=community, seq=seq))
 
 
 def _award_entries(session: Session, entry: LedgerEntry) -> list[int]:

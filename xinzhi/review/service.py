@@ -24,6 +24,7 @@ from xinzhi.engine import CompiledRuleset
 from xinzhi.engine.amounts import signed
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger.entries import append, hold_row, release_row, reversal_row
+from xinzhi.messages import Message
 from xinzhi.review.appeals import account_named, corrected
 from xinzhi.review.models import (
     ObjectionCreate,
@@ -99,7 +100,7 @@ def _review(session: Session, community: str, notice: int, *, column: Any = Revi
     """The award under review ``notice`` (or one of its columns), locked for the decision by default."""
     return one_or_not_found(session, select(column).where(ReviewItem.community == community, ReviewItem.seq == notice),
                             ServiceCode.REVIEW_NOT_FOUND,
-                            f"community '{community}' has no award under review {notice}", for_update=for_update)
+                            Message.of("no_review", community=community, notice=notice), for_update=for_update)
 
 
 def _resident_of(service: Service, community: str, notice: int) -> str:
@@ -189,7 +190,8 @@ def resolve_objection(service: Service, community: str, seq: int, data: Objectio
         require_community(session, community)
         found = one_or_not_found(session, select(Objection).where(Objection.community == community,
                                                                   Objection.seq == seq),
-                                 ServiceCode.OBJECTION_NOT_FOUND, f"community '{community}' has no objection {seq}")
+                                 ServiceCode.OBJECTION_NOT_FOUND,
+                                 Message.of("no_objection", community=community, seq=seq))
         resident: str = _review(session, community, found.notice, column=ReviewItem.resident, for_update=False)
     with service.db.writing() as session:
         service.db.lock_residents(session, community, [resident])  # the account's lock (a household's too)

@@ -79,6 +79,11 @@ def close_periods(service: Service, community: str, as_of: dt.date, since: dt.da
         raise ServiceError(ServiceCode.AS_OF_IN_FUTURE, f"periods close up to today ({today()}), not {as_of}",
                            [Problem(code=ServiceCode.AS_OF_IN_FUTURE, path="as_of",
                                     message=f"{as_of} is after today")])
+    if since is not None and since > as_of:
+        raise ServiceError(ServiceCode.REQUEST_INVALID, f"closing from {since} to {as_of} closes nothing",
+                           [Problem(code=ServiceCode.REQUEST_INVALID, path="since", says="since_after_as_of",
+                                    params={"since": str(since), "as_of": str(as_of)},
+                                    message=f"{since} is after as_of {as_of}: no period lies between")])
     chosen, since = since is not None, since or as_of - dt.timedelta(days=366)
     written = restated = 0
     with service.db.writing() as session:

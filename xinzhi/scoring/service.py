@@ -685,8 +685,8 @@ def post_fact(service: Service, community: str, raw: Any) -> FactResult:
 
 def _refuse_one(errors: list[tuple[int, Problem]]) -> ServiceError:
     problems = [p for _, p in errors]
-    return ServiceError(ServiceCode.FACTS_REJECTED,
-                        problems[0].message if len(problems) == 1 else "the fact was rejected", problems)
+    return ServiceError(ServiceCode.FACTS_REJECTED, Message.of(
+        "fact_rejected", why=problems[0].message if len(problems) == 1 else "the fact was rejected"), problems)
 
 
 def import_facts_csv(service: Service, community: str, text: str | bytes, *, skip_bad_rows: bool = False,

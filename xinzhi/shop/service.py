@@ -81,7 +81,7 @@ def put_items(service: Service, community: str, items: list[ItemCreate]) -> list
 def _redemption(session: Session, community: str, redemption_id: str, *, column: Any = Redemption) -> Any:
     return one_or_not_found(session, select(column).where(Redemption.community == community,
                                                           Redemption.id == redemption_id),
-                            ServiceCode.REDEMPTION_NOT_FOUND, f"there is no redemption '{redemption_id}'")
+                            ServiceCode.REDEMPTION_NOT_FOUND, Message.of("no_redemption", redemption=redemption_id))
 
 
 def list_items(service: Service, community: str, *, active_only: bool = False) -> list[ItemRead]:
@@ -162,7 +162,7 @@ def _spend(service: Service, session: Session, community: str, data: RedemptionC
     """The redemption from ``holder``'s account (the resident's, or their household's), above its spending floor."""
     item = one_or_not_found(session, select(ShopItem).where(ShopItem.community == community,
                                                             ShopItem.id == data.item),
-                            ServiceCode.ITEM_NOT_FOUND, f"the shop of '{community}' has no item '{data.item}'",
+                            ServiceCode.ITEM_NOT_FOUND, Message.of("no_item", community=community, item=data.item),
                             for_update=True)
     if not item.active:
         raise ServiceError(ServiceCode.ITEM_INACTIVE, Message.of("item_inactive", item=item.title))
