@@ -23,9 +23,9 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ExceptionHandler
 
-from xinzhi.engine import Problem, RulesetError, XinzhiError, format_path
+from xinzhi.engine import Problem, RulesetError, XinzhiError
 from xinzhi.engine.amounts import to_json
-from xinzhi.engine.errors import input_words
+from xinzhi.engine.errors import input_problems
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.messages import Message, language_of, problem_text, title
 from xinzhi.spreadsheets import XLSX_MEDIA_TYPE
@@ -222,10 +222,7 @@ async def _engine_error(request: Request, exc: Exception) -> JSONResponse:
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     # The location (body, query, path) is left out of the path: ``facts[0].id``, ``as_of``.
     errors = exc.errors()
-    problems = [Problem(code=ServiceCode.REQUEST_INVALID, message=e.get("msg", "invalid"),
-                        path=format_path(list(e.get("loc", ()))[1:]), says="bad_input",
-                        params={"key": format_path(list(e.get("loc", ()))[1:]) or "", "reason": input_words(e)})
-                for e in errors[:MAX_PROBLEMS]]
+    problems = input_problems(errors[:MAX_PROBLEMS], ServiceCode.REQUEST_INVALID, skip=1)
     extra = {"errors_total": len(errors)} if len(errors) > MAX_PROBLEMS else {}
     return problem(ServiceCode.REQUEST_INVALID, Message.of("request_shape"), problems,
                    language=reader_language(request), **extra)

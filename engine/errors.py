@@ -113,6 +113,20 @@ def input_words(error: ErrorDetails) -> dict[str, Any]:
     return {"says": f"input.{error['type']}", "params": context}
 
 
+def input_problems(errors: Iterable[ErrorDetails], code: str, *, skip: int = 0, **where: Any) -> list[Problem]:
+    """Pydantic's errors as located problems, said in the reader's language (``bad_input``).
+
+    ``skip`` leaves out the first parts of each location, which name no place (FastAPI's
+    ``body``); ``where`` places them further (a file's ``file`` and ``row``).
+    """
+    problems = []
+    for error in errors:
+        path = format_path(list(error.get("loc", ()))[skip:])
+        problems.append(Problem(code=code, message=error.get("msg", "invalid"), path=path, says="bad_input",
+                                params={"key": path or "", "reason": input_words(error)}, **where))
+    return problems
+
+
 def format_path(parts: Iterable[str | int]) -> str | None:
     """The one path syntax: keys joined by dots, list positions in brackets (``rules[2].award``)."""
     out = ""

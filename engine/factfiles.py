@@ -17,12 +17,13 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import functools
 import io
 import json
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,6 @@ from .facts import Cell
 BASE_COLUMNS = ("id", "type", "resident", "occurred_at")
 WHO = ("resident", "household")  # whose fact: an empty cell names nobody
 COLUMN_TITLES = {"id": "编号", "type": "事实类型", "resident": "居民", "household": "家庭", "occurred_at": "发生时间"}
-_BY_TITLE = {title: key for key, title in COLUMN_TITLES.items()}
 _KEY_IN_BRACKETS = re.compile(r".*[（(]\s*([A-Za-z_][A-Za-z0-9_]*)\s*[)）]\s*")
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
@@ -205,30 +205,55 @@ def _jsonl(lines: Iterable[str], name: str) -> Iterator[tuple[int, dict[str, Any
         raise FactError(problems)
 
 
-def column_key(header: str) -> str:
-    """The key a header names: ``发生时间（occurred_at）`` and ``发生时间`` are ``occurred_at``."""
+def column_key(header: str, titles: Mapping[str, str] = COLUMN_TITLES) -> str:
+    """The key a header names: ``发生时间（occurred_at）`` and ``发生时间`` are ``occurred_at`` (``titles``: by key)."""
     text = header.strip()
     bracketed = _KEY_IN_BRACKETS.fullmatch(text)
     if bracketed:
         return bracketed.group(1)
-    return _BY_TITLE.get(text, text)
+    return next((key for key, title in titles.items() if title == text), text)
+
+
+#: What makes a table's rows into what its reader wants (facts; a roster's plain rows), from the header and the rows.
+Shape = Callable[[Sequence[str], Iterable[tuple[int, Sequence[str]]], str], Iterator[tuple[int, Any]]]
+
+
+def table_rows(data: bytes, *, fmt: str, name: str, titles: Mapping[str, str],
+               required: Sequence[str]) -> list[tuple[int, dict[str, str]]]:
+    """Each row of a table that is not of facts (a roster), key → cell text, read as a file of facts is."""
+    shape = functools.partial(_cells, titles=titles, required=required)
+    if fmt == "xlsx":
+        return _xlsx(data, name, shape)
+    return list(_csv(io.StringIO(decode_text(data, name), newline=""), name, shape))
 
 
 def _table(header: Sequence[str], rows: Iterable[tuple[int, Sequence[str]]],
            name: str) -> Iterator[tuple[int, dict[str, Any]]]:
     """Facts from a header and numbered rows of text cells (CSV and .xlsx alike)."""
+    for number, row in _cells(header, rows, name, titles=COLUMN_TITLES, required=BASE_COLUMNS):
+        yield number, {
+            **{c: row.get(c, "") for c in BASE_COLUMNS if c not in WHO},
+            **{c: row[c] for c in WHO if row.get(c) not in ("", None)},
+            "fields": {k: Cell(v) for k, v in row.items()
+                       if k not in BASE_COLUMNS and k not in WHO and k and v not in ("", None)},
+        }
+
+
+def _cells(header: Sequence[str], rows: Iterable[tuple[int, Sequence[str]]], name: str, *,
+           titles: Mapping[str, str], required: Sequence[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """Each row as key → cell text, its header read by ``column_key``; the columns ``required`` there."""
     def refused(row: int, message: str, says: str, **params: Any) -> FactError:
         return FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=row, message=message, says=says,
                                   params=params)])
 
     while header and not header[-1]:
         header = header[:-1]  # trailing empty header cells: a spreadsheet's unused columns
-    keys = [column_key(h) for h in header]
-    missing = [c for c in BASE_COLUMNS if c not in keys]
+    keys = [column_key(h, titles) for h in header]
+    missing = [c for c in required if c not in keys]
     if missing:
         raise refused(1, f"the header lacks column(s): {', '.join(missing)} "
-                         f"({'、'.join(COLUMN_TITLES[c] for c in missing)})", "table.missing_columns",
-                      missing=", ".join(missing), titles="、".join(COLUMN_TITLES[c] for c in missing))
+                         f"({'、'.join(titles[c] for c in missing)})", "table.missing_columns",
+                      missing=", ".join(missing), titles="、".join(titles[c] for c in missing))
     twice = sorted({k for k in keys if k and keys.count(k) > 1})
     if twice:
         raise refused(1, f"two columns name the same key: {', '.join(twice)} — keep one of each",
@@ -241,16 +266,10 @@ def _table(header: Sequence[str], rows: Iterable[tuple[int, Sequence[str]]],
             raise refused(number, f"this row has {len(cells)} cells, the header {len(keys)} columns: a value with "
                                   "a comma (1,000) must be quoted", "table.extra_cells", cells=len(cells),
                           columns=len(keys))
-        row = dict(zip(keys, cells, strict=False))
-        yield number, {
-            **{c: row.get(c, "") for c in BASE_COLUMNS if c not in WHO},
-            **{c: row[c] for c in WHO if row.get(c) not in ("", None)},
-            "fields": {k: Cell(v) for k, v in row.items()
-                       if k not in BASE_COLUMNS and k not in WHO and k and v not in ("", None)},
-        }
+        yield number, dict(zip(keys, cells, strict=False))
 
 
-def _csv(lines: Iterable[str], name: str) -> Iterator[tuple[int, dict[str, Any]]]:
+def _csv(lines: Iterable[str], name: str, shape: Shape = _table) -> Iterator[tuple[int, Any]]:
     """The facts of CSV lines read with ``newline=""``.
 
     The csv module splits rows itself, so a lone CR (as old spreadsheets end lines) ends a row.
@@ -270,7 +289,7 @@ def _csv(lines: Iterable[str], name: str) -> Iterator[tuple[int, dict[str, Any]]
 
     try:
         header = next((row for row in reader if any(row)), [])  # blank lines above the header are no header
-        yield from _table(header, numbered(), name)
+        yield from shape(header, numbered(), name)
     except csv.Error as exc:  # a quote never closed, a field beyond the csv module's limit: the file's fault, located
         raise FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=start,
                                  message=f"not readable as CSV from this row on: {exc} (is a quote not closed?)",
@@ -290,7 +309,7 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _xlsx(data: bytes, name: str) -> list[tuple[int, dict[str, Any]]]:
+def _xlsx(data: bytes, name: str, shape: Shape = _table) -> list[tuple[int, Any]]:
     """The first sheet of a workbook, its parts counted before openpyxl builds an object for each."""
     from openpyxl import load_workbook  # only where a workbook is read
 
@@ -323,7 +342,7 @@ def _xlsx(data: bytes, name: str) -> list[tuple[int, dict[str, Any]]]:
         raise
     except Exception as exc:  # openpyxl raises many kinds for a damaged workbook: all are the file's fault
         raise unreadable(f"not readable as an .xlsx workbook: {type(exc).__name__}", "xlsx.damaged") from None
-    return list(_table(header or [], body, name))
+    return list(shape(header or [], body, name))
 
 
 #: What a workbook of facts may hold, per part: a few (rows, cells, strings) for free, then some per byte

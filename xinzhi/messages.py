@@ -119,6 +119,9 @@ SENTENCES: dict[str, tuple[str, str]] = {
     "rows_rejected": ("{total} 行中有 {bad} 行有错误，一行也没有导入（可选择跳过有错误的行，导入其余各行）",
                       "{bad} of {total} row(s) have errors; nothing was stored (ask to skip bad rows to import the "
                       "others)"),
+    "roster_unreadable": ("花名册读不出来，见逐条说明", "the roster cannot be read"),
+    "roster_rejected": ("{total} 行中有 {bad} 行有错误，一个居民也没有登记",
+                        "{bad} of {total} row(s) have errors; no resident was registered"),
     "import_summary": ("共 {rows} 行：计分 {scored} 条，此前已有 {duplicates} 条，跳过 {skipped} 行",
                        "{rows} rows: {scored} scored, {duplicates} seen before, {skipped} skipped"),
     "bundle_too_large": ("标准文件包最多 {most} 字节", "a bundle is at most {most} bytes"),

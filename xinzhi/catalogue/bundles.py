@@ -17,8 +17,8 @@ from xinzhi.catalogue.models import CatalogueEntryRead
 from xinzhi.catalogue.service import content_digest, read_entry, store_entry, visible_entry
 from xinzhi.clock import utcnow
 from xinzhi.communities.service import require_community
-from xinzhi.engine import Loader, MemorySource, Problem, RulesetError, format_path
-from xinzhi.engine.errors import input_words
+from xinzhi.engine import Loader, MemorySource, Problem, RulesetError
+from xinzhi.engine.errors import input_problems
 from xinzhi.engine.ruleset import RulesetRef
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.messages import Message
@@ -99,10 +99,7 @@ def read_bundle(text: str) -> Bundle:
     try:
         bundle = Bundle.model_validate(data)
     except ValidationError as exc:
-        raise _refused("bundle_shape", [Problem(code=ServiceCode.BUNDLE_INVALID, message=e["msg"],
-                                                path=format_path(e["loc"]), says="bad_input",
-                                                params={"key": format_path(e["loc"]) or "", "reason": input_words(e)})
-                                        for e in exc.errors()[:20]]) from None
+        raise _refused("bundle_shape", input_problems(exc.errors()[:20], ServiceCode.BUNDLE_INVALID)) from None
     if len({p.ref for p in bundle.parents} | {bundle.standard.ref}) != len(bundle.parents) + 1:
         raise _refused("bundle_chain_twice")
     for part in (bundle.standard, *bundle.parents):  # a text is the ref it is filed under, or nothing trusts it
