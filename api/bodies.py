@@ -14,7 +14,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any
 
 from fastapi import Request, Response
@@ -82,36 +82,33 @@ def _repeated(pairs: list[tuple[str, Any]]) -> str:
     raise AssertionError("no key is repeated")
 
 
+def _walk(value: Any) -> Iterator[tuple[str | None, Any]]:
+    """Every list, object and value within ``value`` with its path (read only to say where a refusal is)."""
+    stack: list[tuple[list[str | int], Any]] = [([], value)]
+    while stack:
+        path, value = stack.pop()
+        yield format_path(path), value
+        children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        stack += [([*path, key], child) for key, child in children]
+
+
 def _first_within(targets: list[_Twice], value: Any) -> tuple[str | None, _Twice]:
-    """The first of ``targets`` found within ``value``, and where (read only to say where a refusal is).
+    """The first of ``targets`` found within ``value``, and where.
 
     Of objects holding a key twice, an inner one may have been dropped by an outer one's repeated
     key; the outermost is always there.
     """
     wanted = {id(target) for target in targets}
-    stack: list[tuple[list[str | int], Any]] = [([], value)]
-    while stack:
-        path, value = stack.pop()
-        if id(value) in wanted:
-            return format_path(path), value
-        children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-        stack += [([*path, key], child) for key, child in children]
-    raise AssertionError("none of the objects is within the value")
+    return next((path, found) for path, found in _walk(value) if id(found) in wanted)
 
 
 def _unstorable(value: Any) -> tuple[str | None, str] | None:
     """The path of the first key or text holding NUL or a lone surrogate, and the character; none if none."""
-    stack: list[tuple[list[str | int], Any]] = [([], value)]
-    while stack:
-        path, value = stack.pop()
-        if isinstance(value, str) and (found := _UNSTORABLE.search(value)):
-            return format_path(path), found.group()
-        if isinstance(value, dict):
-            for key in value:
-                if found := _UNSTORABLE.search(key):
-                    return format_path(path), found.group()
-        children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-        stack += [([*path, key], child) for key, child in children]
+    for path, found in _walk(value):
+        texts = [found] if isinstance(found, str) else list(found) if isinstance(found, dict) else []
+        for text in texts:
+            if bad := _UNSTORABLE.search(text):
+                return path, bad.group()
     return None
 
 

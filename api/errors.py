@@ -222,6 +222,11 @@ async def _engine_error(request: Request, exc: Exception) -> JSONResponse:
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     # The location (body, query, path) is left out of the path: ``facts[0].id``, ``as_of``.
     errors = exc.errors()
+    if any(tuple(e.get("loc", ())) == ("body",) and isinstance(e.get("input"), bytes) for e in errors):
+        # FastAPI reads JSON only when the request says it is JSON: these bytes were never read
+        media = request.headers.get("content-type")
+        return problem(ApiCode.UNSUPPORTED_MEDIA_TYPE, Message.of(
+            "send_json", media=media[:100] if media else Message.of("no_media")), language=reader_language(request))
     problems = input_problems(errors[:MAX_PROBLEMS], ServiceCode.REQUEST_INVALID, skip=1)
     extra = {"errors_total": len(errors)} if len(errors) > MAX_PROBLEMS else {}
     return problem(ServiceCode.REQUEST_INVALID, Message.of("request_shape"), problems,
@@ -297,7 +302,7 @@ def _file_problems(spec: dict[str, Any]) -> None:
                     content[MEDIA_TYPE]["schema"] = content.pop(filed[0])["schema"]
 
 
-SPREADSHEET_BODIES = (b"text/csv", b"application/csv", XLSX_MEDIA_TYPE.encode())
+SPREADSHEET_BODIES = (b"text/csv", b"application/csv", b"text/plain", XLSX_MEDIA_TYPE.encode())
 
 
 def _header(headers: dict[bytes, bytes], name: bytes) -> str | None:

@@ -102,6 +102,9 @@ SENTENCES: dict[str, tuple[str, str]] = {
     "since_then": ("（自兑换日起的最低余额）", " at the least since then"),
     "nothing": ("", ""),
     "request_shape": ("请求的内容不符合要求", "the request does not have the expected shape"),
+    "send_json": ("请求的内容要标明 Content-Type: application/json 发送（现在标的是 {media}）",
+                  "send the body as application/json (it was sent as {media})"),
+    "no_media": ("未标明", "nothing"),
     "body_unreadable": ("请求的内容读不出来，见逐条说明", "the body could not be read"),
     "body_too_large": ("请求的内容最多 {most} 字节：请分批发送", "request bodies are limited to {most} bytes; "
                        "send smaller batches"),
@@ -119,6 +122,8 @@ SENTENCES: dict[str, tuple[str, str]] = {
     "rows_rejected": ("{total} 行中有 {bad} 行有错误，一行也没有导入（可选择跳过有错误的行，导入其余各行）",
                       "{bad} of {total} row(s) have errors; nothing was stored (ask to skip bad rows to import the "
                       "others)"),
+    "roster_too_long": ("花名册一次最多导入 {most} 行，这一份有 {rows} 行：请分成几份导入",
+                        "a roster holds at most {most} rows; got {rows}"),
     "roster_unreadable": ("花名册读不出来，见逐条说明", "the roster cannot be read"),
     "roster_rejected": ("{total} 行中有 {bad} 行有错误，一个居民也没有登记",
                         "{bad} of {total} row(s) have errors; no resident was registered"),
@@ -286,6 +291,8 @@ PROBLEMS_ZH: dict[str, str] = {
     "fact.nobody": "：事实要写明是哪位居民（一户整体的事实写明是哪一户）",
     # what the whole ruleset says together (engine.checks, engine.extends)
     "missing_key_inherited": "缺少必填的「{key}」（所继承的标准里也没有）",
+    "not_declared": "「{value}」不是本社区登记的{kind}（登记的有：{choices}）",
+    "roster.unknown_label": "「{value}」不是本社区的{kind}：请写{choices}",
     "resident_given_twice": "居民「{resident}」在这份名单里出现了两次（另一处在 {at}），两处信息不一样：请只保留一处",
     "day_outside_years": "「{key}」的日期 {day} 不在 2000–2099 年之间",
     "dates_reversed": "结束日期「effective_to」（{end}）早于开始日期「effective_from」（{start}）",
@@ -401,7 +408,7 @@ _TERMS_ZH = {
     "index": "诚信指数", "points": "积分", "flags": "标记", "awards": "加分", "deductions": "扣分",
     "int": "整数", "number": "数字", "string": "文字", "bool": "是或否", "enum": "选项", "date": "日期",
     "str": "文字", "float": "小数", "list": "列表", "dict": "键值对", "NoneType": "空值", "datetime": "日期和时刻",
-    "day": "日", "week": "周", "month": "月", "quarter": "季度", "year": "年",
+    "zone": "分区", "role": "身份", "day": "日", "week": "周", "month": "月", "quarter": "季度", "year": "年",
 }
 #: The parameters that hold such words (several joined by ", ").
 _TERMED = ("kind", "account", "accounts", "part", "field_type", "value_type", "sign")

@@ -171,3 +171,14 @@ def test_a_refusal_echoing_a_huge_value_stays_small(client):
     assert len(answer.content) < 20_000, len(answer.content)
     assert all(len(value) <= 1_001 for problem in answer.json()["errors"] for value in problem.values()
                if isinstance(value, str))
+
+
+@pytest.mark.parametrize(("media", "said"), [("text/plain", "现在标的是 text/plain"), (None, "现在标的是 未标明")])
+def test_json_sent_as_something_else_is_told_to_say_it_is_json(client, media, said):
+    """It was answered "the content should be a list", though it was one: FastAPI had not read it as JSON."""
+    community = make_community(client)
+    headers = {"accept-language": "zh", **({"content-type": media} if media else {})}
+    answer = client.post(f"/communities/{community}/residents", headers=headers,
+                         content=b'[{"id": "q1", "name": "q", "zone": "north"}]')
+    assert (answer.status_code, answer.json()["code"]) == (415, "unsupported_media_type")
+    assert said in answer.json()["detail"] and "application/json" in answer.json()["detail"]

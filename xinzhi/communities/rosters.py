@@ -4,7 +4,7 @@ A community office registers its residents from the roster it already keeps in E
 JSON record at a time. The file is read as a file of facts is (``engine.factfiles``: CSV in
 UTF-8, GBK or UTF-16, or .xlsx; a header by key or by title, ``姓名（name）`` or ``姓名``). A
 zone or a role may be written by its id or by the title the community gave it (第一村民小组,
-村干部); roles are separated by 、 , ; or spaces. Every row is checked before any is stored,
+村干部); roles are separated by 、 , or ;. Every row is checked before any is stored,
 each problem names its row, and a registration is the whole record, as ``register_residents``.
 """
 
@@ -17,7 +17,8 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 
 from xinzhi.communities.models import ResidentCreate
-from xinzhi.communities.service import register_residents, require_community
+from xinzhi.communities.service import register_counting, require_community
+from xinzhi.db.queries import any_of
 from xinzhi.db.tables import Resident
 from xinzhi.engine import FactError, Problem
 from xinzhi.engine.errors import input_problems
@@ -30,7 +31,8 @@ from xinzhi.spreadsheets import titled
 #: The columns of a roster, by key, with the titles a blank roster is headed with.
 COLUMNS = {"id": "编号", "name": "姓名", "zone": "分区", "household": "家庭", "roles": "身份", "moved_in": "入住日期"}
 REQUIRED = ("id", "name", "zone")
-_SEPARATORS = re.compile(r"[、,，;；\s]+")
+MAX_PROBLEMS = 1_000  # kept of a roster's problems; its bad rows are all counted
+_SEPARATORS = re.compile(r"\s*[、,，;；]\s*")  # not spaces: a title may hold one (村民 代表)
 _ROW_PATH = re.compile(r"\[(\d+)\]\.?(.*)")
 
 
@@ -66,39 +68,87 @@ def _listed(labels: list[dict] | None, anything: str) -> str:
 
 
 def import_roster(service: Service, community: str, data: bytes, *, fmt: str, name: str) -> RosterImport:
-    """Register every resident of a roster file (``csv`` or ``xlsx``), all or none."""
+    """Register every resident of a roster file (``csv`` or ``xlsx``), all or none.
+
+    A column the roster does not have keeps what a known resident has (a roster of names and
+    zones leaves households and roles alone); an empty cell of a column it has clears it.
+    """
     try:
         rows = table_rows(data, fmt=fmt, name=name, titles=COLUMNS, required=REQUIRED)
     except FactError as exc:
         raise ServiceError(ServiceCode.REQUEST_INVALID, Message.of("roster_unreadable"), exc.problems) from None
-    if len(rows) > service.settings.max_import_rows:
-        raise ServiceError(ServiceCode.BATCH_TOO_LARGE,
-                           f"a roster holds at most {service.settings.max_import_rows} rows; got {len(rows)}")
+    most = service.settings.max_import_rows
+    if len(rows) > most:
+        raise ServiceError(ServiceCode.BATCH_TOO_LARGE, Message.of("roster_too_long", most=most, rows=len(rows)))
     with service.db.reading() as session:
         configured = require_community(session, community)
-        zone_ids = {label["title"]: label["id"] for label in configured.zones or []}
-        role_ids = {label["title"]: label["id"] for label in configured.roles or []}
-        known = set(session.scalars(select(Resident.id).where(Resident.community == community)))
+        stored = {row.id: row for row in session.execute(select(
+            Resident.id, Resident.household, Resident.roles, Resident.moved_in).where(
+            Resident.community == community, any_of(session, Resident.id, {row.get("id", "").strip()
+                                                                             for _, row in rows})))}
+    labels = _Labels(configured.zones, configured.roles)
     residents: list[ResidentCreate] = []
     problems: list[Problem] = []
-    for number, row in rows:
-        zone = row.get("zone", "")
-        given = {"id": row.get("id", ""), "name": row.get("name", ""), "zone": zone_ids.get(zone, zone),
+    bad = 0
+    for number, cells in rows:
+        row = {key: text.strip() for key, text in cells.items()}
+        given = {"id": row.get("id", ""), "name": row.get("name", ""), "zone": labels.zone(row.get("zone", "")),
                  "household": row.get("household") or None,
-                 "roles": [role_ids.get(role, role) for role in _SEPARATORS.split(row.get("roles", "")) if role],
+                 "roles": [labels.role(role) for role in _SEPARATORS.split(row.get("roles", "")) if role],
                  "moved_in": row.get("moved_in") or None}
+        kept = stored.get(given["id"])
+        if kept is not None:  # a column the roster does not have: as it was
+            given |= {key: value for key, value in (("household", kept.household), ("roles", kept.roles or []),
+                                                    ("moved_in", kept.moved_in)) if key not in row}
+        found = [problem.model_copy(update={"file": name, "row": number}) for problem in labels.unknown(row)]
         try:
             residents.append(ResidentCreate.model_validate(given))
-        except ValidationError as exc:
-            problems += input_problems(exc.errors(), ServiceCode.REQUEST_INVALID, file=name, row=number)
-    if problems:
-        raise _rows_rejected(problems, len(rows))
+        except ValidationError as exc:  # less the shape of a zone or role already said to be unknown
+            said = {problem.path for problem in found}
+            found += [problem for problem in input_problems(exc.errors(), ServiceCode.REQUEST_INVALID, file=name,
+                                                            row=number) if problem.path not in said]
+        bad += bool(found)
+        problems += found[:max(0, MAX_PROBLEMS - len(problems))]  # a million of them held nothing a reader sees
+    if bad:
+        raise _rows_rejected(problems, bad, len(rows))
     try:
-        register_residents(service, community, residents)
-    except ServiceError as exc:  # a zone or role not declared, an id twice: at the row, as a clerk sees it
-        raise _rows_rejected([_at_row(problem, rows, name) for problem in exc.problems], len(rows)) from None
-    ids = {resident.id for resident in residents}
-    return RosterImport(rows=len(rows), added=len(ids - known), updated=len(ids & known))
+        _, added = register_counting(service, community, residents)
+    except ServiceError as exc:  # an id twice with other details: at the row, as a clerk sees it
+        located = [_at_row(problem, rows, name) for problem in exc.problems]
+        raise _rows_rejected(located, len({p.row for p in located}), len(rows)) from None
+    return RosterImport(rows=len(rows), added=added, updated=len({r.id for r in residents}) - added)
+
+
+class _Labels:
+    """A community's zones and roles, written in a roster by id or by title; ids first."""
+
+    def __init__(self, zones: list[dict] | None, roles: list[dict] | None):
+        self.declared = {"zone": zones, "role": roles}
+        self.ids = {kind: {label["title"]: label["id"] for label in labels or []} | {
+            label["id"]: label["id"] for label in labels or []} for kind, labels in self.declared.items()}
+
+    def zone(self, written: str) -> str:
+        """The zone's id, by id or by title (unknown: as written, refused by ``unknown``)."""
+        return self.ids["zone"].get(written, written)
+
+    def role(self, written: str) -> str:
+        """The role's id, by id or by title."""
+        return self.ids["role"].get(written, written)
+
+    def unknown(self, row: dict[str, str]) -> list[Problem]:
+        """What the row names that the community has not declared, saying what it may write."""
+        problems = []
+        written = [("zone", "zone", row.get("zone", ""))] + [
+            ("role", f"roles[{i}]", role) for i, role in enumerate(r for r in _SEPARATORS.split(row.get("roles", ""))
+                                                                   if r)]
+        for kind, path, value in written:
+            labels = self.declared[kind]
+            if labels and value and value not in self.ids[kind]:
+                known = "、".join(f"{label['title']}（{label['id']}）" for label in labels[:30])
+                problems.append(Problem(code=ServiceCode.REQUEST_INVALID, path=path, says="roster.unknown_label",
+                                        params={"value": value, "kind": kind, "choices": known},
+                                        message=f"'{value}' is not one of the community's {kind}s; write {known}"))
+        return problems
 
 
 def _at_row(problem: Problem, rows: list[tuple[int, dict[str, str]]], name: str) -> Problem:
@@ -115,6 +165,6 @@ def _at_row(problem: Problem, rows: list[tuple[int, dict[str, str]]], name: str)
     return problem.model_copy(update=update)
 
 
-def _rows_rejected(problems: list[Problem], total: int) -> ServiceError:
-    return ServiceError(ServiceCode.REQUEST_INVALID, Message.of(
-        "roster_rejected", bad=len({p.row for p in problems}), total=total), sorted(problems, key=Problem.sort_key))
+def _rows_rejected(problems: list[Problem], bad: int, total: int) -> ServiceError:
+    return ServiceError(ServiceCode.REQUEST_INVALID, Message.of("roster_rejected", bad=bad, total=total),
+                        sorted(problems, key=Problem.sort_key))

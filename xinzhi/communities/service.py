@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from xinzhi.clock import utcnow
@@ -232,6 +233,27 @@ def register_residents(service: Service, community: str, residents: list[Residen
     One id twice in a list must say the same twice: which of two registrations was meant
     cannot be told, and the later one silently won.
     """
+    return register_counting(service, community, residents)[0]
+
+
+def register_counting(service: Service, community: str,
+                      residents: list[ResidentCreate]) -> tuple[list[ResidentRead], int]:
+    """``register_residents``, and how many of them it added (counted in its own transaction).
+
+    Two registrations of one new resident at once both insert it; on PostgreSQL the later one's
+    insert fails the unique key, and it is tried again, finding the resident there.
+    """
+    attempt = 1
+    while True:
+        try:
+            return _register(service, community, residents)
+        except IntegrityError:
+            if attempt == 3:
+                raise
+            attempt += 1
+
+
+def _register(service: Service, community: str, residents: list[ResidentCreate]) -> tuple[list[ResidentRead], int]:
     first: dict[str, tuple[int, ResidentCreate]] = {}
     conflicts = []
     for i, resident in enumerate(residents):
@@ -250,10 +272,11 @@ def register_residents(service: Service, community: str, residents: list[Residen
                          for j, role in enumerate(r.roles)])
         known = {r.id: r for r in session.scalars(select(Resident).where(
             Resident.community == community, Resident.id.in_([r.id for r in residents])))}
-        out = []
+        out, added = [], 0
         for data in residents:
             row = known.get(data.id)
             if row is None:
+                added += 1
                 row = Resident(community=community, id=data.id, created_at=utcnow())
                 session.add(row)
                 known[data.id] = row
@@ -261,7 +284,7 @@ def register_residents(service: Service, community: str, residents: list[Residen
             row.moved_in = data.moved_in
             out.append(row)
         session.flush()
-        return [read_resident(r) for r in out]
+        return [read_resident(r) for r in out], added
 
 
 def check_zone(session: Session, community: str, zone: str) -> None:
@@ -277,7 +300,9 @@ def _check_declared(row: Community, zones: list[tuple[str, str]], roles: list[tu
             continue
         known = titles(declared)
         problems += [Problem(code=code, path=path, message=f"'{value}' is not one of the community's {kind}s "
-                                                            f"({', '.join(known) or 'none declared'})")
+                                                            f"({', '.join(known) or 'none declared'})",
+                             says="not_declared", params={"value": value, "kind": kind,
+                                                          "choices": "、".join(known) or "—"})
                      for path, value in given if value not in known]
     if problems:
         raise ServiceError(ServiceCode(problems[0].code),
