@@ -63,8 +63,13 @@ def roster_template(service: Service, community: str) -> tuple[list[str], list[l
 
 
 def _listed(labels: list[dict] | None, anything: str) -> str:
-    """What a zone or role column may hold: the community's own, each by title and id."""
-    return "以下之一：" + "、".join(f"{label['title']}（{label['id']}）" for label in labels) if labels else anything
+    """What a zone or role column may hold: the community's own, or ``anything`` where it declared none."""
+    return "以下之一：" + _choices(labels) if labels else anything
+
+
+def _choices(labels: list[dict]) -> str:
+    """A community's zones or roles, each by title and id (第一村民小组（g1）), the first 30."""
+    return "、".join(f"{label['title']}（{label['id']}）" for label in labels[:30])
 
 
 def import_roster(service: Service, community: str, data: bytes, *, fmt: str, name: str) -> RosterImport:
@@ -144,7 +149,7 @@ class _Labels:
         for kind, path, value in written:
             labels = self.declared[kind]
             if labels and value and value not in self.ids[kind]:
-                known = "、".join(f"{label['title']}（{label['id']}）" for label in labels[:30])
+                known = _choices(labels)
                 problems.append(Problem(code=ServiceCode.REQUEST_INVALID, path=path, says="roster.unknown_label",
                                         params={"value": value, "kind": kind, "choices": known},
                                         message=f"'{value}' is not one of the community's {kind}s; write {known}"))
