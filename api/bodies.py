@@ -21,6 +21,7 @@ from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
 from xinzhi.engine import Problem, format_path
+from xinzhi.engine.factfiles import UNSTORABLE
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.messages import Message
 
@@ -43,8 +44,6 @@ JSON_FAULTS = {
 
 #: What every escape of a NUL or a surrogate holds: a body without it (nearly every one) is not walked.
 _SUSPECT = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
-#: What no person means and no database stores: NUL, and a surrogate not paired into a character.
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def _refused(problem: Problem) -> ServiceError:
@@ -107,7 +106,7 @@ def _unstorable(value: Any) -> tuple[str | None, str] | None:
     for path, found in _walk(value):
         texts = [found] if isinstance(found, str) else list(found) if isinstance(found, dict) else []
         for text in texts:
-            if bad := _UNSTORABLE.search(text):
+            if bad := UNSTORABLE.search(text):
                 return path, bad.group()
     return None
 

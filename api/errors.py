@@ -305,9 +305,6 @@ def _file_problems(spec: dict[str, Any]) -> None:
 SPREADSHEET_BODIES = (b"text/csv", b"application/csv", b"text/plain", XLSX_MEDIA_TYPE.encode())
 
 
-def _header(headers: dict[bytes, bytes], name: bytes) -> str | None:
-    value = headers.get(name)
-    return None if value is None else value.decode("latin-1")
 
 
 class BodyLimit:
@@ -324,9 +321,10 @@ class BodyLimit:
         headers: dict[bytes, bytes] = {}
         for name, value in scope.get("headers") or []:
             headers.setdefault(name, value)  # the first of a name, as Starlette (and so FastAPI) reads it
+        language = language_of(headers.get(b"accept-language", b"").decode("latin-1"))
         length = headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            return await self._refuse(scope, receive, send)
+            return await self._refuse(scope, receive, send, language)
         chunks, size = [], 0
         while True:
             message = await receive()
@@ -335,7 +333,7 @@ class BodyLimit:
             chunks.append(message.get("body", b""))
             size += len(chunks[-1])
             if size > self.max_bytes:
-                return await self._refuse(scope, receive, send)
+                return await self._refuse(scope, receive, send, language)
             if not message.get("more_body"):
                 break
         body = b"".join(chunks)
@@ -344,8 +342,7 @@ class BodyLimit:
         read_later = media.endswith(b"json") or media in SPREADSHEET_BODIES
         if (b"\x00" in body and not read_later) or b"%00" in scope.get("query_string", b"") \
                 or "\x00" in scope.get("path", ""):
-            response = problem(ServiceCode.REQUEST_INVALID, Message.of("unstorable_text"),
-                               language=language_of(_header(headers, b"accept-language")))
+            response = problem(ServiceCode.REQUEST_INVALID, Message.of("unstorable_text"), language=language)
             return await response(scope, receive, send)
         sent = False
 
@@ -358,8 +355,7 @@ class BodyLimit:
 
         return await self.app(scope, replay, send)
 
-    async def _refuse(self, scope, receive, send):
-        language = language_of(_header(dict(scope.get("headers") or []), b"accept-language"))
+    async def _refuse(self, scope, receive, send, language: str):
         response = problem(ServiceCode.REQUEST_TOO_LARGE, Message.of("body_too_large", most=self.max_bytes),
                            language=language)
         await response(scope, receive, send)

@@ -35,7 +35,8 @@ BASE_COLUMNS = ("id", "type", "resident", "occurred_at")
 WHO = ("resident", "household")  # whose fact: an empty cell names nobody
 COLUMN_TITLES = {"id": "编号", "type": "事实类型", "resident": "居民", "household": "家庭", "occurred_at": "发生时间"}
 _KEY_IN_BRACKETS = re.compile(r".*[（(]\s*([A-Za-z_][A-Za-z0-9_]*)\s*[)）]\s*")
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+#: Text no person means and no database stores: NUL, and a surrogate not paired into a character.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 #: An .xlsx is a zip: what its parts may inflate to, and how many rows a sheet may hold.
 XLSX_MAX_INFLATED = 64 * 1024 * 1024
@@ -259,7 +260,7 @@ def _cells(header: Sequence[str], rows: Iterable[tuple[int, Sequence[str]]], nam
         raise refused(1, f"two columns name the same key: {', '.join(twice)} — keep one of each",
                       "table.columns_twice", keys=", ".join(twice))
     for number, cells in rows:
-        if any(_UNSTORABLE.search(cell) for cell in cells):
+        if any(UNSTORABLE.search(cell) for cell in cells):
             raise refused(number, "a cell holds a NUL character or a lone surrogate: no person means them and no "
                                   "database stores them", "table.unstorable")
         if any(cells[len(keys):]):

@@ -182,3 +182,10 @@ def test_json_sent_as_something_else_is_told_to_say_it_is_json(client, media, sa
                          content=b'[{"id": "q1", "name": "q", "zone": "north"}]')
     assert (answer.status_code, answer.json()["code"]) == (415, "unsupported_media_type")
     assert said in answer.json()["detail"] and "application/json" in answer.json()["detail"]
+
+
+def test_a_body_too_large_is_refused_in_the_readers_language(client):
+    community = make_community(client)
+    answer = client.post(f"/communities/{community}/facts/batch", content=b" " * 300_000,
+                         headers={"content-type": "application/json", "accept-language": "zh"})
+    assert answer.status_code == 413 and answer.json()["detail"] == "请求的内容最多 262144 字节：请分批发送"
