@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from xinzhi.clock import utcnow
 from xinzhi.communities.models import CommunityCreate, CommunityRead, ResidentCreate, ResidentRead
-from xinzhi.db.queries import community_rows
+from xinzhi.db.queries import any_of, community_rows
 from xinzhi.db.tables import AccountTotal, Community, CouncilCase, Resident
 from xinzhi.engine import CompiledRuleset, Problem, Ruleset
 from xinzhi.engine.ruleset import Holder
@@ -271,7 +271,7 @@ def _register(service: Service, community: str, residents: list[ResidentCreate])
                         [(f"[{i}].roles[{j}]", role) for i, r in enumerate(residents)
                          for j, role in enumerate(r.roles)])
         known = {r.id: r for r in session.scalars(select(Resident).where(
-            Resident.community == community, Resident.id.in_([r.id for r in residents])))}
+            Resident.community == community, any_of(session, Resident.id, {r.id for r in residents})))}
         out, added = [], 0
         for data in residents:
             row = known.get(data.id)
