@@ -15,6 +15,10 @@ from xinzhi.engine import Problem
 from xinzhi.messages import Message
 
 
+#: Problems a service keeps of one request (a file's rows may hold millions); the rest are only counted.
+MAX_PROBLEMS_KEPT = 1_000
+
+
 class ServiceCode(StrEnum):
     """Every error code the services raise; docs/api.md lists them with their HTTP status.
 

@@ -129,6 +129,7 @@ SENTENCES: dict[str, tuple[str, str]] = {
                         "{bad} of {total} row(s) have errors; no resident was registered"),
     "import_summary": ("共 {rows} 行：计分 {scored} 条，此前已有 {duplicates} 条，跳过 {skipped} 行",
                        "{rows} rows: {scored} scored, {duplicates} seen before, {skipped} skipped"),
+    "problems_unlisted": ("另有 {n} 个问题未列出", "{n} more problems not listed"),
     "bundle_too_large": ("标准文件包最多 {most} 字节", "a bundle is at most {most} bytes"),
     "bundle_aliases": ("标准文件包里不能有引用（*名称）", "a bundle has no aliases (*name)"),
     "bundle_nests": ("标准文件包的层次最多 {most} 层", "a bundle nests at most {most} levels"),

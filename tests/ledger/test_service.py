@@ -18,7 +18,7 @@ from tests.support.standard import CIVIC_V1, STARTING_INDEX
 from xinzhi.communities import ResidentCreate, register_residents
 from xinzhi.db.tables import Base, LedgerEntry
 from xinzhi.engine import balances, compile_ruleset, evaluate, load_ruleset
-from xinzhi.errors import ServiceCode, ServiceError
+from xinzhi.errors import MAX_PROBLEMS_KEPT, ServiceCode, ServiceError
 from xinzhi.ledger import (
     community_summary,
     expire_points,
@@ -120,6 +120,13 @@ def test_csv_import_reports_rows_and_stores_nothing_from_a_bad_file(service, com
     assert (result.rows, result.scored, result.skipped) == (5, 3, 2)
     assert import_facts_csv(service, community, CSV_OK).duplicates == 3
     assert resident_score(service, community, "r3").index == 97
+
+
+def test_an_import_of_many_bad_rows_lists_the_first_problems_and_counts_them_all(service, community):
+    bad = "".join(f"b{n},cleanup,r1,2021-05-05T10:00:00+08:00,,lots,\n" for n in range(MAX_PROBLEMS_KEPT + 200))
+    result = import_facts_csv(service, community, CSV_OK + bad, skip_bad_rows=True)
+    assert (result.scored, result.skipped, result.errors_total) == (3, MAX_PROBLEMS_KEPT + 200, MAX_PROBLEMS_KEPT + 200)
+    assert len(result.errors) == MAX_PROBLEMS_KEPT and result.errors[-1].row == MAX_PROBLEMS_KEPT + 4
 
 
 def test_exports_household_and_summary_agree_with_the_ledger(service, community):

@@ -277,6 +277,9 @@ def cmd_import(args: argparse.Namespace) -> int:
                                    skip_bad_rows=args.skip_bad_rows, name=str(path))
         for error in result.errors:
             print(f"{path}:{error.row}: skipped: {problem_text(error, language())} [{error.code}]", file=sys.stderr)
+        if result.errors_total > len(result.errors):
+            print(Message.of("problems_unlisted", n=result.errors_total - len(result.errors)).render(language()),
+                  file=sys.stderr)
         print(Message.of("import_summary", rows=result.rows, scored=result.scored, duplicates=result.duplicates,
                          skipped=result.skipped).render(language()))
     except (ServiceError, XinzhiError) as exc:

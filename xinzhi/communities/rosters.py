@@ -23,7 +23,7 @@ from xinzhi.db.tables import Resident
 from xinzhi.engine import FactError, Problem
 from xinzhi.engine.errors import input_problems
 from xinzhi.engine.factfiles import table_rows
-from xinzhi.errors import ServiceCode, ServiceError
+from xinzhi.errors import MAX_PROBLEMS_KEPT, ServiceCode, ServiceError
 from xinzhi.messages import Message
 from xinzhi.service import Service
 from xinzhi.spreadsheets import titled
@@ -31,7 +31,6 @@ from xinzhi.spreadsheets import titled
 #: The columns of a roster, by key, with the titles a blank roster is headed with.
 COLUMNS = {"id": "编号", "name": "姓名", "zone": "分区", "household": "家庭", "roles": "身份", "moved_in": "入住日期"}
 REQUIRED = ("id", "name", "zone")
-MAX_PROBLEMS = 1_000  # kept of a roster's problems; its bad rows are all counted
 _SEPARATORS = re.compile(r"\s*[、,，;；]\s*")  # not spaces: a title may hold one (村民 代表)
 _ROW_PATH = re.compile(r"\[(\d+)\]\.?(.*)")
 
@@ -113,7 +112,7 @@ def import_roster(service: Service, community: str, data: bytes, *, fmt: str, na
             found += [problem for problem in input_problems(exc.errors(), ServiceCode.REQUEST_INVALID, file=name,
                                                             row=number) if problem.path not in said]
         bad += bool(found)
-        problems += found[:max(0, MAX_PROBLEMS - len(problems))]  # a million of them held nothing a reader sees
+        problems += found[:max(0, MAX_PROBLEMS_KEPT - len(problems))]  # its bad rows are all counted
     if bad:
         raise _rows_rejected(problems, bad, len(rows))
     try:

@@ -95,5 +95,6 @@ class ImportResult(BaseModel):
                                                  "because it or the request said to ignore them")
     skipped: int
     restated: list[Restated] = Field(default_factory=list, description=_RESTATED)
-    errors: list[Problem] = Field(description="the skipped rows' problems; ``row`` is the line in the file "
-                                              "(the header is row 1)")
+    errors: list[Problem] = Field(description="the skipped rows' problems, the first 1,000; ``row`` is the line in "
+                                              "the file (the header is row 1)")
+    errors_total: int = Field(default=0, description="how many problems the skipped rows had, listed or not")

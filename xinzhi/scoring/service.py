@@ -54,7 +54,7 @@ from xinzhi.engine import (
 from xinzhi.engine.amounts import json_ready, to_json
 from xinzhi.engine.factfiles import parse_fact_rows
 from xinzhi.engine.trusted import trusted
-from xinzhi.errors import ServiceCode, ServiceError
+from xinzhi.errors import MAX_PROBLEMS_KEPT, ServiceCode, ServiceError
 from xinzhi.ledger.balances import GRANTED, scoring_history
 from xinzhi.ledger.entries import append_all, award_row, plain_fields, read_entry
 from xinzhi.ledger.expiry import expiry_corrections
@@ -736,7 +736,8 @@ def import_facts_file(service: Service, community: str, data: str | bytes, *, fm
              len(fresh), len(batch.order) - len(fresh), len({e.row for e in row_errors}))
     return ImportResult(rows=len(raws), scored=len(fresh), duplicates=len(batch.order) - len(fresh),
                         ignored=batch.ignored,
-                        skipped=len({e.row for e in row_errors}), errors=row_errors, restated=restated)
+                        skipped=len({e.row for e in row_errors}), errors=row_errors[:MAX_PROBLEMS_KEPT],
+                        errors_total=len(row_errors), restated=restated)
 
 
 def recorded_facts(service: Service, community: str, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
