@@ -14,7 +14,6 @@ from enum import StrEnum
 from xinzhi.engine import Problem
 from xinzhi.messages import Message
 
-
 #: Problems a service keeps of one request (a file's rows may hold millions); the rest are only counted.
 MAX_PROBLEMS_KEPT = 1_000
 
