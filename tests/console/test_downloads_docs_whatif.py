@@ -73,11 +73,11 @@ def _xlsx_rows(data: bytes) -> list[list[object]]:
     return [list(row) for row in sheet.iter_rows(values_only=True)]
 
 
-def _choose_file(page, path: Path) -> None:
-    """Choose ``path`` in the import's file field, as the file dialog would."""
-    found = page.call("Runtime.evaluate", {"expression": "document.querySelector('#import-file')"})
+def _choose_file(page, path: Path, form: str = "import") -> None:
+    """Choose ``path`` in a form's file field, as the file dialog would."""
+    found = page.call("Runtime.evaluate", {"expression": f"document.querySelector('#{form}-file')"})
     page.call("DOM.setFileInputFiles", {"files": [str(path)], "objectId": found["result"]["objectId"]})
-    page.wait_text(path.name, selector="#import-name")
+    page.wait_text(path.name, selector=f"#{form}-name")
 
 
 def _readable_on_phones(page, artifacts, name: str, widths=PHONES, *, full_page: bool = True) -> None:
@@ -207,13 +207,59 @@ def test_staff_download_exports_and_templates_and_import_a_filled_template(page,
     page.browser.send("Browser.setDownloadBehavior", {"behavior": "default"})
 
 
+def test_staff_register_residents_from_the_roster_they_keep_in_excel(page, demo, artifacts, tmp_path):
+    """The blank roster downloaded, filled in with a zone by its title and a mistake, refused at its row, then registered."""
+    roster = cycle_community(demo, "rosterui", "花名册社区", [])
+    _allow_downloads(page, tmp_path)
+    page.block_outside_localhost()
+    sign_in(page, demo, demo.token("staff", community="rosterui"))
+    page.goto(f"{demo.base}/console/#/residents", wait_for="document.querySelector('#roster-go')")
+    for words in ("居民花名册", "花名册模板", "编号、姓名、分区必填", "选择文件"):
+        assert words in page.text("#roster"), words
+    name, data = _download(page, "#roster-template-xlsx", tmp_path)
+    assert name == "rosterui-residents-template.xlsx"
+    page.wait_text(f"已下载 {name}", selector="#roster-status")
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    sheet = book.worksheets[0]
+    assert [c.value for c in sheet[1]][:3] == ["编号（id）", "姓名（name）", "分区（zone）"]
+    assert "北区（north）" in str([c.value for row in book.worksheets[1].iter_rows() for c in row])
+    sheet.append(["r9", "钱多多", "北区"])
+    sheet.append(["r10", "孙小梅", "东区"])  # no such zone
+    filled = tmp_path / "花名册.xlsx"
+    book.save(filled)
+    _choose_file(page, filled, "roster")
+    page.click("#roster-go")
+    page.wait("document.querySelector('#roster-refused')", message="a roster with a bad row was not refused")
+    assert "2 行中有 1 行有错误，一个居民也没有登记" in page.text("#roster-refused")
+    problems = page.eval("[...document.querySelectorAll('#roster-errors tr[data-row]')]"
+                         ".map(r => [...r.cells].map(c => c.innerText))")
+    assert [p[:2] for p in problems] == [["第 3 行", "zone"]] and "北区（north）" in problems[0][2], problems
+    assert_chinese(page.text("#roster-out"), "the refused roster")
+    listed = httpx.get(f"{roster['url']}/residents", headers=roster["admin"]).json()
+    assert {r["id"] for r in listed} == {r["id"] for r in RESIDENTS}  # nobody registered
+
+    sheet.cell(row=3, column=3, value="南区")
+    book.save(filled)
+    _choose_file(page, filled, "roster")
+    page.click("#roster-go")
+    page.wait("document.querySelector('#roster-done')", message="the corrected roster was not registered")
+    assert "已导入 花名册.xlsx：共 2 行，新登记 2 人，更新 0 人。" in page.text("#roster-done")
+    page.click("#roster-reload")
+    page.wait_text("钱多多", selector="#residents")
+    assert "南区" in page.text("#residents") and "孙小梅" in page.text("#residents")
+    page.screenshot(artifacts / "roster-imported.png")
+    _readable_on_phones(page, artifacts, "roster", {"390": PHONES["390"]})
+    assert page.blocked == []
+    page.browser.send("Browser.setDownloadBehavior", {"behavior": "default"})
+
+
 def test_the_committee_downloads_but_does_not_import(page, demo, artifacts, tmp_path):
     """The committee reads the exports of the demo community; importing facts is the staff's."""
     _allow_downloads(page, tmp_path)
     page.block_outside_localhost()
     sign_in(page, demo, demo.token("committee"))
     page.goto(f"{demo.base}/console/#/residents", wait_for="document.querySelector('#template-type')")
-    assert page.eval("!document.querySelector('#import-go')")
+    assert page.eval("!document.querySelector('#import-go') && !document.querySelector('#roster-go')")
     titles = page.eval("[...document.querySelectorAll('#template-type option')].map(o => o.innerText)")
     assert "志愿服务" in titles and "volunteering" not in titles, titles
     name, data = _download(page, "#scores-csv", tmp_path)

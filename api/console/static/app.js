@@ -142,7 +142,8 @@ async function residentsPage() {
   search.addEventListener("input", draw);
   draw();
   const files = await spreadsheetsCard();
-  return h("div", {}, files, h("div", { class: "card" }, h("h2", {}, t("residents_title")), h("div", { class: "row" }, search, h("span", { class: "muted" }, `${all.length}`)),
+  const roster = may("staff") ? rosterCard(h("div", { id: "roster-status" })) : "";  // residents are registered by staff
+  return h("div", {}, files, roster, h("div", { class: "card" }, h("h2", {}, t("residents_title")), h("div", { class: "row" }, search, h("span", { class: "muted" }, `${all.length}`)),
     h("table", { id: "residents" }, h("thead", {}, h("tr", {}, ...["resident_id", "name", "zone", "household"].map((k) => h("th", {}, t(k))))), body)));
 }
 
@@ -200,44 +201,71 @@ async function spreadsheetsCard() {
 }
 
 function importForm() {
+  const skip = h("input", { type: "checkbox", id: "import-skip" });
+  return uploadForm("import", {
+    title: t("import_title"), hint: t("import_hint"), option: h("label", {}, skip, t("import_skip")), what: "import_fact",
+    send: (chosen, type) => api("POST", `${base()}/facts/import?skip_bad_rows=${skip.checked}&name=${encodeURIComponent(chosen.name)}`,
+      { text: chosen, contentType: type }),
+    told: (r, chosen) => [h("div", { class: r.skipped ? "msg bad" : "msg ok", id: "import-done" },
+      t("import_done", { file: chosen.name, rows: r.rows, scored: r.scored, duplicates: r.duplicates, skipped: r.skipped }),
+      r.ignored ? t("import_ignored", { n: r.ignored }) : "", r.restated.length ? t("import_restated", { n: r.restated.length }) : ""),
+    r.errors.length ? rowProblems("import", r.errors, "import_fact") : ""],
+    refused: (err, chosen) => err.code === "facts_rejected" && t("import_refused", { file: chosen.name, n: err.body.errors_total || err.errors.length }),
+  });
+}
+
+// A roster (花名册) the office keeps in Excel: a blank one to fill in, and the filled one registered, all rows or none.
+function rosterCard(status) {
+  const c = state.community;
+  return h("div", { class: "card", id: "roster" }, h("h2", {}, t("roster_title")),
+    h("div", { class: "files-row", id: "roster-templates" }, h("span", { class: "files-label" }, t("roster_template")),
+      downloadButton(t("template_excel"), "roster-template-xlsx", () => [`${base()}/residents/template.xlsx`, `${c}-residents-template.xlsx`], status),
+      downloadButton(t("template_csv"), "roster-template-csv", () => [`${base()}/residents/template.csv`, `${c}-residents-template.csv`], status)),
+    status,
+    uploadForm("roster", {
+      hint: t("roster_hint"), what: "roster_column",
+      send: (chosen, type) => api("POST", `${base()}/residents/import?name=${encodeURIComponent(chosen.name)}`, { text: chosen, contentType: type }),
+      told: (r, chosen) => {
+        const reload = h("button", { class: "secondary", id: "roster-reload", type: "button" }, t("roster_reload"));
+        reload.addEventListener("click", () => route());
+        return [h("div", { class: "msg ok", id: "roster-done" }, t("roster_done", { file: chosen.name, rows: r.rows, added: r.added, updated: r.updated })), reload];
+      },
+      refused: (err) => err.errors.some((e) => e.row) && err.message,
+    }));
+}
+
+// A CSV or Excel file sent by `send`; what it did said by `told`; a refusal (`refused` says its words) lists its bad rows.
+function uploadForm(prefix, { title, hint, option, what, send, told, refused }) {
   // the browser's own file field speaks the browser's language: a button of ours opens it, and says what was chosen
-  const file = h("input", { type: "file", id: "import-file", hidden: true, accept: `.csv,.xlsx,text/csv,${XLSX_TYPE}` });
-  const pick = h("button", { class: "secondary", id: "import-pick", type: "button" }, t("import_pick"));
-  const picked = h("span", { id: "import-name", class: "muted" }, t("import_none"));
+  const file = h("input", { type: "file", id: `${prefix}-file`, hidden: true, accept: `.csv,.xlsx,text/csv,${XLSX_TYPE}` });
+  const pick = h("button", { class: "secondary", id: `${prefix}-pick`, type: "button" }, t("import_pick"));
+  const picked = h("span", { id: `${prefix}-name`, class: "muted" }, t("import_none"));
   pick.addEventListener("click", () => file.click());
   file.addEventListener("change", () => { picked.textContent = file.files[0] ? file.files[0].name : t("import_none"); });
-  const skip = h("input", { type: "checkbox", id: "import-skip" });
-  const go = h("button", { class: "primary", id: "import-go", type: "button" }, t("import_go"));
-  const out = h("div", { id: "import-out" });
+  const go = h("button", { class: "primary", id: `${prefix}-go`, type: "button" }, t("import_go"));
+  const out = h("div", { id: `${prefix}-out` });
   go.addEventListener("click", async () => {
     clear(out);
     const chosen = file.files[0];
     if (!chosen) { out.append(errorBox(t("import_choose"))); return; }
-    const xlsx = /\.xlsx$/i.test(chosen.name);
     go.disabled = true;
     try {
-      const r = await api("POST", `${base()}/facts/import?skip_bad_rows=${skip.checked}&name=${encodeURIComponent(chosen.name)}`,
-        { text: chosen, contentType: xlsx ? XLSX_TYPE : "text/csv" });
-      out.append(h("div", { class: r.skipped ? "msg bad" : "msg ok", id: "import-done" },
-        t("import_done", { file: chosen.name, rows: r.rows, scored: r.scored, duplicates: r.duplicates, skipped: r.skipped }),
-        r.ignored ? t("import_ignored", { n: r.ignored }) : "", r.restated.length ? t("import_restated", { n: r.restated.length }) : ""));
-      if (r.errors.length) out.append(rowProblems(r.errors));
+      out.append(...told(await send(chosen, /\.xlsx$/i.test(chosen.name) ? XLSX_TYPE : "text/csv"), chosen));
     } catch (err) {
-      if (err.code === "facts_rejected" && err.errors.length) {
-        out.append(h("div", { class: "msg bad", id: "import-refused" }, t("import_refused", { file: chosen.name, n: err.body.errors_total || err.errors.length })),
-          rowProblems(err.errors));
-      } else out.append(problemBox(err));
+      const words = refused(err, chosen);
+      if (words && err.errors.length) out.append(h("div", { class: "msg bad", id: `${prefix}-refused` }, words), rowProblems(prefix, err.errors, what));
+      else out.append(problemBox(err));
     } finally { go.disabled = false; }
   });
-  return h("div", { id: "import" }, h("h3", {}, t("import_title")), h("p", { class: "muted" }, t("import_hint")),
-    h("div", { class: "files-row" }, pick, picked, file), h("div", { class: "files-row" }, h("label", {}, skip, t("import_skip")), go), out);
+  return h("div", { id: prefix }, title ? h("h3", {}, title) : "", h("p", { class: "muted" }, hint),
+    h("div", { class: "files-row" }, pick, picked, file), h("div", { class: "files-row" }, option || "", go), out);
 }
 
-// Each bad row of a file: the row a clerk sees in the sheet (the header is row 1), the fact's id, what is wrong.
-function rowProblems(problems) {
-  const table = h("table", { id: "import-errors" }, h("tr", {}, ...["import_row", "import_fact", "import_problem"].map((k) => h("th", {}, t(k)))));
+// Each bad row of a file: the row a clerk sees in the sheet (the header is row 1), the fact or column, what is wrong.
+function rowProblems(prefix, problems, what) {
+  const table = h("table", { id: `${prefix}-errors` }, h("tr", {}, ...["import_row", what, "import_problem"].map((k) => h("th", {}, t(k)))));
   for (const p of problems) {
-    table.append(h("tr", { "data-row": p.row ?? "" }, h("td", {}, p.row ? t("row_n", { row: p.row }) : "—"), h("td", {}, p.fact_id || ""), h("td", {}, p.message)));
+    table.append(h("tr", { "data-row": p.row ?? "" }, h("td", {}, p.row ? t("row_n", { row: p.row }) : "—"), h("td", {}, p.fact_id || p.path || ""), h("td", {}, p.message)));
   }
   return table;
 }

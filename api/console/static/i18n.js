@@ -103,6 +103,9 @@ const STRINGS = {
     import_ignored: "另有 {n} 条事实的类型不在现行标准中，已略过。", import_restated: "其后 {n} 条记录已重新计分。",
     import_refused: "{file} 有 {n} 行有错误，没有导入任何一行。请改正后重新上传，或勾选“跳过有错误的行”。",
     import_row: "行", import_fact: "事实编号", import_problem: "问题", row_n: "第 {row} 行",
+    roster_title: "居民花名册", roster_template: "花名册模板",
+    roster_hint: "按模板填写（编号、姓名、分区必填；分区、身份可写编号或名称，多个身份用顿号分开），上传 CSV 或 Excel .xlsx 文件。全部行正确才登记；已登记的编号会更新为表中的内容。",
+    roster_done: "已导入 {file}：共 {rows} 行，新登记 {added} 人，更新 {updated} 人。", roster_reload: "刷新居民列表", roster_column: "列",
     // what-if totals (in Chinese the report's own titles are shown; these are their names)
     whatif_total_facts_scored: "计分事实数", whatif_total_facts_rejected: "被拒事实数", whatif_total_awards: "赋分/扣分条数",
     whatif_total_awards_limited: "受上限截断条数", whatif_total_points_cut_by_limits: "上限截去积分", whatif_total_index_net: "诚信指数净增",
@@ -253,6 +256,9 @@ const STRINGS = {
     import_ignored: " {n} fact(s) of types the standard in force does not define were left out.", import_restated: " {n} later entries were scored again.",
     import_refused: "{file}: {n} row(s) have errors; nothing was imported. Correct them and upload again, or tick “Skip bad rows”.",
     import_row: "Row", import_fact: "Fact id", import_problem: "Problem", row_n: "row {row}",
+    roster_title: "Residents' roster", roster_template: "Roster template",
+    roster_hint: "Fill in the template (id, name and zone are required; zones and roles by id or by name, several roles separated by 、) and upload it as a CSV or Excel .xlsx file. Residents are registered only if every row is right; an id already registered is updated to the row.",
+    roster_done: "Imported {file}: {rows} row(s), {added} resident(s) registered, {updated} updated.", roster_reload: "Refresh the list", roster_column: "Column",
     // what-if totals
     whatif_total_facts_scored: "Facts scored", whatif_total_facts_rejected: "Facts refused", whatif_total_awards: "Awards and deductions",
     whatif_total_awards_limited: "Entries cut by a limit", whatif_total_points_cut_by_limits: "Points cut by limits", whatif_total_index_net: "Net index gained",
