@@ -208,7 +208,7 @@ def test_staff_download_exports_and_templates_and_import_a_filled_template(page,
 
 
 def test_staff_register_residents_from_the_roster_they_keep_in_excel(page, demo, artifacts, tmp_path):
-    """The blank roster downloaded, filled in with a zone by its title and a mistake, refused at its row, then registered."""
+    """The blank roster downloaded, filled in with a zone by title and a mistake, refused at its row, then stored."""
     roster = cycle_community(demo, "rosterui", "花名册社区", [])
     _allow_downloads(page, tmp_path)
     page.block_outside_localhost()
