@@ -95,6 +95,7 @@ STATUS: dict[Code, int] = {  # the title a person reads is xinzhi.messages'
     ServiceCode.CASE_WRONG_STATE: 409,
     ServiceCode.ENTRY_NOT_FOUND: 404,
     ServiceCode.ENTRY_ALREADY_CORRECTED: 409,
+    ServiceCode.ENTRY_UNDER_REVIEW: 409,
     ServiceCode.REVIEW_NOT_FOUND: 404,
     ServiceCode.REVIEW_DECIDED: 409,
     ServiceCode.OBJECTION_NOT_FOUND: 404,

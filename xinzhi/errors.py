@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import StrEnum
+from typing import Any
 
 from xinzhi.engine import Problem
 from xinzhi.messages import Message
@@ -62,6 +63,7 @@ class ServiceCode(StrEnum):
     CASE_WRONG_STATE = "case_wrong_state"
     ENTRY_NOT_FOUND = "entry_not_found"
     ENTRY_ALREADY_CORRECTED = "entry_already_corrected"
+    ENTRY_UNDER_REVIEW = "entry_under_review"
     REVIEW_NOT_FOUND = "review_not_found"
     REVIEW_DECIDED = "review_already_decided"
     OBJECTION_NOT_FOUND = "objection_not_found"
@@ -98,6 +100,13 @@ class ServiceError(Exception):
         self.detail = detail
         self.problems = list(problems)
         self.extra = extra or {}
+
+    @classmethod
+    def at(cls, code: ServiceCode, path: str, key: str, **params: Any) -> ServiceError:
+        """A refusal of one field: its sentence (``xinzhi.messages``) is the detail, and the problem at ``path``."""
+        message = Message.of(key, **params)
+        return cls(code, message, [Problem(code=code, path=path, says=key, params=params,
+                                           message=message.render("en"))])
 
 
 class NotFound(ServiceError):

@@ -54,6 +54,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "case_wrong_state": ("案件当前状态不能这样处理", "The case is not in a state for this"),
     "entry_not_found": ("台账中没有这一条", "Ledger entry not found"),
     "entry_already_corrected": ("这一条已经撤销或更正过", "The entry was already reversed or corrected"),
+    "entry_under_review": ("这条加分由议事会审核决定", "The award is decided by the committee's review"),
     "review_not_found": ("没有这条待审核的加分", "Award under review not found"),
     "review_already_decided": ("这条加分已经审核过", "The award was already decided"),
     "objection_not_found": ("没有这条异议", "Objection not found"),
@@ -88,6 +89,22 @@ SENTENCES: dict[str, tuple[str, str]] = {
     "no_redemption": ("没有兑换单「{redemption}」", "there is no redemption '{redemption}'"),
     "no_case": ("没有议事案件「{case}」", "community '{community}' has no council case '{case}'"),
     "no_entry": ("台账中没有第 {seq} 条", "community '{community}' has no ledger entry {seq}"),
+    "appeal_not_appealable": ("台账第 {seq} 条是{kind}，不能申诉：兑换请办理取消，待审核的加分由审核决定",
+                              "entry {seq} is a {kind}; cancel a redemption instead, and decide pending awards "
+                              "through review"),
+    "appeal_under_review": ("台账第 {seq} 条加分{status}，不能申诉撤销或更正：由议事会的审核决定",
+                            "entry {seq} is an award {status}: its review decides it, not an appeal"),
+    "appeal_corrected": ("台账第 {seq} 条已经撤销或更正过；如需再改，请对那条更正提出申诉",
+                         "entry {seq} was already reversed or corrected; appeal the correction"),
+    "appeal_mixed": ("台账第 {seq} 条对诚信指数和积分的变动不同，不能直接更正：请撤销它，再另加一条调整",
+                     "entry {seq} moves index and points differently; reverse it and add an adjustment instead"),
+    "appeal_decimals": ("金额的小数位超过了标准允许的位数", "an amount is finer than the standard's decimals"),
+    "entry_redemption": ("信用超市兑换", "redemption"),
+    "entry_refund": ("兑换退回", "refund"),
+    "entry_reset": ("清零", "reset"),
+    "entry_hold": ("待审核加分的暂扣", "hold of an award under review"),
+    "review_pending": ("正在议事会审核中", "under the committee's review"),
+    "review_rejected": ("已被议事会审核驳回", "the committee's review rejected"),
     "no_review": ("没有第 {notice} 号待审核的加分", "community '{community}' has no award under review {notice}"),
     "no_objection": ("没有第 {seq} 号异议", "community '{community}' has no objection {seq}"),
     "fact_rejected": ("这条事实未被接受，什么也没有保存（见逐条说明）", "{why}"),
@@ -203,6 +220,7 @@ def language_of(accept_language: str | None) -> str:
 
 #: What a located problem says (``Problem.says`` with its ``params``), in Chinese; English is the engine's message.
 PROBLEMS_ZH: dict[str, str] = {
+    "finer_than_decimals": "{value} 的小数位超过了标准允许的位数（{decimals} 位）",
     "yaml_syntax": "YAML 格式有误：{problem}",
     "duplicate_key": "「{key}」在同一处写了两次，后一个会悄悄覆盖前一个",
     "unknown_key": "这里不能写「{key}」{suggestion}",
@@ -452,12 +470,14 @@ def _said(says: str, params: dict[str, Any], code: str = "") -> str | None:
     if says == "yaml_syntax":
         wording = next((zh for english, zh in _YAML_ZH if english in params.get("problem", "")), None)
         return PROBLEMS_ZH[says].format(problem=wording or params.get("problem", ""))
-    template = PROBLEMS_ZH.get(says)
+    template = PROBLEMS_ZH[says] if says in PROBLEMS_ZH else SENTENCES[says][0] if says in SENTENCES else None
     if template is None:
         return None
     values = dict(params)
     for key, part in params.items():  # a part that is itself a sentence (why, an award): said first
-        if isinstance(part, dict):
+        if isinstance(part, Message):
+            values[key] = part.render("zh")
+        elif isinstance(part, dict):
             values[key] = _said(part.get("says", ""), part.get("params", {}))
             if values[key] is None:
                 if key != "reason":

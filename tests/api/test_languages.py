@@ -92,3 +92,22 @@ def test_what_is_not_found_and_a_refused_fact_are_said_in_chinese_too(client, co
     assert said == {"/shop/redemptions": "信用超市没有商品「no-such-item」",
                     "/cases/no-such-case": "没有议事案件「no-such-case」", "/appeals": "台账中没有第 999999 条",
                     "/facts": "这条事实未被接受，什么也没有保存（见逐条说明）"}
+
+
+def test_an_appeal_is_refused_at_its_entry_in_chinese(client, community):
+    """What an appeal cannot undo is refused at ``entry`` in the reader's language, and stores nothing."""
+    fact = {"id": "lang-appeal-1", "type": "activity", "resident": "r1", "occurred_at": "2026-01-05T10:00:00+08:00",
+            "fields": {"name": "植树"}}
+    seq = client.post(f"/communities/{community}/facts", json=fact).json()["entries"][0]["seq"]
+    reverse = {"action": "reverse", "entry": seq, "reason": "核实有误"}
+    assert client.post(f"/communities/{community}/appeals", json=reverse).status_code == 201
+    again = client.post(f"/communities/{community}/appeals", json=reverse, headers=ZH)
+    assert (again.status_code, again.json()["code"]) == (409, "entry_already_corrected")
+    assert again.json()["detail"] == f"台账第 {seq} 条已经撤销或更正过；如需再改，请对那条更正提出申诉"
+    assert [(p["path"], p["message"]) for p in again.json()["errors"]] == [("entry", again.json()["detail"])]
+    fine = client.post(f"/communities/{community}/appeals", headers=ZH, json={
+        "action": "adjust", "resident": "r1", "points_delta": 0.5, "reason": "核实有误"}).json()
+    assert fine["detail"] == "金额的小数位超过了标准允许的位数"
+    assert [(p["path"], p["message"]) for p in fine["errors"]] == [("points_delta", "0.5 的小数位超过了标准允许的位数（0 位）")]
+    english = client.post(f"/communities/{community}/appeals", json=reverse, headers=EN).json()
+    assert english["errors"][0]["message"] == f"entry {seq} was already reversed or corrected; appeal the correction"

@@ -365,6 +365,7 @@ UNMET = {
     "resident_given_twice": "registering residents (tests/api/test_community_configuration.py)",
     "not_declared": "registering residents (tests/api/test_community_configuration.py)",
     "roster.unknown_label": "importing a roster (tests/api/test_rosters.py)",
+    "finer_than_decimals": "appeals (tests/api/test_languages.py)",
     **{says: "reading a request's body (api.bodies: tests/api/test_bodies.py)" for says in (
         "body.utf16", "body.not_utf8", "body.not_json", "body.too_deep", "body.long_number", "body.unstorable",
         "json.bom", "json.value", "json.comma", "json.colon",

@@ -120,13 +120,17 @@ def test_balances_equal_the_ledger_sum_and_originals_stay(service, cycle, ops):
             if kind == "correct":
                 body["amount"] = op[2]
             mixed = target.index_delta and target.points_delta and target.index_delta != target.points_delta
+            # an award still under review never reached the accounts: its review decides it, not an appeal
+            held = target.kind == "award" and (target.fact_id, target.rule_id) in {
+                (r.fact_id, r.rule_id) for r in list_reviews(service, cycle, status="pending", resident=resident)}
             try:
                 file_appeal(service, cycle, AppealCreate(**body))
             except ServiceError as exc:
-                assert (exc.code == ServiceCode.ENTRY_ALREADY_CORRECTED and one_award(targets, target) & corrected) or \
+                assert (exc.code == ServiceCode.ENTRY_UNDER_REVIEW and held) or \
+                    (exc.code == ServiceCode.ENTRY_ALREADY_CORRECTED and one_award(targets, target) & corrected) or \
                     (exc.code == ServiceCode.REQUEST_INVALID and kind == "correct" and mixed)
             else:
-                assert not one_award(targets, target) & corrected
+                assert not held and not one_award(targets, target) & corrected
                 corrected.add(target.seq)
                 if kind == "reverse":
                     index, points = index - target.index_delta, points - target.points_delta

@@ -76,3 +76,29 @@ def test_an_upheld_objection_then_an_appeal_reverse_once(service, target):
                                                      reason="重复登记"))
     assert refused.value.code == ServiceCode.ENTRY_ALREADY_CORRECTED
     assert resident_score(service, community, "r1", None).index == after_objection
+
+
+@pytest.mark.parametrize(("decision", "refused"), [(None, True), ("reject", True), ("approve", False)])
+def test_an_award_under_review_is_decided_by_its_review_not_by_an_appeal(service, decision, refused):
+    """Found by attack: reversing a held award took its points off a second time (100 → 92); approval paid it anyway.
+
+    An award the review has not approved never reached the accounts (its hold took it back).
+    """
+    community = new_community(service, residents=1, ruleset=CYCLE_V1)
+    result = post_fact(service, community, {"id": "held", "type": "heritage", "resident": "r1",
+                                            "occurred_at": "2021-03-05T10:00:00+08:00", "fields": {"hours": 2}})
+    award = next(e.seq for e in result.entries if e.kind == "award")
+    if decision:
+        [pending] = list_reviews(service, community, status="pending")
+        decide_review(service, community, pending.notice, ReviewDecision(decision=decision))
+    before = resident_score(service, community, "r1", None)
+    appeal = AppealCreate(action="reverse", entry=award, reason="撤销待审奖励")
+    if refused:
+        with pytest.raises(ServiceError) as raised:
+            file_appeal(service, community, appeal)
+        assert raised.value.code == ServiceCode.ENTRY_UNDER_REVIEW and raised.value.problems[0].path == "entry"
+        after = resident_score(service, community, "r1", None)
+        assert (after.index, after.points) == (before.index, before.points) == (100, 0)
+    else:
+        file_appeal(service, community, appeal)
+        assert resident_score(service, community, "r1", None).index == before.index - 8

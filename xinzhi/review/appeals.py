@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from xinzhi.clock import today, utcnow
 from xinzhi.communities.service import account_of, get_resident, require_community
 from xinzhi.db.queries import community_rows, one_or_not_found
-from xinzhi.db.tables import Appeal, LedgerEntry, Resident
+from xinzhi.db.tables import Appeal, LedgerEntry, Resident, ReviewItem
 from xinzhi.engine import SHANGHAI, Problem, Ruleset
 from xinzhi.engine.amounts import places, signed, text
 from xinzhi.errors import ServiceCode, ServiceError
@@ -72,12 +72,35 @@ def reverse_entry(session: Session, community: str, target: LedgerEntry, reason:
 def _within_decimals(data: AppealCreate, ruleset: Ruleset | None) -> None:
     """An appeal's amounts have no more decimal places than the standard that judges them states."""
     decimals = ruleset.accounts.decimals if ruleset and ruleset.accounts else 0
-    fine = [Problem(code=ServiceCode.REQUEST_INVALID, path=name,
+    fine = [Problem(code=ServiceCode.REQUEST_INVALID, path=name, says="finer_than_decimals",
+                    params={"value": text(value), "decimals": decimals},
                     message=f"{text(value)} has more decimal places than the standard allows ({decimals})")
             for name, value in (("amount", data.amount), ("index_delta", data.index_delta),
                                 ("points_delta", data.points_delta)) if value is not None and places(value) > decimals]
     if fine:
-        raise ServiceError(ServiceCode.REQUEST_INVALID, "an amount is finer than the standard's decimals", fine)
+        raise ServiceError(ServiceCode.REQUEST_INVALID, Message.of("appeal_decimals"), fine)
+
+
+def _appealable(session: Session, entry: LedgerEntry) -> None:
+    """Refuse an appeal of what another path decides: a redemption (cancelled), an award the review decides.
+
+    An award held for the committee's review never reached the account (its hold took it back):
+    reversing it took the points off a second time, and an approval later paid it regardless.
+    """
+    kind = "hold" if "holds" in entry.explanation else "redemption" if "redemption" in entry.explanation \
+        else entry.kind
+    if kind not in APPEALABLE:
+        raise ServiceError.at(ServiceCode.REQUEST_INVALID, "entry", "appeal_not_appealable", seq=entry.seq,
+                              kind=Message.of(f"entry_{kind}"))
+    if entry.fact_id and entry.rule_id:
+        status = session.scalar(select(ReviewItem.status).where(
+            ReviewItem.community == entry.community, ReviewItem.fact_id == entry.fact_id,
+            ReviewItem.rule_id == entry.rule_id))
+        if status in ("pending", "rejected") and "releases" not in entry.explanation:
+            raise ServiceError.at(ServiceCode.ENTRY_UNDER_REVIEW, "entry", "appeal_under_review", seq=entry.seq,
+                                  status=Message.of(f"review_{status}"))
+    if corrected(session, entry):
+        raise ServiceError.at(ServiceCode.ENTRY_ALREADY_CORRECTED, "entry", "appeal_corrected", seq=entry.seq)
 
 
 def file_appeal(service: Service, community: str, data: AppealCreate, *, actor: str = "system") -> AppealRead:
@@ -105,21 +128,12 @@ def file_appeal(service: Service, community: str, data: AppealCreate, *, actor: 
         else:
             assert data.entry is not None
             original = _target(session, community, data.entry)
-            if original.kind not in APPEALABLE or "holds" in original.explanation \
-                    or "redemption" in original.explanation:
-                raise ServiceError(ServiceCode.REQUEST_INVALID,
-                                   f"entry {original.seq} is a {original.kind}; cancel a redemption instead, and "
-                                   "decide pending awards through review")
-            if corrected(session, original):
-                raise ServiceError(ServiceCode.ENTRY_ALREADY_CORRECTED,
-                                   f"entry {original.seq} was already reversed or corrected; appeal the correction")
+            _appealable(session, original)
             if data.action == "reverse":
                 entry = reverse_entry(session, community, original, data.reason, actor)
             else:
                 if original.index_delta and original.points_delta and original.index_delta != original.points_delta:
-                    raise ServiceError(ServiceCode.REQUEST_INVALID,
-                                       f"entry {original.seq} moves index and points differently; reverse it and "
-                                       "add an adjustment instead")
+                    raise ServiceError.at(ServiceCode.REQUEST_INVALID, "entry", "appeal_mixed", seq=original.seq)
                 assert data.amount is not None
                 entry = append(session, correction_row(original, amount=data.amount, reason=data.reason,
                                                        actor=actor))
