@@ -108,6 +108,7 @@ def test_an_appeal_is_refused_at_its_entry_in_chinese(client, community):
     fine = client.post(f"/communities/{community}/appeals", headers=ZH, json={
         "action": "adjust", "resident": "r1", "points_delta": 0.5, "reason": "核实有误"}).json()
     assert fine["detail"] == "金额的小数位超过了标准允许的位数"
-    assert [(p["path"], p["message"]) for p in fine["errors"]] == [("points_delta", "0.5 的小数位超过了标准允许的位数（0 位）")]
+    assert [(p["path"], p["message"]) for p in fine["errors"]] == [
+        ("points_delta", "0.5 的小数位超过了标准允许的位数（0 位）")]
     english = client.post(f"/communities/{community}/appeals", json=reverse, headers=EN).json()
     assert english["errors"][0]["message"] == f"entry {seq} was already reversed or corrected; appeal the correction"
