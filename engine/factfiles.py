@@ -42,6 +42,7 @@ UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 XLSX_MAX_INFLATED = 64 * 1024 * 1024
 XLSX_MAX_ROWS = 200_000
 XLSX_MAX_SHEETS = 64
+XLSX_MAX_COLUMNS = 256  # a header this wide at most: openpyxl pads a row to its last cell, XFD is 16,384 away
 
 SLICE = 1 << 20  # bytes (or characters) read at a time from a text file of facts
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -310,9 +311,15 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
+def _blank(values: Sequence[Any]) -> bool:
+    """Whether a row of a sheet holds nothing, counted in C: a row padded to 16,384 cells is not walked in Python."""
+    return values.count(None) + values.count("") == len(values)
+
+
 def _xlsx(data: bytes, name: str, shape: Shape = _table) -> list[tuple[int, Any]]:
     """The first sheet of a workbook, its parts counted before openpyxl builds an object for each."""
     from openpyxl import load_workbook  # only where a workbook is read
+    from openpyxl.utils import get_column_letter
 
     def unreadable(message: str, says: str, row: int | None = None, **params: Any) -> FactError:
         return FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=row, message=message, says=says,
@@ -324,19 +331,32 @@ def _xlsx(data: bytes, name: str, shape: Shape = _table) -> list[tuple[int, Any]
         try:
             sheet = book.worksheets[0]
             sheet.reset_dimensions()  # a <dimension> of A1:XFD… would pad every row to 16,384 cells
-            body, header, filled = [], None, 0
+            body: list[tuple[int, list[str]]] = []
+            header: list[str] | None = None
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                cells = [_cell_text(v) for v in values]
-                if not any(cells):
+                if _blank(values):
                     continue
-                if header is None:
-                    header = cells
+                if header is None:  # its trailing empty cells are a spreadsheet's unused columns
+                    header = [_cell_text(v) for v in values[:XLSX_MAX_COLUMNS]]
+                    while header and not header[-1]:
+                        header.pop()
+                    if not _blank(values[XLSX_MAX_COLUMNS:]):
+                        raise unreadable(f"the header is wider than {XLSX_MAX_COLUMNS} columns", "xlsx.too_wide",
+                                         row=number, most=XLSX_MAX_COLUMNS)
+                    header = header or None  # spaces only: not a header yet
                     continue
-                filled += 1
-                if filled > XLSX_MAX_ROWS:
+                if not _blank(values[len(header):]):  # a row of 16,384 cells is never made into text
+                    column = len(values) - next(i for i, v in enumerate(reversed(values)) if v not in (None, ""))
+                    raise unreadable(f"a value in column {get_column_letter(column)}, beyond the header's "
+                                     f"{len(header)} columns: delete it or give its column a header",
+                                     "xlsx.beyond_header", row=number, column=get_column_letter(column),
+                                     columns=len(header))
+                if len(body) == XLSX_MAX_ROWS:
                     raise unreadable(f"a sheet holds at most {XLSX_MAX_ROWS:,} rows of facts", "xlsx.too_many_rows",
                                      row=number, most=f"{XLSX_MAX_ROWS:,}")
-                body.append((number, cells))
+                cells = [_cell_text(v) for v in values[:len(header)]]
+                if any(cells):
+                    body.append((number, cells))
         finally:
             book.close()
     except FactError:

@@ -401,6 +401,8 @@ PROBLEMS_ZH: dict[str, str] = {
     "table.extra_cells": "这一行有 {cells} 个单元格，表头只有 {columns} 列：带逗号的值（如 1,000）要加引号",
     "csv.unreadable": "不能按 CSV 读取：可能有单元格太长，或引号没有配对",
     "xlsx.too_many_rows": "一张工作表最多 {most} 行事实",
+    "xlsx.too_wide": "表头超过了 {most} 列",
+    "xlsx.beyond_header": "{column} 列有内容，超出了表头的 {columns} 列：请删掉它，或给这一列写上表头",
     "xlsx.damaged": "不能按 .xlsx 工作簿读取：文件可能已损坏，请用 Excel 重新保存",
     "xlsx.inflated": "工作簿解压后有 {size} 字节，最多只读 {most} 字节",
     "xlsx.too_many_sheets": "工作簿有 {sheets} 个工作表：事实只从第一个读取，而且最多 {most} 个工作表",

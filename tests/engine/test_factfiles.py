@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import tracemalloc
 import zipfile
 
 import pytest
@@ -11,6 +12,7 @@ from openpyxl import Workbook
 
 from xinzhi.engine import FactError, factfiles
 from xinzhi.engine.factfiles import (
+    XLSX_MAX_COLUMNS,
     XLSX_MAX_INFLATED,
     column_key,
     decode_text,
@@ -98,6 +100,44 @@ def test_an_xlsx_is_read_with_its_date_cells_and_numbers_as_text(tmp_path):
         {"id": "v2", "type": "volunteering", "resident": "A1", "occurred_at": "2026/11/21 14:30",
          "fields": {"hours": "1.5"}},
     ]
+
+
+def far_cells(rows: int, column: str = "XFD") -> bytes:
+    """A header, then ``rows`` rows each holding one value in ``column`` (found by attack: 42 KB made 1.2 GB)."""
+    book = Workbook()
+    book.active.append(HEADER.split(","))
+    for row in range(2, rows + 2):
+        book.active[f"{column}{row}"] = 1
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_a_value_far_beyond_the_header_is_refused_at_its_row_without_padding_every_row():
+    tracemalloc.start()
+    with pytest.raises(FactError) as refused:
+        parse_facts(far_cells(2_000), fmt="xlsx", name="wide.xlsx")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    [problem] = refused.value.problems
+    assert (problem.row, problem.says, problem.params["column"]) == (2, "xlsx.beyond_header", "XFD")
+    assert peak < 50_000_000, peak  # each row padded to 16,384 cells and kept took 400 MB
+    with pytest.raises(FactError, match="column F, beyond the header's 5 columns"):
+        parse_facts(far_cells(1, "F"), fmt="xlsx", name="wide.xlsx")
+    wide = workbook([[f"c{n}" for n in range(XLSX_MAX_COLUMNS + 1)]])
+    with pytest.raises(FactError, match=f"wider than {XLSX_MAX_COLUMNS} columns"):
+        parse_facts(wide, fmt="xlsx", name="wide.xlsx")
+
+
+def test_empty_cells_far_to_the_right_are_no_values():
+    book = Workbook()
+    book.active.append(HEADER.split(","))
+    book.active.append(ROW.split(","))
+    book.active["XFD2"].number_format = "0.00"  # a styled cell with nothing in it, as Excel keeps them
+    book.active["XFD3"] = ""
+    out = io.BytesIO()
+    book.save(out)
+    assert [fact["id"] for fact in parse_facts(out.getvalue(), fmt="xlsx", name="styled.xlsx")] == ["v1"]
 
 
 def test_a_file_that_is_no_workbook_is_refused():

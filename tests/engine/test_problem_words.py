@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from tests.cli.test_validate_ignored import IGNORED, YIHE
-from tests.engine.test_factfiles import HEADER, ROW
+from tests.engine.test_factfiles import HEADER, ROW, far_cells, workbook
 from tests.engine.test_households import VILLAGE, check, deed
 from tests.engine.test_loader import ALIAS_BOMB, BASE, EXTRA_RULE, broken, extending, when
 from tests.engine.test_periods import CLEAN_YEAR, DAILY, STANDARD, fact
@@ -350,6 +350,10 @@ CASES = [
     pytest.param(functools.partial(fact_file, zipped({"xl/worksheets/sheet1.xml": b'<c r="A1" t="d"><v>2026-02-01T10:00'
                                                                           b':00+09:00</v></c>'}), "xlsx"),
                  "facts_unreadable", "带了时区", id="workbook-date-with-a-zone"),
+    pytest.param(functools.partial(fact_file, far_cells(1, "F"), "xlsx"), "facts_unreadable",
+                 "F 列有内容，超出了表头的 5 列", id="workbook-value-beyond-the-header"),
+    pytest.param(functools.partial(fact_file, workbook([[f"c{n}" for n in range(300)]]), "xlsx"), "facts_unreadable",
+                 "表头超过了 256 列", id="workbook-header-too-wide"),
     pytest.param(functools.partial(fact_file, zipped({"xl/styles.xml": b"<xf/>" * 5_001}), "xlsx"), "facts_unreadable",
                  "比一张事实表应有的多", id="workbook-too-full"),
 ]
