@@ -219,3 +219,29 @@ def test_a_satisfaction_out_of_range_is_refused_at_its_party(site):
     said = [(p["path"], p["message"]) for p in answer.json()["errors"]]
     assert said == [("satisfaction.n2", "「satisfaction.n2」不能大于 5")]
     assert site.as_("staff", "GET", f"/communities/{{c}}/cases/{case['id']}").json()["status"] == "convened"
+
+
+ZH = {"Accept-Language": "zh-CN"}
+
+
+def test_a_shelf_naming_an_item_twice_or_a_tier_the_standard_lacks_is_refused_and_stores_nothing(site):
+    """Found by attack: ``min_tier: a`` was stored and let every tier redeem; an id twice kept the last silently."""
+    before = site.as_("staff", "GET", "/communities/{c}/shop/items").json()
+    soap = {"id": "soap2", "kind": "goods", "title": "肥皂", "price": 1, "stock": 5}
+    refused = site.as_("staff", "PUT", "/communities/{c}/shop/items", headers=ZH, json=[
+        {**soap, "min_tier": "a"}, {**soap, "title": "香皂"}, soap, {**soap, "id": "ok", "min_tier": "A"}])
+    assert refused.status_code == 422, refused.text
+    assert [(p["path"], p["message"]) for p in refused.json()["errors"]] == [
+        ("[0].min_tier", "「a」不是现行标准的诚信等级：请写 A、B、C 之一"),
+        ("[1].id", "商品「soap2」在这份清单里出现了两次（另一处在 [0]），两处信息不一样：请只保留一处"),
+        ("[2].id", "商品「soap2」在这份清单里出现了两次（另一处在 [0]），两处信息不一样：请只保留一处")]
+    assert site.as_("staff", "GET", "/communities/{c}/shop/items").json() == before
+    same = site.as_("staff", "PUT", "/communities/{c}/shop/items", json=[soap, soap])  # the same twice: one item
+    assert same.status_code == 200 and [i["id"] for i in same.json()] == ["soap2", "soap2"]
+
+
+def test_a_tier_refusal_says_why_in_chinese(site):
+    refused = site.as_("staff", "POST", "/communities/{c}/shop/redemptions", headers=ZH,
+                       json={"id": "tier-zh", "resident": "n2", "item": "physio"})
+    assert refused.status_code == 409 and refused.json()["code"] == "tier_too_low"
+    assert refused.json()["detail"] == "「白手杖理疗」限 A 级及以上兑换：A 级需要诚信指数 110，该居民为 100", refused.text

@@ -370,6 +370,8 @@ UNMET = {
     "not_declared": "registering residents (tests/api/test_community_configuration.py)",
     "roster.unknown_label": "importing a roster (tests/api/test_rosters.py)",
     "finer_than_decimals": "appeals (tests/api/test_languages.py)",
+    "item_given_twice": "the shop (tests/api/test_council_and_shop.py)", "unknown_tier": "the shop (the same)",
+    "no_tiers": "the shop, where the standard in force has no tiers",
     **{says: "reading a request's body (api.bodies: tests/api/test_bodies.py)" for says in (
         "body.utf16", "body.not_utf8", "body.not_json", "body.too_deep", "body.long_number", "body.unstorable",
         "json.bom", "json.value", "json.comma", "json.colon",

@@ -16,11 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from xinzhi.clock import latest_accepted, utcnow
+from xinzhi.clock import latest_accepted, today, utcnow
 from xinzhi.communities.service import account_of, get_resident, require_community
 from xinzhi.db.queries import community_rows, one_or_not_found
 from xinzhi.db.tables import LedgerEntry, Redemption, ShopItem
-from xinzhi.engine import SHANGHAI, Problem
+from xinzhi.engine import SHANGHAI, Problem, Ruleset
 from xinzhi.engine.vetoes import tier_rank
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger.balances import (
@@ -64,6 +64,7 @@ def put_items(service: Service, community: str, items: list[ItemCreate]) -> list
     """Add items or update known ones (title, price, stock, minimum tier, active)."""
     with service.db.writing() as session:
         require_community(session, community)
+        _check_items(items, standard_on(service, session, community, today()))
         out = []
         for data in items:
             row = session.execute(select(ShopItem).where(ShopItem.community == community, ShopItem.id == data.id)
@@ -76,6 +77,31 @@ def put_items(service: Service, community: str, items: list[ItemCreate]) -> list
             out.append(row)
         session.flush()
         return [_read_item(r) for r in out]
+
+
+def _check_items(items: list[ItemCreate], ruleset: Ruleset | None) -> None:
+    """Refuse a list naming an item twice with other details, or a lowest tier the standard in force does not have.
+
+    Found by attack: an id given twice kept the last silently, and ``min_tier: a`` (not ``A``)
+    was stored and then let every tier redeem.
+    """
+    tiers = [tier.id for tier in ruleset.tiers] if ruleset is not None and ruleset.tiers else []
+    problems, first = [], {}
+    for position, item in enumerate(items):
+        seen = first.setdefault(item.id, position)
+        if items[seen] != item:
+            problems.append(Problem(code=ServiceCode.REQUEST_INVALID, path=f"[{position}].id",
+                                    says="item_given_twice", params={"item": item.id, "at": f"[{seen}]"},
+                                    message=f"item '{item.id}' is given twice ([{seen}] too) with other details: "
+                                            "keep one"))
+        if item.min_tier is not None and item.min_tier not in tiers:
+            problems.append(Problem(code=ServiceCode.REQUEST_INVALID, path=f"[{position}].min_tier",
+                                    says="unknown_tier" if tiers else "no_tiers",
+                                    params={"tier": item.min_tier, "tiers": "、".join(tiers)},
+                                    message=f"'{item.min_tier}' is not a tier of the standard in force"
+                                            + (f"; write one of {', '.join(tiers)}" if tiers else " (it has none)")))
+    if problems:
+        raise ServiceError(ServiceCode.REQUEST_INVALID, Message.of("request_shape"), problems)
 
 
 def _redemption(session: Session, community: str, redemption_id: str, *, column: Any = Redemption) -> Any:
@@ -95,22 +121,25 @@ def list_items(service: Service, community: str, *, active_only: bool = False) -
 
 
 def _tier_allows(service: Service, session: Session, community: str, resident: str, min_tier: str,
-                 moment: dt.datetime) -> tuple[bool, str]:
-    """Whether the resident's standing at ``moment`` reaches ``min_tier``: its index, and no veto capping it below."""
+                 moment: dt.datetime) -> tuple[bool, Message]:
+    """Whether the resident's standing at ``moment`` reaches ``min_tier``: its index, and no veto capping it below.
+
+    A tier the standard of that day does not have (it changed since the item was put up) lets nobody through.
+    """
     ruleset = standard_on(service, session, community, moment.astimezone(SHANGHAI).date())
-    if ruleset is None or not ruleset.tiers:
-        return True, ""
-    tier = next((t for t in ruleset.tiers if t.id == min_tier), None)
-    if tier is None or tier.index_from is None:
-        return True, ""
+    tier = next((t for t in ruleset.tiers if t.id == min_tier), None) if ruleset is not None else None
+    if ruleset is None or tier is None:
+        return False, Message.of("tier_unknown", tier=min_tier)
+    if tier.index_from is None:
+        return True, Message.of("nothing")
     index_change = resident_totals(session, community, resident, until=moment).index
     held = standing(ruleset, index_change,
                     vetoes_by_resident(session, community, ruleset, moment, resident=resident).get(resident, ()))
     if held.capped_by is not None and held.tier is not None and \
             tier_rank(ruleset, held.tier) > tier_rank(ruleset, min_tier):
-        return False, f"tier {min_tier} is needed; the resident's tier is capped at {held.tier} by {held.capped_by}"
-    return held.index >= tier.index_from, \
-        f"tier {min_tier} needs an index of {tier.index_from}; the resident has {held.index}"
+        return False, Message.of("tier_capped", tier=min_tier, held=held.tier, by=held.capped_by)
+    return held.index >= tier.index_from, Message.of("tier_index", tier=min_tier, needed=tier.index_from,
+                                                     index=held.index)
 
 
 def _seen(session: Session, community: str, data: RedemptionCreate) -> RedemptionRead | None:
