@@ -110,8 +110,8 @@ SENTENCES: dict[str, tuple[str, str]] = {
     "fact_rejected": ("这条事实未被接受，什么也没有保存（见逐条说明）", "{why}"),
     "item_inactive": ("「{item}」暂不兑换", "'{item}' is not offered at the moment"),
     "out_of_stock": ("「{item}」只剩 {stock} 份，要兑换 {asked} 份", "'{item}': {stock} left, {asked} asked"),
-    "tier_unknown": ("「{tier}」不是现行标准的诚信等级，无人可兑换", "'{tier}' is not a tier of the standard in force, so "
-                     "nobody may redeem it"),
+    "tier_unknown": ("「{tier}」不是现行标准的诚信等级，无人可兑换",
+                     "'{tier}' is not a tier of the standard in force, so nobody may redeem it"),
     "tier_capped": ("需要 {tier} 级，该居民的等级因「{by}」被限制在 {held} 级",
                     "tier {tier} is needed; the resident's tier is capped at {held} by {by}"),
     "tier_index": ("{tier} 级需要诚信指数 {needed}，该居民为 {index}",

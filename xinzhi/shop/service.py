@@ -86,7 +86,8 @@ def _check_items(items: list[ItemCreate], ruleset: Ruleset | None) -> None:
     was stored and then let every tier redeem.
     """
     tiers = [tier.id for tier in ruleset.tiers] if ruleset is not None and ruleset.tiers else []
-    problems, first = [], {}
+    problems: list[Problem] = []
+    first: dict[str, int] = {}
     for position, item in enumerate(items):
         seen = first.setdefault(item.id, position)
         if items[seen] != item:
@@ -127,7 +128,7 @@ def _tier_allows(service: Service, session: Session, community: str, resident: s
     A tier the standard of that day does not have (it changed since the item was put up) lets nobody through.
     """
     ruleset = standard_on(service, session, community, moment.astimezone(SHANGHAI).date())
-    tier = next((t for t in ruleset.tiers if t.id == min_tier), None) if ruleset is not None else None
+    tier = next((t for t in ruleset.tiers or [] if t.id == min_tier), None) if ruleset is not None else None
     if ruleset is None or tier is None:
         return False, Message.of("tier_unknown", tier=min_tier)
     if tier.index_from is None:
