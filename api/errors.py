@@ -178,7 +178,7 @@ def problem(code: Code, detail: str | Message, problems: list[Problem] | None = 
                        for p in problems[:MAX_PROBLEMS]],
             **jsonable_encoder(extra, custom_encoder={Decimal: to_json})}  # an amount: a number, exactly
     if len(problems) > MAX_PROBLEMS:
-        body["errors_total"] = len(problems)
+        body.setdefault("errors_total", len(problems))  # or what a service counted of more than it kept
     return JSONResponse(body, status_code=status or default_status, media_type=MEDIA_TYPE,
                         headers={"Content-Language": language})
 

@@ -93,7 +93,7 @@ def import_roster(service: Service, community: str, data: bytes, *, fmt: str, na
     labels = _Labels(configured.zones, configured.roles)
     residents: list[ResidentCreate] = []
     problems: list[Problem] = []
-    bad = 0
+    bad = total = 0
     for number, cells in rows:
         row = {key: text.strip() for key, text in cells.items()}
         given = {"id": row.get("id", ""), "name": row.get("name", ""), "zone": labels.zone(row.get("zone", "")),
@@ -112,9 +112,10 @@ def import_roster(service: Service, community: str, data: bytes, *, fmt: str, na
             found += [problem for problem in input_problems(exc.errors(), ServiceCode.REQUEST_INVALID, file=name,
                                                             row=number) if problem.path not in said]
         bad += bool(found)
-        problems += found[:max(0, MAX_PROBLEMS_KEPT - len(problems))]  # its bad rows are all counted
+        total += len(found)
+        problems += found[:max(0, MAX_PROBLEMS_KEPT - len(problems))]  # the rest only counted
     if bad:
-        raise _rows_rejected(problems, bad, len(rows))
+        raise _rows_rejected(problems, bad, len(rows), total)
     try:
         _, added = register_counting(service, community, residents)
     except ServiceError as exc:  # an id twice with other details: at the row, as a clerk sees it
@@ -169,6 +170,8 @@ def _at_row(problem: Problem, rows: list[tuple[int, dict[str, str]]], name: str)
     return problem.model_copy(update=update)
 
 
-def _rows_rejected(problems: list[Problem], bad: int, total: int) -> ServiceError:
+def _rows_rejected(problems: list[Problem], bad: int, total: int, found: int = 0) -> ServiceError:
+    """The refusal of a roster: its problems at their rows, and how many it had when more than were kept."""
     return ServiceError(ServiceCode.REQUEST_INVALID, Message.of("roster_rejected", bad=bad, total=total),
-                        sorted(problems, key=Problem.sort_key))
+                        sorted(problems, key=Problem.sort_key),
+                        extra={"errors_total": found} if found > len(problems) else None)
