@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from tests.api.test_simulations_api import start, wait
 from tests.support.standard import CIVIC_V1, civic
 
@@ -125,3 +127,16 @@ def test_the_day_a_resident_moved_in_is_kept_read_back_and_bounded(client):
         assert [e["path"] for e in refused.json()["errors"]] == ["[0].moved_in"]
     kept = client.get(f"/communities/{community}/residents", params={"zone": "g2"}).json()
     assert {r["id"]: r["moved_in"] for r in kept}["x8"] == "2024-07-01"
+
+
+@pytest.mark.parametrize("bad", [{"id": "a/b"}, {"id": ".."}, {"id": "a\tb"}, {"household": "h/1"}])
+def test_an_id_that_cannot_stand_in_an_address_is_refused(client, bad):
+    """Found by attack: a resident ``a/b`` registered, earned and spent, and its own pages answered 404."""
+    community = f"ids{uuid.uuid4().hex[:8]}"
+    client.put(f"/communities/{community}", json={"name": "编号社区"})
+    refused = client.post(f"/communities/{community}/residents", headers={"Accept-Language": "zh"},
+                          json=[{"id": "ok1", "name": "张三", "zone": "north", **bad}])
+    assert refused.status_code == 422, refused.text
+    [problem] = refused.json()["errors"]
+    assert problem["path"] == f"[0].{next(iter(bad))}" and "不能作编号" in problem["message"], problem
+    assert client.get(f"/communities/{community}/residents").json() == []

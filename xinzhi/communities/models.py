@@ -88,15 +88,29 @@ class CommunityRead(CommunityCreate):
     residents: int = 0
 
 
+def _addressable(value: str) -> str:
+    """An id that can stand in an address (``/residents/{id}/score``): no ``/``, no control character, not ``.``/``..``.
+
+    Found by attack: a resident ``a/b`` registered, earned and spent, and its own pages answered 404.
+    """
+    if value in (".", "..") or any(c == "/" or c < " " or c == "\x7f" for c in value):
+        raise Refusal(f"'{value}' cannot be an id: an id holds no '/' or control character and is not '.' or '..'",
+                      "input.id_unaddressable", value=value)
+    return value
+
+
+RecordId = Annotated[str, AfterValidator(_addressable), Field(min_length=1, max_length=128)]
+
+
 class ResidentCreate(BaseModel):
     """A resident as staff register or update them: zone, household and community roles."""
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(min_length=1, max_length=128)
+    id: RecordId
     name: PersonName
     zone: LabelId = Field(description="one of the community's zones (any id if it declares none)")
-    household: str | None = Field(default=None, max_length=128)
+    household: Annotated[str, AfterValidator(_addressable), Field(max_length=128)] | None = None
     roles: list[LabelId] = Field(default=[], max_length=16, description="of the community's roles (each once)")
     moved_in: Day | None = Field(
         default=None, ge=FIRST_DAY, le=LAST_DAY,
@@ -122,6 +136,8 @@ class ResidentCreate(BaseModel):
 class ResidentRead(ResidentCreate):
     """A registered resident, with the name as the public board masks it."""
 
-    name: str  # as stored: a name registered before names were checked still reads
+    id: str  # as stored: what was registered before a check still reads
+    name: str
+    household: str | None = None
     community: str
     masked_name: str
