@@ -105,6 +105,7 @@ SENTENCES: dict[str, tuple[str, str]] = {
     "entry_hold": ("待审核加分的暂扣", "hold of an award under review"),
     "review_pending": ("正在议事会审核中", "under the committee's review"),
     "review_rejected": ("已被议事会审核驳回", "the committee's review rejected"),
+    "case_reported_later": ("报告时间 {when} 晚于现在：请写问题报告的时间", "it is reported at {when}, after now"),
     "no_review": ("没有第 {notice} 号待审核的加分", "community '{community}' has no award under review {notice}"),
     "no_objection": ("没有第 {seq} 号异议", "community '{community}' has no objection {seq}"),
     "fact_rejected": ("这条事实未被接受，什么也没有保存（见逐条说明）", "{why}"),

@@ -245,3 +245,15 @@ def test_a_tier_refusal_says_why_in_chinese(site):
                        json={"id": "tier-zh", "resident": "n2", "item": "physio"})
     assert refused.status_code == 409 and refused.json()["code"] == "tier_too_low"
     assert refused.json()["detail"] == "「白手杖理疗」限 A 级及以上兑换：A 级需要诚信指数 110，该居民为 100"
+
+
+def test_a_case_reported_after_now_is_refused_at_its_moment(site):
+    """Found by attack: a case reported in 2030 closed in −1,277 days, and the statistics averaged it in."""
+    cases = site.as_("staff", "GET", "/communities/{c}/cases").json()
+    refused = site.as_("staff", "POST", "/communities/{c}/cases", headers=ZH, json={
+        "kind": "noise", "zone": "north", "description": "未来", "parties": ["n2"], "reported_by": "网格员",
+        "reported_at": "2099-06-01T00:00"})
+    assert refused.status_code == 422, refused.text
+    assert [(p["path"], p["message"]) for p in refused.json()["errors"]] == [
+        ("reported_at", "报告时间 2099-06-01 00:00 晚于现在：请写问题报告的时间")]
+    assert site.as_("staff", "GET", "/communities/{c}/cases").json() == cases

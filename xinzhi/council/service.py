@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from xinzhi.clock import month_of, utcnow
+from xinzhi.clock import latest_accepted, month_of, utcnow
 from xinzhi.communities.service import check_zone, get_resident, require_community
 from xinzhi.council.models import CaseClose, CaseConvene, CaseRead, CaseReport, CaseStats
 from xinzhi.db.queries import community_rows, one_or_not_found
@@ -58,6 +58,9 @@ def report_case(service: Service, community: str, data: CaseReport, *, actor: st
         now = utcnow()
         reported = data.reported_at.astimezone(dt.UTC) if data.reported_at and data.reported_at.tzinfo \
             else (data.reported_at.replace(tzinfo=SHANGHAI) if data.reported_at else now)
+        if reported > latest_accepted(service.settings.future_tolerance_minutes):  # it made closing times negative
+            raise ServiceError.at(ServiceCode.REQUEST_INVALID, "reported_at", "case_reported_later",
+                                  when=f"{reported.astimezone(SHANGHAI):%Y-%m-%d %H:%M}")
         row = CouncilCase(community=community, id="case-" + uuid.uuid4().hex[:10], kind=data.kind, zone=data.zone,
                           building=data.building, description=data.description,
                           parties=list(dict.fromkeys(data.parties)), reported_by=data.reported_by,
