@@ -26,6 +26,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from xinzhi.access import ANONYMOUS, SYSTEM, AuditNote, Principal, auditing, open_note, record_audit, resolve_token
 from xinzhi.errors import NotFound, ServiceCode
+from xinzhi.messages import Message
 
 from .errors import ApiCode, ApiError
 
@@ -51,11 +52,11 @@ def current_principal(request: Request,
         if not header:
             principal = ANONYMOUS
         elif scheme.lower() != "bearer" or not token.strip():
-            raise ApiError(ApiCode.UNAUTHORIZED, "send 'Authorization: Bearer <token>'")
+            raise ApiError(ApiCode.UNAUTHORIZED, Message.of("token_needed"))
         else:
             resolved = resolve_token(service, token.strip())
             if resolved is None:
-                raise ApiError(ApiCode.UNAUTHORIZED, "the token is unknown or revoked")
+                raise ApiError(ApiCode.UNAUTHORIZED, Message.of("token_unknown"))
             principal = resolved
     request.state.principal = principal
     note = open_note()
@@ -108,19 +109,18 @@ def require(policy: Policy):
         allowed = policy.allowed(request.method, getattr(route, "path", request.url.path))
         params = request.path_params
         if not caller.roles:
-            raise ApiError(ApiCode.UNAUTHORIZED, "this endpoint needs a token (Authorization: Bearer …)")
+            raise ApiError(ApiCode.UNAUTHORIZED, Message.of("token_needed"))
         community = params.get("community")
         granted = caller.roles & allowed
         if not granted:
             if caller.roles == {R} and "resident" in params:
                 raise not_found_for_resident(community or "", params["resident"])
-            raise ApiError(ApiCode.FORBIDDEN,
-                           f"this needs the role {' or '.join(sorted(allowed)) or '(none)'}; "
-                           f"the token has {', '.join(sorted(caller.roles))}")
+            raise ApiError(ApiCode.FORBIDDEN, Message.of("role_needed", needed=" / ".join(sorted(allowed)) or "—",
+                                                         held=", ".join(sorted(caller.roles))))
         if caller.community and community and community != caller.community:
             if granted == {R}:
                 raise not_found_for_resident(community, params.get("resident"))
-            raise ApiError(ApiCode.FORBIDDEN, f"the token is for community '{caller.community}'")
+            raise ApiError(ApiCode.FORBIDDEN, Message.of("token_elsewhere", community=caller.community))
         if granted == {R} and "resident" in params and params["resident"] != caller.resident:
             raise not_found_for_resident(community or "", params["resident"])
         return caller

@@ -49,7 +49,7 @@ class ApiCode(StrEnum):
 class ApiError(Exception):
     """A request the HTTP layer refuses itself (no token, wrong role, no such file, wrong media type)."""
 
-    def __init__(self, code: ApiCode, detail: str, problems: Iterable[Problem] = ()):
+    def __init__(self, code: ApiCode, detail: str | Message, problems: Iterable[Problem] = ()):
         super().__init__(detail)
         self.code = code
         self.detail = detail
@@ -170,6 +170,10 @@ def problem(code: Code, detail: str | Message, problems: list[Problem] | None = 
     problems = problems or []
     if isinstance(detail, Message):
         detail = detail.render(language)
+    elif problems and language != "en" and problem_text(problems[0], language) != problems[0].message:
+        # an English detail over problems said in the reader's language: say it from them
+        detail = problem_text(problems[0], language) if len(problems) == 1 else \
+            Message.of("problems_listed", n=len(problems)).render(language)
     body = {"type": f"urn:xinzhi:problem:{code.value}", "title": title(code.value, language),
             "status": status or default_status,
             "code": code.value, "detail": _bounded(detail),

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from xinzhi import registry
+from xinzhi.messages import Message
 from xinzhi.registry import (
     DryRunIn,
     DryRunResult,
@@ -36,8 +37,8 @@ async def body_of(request: Request, accepted: tuple[str, ...]) -> tuple[str, byt
     """The request body's media type (the first accepted one when none is named) and bytes."""
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media and media not in accepted:
-        raise ApiError(ApiCode.UNSUPPORTED_MEDIA_TYPE,
-                       f"send the body as {accepted[0]} (or {', '.join(accepted[1:])}), not {media}")
+        raise ApiError(ApiCode.UNSUPPORTED_MEDIA_TYPE, Message.of("send_as", accepted=", ".join(accepted),
+                                                                  media=media[:100]))
     return media or accepted[0], await request.body()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from xinzhi.clock import today
 from xinzhi.messages import Message, language_of
 
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}
@@ -112,3 +113,29 @@ def test_an_appeal_is_refused_at_its_entry_in_chinese(client, community):
         ("points_delta", "0.5 的小数位超过了标准允许的位数（0 位）")]
     english = client.post(f"/communities/{community}/appeals", json=reverse, headers=EN).json()
     assert english["errors"][0]["message"] == f"entry {seq} was already reversed or corrected; appeal the correction"
+
+
+def test_refusals_found_in_english_under_zh_by_attack_are_said_in_chinese(client, community):
+    """Each was a Chinese title over an English detail; the path of each stays where it was."""
+    def said(method: str, path: str, **kwargs) -> tuple[int, str, list[str]]:
+        answer = client.request(method, path, headers={**ZH, **kwargs.pop("headers", {})}, **kwargs)
+        body = answer.json()
+        return answer.status_code, body["detail"], [p.get("path") for p in body["errors"]]
+
+    c = f"/communities/{community}"
+    case = client.post(f"{c}/cases", json={"kind": "noise", "zone": "north", "description": "噪音", "parties": ["r1"],
+                                          "reported_by": "网格员"}).json()["id"]
+    assert said("POST", f"{c}/jobs/close-periods", params={"as_of": "2099-01-01"})[:2] == (
+        422, f"2099-01-01 晚于今天（{today()}）：只能结算到今天")
+    assert said("POST", f"{c}/jobs/close-periods", params={"as_of": "2026-01-01", "since": "2026-02-01"}) == (
+        422, "起始日期 2026-02-01 晚于结算日期 2026-01-01：两者之间没有可以结算的周期", ["since"])
+    assert said("POST", f"{c}/shop/redemptions", json={"id": "late", "resident": "r1", "item": "x",
+                                                      "redeemed_at": "2099-01-01T10:00"}) == (
+        422, "兑换时间 2099-01-01 10:00 晚于现在", ["redeemed_at"])
+    assert said("POST", f"{c}/cases/{case}/close", json={"outcome": "和解", "satisfaction": {"r1": 5}})[:2] == (
+        409, f"案件「{case}」还没有召集议事会，召集后才能结案")
+    assert said("POST", f"{c}/residents/import", content=b"{}", headers={"content-type": "application/json"})[:2] == (
+        415, "请求的内容要标明以下类型之一发送：text/csv, application/csv, text/plain, application/vnd."
+             "openxmlformats-officedocument.spreadsheetml.sheet（现在标的是 application/json）")
+    assert said("POST", f"{c}/facts/import", content=b"id,type\n", headers={"content-type": "text/csv"})[1] == \
+        "表头缺少这些列：居民、发生时间（「resident」、「occurred_at」）"

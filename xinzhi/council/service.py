@@ -88,7 +88,7 @@ def convene_case(service: Service, community: str, case_id: str, data: CaseConve
     with service.db.writing() as session:
         row = _locked(session, community, case_id)
         if row.status == "closed":
-            raise ServiceError(ServiceCode.CASE_WRONG_STATE, f"case '{case_id}' is already closed")
+            raise ServiceError(ServiceCode.CASE_WRONG_STATE, Message.of("case_closed", case=case_id))
         for member in data.members:
             if member.resident:
                 get_resident(session, community, member.resident)
@@ -124,8 +124,8 @@ def close_case(service: Service, community: str, case_id: str, data: CaseClose, 
     with service.db.writing() as session:
         row = _locked(session, community, case_id)
         if row.status != "convened":
-            raise ServiceError(ServiceCode.CASE_WRONG_STATE,
-                               f"case '{case_id}' is {row.status}; only a convened case can be closed")
+            raise ServiceError(ServiceCode.CASE_WRONG_STATE, Message.of(
+                "case_closed" if row.status == "closed" else "case_not_convened", case=case_id))
         missing = [p for p in row.parties if p not in data.satisfaction]
         extra = [p for p in data.satisfaction if p not in row.parties]
         if missing or extra:

@@ -26,7 +26,7 @@ from xinzhi.clock import today
 from xinzhi.communities.service import require_community
 from xinzhi.db.queries import any_of
 from xinzhi.db.tables import EXPIRY, AccountTotal, LedgerEntry
-from xinzhi.engine import SHANGHAI, Problem
+from xinzhi.engine import SHANGHAI
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger.balances import GRANTED
 from xinzhi.ledger.entries import Row, append_all, expiry_row
@@ -168,9 +168,7 @@ def expiring_points(session: Session, community: str, resident: str, as_of: dt.d
 def expire_points(service: Service, community: str, as_of: dt.date) -> ExpiryRun:
     """Write expiry entries for points whose expiry date passed before ``as_of`` (today at the latest)."""
     if as_of > today():
-        raise ServiceError(ServiceCode.AS_OF_IN_FUTURE, f"expiry can run up to today ({today()}), not {as_of}",
-                           [Problem(code=ServiceCode.AS_OF_IN_FUTURE, path="as_of",
-                                    message=f"{as_of} is after today")])
+        raise ServiceError.at(ServiceCode.AS_OF_IN_FUTURE, "as_of", "as_of_after_today", as_of=as_of, today=today())
     until = dt.datetime.combine(as_of, dt.time(), SHANGHAI)
     written = total = 0
     with service.db.writing() as session:

@@ -76,9 +76,7 @@ def close_periods(service: Service, community: str, as_of: dt.date, since: dt.da
     it by, and paying it now (无违规, as a month with no facts is) would be paying the future.
     """
     if as_of > today():
-        raise ServiceError(ServiceCode.AS_OF_IN_FUTURE, f"periods close up to today ({today()}), not {as_of}",
-                           [Problem(code=ServiceCode.AS_OF_IN_FUTURE, path="as_of",
-                                    message=f"{as_of} is after today")])
+        raise ServiceError.at(ServiceCode.AS_OF_IN_FUTURE, "as_of", "as_of_after_today", as_of=as_of, today=today())
     if since is not None and since > as_of:
         raise ServiceError(ServiceCode.REQUEST_INVALID, f"closing from {since} to {as_of} closes nothing",
                            [Problem(code=ServiceCode.REQUEST_INVALID, path="since", says="since_after_as_of",

@@ -164,10 +164,8 @@ def redeem(service: Service, community: str, data: RedemptionCreate, *, actor: s
     """
     moment = data.redeemed_at or utcnow()
     if moment > latest_accepted(service.settings.future_tolerance_minutes):
-        raise ServiceError(ServiceCode.REDEMPTION_DATE_INVALID,
-                           f"redeemed_at {moment.isoformat()} is in the future", [Problem(
-                               code=ServiceCode.REDEMPTION_DATE_INVALID, message="in the future",
-                               path="redeemed_at")])
+        raise ServiceError.at(ServiceCode.REDEMPTION_DATE_INVALID, "redeemed_at", "redeemed_later",
+                              when=f"{moment.astimezone(SHANGHAI):%Y-%m-%d %H:%M}")
     try:
         with service.db.writing() as session:
             resident = lock_resident(service, session, community, data.resident)
@@ -234,11 +232,10 @@ def _spend(service: Service, session: Session, community: str, data: RedemptionC
 def _check_date(session: Session, community: str, resident: str, moment: dt.datetime) -> None:
     """A dated redemption cannot precede the resident's accounts, nor the points' last expiry (already settled)."""
     first, expired = account_span(session, community, resident)
-    why = ("before the resident's first ledger entry" if first is None or moment < first else
-           "before the resident's points last expired" if expired is not None and moment < expired else None)
+    why = "redeemed_before_accounts" if first is None or moment < first else \
+        "redeemed_before_expiry" if expired is not None and moment < expired else None
     if why:
-        raise ServiceError(ServiceCode.REDEMPTION_DATE_INVALID, f"a redemption cannot be dated {why}", [Problem(
-            code=ServiceCode.REDEMPTION_DATE_INVALID, message=why, path="redeemed_at")])
+        raise ServiceError.at(ServiceCode.REDEMPTION_DATE_INVALID, "redeemed_at", why)
 
 
 def cancel_redemption(service: Service, community: str, redemption_id: str, *, reason: str | None = None,
@@ -252,8 +249,8 @@ def cancel_redemption(service: Service, community: str, redemption_id: str, *, r
         row = session.execute(select(Redemption).where(Redemption.community == community,
                                                        Redemption.id == redemption_id).with_for_update()).scalar_one()
         if row.status == "cancelled":
-            raise ServiceError(ServiceCode.REDEMPTION_CANCELLED,
-                               f"redemption '{redemption_id}' was already cancelled and refunded")
+            raise ServiceError(ServiceCode.REDEMPTION_CANCELLED, Message.of("redemption_cancelled",
+                                                                            redemption=redemption_id))
         spent = session.get(LedgerEntry, row.ledger_seq)  # the account it was spent from: given back there
         holder = spent.resident if spent is not None else resident
         service.db.lock_residents(session, community, [holder])
