@@ -394,7 +394,7 @@ def _check_parts(data: bytes, unreadable: Callable[..., FactError]) -> None:
                                  "are read", "xlsx.inflated", size=f"{inflated:,}", most=f"{XLSX_MAX_INFLATED:,}")
             sheets = [p for p in parts if p.filename.startswith("xl/worksheets/")]
             if len(sheets) > XLSX_MAX_SHEETS:
-                raise unreadable(f"the workbook has {len(sheets)} sheets; facts are read from the first of at most "
+                raise unreadable(f"the workbook has {len(sheets)} sheets; rows are read from the first of at most "
                                  f"{XLSX_MAX_SHEETS}", "xlsx.too_many_sheets", sheets=len(sheets), most=XLSX_MAX_SHEETS)
             most = {name.encode(): min(ceiling, free + per_byte * len(data)) for name, (free, per_byte, ceiling)
                     in XLSX_LIMITS.items()}

@@ -436,7 +436,7 @@ PROBLEMS_ZH: dict[str, str] = {
     "xlsx.beyond_header": "{column} 列有内容，超出了表头的 {columns} 列：请删掉它，或给这一列写上表头",
     "xlsx.damaged": "不能按 .xlsx 工作簿读取：文件可能已损坏，请用 Excel 重新保存",
     "xlsx.inflated": "工作簿解压后有 {size} 字节，最多只读 {most} 字节",
-    "xlsx.too_many_sheets": "工作簿有 {sheets} 个工作表：事实只从第一个读取，而且最多 {most} 个工作表",
+    "xlsx.too_many_sheets": "工作簿有 {sheets} 个工作表：只读取第一个工作表，而且最多 {most} 个工作表",
     "xlsx.zoned_date": "有日期单元格带了时区，读取时会丢失：请把这个时间写成文字（如 2026-02-01T10:00:00+09:00）",
     "xlsx.not_zip": "不是 .xlsx 工作簿（.xlsx 文件是一个 zip 压缩包）",
     "xlsx.too_full": "工作簿里的内容比一张事实表应有的多：请只保存事实，或把文件拆开",

@@ -135,7 +135,7 @@ def test_a_role_title_may_hold_a_space_and_many_bad_rows_are_counted_not_all_kep
     assert body["detail"] == "3000 行中有 3000 行有错误，一个居民也没有登记"
     assert len(body["errors"]) == 100 and body["errors_total"] == 3000 * 4  # all counted, 1,000 kept
     said = {problem["path"]: problem["message"] for problem in body["errors"] if problem["row"] == 2}
-    assert said == {"name": "「name」至少要 1 个字", "zone": "「东区」不是本社区的分区：请写一组（g1）",
+    assert said == {"name": "「姓名（name）」至少要 1 个字", "zone": "「东区」不是本社区的分区：请写一组（g1）",
                     "roles[0]": "「会计」不是本社区的身份：请写村民 代表（rep）",
                     "roles[1]": "「出纳」不是本社区的身份：请写村民 代表（rep）"}
     assert list(residents(client, community)) == ["s1"]

@@ -109,8 +109,8 @@ def import_roster(service: Service, community: str, data: bytes, *, fmt: str, na
             residents.append(ResidentCreate.model_validate(given))
         except ValidationError as exc:  # less the shape of a zone or role already said to be unknown
             said = {problem.path for problem in found}
-            found += [problem for problem in input_problems(exc.errors(), ServiceCode.REQUEST_INVALID, file=name,
-                                                            row=number) if problem.path not in said]
+            found += [_titled(problem) for problem in input_problems(exc.errors(), ServiceCode.REQUEST_INVALID,
+                                                                     file=name, row=number) if problem.path not in said]
         bad += bool(found)
         total += len(found)
         problems += found[:max(0, MAX_PROBLEMS_KEPT - len(problems))]  # the rest only counted
@@ -168,6 +168,14 @@ def _at_row(problem: Problem, rows: list[tuple[int, dict[str, str]]], name: str)
         update |= {"params": {**problem.params, "at": f"第 {row} 行"},
                    "message": problem.message.replace(problem.params["at"], f"row {row}")}
     return problem.model_copy(update=update)
+
+
+def _titled(problem: Problem) -> Problem:
+    """A cell's problem naming its column as the roster heads it (「姓名（name）」), not by its key alone."""
+    key = problem.params.get("key")
+    if key not in COLUMNS:
+        return problem
+    return problem.model_copy(update={"params": {**problem.params, "key": f"{COLUMNS[key]}（{key}）"}})
 
 
 def _rows_rejected(problems: list[Problem], bad: int, total: int, found: int = 0) -> ServiceError:
