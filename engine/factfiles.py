@@ -376,6 +376,10 @@ _PART = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,31}:)?(" + "|".join(XLSX_LIMITS).enc
 
 
 ISO_DATE_CELL = 't="d"'  # a cell holding an ISO 8601 date, which may carry an offset
+#: A formula no spreadsheet calculated (a program wrote it): its cell has no saved value, which openpyxl reads as empty.
+_NS = rb"(?:[A-Za-z_][\w.-]{0,31}:)?"
+_UNCACHED_FORMULA = re.compile(rb"<" + _NS + rb"f\b[^>]*(?:/>|>[^<]*</" + _NS + rb"f>)\s*"
+                               rb"(?:<" + _NS + rb"v\s*/>|<" + _NS + rb"v>\s*</" + _NS + rb"v>)?\s*</" + _NS + rb"c>")
 _ZONED_DATE = re.compile(rb'<c\b[^>]*\bt="d"[^>]*>\s*<v>[^<]*(?:Z|[+-]\d\d:?\d\d)\s*</v>')
 
 
@@ -404,6 +408,11 @@ def _check_parts(data: bytes, unreadable: Callable[..., FactError]) -> None:
                         and _ZONED_DATE.search(archive.read(part.filename)):
                     raise unreadable("a date cell carries a time zone, which openpyxl drops: write that "
                                      "moment as text (2026-02-01T10:00:00+09:00)", "xlsx.zoned_date")
+                sheet = part.filename.startswith("xl/worksheets/")
+                if sheet and _UNCACHED_FORMULA.search(archive.read(part.filename)):
+                    raise unreadable("a cell holds a formula no spreadsheet has calculated (a program wrote it), "
+                                     "which reads as empty: open the file in Excel or WPS and save it",
+                                     "xlsx.uncached_formula")
     except (zipfile.BadZipFile, ValueError, OSError, EOFError):  # also a zip whose sizes lie (BadZipFile)
         raise unreadable("not an .xlsx workbook (an .xlsx file is a zip archive)", "xlsx.not_zip") from None
     over = [f"{counts[part]:,} {part.decode()}" for part in most if counts[part] > most[part]]

@@ -432,6 +432,8 @@ PROBLEMS_ZH: dict[str, str] = {
     "table.extra_cells": "这一行有 {cells} 个单元格，表头只有 {columns} 列：带逗号的值（如 1,000）要加引号",
     "csv.unreadable": "不能按 CSV 读取：可能有单元格太长，或引号没有配对",
     "xlsx.too_many_rows": "一张工作表最多 {most} 行事实",
+    "xlsx.uncached_formula": "有单元格是还没算出结果的公式（由程序生成的文件），读出来是空的："
+                             "请用 Excel 或 WPS 打开后保存一次再上传",
     "xlsx.too_wide": "表头超过了 {most} 列",
     "xlsx.beyond_header": "{column} 列有内容，超出了表头的 {columns} 列：请删掉它，或给这一列写上表头",
     "xlsx.damaged": "不能按 .xlsx 工作簿读取：文件可能已损坏，请用 Excel 重新保存",

@@ -233,3 +233,15 @@ def test_damaged_utf8_after_a_bom_is_refused_not_read_as_gbk():
     with pytest.raises(FactError) as refused:
         decode_text(data, "office.csv")
     assert (refused.value.problems[0].code, refused.value.problems[0].row) == ("facts_unreadable", 2)
+
+
+@pytest.mark.parametrize(("xml", "uncalculated"), [
+    (b'<c r="E2"><f>1+1</f><v /></c>', True),  # as openpyxl writes "=1+1"
+    (b'<c r="E2"><f>1+1</f></c>', True),
+    (b'<x:c r="E2"><x:f t="shared" si="0"/></x:c>', True),
+    (b'<c r="E2"><f>1+1</f><v>2</v></c>', False),  # as Excel saves it: the value it calculated
+    (b'<c r="E2" t="str"><f>A1</f><v>v1</v></c>', False),
+    (b'<c r="E2" t="inlineStr"><is><t>=1+1</t></is></c>', False),  # text that looks like a formula
+])
+def test_a_formula_is_refused_only_where_no_spreadsheet_calculated_it(xml, uncalculated):
+    assert bool(factfiles._UNCACHED_FORMULA.search(xml)) is uncalculated

@@ -352,6 +352,8 @@ CASES = [
                  "facts_unreadable", "带了时区", id="workbook-date-with-a-zone"),
     pytest.param(functools.partial(fact_file, far_cells(1, "F"), "xlsx"), "facts_unreadable",
                  "F 列有内容，超出了表头的 5 列", id="workbook-value-beyond-the-header"),
+    pytest.param(functools.partial(fact_file, workbook([HEADER.split(","), [*ROW.split(",")[:4], "=1+1"]]), "xlsx"),
+                 "facts_unreadable", "还没算出结果的公式", id="workbook-formula-never-calculated"),
     pytest.param(functools.partial(fact_file, workbook([[f"c{n}" for n in range(300)]]), "xlsx"), "facts_unreadable",
                  "表头超过了 256 列", id="workbook-header-too-wide"),
     pytest.param(functools.partial(fact_file, zipped({"xl/styles.xml": b"<xf/>" * 5_001}), "xlsx"), "facts_unreadable",
