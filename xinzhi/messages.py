@@ -290,7 +290,7 @@ PROBLEMS_ZH: dict[str, str] = {
     "input.date_from_datetime_inexact": "应为日期（不带时刻），如 2026-11-20",
     "input.datetime_parsing": "应为时间，如 2026-11-20 09:00", "input.datetime_type": "应为时间，如 2026-11-20 09:00",
     "input.datetime_from_date_parsing": "应为时间，如 2026-11-20 09:00",
-    "input.string_pattern_mismatch": "格式不对", "input.value_error": "的值不符合要求：{error}",
+    "input.string_pattern_mismatch": "格式不对{shape}", "input.value_error": "的值不符合要求：{error}",
     "input.json_invalid": "不是有效的 JSON", "input.json_type": "应为 JSON",
     "input.union_tag_invalid": "类型不对", "input.union_tag_not_found": "类型不对",
     "since_after_as_of": "起始日期 {since} 晚于结算日期 {as_of}：两者之间没有可以结算的周期",
@@ -465,6 +465,12 @@ _TERMS_ZH = {
     "zone": "分区", "role": "身份", "day": "日", "week": "周", "month": "月", "quarter": "季度", "year": "年",
 }
 #: The parameters that hold such words (several joined by ", ").
+#: The shapes of ids a request may name, in words (the patterns are the models').
+_SHAPES_ZH = {
+    r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$": "以字母或数字开头，只用英文字母、数字、- 和 _，最多 64 个字符",
+    r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$": "以字母或数字开头，只用英文字母、数字和 - _ . :，最多 64 个字符",
+    r"^[a-z][a-z0-9_-]{0,63}$": "以小写英文字母开头，只用小写英文字母、数字、- 和 _，最多 64 个字符",
+}
 _TERMED = ("kind", "account", "accounts", "part", "field_type", "value_type", "sign")
 #: The parameters that list names (joined by ", "), each said in 「」.
 _LISTED = ("facts", "rules", "known", "keys", "values", "missing")
@@ -527,6 +533,9 @@ def _said(says: str, params: dict[str, Any], code: str = "") -> str | None:
     if "span" in values:  # a limit's: a period's name, or a rolling window of days ("30d")
         span = str(values["span"])
         values["span"] = f"每 {span[:-1]} 天" if span[:-1].isdigit() else f"每{_TERMS_ZH.get(span, span)}"
+    if "pattern" in values:  # an id's shape, as a clerk would be told it
+        shape = _SHAPES_ZH.get(str(values["pattern"]))
+        values["shape"] = f"：{shape}" if shape else ""
     if "earlier" in values:
         values["earlier"] = _EARLIER_ZH.get(values["earlier"], "已经用过")
     if "hint" in values:

@@ -257,3 +257,11 @@ def test_a_case_reported_after_now_is_refused_at_its_moment(site):
     assert [(p["path"], p["message"]) for p in refused.json()["errors"]] == [
         ("reported_at", "报告时间 2099-06-01 00:00 晚于现在：请写问题报告的时间")]
     assert site.as_("staff", "GET", "/communities/{c}/cases").json() == cases
+
+
+def test_an_id_of_the_wrong_shape_is_told_what_shape_it_takes(site):
+    """Found by attack: 「id」格式不对 and nothing more."""
+    refused = site.as_("staff", "PUT", "/communities/{c}/shop/items", headers=ZH, json=[
+        {"id": "肥皂 1", "kind": "goods", "title": "肥皂", "price": 1, "stock": 5}]).json()
+    assert [p["message"] for p in refused["errors"]] == [
+        "「[0].id」格式不对：以字母或数字开头，只用英文字母、数字、- 和 _，最多 64 个字符"]
