@@ -216,6 +216,31 @@ def column_key(header: str, titles: Mapping[str, str] = COLUMN_TITLES) -> str:
     return next((key for key, title in titles.items() if title == text), text)
 
 
+#: A table's column titles by key, and the keys its header must name.
+Columns = tuple[Mapping[str, str], Sequence[str]]
+FACT_COLUMNS: Columns = (COLUMN_TITLES, BASE_COLUMNS)
+#: Rows an office puts above a header (the sheet's title, its unit, a date), looked through for the header.
+TITLE_ROWS = 5
+
+
+def _headed(rows: Iterator[tuple[int, list[str]]], columns: Columns) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header, and rows read past it looking for it: the first row of the first few naming every required column.
+
+    A sheet headed 某某社区2024年志愿服务登记表 above its columns is read from its columns; where no
+    row of the first few names them all, the first is the header (and is refused for what it lacks).
+    ``rows`` goes on from the row after the last one read.
+    """
+    titles, required = columns
+    seen: list[tuple[int, list[str]]] = []
+    for number, cells in rows:
+        seen.append((number, cells))
+        if set(required) <= {column_key(cell, titles) for cell in cells if cell}:
+            return cells, []
+        if len(seen) == TITLE_ROWS:
+            break
+    return (seen[0][1], seen[1:]) if seen else ([], [])
+
+
 #: What makes a table's rows into what its reader wants (facts; a roster's plain rows), from the header and the rows.
 Shape = Callable[[Sequence[str], Iterable[tuple[int, Sequence[str]]], str], Iterator[tuple[int, Any]]]
 
@@ -225,8 +250,8 @@ def table_rows(data: bytes, *, fmt: str, name: str, titles: Mapping[str, str],
     """Each row of a table that is not of facts (a roster), key → cell text, read as a file of facts is."""
     shape = functools.partial(_cells, titles=titles, required=required)
     if fmt == "xlsx":
-        return _xlsx(data, name, shape)
-    return list(_csv(io.StringIO(decode_text(data, name), newline=""), name, shape))
+        return _xlsx(data, name, shape, (titles, required))
+    return list(_csv(io.StringIO(decode_text(data, name), newline=""), name, shape, (titles, required)))
 
 
 def _table(header: Sequence[str], rows: Iterable[tuple[int, Sequence[str]]],
@@ -271,7 +296,8 @@ def _cells(header: Sequence[str], rows: Iterable[tuple[int, Sequence[str]]], nam
         yield number, {key: cells[i] if i < len(cells) else "" for i, key in enumerate(keys)}  # every column, always
 
 
-def _csv(lines: Iterable[str], name: str, shape: Shape = _table) -> Iterator[tuple[int, Any]]:
+def _csv(lines: Iterable[str], name: str, shape: Shape = _table,
+         columns: Columns = FACT_COLUMNS) -> Iterator[tuple[int, Any]]:
     """The rows of CSV lines read with ``newline=""``, as ``shape`` makes them (facts by default).
 
     The csv module splits rows itself, so a lone CR (as old spreadsheets end lines) ends a row.
@@ -290,8 +316,9 @@ def _csv(lines: Iterable[str], name: str, shape: Shape = _table) -> Iterator[tup
             start = reader.line_num + 1
 
     try:
-        header = next((row for row in reader if any(row)), [])  # blank lines above the header are no header
-        yield from shape(header, numbered(), name)
+        rows = numbered()
+        header, read = _headed(rows, columns)  # blank lines and a title above the header are skipped
+        yield from shape(header, chain(read, rows), name)
     except csv.Error as exc:  # a quote never closed, a field beyond the csv module's limit: the file's fault, located
         raise FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=start,
                                  message=f"not readable as CSV from this row on: {exc} (is a quote not closed?)",
@@ -311,12 +338,26 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
+def _header_rows(filled: Iterator[tuple[int, tuple]], unreadable: Callable[..., FactError]
+                 ) -> Iterator[tuple[int, list[str]]]:
+    """Rows as text while a header is looked for: as wide as a header may be, its trailing empty cells dropped."""
+    for number, values in filled:
+        if not _blank(values[XLSX_MAX_COLUMNS:]):
+            raise unreadable(f"the header is wider than {XLSX_MAX_COLUMNS} columns", "xlsx.too_wide",
+                             row=number, most=XLSX_MAX_COLUMNS)
+        cells = [_cell_text(v) for v in values[:XLSX_MAX_COLUMNS]]
+        while cells and not cells[-1]:
+            cells.pop()
+        if cells:  # spaces only: no row
+            yield number, cells
+
+
 def _blank(values: Sequence[Any]) -> bool:
     """Whether a row of a sheet holds nothing, counted in C: a row padded to 16,384 cells is not walked in Python."""
     return values.count(None) + values.count("") == len(values)
 
 
-def _xlsx(data: bytes, name: str, shape: Shape = _table) -> list[tuple[int, Any]]:
+def _xlsx(data: bytes, name: str, shape: Shape = _table, columns: Columns = FACT_COLUMNS) -> list[tuple[int, Any]]:
     """The first sheet of a workbook, its parts counted before openpyxl builds an object for each."""
     from openpyxl import load_workbook  # only where a workbook is read
     from openpyxl.utils import get_column_letter
@@ -331,20 +372,13 @@ def _xlsx(data: bytes, name: str, shape: Shape = _table) -> list[tuple[int, Any]
         try:
             sheet = book.worksheets[0]
             sheet.reset_dimensions()  # a <dimension> of A1:XFD… would pad every row to 16,384 cells
+            filled = ((number, values) for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+                      if not _blank(values))
+            header, read = _headed(_header_rows(filled, unreadable), columns)
+            if read:  # no header found: refused for the columns it lacks before any row is
+                list(shape(header, (), name))
             body: list[tuple[int, list[str]]] = []
-            header: list[str] | None = None
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                if _blank(values):
-                    continue
-                if header is None:  # its trailing empty cells are a spreadsheet's unused columns
-                    header = [_cell_text(v) for v in values[:XLSX_MAX_COLUMNS]]
-                    while header and not header[-1]:
-                        header.pop()
-                    if not _blank(values[XLSX_MAX_COLUMNS:]):
-                        raise unreadable(f"the header is wider than {XLSX_MAX_COLUMNS} columns", "xlsx.too_wide",
-                                         row=number, most=XLSX_MAX_COLUMNS)
-                    header = header or None  # spaces only: not a header yet
-                    continue
+            for number, values in chain(((n, tuple(cells)) for n, cells in read), filled):
                 if not _blank(values[len(header):]):  # a row of 16,384 cells is never made into text
                     column = len(values) - next(i for i, v in enumerate(reversed(values)) if v not in (None, ""))
                     raise unreadable(f"a value in column {get_column_letter(column)}, beyond the header's "

@@ -151,3 +151,15 @@ def test_a_wide_header_is_read_in_one_pass(client):
     twice = client.post(f"/communities/{community}/residents/import", headers=CSV,
                         content=f"{header},x7\r\nw1,王一,g1\r\n".encode())
     assert "x7" in twice.json()["errors"][0]["message"]
+
+
+def test_a_roster_with_the_villages_title_above_its_columns_is_read_from_its_columns(client):
+    community = village(client)
+    roster = ("东山村2024年村民花名册\r\n制表：村委会,,2024-06-01\r\n编号,姓名,分区\r\n"
+              "t1,陶一,第一村民小组\r\nt2,陶二,g2\r\n")
+    answer = client.post(f"/communities/{community}/residents/import", headers=CSV, content=roster.encode("gbk"))
+    assert answer.status_code == 200 and answer.json()["added"] == 2, answer.text
+    assert {r: p["zone"] for r, p in residents(client, community).items()} == {"t1": "g1", "t2": "g2"}
+    bad = client.post(f"/communities/{community}/residents/import", headers=CSV,
+                      content=roster.replace("陶二,g2", "陶二,g9").encode("gbk")).json()
+    assert [(p["row"], p["path"]) for p in bad["errors"]] == [(5, "zone")]  # the row as the sheet numbers it

@@ -140,6 +140,23 @@ def test_empty_cells_far_to_the_right_are_no_values():
     assert [fact["id"] for fact in parse_facts(out.getvalue(), fmt="xlsx", name="styled.xlsx")] == ["v1"]
 
 
+TITLED = [["某某社区2024年志愿服务登记表"], ["填表单位：社区居委会", None, "日期：2024-06-01"], [],
+          HEADER.split(","), ROW.split(",")]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_title_above_the_header_as_offices_write_it_is_skipped(fmt):
+    """The sheet's title, unit and date above its columns: the columns are found, each fact keeps its row."""
+    data = "\n".join(",".join(cell or "" for cell in row) for row in TITLED).encode() if fmt == "csv" else \
+        workbook(TITLED)
+    assert [(row, fact["id"]) for row, fact in parse_fact_rows(data, fmt=fmt, name=f"titled.{fmt}")] == [(5, "v1")]
+    untitled = [["某某社区登记表"]] * 5 + TITLED[3:]  # five rows above: looked no further, the first is the header
+    data = "\n".join(",".join(row) for row in untitled).encode() if fmt == "csv" else workbook(untitled)
+    with pytest.raises(FactError) as refused:
+        parse_fact_rows(data, fmt=fmt, name=f"untitled.{fmt}")
+    assert (refused.value.problems[0].row, refused.value.problems[0].says) == (1, "table.missing_columns")
+
+
 def test_a_file_that_is_no_workbook_is_refused():
     with pytest.raises(FactError, match="not an .xlsx workbook"):
         parse_facts(b"id,type\n", fmt="xlsx", name="facts.xlsx")
