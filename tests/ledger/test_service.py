@@ -102,6 +102,18 @@ def test_expiry_spends_the_earliest_points_first_and_runs_once(service, communit
     assert "日终到期" in expiry[0].explanation["summary"]
 
 
+def test_expiry_as_of_a_day_expires_nothing_due_after_it_whatever_came_later(service, community):
+    """Found by attack: an expiry run as of 2000-01-01 expired the demo's points up to its newest entry."""
+    post_facts(service, community, [
+        fact("may21", type="cleanup", count=10, at="2021-05-03T10:00:00+08:00"),  # expires 2023-05-31
+        fact("may24", type="cleanup", count=10, at="2024-05-03T10:00:00+08:00"),  # a movement after that date
+    ])
+    assert expire_points(service, community, dt.date(2022, 1, 1)).entries_written == 0
+    assert resident_ledger(service, community, "r1", kind="expiry").entries == []
+    assert (expire_points(service, community, dt.date(2023, 6, 1)).points_expired,
+            expire_points(service, community, dt.date(2023, 6, 1)).points_expired) == (10, 0)
+
+
 CSV_OK = """id,type,resident,occurred_at,name,count,kind
 i1,activity,r1,2021-05-03T10:00:00+08:00,邻里节,,
 i2,cleanup,r2,2021-05-03T10:00:00+08:00,,7,

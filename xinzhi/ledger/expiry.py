@@ -45,7 +45,11 @@ def expiry_moment(day: dt.date) -> dt.datetime:
 
 def simulate(movements: Iterable[tuple[dt.datetime, int, dt.date | None]],
              until: dt.datetime) -> tuple[dict[dt.date, int], dict[dt.date, int]]:
-    """Replay points movements (time, points, expires_on); return (expired by date, still held by date)."""
+    """Replay points movements (time, points, expires_on) up to ``until``; return (expired by date, held by date).
+
+    A movement from ``until`` on is not replayed: found by attack, an expiry job run as of 2000-01-01
+    expired every point up to the newest entry, each later movement expiring the dates before it.
+    """
     held: dict[dt.date, int] = defaultdict(int)
     expired: dict[dt.date, int] = defaultdict(int)
     debt = 0
@@ -57,6 +61,8 @@ def simulate(movements: Iterable[tuple[dt.datetime, int, dt.date | None]],
             del held[day]
 
     for moment, points, expires_on in movements:
+        if moment >= until:
+            break
         expire_until(moment)
         if points > 0:
             paid = min(debt, points)
