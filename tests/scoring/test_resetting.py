@@ -93,6 +93,16 @@ def test_the_store_resets_as_the_engine_does_once_and_says_why(service):
     assert "季度清零（2021-Q1）：积分 2 → 5" in said
 
 
+def test_a_run_as_of_a_past_day_leaves_the_resets_of_later_periods_alone(service):
+    """Found by attack: closing as of a past day took back every later year's reset (index 100 → 120)."""
+    community = new_community(service, residents=4, ruleset=STANDARD)
+    post_facts(service, community, FACTS)
+    close_periods(service, community, UNTIL, since=dt.date(2021, 1, 1))
+    written = resets(service, community)
+    assert close_periods(service, community, dt.date(2021, 6, 1), since=dt.date(2021, 1, 1)).resets_written == 0
+    assert resets(service, community) == written == expected_resets(FACTS)
+
+
 def test_a_late_fact_of_a_reset_period_brings_the_reset_up_to_date(service):
     community = new_community(service, residents=4, ruleset=STANDARD)
     post_facts(service, community, FACTS)

@@ -68,14 +68,17 @@ def withdrawn_resets(session: Session, community: str, spans: list[tuple[Compile
     """The entries that take back resets no version makes any more (a later version, published since, ends there).
 
     A reset stands where a version in force resets that account at that moment (``reset_rows``
-    keeps it up to date); one written at any other period end from ``since`` on is withdrawn.
+    keeps it up to date); one written at any other period end from ``since`` up to the spans' last
+    day is withdrawn. One after it is not this run's to judge: found by attack, a run as of a past
+    day took back the resets of every later year, and the next run at today wrote them again.
     """
     made = {(period.last_moment, reset.account) for compiled, until in spans
             for period, reset in reset_events(compiled.ruleset, since, until)}
     start = dt.datetime.combine(since, dt.time(), SHANGHAI)
+    horizon = dt.datetime.combine(max((until for _, until in spans), default=since), dt.time(), SHANGHAI)
     return [reset_withdrawal_row(community, resident, account, moment, amount, as_of=as_of)
             for resident, account, moment, amount in reset_totals(session, community, start)
-            if amount and (moment.astimezone(SHANGHAI), account) not in made]
+            if amount and moment < horizon and (moment.astimezone(SHANGHAI), account) not in made]
 
 
 def reset_rows(session: Session, community: str, compiled: CompiledRuleset, residents: list[str], first: dt.date,
