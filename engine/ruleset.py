@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Discriminator,
@@ -34,7 +35,18 @@ from .moments import Moment
 
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 Identifier = Annotated[str, Field(pattern=IDENTIFIER.pattern, description="lower-case English id")]
-RulesetRef = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}@[1-9][0-9]*$", description="id@version")]
+MOST_VERSION = 2**31 - 1  # the store's and the API's bound
+
+
+def _stored_version(ref: str) -> str:
+    """A version the store can hold after the ``@`` (found by attack: ``@9223372036854775808`` was a 500)."""
+    if int(ref.rpartition("@")[2]) > MOST_VERSION:
+        raise Refusal(f"the version after '@' is at most {MOST_VERSION}", "input.version_too_large", most=MOST_VERSION)
+    return ref
+
+
+RulesetRef = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}@[1-9][0-9]{0,18}$", description="id@version"),
+                       AfterValidator(_stored_version)]
 Account = Literal["index", "points"]
 Holder = Literal["resident", "household"]
 Period = Literal["day", "week", "month", "quarter", "year"]
@@ -521,7 +533,7 @@ class Ruleset(Node):
     """A committee's scoring standard (评定标准), as written or as resolved after ``extends``."""
 
     id: Identifier
-    version: StrictInt = Field(ge=1, le=2**31 - 1)  # the store's and the API's bound
+    version: StrictInt = Field(ge=1, le=MOST_VERSION)
     title: str
     community: str
     effective_from: dt.date

@@ -29,6 +29,9 @@ HOSTILE = [
                  id="year-one"),
     pytest.param(CIVIC_V1.replace("effective_from: 2021-01-01", "effective_from: 2021-01-01\neffective_to: 9999-12-31"),
                  "ruleset_bad_value", id="year-9999"),
+    # a version no store column holds: SQLite's integer overflowed (500, the connection reset)
+    pytest.param(CIVIC_V1.replace("effective_from: 2021-01-01", "effective_from: 2021-01-01\n"
+                                  "extends: yihe_2021@9223372036854775808"), "ruleset_bad_value", id="extends-huge"),
 ]
 
 
