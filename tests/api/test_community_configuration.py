@@ -140,3 +140,15 @@ def test_an_id_that_cannot_stand_in_an_address_is_refused(client, bad):
     [problem] = refused.json()["errors"]
     assert problem["path"] == f"[0].{next(iter(bad))}" and "不能作编号" in problem["message"], problem
     assert client.get(f"/communities/{community}/residents").json() == []
+
+
+@pytest.mark.parametrize(("name", "shown"), [("张三凤", "张*凤"), ("张三", "张*"), ("王", "*"), ("A", "*"),
+                                             ("欧阳小明", "欧**明"), ("  张三", "张*")])
+def test_the_board_shows_every_name_masked_and_a_name_is_registered_without_spaces_around_it(client, name, shown):
+    """Found by attack: one-character names were shown whole, and " 张三" was stored and shown as " **三"."""
+    community = f"nm{uuid.uuid4().hex[:8]}"
+    client.put(f"/communities/{community}", json={"name": "姓名社区"})
+    assert client.post(f"/communities/{community}/residents",
+                       json=[{"id": "p1", "name": name, "zone": "north"}]).status_code == 200
+    [resident] = client.get(f"/communities/{community}/residents").json()
+    assert (resident["name"], resident["masked_name"]) == (name.strip(), shown)

@@ -6,7 +6,7 @@ import datetime as dt
 import unicodedata
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from xinzhi.clock import today
 from xinzhi.engine.errors import Refusal
@@ -31,8 +31,9 @@ def _printable(name: str) -> str:
     return name
 
 
-#: What a resident is called: 1–200 characters people can see.
-PersonName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_printable)]
+#: What a resident is called: 1–200 characters people can see, no spaces around them (" 张三" was masked " **三").
+PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+                       AfterValidator(_printable)]
 
 
 class Label(BaseModel):

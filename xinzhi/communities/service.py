@@ -24,9 +24,10 @@ from xinzhi.service import Service
 
 
 def mask_name(name: str) -> str:
-    """A name as the public board shows it: 张三凤 → 张*凤, 张三 → 张*."""
+    """A name as the public board shows it: 张三凤 → 张*凤, 张三 → 张*, 王 → * (found by attack: shown whole)."""
+    name = name.strip()  # as registered before names were trimmed
     if len(name) <= 1:
-        return name
+        return "*"
     if len(name) == 2:
         return name[0] + "*"
     return name[0] + "*" * (len(name) - 2) + name[-1]
@@ -34,7 +35,7 @@ def mask_name(name: str) -> str:
 
 def household_name(members: Sequence[Any]) -> str:
     """How a household is called where it is shown: its first member's family name, masked as 张*家."""
-    return f"{members[0].name[:1]}*家" if members else "*家"
+    return f"{members[0].name.strip()[:1]}*家" if members else "*家"
 
 
 def require_community(session: Session, community: str) -> Community:
