@@ -82,6 +82,8 @@ def fitted_axis(values: Sequence[float]) -> tuple[float, float, float]:
         low = 0.0
     if hi <= 0 < high:
         high = 0.0
+    if high == low:  # every value 0 (a period with no facts): a count's axis from 0 up one step
+        high = low + step
     return low, high, step
 
 

@@ -163,11 +163,14 @@ class Shop(_Model):
     zone: dict[str, float] = Field(default_factory=dict)
 
 
+MOST_MONTHS = 120  # a simulated or replayed period's longest
+
+
 class Period(_Model):
     """The simulated months from ``start`` (calendar months when it starts on the 1st, else 30.4375 days each)."""
 
     start: dt.date
-    months: int = Field(ge=1, le=120)
+    months: int = Field(ge=1, le=MOST_MONTHS)
 
     @property
     def end(self) -> dt.date:

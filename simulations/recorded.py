@@ -13,9 +13,11 @@ import re
 
 from xinzhi.communities import list_residents
 from xinzhi.engine import add_months
+from xinzhi.engine.moments import FIRST_DAY, LAST_DAY
 from xinzhi.scoring import recorded_facts
 from xinzhi.service import Service
 
+from .population import MOST_MONTHS
 from .replay import ResidentInfo
 
 PERIOD = re.compile(r"^(?:(?P<year>\d{4})(?:-(?:(?P<month>\d{2})|Q(?P<quarter>[1-4])))?"
@@ -44,6 +46,9 @@ def parse_period(text: str) -> tuple[dt.date, dt.date]:
         end = add_months(start, months)
     if end <= start:
         raise ValueError(f"period {text!r}: the end is before the start")
+    if start < FIRST_DAY or end > LAST_DAY + dt.timedelta(days=1) or add_months(start, MOST_MONTHS) < end:
+        raise ValueError(f"period {text!r}: a period lies in {FIRST_DAY.year}–{LAST_DAY.year} and spans at most "
+                         f"{MOST_MONTHS} months")
     return start, end
 
 

@@ -27,6 +27,10 @@ def test_parse_period():
     for bad in ("21", "2021-13", "2021-Q5", "2021-02-01..2021-01-01"):
         with pytest.raises(ValueError):
             parse_period(bad)
+    assert parse_period("2000-01-01..2009-12-31") == (dt.date(2000, 1, 1), dt.date(2010, 1, 1))  # 120 months
+    for outside in ("1999", "2100-01", "2000-01-01..2099-12-31", "2000-01-01..2010-01-01"):  # found by attack
+        with pytest.raises(ValueError, match="lies in 2000–2099 and spans at most 120 months"):
+            parse_period(outside)
 
 
 def test_simulate_from_store_uses_recorded_facts_and_registered_zones(tmp_path):

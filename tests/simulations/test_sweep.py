@@ -65,6 +65,7 @@ def test_a_small_change_is_drawn_on_an_axis_that_fits_it_and_says_it_does_not_st
     assert fitted_axis([0, 3]) == (0, 4, 1)        # a count keeps its axis at 0 and above
     assert fitted_axis([-3, -1]) == (-4, 0, 1)     # a gap below 0 stays below
     assert fitted_axis([7, 7]) == (6.5, 7.5, 0.5)  # one value: an axis around it
+    assert fitted_axis([0, 0]) == (0, 0.5, 0.5)    # nothing at all (found by attack: a division by zero)
     chart = lines("净发放积分", ["1", "2"], [("候选", "#000", [1000, 1040])])
     assert "纵轴从 980 起，不从 0 起" in chart and ">1,060</text>" in chart
     heights = [float(y) for y in re.findall(r'<circle cx="[\d.]+" cy="([\d.]+)"', chart)]
