@@ -275,6 +275,7 @@ PROBLEMS_ZH: dict[str, str] = {
     "input.invisible_character": "不能含有看不见的字符 {code}（控制符或格式符，多半是复制粘贴带进来的）",
     "input.id_unaddressable": "「{value}」不能作编号：编号里不能有 / 或控制字符，也不能是 . 或 ..",
     "input.version_too_large": "「@」后的版本号最多是 {most}",
+    "input.held_later": "{day} 晚于今天：会议开过之后再记录",
     "input.moved_in_later": "{day} 晚于今天：请登记已经入住的日期",
     "input.needed_for": "操作是「{action}」时必须填写",
     "input.adjusts_nothing": "调整要写一个不为 0 的「index_delta」（诚信指数）或「points_delta」（积分）",

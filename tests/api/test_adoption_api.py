@@ -37,3 +37,23 @@ def test_a_draft_is_published_only_after_every_required_body_approves(client):
     record = client.get(adoption).json()
     assert record["status"] == "published" and record["complete"] and [
         b["decisions"][0]["comments"][0]["text"] for b in record["bodies"]] == ["同意", "同意"]
+
+
+def test_the_latest_meeting_decides_and_a_meeting_to_come_is_refused(client):
+    """Found by attack: an older approval recorded after a rejection published the draft; 2099 was a meeting day."""
+    community = f"c{uuid.uuid4().hex[:10]}"
+    client.put(f"/communities/{community}", json={"name": "江家寨", "bodies": BODIES[:1]})
+    client.post(f"/communities/{community}/rulesets", content=civic().encode(), headers=YAML)
+    adoption = f"/communities/{community}/rulesets/civic/versions/1/adoption"
+    meeting = {"body": "two_committees", "recorded_by": "记录人 王芳"}
+    for day in ("2099-01-01", "1999-12-31"):
+        refused = client.post(adoption, json={**meeting, "decision": "approve", "held_on": day},
+                              headers={"Accept-Language": "zh"})
+        assert refused.status_code == 422 and refused.json()["errors"][0]["path"] == "held_on", refused.text
+    assert "晚于今天" in client.post(adoption, json={**meeting, "decision": "approve", "held_on": "2099-01-01"},
+                                 headers={"Accept-Language": "zh"}).json()["errors"][0]["message"]
+    assert client.post(adoption, json={**meeting, "decision": "reject", "held_on": "2026-11-20"}).status_code == 201
+    assert client.post(adoption, json={**meeting, "decision": "approve", "held_on": "2026-10-01"}).status_code == 201
+    record = client.get(adoption).json()
+    assert (record["bodies"][0]["latest"], record["complete"]) == ("reject", False)
+    assert client.post(f"/communities/{community}/rulesets/civic/versions/1/publish").status_code == 409

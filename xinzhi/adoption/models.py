@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from xinzhi.clock import today
 from xinzhi.communities.models import LabelId
+from xinzhi.engine.errors import Refusal
+from xinzhi.engine.moments import FIRST_DAY, LAST_DAY, Day
 
 
 class ItemComment(BaseModel):
@@ -26,9 +29,18 @@ class DecisionIn(BaseModel):
 
     body: LabelId = Field(description="one of the community's declared bodies")
     decision: Literal["approve", "reject", "comment"]
-    held_on: dt.date = Field(description="the day the body met")
+    held_on: Day = Field(ge=FIRST_DAY, le=LAST_DAY, description="the day the body met, today at the latest; the "
+                                                                  "latest meeting's decision is the body's")
     recorded_by: str = Field(min_length=1, max_length=100, description="who took the record, e.g. 会议记录人 王芳")
     comments: list[ItemComment] = Field(default_factory=list, max_length=200)
+
+    @field_validator("held_on")
+    @classmethod
+    def _met(cls, day: dt.date) -> dt.date:
+        """A meeting to come decides nothing yet (found by attack: 2099-01-01 was recorded as an approval)."""
+        if day > today():
+            raise Refusal(f"{day} is after today: record a meeting once it is held", "input.held_later", day=day)
+        return day
 
 
 class DecisionRead(DecisionIn):

@@ -68,7 +68,8 @@ def _record(session: Session, community: Community, row: RulesetVersion) -> Adop
     bodies = []
     for body in community.bodies or ():
         own = [_read(d, current) for d in decisions if d.body == body["id"]]
-        on_this_text = [d for d in own if d.current]
+        # the latest meeting's, however late its record came (a rejection, then an older approval recorded after)
+        on_this_text = sorted((d for d in own if d.current), key=lambda d: (d.held_on, d.seq))
         bodies.append(BodyStatus(id=body["id"], title=body["title"], required=body.get("required", True),
                                  latest=on_this_text[-1].decision if on_this_text else None, decisions=own))
     missing = [b.title for b in bodies if b.required and b.latest != "approve"]
