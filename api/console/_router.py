@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 
 from xinzhi.engine import Problem
 from xinzhi.errors import ServiceCode, ServiceError
-from xinzhi.messages import problem_text
+from xinzhi.messages import Message, problem_text
 from xinzhi.registry import propose_expectations, run_draft_tests
 from xinzhi.review import category_activity
 
@@ -85,7 +85,7 @@ async def draft_tests(request: Request, db: ServiceDep, community: CommunityId, 
     """
     text = await text_body(request, YAML_TYPES)
     if len(text.encode()) > MAX_DRAFT_BYTES:
-        raise ServiceError(ServiceCode.REQUEST_TOO_LARGE, f"a ruleset may be at most {MAX_DRAFT_BYTES} bytes")
+        raise ServiceError(ServiceCode.REQUEST_TOO_LARGE, Message.of("ruleset_too_long", most=MAX_DRAFT_BYTES))
     outcome = await run_in_threadpool(run_draft_tests, db, community, text, name=name, actor=caller.actor)
     tests = outcome["tests"]
     expectations = await run_in_threadpool(propose_expectations, text, tests)

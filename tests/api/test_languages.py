@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.standard import CIVIC_V1
 from xinzhi.clock import today
 from xinzhi.messages import Message, language_of
 
@@ -139,3 +140,19 @@ def test_refusals_found_in_english_under_zh_by_attack_are_said_in_chinese(client
              "openxmlformats-officedocument.spreadsheetml.sheet（现在标的是 application/json）")
     assert said("POST", f"{c}/facts/import", content=b"id,type\n", headers={"content-type": "text/csv"})[1] == \
         "表头缺少这些列：居民、发生时间（「resident」、「occurred_at」）"
+
+
+def test_a_ruleset_refused_by_its_state_is_said_in_chinese(client, community):
+    """Found by attack: published, overlapping and missing standards answered in English under zh."""
+    headers = {**ZH, "content-type": "application/yaml"}
+    again = client.post(f"/communities/{community}/rulesets", content=CIVIC_V1.encode(), headers=headers).json()
+    assert again["detail"] == "civic@1 已经发布，不能再修改：请作为第 2 版上传"
+    missing = client.get(f"/communities/{community}/rulesets/civic/versions/9", headers=ZH).json()
+    assert missing["detail"] == f"社区「{community}」没有评定标准 civic@9"
+    overlapping = CIVIC_V1.replace("version: 1", "version: 2")
+    assert client.post(f"/communities/{community}/rulesets", content=overlapping.encode(),
+                       headers=headers).status_code == 201
+    refused = client.post(f"/communities/{community}/rulesets/civic/versions/2/publish", headers=ZH).json()
+    assert refused["code"] == "ruleset_dates_overlap", refused
+    assert refused["detail"].startswith("civic@2（2021-01-01 至 —）与已发布的 civic@1") and \
+        [p["message"] for p in refused["errors"]] == ["与已发布的 civic@1 生效日期重叠"]

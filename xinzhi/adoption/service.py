@@ -47,7 +47,8 @@ def record_decision(service: Service, community: str, ruleset_id: str, version: 
         if data.body not in declared:
             raise ServiceError(ServiceCode.BODY_NOT_DECLARED,
                                Message.of("body_not_declared", body=data.body, community=community),
-                               [Problem(code=ServiceCode.BODY_NOT_DECLARED, path="body",
+                               [Problem(code=ServiceCode.BODY_NOT_DECLARED, path="body", says="body_not_declared",
+                                        params={"body": data.body, "community": community},
                                         message=f"'{data.body}' is not one of the community's bodies")])
         if row.status == "published":
             raise ServiceError(ServiceCode.RULESET_PUBLISHED, Message.of("adoption_closed", ref=row.ref))

@@ -77,7 +77,7 @@ def ruleset_invalid(problems: list[Problem]) -> ServiceError:
 def upload_ruleset(service: Service, community: str, text: str, *, source_name: str = "upload.yaml") -> RulesetSummary:
     """Store a ruleset version as a draft (replacing a draft of the same version); never a published one."""
     if len(text.encode()) > MAX_RULESET_BYTES:
-        raise ServiceError(ServiceCode.REQUEST_TOO_LARGE, f"a ruleset may be at most {MAX_RULESET_BYTES} bytes")
+        raise ServiceError(ServiceCode.REQUEST_TOO_LARGE, Message.of("ruleset_too_long", most=MAX_RULESET_BYTES))
     with service.db.writing() as session:
         require_community(session, community)
         ruleset = _loaded(session, community, text, source_name).ruleset
@@ -86,9 +86,8 @@ def upload_ruleset(service: Service, community: str, text: str, *, source_name: 
             RulesetVersion.community == community, RulesetVersion.ruleset_id == ruleset.id,
             RulesetVersion.version == ruleset.version))
         if row is not None and row.status == "published":
-            raise ServiceError(ServiceCode.RULESET_PUBLISHED,
-                               f"{ruleset.ref} is published and can no longer change; upload it as version "
-                               f"{_next_version(session, community, ruleset.id)}")
+            raise ServiceError(ServiceCode.RULESET_PUBLISHED, Message.of(
+                "ruleset_published", ref=ruleset.ref, next=_next_version(session, community, ruleset.id)))
         if row is None:
             row = RulesetVersion(community=community, ruleset_id=ruleset.id, version=ruleset.version,
                                  status="draft", created_at=utcnow())
@@ -128,7 +127,7 @@ def stored_version(session: Session, community: str, ruleset_id: str, version: i
     return one_or_not_found(session, select(RulesetVersion).where(
         RulesetVersion.community == community, RulesetVersion.ruleset_id == ruleset_id,
         RulesetVersion.version == version), ServiceCode.RULESET_NOT_FOUND,
-        f"community '{community}' has no ruleset {ruleset_id}@{version}")
+        Message.of("no_ruleset", community=community, ref=f"{ruleset_id}@{version}"))
 
 
 def _resolved(session: Session, row: RulesetVersion) -> Ruleset:
@@ -303,12 +302,11 @@ def _check_overlap(service: Service, community: str, row: RulesetVersion, sessio
         for other in published_rows(s, community):
             if other.seq != row.seq and _overlaps(row.effective_from, row.effective_to,
                                                   other.effective_from, other.effective_to):
-                raise ServiceError(
-                    ServiceCode.RULESET_DATES_OVERLAP,
-                    f"{row.ref} ({row.effective_from} – {row.effective_to or 'open'}) overlaps published "
-                    f"{other.ref} ({other.effective_from} – {other.effective_to or 'open'})",
-                    [Problem(code=ServiceCode.RULESET_DATES_OVERLAP, path="effective_from",
-                             message=f"overlaps {other.ref}")])
+                raise ServiceError(ServiceCode.RULESET_DATES_OVERLAP, Message.of(
+                    "ruleset_overlaps", ref=row.ref, begins=row.effective_from, ends=row.effective_to or "—",
+                    other=other.ref, other_begins=other.effective_from, other_ends=other.effective_to or "—"),
+                    [Problem(code=ServiceCode.RULESET_DATES_OVERLAP, path="effective_from", says="overlaps",
+                             params={"other": other.ref}, message=f"overlaps {other.ref}")])
     if session is not None:
         check(session)
     else:
