@@ -313,9 +313,12 @@ def _upstream_snapshot(service: Service, community: str, ref: str, to: int) -> R
     ruleset_id, _, version = ref.partition("@")
     preview = catalogue.upstream_preview(service, community, ruleset_id, int(version), to)
     if preview.yaml is None or preview.problems:
+        problems = preview.problems or [Problem(  # found by attack: a standard extending nothing said nothing
+            code=ServiceCode.RULESET_INVALID, path="candidate_upstream", says="upstream_none",
+            params={"ref": ref}, message=f"{ref} extends no standard of the catalogue: no upstream to move onto")]
         raise ServiceError(ServiceCode.RULESET_INVALID,
                            f"candidate_upstream: {ref} on {preview.target or to} has problems; fix them in a draft",
-                           preview.problems, extra={"field": "candidate_upstream"})
+                           problems, extra={"field": "candidate_upstream"})
     with service.db.reading() as session:
         parents = registry.registry_loader(session, community).run(preview.yaml, f"{ruleset_id}.yaml",
                                                                    until="resolve").parents

@@ -124,6 +124,7 @@ SENTENCES: dict[str, tuple[str, str]] = {
     "ruleset_overlaps": ("{ref}（{begins} 至 {ends}）与已发布的 {other}（{other_begins} 至 {other_ends}）生效日期重叠",
                          "{ref} ({begins} – {ends}) overlaps published {other} ({other_begins} – {other_ends})"),
     "overlaps": ("与已发布的 {other} 生效日期重叠", "overlaps {other}"),
+    "upstream_none": ("{ref} 没有继承标准库中的标准，没有上游可以换到", "{ref} extends no standard of the catalogue"),
     "no_review": ("没有第 {notice} 号待审核的加分", "community '{community}' has no award under review {notice}"),
     "no_objection": ("没有第 {seq} 号异议", "community '{community}' has no objection {seq}"),
     "fact_rejected": ("这条事实未被接受，什么也没有保存（见逐条说明）", "{why}"),

@@ -156,3 +156,13 @@ def test_a_ruleset_refused_by_its_state_is_said_in_chinese(client, community):
     assert refused["code"] == "ruleset_dates_overlap", refused
     assert refused["detail"].startswith("civic@2（2021-01-01 至 —）与已发布的 civic@1") and \
         [p["message"] for p in refused["errors"]] == ["与已发布的 civic@1 生效日期重叠"]
+
+
+def test_a_what_if_moving_a_standard_that_extends_nothing_says_so_at_its_field(client, community):
+    """Found by attack: a 422 with no problem listed, in English."""
+    refused = client.post(f"/communities/{community}/simulations", headers=ZH, json={
+        "baseline": "civic@1", "candidate": "civic@1", "candidate_upstream": 5})
+    assert refused.status_code == 422, refused.text
+    assert [(p["path"], p["message"]) for p in refused.json()["errors"]] == [
+        ("candidate_upstream", "civic@1 没有继承标准库中的标准，没有上游可以换到")]
+    assert refused.json()["detail"] == "civic@1 没有继承标准库中的标准，没有上游可以换到"
