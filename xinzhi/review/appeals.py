@@ -87,9 +87,9 @@ def _appealable(session: Session, entry: LedgerEntry) -> None:
     An award held for the committee's review never reached the account (its hold took it back):
     reversing it took the points off a second time, and an approval later paid it regardless.
     """
-    kind = "hold" if "holds" in entry.explanation else "redemption" if "redemption" in entry.explanation \
-        else entry.kind
-    if kind not in APPEALABLE:
+    kind = "hold" if "holds" in entry.explanation else entry.kind if entry.kind in ("redemption", "refund", "reset") \
+        else "redemption" if "redemption" in entry.explanation else entry.kind
+    if kind not in APPEALABLE:  # each such kind has its words (entry_hold, entry_redemption, entry_refund, entry_reset)
         raise ServiceError.at(ServiceCode.REQUEST_INVALID, "entry", "appeal_not_appealable", seq=entry.seq,
                               kind=Message.of(f"entry_{kind}"))
     if entry.fact_id and entry.rule_id:
