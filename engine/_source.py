@@ -14,6 +14,7 @@ lone surrogates in text and keys are refused too: no database stores them and no
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,10 +40,20 @@ class _BadValue(Exception):
         self.mark, self.reason = mark, reason
 
 
+_INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+
+
 class _BoundedLoader(yaml.SafeLoader):
-    """``SafeLoader`` whose composer refuses to nest deeper than ``MAX_DEPTH``; a value it cannot build is placed."""
+    """``SafeLoader`` whose composer refuses to nest deeper than ``MAX_DEPTH``; a value it cannot build is placed.
+
+    Numbers are read as YAML 1.2 writes them: found by attack, YAML 1.1's forms made a committee's
+    ``points: 1:30`` 90 (base 60), ``010`` 8 (octal) and ``0x10`` 16, silently. Those are text now,
+    which a number's place refuses at its line.
+    """
 
     _depth = 0
+    yaml_implicit_resolvers = {first: [(tag, pattern) for tag, pattern in resolvers if tag not in (_INT, _FLOAT)]
+                               for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         self._depth += 1
@@ -58,6 +69,13 @@ class _BoundedLoader(yaml.SafeLoader):
             return super().construct_object(node, deep)
         except ValueError as exc:  # a timestamp PyYAML recognises but cannot build (2021-02-30): where it is written
             raise _BadValue(node.start_mark, str(exc)) from None
+
+
+_BoundedLoader.add_implicit_resolver(_INT, re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789"))
+_BoundedLoader.add_implicit_resolver(
+    _FLOAT, re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$|^[-+]?\.(?:inf|Inf|INF)$"
+                       r"|^\.(?:nan|NaN|NAN)$"), list("-+.0123456789"))
+_BoundedLoader.add_constructor(_INT, lambda loader, node: int(loader.construct_scalar(node)))  # 010 is ten
 
 
 def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:

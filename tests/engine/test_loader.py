@@ -253,6 +253,20 @@ def test_a_moment_that_does_not_exist_is_refused_where_it_is_written(written, re
     assert reason in bad.message
 
 
+@pytest.mark.parametrize(("written", "read"), [("010", 10), ("+3", 3), ("3.0", 3), ("1e3", None), ("1:30", None),
+                                              ("0x10", None), ("0o7", None), ("0b11", None), ("1_0", None)])
+def test_a_number_is_read_as_written_or_refused_where_it_stands(written, read):
+    """Found by attack: YAML 1.1 read ``points: 1:30`` as 90 (base 60), ``010`` as 8 and ``0x10`` as 16."""
+    text = broken("award: {points: 2, per: hours}", f"award: {{points: {written}, per: hours}}")
+    if read is not None:
+        assert load_ruleset(text, name=FILE).rules[0].award.points == read
+        return
+    with pytest.raises(RulesetError) as caught:
+        load_ruleset(text, name=FILE)
+    line = next(n for n, row in enumerate(BASE.splitlines(), 1) if "award:" in row)
+    assert [(p.line, p.path) for p in caught.value.problems] == [(line, "rules[0].award.points")]
+
+
 def test_base_ruleset_is_valid():
     ruleset = load_ruleset(BASE, name=FILE)
     assert [rule.id for rule in ruleset.rules] == ["volunteer_hours"]
