@@ -75,7 +75,13 @@ _BoundedLoader.add_implicit_resolver(_INT, re.compile(r"^[-+]?[0-9]+$"), list("-
 _BoundedLoader.add_implicit_resolver(
     _FLOAT, re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$|^[-+]?\.(?:inf|Inf|INF)$"
                        r"|^\.(?:nan|NaN|NAN)$"), list("-+.0123456789"))
-_BoundedLoader.add_constructor(_INT, lambda loader, node: int(loader.construct_scalar(node)))  # 010 is ten
+
+
+def _decimal_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    return int(loader.construct_scalar(node))  # 010 is ten
+
+
+_BoundedLoader.add_constructor(_INT, _decimal_int)
 
 
 def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
