@@ -22,7 +22,7 @@ import io
 import json
 import re
 import zipfile
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import chain
 from pathlib import Path
@@ -366,11 +366,12 @@ def _xlsx(data: bytes, name: str, shape: Shape = _table, columns: Columns = FACT
         return FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=row, message=message, says=says,
                                   params=params)])
 
-    _check_parts(data, unreadable)
+    merges = _check_parts(data, unreadable)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
             sheet = book.worksheets[0]
+            merged = _Merged(merges.get(sheet._worksheet_path, []), unreadable)  # the path openpyxl reads it from
             sheet.reset_dimensions()  # a <dimension> of A1:XFD… would pad every row to 16,384 cells
             filled = ((number, values) for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
                       if not _blank(values))
@@ -388,7 +389,7 @@ def _xlsx(data: bytes, name: str, shape: Shape = _table, columns: Columns = FACT
                 if len(body) == XLSX_MAX_ROWS:
                     raise unreadable(f"a sheet holds at most {XLSX_MAX_ROWS:,} rows of facts", "xlsx.too_many_rows",
                                      row=number, most=f"{XLSX_MAX_ROWS:,}")
-                cells = [_cell_text(v) for v in values[:len(header)]]
+                cells = [_cell_text(v) for v in merged.filled(number, values[:len(header)], len(header))]
                 if any(cells):
                     body.append((number, cells))
         finally:
@@ -400,10 +401,55 @@ def _xlsx(data: bytes, name: str, shape: Shape = _table, columns: Columns = FACT
     return list(shape(header or [], body, name))
 
 
+class _Merged:
+    """A sheet's merged cells read as the sheet shows them: a range down one column gives every row its value.
+
+    Offices merge a column's cells where rows share a value (one day for the five rows of a
+    sign-up sheet); openpyxl reads all but the first as empty, so each later row lacked the
+    value the clerk sees, or an optional field was silently dropped. A range across columns in
+    the rows of facts has no one meaning (which column holds its value?) and is refused at its
+    row; above the header it is a title's, read as written.
+    """
+
+    def __init__(self, refs: list[str], unreadable: Callable[..., FactError]):
+        from openpyxl.utils.cell import range_boundaries
+
+        self.unreadable = unreadable
+        self.down: dict[int, list[tuple[int, int]]] = defaultdict(list)  # first row → (column from 0, last row)
+        self.across: dict[int, list[tuple[int, str]]] = defaultdict(list)  # first row → (column from 0, range)
+        for ref in refs:
+            first_column, first_row, last_column, last_row = range_boundaries(ref)
+            if first_column <= XLSX_MAX_COLUMNS:  # further right: beyond any header, refused there if it holds a value
+                if first_column == last_column:
+                    self.down[first_row].append((first_column - 1, last_row))
+                else:
+                    self.across[first_row].append((first_column - 1, ref))
+        self.open: dict[int, tuple[int, Any]] = {}  # column → (last row, value) of the ranges running down
+
+    def filled(self, number: int, values: Sequence[Any], width: int) -> Sequence[Any]:
+        """A row of facts (rows come in rising order; ``width`` columns), each cell of a range down given its value."""
+        for column, ref in self.across.get(number, ()):
+            if column < len(values) and values[column] not in (None, ""):
+                raise self.unreadable(f"cells {ref} are merged across columns: unmerge them and write each "
+                                      "column's own value", "xlsx.merged_across", row=number, cells=ref)
+        for column, last in self.down.get(number, ()):
+            if column < len(values) and values[column] not in (None, ""):
+                self.open[column] = (last, values[column])
+        if not self.open:
+            return values
+        row = [*values, *[None] * (width - len(values))]  # openpyxl's row ends at its last cell
+        for column, (last, value) in list(self.open.items()):
+            if last < number:
+                del self.open[column]
+            elif column < len(row) and row[column] in (None, ""):
+                row[column] = value
+        return row
+
+
 #: What a workbook of facts may hold, per part: a few (rows, cells, strings) for free, then some per byte
 #: of the file as sent — each costs a real file several compressed bytes, and a bomb none — up to a ceiling.
 XLSX_LIMITS = {"row": (20_000, 1, 300_000), "c": (100_000, 4, 3_000_000), "si": (20_000, 1, 500_000),
-               "xf": (5_000, 0, 5_000), "sheet": (64, 0, 64)}
+               "xf": (5_000, 0, 5_000), "sheet": (64, 0, 64), "mergeCell": (5_000, 0, 5_000)}
 #: The start of one of those parts however its writer spelled it: ``<c r="A1">``, an empty ``<c/>``, ``<x:c>`` with a
 #: namespace prefix (counting ``<c `` alone let 8 million ``<c/>`` through in 53 KB: 28 s of openpyxl's work).
 _PART = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,31}:)?(" + "|".join(XLSX_LIMITS).encode() + rb")[\s/>]")
@@ -415,14 +461,17 @@ _NS = rb"(?:[A-Za-z_][\w.-]{0,31}:)?"
 _UNCACHED_FORMULA = re.compile(rb"<" + _NS + rb"f\b[^>]*(?:/>|>[^<]*</" + _NS + rb"f>)\s*"
                                rb"(?:<" + _NS + rb"v\s*/>|<" + _NS + rb"v>\s*</" + _NS + rb"v>)?\s*</" + _NS + rb"c>")
 _ZONED_DATE = re.compile(rb'<c\b[^>]*\bt="d"[^>]*>\s*<v>[^<]*(?:Z|[+-]\d\d:?\d\d)\s*</v>')
+_MERGED = re.compile(rb"<" + _NS + rb'mergeCell\b[^>]*\bref="([A-Z]{1,3}[0-9]{1,7}(?::[A-Z]{1,3}[0-9]{1,7})?)"')
 
 
-def _check_parts(data: bytes, unreadable: Callable[..., FactError]) -> None:
+def _check_parts(data: bytes, unreadable: Callable[..., FactError]) -> dict[str, list[str]]:
     """The zip's size as inflated, its sheets, and its rows, cells, strings and styles, counted in C-speed scans.
 
     A 131 KB workbook of five million empty strings took openpyxl 82 s and 563 MB; counting
-    its parts first costs a read of what the zip inflates to, which is bounded too.
+    its parts first costs a read of what the zip inflates to, which is bounded too. Returns each
+    sheet's merged ranges (``A2:A5``), which openpyxl does not read in its read-only mode.
     """
+    merged: dict[str, list[str]] = {}
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             parts = archive.infolist()
@@ -442,17 +491,21 @@ def _check_parts(data: bytes, unreadable: Callable[..., FactError]) -> None:
                         and _ZONED_DATE.search(archive.read(part.filename)):
                     raise unreadable("a date cell carries a time zone, which openpyxl drops: write that "
                                      "moment as text (2026-02-01T10:00:00+09:00)", "xlsx.zoned_date")
-                sheet = part.filename.startswith("xl/worksheets/")
-                if sheet and _UNCACHED_FORMULA.search(archive.read(part.filename)):
+                if not part.filename.startswith("xl/worksheets/"):
+                    continue
+                content = archive.read(part.filename)
+                if _UNCACHED_FORMULA.search(content):
                     raise unreadable("a cell holds a formula no spreadsheet has calculated (a program wrote it), "
                                      "which reads as empty: open the file in Excel or WPS and save it",
                                      "xlsx.uncached_formula")
+                merged[part.filename] = [ref.decode() for ref in _MERGED.findall(content)]
     except (zipfile.BadZipFile, ValueError, OSError, EOFError):  # also a zip whose sizes lie (BadZipFile)
         raise unreadable("not an .xlsx workbook (an .xlsx file is a zip archive)", "xlsx.not_zip") from None
     over = [f"{counts[part]:,} {part.decode()}" for part in most if counts[part] > most[part]]
     if over:
         raise unreadable(f"the workbook holds more than a sheet of facts does ({', '.join(over)}): "
                          "save only the facts, or split the file", "xlsx.too_full")
+    return merged
 
 
 def _counted(archive: zipfile.ZipFile, member: str, counts: Counter[bytes], most: dict[bytes, int]) -> bool:

@@ -222,6 +222,9 @@ class FieldSpec(Node):
             raise Refusal("an enum field needs a non-empty 'values' list", "field.enum_values")
         if self.type != "enum" and self.values is not None:
             raise Refusal("'values' is only for enum fields", "field.values_not_enum")
+        if self.min is not None and self.max is not None and self.min > self.max:  # no value could be recorded
+            raise Refusal(f"'min' ({self.min:g}) is above 'max' ({self.max:g}): no value fits",
+                          "field.min_above_max", min=f"{self.min:g}", max=f"{self.max:g}")
         return self
 
 

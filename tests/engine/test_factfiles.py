@@ -8,6 +8,7 @@ import tracemalloc
 import zipfile
 
 import pytest
+import xlsxwriter
 from openpyxl import Workbook
 
 from xinzhi.engine import FactError, factfiles
@@ -100,6 +101,55 @@ def test_an_xlsx_is_read_with_its_date_cells_and_numbers_as_text(tmp_path):
         {"id": "v2", "type": "volunteering", "resident": "A1", "occurred_at": "2026/11/21 14:30",
          "fields": {"hours": "1.5"}},
     ]
+
+
+def merged_sheet(writer: str, merges: list[str]) -> bytes:
+    """A titled sign-up sheet, ``merges`` merged (by ``writer``: openpyxl, or XlsxWriter as offices' tools write)."""
+    rows = [["某某社区志愿服务登记表"], HEADER.split(",") + ["时长（hours）"],
+            ["v1", "volunteering", "A1", "2026/11/20 9:00", "清扫楼道", 2],
+            ["v2", "volunteering", "A2", None, None, 1],
+            ["v3", "volunteering", "A3", None, None, 1.5],
+            ["v4", "volunteering", "A4", "2026/11/21 9:00", "敬老院", 3]]
+    if writer == "openpyxl":
+        book = Workbook()
+        for row in rows:
+            book.active.append(row)
+        for ref in merges:
+            book.active.merge_cells(ref)
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
+    out = io.BytesIO()
+    with xlsxwriter.Workbook(out) as book:
+        sheet = book.add_worksheet()
+        for number, row in enumerate(rows):
+            sheet.write_row(number, 0, row)
+        for ref in merges:  # a merged range keeps its first cell's value
+            first = ref.split(":")[0]
+            value = rows[int(first[1:]) - 1][ord(first[0]) - ord("A")]
+            sheet.merge_range(ref, value)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("writer", ["openpyxl", "xlsxwriter"])
+def test_a_column_merged_down_gives_each_of_its_rows_its_value_and_a_title_across_is_read_as_written(writer):
+    facts = parse_facts(merged_sheet(writer, ["A1:F1", "D3:D5", "E3:E5"]), fmt="xlsx", name="登记表.xlsx")
+    assert [(f["id"], f["occurred_at"], f["fields"]) for f in facts] == [
+        ("v1", "2026/11/20 9:00", {"activity": "清扫楼道", "hours": "2"}),
+        ("v2", "2026/11/20 9:00", {"activity": "清扫楼道", "hours": "1"}),
+        ("v3", "2026/11/20 9:00", {"activity": "清扫楼道", "hours": "1.5"}),
+        ("v4", "2026/11/21 9:00", {"activity": "敬老院", "hours": "3"}),
+    ]
+    unmerged = parse_facts(merged_sheet(writer, []), fmt="xlsx", name="登记表.xlsx")
+    assert [f["fields"] for f in unmerged][1] == {"hours": "1"}  # unmerged, the empty cells stay empty
+
+
+@pytest.mark.parametrize("writer", ["openpyxl", "xlsxwriter"])
+def test_cells_merged_across_columns_among_the_facts_are_refused_at_their_row(writer):
+    with pytest.raises(FactError) as refused:
+        parse_facts(merged_sheet(writer, ["A1:F1", "D3:E3"]), fmt="xlsx", name="登记表.xlsx")
+    [problem] = refused.value.problems
+    assert (problem.row, problem.says, problem.params) == (3, "xlsx.merged_across", {"cells": "D3:E3"})
 
 
 def far_cells(rows: int, column: str = "XFD") -> bytes:

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from tests.cli.test_validate_ignored import IGNORED, YIHE
-from tests.engine.test_factfiles import HEADER, ROW, far_cells, workbook
+from tests.engine.test_factfiles import HEADER, ROW, far_cells, merged_sheet, workbook
 from tests.engine.test_households import VILLAGE, check, deed
 from tests.engine.test_loader import ALIAS_BOMB, BASE, EXTRA_RULE, broken, extending, when
 from tests.engine.test_periods import CLEAN_YEAR, DAILY, STANDARD, fact
@@ -167,6 +167,8 @@ CASES = [
     pytest.param(functools.partial(ruleset, broken("activity: {type: string}",
                                                    "activity: {type: string, values: [a]}")), "ruleset_bad_value",
                  "只有选项字段（enum）才写「values」", id="values-on-a-string"),
+    pytest.param(functools.partial(ruleset, broken("min: 0, max: 24", "min: 10, max: 0.5")),
+                 "ruleset_bad_value", "最小值（min）10 大于最大值（max）0.5", id="min-above-max"),
     pytest.param(functools.partial(ruleset, when("{hours: {}}")), "ruleset_bad_value",
                  "比较至少要写一项",
                  id="empty-comparison"),
@@ -350,6 +352,8 @@ CASES = [
     pytest.param(functools.partial(fact_file, zipped({"xl/worksheets/sheet1.xml": b'<c r="A1" t="d"><v>2026-02-01T10:00'
                                                                           b':00+09:00</v></c>'}), "xlsx"),
                  "facts_unreadable", "带了时区", id="workbook-date-with-a-zone"),
+    pytest.param(functools.partial(fact_file, merged_sheet("openpyxl", ["D3:E3"]), "xlsx"), "facts_unreadable",
+                 "单元格 D3:E3 跨列合并了", id="workbook-merged-across"),
     pytest.param(functools.partial(fact_file, far_cells(1, "F"), "xlsx"), "facts_unreadable",
                  "F 列有内容，超出了表头的 5 列", id="workbook-value-beyond-the-header"),
     pytest.param(functools.partial(fact_file, workbook([HEADER.split(","), [*ROW.split(",")[:4], "=1+1"]]), "xlsx"),
