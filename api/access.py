@@ -95,8 +95,8 @@ def roles(*names: str) -> frozenset[str]:
 
 def not_found_for_resident(community: str, resident: str | None) -> NotFound:
     """The 404 a resident gets for anyone but themself: the same as for a resident who does not exist."""
-    return NotFound(ServiceCode.RESIDENT_NOT_FOUND,
-                    f"community '{community}' has no resident '{resident}'" if resident else "not found")
+    return NotFound(ServiceCode.RESIDENT_NOT_FOUND, Message.of("no_resident", community=community, resident=resident)
+                    if resident else Message.of("nothing_found"))
 
 
 def require(policy: Policy):

@@ -112,6 +112,7 @@ STATUS: dict[Code, int] = {  # the title a person reads is xinzhi.messages'
     ServiceCode.SIMULATION_NOT_READY: 409,
     ServiceCode.SIMULATION_FAILED: 500,
     ServiceCode.SIMULATION_FINISHED: 409,
+    ServiceCode.SIMULATIONS_BUSY: 429,
     ApiCode.UNAUTHORIZED: 401,
     ApiCode.FORBIDDEN: 403,
     ApiCode.NOT_FOUND: 404,
@@ -203,11 +204,15 @@ def reader_language(request: Request) -> str:
     return language_of(request.headers.get("accept-language"))
 
 
+#: Seconds to wait before asking again, for a refusal that only says "not now".
+_RETRY_AFTER = {ServiceCode.DRAFTS_BUSY: "5", ServiceCode.SIMULATIONS_BUSY: "30"}
+
+
 async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
     answer = problem(exc.code, exc.message or exc.detail, exc.problems, language=reader_language(request),
                      **exc.extra)
-    if exc.code == ServiceCode.DRAFTS_BUSY:
-        answer.headers["Retry-After"] = "5"
+    if exc.code in _RETRY_AFTER:
+        answer.headers["Retry-After"] = _RETRY_AFTER[exc.code]
     return answer
 
 

@@ -14,6 +14,7 @@ from xinzhi.simulations.jobs import SimulationJobs
 from . import console, docs_page, errors
 from .access import POLICIES, AuditTrail, require
 from .bodies import StrictJsonRoute
+from .headers import SecurityHeaders
 from .routers import (
     adoption,
     appeals,
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
     errors.install(app)
     app.add_middleware(errors.BodyLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(AuditTrail)
+    app.add_middleware(SecurityHeaders)
     for module in (communities, residents, rulesets, catalogue, adoption, facts, shop, council, appeals, review,
                    board, audit, simulations):
         name = module.__name__.rsplit(".", 1)[-1]

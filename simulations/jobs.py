@@ -30,11 +30,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from xinzhi import catalogue, jobs, registry
 from xinzhi.clock import utcnow
 from xinzhi.engine import MemorySource, Problem, XinzhiError
+from xinzhi.engine.errors import Refusal
 from xinzhi.errors import ServiceCode, ServiceError
+from xinzhi.messages import Message
 from xinzhi.service import Service
 from xinzhi.settings import Settings
 
-from .population import SCENARIOS
+from .population import SCENARIOS, load_scenario
 from .recorded import parse_period
 from .replay import ReplayRuleset
 from .shards import Cancelled, refuse_unsupported
@@ -178,9 +180,11 @@ class SimulationJobs:
     def submit(self, community: str, snapshots: tuple[RulesetSnapshot, RulesetSnapshot], source: SimulationSource,
                matcher: str, actor: str) -> SimulationRead:
         """Queued for the first runner free (this process's or another's); returns at once."""
+        stored = source.model_dump(exclude_none=True, exclude={"scenario"} if source.kind == "store" else set())
         job = jobs.add_job(self.service, id=uuid.uuid4().hex, community=community, baseline=snapshots[0].ref,
                            candidate=snapshots[1].ref, matcher=matcher, started_by=actor,
-                           request={"source": source.model_dump(exclude_none=True),
+                           most_waiting=self.service.settings.simulation_max_waiting,
+                           request={"source": stored,
                                     "baseline": snapshots[0].stored(), "candidate": snapshots[1].stored()})
         self._wake.set()
         jobs.prune_finished(self.service, community, MAX_JOBS_KEPT)
@@ -198,10 +202,9 @@ class SimulationJobs:
         """A finished job's report (409 while it waits or runs, or when it failed or was cancelled)."""
         job = jobs.find_job(self.service, community, job_id, reports=True)
         if job.status != "done":
-            ended = f"failed: {job.error}" if job.status == "failed" else "was cancelled"
-            detail = (f"simulation '{job_id}' {ended}; GET …/simulations/{job_id} says more"
-                      if job.status in jobs.FINISHED else
-                      f"simulation '{job_id}' is {job.status}; its report is not ready (GET …/simulations/{job_id})")
+            detail = (Message.of("simulation_failed_report", job=job_id, error=job.error) if job.status == "failed"
+                      else Message.of("simulation_cancelled_report", job=job_id) if job.status == "cancelled"
+                      else Message.of("simulation_waiting_report", job=job_id, status=Message.of(f"job_{job.status}")))
             raise ServiceError(ServiceCode.SIMULATION_NOT_READY, detail, extra={"job_status": job.status})
         text = job.report_json if kind == "json" else job.report_html
         assert text is not None, "a done job has its reports"
@@ -302,10 +305,11 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _invalid(field_name: str, message: str) -> ServiceError:
-    return ServiceError(ServiceCode.REQUEST_INVALID, f"{field_name}: {message}",
-                        [Problem(code=ServiceCode.REQUEST_INVALID, message=message, path=field_name)],
-                        extra={"field": field_name})
+def _invalid(field_name: str, key: str, **params: Any) -> ServiceError:
+    """A refusal of one field of the request, said in the reader's language (``xinzhi.messages``)."""
+    refused = ServiceError.at(ServiceCode.REQUEST_INVALID, field_name, key, **params)
+    refused.extra["field"] = field_name
+    return refused
 
 
 def _upstream_snapshot(service: Service, community: str, ref: str, to: int) -> RulesetSnapshot:
@@ -316,9 +320,9 @@ def _upstream_snapshot(service: Service, community: str, ref: str, to: int) -> R
         problems = preview.problems or [Problem(  # found by attack: a standard extending nothing said nothing
             code=ServiceCode.RULESET_INVALID, path="candidate_upstream", says="upstream_none",
             params={"ref": ref}, message=f"{ref} extends no standard of the catalogue: no upstream to move onto")]
-        raise ServiceError(ServiceCode.RULESET_INVALID,
-                           f"candidate_upstream: {ref} on {preview.target or to} has problems; fix them in a draft",
-                           problems, extra={"field": "candidate_upstream"})
+        detail = Message.of("upstream_problems", ref=ref, target=preview.target or to) if preview.problems \
+            else Message.of("upstream_none", ref=ref)
+        raise ServiceError(ServiceCode.RULESET_INVALID, detail, problems, extra={"field": "candidate_upstream"})
     with service.db.reading() as session:
         parents = registry.registry_loader(session, community).run(preview.yaml, f"{ruleset_id}.yaml",
                                                                    until="resolve").parents
@@ -333,39 +337,45 @@ def _snapshot(service: Service, community: str, field_name: str, ref: str) -> Ru
     except ServiceError as exc:
         if exc.code not in (ServiceCode.RULESET_NOT_FOUND, ServiceCode.RULESET_INVALID):
             raise
-        problems = exc.problems or [Problem(code=exc.code, message=exc.detail, path=field_name)]
+        said = {"says": exc.message.key, "params": exc.message.params} if exc.message else {}  # in the reader's words
+        problems = exc.problems or [Problem(code=exc.code, message=exc.detail, path=field_name, **said)]
         raise type(exc)(exc.code, f"{field_name} ({ref}): {exc.detail}", problems,
                         extra={**exc.extra, "field": field_name}) from None
     return RulesetSnapshot(ref=ref, text=text, parents=parents)
 
 
 def _check_source(source: SimulationSource, settings: Settings) -> None:
-    """422 naming the field: a store source needs a period, a scenario source must exist and be within the settings."""
+    """422 naming the field: a store source needs a period, a scenario source must exist and be within the settings.
+
+    A scenario's size and length are its file's where the request leaves them out, so the
+    bounds hold for the run as it will be (found by attack: 20,000 residents without ``months``
+    ran the scenario's 12, twice the resident-months allowed).
+    """
     if source.kind == "store":
         extra = [name for name in ("residents", "months", "seed") if getattr(source, name) is not None]
         if source.period is None:
-            raise _invalid("source.period", "a store source needs a period (2021, 2021-03, 2021-Q2 or a..b)")
+            raise _invalid("source.period", "store_needs_period")
         if extra or "scenario" in source.model_fields_set:
-            raise _invalid(f"source.{(extra or ['scenario'])[0]}", "only a scenario source takes this")
+            raise _invalid(f"source.{(extra or ['scenario'])[0]}", "scenario_only")
         try:
             parse_period(source.period)
-        except ValueError as exc:
-            raise _invalid("source.period", str(exc)) from None
+        except Refusal as exc:
+            raise _invalid("source.period", exc.says, **exc.params) from None
         return
     if source.period is not None:
-        raise _invalid("source.period", 'only a store source ("kind": "store") takes a period')
+        raise _invalid("source.period", "store_only_period")
     path = SCENARIOS / f"{source.scenario}.yaml"
     if not path.is_file():
         known = ", ".join(sorted(p.stem for p in SCENARIOS.glob("*.yaml")))
-        raise _invalid("source.scenario", f"no scenario '{source.scenario}' (known: {known})")
-    if source.residents is not None and source.residents > settings.simulation_max_residents:
-        raise _invalid("source.residents", f"{source.residents:,} residents is more than this service simulates "
-                                           f"({settings.simulation_max_residents:,}, XINZHI_SIMULATION_MAX_RESIDENTS)")
-    if source.residents is not None and source.months is not None \
-            and source.residents * source.months > settings.simulation_max_resident_months:
-        raise _invalid("source.residents", f"{source.residents:,} residents × {source.months} months is more than "
-                                           f"{settings.simulation_max_resident_months:,} resident-months "
-                                           "(XINZHI_SIMULATION_MAX_RESIDENT_MONTHS); simulate fewer")
+        raise _invalid("source.scenario", "no_scenario", scenario=source.scenario, known=known)
+    scenario = load_scenario(path)
+    residents, months = source.residents or scenario.residents, source.months or scenario.period.months
+    if residents > settings.simulation_max_residents:
+        raise _invalid("source.residents", "too_many_simulated", residents=f"{residents:,}",
+                       most=f"{settings.simulation_max_residents:,}")
+    if residents * months > settings.simulation_max_resident_months:
+        raise _invalid("source.residents" if source.residents else "source.months", "too_many_resident_months",
+                       residents=f"{residents:,}", months=months, most=f"{settings.simulation_max_resident_months:,}")
 
 
 def start_simulation(runner: SimulationJobs, community: str, data: SimulationCreate, *,
@@ -380,5 +390,5 @@ def start_simulation(runner: SimulationJobs, community: str, data: SimulationCre
         try:
             refuse_unsupported(baseline.ruleset(), candidate.ruleset())
         except BulkUnsupported as exc:
-            raise _invalid("matcher", str(exc)) from None
+            raise _invalid("matcher", "bulk_unsupported", n=len(exc.reasons), why=str(exc)) from None
     return runner.submit(community, (baseline, candidate), data.source, data.matcher, actor)

@@ -13,6 +13,7 @@ import re
 
 from xinzhi.communities import list_residents
 from xinzhi.engine import add_months
+from xinzhi.engine.errors import Refusal
 from xinzhi.engine.moments import FIRST_DAY, LAST_DAY
 from xinzhi.scoring import recorded_facts
 from xinzhi.service import Service
@@ -25,31 +26,38 @@ PERIOD = re.compile(r"^(?:(?P<year>\d{4})(?:-(?:(?P<month>\d{2})|Q(?P<quarter>[1
 
 
 def parse_period(text: str) -> tuple[dt.date, dt.date]:
-    """``2021``, ``2021-03``, ``2021-Q2`` or ``2021-01-01..2021-06-30`` (inclusive) → [start, end)."""
+    """``2021``, ``2021-03``, ``2021-Q2`` or ``2021-01-01..2021-06-30`` (inclusive) → [start, end).
+
+    A refusal says what it refuses as data (``Refusal.says``, a sentence of ``xinzhi.messages``).
+    """
     match = PERIOD.match(text.strip())
     if not match:
-        raise ValueError(f"period {text!r}: write 2021, 2021-03, 2021-Q2 or 2021-01-01..2021-06-30")
-    if match["start"]:
-        start = dt.date.fromisoformat(match["start"])
-        end = dt.date.fromisoformat(match["end"]) + dt.timedelta(days=1)
-    else:
-        year = int(match["year"])
-        if match["month"]:
-            month = int(match["month"])
-            if not 1 <= month <= 12:
-                raise ValueError(f"period {text!r}: no month {month}")
-            start, months = dt.date(year, month, 1), 1
-        elif match["quarter"]:
-            start, months = dt.date(year, 3 * int(match["quarter"]) - 2, 1), 3
+        raise Refusal(f"period {text!r}: write 2021, 2021-03, 2021-Q2 or 2021-01-01..2021-06-30",
+                      "period_unreadable", period=text)
+    try:
+        if match["start"]:
+            start, last = dt.date.fromisoformat(match["start"]), dt.date.fromisoformat(match["end"])
         else:
-            start, months = dt.date(year, 1, 1), 12
-        end = add_months(start, months)
-    if end <= start:
-        raise ValueError(f"period {text!r}: the end is before the start")
-    if start < FIRST_DAY or end > LAST_DAY + dt.timedelta(days=1) or add_months(start, MOST_MONTHS) < end:
-        raise ValueError(f"period {text!r}: a period lies in {FIRST_DAY.year}–{LAST_DAY.year} and spans at most "
-                         f"{MOST_MONTHS} months")
-    return start, end
+            year, month, quarter = int(match["year"]), match["month"], match["quarter"]
+            if month and not 1 <= int(month) <= 12:
+                raise Refusal(f"period {text!r}: no month {int(month)}", "period_no_month", period=text,
+                              month=int(month))
+            start, months = ((dt.date(year, int(month), 1), 1) if month else
+                             (dt.date(year, 3 * int(quarter) - 2, 1), 3) if quarter else (dt.date(year, 1, 1), 12))
+            if start > LAST_DAY:  # refused below; its end may lie beyond the calendar (9999-Q4)
+                months = 0
+            last = add_months(start, months) - dt.timedelta(days=1 if months else 0)
+    except Refusal:
+        raise
+    except ValueError:  # year 0, 2021-02-30
+        raise Refusal(f"period {text!r}: no such day", "period_no_day", period=text) from None
+    if last < start:
+        raise Refusal(f"period {text!r}: the end is before the start", "period_backwards", period=text)
+    if start < FIRST_DAY or last > LAST_DAY or add_months(start, MOST_MONTHS) <= last:  # 9999-12-31 + 1 never made
+        raise Refusal(f"period {text!r}: a period lies in {FIRST_DAY.year}–{LAST_DAY.year} and spans at most "
+                      f"{MOST_MONTHS} months", "period_out_of_range", period=text, first=FIRST_DAY.year,
+                      last=LAST_DAY.year, most=MOST_MONTHS)
+    return start, last + dt.timedelta(days=1)
 
 
 def facts_recorded(service: Service, community: str, start: dt.date, end: dt.date,

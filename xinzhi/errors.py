@@ -80,6 +80,7 @@ class ServiceCode(StrEnum):
     SIMULATION_NOT_READY = "simulation_not_ready"
     SIMULATION_FAILED = "simulation_failed"
     SIMULATION_FINISHED = "simulation_finished"
+    SIMULATIONS_BUSY = "simulations_busy"
 
 
 class ServiceError(Exception):

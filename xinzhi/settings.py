@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     simulation_max_resident_months: int = Field(
         default=120_000, ge=1, le=10_000_000 * 36,
         description="most residents × months of a what-if job (120,000: about a minute on 2 cores)")
+    simulation_max_waiting: int = Field(
+        default=3, ge=1, le=1_000,
+        description="most what-if jobs of one community queued or running at once (more answer 429); communities "
+                    "take turns in the queue")
     auth: bool = Field(default=True, description="require role tokens (XINZHI_AUTH=off only for local trials)")
     python_on_one_cpu: bool = Field(
         default=True, description="a one-process server runs its request threads on one CPU (only one runs Python at "

@@ -21,6 +21,7 @@ from typing import Any
 
 from xinzhi.engine.amounts import text
 from xinzhi.errors import ServiceCode, ServiceError
+from xinzhi.messages import Message
 
 BOM = "\ufeff"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -78,8 +79,7 @@ def xlsx_bytes(rows: Iterable[Sequence[Any]], sheet: str, notes: Sequence[Sequen
         data = book.add_worksheet(sheet)
         for number, row in enumerate(rows):
             if number == XLSX_MAX_ROWS:
-                raise ServiceError(ServiceCode.REQUEST_INVALID, f"more than {XLSX_MAX_ROWS:,} rows do not fit in one "
-                                                                "worksheet: export CSV instead")
+                raise ServiceError(ServiceCode.REQUEST_INVALID, Message.of("sheet_too_long", most=XLSX_MAX_ROWS))
             write(data, number, row)
         if notes:
             explained = book.add_worksheet("填写说明")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from xinzhi import council
-from xinzhi.council import CaseClose, CaseConvene, CaseRead, CaseReport, CaseStats
+from xinzhi.council import CaseClose, CaseConvene, CaseRead, CaseReport, CaseStats, CaseStatus
 
 from ..access import CallerDep, acting_for
 from ..bodies import StrictJsonRoute
@@ -28,7 +28,7 @@ def report(service: ServiceDep, community: CommunityId, caller: CallerDep, body:
 
 
 @router.get("")
-def list_cases(service: ServiceDep, community: CommunityId, status: str | None = None, zone: str | None = None,
+def list_cases(service: ServiceDep, community: CommunityId, status: CaseStatus | None = None, zone: str | None = None,
                offset: Offset = 0, limit: Limit = 100) -> list[CaseRead]:
     """Cases, newest first."""
     return council.list_cases(service, community, status=status, zone=zone, offset=offset, limit=limit)

@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from xinzhi import communities, ledger
 from xinzhi.communities import ResidentCreate, ResidentRead
-from xinzhi.ledger import LedgerPage, ScoreRead
+from xinzhi.ledger import EntryKind, LedgerPage, ScoreRead
 from xinzhi.spreadsheets import XLSX_MEDIA_TYPE, csv_text, xlsx_bytes
 
 from ..bodies import StrictJsonRoute
@@ -43,7 +43,7 @@ def resident_score(service: ServiceDep, community: CommunityId, resident: Reside
 
 @router.get("/{resident}/ledger")
 def resident_ledger(service: ServiceDep, community: CommunityId, resident: ResidentId, offset: Offset = 0,
-                    limit: Limit = 50, kind: str | None = None, newest_first: bool = False) -> LedgerPage:
+                    limit: Limit = 50, kind: EntryKind | None = None, newest_first: bool = False) -> LedgerPage:
     """The resident's ledger entries in the order written (or newest first), each with its explanation."""
     return ledger.resident_ledger(service, community, resident, offset=offset, limit=limit, kind=kind,
                                  newest_first=newest_first)

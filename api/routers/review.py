@@ -9,8 +9,10 @@ from xinzhi.review import (
     ObjectionCreate,
     ObjectionRead,
     ObjectionResolve,
+    ObjectionStatus,
     ReviewDecision,
     ReviewRead,
+    ReviewStatus,
 )
 
 from ..access import CallerDep
@@ -21,7 +23,7 @@ router = APIRouter(prefix="/communities/{community}", tags=["review"], route_cla
 
 
 @router.get("/reviews")
-def list_reviews(service: ServiceDep, community: CommunityId, status: str | None = None,
+def list_reviews(service: ServiceDep, community: CommunityId, status: ReviewStatus | None = None,
                  resident: str | None = None) -> list[ReviewRead]:
     """Awards of rules under committee review: pending (held) or decided."""
     return review.list_reviews(service, community, status=status, resident=resident)
@@ -41,7 +43,8 @@ def object_to(service: ServiceDep, community: CommunityId, caller: CallerDep, bo
 
 
 @router.get("/objections")
-def list_objections(service: ServiceDep, community: CommunityId, status: str | None = None) -> list[ObjectionRead]:
+def list_objections(service: ServiceDep, community: CommunityId,
+                    status: ObjectionStatus | None = None) -> list[ObjectionRead]:
     """Objections filed."""
     return review.list_objections(service, community, status=status)
 

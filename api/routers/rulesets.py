@@ -15,6 +15,7 @@ from xinzhi.registry import (
     PublishResult,
     RulesetDiff,
     RulesetRead,
+    RulesetStatus,
     RulesetSummary,
 )
 
@@ -59,7 +60,7 @@ async def upload(request: Request, service: ServiceDep, community: CommunityId,
 
 @router.get("/rulesets")
 def list_rulesets(service: ServiceDep, community: CommunityId, id: str | None = None,
-                  status: str | None = None) -> list[RulesetSummary]:
+                  status: RulesetStatus | None = None) -> list[RulesetSummary]:
     """Every stored version (drafts and published)."""
     return registry.list_rulesets(service, community, ruleset_id=id, status=status)
 

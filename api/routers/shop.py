@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from xinzhi import shop
 from xinzhi.shop import ItemCreate, ItemRead, RedemptionCreate, RedemptionRead
@@ -19,6 +19,8 @@ router = APIRouter(prefix="/communities/{community}/shop", tags=["shop"], route_
 
 class CancelBody(BaseModel):
     """Why a redemption is cancelled; the whole body is optional."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is refused, never ignored
 
     reason: str | None = Field(default=None, max_length=2000)
 
@@ -62,7 +64,8 @@ def get_redemption(service: ServiceDep, community: CommunityId, caller: CallerDe
     found = shop.get_redemption(service, community, redemption)
     if acting_for(caller, None, community) not in (None, found.resident):
         from xinzhi.errors import NotFound, ServiceCode
-        raise NotFound(ServiceCode.REDEMPTION_NOT_FOUND, f"there is no redemption '{redemption}'")
+        from xinzhi.messages import Message
+        raise NotFound(ServiceCode.REDEMPTION_NOT_FOUND, Message.of("no_redemption", redemption=redemption))
     return found
 
 

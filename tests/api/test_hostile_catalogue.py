@@ -622,3 +622,22 @@ def test_concurrent_decisions_are_all_recorded_in_order(client):
     recorded = client.get(adoption).json()["bodies"][0]["decisions"]
     assert len(recorded) == 12 and len({d["seq"] for d in recorded}) == 12
     assert sorted(d["comments"][0]["text"] for d in recorded) == sorted(f"意见{i}" for i in range(12))
+
+
+def test_finding_another_community_cannot_take_the_next_version_of_an_id_in_the_catalogue(client):
+    # FINDING (session 22): catalogue ids were anyone's. Community c imported a bundle of `{id}@2`
+    # claiming `source_community: a`: it was listed as a's, and a could no longer share its own
+    # @2 (409, "other content … from community a"). An id's new versions come from its owner only.
+    a, shared, _ = _shared(client)
+    c = _community(client)
+    forged = _bundle(f"{shared}@2", parent(shared, version=2, points=50), provenance={"source_community": a})
+    refused = _refused(_import(client, c, forged), 409, code="catalogue_conflict")
+    assert f"'{shared}' belongs to community '{a}'" in refused["detail"]
+    _publish(client, a, parent(shared, version=2, points=3, dates="effective_from: 2022-01-01"))
+    real = client.post(f"/communities/{a}/rulesets/{shared}/versions/2/share", json={})
+    assert real.status_code == 201 and real.json()["source_community"] == a, real.text
+    # a new id imported by c is c's, whatever its bundle claims (the claim stays in its provenance)
+    fresh = _fresh("t")
+    claimed = _import(client, c, _bundle(f"{fresh}@1", parent(fresh), provenance={"source_community": a}))
+    assert claimed.status_code == 201 and claimed.json()["source_community"] == c, claimed.text
+    assert claimed.json()["provenance"]["source_community"] == a

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 import pytest
 
+from tests.api.cycle import Seeded, seed
+from tests.support.cycle_standard import CYCLE_V1
 from tests.support.standard import CIVIC_V1
 from xinzhi.clock import today
 from xinzhi.messages import Message, language_of
@@ -166,3 +172,241 @@ def test_a_what_if_moving_a_standard_that_extends_nothing_says_so_at_its_field(c
     assert [(p["path"], p["message"]) for p in refused.json()["errors"]] == [
         ("candidate_upstream", "civic@1 没有继承标准库中的标准，没有上游可以换到")]
     assert refused.json()["detail"] == "civic@1 没有继承标准库中的标准，没有上游可以换到"
+
+
+# --- refusals that were English under zh: each said in Chinese, its English unchanged ----------------------------
+
+HERITAGE = {"type": "heritage", "occurred_at": "2024-06-01T10:00:00+08:00", "fields": {"hours": 3}}
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A request that is refused, and what each reader is told: code, the field it names, Chinese, English."""
+
+    role: str
+    method: str
+    path: str
+    kwargs: dict[str, Any]
+    code: str
+    field: str | None
+    zh: str
+    en: str
+
+
+def held(site: Seeded, fact: str = "her-1", resident: str = "s2") -> tuple[int, int]:
+    """An award of a rule under committee review, held: its notice and the award's ledger entry."""
+    posted = site.as_("staff", "POST", "/communities/{c}/facts", json={**HERITAGE, "id": fact, "resident": resident})
+    assert posted.status_code == 201, posted.text
+    return posted.json()["under_review"][0]["notice"], posted.json()["entries"][0]["seq"]
+
+
+def approved(site: Seeded) -> tuple[int, int]:
+    notice, seq = held(site)
+    assert site.as_("committee", "POST", f"/communities/{{c}}/reviews/{notice}",
+                    json={"decision": "approve"}).status_code == 200
+    return notice, seq
+
+
+def decided_twice(decision: str, zh: str, en: str) -> Callable[[Seeded], Asked]:
+    def asked(site: Seeded) -> Asked:
+        notice, _ = held(site)
+        site.as_("committee", "POST", f"/communities/{{c}}/reviews/{notice}", json={"decision": decision})
+        return Asked("committee", "POST", f"/communities/{{c}}/reviews/{notice}", {"json": {"decision": "approve"}},
+                     "review_already_decided", None, f"第 {notice} 号加分{zh}，不能再次审核",
+                     f"award {notice} was already {en}")
+    return asked
+
+
+def objection_twice(decision: str, zh: str) -> Callable[[Seeded], Asked]:
+    def asked(site: Seeded) -> Asked:
+        notice, _ = approved(site)
+        seq = site.as_("staff", "POST", "/communities/{c}/objections",
+                       json={"notice": notice, "reason": "有疑问"}).json()["seq"]
+        path = f"/communities/{{c}}/objections/{seq}"
+        assert site.as_("committee", "POST", path, json={"decision": decision, "resolution": "已核实"}
+                        ).status_code == 200
+        return Asked("committee", "POST", path, {"json": {"decision": "dismissed", "resolution": "再议"}},
+                     "objection_already_resolved", None, f"第 {seq} 号异议{zh}，不能再次处理",
+                     f"objection {seq} was already {decision}")
+    return asked
+
+
+def objection_on_a_pending_award(site: Seeded) -> Asked:
+    notice, _ = held(site)
+    return Asked("staff", "POST", "/communities/{c}/objections", {"json": {"notice": notice, "reason": "有疑问"}},
+                 "publicity_closed", "notice", f"第 {notice} 号加分不在公示期内，不能提出异议",
+                 f"award {notice} is not on the public board for objections")
+
+
+def objection_after_an_appeal(site: Seeded) -> Asked:
+    notice, seq = approved(site)
+    assert site.as_("committee", "POST", "/communities/{c}/appeals", json={
+        "action": "reverse", "entry": seq, "reason": "重复登记"}).status_code == 201
+    objection = site.as_("staff", "POST", "/communities/{c}/objections", json={"notice": notice, "reason": "不属实"})
+    return Asked("committee", "POST", f"/communities/{{c}}/objections/{objection.json()['seq']}",
+                 {"json": {"decision": "upheld", "resolution": "属实"}}, "entry_already_corrected", None,
+                 f"第 {notice} 号加分已经由申诉撤销或更正过，异议不能再撤销它",
+                 f"award {notice} was already reversed or corrected by an appeal")
+
+
+def redemption_id_used_again(site: Seeded) -> Asked:
+    site.as_("committee", "POST", "/communities/{c}/appeals", json={
+        "action": "adjust", "resident": "n1", "points_delta": 20, "reason": "开户赠送"})
+    first = {"id": "rd-1", "resident": "n1", "item": "soap"}
+    assert site.as_("staff", "POST", "/communities/{c}/shop/redemptions", json=first).status_code == 201
+    return Asked("staff", "POST", "/communities/{c}/shop/redemptions", {"json": {**first, "quantity": 2}},
+                 "redemption_id_conflict", "id", "兑换单号「rd-1」已用于另一笔兑换：请换一个单号",
+                 "the redemption id 'rd-1' was already used for another redemption; choose a new id")
+
+
+def satisfaction_of_others(site: Seeded) -> Asked:
+    case = site.as_("staff", "POST", "/communities/{c}/cases", json={
+        "kind": "noise", "zone": "north", "description": "噪音", "parties": ["n2", "s2"],
+        "reported_by": "网格员"}).json()["id"]
+    assert site.as_("staff", "POST", f"/communities/{{c}}/cases/{case}/convene", json={
+        "members": [{"name": "社区 王主任", "role": "staff"}]}).status_code == 200
+    return Asked("staff", "POST", f"/communities/{{c}}/cases/{case}/close",
+                 {"json": {"outcome": "和解", "satisfaction": {"n2": 5, "x9": 3}}}, "request_invalid", "satisfaction",
+                 "满意度要为每一位当事人填写，也只能为当事人填写；缺少：s2；不是当事人：x9",
+                 "satisfaction must be given for every party and only for parties; missing: s2; not parties: x9")
+
+
+def no_such_household(site: Seeded) -> Asked:
+    return Asked("staff", "GET", "/communities/{c}/households/h9", {}, "resident_not_found", None,
+                 f"社区「{site.community}」没有家庭「h9」", f"community '{site.community}' has no household 'h9'")
+
+
+def a_zone_in_use_dropped(site: Seeded) -> Asked:
+    return Asked("admin", "PUT", "/communities/{c}", {"json": {"name": "亿和社区", "zones": [
+        {"id": "north", "title": "北区"}]}}, "configuration_in_use", "zones", "仍在使用的分区不能删除：south",
+        "zones still in use cannot be dropped: south")
+
+
+def a_resident_given_twice(site: Seeded) -> Asked:
+    return Asked("staff", "POST", "/communities/{c}/residents", {"json": [
+        {"id": "p1", "name": "李一", "zone": "north"}, {"id": "p1", "name": "李大", "zone": "south"}]},
+        "request_invalid", "[1].id", "有 1 个居民编号出现了两次且信息不同，全部未保存",
+        "1 resident id(s) given twice with different details; nothing was stored")
+
+
+def a_zone_not_declared(site: Seeded) -> Asked:
+    assert site.as_("admin", "PUT", "/communities/{c}", json={"name": "亿和社区", "zones": [
+        {"id": "north", "title": "北区"}, {"id": "south", "title": "南区"}]}).status_code == 200
+    east = [{"id": "e1", "name": "东一", "zone": "east"}]
+    return Asked("staff", "POST", "/communities/{c}/residents", {"json": east}, "zone_not_declared", "[0].zone",
+                 "「east」不是本社区登记的分区（登记的有：north、south）",
+                 "1 zone or role id(s) the community has not declared")
+
+
+def published_again(site: Seeded) -> Asked:
+    return Asked("committee", "POST", "/communities/{c}/rulesets/cycle/versions/1/publish", {},
+                 "ruleset_published_immutable", None, "cycle@1 已经发布过了", "cycle@1 is already published")
+
+
+def a_parent_still_a_draft(site: Seeded) -> Asked:
+    draft = CYCLE_V1.replace("version: 1", "version: 2").replace("effective_from: 2021-01-01",
+                                                                 "effective_from: 2030-01-01")
+    child = ("id: kid\nversion: 1\ntitle: 子标准\ncommunity: test community\nextends: cycle@2\n"
+             "effective_from: 2030-01-01\n")
+    for text in (draft, child):
+        uploaded = site.as_("committee", "POST", "/communities/{c}/rulesets", content=text.encode(),
+                            headers={"content-type": "application/yaml"})
+        assert uploaded.status_code == 201, uploaded.text
+    return Asked("committee", "POST", "/communities/{c}/rulesets/kid/versions/1/publish", {},
+                 "ruleset_parent_unpublished", "extends", "kid@1 继承的 cycle@2 还是草案：请先发布 cycle@2",
+                 "kid@1 extends cycle@2, which is still a draft; publish cycle@2 first")
+
+
+def facts(n: int, **fields: Any) -> list[dict[str, Any]]:
+    return [{**HERITAGE, "id": f"many-{i}", "resident": "n1", "fields": {"hours": 1, **fields}} for i in range(n)]
+
+
+def a_batch_too_large(site: Seeded) -> Asked:  # the client's store takes 50 facts at once
+    return Asked("staff", "POST", "/communities/{c}/facts/batch", {"json": {"facts": facts(51)}}, "batch_too_large",
+                 None, "一批最多 50 条事实，这一批有 51 条：请分批提交", "a batch holds at most 50 facts; got 51")
+
+
+def a_dry_run_too_large(site: Seeded) -> Asked:
+    return Asked("committee", "POST", "/communities/{c}/rulesets/cycle/versions/1/dry-run",
+                 {"json": {"facts": facts(51)}}, "batch_too_large", None,
+                 "一次试算最多 50 条事实，这次有 51 条：请分批试算", "a dry-run holds at most 50 facts; got 51")
+
+
+def a_dry_run_of_a_bad_fact(site: Seeded) -> Asked:  # one problem: the Chinese says it, as the problem does
+    return Asked("committee", "POST", "/communities/{c}/rulesets/cycle/versions/1/dry-run",
+                 {"json": {"facts": facts(1, hours=99)}}, "facts_rejected", "facts[0].fields.hours",
+                 "事实「many-0」（heritage）的「hours」不能大于 12.0", "some facts were rejected")
+
+
+def a_template_of_no_fact_type(site: Seeded) -> Asked:
+    return Asked("staff", "GET", "/communities/{c}/facts/template.csv", {"params": {"type": "bogus"}},
+                 "request_invalid", "type", "现行标准没有事实类型「bogus」",
+                 "no fact type 'bogus' in the standard in force")
+
+
+def a_file_of_no_facts(site: Seeded) -> Asked:
+    return Asked("staff", "POST", "/communities/{c}/facts/import",
+                 {"content": b"id,type\n", "headers": {"content-type": "text/csv"}}, "facts_rejected", None,
+                 "表头缺少这些列：居民、发生时间（「resident」、「occurred_at」）", "the file cannot be read as facts")
+
+
+def closing_backwards(site: Seeded) -> Asked:
+    return Asked("committee", "POST", "/communities/{c}/jobs/close-periods",
+                 {"params": {"as_of": "2026-01-01", "since": "2026-02-01"}}, "request_invalid", "since",
+                 "起始日期 2026-02-01 晚于结算日期 2026-01-01：两者之间没有可以结算的周期",
+                 "closing from 2026-02-01 to 2026-01-01 closes nothing")
+
+
+def a_redemption_of_another_resident(site: Seeded) -> Asked:
+    site.as_("committee", "POST", "/communities/{c}/appeals", json={
+        "action": "adjust", "resident": "n2", "points_delta": 20, "reason": "开户赠送"})
+    made = site.as_("staff", "POST", "/communities/{c}/shop/redemptions",
+                    json={"id": "rd-n2", "resident": "n2", "item": "soap"})
+    assert made.status_code == 201, made.text
+    return Asked("resident", "GET", "/communities/{c}/shop/redemptions/rd-n2", {}, "redemption_not_found", None,
+                 "没有兑换单「rd-n2」", "there is no redemption 'rd-n2'")
+
+
+def another_community_to_a_resident(site: Seeded) -> Asked:
+    return Asked("resident", "GET", "/communities/elsewhere/shop/redemptions", {}, "resident_not_found", None,
+                 "没有找到", "not found")
+
+
+@pytest.mark.parametrize("asked", [
+    decided_twice("approve", "已批准", "approved"), decided_twice("reject", "已驳回", "rejected"),
+    objection_twice("upheld", "已认定成立"), objection_twice("dismissed", "已驳回"), objection_on_a_pending_award,
+    objection_after_an_appeal, redemption_id_used_again, satisfaction_of_others, no_such_household,
+    a_zone_in_use_dropped, a_resident_given_twice, a_zone_not_declared, published_again, a_parent_still_a_draft,
+    a_batch_too_large, a_dry_run_too_large, a_dry_run_of_a_bad_fact, a_template_of_no_fact_type, a_file_of_no_facts,
+    closing_backwards, a_redemption_of_another_resident, another_community_to_a_resident,
+], ids=lambda asked: getattr(asked, "__qualname__", "").split(".")[0])
+def test_a_refusal_once_in_english_reads_in_chinese_and_its_english_is_unchanged(client, asked):
+    site = seed(client)
+    refusal = asked(site)
+
+    def answer(headers: dict[str, str]) -> dict[str, Any]:
+        response = site.as_(refusal.role, refusal.method, refusal.path,
+                            **{**refusal.kwargs, "headers": {**refusal.kwargs.get("headers", {}), **headers}})
+        assert response.json()["code"] == refusal.code, response.text
+        return response.json()
+
+    zh, en = answer(ZH), answer({})
+    assert zh["detail"] == refusal.zh, zh
+    assert en["detail"] == refusal.en, en
+    if refusal.field is not None:  # a refusal of one field names it
+        assert [p["path"] for p in zh["errors"]] == [refusal.field], zh
+
+
+@pytest.mark.parametrize(("path", "value"), [
+    ("/reviews", "pending"), ("/objections", "open"), ("/cases", "convened"), ("/rulesets", "published"),
+    ("/residents/n1/ledger", None)])
+def test_a_filter_takes_only_the_values_that_mean_something(client, path, value):
+    """Found by attack: ``?status=bogus`` answered 200 and an empty list, as if nothing had that status."""
+    site = seed(client)
+    key = "kind" if value is None else "status"
+    refused = site.as_("admin", "GET", f"/communities/{{c}}{path}", params={key: "bogus"}, headers=ZH)
+    assert refused.status_code == 422 and refused.json()["code"] == "request_invalid", refused.text
+    assert [p["path"] for p in refused.json()["errors"]] == [key]
+    assert refused.json()["errors"][0]["message"].startswith(f"「{key}」只能是"), refused.json()
+    good = site.as_("admin", "GET", f"/communities/{{c}}{path}", params={key: value or "award"})
+    assert good.status_code == 200, good.text

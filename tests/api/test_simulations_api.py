@@ -179,6 +179,10 @@ def test_only_the_committee_may_simulate(client, yihe_registry):
                                                                         "residents": 5}},
      422, "request_invalid", "source.residents"),
     ({"baseline": "yihe_2021@1", "candidate": "yihe_2021@1", "workers": 64}, 422, "request_invalid", "workers"),
+    ({"baseline": "yihe_2021@1", "candidate": "yihe_2021@1",  # found by attack: a 500 (past the calendar's end)
+      "source": {"kind": "store", "period": "0001-01-01..9999-12-31"}}, 422, "request_invalid", "source.period"),
+    ({"baseline": "yihe_2021@1", "candidate": "yihe_2021@1",  # found by attack: ran the scenario's 12 months
+      "source": {"residents": 20000}}, 422, "request_invalid", "source.residents"),
 ])
 def test_bad_input_is_a_problem_naming_the_field(client, yihe_registry, body, status, code, field):
     before = len(client.get(f"/communities/{yihe_registry}/simulations").json())
@@ -202,6 +206,9 @@ def test_unknown_community_or_job(client, yihe_registry):
     response = client.get(f"/communities/{other}/simulations/{job['id']}")
     assert (response.status_code, response.json()["code"]) == (404, "simulation_not_found")
     assert client.get(f"/communities/{other}/simulations").json() == []
+    for method, tail in (("GET", ""), ("GET", "/report.json"), ("POST", "/cancel")):  # found by attack: not found job
+        response = client.request(method, f"/communities/nowhere/simulations/{job['id']}{tail}")
+        assert (response.status_code, response.json()["code"]) == (404, "community_not_found")
     assert wait(client, location)["status"] == "done"
 
 
@@ -221,3 +228,32 @@ def test_a_draft_whose_parent_changed_under_it_is_a_problem_naming_the_side(clie
     assert problem["code"] == "ruleset_invalid" and problem["field"] == "candidate"
     assert problem["errors"] and all(e["code"].startswith("ruleset_") for e in problem["errors"])
     assert client.get(f"/communities/{community}/simulations").json() == []
+
+
+@pytest.mark.parametrize(("source", "zh", "en"), [
+    ({"kind": "store", "period": "9999-Q4"}, "时期「9999-Q4」：要在 2000–2099 年之内，最长 120 个月",
+     "period '9999-Q4': a period lies in 2000–2099 and spans at most 120 months"),
+    ({"kind": "store", "period": "2021-02-30..2021-03-01"}, "时期「2021-02-30..2021-03-01」里有不存在的日期",
+     "period '2021-02-30..2021-03-01': no such day"),
+    ({"scenario": "elsewhere"}, "没有情景「elsewhere」", "no scenario 'elsewhere'"),
+    ({"residents": 20000}, "20,000 位居民 × 12 个月，超过了 120,000 人·月",
+     "20,000 residents × 12 months is more than 120,000 resident-months"),
+])
+def test_a_refused_source_is_said_in_the_readers_language(client, yihe_registry, source, zh, en):
+    body = {"baseline": "yihe_2021@1", "candidate": "yihe_2021@1", "source": source}
+    said = {language: client.post(f"/communities/{yihe_registry}/simulations", json=body,
+                                  headers={"Accept-Language": language}).json() for language in ("zh", "en")}
+    assert said["zh"]["detail"].startswith(zh) and said["zh"]["errors"][0]["message"].startswith(zh), said["zh"]
+    assert said["en"]["detail"].startswith(en) and said["en"]["errors"][0]["message"].startswith(en), said["en"]
+
+
+def test_a_job_not_found_or_ended_is_said_in_chinese(client, yihe_registry):
+    zh = {"Accept-Language": "zh"}
+    missing = client.get(f"/communities/{yihe_registry}/simulations/0123abc", headers=zh).json()
+    assert missing["detail"] == f"社区「{yihe_registry}」没有模拟「0123abc」"
+    location, job = start(client, yihe_registry, baseline="yihe_2021@1", candidate="yihe_2021@1",
+                          source={"residents": 5})
+    assert wait(client, location)["status"] == "done"
+    ended = client.post(f"/communities/{yihe_registry}/simulations/{job['id']}/cancel", headers=zh).json()
+    assert (ended["code"], ended["detail"]) == ("simulation_finished",
+                                                f"模拟「{job['id']}」已经完成，没有什么可以取消的")

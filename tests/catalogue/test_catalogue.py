@@ -20,6 +20,7 @@ from xinzhi.catalogue import (
     share_standard,
     upstream_preview,
 )
+from xinzhi.engine._matcher import MATCHER
 from xinzhi.errors import ServiceError
 from xinzhi.registry import get_ruleset, publish_ruleset, upload_ruleset
 from xinzhi.scoring import post_fact
@@ -136,7 +137,10 @@ def test_a_bundle_travels_to_a_fresh_server_and_resolves_identically(service, tm
     base, shared = fresh_id("g"), fresh_id()
     published(service, origin, parent(base))
     share_standard(service, origin, base, 1, ShareIn(), actor="origin")
-    published(service, a, child(shared, f"{base}@1").replace("乙社区标准", "甲社区二级标准"))  # a chain of two
+    published(service, a, child(shared, f"{base}@1").replace("乙社区标准", "甲社区二级标准") + (  # a chain of two
+        "tests:\n  - name: 参加活动得 3 分\n    facts:\n      - {id: t1, type: activity, resident: r1, "
+        "occurred_at: 2021-03-05T19:00:00+08:00, fields: {name: a}}\n"
+        "    expect:\n      awards: [{fact: t1, rule: activity_join, amount: 3}]\n"))
     entry = share_standard(service, a, shared, 1, ShareIn(), actor="a")
     text = export_bundle(service, a, shared, 1)
     assert f"ref: {base}@1" in text and entry.digest in text and "award: {points: 3}" in text
@@ -144,8 +148,11 @@ def test_a_bundle_travels_to_a_fresh_server_and_resolves_identically(service, tm
     other = open_service(settings_for(f"sqlite:///{tmp_path / 'other.db'}"))
     try:
         far = new_community(other, ruleset=None)
+        registered = MATCHER.registered
         imported = import_bundle(other, far, text, actor="far-committee")
         assert (imported.digest, imported.origin, imported.summary) == (entry.digest, "imported", entry.summary)
+        assert imported.summary.tests == imported.summary.tests_passed == 1  # its test ran, in a draft worker:
+        assert MATCHER.registered == registered  # a ruleset this process matched would stay in its core for good
         assert import_bundle(other, far, text, actor="again").digest == entry.digest  # the same bundle: same entry
         here, there = get_entry(service, a, shared, 1), get_entry(other, far, shared, 1)
         assert (here.yaml, here.parents) == (there.yaml, there.parents)

@@ -95,6 +95,7 @@ class Browser:
         page = Page(self, target, session)
         page.call("Page.enable")
         page.call("Runtime.enable")
+        page.watch_policy()
         page.call("Emulation.setDeviceMetricsOverride", {"width": self.size[0], "height": self.size[1],
                                                          "deviceScaleFactor": 1, "mobile": False})
         return page
@@ -120,9 +121,23 @@ class Page:
         self.browser, self.target, self.session = browser, target, session
         self.requests: list[str] = []
         self.blocked: list[str] = []
+        self.violations: list[str] = []  # what the page's Content-Security-Policy refused (``watch_policy``)
 
     def call(self, method: str, params: dict[str, Any] | None = None, timeout: float = 30) -> dict[str, Any]:
         return self.browser.send(method, params, session=self.session, timeout=timeout)
+
+    def watch_policy(self) -> None:
+        """Record each thing the Content-Security-Policy refuses, in every frame of every page this tab loads."""
+
+        def refused(message: dict[str, Any]) -> None:
+            if message.get("sessionId") == self.session and message["params"]["name"] == "xinzhiRefused":
+                self.violations.append(message["params"]["payload"])
+
+        self.browser.handlers.setdefault("Runtime.bindingCalled", []).append(refused)
+        self.call("Runtime.addBinding", {"name": "xinzhiRefused"})
+        self.call("Page.addScriptToEvaluateOnNewDocument", {"source": (
+            "document.addEventListener('securitypolicyviolation', e => xinzhiRefused("
+            "`${e.violatedDirective} ${e.blockedURI} at ${e.sourceFile}:${e.lineNumber}`))")})
 
     def block_outside_localhost(self) -> None:
         """Answer every request: localhost goes on, anything else fails as if the network were cut."""

@@ -71,6 +71,8 @@ def page(browser) -> Iterator[Page]:
     opened = browser.new_page()
     try:
         yield opened
+        opened.browser.pump(0.2)  # a refusal reported as the test ended
+        assert opened.violations == [], f"the Content-Security-Policy refused: {opened.violations}"
     finally:
         opened.close()
 

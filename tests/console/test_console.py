@@ -330,7 +330,13 @@ def test_pages_render_with_every_outside_request_blocked(page, demo, artifacts):
         page.screenshot(artifacts / f"offline-en-{route.split('/')[1]}.png", full_page=False)
     page.click("#lang")
 
-    # the interception is live: a request to the outside is answered as a network failure
+    # the console's policy refuses a request to the outside before it leaves
+    outcome = page.eval("fetch('http://example.invalid/probe').then(() => 'reached', () => 'blocked')")
+    page.browser.pump(0.3)
+    assert outcome == "blocked" and [v for v in page.violations if "example.invalid" in v], page.violations
+    page.violations.clear()
+    # and the interception is live: from a page without that policy, the same request is a network failure
+    page.goto("about:blank")
     outcome = page.eval("fetch('http://example.invalid/probe').then(() => 'reached', () => 'blocked')")
     assert outcome == "blocked"
     outside = [u for u in page.requests if not re.match(r"^(http://(127\.0\.0\.1|localhost)(:\d+)?/|data:|about:)", u)]

@@ -56,3 +56,13 @@ def test_pages_are_served_as_utf8_html_without_a_token(tmp_path):
         assert client.get("/console/static/../main.py").status_code == 404
         assert client.get("/console/static/nope.js").json()["code"] == "not_found"
         assert client.get("/console/api/me").status_code == 401
+
+
+def test_the_browser_enforces_the_console_policy_and_the_tests_see_what_it_refuses(page, demo):
+    """Every console test fails on a refusal (``page`` fixture); here one is made on purpose, and seen."""
+    page.goto(f"{demo.base}/console/", wait_for="document.querySelector('main')")
+    ran = page.eval("(() => { const s = document.createElement('script'); s.textContent = 'window.injected = 1';"
+                    " document.head.append(s); return window.injected === 1; })()")
+    page.browser.pump(0.5)
+    assert ran is False and any("script-src" in v for v in page.violations), page.violations
+    page.violations.clear()

@@ -6,12 +6,14 @@ import datetime as dt
 import json
 import socket
 import time
+import uuid
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.conftest import RULESETS
 from tests.support.fixtures import new_community
+from xinzhi import jobs as jobs_store
 from xinzhi.clock import utcnow
 from xinzhi.db.tables import SimulationJob
 from xinzhi.errors import ServiceCode, ServiceError
@@ -56,7 +58,7 @@ def test_a_job_compares_registry_versions_in_the_background(jobs, service):
     assert "<svg" in jobs.report(community, view.id, "html")
     assert [v.id for v in jobs.listing(community)] == [view.id]
     with pytest.raises(ServiceError) as other:
-        jobs.get("another-community", view.id)
+        jobs.get(new_community(service, residents=0), view.id)  # another community's job looks like no job
     assert other.value.code == ServiceCode.SIMULATION_NOT_FOUND
 
 
@@ -196,3 +198,42 @@ def test_a_job_whose_process_died_ends_failed_never_lost(jobs, service):
         assert "stopped before it finished" in failed.error and failed.problems[0].code == ServiceCode.SIMULATION_FAILED
     finally:
         restarted.close()
+
+
+def queue(service, community: str, *, most_waiting: int = 10):
+    """A job queued straight into the store (no runner: the test decides when one is claimed)."""
+    return jobs_store.add_job(service, id=uuid.uuid4().hex, community=community, baseline="a@1", candidate="a@2",
+                              matcher="durable-rules", started_by="tester", request={}, most_waiting=most_waiting)
+
+
+def nothing_queued(service) -> None:
+    """Other tests' jobs left queued in the shared store are ended, so that a claim takes this test's."""
+    with service.db.writing() as session:
+        session.execute(update(SimulationJob).where(SimulationJob.status == "queued").values(status="cancelled"))
+
+
+def test_a_community_has_a_few_jobs_waiting_at_most_and_a_refused_one_is_not_stored(service):
+    community = new_community(service, residents=0)
+    nothing_queued(service)
+    first, second = queue(service, community, most_waiting=2), queue(service, community, most_waiting=2)
+    with pytest.raises(ServiceError) as busy:
+        queue(service, community, most_waiting=2)
+    assert busy.value.code == ServiceCode.SIMULATIONS_BUSY
+    assert busy.value.message.render("zh") == "本社区已有 2 次模拟在排队或运行：请等它们完成（或取消一些）再提交"
+    assert {job.id for job in jobs_store.community_jobs(service, community)} == {first.id, second.id}
+    claimed = jobs_store.claim_next(service, "elsewhere:1")
+    assert claimed is not None and claimed.id == first.id  # running still waits for its result: still counted
+    with pytest.raises(ServiceError):
+        queue(service, community, most_waiting=2)
+    jobs_store.request_cancel(service, community, second.id)  # a cancelled one no longer does
+    assert queue(service, community, most_waiting=2).status == "queued"
+
+
+def test_communities_take_turns_in_the_queue(service):
+    busy, quiet = new_community(service, residents=0), new_community(service, residents=0)
+    nothing_queued(service)
+    early = [queue(service, busy) for _ in range(3)]
+    late = queue(service, quiet)
+    taken = [jobs_store.claim_next(service, "here:1") for _ in range(4)]
+    # the busy community's oldest, then the quiet one's (never served), then the busy one's others
+    assert [job.id for job in taken if job is not None] == [early[0].id, late.id, early[1].id, early[2].id]

@@ -17,6 +17,7 @@ from xinzhi.clock import utcnow
 from xinzhi.communities.service import get_resident
 from xinzhi.db.tables import ApiToken
 from xinzhi.errors import NotFound, ServiceCode, ServiceError
+from xinzhi.messages import Message
 from xinzhi.service import Service
 
 PREFIX = "xz_"
@@ -63,16 +64,17 @@ def create_token(service: Service, roles: list[str] | tuple[str, ...], *, commun
     roles = tuple(dict.fromkeys(roles))
     unknown = [r for r in roles if r not in TOKEN_ROLES]
     if not roles or unknown:
-        raise ServiceError(ServiceCode.REQUEST_INVALID,
-                           f"roles must be some of {', '.join(TOKEN_ROLES)}; got {', '.join(roles) or 'none'}")
+        raise ServiceError(ServiceCode.REQUEST_INVALID, Message.of(
+            "token_roles", roles=", ".join(TOKEN_ROLES), got=", ".join(roles) or Message.of("none_given")))
     if "resident" in roles and (not resident or not community):
-        raise ServiceError(ServiceCode.REQUEST_INVALID, "a resident token needs --community and --resident")
+        raise ServiceError(ServiceCode.REQUEST_INVALID, Message.of("resident_token_scope"))
     secret = PREFIX + secrets.token_urlsafe(32)
     token_id = "t" + secrets.token_hex(6)
     with service.db.writing() as session:
         if resident:
             if community is None:
-                raise NotFound(ServiceCode.COMMUNITY_NOT_FOUND, f"resident '{resident}' is named without its community")
+                raise NotFound(ServiceCode.COMMUNITY_NOT_FOUND, Message.of("resident_without_community",
+                                                                           resident=resident))
             get_resident(session, community, resident)
         session.add(ApiToken(id=token_id, token_hash=hash_token(secret), roles=list(roles), community=community,
                              resident=resident, label=label, created_at=utcnow()))
@@ -109,8 +111,8 @@ def revoke_token(service: Service, token: str) -> str | None:
             named = list(session.scalars(select(ApiToken).where(ApiToken.label == token,
                                                                 ApiToken.revoked_at.is_(None))))
             if len(named) > 1:
-                raise ServiceError(ServiceCode.REQUEST_INVALID, f"{len(named)} tokens in use are labelled "
-                                   f"{token!r} ({', '.join(r.id for r in named)}): revoke one by its id")
+                raise ServiceError(ServiceCode.REQUEST_INVALID, Message.of(
+                    "token_label_shared", n=len(named), label=token, ids=", ".join(r.id for r in named)))
             row = named[0] if named else None
         if row is None:
             return None

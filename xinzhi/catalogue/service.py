@@ -19,7 +19,7 @@ from sqlalchemy import select
 from xinzhi.catalogue.models import CatalogueEntryRead, CatalogueEntryText, DeriveIn, ShareIn, StandardSummary
 from xinzhi.communities.service import require_community
 from xinzhi.db.tables import CatalogueEntry, Community, RulesetVersion
-from xinzhi.engine import Loader, MemorySource, run_tests
+from xinzhi.engine import Loader, MemorySource
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.messages import Message
 from xinzhi.registry import RulesetSummary, upload_ruleset
@@ -39,16 +39,16 @@ def content_digest(ref: str, text: str, name: str, parents: Chain) -> str:
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def summarize_standard(text: str, name: str, parents: Chain, *, run: bool) -> StandardSummary:
-    """What a standard covers and how its embedded tests fare, from its text and chain alone.
+def summarize_standard(text: str, name: str, parents: Chain, *, passed: int | None = None) -> StandardSummary:
+    """What a standard covers and how its embedded tests fare (``passed`` of them), from its text and chain alone.
 
     A version shared from this server passed every test when it was published (the publish
-    gate), so its tests are counted, not run again (``run=False``: a server starting up shares
-    its repository standards without compiling them); an imported one is run.
+    gate), so its tests are counted, not run again (a server starting up shares its repository
+    standards without compiling them); an imported one's were run by a draft worker (``bundles``).
     """
     loader = Loader(MemorySource({ref: list(found) for ref, found in parents.items()}))
     ruleset, written = loader.load(text, name), loader.run(text, name, until="parse").parsed
-    passed = sum(o.passed for o in run_tests(loader.compile(text, name))) if run else len(ruleset.tests)
+    passed = len(ruleset.tests) if passed is None else passed
     return StandardSummary(description=ruleset.description, effective_from=ruleset.effective_from,
                            extends=written.extends if written else None,
                            categories=[c.title for c in ruleset.categories],
@@ -68,17 +68,25 @@ def read_entry(entry: CatalogueEntry) -> CatalogueEntryRead:
 
 def store_entry(session: Any, *, catalogue_id: str, version: int, title: str, text: str, name: str, parents: Chain,
                 source_community: str, audience: list[str] | None, audience_title: str | None, origin: str,
-                provenance: dict[str, Any], actor: str) -> CatalogueEntry:
+                provenance: dict[str, Any], actor: str, tests_passed: int | None = None) -> CatalogueEntry:
     """Add a copy to the catalogue; the same content again is the same entry, other content under its ref refused.
 
     The same content shared or imported again widens who sees it (never narrows it): a
     community that imports an entry it could not see holds its text anyway, and sharing with
-    every community after sharing with a group means every community.
+    every community after sharing with a group means every community. New content under an id
+    is taken only from the community that first put that id in the catalogue (``source_community``:
+    for an import, the importing community, whatever the bundle claims): found by attack, another
+    community could share or import ``yihe_2021@2`` first, and Yihe could no longer share its own.
     """
     ref = f"{catalogue_id}@{version}"
     digest = content_digest(ref, text, name, parents)
     existing = session.scalar(select(CatalogueEntry).where(CatalogueEntry.catalogue_id == catalogue_id,
                                                            CatalogueEntry.version == version))
+    owner = session.scalar(select(CatalogueEntry.source_community).where(
+        CatalogueEntry.catalogue_id == catalogue_id).order_by(CatalogueEntry.version).limit(1))
+    if existing is None and owner is not None and owner != source_community:
+        raise ServiceError(ServiceCode.CATALOGUE_CONFLICT, Message.of("catalogue_id_owned", id=catalogue_id,
+                                                                      owner=owner))
     if existing is not None:
         if existing.digest != digest:
             raise ServiceError(ServiceCode.CATALOGUE_CONFLICT,
@@ -92,7 +100,7 @@ def store_entry(session: Any, *, catalogue_id: str, version: int, title: str, te
         catalogue_id=catalogue_id, version=version, title=title, source_community=source_community,
         source_name=name, yaml_text=text, parents={r: list(found) for r, found in parents.items()}, digest=digest,
         audience=audience, audience_title=audience_title,
-        summary=summarize_standard(text, name, parents, run=origin == "imported").model_dump(mode="json"),
+        summary=summarize_standard(text, name, parents, passed=tests_passed).model_dump(mode="json"),
         origin=origin,
         provenance=provenance, shared_by=actor)
     session.add(entry)
@@ -108,9 +116,10 @@ def share_standard(service: Service, community: str, ruleset_id: str, version: i
         row = stored_version(session, community, ruleset_id, version)
         if row.status != "published" or row.parents is None:
             raise ServiceError(ServiceCode.RULESET_NOT_PUBLISHED, Message.of("not_published_yet", ref=row.ref))
-        for member in body.communities or ():
+        for position, member in enumerate(body.communities or ()):
             if session.get(Community, member) is None:
-                raise ServiceError(ServiceCode.COMMUNITY_NOT_FOUND, f"there is no community '{member}' to share with")
+                raise ServiceError.at(ServiceCode.COMMUNITY_NOT_FOUND, f"communities[{position}]", "no_share_community",
+                                      community=member)
         audience = sorted(set(body.communities) | {community}) if body.communities is not None else None
         parents = {ref: (found[0], found[1]) for ref, found in row.parents.items()}
         entry = store_entry(session, catalogue_id=row.ruleset_id, version=row.version, title=row.title,

@@ -21,6 +21,7 @@ from xinzhi.communities.service import require_community
 from xinzhi.db.tables import CatalogueEntry, RulesetVersion
 from xinzhi.engine import Loader, Ruleset
 from xinzhi.errors import ServiceCode, ServiceError
+from xinzhi.messages import Message
 from xinzhi.registry import RulesetSummary, summarize, upload_ruleset
 from xinzhi.registry.service import diff_resolved, dump, dump_resolved, stored_version
 from xinzhi.registry.source import RegistrySource, shared_with
@@ -33,7 +34,7 @@ def moved_to(text: str, ref: str) -> str:
     """The child's text with its ``extends`` line (the top-level one) naming ``ref``; every other line as it was."""
     moved, count = _EXTENDS_LINE.subn(f"extends: {ref}", text, count=1)
     if count != 1:
-        raise ServiceError(ServiceCode.REQUEST_INVALID, "the standard has no top-level extends line to move")
+        raise ServiceError(ServiceCode.REQUEST_INVALID, Message.of("no_extends_line"))
     return moved
 
 
@@ -86,9 +87,8 @@ def upstream_preview(service: Service, community: str, ruleset_id: str, version:
         if target is None:
             return UpstreamPreview(ruleset=row.ref, extends=written.extends, newer=[])
         if target not in newer:
-            raise ServiceError(ServiceCode.CATALOGUE_NOT_FOUND,
-                               f"the catalogue has no {parent_id}@{target} newer than {written.extends} "
-                               f"shared with {community}")
+            raise ServiceError(ServiceCode.CATALOGUE_NOT_FOUND, Message.of(
+                "no_newer_parent", ref=f"{parent_id}@{target}", extends=written.extends, community=community))
         target_ref = f"{parent_id}@{target}"
         text = moved_to(row.yaml_text, target_ref)
         moved = Loader(RegistrySource(session, community)).run(text, row.source_name, until="check")
@@ -111,7 +111,7 @@ def adopt_upstream(service: Service, community: str, ruleset_id: str, version: i
     """
     preview = upstream_preview(service, community, ruleset_id, version, to)
     if preview.yaml is None:
-        raise ServiceError(ServiceCode.CATALOGUE_NOT_FOUND, f"{preview.ruleset} has no newer parent to move to")
+        raise ServiceError(ServiceCode.CATALOGUE_NOT_FOUND, Message.of("nothing_to_move_to", ref=preview.ruleset))
     with service.db.reading() as session:
         rows = session.scalars(select(RulesetVersion).where(
             RulesetVersion.community == community, RulesetVersion.ruleset_id == ruleset_id)).all()

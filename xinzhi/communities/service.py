@@ -19,7 +19,7 @@ from xinzhi.db.tables import AccountTotal, Community, CouncilCase, Resident
 from xinzhi.engine import CompiledRuleset, Problem, Ruleset
 from xinzhi.engine.ruleset import Holder
 from xinzhi.errors import NotFound, ServiceCode, ServiceError
-from xinzhi.messages import Message
+from xinzhi.messages import Message, problem_text
 from xinzhi.service import Service
 
 
@@ -88,10 +88,10 @@ def account_of(ruleset: Ruleset | None, resident: Resident) -> str:
         return resident.id
     if resident.household is None:
         raise ServiceError(ServiceCode.RESIDENT_WITHOUT_HOUSEHOLD,
-                           f"{ruleset.ref} keeps accounts per household, and resident '{resident.id}' is registered "
-                           "in none: register the resident's household first",
+                           Message.of("account_needs_household", ref=ruleset.ref, resident=resident.id),
                            [Problem(code=ServiceCode.RESIDENT_WITHOUT_HOUSEHOLD, path="household",
-                                    message=f"resident '{resident.id}' has no household")])
+                                    message=f"resident '{resident.id}' has no household",
+                                    says="resident_no_household", params={"resident": resident.id})])
     return resident.household
 
 
@@ -179,11 +179,11 @@ def _check_still_declared(session: Session, community: str, kind: str, declared:
                 for role in roles or ()}
     dropped = sorted(used - declared)
     if dropped:
-        raise ServiceError(ServiceCode.CONFIGURATION_IN_USE,
-                           f"{kind} still in use cannot be dropped: {', '.join(dropped[:20])}"
-                           + (f" and {len(dropped) - 20} more" if len(dropped) > 20 else ""),
-                           [Problem(code=ServiceCode.CONFIGURATION_IN_USE, message=f"'{i}' is in use", path=kind)
-                            for i in dropped])
+        raise ServiceError(ServiceCode.CONFIGURATION_IN_USE, Message.of(
+            "still_in_use", kind=Message.of(f"configured_{kind}"), ids=", ".join(dropped[:20]),
+            more=Message.of("and_more", n=len(dropped) - 20) if len(dropped) > 20 else Message.of("nothing")),
+            [Problem(code=ServiceCode.CONFIGURATION_IN_USE, message=f"'{i}' is in use", path=kind, says="in_use",
+                     params={"value": i}) for i in dropped])
 
 
 def open_community(service: Service, community: str, name: str) -> CommunityRead:
@@ -264,8 +264,7 @@ def _register(service: Service, community: str, residents: list[ResidentCreate])
                 f"resident '{resident.id}' is given twice with different details (also at [{j}])"),
                 says="resident_given_twice", params={"resident": resident.id, "at": f"[{j}]"}))
     if conflicts:
-        raise ServiceError(ServiceCode.REQUEST_INVALID, f"{len(conflicts)} resident id(s) given twice with different "
-                                                        "details; nothing was stored", conflicts)
+        raise ServiceError(ServiceCode.REQUEST_INVALID, Message.of("residents_twice", n=len(conflicts)), conflicts)
     with service.db.writing() as session:
         _check_declared(require_community(session, community),
                         [(f"[{i}].zone", r.zone) for i, r in enumerate(residents)],
@@ -306,8 +305,9 @@ def _check_declared(row: Community, zones: list[tuple[str, str]], roles: list[tu
                                                           "choices": "、".join(known) or "—"})
                      for path, value in given if value not in known]
     if problems:
-        raise ServiceError(ServiceCode(problems[0].code),
-                           f"{len(problems)} zone or role id(s) the community has not declared",
+        # in Chinese, one problem is said as itself (the value and the choices), several are counted
+        why = problem_text(problems[0], "zh") if len(problems) == 1 else Message.of("problems_listed", n=len(problems))
+        raise ServiceError(ServiceCode(problems[0].code), Message.of("undeclared_ids", n=len(problems), why=why),
                            problems)
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from xinzhi.communities.models import LabelId
 
+#: Where a case stands (``GET …/cases?status=``).
+CaseStatus = Literal["reported", "convened", "closed"]
 CaseKind = Literal["neighbour_dispute", "parking_space", "water_leak", "noise", "other"]
 
 
@@ -17,6 +19,8 @@ MemberRole = Literal["staff", "property_company", "alley_steward", "resident_rep
 
 class CaseReport(BaseModel):
     """A problem brought to the council; a ``reported_at`` without offset is Shanghai time, none is now."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is refused, never ignored
 
     kind: CaseKind
     zone: LabelId = Field(description="one of the community's zones (any id if it declares none)")
@@ -30,6 +34,8 @@ class CaseReport(BaseModel):
 class CouncilMember(BaseModel):
     """One member of a convened council; a member who is a resident is awarded as a mediator."""
 
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is refused, never ignored
+
     name: str = Field(min_length=1, max_length=200)
     role: MemberRole
     resident: str | None = Field(default=None, max_length=128,
@@ -39,11 +45,15 @@ class CouncilMember(BaseModel):
 class CaseConvene(BaseModel):
     """The members a case is convened with."""
 
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is refused, never ignored
+
     members: list[CouncilMember] = Field(min_length=1, max_length=30)
 
 
 class CaseClose(BaseModel):
     """How a case ended: its outcome and every party's satisfaction (1–5), no one else's."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is refused, never ignored
 
     outcome: str = Field(min_length=1, max_length=4000)
     satisfaction: dict[Annotated[str, Field(max_length=128)], Annotated[int, Field(ge=1, le=5)]] = Field(
@@ -61,7 +71,7 @@ class CaseRead(BaseModel):
     description: str
     parties: list[str]
     reported_by: str
-    status: Literal["reported", "convened", "closed"]
+    status: CaseStatus
     members: list[dict[str, Any]]
     outcome: str | None
     satisfaction: dict[str, int] | None

@@ -129,10 +129,10 @@ def close_case(service: Service, community: str, case_id: str, data: CaseClose, 
         missing = [p for p in row.parties if p not in data.satisfaction]
         extra = [p for p in data.satisfaction if p not in row.parties]
         if missing or extra:
-            raise ServiceError(ServiceCode.REQUEST_INVALID,
-                               "satisfaction must be given for every party and only for parties"
-                               + (f"; missing: {', '.join(missing)}" if missing else "")
-                               + (f"; not parties: {', '.join(extra)}" if extra else ""))
+            raise ServiceError.at(
+                ServiceCode.REQUEST_INVALID, "satisfaction", "satisfaction_parties",
+                missing=Message.of("parties_missing", parties=", ".join(missing)) if missing else Message.of("nothing"),
+                strangers=Message.of("parties_strangers", parties=", ".join(extra)) if extra else Message.of("nothing"))
         row.satisfaction, row.outcome = dict(data.satisfaction), data.outcome
         row.closed_at, row.closed_by, row.status = utcnow(), actor, "closed"
         facts = mediation_facts(row)

@@ -48,7 +48,7 @@ def community_rows(session: Session, table: type[T], community: str, *, order_by
     return list(session.scalars(statement.order_by(*order_by).offset(offset).limit(limit)))
 
 
-def one_or_not_found(session: Session, statement: Select[Any], code: ServiceCode, message: str | Message, *,
+def one_or_not_found(session: Session, statement: Select[Any], code: ServiceCode, message: Message, *,
                      for_update: bool = False) -> Any:
     """The single value ``statement`` selects, or ``NotFound`` with the domain's code and message."""
     found = session.scalar(statement.with_for_update() if for_update else statement)

@@ -11,12 +11,14 @@ import datetime as dt
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import defer
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import aliased, defer
 
 from xinzhi.clock import utcnow
+from xinzhi.communities.service import require_community
 from xinzhi.db.tables import SimulationJob
 from xinzhi.errors import NotFound, ServiceCode, ServiceError
+from xinzhi.messages import Message
 from xinzhi.service import Service
 
 FINISHED = ("done", "failed", "cancelled")
@@ -54,11 +56,19 @@ def _job(row: SimulationJob, reports: bool = False) -> Job:
     return Job(**{f.name: getattr(row, f.name) for f in fields(Job) if reports or f.name not in _REPORTS})
 
 
-def add_job(service: Service, **values: Any) -> Job:
-    """A new queued job (``values``: the row's columns but status and times)."""
+def add_job(service: Service, *, most_waiting: int, **values: Any) -> Job:
+    """A new queued job (``values``: the row's columns but status and times).
+
+    A community has at most ``most_waiting`` jobs queued or running (429 ``simulations_busy``):
+    300 submissions in a second had queued hours of work ahead of every other community's.
+    """
     row = SimulationJob(status="queued", cancel_requested=False, progress={}, problems=[], created_at=utcnow(),
                         **values)
     with service.db.writing() as session:
+        waiting = session.scalar(select(func.count()).select_from(SimulationJob).where(
+            SimulationJob.community == row.community, SimulationJob.status.in_(("queued", "running")))) or 0
+        if waiting >= most_waiting:
+            raise ServiceError(ServiceCode.SIMULATIONS_BUSY, Message.of("simulations_busy", waiting=waiting))
         session.add(row)
         session.flush()
         return _job(row)
@@ -88,7 +98,7 @@ def request_cancel(service: Service, community: str, job_id: str) -> Job:
         row = _row(session, community, job_id)
         if row.status in FINISHED:
             raise ServiceError(ServiceCode.SIMULATION_FINISHED,
-                               f"simulation '{job_id}' is already {row.status}: there is nothing to cancel",
+                               Message.of("simulation_ended", job=job_id, status=Message.of(f"job_{row.status}")),
                                extra={"job_status": row.status})
         row.cancel_requested = True
         if row.status == "queued":
@@ -98,10 +108,17 @@ def request_cancel(service: Service, community: str, job_id: str) -> Job:
 
 
 def claim_next(service: Service, runner: str) -> Job | None:
-    """The oldest queued job, now ``runner``'s; looked for in a read, so an idle runner takes no write lock."""
+    """The next queued job, now ``runner``'s; looked for in a read, so an idle runner takes no write lock.
+
+    Communities take turns: the oldest job of the community whose last job started longest ago
+    (or never), so that one committee's queue never holds up another's.
+    """
+    served = aliased(SimulationJob)
+    last_started = select(func.max(served.started_at)).where(served.community == SimulationJob.community) \
+        .scalar_subquery()
     with service.db.reading() as session:
-        job_id = session.scalars(select(SimulationJob.id).where(SimulationJob.status == "queued")
-                                 .order_by(SimulationJob.created_at, SimulationJob.id).limit(1)).first()
+        job_id = session.scalars(select(SimulationJob.id).where(SimulationJob.status == "queued").order_by(
+            last_started.is_not(None), last_started, SimulationJob.created_at, SimulationJob.id).limit(1)).first()
     if job_id is None:
         return None
     now = utcnow()
@@ -169,7 +186,9 @@ def prune_finished(service: Service, community: str, keep: int) -> None:
 
 
 def _row(session, community: str, job_id: str) -> SimulationJob:
+    """The community's job (``community_not_found`` first, as every other path of an unknown community)."""
+    require_community(session, community)
     row = session.get(SimulationJob, job_id) if len(job_id) <= 32 else None
     if row is None or row.community != community:
-        raise NotFound(ServiceCode.SIMULATION_NOT_FOUND, f"community '{community}' has no simulation '{job_id}'")
+        raise NotFound(ServiceCode.SIMULATION_NOT_FOUND, Message.of("no_simulation", community=community, job=job_id))
     return row

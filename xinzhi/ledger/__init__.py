@@ -40,6 +40,7 @@ from .models import (
     ScoreRead,
     ZoneTotal,
 )
+from .models import Kind as EntryKind
 from .reports import (
     community_summary,
     export_ledger_csv,
@@ -52,12 +53,11 @@ from .reports import (
 )
 
 __all__ = [
-    "GRANTED", "CategoryTotal", "CommunitySummary", "ExpiringPoints", "ExpiryRun", "HouseholdRead", "LedgerEntryRead",
-    "LedgerPage", "MonthTotal", "ScoreRead", "Standing", "Totals", "ZoneTotal", "adjustment_row", "append",
-    "append_all", "award_row", "community_months", "community_summary", "correction_row", "expire_points",
+    "GRANTED", "CategoryTotal", "CommunitySummary", "EntryKind", "ExpiringPoints", "ExpiryRun", "HouseholdRead",
+    "LedgerEntryRead", "LedgerPage", "MonthTotal", "ScoreRead", "Standing", "Totals", "ZoneTotal", "adjustment_row",
+    "append", "append_all", "award_row", "community_months", "community_summary", "correction_row", "expire_points",
     "expiring_points", "expiry_moment", "expiry_row", "export_ledger_csv", "export_scores_csv", "facts_counted",
     "hold_row", "household_view", "ledger_rows", "lock_resident", "read_entry", "redemption_row", "refund_row",
     "release_row", "resident_ledger", "resident_score", "resident_totals", "reversal_row", "scores_rows",
-    "scoring_history", "simulate",
-    "standing", "totals_by_category", "totals_by_resident",
+    "scoring_history", "simulate", "standing", "totals_by_category", "totals_by_resident",
 ]

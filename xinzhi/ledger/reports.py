@@ -46,6 +46,7 @@ from xinzhi.ledger.models import (
     ScoreRead,
     ZoneTotal,
 )
+from xinzhi.messages import Message
 from xinzhi.registry.service import standard_on
 from xinzhi.service import Service
 from xinzhi.spreadsheets import csv_chunks, csv_text, titled
@@ -116,7 +117,8 @@ def household_view(service: Service, community: str, household: str, as_of: dt.d
         members = session.scalars(select(Resident).where(Resident.community == community,
                                                          Resident.household == household).order_by(Resident.id)).all()
         if not members:
-            raise NotFound(ServiceCode.RESIDENT_NOT_FOUND, f"community '{community}' has no household '{household}'")
+            raise NotFound(ServiceCode.RESIDENT_NOT_FOUND, Message.of("no_household", community=community,
+                                                                      household=household))
         ruleset = standard_on(service, session, community, day)
         if ruleset is not None and ruleset.accounts is not None and ruleset.accounts.held_by == "household":
             return _household_account(session, community, household, list(members), day, ruleset)

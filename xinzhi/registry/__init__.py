@@ -10,6 +10,7 @@ from .models import (
     RuleChange,
     RulesetDiff,
     RulesetRead,
+    RulesetStatus,
     RulesetSummary,
     TestOutcomeRead,
 )
@@ -36,8 +37,8 @@ from .source import RegistrySource, registry_loader, version_source
 
 __all__ = [
     "DryRunIn", "DryRunInline", "DryRunResult", "PublishResult", "RegistrySource", "RuleChange", "RulesetDiff",
-    "RulesetRead", "RulesetSummary", "TestOutcomeRead", "community_for_ruleset", "compiled_for", "diff_rulesets",
-    "dry_run", "dry_run_draft", "get_ruleset", "in_force", "list_rulesets", "load_repository_rulesets",
+    "RulesetRead", "RulesetStatus", "RulesetSummary", "TestOutcomeRead", "community_for_ruleset", "compiled_for",
+    "diff_rulesets", "dry_run", "dry_run_draft", "get_ruleset", "in_force", "list_rulesets", "load_repository_rulesets",
     "propose_expectations", "publish_ruleset", "published_rows", "registry_loader", "ruleset_in_force",
     "ruleset_invalid", "ruleset_texts", "run_draft_tests", "shanghai_day", "standard_for", "standard_on", "summarize",
     "upload_ruleset", "version_source",

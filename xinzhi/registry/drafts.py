@@ -197,11 +197,10 @@ class DraftPool:
 
     def _enter(self, caller: str, urgent: bool) -> None:
         from xinzhi.errors import ServiceCode, ServiceError
+        from xinzhi.messages import Message
         with self._turns:
             if self._held[caller] >= self.per_caller:
-                raise ServiceError(ServiceCode.DRAFTS_BUSY,
-                                   f"{self._held[caller]} draft task(s) of yours are running or waiting; "
-                                   "try again when they are done")
+                raise ServiceError(ServiceCode.DRAFTS_BUSY, Message.of("drafts_busy", n=self._held[caller]))
             self._held[caller] += 1
             ticket = (0 if urgent else 1, next(self._arrivals))
             self._waiting.append(ticket)
@@ -225,9 +224,9 @@ class DraftPool:
             child.close()
             if not timer.is_alive():
                 from xinzhi.errors import ServiceCode, ServiceError
+                from xinzhi.messages import Message
                 raise ServiceError(ServiceCode.DRAFT_TOO_SLOW,
-                                   f"the draft took longer than {self.seconds:g} s and was stopped; "
-                                   "try fewer facts or tests, or simpler rules") from None
+                                   Message.of("draft_too_slow", seconds=self.seconds)) from None
             raise
         finally:
             timer.cancel()

@@ -12,6 +12,7 @@ from typing import Any
 from xinzhi.communities.service import require_community
 from xinzhi.engine import FactError, Problem, evaluate
 from xinzhi.errors import ServiceCode, ServiceError
+from xinzhi.messages import Message, problem_text
 from xinzhi.registry import drafts as _worker
 from xinzhi.registry.models import DryRunResult
 from xinzhi.registry.service import _loaded, compiled_for, ruleset_invalid, stored_version
@@ -22,12 +23,14 @@ from xinzhi.service import Service
 def _check_size(service: Service, facts: list) -> None:
     if len(facts) > service.settings.max_batch_facts:
         raise ServiceError(ServiceCode.BATCH_TOO_LARGE,
-                           f"a dry-run holds at most {service.settings.max_batch_facts} facts; got {len(facts)}")
+                           Message.of("dry_run_too_large", most=service.settings.max_batch_facts, n=len(facts)))
 
 
 def _facts_rejected(problems: list[Problem]) -> ServiceError:
     """As a posted batch is refused: each problem at ``facts[i]`` (see ``evaluate``'s ``label``)."""
-    return ServiceError(ServiceCode.FACTS_REJECTED, "some facts were rejected", problems)
+    # in Chinese, one problem is said as itself, several are counted
+    why = problem_text(problems[0], "zh") if len(problems) == 1 else Message.of("problems_listed", n=len(problems))
+    return ServiceError(ServiceCode.FACTS_REJECTED, Message.of("dry_run_rejected", why=why), problems)
 
 
 def _from_worker(outcome: dict[str, Any], draft: bool) -> DryRunResult:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from xinzhi.engine import FactIn, Mismatch
 from xinzhi.engine.moments import FIRST_DAY, LAST_DAY
 from xinzhi.settings import BATCH_CEILING
+
+#: Where a stored version stands (``GET …/rulesets?status=``).
+RulesetStatus = Literal["draft", "published"]
 
 
 class RulesetSummary(BaseModel):
@@ -20,7 +23,7 @@ class RulesetSummary(BaseModel):
     version: int
     ref: str
     title: str
-    status: Literal["draft", "published"]
+    status: RulesetStatus
     effective_from: dt.date
     effective_to: dt.date | None
     extends: str | None
@@ -75,6 +78,8 @@ class RulesetDiff(BaseModel):
 
 class DryRunIn(BaseModel):
     """Facts to score under a stored version, storing nothing."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is refused, never ignored
 
     facts: list[FactIn] = Field(max_length=BATCH_CEILING)
     explain: bool = True

@@ -247,7 +247,7 @@ def publish_ruleset(service: Service, community: str, ruleset_id: str, version: 
     with service.db.reading() as session:
         row = stored_version(session, community, ruleset_id, version)
         if row.status == "published":
-            raise ServiceError(ServiceCode.RULESET_PUBLISHED, f"{row.ref} is already published")
+            raise ServiceError(ServiceCode.RULESET_PUBLISHED, Message.of("already_published", ref=row.ref))
         registry = RegistrySource(session, community)
         parents = _loaded(session, community, row.yaml_text, row.source_name, registry).parents
         _check_parents_published(registry, row, parents)
@@ -271,12 +271,11 @@ def publish_ruleset(service: Service, community: str, ruleset_id: str, version: 
         service.db.lock_publishing(session, community)
         row = stored_version(session, community, ruleset_id, version)
         if row.status == "published" or row.yaml_text != text:
-            raise ServiceError(ServiceCode.RULESET_PUBLISHED, f"{row.ref} changed while its tests ran; try again")
+            raise ServiceError(ServiceCode.RULESET_PUBLISHED, Message.of("changed_during_tests", ref=row.ref))
         _check_overlap(service, community, row, session)
         registry = RegistrySource(session, community)
         if _loaded(session, community, row.yaml_text, row.source_name, registry).parents != parents:
-            raise ServiceError(ServiceCode.RULESET_PUBLISHED, f"a parent of {row.ref} changed while its tests ran; "
-                                                              "try again")
+            raise ServiceError(ServiceCode.RULESET_PUBLISHED, Message.of("parent_changed_during_tests", ref=row.ref))
         _check_parents_published(registry, row, parents)
         require_adopted(session, row)
         row.parents = {ref: list(found) for ref, found in parents.items()}  # frozen: what it scores never changes
@@ -292,9 +291,9 @@ def _check_parents_published(registry: RegistrySource, row: RulesetVersion, pare
     for ref in parents:
         if not registry.settled(ref):
             raise ServiceError(ServiceCode.RULESET_PARENT_UNPUBLISHED,
-                               f"{row.ref} extends {ref}, which is still a draft; publish {ref} first",
+                               Message.of("parent_is_draft", ref=row.ref, parent=ref),
                                [Problem(code=ServiceCode.RULESET_PARENT_UNPUBLISHED, path="extends",
-                                        message=f"{ref} is a draft")])
+                                        message=f"{ref} is a draft", says="is_draft", params={"ref": ref})])
 
 
 def _check_overlap(service: Service, community: str, row: RulesetVersion, session: Session | None = None) -> None:

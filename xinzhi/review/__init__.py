@@ -11,8 +11,10 @@ from .models import (
     ObjectionCreate,
     ObjectionRead,
     ObjectionResolve,
+    ObjectionStatus,
     ReviewDecision,
     ReviewRead,
+    ReviewStatus,
 )
 from .service import (
     decide_review,
@@ -26,7 +28,7 @@ from .service import (
 
 __all__ = [
     "AppealCreate", "AppealRead", "BoardLine", "BoardRead", "BoardZone", "ObjectionCreate", "ObjectionRead",
-    "ObjectionResolve", "ReviewDecision", "ReviewRead", "category_activity", "corrected", "decide_review",
-    "file_appeal", "file_objection", "hold_for_review", "list_appeals", "list_objections", "list_reviews",
-    "public_board", "publicity", "resolve_objection", "reverse_entry",
+    "ObjectionResolve", "ObjectionStatus", "ReviewDecision", "ReviewRead", "ReviewStatus", "category_activity",
+    "corrected", "decide_review", "file_appeal", "file_objection", "hold_for_review", "list_appeals", "list_objections",
+    "list_reviews", "public_board", "publicity", "resolve_objection", "reverse_entry",
 ]

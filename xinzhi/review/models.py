@@ -6,11 +6,15 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from xinzhi.engine.amounts import EXACT, Amount, schema
 from xinzhi.engine.errors import Refusal
 from xinzhi.ledger.models import LedgerEntryRead
+
+#: Where an award under review stands, and an objection (``GET …/reviews?status=``, ``…/objections?status=``).
+ReviewStatus = Literal["pending", "approved", "rejected", "reversed"]
+ObjectionStatus = Literal["open", "upheld", "dismissed"]
 
 #: What an appeal may set an entry to, or move an account by.
 Correction = Annotated[Decimal, *EXACT, Field(ge=-10_000, le=10_000), schema(minimum=-10_000, maximum=10_000)]
@@ -70,7 +74,7 @@ class ReviewRead(BaseModel):
     rule_id: str
     rule_title: str
     amount: Amount
-    status: Literal["pending", "approved", "rejected", "reversed"]
+    status: ReviewStatus
     decided_by: str | None
     decided_at: dt.datetime | None
     publicity_until: dt.datetime | None
@@ -80,6 +84,8 @@ class ReviewRead(BaseModel):
 class ReviewDecision(BaseModel):
     """The committee's decision on a held award, with an optional reason for the ledger."""
 
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is refused, never ignored
+
     decision: Literal["approve", "reject"]
     reason: str | None = Field(default=None, max_length=2000)
 
@@ -87,12 +93,16 @@ class ReviewDecision(BaseModel):
 class ObjectionCreate(BaseModel):
     """A resident's objection to an award on the public board, by its notice number."""
 
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is refused, never ignored
+
     notice: int = Field(ge=1, le=2**62)
     reason: str = Field(min_length=2, max_length=2000)
 
 
 class ObjectionResolve(BaseModel):
     """The committee's resolution of an objection; upheld reverses the released award."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is refused, never ignored
 
     decision: Literal["upheld", "dismissed"]
     resolution: str = Field(min_length=2, max_length=2000)
@@ -106,7 +116,7 @@ class ObjectionRead(BaseModel):
     notice: int
     filed_by: str
     reason: str
-    status: Literal["open", "upheld", "dismissed"]
+    status: ObjectionStatus
     resolution: str | None
     ledger_seq: int | None
     resolved_by: str | None
@@ -116,6 +126,8 @@ class ObjectionRead(BaseModel):
 
 class AppealCreate(BaseModel):
     """An appeal the committee decides: reverse or correct a ledger entry, or adjust a resident's accounts."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is refused, never ignored
 
     action: Literal["reverse", "correct", "adjust"]
     reason: str = Field(min_length=2, max_length=2000)

@@ -117,7 +117,8 @@ def decide_review(service: Service, community: str, notice: int, data: ReviewDec
         service.db.lock_residents(session, community, [resident])  # the account's lock (a household's too)
         row = _review(session, community, notice)
         if row.status != "pending":
-            raise ServiceError(ServiceCode.REVIEW_DECIDED, f"award {notice} was already {row.status}")
+            raise ServiceError(ServiceCode.REVIEW_DECIDED, Message.of(
+                "review_decided", notice=notice, status=Message.of(f"decided_{row.status}")))
         now = utcnow()
         if data.decision == "approve":
             award = session.scalar(select(LedgerEntry).where(
@@ -159,8 +160,7 @@ def file_objection(service: Service, community: str, data: ObjectionCreate, *, f
         require_community(session, community)
         row = _review(session, community, data.notice)
         if row.status != "approved" or row.publicity_until is None or row.publicity_until <= utcnow():
-            raise ServiceError(ServiceCode.PUBLICITY_CLOSED,
-                               f"award {data.notice} is not on the public board for objections")
+            raise ServiceError.at(ServiceCode.PUBLICITY_CLOSED, "notice", "not_in_publicity", notice=data.notice)
         objection = Objection(community=community, notice=data.notice, filed_by=filed_by, reason=data.reason,
                               status="open", created_at=utcnow())
         session.add(objection)
@@ -198,7 +198,8 @@ def resolve_objection(service: Service, community: str, seq: int, data: Objectio
         objection = session.execute(select(Objection).where(Objection.community == community, Objection.seq == seq)
                                     .with_for_update()).scalar_one()
         if objection.status != "open":
-            raise ServiceError(ServiceCode.OBJECTION_RESOLVED, f"objection {seq} was already {objection.status}")
+            raise ServiceError(ServiceCode.OBJECTION_RESOLVED, Message.of(
+                "objection_decided", seq=seq, status=Message.of(f"decided_{objection.status}")))
         review = _review(session, community, objection.notice)
         now = utcnow()
         if data.decision == "upheld" and review.status == "approved":
@@ -206,7 +207,7 @@ def resolve_objection(service: Service, community: str, seq: int, data: Objectio
             assert release is not None
             if corrected(session, release):
                 raise ServiceError(ServiceCode.ENTRY_ALREADY_CORRECTED,
-                                   f"award {review.seq} was already reversed or corrected by an appeal")
+                                   Message.of("objection_after_appeal", notice=review.seq))
             reversal = append(session, reversal_row(
                 release, summary=f"公示异议成立，撤销: {review.rule_title} {signed(review.amount)}: {data.resolution}",
                 reason=data.resolution, actor=actor, objection=seq))

@@ -41,6 +41,7 @@ from xinzhi.engine.resets import reset_events
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.ledger.balances import GRANTED
 from xinzhi.ledger.entries import Row, append_all, award_row, restatement_row
+from xinzhi.messages import Message
 from xinzhi.registry.service import published_spans
 from xinzhi.scoring.resetting import reset_rows, withdrawn_resets
 from xinzhi.service import Service
@@ -78,7 +79,7 @@ def close_periods(service: Service, community: str, as_of: dt.date, since: dt.da
     if as_of > today():
         raise ServiceError.at(ServiceCode.AS_OF_IN_FUTURE, "as_of", "as_of_after_today", as_of=as_of, today=today())
     if since is not None and since > as_of:
-        raise ServiceError(ServiceCode.REQUEST_INVALID, f"closing from {since} to {as_of} closes nothing",
+        raise ServiceError(ServiceCode.REQUEST_INVALID, Message.of("closes_nothing", since=since, as_of=as_of),
                            [Problem(code=ServiceCode.REQUEST_INVALID, path="since", says="since_after_as_of",
                                     params={"since": str(since), "as_of": str(as_of)},
                                     message=f"{since} is after as_of {as_of}: no period lies between")])
@@ -94,7 +95,8 @@ def close_periods(service: Service, community: str, as_of: dt.date, since: dt.da
         cost = sum(closings(c.ruleset, len(holders[held_by(c)]), max(since, c.ruleset.effective_from), until)
                    + len(reset_events(c.ruleset, since, until)) * _PER_RESET_END for c, until in spans)
         if chosen and cost > MAX_CHOSEN_CLOSINGS:
-            raise ServiceError(ServiceCode.REQUEST_INVALID, f"closing from {since} decides about {cost:,} periods",
+            raise ServiceError(ServiceCode.REQUEST_INVALID,
+                               Message.of("closing_too_many", since=since, cost=cost, most=MAX_CHOSEN_CLOSINGS),
                                [Problem(code=ErrorCode.CLOSING_TOO_LARGE, path="since", message=(
                                    f"closing from {since} for {max(map(len, holders.values()), default=0)} "
                                    f"account(s) decides about {cost:,} periods, more than "

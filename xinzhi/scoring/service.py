@@ -59,7 +59,7 @@ from xinzhi.ledger.balances import GRANTED, scoring_history
 from xinzhi.ledger.entries import append_all, award_row, plain_fields, read_entry
 from xinzhi.ledger.expiry import expiry_corrections
 from xinzhi.ledger.models import LedgerEntryRead
-from xinzhi.messages import Message
+from xinzhi.messages import Message, problem_text
 from xinzhi.registry.service import compiled_for, in_force, published_rows, shanghai_day
 from xinzhi.review.service import hold_for_review
 from xinzhi.scoring.histories import Histories, Kept, histories_of
@@ -650,7 +650,7 @@ def _post(service: Service, community: str, raws: Sequence[Any],
     """Validate and store a batch: what it was, what this call stored for each new fact, what it restated."""
     if len(raws) > service.settings.max_batch_facts:
         raise ServiceError(ServiceCode.BATCH_TOO_LARGE,
-                           f"a batch holds at most {service.settings.max_batch_facts} facts; got {len(raws)}")
+                           Message.of("batch_too_large", most=service.settings.max_batch_facts, n=len(raws)))
 
     def refuse(errors: list[tuple[int, Problem]]) -> ServiceError:
         return _reject(errors, len(raws))
@@ -711,10 +711,13 @@ def import_facts_file(service: Service, community: str, data: str | bytes, *, fm
         rows = parse_fact_rows(data, fmt=fmt, name=name)
         raws = [fact for _, fact in rows]
     except FactError as exc:
-        raise ServiceError(ServiceCode.FACTS_REJECTED, "the file cannot be read as facts", exc.problems) from None
+        # in Chinese, one problem is said as itself (a missing column, a damaged workbook), several are counted
+        problems = exc.problems
+        why = problem_text(problems[0], "zh") if len(problems) == 1 else Message.of("problems_listed", n=len(problems))
+        raise ServiceError(ServiceCode.FACTS_REJECTED, Message.of("facts_unreadable", why=why), problems) from None
     if len(raws) > service.settings.max_import_rows:
         raise ServiceError(ServiceCode.BATCH_TOO_LARGE,
-                           f"an import holds at most {service.settings.max_import_rows} rows; got {len(raws)}")
+                           Message.of("import_too_large", most=service.settings.max_import_rows, n=len(raws)))
     with service.db.reading() as session:
         batch = _prepare(service, session, community, raws, ignore_unknown_types=ignore_unknown_types)
 

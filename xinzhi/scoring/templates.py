@@ -11,6 +11,7 @@ from xinzhi.engine import Problem, Ruleset
 from xinzhi.engine.factfiles import COLUMN_TITLES
 from xinzhi.engine.ruleset import FactType, FieldSpec
 from xinzhi.errors import ServiceCode, ServiceError
+from xinzhi.messages import Message
 from xinzhi.registry.service import standard_for
 from xinzhi.service import Service
 from xinzhi.spreadsheets import titled
@@ -32,9 +33,10 @@ def _fact_type(ruleset: Ruleset | None, fact_type: str) -> FactType:
     found = next((t for t in ruleset.fact_types if t.id == fact_type), None) if ruleset else None
     if found is None:
         known = "、".join(f"{t.title}（{t.id}）" for t in ruleset.fact_types) if ruleset else "（无标准生效）"
-        raise ServiceError(ServiceCode.REQUEST_INVALID, f"no fact type {fact_type!r} in the standard in force",
+        raise ServiceError(ServiceCode.REQUEST_INVALID, Message.of("no_fact_type", type=fact_type),
                            [Problem(code=ServiceCode.REQUEST_INVALID, path="type",
-                                    message=f"the standard in force has no fact type {fact_type!r}; it has: {known}")])
+                                    message=f"the standard in force has no fact type {fact_type!r}; it has: {known}",
+                                    says="no_fact_type_of", params={"type": fact_type, "types": known})])
     return found
 
 

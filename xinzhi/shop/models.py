@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from xinzhi.engine import SHANGHAI
 from xinzhi.engine.moments import FIRST_DAY, LAST_DAY
@@ -15,6 +15,8 @@ ItemKind = Literal["goods", "course", "service"]
 
 class ItemCreate(BaseModel):
     """An item as staff put it on the credit supermarket's shelf: price, stock, lowest tier allowed."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is refused, never ignored
 
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
     kind: ItemKind
@@ -38,6 +40,8 @@ class RedemptionCreate(BaseModel):
     ``id`` is the client's: the same request sent twice (a double tap, a retry after a
     timeout) spends once. Staff entering a paper voucher date it with ``redeemed_at``.
     """
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is refused, never ignored
 
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$",
                     description="chosen by the client (e.g. a UUID); the same id again returns the first result")

@@ -150,8 +150,7 @@ def _seen(session: Session, community: str, data: RedemptionCreate) -> Redemptio
         return None
     if (row.resident, row.item, row.quantity) != (data.resident, data.item, data.quantity) or \
             (data.redeemed_at is not None and row.redeemed_at != data.redeemed_at):
-        raise ServiceError(ServiceCode.REDEMPTION_ID_CONFLICT,
-                           f"the redemption id '{data.id}' was already used for another redemption; choose a new id")
+        raise ServiceError.at(ServiceCode.REDEMPTION_ID_CONFLICT, "id", "redemption_id_taken", redemption=data.id)
     return _stored_redemptions(session, [row], duplicate=True)[0]
 
 
