@@ -163,13 +163,21 @@ class _StrictJsonRequest(Request):
 
 
 class StrictJsonRoute(APIRoute):
-    """A route whose JSON body is read by ``json_value`` (FastAPI's documented custom-request hook)."""
+    """A route whose JSON body is read by ``json_value`` (FastAPI's documented custom-request hook).
+
+    Its query parameters are given once each: no route takes a list in its query, and FastAPI
+    keeps the last of a repeated one (found by attack: ``?community=a&community=b`` read b).
+    """
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         """FastAPI's handler, given a request whose ``json()`` is ``json_value``."""
         handle = super().get_route_handler()
 
         async def strictly(request: Request) -> Response:
+            names = [name for name, _ in request.query_params.multi_items()]
+            if len(names) != len(set(names)):
+                twice = next(name for name in names if names.count(name) > 1)
+                raise ServiceError.at(ServiceCode.REQUEST_INVALID, twice, "query_twice", name=twice)
             return await handle(_StrictJsonRequest(request.scope, request.receive))
 
         return strictly

@@ -326,6 +326,8 @@ SENTENCES: dict[str, tuple[str, str]] = {
     "job_failed": ("失败", "failed"),
     "job_cancelled": ("取消", "cancelled"),
     # the catalogue (xinzhi.catalogue)
+    "query_twice": ("查询参数「{name}」写了不止一次：每个只写一次", "the query parameter '{name}' is given more than "
+                    "once; give it once"),
     "catalogue_id_owned": ("标准库里的「{id}」属于社区「{owner}」：只有它能放入新版本，请给这份标准换一个编号",
                            "the catalogue's '{id}' belongs to community '{owner}': only it adds versions; "
                            "give this standard another id"),

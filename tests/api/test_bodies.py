@@ -189,3 +189,16 @@ def test_a_body_too_large_is_refused_in_the_readers_language(client):
     answer = client.post(f"/communities/{community}/facts/batch", content=b" " * 300_000,
                          headers={"content-type": "application/json", "accept-language": "zh"})
     assert answer.status_code == 413 and answer.json()["detail"] == "请求的内容最多 262144 字节：请分批发送"
+
+
+@pytest.mark.parametrize("query", ["status=pending&status=decided", "community=a&community=b"])
+def test_a_query_parameter_given_twice_is_refused_naming_it(client, community, query):
+    """Found by attack: FastAPI read the last of a repeated parameter (``/audit?community=a&community=b``)."""
+    name = query.split("=")[0]
+    path = f"/communities/{community}/reviews" if name == "status" else "/audit"
+    answers = {language: client.get(f"{path}?{query}", headers={"Accept-Language": language}).json()
+               for language in ("zh", "en")}
+    assert [(p["path"], p["message"]) for p in answers["zh"]["errors"]] == [
+        (name, f"查询参数「{name}」写了不止一次：每个只写一次")], answers["zh"]
+    assert answers["en"]["detail"] == f"the query parameter '{name}' is given more than once; give it once"
+    assert client.get(f"{path}?{query.split('&')[0]}").status_code == 200
