@@ -5,7 +5,7 @@ A caller presents ``Authorization: Bearer <token>``; the token's roles decide:
 - ``committee``: rulesets and publishing, appeals, reviews, objections' resolution, the audit trail
   (and reading what staff read);
 - ``staff``: residents, facts, council cases, the shop and redemptions;
-- ``resident``: their own score, ledger and redemptions, the catalogue, reporting a case,
+- ``resident``: their own score, ledger and redemptions, the shop's items, reporting a case,
   objecting to a publicized award. Asking about anyone else gives the same 404 as a
   resident who does not exist, so nothing is learned;
 - no token (public): the public board and ``/health`` only.
@@ -118,6 +118,9 @@ def require(policy: Policy):
             raise ApiError(ApiCode.FORBIDDEN, Message.of("role_needed", needed=" / ".join(sorted(allowed)) or "—",
                                                          held=", ".join(sorted(caller.roles))))
         if caller.community and community and community != caller.community:
+            note = open_note()
+            if note is not None:  # its audit record is the caller's community's, not the one it tried (found by attack)
+                note.community = caller.community
             if granted == {R}:
                 raise not_found_for_resident(community, params.get("resident"))
             raise ApiError(ApiCode.FORBIDDEN, Message.of("token_elsewhere", community=caller.community))

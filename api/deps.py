@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+import re
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request
+from pydantic import BeforeValidator
 
 from xinzhi.communities import COMMUNITY_ID
+from xinzhi.engine.errors import Refusal
 from xinzhi.engine.moments import FIRST_DAY, LAST_DAY
 from xinzhi.service import Service
 from xinzhi.simulations.jobs import SimulationJobs
@@ -30,8 +33,24 @@ ResidentId = Annotated[str, Path(max_length=128)]
 # Every number and date a client sends is bounded where it is declared (the schema says so too): a
 # database integer holds it, and a day lies in the years a community keeps records for.
 MAX_SEQ = 2**62
-AsOf = Annotated[dt.date | None, Query(ge=FIRST_DAY, le=LAST_DAY,
-                                       description="standing at the end of this day (Asia/Shanghai); default today")]
+
+
+def _written_as_a_day(value: Any) -> Any:
+    """A day in a query is written 2024-02-29, and nothing else is read as one.
+
+    Found by attack: ``as_of=1709164800`` was read as a Unix time, and ``2024-01-01T00:00:00-10:00``
+    as its date with the offset dropped.
+    """
+    if isinstance(value, str) and not _ISO_DAY.fullmatch(value):
+        raise Refusal(f"write the day as YYYY-MM-DD (2024-02-29), not {value[:40]!r}", "input.day_written")
+    return value
+
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+#: A day of a query: ISO 8601's calendar date and nothing else, in the years records are kept for.
+Day = Annotated[dt.date, BeforeValidator(_written_as_a_day)]
+AsOf = Annotated[Day | None, Query(ge=FIRST_DAY, le=LAST_DAY,
+                                   description="standing at the end of this day (Asia/Shanghai); default today")]
 Offset = Annotated[int, Query(ge=0, le=MAX_SEQ)]
 Version = Annotated[int, Path(ge=1, le=2**31 - 1, description="ruleset version, e.g. 1")]
 Seq = Annotated[int, Path(ge=1, le=MAX_SEQ)]

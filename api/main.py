@@ -15,6 +15,7 @@ from . import console, docs_page, errors
 from .access import POLICIES, AuditTrail, require
 from .bodies import StrictJsonRoute
 from .headers import SecurityHeaders
+from .logs import redact_access_log
 from .routers import (
     adoption,
     appeals,
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         owned = service is None
+        redact_access_log()
         app.state.service = service or open_service(settings)
         app.state.simulations = SimulationJobs(app.state.service)
         try:

@@ -326,6 +326,9 @@ SENTENCES: dict[str, tuple[str, str]] = {
     "job_failed": ("失败", "failed"),
     "job_cancelled": ("取消", "cancelled"),
     # the catalogue (xinzhi.catalogue)
+    "redeemed_at_by_staff": ("只有工作人员才能补记兑换的时间（「redeemed_at」）：居民兑换即为现在",
+                             "only staff date a redemption ('redeemed_at', for a paper voucher); a resident "
+                             "redeems now"),
     "query_twice": ("查询参数「{name}」写了不止一次：每个只写一次", "the query parameter '{name}' is given more than "
                     "once; give it once"),
     "catalogue_id_owned": ("标准库里的「{id}」属于社区「{owner}」：只有它能放入新版本，请给这份标准换一个编号",
@@ -395,6 +398,9 @@ PROBLEMS_ZH: dict[str, str] = {
     "fact_field": "事实「{fact}」{type}的「{field}」{reason}",
     "input.missing": "必须填写",
     "input.extra_forbidden": "不是这里能写的项",
+    "input.day_written": "要写成年-月-日，如 2024-02-29",
+    "input.moment_written": "要写成文字的时间，如 2024-06-01T10:00:00+08:00",
+    "input.redeemed_between": "兑换的时间要在 {first}–{last} 年之间",
     "input.string_too_short": "至少要 {min_length} 个字",
     "input.string_too_long": "最多 {max_length} 个字",
     "input.too_short": "至少要 {min_length} 项",

@@ -62,7 +62,9 @@ def static_file(name: str) -> FileResponse:
 
 @pages.get("/board-data/{community}/categories")
 def active_categories(db: ServiceDep, community: CommunityId,
-                      month: str | None = Query(default=None, pattern=r"^\d{4}-\d{2}$")) -> dict[str, Any]:
+                      month: str | None = Query(default=None, pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$",
+                                                description="2000-01 … 2099-12 (default this month)")
+                      ) -> dict[str, Any]:
     """This month's most active categories (entries and points awarded): aggregates only, no residents."""
     return category_activity(db, community, month)
 

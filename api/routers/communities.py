@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -16,7 +15,7 @@ from xinzhi.spreadsheets import xlsx_bytes
 
 from ..access import CallerDep
 from ..bodies import StrictJsonRoute
-from ..deps import FIRST_DAY, LAST_DAY, AsOf, CommunityId, ServiceDep
+from ..deps import FIRST_DAY, LAST_DAY, AsOf, CommunityId, Day, ServiceDep
 from ..downloads import CsvStream, CsvText, XlsxFile, attachment
 
 router = APIRouter(prefix="/communities", tags=["communities"], route_class=StrictJsonRoute)
@@ -86,9 +85,9 @@ def scores_xlsx(service: ServiceDep, community: CommunityId, as_of: AsOf = None)
 
 @router.post("/{community}/jobs/close-periods")
 def close_periods(service: ServiceDep, community: CommunityId,
-                  as_of: Annotated[dt.date | None, Query(ge=FIRST_DAY, le=LAST_DAY, description=(
+                  as_of: Annotated[Day | None, Query(ge=FIRST_DAY, le=LAST_DAY, description=(
                       "close the periods that ended before this day (default today)"))] = None,
-                  since: Annotated[dt.date | None, Query(ge=FIRST_DAY, le=LAST_DAY, description=(
+                  since: Annotated[Day | None, Query(ge=FIRST_DAY, le=LAST_DAY, description=(
                       "and began on or after this day (default a year before as_of)"))] = None,
                   ) -> ClosingRun:
     """Pay period rules (连续 12 个月无违规) for the periods that ended; run again, it writes only what changed."""
@@ -98,7 +97,7 @@ def close_periods(service: ServiceDep, community: CommunityId,
 
 @router.post("/{community}/jobs/expire")
 def expire(service: ServiceDep, community: CommunityId,
-           as_of: Annotated[dt.date | None, Query(ge=FIRST_DAY, le=LAST_DAY,
+           as_of: Annotated[Day | None, Query(ge=FIRST_DAY, le=LAST_DAY,
                                                   description="expire what expired before this day")] = None,
            ) -> ExpiryRun:
     """Write expiry entries for unspent points past their date (earliest-expiring spent first)."""

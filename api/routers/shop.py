@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from xinzhi import shop
+from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.shop import ItemCreate, ItemRead, RedemptionCreate, RedemptionRead
 
 from ..access import CallerDep, acting_for
@@ -42,7 +43,14 @@ def put_items(service: ServiceDep, community: CommunityId,
              responses={200: {"description": "this id was redeemed before: its first result, nothing spent"}})
 def redeem(service: ServiceDep, community: CommunityId, caller: CallerDep, body: RedemptionCreate,
            response: Response) -> RedemptionRead:
-    """Spend points on an item (never the index); 409 when points or stock are short or the tier too low."""
+    """Spend points on an item (never the index); 409 when points or stock are short or the tier too low.
+
+    Only staff date a redemption (``redeemed_at``, a paper voucher entered later): a resident
+    redeems now (found by attack: dated before a 一票否决, a resident's redemption passed the
+    tier the veto had lowered, and rewrote the balances since).
+    """
+    if body.redeemed_at is not None and acting_for(caller, None, community) is not None:
+        raise ServiceError.at(ServiceCode.REQUEST_INVALID, "redeemed_at", "redeemed_at_by_staff")
     resident = acting_for(caller, body.resident, community)
     made = shop.redeem(service, community, body.model_copy(update={"resident": resident}), actor=caller.actor)
     if made.duplicate:

@@ -69,7 +69,8 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def serve(database_url: str | None, *, demo: bool = False, cwd: Path | None = None, auth: bool = False,
-          xinzhi: Path | None = None, log: Path | None = None, workers: int = 1) -> Iterator[str]:
+          xinzhi: Path | None = None, log: Path | None = None, workers: int = 1,
+          log_level: str = "warning") -> Iterator[str]:
     """A real ``xinzhi serve`` process on a free port; yields its base URL, stops it afterwards.
 
     ``xinzhi`` is the command to run (default: this environment's). ``log`` takes the server's
@@ -78,7 +79,7 @@ def serve(database_url: str | None, *, demo: bool = False, cwd: Path | None = No
     is given up for another one, at most three times."""
     for attempt in range(3):
         process, sink, base = _start(database_url, demo=demo, cwd=cwd, auth=auth, xinzhi=xinzhi, log=log,
-                                     workers=workers)
+                                     workers=workers, log_level=log_level)
         try:
             said = _wait_until_up(process, base, log)
             if said is None:
@@ -91,10 +92,11 @@ def serve(database_url: str | None, *, demo: bool = False, cwd: Path | None = No
 
 
 def _start(database_url: str | None, *, demo: bool, cwd: Path | None, auth: bool, xinzhi: Path | None,
-           log: Path | None, workers: int = 1) -> tuple[subprocess.Popen, IO[str] | None, str]:
+           log: Path | None, workers: int = 1, log_level: str = "warning",
+           ) -> tuple[subprocess.Popen, IO[str] | None, str]:
     port = free_port()
     command = [str(xinzhi or Path(sys.executable).parent / "xinzhi"), "serve", "--port", str(port),
-               "--log-level", "warning", "--workers", str(workers)]
+               "--log-level", log_level, "--workers", str(workers)]
     command += (["--database-url", database_url] if database_url else []) + (["--demo"] if demo else [])
     sink = log.open("w", encoding="utf-8") if log else None
     process = subprocess.Popen(command, cwd=cwd, stdout=sink or subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

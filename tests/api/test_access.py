@@ -207,6 +207,32 @@ def test_a_resident_sees_no_one_elses_redemption(site):
     assert listed.status_code == 404
 
 
+def test_a_resident_redeems_now_only_staff_date_a_redemption(site):
+    """Found by attack: dated before a 一票否决, a resident's redemption passed the tier the veto lowered."""
+    seeded, values = site
+    before = seeded.as_("staff", "GET", "/communities/{c}/shop/redemptions").json()
+    dated = seeded.as_("resident", "POST", "/communities/{c}/shop/redemptions", headers={"Accept-Language": "zh"},
+                       json={"id": "rd-dated", "resident": "n1", "item": "soap",
+                             "redeemed_at": "2024-06-01T10:00:00+08:00"})
+    assert dated.status_code == 422 and [(p["path"], p["message"]) for p in dated.json()["errors"]] == [
+        ("redeemed_at", "只有工作人员才能补记兑换的时间（「redeemed_at」）：居民兑换即为现在")], dated.text
+    assert seeded.as_("staff", "GET", "/communities/{c}/shop/redemptions").json() == before
+
+
+def test_a_write_refused_for_a_token_of_another_community_is_audited_there_not_here(site):
+    """Found by attack: each such refusal was a row of the community it tried, so anyone could fill its trail."""
+    seeded, values = site
+    service = seeded.client.app.state.service
+    elsewhere = create_token(service, ["staff"], community="another")
+    trail = seeded.as_("committee", "GET", "/audit", params={"community": values["community"]}).json()
+    refused = seeded.client.post(f"/communities/{values['community']}/cases", json=CASE,
+                                 headers={"Authorization": f"Bearer {elsewhere.token}"})
+    assert (refused.status_code, refused.json()["code"]) == (403, "forbidden")
+    assert seeded.as_("committee", "GET", "/audit", params={"community": values["community"]}).json() == trail
+    theirs = seeded.as_("admin", "GET", "/audit", params={"community": "another"}).json()
+    assert theirs[0]["action"] == f"POST /communities/{values['community']}/cases" and theirs[0]["status"] == 403
+
+
 def test_tokens_are_checked_scoped_and_revocable(site):
     seeded, values = site
     service = seeded.client.app.state.service

@@ -641,3 +641,15 @@ def test_finding_another_community_cannot_take_the_next_version_of_an_id_in_the_
     claimed = _import(client, c, _bundle(f"{fresh}@1", parent(fresh), provenance={"source_community": a}))
     assert claimed.status_code == 201 and claimed.json()["source_community"] == c, claimed.text
     assert claimed.json()["provenance"]["source_community"] == a
+
+
+def test_finding_an_import_cannot_take_the_id_of_another_communitys_unshared_standard(client):
+    # FINDING (session 22): yihe imported a bundle it made itself under xishan's unshared draft's id;
+    # xishan could then not share its own standard (409, "… from community yihe").
+    owner, squatter, secret = _community(client), _community(client), _fresh("x")
+    _upload(client, owner, parent(secret))  # a draft, not shared
+    refused = _refused(_import(client, squatter, _bundle(f"{secret}@1", parent(secret, points=9))), 409,
+                       code="catalogue_conflict")
+    assert f"belongs to community '{owner}'" in refused["detail"]
+    _publish(client, owner, parent(secret, version=2, dates="effective_from: 2022-01-01"))
+    assert client.post(f"/communities/{owner}/rulesets/{secret}/versions/2/share", json={}).status_code == 201

@@ -97,3 +97,26 @@ def test_a_dry_run_closing_periods_to_2099_is_a_located_4xx(client):
     assert response.status_code == 422, response.text
     [problem] = response.json()["errors"]
     assert (problem["code"], problem["path"]) == ("closing_too_large", "closes_until")
+
+
+@pytest.mark.parametrize("as_of", ["1709164800", "1709164800000", "2024-01-01T00:00:00-10:00", "20240229",
+                                   " 2024-02-29", "2024-2-29"])
+def test_a_day_in_a_query_is_written_year_month_day_and_nothing_else(client, community, as_of):
+    """Found by attack: a Unix time (seconds or milliseconds) was read as a day, and a moment's offset dropped."""
+    for path in (f"/communities/{community}/summary", f"/communities/{community}/residents/r1/score"):
+        refused = client.get(path, params={"as_of": as_of}, headers={"Accept-Language": "zh"})
+        assert refused.status_code == 422 and [(p["path"], p["message"]) for p in refused.json()["errors"]] == [
+            ("as_of", "「as_of」要写成年-月-日，如 2024-02-29")], refused.text
+    assert client.get(f"/communities/{community}/summary", params={"as_of": "2024-02-29"}).status_code == 200
+
+
+@pytest.mark.parametrize(("redeemed_at", "said"), [
+    (1709164800, "「redeemed_at」要写成文字的时间，如 2024-06-01T10:00:00+08:00"),
+    (True, "「redeemed_at」要写成文字的时间，如 2024-06-01T10:00:00+08:00"),
+    ("1999-12-31T10:00:00+08:00", "「redeemed_at」兑换的时间要在 2000–2099 年之间"),
+])
+def test_a_redemption_is_dated_with_text_in_the_years_records_are_kept(client, community, redeemed_at, said):
+    body = {"id": f"rd-{abs(hash(str(redeemed_at)))}", "resident": "r1", "item": "soap", "redeemed_at": redeemed_at}
+    refused = client.post(f"/communities/{community}/shop/redemptions", json=body, headers={"Accept-Language": "zh"})
+    assert refused.status_code == 422 and [(p["path"], p["message"]) for p in refused.json()["errors"]] == [
+        ("redeemed_at", said)], refused.text

@@ -259,6 +259,9 @@ def test_lobby_board_shows_masked_names_only(page, demo, artifacts):
     active = httpx.get(f"{demo.base}/console/board-data/yihe/categories", params={"month": month}).json()
     assert page.eval("[...document.querySelectorAll('#active .cat span:first-child')].map(e => e.innerText)") == \
         [c["title"] for c in active["categories"][:8]]
+    assert all(isinstance(c["awarded"], int | float) for c in active["categories"])  # an amount is a number
+    for month in ("2025-13", "0000-00", "9999-12", "1999-12"):  # found by attack: each was a 200 of nothing
+        assert httpx.get(f"{demo.base}/console/board-data/yihe/categories", params={"month": month}).status_code == 422
     first = page.eval("document.body.dataset.loaded")
     page.wait(f"document.body.dataset.loaded !== '{first}'", timeout=15, message="the board did not refresh itself")
     page.screenshot(artifacts / "board.png", full_page=False)

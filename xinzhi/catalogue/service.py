@@ -75,8 +75,9 @@ def store_entry(session: Any, *, catalogue_id: str, version: int, title: str, te
     community that imports an entry it could not see holds its text anyway, and sharing with
     every community after sharing with a group means every community. New content under an id
     is taken only from the community that first put that id in the catalogue (``source_community``:
-    for an import, the importing community, whatever the bundle claims): found by attack, another
-    community could share or import ``yihe_2021@2`` first, and Yihe could no longer share its own.
+    for an import, the importing community, whatever the bundle claims), and an import never takes
+    an id another community's registry holds: found by attack, another community could share or
+    import ``yihe_2021@2`` (or an unshared draft's id) first, and Yihe could no longer share its own.
     """
     ref = f"{catalogue_id}@{version}"
     digest = content_digest(ref, text, name, parents)
@@ -84,6 +85,9 @@ def store_entry(session: Any, *, catalogue_id: str, version: int, title: str, te
                                                            CatalogueEntry.version == version))
     owner = session.scalar(select(CatalogueEntry.source_community).where(
         CatalogueEntry.catalogue_id == catalogue_id).order_by(CatalogueEntry.version).limit(1))
+    if owner is None and origin == "imported":  # nor an id another community's standards go by, shared or not yet
+        owner = session.scalar(select(RulesetVersion.community).where(
+            RulesetVersion.ruleset_id == catalogue_id, RulesetVersion.community != source_community).limit(1))
     if existing is None and owner is not None and owner != source_community:
         raise ServiceError(ServiceCode.CATALOGUE_CONFLICT, Message.of("catalogue_id_owned", id=catalogue_id,
                                                                       owner=owner))

@@ -12,6 +12,7 @@ from typing import Any
 
 from xinzhi.clock import today, utcnow
 from xinzhi.communities.service import holders_shown, require_community, zones_shown
+from xinzhi.engine.amounts import to_json
 from xinzhi.ledger.balances import (
     Standing,
     Totals,
@@ -74,7 +75,7 @@ def category_activity(service: Service, community: str, month: str | None = None
         titles = {c.id: c.title for c in ruleset.categories} if ruleset else {}
         totals = totals_by_category(session, community, month=month, kind="award")
     ranked = sorted(((c, s) for c, s in totals.items() if c is not None), key=lambda item: (-item[1].entries, item[0]))
-    categories = [{"category": c, "title": titles.get(c, c), "entries": s.entries, "awarded": s.awarded}
+    categories = [{"category": c, "title": titles.get(c, c), "entries": s.entries, "awarded": to_json(s.awarded)}
                   for c, s in ranked]
     return {"community": community, "month": month, "categories": categories,
             "as_of": dt.date.isoformat(day)}

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from xinzhi.engine import SHANGHAI
+from xinzhi.engine.errors import Refusal
 from xinzhi.engine.moments import FIRST_DAY, LAST_DAY
 
 ItemKind = Literal["goods", "course", "service"]
@@ -53,13 +54,22 @@ class RedemptionCreate(BaseModel):
                                   "Shanghai time; default now. Not in the future, not before the resident's "
                                   "first entry or last expiry")
 
+    @field_validator("redeemed_at", mode="before")
+    @classmethod
+    def _written(cls, moment: Any) -> Any:
+        """A moment is text: a number is never a Unix time (found by attack: 1709164800 was 2024-02-29, in UTC)."""
+        if moment is not None and not isinstance(moment, str | dt.datetime):
+            raise Refusal("write the moment as text, 2024-06-01T10:00:00+08:00", "input.moment_written")
+        return moment
+
     @field_validator("redeemed_at")
     @classmethod
     def _shanghai(cls, moment: dt.datetime | None) -> dt.datetime | None:
         if moment is None:
             return None
         if not FIRST_DAY.year <= moment.year <= LAST_DAY.year:
-            raise ValueError("a redemption is dated between 2000 and 2099")
+            raise Refusal(f"a redemption is dated between {FIRST_DAY.year} and {LAST_DAY.year}",
+                          "input.redeemed_between", first=FIRST_DAY.year, last=LAST_DAY.year)
         return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
 
 
