@@ -329,6 +329,9 @@ SENTENCES: dict[str, tuple[str, str]] = {
     "redeemed_at_by_staff": ("只有工作人员才能补记兑换的时间（「redeemed_at」）：居民兑换即为现在",
                              "only staff date a redemption ('redeemed_at', for a paper voucher); a resident "
                              "redeems now"),
+    "redemption_id_random": ("居民的兑换单号要用随机生成的 UUID（如 3f2b9c4e-…）：编号由工作人员使用",
+                             "a resident's redemption is numbered by a random UUID (3f2b9c4e-…); numbers are "
+                             "the office's"),
     "query_twice": ("查询参数「{name}」写了不止一次：每个只写一次", "the query parameter '{name}' is given more than "
                     "once; give it once"),
     "catalogue_id_owned": ("标准库里的「{id}」属于社区「{owner}」：只有它能放入新版本，请给这份标准换一个编号",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Response
@@ -39,6 +40,9 @@ def put_items(service: ServiceDep, community: CommunityId,
     return shop.put_items(service, community, items)
 
 
+_UUID = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}")
+
+
 @router.post("/redemptions", status_code=201,
              responses={200: {"description": "this id was redeemed before: its first result, nothing spent"}})
 def redeem(service: ServiceDep, community: CommunityId, caller: CallerDep, body: RedemptionCreate,
@@ -47,10 +51,15 @@ def redeem(service: ServiceDep, community: CommunityId, caller: CallerDep, body:
 
     Only staff date a redemption (``redeemed_at``, a paper voucher entered later): a resident
     redeems now (found by attack: dated before a 一票否决, a resident's redemption passed the
-    tier the veto had lowered, and rewrote the balances since).
+    tier the veto had lowered, and rewrote the balances since). A resident's redemption is
+    numbered by a random UUID (the console's): the office's voucher numbers (V2024-0001) cannot
+    be taken ahead of it, and a refused id tells nothing a resident could have guessed.
     """
-    if body.redeemed_at is not None and acting_for(caller, None, community) is not None:
-        raise ServiceError.at(ServiceCode.REQUEST_INVALID, "redeemed_at", "redeemed_at_by_staff")
+    if acting_for(caller, None, community) is not None:
+        if body.redeemed_at is not None:
+            raise ServiceError.at(ServiceCode.REQUEST_INVALID, "redeemed_at", "redeemed_at_by_staff")
+        if not _UUID.fullmatch(body.id):
+            raise ServiceError.at(ServiceCode.REQUEST_INVALID, "id", "redemption_id_random")
     resident = acting_for(caller, body.resident, community)
     made = shop.redeem(service, community, body.model_copy(update={"resident": resident}), actor=caller.actor)
     if made.duplicate:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -79,7 +80,7 @@ MATRIX = [
     ("PUT", "/communities/{community}/shop/items", "S",
      {"json": [{"id": "tea", "kind": "goods", "title": "茶叶", "price": 3, "stock": 5}]}),
     ("POST", "/communities/{community}/shop/redemptions", "SR",
-     {"json": {"id": "rd-matrix", "resident": "n1", "item": "soap"}}),
+     {"json": {"id": "5f0c7d1e-8a4b-4c2d-9e3f-0a1b2c3d4e5f", "resident": "n1", "item": "soap"}}),
     ("GET", "/communities/{community}/shop/redemptions", "CSR", None),
     ("GET", "/communities/{community}/shop/redemptions/{redemption}", "CSR", None),
     ("POST", "/communities/{community}/shop/redemptions/{redemption}/cancel", "S", None),
@@ -212,10 +213,14 @@ def test_a_resident_redeems_now_only_staff_date_a_redemption(site):
     seeded, values = site
     before = seeded.as_("staff", "GET", "/communities/{c}/shop/redemptions").json()
     dated = seeded.as_("resident", "POST", "/communities/{c}/shop/redemptions", headers={"Accept-Language": "zh"},
-                       json={"id": "rd-dated", "resident": "n1", "item": "soap",
+                       json={"id": str(uuid.uuid4()), "resident": "n1", "item": "soap",
                              "redeemed_at": "2024-06-01T10:00:00+08:00"})
     assert dated.status_code == 422 and [(p["path"], p["message"]) for p in dated.json()["errors"]] == [
         ("redeemed_at", "只有工作人员才能补记兑换的时间（「redeemed_at」）：居民兑换即为现在")], dated.text
+    # and numbers a redemption at random: the office's voucher numbers cannot be taken ahead of it (found by attack)
+    numbered = seeded.as_("resident", "POST", "/communities/{c}/shop/redemptions", headers={"Accept-Language": "zh"},
+                          json={"id": "V2024-0001", "resident": "n1", "item": "soap"})
+    assert numbered.status_code == 422 and [p["path"] for p in numbered.json()["errors"]] == ["id"], numbered.text
     assert seeded.as_("staff", "GET", "/communities/{c}/shop/redemptions").json() == before
 
 

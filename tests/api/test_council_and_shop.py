@@ -65,17 +65,20 @@ def test_a_full_council_case_ends_with_explained_satisfaction_awards_once(site):
                for a in audit)
 
 
+RD_1, RD_2, RD_3 = (f"0d1e2f3a-4b5c-4d6e-8f70-81920a1b2c{n:02d}" for n in (1, 2, 3))  # a resident's ids: UUIDs
+
+
 def test_a_resident_redeems_sees_only_their_own_and_staff_cancels_once(site):
     site.as_("committee", "POST", "/communities/{c}/appeals", json={
         "action": "adjust", "resident": "n1", "points_delta": 12, "reason": "开户赠送"})
-    made = site.as_("resident", "POST", "/communities/{c}/shop/redemptions", json={"id": "rd-n1-1", "resident": "n1",
+    made = site.as_("resident", "POST", "/communities/{c}/shop/redemptions", json={"id": RD_1, "resident": "n1",
                                                                                   "item": "soap", "quantity": 2})
     assert made.status_code == 201, made.text
     assert made.json()["points_after"] == 2 and points(site, "n1") == 2
-    short = site.as_("resident", "POST", "/communities/{c}/shop/redemptions", json={"id": "rd-n1-2", "resident": "n1",
+    short = site.as_("resident", "POST", "/communities/{c}/shop/redemptions", json={"id": RD_2, "resident": "n1",
                                                                                    "item": "soap"})
     assert short.status_code == 409 and short.json()["code"] == "insufficient_points"
-    for_other = site.as_("resident", "POST", "/communities/{c}/shop/redemptions", json={"id": "rd-n2", "resident": "n2",
+    for_other = site.as_("resident", "POST", "/communities/{c}/shop/redemptions", json={"id": RD_3, "resident": "n2",
                                                                                        "item": "soap"})
     assert for_other.status_code == 404 and for_other.json()["code"] == "resident_not_found"
     mine = site.as_("resident", "GET", "/communities/{c}/shop/redemptions").json()
