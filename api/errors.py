@@ -30,6 +30,8 @@ from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.messages import Message, language_of, problem_text, title
 from xinzhi.spreadsheets import XLSX_MEDIA_TYPE
 
+from .headers import headers_for
+
 log = logging.getLogger("xinzhi.api")
 
 MEDIA_TYPE = "application/problem+json"
@@ -261,9 +263,13 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
     return problem(code, str(exc.detail), status=exc.status_code)
 
 
-async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    """A failure no one foresaw: answered by Starlette's outermost middleware, so it adds the security headers."""
     log.exception("unhandled error", exc_info=exc)
-    return problem(ApiCode.INTERNAL, "the server failed to handle this request; nothing was stored")
+    answer = problem(ApiCode.INTERNAL, "the server failed to handle this request; nothing was stored")
+    for name, value in headers_for(request.url.path, MEDIA_TYPE):
+        answer.headers[name.decode()] = value.decode()
+    return answer
 
 
 E = TypeVar("E", bound=Exception)

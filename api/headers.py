@@ -30,10 +30,18 @@ def policy_for(path: str, content_type: str) -> str:
     return CONSOLE_POLICY if path == "/console" or path.startswith("/console/") else PAGE_POLICY
 
 
+def headers_for(path: str, content_type: str) -> list[tuple[bytes, bytes]]:
+    """Every security header of an answer at ``path`` of ``content_type``, as ASGI writes them."""
+    policy = policy_for(path, content_type)
+    framing = b"DENY" if policy == DATA_POLICY else b"SAMEORIGIN"  # for browsers that predate CSP
+    return [*_ALWAYS, (b"content-security-policy", policy.encode()), (b"x-frame-options", framing)]
+
+
 class SecurityHeaders:
     """ASGI middleware: each answer gets its policy (``policy_for``), ``nosniff`` and a same-origin referrer.
 
-    Outermost, so that a refusal made before any route (a body too large) has them too.
+    Outermost but for Starlette's own error middleware: a 500 gets them from its handler
+    (``api.errors``), a refusal made before any route (a body too large) from here.
     """
 
     def __init__(self, app: Any):
@@ -49,10 +57,7 @@ class SecurityHeaders:
                 headers = list(message.get("headers", []))
                 named = {name.lower() for name, _ in headers}
                 content_type = next((value for name, value in headers if name.lower() == b"content-type"), b"")
-                policy = policy_for(scope["path"], content_type.decode("latin-1"))
-                framing = b"DENY" if policy == DATA_POLICY else b"SAMEORIGIN"  # for browsers that predate CSP
-                headers += [(name, value) for name, value in (*_ALWAYS, (b"content-security-policy", policy.encode()),
-                                                               (b"x-frame-options", framing))
+                headers += [(name, value) for name, value in headers_for(scope["path"], content_type.decode("latin-1"))
                             if name not in named]
                 message = {**message, "headers": headers}
             await send(message)

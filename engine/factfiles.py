@@ -42,9 +42,10 @@ UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 XLSX_MAX_INFLATED = 64 * 1024 * 1024
 XLSX_MAX_ROWS = 200_000
 XLSX_MAX_SHEETS = 64
-XLSX_MAX_COLUMNS = 256  # a header this wide at most: openpyxl pads a row to its last cell, XFD is 16,384 away
+MAX_COLUMNS = 256  # a header this wide at most (CSV too); openpyxl pads a row to its last cell, XFD is 16,384 away
 
 SLICE = 1 << 20  # bytes (or characters) read at a time from a text file of facts
+MAX_LINE = 1 << 20  # characters in one line of JSON Lines: a fact is a few hundred
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _WIDE = re.compile("[\u0800-\U0010ffff]")  # CJK and beyond: three bytes or more in UTF-8
 
@@ -155,8 +156,17 @@ def stream_fact_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     is read whole: its sheet is bounded (``XLSX_MAX_ROWS``).
     """
     name, fmt = str(path), format_of(path)
+    if path.exists() and not path.is_file():  # a device or a pipe has no end to check its encoding up to
+        raise FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, says="file.not_regular",
+                                 message="not a file of facts (a directory, a device or a pipe)")])
     if fmt == "xlsx":
-        yield from _xlsx(path.read_bytes(), name)
+        with path.open("rb") as raw:  # no larger than it may inflate to (found by attack: /dev/zero took 6 GB)
+            data = raw.read(XLSX_MAX_INFLATED + 1)
+        if len(data) > XLSX_MAX_INFLATED:
+            raise FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, says="xlsx.inflated",
+                                     message=f"the workbook is larger than {XLSX_MAX_INFLATED:,} bytes",
+                                     params={"size": f"{len(data):,}+", "most": f"{XLSX_MAX_INFLATED:,}"})])
+        yield from _xlsx(data, name)
         return
     codec = text_codec(lambda: _slices(path), name)
     with path.open("rb") as raw, io.TextIOWrapper(raw, encoding=codec, newline="") as text:
@@ -180,6 +190,10 @@ def _lines(pieces: Iterable[str]) -> Iterator[str]:
     for piece in pieces:
         lines = (rest + piece).splitlines(keepends=True)
         rest = lines.pop() if lines else ""
+        if len(rest) > MAX_LINE:  # found by attack: /dev/zero as JSON Lines grew one line without end
+            raise FactError([Problem(code=ErrorCode.FACTS_UNREADABLE, says="jsonl.too_long",
+                                     message=f"a line is longer than {MAX_LINE:,} characters",
+                                     params={"most": f"{MAX_LINE:,}"})])
         for line in lines:
             yield (line.splitlines() or [""])[0]
     if rest:
@@ -198,6 +212,15 @@ def _jsonl(lines: Iterable[str], name: str) -> Iterator[tuple[int, dict[str, Any
             problems.append(Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=number, column=exc.colno,
                                     message=f"not valid JSON: {exc.msg}", says="jsonl.invalid"))
             continue
+        except RecursionError:  # found by attack: a line nested thousands deep was a traceback
+            problems.append(Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=number,
+                                    message="this line nests deeper than a fact does", says="jsonl.too_deep"))
+            continue
+        if _unstorable(fact):  # found by attack: a NUL was stored, a lone surrogate crashed the matcher
+            problems.append(Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=number,
+                                    message="a value holds a NUL character or a lone surrogate: no person means "
+                                            "them and no database stores them", says="table.unstorable"))
+            continue
         if not isinstance(fact, dict):
             problems.append(Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=number,
                                     message="each line must be a JSON object", says="jsonl.not_object"))
@@ -205,6 +228,15 @@ def _jsonl(lines: Iterable[str], name: str) -> Iterator[tuple[int, dict[str, Any
         yield number, fact
     if problems:
         raise FactError(problems)
+
+
+def _unstorable(value: Any) -> bool:
+    """Whether a value read from JSON holds, in a key or a text at any depth, what ``UNSTORABLE`` finds."""
+    if isinstance(value, str):
+        return UNSTORABLE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_unstorable(key) or _unstorable(item) for key, item in value.items())
+    return isinstance(value, list) and any(_unstorable(item) for item in value)
 
 
 def column_key(header: str, titles: Mapping[str, str] = COLUMN_TITLES) -> str:
@@ -275,6 +307,8 @@ def _cells(header: Sequence[str], rows: Iterable[tuple[int, Sequence[str]]], nam
 
     while header and not header[-1]:
         header = header[:-1]  # trailing empty header cells: a spreadsheet's unused columns
+    if len(header) > MAX_COLUMNS:  # found by attack: 300,000 columns of CSV took a server to 1.45 GB
+        raise refused(1, f"the header is wider than {MAX_COLUMNS} columns", "xlsx.too_wide", most=MAX_COLUMNS)
     keys = [column_key(h, titles) for h in header]
     missing = [c for c in required if c not in keys]
     if missing:
@@ -293,6 +327,10 @@ def _cells(header: Sequence[str], rows: Iterable[tuple[int, Sequence[str]]], nam
             raise refused(number, f"this row has {len(cells)} cells, the header {len(keys)} columns: a value with "
                                   "a comma (1,000) must be quoted", "table.extra_cells", cells=len(cells),
                           columns=len(keys))
+        unheaded = next((i for i, key in enumerate(keys) if not key and i < len(cells) and cells[i]), None)
+        if unheaded is not None:  # found by attack: its values were dropped without a word
+            raise refused(number, f"a value in column {unheaded + 1}, whose header is empty: give the column a "
+                                  "header or delete the value", "table.unheaded", column=unheaded + 1)
         yield number, {key: cells[i] if i < len(cells) else "" for i, key in enumerate(keys)}  # every column, always
 
 
@@ -342,10 +380,10 @@ def _header_rows(filled: Iterator[tuple[int, tuple]], unreadable: Callable[..., 
                  ) -> Iterator[tuple[int, list[str]]]:
     """Rows as text while a header is looked for: as wide as a header may be, its trailing empty cells dropped."""
     for number, values in filled:
-        if not _blank(values[XLSX_MAX_COLUMNS:]):
-            raise unreadable(f"the header is wider than {XLSX_MAX_COLUMNS} columns", "xlsx.too_wide",
-                             row=number, most=XLSX_MAX_COLUMNS)
-        cells = [_cell_text(v) for v in values[:XLSX_MAX_COLUMNS]]
+        if not _blank(values[MAX_COLUMNS:]):
+            raise unreadable(f"the header is wider than {MAX_COLUMNS} columns", "xlsx.too_wide",
+                             row=number, most=MAX_COLUMNS)
+        cells = [_cell_text(v) for v in values[:MAX_COLUMNS]]
         while cells and not cells[-1]:
             cells.pop()
         if cells:  # spaces only: no row
@@ -419,7 +457,7 @@ class _Merged:
         self.across: dict[int, list[tuple[int, str]]] = defaultdict(list)  # first row → (column from 0, range)
         for ref in refs:
             first_column, first_row, last_column, last_row = range_boundaries(ref)
-            if first_column <= XLSX_MAX_COLUMNS:  # further right: beyond any header, refused there if it holds a value
+            if first_column <= MAX_COLUMNS:  # further right: beyond any header, refused there if it holds a value
                 if first_column == last_column:
                     self.down[first_row].append((first_column - 1, last_row))
                 else:
@@ -441,7 +479,7 @@ class _Merged:
         for column, (last, value) in list(self.open.items()):
             if last < number:
                 del self.open[column]
-            elif column < len(row) and row[column] in (None, ""):
+            elif column < len(row):  # what the sheet shows: the range's value, whatever a cell under it holds
                 row[column] = value
         return row
 
@@ -449,7 +487,7 @@ class _Merged:
 #: What a workbook of facts may hold, per part: a few (rows, cells, strings) for free, then some per byte
 #: of the file as sent — each costs a real file several compressed bytes, and a bomb none — up to a ceiling.
 XLSX_LIMITS = {"row": (20_000, 1, 300_000), "c": (100_000, 4, 3_000_000), "si": (20_000, 1, 500_000),
-               "xf": (5_000, 0, 5_000), "sheet": (64, 0, 64), "mergeCell": (5_000, 0, 5_000)}
+               "xf": (5_000, 0, 5_000), "sheet": (64, 0, 64), "mergeCell": (5_000, 1, 200_000)}
 #: The start of one of those parts however its writer spelled it: ``<c r="A1">``, an empty ``<c/>``, ``<x:c>`` with a
 #: namespace prefix (counting ``<c `` alone let 8 million ``<c/>`` through in 53 KB: 28 s of openpyxl's work).
 _PART = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,31}:)?(" + "|".join(XLSX_LIMITS).encode() + rb")[\s/>]")
@@ -461,7 +499,8 @@ _NS = rb"(?:[A-Za-z_][\w.-]{0,31}:)?"
 _UNCACHED_FORMULA = re.compile(rb"<" + _NS + rb"f\b[^>]*(?:/>|>[^<]*</" + _NS + rb"f>)\s*"
                                rb"(?:<" + _NS + rb"v\s*/>|<" + _NS + rb"v>\s*</" + _NS + rb"v>)?\s*</" + _NS + rb"c>")
 _ZONED_DATE = re.compile(rb'<c\b[^>]*\bt="d"[^>]*>\s*<v>[^<]*(?:Z|[+-]\d\d:?\d\d)\s*</v>')
-_MERGED = re.compile(rb"<" + _NS + rb'mergeCell\b[^>]*\bref="([A-Z]{1,3}[0-9]{1,7}(?::[A-Z]{1,3}[0-9]{1,7})?)"')
+_MERGED = re.compile(rb"<" + _NS + rb"mergeCell\b[^>]*\bref\s*=\s*[\"']"  # either quote, spaces around =
+                     rb"([A-Z]{1,3}[0-9]{1,7}(?::[A-Z]{1,3}[0-9]{1,7})?)[\"']")
 
 
 def _check_parts(data: bytes, unreadable: Callable[..., FactError]) -> dict[str, list[str]]:

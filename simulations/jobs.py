@@ -36,14 +36,13 @@ from xinzhi.messages import Message
 from xinzhi.service import Service
 from xinzhi.settings import Settings
 
-from .population import SCENARIOS, load_scenario
+from .population import MAX_RESIDENTS, SCENARIOS, load_scenario
 from .recorded import parse_period
 from .replay import ReplayRuleset
 from .shards import Cancelled, refuse_unsupported
 
 log = logging.getLogger("xinzhi.simulations")
 
-MAX_RESIDENTS = 10_000_000  # a prefecture: the schema's bound; a deployment's are its settings (simulation_max_*)
 MAX_MONTHS = 36
 MAX_JOBS_KEPT = 100               # finished jobs kept per community (older ones are deleted)
 HEARTBEAT = dt.timedelta(seconds=2)  # how often a running job says it is alive (and looks for a cancel)

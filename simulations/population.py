@@ -164,6 +164,7 @@ class Shop(_Model):
 
 
 MOST_MONTHS = 120  # a simulated or replayed period's longest
+MAX_RESIDENTS = 10_000_000  # a prefecture: the most a scenario draws (a deployment's own bound: simulation_max_*)
 
 
 class Period(_Model):

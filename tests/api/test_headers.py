@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
-from xinzhi.api.headers import CONSOLE_POLICY, DATA_POLICY, PAGE_POLICY, policy_for
+from xinzhi.api.errors import install
+from xinzhi.api.headers import CONSOLE_POLICY, DATA_POLICY, PAGE_POLICY, SecurityHeaders, policy_for
 
 
 @pytest.mark.parametrize(("path", "content_type", "policy"), [
@@ -38,3 +41,20 @@ def test_every_answer_carries_them_refusals_too(client, community):
         assert (headers["content-security-policy"], headers["x-frame-options"]) == expected[name], name
         assert (headers["x-content-type-options"], headers["referrer-policy"]) == ("nosniff", "same-origin"), name
     assert answers["too large"].status_code == 413
+
+
+def test_a_failure_no_one_foresaw_has_them_too():
+    """Found by attack: Starlette answers a 500 from outside every other middleware, so it had none."""
+    app = FastAPI()
+    install(app)
+    app.add_middleware(SecurityHeaders)
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("unforeseen")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        answer = client.get("/boom")
+    assert answer.status_code == 500 and answer.json()["code"] == "internal_error"
+    assert (answer.headers["content-security-policy"], answer.headers["x-content-type-options"]) == (
+        DATA_POLICY, "nosniff")

@@ -653,3 +653,16 @@ def test_finding_an_import_cannot_take_the_id_of_another_communitys_unshared_sta
     assert f"belongs to community '{owner}'" in refused["detail"]
     _publish(client, owner, parent(secret, version=2, dates="effective_from: 2022-01-01"))
     assert client.post(f"/communities/{owner}/rulesets/{secret}/versions/2/share", json={}).status_code == 201
+
+
+def test_finding_a_share_cannot_take_an_id_another_community_named_a_standard_first(client):
+    # FINDING (session 22): qingxi published and shared (to itself) its own standard under the id of
+    # yihe's earlier draft; yihe could then not share its standard (409 "… from qingxi").
+    first, second, named = _community(client), _community(client), _fresh("z")
+    _upload(client, first, parent(named))
+    _publish(client, second, parent(named, points=7))
+    refused = _refused(client.post(f"/communities/{second}/rulesets/{named}/versions/1/share",
+                                   json={"communities": []}), 409, code="catalogue_conflict")
+    assert f"belongs to community '{first}'" in refused["detail"]
+    client.post(f"/communities/{first}/rulesets/{named}/versions/1/publish")
+    assert client.post(f"/communities/{first}/rulesets/{named}/versions/1/share", json={}).status_code == 201

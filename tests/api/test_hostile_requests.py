@@ -113,6 +113,8 @@ def test_a_day_in_a_query_is_written_year_month_day_and_nothing_else(client, com
 @pytest.mark.parametrize(("redeemed_at", "said"), [
     (1709164800, "「redeemed_at」要写成文字的时间，如 2024-06-01T10:00:00+08:00"),
     (True, "「redeemed_at」要写成文字的时间，如 2024-06-01T10:00:00+08:00"),
+    ("1709164800", "「redeemed_at」要写成文字的时间，如 2024-06-01T10:00:00+08:00"),
+    ("2024-06-01", "「redeemed_at」要写成文字的时间，如 2024-06-01T10:00:00+08:00"),
     ("1999-12-31T10:00:00+08:00", "「redeemed_at」兑换的时间要在 2000–2099 年之间"),
 ])
 def test_a_redemption_is_dated_with_text_in_the_years_records_are_kept(client, community, redeemed_at, said):

@@ -119,13 +119,13 @@ def test_an_unshared_standard_is_not_found_and_a_group_share_is_seen_by_its_grou
 def test_what_cannot_be_shared(service, case, expected):
     a, b = new_community(service, ruleset=None), new_community(service, ruleset=None)
     shared = fresh_id()
+    if case == "conflict":  # B names a standard so first, publishes other content under the id and shares it
+        published(service, b, parent(shared, points=4))
+        share_standard(service, b, shared, 1, ShareIn(), actor="b")
     if case == "draft":
         upload_ruleset(service, a, parent(shared))
     else:
         published(service, a, parent(shared))
-    if case == "conflict":  # B publishes other content under the same id and version, and shares it first
-        published(service, b, parent(shared, points=4))
-        share_standard(service, b, shared, 1, ShareIn(), actor="b")
     with pytest.raises(ServiceError) as refused:
         share_standard(service, a, shared, 1, ShareIn(communities=["nobody"] if case == "stranger" else None),
                        actor="a")

@@ -121,3 +121,20 @@ def test_score_may_ignore_facts_of_unknown_types_and_says_how_many(tmp_path):
     ignored = xinzhi("score", str(RULESETS / "yihe_2021.yaml"), "--facts", str(facts), "--json",
                      "--ignore-unknown-types")
     assert ignored.returncode == 0 and json.loads(ignored.stdout)["ignored"] == 1
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (("validate", "no-such-ruleset.yaml"), "No such file or directory: no-such-ruleset.yaml"),
+    (("validate", "rulesets"), "Is a directory: rulesets"),
+    (("score", "rulesets/yihe_2021.yaml", "--facts", "/dev/zero"), "not a file of facts"),
+    (("close-periods", "--community", "yihe", "--as-of", "20261101"), "write the day as YYYY-MM-DD"),
+    (("close-periods", "--community", "yihe", "--as-of", "0001-01-01"), "a day lies in 2000–2099"),
+    (("serve", "--port", "99999"), "99999 is not between 1 and 65,535"),
+    (("serve", "--log-level", "bogus"), "invalid choice: 'bogus'"),
+    (("simulate", "--candidate", "x.yaml", "--out", "o", "--workers", "100000"), "not between 1 and 64"),
+])
+def test_a_bad_argument_or_file_is_one_line_and_no_traceback(args, said):
+    """Found by attack: each of these was a traceback, ran for ever, or (20261101) wrote 303 awards."""
+    ran = xinzhi(*args)
+    assert ran.returncode in (1, 2) and said in ran.stderr, (ran.returncode, ran.stderr)  # 1: the input refused
+    assert "Traceback" not in ran.stderr

@@ -13,7 +13,7 @@ from openpyxl import Workbook
 
 from xinzhi.engine import FactError, factfiles
 from xinzhi.engine.factfiles import (
-    XLSX_MAX_COLUMNS,
+    MAX_COLUMNS,
     XLSX_MAX_INFLATED,
     column_key,
     decode_text,
@@ -174,8 +174,8 @@ def test_a_value_far_beyond_the_header_is_refused_at_its_row_without_padding_eve
     assert peak < 50_000_000, peak  # each row padded to 16,384 cells and kept took 400 MB
     with pytest.raises(FactError, match="column F, beyond the header's 5 columns"):
         parse_facts(far_cells(1, "F"), fmt="xlsx", name="wide.xlsx")
-    wide = workbook([[f"c{n}" for n in range(XLSX_MAX_COLUMNS + 1)]])
-    with pytest.raises(FactError, match=f"wider than {XLSX_MAX_COLUMNS} columns"):
+    wide = workbook([[f"c{n}" for n in range(MAX_COLUMNS + 1)]])
+    with pytest.raises(FactError, match=f"wider than {MAX_COLUMNS} columns"):
         parse_facts(wide, fmt="xlsx", name="wide.xlsx")
 
 

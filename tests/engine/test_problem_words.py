@@ -13,8 +13,10 @@ import datetime as dt
 import functools
 import io
 import re
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,7 +36,7 @@ from xinzhi.engine import (
     load_ruleset,
     run_tests,
 )
-from xinzhi.engine.factfiles import XLSX_MAX_INFLATED, XLSX_MAX_SHEETS, parse_fact_rows
+from xinzhi.engine.factfiles import XLSX_MAX_INFLATED, XLSX_MAX_SHEETS, parse_fact_rows, stream_fact_rows
 from xinzhi.messages import PROBLEMS_ZH, problem_text
 
 #: Three English words in a row: a sentence left in English inside the Chinese.
@@ -55,6 +57,17 @@ def facts(text: str, raw: list[Any], closes_until: str | None = None) -> list[Pr
     compiled = compile_ruleset(load_ruleset(text, name="standard.yaml"))
     try:
         evaluate(compiled, raw, closes_until=dt.date.fromisoformat(closes_until) if closes_until else None)
+    except FactError as exc:
+        return exc.problems
+    return []
+
+
+def streamed(path: str, text: str | None = None) -> list[Problem]:
+    """The problems of streaming the facts of ``path`` (written with ``text`` first, if given)."""
+    if text is not None:
+        Path(path).write_text(text, encoding="utf-8")
+    try:
+        list(stream_fact_rows(Path(path)))
     except FactError as exc:
         return exc.problems
     return []
@@ -330,6 +343,14 @@ CASES = [
                  id="json-line-broken"),
     pytest.param(functools.partial(fact_file, "[1, 2]\n", "jsonl"), "facts_unreadable", "每一行都要是一条",
                  id="json-line-not-an-object"),
+    pytest.param(functools.partial(fact_file, "[" * 100_000 + "]" * 100_000 + "\n", "jsonl"), "facts_unreadable",
+                 "嵌套的层次比一条事实深得多", id="json-line-nested-deep"),  # was a RecursionError's traceback
+    pytest.param(functools.partial(fact_file, '{"id": "a\\u0000b"}\n', "jsonl"), "facts_unreadable",
+                 "空字符（NUL）", id="json-line-with-nul"),  # was stored
+    pytest.param(functools.partial(fact_file, "id,type,resident,occurred_at,,activity\nv1,t,A1,2026-11-20,2,扫地\n",
+                                   "csv"), "facts_unreadable", "第 5 列的表头是空的", id="value-under-a-blank-header"),
+    pytest.param(functools.partial(fact_file, ",".join(f"c{n}" for n in range(300)) + "\n", "csv"),
+                 "facts_unreadable", "表头超过了 256 列", id="csv-header-too-wide"),
     pytest.param(functools.partial(fact_file, "编号,居民\nv1,A1\n", "csv"), "facts_unreadable",
                  "表头缺少这些列：事实类型、发生时间（「type」、「occurred_at」）", id="header-lacks-columns"),
     pytest.param(functools.partial(fact_file, f"{HEADER},id\n{ROW},v9\n", "csv"), "facts_unreadable",
@@ -362,6 +383,10 @@ CASES = [
                  "表头超过了 256 列", id="workbook-header-too-wide"),
     pytest.param(functools.partial(fact_file, zipped({"xl/styles.xml": b"<xf/>" * 5_001}), "xlsx"), "facts_unreadable",
                  "比一张事实表应有的多", id="workbook-too-full"),
+    pytest.param(functools.partial(streamed, "/dev/zero"), "facts_unreadable", "这不是一个事实文件",
+                 id="facts-from-a-device"),  # found by attack: read for ever
+    pytest.param(functools.partial(streamed, f"{tempfile.gettempdir()}/xinzhi-long-line.jsonl", "x" * (1 << 21)),
+                 "facts_unreadable", "有一行超过了 1,048,576 个字符", id="json-line-without-end"),
 ]
 
 #: Sentences no case here meets, and why.

@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from xinzhi.catalogue.models import CatalogueEntryRead, CatalogueEntryText, DeriveIn, ShareIn, StandardSummary
 from xinzhi.communities.service import require_community
@@ -75,8 +75,9 @@ def store_entry(session: Any, *, catalogue_id: str, version: int, title: str, te
     community that imports an entry it could not see holds its text anyway, and sharing with
     every community after sharing with a group means every community. New content under an id
     is taken only from the community that first put that id in the catalogue (``source_community``:
-    for an import, the importing community, whatever the bundle claims), and an import never takes
-    an id another community's registry holds: found by attack, another community could share or
+    for an import, the importing community, whatever the bundle claims); an id new to the catalogue
+    is taken by no import another community's registry holds it in, and by no share another
+    community's registry held it in first. Found by attack: another community could share or
     import ``yihe_2021@2`` (or an unshared draft's id) first, and Yihe could no longer share its own.
     """
     ref = f"{catalogue_id}@{version}"
@@ -85,9 +86,14 @@ def store_entry(session: Any, *, catalogue_id: str, version: int, title: str, te
                                                            CatalogueEntry.version == version))
     owner = session.scalar(select(CatalogueEntry.source_community).where(
         CatalogueEntry.catalogue_id == catalogue_id).order_by(CatalogueEntry.version).limit(1))
-    if owner is None and origin == "imported":  # nor an id another community's standards go by, shared or not yet
-        owner = session.scalar(select(RulesetVersion.community).where(
-            RulesetVersion.ruleset_id == catalogue_id, RulesetVersion.community != source_community).limit(1))
+    if owner is None:  # an id new to the catalogue: the community whose registry named a standard so first
+        first = select(RulesetVersion.community).where(RulesetVersion.ruleset_id == catalogue_id)
+        if origin != "imported":
+            first = first.where(RulesetVersion.seq < select(func.min(RulesetVersion.seq)).where(
+                RulesetVersion.ruleset_id == catalogue_id, RulesetVersion.community == source_community)
+                .scalar_subquery())
+        owner = session.scalar(first.where(RulesetVersion.community != source_community)
+                               .order_by(RulesetVersion.seq).limit(1))
     if existing is None and owner is not None and owner != source_community:
         raise ServiceError(ServiceCode.CATALOGUE_CONFLICT, Message.of("catalogue_id_owned", id=catalogue_id,
                                                                       owner=owner))

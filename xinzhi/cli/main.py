@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from xinzhi import tuning
+from xinzhi.cli.arguments import LOG_LEVELS, day, whole
 from xinzhi.cli.simulate import add_simulate_command
 from xinzhi.cli.streamed import Spool, write_json
 from xinzhi.cli.words import language, said
@@ -32,6 +33,7 @@ from xinzhi.engine import (
     run_tests,
     score_fact,
 )
+from xinzhi.engine._source import MAX_SOURCE_BYTES
 from xinzhi.engine.amounts import signed
 from xinzhi.engine.factfiles import format_of, stream_fact_rows
 from xinzhi.engine.ordering import OrderedFacts
@@ -48,7 +50,8 @@ def _load(files: list[str], *, until: str = "check") -> tuple[list[Loaded], int]
         path = Path(file)
         loader = loaders.setdefault(path.parent, Loader(DirectorySource(path.parent)))
         try:
-            loaded.append(loader.run(path.read_text(encoding="utf-8"), str(path), until=until).raise_problems())
+            text = read_bounded(path, 4 * MAX_SOURCE_BYTES).decode("utf-8")  # the loader refuses past its own bound
+            loaded.append(loader.run(text, str(path), until=until).raise_problems())
         except RulesetError as exc:
             for problem in exc.problems:
                 print(said(problem), file=sys.stderr)
@@ -194,6 +197,10 @@ def _database_name(settings) -> str:
     return url.render_as_string(hide_password=True)
 
 
+#: The largest file ``xinzhi import`` reads: a sheet of the most rows an import takes is a few megabytes.
+IMPORT_MOST = 64 * 1024 * 1024
+
+
 def _store(args: argparse.Namespace, *, load_rulesets: bool = True):
     """The service over the database a command works on, named on stderr.
 
@@ -273,7 +280,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     service = _store(args)
     try:
         path = Path(args.file)
-        result = import_facts_file(service, args.community, path.read_bytes(), fmt=format_of(path),
+        result = import_facts_file(service, args.community, read_bounded(path, IMPORT_MOST), fmt=format_of(path),
                                    skip_bad_rows=args.skip_bad_rows, name=str(path))
         for error in result.errors:
             print(f"{path}:{error.row}: skipped: {problem_text(error, language())} [{error.code}]", file=sys.stderr)
@@ -336,15 +343,13 @@ def _print_tokens(tokens: list) -> None:
 
 def cmd_expire(args: argparse.Namespace) -> int:
     """``xinzhi expire``: write the expiry entries due before a day (meant to run daily)."""
-    import datetime as dt
-
     from xinzhi.clock import today
     from xinzhi.errors import ServiceError
     from xinzhi.ledger import expire_points
 
     service = _store(args)
     try:
-        as_of = dt.date.fromisoformat(args.as_of) if args.as_of else today()
+        as_of = args.as_of or today()
         run = expire_points(service, args.community, as_of)
     except ServiceError as exc:
         print(exc.detail, file=sys.stderr)
@@ -357,17 +362,14 @@ def cmd_expire(args: argparse.Namespace) -> int:
 
 def cmd_close_periods(args: argparse.Namespace) -> int:
     """``xinzhi close-periods``: pay period rules for the periods that ended (meant to run daily)."""
-    import datetime as dt
-
     from xinzhi.clock import today
     from xinzhi.errors import ServiceError
     from xinzhi.scoring import close_periods
 
     service = _store(args)
     try:
-        as_of = dt.date.fromisoformat(args.as_of) if args.as_of else today()
-        run = close_periods(service, args.community, as_of,
-                            dt.date.fromisoformat(args.since) if args.since else None)
+        as_of = args.as_of or today()
+        run = close_periods(service, args.community, as_of, args.since)
     except ServiceError as exc:
         print(exc.detail, file=sys.stderr)
         return 1
@@ -409,9 +411,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="run the HTTP API (uvicorn); --demo seeds a demo community")
     p.add_argument("--demo", action="store_true", help="seed community 'yihe' with residents and months of facts")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--port", type=whole(1, 65535), default=8000)
     p.add_argument("--database-url", help="overrides XINZHI_DATABASE_URL (default sqlite:///./xinzhi.db)")
-    p.add_argument("--log-level", default="info")
+    p.add_argument("--log-level", default="info", choices=LOG_LEVELS)
     p.add_argument("--workers", type=int, default=1, choices=range(1, 65), metavar="N",
                    help="server processes (PostgreSQL, or SQLite on one machine); each scores any request")
     p.set_defaults(run=cmd_serve)
@@ -423,13 +425,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_import)
     p = sub.add_parser("expire", help="write expiry entries for unspent points past their date (run daily)")
     p.add_argument("--community", required=True)
-    p.add_argument("--as-of", help="expire what expired before this day (default today, Asia/Shanghai)")
+    p.add_argument("--as-of", type=day, help="expire what expired before this day (default today, Asia/Shanghai)")
     p.add_argument("--database-url", help="overrides XINZHI_DATABASE_URL")
     p.set_defaults(run=cmd_expire)
     p = sub.add_parser("close-periods", help="pay period rules (streaks, absences) for periods that ended (run daily)")
     p.add_argument("--community", required=True)
-    p.add_argument("--as-of", help="close the periods that ended before this day (default today, Asia/Shanghai)")
-    p.add_argument("--since", help="and began on or after this day (default a year before --as-of)")
+    p.add_argument("--as-of", type=day,
+                   help="close the periods that ended before this day (default today, Asia/Shanghai)")
+    p.add_argument("--since", type=day, help="and began on or after this day (default a year before --as-of)")
     p.add_argument("--database-url", help="overrides XINZHI_DATABASE_URL")
     p.set_defaults(run=cmd_close_periods)
     p = sub.add_parser("token", help="create, list or revoke API tokens (committee, staff, resident)")
@@ -454,14 +457,53 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one ``xinzhi`` command; what an operator needs (publishes, imports, expiry, retries) goes to stderr."""
+    """Run one ``xinzhi`` command; what an operator needs (publishes, imports, expiry, retries) goes to stderr.
+
+    A file that is missing or not a file, a database that is not one or not there, text that does
+    not decode: one line saying so and exit 2, not a traceback (found by attack: a dozen commands
+    showed one). ``XINZHI_TRACEBACK=1`` shows it, for a developer.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
     args = build_parser().parse_args(argv)
     level = str(getattr(args, "log_level", "info")).upper()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)  # other libraries (alembic, …) speak only when something is wrong
     if args.command in OPERATED:
         logging.getLogger("xinzhi").setLevel(getattr(logging, level, logging.INFO))
-    return args.run(args)
+    try:
+        return args.run(args)
+    except (OSError, ValueError, ArithmeticError, RecursionError, SQLAlchemyError) as exc:
+        if os.environ.get("XINZHI_TRACEBACK"):
+            raise
+        print(f"xinzhi {args.command}: {_plainly(exc)}", file=sys.stderr)
+        return 2
+
+
+def _plainly(exc: BaseException) -> str:
+    """What went wrong, in one line an operator can act on."""
+    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return f"{exc.strerror or type(exc).__name__}: {exc.filename}"
+    if isinstance(exc, DBAPIError):
+        return f"the database could not be used ({str(exc.orig).splitlines()[0] if exc.orig else exc})"
+    if isinstance(exc, SQLAlchemyError):
+        return f"the database could not be used ({str(exc).splitlines()[0]})"
+    if isinstance(exc, RecursionError):
+        return "the input nests too deep to read"
+    if isinstance(exc, UnicodeDecodeError):
+        return f"the text is not UTF-8 (byte {exc.start + 1}): save it as UTF-8"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def read_bounded(path: Path, most: int) -> bytes:
+    """A file's bytes, at most ``most`` of them (found by attack: ``/dev/zero`` took 5 GB before any limit)."""
+    with path.open("rb") as stream:
+        data = stream.read(most + 1)
+    if len(data) > most:
+        raise ValueError(f"{path} is larger than {most:,} bytes")
+    return data
 
 
 if __name__ == "__main__":

@@ -14,10 +14,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from xinzhi.cli.arguments import whole
 from xinzhi.cli.words import said
 from xinzhi.engine import XinzhiError
 from xinzhi.engine.amounts import signed
-from xinzhi.simulations.population import DEFAULT_SCENARIO
+from xinzhi.simulations.population import DEFAULT_SCENARIO, MAX_RESIDENTS, MOST_MONTHS
 from xinzhi.simulations.shards import MATCHERS
 
 PHASES = {"replay": "重放"}
@@ -66,10 +67,11 @@ def add_simulate_command(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--community", help="community id, with --from-store")
     p.add_argument("--database-url", help="store database, with --from-store (default: XINZHI_DATABASE_URL)")
     p.add_argument("--out", required=True, help="directory for report.json, report.schema.json, report.html")
-    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="worker processes (default: all cores)")
-    p.add_argument("--seed", type=int, help="override the scenario's seed")
-    p.add_argument("--residents", type=int, help="override the scenario's population size")
-    p.add_argument("--months", type=int, help="override the scenario's period length")
+    p.add_argument("--workers", type=whole(1, 64), default=os.cpu_count() or 1,
+                   help="worker processes (default: all cores)")
+    p.add_argument("--seed", type=whole(0, 2**53), help="override the scenario's seed")
+    p.add_argument("--residents", type=whole(1, MAX_RESIDENTS), help="override the scenario's population size")
+    p.add_argument("--months", type=whole(1, MOST_MONTHS), help="override the scenario's period length")
     p.add_argument("--rulesets", action="append", default=[], metavar="DIR",
                    help="another directory where parent rulesets (extends) are looked up")
     p.add_argument("--export-facts", metavar="FILE", help="also write the synthetic facts as JSON Lines")
@@ -91,9 +93,6 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     """``xinzhi simulate``: run a what-if (or a sweep), write its reports, print the headline numbers."""
     from xinzhi.simulations.run import export_facts, scenario_with, simulate, write_outputs
 
-    if args.workers < 1:
-        print("--workers must be at least 1", file=sys.stderr)
-        return 2
     if (args.candidate is None) == (args.sweep is None):
         print("give either --candidate or --sweep", file=sys.stderr)
         return 2

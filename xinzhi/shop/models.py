@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -35,6 +36,9 @@ class ItemRead(ItemCreate):
     community: str
 
 
+_ISO_MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ]")  # how a moment's text starts: its day, then its time
+
+
 class RedemptionCreate(BaseModel):
     """A resident's request to spend points on some units of an item.
 
@@ -57,8 +61,12 @@ class RedemptionCreate(BaseModel):
     @field_validator("redeemed_at", mode="before")
     @classmethod
     def _written(cls, moment: Any) -> Any:
-        """A moment is text: a number is never a Unix time (found by attack: 1709164800 was 2024-02-29, in UTC)."""
-        if moment is not None and not isinstance(moment, str | dt.datetime):
+        """A moment is ISO 8601 text, a day and a time: a number is never a Unix time.
+
+        Found by attack: 1709164800, or "1709164800", was 2024-02-29 in UTC.
+        """
+        if moment is not None and not isinstance(moment, dt.datetime) and not (
+                isinstance(moment, str) and _ISO_MOMENT.match(moment)):
             raise Refusal("write the moment as text, 2024-06-01T10:00:00+08:00", "input.moment_written")
         return moment
 
