@@ -319,6 +319,7 @@ def _cells(header: Sequence[str], rows: Iterable[tuple[int, Sequence[str]]], nam
     if twice:
         raise refused(1, f"two columns name the same key: {', '.join(twice)} — keep one of each",
                       "table.columns_twice", keys=", ".join(twice))
+    blanks = [i for i, key in enumerate(keys) if not key]  # columns with no header: nothing may stand in them
     for number, cells in rows:
         if any(UNSTORABLE.search(cell) for cell in cells):
             raise refused(number, "a cell holds a NUL character or a lone surrogate: no person means them and no "
@@ -327,7 +328,7 @@ def _cells(header: Sequence[str], rows: Iterable[tuple[int, Sequence[str]]], nam
             raise refused(number, f"this row has {len(cells)} cells, the header {len(keys)} columns: a value with "
                                   "a comma (1,000) must be quoted", "table.extra_cells", cells=len(cells),
                           columns=len(keys))
-        unheaded = next((i for i, key in enumerate(keys) if not key and i < len(cells) and cells[i]), None)
+        unheaded = next((i for i in blanks if i < len(cells) and cells[i]), None)
         if unheaded is not None:  # found by attack: its values were dropped without a word
             raise refused(number, f"a value in column {unheaded + 1}, whose header is empty: give the column a "
                                   "header or delete the value", "table.unheaded", column=unheaded + 1)
