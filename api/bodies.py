@@ -14,14 +14,14 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
 from xinzhi.engine import Problem, format_path
-from xinzhi.engine.factfiles import UNSTORABLE
+from xinzhi.engine.factfiles import json_walk, unstorable_within
 from xinzhi.errors import ServiceCode, ServiceError
 from xinzhi.messages import Message
 
@@ -81,16 +81,6 @@ def _repeated(pairs: list[tuple[str, Any]]) -> str:
     raise AssertionError("no key is repeated")
 
 
-def _walk(value: Any) -> Iterator[tuple[str | None, Any]]:
-    """Every list, object and value within ``value`` with its path (read only to say where a refusal is)."""
-    stack: list[tuple[list[str | int], Any]] = [([], value)]
-    while stack:
-        path, value = stack.pop()
-        yield format_path(path), value
-        children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-        stack += [([*path, key], child) for key, child in children]
-
-
 def _first_within(targets: list[_Twice], value: Any) -> tuple[str | None, _Twice]:
     """The first of ``targets`` found within ``value``, and where.
 
@@ -98,17 +88,7 @@ def _first_within(targets: list[_Twice], value: Any) -> tuple[str | None, _Twice
     key; the outermost is always there.
     """
     wanted = {id(target) for target in targets}
-    return next((path, found) for path, found in _walk(value) if id(found) in wanted)
-
-
-def _unstorable(value: Any) -> tuple[str | None, str] | None:
-    """The path of the first key or text holding NUL or a lone surrogate, and the character; none if none."""
-    for path, found in _walk(value):
-        texts = [found] if isinstance(found, str) else list(found) if isinstance(found, dict) else []
-        for text in texts:
-            if bad := UNSTORABLE.search(text):
-                return path, bad.group()
-    return None
+    return next((path, found) for path, found in json_walk(value) if id(found) in wanted)
 
 
 def json_value(data: bytes) -> Any:
@@ -146,7 +126,7 @@ def json_value(data: bytes) -> Any:
             [part for part in [where, key] if part]), says="duplicate_key", params={"key": key},
             message=f"'{key}' is written twice in one object; the later would silently replace the earlier: "
                     "write it once"))
-    if _SUSPECT.search(data) and (unstorable := _unstorable(value)) is not None:
+    if _SUSPECT.search(data) and (unstorable := unstorable_within(value)) is not None:
         path, character = unstorable
         code = f"U+{ord(character):04X}"
         raise ServiceError(ServiceCode.REQUEST_INVALID, Message.of("unstorable_text"), [Problem(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request
@@ -11,7 +10,7 @@ from pydantic import BeforeValidator
 
 from xinzhi.communities import COMMUNITY_ID
 from xinzhi.engine.errors import Refusal
-from xinzhi.engine.moments import FIRST_DAY, LAST_DAY
+from xinzhi.engine.moments import FIRST_DAY, ISO_DAY, LAST_DAY
 from xinzhi.service import Service
 from xinzhi.simulations.jobs import SimulationJobs
 
@@ -41,12 +40,11 @@ def _written_as_a_day(value: Any) -> Any:
     Found by attack: ``as_of=1709164800`` was read as a Unix time, and ``2024-01-01T00:00:00-10:00``
     as its date with the offset dropped.
     """
-    if isinstance(value, str) and not _ISO_DAY.fullmatch(value):
+    if isinstance(value, str) and not ISO_DAY.fullmatch(value):
         raise Refusal(f"write the day as YYYY-MM-DD (2024-02-29), not {value[:40]!r}", "input.day_written")
     return value
 
 
-_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 #: A day of a query: ISO 8601's calendar date and nothing else, in the years records are kept for.
 Day = Annotated[dt.date, BeforeValidator(_written_as_a_day)]
 AsOf = Annotated[Day | None, Query(ge=FIRST_DAY, le=LAST_DAY,

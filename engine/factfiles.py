@@ -28,7 +28,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from .errors import ErrorCode, FactError, Problem
+from .errors import ErrorCode, FactError, Problem, format_path
 from .facts import Cell
 
 BASE_COLUMNS = ("id", "type", "resident", "occurred_at")
@@ -216,7 +216,7 @@ def _jsonl(lines: Iterable[str], name: str) -> Iterator[tuple[int, dict[str, Any
             problems.append(Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=number,
                                     message="this line nests deeper than a fact does", says="jsonl.too_deep"))
             continue
-        if _unstorable(fact):  # found by attack: a NUL was stored, a lone surrogate crashed the matcher
+        if unstorable_within(fact):  # found by attack: a NUL was stored, a lone surrogate crashed the matcher
             problems.append(Problem(code=ErrorCode.FACTS_UNREADABLE, file=name, row=number,
                                     message="a value holds a NUL character or a lone surrogate: no person means "
                                             "them and no database stores them", says="table.unstorable"))
@@ -230,13 +230,24 @@ def _jsonl(lines: Iterable[str], name: str) -> Iterator[tuple[int, dict[str, Any
         raise FactError(problems)
 
 
-def _unstorable(value: Any) -> bool:
-    """Whether a value read from JSON holds, in a key or a text at any depth, what ``UNSTORABLE`` finds."""
-    if isinstance(value, str):
-        return UNSTORABLE.search(value) is not None
-    if isinstance(value, dict):
-        return any(_unstorable(key) or _unstorable(item) for key, item in value.items())
-    return isinstance(value, list) and any(_unstorable(item) for item in value)
+def json_walk(value: Any) -> Iterator[tuple[str | None, Any]]:
+    """Every list, object and value within a JSON value with its path (read only to say where a refusal is)."""
+    stack: list[tuple[list[str | int], Any]] = [([], value)]
+    while stack:
+        path, value = stack.pop()
+        yield format_path(path), value
+        children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        stack += [([*path, key], child) for key, child in children]
+
+
+def unstorable_within(value: Any) -> tuple[str | None, str] | None:
+    """The path of the first key or text of a JSON value holding what ``UNSTORABLE`` finds, and the character."""
+    for path, found in json_walk(value):
+        texts = [found] if isinstance(found, str) else list(found) if isinstance(found, dict) else []
+        for text in texts:
+            if bad := UNSTORABLE.search(text):
+                return path, bad.group()
+    return None
 
 
 def column_key(header: str, titles: Mapping[str, str] = COLUMN_TITLES) -> str:

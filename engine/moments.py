@@ -25,6 +25,8 @@ from .errors import Refusal
 #: The years a community keeps records for: every day a client or a ruleset names lies in them, so no
 #: date arithmetic (a lookback before a standard's start, the day after its end) leaves what ``date`` holds.
 FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+#: A day as a request or a command line writes it where a day alone is asked for: ISO 8601's and nothing else.
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 _SEP = r"\s*[-/.]\s*"
 _DAY = (rf"(?P<y>\d{{4}})(?:{_SEP}(?P<m>\d{{1,2}}){_SEP}(?P<d>\d{{1,2}})"

@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import re
 from collections.abc import Callable
 
-from xinzhi.engine.moments import FIRST_DAY, LAST_DAY
-
-_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+from xinzhi.engine.moments import FIRST_DAY, ISO_DAY, LAST_DAY
 
 
 def day(text: str) -> dt.date:
     """A day written YYYY-MM-DD (as the API takes it), in the years records are kept for."""
-    if not _ISO_DAY.fullmatch(text):
+    if not ISO_DAY.fullmatch(text):
         raise argparse.ArgumentTypeError(f"write the day as YYYY-MM-DD (2024-02-29), not {text!r}")
     try:
         written = dt.date.fromisoformat(text)
