@@ -338,6 +338,8 @@ def main() -> None:
     parser.add_argument("--ledger-sizes", default="10000,100000,1000000", help="reads: ledger entries to measure at")
     parser.add_argument("--reads", type=int, default=40, help="reads: requests per measurement")
     args = parser.parse_args()
+    if args.singles < 1:
+        parser.error("--singles must be at least 1: the single-fact latency is part of every ingest row")
     sys.path.insert(0, str(ROOT))  # the benchmarks package (and the engine package, not engine.py beside this)
     from benchmarks.machine import describe
     print(describe(), flush=True)

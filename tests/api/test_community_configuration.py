@@ -65,6 +65,18 @@ def test_undeclared_zones_and_roles_are_refused_with_their_place(client):
     assert len(client.get(f"/communities/{community}/residents").json()) == 6  # nothing stored
 
 
+@pytest.mark.parametrize("path", ["residents", "cases", "board"])
+def test_a_list_filtered_by_a_zone_the_community_lacks_says_so_instead_of_answering_empty(client, path):
+    community = village(client)
+    assert client.get(f"/communities/{community}/{path}", params={"zone": "g2"}).status_code == 200
+    refused = client.get(f"/communities/{community}/{path}", params={"zone": "g9"},
+                         headers={"Accept-Language": "zh"})
+    assert refused.status_code == 422, refused.text
+    [problem] = refused.json()["errors"]
+    assert (problem["code"], problem["path"]) == ("zone_not_declared", "zone")
+    assert "g9" in problem["message"] and "第二村民小组" in problem["message"], problem
+
+
 def test_one_resident_twice_in_a_list_must_say_the_same_twice(client):
     community = village(client)
     same = {"id": "x1", "name": "王五", "zone": "g1"}

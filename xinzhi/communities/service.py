@@ -290,9 +290,15 @@ def _register(service: Service, community: str, residents: list[ResidentCreate])
         return [read_resident(r) for r in out], added
 
 
-def check_zone(session: Session, community: str, zone: str) -> None:
-    """Refuse a zone the community has not declared (any zone goes if it declared none)."""
-    _check_declared(require_community(session, community), [("zone", zone)], [])
+def check_zone(session: Session, community: str, zone: str | None) -> Community:
+    """The community's row; a zone given that it has not declared is refused (any goes if it declared none).
+
+    Also for a filter: a zone mistyped in a list's query would otherwise read as an empty zone.
+    """
+    row = require_community(session, community)
+    if zone:
+        _check_declared(row, [("zone", zone)], [])
+    return row
 
 
 def _check_declared(row: Community, zones: list[tuple[str, str]], roles: list[tuple[str, str]]) -> None:
@@ -302,10 +308,11 @@ def _check_declared(row: Community, zones: list[tuple[str, str]], roles: list[tu
         if declared is None:
             continue
         known = titles(declared)
+        named = [key if title == key else f"{key}（{title}）" for key, title in known.items()]  # the id is what is typed
         problems += [Problem(code=code, path=path, message=f"'{value}' is not one of the community's {kind}s "
-                                                            f"({', '.join(known) or 'none declared'})",
+                                                            f"({', '.join(named) or 'none declared'})",
                              says="not_declared", params={"value": value, "kind": kind,
-                                                          "choices": "、".join(known) or "—"})
+                                                          "choices": "、".join(named) or "—"})
                      for path, value in given if value not in known]
     if problems:
         # in Chinese, one problem is said as itself (the value and the choices), several are counted
@@ -328,7 +335,7 @@ def list_residents(service: Service, community: str, *, zone: str | None = None,
                    offset: int = 0, limit: int | None = 100) -> list[ResidentRead]:
     """Residents of a community by id, optionally of one zone or household (``limit=None``: all)."""
     with service.db.reading() as session:
-        require_community(session, community)
+        check_zone(session, community, zone)
         rows = community_rows(session, Resident, community, zone=zone or None, household=household or None,
                               order_by=(Resident.id,), offset=offset, limit=limit)
         return [read_resident(r) for r in rows]

@@ -159,7 +159,7 @@ def list_cases(service: Service, community: str, *, status: str | None = None, z
                offset: int = 0, limit: int = 100) -> list[CaseRead]:
     """Cases, newest first, optionally by status or zone."""
     with service.db.reading() as session:
-        require_community(session, community)
+        check_zone(session, community, zone)
         return [_read(r) for r in community_rows(session, CouncilCase, community, status=status or None,
                                                  zone=zone or None, order_by=(CouncilCase.seq.desc(),), offset=offset,
                                                  limit=limit)]

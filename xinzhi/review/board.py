@@ -11,7 +11,7 @@ from collections import defaultdict
 from typing import Any
 
 from xinzhi.clock import today, utcnow
-from xinzhi.communities.service import holders_shown, require_community, zones_shown
+from xinzhi.communities.service import check_zone, holders_shown, require_community, zones_shown
 from xinzhi.engine.amounts import to_json
 from xinzhi.ledger.balances import (
     Standing,
@@ -31,7 +31,7 @@ def public_board(service: Service, community: str, *, top: int = 20, zone: str |
     """Ranking (top ``top`` per zone) and tier counts by zone, plus the awards in publicity."""
     day = today()
     with service.db.reading() as session:
-        row = require_community(session, community)
+        row = check_zone(session, community, zone)
         ruleset = standard_on(service, session, community, day)
         totals = totals_by_resident(session, community)  # running sums: no entry is dated after now
         people = [h for h in holders_shown(session, community, ruleset) if not zone or h.zone == zone]
