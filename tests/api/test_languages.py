@@ -294,7 +294,7 @@ def a_zone_not_declared(site: Seeded) -> Asked:
         {"id": "north", "title": "北区"}, {"id": "south", "title": "南区"}]}).status_code == 200
     east = [{"id": "e1", "name": "东一", "zone": "east"}]
     return Asked("staff", "POST", "/communities/{c}/residents", {"json": east}, "zone_not_declared", "[0].zone",
-                 "「east」不是本社区登记的分区（登记的有：north、south）",
+                 "「east」不是本社区登记的分区（登记的有：north（北区）、south（南区））",
                  "1 zone or role id(s) the community has not declared")
 
 
