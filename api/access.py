@@ -111,6 +111,10 @@ def require(policy: Policy):
         if not caller.roles:
             raise ApiError(ApiCode.UNAUTHORIZED, Message.of("token_needed"))
         community = params.get("community")
+        if caller.community and community and community != caller.community:
+            note = open_note()
+            if note is not None:  # a refused call is recorded in the caller's community, not the one it tried
+                note.community = caller.community
         granted = caller.roles & allowed
         if not granted:
             if caller.roles == {R} and "resident" in params:
@@ -118,9 +122,6 @@ def require(policy: Policy):
             raise ApiError(ApiCode.FORBIDDEN, Message.of("role_needed", needed=" / ".join(sorted(allowed)) or "—",
                                                          held=", ".join(sorted(caller.roles))))
         if caller.community and community and community != caller.community:
-            note = open_note()
-            if note is not None:  # its audit record is the caller's community's, not the one it tried (found by attack)
-                note.community = caller.community
             if granted == {R}:
                 raise not_found_for_resident(community, params.get("resident"))
             raise ApiError(ApiCode.FORBIDDEN, Message.of("token_elsewhere", community=caller.community))

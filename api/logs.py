@@ -2,21 +2,41 @@
 
 Tokens are taken from the ``Authorization`` header only, and one sent as ``?access_token=`` is
 refused (401); but uvicorn's access log wrote the whole path, so the refused secret stayed in
-the server's log (found by attack). Values of secret-sounding parameters are written as ``***``.
+the server's log (found by attack). Values of secret-sounding parameters, and anything that
+looks like a token under any name, are written as ``***``.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import unquote_plus
+
+from xinzhi.access.tokens import PREFIX
 
 #: Query parameters whose values are secrets, whatever case or separator the client used.
-_SECRET = re.compile(r"(?i)([?&](?:access[_-]?token|token|api[_-]?key|key|secret|password|auth[a-z_]*)=)[^&#\s]*")
+_SECRET = re.compile(r"(?i)((?:^|[&;])(?:access[_-]?token|token|api[_-]?key|key|secret|password|auth[a-z_]*)=)"
+                     r"[^&;#\s]*")
+#: A token wherever it stands in the query, under any name (``?t=xz_…``).
+_TOKEN = re.compile(re.escape(PREFIX) + r"[^&;#\s]*", re.IGNORECASE)
 
 
 def redacted(path: str) -> str:
-    """``path`` with the value of every secret-sounding query parameter written ``***``."""
-    return _SECRET.sub(r"\1***", path)
+    """``path`` with its query read as the server reads it, each secret-sounding value and each token written ``***``.
+
+    The query is decoded first (to a fixed point: ``%2574`` is ``%74`` is ``t``), since a name
+    or a token spelled in escapes (``?%74oken=``, ``access%5Ftoken``) is the same to the server and
+    to whoever decodes the log (found by attack).
+    """
+    base, mark, query = path.partition("?")
+    if not mark:
+        return path
+    for _ in range(4):
+        decoded = unquote_plus(query)
+        if decoded == query:
+            break
+        query = decoded
+    return base + "?" + _TOKEN.sub(PREFIX + "***", _SECRET.sub(r"\1***", query))
 
 
 class RedactSecrets(logging.Filter):

@@ -224,18 +224,28 @@ def test_a_resident_redeems_now_only_staff_date_a_redemption(site):
     assert seeded.as_("staff", "GET", "/communities/{c}/shop/redemptions").json() == before
 
 
-def test_a_write_refused_for_a_token_of_another_community_is_audited_there_not_here(site):
+@pytest.mark.parametrize(("roles", "resident", "tail", "status"), [
+    (["staff"], None, "cases", 403),  # the role the route takes, of another community
+    (["staff"], None, "appeals", 403),  # a role the route does not take (found by a second attack: audited here)
+    (["resident"], "s1", "facts", 403),
+])
+def test_a_write_refused_for_a_token_of_another_community_is_audited_there_not_here(site, roles, resident, tail,
+                                                                                    status):
     """Found by attack: each such refusal was a row of the community it tried, so anyone could fill its trail."""
     seeded, values = site
     service = seeded.client.app.state.service
-    elsewhere = create_token(service, ["staff"], community="another")
+    if resident:  # the same resident id, registered in the other community
+        assert seeded.as_("admin", "PUT", "/communities/another", json={"name": "别的社区"}).status_code == 200
+        assert seeded.as_("admin", "POST", "/communities/another/residents",
+                          json=[{"id": resident, "name": "张三", "zone": "south"}]).status_code == 200
+    elsewhere = create_token(service, roles, community="another", resident=resident)
     trail = seeded.as_("committee", "GET", "/audit", params={"community": values["community"]}).json()
-    refused = seeded.client.post(f"/communities/{values['community']}/cases", json=CASE,
+    refused = seeded.client.post(f"/communities/{values['community']}/{tail}", json=CASE,
                                  headers={"Authorization": f"Bearer {elsewhere.token}"})
-    assert (refused.status_code, refused.json()["code"]) == (403, "forbidden")
+    assert refused.status_code == status, refused.text
     assert seeded.as_("committee", "GET", "/audit", params={"community": values["community"]}).json() == trail
     theirs = seeded.as_("admin", "GET", "/audit", params={"community": "another"}).json()
-    assert theirs[0]["action"] == f"POST /communities/{values['community']}/cases" and theirs[0]["status"] == 403
+    assert theirs[0]["action"] == f"POST /communities/{values['community']}/{tail}" and theirs[0]["status"] == status
 
 
 def test_tokens_are_checked_scoped_and_revocable(site):

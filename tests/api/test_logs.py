@@ -15,6 +15,14 @@ from xinzhi.api.logs import redacted
     ("/x?api-key=k1&password=p2#frag", "/x?api-key=***&password=***#frag"),
     ("/communities/c/ledger?kind=award&offset=10", "/communities/c/ledger?kind=award&offset=10"),
     ("/communities/token/summary", "/communities/token/summary"),  # a path is not a query
+    # found by a second attack: a name or a token in escapes, a ';' separator, a token under any name
+    ("/x?access%5Ftoken=xz_abc", "/x?access_token=***"),
+    ("/x?%74oken=abc&zone=north", "/x?token=***&zone=north"),
+    ("/x?%2574oken=abc", "/x?token=***"),
+    ("/x?m=1;access_token=abc", "/x?m=1;access_token=***"),
+    ("/x?t=xz_Secret9&bearer=XZ_other", "/x?t=xz_***&bearer=xz_***"),
+    ("/x?t=%78%7A%5Fsecret", "/x?t=xz_***"),
+    ("/x?zone=%E5%8C%97%E5%8C%BA", "/x?zone=北区"),
 ])
 def test_a_secret_sounding_parameter_is_written_as_stars(path, kept):
     assert redacted(path) == kept
