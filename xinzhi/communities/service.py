@@ -308,7 +308,7 @@ def _check_declared(row: Community, zones: list[tuple[str, str]], roles: list[tu
         if declared is None:
             continue
         known = titles(declared)
-        named = [key if title == key else f"{key}（{title}）" for key, title in known.items()]  # the id is what is typed
+        named = [key if title == key else f"{key}（{title}）" for key, title in known.items()]  # ids are typed
         problems += [Problem(code=code, path=path, message=f"'{value}' is not one of the community's {kind}s "
                                                             f"({', '.join(named) or 'none declared'})",
                              says="not_declared", params={"value": value, "kind": kind,
