@@ -12,7 +12,7 @@ import logging
 import re
 from urllib.parse import unquote_plus
 
-from xinzhi.access.tokens import PREFIX
+from xinzhi.access import PREFIX
 
 #: Query parameters whose values are secrets, whatever case or separator the client used.
 _SECRET = re.compile(r"(?i)((?:^|[&;])(?:access[_-]?token|token|api[_-]?key|key|secret|password|auth[a-z_]*)=)"

@@ -174,7 +174,7 @@ def test_a_household_fact_can_be_imported_from_a_csv(service):
     text = "id,type,resident,household,occurred_at,result\nk1,courtyard_check,,h2,2024-03-06T10:00:00+08:00,clean\n"
     # today: fact_invalid at 'resident' (the empty cell is ""), and 'household' would be read as a field
     assert import_facts_csv(service, community, text).scored == 1
-    assert household_view(service, community, "h2").account.points == 3
+    assert household_view(service, community, "h2", dt.date(2024, 3, 31)).account.points == 3
 
 
 # --- what the facts say ----------------------------------------------------------------------------------------

@@ -182,3 +182,30 @@ def test_a_dated_voucher_is_refused_when_no_moment_since_could_pay_for_it(servic
         redeem(service, shop, RedemptionCreate(id="late-paper", resident="r2", item="heritage", redeemed_at=moment))
     assert raised.value.code == code
     assert [e.kind for e in ledger(service, shop, "r2")] == ["award", "redemption"]
+
+
+def test_points_past_their_date_are_not_spent_before_the_expiry_job_takes_them(service):
+    """Found by attack: an award dated three years back (past its 24 months) stayed spendable until the daily job
+    ran, which then took it again: a balance of -10. The shop writes the due expiry first; a score shows it gone."""
+    from xinzhi.ledger import expire_points
+    from xinzhi.scoring import post_fact
+
+    community = new_community(service)  # civic: points expire 24 months after the award's month
+    put_items(service, community, [ItemCreate(id="soap", kind="goods", title="洗衣皂", price=2, stock=100)])
+    post_fact(service, community, {"id": "old", "type": "activity", "resident": "r1",
+                                   "occurred_at": "2022-03-01T10:00:00+08:00", "fields": {"name": "植树"}})
+    score = resident_score(service, community, "r1")
+    assert (score.points, score.expiring) == (0, [])
+    assert [(c.category, c.points) for c in score.categories] == [("(none)", -2), ("participation", 2)]
+    with pytest.raises(ServiceError) as refused:
+        redeem(service, community, RedemptionCreate(id="v1", resident="r1", item="soap"))
+    assert refused.value.code == ServiceCode.INSUFFICIENT_POINTS
+    recent = (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).isoformat()
+    post_fact(service, community, {"id": "new", "type": "activity", "resident": "r1", "occurred_at": recent,
+                                   "fields": {"name": "植树"}})
+    assert redeem(service, community, RedemptionCreate(id="v2", resident="r1", item="soap")).points_after == 0
+    assert expire_points(service, community, dt.date.today() - dt.timedelta(days=1)).entries_written == 0
+    entries = ledger(service, community, "r1")
+    assert [(e.kind, e.points_delta) for e in entries] == [("award", 2), ("award", 2), ("expiry", -2),
+                                                           ("redemption", -2)]
+    assert sum(e.points_delta for e in entries) == 0 == resident_score(service, community, "r1").points

@@ -27,7 +27,7 @@ from .entries import (
     release_row,
     reversal_row,
 )
-from .expiry import expire_points, expiring_points, expiry_moment, simulate
+from .expiry import due_expiries, expire_points, expiry_as_of, expiry_moment, simulate
 from .models import (
     CategoryTotal,
     CommunitySummary,
@@ -55,8 +55,9 @@ from .reports import (
 __all__ = [
     "GRANTED", "CategoryTotal", "CommunitySummary", "EntryKind", "ExpiringPoints", "ExpiryRun", "HouseholdRead",
     "LedgerEntryRead", "LedgerPage", "MonthTotal", "ScoreRead", "Standing", "Totals", "ZoneTotal", "adjustment_row",
-    "append", "append_all", "award_row", "community_months", "community_summary", "correction_row", "expire_points",
-    "expiring_points", "expiry_moment", "expiry_row", "export_ledger_csv", "export_scores_csv", "facts_counted",
+    "append", "append_all", "award_row", "community_months", "community_summary", "correction_row", "due_expiries",
+    "expire_points", "expiry_as_of", "expiry_moment", "expiry_row", "export_ledger_csv", "export_scores_csv",
+    "facts_counted",
     "hold_row", "household_view", "ledger_rows", "lock_resident", "read_entry", "redemption_row", "refund_row",
     "release_row", "resident_ledger", "resident_score", "resident_totals", "reversal_row", "scores_rows",
     "scoring_history", "simulate", "standing", "totals_by_category", "totals_by_resident",

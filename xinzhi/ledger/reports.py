@@ -35,7 +35,7 @@ from xinzhi.ledger.balances import (
     vetoes_by_resident,
 )
 from xinzhi.ledger.entries import read_entry
-from xinzhi.ledger.expiry import expiring_points
+from xinzhi.ledger.expiry import expiry_as_of
 from xinzhi.ledger.models import (
     CategoryTotal,
     CommunitySummary,
@@ -64,8 +64,11 @@ def _categories(ruleset: Ruleset | None, totals: dict[str | None, Totals]) -> li
 
 
 def _score(session: Session, resident: Resident, day: dt.date, ruleset: Ruleset | None) -> ScoreRead:
-    categories = _categories(ruleset, totals_by_category(session, resident.community, resident=resident.id,
-                                                         until=end_of(day)))
+    totals = totals_by_category(session, resident.community, resident=resident.id, until=end_of(day))
+    due, expiring = expiry_as_of(session, resident.community, resident.id, day)
+    if due:  # expired before the day, not yet written by the job: shown as its entry will be (no category)
+        totals[None] = totals.get(None, Totals()) + Totals(points=Decimal(-due))
+    categories = _categories(ruleset, totals)
     vetoes = vetoes_by_resident(session, resident.community, ruleset, end_of(day), resident=resident.id)
     standing_ = standing(ruleset, sum((c.index for c in categories), Decimal(0)), vetoes.get(resident.id, ()))
     return ScoreRead(community=resident.community, resident=resident.id, name=resident.name, zone=resident.zone,
@@ -73,7 +76,7 @@ def _score(session: Session, resident: Resident, day: dt.date, ruleset: Ruleset 
                      index=standing_.index, points=sum(c.points for c in categories), tier=standing_.tier,
                      tier_title=standing_.tier_title, flags=list(standing_.flags), tier_capped_by=standing_.capped_by,
                      categories=categories,
-                     expiring=expiring_points(session, resident.community, resident.id, day),
+                     expiring=expiring,
                      entries=sum(c.entries for c in categories))
 
 

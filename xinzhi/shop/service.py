@@ -31,6 +31,7 @@ from xinzhi.ledger.balances import (
     vetoes_by_resident,
 )
 from xinzhi.ledger.entries import append, append_all, lock_resident, redemption_row, refund_row
+from xinzhi.ledger.expiry import due_expiries
 from xinzhi.messages import Message
 from xinzhi.registry.service import standard_on
 from xinzhi.scoring.resetting import settle_resets
@@ -197,6 +198,7 @@ def _spend(service: Service, session: Session, community: str, data: RedemptionC
         raise ServiceError(ServiceCode.OUT_OF_STOCK,
                            Message.of("out_of_stock", item=item.title, stock=item.stock, asked=data.quantity),
                            extra={"stock": item.stock})
+    append_all(session, due_expiries(session, community, holder, moment))  # points past their date are not spent
     if data.redeemed_at is not None:
         _check_date(session, community, holder, moment)
     append_all(session, settle_resets(service, session, community, {holder: None}))  # 清零 due, not yet closed
