@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
         name = module.__name__.rsplit(".", 1)[-1]
         app.include_router(module.router, dependencies=[require(POLICIES[name])], responses=errors.RESPONSES)
     app.include_router(console.pages, dependencies=[require(POLICIES["console"])])
+    app.include_router(console.front, dependencies=[require(POLICIES["console"])])
     app.include_router(console.helpers, dependencies=[require(POLICIES["console_api"])], responses=errors.RESPONSES)
 
     @app.get("/health", tags=["service"])

@@ -28,6 +28,7 @@ TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=u
 MAX_DRAFT_BYTES = 512 * 1024
 
 pages = APIRouter(prefix="/console", tags=["console"], include_in_schema=False, route_class=StrictJsonRoute)
+front = APIRouter(tags=["console"], include_in_schema=False, route_class=StrictJsonRoute)  # the server's own address
 helpers = APIRouter(prefix="/console/api", tags=["console"], route_class=StrictJsonRoute)
 
 
@@ -40,6 +41,12 @@ def _file(name: str) -> FileResponse:
 
 @pages.get("")
 def console_root() -> RedirectResponse:
+    return RedirectResponse("/console/", status_code=307)
+
+
+@front.get("/")
+def front_door() -> RedirectResponse:
+    """The address a person types (http://server:8000/) opens the console, not a JSON error (found by use)."""
     return RedirectResponse("/console/", status_code=307)
 
 

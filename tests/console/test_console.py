@@ -395,3 +395,44 @@ def test_the_page_last_asked_for_is_the_one_shown(page, demo):
         assert page.eval("!!document.querySelector('#case-submit') && !document.querySelector('#yaml')")
         page.eval("location.hash = '#/rulesets'")
         page.wait("document.querySelector('#rulesets')")
+
+
+def test_a_token_of_every_community_chooses_the_one_it_works_on(page, demo):
+    """Found by use: the console always opened yihe, so another community's office saw yihe's residents."""
+    committee = {"Authorization": f"Bearer {demo.token('committee')}"}
+    staff = {"Authorization": f"Bearer {demo.token('staff')}"}
+    assert httpx.put(f"{demo.base}/communities/console-village", headers=committee,
+                     json={"name": "控制台村"}).status_code == 200
+    assert httpx.post(f"{demo.base}/communities/console-village/residents", headers=staff,
+                      json=[{"id": "V001", "name": "欧阳春花", "zone": "north"}]).status_code == 200
+    sign_in(page, demo, staff["Authorization"].removeprefix("Bearer "))
+    page.wait("document.querySelector('#who select#community')", message="no choice of community")
+    assert "控制台村（console-village）" in page.text("#community")
+    page.eval("(() => { const s = document.querySelector('#community'); s.value = 'console-village';"
+              " s.dispatchEvent(new Event('change')); })()")
+    page.goto(f"{demo.base}/console/#/residents", wait_for="document.querySelector('#residents')")  # a reload
+    page.wait_text("欧阳春花", selector="#residents")
+    assert page.eval("document.querySelector('#community').value") == "console-village"  # kept in this tab
+    page.click("#signout")
+    sign_in(page, demo, demo.token("staff", community="yihe"))  # a token of one community shows it, by name
+    page.wait("document.querySelector('#who span#community')", message="a scoped token was offered a choice")
+    assert "亿和" in page.text("#community")
+
+
+def test_a_household_that_holds_its_account_shows_it_and_every_member(page, demo):
+    """Found by use: where households hold the accounts, the page drew only ``members`` (empty there)."""
+    staff = demo.token("staff")
+    headers = {"Authorization": f"Bearer {staff}"}
+    assert httpx.post(f"{demo.base}/communities/xishan/residents", headers=headers, json=[
+        {"id": "CV01", "name": "王大山", "zone": "g1", "household": "cv-wang"},
+        {"id": "CV02", "name": "王小川", "zone": "g1", "household": "cv-wang"}]).status_code == 200
+    assert httpx.post(f"{demo.base}/communities/xishan/facts", headers=headers, json={
+        "id": "cv-deed", "type": "deed", "resident": "CV02",
+        "occurred_at": "2024-03-01T10:00:00+08:00"}).status_code == 201
+    sign_in(page, demo, staff)
+    page.eval("(() => { const s = document.querySelector('#community'); s.value = 'xishan';"
+              " s.dispatchEvent(new Event('change')); })()")
+    page.goto(f"{demo.base}/console/#/household/cv-wang", wait_for="document.querySelector('#household-account')")
+    page.wait_text("全家共用一个账户", selector="#household-account")
+    rows = page.eval("[...document.querySelectorAll('#contributions tr')].slice(1).map(r => r.innerText)")
+    assert [row.split("\t")[:3] for row in rows] == [["CV01", "王大山", "0"], ["CV02", "王小川", "5"]], rows

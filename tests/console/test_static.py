@@ -56,6 +56,8 @@ def test_pages_are_served_as_utf8_html_without_a_token(tmp_path):
         assert client.get("/console/static/../main.py").status_code == 404
         assert client.get("/console/static/nope.js").json()["code"] == "not_found"
         assert client.get("/console/api/me").status_code == 401
+        front = client.get("/", follow_redirects=False)  # the server's own address opens the console (found by use)
+        assert (front.status_code, front.headers["location"]) == (307, "/console/")
 
 
 def test_the_browser_enforces_the_console_policy_and_the_tests_see_what_it_refuses(page, demo):

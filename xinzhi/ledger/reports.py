@@ -138,15 +138,18 @@ def _household_account(session: Session, community: str, household: str, members
                       household=household)  # not stored: the account holder as a score reads it
     account = _score(session, holder, day, ruleset)
     names = {m.id: m.name for m in members}
-    contributions = [MemberContribution(resident=member, name=names.get(member) if member else None, index=index,
-                                        points=points, entries=entries)
-                     for member, index, points, entries in session.execute(
-                         select(LedgerEntry.member, func.sum(LedgerEntry.index_delta),
-                                func.sum(LedgerEntry.points_delta), func.count())
-                         .where(LedgerEntry.community == community, LedgerEntry.resident == household,
-                                LedgerEntry.occurred_at < end_of(day))
-                         .group_by(LedgerEntry.member))]
-    contributions.sort(key=lambda c: (c.resident is not None, c.resident or ""))  # the household's own first
+    moved = {member: (index, points, entries) for member, index, points, entries in session.execute(
+        select(LedgerEntry.member, func.sum(LedgerEntry.index_delta), func.sum(LedgerEntry.points_delta), func.count())
+        .where(LedgerEntry.community == community, LedgerEntry.resident == household,
+               LedgerEntry.occurred_at < end_of(day))
+        .group_by(LedgerEntry.member))}
+    # every member registered now (one who has done nothing yet, at 0: found by use, a new member was missing),
+    # then members who have moved out; the household's own entries (no member) first
+    contributions = []
+    for member in sorted(moved.keys() | names.keys(), key=lambda m: (m is not None, m or "")):
+        index, points, entries = moved.get(member, (0, 0, 0))
+        contributions.append(MemberContribution(resident=member, name=names.get(member) if member else None,
+                                                index=index, points=points, entries=entries))
     return HouseholdRead(community=community, household=household, as_of=day, held_by="household", members=[],
                          account=account, contributions=contributions, index_total=account.index,
                          index_average=float(account.index), points_total=account.points)

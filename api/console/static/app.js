@@ -7,7 +7,7 @@ import { adoptionPage, cataloguePage, shareControl, upstreamPage } from "./catal
 import { h, clear, fmtShanghai, fmtTime, zoneName, zoneTitles, describeEntry, errorBox, heldAwards, shanghaiToday } from "./ui.js";
 
 const view = document.getElementById("view");
-const state = { me: null, community: "yihe" };
+const state = { me: null, community: "yihe", communities: [] };
 
 const PAGES = [
   { id: "rulesets", label: "nav_rulesets", roles: ["committee"] },
@@ -19,6 +19,15 @@ const PAGES = [
   { id: "reviews", label: "nav_reviews", roles: ["committee"] },
   { id: "mine", label: "nav_mine", roles: ["resident"] },
 ];
+
+// crypto.randomUUID exists only on https or localhost; a phone on the office's LAN (plain http) has getRandomValues
+function randomUuid() {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;  // version 4
+  b[8] = (b[8] & 0x3f) | 0x80;  // RFC 4122 variant
+  const hex = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
 
 function allowed(page) {
   if (page.id === "mine" && !(state.me && state.me.resident)) return false;  // e.g. XINZHI_AUTH=off: no "own" resident
@@ -42,8 +51,27 @@ function renderChrome() {
   const who = clear(document.getElementById("who"));
   if (state.me) {
     who.append(`${t("roles")}: ${state.me.roles.map((r) => t(`role_${r}`)).join("、")}`,
-      state.me.resident ? ` · ${state.me.resident}` : "", ` · ${t("community")} ${state.community}`);
+      state.me.resident ? ` · ${state.me.resident}` : "", ` · ${t("community")} `, communityControl());
   }
+}
+
+// A token of every community chooses the one it works on (kept in this tab); a scoped one shows its own by name.
+function communityControl() {
+  const named = (c) => (c.name && c.name !== c.id ? `${c.name}（${c.id}）` : c.id);
+  if (state.communities.length < 2) {
+    const own = state.communities.find((c) => c.id === state.community);
+    return h("span", { id: "community" }, own ? named(own) : state.community);
+  }
+  const select = h("select", { id: "community", "aria-label": t("community") },
+    ...state.communities.map((c) => h("option", { value: c.id, ...(c.id === state.community ? { selected: "" } : {}) }, named(c))));
+  select.addEventListener("change", async () => {
+    state.community = select.value;
+    sessionStorage.setItem("xinzhi.community", state.community);
+    await loadZones();
+    renderChrome();
+    route();
+  });
+  return select;
 }
 
 async function signIn(value) {
@@ -55,7 +83,13 @@ async function signIn(value) {
     state.me = null;
     throw err;
   }
-  if (state.me.community) state.community = state.me.community;
+  try {
+    state.communities = await get("/communities");  // a scoped token sees its own only
+  } catch (err) { state.communities = []; }
+  const kept = state.me.community || sessionStorage.getItem("xinzhi.community");
+  const known = state.communities.map((c) => c.id);
+  if (kept && (state.me.community || known.includes(kept))) state.community = kept;
+  else if (known.length && !known.includes(state.community)) state.community = known[0];
   await loadZones();
 }
 
@@ -356,11 +390,24 @@ function stat(label, value, id) { return h("div", { class: "stat", id }, h("span
 
 async function householdPage(id) {
   const hh = await get(`${base()}/households/${encodeURIComponent(id)}`);
+  if (hh.held_by === "household") return householdAccountPage(id, hh);
   const table = h("table", { id: "members" }, h("tr", {}, ...["resident_id", "name", "index", "points", "tier"].map((k) => h("th", {}, t(k)))));
   for (const m of hh.members) table.append(h("tr", {}, h("td", {}, h("a", { href: `#/resident/${encodeURIComponent(m.resident)}` }, m.resident)),
     h("td", {}, m.name), h("td", {}, m.index), h("td", {}, m.points), h("td", {}, `${m.tier || ""} ${m.tier_title || ""}`)));
   return h("div", { class: "card" }, h("h2", {}, t("household_title", { id })),
     h("div", { class: "stats" }, stat(t("index_total"), hh.index_total), stat(t("index_average"), hh.index_average), stat(t("points_total"), hh.points_total)), table);
+}
+
+// Where households hold the accounts (户积分): the one account, and what each member's deeds moved in it.
+function householdAccountPage(id, hh) {
+  const a = hh.account;
+  const table = h("table", { id: "contributions" }, h("tr", {}, ...["resident_id", "name", "moved_index", "moved_points", "entries"].map((k) => h("th", {}, t(k)))));
+  for (const c of hh.contributions) {
+    const who = c.resident ? h("a", { href: `#/resident/${encodeURIComponent(c.resident)}` }, c.resident) : t("household_own");
+    table.append(h("tr", {}, h("td", {}, who), h("td", {}, c.name || ""), h("td", {}, c.index), h("td", {}, c.points), h("td", {}, c.entries)));
+  }
+  return h("div", { class: "card", id: "household-account" }, h("h2", {}, t("household_title", { id })), h("p", { class: "muted" }, t("household_account")),
+    h("div", { class: "stats" }, stat(t("index"), a.index), stat(t("points"), a.points), stat(t("tier"), `${a.tier || ""} ${a.tier_title || ""}`)), table);
 }
 
 // ---- counter ----
@@ -380,7 +427,7 @@ async function counterPage(prefill) {
         // asked once more before points are spent; the id is fixed when asked, so a double click redeems once
         button.addEventListener("click", () => {
           clear(msg);
-          const redemption = crypto.randomUUID();
+          const redemption = randomUuid();
           const yes = h("button", { class: "primary", id: "redeem-yes", type: "button" }, t("redeem_yes"));
           const no = h("button", { class: "secondary", id: "redeem-no", type: "button" }, t("object_cancel"));
           no.addEventListener("click", () => clear(msg));

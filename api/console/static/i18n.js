@@ -51,6 +51,7 @@ const STRINGS = {
     category: "分类", amount: "分值", when: "时间", explanation: "说明", not_found_resident: "未找到居民 {id}，或您无权查看。",
     household_title: "家庭 {id}", members: "成员", index_total: "指数合计", index_average: "人均指数",
     points_total: "积分合计", nothing_expiring: "暂无到期积分。", more: "更多",
+    household_account: "本户账户（全家共用一个账户）", household_own: "户内共同事项", moved_index: "计入指数", moved_points: "计入积分",
     // ledger explanations
     limit_reached: "{period}{scope}已达上限 {max} 分", scope_rule: "该项", scope_category: "该类",
     period_day: "今日", period_week: "本周", period_month: "本月", period_quarter: "本季度", period_year: "本年",
@@ -209,6 +210,7 @@ const STRINGS = {
     category: "Category", amount: "Amount", when: "When", explanation: "Explanation", not_found_resident: "No resident {id}, or you may not see them.",
     household_title: "Household {id}", members: "Members", index_total: "Index total", index_average: "Average index",
     points_total: "Points total", nothing_expiring: "Nothing expiring.", more: "More",
+    household_account: "The household's account (one for the whole family)", household_own: "The household's own", moved_index: "Index moved", moved_points: "Points moved",
     limit_reached: "{scope} reached its limit of {max} {period}", scope_rule: "this rule", scope_category: "this category",
     period_day: "today", period_week: "this week", period_month: "this month", period_quarter: "this quarter", period_year: "this year",
     raw_was: " (would have been {raw})", kind_redemption: "Shop redemption", kind_refund: "Redemption refund", kind_expiry: "Points expired",
