@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from tests.api.cycle import Seeded, seed
 from xinzhi.api.main import create_app
+from xinzhi.db.tables import ReviewItem
 from xinzhi.settings import Settings
 
 
@@ -172,9 +175,18 @@ def test_a_rejected_review_stays_held_and_a_dismissed_objection_keeps_the_award(
     site.as_("committee", "POST", f"/communities/{{c}}/objections/{objection['seq']}",
              json={"decision": "dismissed", "resolution": "有签到记录"})
     assert points(site, "n2") == 0 and points(site, "s2") == 4
-    closed = site.as_("resident", "POST", "/communities/{c}/objections", json={"notice": first["notice"],
-                                                                              "reason": "再议"})
-    assert closed.json()["code"] == "publicity_closed"
+    rejected, missing = (site.as_("resident", "POST", "/communities/{c}/objections", json={"notice": notice,
+                                                                                          "reason": "再议"})
+                         for notice in (first["notice"], 10**9))
+    assert (rejected.status_code, rejected.json()["code"]) == (missing.status_code, missing.json()["code"]) == (
+        404, "review_not_found")  # a rejected award was never on the board: it answers as no notice does
+    with site.client.app.state.service.db.writing() as session:  # the approved one's publicity ends
+        session.execute(update(ReviewItem).where(ReviewItem.community == site.community,
+                                                 ReviewItem.seq == second["notice"])
+                        .values(publicity_until=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)))
+    late = site.as_("resident", "POST", "/communities/{c}/objections", json={"notice": second["notice"],
+                                                                            "reason": "再议"})
+    assert (late.status_code, late.json()["code"]) == (409, "publicity_closed")
 
 
 def test_the_public_board_masks_names_and_shows_no_ids(site):

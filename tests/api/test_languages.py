@@ -232,10 +232,10 @@ def objection_twice(decision: str, zh: str) -> Callable[[Seeded], Asked]:
 
 
 def objection_on_a_pending_award(site: Seeded) -> Asked:
-    notice, _ = held(site)
+    notice, _ = held(site)  # never on the board: as if there were none (found by attack: residents counted them)
     return Asked("staff", "POST", "/communities/{c}/objections", {"json": {"notice": notice, "reason": "有疑问"}},
-                 "publicity_closed", "notice", f"第 {notice} 号加分不在公示期内，不能提出异议",
-                 f"award {notice} is not on the public board for objections")
+                 "review_not_found", None, f"公示栏上没有第 {notice} 号公示",
+                 f"there is no notice {notice} on the public board")
 
 
 def objection_after_an_appeal(site: Seeded) -> Asked:

@@ -95,12 +95,12 @@ def store_entry(session: Any, *, catalogue_id: str, version: int, title: str, te
         owner = session.scalar(first.where(RulesetVersion.community != source_community)
                                .order_by(RulesetVersion.seq).limit(1))
     if existing is None and owner is not None and owner != source_community:
-        raise ServiceError(ServiceCode.CATALOGUE_CONFLICT, Message.of("catalogue_id_owned", id=catalogue_id,
-                                                                      owner=owner))
+        # the owner is not named: its registry may hold the id unshared (found by attack: a draft's id and community)
+        raise ServiceError(ServiceCode.CATALOGUE_CONFLICT, Message.of("catalogue_id_owned", id=catalogue_id))
     if existing is not None:
         if existing.digest != digest:
             raise ServiceError(ServiceCode.CATALOGUE_CONFLICT,
-                               Message.of("catalogue_taken", ref=ref, source=existing.source_community))
+                               Message.of("catalogue_taken", ref=ref))
         if existing.audience is not None:
             existing.audience = None if audience is None else sorted(set(existing.audience) | set(audience))
             if audience is None:

@@ -158,8 +158,13 @@ def file_objection(service: Service, community: str, data: ObjectionCreate, *, f
     """A resident objects to an award on the public board (during its publicity period only)."""
     with service.db.writing() as session:
         require_community(session, community)
-        row = _review(session, community, data.notice)
-        if row.status != "approved" or row.publicity_until is None or row.publicity_until <= utcnow():
+        # an award the board never showed (held for review, or rejected) is no notice to a resident: found by
+        # attack, its 409 against a missing notice's 404 let residents count the awards under review
+        row = one_or_not_found(session, select(ReviewItem).where(
+            ReviewItem.community == community, ReviewItem.seq == data.notice, ReviewItem.status == "approved",
+            ReviewItem.publicity_until.is_not(None)), ServiceCode.REVIEW_NOT_FOUND,
+            Message.of("no_notice", notice=data.notice), for_update=True)
+        if row.publicity_until <= utcnow():
             raise ServiceError.at(ServiceCode.PUBLICITY_CLOSED, "notice", "not_in_publicity", notice=data.notice)
         objection = Objection(community=community, notice=data.notice, filed_by=filed_by, reason=data.reason,
                               status="open", created_at=utcnow())
