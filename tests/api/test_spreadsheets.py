@@ -9,6 +9,7 @@ from openpyxl import Workbook, load_workbook
 
 from tests.api.conftest import PROBLEM
 from tests.support.exports import read_rows
+from tests.support.standard import CIVIC_V1
 from xinzhi.engine.factfiles import column_key
 from xinzhi.spreadsheets import XLSX_MEDIA_TYPE
 
@@ -101,3 +102,18 @@ def test_exports_open_in_excel_as_csv_with_a_bom_and_as_xlsx(client, community):
     header, *rows = sheet(ledger.content)
     assert header[0] == "序号（seq）" and [row[11] for row in rows] == ["e1", "e2"]
     assert client.get("/communities/nowhere/scores.xlsx").status_code == 404
+
+
+def test_a_sheet_headed_and_filled_with_titles_alone_imports(client, community):
+    """Found by use: an office's own sheet, its type written 清理小广告 and a column 清理张数, was refused."""
+    titled = CIVIC_V1.replace("version: 1", "version: 2").replace(
+        "effective_from: 2021-01-01", "effective_from: 2025-01-01").replace(
+        "count: {type: int, min: 1, max: 100}", "count: {type: int, min: 1, max: 100, title: 清理张数}")
+    assert client.post(f"/communities/{community}/rulesets", content=titled.encode(),
+                       headers={"content-type": "application/yaml"}).status_code == 201
+    assert client.post(f"/communities/{community}/rulesets/civic/versions/2/publish").status_code == 200
+    filled = "编号,事实类型,居民,发生时间,清理张数\r\nt1,清理小广告,r1,2026/1/5 9:30,3\r\n"
+    imported = client.post(f"/communities/{community}/facts/import", content=filled.encode("gbk"), headers=CSV)
+    assert imported.status_code == 200 and imported.json()["scored"] == 1, imported.text
+    entries = client.get(f"/communities/{community}/residents/r1/ledger").json()["entries"]
+    assert [(e["fact_id"], e["amount"]) for e in entries] == [("t1", 3)]  # 1 a sheet, 3 sheets: the count was read

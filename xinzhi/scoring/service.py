@@ -53,6 +53,7 @@ from xinzhi.engine import (
 )
 from xinzhi.engine.amounts import json_ready, to_json
 from xinzhi.engine.factfiles import parse_fact_rows
+from xinzhi.engine.titles import SheetTitles
 from xinzhi.engine.trusted import trusted
 from xinzhi.errors import MAX_PROBLEMS_KEPT, ServiceCode, ServiceError
 from xinzhi.ledger.balances import GRANTED, scoring_history
@@ -719,7 +720,9 @@ def import_facts_file(service: Service, community: str, data: str | bytes, *, fm
         raise ServiceError(ServiceCode.BATCH_TOO_LARGE,
                            Message.of("import_too_large", most=service.settings.max_import_rows, n=len(raws)))
     with service.db.reading() as session:
-        batch = _prepare(service, session, community, raws, ignore_unknown_types=ignore_unknown_types)
+        titles = SheetTitles(compiled_for(service, session, row).ruleset for row in published_rows(session, community))
+        batch = _prepare(service, session, community, [titles.read(raw) for raw in raws],
+                         ignore_unknown_types=ignore_unknown_types)
 
     def at_rows(errors: list[tuple[int, Problem]]) -> list[Problem]:
         # A row of the file is where the fact stands, as a clerk sees it; paths stay the fact's own.

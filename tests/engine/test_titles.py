@@ -1,0 +1,36 @@
+"""An office's sheet names fact types and fields by title: read as the ids the standards give them."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import RULESETS
+from tests.support.standard import CIVIC_V1
+from xinzhi.engine import load_ruleset, load_ruleset_file
+from xinzhi.engine.titles import SheetTitles
+
+YIHE = SheetTitles([load_ruleset_file(RULESETS / "yihe_2021.yaml")])
+
+
+@pytest.mark.parametrize(("raw", "read"), [
+    ({"type": "垃圾分类检查", "fields": {"检查结果": "passed"}},
+     {"type": "garbage_check", "fields": {"result": "passed"}}),
+    ({"type": " 志愿服务 ", "fields": {"服务时长（小时）": "2", "服务内容": "扫雪"}},
+     {"type": "volunteering", "fields": {"hours": "2", "activity": "扫雪"}}),
+    ({"type": "volunteering", "fields": {"hours": "2"}}, {"type": "volunteering", "fields": {"hours": "2"}}),
+    # the id's own column wins: the title's stays as written, and is refused as an unknown field
+    ({"type": "volunteering", "fields": {"hours": "2", "服务时长（小时）": "3"}},
+     {"type": "volunteering", "fields": {"hours": "2", "服务时长（小时）": "3"}}),
+    ({"type": "跳广场舞", "fields": {"时长": "1"}}, {"type": "跳广场舞", "fields": {"时长": "1"}}),  # no such title
+    ({"type": "garbage_check", "fields": {"服务内容": "x"}}, {"type": "garbage_check", "fields": {"服务内容": "x"}}),
+    ({"type": None, "fields": None}, {"type": None, "fields": None}),
+])
+def test_a_title_reads_as_its_id_and_anything_else_stays_as_written(raw, read):
+    assert YIHE.read({"id": "k1", **raw}) == {"id": "k1", **read}
+
+
+def test_a_title_two_standards_give_different_ids_stays_as_written():
+    other = CIVIC_V1.replace("title: 参加活动", "title: 清理小广告")  # civic's activity is now titled as cleanup
+    titles = SheetTitles([load_ruleset(CIVIC_V1), load_ruleset(other)])
+    assert titles.read({"type": "清理小广告"})["type"] == "清理小广告"
+    assert SheetTitles([load_ruleset(CIVIC_V1)]).read({"type": "清理小广告"})["type"] == "cleanup"
