@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from .errors import ErrorCode, Problem, format_path
+from .errors import ErrorCode, Problem, RulesetError, format_path
 
 Path = tuple[str | int, ...]
 
@@ -193,6 +193,22 @@ def _bad_text(value: str) -> str | None:
         if char in _FORBIDDEN or "\ud800" <= char <= "\udfff":
             return char
     return None
+
+
+def ruleset_text(data: bytes, name: str) -> str:
+    """A ruleset file's text: UTF-8 (a BOM is dropped), or ``RulesetError`` at the line where it stops being so.
+
+    Found by use: a secretary's file saved in GBK (an older Notepad's default) stopped ``xinzhi
+    validate`` for every file named with it, in English, at a byte number.
+    """
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = data[:exc.start]
+        line, column = before.count(b"\n") + 1, len(before[before.rfind(b"\n") + 1:].decode("utf-8", "replace")) + 1
+        raise RulesetError([Problem(code=ErrorCode.BAD_CHARACTER, file=name, line=line, column=column,
+                                    message="the file is not UTF-8 text from here (GBK?): save it as UTF-8",
+                                    says="bad_character.encoding")]) from None
 
 
 def _bad_character(code: int, where: str, name: str, line: int, column: int, path: Path = ()) -> Problem:

@@ -198,6 +198,7 @@ SENTENCES: dict[str, tuple[str, str]] = {
                          "{ref} ({begins} – {ends}) overlaps published {other} ({other_begins} – {other_ends})"),
     "overlaps": ("与已发布的 {other} 生效日期重叠", "overlaps {other}"),
     "upstream_none": ("{ref} 没有继承标准库中的标准，没有上游可以换到", "{ref} extends no standard of the catalogue"),
+    "no_notice": ("公示栏上没有第 {notice} 号公示", "there is no notice {notice} on the public board"),
     "no_review": ("没有第 {notice} 号待审核的加分", "community '{community}' has no award under review {notice}"),
     "no_objection": ("没有第 {seq} 号异议", "community '{community}' has no objection {seq}"),
     "fact_rejected": ("这条事实未被接受，什么也没有保存（见逐条说明）", "{why}"),
@@ -270,8 +271,8 @@ SENTENCES: dict[str, tuple[str, str]] = {
     "ruleset_exists": ("本社区已有标准 {ruleset}：请换一个编号",
                        "this community already has a standard {ruleset}; choose another id"),
     "bundle_chain": ("文件包里附带的上级标准与 {ref} 所继承的不一致", "the bundle's chain is not what {ref} extends"),
-    "catalogue_taken": ("标准库中已有内容不同的 {ref}（来自社区「{source}」）",
-                        "the catalogue already holds other content as {ref} (from {source})"),
+    "catalogue_taken": ("标准库中已有内容不同的 {ref}：请换一个版本号",
+                        "the catalogue already holds other content as {ref}; give it another version"),
     "not_published_yet": ("{ref} 还是草案：发布后才能共享", "{ref} is a draft; publish it before sharing it"),
     "no_catalogue_entry": ("标准库中没有与社区「{community}」共享的 {ref}",
                            "the catalogue has no {ref} shared with {community}"),
@@ -334,8 +335,8 @@ SENTENCES: dict[str, tuple[str, str]] = {
                              "the office's"),
     "query_twice": ("查询参数「{name}」写了不止一次：每个只写一次", "the query parameter '{name}' is given more than "
                     "once; give it once"),
-    "catalogue_id_owned": ("标准库里的「{id}」属于社区「{owner}」：只有它能放入新版本，请给这份标准换一个编号",
-                           "the catalogue's '{id}' belongs to community '{owner}': only it adds versions; "
+    "catalogue_id_owned": ("编号「{id}」已被另一个社区的标准使用：只有它能放入新版本，请给这份标准换一个编号",
+                           "the id '{id}' is another community's: only it adds versions under it; "
                            "give this standard another id"),
     "no_share_community": ("没有社区「{community}」，无法共享给它",
                            "there is no community '{community}' to share with"),
@@ -463,6 +464,8 @@ PROBLEMS_ZH: dict[str, str] = {
     "bad_character.text": "文字里有不能用的字符 {char}（看不见的控制字符或残缺的字符）：请删掉它",
     "bad_character.key": "键名里有不能用的字符 {char}（看不见的控制字符或残缺的字符）：请删掉它",
     "bad_character.unknown": "文件里有读不出来的字符：请删掉它",
+    "bad_character.encoding": "文件从这里起不是 UTF-8 编码（多半存成了 GBK）："
+                              "请另存为 UTF-8（记事本：“另存为”，编码选 UTF-8）",
     # a part of a ruleset that cannot stand on its own (engine.ruleset); said after the key, as an input's reason
     "limit.span": "：上限要写「period」（日、周、月、季度、年）或「days」（滚动的天数），只写其中一个",
     "limit.cap": "：上限要写「max」（分数）、「times」（次数），或两个都写",

@@ -25,7 +25,8 @@ def test_the_readme_walkthrough_works_as_written(tmp_path):
     script = walkthrough()
     assert "localhost:8000" in script and "/facts" in script
     with serve(None, demo=True, cwd=tmp_path, auth=True) as base:
-        run = subprocess.run(["bash", "-euo", "pipefail", "-c", script.replace("localhost:8000", base)],
+        script = script.replace("localhost:8000", base).replace("curl -s ", "curl -sS --fail-with-body ")
+        run = subprocess.run(["bash", "-euo", "pipefail", "-c", script],  # a step answered 4xx fails the test
                              cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout.count('"resident": "N001"') >= 3 and '"duplicate": false' in run.stdout
@@ -38,3 +39,4 @@ def test_the_readme_walkthrough_works_as_written(tmp_path):
     assert (tmp_path / "volunteering.xlsx").read_bytes()[:2] == b"PK" and (tmp_path / "scores.xlsx").exists()
     assert "8 rows: 8 scored" in run.stdout  # the sample spreadsheet names the demo's residents
     assert (tmp_path / "whatif" / "report.html").exists() and '"duplicate": true' not in run.stderr
+    assert run.stdout.count('"points_after":') >= 2  # the counter's redemption and the resident's own (found by use)

@@ -43,6 +43,16 @@ def test_validate_reports_located_problems_and_exits_1(tmp_path):
     assert "没有分类「enviroment」，是不是「environment」？" in chinese.stderr, chinese.stderr
 
 
+def test_a_ruleset_saved_in_gbk_is_one_located_problem_and_the_other_files_are_still_validated(tmp_path):
+    """Found by use: a file in GBK stopped validate for every file, in English, at a byte number."""
+    text = (RULESETS / "xishan_2024.yaml").read_text(encoding="utf-8")
+    (tmp_path / "gbk.yaml").write_bytes(text.encode("gb18030"))
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if any(ord(c) > 127 for c in row))
+    result = xinzhi("validate", str(tmp_path / "gbk.yaml"), str(RULESETS / "yihe_2021.yaml"), lang="zh_CN.UTF-8")
+    assert result.returncode == 1 and result.stdout.count("ok  ") == 1, result.stdout
+    assert f"gbk.yaml:{line}:" in result.stderr and "不是 UTF-8 编码" in result.stderr, result.stderr
+
+
 def test_test_command_fails_on_a_wrong_expectation(tmp_path):
     text = (RULESETS / "yihe_2021.yaml").read_text(encoding="utf-8").replace(
         "awards: [{fact: t1-1, rule: community_activity_join, amount: 2}]",

@@ -36,6 +36,7 @@ from xinzhi.engine import (
     load_ruleset,
     run_tests,
 )
+from xinzhi.engine._source import ruleset_text
 from xinzhi.engine.factfiles import XLSX_MAX_INFLATED, XLSX_MAX_SHEETS, parse_fact_rows, stream_fact_rows
 from xinzhi.messages import PROBLEMS_ZH, problem_text
 
@@ -136,8 +137,18 @@ TWO_PERIODS = periods(CLEAN_YEAR)
 RESIDENT_VILLAGE = VILLAGE.replace("held_by: household", "held_by: resident")
 BIG_CELL = "x" * 140_000
 
+def undecodable(data: bytes) -> list[Problem]:
+    try:
+        ruleset_text(data, "gbk.yaml")
+    except RulesetError as exc:
+        return exc.problems
+    return []
+
+
 CASES = [
     # --- reading the file -----------------------------------------------------------------------------------
+    pytest.param(functools.partial(undecodable, "id: t\ntitle: 测试\n".encode("gbk")), "ruleset_bad_character",
+                 "不是 UTF-8 编码", id="saved-in-gbk"),
     pytest.param(functools.partial(ruleset, "a: [1\n"), "ruleset_yaml_syntax", "YAML 格式有误", id="yaml-syntax"),
     pytest.param(functools.partial(ruleset, broken("effective_from: 2021-01-01", "effective_from: 2021-02-30")),
                  "ruleset_yaml_syntax", "不存在的日期", id="yaml-value"),

@@ -33,7 +33,7 @@ from xinzhi.engine import (
     run_tests,
     score_fact,
 )
-from xinzhi.engine._source import MAX_SOURCE_BYTES
+from xinzhi.engine._source import MAX_SOURCE_BYTES, ruleset_text
 from xinzhi.engine.amounts import signed
 from xinzhi.engine.factfiles import format_of, stream_fact_rows
 from xinzhi.engine.ordering import OrderedFacts
@@ -50,7 +50,7 @@ def _load(files: list[str], *, until: str = "check") -> tuple[list[Loaded], int]
         path = Path(file)
         loader = loaders.setdefault(path.parent, Loader(DirectorySource(path.parent)))
         try:
-            text = read_bounded(path, 4 * MAX_SOURCE_BYTES).decode("utf-8")  # the loader refuses past its own bound
+            text = ruleset_text(read_bounded(path, 4 * MAX_SOURCE_BYTES), str(path))  # the loader bounds it again
             loaded.append(loader.run(text, str(path), until=until).raise_problems())
         except RulesetError as exc:
             for problem in exc.problems:
@@ -394,7 +394,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("test", help="run each ruleset's embedded tests")
     p.add_argument("files", nargs="+")
     p.set_defaults(run=cmd_test)
-    p = sub.add_parser("score", help="score facts (JSONL or CSV) under a ruleset")
+    p = sub.add_parser("score", help="score facts (JSONL or CSV) under a ruleset",
+                       description="Score facts from empty accounts, as the facts' own awards: period rules, "
+                                   "resets (年度清零) and expiry are the store's jobs (close-periods, expire) and "
+                                   "embedded tests' closes_until; tiers and vetoes stand as of the last fact.")
     p.add_argument("file")
     p.add_argument("--facts", required=True)
     p.add_argument("--explain", action="store_true", help="list every award and why other rules gave nothing")
