@@ -15,28 +15,37 @@ from urllib.parse import unquote_plus
 from xinzhi.access import PREFIX
 
 #: Query parameters whose values are secrets, whatever case or separator the client used.
-_SECRET = re.compile(r"(?i)((?:^|[&;])(?:access[_-]?token|token|api[_-]?key|key|secret|password|auth[a-z_]*)=)"
-                     r"[^&;#\s]*")
-#: A token wherever it stands in the query, under any name (``?t=xz_…``).
-_TOKEN = re.compile(re.escape(PREFIX) + r"[^&;#\s]*", re.IGNORECASE)
+_SECRET_NAME = re.compile(r"(?i)access[_-]?token|token|api[_-]?key|key|secret|password|auth[a-z_]*")
+
+
+def _decoded(text: str) -> str:
+    """``text`` as the server reads it, to a fixed point (``%2574`` is ``%74`` is ``t``)."""
+    for _ in range(4):
+        once = unquote_plus(text)
+        if once == text:
+            break
+        text = once
+    return text
 
 
 def redacted(path: str) -> str:
-    """``path`` with its query read as the server reads it, each secret-sounding value and each token written ``***``.
+    """``path`` with the value of each secret-sounding parameter, and any token under any name, written ``***``.
 
-    The query is decoded first (to a fixed point: ``%2574`` is ``%74`` is ``t``), since a name
-    or a token spelled in escapes (``?%74oken=``, ``access%5Ftoken``) is the same to the server and
-    to whoever decodes the log (found by attack).
+    Each parameter is judged as the server reads it (decoded: ``?%74oken=``, ``access%5Ftoken``,
+    found by attack) but written as the client sent it: a decoded query wrote a ``%0A`` as a new
+    log line (a forged entry, found by a second attack) and cut a value at its decoded ``&``.
     """
     base, mark, query = path.partition("?")
     if not mark:
         return path
-    for _ in range(4):
-        decoded = unquote_plus(query)
-        if decoded == query:
-            break
-        query = decoded
-    return base + "?" + _TOKEN.sub(PREFIX + "***", _SECRET.sub(r"\1***", query))
+    pieces = re.split(r"([&;])", query)  # the separators at odd places
+    for i in range(0, len(pieces), 2):
+        name, equals, value = pieces[i].partition("=")
+        if PREFIX in _decoded(name).lower():
+            pieces[i] = "***"
+        elif equals and (_SECRET_NAME.fullmatch(_decoded(name).strip()) or PREFIX in _decoded(value).lower()):
+            pieces[i] = f"{name}=***"
+    return base + "?" + "".join(pieces)
 
 
 class RedactSecrets(logging.Filter):

@@ -29,6 +29,7 @@ class SheetTitles:
         self._keys: dict[str, set[str]] = defaultdict(set)
         for ruleset in rulesets:
             for fact_type in ruleset.fact_types:
+                self._keys.setdefault(fact_type.id, set())  # a type with no fields is an id too (found by attack)
                 types[fact_type.title.strip()].add(fact_type.id)
                 for key, spec in fact_type.fields.items():
                     self._keys[fact_type.id].add(key)

@@ -34,3 +34,12 @@ def test_a_title_two_standards_give_different_ids_stays_as_written():
     titles = SheetTitles([load_ruleset(CIVIC_V1), load_ruleset(other)])
     assert titles.read({"type": "清理小广告"})["type"] == "清理小广告"
     assert SheetTitles([load_ruleset(CIVIC_V1)]).read({"type": "清理小广告"})["type"] == "cleanup"
+
+
+def test_an_id_is_never_read_as_a_title_even_of_a_type_without_fields():
+    """Found by attack: ``deed`` (no fields) was read as the title of a type titled "deed", worth -50."""
+    standard = CIVIC_V1.replace("  - id: activity\n    title: 参加活动", "  - id: deed\n    title: 好人好事\n"
+                                "  - id: activity\n    title: deed")
+    titles = SheetTitles([load_ruleset(standard)])
+    assert titles.read({"type": "deed"})["type"] == "deed"
+    assert titles.read({"type": "好人好事"})["type"] == "deed"

@@ -122,3 +122,14 @@ def test_where_residents_hold_the_accounts_a_households_fact_is_charged_to_its_h
         post_facts(service, community, [{**check, "id": "c2", "household": "h2"}])
     assert [(p.code, p.path) for p in refused.value.problems] == [("fact_wrong_household", "facts[0].household")]
     assert "0 members with role 'head'" in refused.value.problems[0].message
+
+
+def test_the_members_contributions_add_up_to_the_account_before_the_expiry_job_runs(service):
+    """Found by attack: the account showed its expired points gone, the members' rows still counted them."""
+    expiring = VILLAGE.replace("  starting_index: 100", "  starting_index: 100\n  points_expire: {after_months: 1}")
+    community = new_community(service, residents=4, ruleset=expiring)
+    post_facts(service, community, [deed("d1", "r1")])  # +5 in March 2024: expired long ago, the job never ran
+    home = household_view(service, community, "h1")
+    assert home.account.points == 0
+    assert [(c.resident, c.points) for c in home.contributions] == [(None, -5), ("r1", 5), ("r2", 0)]
+    assert sum(c.points for c in home.contributions) == home.account.points

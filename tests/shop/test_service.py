@@ -209,3 +209,24 @@ def test_points_past_their_date_are_not_spent_before_the_expiry_job_takes_them(s
     assert [(e.kind, e.points_delta) for e in entries] == [("award", 2), ("award", 2), ("expiry", -2),
                                                            ("redemption", -2)]
     assert sum(e.points_delta for e in entries) == 0 == resident_score(service, community, "r1").points
+
+
+def test_a_cancelled_redemption_gives_back_points_that_expire_as_they_would_have(service):
+    """Found by attack: a refund was new points that never expire, so cancelling a voucher dated before the points'
+    expiry gave them back for good. A cancelled redemption is as if never made: what it spent expired on its date."""
+    from xinzhi.ledger import expire_points
+    from xinzhi.scoring import post_fact
+
+    community = new_community(service)  # civic: points expire 24 months after the award's month
+    put_items(service, community, [ItemCreate(id="soap", kind="goods", title="洗衣皂", price=2, stock=100)])
+    post_fact(service, community, {"id": "old", "type": "activity", "resident": "r1",  # +2, expires 2026-05-31
+                                   "occurred_at": "2024-05-10T10:00:00+08:00", "fields": {"name": "植树"}})
+    post_fact(service, community, {"id": "new", "type": "activity", "resident": "r1", "fields": {"name": "植树"},
+                                   "occurred_at": (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).isoformat()})
+    redeem(service, community, RedemptionCreate(id="paper-1", resident="r1", item="soap",
+                                                redeemed_at="2026-05-20T10:00:00+08:00"))  # spends the old 2
+    cancel_redemption(service, community, "paper-1", reason="退货")
+    entries = ledger(service, community, "r1")
+    assert [(e.kind, e.points_delta) for e in entries][-2:] == [("refund", 2), ("expiry", -2)]
+    assert sum(e.points_delta for e in entries) == 2 == resident_score(service, community, "r1").points
+    assert expire_points(service, community, dt.date.today() - dt.timedelta(days=1)).entries_written == 0

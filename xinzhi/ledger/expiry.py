@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from xinzhi.clock import today
@@ -83,8 +83,10 @@ def simulate(movements: Iterable[tuple[dt.datetime, int, dt.date | None]],
 
 
 def _movements(session: Session, community: str, residents: list[str] | None = None):
+    refunds = case((LedgerEntry.kind == "refund", LedgerEntry.explanation["refunds_seq"].as_integer()), else_=None)
     query = select(LedgerEntry.resident, LedgerEntry.occurred_at, LedgerEntry.points_delta,
-                   LedgerEntry.points_expire_on, LedgerEntry.kind, LedgerEntry.fact_id, LedgerEntry.rule_id).where(
+                   LedgerEntry.points_expire_on, LedgerEntry.kind, LedgerEntry.fact_id, LedgerEntry.rule_id,
+                   LedgerEntry.seq, refunds.label("refunds")).where(
         LedgerEntry.community == community, LedgerEntry.points_delta != 0)
     if residents is not None:
         query = query.where(any_of(session, LedgerEntry.resident, residents))
@@ -100,11 +102,14 @@ def _replayed(rows: list) -> list[tuple[dt.datetime, int, dt.date | None]]:
     A restatement says what its fact should have earned in time order. Replayed on its own, a
     cut would spend the earliest-expiring points instead of the award's own, and undoing a
     deduction would add points that never expire; netted, the award is what time order gives.
+    A cancelled redemption is as if never made: its refund, replayed as new points, gave back
+    points that had expired meanwhile, never to expire again (found by attack).
     """
     movements: list[list[Any]] = []
     awards: dict[tuple[str | None, str, dt.datetime | None], list[Any]] = {}
+    refunded = {r.refunds for r in rows if r.kind == "refund"}
     for r in rows:
-        if r.kind == "expiry":
+        if r.kind in ("expiry", "refund") or r.seq in refunded:
             continue
         # A fact's award is its fact's and rule's; a period award (no fact) is its rule's at its period's end,
         # where closing dates it and its restatements: each year's award expires on its own date.

@@ -143,10 +143,18 @@ def _household_account(session: Session, community: str, household: str, members
         .where(LedgerEntry.community == community, LedgerEntry.resident == household,
                LedgerEntry.occurred_at < end_of(day))
         .group_by(LedgerEntry.member))}
+    due = sum((points for _, points, _ in moved.values()), Decimal(0)) - account.points
+    if due:  # expired before the day, not yet written by the job: the household's own, as its entry will be
+        index, points, entries = moved.get(None, (0, 0, 0))
+        moved[None] = (index, points - due, entries)
+    gone = sorted(m for m in moved.keys() - names.keys() if m is not None)  # members who have moved out since
+    if gone:
+        names |= dict(session.execute(select(Resident.id, Resident.name).where(
+            Resident.community == community, Resident.id.in_(gone))).all())
     # every member registered now (one who has done nothing yet, at 0: found by use, a new member was missing),
     # then members who have moved out; the household's own entries (no member) first
     contributions = []
-    for member in sorted(moved.keys() | names.keys(), key=lambda m: (m is not None, m or "")):
+    for member in sorted(moved.keys() | {m.id for m in members}, key=lambda m: (m is not None, m or "")):
         index, points, entries = moved.get(member, (0, 0, 0))
         contributions.append(MemberContribution(resident=member, name=names.get(member) if member else None,
                                                 index=index, points=points, entries=entries))

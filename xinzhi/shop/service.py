@@ -260,6 +260,7 @@ def cancel_redemption(service: Service, community: str, redemption_id: str, *, r
         entry = append(session, refund_row(community, holder, redemption=row.id, title=item.title,
                                            quantity=row.quantity, points=row.points, refunds_seq=row.ledger_seq,
                                            reason=reason, actor=actor))
+        append_all(session, due_expiries(session, community, holder, utcnow()))  # what it spent may have expired
         item.stock += row.quantity
         row.status, row.refund_seq = "cancelled", entry.seq
         row.cancelled_by, row.cancel_reason, row.cancelled_at = actor, reason, utcnow()
