@@ -143,9 +143,10 @@ def _household_account(session: Session, community: str, household: str, members
         .where(LedgerEntry.community == community, LedgerEntry.resident == household,
                LedgerEntry.occurred_at < end_of(day))
         .group_by(LedgerEntry.member))}
+    nothing = (Decimal(0), Decimal(0), 0)
     due = sum((points for _, points, _ in moved.values()), Decimal(0)) - account.points
     if due:  # expired before the day, not yet written by the job: the household's own, as its entry will be
-        index, points, entries = moved.get(None, (0, 0, 0))
+        index, points, entries = moved.get(None, nothing)
         moved[None] = (index, points - due, entries)
     gone = sorted(m for m in moved.keys() - names.keys() if m is not None)  # members who have moved out since
     if gone:
@@ -155,7 +156,7 @@ def _household_account(session: Session, community: str, household: str, members
     # then members who have moved out; the household's own entries (no member) first
     contributions = []
     for member in sorted(moved.keys() | {m.id for m in members}, key=lambda m: (m is not None, m or "")):
-        index, points, entries = moved.get(member, (0, 0, 0))
+        index, points, entries = moved.get(member, nothing)
         contributions.append(MemberContribution(resident=member, name=names.get(member) if member else None,
                                                 index=index, points=points, entries=entries))
     return HouseholdRead(community=community, household=household, as_of=day, held_by="household", members=[],

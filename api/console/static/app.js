@@ -4,7 +4,7 @@ import { lang, setLang, t } from "./i18n.js";
 import { editorPage } from "./editor.js";
 import { whatifPage } from "./whatif.js";
 import { adoptionPage, cataloguePage, shareControl, upstreamPage } from "./catalogue.js";
-import { h, clear, fmtShanghai, fmtTime, zoneName, zoneTitles, describeEntry, errorBox, heldAwards, shanghaiToday } from "./ui.js";
+import { h, clear, fmtShanghai, fmtTime, zoneName, zoneTitles, describeEntry, errorBox, heldAwards, shanghaiToday, tierName } from "./ui.js";
 
 const view = document.getElementById("view");
 const state = { me: null, community: "yihe", communities: [] };
@@ -332,7 +332,7 @@ async function residentPage(id) {
   return h("div", { id: "resident-page" },
     h("div", { class: "card" }, h("h2", {}, `${score.name}（${score.resident}）`),
       h("p", { class: "muted" }, `${zoneName(score.zone)} · `, score.household ? h("a", { href: `#/household/${encodeURIComponent(score.household)}` }, `${t("household")} ${score.household}`) : "", ` · ${(board.ruleset === score.ruleset && board.ruleset_title) || score.ruleset || ""} · ${score.as_of}`),
-      h("div", { class: "stats" }, stat(t("index"), score.index, "stat-index"), stat(t("points"), score.points, "stat-points"), stat(t("tier"), `${score.tier || "-"} ${score.tier_title || ""}`, "stat-tier"))),
+      h("div", { class: "stats" }, stat(t("index"), score.index, "stat-index"), stat(t("points"), score.points, "stat-points"), stat(t("tier"), tierName(score.tier, score.tier_title), "stat-tier"))),
     h("div", { class: "grid2" }, h("div", { class: "card" }, h("h3", {}, t("ledger")), ledgerDownloads(score.resident), led),
       h("div", {}, publicityCard(board.publicity), h("div", { class: "card" }, h("h3", {}, t("categories")), cats),
         h("div", { class: "card" }, h("h3", {}, t("expiring")), exp))));
@@ -393,7 +393,7 @@ async function householdPage(id) {
   if (hh.held_by === "household") return householdAccountPage(id, hh);
   const table = h("table", { id: "members" }, h("tr", {}, ...["resident_id", "name", "index", "points", "tier"].map((k) => h("th", {}, t(k)))));
   for (const m of hh.members) table.append(h("tr", {}, h("td", {}, h("a", { href: `#/resident/${encodeURIComponent(m.resident)}` }, m.resident)),
-    h("td", {}, m.name), h("td", {}, m.index), h("td", {}, m.points), h("td", {}, `${m.tier || ""} ${m.tier_title || ""}`)));
+    h("td", {}, m.name), h("td", {}, m.index), h("td", {}, m.points), h("td", {}, tierName(m.tier, m.tier_title))));
   return h("div", { class: "card" }, h("h2", {}, t("household_title", { id })),
     h("div", { class: "stats" }, stat(t("index_total"), hh.index_total), stat(t("index_average"), hh.index_average), stat(t("points_total"), hh.points_total)), table);
 }
@@ -407,7 +407,7 @@ function householdAccountPage(id, hh) {
     table.append(h("tr", {}, h("td", {}, who), h("td", {}, c.name || ""), h("td", {}, c.index), h("td", {}, c.points), h("td", {}, c.entries)));
   }
   return h("div", { class: "card", id: "household-account" }, h("h2", {}, t("household_title", { id })), h("p", { class: "muted" }, t("household_account")),
-    h("div", { class: "stats" }, stat(t("index"), a.index), stat(t("points"), a.points), stat(t("tier"), `${a.tier || ""} ${a.tier_title || ""}`)), table);
+    h("div", { class: "stats" }, stat(t("index"), a.index), stat(t("points"), a.points), stat(t("tier"), tierName(a.tier, a.tier_title))), table);
 }
 
 // ---- counter ----
@@ -422,8 +422,11 @@ async function counterPage(prefill) {
       const [score, items] = await Promise.all([get(`${base()}/residents/${encodeURIComponent(id)}/score`), get(`${base()}/shop/items?active=true`)]);
       const msg = h("div", { id: "counter-msg" });
       const table = h("table", { id: "items" }, h("tr", {}, ...["item", "price", "stock", "min_tier", ""].map((k) => h("th", {}, k ? t(k) : ""))));
+      const who = `${score.name}（${id}）`;
       for (const it of items) {
-        const button = h("button", { class: "primary redeem", "data-item": it.id, type: "button" }, t("redeem"));
+        const short = it.price - score.points;  // refused by the shop anyway: said before anyone confirms
+        const button = h("button", { class: "primary redeem", "data-item": it.id, type: "button", ...(short > 0 ? { disabled: "" } : {}) },
+          short > 0 ? t("redeem_short", { n: short }) : t("redeem"));
         // asked once more before points are spent; the id is fixed when asked, so a double click redeems once
         button.addEventListener("click", () => {
           clear(msg);
@@ -435,7 +438,7 @@ async function counterPage(prefill) {
             yes.disabled = true;
             try {
               const r = await post(`${base()}/shop/redemptions`, { id: redemption, resident: id, item: it.id });
-              sessionStorage.setItem("xinzhi.counter.msg", JSON.stringify({ id: r.id, text: t("redeemed", { resident: id, item: r.item_title || it.title, points: r.points, after: r.points_after }) }));
+              sessionStorage.setItem("xinzhi.counter.msg", JSON.stringify({ id: r.id, text: t("redeemed", { resident: who, item: r.item_title || it.title, points: r.points, after: r.points_after }) }));
               await lookup();
             } catch (err) {
               clear(msg).append(h("div", { class: "msg bad", id: "redeem-refused" }, t("refused", { reason: (err.code && t(err.code) !== err.code) ? t(err.code) : err.message }), h("div", { class: "muted" }, err.message)));
@@ -446,6 +449,7 @@ async function counterPage(prefill) {
         });
         table.append(h("tr", {}, h("td", {}, it.title), h("td", {}, it.price), h("td", { class: "stock" }, it.stock ?? "∞"), h("td", {}, it.min_tier || ""), h("td", {}, button)));
       }
+      if (!items.length) table.append(h("tr", {}, h("td", { colspan: 5, class: "muted", id: "no-items" }, t("no_items"))));
       const done = JSON.parse(sessionStorage.getItem("xinzhi.counter.msg") || "null");
       if (done) {
         sessionStorage.removeItem("xinzhi.counter.msg");
@@ -461,7 +465,7 @@ async function counterPage(prefill) {
       }
       const undone = sessionStorage.getItem("xinzhi.counter.msg.undone");
       if (undone) { sessionStorage.removeItem("xinzhi.counter.msg.undone"); msg.append(h("div", { class: "msg ok", id: "redeem-undone" }, undone)); }
-      out.append(h("p", { id: "counter-balance" }, `${score.name}（${score.resident}）: `, t("balance", { points: score.points, index: score.index, tier: `${score.tier || "-"} ${score.tier_title || ""}` })), msg, table);
+      out.append(h("p", { id: "counter-balance" }, `${score.name}（${score.resident}）: `, t("balance", { points: score.points, index: score.index, tier: tierName(score.tier, score.tier_title) })), msg, table);
     } catch (err) {
       out.append(errorBox(err.status === 404 ? t("not_found_resident", { id }) : err.message));
     }
@@ -495,7 +499,7 @@ async function councilPage() {
     } catch (err) { msg.append(problemBox(err)); }
   });
   const form = h("div", { class: "stack" }, ...Object.entries(f).map(([k, el]) => h("label", {}, t(k === "reported_by" ? "reported_by" : k), el)), submit, msg);
-  const list = h("table", { id: "cases" }, h("tr", {}, ...["kind", "zone", "description", "parties", "status"].map((k) => h("th", {}, t(k)))));
+  const list = h("table", { id: "cases" }, h("tr", {}, ...["kind", "zone", "description", "parties_named", "status"].map((k) => h("th", {}, t(k)))));
   for (const c of cases) list.append(h("tr", {}, h("td", {}, h("a", { href: `#/case/${c.id}` }, `${c.id} ${t(`kind_${c.kind}`)}`)), h("td", {}, zoneName(c.zone)),
     h("td", {}, c.description), h("td", {}, c.parties.join("、")), h("td", {}, t(`case_${c.status}`))));
   return h("div", { class: "grid2" }, h("div", { class: "card" }, h("h2", {}, t("cases")), list, h("h3", {}, t("statistics")), statsTable(stats)),
@@ -513,26 +517,43 @@ function statsTable(stats) {
   return table;
 }
 
+const MEMBER_ROLES = ["staff", "property_company", "alley_steward", "resident_representative"];
+
+// One council member to convene: a name, a role said in words, and the resident they are (if one)
+function memberRow() {
+  return h("div", { class: "row member" }, h("input", { class: "member-name", placeholder: t("member_name"), size: 10 }),
+    h("select", { class: "member-role" }, ...MEMBER_ROLES.map((r) => h("option", { value: r }, t(`member_${r}`)))),
+    h("input", { class: "member-resident", placeholder: t("member_resident"), size: 8 }));
+}
+
 async function casePage(id) {
   const c = await get(`${base()}/cases/${encodeURIComponent(id)}`);
+  const names = Object.fromEntries(await Promise.all(c.parties.map(async (p) => {
+    try { return [p, (await get(`${base()}/residents/${encodeURIComponent(p)}/score`)).name]; } catch { return [p, ""]; }
+  })));
+  const named = (p) => (names[p] ? `${names[p]}（${p}）` : p);
   const msg = h("div", { id: "case-msg" });
-  const parts = [h("h2", {}, `${c.id} · ${t(`kind_${c.kind}`)} · `, h("span", { id: "case-status" }, t(`case_${c.status}`))),
-    h("p", {}, `${zoneName(c.zone)} ${c.building || ""} — ${c.description}`), h("p", {}, `${t("parties")}: ${c.parties.join("、")}`)];
+  const parts = [h("h2", {}, `${t(`kind_${c.kind}`)} · `, h("span", { id: "case-status" }, t(`case_${c.status}`)), " ", h("span", { class: "muted" }, c.id)),
+    h("p", {}, `${zoneName(c.zone)} ${c.building || ""} — ${c.description}`), h("p", {}, `${t("parties_named")}: ${c.parties.map(named).join("、")}`)];
   if (c.members.length) parts.push(h("p", {}, `${t("members")}: ${c.members.map((m) => `${m.name}（${t(`member_${m.role}`)}${m.resident ? " " + m.resident : ""}）`).join("、")}`));
   if (c.status === "reported") {
-    const members = h("textarea", { id: "convene-members", rows: 4, cols: 60 }, "社区 王主任,staff\n物业 孙经理,property_company");
+    const members = h("div", { id: "convene-members", class: "stack" }, memberRow(), memberRow());
+    const more = h("button", { class: "secondary", id: "add-member", type: "button" }, t("add_member"));
+    more.addEventListener("click", () => members.append(memberRow()));
     const button = h("button", { class: "primary", id: "convene", type: "button" }, t("convene"));
     button.addEventListener("click", async () => {
       try {
-        const list = members.value.split("\n").map((l) => l.split(/[,，]/).map((s) => s.trim())).filter((p) => p[0])
-          .map(([name, role, resident]) => ({ name, role, ...(resident ? { resident } : {}) }));
+        const list = [...members.querySelectorAll(".member")].map((row) => ({
+          name: row.querySelector(".member-name").value.trim(), role: row.querySelector(".member-role").value,
+          resident: row.querySelector(".member-resident").value.trim() })).filter((m) => m.name)
+          .map(({ resident, ...m }) => (resident ? { ...m, resident } : m));
         await post(`${base()}/cases/${encodeURIComponent(id)}/convene`, { members: list });
         route();
       } catch (err) { clear(msg).append(problemBox(err)); }
     });
-    parts.push(h("h3", {}, t("convene")), h("p", { class: "muted" }, t("members_hint")), members, h("div", { class: "row" }, button));
+    parts.push(h("h3", {}, t("convene")), h("p", { class: "muted" }, t("members_hint")), members, h("div", { class: "row" }, more, button));
   } else if (c.status === "convened") {
-    const outcome = h("input", { id: "close-outcome", size: 50 });
+    const outcome = h("input", { id: "close-outcome", class: "wide" });
     const sats = c.parties.map((p) => [p, h("select", { class: "satisfaction", "data-party": p }, ...[5, 4, 3, 2, 1].map((n) => h("option", { value: n }, String(n))))]);
     const button = h("button", { class: "primary", id: "close", type: "button" }, t("close_case"));
     button.addEventListener("click", async () => {
@@ -543,15 +564,15 @@ async function casePage(id) {
         route();
       } catch (err) { clear(msg).append(problemBox(err)); }
     });
-    parts.push(h("h3", {}, t("close_case")), h("label", {}, t("outcome"), outcome), h("p", {}, t("satisfaction")),
-      ...sats.map(([p, s]) => h("div", { class: "row" }, h("label", {}, p, s))), h("div", { class: "row" }, button));
+    parts.push(h("h3", {}, t("close_case")), h("div", { class: "stack" }, h("label", {}, t("outcome"), outcome)), h("p", {}, t("satisfaction")),
+      ...sats.map(([p, s]) => h("div", { class: "row" }, h("label", {}, named(p), s))), h("div", { class: "row" }, button));
   } else {
     const done = sessionStorage.getItem("xinzhi.case.msg");
     if (done) { sessionStorage.removeItem("xinzhi.case.msg"); parts.push(h("div", { class: "msg ok", id: "case-closed-msg" }, done)); }
-    parts.push(h("p", {}, `${t("outcome")}: ${c.outcome}`), h("p", {}, `${t("satisfaction")}: ${Object.entries(c.satisfaction || {}).map(([k, v]) => `${k}=${v}`).join("、")}`));
+    parts.push(h("p", {}, `${t("outcome")}: ${c.outcome}`), h("p", {}, `${t("satisfaction")}: ${Object.entries(c.satisfaction || {}).map(([k, v]) => `${named(k)} ${v}`).join("、")}`));
     const awards = h("table", { id: "case-awards" }, h("tr", {}, ...["resident", "rule", "amount"].map((k) => h("th", {}, t(k)))));
     const given = c.awards && c.awards.length ? c.awards : JSON.parse(sessionStorage.getItem(`xinzhi.case.awards.${id}`) || "[]");
-    for (const a of given) for (const e of a.entries || [a]) awards.append(h("tr", {}, h("td", {}, e.resident || a.resident || ""), h("td", {}, (e.explanation && e.explanation.rule_title) || e.rule_id || ""), h("td", {}, e.amount ?? "")));
+    for (const a of given) for (const e of a.entries || [a]) awards.append(h("tr", {}, h("td", {}, named(e.resident || a.resident || "")), h("td", {}, (e.explanation && e.explanation.rule_title) || e.rule_id || ""), h("td", {}, e.amount ?? "")));
     parts.push(h("h3", {}, t("awards")), awards);
   }
   parts.push(msg);

@@ -34,6 +34,9 @@ export function fmtShanghai(iso) {
 export const zoneTitles = {};
 export function zoneName(zone) { return zoneTitles[zone] || zone || ""; }
 
+// A tier as the committee named it (诚信良好, 合格户); its id only where it has no title
+export function tierName(tier, title) { return title || tier || "-"; }
+
 export function errorBox(text) { return h("div", { class: "msg bad" }, text); }
 
 const sign = (n) => (n > 0 ? `+${n}` : String(n));
