@@ -188,6 +188,10 @@ def test_staff_redeems_and_closes_a_council_case(page, demo, artifacts):
     page.screenshot(artifacts / "counter-refused.png")
 
     page.goto(f"{demo.base}/console/#/council", wait_for="document.querySelector('#case-submit')")
+    page.click("#case-submit")  # nothing filled in: each refusal names the form's own label (found by use)
+    page.wait("document.querySelector('#case-msg .msg')")
+    refused = page.text("#case-msg")
+    assert "「情况描述」" in refused and "「上报人」" in refused and "reported_by" not in refused, refused
     page.eval("document.querySelector('#case-kind').value = 'noise'")
     page.fill("#case-building", "3号楼")
     page.fill("#case-description", "洗衣机夜间排水")

@@ -607,9 +607,17 @@ async function reviewsPage() {
     h("div", { class: "card" }, h("h2", {}, t("objections")), objections.length ? ot : h("p", { class: "muted" }, t("none"))));
 }
 
+// A refusal's field said by the label the form shows (「上报人」, not 「reported_by」), where the console has one
+function labelled(text, path) {
+  const key = String(path || "").split(/[.[\]]/).filter(Boolean).pop();
+  const label = key && t(key);
+  return key && label !== key ? String(text).replaceAll(`「${key}」`, `「${label}」`) : text;
+}
+
 export function problemBox(err) {
-  const box = h("div", { class: "msg bad" }, err.message);
-  if (err.errors && err.errors.length) box.append(h("ul", {}, ...err.errors.map((e) => h("li", {}, e.message))));
+  const errors = err.errors || [];
+  const box = h("div", { class: "msg bad" }, errors.length === 1 ? labelled(err.message, errors[0].path) : err.message);
+  if (errors.length) box.append(h("ul", {}, ...errors.map((e) => h("li", {}, labelled(e.message, e.path)))));
   return box;
 }
 
