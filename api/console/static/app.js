@@ -83,8 +83,8 @@ async function signIn(value) {
     state.me = null;
     throw err;
   }
-  try {
-    state.communities = await get("/communities");  // a scoped token sees its own only
+  try {  // a token of one community reads its own (a resident's may not list communities)
+    state.communities = state.me.community ? [await get(`/communities/${encodeURIComponent(state.me.community)}`)] : await get("/communities");
   } catch (err) { state.communities = []; }
   const kept = state.me.community || sessionStorage.getItem("xinzhi.community");
   const known = state.communities.map((c) => c.id);
@@ -496,7 +496,7 @@ async function councilPage() {
       const c = await post(`${base()}/cases`, { kind: f.kind.value, zone: f.zone.value, building: f.building.value || null, description: f.description.value,
         parties: f.parties.value.split(/[,，\s]+/).filter(Boolean), reported_by: f.reported_by.value });
       location.hash = `#/case/${c.id}`;
-    } catch (err) { msg.append(problemBox(err)); }
+    } catch (err) { msg.append(problemBox(err, Object.fromEntries(Object.keys(f).map((k) => [k, t(k === "parties" ? "parties_named" : k)])))); }
   });
   const form = h("div", { class: "stack" }, ...Object.entries(f).map(([k, el]) => h("label", {}, t(k === "reported_by" ? "reported_by" : k), el)), submit, msg);
   const list = h("table", { id: "cases" }, h("tr", {}, ...["kind", "zone", "description", "parties_named", "status"].map((k) => h("th", {}, t(k)))));
@@ -562,7 +562,7 @@ async function casePage(id) {
         sessionStorage.setItem("xinzhi.case.msg", t("case_closed_ok", { id, n: closed.awards.length }));
         sessionStorage.setItem(`xinzhi.case.awards.${id}`, JSON.stringify(closed.awards));
         route();
-      } catch (err) { clear(msg).append(problemBox(err)); }
+      } catch (err) { clear(msg).append(problemBox(err, { outcome: t("outcome"), satisfaction: t("satisfaction") })); }
     });
     parts.push(h("h3", {}, t("close_case")), h("div", { class: "stack" }, h("label", {}, t("outcome"), outcome)), h("p", {}, t("satisfaction")),
       ...sats.map(([p, s]) => h("div", { class: "row" }, h("label", {}, named(p), s))), h("div", { class: "row" }, button));
@@ -607,17 +607,17 @@ async function reviewsPage() {
     h("div", { class: "card" }, h("h2", {}, t("objections")), objections.length ? ot : h("p", { class: "muted" }, t("none"))));
 }
 
-// A refusal's field said by the label the form shows (「上报人」, not 「reported_by」), where the console has one
-function labelled(text, path) {
+// A refusal's field said by the label its form shows (「上报人」, not 「reported_by」): only the fields of the form that
+// sent it (``labels``: key → label), never a key of the user's own text that happens to be a word of the console
+function labelled(text, path, labels) {
   const key = String(path || "").split(/[.[\]]/).filter(Boolean).pop();
-  const label = key && t(key);
-  return key && label !== key ? String(text).replaceAll(`「${key}」`, `「${label}」`) : text;
+  return key && Object.hasOwn(labels, key) ? String(text).replaceAll(`「${key}」`, `「${labels[key]}」`) : text;
 }
 
-export function problemBox(err) {
+export function problemBox(err, labels = {}) {
   const errors = err.errors || [];
-  const box = h("div", { class: "msg bad" }, errors.length === 1 ? labelled(err.message, errors[0].path) : err.message);
-  if (errors.length) box.append(h("ul", {}, ...errors.map((e) => h("li", {}, labelled(e.message, e.path)))));
+  const box = h("div", { class: "msg bad" }, errors.length === 1 ? labelled(err.message, errors[0].path, labels) : err.message);
+  if (errors.length) box.append(h("ul", {}, ...errors.map((e) => h("li", {}, labelled(e.message, e.path, labels)))));
   return box;
 }
 
