@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from xinzhi.clock import today
 from xinzhi.communities import list_residents
 from xinzhi.engine import add_months
 from xinzhi.engine.errors import Refusal
@@ -57,6 +58,9 @@ def parse_period(text: str) -> tuple[dt.date, dt.date]:
         raise Refusal(f"period {text!r}: a period lies in {FIRST_DAY.year}–{LAST_DAY.year} and spans at most "
                       f"{MOST_MONTHS} months", "period_out_of_range", period=text, first=FIRST_DAY.year,
                       last=LAST_DAY.year, most=MOST_MONTHS)
+    if start > today():  # found by use: "2099" ran, paying a streak for months no one has lived yet
+        raise Refusal(f"period {text!r}: it begins after today ({today()}); what-ifs replay what was recorded",
+                      "period_in_future", period=text, today=str(today()))
     return start, last + dt.timedelta(days=1)
 
 

@@ -39,7 +39,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -462,8 +462,17 @@ def _migration(tiers: list[TierInfo], pairs: Counter[tuple[str, str]]) -> TierMi
                          moved_up=up, moved_down=down, unchanged=same)
 
 
+def _every_rule(ruleset: Ruleset) -> list[Any]:
+    """The rules of facts, then the period rules (streaks, absences): both pay, so both are in the per-rule table.
+
+    Found by use: period rules were left out, so their change was attributed to nothing ("变化来自：无")
+    while the report said the rules' changes add up to the total.
+    """
+    return [*ruleset.rules, *ruleset.period_rules]
+
+
 def _rule_fingerprint(ruleset: Ruleset, rule_id: str) -> dict | None:
-    for rule in ruleset.rules:
+    for rule in _every_rule(ruleset):
         if rule.id == rule_id:
             data = rule.model_dump(mode="json", exclude={"note", "title"})
             category = next((c for c in ruleset.categories if c.id == rule.category), None)
@@ -531,9 +540,9 @@ def build_report(result: ReplayResult, baseline: tuple[ReplayRuleset, Ruleset],
                        rise_is=RISE_IS.get(k, "neutral")) for k in titles]
 
     # ---- per rule
-    rule_ids = list(dict.fromkeys([r.id for r in base_rs.rules] + [r.id for r in cand_rs.rules]))
-    titles_by_rule = {r.id: (r.title, r.category) for r in base_rs.rules}
-    titles_by_rule.update({r.id: (r.title, r.category) for r in cand_rs.rules})
+    rule_ids = list(dict.fromkeys([r.id for r in _every_rule(base_rs)] + [r.id for r in _every_rule(cand_rs)]))
+    titles_by_rule = {r.id: (r.title, r.category) for r in _every_rule(base_rs)}
+    titles_by_rule.update({r.id: (r.title, r.category) for r in _every_rule(cand_rs)})
     zones = sorted({gid for crowd in (people, homes) for dim, gid in crowd.groups if dim == "zone"},
                    key=names.zone_order)
     total_delta = sc["points_net"] - sb["points_net"]

@@ -292,6 +292,8 @@ SENTENCES: dict[str, tuple[str, str]] = {
     "period_backwards": ("时期「{period}」：结束早于开始", "period '{period}': the end is before the start"),
     "period_out_of_range": ("时期「{period}」：要在 {first}–{last} 年之内，最长 {most} 个月",
                             "period '{period}': a period lies in {first}–{last} and spans at most {most} months"),
+    "period_in_future": ("时期「{period}」在今天（{today}）之后才开始：用记录的事实模拟，只能选已经开始的时期",
+                         "period '{period}': it begins after today ({today}); what-ifs replay what was recorded"),
     "store_needs_period": ("用记录的事实模拟（kind: store）要写时期「period」：2021、2021-03、2021-Q2 或 起..止",
                            "a store source needs a period (2021, 2021-03, 2021-Q2 or a..b)"),
     "scenario_only": ("只有按情景模拟（kind: scenario）才写这一项", "only a scenario source takes this"),

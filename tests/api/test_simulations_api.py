@@ -235,6 +235,7 @@ def test_a_draft_whose_parent_changed_under_it_is_a_problem_naming_the_side(clie
      "period '9999-Q4': a period lies in 2000–2099 and spans at most 120 months"),
     ({"kind": "store", "period": "2021-02-30..2021-03-01"}, "时期「2021-02-30..2021-03-01」里有不存在的日期",
      "period '2021-02-30..2021-03-01': no such day"),
+    ({"kind": "store", "period": "2099"}, "时期「2099」在今天", "period '2099': it begins after today"),  # found by use
     ({"scenario": "elsewhere"}, "没有情景「elsewhere」", "no scenario 'elsewhere'"),
     ({"residents": 20000}, "20,000 位居民 × 12 个月，超过了 120,000 人·月",
      "20,000 residents × 12 months is more than 120,000 resident-months"),

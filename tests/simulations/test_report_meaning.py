@@ -63,3 +63,20 @@ def test_limits_and_yuan_are_said_in_words(outcome):
     basis = report["liability"]["yuan_basis"]
     assert basis and "元/分" in basis and str(report["liability"]["yuan_per_point"]) in basis
     assert "元/分估算" in outcome.html
+
+
+def test_a_changed_period_rule_is_in_the_rules_table_and_the_rules_add_up_to_the_total(tmp_path):
+    """Found by use: period rules (streaks) were left out of the per-rule table, so raising one was attributed to
+    nothing ("变化来自：无") while the report said the rules' changes add up to the total."""
+    text = YIHE.read_text(encoding="utf-8")
+    assert text.count("    streak: 12\n    award: 10\n") == 1
+    candidate = tmp_path / "streak.yaml"
+    candidate.write_text(text.replace("version: 1", "version: 9", 1).replace(
+        "    streak: 12\n    award: 10\n", "    streak: 12\n    award: 20\n"), encoding="utf-8")
+    report = json.loads(simulate(YIHE, candidate, scenario=small_scenario(residents=120, months=12), seed=5,
+                                 workers=1).json)
+    net = next(t for t in report["totals"] if t["metric"] == "points_net")
+    assert net["delta"] > 0
+    assert sum(r["delta_net"] for r in report["rules"]) == net["delta"]
+    assert sum(r["baseline"]["net"] for r in report["rules"]) == net["baseline"]
+    assert report["attribution"]["causes"] == ["twelve_months_without_violations"]

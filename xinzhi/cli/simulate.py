@@ -82,7 +82,7 @@ def add_simulate_command(subparsers) -> argparse.ArgumentParser:
                         "checked against durable-rules by differential tests; the report names the one used")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run on Dask distributed: 'local' starts a cluster of --workers processes for the run, "
-                        "an address (tcp://host:8786) uses a running one (docs/simulations.md); default: local "
+                        "an address (tcp://host:8786) uses a running one (simulations/README.md); default: local "
                         "worker processes without Dask")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=cmd_simulate)
