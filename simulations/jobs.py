@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from xinzhi import catalogue, jobs, registry
 from xinzhi.clock import utcnow
+from xinzhi.counts import Whole
 from xinzhi.engine import MemorySource, Problem, XinzhiError
 from xinzhi.engine.errors import Refusal
 from xinzhi.errors import ServiceCode, ServiceError
@@ -58,9 +59,9 @@ class SimulationSource(BaseModel):
     kind: Literal["scenario", "store"] = "scenario"
     scenario: str = Field(default="yihe_default", pattern=r"^[a-z0-9_]{1,64}$",
                           description="scenario: a scenario file of simulations/scenarios, without .yaml")
-    residents: int | None = Field(default=None, ge=1, le=MAX_RESIDENTS, description="scenario: population size")
-    months: int | None = Field(default=None, ge=1, le=MAX_MONTHS, description="scenario: length of the period")
-    seed: int | None = Field(default=None, ge=0, le=2**53, description="scenario: seed (default: the scenario's)")
+    residents: Whole | None = Field(default=None, ge=1, le=MAX_RESIDENTS, description="scenario: population size")
+    months: Whole | None = Field(default=None, ge=1, le=MAX_MONTHS, description="scenario: length of the period")
+    seed: Whole | None = Field(default=None, ge=0, le=2**53, description="scenario: seed (default: the scenario's)")
     period: str | None = Field(default=None, max_length=32,
                                description="store: 2021, 2021-03, 2021-Q2 or 2021-01-01..2021-06-30")
 
@@ -71,7 +72,7 @@ class SimulationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     baseline: str = Field(pattern=REF, description="the standard in force, e.g. yihe_2021@1")
     candidate: str = Field(pattern=REF, description="the proposed standard (a draft is fine), e.g. yihe_2021@2")
-    candidate_upstream: int | None = Field(
+    candidate_upstream: Whole | None = Field(
         default=None, ge=1, le=2**31 - 1,
         description="the candidate as it would be on this newer catalogue version of the parent it extends "
                     "(what adopting it would score; see GET …/rulesets/{id}/versions/{v}/upstream)")

@@ -202,3 +202,22 @@ def test_a_query_parameter_given_twice_is_refused_naming_it(client, community, q
         (name, f"查询参数「{name}」写了不止一次：每个只写一次")], answers["zh"]
     assert answers["en"]["detail"] == f"the query parameter '{name}' is given more than once; give it once"
     assert client.get(f"{path}?{query.split('&')[0]}").status_code == 200
+
+
+@pytest.mark.parametrize(("path", "body", "field"), [
+    ("/objections", {"notice": True, "reason": "有疑问"}, "notice"),  # found by attack: read as notice 1
+    ("/shop/redemptions", {"id": "v1", "resident": "r1", "item": "soap", "quantity": True}, "quantity"),
+    ("/shop/redemptions", {"id": "v1", "resident": "r1", "item": "soap", "quantity": "2"}, "quantity"),
+    ("/shop/redemptions", {"id": "v1", "resident": "r1", "item": "soap", "quantity": 2.0}, "quantity"),
+    ("/appeals", {"action": "reverse", "entry": True, "reason": "误记"}, "entry"),
+    ("/simulations", {"baseline": "civic@1", "candidate": "civic@1", "source": {"residents": True}},
+     "source.residents"),
+])
+def test_a_whole_number_is_a_json_integer_never_true_or_text(client, path, body, field):
+    community = make_community(client)
+    if path == "/shop/redemptions":
+        assert client.put(f"/communities/{community}/shop/items", json=[
+            {"id": "soap", "kind": "goods", "title": "洗衣皂", "price": 1, "stock": 5}]).status_code == 200
+    refused = client.post(f"/communities/{community}{path}", json=body)
+    assert refused.status_code == 422, refused.text
+    assert [e["path"] for e in refused.json()["errors"]] == [field], refused.json()

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from xinzhi.communities.models import COMMUNITY_ID
+from xinzhi.counts import Whole
 from xinzhi.engine import Problem
 from xinzhi.engine.ruleset import Identifier
 from xinzhi.registry.models import RulesetDiff
@@ -100,7 +101,7 @@ class AdoptIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    to: int = Field(ge=1, le=2**31 - 1, description="the parent's version to move to")
+    to: Whole = Field(ge=1, le=2**31 - 1, description="the parent's version to move to")
 
 
 class DeriveIn(BaseModel):

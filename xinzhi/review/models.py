@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from xinzhi.counts import Whole
 from xinzhi.engine.amounts import EXACT, Amount, schema
 from xinzhi.engine.errors import Refusal
 from xinzhi.ledger.models import LedgerEntryRead
@@ -95,7 +96,7 @@ class ObjectionCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")  # a misspelt key is refused, never ignored
 
-    notice: int = Field(ge=1, le=2**62)
+    notice: Whole = Field(ge=1, le=2**62)
     reason: str = Field(min_length=2, max_length=2000)
 
 
@@ -131,7 +132,7 @@ class AppealCreate(BaseModel):
 
     action: Literal["reverse", "correct", "adjust"]
     reason: str = Field(min_length=2, max_length=2000)
-    entry: int | None = Field(default=None, ge=1, le=2**62, validate_default=True,
+    entry: Whole | None = Field(default=None, ge=1, le=2**62, validate_default=True,
                               description="ledger entry seq (reverse, correct)")
     amount: Correction | None = Field(
         default=None, validate_default=True, description="correct: the amount the entry should have had")

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from xinzhi.counts import Whole
 from xinzhi.engine import SHANGHAI
 from xinzhi.engine.errors import Refusal
 from xinzhi.engine.moments import FIRST_DAY, LAST_DAY
@@ -24,8 +25,8 @@ class ItemCreate(BaseModel):
     kind: ItemKind
     title: str = Field(min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=2000)
-    price: int = Field(ge=1, le=1_000_000, description="points per unit")
-    stock: int = Field(ge=0, le=1_000_000, description="units in stock; seats for a course")
+    price: Whole = Field(ge=1, le=1_000_000, description="points per unit")
+    stock: Whole = Field(ge=0, le=1_000_000, description="units in stock; seats for a course")
     min_tier: str | None = Field(default=None, max_length=16, description="lowest tier that may redeem, e.g. A")
     active: bool = True
 
@@ -52,7 +53,7 @@ class RedemptionCreate(BaseModel):
                     description="chosen by the client (e.g. a UUID); the same id again returns the first result")
     resident: str = Field(min_length=1, max_length=128)
     item: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(default=1, ge=1, le=100)
+    quantity: Whole = Field(default=1, ge=1, le=100)
     redeemed_at: dt.datetime | None = Field(
         default=None, description="when it happened (a paper voucher entered later); without an offset it is "
                                   "Shanghai time; default now. Not in the future, not before the resident's "
