@@ -102,6 +102,7 @@ STATUS: dict[Code, int] = {  # the title a person reads is xinzhi.messages'
     ServiceCode.REVIEW_DECIDED: 409,
     ServiceCode.OBJECTION_NOT_FOUND: 404,
     ServiceCode.OBJECTION_RESOLVED: 409,
+    ServiceCode.OBJECTION_OPEN: 409,
     ServiceCode.PUBLICITY_CLOSED: 409,
     ServiceCode.CATALOGUE_NOT_FOUND: 404,
     ServiceCode.CATALOGUE_CONFLICT: 409,

@@ -68,6 +68,7 @@ class ServiceCode(StrEnum):
     REVIEW_DECIDED = "review_already_decided"
     OBJECTION_NOT_FOUND = "objection_not_found"
     OBJECTION_RESOLVED = "objection_already_resolved"
+    OBJECTION_OPEN = "objection_already_open"
     PUBLICITY_CLOSED = "publicity_closed"
     CATALOGUE_NOT_FOUND = "catalogue_not_found"
     CATALOGUE_CONFLICT = "catalogue_conflict"

@@ -59,6 +59,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "review_already_decided": ("这条加分已经审核过", "The award was already decided"),
     "objection_not_found": ("没有这条异议", "Objection not found"),
     "objection_already_resolved": ("这条异议已经处理", "The objection was already resolved"),
+    "objection_already_open": ("这条异议已经提出过", "The objection is already open"),
     "publicity_closed": ("公示期已过，不再受理异议", "Not open for objections"),
     "catalogue_not_found": ("标准库中没有这个共享标准", "No such shared standard in the catalogue"),
     "catalogue_conflict": ("标准库中已有同名同版本、内容不同的标准",
@@ -85,6 +86,8 @@ TITLES: dict[str, tuple[str, str]] = {
 SENTENCES: dict[str, tuple[str, str]] = {
     # refusals of review, shop, council, ledger, communities, registry, scoring and tokens (were English only)
     "review_decided": ("第 {notice} 号加分{status}，不能再次审核", "award {notice} was already {status}"),
+    "objection_open": ("同样的异议（第 {seq} 号，对第 {notice} 号公示）已经提出，还在处理中，不必再提",
+                       "the same objection to notice {notice} (objection {seq}) is still open"),
     "objection_decided": ("第 {seq} 号异议{status}，不能再次处理", "objection {seq} was already {status}"),
     "decided_approved": ("已批准", "approved"),
     "decided_rejected": ("已驳回", "rejected"),

@@ -172,6 +172,11 @@ def test_a_rejected_review_stays_held_and_a_dismissed_objection_keeps_the_award(
     site.as_("committee", "POST", f"/communities/{{c}}/reviews/{second['notice']}", json={"decision": "approve"})
     objection = site.as_("staff", "POST", "/communities/{c}/objections",
                          json={"notice": second["notice"], "reason": "有疑问"}).json()
+    again = site.as_("staff", "POST", "/communities/{c}/objections",
+                     json={"notice": second["notice"], "reason": "有疑问"})
+    assert (again.status_code, again.json()["code"]) == (409, "objection_already_open")  # found by attack: filed 3×
+    assert site.as_("staff", "POST", "/communities/{c}/objections",  # another resident's, by phone: other words
+                    json={"notice": second["notice"], "reason": "签到表上没有他"}).status_code == 201
     site.as_("committee", "POST", f"/communities/{{c}}/objections/{objection['seq']}",
              json={"decision": "dismissed", "resolution": "有签到记录"})
     assert points(site, "n2") == 0 and points(site, "s2") == 4

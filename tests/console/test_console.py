@@ -450,8 +450,11 @@ def test_a_household_that_holds_its_account_shows_it_and_every_member(page, demo
         "id": "cv-deed", "type": "deed", "resident": "CV02",
         "occurred_at": "2024-03-01T10:00:00+08:00"}).status_code == 201
     sign_in(page, demo, staff)
+    page.goto(f"{demo.base}/console/#/household/NH001", wait_for="document.querySelector('#community')")
     page.eval("(() => { const s = document.querySelector('#community'); s.value = 'xishan';"
-              " s.dispatchEvent(new Event('change')); })()")
+              " s.dispatchEvent(new Event('change')); })()")  # on a yihe household: to xishan's list, no dead end
+    page.wait("location.hash === '#/residents' && document.querySelector('#residents')",
+              message="switching community on a detail page did not go to the list")
     page.goto(f"{demo.base}/console/#/household/cv-wang", wait_for="document.querySelector('#household-account')")
     page.wait_text("全家共用一个账户", selector="#household-account")
     rows = page.eval("[...document.querySelectorAll('#contributions tr')].slice(1).map(r => r.innerText)")

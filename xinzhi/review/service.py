@@ -166,6 +166,12 @@ def file_objection(service: Service, community: str, data: ObjectionCreate, *, f
             Message.of("no_notice", notice=data.notice), for_update=True)
         if row.publicity_until <= utcnow():
             raise ServiceError.at(ServiceCode.PUBLICITY_CLOSED, "notice", "not_in_publicity", notice=data.notice)
+        open_seq = session.scalar(select(Objection.seq).where(  # found by attack: the same one filed three times
+            Objection.community == community, Objection.notice == data.notice, Objection.filed_by == filed_by,
+            Objection.reason == data.reason, Objection.status == "open"))  # staff file for many: the same words
+        if open_seq is not None:
+            raise ServiceError(ServiceCode.OBJECTION_OPEN, Message.of("objection_open", notice=data.notice,
+                                                                      seq=open_seq), extra={"objection": open_seq})
         objection = Objection(community=community, notice=data.notice, filed_by=filed_by, reason=data.reason,
                               status="open", created_at=utcnow())
         session.add(objection)

@@ -55,6 +55,8 @@ function renderChrome() {
   }
 }
 
+const LIST_OF = { resident: "residents", household: "residents", case: "council", editor: "rulesets", adoption: "rulesets", upstream: "rulesets" };
+
 // A token of every community chooses the one it works on (kept in this tab); a scoped one shows its own by name.
 function communityControl() {
   const named = (c) => (c.name && c.name !== c.id ? `${c.name}（${c.id}）` : c.id);
@@ -68,8 +70,11 @@ function communityControl() {
     state.community = select.value;
     sessionStorage.setItem("xinzhi.community", state.community);
     await loadZones();
-    renderChrome();
-    route();
+    // a resident, household or case of the other community is not in this one: its list instead (found by use)
+    const [page] = location.hash.replace(/^#\/?/, "").split("/");
+    const list = `#/${LIST_OF[page] || page}`;
+    if (location.hash !== list) location.hash = list;  // routed on hashchange
+    else { renderChrome(); route(); }
   });
   return select;
 }
