@@ -214,6 +214,8 @@ class FieldSpec(Node):
     min: Annotated[float, Field(allow_inf_nan=False)] | None = None
     max: Annotated[float, Field(allow_inf_nan=False)] | None = None
     values: list[str] | None = None
+    titles: dict[str, str] | None = Field(default=None, description="an enum's values by title (passed: 合格): an "
+                                          "office's sheet may write either")
     max_length: int = Field(default=200, ge=1, le=10_000)
 
     @model_validator(mode="after")
@@ -222,10 +224,26 @@ class FieldSpec(Node):
             raise Refusal("an enum field needs a non-empty 'values' list", "field.enum_values")
         if self.type != "enum" and self.values is not None:
             raise Refusal("'values' is only for enum fields", "field.values_not_enum")
+        if self.titles is not None:
+            self._check_titles(self.titles, self.values or [])
         if self.min is not None and self.max is not None and self.min > self.max:  # no value could be recorded
             raise Refusal(f"'min' ({self.min:g}) is above 'max' ({self.max:g}): no value fits",
                           "field.min_above_max", min=f"{self.min:g}", max=f"{self.max:g}")
         return self
+
+
+    @staticmethod
+    def _check_titles(titles: dict[str, str], values: list[str]) -> None:
+        """Each title names one of the values, and reads as no other value: a sheet's cell must mean one thing."""
+        unknown = [value for value in titles if value not in values]
+        if unknown:
+            raise Refusal(f"'titles' names {unknown[0]!r}, which is not one of the values ({', '.join(values)})",
+                          "field.title_unknown_value", value=unknown[0], values="、".join(values))
+        written = [title.strip() for title in titles.values()]
+        clash = next((title for title in written if not title or written.count(title) > 1 or title in values), None)
+        if clash is not None:
+            raise Refusal(f"'titles': {clash!r} is empty, given twice, or another value's id: a cell would not say "
+                          "which value it means", "field.title_ambiguous", title=clash)
 
 
 class FactType(Node):

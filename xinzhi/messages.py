@@ -479,6 +479,9 @@ PROBLEMS_ZH: dict[str, str] = {
     "field.enum_values": "：选项字段（enum）要有一个不为空的「values」列表",
     "field.values_not_enum": "：只有选项字段（enum）才写「values」",
     "field.min_above_max": "：最小值（min）{min} 大于最大值（max）{max}，什么值都填不进去",
+    "field.title_unknown_value": "：「titles」里的「{value}」不是这个字段的选项（可选：{values}）",
+    "field.title_ambiguous": "：「titles」里的「{title}」是空的、写了两次或是另一个选项的编号，"
+                             "表格里写它就分不清是哪个选项",
     "comparison.empty": "：比较至少要写一项：is、is_not、above、at_least、below、at_most、in、not_in、present",
     "condition.empty": "：空的条件什么也不检查，请写一个字段，或用 all、any、not",
     "award.one_form": "：分值要写「points」（可以加「per」）或「table」，只写其中一种",

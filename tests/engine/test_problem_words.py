@@ -191,6 +191,14 @@ CASES = [
     pytest.param(functools.partial(ruleset, broken("activity: {type: string}",
                                                    "activity: {type: string, values: [a]}")), "ruleset_bad_value",
                  "只有选项字段（enum）才写「values」", id="values-on-a-string"),
+    pytest.param(functools.partial(ruleset, broken("kind: {type: enum, values: [elder, child]}",
+                                                   "kind: {type: enum, values: [elder, child], "
+                                                   "titles: {adult: 成人}}")),
+                 "ruleset_bad_value", "「adult」不是这个字段的选项", id="title-of-no-value"),
+    pytest.param(functools.partial(ruleset, broken("kind: {type: enum, values: [elder, child]}",
+                                                   "kind: {type: enum, values: [elder, child], "
+                                                   "titles: {elder: 老人, child: 老人}}")),
+                 "ruleset_bad_value", "「老人」是空的、写了两次", id="title-twice"),
     pytest.param(functools.partial(ruleset, broken("min: 0, max: 24", "min: 10, max: 0.5")),
                  "ruleset_bad_value", "最小值（min）10 大于最大值（max）0.5", id="min-above-max"),
     pytest.param(functools.partial(ruleset, when("{hours: {}}")), "ruleset_bad_value",

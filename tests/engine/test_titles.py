@@ -7,6 +7,7 @@ import pytest
 from tests.conftest import RULESETS
 from tests.support.standard import CIVIC_V1
 from xinzhi.engine import load_ruleset, load_ruleset_file
+from xinzhi.engine.facts import Cell
 from xinzhi.engine.titles import SheetTitles
 
 YIHE = SheetTitles([load_ruleset_file(RULESETS / "yihe_2021.yaml")])
@@ -43,3 +44,15 @@ def test_an_id_is_never_read_as_a_title_even_of_a_type_without_fields():
     titles = SheetTitles([load_ruleset(standard)])
     assert titles.read({"type": "deed"})["type"] == "deed"
     assert titles.read({"type": "好人好事"})["type"] == "deed"
+
+
+def test_a_choice_written_by_its_title_reads_as_its_value():
+    """Found by use: a sheet writing 合格 for a check's result was refused; a standard may title its values."""
+    standard = CIVIC_V1.replace("kind: {type: enum, values: [noise, parking]}", "kind: {type: enum, values: "
+                                "[noise, parking], titles: {noise: 噪音扰民, parking: 乱停车}}")
+    titles = SheetTitles([load_ruleset(standard)])
+    read = titles.read({"type": "违规", "fields": {"kind": Cell(" 乱停车 ")}})
+    assert read == {"type": "violation", "fields": {"kind": "parking"}} and isinstance(read["fields"]["kind"], Cell)
+    assert titles.read({"type": "violation", "fields": {"kind": "noise"}})["fields"] == {"kind": "noise"}
+    assert titles.read({"type": "violation", "fields": {"kind": "吵闹"}})["fields"] == {"kind": "吵闹"}  # refused
+    assert titles.read({"type": "activity", "fields": {"name": "乱停车"}})["fields"] == {"name": "乱停车"}  # no enum

@@ -20,12 +20,14 @@ DATES = "如 2026-11-20 09:00、2026/11/20 9:00 或 2026年11月20日 9时；05/
 
 
 def _field_note(spec: FieldSpec) -> str:
+    titles = spec.titles or {}
     limits = ([f"最小 {spec.min:g}"] if spec.min is not None else []) + \
         ([f"最大 {spec.max:g}"] if spec.max is not None else [])
     bounds = "".join(f"，{limit}" for limit in limits)
     return {
         "int": f"整数{bounds}", "number": f"数字{bounds}", "string": f"文字，最多 {spec.max_length} 字",
-        "bool": "是 / 否", "enum": "以下之一：" + "、".join(spec.values or ()), "date": "日期，" + DATES.split("；")[0],
+        "bool": "是 / 否", "date": "日期，" + DATES.split("；")[0],
+        "enum": "以下之一：" + "、".join(f"{titles[v]}（{v}）" if v in titles else v for v in spec.values or ()),
     }[spec.type]
 
 
