@@ -6,6 +6,7 @@ explained awards, and apply the accounting rules (limits, repeats, tiers, expiry
 """
 
 from ._matcher import MATCHER, RuleMatcher
+from ._source import ruleset_text
 from .accounting import add_months, period_key, period_window, tier_for
 from .compiler import CompiledRuleset, compile_ruleset
 from .errors import ErrorCode, FactError, Problem, RulesetError, XinzhiError, format_path
@@ -50,5 +51,5 @@ __all__ = [
     "STAGES", "StageCache", "TestOutcome", "XinzhiError", "add_months", "balances", "closing_awards",
     "closing_resets", "compile_ruleset", "compile_ruleset_file", "evaluate", "format_path", "ignores_unknown_types",
     "load_ruleset", "load_ruleset_file", "lookback_start", "parse_ruleset", "period_awards", "period_key",
-    "period_window", "read_fact", "recall", "run_tests", "score_fact", "tier_for", "validate_facts",
+    "period_window", "read_fact", "recall", "ruleset_text", "run_tests", "score_fact", "tier_for", "validate_facts",
 ]

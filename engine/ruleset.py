@@ -231,7 +231,6 @@ class FieldSpec(Node):
                           "field.min_above_max", min=f"{self.min:g}", max=f"{self.max:g}")
         return self
 
-
     @staticmethod
     def _check_titles(titles: dict[str, str], values: list[str]) -> None:
         """Each title names one of the values, and reads as no other value: a sheet's cell must mean one thing."""

@@ -34,9 +34,9 @@ from xinzhi.engine import (
     compile_ruleset,
     evaluate,
     load_ruleset,
+    ruleset_text,
     run_tests,
 )
-from xinzhi.engine._source import ruleset_text
 from xinzhi.engine.factfiles import XLSX_MAX_INFLATED, XLSX_MAX_SHEETS, parse_fact_rows, stream_fact_rows
 from xinzhi.messages import PROBLEMS_ZH, problem_text
 

@@ -30,10 +30,11 @@ from xinzhi.engine import (
     Miss,
     RulesetError,
     XinzhiError,
+    ruleset_text,
     run_tests,
     score_fact,
 )
-from xinzhi.engine._source import MAX_SOURCE_BYTES, ruleset_text
+from xinzhi.engine._source import MAX_SOURCE_BYTES
 from xinzhi.engine.amounts import signed
 from xinzhi.engine.factfiles import format_of, stream_fact_rows
 from xinzhi.engine.ordering import OrderedFacts

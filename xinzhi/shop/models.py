@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from xinzhi.counts import Whole
 from xinzhi.engine import SHANGHAI
 from xinzhi.engine.errors import Refusal
-from xinzhi.engine.moments import FIRST_DAY, LAST_DAY
+from xinzhi.engine.moments import FIRST_DAY, ISO_DAY, LAST_DAY
 
 ItemKind = Literal["goods", "course", "service"]
 
@@ -37,7 +37,7 @@ class ItemRead(ItemCreate):
     community: str
 
 
-_ISO_MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ]")  # how a moment's text starts: its day, then its time
+_ISO_MOMENT = re.compile(ISO_DAY.pattern + "[T ]")  # how a moment's text starts: its day, then its time
 
 
 class RedemptionCreate(BaseModel):
